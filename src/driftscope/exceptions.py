@@ -1,0 +1,54 @@
+"""The one exceptions module: every error driftscope raises derives from `DriftscopeError`.
+
+Each error also subclasses the matching built-in, so ``except ValueError`` keeps working, and every
+message says what was expected and what was got.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ColumnError",
+    "DriftscopeError",
+    "EmptyDataError",
+    "FileFormatError",
+    "InputFileNotFoundError",
+    "ParameterError",
+    "SchemaError",
+]
+
+
+class DriftscopeError(Exception):
+    """Base class of every error raised by driftscope."""
+
+
+class ParameterError(DriftscopeError, ValueError):
+    """A parameter has a value outside what the function or class accepts."""
+
+
+class InputFileNotFoundError(DriftscopeError, FileNotFoundError):
+    """An input file does not exist."""
+
+
+class FileFormatError(DriftscopeError, ValueError):
+    """An input file exists but cannot be read as the expected format."""
+
+
+class EmptyDataError(DriftscopeError, ValueError):
+    """An input has no rows or no usable columns, so nothing can be computed."""
+
+
+class SchemaError(DriftscopeError, ValueError):
+    """A schema (from Python, the CLI or a YAML file) is invalid or names unknown columns."""
+
+
+class ColumnError(DriftscopeError, ValueError):
+    """One column holds values that the requested computation cannot use."""
+
+
+def invalid_parameter(owner: str, name: str, expected: str, got: object) -> ParameterError:
+    """Build the one message shape for bad parameters.
+
+    >>> str(invalid_parameter("PageHinkley", "threshold", "a float in (0, inf)", -1))
+    "The 'threshold' parameter of PageHinkley must be a float in (0, inf). Got -1."
+    """
+    return ParameterError(f"The {name!r} parameter of {owner} must be {expected}. Got {got!r}.")
