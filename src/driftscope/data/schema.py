@@ -1,0 +1,227 @@
+"""Column kinds and roles: what each column is, and what driftscope does with it.
+
+A `Schema` holds one `ColumnSpec` per column. Anything left as ``None`` is inferred from the data
+(see `infer_schema`); anything set is kept verbatim, so every inference can be overridden from
+Python, from the CLI, or from a YAML file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from driftscope.exceptions import InputFileNotFoundError, SchemaError
+
+__all__ = ["ColumnKind", "ColumnRole", "ColumnSpec", "Schema"]
+
+
+class ColumnKind(StrEnum):
+    NUMERICAL = "numerical"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    TEXT = "text"
+    ID = "id"
+    CONSTANT = "constant"
+
+
+class ColumnRole(StrEnum):
+    FEATURE = "feature"
+    TARGET = "target"
+    PREDICTION = "prediction"
+    TIMESTAMP = "timestamp"
+    ID = "id"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """What one column is (kind), what it is for (role), and how to test it.
+
+    ``method`` and ``threshold`` override the default drift rule for this column; ``note`` says
+    why a kind or role was inferred, or why the column is excluded.
+    """
+
+    name: str
+    kind: ColumnKind | None = None
+    role: ColumnRole | None = None
+    method: str | None = None
+    threshold: float | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": None if self.kind is None else str(self.kind),
+            "role": None if self.role is None else str(self.role),
+            "method": self.method,
+            "threshold": self.threshold,
+            "note": self.note,
+        }
+
+
+def _enum(enum: type[StrEnum], value: object, where: str) -> Any:
+    if value is None or isinstance(value, enum):
+        return value
+    try:
+        return enum(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(repr(str(v)) for v in enum)
+        raise SchemaError(f"{where} must be one of {allowed}. Got {value!r}.") from None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Per-column kinds, roles, methods and thresholds; unset fields are inferred.
+
+    >>> schema = Schema.from_dict({"columns": {"age": {"kind": "numerical", "method": "psi"}},
+    ...                            "target": "churn"})
+    >>> schema["age"].method, str(schema["churn"].role)
+    ('psi', 'target')
+    """
+
+    columns: tuple[ColumnSpec, ...] = ()
+    _by_name: dict[str, ColumnSpec] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, ColumnSpec] = {}
+        for spec in self.columns:
+            if spec.name in by_name:
+                raise SchemaError(f"Column {spec.name!r} appears twice in the schema.")
+            by_name[spec.name] = spec
+        object.__setattr__(self, "_by_name", by_name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> ColumnSpec:
+        return self._by_name[name]
+
+    def __iter__(self) -> Any:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    @property
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.columns]
+
+    def get(self, name: str) -> ColumnSpec | None:
+        return self._by_name.get(name)
+
+    def with_column(self, spec: ColumnSpec) -> Schema:
+        """A new schema where ``spec`` replaces (or is added as) the column of that name."""
+        merged = self.get(spec.name)
+        if merged is not None:
+            spec = replace(
+                merged,
+                **{k: v for k, v in spec.to_dict().items() if v is not None and k != "name"},
+            )
+            spec = replace(
+                spec,
+                kind=_enum(ColumnKind, spec.kind, f"The kind of column {spec.name!r}"),
+                role=_enum(ColumnRole, spec.role, f"The role of column {spec.name!r}"),
+            )
+            return Schema(tuple(spec if c.name == spec.name else c for c in self.columns))
+        return Schema((*self.columns, spec))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": [spec.to_dict() for spec in self.columns]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "schema") -> Schema:
+        """Build a schema from a mapping, as written in a YAML config file.
+
+        Accepted keys: ``columns`` (a mapping of column name to ``kind``, ``role``, ``method``,
+        ``threshold``, or a list of such mappings with a ``name``), and the shortcuts ``target``,
+        ``prediction``, ``timestamp``, ``id`` (a column name or list of names) and ``ignore``.
+        """
+        if not isinstance(data, Mapping):
+            raise SchemaError(f"{source}: expected a mapping at the top level. Got {data!r}.")
+        known = {"columns", "target", "prediction", "timestamp", "id", "ignore"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SchemaError(
+                f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                f"expected some of {', '.join(sorted(known))}."
+            )
+        schema = cls()
+        raw_columns = data.get("columns") or {}
+        items: Iterable[tuple[str, Any]]
+        if isinstance(raw_columns, Mapping):
+            items = raw_columns.items()
+        elif isinstance(raw_columns, list):
+            items = []
+            for entry in raw_columns:
+                if not isinstance(entry, Mapping) or "name" not in entry:
+                    raise SchemaError(
+                        f"{source}: each entry of 'columns' must be a mapping with a 'name'. "
+                        f"Got {entry!r}."
+                    )
+                items.append((str(entry["name"]), {k: v for k, v in entry.items() if k != "name"}))
+        else:
+            raise SchemaError(f"{source}: 'columns' must be a mapping or a list. Got {raw_columns!r}.")
+        fields_allowed = {"kind", "role", "method", "threshold", "note"}
+        for name, entry in items:
+            if isinstance(entry, str):
+                entry = {"kind": entry}
+            if not isinstance(entry, Mapping):
+                raise SchemaError(f"{source}: column {name!r} must map to a mapping. Got {entry!r}.")
+            bad = sorted(set(entry) - fields_allowed)
+            if bad:
+                raise SchemaError(
+                    f"{source}: column {name!r} has unknown field(s) {', '.join(map(repr, bad))}; "
+                    f"expected some of {', '.join(sorted(fields_allowed))}."
+                )
+            threshold = entry.get("threshold")
+            if threshold is not None and not isinstance(threshold, int | float):
+                raise SchemaError(
+                    f"{source}: the threshold of column {name!r} must be a number. "
+                    f"Got {threshold!r}."
+                )
+            schema = schema.with_column(
+                ColumnSpec(
+                    name=str(name),
+                    kind=_enum(ColumnKind, entry.get("kind"), f"{source}: the kind of {name!r}"),
+                    role=_enum(ColumnRole, entry.get("role"), f"{source}: the role of {name!r}"),
+                    method=entry.get("method"),
+                    threshold=None if threshold is None else float(threshold),
+                    note=entry.get("note"),
+                )
+            )
+        shortcuts = {
+            "target": ColumnRole.TARGET,
+            "prediction": ColumnRole.PREDICTION,
+            "timestamp": ColumnRole.TIMESTAMP,
+            "id": ColumnRole.ID,
+            "ignore": ColumnRole.IGNORED,
+        }
+        for key, role in shortcuts.items():
+            value = data.get(key)
+            if value is None:
+                continue
+            names = [value] if isinstance(value, str) else value
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise SchemaError(
+                    f"{source}: {key!r} must be a column name or a list of names. Got {value!r}."
+                )
+            for n in names:
+                schema = schema.with_column(ColumnSpec(name=n, role=role))
+        return schema
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Schema:
+        import yaml
+
+        p = Path(path)
+        if not p.is_file():
+            raise InputFileNotFoundError(f"Schema file {str(p)!r} does not exist.")
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise SchemaError(f"Schema file {str(p)!r} is not valid YAML: {exc}") from None
+        return cls.from_dict(data or {}, source=f"Schema file {str(p)!r}")

@@ -1,0 +1,115 @@
+"""The `Report`: all results of one run, with the schema, settings, timings and warnings."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftscope._version import __version__
+from driftscope.analyses.results import DriftResult
+from driftscope.data.schema import Schema
+
+__all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_atomic"]
+
+# Bump the major part on any change that can break a reader; see docs/report-schema.md.
+SCHEMA_VERSION = "1.0"
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write a file so that readers see either the old content or the new, never half of it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class RunMetadata:
+    reference: str
+    current: str
+    n_reference_rows: int
+    n_current_rows: int
+    created_at: str
+    settings: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    driftscope_version: str = __version__
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "driftscope_version": self.driftscope_version,
+            "created_at": self.created_at,
+            "reference": self.reference,
+            "current": self.current,
+            "n_reference_rows": self.n_reference_rows,
+            "n_current_rows": self.n_current_rows,
+            "settings": self.settings,
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of `driftscope.compare`: save it as JSON or HTML, or print it."""
+
+    drift: DriftResult
+    schema: Schema
+    metadata: RunMetadata
+    rules: dict[str, str]
+
+    @property
+    def drifted(self) -> bool:
+        """Whether the dataset as a whole drifted, by the dataset rule."""
+        return self.drift.dataset.drifted
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.drift.warnings
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data, in the shape documented in docs/report-schema.md."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "metadata": self.metadata.to_dict(),
+            "schema": self.schema.to_dict(),
+            "rules": dict(self.rules),
+            "columns": [c.to_dict() for c in self.drift.columns],
+            "dataset": self.drift.dataset.to_dict(),
+            "multivariate": [m.to_dict() for m in self.drift.multivariate],
+            "warnings": list(self.drift.warnings),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def save_json(self, path: str | Path) -> Path:
+        write_atomic(path, self.to_json())
+        return Path(path)
+
+    def to_html(self) -> str:
+        from driftscope.report.html import render_html
+
+        return render_html(self.to_dict())
+
+    def save_html(self, path: str | Path) -> Path:
+        write_atomic(path, self.to_html())
+        return Path(path)
+
+    def _repr_html_(self) -> str:
+        from driftscope.report.html import render_html
+
+        return render_html(self.to_dict(), standalone=False)
+
+    def __rich__(self) -> Any:
+        from driftscope.report.terminal import render_terminal
+
+        return render_terminal(self.to_dict())
