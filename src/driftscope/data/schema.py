@@ -114,20 +114,19 @@ class Schema:
         return self._by_name.get(name)
 
     def with_column(self, spec: ColumnSpec) -> Schema:
-        """A new schema where ``spec`` replaces (or is added as) the column of that name."""
-        merged = self.get(spec.name)
-        if merged is not None:
-            spec = replace(
-                merged,
-                **{k: v for k, v in spec.to_dict().items() if v is not None and k != "name"},
-            )
-            spec = replace(
-                spec,
-                kind=_enum(ColumnKind, spec.kind, f"The kind of column {spec.name!r}"),
-                role=_enum(ColumnRole, spec.role, f"The role of column {spec.name!r}"),
-            )
-            return Schema(tuple(spec if c.name == spec.name else c for c in self.columns))
-        return Schema((*self.columns, spec))
+        """A new schema where the fields set in ``spec`` replace those of the column of that name
+        (which is added if absent). Kinds and roles given as strings are validated."""
+        base = self.get(spec.name) or ColumnSpec(name=spec.name)
+        given = {k: v for k, v in spec.to_dict().items() if v is not None and k != "name"}
+        merged = replace(base, **given)
+        merged = replace(
+            merged,
+            kind=_enum(ColumnKind, merged.kind, f"The kind of column {spec.name!r}"),
+            role=_enum(ColumnRole, merged.role, f"The role of column {spec.name!r}"),
+        )
+        if spec.name in self._by_name:
+            return Schema(tuple(merged if c.name == spec.name else c for c in self.columns))
+        return Schema((*self.columns, merged))
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [spec.to_dict() for spec in self.columns]}

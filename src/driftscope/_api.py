@@ -1,0 +1,141 @@
+"""`driftscope.compare`: the one call behind the notebook, the CLI and the server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from driftscope.analyses.drift import DriftSettings, decision_rules, run_drift
+from driftscope.data.infer import infer_schema
+from driftscope.data.io import read_table
+from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import EmptyDataError, SchemaError
+from driftscope.report import Report, RunMetadata
+
+__all__ = ["compare"]
+
+
+def _as_schema(schema: Schema | Mapping[str, Any] | str | Path | None) -> Schema:
+    if schema is None:
+        return Schema()
+    if isinstance(schema, Schema):
+        return schema
+    if isinstance(schema, str | Path):
+        return Schema.from_yaml(schema)
+    if isinstance(schema, Mapping):
+        return Schema.from_dict(schema)
+    raise SchemaError(
+        f"schema must be a Schema, a mapping, or a YAML file path. Got {type(schema).__name__}."
+    )
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    schema: Schema | Mapping[str, Any] | str | Path | None = None,
+    *,
+    target: str | None = None,
+    prediction: str | None = None,
+    columns: Sequence[str] | None = None,
+    methods: Mapping[str, str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    numerical_effect_threshold: float = 0.1,
+    categorical_effect_threshold: float = 0.1,
+    drift_share: float = 0.5,
+    correction: str | None = None,
+    multivariate: bool = True,
+    max_categories: int = 10_000,
+    seed: int = 0,
+    n_jobs: int | None = None,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+) -> Report:
+    """Compare a current dataset with a reference, column by column and as a whole.
+
+    ``reference`` and ``current`` are file paths (CSV, Parquet, JSON Lines), pandas or polars
+    DataFrames, or pyarrow Tables. ``schema`` overrides inferred kinds and roles; ``columns``
+    limits the comparison; ``methods`` and ``thresholds`` pick a drift method and threshold per
+    column (see `driftscope.stats.METHODS`). The default rule is in docs/drift-decision.md.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> ref = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(["a", "b"], 2000)})
+    >>> cur = pd.DataFrame({"x": rng.normal(0.5, size=2000), "c": rng.choice(["a", "b"], 2000)})
+    >>> report = compare(ref, cur, multivariate=False)
+    >>> report.drift.drifted_columns, report.drifted
+    (['x'], True)
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    settings = DriftSettings(
+        alpha=alpha,
+        numerical_effect_threshold=numerical_effect_threshold,
+        categorical_effect_threshold=categorical_effect_threshold,
+        drift_share=drift_share,
+        correction=correction,
+        methods=dict(methods or {}),
+        thresholds=dict(thresholds or {}),
+        multivariate=multivariate,
+        max_categories=max_categories,
+        seed=seed,
+        n_jobs=n_jobs,
+    )
+    user_schema = _as_schema(schema)
+    for name, role in ((target, ColumnRole.TARGET), (prediction, ColumnRole.PREDICTION)):
+        if name is not None:
+            user_schema = user_schema.with_column(ColumnSpec(name=name, role=role))
+
+    t0 = time.perf_counter()
+    ref_table = read_table(reference, name=reference_name, encoding=encoding, delimiter=delimiter)
+    cur_table = read_table(current, name=current_name, encoding=encoding, delimiter=delimiter)
+    timings["read"] = time.perf_counter() - t0
+    for table in (ref_table, cur_table):
+        if len(table.frame) == 0:
+            raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
+    ref_frame, cur_frame = ref_table.frame, cur_table.frame
+    if columns is not None:
+        missing = [c for c in columns if c not in ref_frame.columns and c not in cur_frame.columns]
+        if missing:
+            raise SchemaError(
+                f"Column(s) {', '.join(map(repr, missing))} were asked for but are in neither "
+                f"{ref_table.name!r} nor {cur_table.name!r}."
+            )
+        # The target and prediction, when named, are compared too (label and prediction drift).
+        keep = list(dict.fromkeys([*columns, *(c for c in (target, prediction) if c)]))
+        ref_frame = ref_frame[[c for c in keep if c in ref_frame.columns]]
+        cur_frame = cur_frame[[c for c in keep if c in cur_frame.columns]]
+    for name in list(settings.methods) + list(settings.thresholds):
+        if name not in ref_frame.columns and name not in cur_frame.columns:
+            raise SchemaError(f"A method or threshold is set for unknown column {name!r}.")
+
+    t0 = time.perf_counter()
+    full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)
+    timings["schema"] = time.perf_counter() - t0
+    if not any(s.role is not ColumnRole.IGNORED for s in full_schema):
+        raise EmptyDataError(
+            f"{ref_table.name!r} and {cur_table.name!r} share no columns: nothing to compare. "
+            f"Reference columns: {', '.join(map(repr, list(ref_frame.columns)[:10]))}; "
+            f"current columns: {', '.join(map(repr, list(cur_frame.columns)[:10]))}."
+        )
+
+    result, drift_timings = run_drift(ref_frame, cur_frame, full_schema, settings)
+    timings.update(drift_timings)
+    warnings = (*ref_table.warnings, *cur_table.warnings, *schema_warnings, *result.warnings)
+    result = type(result)(result.columns, result.dataset, result.multivariate, warnings)
+    timings["total"] = time.perf_counter() - started
+    metadata = RunMetadata(
+        reference=ref_table.name,
+        current=cur_table.name,
+        n_reference_rows=len(ref_frame),
+        n_current_rows=len(cur_frame),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        settings=settings.to_dict(),
+        timings=timings,
+    )
+    return Report(drift=result, schema=full_schema, metadata=metadata, rules=decision_rules(settings))

@@ -1,0 +1,1 @@
+"""Analyses compose the pure statistics into answers about a reference and a current dataset."""

@@ -1,0 +1,710 @@
+"""Data drift, column by column and for the dataset as a whole.
+
+The default rule calls a column drifted only when a two-sample test rejects "same distribution"
+*and* the effect is large enough to matter. The test holds the false-alarm rate at the nominal
+level at every sample size; the effect-size floor keeps a million-row comparison from flagging a
+shift nobody would act on. See docs/drift-decision.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats as sps
+
+from driftscope.analyses.results import (
+    ColumnDrift,
+    ColumnSummary,
+    DatasetDrift,
+    DriftResult,
+    MultivariateDrift,
+)
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import ParameterError, invalid_parameter
+from driftscope.stats import METHODS, SortedPair
+from driftscope.stats.categorical import chi2_homogeneity, cramers_v
+from driftscope.stats.novelty import unseen_categories_test
+from driftscope.stats.numerical import ks_2samp, wasserstein_distance
+
+__all__ = ["DriftSettings", "decision_rules", "run_drift"]
+
+AUTO = "auto"
+CORRECTIONS = (None, "bonferroni", "bh")
+_OTHER = "(other)"
+_PLOT_BINS = 30
+_PLOT_CATEGORIES = 20
+_TESTED_ROLES = {ColumnRole.FEATURE, ColumnRole.TARGET, ColumnRole.PREDICTION}
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    """How columns are tested and how the dataset verdict is reached.
+
+    ``alpha`` is the significance level of every test; ``numerical_effect_threshold`` (Wasserstein
+    distance in reference standard deviations), ``categorical_effect_threshold`` (Cramér's V) and
+    ``missing_effect_threshold`` (Cohen's h on the missing share) are the smallest effects the
+    default rule calls drift. ``methods`` and ``thresholds`` override the rule per column.
+    """
+
+    alpha: float = 0.05
+    numerical_effect_threshold: float = 0.1
+    categorical_effect_threshold: float = 0.1
+    missing_effect_threshold: float = 0.1
+    unseen_share_threshold: float = 0.01
+    drift_share: float = 0.5
+    correction: str | None = None
+    methods: Mapping[str, str] = field(default_factory=dict)
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    multivariate: bool = True
+    max_categories: int = 10_000
+    seed: int = 0
+    n_jobs: int | None = None
+
+    def __post_init__(self) -> None:
+        owner = "compare"
+        for name in (
+            "numerical_effect_threshold",
+            "categorical_effect_threshold",
+            "missing_effect_threshold",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not value >= 0:
+                raise invalid_parameter(owner, name, "a number >= 0", value)
+        for name in ("alpha", "drift_share", "unseen_share_threshold"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0 < value <= 1:
+                raise invalid_parameter(owner, name, "a number in (0, 1]", value)
+        if self.correction not in CORRECTIONS:
+            raise invalid_parameter(owner, "correction", "None, 'bonferroni' or 'bh'", self.correction)
+        if not isinstance(self.max_categories, int) or self.max_categories < 2:
+            raise invalid_parameter(owner, "max_categories", "an int >= 2", self.max_categories)
+        for column, method in self.methods.items():
+            if method != AUTO and method not in METHODS:
+                names = ", ".join(sorted([AUTO, *METHODS]))
+                raise ParameterError(
+                    f"Unknown drift method {method!r} for column {column!r}; expected one of {names}."
+                )
+        for column, threshold in self.thresholds.items():
+            if not isinstance(threshold, int | float) or not math.isfinite(threshold):
+                raise ParameterError(
+                    f"The threshold for column {column!r} must be a finite number. Got {threshold!r}."
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "alpha": self.alpha,
+            "numerical_effect_threshold": self.numerical_effect_threshold,
+            "categorical_effect_threshold": self.categorical_effect_threshold,
+            "missing_effect_threshold": self.missing_effect_threshold,
+            "unseen_share_threshold": self.unseen_share_threshold,
+            "drift_share": self.drift_share,
+            "correction": self.correction,
+            "methods": dict(self.methods),
+            "thresholds": dict(self.thresholds),
+            "multivariate": self.multivariate,
+            "max_categories": self.max_categories,
+            "seed": self.seed,
+        }
+
+
+def decision_rules(settings: DriftSettings) -> dict[str, str]:
+    """The rules in force, in plain words, for the docs and every report."""
+    a = settings.alpha
+    return {
+        "numerical": (
+            f"Two-sample Kolmogorov-Smirnov test (exact p-value up to 10,000 rows per side); "
+            f"drifted when p < {a:g} and the Wasserstein distance is at least "
+            f"{settings.numerical_effect_threshold:g} reference standard deviations."
+        ),
+        "categorical": (
+            f"Chi-squared test of homogeneity on the 2 x k table of counts (Monte Carlo exact "
+            f"p-value when expected counts are small); drifted when p < {a:g} and Cramér's V is "
+            f"at least {settings.categorical_effect_threshold:g}."
+        ),
+        "boolean": "As categorical, on the two values.",
+        "text": "As numerical, on the length of each text in characters.",
+        "missing": (
+            f"A change in the share of missing values is drift when a test of the two shares "
+            f"gives p < {a:g} and Cohen's h is at least {settings.missing_effect_threshold:g}."
+        ),
+        "unseen": (
+            f"Categories never seen in the reference are drift when they hold at least "
+            f"{settings.unseen_share_threshold:.0%} of current rows and more than chance explains "
+            f"(permutation test of the unseen share, p < {a:g})."
+        ),
+        "column": (
+            "A column is drifted when any of its signals (distribution, missing share, unseen "
+            "categories) fires; the signals share the column's alpha (Bonferroni), so a column "
+            f"without drift is flagged with probability at most {a:g}."
+        ),
+        "dataset": (
+            f"The dataset is drifted when at least {settings.drift_share:.0%} of the tested "
+            "columns are drifted"
+            + (
+                f", after {settings.correction} correction across columns."
+                if settings.correction
+                else "."
+            )
+        ),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# column preparation
+
+
+@dataclass
+class _Prepared:
+    spec: ColumnSpec
+    n_reference: int
+    n_current: int
+    missing_reference: int
+    missing_current: int
+    warnings: list[str]
+    # numerical path
+    pair: SortedPair | None = None
+    # categorical path
+    categories: NDArray[np.object_] | None = None
+    reference_counts: NDArray[np.int64] | None = None
+    current_counts: NDArray[np.int64] | None = None
+    unseen_count: int = 0
+    unseen_examples: tuple[str, ...] = ()
+    note: str | None = None
+
+
+def _numeric_values(series: pd.Series, column: str, side: str) -> tuple[NDArray[np.float64], list[str]]:
+    """Finite values of a column, with warnings for non-numbers and infinities."""
+    warnings: list[str] = []
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = numbers.isna() & series.notna()
+        n_bad = int(bad.sum())
+        if n_bad:
+            examples = ", ".join(repr(v) for v in series[bad].astype(str).unique()[:3])
+            warnings.append(
+                f"Column {column!r} ({side}): {n_bad} value(s) are not numbers (e.g. {examples}); "
+                "they are counted as missing."
+            )
+        values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    infinite = np.isinf(values)
+    n_inf = int(infinite.sum())
+    if n_inf:
+        warnings.append(
+            f"Column {column!r} ({side}): {n_inf} infinite value(s); they are left out of the tests."
+        )
+    return values, warnings
+
+
+def _categorical_counts(
+    reference: pd.Series, current: pd.Series, max_categories: int
+) -> tuple[NDArray[np.object_], NDArray[np.int64], NDArray[np.int64], int]:
+    """Counts over the union of categories, aligned, with rare categories pooled past the cap."""
+    ref_counts = reference.value_counts(dropna=True, sort=False)
+    cur_counts = current.value_counts(dropna=True, sort=False)
+    # Normalise labels to strings so 1 and "1" (or True and "True") meet on both sides.
+    ref_counts.index = ref_counts.index.astype(str)
+    cur_counts.index = cur_counts.index.astype(str)
+    ref_counts = ref_counts.groupby(level=0, sort=False).sum()
+    cur_counts = cur_counts.groupby(level=0, sort=False).sum()
+    joined = pd.concat([ref_counts, cur_counts], axis=1, join="outer", sort=False).fillna(0)
+    counts = joined.to_numpy(dtype=np.int64)
+    labels = joined.index.to_numpy(dtype=object)
+    pooled = 0
+    if len(labels) > max_categories:
+        order = np.argsort(-(counts[:, 0] + counts[:, 1]), kind="stable")
+        keep, rest = order[: max_categories - 1], order[max_categories - 1 :]
+        pooled = int(rest.size)
+        other = counts[rest].sum(axis=0, keepdims=True)
+        counts = np.concatenate([counts[keep], other])
+        labels = np.concatenate([labels[keep], np.array([_OTHER], dtype=object)])
+    return labels, counts[:, 0].copy(), counts[:, 1].copy(), pooled
+
+
+def _prepare(
+    spec: ColumnSpec, reference: pd.Series, current: pd.Series, settings: DriftSettings
+) -> _Prepared:
+    name = spec.name
+    warnings: list[str] = []
+    kind = spec.kind
+    method = settings.methods.get(name, spec.method or AUTO)
+    info = None if method == AUTO else METHODS[method]
+    numerical_path = kind in (ColumnKind.NUMERICAL, ColumnKind.TEXT)
+    if info is not None and kind not in (ColumnKind.NUMERICAL, ColumnKind.TEXT):
+        numerical_path = info.categorical is None
+    if kind is ColumnKind.TEXT:
+        ref_values = reference.astype("string").str.len().to_numpy(dtype=np.float64, na_value=np.nan)
+        cur_values = current.astype("string").str.len().to_numpy(dtype=np.float64, na_value=np.nan)
+        numerical_path = True
+    elif numerical_path:
+        ref_values, w1 = _numeric_values(reference, name, "reference")
+        cur_values, w2 = _numeric_values(current, name, "current")
+        warnings += w1 + w2
+    if numerical_path:
+        ref_missing = ~np.isfinite(ref_values)
+        cur_missing = ~np.isfinite(cur_values)
+        ref_finite = ref_values[~ref_missing]
+        cur_finite = cur_values[~cur_missing]
+        prepared = _Prepared(
+            spec=spec,
+            n_reference=int(ref_values.size),
+            n_current=int(cur_values.size),
+            missing_reference=int(np.isnan(ref_values).sum()),
+            missing_current=int(np.isnan(cur_values).sum()),
+            warnings=warnings,
+        )
+        if ref_finite.size and cur_finite.size:
+            prepared.pair = SortedPair(np.sort(ref_finite), np.sort(cur_finite))
+        return prepared
+    labels, ref_counts, cur_counts, pooled = _categorical_counts(
+        reference, current, settings.max_categories
+    )
+    if pooled:
+        warnings.append(
+            f"Column {name!r}: {len(labels) - 1 + pooled} distinct values exceed the limit of "
+            f"{settings.max_categories}; the {pooled} rarest are pooled as {_OTHER!r}."
+        )
+    unseen = (ref_counts == 0) & (cur_counts > 0)
+    order = np.argsort(-cur_counts[unseen], kind="stable")[:5]
+    return _Prepared(
+        spec=spec,
+        n_reference=len(reference),
+        n_current=len(current),
+        missing_reference=int(reference.isna().sum()),
+        missing_current=int(current.isna().sum()),
+        warnings=warnings,
+        categories=labels,
+        reference_counts=ref_counts,
+        current_counts=cur_counts,
+        unseen_count=int(cur_counts[unseen].sum()),
+        unseen_examples=tuple(str(v) for v in labels[unseen][order]),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# signals
+
+
+def _cohens_h(p1: float, p2: float) -> float:
+    return abs(2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2)))
+
+
+def _missing_test(prep: _Prepared) -> tuple[float, float] | None:
+    """p-value and Cohen's h for a change in the share of missing values, if any is missing."""
+    if prep.missing_reference == 0 and prep.missing_current == 0:
+        return None
+    if prep.n_reference == 0 or prep.n_current == 0:
+        return None
+    ref = np.array([prep.missing_reference, prep.n_reference - prep.missing_reference])
+    cur = np.array([prep.missing_current, prep.n_current - prep.missing_current])
+    result = chi2_homogeneity(ref, cur, seed=0)
+    h = _cohens_h(prep.missing_reference / prep.n_reference, prep.missing_current / prep.n_current)
+    return (1.0 if result.p_value is None else result.p_value), h
+
+
+def _unseen_test(prep: _Prepared, seed: int) -> float | None:
+    """p-value for "more current rows in never-seen categories than chance explains"."""
+    if prep.reference_counts is None or prep.current_counts is None:
+        return None
+    result = unseen_categories_test(prep.reference_counts, prep.current_counts, seed=seed)
+    return 1.0 if result.p_value is None else result.p_value
+
+
+def _summary(prep: _Prepared) -> ColumnSummary | None:
+    if prep.pair is not None:
+        ref, cur = prep.pair.reference, prep.pair.current
+        lo = min(ref[int(0.001 * (ref.size - 1))], cur[int(0.001 * (cur.size - 1))])
+        hi = max(ref[int(0.999 * (ref.size - 1))], cur[int(0.999 * (cur.size - 1))])
+        if not hi > lo:
+            lo, hi = float(min(ref[0], cur[0])), float(max(ref[-1], cur[-1]))
+        if not hi > lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, _PLOT_BINS + 1)
+        inner = edges[1:-1]
+        # Values beyond the outer edges land in the outer bins, so counts add up to n.
+        ref_idx = np.searchsorted(ref, inner, side="left")
+        cur_idx = np.searchsorted(cur, inner, side="left")
+        ref_counts = np.diff(np.concatenate([[0], ref_idx, [ref.size]]))
+        cur_counts = np.diff(np.concatenate([[0], cur_idx, [cur.size]]))
+        return ColumnSummary(
+            reference_counts=tuple(int(c) for c in ref_counts),
+            current_counts=tuple(int(c) for c in cur_counts),
+            edges=tuple(float(e) for e in edges),
+        )
+    if prep.categories is not None and prep.reference_counts is not None:
+        assert prep.current_counts is not None
+        total = prep.reference_counts + prep.current_counts
+        order = np.argsort(-total, kind="stable")
+        top, rest = order[:_PLOT_CATEGORIES], order[_PLOT_CATEGORIES:]
+        labels = [str(v) for v in prep.categories[top]]
+        ref_c = [int(c) for c in prep.reference_counts[top]]
+        cur_c = [int(c) for c in prep.current_counts[top]]
+        if rest.size:
+            labels.append(_OTHER)
+            ref_c.append(int(prep.reference_counts[rest].sum()))
+            cur_c.append(int(prep.current_counts[rest].sum()))
+        return ColumnSummary(tuple(ref_c), tuple(cur_c), categories=tuple(labels))
+    return None
+
+
+def _skipped(spec: ColumnSpec, note: str, prep: _Prepared | None = None) -> ColumnDrift:
+    return ColumnDrift(
+        name=spec.name,
+        kind=str(spec.kind),
+        role=str(spec.role),
+        method="none",
+        statistic=None,
+        p_value=None,
+        effect_size=None,
+        effect_size_method=None,
+        threshold=None,
+        effect_size_threshold=None,
+        drifted=False,
+        n_reference=0 if prep is None else prep.n_reference,
+        n_current=0 if prep is None else prep.n_current,
+        missing_share_reference=0.0 if prep is None else _share(prep.missing_reference, prep.n_reference),
+        missing_share_current=0.0 if prep is None else _share(prep.missing_current, prep.n_current),
+        skipped=True,
+        note=note,
+    )
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+@dataclass
+class _Tested:
+    """A column's signals before the dataset-wide correction decides which of them count."""
+
+    column: ColumnDrift
+    # (signal name, p-value, effect gate passed) for p-value based signals
+    signals: list[tuple[str, float, bool]]
+    # signals decided by a distance threshold, immune to multiple-testing correction
+    fixed_signals: list[str]
+    warnings: list[str]
+    # significance level for this column's p-value signals
+    alpha: float
+
+
+def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
+    spec = prep.spec
+    name = spec.name
+    method = settings.methods.get(name, spec.method or AUTO)
+    user_threshold = settings.thresholds.get(name, spec.threshold)
+    warnings = list(prep.warnings)
+    signals: list[tuple[str, float, bool]] = []
+    fixed: list[str] = []
+
+    stat: float | None = None
+    p_value: float | None = None
+    effect: float | None = None
+    effect_method: str | None = None
+    threshold: float | None = None
+    effect_threshold: float | None = None
+    note = prep.note or spec.note
+    skipped = False
+    used_method = method
+
+    if prep.pair is not None:
+        effect_result = wasserstein_distance(prep.pair)
+        effect, effect_method = effect_result.statistic, effect_result.method
+        if method == AUTO:
+            main = ks_2samp(prep.pair)
+            used_method = main.method
+            threshold = settings.alpha if user_threshold is None else float(user_threshold)
+            effect_threshold = settings.numerical_effect_threshold
+        else:
+            info = METHODS[method]
+            if info.numerical is None:
+                raise ParameterError(f"Method {method!r} cannot test numerical column {name!r}.")
+            main = info.numerical(prep.pair)
+            threshold = info.default_threshold if user_threshold is None else float(user_threshold)
+        stat, p_value = main.statistic, main.p_value
+    elif prep.reference_counts is not None and prep.current_counts is not None:
+        ref_c, cur_c = prep.reference_counts, prep.current_counts
+        if ref_c.sum() == 0 or cur_c.sum() == 0:
+            skipped = True
+        else:
+            effect = cramers_v(ref_c, cur_c).statistic
+            effect_method = "cramers_v"
+            if method == AUTO:
+                main = chi2_homogeneity(ref_c, cur_c, seed=settings.seed)
+                used_method = main.method
+                threshold = settings.alpha if user_threshold is None else float(user_threshold)
+                effect_threshold = settings.categorical_effect_threshold
+            else:
+                info = METHODS[method]
+                if info.categorical is None:
+                    raise ParameterError(
+                        f"Method {method!r} cannot test categorical column {name!r}."
+                    )
+                main = info.categorical(ref_c, cur_c)
+                threshold = info.default_threshold if user_threshold is None else float(user_threshold)
+            stat, p_value = main.statistic, main.p_value
+    else:
+        skipped = True
+
+    if skipped:
+        side = "reference" if prep.n_reference == prep.missing_reference else "current"
+        note = f"no usable values in the {side}: the distribution test is skipped"
+        warnings.append(f"Column {name!r}: every value is missing in the {side}; distribution not tested.")
+        used_method = "none"
+    elif method == AUTO or (method in METHODS and METHODS[method].is_test):
+        assert p_value is not None
+        gate = effect_threshold is None or (effect is not None and effect >= effect_threshold)
+        signals.append(("distribution", p_value, gate))
+    elif stat is not None and threshold is not None and stat >= threshold:
+        fixed.append("distribution")
+
+    missing = _missing_test(prep)
+    missing_p = None
+    if missing is not None:
+        missing_p, h = missing
+        signals.append(("missing_share", missing_p, h >= settings.missing_effect_threshold))
+    unseen_p = _unseen_test(prep, settings.seed)
+    unseen_share = None
+    if prep.current_counts is not None:
+        n_cur = int(prep.current_counts.sum())
+        unseen_share = _share(prep.unseen_count, n_cur)
+        if unseen_p is not None:
+            signals.append(
+                ("unseen_categories", unseen_p, unseen_share >= settings.unseen_share_threshold)
+            )
+    column = ColumnDrift(
+        name=name,
+        kind=str(spec.kind),
+        role=str(spec.role),
+        method=used_method,
+        statistic=stat,
+        p_value=p_value,
+        effect_size=effect,
+        effect_size_method=effect_method,
+        threshold=threshold,
+        effect_size_threshold=effect_threshold,
+        drifted=False,
+        n_reference=prep.n_reference,
+        n_current=prep.n_current,
+        missing_share_reference=_share(prep.missing_reference, prep.n_reference),
+        missing_share_current=_share(prep.missing_current, prep.n_current),
+        missing_p_value=missing_p,
+        unseen_share=unseen_share,
+        unseen_p_value=unseen_p,
+        unseen_examples=prep.unseen_examples,
+        skipped=skipped,
+        note=note,
+        summary=None if skipped else _summary(prep),
+    )
+    alpha = settings.alpha
+    if user_threshold is not None and (method == AUTO or METHODS[method].is_test):
+        alpha = float(user_threshold)
+    return _Tested(column, signals, fixed, warnings, alpha)
+
+
+def _decide(tested: Sequence[_Tested], settings: DriftSettings) -> list[ColumnDrift]:
+    """Turn signals into verdicts: Bonferroni within a column, the chosen correction across them.
+
+    A column's decision p-value is the smallest Bonferroni-adjusted p-value among its signals
+    whose effect size passed its floor; signals whose effect is negligible never fire.
+    """
+    decision_p = np.ones(len(tested))
+    alphas = np.array([t.alpha for t in tested], dtype=np.float64)
+    for i, t in enumerate(tested):
+        k = max(len(t.signals), 1)
+        gated = [min(p * k, 1.0) for _, p, gate in t.signals if gate]
+        if gated:
+            decision_p[i] = min(gated)
+    m = sum(1 for t in tested if t.signals)
+    if settings.correction == "bonferroni" and m:
+        cutoffs = alphas / m
+    elif settings.correction == "bh" and m:
+        # Benjamini-Hochberg step-up over the columns that have a p-value signal.
+        has = np.array([bool(t.signals) for t in tested])
+        adjusted = np.ones(len(tested))
+        adjusted[has] = sps.false_discovery_control(decision_p[has], method="bh")
+        rejected_p = decision_p[has & (adjusted < alphas)]
+        # Step-up: every column at or below the largest rejected p-value is rejected.
+        limit = np.nextafter(rejected_p.max(), np.inf) if rejected_p.size else -1.0
+        cutoffs = np.full(len(tested), limit)
+    else:
+        cutoffs = alphas
+    out: list[ColumnDrift] = []
+    for i, t in enumerate(tested):
+        k = max(len(t.signals), 1)
+        fired = list(t.fixed_signals)
+        fired += [s for s, p, gate in t.signals if gate and min(p * k, 1.0) < cutoffs[i]]
+        out.append(
+            replace(
+                t.column,
+                drifted=bool(fired),
+                signals=tuple(fired),
+                decision_p_value=float(decision_p[i]) if t.signals else None,
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# multivariate
+
+
+def _encode(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[ColumnSpec], n: int, seed: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str]]:
+    """Seeded row subsample of both sides, numerical columns standardised by the reference and
+    categorical ones replaced by their reference frequency; missing values become the reference
+    median (numerical) or frequency 0 (categorical)."""
+    rng = np.random.default_rng(seed)
+    ref_rows = np.sort(rng.choice(len(reference), size=min(n, len(reference)), replace=False))
+    cur_rows = np.sort(rng.choice(len(current), size=min(n, len(current)), replace=False))
+    ref_cols: list[NDArray[np.float64]] = []
+    cur_cols: list[NDArray[np.float64]] = []
+    names: list[str] = []
+    for spec in columns:
+        r = reference[spec.name].iloc[ref_rows]
+        c = current[spec.name].iloc[cur_rows]
+        if spec.kind is ColumnKind.NUMERICAL:
+            rv = np.array(pd.to_numeric(r, errors="coerce").to_numpy(np.float64, na_value=np.nan))
+            cv = np.array(pd.to_numeric(c, errors="coerce").to_numpy(np.float64, na_value=np.nan))
+            rv[~np.isfinite(rv)] = np.nan
+            cv[~np.isfinite(cv)] = np.nan
+            if np.isnan(rv).all():
+                continue
+            centre = float(np.nanmedian(rv))
+            scale = float(np.nanstd(rv)) or 1.0
+            rv = (np.where(np.isnan(rv), centre, rv) - centre) / scale
+            cv = (np.where(np.isnan(cv), centre, cv) - centre) / scale
+        else:
+            freq = r.astype("string").value_counts(normalize=True, dropna=True)
+            rv = r.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
+            cv = c.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
+            scale = float(np.std(rv)) or 1.0
+            rv, cv = rv / scale, cv / scale
+        ref_cols.append(rv)
+        cur_cols.append(cv)
+        names.append(spec.name)
+    if not names:
+        return np.empty((0, 0)), np.empty((0, 0)), names
+    return np.column_stack(ref_cols), np.column_stack(cur_cols), names
+
+
+def _multivariate(
+    reference: pd.DataFrame, current: pd.DataFrame, specs: Sequence[ColumnSpec], settings: DriftSettings
+) -> tuple[MultivariateDrift, ...]:
+    from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
+
+    usable = [
+        s
+        for s in specs
+        if s.role is ColumnRole.FEATURE
+        and s.kind in (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+    ]
+    if not usable:
+        return ()
+    results: list[MultivariateDrift] = []
+    a = settings.alpha
+    ref_x, cur_x, names = _encode(reference, current, usable, 5000, settings.seed)
+    if not names or len(ref_x) < 10 or len(cur_x) < 10:
+        return ()
+    mmd = mmd_rbf(ref_x[:1000], cur_x[:1000], seed=settings.seed)
+    results.append(
+        MultivariateDrift(
+            method="mmd",
+            statistic=mmd.statistic,
+            p_value=mmd.p_value,
+            threshold=a,
+            drifted=bool(mmd.p_value is not None and mmd.p_value < a),
+            n_reference=min(len(ref_x), 1000),
+            n_current=min(len(cur_x), 1000),
+            columns=tuple(names),
+            note="RBF kernel, median-heuristic bandwidth, permutation p-value",
+        )
+    )
+    clf = domain_classifier_test(ref_x, cur_x, seed=settings.seed)
+    results.append(
+        MultivariateDrift(
+            method="domain_classifier",
+            statistic=clf.statistic,
+            p_value=clf.p_value,
+            threshold=a,
+            drifted=bool(clf.p_value is not None and clf.p_value < a),
+            n_reference=len(ref_x),
+            n_current=len(cur_x),
+            columns=tuple(names),
+            note="held-out ROC-AUC of a classifier telling current from reference",
+        )
+    )
+    return tuple(results)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run_drift(
+    reference: pd.DataFrame, current: pd.DataFrame, schema: Schema, settings: DriftSettings
+) -> tuple[DriftResult, dict[str, float]]:
+    """Test every column the schema marks as feature, target or prediction.
+
+    Returns the result and the time spent in each stage, in seconds.
+    """
+    import time
+
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    columns: list[ColumnDrift] = []
+    warnings: list[str] = []
+    to_test: list[ColumnSpec] = []
+    for spec in schema:
+        if spec.role not in _TESTED_ROLES:
+            continue
+        if spec.kind in (ColumnKind.ID, ColumnKind.DATETIME):
+            why = "an id" if spec.kind is ColumnKind.ID else "a datetime (time always moves)"
+            columns.append(_skipped(spec, spec.note or f"{why}: excluded from drift"))
+            continue
+        to_test.append(spec)
+
+    def work(spec: ColumnSpec) -> _Tested:
+        prep = _prepare(spec, reference[spec.name], current[spec.name], settings)
+        return _test_column(prep, settings)
+
+    n_jobs = settings.n_jobs or min(os.cpu_count() or 1, 8)
+    if n_jobs > 1 and len(to_test) > 1:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            tested = list(pool.map(work, to_test))
+    else:
+        tested = [work(spec) for spec in to_test]
+    timings["columns"] = time.perf_counter() - start
+    for t in tested:
+        warnings.extend(t.warnings)
+    decided = _decide(tested, settings)
+    order = {spec.name: i for i, spec in enumerate(schema)}
+    columns = sorted([*columns, *decided], key=lambda c: order[c.name])
+
+    multivariate: tuple[MultivariateDrift, ...] = ()
+    if settings.multivariate:
+        t0 = time.perf_counter()
+        multivariate = _multivariate(reference, current, to_test, settings)
+        timings["multivariate"] = time.perf_counter() - t0
+
+    counted = [c for c in columns if not c.skipped or c.signals]
+    n_drifted = sum(c.drifted for c in counted)
+    share = n_drifted / len(counted) if counted else 0.0
+    dataset = DatasetDrift(
+        drifted=bool(counted) and share >= settings.drift_share,
+        drift_share=share,
+        n_drifted=n_drifted,
+        n_columns=len(counted),
+        drift_share_threshold=settings.drift_share,
+        correction=settings.correction,
+        rule=decision_rules(settings)["dataset"],
+    )
+    return DriftResult(tuple(columns), dataset, multivariate, tuple(warnings)), timings

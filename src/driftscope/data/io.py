@@ -1,0 +1,167 @@
+"""Read reference and current data from files or in-memory tables into pandas DataFrames.
+
+Every failure names the file and says what was expected; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from driftscope.exceptions import EmptyDataError, FileFormatError, InputFileNotFoundError
+
+__all__ = ["SUPPORTED_SUFFIXES", "Table", "read_table"]
+
+SUPPORTED_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+_DELIMITERS = ",;\t|"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A loaded table and the name it is shown under in reports and messages."""
+
+    frame: pd.DataFrame
+    name: str
+    warnings: tuple[str, ...] = ()
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, newline="") as handle:
+        sample = handle.read(64 * 1024)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
+def _read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.DataFrame, list[str]]:
+    warnings: list[str] = []
+    shown = str(path)
+    try:
+        sep = delimiter or _sniff_delimiter(path, encoding)
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            f"File {shown!r} is not valid {encoding} text (byte {exc.object[exc.start]:#04x} "
+            f"at position {exc.start}). Pass the file's encoding (for example --encoding latin-1) "
+            "or convert it to UTF-8."
+        ) from None
+    except LookupError:
+        raise FileFormatError(f"Unknown text encoding {encoding!r} for file {shown!r}.") from None
+    try:
+        frame = pd.read_csv(path, sep=sep, encoding=encoding, low_memory=False)
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            f"File {shown!r} is not valid {encoding} text (byte {exc.object[exc.start]:#04x} "
+            f"at position {exc.start}). Pass the file's encoding (for example --encoding latin-1) "
+            "or convert it to UTF-8."
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise EmptyDataError(f"File {shown!r} is empty: expected a header row and data.") from None
+    except pd.errors.ParserError as exc:
+        raise FileFormatError(
+            f"File {shown!r} could not be parsed as CSV with delimiter {sep!r}: "
+            f"{str(exc).strip()}. Check the delimiter (--delimiter) and quoting."
+        ) from None
+    if frame.shape[1] == 1 and delimiter is None:
+        header = str(frame.columns[0])
+        found = [d for d in _DELIMITERS if d != sep and d in header]
+        if found:
+            warnings.append(
+                f"File {shown!r}: only one column was found, but its header contains "
+                f"{found[0]!r}; if that is the delimiter, pass --delimiter {found[0]!r}."
+            )
+    return frame, warnings
+
+
+def _read_file(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.DataFrame, list[str]]:
+    shown = str(path)
+    if not path.exists():
+        raise InputFileNotFoundError(f"File {shown!r} does not exist.")
+    if path.is_dir():
+        raise FileFormatError(f"{shown!r} is a directory; expected a data file.")
+    if path.stat().st_size == 0:
+        raise EmptyDataError(f"File {shown!r} is empty (0 bytes).")
+    fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise FileFormatError(
+            f"File {shown!r} has an unsupported extension {path.suffix!r}; expected one of {known}."
+        )
+    if fmt == "csv":
+        return _read_csv(path, encoding, delimiter)
+    try:
+        if fmt == "parquet":
+            return pd.read_parquet(path), []
+        return pd.read_json(path, lines=True, encoding=encoding), []
+    except UnicodeDecodeError:
+        raise FileFormatError(
+            f"File {shown!r} is not valid {encoding} text. Pass the file's encoding."
+        ) from None
+    except (ValueError, OSError) as exc:
+        # pyarrow and pandas raise subclasses of these for corrupt files.
+        kind = "Parquet" if fmt == "parquet" else "JSON Lines (one JSON object per line)"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FileFormatError(f"File {shown!r} could not be read as {kind}: {first}") from None
+
+
+def _from_object(data: Any) -> pd.DataFrame | None:
+    if isinstance(data, pd.DataFrame):
+        return data
+    module = type(data).__module__.split(".")[0]
+    if module == "polars":
+        # polars -> Arrow -> pandas keeps dtypes and avoids a Python-level copy.
+        return data.to_arrow().to_pandas()  # type: ignore[no-any-return]
+    if module == "pyarrow" and hasattr(data, "to_pandas"):
+        return data.to_pandas()  # type: ignore[no-any-return]
+    return None
+
+
+def read_table(
+    source: Any,
+    *,
+    name: str | None = None,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+) -> Table:
+    """Load a CSV, Parquet or JSON Lines file, or take a pandas/polars DataFrame or Arrow Table.
+
+    >>> import pandas as pd
+    >>> read_table(pd.DataFrame({"a": [1, 2]}), name="ref").frame.shape
+    (2, 1)
+    """
+    frame = _from_object(source)
+    warnings: list[str] = []
+    if frame is not None:
+        shown = name or "DataFrame"
+    elif isinstance(source, str | Path):
+        path = Path(source)
+        shown = name or str(path)
+        frame, warnings = _read_file(path, encoding, delimiter)
+    else:
+        raise TypeError(
+            "Expected a file path, a pandas or polars DataFrame, or a pyarrow Table. "
+            f"Got {type(source).__name__}."
+        )
+    if frame.shape[1] == 0:
+        raise EmptyDataError(f"{shown!r} has no columns.")
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise FileFormatError(
+            f"{shown!r} has duplicated column names: {', '.join(map(repr, map(str, duplicated)))}."
+        )
+    if not all(isinstance(c, str) for c in frame.columns):
+        frame = frame.rename(columns=str)
+    return Table(frame=frame, name=shown, warnings=tuple(warnings))

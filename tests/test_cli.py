@@ -1,0 +1,150 @@
+"""The CLI end to end: exit codes, outputs, and a clear message (never a traceback) on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from driftscope import __version__
+from driftscope.cli import main
+
+
+def _frames(n: int = 400, shift: float = 0.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "age": rng.normal(40 + shift * 10, 10, n),
+            "income": rng.lognormal(10 + shift, 0.5, n),
+            "city": rng.choice(["paris", "lyon", "nice"], n),
+            "target": rng.integers(0, 2, n),
+        }
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    ref, cur, drifted = tmp_path / "ref.csv", tmp_path / "cur.csv", tmp_path / "drifted.parquet"
+    _frames(seed=1).to_csv(ref, index=False)
+    _frames(seed=2).to_csv(cur, index=False)
+    _frames(seed=3, shift=1.0).to_parquet(drifted)
+    return ref, cur, drifted
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"driftscope {__version__}"
+
+
+def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["drift", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Examples" in out and "--fail-on-drift" in out
+
+
+def test_no_drift_exits_zero_and_writes_reports(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, cur, _ = files
+    html, js = tmp_path / "r.html", tmp_path / "r.json"
+    code = main(["drift", str(ref), str(cur), "-o", str(html), "--json", str(js), "--fail-on-drift"])
+    assert code == 0
+    data = json.loads(js.read_text())
+    assert data["dataset"]["drifted"] is False
+    assert {c["name"] for c in data["columns"]} == {"age", "income", "city", "target"}
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    assert "NO DATASET DRIFT" in capsys.readouterr().out
+
+
+def test_drift_with_fail_on_drift_exits_one(files: tuple[Path, Path, Path]) -> None:
+    ref, _, drifted = files
+    assert main(["drift", str(ref), str(drifted), "-q"]) == 0
+    assert main(["drift", str(ref), str(drifted), "-q", "--fail-on-drift"]) == 1
+
+
+def test_method_threshold_and_columns_options(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    ref, _, drifted = files
+    js = tmp_path / "r.json"
+    code = main(
+        [
+            "drift", str(ref), str(drifted), "-q", "--json", str(js),
+            "--columns", "age,city", "--method", "age=psi", "--threshold", "age=0.3",
+            "--correction", "bh", "--kind", "city=categorical", "--target", "target",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(js.read_text())
+    age = next(c for c in data["columns"] if c["name"] == "age")
+    assert [c["name"] for c in data["columns"]] == ["age", "city", "target"]
+    assert age["method"] == "psi" and age["threshold"] == 0.3
+    assert data["dataset"]["correction"] == "bh"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["drift", "missing.csv", "{cur}"], "does not exist"),
+        (["drift", "{empty}", "{cur}"], "empty"),
+        (["drift", "{latin}", "{cur}"], "not valid utf-8"),
+        (["drift", "{ref}", "{cur}", "--correction", "holm"], "bonferroni or bh"),
+        (["drift", "{ref}", "{cur}", "--method", "age=nope"], "Unknown drift method 'nope'"),
+        (["drift", "{ref}", "{cur}", "--method", "age"], "COLUMN=VALUE"),
+        (["drift", "{ref}", "{cur}", "--columns", "nosuch"], "'nosuch'"),
+        (["drift", "{ref}", "{header_only}"], "0 rows"),
+        (["drift", "{ref}", "{other_cols}"], "share no columns"),
+        (["drift", "{ref}", "{cur}", "--kind", "age=weird"], "must be one of"),
+        (["drift", "{ref}", "{bad_ext}"], "unsupported extension"),
+        (["drift", "{ref}", "{corrupt_parquet}"], "could not be read as Parquet"),
+    ],
+)
+def test_bad_input_exits_two_with_a_clear_message(
+    args: list[str],
+    needle: str,
+    files: tuple[Path, Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ref, cur, _ = files
+    paths = {
+        "ref": ref,
+        "cur": cur,
+        "empty": tmp_path / "empty.csv",
+        "latin": tmp_path / "latin.csv",
+        "header_only": tmp_path / "header.csv",
+        "other_cols": tmp_path / "other.csv",
+        "bad_ext": tmp_path / "data.xlsx",
+        "corrupt_parquet": tmp_path / "corrupt.parquet",
+    }
+    paths["empty"].write_bytes(b"")
+    paths["latin"].write_bytes(b"age,city\n1,Besan\xe7on\n")
+    paths["header_only"].write_text("age,income,city,target\n")
+    paths["other_cols"].write_text("a,b\n1,2\n")
+    paths["bad_ext"].write_text("x")
+    paths["corrupt_parquet"].write_bytes(b"PAR1 this is not parquet")
+    argv = [a.format(**paths) for a in args]
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2
+    assert needle.lower() in (captured.err + captured.out).lower()
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"x\n\xff\xfe\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "driftscope", "drift", str(bad), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "bad.csv" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
