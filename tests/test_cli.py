@@ -44,7 +44,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["drift", "--help"]) == 0
     out = capsys.readouterr().out
-    assert "Examples" in out and "--fail-on-drift" in out
+    assert "Examples" in out
+    assert "--fail-on-drift" in out
 
 
 def test_no_drift_exits_zero_and_writes_reports(
@@ -52,7 +53,9 @@ def test_no_drift_exits_zero_and_writes_reports(
 ) -> None:
     ref, cur, _ = files
     html, js = tmp_path / "r.html", tmp_path / "r.json"
-    code = main(["drift", str(ref), str(cur), "-o", str(html), "--json", str(js), "--fail-on-drift"])
+    code = main(
+        ["drift", str(ref), str(cur), "-o", str(html), "--json", str(js), "--fail-on-drift"]
+    )
     assert code == 0
     data = json.loads(js.read_text())
     assert data["dataset"]["drifted"] is False
@@ -83,7 +86,8 @@ def test_method_threshold_and_columns_options(
     data = json.loads(js.read_text())
     age = next(c for c in data["columns"] if c["name"] == "age")
     assert [c["name"] for c in data["columns"]] == ["age", "city", "target"]
-    assert age["method"] == "psi" and age["threshold"] == 0.3
+    assert age["method"] == "psi"
+    assert age["threshold"] == 0.3
     assert data["dataset"]["correction"] == "bh"
 
 

@@ -138,4 +138,6 @@ def compare(
         settings=settings.to_dict(),
         timings=timings,
     )
-    return Report(drift=result, schema=full_schema, metadata=metadata, rules=decision_rules(settings))
+    return Report(
+        drift=result, schema=full_schema, metadata=metadata, rules=decision_rules(settings)
+    )

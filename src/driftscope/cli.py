@@ -132,7 +132,9 @@ def drift(
     from driftscope.data.schema import ColumnSpec, Schema
 
     if correction is not None and correction not in ("bonferroni", "bh"):
-        raise typer.BadParameter(f"expected bonferroni or bh, got {correction!r}", param_hint="--correction")
+        raise typer.BadParameter(
+            f"expected bonferroni or bh, got {correction!r}", param_hint="--correction"
+        )
     alpha = 0.05
     per_column: dict[str, float] = {}
     for item in threshold or []:
@@ -141,12 +143,16 @@ def drift(
                 try:
                     per_column[name] = float(value)
                 except ValueError:
-                    raise typer.BadParameter(f"{value!r} is not a number", param_hint="--threshold") from None
+                    raise typer.BadParameter(
+                        f"{value!r} is not a number", param_hint="--threshold"
+                    ) from None
         else:
             try:
                 alpha = float(item)
             except ValueError:
-                raise typer.BadParameter(f"{item!r} is not a number", param_hint="--threshold") from None
+                raise typer.BadParameter(
+                    f"{item!r} is not a number", param_hint="--threshold"
+                ) from None
     user_schema = Schema.from_yaml(schema) if schema is not None else Schema()
     for name, value in _pairs(kind or [], "--kind").items():
         user_schema = user_schema.with_column(ColumnSpec(name=name, kind=value))  # type: ignore[arg-type]

@@ -83,19 +83,23 @@ class DriftSettings:
             if not isinstance(value, int | float) or not 0 < value <= 1:
                 raise invalid_parameter(owner, name, "a number in (0, 1]", value)
         if self.correction not in CORRECTIONS:
-            raise invalid_parameter(owner, "correction", "None, 'bonferroni' or 'bh'", self.correction)
+            raise invalid_parameter(
+                owner, "correction", "None, 'bonferroni' or 'bh'", self.correction
+            )
         if not isinstance(self.max_categories, int) or self.max_categories < 2:
             raise invalid_parameter(owner, "max_categories", "an int >= 2", self.max_categories)
         for column, method in self.methods.items():
             if method != AUTO and method not in METHODS:
                 names = ", ".join(sorted([AUTO, *METHODS]))
                 raise ParameterError(
-                    f"Unknown drift method {method!r} for column {column!r}; expected one of {names}."
+                    f"Unknown drift method {method!r} for column {column!r}; "
+                    f"expected one of {names}."
                 )
         for column, threshold in self.thresholds.items():
             if not isinstance(threshold, int | float) or not math.isfinite(threshold):
                 raise ParameterError(
-                    f"The threshold for column {column!r} must be a finite number. Got {threshold!r}."
+                    f"The threshold for column {column!r} must be a finite number. "
+                    f"Got {threshold!r}."
                 )
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,7 +184,9 @@ class _Prepared:
     note: str | None = None
 
 
-def _numeric_values(series: pd.Series, column: str, side: str) -> tuple[NDArray[np.float64], list[str]]:
+def _numeric_values(
+    series: pd.Series, column: str, side: str
+) -> tuple[NDArray[np.float64], list[str]]:
     """Finite values of a column, with warnings for non-numbers and infinities."""
     warnings: list[str] = []
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
@@ -200,9 +206,15 @@ def _numeric_values(series: pd.Series, column: str, side: str) -> tuple[NDArray[
     n_inf = int(infinite.sum())
     if n_inf:
         warnings.append(
-            f"Column {column!r} ({side}): {n_inf} infinite value(s); they are left out of the tests."
+            f"Column {column!r} ({side}): {n_inf} infinite value(s); "
+            "they are left out of the tests."
         )
     return values, warnings
+
+
+def _text_lengths(series: pd.Series) -> NDArray[np.float64]:
+    lengths = series.astype("string").str.len()
+    return np.asarray(lengths.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
 
 
 def _categorical_counts(
@@ -241,9 +253,11 @@ def _prepare(
     numerical_path = kind in (ColumnKind.NUMERICAL, ColumnKind.TEXT)
     if info is not None and kind not in (ColumnKind.NUMERICAL, ColumnKind.TEXT):
         numerical_path = info.categorical is None
+    ref_values: NDArray[np.float64]
+    cur_values: NDArray[np.float64]
     if kind is ColumnKind.TEXT:
-        ref_values = reference.astype("string").str.len().to_numpy(dtype=np.float64, na_value=np.nan)
-        cur_values = current.astype("string").str.len().to_numpy(dtype=np.float64, na_value=np.nan)
+        ref_values = _text_lengths(reference)
+        cur_values = _text_lengths(current)
         numerical_path = True
     elif numerical_path:
         ref_values, w1 = _numeric_values(reference, name, "reference")
@@ -371,7 +385,9 @@ def _skipped(spec: ColumnSpec, note: str, prep: _Prepared | None = None) -> Colu
         drifted=False,
         n_reference=0 if prep is None else prep.n_reference,
         n_current=0 if prep is None else prep.n_current,
-        missing_share_reference=0.0 if prep is None else _share(prep.missing_reference, prep.n_reference),
+        missing_share_reference=0.0
+        if prep is None
+        else _share(prep.missing_reference, prep.n_reference),
         missing_share_current=0.0 if prep is None else _share(prep.missing_current, prep.n_current),
         skipped=True,
         note=note,
@@ -449,7 +465,9 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
                         f"Method {method!r} cannot test categorical column {name!r}."
                     )
                 main = info.categorical(ref_c, cur_c)
-                threshold = info.default_threshold if user_threshold is None else float(user_threshold)
+                threshold = (
+                    info.default_threshold if user_threshold is None else float(user_threshold)
+                )
             stat, p_value = main.statistic, main.p_value
     else:
         skipped = True
@@ -457,7 +475,9 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
     if skipped:
         side = "reference" if prep.n_reference == prep.missing_reference else "current"
         note = f"no usable values in the {side}: the distribution test is skipped"
-        warnings.append(f"Column {name!r}: every value is missing in the {side}; distribution not tested.")
+        warnings.append(
+            f"Column {name!r}: every value is missing in the {side}; distribution not tested."
+        )
         used_method = "none"
     elif method == AUTO or (method in METHODS and METHODS[method].is_test):
         assert p_value is not None
@@ -589,8 +609,8 @@ def _encode(
             cv = c.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
             scale = float(np.std(rv)) or 1.0
             rv, cv = rv / scale, cv / scale
-        ref_cols.append(rv)
-        cur_cols.append(cv)
+        ref_cols.append(np.asarray(rv, dtype=np.float64))
+        cur_cols.append(np.asarray(cv, dtype=np.float64))
         names.append(spec.name)
     if not names:
         return np.empty((0, 0)), np.empty((0, 0)), names
@@ -598,7 +618,10 @@ def _encode(
 
 
 def _multivariate(
-    reference: pd.DataFrame, current: pd.DataFrame, specs: Sequence[ColumnSpec], settings: DriftSettings
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    specs: Sequence[ColumnSpec],
+    settings: DriftSettings,
 ) -> tuple[MultivariateDrift, ...]:
     from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
 

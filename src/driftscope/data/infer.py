@@ -58,7 +58,9 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
     if share_numeric >= _PARSE_SHARE:
         note = None
         if share_numeric < 1:
-            note = f"{1 - share_numeric:.1%} of sampled values are not numbers; they count as invalid"
+            note = (
+                f"{1 - share_numeric:.1%} of sampled values are not numbers; they count as invalid"
+            )
         return ColumnKind.NUMERICAL, note
     if share_numeric < 0.5:
         parsed = pd.to_datetime(as_text, errors="coerce", format="mixed")
@@ -75,7 +77,10 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
     ):
         return ColumnKind.TEXT, "free text: compared on text length"
     if n_unique == len(as_text) and len(as_text) >= 1000:
-        return ColumnKind.ID, "every sampled value is distinct: treated as an id, excluded from drift"
+        return (
+            ColumnKind.ID,
+            "every sampled value is distinct: treated as an id, excluded from drift",
+        )
     return ColumnKind.CATEGORICAL, None
 
 
@@ -87,7 +92,9 @@ def _infer_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str | None]:
         return ColumnKind.DATETIME, None
     sample = _sample(series)
     if len(sample) == 0:
-        kind = ColumnKind.NUMERICAL if pd.api.types.is_numeric_dtype(dtype) else ColumnKind.CATEGORICAL
+        kind = (
+            ColumnKind.NUMERICAL if pd.api.types.is_numeric_dtype(dtype) else ColumnKind.CATEGORICAL
+        )
         return kind, "no values in the reference"
     if pd.api.types.is_numeric_dtype(dtype):
         values = sample.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -99,7 +106,10 @@ def _infer_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str | None]:
         if integer and n_unique <= 2 and set(np.unique(finite)) <= {0.0, 1.0}:
             return ColumnKind.BOOLEAN, "integer 0/1 values"
         if integer and _looks_like_id(name, sample, n_unique):
-            return ColumnKind.ID, "every value is distinct and the name says id: excluded from drift"
+            return (
+                ColumnKind.ID,
+                "every value is distinct and the name says id: excluded from drift",
+            )
         return ColumnKind.NUMERICAL, None
     return _infer_object_kind(name, sample)
 
@@ -141,7 +151,8 @@ def infer_schema(
     unknown = [s.name for s in user if s.name not in ref_set and s.name not in cur_cols]
     if unknown:
         raise SchemaError(
-            f"The schema names column(s) found in neither dataset: {', '.join(map(repr, unknown))}. "
+            "The schema names column(s) found in neither dataset: "
+            f"{', '.join(map(repr, unknown))}. "
             f"Available columns: {', '.join(map(repr, ref_cols[:20]))}"
             + (" ..." if len(ref_cols) > 20 else "")
         )

@@ -163,13 +163,17 @@ class Schema:
                     )
                 items.append((str(entry["name"]), {k: v for k, v in entry.items() if k != "name"}))
         else:
-            raise SchemaError(f"{source}: 'columns' must be a mapping or a list. Got {raw_columns!r}.")
+            raise SchemaError(
+                f"{source}: 'columns' must be a mapping or a list. Got {raw_columns!r}."
+            )
         fields_allowed = {"kind", "role", "method", "threshold", "note"}
         for name, entry in items:
             if isinstance(entry, str):
                 entry = {"kind": entry}
             if not isinstance(entry, Mapping):
-                raise SchemaError(f"{source}: column {name!r} must map to a mapping. Got {entry!r}.")
+                raise SchemaError(
+                    f"{source}: column {name!r} must map to a mapping. Got {entry!r}."
+                )
             bad = sorted(set(entry) - fields_allowed)
             if bad:
                 raise SchemaError(

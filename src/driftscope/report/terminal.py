@@ -31,7 +31,10 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
     meta = report["metadata"]
     drifted = dataset["drifted"]
     verdict = Text()
-    verdict.append("DATASET DRIFT" if drifted else "NO DATASET DRIFT", style="bold red" if drifted else "bold green")
+    verdict.append(
+        "DATASET DRIFT" if drifted else "NO DATASET DRIFT",
+        style="bold red" if drifted else "bold green",
+    )
     verdict.append(
         f"  {dataset['n_drifted']} of {dataset['n_columns']} columns drifted "
         f"({dataset['drift_share']:.0%}; threshold {dataset['drift_share_threshold']:.0%}"

@@ -1,0 +1,247 @@
+"""The HTML report in a real browser: offline, sortable, and with plots that draw.
+
+Needs Playwright for Python and Debian's Chromium (no browser download):
+``pip install playwright`` and ``apt-get install -y chromium``. When either is missing these
+tests fail, on purpose: CI installs both, and a skipped browser test would hide a broken page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from driftscope.report import Report
+from driftscope.report.html import render_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = Path("/tmp/driftscope_report.png")
+
+
+class _Session:
+    """One browser page that may only read files: every other request is recorded and refused."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"console {msg.type}: {msg.text}")
+                if msg.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.route("**/*", self._route)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith("file://"):
+            route.continue_()
+        else:
+            self.requests.append(url)
+            route.abort()
+
+    def open(self, path: Path) -> None:
+        self.page.goto(path.as_uri(), wait_until="load")
+
+    def names(self) -> list[str]:
+        return list(
+            self.page.eval_on_selector_all(
+                "table.ds-drift-table > tbody > tr.ds-row > th",
+                "cells => cells.map(c => c.getAttribute('data-v'))",
+            )
+        )
+
+    def sort_by(self, label: str) -> None:
+        self.page.locator("table.ds-drift-table thead button.ds-sort", has_text=label).click()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(
+            "The browser tests need Playwright for Python: pip install playwright "
+            "(no `playwright install`: the tests use Debian's chromium)."
+        )
+    if not CHROMIUM.exists():
+        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: apt-get install -y chromium.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def session(browser: Any) -> Iterator[_Session]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        yield _Session(context.new_page())
+    finally:
+        context.close()
+
+
+def _resorted(
+    shown: list[str], columns: list[dict[str, Any]], key: str, descending: bool = False
+) -> list[str]:
+    """What a header click must give: the shown order re-sorted by ``key`` as numbers, missing
+    values last in both directions, ties kept in their shown order."""
+    by_name = {c["name"]: c[key] for c in columns}
+
+    def rank(name: str) -> tuple[bool, float]:
+        value = by_name[name]
+        if value is None:
+            return (True, 0.0)
+        return (False, -value if descending else value)
+
+    return sorted(shown, key=rank)
+
+
+def test_report_works_offline_sorts_and_plots(
+    session: _Session, report: Report, tmp_path: Path
+) -> None:
+    data = report.to_dict()
+    path = tmp_path / "report.html"
+    report.save_html(path)
+    session.open(path)
+    page = session.page
+
+    assert session.names() == [c["name"] for c in data["columns"]]
+    # Nothing is drawn before a column is opened.
+    assert page.locator(".js-plotly-plot").count() == 0
+
+    # p-values span 1e-9 to 0.64: a text sort would put "1.2e-09" after "0.64".
+    columns = data["columns"]
+    shown = session.names()
+    session.sort_by("p-value")
+    expected = _resorted(shown, columns, "p_value")
+    assert expected[0] == "age"
+    assert expected[-2:] == ["basket_value", "user_id"]  # no p-value: last
+    assert session.names() == expected
+    assert page.locator("th[aria-sort='ascending']").inner_text().startswith("p-value")
+    shown = session.names()
+    session.sort_by("p-value")
+    expected = _resorted(shown, columns, "p_value", descending=True)
+    assert expected[0] == "churn"
+    assert session.names() == expected
+    assert page.locator("th[aria-sort='descending']").inner_text().startswith("p-value")
+    shown = session.names()
+    session.sort_by("Effect size")
+    assert session.names() == _resorted(shown, columns, "effect_size")
+    session.sort_by("Column")
+    assert session.names() == sorted((c["name"] for c in columns), key=str.lower)
+
+    # Open the numerical column "age": an overlaid histogram of two bar traces.
+    age = page.locator("tbody.ds-col", has=page.locator("th[data-v='age']"))
+    details = age.locator("tr.ds-details")
+    assert details.is_hidden()
+    age.locator("button.ds-toggle").click()
+    assert details.is_visible()
+    plot = age.locator(".js-plotly-plot")
+    plot.wait_for(state="attached", timeout=10_000)
+    assert plot.locator("svg.main-svg").count() >= 1
+    assert plot.locator(".barlayer .trace").count() == 2
+    age_bars = len(data["columns"][0]["summary"]["reference_counts"])
+    assert plot.locator(".barlayer .trace").first.locator("path").count() == age_bars
+
+    # The categorical column with a hostile category: grouped bars, the label shown literally.
+    plan = page.locator("tbody.ds-col", has=page.locator("th[data-v='plan']"))
+    plan.locator("button.ds-toggle").click()
+    plan_plot = plan.locator(".js-plotly-plot")
+    plan_plot.wait_for(state="attached", timeout=10_000)
+    ticks = plan_plot.locator(".xtick text").all_text_contents()
+    assert ticks[:4] == ["basic", "pro", "team", "(other)"]
+    assert "</script><!-- <b>vip</b>" in ticks[4]
+    assert plan_plot.locator(".xtick text b").count() == 0
+
+    # The hostile column name is text, not markup: nothing ran.
+    assert page.evaluate("typeof window.alert") == "function"
+    assert page.locator("table.ds-drift-table script").count() == 0
+    assert page.locator("img").count() == 0
+
+    # Closing hides the details again; only drifted rows remain when filtered.
+    age.locator("button.ds-toggle").click()
+    assert details.is_hidden()
+    page.locator("input.ds-only-drifted").check()
+    visible = page.locator("table.ds-drift-table > tbody:visible > tr.ds-row > th")
+    assert sorted(visible.evaluate_all("cs => cs.map(c => c.getAttribute('data-v'))")) == sorted(
+        c["name"] for c in data["columns"] if c["drifted"]
+    )
+    page.locator("input.ds-only-drifted").uncheck()
+
+    plan.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert session.requests == []
+    assert session.errors == []
+
+
+def test_wide_report_opens_and_plots_lazily(
+    session: _Session, wide_report: Report, tmp_path: Path
+) -> None:
+    path = tmp_path / "wide.html"
+    wide_report.save_html(path)
+    session.open(path)
+    page = session.page
+    assert len(session.names()) == 100
+    assert page.locator(".js-plotly-plot").count() == 0
+    for name in ("feature_000", "feature_001", "feature_099"):
+        body = page.locator("tbody.ds-col", has=page.locator(f"th[data-v='{name}']"))
+        body.locator("button.ds-toggle").click()
+        body.locator(".js-plotly-plot .barlayer").wait_for(state="attached", timeout=10_000)
+    assert page.locator(".js-plotly-plot").count() == 3
+    # Shares, not counts: each side's bars add up to one whatever its sample size.
+    heights = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".map(p => p.data.map(t => t.y.reduce((a, b) => a + b, 0)))"
+    )
+    for per_plot in heights:
+        assert all(math.isclose(total, 1.0) for total in per_plot)
+    assert session.requests == []
+    assert session.errors == []
+
+
+def test_two_fragments_on_one_page_work_independently(
+    session: _Session, report: Report, wide_report: Report, tmp_path: Path
+) -> None:
+    # What a notebook does: several `_repr_html_` outputs in one document.
+    path = tmp_path / "notebook.html"
+    path.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+        + render_html(report.to_dict(), standalone=False)
+        + render_html(wide_report.to_dict(), standalone=False)
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    session.open(path)
+    page = session.page
+    roots = page.locator(".ds-report")
+    assert roots.count() == 2
+    assert page.locator(".ds-report[data-ds-init='1']").count() == 2
+    first, second = roots.nth(0), roots.nth(1)
+    before = second.locator("tbody.ds-col > tr.ds-row > th").first.get_attribute("data-v")
+    first.locator("thead button.ds-sort", has_text="Column").first.click()
+    assert second.locator("tbody.ds-col > tr.ds-row > th").first.get_attribute("data-v") == before
+    second.locator("button.ds-toggle").first.click()
+    second.locator(".js-plotly-plot .barlayer").wait_for(state="attached", timeout=10_000)
+    assert first.locator(".js-plotly-plot").count() == 0
+    assert session.requests == []
+    assert session.errors == []
