@@ -1,0 +1,207 @@
+"""Dataset-level tests: kernel MMD and the domain classifier, on seeded synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from scipy import stats as sps
+from scipy.spatial.distance import cdist, pdist
+
+from driftscope.exceptions import ParameterError
+from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
+
+FloatArray = NDArray[np.float64]
+
+
+def gaussians(
+    n: int, m: int, *, dims: int = 5, shift: float = 0.0, seed: int = 0
+) -> tuple[FloatArray, FloatArray]:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, dims)), rng.normal(shift, size=(m, dims))
+
+
+def unbiased_mmd2(x: FloatArray, y: FloatArray, bandwidth: float) -> float:
+    """The textbook unbiased MMD^2 with explicit kernel blocks."""
+    n, m = len(x), len(y)
+    kxx = np.exp(-cdist(x, x, "sqeuclidean") / (2 * bandwidth**2))
+    kyy = np.exp(-cdist(y, y, "sqeuclidean") / (2 * bandwidth**2))
+    kxy = np.exp(-cdist(x, y, "sqeuclidean") / (2 * bandwidth**2))
+    return float(
+        (kxx.sum() - np.trace(kxx)) / (n * (n - 1))
+        + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        - 2 * kxy.mean()
+    )
+
+
+# --- MMD ------------------------------------------------------------------------------------------
+
+
+def test_mmd_statistic_matches_the_explicit_formula() -> None:
+    x, y = gaussians(60, 45, shift=0.3)
+    bandwidth = float(np.median(pdist(np.vstack([x, y]))))
+    result = mmd_rbf(x, y, n_permutations=10)
+    assert result.method == "mmd"
+    # Our distances come from the Gram matrix, cdist's from differences: ~1e-15 apart.
+    assert np.isclose(result.statistic, unbiased_mmd2(x, y, bandwidth), rtol=1e-9, atol=1e-13)
+
+
+def test_mmd_permutation_p_value_matches_explicit_relabelling() -> None:
+    x, y = gaussians(30, 25, shift=0.2, seed=4)
+    pooled = np.vstack([x, y])
+    bandwidth = float(np.median(pdist(pooled)))
+    observed = unbiased_mmd2(x, y, bandwidth)
+    # Replay the documented procedure: no subsampling here, then seeded relabellings.
+    rng = np.random.default_rng(3)
+    labels = np.r_[np.ones(30), np.zeros(25)]
+    permuted = rng.permuted(np.tile(labels, (50, 1)), axis=1)
+    null = [unbiased_mmd2(pooled[row == 1], pooled[row == 0], bandwidth) for row in permuted]
+    hits = sum(s >= observed - 1e-10 for s in null)
+    assert mmd_rbf(x, y, n_permutations=50, seed=3).p_value == (1 + hits) / 51
+
+
+def test_mmd_no_drift_and_drift() -> None:
+    same = mmd_rbf(*gaussians(200, 200, seed=1))
+    assert same.p_value is not None
+    assert same.p_value > 0.05
+    shifted = mmd_rbf(*gaussians(200, 200, shift=0.5, seed=1))
+    assert shifted.p_value is not None
+    assert shifted.p_value < 0.01
+    assert shifted.statistic > same.statistic
+
+
+def test_mmd_false_positive_rate_on_no_drift_splits() -> None:
+    rejections = 0
+    for seed in range(50):
+        x, y = gaussians(100, 100, seed=100 + seed)
+        p = mmd_rbf(x, y, n_permutations=100, seed=seed).p_value
+        assert p is not None
+        rejections += p < 0.05
+    # Nominal 5%: 2.5 expected; more than 5 of 50 would mean a miscalibrated test.
+    assert rejections <= 5
+
+
+def test_mmd_is_seeded_and_subsamples() -> None:
+    x, y = gaussians(300, 250, shift=0.2)
+    assert mmd_rbf(x, y, seed=7) == mmd_rbf(x, y, seed=7)
+    # No subsampling at or above the sample sizes.
+    assert mmd_rbf(x, y, max_samples=300) == mmd_rbf(x, y, max_samples=10_000)
+    small = mmd_rbf(x, y, max_samples=50, seed=1)
+    assert small != mmd_rbf(x, y, max_samples=50, seed=2)
+    assert small.p_value is not None
+    assert small.p_value >= 1 / 201
+
+
+def test_mmd_of_identical_rows_is_zero() -> None:
+    x = np.ones((20, 3))
+    assert mmd_rbf(x, x) == mmd_rbf(x[:5], x[:7])
+    assert mmd_rbf(x, x).statistic == 0.0
+    assert mmd_rbf(x, x).p_value == 1.0
+
+
+def test_mmd_with_mostly_duplicated_rows_falls_back_to_a_positive_bandwidth() -> None:
+    x = np.zeros((40, 2))
+    y = np.zeros((40, 2))
+    y[:5] = 3.0
+    result = mmd_rbf(x, y, n_permutations=100)
+    assert np.isfinite(result.statistic)
+    assert result.statistic > 0
+
+
+def test_mmd_accepts_one_feature_as_a_1d_array() -> None:
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=80), rng.normal(size=70)
+    assert mmd_rbf(x, y) == mmd_rbf(x[:, None], y[:, None])
+
+
+# --- domain classifier ----------------------------------------------------------------------------
+
+
+def test_domain_classifier_no_drift_and_drift() -> None:
+    same = domain_classifier_test(*gaussians(500, 500, seed=2))
+    assert same.method == "domain_classifier"
+    assert same.p_value is not None
+    assert same.p_value > 0.05
+    assert abs(same.statistic - 0.5) < 0.08
+    shifted = domain_classifier_test(*gaussians(500, 500, shift=0.5, seed=2))
+    assert shifted.p_value is not None
+    assert shifted.p_value < 0.01
+    assert shifted.statistic > 0.6
+
+
+def test_domain_classifier_auc_and_p_value_match_sklearn_and_scipy() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+    from threadpoolctl import threadpool_limits
+
+    x, y = gaussians(300, 300, shift=0.3, seed=5)
+    # Replay the documented procedure: equal sizes (no subsampling), seeded shuffle, halves.
+    rng = np.random.default_rng(9)
+    x, y = x[rng.permutation(300)], y[rng.permutation(300)]
+    model = HistGradientBoostingClassifier(
+        max_iter=50, max_leaf_nodes=15, learning_rate=0.1, early_stopping=False, random_state=9
+    )
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(np.vstack([x[:150], y[:150]]), np.repeat([0, 1], 150))
+        ref_scores = model.predict_proba(x[150:])[:, 1]
+        cur_scores = model.predict_proba(y[150:])[:, 1]
+    auc = roc_auc_score(np.repeat([0, 1], 150), np.r_[ref_scores, cur_scores])
+    p = sps.mannwhitneyu(cur_scores, ref_scores, alternative="greater").pvalue
+    result = domain_classifier_test(*gaussians(300, 300, shift=0.3, seed=5), seed=9)
+    assert np.isclose(result.statistic, auc, rtol=1e-12)
+    assert np.isclose(result.p_value, p, rtol=1e-12)  # type: ignore[arg-type]
+
+
+def test_domain_classifier_is_seeded_and_balances_sides() -> None:
+    x, y = gaussians(400, 120, shift=0.2, seed=3)
+    assert domain_classifier_test(x, y, seed=1) == domain_classifier_test(x, y, seed=1)
+    assert domain_classifier_test(x, y, max_samples=50, seed=1) != domain_classifier_test(
+        x, y, seed=1
+    )
+
+
+def test_domain_classifier_false_positive_rate() -> None:
+    rejections = 0
+    for seed in range(30):
+        x, y = gaussians(200, 200, dims=3, seed=300 + seed)
+        p = domain_classifier_test(x, y, seed=seed).p_value
+        assert p is not None
+        rejections += p < 0.05
+    # Binomial(30, 0.05): more than 5 rejections has probability under 1%.
+    assert rejections <= 5
+
+
+# --- input validation -----------------------------------------------------------------------------
+
+TESTS = [mmd_rbf, domain_classifier_test]
+
+
+@pytest.mark.parametrize("fn", TESTS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (np.zeros((10, 2)), np.zeros((10, 3)), "same number of columns"),
+        (np.zeros((10, 2, 2)), np.zeros((10, 2, 2)), "2-D arrays"),
+        (np.zeros((1, 2)), np.zeros((10, 2)), "at least"),
+        (np.full((10, 2), np.nan), np.zeros((10, 2)), "finite values in the reference"),
+        (np.zeros((10, 2)), np.full((10, 2), np.inf), "finite values in the current"),
+    ],
+)
+def test_inputs_are_validated(fn: object, x: FloatArray, y: FloatArray, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        fn(x, y)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("fn", "kwargs", "name"),
+    [
+        (mmd_rbf, {"n_permutations": 0}, "n_permutations"),
+        (mmd_rbf, {"max_samples": 1}, "max_samples"),
+        (mmd_rbf, {"max_samples": 10.5}, "max_samples"),
+        (domain_classifier_test, {"max_samples": 2}, "max_samples"),
+    ],
+)
+def test_parameters_are_validated(fn: object, kwargs: dict[str, object], name: str) -> None:
+    x = np.zeros((10, 2))
+    with pytest.raises(ParameterError, match=f"'{name}' parameter"):
+        fn(x, x, **kwargs)  # type: ignore[operator]
