@@ -285,10 +285,15 @@ def _prepare(
     warnings: list[str] = []
     kind = spec.kind
     method = settings.methods.get(name, spec.method or AUTO)
-    info = None if method == AUTO else METHODS[method]
     numerical_path = kind in (ColumnKind.NUMERICAL, ColumnKind.TEXT)
-    if info is not None and kind not in (ColumnKind.NUMERICAL, ColumnKind.TEXT):
-        numerical_path = info.categorical is None
+    if method != AUTO:
+        info = METHODS[method]
+        family = "numerical" if numerical_path else "categorical"
+        if family not in info.kinds:
+            raise ParameterError(
+                f"Method {method!r} works on {' and '.join(sorted(info.kinds))} columns; "
+                f"column {name!r} is {kind}. Pick a {family} method or change the column's kind."
+            )
     ref_values: NDArray[np.float64]
     cur_values: NDArray[np.float64]
     if kind is ColumnKind.TEXT:
@@ -475,8 +480,7 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
             effect_threshold = settings.numerical_effect_threshold
         else:
             info = METHODS[method]
-            if info.numerical is None:
-                raise ParameterError(f"Method {method!r} cannot test numerical column {name!r}.")
+            assert info.numerical is not None  # _prepare checked the method's kinds
             main = info.numerical(prep.pair)
             threshold = info.default_threshold if user_threshold is None else float(user_threshold)
         stat, p_value = main.statistic, main.p_value
@@ -494,10 +498,7 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
                 effect_threshold = settings.categorical_effect_threshold
             else:
                 info = METHODS[method]
-                if info.categorical is None:
-                    raise ParameterError(
-                        f"Method {method!r} cannot test categorical column {name!r}."
-                    )
+                assert info.categorical is not None  # _prepare checked the method's kinds
                 main = info.categorical(ref_c, cur_c)
                 threshold = (
                     info.default_threshold if user_threshold is None else float(user_threshold)

@@ -13,6 +13,14 @@ from rich.text import Text
 __all__ = ["render_terminal"]
 
 _MAX_ROWS = 25
+# Short labels so the table fits an 80-column terminal; the legend is printed below it.
+_SHORT = {
+    "wasserstein_normed": "W/sd",
+    "cramers_v": "V",
+    "distribution": "dist",
+    "missing_share": "missing",
+    "unseen_categories": "unseen",
+}
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -59,29 +67,28 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
         table = Table(title="Drifted columns", title_justify="left")
         for header, justify in (
             ("column", "left"),
-            ("kind", "left"),
             ("method", "left"),
             ("statistic", "right"),
             ("p-value", "right"),
-            ("effect size", "right"),
+            ("effect", "right"),
             ("signals", "left"),
         ):
-            table.add_column(header, justify=justify)  # type: ignore[arg-type]
+            table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
         for col in drifted_cols[:max_rows]:
             effect = _num(col["effect_size"])
             if col["effect_size_method"]:
-                effect += f" ({col['effect_size_method']})"
+                effect += f" {_SHORT.get(col['effect_size_method'], col['effect_size_method'])}"
             table.add_row(
                 col["name"],
-                col["kind"],
                 col["method"],
                 _num(col["statistic"]),
                 _num(col["p_value"]),
                 effect,
-                ", ".join(col["signals"]),
+                ", ".join(_SHORT.get(s, s) for s in col["signals"]),
             )
+        table.caption = "effect: W/sd = Wasserstein in reference sd, V = Cramér's V"
         if len(drifted_cols) > max_rows:
-            table.caption = f"... and {len(drifted_cols) - max_rows} more"
+            table.caption += f"; ... and {len(drifted_cols) - max_rows} more"
         parts.append(table)
     warnings = report.get("warnings", [])
     if warnings:
