@@ -27,8 +27,11 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Evidently lives in its own virtualenv (benchmarks/.venv-evidently), never in driftscope's.
 bench: $(STAMP)
+	bash benchmarks/setup_evidently.sh
 	$(BIN)/python benchmarks/drift_vs_evidently.py
+	$(BIN)/python benchmarks/html_size.py
 
 clean:
 	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache

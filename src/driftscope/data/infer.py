@@ -53,6 +53,16 @@ def _looks_like_id(name: str, sample: pd.Series, n_unique: int) -> bool:
     return bool(len(sample) >= 20 and n_unique == len(sample) and named)
 
 
+def _parse_share_numbers(values: pd.Series) -> float:
+    parsed = pd.to_numeric(values, errors="coerce")
+    return float(parsed.notna().mean()) if len(values) else 0.0
+
+
+def _parse_share_dates(values: pd.Series) -> float:
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    return float(parsed.notna().mean()) if len(values) else 0.0
+
+
 def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | None]:
     """Kind of a column holding strings or mixed Python objects."""
     as_text = sample.astype(str)
@@ -61,8 +71,10 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
         return ColumnKind.CONSTANT, "one distinct value"
     if n_unique == 2 and frozenset(as_text.str.strip().str.lower().unique()) in _BOOLEAN_WORDS:
         return ColumnKind.BOOLEAN, None
-    numbers = pd.to_numeric(sample, errors="coerce")
-    share_numeric = float(numbers.notna().mean())
+    # Parsing is slow per value: a handful decides whether the whole sample is worth trying.
+    share_numeric = _parse_share_numbers(sample.iloc[:50])
+    if share_numeric >= 0.5:
+        share_numeric = _parse_share_numbers(sample)
     if share_numeric >= _PARSE_SHARE:
         note = None
         if share_numeric < 1:
@@ -70,18 +82,18 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
                 f"{1 - share_numeric:.1%} of sampled values are not numbers; they count as invalid"
             )
         return ColumnKind.NUMERICAL, note
-    if share_numeric < 0.5:
-        parsed = pd.to_datetime(as_text, errors="coerce", format="mixed")
-        if float(parsed.notna().mean()) >= _PARSE_SHARE:
-            return ColumnKind.DATETIME, "parsed as dates"
+    if (
+        share_numeric < 0.5
+        and _parse_share_dates(as_text.iloc[:20]) >= _PARSE_SHARE
+        and _parse_share_dates(as_text) >= _PARSE_SHARE
+    ):
+        return ColumnKind.DATETIME, "parsed as dates"
     if _looks_like_id(name, as_text, n_unique):
         return ColumnKind.ID, "every value is distinct and the name says id: excluded from drift"
-    lengths = as_text.str.len()
-    words = as_text.str.count(r"\s+") + 1
     if (
-        float(lengths.mean()) >= _TEXT_MIN_MEAN_LENGTH
-        and float(words.mean()) >= _TEXT_MIN_MEAN_WORDS
+        float(as_text.str.len().mean()) >= _TEXT_MIN_MEAN_LENGTH
         and n_unique > 0.5 * len(as_text)
+        and float((as_text.str.count(r"\s+") + 1).mean()) >= _TEXT_MIN_MEAN_WORDS
     ):
         return ColumnKind.TEXT, "free text: compared on text length"
     if n_unique == len(as_text) and len(as_text) >= 1000:

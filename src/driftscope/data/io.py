@@ -75,7 +75,8 @@ def _read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.Data
             f"File {shown!r} could not be parsed as CSV with delimiter {sep!r}: "
             f"{str(exc).strip()}. Check the delimiter (--delimiter) and quoting."
         ) from None
-    if frame.shape[1] == 1 and delimiter is None:
+    # Warn whether the delimiter was sniffed or forced: a forced wrong delimiter is the usual cause.
+    if frame.shape[1] == 1:
         header = str(frame.columns[0])
         found = [d for d in _DELIMITERS if d != sep and d in header]
         if found:
@@ -83,6 +84,15 @@ def _read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.Data
                 f"File {shown!r}: only one column was found, but its header contains "
                 f"{found[0]!r}; if that is the delimiter, pass --delimiter {found[0]!r}."
             )
+    # pandas silently renames a repeated header ("a", "a" -> "a", "a.1"); read the raw header row.
+    header_row = pd.read_csv(path, sep=sep, encoding=encoding, header=None, nrows=1, dtype=str)
+    raw_names = header_row.iloc[0].dropna() if len(header_row) else header_row.columns[:0]
+    duplicated = raw_names[raw_names.duplicated()].unique().tolist()
+    if duplicated:
+        raise FileFormatError(
+            f"File {shown!r} has duplicated column names: {', '.join(map(repr, duplicated))}; "
+            "expected each column name once."
+        )
     return frame, warnings
 
 
@@ -93,7 +103,7 @@ def _read_file(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.Dat
     if path.is_dir():
         raise FileFormatError(f"{shown!r} is a directory; expected a data file.")
     if path.stat().st_size == 0:
-        raise EmptyDataError(f"File {shown!r} is empty (0 bytes).")
+        raise EmptyDataError(f"File {shown!r} is empty (0 bytes); expected a header row and data.")
     fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(SUPPORTED_SUFFIXES))
@@ -160,7 +170,8 @@ def read_table(
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise FileFormatError(
-            f"{shown!r} has duplicated column names: {', '.join(map(repr, map(str, duplicated)))}."
+            f"{shown!r} has duplicated column names: {', '.join(map(repr, map(str, duplicated)))}; "
+            "expected each column name once."
         )
     if not all(isinstance(c, str) for c in frame.columns):
         frame = frame.rename(columns=str)

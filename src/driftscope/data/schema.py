@@ -52,6 +52,16 @@ class ColumnSpec:
     threshold: float | None = None
     note: str | None = None
 
+    def __post_init__(self) -> None:
+        # Kinds and roles may be given as strings (``ColumnSpec("zip", kind="categorical")``);
+        # store the enum so identity checks such as ``kind is ColumnKind.TEXT`` hold downstream.
+        object.__setattr__(
+            self, "kind", _enum(ColumnKind, self.kind, f"The kind of column {self.name!r}")
+        )
+        object.__setattr__(
+            self, "role", _enum(ColumnRole, self.role, f"The role of column {self.name!r}")
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -161,6 +171,11 @@ class Schema:
                         f"{source}: each entry of 'columns' must be a mapping with a 'name'. "
                         f"Got {entry!r}."
                     )
+                if any(str(entry["name"]) == seen for seen, _ in items):
+                    raise SchemaError(
+                        f"{source}: column {str(entry['name'])!r} appears twice in 'columns'; "
+                        "expected each column once."
+                    )
                 items.append((str(entry["name"]), {k: v for k, v in entry.items() if k != "name"}))
         else:
             raise SchemaError(
@@ -181,7 +196,10 @@ class Schema:
                     f"expected some of {', '.join(sorted(fields_allowed))}."
                 )
             threshold = entry.get("threshold")
-            if threshold is not None and not isinstance(threshold, int | float):
+            # bool is an int in Python, but `threshold: yes` is a mistake, not 1.0.
+            if threshold is not None and (
+                isinstance(threshold, bool) or not isinstance(threshold, int | float)
+            ):
                 raise SchemaError(
                     f"{source}: the threshold of column {name!r} must be a number. "
                     f"Got {threshold!r}."
