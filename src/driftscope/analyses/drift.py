@@ -737,24 +737,32 @@ def run_drift(
         prep = _prepare(spec, reference[spec.name], current[spec.name], settings, mine)
         return _test_column(prep, settings)
 
+    def multivariate_task() -> tuple[tuple[MultivariateDrift, ...], float]:
+        t0 = time.perf_counter()
+        found = _multivariate(reference, current, to_test, settings)
+        return found, time.perf_counter() - t0
+
+    multivariate: tuple[MultivariateDrift, ...] = ()
     n_jobs = settings.n_jobs or min(os.cpu_count() or 1, 8)
     if n_jobs > 1 and len(to_test) > 1:
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            # The multivariate tests are the longest single task: start them first so they
+            # overlap the per-column work instead of running alone at the end.
+            pending = pool.submit(multivariate_task) if settings.multivariate else None
             tested = list(pool.map(work, to_test))
+            timings["columns"] = time.perf_counter() - start
+            if pending is not None:
+                multivariate, timings["multivariate"] = pending.result()
     else:
         tested = [work(spec) for spec in to_test]
-    timings["columns"] = time.perf_counter() - start
+        timings["columns"] = time.perf_counter() - start
+        if settings.multivariate:
+            multivariate, timings["multivariate"] = multivariate_task()
     for t in tested:
         warnings.extend(t.warnings)
     decided = _decide(tested, settings)
     order = {spec.name: i for i, spec in enumerate(schema)}
     columns = sorted([*columns, *decided], key=lambda c: order[c.name])
-
-    multivariate: tuple[MultivariateDrift, ...] = ()
-    if settings.multivariate:
-        t0 = time.perf_counter()
-        multivariate = _multivariate(reference, current, to_test, settings)
-        timings["multivariate"] = time.perf_counter() - t0
 
     counted = [c for c in columns if not c.skipped or c.signals]
     n_drifted = sum(c.drifted for c in counted)
