@@ -72,7 +72,8 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
     if n_unique == 2 and frozenset(as_text.str.strip().str.lower().unique()) in _BOOLEAN_WORDS:
         return ColumnKind.BOOLEAN, None
     # Parsing is slow per value: a handful decides whether the whole sample is worth trying.
-    share_numeric = _parse_share_numbers(sample.iloc[:50])
+    few = sample.iloc[:: max(1, len(sample) // 50)]
+    share_numeric = _parse_share_numbers(few)
     if share_numeric >= 0.5:
         share_numeric = _parse_share_numbers(sample)
     if share_numeric >= _PARSE_SHARE:
@@ -84,7 +85,7 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
         return ColumnKind.NUMERICAL, note
     if (
         share_numeric < 0.5
-        and _parse_share_dates(as_text.iloc[:20]) >= _PARSE_SHARE
+        and _parse_share_dates(as_text.iloc[:: max(1, len(as_text) // 20)]) >= _PARSE_SHARE
         and _parse_share_dates(as_text) >= _PARSE_SHARE
     ):
         return ColumnKind.DATETIME, "parsed as dates"
