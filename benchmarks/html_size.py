@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 import driftscope
+from driftscope.report.html import plotly_js
 
 
 def build(rows: int, columns: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -39,15 +40,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--columns", type=int, default=100)
     args = parser.parse_args()
-    import plotly.offline
-
     ref, cur = build(args.rows, args.columns)
     start = time.perf_counter()
     report = driftscope.compare(ref, cur)
     html = report.to_html()
     js = report.to_json()
     elapsed = time.perf_counter() - start
-    plotly_bytes = len(plotly.offline.get_plotlyjs().encode())
+    plotly_bytes = len(plotly_js().encode())
     html_bytes = len(html.encode())
     rows = [
         ("columns", f"{args.columns}"),
