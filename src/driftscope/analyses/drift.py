@@ -97,7 +97,11 @@ class DriftSettings:
                     f"expected one of {names}."
                 )
         for column, threshold in self.thresholds.items():
-            if not isinstance(threshold, int | float) or not math.isfinite(threshold):
+            if (
+                isinstance(threshold, bool)
+                or not isinstance(threshold, int | float)
+                or not math.isfinite(threshold)
+            ):
                 raise ParameterError(
                     f"The threshold for column {column!r} must be a finite number. "
                     f"Got {threshold!r}."
@@ -229,7 +233,8 @@ def _categorical_counts(
     cur_counts.index = cur_counts.index.astype(str)
     ref_counts = ref_counts.groupby(level=0, sort=False).sum()
     cur_counts = cur_counts.groupby(level=0, sort=False).sum()
-    joined = pd.concat([ref_counts, cur_counts], axis=1, join="outer", sort=False).fillna(0)
+    # Sorted by label, so seeded resampling tests do not depend on the order rows arrive in.
+    joined = pd.concat([ref_counts, cur_counts], axis=1, join="outer", sort=True).fillna(0)
     counts = joined.to_numpy(dtype=np.int64)
     labels = joined.index.to_numpy(dtype=object)
     pooled = 0
@@ -722,11 +727,19 @@ def run_drift(
     warnings: list[str] = []
     to_test: list[ColumnSpec] = []
     for spec in schema:
-        if spec.role not in _TESTED_ROLES:
+        if spec.role is ColumnRole.IGNORED:
             continue
-        if spec.kind in (ColumnKind.ID, ColumnKind.DATETIME):
-            why = "an id" if spec.kind is ColumnKind.ID else "a datetime (time always moves)"
-            columns.append(_skipped(spec, spec.note or f"{why}: excluded from drift"))
+        if spec.role not in _TESTED_ROLES or spec.kind in (ColumnKind.ID, ColumnKind.DATETIME):
+            # Listed, not tested, so a reader sees every column and why it was left out.
+            if spec.kind is ColumnKind.ID or spec.role is ColumnRole.ID:
+                why = "an id"
+            elif spec.role is ColumnRole.TIMESTAMP:
+                why = "the timestamp"
+            else:
+                why = "a datetime (time always moves)"
+            note = spec.note if spec.note and "excluded" in spec.note else None
+            note = note or f"{why}: excluded from drift" + (f" ({spec.note})" if spec.note else "")
+            columns.append(_skipped(spec, note))
             continue
         to_test.append(spec)
 

@@ -80,7 +80,8 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
         note = None
         if share_numeric < 1:
             note = (
-                f"{1 - share_numeric:.1%} of sampled values are not numbers; they count as invalid"
+                f"{1 - share_numeric:.1%} of sampled values are not numbers; "
+                "they are counted as missing"
             )
         return ColumnKind.NUMERICAL, note
     if (

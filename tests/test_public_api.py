@@ -1,0 +1,90 @@
+"""The curated public surface: `driftscope.__all__`, and the exception hierarchy behind it."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+import driftscope
+from driftscope import exceptions
+
+EXPECTED_ALL = [
+    "ColumnError",
+    "ColumnKind",
+    "ColumnRole",
+    "ColumnSpec",
+    "DriftSettings",
+    "DriftscopeError",
+    "EmptyDataError",
+    "FileFormatError",
+    "InputFileNotFoundError",
+    "ParameterError",
+    "Report",
+    "Schema",
+    "SchemaError",
+    "__version__",
+    "compare",
+]
+
+# Each public error and the built-in that `except` clauses written without driftscope catch.
+EXPECTED_BUILTINS = {
+    "ColumnError": ValueError,
+    "EmptyDataError": ValueError,
+    "FileFormatError": ValueError,
+    "InputFileNotFoundError": FileNotFoundError,
+    "ParameterError": ValueError,
+    "SchemaError": ValueError,
+}
+
+
+def test_all_is_the_expected_sorted_list() -> None:
+    assert driftscope.__all__ == EXPECTED_ALL
+    assert sorted(EXPECTED_ALL) == EXPECTED_ALL
+
+
+@pytest.mark.parametrize("name", EXPECTED_ALL)
+def test_every_public_name_is_importable(name: str) -> None:
+    module = importlib.import_module("driftscope")
+    assert hasattr(module, name)
+    namespace: dict[str, object] = {}
+    exec(f"from driftscope import {name}", namespace)
+    assert namespace[name] is getattr(driftscope, name)
+
+
+def test_star_import_gives_exactly_all() -> None:
+    namespace: dict[str, object] = {}
+    exec("from driftscope import *", namespace)
+    assert sorted(k for k in namespace if k != "__builtins__") == EXPECTED_ALL
+
+
+def test_version_is_a_string() -> None:
+    assert isinstance(driftscope.__version__, str)
+    assert driftscope.__version__[0].isdigit()
+
+
+def test_every_public_exception_is_exported_at_the_top_level() -> None:
+    public_errors = sorted(
+        name
+        for name, obj in vars(exceptions).items()
+        if inspect.isclass(obj) and issubclass(obj, BaseException) and not name.startswith("_")
+    )
+    assert public_errors == sorted(exceptions.__all__)
+    assert set(public_errors) <= set(driftscope.__all__)
+    assert sorted([*EXPECTED_BUILTINS, "DriftscopeError"]) == public_errors
+
+
+def test_driftscope_error_is_an_exception() -> None:
+    assert issubclass(driftscope.DriftscopeError, Exception)
+    assert driftscope.DriftscopeError is exceptions.DriftscopeError
+
+
+@pytest.mark.parametrize(("name", "builtin"), sorted(EXPECTED_BUILTINS.items()))
+def test_public_exception_subclasses_base_and_builtin(name: str, builtin: type[Exception]) -> None:
+    error = getattr(driftscope, name)
+    assert error is getattr(exceptions, name)
+    assert issubclass(error, driftscope.DriftscopeError)
+    assert issubclass(error, builtin)
+    with pytest.raises(builtin, match=r"^boom$"):
+        raise error("boom")
