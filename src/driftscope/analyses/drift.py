@@ -414,7 +414,9 @@ def _summary(prep: _Prepared) -> ColumnSummary | None:
     return None
 
 
-def _skipped(spec: ColumnSpec, note: str, prep: _Prepared | None = None) -> ColumnDrift:
+def _excluded(spec: ColumnSpec, note: str, reference: pd.Series, current: pd.Series) -> ColumnDrift:
+    """A column listed in the report but not tested (an id, a timestamp, a datetime)."""
+    n_ref, n_cur = len(reference), len(current)
     return ColumnDrift(
         name=spec.name,
         kind=str(spec.kind),
@@ -427,12 +429,10 @@ def _skipped(spec: ColumnSpec, note: str, prep: _Prepared | None = None) -> Colu
         threshold=None,
         effect_size_threshold=None,
         drifted=False,
-        n_reference=0 if prep is None else prep.n_reference,
-        n_current=0 if prep is None else prep.n_current,
-        missing_share_reference=0.0
-        if prep is None
-        else _share(prep.missing_reference, prep.n_reference),
-        missing_share_current=0.0 if prep is None else _share(prep.missing_current, prep.n_current),
+        n_reference=n_ref,
+        n_current=n_cur,
+        missing_share_reference=_share(int(reference.isna().sum()), n_ref),
+        missing_share_current=_share(int(current.isna().sum()), n_cur),
         skipped=True,
         note=note,
     )
@@ -739,7 +739,7 @@ def run_drift(
                 why = "a datetime (time always moves)"
             note = spec.note if spec.note and "excluded" in spec.note else None
             note = note or f"{why}: excluded from drift" + (f" ({spec.note})" if spec.note else "")
-            columns.append(_skipped(spec, note))
+            columns.append(_excluded(spec, note, reference[spec.name], current[spec.name]))
             continue
         to_test.append(spec)
 
