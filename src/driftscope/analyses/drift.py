@@ -42,6 +42,9 @@ CORRECTIONS = (None, "bonferroni", "bh")
 _OTHER = "(other)"
 _PLOT_BINS = 30
 _PLOT_CATEGORIES = 20
+# Rows per side for the dataset-level tests (seeded subsamples).
+_MMD_ROWS = 1000
+_CLASSIFIER_ROWS = 5000
 _TESTED_ROLES = {ColumnRole.FEATURE, ColumnRole.TARGET, ColumnRole.PREDICTION}
 
 
@@ -673,40 +676,36 @@ def _multivariate(
     ]
     if not usable:
         return ()
-    results: list[MultivariateDrift] = []
-    a = settings.alpha
-    ref_x, cur_x, names = _encode(reference, current, usable, 5000, settings.seed)
+    ref_x, cur_x, names = _encode(reference, current, usable, _CLASSIFIER_ROWS, settings.seed)
     if not names or len(ref_x) < 10 or len(cur_x) < 10:
         return ()
-    mmd = mmd_rbf(ref_x[:1000], cur_x[:1000], seed=settings.seed)
-    results.append(
-        MultivariateDrift(
-            method="mmd",
-            statistic=mmd.statistic,
-            p_value=mmd.p_value,
-            threshold=a,
-            drifted=bool(mmd.p_value is not None and mmd.p_value < a),
-            n_reference=min(len(ref_x), 1000),
-            n_current=min(len(cur_x), 1000),
-            columns=tuple(names),
-            note="RBF kernel, median-heuristic bandwidth, permutation p-value",
-        )
+    a = settings.alpha
+    tests = (
+        (
+            mmd_rbf(ref_x, cur_x, max_samples=_MMD_ROWS, seed=settings.seed),
+            _MMD_ROWS,
+            "RBF kernel, median-heuristic bandwidth, permutation p-value",
+        ),
+        (
+            domain_classifier_test(ref_x, cur_x, max_samples=_CLASSIFIER_ROWS, seed=settings.seed),
+            _CLASSIFIER_ROWS,
+            "held-out ROC-AUC of a classifier telling current from reference",
+        ),
     )
-    clf = domain_classifier_test(ref_x, cur_x, seed=settings.seed)
-    results.append(
+    return tuple(
         MultivariateDrift(
-            method="domain_classifier",
-            statistic=clf.statistic,
-            p_value=clf.p_value,
+            method=result.method,
+            statistic=result.statistic,
+            p_value=result.p_value,
             threshold=a,
-            drifted=bool(clf.p_value is not None and clf.p_value < a),
-            n_reference=len(ref_x),
-            n_current=len(cur_x),
+            drifted=bool(result.p_value is not None and result.p_value < a),
+            n_reference=min(len(ref_x), rows),
+            n_current=min(len(cur_x), rows),
             columns=tuple(names),
-            note="held-out ROC-AUC of a classifier telling current from reference",
+            note=note,
         )
+        for result, rows, note in tests
     )
-    return tuple(results)
 
 
 # ---------------------------------------------------------------------------------------------

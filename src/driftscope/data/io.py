@@ -47,27 +47,27 @@ def _sniff_delimiter(path: Path, encoding: str) -> str:
         return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
+def _encoding_error(shown: str, encoding: str, exc: UnicodeDecodeError) -> FileFormatError:
+    return FileFormatError(
+        f"File {shown!r} is not valid {encoding} text (byte {exc.object[exc.start]:#04x} "
+        f"at position {exc.start}). Pass the file's encoding (for example --encoding latin-1) "
+        "or convert it to UTF-8."
+    )
+
+
 def _read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.DataFrame, list[str]]:
     warnings: list[str] = []
     shown = str(path)
     try:
         sep = delimiter or _sniff_delimiter(path, encoding)
     except UnicodeDecodeError as exc:
-        raise FileFormatError(
-            f"File {shown!r} is not valid {encoding} text (byte {exc.object[exc.start]:#04x} "
-            f"at position {exc.start}). Pass the file's encoding (for example --encoding latin-1) "
-            "or convert it to UTF-8."
-        ) from None
+        raise _encoding_error(shown, encoding, exc) from None
     except LookupError:
         raise FileFormatError(f"Unknown text encoding {encoding!r} for file {shown!r}.") from None
     try:
         frame = pd.read_csv(path, sep=sep, encoding=encoding, low_memory=False)
     except UnicodeDecodeError as exc:
-        raise FileFormatError(
-            f"File {shown!r} is not valid {encoding} text (byte {exc.object[exc.start]:#04x} "
-            f"at position {exc.start}). Pass the file's encoding (for example --encoding latin-1) "
-            "or convert it to UTF-8."
-        ) from None
+        raise _encoding_error(shown, encoding, exc) from None
     except pd.errors.EmptyDataError:
         raise EmptyDataError(f"File {shown!r} is empty: expected a header row and data.") from None
     except pd.errors.ParserError as exc:
