@@ -25,7 +25,7 @@ app = typer.Typer(
     help="Watch machine-learning models after they ship: find data drift and say what moved.",
     add_completion=False,
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 _err = Console(stderr=True)
@@ -62,17 +62,14 @@ def _split_columns(values: list[str]) -> list[str]:
 
 
 EPILOG = """
+\b
 Examples:
-
   driftscope drift train.parquet today.parquet -o report.html --json report.json
-
   driftscope drift ref.csv cur.csv --target churn --prediction score --correction bh
-
   driftscope drift ref.csv cur.csv --method age=psi --threshold age=0.1 --fail-on-drift
-
   driftscope drift ref.csv cur.csv --schema schema.yaml --kind zip=categorical
 
-Exit codes: 0 ran (no drift, or drift without --fail-on-drift); 1 dataset drift with
+Exit codes: 0 it ran (no drift, or drift without --fail-on-drift); 1 dataset drift with
 --fail-on-drift; 2 usage or input error.
 """
 

@@ -329,6 +329,13 @@ def _prepare(
     labels, ref_counts, cur_counts, pooled = _categorical_counts(
         reference, current, settings.max_categories
     )
+    if kind is ColumnKind.CONSTANT:
+        value = labels[ref_counts > 0][:1]
+        warnings.append(
+            f"Column {name!r} is constant in the reference"
+            + (f" (always {str(value[0])!r})" if value.size else "")
+            + "; it is compared as a category, so any other value in current is a change."
+        )
     if pooled:
         warnings.append(
             f"Column {name!r}: {len(labels) - 1 + pooled} distinct values exceed the limit of "
