@@ -21,6 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats as sps
 
+from driftscope.analyses._features import encode_features, sample_rows
 from driftscope.analyses.results import (
     ColumnDrift,
     ColumnSummary,
@@ -45,7 +46,12 @@ _PLOT_CATEGORIES = 20
 # Rows per side for the dataset-level tests (seeded subsamples).
 _MMD_ROWS = 1000
 _CLASSIFIER_ROWS = 5000
-_TESTED_ROLES = {ColumnRole.FEATURE, ColumnRole.TARGET, ColumnRole.PREDICTION}
+_TESTED_ROLES = {
+    ColumnRole.FEATURE,
+    ColumnRole.TARGET,
+    ColumnRole.PREDICTION,
+    ColumnRole.PROBABILITY,
+}
 
 
 @dataclass(frozen=True)
@@ -627,46 +633,6 @@ def _decide(tested: Sequence[_Tested], settings: DriftSettings) -> list[ColumnDr
 # multivariate
 
 
-def _encode(
-    reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[ColumnSpec], n: int, seed: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str]]:
-    """Seeded row subsample of both sides, numerical columns standardised by the reference and
-    categorical ones replaced by their reference frequency; missing values become the reference
-    median (numerical) or frequency 0 (categorical)."""
-    rng = np.random.default_rng(seed)
-    ref_rows = np.sort(rng.choice(len(reference), size=min(n, len(reference)), replace=False))
-    cur_rows = np.sort(rng.choice(len(current), size=min(n, len(current)), replace=False))
-    ref_cols: list[NDArray[np.float64]] = []
-    cur_cols: list[NDArray[np.float64]] = []
-    names: list[str] = []
-    for spec in columns:
-        r = reference[spec.name].iloc[ref_rows]
-        c = current[spec.name].iloc[cur_rows]
-        if spec.kind is ColumnKind.NUMERICAL:
-            rv = np.array(pd.to_numeric(r, errors="coerce").to_numpy(np.float64, na_value=np.nan))
-            cv = np.array(pd.to_numeric(c, errors="coerce").to_numpy(np.float64, na_value=np.nan))
-            rv[~np.isfinite(rv)] = np.nan
-            cv[~np.isfinite(cv)] = np.nan
-            if np.isnan(rv).all():
-                continue
-            centre = float(np.nanmedian(rv))
-            scale = float(np.nanstd(rv)) or 1.0
-            rv = (np.where(np.isnan(rv), centre, rv) - centre) / scale
-            cv = (np.where(np.isnan(cv), centre, cv) - centre) / scale
-        else:
-            freq = r.astype("string").value_counts(normalize=True, dropna=True)
-            rv = r.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
-            cv = c.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
-            scale = float(np.std(rv)) or 1.0
-            rv, cv = rv / scale, cv / scale
-        ref_cols.append(np.asarray(rv, dtype=np.float64))
-        cur_cols.append(np.asarray(cv, dtype=np.float64))
-        names.append(spec.name)
-    if not names:
-        return np.empty((0, 0)), np.empty((0, 0)), names
-    return np.column_stack(ref_cols), np.column_stack(cur_cols), names
-
-
 def _multivariate(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -683,7 +649,14 @@ def _multivariate(
     ]
     if not usable:
         return ()
-    ref_x, cur_x, names = _encode(reference, current, usable, _CLASSIFIER_ROWS, settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    ref_x, cur_x, names = encode_features(
+        reference,
+        current,
+        usable,
+        sample_rows(len(reference), _CLASSIFIER_ROWS, rng),
+        sample_rows(len(current), _CLASSIFIER_ROWS, rng),
+    )
     if not names or len(ref_x) < 10 or len(cur_x) < 10:
         return ()
     a = settings.alpha

@@ -32,6 +32,7 @@ class ColumnRole(StrEnum):
     FEATURE = "feature"
     TARGET = "target"
     PREDICTION = "prediction"
+    PROBABILITY = "probability"
     TIMESTAMP = "timestamp"
     ID = "id"
     IGNORED = "ignored"
@@ -151,7 +152,7 @@ class Schema:
         """
         if not isinstance(data, Mapping):
             raise SchemaError(f"{source}: expected a mapping at the top level. Got {data!r}.")
-        known = {"columns", "target", "prediction", "timestamp", "id", "ignore"}
+        known = {"columns", "target", "prediction", "probabilities", "timestamp", "id", "ignore"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise SchemaError(
@@ -217,6 +218,7 @@ class Schema:
         shortcuts = {
             "target": ColumnRole.TARGET,
             "prediction": ColumnRole.PREDICTION,
+            "probabilities": ColumnRole.PROBABILITY,
             "timestamp": ColumnRole.TIMESTAMP,
             "id": ColumnRole.ID,
             "ignore": ColumnRole.IGNORED,

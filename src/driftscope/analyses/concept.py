@@ -1,0 +1,214 @@
+"""Concept drift, P(Y|X): did the relationship between inputs and labels change?
+
+A drop in performance can come from the inputs alone: the model meets more of the cases it was
+always bad at (covariate shift). Concept drift is what is left once that is accounted for.
+driftscope reweights the reference rows so their feature distribution matches the current one
+(importance weights from a classifier telling current from reference rows) and asks how the model
+*would* perform on current inputs if the relationship had not changed. The gap between that
+expected loss and the loss actually observed on current is the concept part; the gap between the
+reference loss and the expected loss is the covariate part. See docs/concept-drift.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats as sps
+
+from driftscope.analyses.results import _clean
+from driftscope.exceptions import invalid_parameter
+
+__all__ = ["ConceptDrift", "ConceptSettings", "concept_drift"]
+
+
+@dataclass(frozen=True)
+class ConceptSettings:
+    """``max_rows`` rows per side train the weighting classifier (seeded subsample);
+    ``min_relative_effect`` is the smallest concept gap, relative to the expected loss, that
+    counts as drift; ``min_absolute_effect`` the smallest in the loss's own unit."""
+
+    alpha: float = 0.05
+    min_relative_effect: float = 0.1
+    min_absolute_effect: float = 0.01
+    max_rows: int = 20_000
+    weight_clip: float = 0.99
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alpha < 1:
+            raise invalid_parameter("ConceptSettings", "alpha", "a float in (0, 1)", self.alpha)
+        if not 0.5 < self.weight_clip <= 1:
+            raise invalid_parameter(
+                "ConceptSettings", "weight_clip", "a quantile in (0.5, 1]", self.weight_clip
+            )
+        if self.max_rows < 100:
+            raise invalid_parameter("ConceptSettings", "max_rows", "an int >= 100", self.max_rows)
+
+
+@dataclass(frozen=True)
+class ConceptDrift:
+    """Decomposition of the change in loss into a covariate part and a concept part."""
+
+    method: str
+    loss: str
+    reference_loss: float
+    expected_loss: float
+    current_loss: float
+    covariate_effect: float
+    concept_effect: float
+    p_value: float
+    drifted: bool
+    inputs_moved: bool
+    domain_auc: float
+    n_reference: int
+    n_current: int
+    effective_n_reference: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(_clean(asdict(self)))
+
+
+def _domain_probabilities(
+    ref_x: NDArray[np.float64], cur_x: NDArray[np.float64], seed: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Out-of-fold P(current | x) for every reference and current row (two-fold cross-fitting),
+    so no row is weighted by a model that saw it."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    rng = np.random.default_rng(seed)
+    x = np.vstack([ref_x, cur_x])
+    y = np.concatenate([np.zeros(len(ref_x)), np.ones(len(cur_x))])
+    fold = rng.permutation(len(x)) % 2
+    out = np.empty(len(x))
+    with threadpool_limits(limits=1, user_api="openmp"):
+        for k in (0, 1):
+            model = HistGradientBoostingClassifier(
+                max_iter=60, max_leaf_nodes=15, early_stopping=False, random_state=seed
+            )
+            model.fit(x[fold != k], y[fold != k])
+            out[fold == k] = model.predict_proba(x[fold == k])[:, 1]
+    return out[: len(ref_x)], out[len(ref_x) :]
+
+
+def concept_drift(
+    ref_x: NDArray[np.float64],
+    cur_x: NDArray[np.float64],
+    reference_loss: NDArray[np.float64],
+    current_loss: NDArray[np.float64],
+    *,
+    loss_name: str,
+    settings: ConceptSettings,
+    feature_names: Sequence[str] = (),
+) -> ConceptDrift:
+    """Test for concept drift from per-row losses and encoded features of both sides.
+
+    ``reference_loss`` and ``current_loss`` are per-row losses of the model (0/1 error for
+    classification, absolute error for regression), aligned with the rows of ``ref_x`` and
+    ``cur_x``.
+
+    >>> rng = np.random.default_rng(0)
+    >>> xr, xc = rng.normal(size=(3000, 2)), rng.normal(size=(3000, 2))
+    >>> lr = (rng.random(3000) < 0.1).astype(float)
+    >>> lc = (rng.random(3000) < 0.25).astype(float)   # same inputs, twice the errors
+    >>> result = concept_drift(xr, xc, lr, lc, loss_name="error_rate", settings=ConceptSettings())
+    >>> result.drifted, result.inputs_moved
+    (True, False)
+    """
+    n_ref, n_cur = len(reference_loss), len(current_loss)
+    p_ref, p_cur = _domain_probabilities(ref_x, cur_x, settings.seed)
+    # Importance weight of a reference row: density ratio p_cur(x) / p_ref(x), from the odds of
+    # the domain classifier corrected for the two sample sizes; clipped so a few rows cannot
+    # carry the estimate.
+    p = np.clip(p_ref, 1e-3, 1 - 1e-3)
+    weights = p / (1 - p) * (n_ref / n_cur)
+    cap = float(np.quantile(weights, settings.weight_clip))
+    weights = np.minimum(weights, cap)
+    weights /= weights.mean()
+    ref_mean = float(np.mean(reference_loss))
+    expected = float(np.average(reference_loss, weights=weights))
+    cur_mean = float(np.mean(current_loss))
+    # Standard errors: a weighted mean (linearised) and a plain mean.
+    se_expected_sq = (
+        float(np.sum(weights**2 * (reference_loss - expected) ** 2)) / float(np.sum(weights)) ** 2
+    )
+    se_current_sq = float(np.var(current_loss, ddof=1)) / n_cur if n_cur > 1 else math.inf
+    gap = cur_mean - expected
+    se = math.sqrt(se_expected_sq + se_current_sq)
+    if se > 0 and math.isfinite(se):
+        p_value = float(sps.norm.sf(gap / se))
+    else:
+        p_value = 0.0 if gap > 0 else 1.0
+    relevant = gap >= max(
+        settings.min_absolute_effect, settings.min_relative_effect * max(expected, 1e-12)
+    )
+    drifted = bool(p_value < settings.alpha and relevant)
+    scores = np.concatenate([p_ref, p_cur])
+    labels = np.concatenate([np.zeros(n_ref), np.ones(n_cur)])
+    auc = _auc(labels, scores)
+    inputs_moved = auc >= 0.55
+    n_eff = float(np.sum(weights) ** 2 / np.sum(weights**2))
+    message = _message(loss_name, ref_mean, expected, cur_mean, p_value, drifted, inputs_moved, auc)
+    return ConceptDrift(
+        method="importance_weighted_loss",
+        loss=loss_name,
+        reference_loss=ref_mean,
+        expected_loss=expected,
+        current_loss=cur_mean,
+        covariate_effect=expected - ref_mean,
+        concept_effect=gap,
+        p_value=p_value,
+        drifted=drifted,
+        inputs_moved=inputs_moved,
+        domain_auc=auc,
+        n_reference=n_ref,
+        n_current=n_cur,
+        effective_n_reference=n_eff,
+        message=message,
+    )
+
+
+def _auc(labels: NDArray[np.float64], scores: NDArray[np.float64]) -> float:
+    ranks = sps.rankdata(scores)
+    n_pos = float(labels.sum())
+    n_neg = float(len(labels) - n_pos)
+    if n_pos == 0 or n_neg == 0:
+        return 0.5
+    return float((ranks[labels == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _message(
+    loss: str,
+    reference: float,
+    expected: float,
+    current: float,
+    p_value: float,
+    drifted: bool,
+    inputs_moved: bool,
+    auc: float,
+) -> str:
+    numbers = (
+        f"{loss} {reference:.4g} in reference, {expected:.4g} expected on current inputs, "
+        f"{current:.4g} observed (p = {p_value:.2g})"
+    )
+    if drifted and not inputs_moved:
+        return (
+            f"Concept drift: performance fell while the inputs did not move "
+            f"(domain AUC {auc:.2f}); {numbers}."
+        )
+    if drifted:
+        return (
+            "Concept drift: the inputs moved, and performance fell beyond what that explains; "
+            f"{numbers}."
+        )
+    if inputs_moved and expected > reference:
+        return (
+            f"No concept drift: the change in {loss} is explained by the inputs moving; {numbers}."
+        )
+    return f"No concept drift; {numbers}."

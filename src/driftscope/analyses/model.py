@@ -1,0 +1,266 @@
+"""Which columns describe the model (target, prediction, probabilities) and what task it does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import SchemaError
+
+__all__ = ["EncodedLabels", "ModelColumns", "Task", "encode_labels", "resolve_model_columns"]
+
+DEFAULT_PROBA_PREFIXES = ("proba_", "prob_", "probability_")
+# A numeric target with more distinct values than this (or any non-integer value) is regression.
+_MAX_CLASSES = 50
+
+
+class Task(StrEnum):
+    BINARY = "binary_classification"
+    MULTICLASS = "multiclass_classification"
+    REGRESSION = "regression"
+    ASR = "speech_recognition"
+    SEGMENTATION = "segmentation"
+
+    @property
+    def is_classification(self) -> bool:
+        return self in (Task.BINARY, Task.MULTICLASS)
+
+
+_TASK_ALIASES = {
+    "binary": Task.BINARY,
+    "classification": None,  # binary or multiclass, decided by the labels
+    "multiclass": Task.MULTICLASS,
+    "regression": Task.REGRESSION,
+    "asr": Task.ASR,
+    "speech": Task.ASR,
+    "segmentation": Task.SEGMENTATION,
+}
+
+
+@dataclass(frozen=True)
+class ModelColumns:
+    """The model's columns and task. ``labels`` are the class labels (as strings) for
+    classification, in the order of ``probabilities`` when those exist."""
+
+    task: Task | None
+    target: str | None
+    prediction: str | None
+    probabilities: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    timestamp: str | None = None
+    id: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "task": None if self.task is None else str(self.task),
+            "target": self.target,
+            "prediction": self.prediction,
+            "probabilities": list(self.probabilities),
+            "labels": list(self.labels),
+            "timestamp": self.timestamp,
+            "id": self.id,
+            "note": self.note,
+        }
+
+
+def parse_task(value: str | None) -> Task | str | None:
+    """A task name from the user: a `Task`, ``"classification"`` (binary or multiclass), or None."""
+    if value is None:
+        return None
+    key = value.strip().lower()
+    if key in _TASK_ALIASES:
+        task = _TASK_ALIASES[key]
+        return "classification" if task is None else task
+    try:
+        return Task(key)
+    except ValueError:
+        names = ", ".join(sorted({*_TASK_ALIASES, *(str(t) for t in Task)}))
+        raise SchemaError(f"Unknown task {value!r}; expected one of {names}.") from None
+
+
+def _label_strings(series: pd.Series) -> pd.Series:
+    """Labels as strings, with integral floats written as integers (1.0 -> "1")."""
+    values = series.dropna()
+    if pd.api.types.is_float_dtype(values.dtype):
+        arr = values.to_numpy(dtype=np.float64)
+        if np.all(np.mod(arr[np.isfinite(arr)], 1) == 0):
+            values = values.astype("int64")
+    if pd.api.types.is_bool_dtype(values.dtype):
+        values = values.astype("int64")
+    return values.astype("string")
+
+
+def _distinct(frames: list[pd.Series]) -> list[str]:
+    seen: set[str] = set()
+    for series in frames:
+        seen.update(str(v) for v in _label_strings(series).unique())
+    return sorted(seen, key=_natural_key)
+
+
+def _natural_key(label: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def resolve_model_columns(
+    schema: Schema,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    task: str | None = None,
+    proba_prefix: str | None = None,
+) -> tuple[ModelColumns, Schema, list[str]]:
+    """Find the target, prediction and probability columns, infer the task, and return them with
+    the schema updated (probability columns get the probability role) and warnings."""
+    warnings: list[str] = []
+    by_role: dict[ColumnRole, list[str]] = {}
+    for spec in schema:
+        if spec.role is not None:
+            by_role.setdefault(spec.role, []).append(spec.name)
+    for role in (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.TIMESTAMP, ColumnRole.ID):
+        if len(by_role.get(role, [])) > 1:
+            raise SchemaError(
+                f"Expected at most one {role} column. Got {', '.join(map(repr, by_role[role]))}."
+            )
+
+    def only(role: ColumnRole) -> str | None:
+        names = by_role.get(role)
+        return names[0] if names else None
+
+    target = only(ColumnRole.TARGET)
+    prediction = only(ColumnRole.PREDICTION)
+    timestamp = only(ColumnRole.TIMESTAMP)
+    id_column = only(ColumnRole.ID)
+
+    probabilities = list(by_role.get(ColumnRole.PROBABILITY, []))
+    prefixes = (proba_prefix,) if proba_prefix else DEFAULT_PROBA_PREFIXES
+    if not probabilities:
+        for prefix in prefixes:
+            found = [
+                s.name for s in schema if s.name.startswith(prefix) and len(s.name) > len(prefix)
+            ]
+            if found:
+                probabilities, proba_prefix = found, prefix
+                break
+        if proba_prefix and not probabilities and proba_prefix not in DEFAULT_PROBA_PREFIXES:
+            raise SchemaError(
+                f"No column starts with the probability prefix {proba_prefix!r}; columns are "
+                f"{', '.join(map(repr, schema.names[:20]))}."
+            )
+    for proba_name in probabilities:
+        schema = schema.with_column(ColumnSpec(name=proba_name, role=ColumnRole.PROBABILITY))
+    for column in (target, prediction):
+        if column is not None and column not in schema:
+            raise SchemaError(f"Column {column!r} is not in both datasets.")
+
+    parsed = parse_task(task)
+    resolved: Task | None = parsed if isinstance(parsed, Task) else None
+    labels: list[str] = []
+    note = None
+    if target is None and prediction is None:
+        return (
+            ModelColumns(None, None, None, (), (), timestamp, id_column, "no target or prediction"),
+            schema,
+            warnings,
+        )
+    model_cols = [c for c in (target, prediction) if c is not None]
+    kinds = {schema[c].kind for c in model_cols}
+    if resolved is None:
+        if kinds <= {ColumnKind.TEXT}:
+            resolved = Task.ASR
+        elif probabilities or parsed == "classification":
+            resolved = Task.BINARY
+        elif kinds <= {ColumnKind.NUMERICAL}:
+            values = pd.concat([reference[c] for c in model_cols if c in reference])
+            numbers = pd.to_numeric(values, errors="coerce").dropna().to_numpy(np.float64)
+            finite = numbers[np.isfinite(numbers)]
+            integral = finite.size > 0 and bool(np.all(np.mod(finite, 1) == 0))
+            distinct = np.unique(finite).size if integral else _MAX_CLASSES + 1
+            resolved = Task.BINARY if integral and distinct <= _MAX_CLASSES else Task.REGRESSION
+        else:
+            resolved = Task.BINARY
+    if resolved.is_classification:
+        series = [frame[c] for frame in (reference, current) for c in model_cols if c in frame]
+        labels = _distinct(series)
+        if probabilities:
+            proba_labels = [name[len(proba_prefix or "") :] for name in probabilities]
+            labels = _align_proba_labels(labels, proba_labels, probabilities)
+            if len(labels) != len(probabilities):
+                # Binary with one probability column: it is the positive class's.
+                if len(probabilities) == 1 and len(labels) == 2:
+                    note = f"{probabilities[0]!r} is the probability of class {labels[1]!r}"
+                else:
+                    raise SchemaError(
+                        f"{len(probabilities)} probability column(s) "
+                        f"({', '.join(map(repr, probabilities))}) for {len(labels)} classes "
+                        f"({', '.join(map(repr, labels[:10]))}); expected one per class."
+                    )
+        if parsed is None or parsed == "classification":
+            resolved = Task.BINARY if len(labels) <= 2 else Task.MULTICLASS
+        if target is not None:
+            ref_labels = set(_distinct([reference[target]])) if target in reference else set()
+            unseen = [lab for lab in _distinct([current[target]]) if lab not in ref_labels]
+            if unseen and ref_labels:
+                warnings.append(
+                    f"Target {target!r}: label(s) never seen in the reference: "
+                    f"{', '.join(map(repr, unseen[:5]))}"
+                    + (" ..." if len(unseen) > 5 else "")
+                    + "; they count as classes the model cannot have learnt."
+                )
+    return (
+        ModelColumns(
+            resolved,
+            target,
+            prediction,
+            tuple(probabilities),
+            tuple(labels),
+            timestamp,
+            id_column,
+            note,
+        ),
+        schema,
+        warnings,
+    )
+
+
+def _align_proba_labels(
+    labels: list[str], proba_labels: list[str], columns: list[str]
+) -> list[str]:
+    """Class labels in the order of the probability columns, when each column names a class."""
+    if set(proba_labels) >= set(labels) or all(p in labels for p in proba_labels):
+        extra = [lab for lab in labels if lab not in proba_labels]
+        return proba_labels + extra
+    return labels
+
+
+@dataclass(frozen=True)
+class EncodedLabels:
+    """Target and prediction as integer codes into ``labels``; -1 where missing."""
+
+    y_true: NDArray[np.int64] | None
+    y_pred: NDArray[np.int64] | None
+    labels: tuple[str, ...]
+
+
+def encode_labels(
+    target: pd.Series | None, prediction: pd.Series | None, labels: tuple[str, ...]
+) -> EncodedLabels:
+    categories = pd.Index(labels)
+
+    def codes(series: pd.Series | None) -> NDArray[np.int64] | None:
+        if series is None:
+            return None
+        as_text = pd.Series(pd.NA, index=series.index, dtype="string")
+        present = series.notna()
+        as_text[present] = _label_strings(series)
+        return np.asarray(pd.Categorical(as_text, categories=categories).codes, dtype=np.int64)
+
+    return EncodedLabels(codes(target), codes(prediction), labels)
