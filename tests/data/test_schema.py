@@ -11,7 +11,7 @@ from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import DriftscopeError, InputFileNotFoundError, SchemaError
 
 KINDS = "'numerical', 'categorical', 'boolean', 'datetime', 'text', 'id', 'constant'"
-ROLES = "'feature', 'target', 'prediction', 'timestamp', 'id', 'ignored'"
+ROLES = "'feature', 'target', 'prediction', 'probability', 'timestamp', 'id', 'ignored'"
 
 # The YAML example of docs/schema.md, verbatim.
 DOCS_YAML = """\
@@ -194,7 +194,7 @@ def test_unknown_top_level_key() -> None:
         Schema.from_dict({"columns": {}, "targets": "churn", "colums": {}})
     assert str(caught.value) == (
         "schema: unknown key(s) 'colums', 'targets'; "
-        "expected some of columns, id, ignore, prediction, target, timestamp."
+        "expected some of columns, id, ignore, prediction, probabilities, target, timestamp."
     )
 
 

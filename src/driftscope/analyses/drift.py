@@ -231,17 +231,18 @@ def _text_lengths(series: pd.Series) -> NDArray[np.float64]:
     return np.asarray(lengths.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
 
 
+def _value_counts(series: pd.Series) -> pd.Series:
+    counts = series.value_counts(dropna=True, sort=False)
+    # Labels as strings so 1 and "1" (or True and "True") meet on both sides.
+    counts.index = counts.index.astype(str)
+    return counts.groupby(level=0, sort=False).sum()
+
+
 def _categorical_counts(
-    reference: pd.Series, current: pd.Series, max_categories: int
+    ref_counts: pd.Series, current: pd.Series, max_categories: int
 ) -> tuple[NDArray[np.object_], NDArray[np.int64], NDArray[np.int64], int]:
     """Counts over the union of categories, aligned, with rare categories pooled past the cap."""
-    ref_counts = reference.value_counts(dropna=True, sort=False)
-    cur_counts = current.value_counts(dropna=True, sort=False)
-    # Normalise labels to strings so 1 and "1" (or True and "True") meet on both sides.
-    ref_counts.index = ref_counts.index.astype(str)
-    cur_counts.index = cur_counts.index.astype(str)
-    ref_counts = ref_counts.groupby(level=0, sort=False).sum()
-    cur_counts = cur_counts.groupby(level=0, sort=False).sum()
+    cur_counts = _value_counts(current)
     # Sorted by label, so seeded resampling tests do not depend on the order rows arrive in.
     joined = pd.concat([ref_counts, cur_counts], axis=1, join="outer", sort=True).fillna(0)
     counts = joined.to_numpy(dtype=np.int64)
@@ -288,12 +289,30 @@ def _sorted_finite(
     return out
 
 
+class ReferenceCache:
+    """What a column's reference side costs to prepare (a sorted copy, category counts), kept
+    so that comparing several current windows with one reference does that work once."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: tuple[str, str], make: Any) -> Any:
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+        value = make()
+        with self._lock:
+            return self._entries.setdefault(key, value)
+
+
 def _prepare(
     spec: ColumnSpec,
     reference: pd.Series,
     current: pd.Series,
     settings: DriftSettings,
     scratch: _Scratch | None = None,
+    cache: ReferenceCache | None = None,
 ) -> _Prepared:
     name = spec.name
     warnings: list[str] = []
@@ -308,32 +327,53 @@ def _prepare(
                 f"Method {method!r} works on {' and '.join(sorted(info.kinds))} columns; "
                 f"column {name!r} is {kind}. Pick a {family} method or change the column's kind."
             )
-    ref_values: NDArray[np.float64]
-    cur_values: NDArray[np.float64]
-    if kind is ColumnKind.TEXT:
-        ref_values = _text_lengths(reference)
-        cur_values = _text_lengths(current)
-        numerical_path = True
-    elif numerical_path:
-        ref_values, w1 = _numeric_values(reference, name, "reference")
-        cur_values, w2 = _numeric_values(current, name, "current")
-        warnings += w1 + w2
     if numerical_path:
-        ref_sorted = _sorted_finite(ref_values, scratch, 0)
+        to_values = _text_lengths if kind is ColumnKind.TEXT else None
+
+        def reference_side() -> tuple[NDArray[np.float64], int, int, list[str]]:
+            found: list[str] = []
+            if to_values is not None:
+                values = to_values(reference)
+            else:
+                values, found = _numeric_values(reference, name, "reference")
+            # A cached copy must outlive this thread's scratch buffers.
+            ordered = _sorted_finite(values, None if cache is not None else scratch, 0)
+            return ordered, int(values.size), int(np.isnan(values).sum()), found
+
+        if cache is not None:
+            ref_sorted, n_ref, missing_ref, ref_warnings = cache.get_or_make(
+                (name, "numerical"), reference_side
+            )
+        else:
+            ref_sorted, n_ref, missing_ref, ref_warnings = reference_side()
+        if to_values is not None:
+            cur_values = to_values(current)
+        else:
+            cur_values, cur_warnings = _numeric_values(current, name, "current")
+            warnings += cur_warnings
+        warnings[:0] = ref_warnings
         cur_sorted = _sorted_finite(cur_values, scratch, 1)
         prepared = _Prepared(
             spec=spec,
-            n_reference=int(ref_values.size),
+            n_reference=n_ref,
             n_current=int(cur_values.size),
-            missing_reference=int(np.isnan(ref_values).sum()),
+            missing_reference=missing_ref,
             missing_current=int(np.isnan(cur_values).sum()),
             warnings=warnings,
         )
         if ref_sorted.size and cur_sorted.size:
             prepared.pair = SortedPair(ref_sorted, cur_sorted)
         return prepared
+
+    def reference_counts() -> tuple[pd.Series, int]:
+        return _value_counts(reference), int(reference.isna().sum())
+
+    if cache is not None:
+        ref_value_counts, missing_ref = cache.get_or_make((name, "categorical"), reference_counts)
+    else:
+        ref_value_counts, missing_ref = reference_counts()
     labels, ref_counts, cur_counts, pooled = _categorical_counts(
-        reference, current, settings.max_categories
+        ref_value_counts, current, settings.max_categories
     )
     if kind is ColumnKind.CONSTANT:
         value = labels[ref_counts > 0][:1]
@@ -353,7 +393,7 @@ def _prepare(
         spec=spec,
         n_reference=len(reference),
         n_current=len(current),
-        missing_reference=int(reference.isna().sum()),
+        missing_reference=missing_ref,
         missing_current=int(current.isna().sum()),
         warnings=warnings,
         categories=labels,
@@ -692,7 +732,11 @@ def _multivariate(
 
 
 def run_drift(
-    reference: pd.DataFrame, current: pd.DataFrame, schema: Schema, settings: DriftSettings
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    schema: Schema,
+    settings: DriftSettings,
+    cache: ReferenceCache | None = None,
 ) -> tuple[DriftResult, dict[str, float]]:
     """Test every column the schema marks as feature, target or prediction.
 
@@ -726,7 +770,7 @@ def run_drift(
 
     def work(spec: ColumnSpec) -> _Tested:
         mine = scratch.setdefault(threading.get_ident(), _Scratch())
-        prep = _prepare(spec, reference[spec.name], current[spec.name], settings, mine)
+        prep = _prepare(spec, reference[spec.name], current[spec.name], settings, mine, cache)
         return _test_column(prep, settings)
 
     def multivariate_task() -> tuple[tuple[MultivariateDrift, ...], float]:

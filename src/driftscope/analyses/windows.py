@@ -1,0 +1,236 @@
+"""Split current data into time windows (by period, size or count) and learn normal bands."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from driftscope.analyses.results import _clean
+from driftscope.exceptions import ColumnError, invalid_parameter
+
+__all__ = [
+    "MetricBand",
+    "Window",
+    "WindowSettings",
+    "WindowsResult",
+    "learn_bands",
+    "split_windows",
+]
+
+PERIODS = {"D": "D", "W": "W", "M": "M", "DAY": "D", "WEEK": "W", "MONTH": "M"}
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    """How to cut current into windows: by calendar ``period`` on the timestamp (D, W or M),
+    by ``size`` rows, or into ``count`` equal parts. Windows with fewer than ``min_rows`` rows
+    are marked too small and their verdicts ignored; ``k_sigma`` sets the learnt bands."""
+
+    period: str | None = None
+    size: int | None = None
+    count: int | None = None
+    min_rows: int = 100
+    k_sigma: float = 3.0
+
+    def __post_init__(self) -> None:
+        given = [x for x in (self.period, self.size, self.count) if x is not None]
+        if len(given) > 1:
+            raise invalid_parameter(
+                "WindowSettings", "period/size/count", "only one of them", given
+            )
+        if self.period is not None and self.period.upper() not in PERIODS:
+            raise invalid_parameter("WindowSettings", "period", "one of D, W, M", self.period)
+        for name in ("size", "count"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise invalid_parameter("WindowSettings", name, "an int >= 1", value)
+        if self.min_rows < 1:
+            raise invalid_parameter("WindowSettings", "min_rows", "an int >= 1", self.min_rows)
+        if not self.k_sigma > 0:
+            raise invalid_parameter("WindowSettings", "k_sigma", "a float > 0", self.k_sigma)
+
+    @property
+    def active(self) -> bool:
+        return any(x is not None for x in (self.period, self.size, self.count))
+
+    def describe(self) -> str:
+        if self.period is not None:
+            return f"period {PERIODS[self.period.upper()]}"
+        if self.size is not None:
+            return f"{self.size} rows each"
+        return f"{self.count} equal parts"
+
+
+@dataclass(frozen=True)
+class MetricBand:
+    """Normal range of a per-window value, learnt from reference windows (mean ± k sd)."""
+
+    mean: float
+    std: float
+    low: float
+    high: float
+    n_windows: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """One window of current data and what each analysis found in it."""
+
+    index: int
+    label: str
+    start: str | None
+    end: str | None
+    n_rows: int
+    too_small: bool
+    drift_share: float | None = None
+    n_drifted: int | None = None
+    n_columns: int | None = None
+    dataset_drifted: bool | None = None
+    drifted_columns: tuple[str, ...] = ()
+    drift_scores: Mapping[str, float | None] = field(default_factory=dict)
+    metrics: Mapping[str, float | None] = field(default_factory=dict)
+    out_of_band: tuple[str, ...] = ()
+    quality_status: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["drifted_columns"] = list(self.drifted_columns)
+        data["out_of_band"] = list(self.out_of_band)
+        data["drift_scores"] = dict(self.drift_scores)
+        data["metrics"] = dict(self.metrics)
+        return dict(_clean(data))
+
+
+@dataclass(frozen=True)
+class WindowsResult:
+    by: str
+    windows: tuple[Window, ...]
+    bands: Mapping[str, MetricBand] = field(default_factory=dict)
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "windows": [w.to_dict() for w in self.windows],
+            "bands": {k: dict(_clean(asdict(v))) for k, v in self.bands.items()},
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class _Split:
+    label: str
+    rows: NDArray[np.int64]
+    start: str | None
+    end: str | None
+
+
+def parse_timestamps(frame: pd.DataFrame, column: str, side: str) -> tuple[pd.Series, list[str]]:
+    """The timestamp column as datetimes; unparseable values become NaT, with a warning."""
+    if column not in frame.columns:
+        raise ColumnError(f"Timestamp column {column!r} is not in the {side} data.")
+    raw = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        return raw, []
+    parsed = pd.to_datetime(raw, errors="coerce", format="mixed", utc=False)
+    bad = parsed.isna() & raw.notna()
+    warnings: list[str] = []
+    n_bad = int(bad.sum())
+    if n_bad == len(raw) and len(raw):
+        raise ColumnError(
+            f"Timestamp column {column!r} ({side}): no value could be parsed as a date "
+            f"(e.g. {str(raw.iloc[0])!r}); expected ISO dates such as 2026-01-31 "
+            "or 2026-01-31T12:00."
+        )
+    if n_bad:
+        examples = ", ".join(repr(str(v)) for v in raw[bad].unique()[:3])
+        warnings.append(
+            f"Timestamp column {column!r} ({side}): {n_bad} value(s) could not be parsed as dates "
+            f"(e.g. {examples}); those rows are left out of the time windows."
+        )
+    return parsed, warnings
+
+
+def split_windows(
+    frame: pd.DataFrame, settings: WindowSettings, timestamp: str | None, side: str = "current"
+) -> tuple[list[_Split], list[str]]:
+    """Row positions of each window, in time order (or row order without a timestamp)."""
+    warnings: list[str] = []
+    n = len(frame)
+    times: pd.Series | None = None
+    if timestamp is not None:
+        times, warnings = parse_timestamps(frame, timestamp, side)
+    if settings.period is not None:
+        if times is None:
+            raise ColumnError(
+                "Windows by period need a timestamp column: pass --timestamp COL "
+                "(or timestamp= in Python)."
+            )
+        freq = PERIODS[settings.period.upper()]
+        valid = times.notna().to_numpy()
+        naive = times.dt.tz_localize(None) if times.dt.tz is not None else times
+        periods = naive[valid].dt.to_period(freq)
+        positions = np.flatnonzero(valid)
+        codes, uniques = pd.factorize(periods, sort=True)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        splits = []
+        for i, period in enumerate(uniques):
+            rows = positions[order[bounds[i] : bounds[i + 1]]]
+            splits.append(
+                _Split(
+                    str(period),
+                    rows.astype(np.int64),
+                    period.start_time.isoformat(),
+                    period.end_time.isoformat(),
+                )
+            )
+        return splits, warnings
+    order = np.argsort(times.to_numpy(), kind="stable") if times is not None else np.arange(n)
+    if settings.size is not None:
+        edges = [*range(0, n, settings.size), n]
+    else:
+        count = settings.count or 1
+        edges = [round(i * n / count) for i in range(count + 1)]
+    splits = []
+    for i in range(len(edges) - 1):
+        rows = np.sort(order[edges[i] : edges[i + 1]]).astype(np.int64)
+        if rows.size == 0:
+            continue
+        start = end = None
+        if times is not None:
+            chunk = times.iloc[rows]
+            start = None if chunk.isna().all() else chunk.min().isoformat()
+            end = None if chunk.isna().all() else chunk.max().isoformat()
+        splits.append(_Split(f"rows {edges[i]}-{edges[i + 1] - 1}", rows, start, end))
+    return splits, warnings
+
+
+def learn_bands(
+    per_window: Sequence[Mapping[str, float | None]], k_sigma: float
+) -> dict[str, MetricBand]:
+    """Mean ± k standard deviations of each value over reference windows (at least three).
+
+    >>> bands = learn_bands([{"accuracy": 0.90}, {"accuracy": 0.92}, {"accuracy": 0.91}], 3.0)
+    >>> round(bands["accuracy"].low, 3), round(bands["accuracy"].high, 3)
+    (0.88, 0.94)
+    """
+    names = {name for values in per_window for name in values}
+    bands: dict[str, MetricBand] = {}
+    for name in sorted(names):
+        values = np.array(
+            [v for w in per_window if (v := w.get(name)) is not None and math.isfinite(v)],
+            dtype=np.float64,
+        )
+        if values.size < 3:
+            continue
+        mean, std = float(values.mean()), float(values.std(ddof=1))
+        bands[name] = MetricBand(mean, std, mean - k_sigma * std, mean + k_sigma * std, values.size)
+    return bands
