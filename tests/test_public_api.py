@@ -26,6 +26,7 @@ EXPECTED_ALL = [
     "SchemaError",
     "__version__",
     "compare",
+    "monitor",
 ]
 
 # Each public error and the built-in that `except` clauses written without driftscope catch.

@@ -1,6 +1,7 @@
 """driftscope: watch machine-learning models after they ship."""
 
 from driftscope._api import compare
+from driftscope._monitor import monitor
 from driftscope._version import __version__
 from driftscope.analyses.drift import DriftSettings
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
@@ -31,4 +32,5 @@ __all__ = [
     "SchemaError",
     "__version__",
     "compare",
+    "monitor",
 ]

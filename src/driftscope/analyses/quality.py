@@ -485,20 +485,52 @@ def _extremes(values: NDArray[np.float64], distance: NDArray[np.float64]) -> tup
     return tuple(seen)
 
 
-def _quantiles(
-    sorted_part: NDArray[np.float64], probabilities: Sequence[float]
-) -> list[float]:
-    """Linear-interpolation quantiles (numpy's default) of a column, partitioned in place."""
-    n = sorted_part.size
+def _quantiles(values: NDArray[np.float64], probabilities: Sequence[float]) -> list[float]:
+    """Linear-interpolation quantiles (numpy's default method) of finite values."""
+    n = values.size
     positions = [p * (n - 1) for p in probabilities]
-    kth = sorted({int(math.floor(x)) for x in positions} | {int(math.ceil(x)) for x in positions})
-    sorted_part.partition(kth)
+    ranks = sorted({math.floor(x) for x in positions} | {math.ceil(x) for x in positions})
+    found = dict(zip(ranks, _order_statistics(values, ranks), strict=True))
     out = []
     for x in positions:
-        lo, hi = int(math.floor(x)), int(math.ceil(x))
-        a, b = float(sorted_part[lo]), float(sorted_part[hi])
-        out.append(a + (b - a) * (x - lo))
+        a, b = found[math.floor(x)], found[math.ceil(x)]
+        out.append(a + (b - a) * (x - math.floor(x)))
     return out
+
+
+_SAMPLE = 8192
+
+
+def _order_statistics(values: NDArray[np.float64], ranks: Sequence[int]) -> list[float]:
+    """The values at ``ranks`` (0-based) of the sorted column, exactly, without sorting it.
+
+    A strided sample brackets each rank between two sample values; one pass counts the values
+    below the bracket and keeps those inside it, and only those few are partitioned. When a
+    bracket misses (a sample unlike the column), the whole column is partitioned instead.
+    """
+    n = values.size
+    if n <= 4 * _SAMPLE:
+        return [float(v) for v in np.partition(values, ranks)[ranks]]
+    sample = np.sort(values[:: n // _SAMPLE])
+    s = sample.size
+    out: dict[int, float] = {}
+    for rank in ranks:
+        if rank in out:
+            continue
+        p = rank / (n - 1)
+        # Four standard deviations of a sample quantile, so a bracket almost never misses.
+        margin = 4 * math.sqrt(s * p * (1 - p)) + 8
+        lo = sample[max(int(p * (s - 1) - margin), 0)]
+        hi = sample[min(int(p * (s - 1) + margin) + 1, s - 1)]
+        at_least_lo = values >= lo
+        below = n - int(np.count_nonzero(at_least_lo))
+        inside = values[at_least_lo & (values <= hi)]
+        wanted = [r for r in ranks if below <= r < below + inside.size and r not in out]
+        if rank not in wanted:
+            return [float(v) for v in np.partition(values, ranks)[ranks]]
+        inside.partition([r - below for r in wanted])
+        out.update((r, float(inside[r - below])) for r in wanted)
+    return [out[r] for r in ranks]
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,10 +546,32 @@ class _Majority:
         return _share(self.count, self.n_values)
 
 
-def _majority_of_numbers(finite: NDArray[np.float64], median: float, n_values: int) -> _Majority:
-    # A value held by more than half the values is the median: one count settles it.
+def _majority_of_numbers(
+    finite: NDArray[np.float64], n_values: int, median: float | None = None
+) -> _Majority:
+    """The value held by more than half of the ``n_values`` non-missing values, if any.
+
+    Such a value is the median, so one count against the median settles it. Without the median
+    at hand, two counts against quantiles of a small strided sample usually prove that no value
+    can hold half (it would have to lie below the low one, above the high one, or between them,
+    and each of those regions holds at most half), or the sample's most common value turns out
+    to be the majority; only otherwise is the median computed (a partition of the column).
+    """
     if finite.size == 0:
         return _Majority(None, 0, n_values)
+    if median is None:
+        sample = finite[:: max(1, finite.size // 1024)]
+        low, high = np.quantile(sample, [0.3, 0.7])
+        below = int(np.count_nonzero(finite < low))
+        above = int(np.count_nonzero(finite > high))
+        if 2 * max(below, above, finite.size - below - above) <= n_values:
+            return _Majority(None, 0, n_values)
+        values, counts = np.unique(sample, return_counts=True)
+        candidate = float(values[np.argmax(counts)])
+        count = int(np.count_nonzero(finite == candidate))
+        if 2 * count > n_values:
+            return _Majority(_example(candidate), count, n_values)
+        (median,) = _quantiles(finite, (0.5,))
     count = int(np.count_nonzero(finite == median))
     if 2 * count > n_values:
         return _Majority(_example(median), count, n_values)
@@ -698,7 +752,7 @@ def _numerical_checks(
     ref_values, cur_values = ref.values, cur.values
     ref_nan = np.isnan(ref_values)
     ref_finite_mask = np.isfinite(ref_values)
-    ref_finite = ref_values[ref_finite_mask]  # a copy, partitioned in place below
+    ref_finite = ref_values[ref_finite_mask]
     cur_finite_mask = np.isfinite(cur_values)
     all_finite = bool(cur_finite_mask.all())
     cur_finite = cur_values if all_finite else cur_values[cur_finite_mask]
@@ -725,7 +779,7 @@ def _numerical_checks(
         lo, hi = float(ref_finite.min()), float(ref_finite.max())
         ref_negative = int(np.count_nonzero(ref_finite < 0))
         q1, median, q3 = _quantiles(ref_finite, (0.25, 0.5, 0.75))
-        ref_majority = _majority_of_numbers(ref_finite, median, ref_n_values)
+        ref_majority = _majority_of_numbers(ref_finite, ref_n_values, median)
         k = settings.iqr_k
         fence_lo, fence_hi = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
         ref_outside = int(np.count_nonzero(ref_finite < fence_lo)) + int(
@@ -836,10 +890,8 @@ def _numerical_checks(
     if ref_finite.size and ref_inf == 0 and ref_finite.min() == ref_finite.max():
         ref_constant_share = _share(ref_finite.size, col.n_reference)
     majority = _Majority(None, 0, cur_n_values)
-    if constant_value is None and cur_finite.size:
-        scratch = np.array(cur_finite)  # partitioned in place; the column itself stays intact
-        (cur_median,) = _quantiles(scratch, (0.5,))
-        majority = _majority_of_numbers(cur_finite, cur_median, cur_n_values)
+    if constant_value is None:
+        majority = _majority_of_numbers(cur_finite, cur_n_values)
     checks += _constant_checks(
         name,
         settings,
@@ -951,6 +1003,9 @@ def _duplicates(frame: pd.DataFrame) -> tuple[int, tuple[str, ...]]:
     """Rows that repeat an earlier row (all columns equal), and the first few of their labels."""
     if len(frame) < 2 or frame.shape[1] == 0:
         return 0, ()
+    positions = _duplicate_candidates(frame)
+    if positions is not None:
+        frame = frame.iloc[positions]
     try:
         hashes = pd.util.hash_pandas_object(frame, index=False)
     except TypeError:
@@ -960,6 +1015,72 @@ def _duplicates(frame: pd.DataFrame) -> tuple[int, tuple[str, ...]]:
     count = int(np.count_nonzero(repeated))
     examples = tuple(_example(v) for v in frame.index[repeated][:_EXAMPLES])
     return count, examples
+
+
+def _duplicate_candidates(frame: pd.DataFrame) -> NDArray[np.intp] | None:
+    """Positions, in order, of the rows that may repeat another row; ``None`` for all rows.
+
+    Hashing every column of every row costs more than all the column checks together, and most
+    rows repeat nothing. Equal rows are equal in their numeric columns, so a cheap key built
+    from a few of those, counted in a table of buckets, sets aside every row alone in its bucket
+    (three times, with different bits of the key); only the rows left are hashed in full.
+    """
+    n = len(frame)
+    if n < 10_000:
+        return None
+    numeric = [i for i, dtype in enumerate(frame.dtypes) if _key_kind(dtype) is not None]
+    # Floats first: they usually tell rows apart best.
+    numeric.sort(key=lambda i: _key_kind(frame.dtypes.iloc[i]) != "f")
+    if not numeric:
+        return None
+    key = np.zeros(n, dtype=np.uint64)
+    for i in numeric[:_KEY_COLUMNS]:
+        values = frame.iloc[:, i].to_numpy()
+        if values.dtype.kind == "f":
+            # + 0.0 turns -0.0 into 0.0, and every NaN gets the same bits: equal values get
+            # equal keys, whatever their sign bit or NaN payload.
+            floats = values.astype(np.float64) + 0.0
+            if np.isnan(floats).any():
+                floats[np.isnan(floats)] = np.nan
+            bits = floats.view(np.uint64)
+        elif values.dtype.kind == "b":
+            bits = values.astype(np.uint64)
+        elif values.dtype.kind in "Mm":
+            bits = values.view(np.int64).view(np.uint64)
+        else:
+            bits = values.astype(np.int64, copy=False).view(np.uint64)
+        key ^= bits
+        key *= np.uint64(0x9E3779B97F4A7C15)
+    # The splitmix64 finaliser: every bit of the key depends on every bit of every column.
+    key ^= key >> np.uint64(30)
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    key ^= key >> np.uint64(27)
+    key *= np.uint64(0x94D049BB133111EB)
+    key ^= key >> np.uint64(31)
+    positions = np.arange(n)
+    for shift in (0, 21, 42):
+        bits = min(max(positions.size.bit_length() + 2, 10), 22)
+        mask = np.uint64((1 << bits) - 1)
+        buckets = ((key >> np.uint64(64 - bits - shift)) & mask).astype(np.intp)
+        shared = np.bincount(buckets, minlength=1 << bits)[buckets] > 1
+        key, positions = key[shared], positions[shared]
+    return positions
+
+
+_KEY_COLUMNS = 4
+
+
+def _key_kind(dtype: Any) -> str | None:
+    """'f', 'i' or 'b' for the plain numpy columns a duplicate key can read cheaply."""
+    if not isinstance(dtype, np.dtype):
+        return None
+    if dtype.kind == "f":
+        return "f"
+    if dtype.kind in "iuMm":
+        return "i"
+    if dtype.kind == "b":
+        return "b"
+    return None
 
 
 def _duplicate_check(

@@ -16,7 +16,7 @@ from driftscope.data.schema import Schema
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -69,6 +69,14 @@ class Report:
     schema: Schema
     metadata: RunMetadata
     rules: dict[str, str]
+    # Sections of a model-monitoring report (`driftscope.monitor`); None in a drift-only one.
+    model: Any = None
+    performance: Any = None
+    concept_drift: Any = None
+    quality: Any = None
+    windows: Any = None
+    verdict: Any = None
+    extra_warnings: tuple[str, ...] = ()
 
     @property
     def drifted(self) -> bool:
@@ -77,7 +85,7 @@ class Report:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return self.drift.warnings
+        return (*self.drift.warnings, *self.extra_warnings)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data, in the shape documented in docs/report-schema.md."""
@@ -89,7 +97,13 @@ class Report:
             "columns": [c.to_dict() for c in self.drift.columns],
             "dataset": self.drift.dataset.to_dict(),
             "multivariate": [m.to_dict() for m in self.drift.multivariate],
-            "warnings": list(self.drift.warnings),
+            "warnings": list(self.warnings),
+            "model": None if self.model is None else self.model.to_dict(),
+            "performance": None if self.performance is None else self.performance.to_dict(),
+            "concept_drift": None if self.concept_drift is None else self.concept_drift.to_dict(),
+            "quality": None if self.quality is None else self.quality.to_dict(),
+            "windows": None if self.windows is None else self.windows.to_dict(),
+            "verdict": None if self.verdict is None else self.verdict.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

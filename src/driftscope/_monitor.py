@@ -1,0 +1,544 @@
+"""`driftscope.monitor`: drift, performance, concept drift, data quality, time windows and the
+verdict for a model, in one call. The CLI's `driftscope report` is this function."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from driftscope._api import _as_schema
+from driftscope.analyses import verdict as V
+from driftscope.analyses._features import encode_features, sample_rows
+from driftscope.analyses.concept import ConceptDrift, ConceptSettings, concept_drift
+from driftscope.analyses.drift import DriftSettings, ReferenceCache, decision_rules, run_drift
+from driftscope.analyses.model import ModelColumns, Task, encode_labels, resolve_model_columns
+from driftscope.analyses.performance import (
+    ALERT,
+    WARNING,
+    PerformanceResult,
+    PerformanceSettings,
+    _side,
+    metric_label,
+    run_performance,
+    side_metrics,
+)
+from driftscope.analyses.quality import QualityResult, QualitySettings, run_quality
+from driftscope.analyses.results import DriftResult
+from driftscope.analyses.windows import (
+    Window,
+    WindowSettings,
+    WindowsResult,
+    learn_bands,
+    split_windows,
+)
+from driftscope.data.infer import infer_schema
+from driftscope.data.io import read_table
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import ColumnError, EmptyDataError, SchemaError
+from driftscope.report import Report, RunMetadata
+
+__all__ = ["monitor"]
+
+_CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+
+
+def _join_labels(
+    current: pd.DataFrame, labels: pd.DataFrame, id_column: str | None, target: str | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Attach labels that arrived later (a table of id and target) to current rows by id."""
+    if id_column is None or target is None:
+        raise SchemaError("Joining late labels needs both id= and target= columns.")
+    for frame, side in ((current, "current data"), (labels, "labels")):
+        if id_column not in frame.columns:
+            raise SchemaError(f"The id column {id_column!r} is not in the {side}.")
+    if target not in labels.columns:
+        raise SchemaError(f"The target column {target!r} is not in the labels.")
+    dupes = int(labels[id_column].duplicated().sum())
+    if dupes:
+        raise SchemaError(
+            f"The labels hold {dupes} duplicated id(s) in {id_column!r}; expected one label per id."
+        )
+    base = current.drop(columns=[target]) if target in current.columns else current
+    joined = base.merge(labels[[id_column, target]], on=id_column, how="left", validate="m:1")
+    matched = int(joined[target].notna().sum())
+    warnings = [
+        f"Labels joined on {id_column!r}: {matched:,} of {len(current):,} current rows have one."
+    ]
+    return joined, warnings
+
+
+def _concept(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    schema: Schema,
+    model: ModelColumns,
+    settings: ConceptSettings,
+) -> tuple[ConceptDrift | None, list[str]]:
+    """Per-row losses on labelled rows and encoded features, into the concept-drift test."""
+    task = model.task
+    if task is None or model.target is None or model.prediction is None:
+        return None, []
+    if not (task.is_classification or task is Task.REGRESSION):
+        return None, [f"Concept drift is not tested for {task} (no tabular features)."]
+    features = [s for s in schema if s.role is ColumnRole.FEATURE and s.kind in _CONCEPT_KINDS]
+    if not features:
+        return None, ["Concept drift is not tested: no feature columns."]
+
+    def labelled_rows(frame: pd.DataFrame) -> NDArray[np.int64]:
+        assert model.target is not None
+        assert model.prediction is not None
+        ok = frame[model.target].notna() & frame[model.prediction].notna()
+        return np.flatnonzero(ok.to_numpy()).astype(np.int64)
+
+    rng = np.random.default_rng(settings.seed)
+    ref_rows = labelled_rows(reference)
+    cur_rows = labelled_rows(current)
+    if ref_rows.size < 100 or cur_rows.size < 100:
+        return None, ["Concept drift is not tested: fewer than 100 labelled rows on a side."]
+    ref_rows = ref_rows[sample_rows(ref_rows.size, settings.max_rows, rng)]
+    cur_rows = cur_rows[sample_rows(cur_rows.size, settings.max_rows, rng)]
+
+    def losses(frame: pd.DataFrame, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        assert model.target is not None
+        assert model.prediction is not None
+        target, prediction = frame[model.target].iloc[rows], frame[model.prediction].iloc[rows]
+        if task is Task.REGRESSION:
+            t = pd.to_numeric(target, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+            p = pd.to_numeric(prediction, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+            return np.asarray(np.nan_to_num(np.abs(t - p), nan=0.0), dtype=np.float64)
+        encoded = encode_labels(target, prediction, model.labels)
+        assert encoded.y_true is not None
+        assert encoded.y_pred is not None
+        return np.asarray(encoded.y_true != encoded.y_pred, dtype=np.float64)
+
+    ref_x, cur_x, names = encode_features(reference, current, features, ref_rows, cur_rows)
+    if not names:
+        return None, ["Concept drift is not tested: no usable feature columns."]
+    loss_name = "absolute_error" if task is Task.REGRESSION else "error_rate"
+    result = concept_drift(
+        ref_x,
+        cur_x,
+        losses(reference, ref_rows),
+        losses(current, cur_rows),
+        loss_name=loss_name,
+        settings=settings,
+        feature_names=names,
+    )
+    return result, []
+
+
+def _windows(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    schema: Schema,
+    model: ModelColumns,
+    drift_settings: DriftSettings,
+    performance_settings: PerformanceSettings,
+    quality_settings: QualitySettings,
+    settings: WindowSettings,
+    cache: ReferenceCache,
+) -> tuple[WindowsResult, list[str]]:
+    splits, warnings = split_windows(current, settings, model.timestamp, "current")
+    window_drift = replace(drift_settings, multivariate=False)
+    windows: list[Window] = []
+    for i, split in enumerate(splits):
+        part = current.iloc[split.rows]
+        too_small = len(part) < settings.min_rows
+        if too_small:
+            windows.append(
+                Window(
+                    i,
+                    split.label,
+                    split.start,
+                    split.end,
+                    len(part),
+                    True,
+                    note=f"{len(part)} rows, under the minimum {settings.min_rows}: not analysed",
+                )
+            )
+            continue
+        drift, _ = run_drift(reference, part, schema, window_drift, cache)
+        values: dict[str, float | None] = {}
+        if model.task is not None and model.target is not None and model.prediction is not None:
+            side = _side(part, model, "current", [])
+            if side is not None and side.n_labelled > 0:
+                point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
+                values = {k: v[0] for k, v in point.items()}
+        quality = run_quality(reference, part, schema, quality_settings)
+        windows.append(
+            Window(
+                index=i,
+                label=split.label,
+                start=split.start,
+                end=split.end,
+                n_rows=len(part),
+                too_small=False,
+                drift_share=drift.dataset.drift_share,
+                n_drifted=drift.dataset.n_drifted,
+                n_columns=drift.dataset.n_columns,
+                dataset_drifted=drift.dataset.drifted,
+                drifted_columns=tuple(drift.drifted_columns),
+                drift_scores={c.name: c.effect_size for c in drift.columns if not c.skipped},
+                metrics=values,
+                quality_status=quality.status,
+            )
+        )
+    # Normal bands for each metric, from windows of the reference cut the same way.
+    bands = {}
+    ref_settings = settings
+    if settings.period is None or model.timestamp is None or model.timestamp not in reference:
+        sizes = [w.n_rows for w in windows if not w.too_small]
+        size = int(np.median(sizes)) if sizes else len(reference)
+        ref_settings = WindowSettings(size=max(size, 1), min_rows=settings.min_rows)
+    try:
+        ref_splits, _ = split_windows(reference, ref_settings, model.timestamp, "reference")
+    except ColumnError:
+        ref_splits = []
+    per_window: list[dict[str, float | None]] = []
+    if model.task is not None and model.target is not None and model.prediction is not None:
+        for split in ref_splits:
+            if len(split.rows) < settings.min_rows:
+                continue
+            side = _side(reference.iloc[split.rows], model, "reference", [])
+            if side is not None and side.n_labelled > 0:
+                point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
+                per_window.append({k: v[0] for k, v in point.items()})
+    bands = learn_bands(per_window, settings.k_sigma)
+    flagged: list[Window] = []
+    for w in windows:
+        out = tuple(
+            name
+            for name, value in w.metrics.items()
+            if value is not None
+            and name in bands
+            and not (bands[name].low <= value <= bands[name].high)
+        )
+        flagged.append(replace(w, out_of_band=out))
+    note = None
+    if not bands:
+        note = "No normal bands: the reference gives fewer than three windows with labels."
+    small = sum(w.too_small for w in flagged)
+    if small:
+        warnings.append(
+            f"{small} window(s) have fewer than {settings.min_rows} rows; they are marked, "
+            "not analysed."
+        )
+    return WindowsResult(settings.describe(), tuple(flagged), bands, note), warnings
+
+
+def _reasons(
+    drift: DriftResult,
+    performance: PerformanceResult | None,
+    concept: ConceptDrift | None,
+    quality: QualityResult | None,
+    windows: WindowsResult | None,
+    model: ModelColumns,
+) -> list[V.Reason]:
+    reasons: list[V.Reason] = []
+    dropped = False
+    if performance is not None:
+        for m in performance.metrics:
+            if m.status == ALERT and m.primary:
+                dropped = True
+                reasons.append(
+                    V.Reason("performance", V.RETRAIN, m.message, abs(m.relative_change or 0))
+                )
+            elif m.status in (ALERT, WARNING):
+                reasons.append(
+                    V.Reason(
+                        "performance", V.INVESTIGATE, m.message, abs(m.relative_change or 0) / 2
+                    )
+                )
+    if concept is not None and concept.drifted:
+        severity = V.RETRAIN if dropped else V.INVESTIGATE
+        reasons.append(V.Reason("concept_drift", severity, concept.message, concept.concept_effect))
+    features = [c for c in drift.columns if c.role == str(ColumnRole.FEATURE) and not c.skipped]
+    drifted = [c for c in features if c.drifted]
+    if drifted:
+        top = max(drifted, key=lambda c: c.effect_size or 0.0)
+        effect = (
+            f", {top.effect_size_method} {top.effect_size:.2f}"
+            if top.effect_size is not None
+            else ""
+        )
+        share = len(drifted) / max(len(features), 1)
+        severity = V.INVESTIGATE
+        reasons.append(
+            V.Reason(
+                "data_drift",
+                severity,
+                f"{len(drifted)} of {len(features)} features drifted"
+                + (" (dataset drift)" if drift.dataset.drifted else "")
+                + f"; largest: {top.name}{effect}.",
+                share,
+            )
+        )
+    for c in drift.columns:
+        if c.drifted and c.role in (
+            str(ColumnRole.TARGET),
+            str(ColumnRole.PREDICTION),
+            str(ColumnRole.PROBABILITY),
+        ):
+            what = {
+                "target": "Label drift",
+                "prediction": "Prediction drift",
+                "probability": "Prediction drift",
+            }[c.role]
+            reasons.append(
+                V.Reason(
+                    "label_drift" if c.role == "target" else "prediction_drift",
+                    V.INVESTIGATE,
+                    f"{what} in {c.name!r}: {c.method} statistic {c.statistic:.3g}"
+                    + (f", p = {c.p_value:.2g}" if c.p_value is not None else "")
+                    + (
+                        f", {c.effect_size_method} {c.effect_size:.2f}"
+                        if c.effect_size is not None
+                        else ""
+                    )
+                    + ".",
+                    c.effect_size or 0.0,
+                )
+            )
+    for mv in drift.multivariate:
+        if mv.drifted and not drifted:
+            reasons.append(
+                V.Reason(
+                    "multivariate",
+                    V.INVESTIGATE,
+                    f"The {mv.method} test finds a joint shift that no single column shows "
+                    f"(statistic {mv.statistic:.3g}, p = {mv.p_value:.2g}).",
+                    0.05,
+                )
+            )
+    if quality is not None:
+        alerts = [c for c in quality.checks if c.status == "alert"]
+        for check in alerts[:5]:
+            reasons.append(V.Reason("quality", V.INVESTIGATE, check.message, check.share or 0.0))
+    if windows is not None:
+        broken = [w for w in windows.windows if w.out_of_band]
+        if broken:
+            names = sorted({n for w in broken for n in w.out_of_band})
+            reasons.append(
+                V.Reason(
+                    "windows",
+                    V.INVESTIGATE,
+                    f"{len(broken)} of {len(windows.windows)} windows left the normal band learnt "
+                    f"from the reference for {', '.join(metric_label(n) for n in names)} "
+                    f"(first: {broken[0].label}).",
+                    len(broken) / len(windows.windows),
+                )
+            )
+    if performance is None and model.target is not None:
+        reasons.append(
+            V.Reason(
+                "performance",
+                V.INVESTIGATE if drifted else V.OK,
+                "No current labels: performance could not be measured.",
+                0.0,
+            )
+        )
+    return [r for r in reasons if r.severity != V.OK]
+
+
+def monitor(
+    reference: Any,
+    current: Any,
+    schema: Schema | Mapping[str, Any] | str | Path | None = None,
+    *,
+    target: str | None = None,
+    prediction: str | None = None,
+    proba_prefix: str | None = None,
+    task: str | None = None,
+    timestamp: str | None = None,
+    id: str | None = None,
+    labels: Any = None,
+    period: str | None = None,
+    window_size: int | None = None,
+    n_windows: int | None = None,
+    min_window_rows: int = 100,
+    benchmarks: Mapping[str, float] | None = None,
+    floors: Mapping[str, float] | None = None,
+    columns: Sequence[str] | None = None,
+    methods: Mapping[str, str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    drift_share: float = 0.5,
+    correction: str | None = None,
+    multivariate: bool = True,
+    quality: bool = True,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    n_jobs: int | None = None,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+) -> Report:
+    """Monitor a model: data, prediction and label drift, performance, concept drift, data
+    quality, time windows, and a verdict (``ok``, ``investigate`` or ``retrain``).
+
+    ``labels`` optionally holds labels that arrived later (a file or table with the ``id`` and
+    ``target`` columns); they are joined to current by ``id``. Windows: ``period`` (D, W or M on
+    the ``timestamp``), ``window_size`` rows, or ``n_windows`` parts.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=4000)
+    >>> y = (x + rng.normal(scale=0.5, size=4000) > 0).astype(int)
+    >>> pred = (x > 0).astype(int)
+    >>> ref = pd.DataFrame({"x": x[:2000], "target": y[:2000], "prediction": pred[:2000]})
+    >>> flipped = 1 - y[2000:]          # the labelling rule changed: concept drift
+    >>> cur = pd.DataFrame({"x": x[2000:], "target": flipped, "prediction": pred[2000:]})
+    >>> report = monitor(ref, cur, multivariate=False, n_resamples=200)
+    >>> report.verdict.decision
+    'retrain'
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    drift_settings = DriftSettings(
+        alpha=alpha,
+        drift_share=drift_share,
+        correction=correction,
+        methods=dict(methods or {}),
+        thresholds=dict(thresholds or {}),
+        multivariate=multivariate,
+        seed=seed,
+        n_jobs=n_jobs,
+    )
+    performance_settings = PerformanceSettings(
+        n_resamples=n_resamples,
+        benchmarks=dict(benchmarks or {}),
+        floors=dict(floors or {}),
+        seed=seed,
+    )
+    window_settings = WindowSettings(
+        period=period, size=window_size, count=n_windows, min_rows=min_window_rows
+    )
+    quality_settings = QualitySettings()
+    user_schema = _as_schema(schema)
+    for name, role in (
+        (target, ColumnRole.TARGET),
+        (prediction, ColumnRole.PREDICTION),
+        (timestamp, ColumnRole.TIMESTAMP),
+        (id, ColumnRole.ID),
+    ):
+        if name is not None:
+            user_schema = user_schema.with_column(ColumnSpec(name=name, role=role))
+
+    t0 = time.perf_counter()
+    ref_table = read_table(reference, name=reference_name, encoding=encoding, delimiter=delimiter)
+    cur_table = read_table(current, name=current_name, encoding=encoding, delimiter=delimiter)
+    warnings: list[str] = [*ref_table.warnings, *cur_table.warnings]
+    ref_frame, cur_frame = ref_table.frame, cur_table.frame
+    if labels is not None:
+        label_table = read_table(labels, name=None, encoding=encoding, delimiter=delimiter)
+        cur_frame, joined = _join_labels(cur_frame, label_table.frame, id, target)
+        warnings += joined
+    timings["read"] = time.perf_counter() - t0
+    for frame, table in ((ref_frame, ref_table), (cur_frame, cur_table)):
+        if len(frame) == 0:
+            raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
+    if columns is not None:
+        keep = list(
+            dict.fromkeys([*columns, *(c for c in (target, prediction, timestamp, id) if c)])
+        )
+        ref_frame = ref_frame[[c for c in keep if c in ref_frame.columns]]
+        cur_frame = cur_frame[[c for c in keep if c in cur_frame.columns]]
+
+    t0 = time.perf_counter()
+    full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)
+    model, full_schema, model_warnings = resolve_model_columns(
+        full_schema, ref_frame, cur_frame, task=task, proba_prefix=proba_prefix
+    )
+    warnings += schema_warnings + model_warnings
+    timings["schema"] = time.perf_counter() - t0
+
+    cache = ReferenceCache()
+    t0 = time.perf_counter()
+    drift, drift_timings = run_drift(ref_frame, cur_frame, full_schema, drift_settings, cache)
+    timings["drift"] = time.perf_counter() - t0
+    timings.update({f"drift_{k}": v for k, v in drift_timings.items()})
+
+    t0 = time.perf_counter()
+    performance, perf_warnings = run_performance(ref_frame, cur_frame, model, performance_settings)
+    warnings += perf_warnings
+    timings["performance"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    concept: ConceptDrift | None = None
+    concept_warnings: list[str] = []
+    if performance is not None:
+        concept, concept_warnings = _concept(
+            ref_frame, cur_frame, full_schema, model, ConceptSettings(alpha=alpha, seed=seed)
+        )
+    warnings += concept_warnings
+    timings["concept_drift"] = time.perf_counter() - t0
+
+    quality_result = None
+    if quality:
+        t0 = time.perf_counter()
+        quality_result = run_quality(ref_frame, cur_frame, full_schema, quality_settings)
+        timings["quality"] = time.perf_counter() - t0
+
+    windows = None
+    if window_settings.active:
+        t0 = time.perf_counter()
+        windows, window_warnings = _windows(
+            ref_frame,
+            cur_frame,
+            full_schema,
+            model,
+            drift_settings,
+            performance_settings,
+            quality_settings,
+            window_settings,
+            cache,
+        )
+        warnings += window_warnings
+        timings["windows"] = time.perf_counter() - t0
+    elif model.timestamp is not None and period is None:
+        pass
+
+    verdict = V.decide(_reasons(drift, performance, concept, quality_result, windows, model))
+    timings["total"] = time.perf_counter() - started
+    metadata = RunMetadata(
+        reference=ref_table.name,
+        current=cur_table.name,
+        n_reference_rows=len(ref_frame),
+        n_current_rows=len(cur_frame),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        settings={
+            **drift_settings.to_dict(),
+            "performance": {
+                "confidence": performance_settings.confidence,
+                "n_resamples": performance_settings.n_resamples,
+                "warning_drop": performance_settings.warning_drop,
+                "alert_drop": performance_settings.alert_drop,
+                "benchmarks": dict(performance_settings.benchmarks),
+                "floors": dict(performance_settings.floors),
+            },
+            "windows": window_settings.describe() if window_settings.active else None,
+        },
+        timings=timings,
+    )
+    return Report(
+        drift=drift,
+        schema=full_schema,
+        metadata=metadata,
+        rules=decision_rules(drift_settings),
+        model=model,
+        performance=performance,
+        concept_drift=concept,
+        quality=quality_result,
+        windows=windows,
+        verdict=verdict,
+        extra_warnings=tuple(warnings),
+    )

@@ -1,0 +1,589 @@
+"""Performance drift: is the model still as good as on the reference (or a benchmark)?
+
+Every metric is computed on both sides with a seeded bootstrap confidence interval on current.
+Status per metric (docs/performance.md):
+
+- **alert**: below a user floor, or a *significant* drop (the current interval excludes the
+  baseline) of at least ``alert_drop`` relative to the baseline;
+- **warning**: a significant drop smaller than that but at least ``warning_drop``, or a drop of
+  at least ``alert_drop`` that is not significant (too few rows to be sure);
+- **ok** otherwise.
+
+The baseline is the user's benchmark for that metric when given, else the reference value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from driftscope import metrics as M
+from driftscope.analyses.model import ModelColumns, Task, encode_labels
+from driftscope.analyses.results import _clean
+from driftscope.exceptions import ColumnError, ParameterError, invalid_parameter
+
+__all__ = [
+    "MetricResult",
+    "PerformanceResult",
+    "PerformanceSettings",
+    "run_performance",
+    "side_metrics",
+]
+
+OK, WARNING, ALERT = "ok", "warning", "alert"
+_LABELS = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "precision_macro": "precision (macro)",
+    "recall_macro": "recall (macro)",
+    "f1_macro": "F1 (macro)",
+    "f1_weighted": "F1 (weighted)",
+    "f1_micro": "F1 (micro)",
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC",
+    "log_loss": "log loss",
+    "brier_score": "Brier score",
+    "ece": "calibration error (ECE)",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "mape": "MAPE",
+    "median_absolute_error": "median absolute error",
+    "r2": "R²",
+    "mean_error": "mean error (bias)",
+    "wer": "WER",
+    "cer": "CER",
+    "mean_iou": "mean IoU",
+    "mean_dice": "mean Dice",
+    "pixel_accuracy": "pixel accuracy",
+}
+_LOWER_IS_BETTER = {
+    "log_loss",
+    "brier_score",
+    "ece",
+    "mae",
+    "rmse",
+    "mape",
+    "median_absolute_error",
+    "wer",
+    "cer",
+}
+# Metrics whose value is a level, not a quality: no direction, no status.
+_NO_DIRECTION = {"mean_error"}
+PRIMARY = {
+    Task.BINARY: ("accuracy", "f1_macro", "roc_auc"),
+    Task.MULTICLASS: ("accuracy", "f1_macro", "roc_auc"),
+    Task.REGRESSION: ("mae", "rmse", "r2"),
+    Task.ASR: ("wer",),
+    Task.SEGMENTATION: ("mean_iou", "mean_dice"),
+}
+
+
+def metric_label(name: str) -> str:
+    return _LABELS.get(name, name)
+
+
+@dataclass(frozen=True)
+class PerformanceSettings:
+    """Drop sizes are relative to the baseline (0.05 = 5% worse); ``floors`` and
+    ``benchmarks`` map metric names to absolute values."""
+
+    confidence: float = 0.95
+    n_resamples: int = 1000
+    warning_drop: float = 0.02
+    alert_drop: float = 0.05
+    floors: Mapping[str, float] = field(default_factory=dict)
+    benchmarks: Mapping[str, float] = field(default_factory=dict)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        owner = "PerformanceSettings"
+        if not 0 < self.confidence < 1:
+            raise invalid_parameter(owner, "confidence", "a float in (0, 1)", self.confidence)
+        if self.n_resamples < 100:
+            raise invalid_parameter(owner, "n_resamples", "an int >= 100", self.n_resamples)
+        if not 0 <= self.warning_drop <= self.alert_drop:
+            raise invalid_parameter(
+                owner,
+                "warning_drop",
+                f"a float in [0, alert_drop={self.alert_drop}]",
+                self.warning_drop,
+            )
+        known = set(_LABELS)
+        for mapping, what in ((self.floors, "floor"), (self.benchmarks, "benchmark")):
+            for name, value in mapping.items():
+                if name not in known:
+                    raise ParameterError(
+                        f"Unknown metric {name!r} in a {what}; expected one of "
+                        f"{', '.join(sorted(known))}."
+                    )
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ParameterError(
+                        f"The {what} for {name!r} must be a number. Got {value!r}."
+                    )
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    name: str
+    label: str
+    higher_is_better: bool | None
+    primary: bool
+    reference: float | None
+    current: float | None
+    current_low: float | None
+    current_high: float | None
+    baseline: float | None
+    baseline_source: str | None
+    floor: float | None
+    delta: float | None
+    relative_change: float | None
+    significant: bool
+    status: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(_clean(asdict(self)))
+
+
+@dataclass(frozen=True)
+class PerformanceResult:
+    task: str
+    labels: tuple[str, ...]
+    n_reference: int
+    n_current: int
+    n_reference_labelled: int
+    n_current_labelled: int
+    metrics: tuple[MetricResult, ...]
+    status: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+    def metric(self, name: str) -> MetricResult:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "labels": list(self.labels),
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "n_reference_labelled": self.n_reference_labelled,
+            "n_current_labelled": self.n_current_labelled,
+            "status": self.status,
+            "metrics": [m.to_dict() for m in self.metrics],
+            "details": _clean(dict(self.details)),
+            "note": self.note,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# one side's data
+
+
+@dataclass(frozen=True)
+class _Side:
+    n_rows: int
+    n_labelled: int
+    arrays: Mapping[str, Any]
+
+
+def _probabilities(
+    frame: pd.DataFrame,
+    model: ModelColumns,
+    rows: NDArray[np.bool_],
+    side: str,
+    warnings: list[str],
+) -> NDArray[np.float64] | None:
+    if not model.probabilities:
+        return None
+    proba = np.column_stack(
+        [
+            pd.to_numeric(frame[c], errors="coerce").to_numpy(np.float64, na_value=np.nan)[rows]
+            for c in model.probabilities
+        ]
+    )
+    if len(model.probabilities) == 1 and len(model.labels) == 2:
+        proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
+    bad = ~np.isfinite(proba).all(axis=1) | (proba < 0).any(axis=1) | (proba > 1).any(axis=1)
+    if bad.any():
+        warnings.append(
+            f"Probabilities ({side}): {int(bad.sum())} row(s) hold values outside [0, 1] or "
+            f"missing (columns {', '.join(map(repr, model.probabilities))}); "
+            "probability metrics (ROC-AUC, log loss, Brier, calibration) are skipped."
+        )
+        return None
+    sums = proba.sum(axis=1)
+    off = np.abs(sums - 1.0) > 1e-3
+    if off.any():
+        worst = float(sums[np.argmax(np.abs(sums - 1.0))])
+        warnings.append(
+            f"Probabilities ({side}): {int(off.sum())} row(s) do not sum to 1 (worst {worst:.4g}); "
+            "they are rescaled to sum to 1."
+        )
+    total = np.where(sums > 0, sums, 1.0)
+    result: NDArray[np.float64] = proba / total[:, None]
+    return result
+
+
+def _masks(values: pd.Series, column: str, side: str) -> list[NDArray[np.int64]]:
+    """Masks from arrays in the cells, or from .npy / image paths."""
+    out: list[NDArray[np.int64]] = []
+    for value in values:
+        if isinstance(value, np.ndarray):
+            out.append(np.asarray(value, dtype=np.int64))
+            continue
+        path = Path(str(value))
+        if not path.is_file():
+            raise ColumnError(
+                f"Column {column!r} ({side}): mask file {str(path)!r} does not exist; expected "
+                "a path to a .npy or image file, or a 2-D array."
+            )
+        if path.suffix.lower() == ".npy":
+            out.append(np.asarray(np.load(path, allow_pickle=False), dtype=np.int64))
+            continue
+        try:
+            from PIL import Image
+        except ImportError:
+            raise ColumnError(
+                f"Column {column!r}: reading image masks needs Pillow: "
+                "pip install 'driftscope[images]'."
+            ) from None
+        try:
+            with Image.open(path) as image:
+                out.append(np.asarray(image, dtype=np.int64))
+        except OSError as exc:
+            raise ColumnError(
+                f"Column {column!r} ({side}): {str(path)!r} is not a readable image: {exc}"
+            ) from None
+    return out
+
+
+def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[str]) -> _Side | None:
+    """The labelled rows of one side as the arrays the task's metrics need, or None when there
+    is no target (or no prediction) to measure."""
+    assert model.target is not None
+    assert model.prediction is not None
+    if model.target not in frame.columns or model.prediction not in frame.columns:
+        return None
+    target, prediction = frame[model.target], frame[model.prediction]
+    labelled = (target.notna() & prediction.notna()).to_numpy()
+    n_labelled = int(labelled.sum())
+    arrays: dict[str, Any] = {}
+    task = model.task
+    if n_labelled == 0:
+        return _Side(len(frame), 0, arrays)
+    if task is not None and task.is_classification:
+        encoded = encode_labels(target[labelled], prediction[labelled], model.labels)
+        arrays["y_true"], arrays["y_pred"] = encoded.y_true, encoded.y_pred
+        arrays["proba"] = _probabilities(frame, model, labelled, side, warnings)
+    elif task is Task.REGRESSION:
+        y_true = pd.to_numeric(target[labelled], errors="coerce").to_numpy(
+            np.float64, na_value=np.nan
+        )
+        y_pred = pd.to_numeric(prediction[labelled], errors="coerce").to_numpy(
+            np.float64, na_value=np.nan
+        )
+        ok = np.isfinite(y_true) & np.isfinite(y_pred)
+        if not ok.all():
+            warnings.append(
+                f"Performance ({side}): {int((~ok).sum())} row(s) with a non-numeric or infinite "
+                "target or prediction are left out."
+            )
+        arrays["y_true"], arrays["y_pred"] = y_true[ok], y_pred[ok]
+        n_labelled = int(ok.sum())
+    elif task is Task.ASR:
+        arrays["references"] = target[labelled].astype(str).tolist()
+        arrays["hypotheses"] = prediction[labelled].astype(str).tolist()
+    elif task is Task.SEGMENTATION:
+        arrays["true_masks"] = _masks(target[labelled], model.target, side)
+        arrays["pred_masks"] = _masks(prediction[labelled], model.prediction, side)
+    return _Side(len(frame), n_labelled, arrays)
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics of one side
+
+Interval = tuple[float, float | None, float | None]
+
+
+def _ci(ci: M.ConfidenceInterval) -> Interval:
+    return ci.estimate, ci.low, ci.high
+
+
+def side_metrics(
+    task: Task, side: _Side, settings: PerformanceSettings, with_ci: bool = True
+) -> tuple[dict[str, Interval], dict[str, Any]]:
+    """Every metric of the task on one side (value, CI low, CI high), and details for plots."""
+    a = side.arrays
+    out: dict[str, Interval] = {}
+    details: dict[str, Any] = {}
+    n_boot, conf, seed = settings.n_resamples, settings.confidence, settings.seed
+
+    def ci_confusion(cm: Any, fn: Callable[[Any], Any]) -> Interval:
+        return _ci(M.bootstrap_ci_confusion(cm, fn, n_resamples=n_boot, confidence=conf, seed=seed))
+
+    def ci_rows(fn: Callable[..., float], *arrays: Any) -> Interval:
+        return _ci(M.bootstrap_ci(fn, *arrays, n_resamples=n_boot, confidence=conf, seed=seed))
+
+    def ci_ratio(numerators: Any, denominators: Any) -> Interval:
+        return _ci(
+            M.bootstrap_ci_ratio(
+                numerators, denominators, n_resamples=n_boot, confidence=conf, seed=seed
+            )
+        )
+
+    def point(value: float) -> Interval:
+        return value, None, None
+
+    if task.is_classification:
+        k = len_labels = int(max(a["y_true"].max(initial=-1), a["y_pred"].max(initial=-1)) + 1)
+        k = max(k, len_labels)
+        labels = np.arange(k)
+        y_true, y_pred = a["y_true"], a["y_pred"]
+        cm = M.confusion_matrix(y_true, y_pred, labels=labels)
+        details["confusion_matrix"] = cm.tolist()
+        from_cm: dict[str, Callable[[Any], Any]] = {
+            "accuracy": M.accuracy_from_confusion,
+            "balanced_accuracy": M.balanced_accuracy_from_confusion,
+            "precision_macro": lambda b: M.precision_from_confusion(b, average="macro"),
+            "recall_macro": lambda b: M.recall_from_confusion(b, average="macro"),
+            "f1_macro": lambda b: M.f1_from_confusion(b, average="macro"),
+            "f1_weighted": lambda b: M.f1_from_confusion(b, average="weighted"),
+        }
+        for name, fn in from_cm.items():
+            if with_ci:
+                out[name] = ci_confusion(cm, fn)
+            else:
+                out[name] = point(float(np.asarray(fn(cm))))
+        prf = M.precision_recall_f1(y_true, y_pred, labels=labels)
+        details["per_class"] = {
+            "precision": list(prf.precision),
+            "recall": list(prf.recall),
+            "f1": list(prf.f1),
+            "support": list(prf.support),
+        }
+        proba = a.get("proba")
+        if proba is not None and proba.shape[1] == k:
+            present = np.unique(y_true)
+            proba_metrics: dict[str, Callable[..., float]] = {
+                "log_loss": lambda t, p: M.log_loss(t, p, labels),
+                "brier_score": lambda t, p: M.brier_score(t, p, labels),
+                "ece": lambda t, p: M.expected_calibration_error(t, p, labels),
+            }
+            if present.size == k and k >= 2:
+                proba_metrics["roc_auc"] = lambda t, p: M.roc_auc(t, p, labels)
+                proba_metrics["pr_auc"] = lambda t, p: M.pr_auc(t, p, labels)
+            for name, fn in proba_metrics.items():
+                if with_ci:
+                    out[name] = ci_rows(fn, y_true, proba)
+                else:
+                    out[name] = point(fn(y_true, proba))
+            curve = M.reliability_curve(y_true, proba, labels)
+            details["reliability"] = _clean(asdict(curve))
+    elif task is Task.REGRESSION:
+        y_true, y_pred = a["y_true"], a["y_pred"]
+        reg: dict[str, Callable[..., float]] = {
+            "mae": M.mae,
+            "rmse": M.rmse,
+            "median_absolute_error": M.median_absolute_error,
+            "r2": M.r2,
+            "mean_error": M.mean_error,
+            "mape": lambda t, p: M.mape(t, p).value,
+        }
+        for name, fn in reg.items():
+            if name == "mape" and not np.any(y_true != 0):
+                continue
+            out[name] = ci_rows(fn, y_true, y_pred) if with_ci else point(fn(y_true, y_pred))
+        details["error_distribution"] = _clean(asdict(M.error_distribution(y_true, y_pred)))
+    elif task is Task.ASR:
+        for name, per in (
+            ("wer", M.word_errors_per_utterance),
+            ("cer", M.character_errors_per_utterance),
+        ):
+            u = per(a["references"], a["hypotheses"])
+            if with_ci:
+                out[name] = ci_ratio(u.errors, u.n_reference_units)
+            else:
+                total = float(np.sum(u.n_reference_units))
+                out[name] = point(float(np.sum(u.errors)) / total if total else math.nan)
+    elif task is Task.SEGMENTATION:
+        counts = M.per_image_counts(a["true_masks"], a["pred_masks"])
+        if with_ci:
+            out["mean_iou"] = ci_ratio(counts.intersection, counts.union)
+            dice_num = 2 * counts.intersection
+            dice_den = counts.true_area + counts.pred_area
+            out["mean_dice"] = ci_ratio(dice_num, dice_den)
+            out["pixel_accuracy"] = ci_ratio(counts.correct, counts.n_pixels)
+        else:
+            out["mean_iou"] = point(M.mean_iou(a["true_masks"], a["pred_masks"]))
+            out["mean_dice"] = point(M.mean_dice(a["true_masks"], a["pred_masks"]))
+            out["pixel_accuracy"] = point(M.pixel_accuracy(a["true_masks"], a["pred_masks"]))
+    return out, details
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison
+
+
+def _judge(
+    name: str,
+    task: Task,
+    reference: Interval | None,
+    current: Interval | None,
+    settings: PerformanceSettings,
+) -> MetricResult:
+    label = metric_label(name)
+    higher: bool | None = None if name in _NO_DIRECTION else name not in _LOWER_IS_BETTER
+    ref_value = None if reference is None else reference[0]
+    cur_value, low, high = (None, None, None) if current is None else current
+    baseline, source = (
+        (settings.benchmarks[name], "benchmark")
+        if name in settings.benchmarks
+        else (
+            ref_value,
+            None if ref_value is None else "reference",
+        )
+    )
+    floor = settings.floors.get(name)
+    delta = relative = None
+    significant = False
+    status = OK
+    parts: list[str] = []
+    if (
+        cur_value is not None
+        and math.isfinite(cur_value)
+        and baseline is not None
+        and math.isfinite(baseline)
+    ):
+        delta = cur_value - baseline
+        relative = delta / abs(baseline) if baseline != 0 else None
+        if higher is not None:
+            worse = -delta if higher else delta
+            rel_worse = (
+                (worse / abs(baseline)) if baseline != 0 else (math.inf if worse > 0 else 0.0)
+            )
+            if low is not None and high is not None:
+                significant = bool((high < baseline) if higher else (low > baseline))
+            if significant and rel_worse >= settings.alert_drop:
+                status = ALERT
+            elif (
+                significant and rel_worse >= settings.warning_drop
+            ) or rel_worse >= settings.alert_drop:
+                status = WARNING
+            verb = "fell" if worse > 0 and higher else "rose" if worse > 0 else "moved"
+            if worse <= 0:
+                verb = "improved" if worse < 0 else "held"
+            ci = f", {settings.confidence:.0%} CI {low:.4g}-{high:.4g}" if low is not None else ""
+            parts.append(
+                f"{label} {verb} from {baseline:.4g} ({source}) to {cur_value:.4g}{ci}"
+                + (f", {relative:+.1%}" if relative is not None else "")
+                + ("; significant" if significant and worse > 0 else "")
+            )
+    if floor is not None and cur_value is not None and higher is not None:
+        below = cur_value < floor if higher else cur_value > floor
+        if below:
+            status = ALERT
+            parts.append(
+                f"{label} {cur_value:.4g} is {'below' if higher else 'above'} the floor {floor:.4g}"
+            )
+    if cur_value is None:
+        status = "skipped"
+        parts.append(f"{label}: no current value")
+    elif not parts:
+        parts.append(f"{label} {cur_value:.4g}")
+    return MetricResult(
+        name=name,
+        label=label,
+        higher_is_better=higher,
+        primary=name in PRIMARY.get(task, ()),
+        reference=ref_value,
+        current=cur_value,
+        current_low=low,
+        current_high=high,
+        baseline=baseline,
+        baseline_source=source,
+        floor=floor,
+        delta=delta,
+        relative_change=relative,
+        significant=significant,
+        status=status,
+        message="; ".join(parts) + ".",
+    )
+
+
+def run_performance(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    model: ModelColumns,
+    settings: PerformanceSettings,
+) -> tuple[PerformanceResult | None, list[str]]:
+    """Compare the model's performance on current with reference (or benchmarks).
+
+    Returns None (and a warning saying why) when current has no target to measure against.
+    """
+    warnings: list[str] = []
+    if model.task is None or model.prediction is None or model.target is None:
+        what = "target" if model.target is None else "prediction"
+        warnings.append(f"Performance is skipped: no {what} column was given or found.")
+        return None, warnings
+    if model.target not in current.columns or current[model.target].notna().sum() == 0:
+        warnings.append(
+            f"Performance is skipped: the current data has no values in target {model.target!r} "
+            "(labels not arrived yet?). Drift and data quality still run."
+        )
+        return None, warnings
+    cur = _side(current, model, "current", warnings)
+    ref = _side(reference, model, "reference", warnings)
+    if cur is None or cur.n_labelled == 0:
+        warnings.append(
+            "Performance is skipped: no current row has both a target and a prediction."
+        )
+        return None, warnings
+    cur_values, cur_details = side_metrics(model.task, cur, settings)
+    ref_values: dict[str, Interval] = {}
+    ref_details: dict[str, Any] = {}
+    if ref is not None and ref.n_labelled > 0:
+        ref_values, ref_details = side_metrics(model.task, ref, settings, with_ci=False)
+    elif not settings.benchmarks:
+        warnings.append(
+            "Performance: the reference has no labelled rows and no benchmark was given; "
+            "current metrics are reported without a baseline."
+        )
+    names = list(dict.fromkeys([*ref_values, *cur_values]))
+    results = tuple(
+        _judge(n, model.task, ref_values.get(n), cur_values.get(n), settings) for n in names
+    )
+    worst = max(
+        (r.status for r in results),
+        key=lambda s: {OK: 0, "skipped": 0, WARNING: 1, ALERT: 2}[s],
+        default=OK,
+    )
+    if cur.n_labelled < cur.n_rows:
+        warnings.append(
+            f"Performance uses the {cur.n_labelled:,} of {cur.n_rows:,} current rows that have "
+            "both a target and a prediction."
+        )
+    return (
+        PerformanceResult(
+            task=str(model.task),
+            labels=model.labels,
+            n_reference=len(reference),
+            n_current=len(current),
+            n_reference_labelled=0 if ref is None else ref.n_labelled,
+            n_current_labelled=cur.n_labelled,
+            metrics=results,
+            status=worst,
+            details={"reference": ref_details, "current": cur_details},
+        ),
+        warnings,
+    )
