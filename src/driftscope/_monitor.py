@@ -45,7 +45,7 @@ from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ColumnError, EmptyDataError, SchemaError
 from driftscope.report import Report, RunMetadata
 
-__all__ = ["monitor"]
+__all__ = ["monitor", "quality_report"]
 
 _CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
@@ -191,27 +191,38 @@ def _windows(
                 quality_status=quality.status,
             )
         )
-    # Normal bands for each metric, from windows of the reference cut the same way.
-    bands = {}
-    ref_settings = settings
-    if settings.period is None or model.timestamp is None or model.timestamp not in reference:
+
+    # Normal bands for each metric, from windows of the reference cut the same way (by period
+    # when the reference has timestamps), or in row chunks when that gives fewer than three.
+    def reference_splits(cut: WindowSettings) -> list[Any]:
+        try:
+            found, _ = split_windows(reference, cut, model.timestamp, "reference")
+        except ColumnError:
+            return []
+        return [sp for sp in found if len(sp.rows) >= settings.min_rows]
+
+    has_times = model.timestamp is not None and model.timestamp in reference.columns
+    ref_splits = reference_splits(settings) if settings.period is None or has_times else []
+    if len(ref_splits) < 5:
         sizes = [w.n_rows for w in windows if not w.too_small]
-        size = int(np.median(sizes)) if sizes else len(reference)
-        ref_settings = WindowSettings(size=max(size, 1), min_rows=settings.min_rows)
-    try:
-        ref_splits, _ = split_windows(reference, ref_settings, model.timestamp, "reference")
-    except ColumnError:
-        ref_splits = []
+        # At least five windows: a standard deviation from three is too rough to trust.
+        size = min(int(np.median(sizes)) if sizes else len(reference), len(reference) // 5)
+        if size >= settings.min_rows:
+            ref_splits = reference_splits(WindowSettings(size=size, min_rows=settings.min_rows))
     per_window: list[dict[str, float | None]] = []
+    ref_sizes: list[int] = []
     if model.task is not None and model.target is not None and model.prediction is not None:
         for split in ref_splits:
-            if len(split.rows) < settings.min_rows:
-                continue
             side = _side(reference.iloc[split.rows], model, "reference", [])
             if side is not None and side.n_labelled > 0:
                 point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
                 per_window.append({k: v[0] for k, v in point.items()})
-    bands = learn_bands(per_window, settings.k_sigma)
+                ref_sizes.append(side.n_labelled)
+    cur_sizes = [w.n_rows for w in windows if not w.too_small]
+    scale = 1.0
+    if ref_sizes and cur_sizes:
+        scale = float(np.sqrt(np.mean(ref_sizes) / np.median(cur_sizes)))
+    bands = learn_bands(per_window, settings.k_sigma, scale, performance_settings.warning_drop)
     flagged: list[Window] = []
     for w in windows:
         out = tuple(
@@ -331,8 +342,9 @@ def _reasons(
                     "windows",
                     V.INVESTIGATE,
                     f"{len(broken)} of {len(windows.windows)} windows left the normal band learnt "
-                    f"from the reference for {', '.join(metric_label(n) for n in names)} "
-                    f"(first: {broken[0].label}).",
+                    f"from the reference for {', '.join(metric_label(n) for n in names[:3])}"
+                    + (f" and {len(names) - 3} more metrics" if len(names) > 3 else "")
+                    + f" (first: {broken[0].label}).",
                     len(broken) / len(windows.windows),
                 )
             )
@@ -542,3 +554,30 @@ def monitor(
         verdict=verdict,
         extra_warnings=tuple(warnings),
     )
+
+
+def quality_report(
+    reference: Any,
+    current: Any,
+    schema: Schema | Mapping[str, Any] | str | Path | None = None,
+    *,
+    settings: QualitySettings | None = None,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+) -> dict[str, Any]:
+    """Data quality alone (`driftscope quality`): JSON-ready data with the inputs and checks."""
+    ref_table = read_table(reference, encoding=encoding, delimiter=delimiter)
+    cur_table = read_table(current, encoding=encoding, delimiter=delimiter)
+    if len(ref_table.frame) == 0:
+        raise EmptyDataError(f"{ref_table.name!r} has 0 rows: there is nothing to compare.")
+    full_schema, warnings = infer_schema(ref_table.frame, cur_table.frame, _as_schema(schema))
+    result = run_quality(
+        ref_table.frame, cur_table.frame, full_schema, settings or QualitySettings()
+    )
+    return {
+        "reference": ref_table.name,
+        "current": cur_table.name,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "warnings": [*ref_table.warnings, *cur_table.warnings, *warnings],
+        "quality": result.to_dict(),
+    }

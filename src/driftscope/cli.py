@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -61,7 +61,100 @@ def _split_columns(values: list[str]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
-EPILOG = """
+def _numbers(values: list[str], option: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, value in _pairs(values, option).items():
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not a number", param_hint=option) from None
+    return out
+
+
+# Options shared by `drift` and `report`, declared once.
+Reference = Annotated[Path, typer.Argument(help="Reference data: CSV, Parquet or JSON Lines.")]
+Current = Annotated[Path, typer.Argument(help="Current data, same formats.")]
+SchemaFile = Annotated[
+    Path | None, typer.Option("--schema", help="YAML file with column kinds, roles, methods.")
+]
+Target = Annotated[str | None, typer.Option(help="Target (label) column.")]
+Prediction = Annotated[str | None, typer.Option(help="Prediction column.")]
+Columns = Annotated[
+    list[str] | None,
+    typer.Option("--columns", help="Only these columns (comma-separated or repeated)."),
+]
+Methods = Annotated[
+    list[str] | None, typer.Option("--method", help="COL=METHOD, e.g. age=psi (repeatable).")
+]
+Thresholds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--threshold", help="VALUE (significance level for all tests) or COL=VALUE for one column."
+    ),
+]
+Kinds = Annotated[
+    list[str] | None,
+    typer.Option("--kind", help="COL=KIND to override an inferred kind (repeatable)."),
+]
+Correction = Annotated[
+    str | None,
+    typer.Option(help="Correction across columns: bonferroni or bh (Benjamini-Hochberg)."),
+]
+DriftShare = Annotated[
+    float, typer.Option(help="Share of drifted columns that makes dataset drift.")
+]
+Html = Annotated[Path | None, typer.Option("-o", "--html", help="Write an HTML report.")]
+Json = Annotated[Path | None, typer.Option("--json", help="Write a JSON report.")]
+Multivariate = Annotated[bool, typer.Option(help="Run the dataset-level MMD and classifier tests.")]
+Seed = Annotated[int, typer.Option(help="Seed for every random step.")]
+Encoding = Annotated[str, typer.Option(help="Text encoding of CSV/JSON files.")]
+Delimiter = Annotated[str | None, typer.Option(help="CSV delimiter (sniffed when not given).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")]
+
+
+def _drift_options(
+    schema: Path | None,
+    kind: list[str] | None,
+    threshold: list[str] | None,
+    correction: str | None,
+) -> tuple[Any, float, dict[str, float]]:
+    """The user schema, alpha and per-column thresholds from the shared drift options."""
+    from driftscope.data.schema import ColumnSpec, Schema
+
+    if correction is not None and correction not in ("bonferroni", "bh"):
+        raise typer.BadParameter(
+            f"expected bonferroni or bh, got {correction!r}", param_hint="--correction"
+        )
+    alpha = 0.05
+    global_values = [item for item in threshold or [] if "=" not in item]
+    for item in global_values:
+        try:
+            alpha = float(item)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{item!r} is not a number", param_hint="--threshold"
+            ) from None
+    per_column = _numbers([i for i in threshold or [] if "=" in i], "--threshold")
+    user_schema = Schema.from_yaml(schema) if schema is not None else Schema()
+    for name, value in _pairs(kind or [], "--kind").items():
+        user_schema = user_schema.with_column(ColumnSpec(name=name, kind=value))  # type: ignore[arg-type]
+    return user_schema, alpha, per_column
+
+
+def _present(report: Any, html: Path | None, json_path: Path | None, quiet: bool) -> None:
+    if html is not None:
+        report.save_html(html)
+    if json_path is not None:
+        report.save_json(json_path)
+    if not quiet:
+        out = Console()
+        out.print(report)
+        for label, path in (("HTML", html), ("JSON", json_path)):
+            if path is not None:
+                out.print(f"{label} report: {path}")
+
+
+DRIFT_EPILOG = """
 \b
 Examples:
   driftscope drift train.parquet today.parquet -o report.html --json report.json
@@ -74,85 +167,34 @@ Exit codes: 0 it ran (no drift, or drift without --fail-on-drift); 1 dataset dri
 """
 
 
-@app.command(epilog=EPILOG)
+@app.command(epilog=DRIFT_EPILOG)
 def drift(
-    reference: Annotated[Path, typer.Argument(help="Reference data: CSV, Parquet or JSON Lines.")],
-    current: Annotated[Path, typer.Argument(help="Current data, same formats.")],
-    schema: Annotated[
-        Path | None, typer.Option("--schema", help="YAML file with column kinds, roles, methods.")
-    ] = None,
-    target: Annotated[str | None, typer.Option(help="Target (label) column.")] = None,
-    prediction: Annotated[str | None, typer.Option(help="Prediction column.")] = None,
-    columns: Annotated[
-        list[str] | None,
-        typer.Option("--columns", help="Only these columns (comma-separated or repeated)."),
-    ] = None,
-    method: Annotated[
-        list[str] | None,
-        typer.Option("--method", help="COL=METHOD, e.g. age=psi (repeatable)."),
-    ] = None,
-    threshold: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--threshold",
-            help="VALUE (significance level for all tests) or COL=VALUE for one column.",
-        ),
-    ] = None,
-    kind: Annotated[
-        list[str] | None,
-        typer.Option("--kind", help="COL=KIND to override an inferred kind (repeatable)."),
-    ] = None,
-    correction: Annotated[
-        str | None,
-        typer.Option(help="Correction across columns: bonferroni or bh (Benjamini-Hochberg)."),
-    ] = None,
-    drift_share: Annotated[
-        float, typer.Option(help="Share of drifted columns that makes dataset drift.")
-    ] = 0.5,
-    html: Annotated[Path | None, typer.Option("-o", "--html", help="Write an HTML report.")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write a JSON report.")] = None,
+    reference: Reference,
+    current: Current,
+    schema: SchemaFile = None,
+    target: Target = None,
+    prediction: Prediction = None,
+    columns: Columns = None,
+    method: Methods = None,
+    threshold: Thresholds = None,
+    kind: Kinds = None,
+    correction: Correction = None,
+    drift_share: DriftShare = 0.5,
+    html: Html = None,
+    json_path: Json = None,
     fail_on_drift: Annotated[
         bool, typer.Option("--fail-on-drift", help="Exit 1 when the dataset drifted.")
     ] = False,
-    multivariate: Annotated[
-        bool, typer.Option(help="Run the dataset-level MMD and classifier tests.")
-    ] = True,
-    seed: Annotated[int, typer.Option(help="Seed for every random step.")] = 0,
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV/JSON files.")] = "utf-8",
-    delimiter: Annotated[
-        str | None, typer.Option(help="CSV delimiter (sniffed when not given).")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    multivariate: Multivariate = True,
+    seed: Seed = 0,
+    encoding: Encoding = "utf-8",
+    delimiter: Delimiter = None,
+    quiet: Quiet = False,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column and report what drifted."""
     from driftscope._api import compare
-    from driftscope.data.schema import ColumnSpec, Schema
 
-    if correction is not None and correction not in ("bonferroni", "bh"):
-        raise typer.BadParameter(
-            f"expected bonferroni or bh, got {correction!r}", param_hint="--correction"
-        )
-    alpha = 0.05
-    per_column: dict[str, float] = {}
-    for item in threshold or []:
-        if "=" in item:
-            for name, value in _pairs([item], "--threshold").items():
-                try:
-                    per_column[name] = float(value)
-                except ValueError:
-                    raise typer.BadParameter(
-                        f"{value!r} is not a number", param_hint="--threshold"
-                    ) from None
-        else:
-            try:
-                alpha = float(item)
-            except ValueError:
-                raise typer.BadParameter(
-                    f"{item!r} is not a number", param_hint="--threshold"
-                ) from None
-    user_schema = Schema.from_yaml(schema) if schema is not None else Schema()
-    for name, value in _pairs(kind or [], "--kind").items():
-        user_schema = user_schema.with_column(ColumnSpec(name=name, kind=value))  # type: ignore[arg-type]
+    user_schema, alpha, per_column = _drift_options(schema, kind, threshold, correction)
     report = compare(
         reference,
         current,
@@ -170,17 +212,157 @@ def drift(
         encoding=encoding,
         delimiter=delimiter,
     )
-    if html is not None:
-        report.save_html(html)
-    if json_path is not None:
-        report.save_json(json_path)
-    if not quiet:
-        out = Console()
-        out.print(report)
-        for label, path in (("HTML", html), ("JSON", json_path)):
-            if path is not None:
-                out.print(f"{label} report: {path}")
+    _present(report, html, json_path, quiet)
     if fail_on_drift and report.drifted:
+        raise typer.Exit(EXIT_DRIFT)
+
+
+REPORT_EPILOG = """
+\b
+Examples:
+  driftscope report train.parquet prod.parquet --target churn --prediction pred -o report.html
+  driftscope report ref.csv cur.csv --target y --prediction p --proba-prefix proba_ \\
+      --timestamp ts --period W --benchmark accuracy=0.92 --fail-on retrain
+  driftscope report ref.csv cur.csv --target y --prediction p --id request_id \\
+      --labels labels.csv --floor f1_macro=0.8
+
+Exit codes: 0 it ran (and the verdict is below --fail-on); 1 the verdict is --fail-on or worse;
+2 usage or input error.
+"""
+
+
+@app.command(epilog=REPORT_EPILOG)
+def report(
+    reference: Reference,
+    current: Current,
+    target: Target = None,
+    prediction: Prediction = None,
+    proba_prefix: Annotated[
+        str | None, typer.Option(help="Prefix of the probability columns, e.g. proba_.")
+    ] = None,
+    task: Annotated[
+        str | None,
+        typer.Option(help="binary, multiclass, classification, regression, asr, segmentation."),
+    ] = None,
+    timestamp: Annotated[str | None, typer.Option(help="Timestamp column.")] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Id column, to join --labels that arrive later.")
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="File with the id and target columns (late labels).")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Time windows by calendar period: D, W or M.")
+    ] = None,
+    window_size: Annotated[int | None, typer.Option(help="Time windows of N rows.")] = None,
+    windows: Annotated[int | None, typer.Option(help="Split current into N windows.")] = None,
+    min_window_rows: Annotated[
+        int, typer.Option(help="Windows with fewer rows are marked, not analysed.")
+    ] = 100,
+    benchmark: Annotated[
+        list[str] | None,
+        typer.Option(help="METRIC=VALUE baseline instead of the reference's (repeatable)."),
+    ] = None,
+    floor: Annotated[
+        list[str] | None,
+        typer.Option(help="METRIC=VALUE absolute floor: worse is an alert (repeatable)."),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(help="Exit 1 when the verdict is this or worse: retrain or investigate."),
+    ] = None,
+    schema: SchemaFile = None,
+    columns: Columns = None,
+    method: Methods = None,
+    threshold: Thresholds = None,
+    kind: Kinds = None,
+    correction: Correction = None,
+    drift_share: DriftShare = 0.5,
+    html: Html = None,
+    json_path: Json = None,
+    multivariate: Multivariate = True,
+    quality: Annotated[bool, typer.Option(help="Run the data-quality checks.")] = True,
+    seed: Seed = 0,
+    encoding: Encoding = "utf-8",
+    delimiter: Delimiter = None,
+    quiet: Quiet = False,
+) -> None:
+    """Monitor a model: drift, performance, concept drift, quality, windows and a verdict."""
+    from driftscope._monitor import monitor
+
+    if fail_on is not None and fail_on not in ("retrain", "investigate"):
+        raise typer.BadParameter(
+            f"expected retrain or investigate, got {fail_on!r}", param_hint="--fail-on"
+        )
+    user_schema, alpha, per_column = _drift_options(schema, kind, threshold, correction)
+    result = monitor(
+        reference,
+        current,
+        user_schema,
+        target=target,
+        prediction=prediction,
+        proba_prefix=proba_prefix,
+        task=task,
+        timestamp=timestamp,
+        id=id_column,
+        labels=labels,
+        period=period,
+        window_size=window_size,
+        n_windows=windows,
+        min_window_rows=min_window_rows,
+        benchmarks=_numbers(benchmark or [], "--benchmark"),
+        floors=_numbers(floor or [], "--floor"),
+        columns=_split_columns(columns) if columns else None,
+        methods=_pairs(method or [], "--method"),
+        thresholds=per_column,
+        alpha=alpha,
+        drift_share=drift_share,
+        correction=correction,
+        multivariate=multivariate,
+        quality=quality,
+        seed=seed,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    _present(result, html, json_path, quiet)
+    if fail_on is not None and result.verdict is not None and result.verdict.at_least(fail_on):
+        raise typer.Exit(EXIT_DRIFT)
+
+
+@app.command("quality")
+def quality_command(
+    reference: Reference,
+    current: Current,
+    schema: SchemaFile = None,
+    kind: Kinds = None,
+    json_path: Json = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(help="Exit 1 when any check is at this status or worse: warning or alert."),
+    ] = None,
+    encoding: Encoding = "utf-8",
+    delimiter: Delimiter = None,
+    quiet: Quiet = False,
+) -> None:
+    """Check the data quality of CURRENT against REFERENCE (missing values, ranges, types...)."""
+    import json
+
+    from driftscope._monitor import quality_report
+    from driftscope.report._report import write_atomic
+    from driftscope.report.quality_terminal import render_quality
+
+    if fail_on is not None and fail_on not in ("warning", "alert"):
+        raise typer.BadParameter(
+            f"expected warning or alert, got {fail_on!r}", param_hint="--fail-on"
+        )
+    user_schema, _, _ = _drift_options(schema, kind, None, None)
+    result = quality_report(reference, current, user_schema, encoding=encoding, delimiter=delimiter)
+    if json_path is not None:
+        write_atomic(json_path, json.dumps(result, indent=2, allow_nan=False))
+    if not quiet:
+        Console().print(render_quality(result))
+    levels = {"ok": 0, "warning": 1, "alert": 2}
+    if fail_on is not None and levels.get(result["quality"]["status"], 0) >= levels[fail_on]:
         raise typer.Exit(EXIT_DRIFT)
 
 

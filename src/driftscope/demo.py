@@ -1,15 +1,17 @@
-"""`make run`: build a demo reference and current from scikit-learn's bundled breast-cancer data,
-with a documented shift, and run the full drift report on them.
+"""`make run`: monitor a digit classifier through a documented shift and reach a verdict.
 
-The induced shift (see docs/demo.md):
+A scikit-learn model is trained on scikit-learn's bundled handwritten digits (8 x 8 images,
+64 pixel intensities from 0 to 16; no download). The reference is a held-out validation set with
+the model's predictions and true labels. The production stream runs six weeks:
 
-- ``mean radius`` and ``mean perimeter`` read 12% high in current: a recalibrated imaging device;
-- ``mean texture`` gains noise (standard deviation 6): a noisier scanner;
-- ``mean smoothness`` is missing for 15% of current rows: a broken feed;
-- ``size band`` (small / medium / large, cut from ``mean area`` on reference quantiles) gains a
-  new value ``"unknown"`` for 8% of current rows: a new upstream code.
+- weeks 1-3, healthy: images the model never saw, from the same source;
+- weeks 4-6, shifted (see docs/demo.md):
+  - covariate shift: a new scanner (``scanner`` = ``"B"``, never seen in the reference) draws
+    strokes 30% brighter, clipped at 16, with sensor noise (standard deviation 1);
+  - concept shift: a new labelling rule files every 9 as a 4 and every 3 as an 8, so the
+    relationship between image and label changed under the model.
 
-Every other column is an honest random half of the same data, so it must not drift.
+The report must end with the verdict ``retrain``, saying why.
 """
 
 from __future__ import annotations
@@ -20,50 +22,91 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["build_demo_data", "main"]
+__all__ = ["build_demo", "main"]
+
+WEEKS = 6
+ROWS_PER_WEEK = 300
+SHIFT_FROM_WEEK = 4
+START = pd.Timestamp("2026-09-07")
 
 
-def build_demo_data(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reference and current halves of the breast-cancer data, the current one shifted."""
-    from sklearn.datasets import load_breast_cancer
+def _frame(
+    pixels: np.ndarray,
+    digits: np.ndarray,
+    model: object,
+    scanner: np.ndarray,
+    timestamps: pd.DatetimeIndex,
+) -> pd.DataFrame:
+    names = [f"pixel_{i // 8}_{i % 8}" for i in range(64)]
+    frame = pd.DataFrame(pixels, columns=names)
+    frame.insert(0, "scanner", scanner)
+    proba = model.predict_proba(pixels)  # type: ignore[attr-defined]
+    classes = model.classes_  # type: ignore[attr-defined]
+    frame["predicted"] = classes[np.argmax(proba, axis=1)]
+    for j, label in enumerate(classes):
+        frame[f"proba_{label}"] = proba[:, j].round(6)
+    frame["digit"] = digits
+    frame["timestamp"] = timestamps
+    return frame
 
-    bunch = load_breast_cancer(as_frame=True)
-    frame: pd.DataFrame = bunch.frame.rename(columns={"target": "diagnosis"})
-    frame["diagnosis"] = np.where(frame["diagnosis"] == 1, "benign", "malignant")
-    cuts = frame["mean area"].quantile([1 / 3, 2 / 3]).to_numpy()
-    frame["size band"] = np.select(
-        [frame["mean area"] <= cuts[0], frame["mean area"] <= cuts[1]],
-        ["small", "medium"],
-        "large",
-    )
+
+def build_demo(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reference (validation set) and current (six weeks of production) frames."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(frame))
-    half = len(frame) // 2
-    reference = frame.iloc[order[:half]].reset_index(drop=True)
-    current = frame.iloc[order[half:]].reset_index(drop=True).copy()
-    current["mean radius"] *= 1.12
-    current["mean perimeter"] *= 1.12
-    current["mean texture"] += rng.normal(0.0, 6.0, len(current))
-    smooth_missing = rng.random(len(current)) < 0.15
-    current.loc[smooth_missing, "mean smoothness"] = np.nan
-    unknown = rng.random(len(current)) < 0.08
-    current.loc[unknown, "size band"] = "unknown"
+    data = load_digits()
+    x, y = data.data.astype(np.float64), data.target.astype(np.int64)
+    order = rng.permutation(len(y))
+    train, valid, pool = order[:700], order[700:1200], order[1200:]
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=0.5))
+    model.fit(x[train], y[train])
+
+    valid_times = START - pd.to_timedelta(rng.uniform(1, 14, len(valid)), unit="D")
+    reference = _frame(
+        x[valid], y[valid], model, np.full(len(valid), "A", dtype=object), valid_times
+    )
+
+    frames = []
+    for week in range(1, WEEKS + 1):
+        rows = rng.choice(pool, ROWS_PER_WEEK, replace=True)
+        pixels, digits = x[rows].copy(), y[rows].copy()
+        shifted = week >= SHIFT_FROM_WEEK
+        if shifted:
+            pixels = np.clip(np.round(pixels * 1.3 + rng.normal(0, 1.0, pixels.shape)), 0, 16)
+            digits = np.where(digits == 9, 4, np.where(digits == 3, 8, digits))
+        scanner = np.full(ROWS_PER_WEEK, "B" if shifted else "A", dtype=object)
+        offsets = pd.to_timedelta(rng.uniform(0, 7, ROWS_PER_WEEK), unit="D")
+        times = START + pd.Timedelta(weeks=week - 1) + offsets
+        frames.append(_frame(pixels, digits, model, scanner, times))
+    current = pd.concat(frames, ignore_index=True).sort_values("timestamp", ignore_index=True)
     return reference, current
 
 
 def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
-    from driftscope import compare
+    from driftscope import monitor
 
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(args[0] if args else "demo")
     out_dir.mkdir(parents=True, exist_ok=True)
-    reference, current = build_demo_data()
+    reference, current = build_demo()
     ref_path, cur_path = out_dir / "reference.csv", out_dir / "current.csv"
     reference.to_csv(ref_path, index=False)
     current.to_csv(cur_path, index=False)
-    report = compare(ref_path, cur_path, target="diagnosis")
+    report = monitor(
+        ref_path,
+        cur_path,
+        target="digit",
+        prediction="predicted",
+        proba_prefix="proba_",
+        timestamp="timestamp",
+        period="W",
+    )
     html = report.save_html(out_dir / "report.html")
     json_path = report.save_json(out_dir / "report.json")
     console = Console()

@@ -30,13 +30,17 @@ __all__ = ["ConceptDrift", "ConceptSettings", "concept_drift"]
 class ConceptSettings:
     """``max_rows`` rows per side train the weighting classifier (seeded subsample);
     ``min_relative_effect`` is the smallest concept gap, relative to the expected loss, that
-    counts as drift; ``min_absolute_effect`` the smallest in the loss's own unit."""
+    counts as drift; ``min_absolute_effect`` the smallest in the loss's own unit. The test is
+    only made when the weighted reference keeps an effective size (Kish) of at least
+    ``min_effective_rows`` and ``min_effective_share`` of its rows."""
 
     alpha: float = 0.05
     min_relative_effect: float = 0.1
     min_absolute_effect: float = 0.01
     max_rows: int = 20_000
     weight_clip: float = 0.99
+    min_effective_rows: float = 50.0
+    min_effective_share: float = 0.05
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -64,6 +68,7 @@ class ConceptDrift:
     p_value: float
     drifted: bool
     inputs_moved: bool
+    separable: bool
     domain_auc: float
     n_reference: int
     n_current: int
@@ -148,13 +153,24 @@ def concept_drift(
     relevant = gap >= max(
         settings.min_absolute_effect, settings.min_relative_effect * max(expected, 1e-12)
     )
-    drifted = bool(p_value < settings.alpha and relevant)
     scores = np.concatenate([p_ref, p_cur])
     labels = np.concatenate([np.zeros(n_ref), np.ones(n_cur)])
     auc = _auc(labels, scores)
     inputs_moved = auc >= 0.55
     n_eff = float(np.sum(weights) ** 2 / np.sum(weights**2))
+    # Reweighting needs overlap: when current inputs lie where the reference has (almost) no
+    # rows, a handful of reference rows would stand in for all of current, and the split into
+    # covariate and concept parts means nothing.
+    separable = n_eff >= max(settings.min_effective_rows, settings.min_effective_share * n_ref)
+    drifted = bool(separable and p_value < settings.alpha and relevant)
     message = _message(loss_name, ref_mean, expected, cur_mean, p_value, drifted, inputs_moved, auc)
+    if not separable:
+        message = (
+            f"Concept drift cannot be separated from the input shift: current inputs lie where "
+            f"the reference has almost no rows (domain AUC {auc:.2f}, effective reference rows "
+            f"{n_eff:.0f} of {n_ref}); {loss_name} {ref_mean:.4g} in reference, "
+            f"{cur_mean:.4g} on current."
+        )
     return ConceptDrift(
         method="importance_weighted_loss",
         loss=loss_name,
@@ -166,6 +182,7 @@ def concept_drift(
         p_value=p_value,
         drifted=drifted,
         inputs_moved=inputs_moved,
+        separable=separable,
         domain_auc=auc,
         n_reference=n_ref,
         n_current=n_cur,

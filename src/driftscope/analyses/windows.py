@@ -214,9 +214,18 @@ def split_windows(
 
 
 def learn_bands(
-    per_window: Sequence[Mapping[str, float | None]], k_sigma: float
+    per_window: Sequence[Mapping[str, float | None]],
+    k_sigma: float,
+    scale: float = 1.0,
+    min_relative_width: float = 0.0,
 ) -> dict[str, MetricBand]:
     """Mean ± k standard deviations of each value over reference windows (at least three).
+
+    ``scale`` multiplies the standard deviation: a metric's spread shrinks as the square root of
+    the rows it is measured on, so bands learnt on reference windows of m rows are applied to
+    current windows of n rows with ``scale = sqrt(m / n)``. A band is never narrower than
+    ``min_relative_width`` times the mean on each side, so a metric that barely varied over a few
+    reference windows does not flag changes too small to matter.
 
     >>> bands = learn_bands([{"accuracy": 0.90}, {"accuracy": 0.92}, {"accuracy": 0.91}], 3.0)
     >>> round(bands["accuracy"].low, 3), round(bands["accuracy"].high, 3)
@@ -231,6 +240,7 @@ def learn_bands(
         )
         if values.size < 3:
             continue
-        mean, std = float(values.mean()), float(values.std(ddof=1))
-        bands[name] = MetricBand(mean, std, mean - k_sigma * std, mean + k_sigma * std, values.size)
+        mean, std = float(values.mean()), float(values.std(ddof=1)) * scale
+        half = max(k_sigma * std, min_relative_width * abs(mean))
+        bands[name] = MetricBand(mean, std, mean - half, mean + half, values.size)
     return bands
