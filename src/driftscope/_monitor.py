@@ -22,6 +22,7 @@ from driftscope.analyses.drift import DriftSettings, ReferenceCache, decision_ru
 from driftscope.analyses.model import ModelColumns, Task, encode_labels, resolve_model_columns
 from driftscope.analyses.performance import (
     ALERT,
+    PRIMARY,
     WARNING,
     PerformanceResult,
     PerformanceSettings,
@@ -52,10 +53,19 @@ _CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLE
 
 def _join_labels(
     current: pd.DataFrame, labels: pd.DataFrame, id_column: str | None, target: str | None
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[str], str]:
     """Attach labels that arrived later (a table of id and target) to current rows by id."""
-    if id_column is None or target is None:
-        raise SchemaError("Joining late labels needs both id= and target= columns.")
+    if id_column is None:
+        raise SchemaError("Joining late labels needs the id column: pass id= (--id).")
+    if target is None:
+        others = [c for c in labels.columns if c != id_column]
+        if len(others) != 1:
+            raise SchemaError(
+                "The labels table must hold the id column and one target column, or name the "
+                "target with target= (--target). Got columns "
+                f"{', '.join(map(repr, labels.columns))}."
+            )
+        target = str(others[0])
     for frame, side in ((current, "current data"), (labels, "labels")):
         if id_column not in frame.columns:
             raise SchemaError(f"The id column {id_column!r} is not in the {side}.")
@@ -72,7 +82,7 @@ def _join_labels(
     warnings = [
         f"Labels joined on {id_column!r}: {matched:,} of {len(current):,} current rows have one."
     ]
-    return joined, warnings
+    return joined, warnings, target
 
 
 def _concept(
@@ -205,9 +215,10 @@ def _windows(
     ref_splits = reference_splits(settings) if settings.period is None or has_times else []
     if len(ref_splits) < 5:
         sizes = [w.n_rows for w in windows if not w.too_small]
-        # At least five windows: a standard deviation from three is too rough to trust.
-        size = min(int(np.median(sizes)) if sizes else len(reference), len(reference) // 5)
-        if size >= settings.min_rows:
+        # Ten windows where the reference allows: a spread from three is too rough to trust.
+        size = min(int(np.median(sizes)) if sizes else len(reference), len(reference) // 10)
+        size = max(size, settings.min_rows)
+        if len(reference) >= 3 * size:
             ref_splits = reference_splits(WindowSettings(size=size, min_rows=settings.min_rows))
     per_window: list[dict[str, float | None]] = []
     ref_sizes: list[int] = []
@@ -224,11 +235,15 @@ def _windows(
         scale = float(np.sqrt(np.mean(ref_sizes) / np.median(cur_sizes)))
     bands = learn_bands(per_window, settings.k_sigma, scale, performance_settings.warning_drop)
     flagged: list[Window] = []
+    # Only the task's primary metrics are held to the bands: a dozen correlated metrics over
+    # many windows would otherwise raise alarms by sheer number.
+    watched = set(PRIMARY.get(model.task, ())) if model.task is not None else set()
     for w in windows:
         out = tuple(
             name
             for name, value in w.metrics.items()
             if value is not None
+            and name in watched
             and name in bands
             and not (bands[name].low <= value <= bands[name].high)
         )
@@ -307,7 +322,12 @@ def _reasons(
                 V.Reason(
                     "label_drift" if c.role == "target" else "prediction_drift",
                     V.INVESTIGATE,
-                    f"{what} in {c.name!r}: {c.method} statistic {c.statistic:.3g}"
+                    f"{what} in {c.name!r} ({', '.join(c.signals)})"
+                    + (
+                        f": {c.method} statistic {c.statistic:.3g}"
+                        if c.statistic is not None
+                        else ""
+                    )
                     + (f", p = {c.p_value:.2g}" if c.p_value is not None else "")
                     + (
                         f", {c.effect_size_method} {c.effect_size:.2f}"
@@ -452,8 +472,11 @@ def monitor(
     ref_frame, cur_frame = ref_table.frame, cur_table.frame
     if labels is not None:
         label_table = read_table(labels, name=None, encoding=encoding, delimiter=delimiter)
-        cur_frame, joined = _join_labels(cur_frame, label_table.frame, id, target)
+        cur_frame, joined, label_column = _join_labels(cur_frame, label_table.frame, id, target)
         warnings += joined
+        if target is None:
+            target = label_column
+            user_schema = user_schema.with_column(ColumnSpec(name=target, role=ColumnRole.TARGET))
     timings["read"] = time.perf_counter() - t0
     for frame, table in ((ref_frame, ref_table), (cur_frame, cur_table)):
         if len(frame) == 0:

@@ -194,9 +194,17 @@ def resolve_model_columns(
             proba_labels = [name[len(proba_prefix or "") :] for name in probabilities]
             labels = _align_proba_labels(labels, proba_labels, probabilities)
             if len(labels) != len(probabilities):
+                extra = labels[len(proba_labels) :]
                 # Binary with one probability column: it is the positive class's.
                 if len(probabilities) == 1 and len(labels) == 2:
                     note = f"{probabilities[0]!r} is the probability of class {labels[1]!r}"
+                elif labels[: len(proba_labels)] == proba_labels:
+                    # Classes the model has no probability for (labels it never learnt) get
+                    # probability 0.
+                    note = (
+                        f"no probability column for class(es) {', '.join(map(repr, extra))}: "
+                        "the model gives them probability 0"
+                    )
                 else:
                     raise SchemaError(
                         f"{len(probabilities)} probability column(s) "

@@ -214,6 +214,10 @@ def _probabilities(
     )
     if len(model.probabilities) == 1 and len(model.labels) == 2:
         proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
+    elif proba.shape[1] < len(model.labels):
+        # Labels the model never learnt have no probability column: probability 0.
+        missing = len(model.labels) - proba.shape[1]
+        proba = np.column_stack([proba, np.zeros((proba.shape[0], missing))])
     bad = ~np.isfinite(proba).all(axis=1) | (proba < 0).any(axis=1) | (proba > 1).any(axis=1)
     if bad.any():
         warnings.append(

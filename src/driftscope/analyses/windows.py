@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import stats as sps
 
 from driftscope.analyses.results import _clean
 from driftscope.exceptions import ColumnError, invalid_parameter
@@ -219,7 +220,10 @@ def learn_bands(
     scale: float = 1.0,
     min_relative_width: float = 0.0,
 ) -> dict[str, MetricBand]:
-    """Mean ± k standard deviations of each value over reference windows (at least three).
+    """Normal band of each value over reference windows (at least three): a prediction interval
+    for one new window, ``mean ± t * sd * sqrt(1 + 1/n)``, whose coverage is that of ± k sigma
+    under a normal law (k = 3: 99.73%) and whose t quantile (n - 1 degrees of freedom) widens it
+    when few reference windows estimate the spread.
 
     ``scale`` multiplies the standard deviation: a metric's spread shrinks as the square root of
     the rows it is measured on, so bands learnt on reference windows of m rows are applied to
@@ -229,7 +233,7 @@ def learn_bands(
 
     >>> bands = learn_bands([{"accuracy": 0.90}, {"accuracy": 0.92}, {"accuracy": 0.91}], 3.0)
     >>> round(bands["accuracy"].low, 3), round(bands["accuracy"].high, 3)
-    (0.88, 0.94)
+    (0.688, 1.132)
     """
     names = {name for values in per_window for name in values}
     bands: dict[str, MetricBand] = {}
@@ -241,6 +245,8 @@ def learn_bands(
         if values.size < 3:
             continue
         mean, std = float(values.mean()), float(values.std(ddof=1)) * scale
-        half = max(k_sigma * std, min_relative_width * abs(mean))
+        coverage = 2 * float(sps.norm.cdf(k_sigma)) - 1
+        t = float(sps.t.ppf(1 - (1 - coverage) / 2, values.size - 1))
+        half = max(t * std * math.sqrt(1 + 1 / values.size), min_relative_width * abs(mean))
         bands[name] = MetricBand(mean, std, mean - half, mean + half, values.size)
     return bands

@@ -1,0 +1,230 @@
+"""`driftscope.monitor` end to end: tasks, verdicts and the bad inputs of model monitoring."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import driftscope
+from driftscope.report._validate import validate_report
+
+
+def _classification(
+    n: int, seed: int, *, flip: bool = False, shift: float = 0.0, start: str = "2026-01-05"
+) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    x[:, 0] += shift
+    logit = 1.5 * x[:, 0] - x[:, 1]
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    if flip:
+        y = np.where(x[:, 1] > 0, 1 - y, y)
+    p1 = 1 / (1 + np.exp(-(1.5 * x[:, 0] - x[:, 1])))
+    return pd.DataFrame(
+        {
+            "f0": x[:, 0],
+            "f1": x[:, 1],
+            "f2": x[:, 2],
+            "city": rng.choice(["a", "b", "c"], n),
+            "target": y,
+            "prediction": (p1 > 0.5).astype(int),
+            "proba_0": 1 - p1,
+            "proba_1": p1,
+            "timestamp": pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, 28, n), unit="D"),
+        }
+    )
+
+
+def _monitor(ref: pd.DataFrame, cur: pd.DataFrame, **options: object) -> driftscope.Report:
+    options.setdefault("multivariate", False)
+    options.setdefault("n_resamples", 200)
+    return driftscope.monitor(ref, cur, **options)  # type: ignore[arg-type]
+
+
+def test_healthy_model_is_ok_and_report_validates() -> None:
+    ref, cur = _classification(4000, 1), _classification(4000, 2)
+    report = _monitor(ref, cur, timestamp="timestamp", period="W")
+    validate_report(report.to_dict())
+    assert report.model is not None
+    assert report.model.task == "binary_classification"
+    assert report.model.probabilities == ("proba_0", "proba_1")
+    assert report.performance is not None
+    accuracy = report.performance.metric("accuracy")
+    assert accuracy.status == "ok"
+    assert accuracy.current_low is not None
+    assert accuracy.current_low <= accuracy.current <= accuracy.current_high
+    assert report.concept_drift is not None
+    assert not report.concept_drift.drifted
+    assert report.verdict is not None
+    assert report.verdict.decision == "ok", report.verdict.reasons
+    assert report.windows is not None
+    assert [w.n_rows for w in report.windows.windows] == [
+        int(v) for v in cur["timestamp"].dt.to_period("W").value_counts().sort_index()
+    ]
+
+
+def test_concept_shift_gives_retrain_with_reasons() -> None:
+    ref, cur = _classification(4000, 3), _classification(4000, 4, flip=True)
+    report = _monitor(ref, cur)
+    assert report.verdict is not None
+    assert report.verdict.decision == "retrain"
+    sources = [r.source for r in report.verdict.reasons]
+    assert "performance" in sources
+    assert "concept_drift" in sources
+    assert report.concept_drift is not None
+    assert report.concept_drift.drifted
+    assert "fell from" in report.verdict.reasons[0].message
+
+
+def test_covariate_shift_without_performance_drop_is_investigate() -> None:
+    ref, cur = _classification(4000, 5), _classification(4000, 6, shift=0.0)
+    cur["f2"] = cur["f2"] + 1.0  # a feature the model ignores moves
+    report = _monitor(ref, cur)
+    assert report.verdict is not None
+    assert report.verdict.decision == "investigate"
+    assert report.verdict.reasons[0].source == "data_drift"
+    assert "f2" in report.verdict.reasons[0].message
+
+
+def test_benchmark_and_floor_set_the_baseline() -> None:
+    ref, cur = _classification(3000, 7), _classification(3000, 8)
+    report = _monitor(ref, cur, benchmarks={"accuracy": 0.99}, floors={"f1_macro": 0.95})
+    assert report.performance is not None
+    accuracy = report.performance.metric("accuracy")
+    assert accuracy.baseline == 0.99
+    assert accuracy.baseline_source == "benchmark"
+    assert accuracy.status == "alert"
+    f1 = report.performance.metric("f1_macro")
+    assert f1.status == "alert"
+    assert "below the floor 0.95" in f1.message
+
+
+def test_regression_task() -> None:
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(6000, 2))
+    y = 3 * x[:, 0] + rng.normal(size=6000)
+    pred = 3 * x[:, 0]
+    ref = pd.DataFrame({"x0": x[:3000, 0], "x1": x[:3000, 1], "y": y[:3000], "yhat": pred[:3000]})
+    cur = pd.DataFrame(
+        {"x0": x[3000:, 0], "x1": x[3000:, 1], "y": y[3000:] + 2.0, "yhat": pred[3000:]}
+    )
+    report = _monitor(ref, cur, target="y", prediction="yhat")
+    assert report.model is not None
+    assert report.model.task == "regression"
+    assert report.performance is not None
+    bias = report.performance.metric("mean_error")
+    assert bias.current == pytest.approx(-2.0, abs=0.1)
+    assert report.performance.metric("mae").status == "alert"
+    assert report.verdict is not None
+    assert report.verdict.decision == "retrain"
+
+
+def test_speech_recognition_task() -> None:
+    ref = pd.DataFrame(
+        {
+            "transcript": ["the cat sat", "a dog ran far", "hello world"] * 40,
+            "hypothesis": ["the cat sat", "a dog ran far", "hello word"] * 40,
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "transcript": ["the cat sat", "a dog ran far", "hello world"] * 40,
+            "hypothesis": ["the bat sat", "a dog ran", "yellow word"] * 40,
+        }
+    )
+    report = _monitor(ref, cur, target="transcript", prediction="hypothesis", task="asr")
+    assert report.performance is not None
+    wer = report.performance.metric("wer")
+    assert wer.reference == pytest.approx(1 / 9)
+    assert wer.current == pytest.approx(4 / 9)
+    assert wer.status == "alert"
+
+
+def test_target_missing_in_current_skips_performance_with_a_note() -> None:
+    ref, cur = _classification(2000, 10), _classification(2000, 11)
+    cur["target"] = np.nan
+    report = _monitor(ref, cur)
+    assert report.performance is None
+    assert any("Performance is skipped" in w for w in report.warnings)
+    assert report.verdict is not None
+    assert report.verdict.decision in ("ok", "investigate")
+
+
+def test_labels_never_seen_in_training_are_reported() -> None:
+    ref, cur = _classification(2000, 12), _classification(2000, 13)
+    cur.loc[:50, "target"] = 2
+    report = _monitor(ref, cur, proba_prefix="proba_")
+    assert any("never seen in the reference: '2'" in w for w in report.warnings)
+
+
+def test_probabilities_outside_unit_interval_skip_probability_metrics() -> None:
+    ref, cur = _classification(2000, 14), _classification(2000, 15)
+    cur.loc[:9, "proba_1"] = 1.7
+    report = _monitor(ref, cur)
+    assert report.performance is not None
+    names = {m.name for m in report.performance.metrics if m.current is not None}
+    assert "accuracy" in names
+    assert "roc_auc" not in names
+    assert any("outside [0, 1]" in w and "10 row(s)" in w for w in report.warnings)
+
+
+def test_probabilities_not_summing_to_one_are_rescaled_with_a_warning() -> None:
+    ref, cur = _classification(2000, 16), _classification(2000, 17)
+    cur["proba_0"] = cur["proba_0"] * 0.5
+    report = _monitor(ref, cur)
+    assert any("do not sum to 1" in w for w in report.warnings)
+    assert report.performance is not None
+    assert report.performance.metric("roc_auc").current is not None
+
+
+def test_late_labels_join_by_id_and_duplicates_are_an_error() -> None:
+    ref, cur = _classification(2000, 18), _classification(2000, 19)
+    cur["request"] = np.arange(len(cur))
+    ref["request"] = np.arange(len(ref))
+    labels = cur[["request", "target"]].iloc[:1500]
+    report = _monitor(ref, cur.drop(columns=["target"]), id="request", labels=labels)
+    assert report.performance is not None
+    assert report.performance.n_current_labelled == 1500
+    assert any("1,500 of 2,000 current rows" in w for w in report.warnings)
+    with pytest.raises(driftscope.SchemaError, match="duplicated id"):
+        _monitor(
+            ref,
+            cur.drop(columns=["target"]),
+            id="request",
+            labels=pd.concat([labels, labels.iloc[:3]]),
+        )
+
+
+def test_unparseable_timestamps_and_small_windows_are_marked() -> None:
+    ref, cur = _classification(2000, 20), _classification(2000, 21)
+    cur["timestamp"] = cur["timestamp"].astype(str)
+    cur.loc[:4, "timestamp"] = "not a date"
+    report = _monitor(ref, cur, timestamp="timestamp", window_size=900, min_window_rows=500)
+    assert any("5 value(s) could not be parsed" in w for w in report.warnings)
+    assert report.windows is not None
+    sizes = [w.n_rows for w in report.windows.windows]
+    assert sizes == [900, 900, 200]
+    last = report.windows.windows[-1]
+    assert last.too_small
+    assert last.note is not None
+    assert "not analysed" in last.note
+    assert any("fewer than 500 rows" in w for w in report.warnings)
+
+
+def test_period_windows_need_a_timestamp() -> None:
+    ref = _classification(500, 22).drop(columns=["timestamp"])
+    cur = _classification(500, 23).drop(columns=["timestamp"])
+    with pytest.raises(driftscope.ColumnError, match="need a timestamp column"):
+        _monitor(ref, cur, period="W")
+
+
+def test_report_json_round_trip_has_the_verdict() -> None:
+    ref, cur = _classification(1500, 24), _classification(1500, 25, flip=True)
+    report = _monitor(ref, cur)
+    data = json.loads(report.to_json())
+    assert data["verdict"]["decision"] == "retrain"
+    assert data["verdict"]["reasons"][0]["severity"] == "retrain"
+    validate_report(data)
