@@ -68,6 +68,17 @@ _INFERRED_FAMILIES = {
     "period": "period",
     "interval": "interval",
 }
+_FAMILY_WORDS = {
+    "number": "numbers",
+    "text": "text",
+    "boolean": "booleans",
+    "datetime": "dates",
+    "timedelta": "durations",
+    "time": "times of day",
+    "period": "periods",
+    "interval": "intervals",
+    "mixed": "a mix of types",
+}
 
 
 @dataclass(frozen=True)
@@ -418,14 +429,19 @@ class _Numbers:
 def _numbers(series: pd.Series, missing: NDArray[np.bool_]) -> _Numbers:
     """The column as float64, with the values that do not parse as numbers counted."""
     dtype = series.dtype
-    if dtype.kind in "biuf" and not isinstance(dtype, pd.CategoricalDtype):
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    elif dtype.kind in "biuf":
         values = np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
         return _Numbers(values, 0, ())
     try:
         parsed = pd.to_numeric(series, errors="coerce")
-        values = np.asarray(parsed.to_numpy(dtype=np.float64, na_value=np.nan))
     except (TypeError, ValueError):
-        # Values pandas cannot even try to parse (lists, complex numbers, ...): none is a number.
+        parsed = None
+    if parsed is not None and parsed.dtype.kind in "biuf":
+        values = np.asarray(parsed.to_numpy(dtype=np.float64, na_value=np.nan))
+    else:
+        # Values pandas cannot parse at all (lists, complex numbers, ...): none is a number.
         values = np.full(len(series), np.nan)
     bad = np.isnan(values) & ~missing
     n_bad = int(np.count_nonzero(bad))
@@ -452,6 +468,7 @@ def _label_counts(series: pd.Series) -> pd.Series:
     except TypeError:
         # Unhashable values (lists, dicts): compare them as text.
         counts = series[series.notna()].astype(str).value_counts(sort=False)
+    counts = counts[counts > 0]  # a categorical dtype lists its unused categories too
     index = counts.index
     values = index.to_numpy()
     labels: NDArray[Any] | list[str]
@@ -471,18 +488,14 @@ def _label_counts(series: pd.Series) -> pd.Series:
 
 def _extremes(values: NDArray[np.float64], distance: NDArray[np.float64]) -> tuple[str, ...]:
     """Up to five distinct values, the farthest (by ``distance``) first."""
-    if values.size > 64:
-        keep = np.argpartition(-distance, 63)[:64]
-        values, distance = values[keep], distance[keep]
-    order = np.argsort(-distance, kind="stable")
-    seen: list[str] = []
-    for v in values[order]:
-        text = _example(float(v))
-        if text not in seen:
-            seen.append(text)
-        if len(seen) == _EXAMPLES:
-            break
-    return tuple(seen)
+    found: list[str] = []
+    # One pass per example, dropping the value just found: heavy ties cost nothing extra.
+    while values.size and len(found) < _EXAMPLES:
+        value = values[int(np.argmax(distance))]
+        found.append(_example(float(value)))
+        other = values != value
+        values, distance = values[other], distance[other]
+    return tuple(found)
 
 
 def _quantiles(values: NDArray[np.float64], probabilities: Sequence[float]) -> list[float]:
@@ -633,13 +646,15 @@ def _type_check(
     n_cur_values = col.n_current - int(col.cur_missing.sum())
     ref_family = _family(col.reference, n_ref_values)
     cur_family = _family(col.current, n_cur_values)
-    changed = ref_family is not None and cur_family is not None and ref_family != cur_family
     levels = _levels(settings, "type_change")
     parts: list[str] = []
-    if changed:
+    changed = False
+    if ref_family is not None and cur_family is not None and ref_family != cur_family:
+        changed = True
         parts.append(
-            f"values are {ref_family} in the reference ({_dtype_name(col.reference)}) but "
-            f"{cur_family} in the current data ({_dtype_name(col.current)})"
+            f"values are {_FAMILY_WORDS[ref_family]} in the reference "
+            f"({_dtype_name(col.reference)}) but {_FAMILY_WORDS[cur_family]} in the current "
+            f"data ({_dtype_name(col.current)})"
         )
     if numbers is not None:
         ref_numbers, cur_numbers = numbers
@@ -663,8 +678,10 @@ def _type_check(
         message = f"{name}: " + "; ".join(parts) + "."
     else:
         family = cur_family or ref_family
-        message = f"{name}: same type of values as the reference" + (
-            f" ({family})." if family else " (no values to compare)."
+        message = f"{name}: " + (
+            f"values are {_FAMILY_WORDS[family]}, as in the reference."
+            if family
+            else "no values to compare types with."
         )
     return _fixed(
         "type_change",
@@ -690,14 +707,18 @@ def _constant_checks(
     majority: _Majority,
     ref_majority: _Majority,
 ) -> list[QualityCheck]:
+    was = (
+        f"the reference was constant too ({_pct(ref_constant_share)} of rows)"
+        if ref_constant_share
+        else "the reference was not"
+    )
     if constant_value is not None:
         return [
             _fixed(
                 "constant",
                 name,
                 settings.constant_status,
-                f"{name}: every non-missing current value is {constant_value!r} "
-                f"(reference {_pct(ref_constant_share)} of rows held a single value).",
+                f"{name}: every non-missing current value is {constant_value!r}; {was}.",
                 count=constant_count,
                 total=n_current,
                 reference_share=ref_constant_share,
@@ -709,7 +730,12 @@ def _constant_checks(
             "constant",
             name,
             "ok",
-            f"{name}: the current data holds more than one distinct value.",
+            f"{name}: "
+            + (
+                "the current data holds more than one distinct value."
+                if constant_count
+                else "no non-missing current values."
+            ),
             total=n_current,
             reference_share=ref_constant_share,
         )
@@ -872,8 +898,7 @@ def _numerical_checks(
             n_cur,
             ref_share,
             _levels(settings, "infinite"),
-            f"{name}: {_pct(share)} of current values are infinite "
-            f"(reference {_pct(ref_share)}).",
+            f"{name}: {_pct(share)} of current values are infinite (reference {_pct(ref_share)}).",
             ("inf",) * bool(cur_posinf) + ("-inf",) * bool(cur_neginf),
         )
     )
@@ -1059,10 +1084,10 @@ def _duplicate_candidates(frame: pd.DataFrame) -> NDArray[np.intp] | None:
     key ^= key >> np.uint64(31)
     positions = np.arange(n)
     for shift in (0, 21, 42):
-        bits = min(max(positions.size.bit_length() + 2, 10), 22)
-        mask = np.uint64((1 << bits) - 1)
-        buckets = ((key >> np.uint64(64 - bits - shift)) & mask).astype(np.intp)
-        shared = np.bincount(buckets, minlength=1 << bits)[buckets] > 1
+        width = min(max(positions.size.bit_length() + 2, 10), 22)
+        mask = np.uint64((1 << width) - 1)
+        buckets = ((key >> np.uint64(64 - width - shift)) & mask).astype(np.intp)
+        shared = np.bincount(buckets, minlength=1 << width)[buckets] > 1
         key, positions = key[shared], positions[shared]
     return positions
 
@@ -1097,9 +1122,8 @@ def _duplicate_check(
     count, examples = current
     share = _share(count, n_current)
     ref_share = _share(reference[0], n_reference) if n_reference else None
-    message = (
-        f"{_pct(share)} of current rows ({count:,}) repeat an earlier row"
-        + (f" (reference {_pct(ref_share)})." if ref_share is not None else ".")
+    message = f"{_pct(share)} of current rows ({count:,}) repeat an earlier row" + (
+        f" (reference {_pct(ref_share)})." if ref_share is not None else "."
     )
     if examples:
         message = message[:-1] + f"; e.g. rows {', '.join(examples)}."
@@ -1192,15 +1216,17 @@ Q3 + 1.5 IQR of the reference; reference 0%).
     missing = [s.name for s in schema if s.name not in reference and s.name not in current]
     if missing:
         raise SchemaError(
-            "The schema names column(s) found in neither dataset: "
-            f"{', '.join(map(repr, missing))}."
+            f"The schema names column(s) found in neither dataset: {', '.join(map(repr, missing))}."
         )
     specs = [s for s in schema if s.name in reference and s.name in current]
 
     def check(spec: ColumnSpec) -> list[QualityCheck]:
         return _check_column(spec, reference[spec.name], current[spec.name], settings)
 
-    tasks: list[Callable[[], Any]] = [partial(_duplicates, reference), partial(_duplicates, current)]
+    tasks: list[Callable[[], Any]] = [
+        partial(_duplicates, reference),
+        partial(_duplicates, current),
+    ]
     tasks += [partial(check, spec) for spec in specs]
     n_jobs = settings.n_jobs or min(os.cpu_count() or 1, 8)
     if n_jobs > 1:
@@ -1212,9 +1238,7 @@ Q3 + 1.5 IQR of the reference; reference 0%).
     ref_duplicates, cur_duplicates, *per_column = outcomes
 
     checks = [
-        _duplicate_check(
-            ref_duplicates, cur_duplicates, len(reference), len(current), settings
-        ),
+        _duplicate_check(ref_duplicates, cur_duplicates, len(reference), len(current), settings),
         *_schema_changes(reference, current, settings),
     ]
     for column_checks in per_column:
