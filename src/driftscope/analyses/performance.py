@@ -28,6 +28,7 @@ from driftscope import metrics as M
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
 from driftscope.exceptions import ColumnError, ParameterError, invalid_parameter
+from driftscope.metrics import weighted_bootstrap as W
 
 __all__ = [
     "MetricResult",
@@ -317,6 +318,77 @@ def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[st
 # ---------------------------------------------------------------------------------------------
 # metrics of one side
 
+CountStatistic = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+
+
+def _proba_statistics(
+    y_true: NDArray[np.int64], proba: NDArray[np.float64], k: int
+) -> dict[str, CountStatistic]:
+    """Each probability metric as a function of resample counts over these rows."""
+    rows = np.arange(y_true.size)
+    eps = float(np.finfo(np.float64).eps)
+    p_true = np.clip(proba[rows, y_true], eps, 1.0 - eps)
+    if k == 2:
+        brier = (proba[:, 1] - (y_true == 1)) ** 2
+        confidence, correct = proba[:, 1], (y_true == 1).astype(np.float64)
+    else:
+        brier = np.sum(proba * proba, axis=1) - 2.0 * proba[rows, y_true] + 1.0
+        top = proba.argmax(axis=1)
+        confidence, correct = proba[rows, top], (top == y_true).astype(np.float64)
+    stats: dict[str, CountStatistic] = {
+        "log_loss": W.mean_from_counts(-np.log(p_true)),
+        "brier_score": W.mean_from_counts(brier),
+        "ece": W.ece_from_counts(confidence, correct),
+    }
+    if k == 2:
+        stats["roc_auc"] = W.roc_auc_from_counts(y_true == 1, proba[:, 1])
+        stats["pr_auc"] = W.average_precision_from_counts(y_true == 1, proba[:, 1])
+    else:
+        aucs = [W.roc_auc_from_counts(y_true == c, proba[:, c]) for c in range(k)]
+        aps = [W.average_precision_from_counts(y_true == c, proba[:, c]) for c in range(k)]
+
+        def macro(parts: list[CountStatistic]) -> CountStatistic:
+            def stat(counts: NDArray[np.float64]) -> NDArray[np.float64]:
+                result: NDArray[np.float64] = np.mean([f(counts) for f in parts], axis=0)
+                return result
+
+            return stat
+
+        stats["roc_auc"], stats["pr_auc"] = macro(aucs), macro(aps)
+    return stats
+
+
+def _regression_statistics(
+    y_true: NDArray[np.float64], y_pred: NDArray[np.float64]
+) -> dict[str, CountStatistic]:
+    """Each regression metric with a count form, as a function of resample counts."""
+    error = y_pred - y_true
+    nonzero = (y_true != 0).astype(np.float64)
+    ape = np.abs(error) / np.where(y_true != 0, np.abs(y_true), 1.0) * nonzero
+
+    def rmse(counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = np.sqrt((counts @ (error * error)) / counts.sum(axis=1))
+        return result
+
+    def r2(counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        n = counts.sum(axis=1)
+        total = counts @ (y_true * y_true) - (counts @ y_true) ** 2 / n
+        result: NDArray[np.float64] = 1.0 - (counts @ (error * error)) / total
+        return result
+
+    def mape(counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = (counts @ ape) / (counts @ nonzero)
+        return result
+
+    return {
+        "mae": W.mean_from_counts(np.abs(error)),
+        "rmse": rmse,
+        "mean_error": W.mean_from_counts(error),
+        "r2": r2,
+        "mape": mape,
+    }
+
+
 Interval = tuple[float, float | None, float | None]
 
 
@@ -379,19 +451,24 @@ def side_metrics(
         proba = a.get("proba")
         if proba is not None and proba.shape[1] == k:
             present = np.unique(y_true)
-            proba_metrics: dict[str, Callable[..., float]] = {
+            plain: dict[str, Callable[[Any, Any], float]] = {
                 "log_loss": lambda t, p: M.log_loss(t, p, labels),
                 "brier_score": lambda t, p: M.brier_score(t, p, labels),
                 "ece": lambda t, p: M.expected_calibration_error(t, p, labels),
             }
             if present.size == k and k >= 2:
-                proba_metrics["roc_auc"] = lambda t, p: M.roc_auc(t, p, labels)
-                proba_metrics["pr_auc"] = lambda t, p: M.pr_auc(t, p, labels)
-            for name, fn in proba_metrics.items():
-                if with_ci:
-                    out[name] = ci_rows(fn, y_true, proba)
-                else:
-                    out[name] = point(fn(y_true, proba))
+                plain["roc_auc"] = lambda t, p: M.roc_auc(t, p, labels)
+                plain["pr_auc"] = lambda t, p: M.pr_auc(t, p, labels)
+            estimates = {name: fn(y_true, proba) for name, fn in plain.items()}
+            if with_ci:
+                resamples = W.CountResamples.draw(y_true.size, n_resamples=n_boot, seed=seed)
+                stats = _proba_statistics(y_true[resamples.pool], proba[resamples.pool], k)
+                found = resamples.intervals(
+                    {name: (stats[name], value) for name, value in estimates.items()}, conf
+                )
+                out.update({name: _ci(ci) for name, ci in found.items()})
+            else:
+                out.update({name: point(value) for name, value in estimates.items()})
             curve = M.reliability_curve(y_true, proba, labels)
             details["reliability"] = _clean(asdict(curve))
     elif task is Task.REGRESSION:
@@ -402,12 +479,21 @@ def side_metrics(
             "median_absolute_error": M.median_absolute_error,
             "r2": M.r2,
             "mean_error": M.mean_error,
-            "mape": lambda t, p: M.mape(t, p).value,
         }
-        for name, fn in reg.items():
-            if name == "mape" and not np.any(y_true != 0):
-                continue
-            out[name] = ci_rows(fn, y_true, y_pred) if with_ci else point(fn(y_true, y_pred))
+        if np.any(y_true != 0):
+            reg["mape"] = lambda t, p: M.mape(t, p).value
+        estimates = {name: fn(y_true, y_pred) for name, fn in reg.items()}
+        if with_ci:
+            resamples = W.CountResamples.draw(y_true.size, n_resamples=n_boot, seed=seed)
+            stats = _regression_statistics(y_true[resamples.pool], y_pred[resamples.pool])
+            found = resamples.intervals(
+                {name: (stats[name], v) for name, v in estimates.items() if name in stats}, conf
+            )
+            out.update({name: _ci(ci) for name, ci in found.items()})
+            # The median has no count form: resample rows (m-out-of-n beyond 20,000).
+            out["median_absolute_error"] = ci_rows(M.median_absolute_error, y_true, y_pred)
+        else:
+            out.update({name: point(value) for name, value in estimates.items()})
         details["error_distribution"] = _clean(asdict(M.error_distribution(y_true, y_pred)))
     elif task is Task.ASR:
         for name, per in (

@@ -22,6 +22,8 @@ __all__ = [
     "check_proba",
     "check_same_length",
     "encode",
+    "row_argmax",
+    "row_sum",
     "unique_labels",
     "validate_labels",
 ]
@@ -35,6 +37,9 @@ PROBA_SUM_TOL = 1e-6
 _MAX_LISTED = 5
 # Integer labels in [0, this) are found with one bincount instead of a sort.
 _BINCOUNT_MAX_LABEL = 1 << 20
+# Up to this many columns, row-wise reductions loop over columns: numpy's axis=1 reductions of a
+# narrow C-ordered array are up to 10 times slower than a few whole-column passes.
+_NARROW = 32
 
 
 def as_1d(values: ArrayLike, name: str, owner: str) -> NDArray[np.generic]:
@@ -124,9 +129,10 @@ def unique_labels(*arrays: NDArray[np.generic]) -> NDArray[np.generic]:
     """Sorted union of the labels in ``arrays``, like scikit-learn's ``unique_labels``."""
     sizes = [_small_int_range(a) for a in arrays]
     if all(size is not None for size in sizes):
-        present = np.zeros(max(s for s in sizes if s is not None), dtype=bool)
+        size = max(s for s in sizes if s is not None)
+        present = np.zeros(size, dtype=bool)
         for array in arrays:
-            present[np.bincount(array.astype(np.intp, copy=False)) > 0] = True
+            present |= np.bincount(array.astype(np.intp, copy=False), minlength=size) > 0
         dtype = np.result_type(*arrays)
         return np.flatnonzero(present).astype(dtype)
     return np.unique(np.concatenate([np.unique(a) for a in arrays]))
@@ -166,6 +172,33 @@ def encode(
     return codes
 
 
+def row_sum(array: FloatArray) -> FloatArray:
+    """Sum of each row of a 2-D array."""
+    if array.shape[1] > _NARROW:
+        out: FloatArray = array.sum(axis=1)
+        return out
+    total = array[:, 0].copy()
+    for j in range(1, array.shape[1]):
+        total += array[:, j]
+    return total
+
+
+def row_argmax(array: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Column of each row's largest value (the first on ties, as ``argmax``) and that value."""
+    if array.shape[1] > _NARROW:
+        top = array.argmax(axis=1)
+        return top, array[np.arange(array.shape[0]), top]
+    # Contiguous columns, and np.where rather than masked writes: each is several times faster.
+    columns = np.ascontiguousarray(array.T)
+    best = columns[0].copy()
+    top = np.zeros(array.shape[0], dtype=np.intp)
+    for j in range(1, array.shape[1]):
+        larger = columns[j] > best
+        top = np.where(larger, j, top)
+        np.maximum(best, columns[j], out=best)
+    return top, best
+
+
 def check_proba(proba: ArrayLike, n_rows: int, n_labels: int, owner: str) -> FloatArray:
     """``proba`` as an (n_rows, n_labels) float array whose rows are probability vectors."""
     array = np.asarray(proba, dtype=np.float64)
@@ -178,7 +211,7 @@ def check_proba(proba: ArrayLike, n_rows: int, n_labels: int, owner: str) -> Flo
         raise ColumnError(
             f"{owner} needs y_true and proba of the same length. Got {n_rows} and {array.shape[0]}."
         )
-    sums = array.sum(axis=1)
+    sums = row_sum(array)
     gap = np.abs(sums - 1.0)
     low, high = float(array.min()), float(array.max())
     # Written so that NaN anywhere fails the check.

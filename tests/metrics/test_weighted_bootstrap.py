@@ -1,0 +1,76 @@
+"""Count-based bootstrap statistics equal the plain metrics, and their intervals are sane."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from driftscope import metrics as M
+from driftscope.metrics.weighted_bootstrap import (
+    CountResamples,
+    average_precision_from_counts,
+    ece_from_counts,
+    mean_from_counts,
+    roc_auc_from_counts,
+)
+
+
+def _data(n: int, seed: int, ties: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    score = np.clip(0.35 * y + rng.normal(0.3, 0.25, n), 0, 1)
+    if ties:
+        score = np.round(score, 1)
+    return y, score
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_statistics_with_unit_counts_equal_the_plain_metrics(ties: bool) -> None:
+    y, score = _data(3000, 1, ties)
+    ones = np.ones((1, y.size))
+    positive = y == 1
+    assert roc_auc_from_counts(positive, score)(ones)[0] == pytest.approx(roc_auc_score(y, score))
+    assert average_precision_from_counts(positive, score)(ones)[0] == pytest.approx(
+        average_precision_score(y, score)
+    )
+    proba = np.column_stack([1 - score, score])
+    ece = M.expected_calibration_error(y, proba, np.arange(2))
+    assert ece_from_counts(score, y.astype(float))(ones)[0] == pytest.approx(ece)
+    losses = (score - y) ** 2
+    assert mean_from_counts(losses)(ones)[0] == pytest.approx(M.brier_score(y, proba, np.arange(2)))
+
+
+def test_counts_weight_rows_like_repeating_them() -> None:
+    y, score = _data(500, 2)
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 3, size=(1, y.size)).astype(float)
+    repeat = counts[0].astype(int)
+    expected = roc_auc_score(np.repeat(y, repeat), np.repeat(score, repeat))
+    assert roc_auc_from_counts(y == 1, score)(counts)[0] == pytest.approx(expected)
+    expected_ap = average_precision_score(np.repeat(y, repeat), np.repeat(score, repeat))
+    assert average_precision_from_counts(y == 1, score)(counts)[0] == pytest.approx(expected_ap)
+
+
+def test_interval_matches_the_index_bootstrap_and_is_seeded() -> None:
+    y, score = _data(4000, 4)
+    proba = np.column_stack([1 - score, score])
+    resamples = CountResamples.draw(y.size, n_resamples=1000, seed=0)
+    fast = resamples.interval(roc_auc_from_counts(y == 1, score), roc_auc_score(y, score))
+    slow = M.bootstrap_ci(lambda t, p: M.roc_auc(t, p, np.arange(2)), y, proba, n_resamples=1000)
+    assert fast.low < fast.estimate < fast.high
+    width_fast, width_slow = fast.high - fast.low, slow.high - slow.low
+    assert width_fast == pytest.approx(width_slow, rel=0.15)
+    again = resamples.interval(roc_auc_from_counts(y == 1, score), roc_auc_score(y, score))
+    assert again == fast
+
+
+def test_m_out_of_n_rescales_to_the_full_sample_width() -> None:
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=1_000_000)
+    resamples = CountResamples.draw(values.size, n_resamples=400, seed=1, max_rows=20_000)
+    assert resamples.method == "m_out_of_n_percentile"
+    pool_values = values[resamples.pool]
+    ci = resamples.interval(mean_from_counts(pool_values), float(values.mean()))
+    expected = 2 * 1.96 / np.sqrt(values.size)
+    assert ci.high - ci.low == pytest.approx(expected, rel=0.2)
