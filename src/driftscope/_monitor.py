@@ -4,7 +4,8 @@ verdict for a model, in one call. The CLI's `driftscope report` is this function
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -497,31 +498,57 @@ def monitor(
     timings["schema"] = time.perf_counter() - t0
 
     cache = ReferenceCache()
-    t0 = time.perf_counter()
-    drift, drift_timings = run_drift(ref_frame, cur_frame, full_schema, drift_settings, cache)
-    timings["drift"] = time.perf_counter() - t0
-    timings.update({f"drift_{k}": v for k, v in drift_timings.items()})
 
-    t0 = time.perf_counter()
-    performance, perf_warnings = run_performance(ref_frame, cur_frame, model, performance_settings)
-    warnings += perf_warnings
-    timings["performance"] = time.perf_counter() - t0
+    def timed(name: str, work: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            t0 = time.perf_counter()
+            try:
+                return work()
+            finally:
+                timings[name] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    concept: ConceptDrift | None = None
-    concept_warnings: list[str] = []
-    if performance is not None:
-        concept, concept_warnings = _concept(
+        return run
+
+    def concept_task() -> tuple[ConceptDrift | None, list[str]]:
+        target_col = model.target
+        if target_col is None or target_col not in cur_frame or cur_frame[target_col].isna().all():
+            return None, []
+        return _concept(
             ref_frame, cur_frame, full_schema, model, ConceptSettings(alpha=alpha, seed=seed)
         )
-    warnings += concept_warnings
-    timings["concept_drift"] = time.perf_counter() - t0
 
-    quality_result = None
-    if quality:
+    # The analyses are independent: performance, concept drift and quality (mostly on one core
+    # each) run beside the drift analysis, which spreads its columns over its own threads.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        performance_job = pool.submit(
+            timed(
+                "performance",
+                lambda: run_performance(ref_frame, cur_frame, model, performance_settings),
+            )
+        )
+        concept_job = pool.submit(timed("concept_drift", concept_task))
+        quality_job = (
+            pool.submit(
+                timed(
+                    "quality",
+                    lambda: run_quality(ref_frame, cur_frame, full_schema, quality_settings),
+                )
+            )
+            if quality
+            else None
+        )
         t0 = time.perf_counter()
-        quality_result = run_quality(ref_frame, cur_frame, full_schema, quality_settings)
-        timings["quality"] = time.perf_counter() - t0
+        drift, drift_timings = run_drift(ref_frame, cur_frame, full_schema, drift_settings, cache)
+        timings["drift"] = time.perf_counter() - t0
+        timings.update({f"drift_{k}": v for k, v in drift_timings.items()})
+        performance, perf_warnings = performance_job.result()
+        concept, concept_warnings = concept_job.result()
+        quality_result = quality_job.result() if quality_job is not None else None
+    warnings += perf_warnings
+    if performance is not None:
+        warnings += concept_warnings
+    else:
+        concept = None
 
     windows = None
     if window_settings.active:

@@ -263,9 +263,27 @@ def encode_labels(
 ) -> EncodedLabels:
     categories = pd.Index(labels)
 
+    integer_labels: NDArray[np.int64] | None = None
+    try:
+        integer_labels = np.array([int(label) for label in labels], dtype=np.int64)
+        if [str(v) for v in integer_labels] != list(labels):
+            integer_labels = None
+    except ValueError:
+        integer_labels = None
+
     def codes(series: pd.Series | None) -> NDArray[np.int64] | None:
         if series is None:
             return None
+        if integer_labels is not None and (
+            pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+        ):
+            # Integer labels: a binary search instead of a round trip through strings.
+            values = series.to_numpy(dtype=np.int64)
+            order = np.argsort(integer_labels)
+            position = np.searchsorted(integer_labels[order], values)
+            position = np.minimum(position, len(order) - 1)
+            found = integer_labels[order][position] == values
+            return np.where(found, order[position], -1).astype(np.int64)
         as_text = pd.Series(pd.NA, index=series.index, dtype="string")
         present = series.notna()
         as_text[present] = _label_strings(series)

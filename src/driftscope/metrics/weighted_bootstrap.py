@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-# Cells of the count matrix held at once (about 32 MB of float64).
-_BLOCK_CELLS = 4_000_000
+# Cells of the count matrix per block: small enough (512 KB) that the temporaries of each
+# statistic are recycled by the allocator instead of page-faulted afresh.
+_BLOCK_CELLS = 65_536
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class CountResamples:
 
     @classmethod
     def draw(
-        cls, n_rows: int, *, n_resamples: int = 1000, seed: int = 0, max_rows: int = 10_000
+        cls, n_rows: int, *, n_resamples: int = 1000, seed: int = 0, max_rows: int = 5_000
     ) -> CountResamples:
         rng = np.random.default_rng(seed)
         if n_rows <= max_rows:
