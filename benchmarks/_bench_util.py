@@ -18,6 +18,8 @@ import platform
 import resource
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,73 @@ def median(values: list[float]) -> float:
     return (ordered[mid - 1] + ordered[mid]) / 2
 
 
+class AnalysisRecorder:
+    """Times the repeated analysis phase by phase and records the runner's memory figures.
+
+    ::
+
+        rec = AnalysisRecorder(["run", "save_json"], repeats)
+        ...  # import, read the data
+        rec.after_read()  # RSS after the read; resets the peak-RSS high-water mark
+        for _ in range(repeats):
+            with rec.repeat():
+                with rec.phase("run"):
+                    ...
+        rec.finish()  # peak RSS of the analysis
+        result = {..., **rec.result()}
+    """
+
+    def __init__(self, phases: Sequence[str], repeats: int) -> None:
+        self.repeats = repeats
+        self.phases: dict[str, list[float]] = {name: [] for name in phases}
+        self.totals: list[float] = []
+        self.rss_after_read: int | None = None
+        self.peak_through_read = 0
+        self.peak_analysis = 0
+        self.reset_ok = False
+
+    def after_read(self) -> None:
+        self.rss_after_read = current_rss_bytes()
+        self.peak_through_read = peak_rss_bytes()
+        self.reset_ok = reset_peak_rss()
+
+    @contextmanager
+    def repeat(self) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.totals.append(time.perf_counter() - start)
+        log(
+            f"repeat {len(self.totals)}/{self.repeats}: {self.totals[-1]:.2f}s "
+            + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in self.phases.items() if v)
+        )
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.phases[name].append(time.perf_counter() - start)
+
+    def finish(self) -> None:
+        self.peak_analysis = peak_rss_bytes()
+
+    def result(self) -> dict[str, Any]:
+        peak_process = (
+            max(self.peak_through_read, self.peak_analysis) if self.reset_ok else self.peak_analysis
+        )
+        return {
+            "repeats": self.repeats,
+            "analysis_seconds": self.totals,
+            "analysis_seconds_median": median(self.totals),
+            "phases_seconds": self.phases,
+            "phases_seconds_median": {k: median(v) for k, v in self.phases.items()},
+            "rss_after_read_bytes": self.rss_after_read,
+            "peak_rss_through_read_bytes": self.peak_through_read,
+            "peak_rss_analysis_bytes": self.peak_analysis,
+            "peak_rss_process_bytes": peak_process,
+            "peak_rss_reset_supported": self.reset_ok,
+        }
+
+
 def machine_info() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
@@ -78,6 +147,13 @@ def machine_info() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "executable": sys.executable,
     }
+
+
+def module_versions(*names: str) -> dict[str, str]:
+    """``{name: module.__version__}`` for the given (importable) modules."""
+    import importlib
+
+    return {name: str(getattr(importlib.import_module(name), "__version__", "?")) for name in names}
 
 
 def log(message: str) -> None:

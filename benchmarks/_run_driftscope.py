@@ -25,14 +25,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench_util import (
+    AnalysisRecorder,
     Stopwatch,
-    current_rss_bytes,
     log,
     machine_info,
-    median,
-    peak_rss_bytes,
+    module_versions,
     read_json,
-    reset_peak_rss,
     write_json,
 )
 
@@ -92,39 +90,27 @@ def main() -> int:
     with Stopwatch() as sw_read:
         reference = pd.read_parquet(args.data_dir / "reference.parquet")
         current = pd.read_parquet(args.data_dir / "current.parquet")
-    rss_after_read = current_rss_bytes()
-    peak_through_read = peak_rss_bytes()
+    rec = AnalysisRecorder(["compare", "save_json", "save_html"], args.repeats)
+    rec.after_read()
     log(f"read {len(reference):,} + {len(current):,} rows in {sw_read.seconds:.2f}s")
 
-    reset_ok = reset_peak_rss()
-    phases: dict[str, list[float]] = {"compare": [], "save_json": [], "save_html": []}
-    totals: list[float] = []
     report_dict: dict[str, Any] = {}
     sizes: dict[str, int] = {}
-    for i in range(args.repeats):
-        json_path = reports_dir / "driftscope_report.json"
-        html_path = reports_dir / "driftscope_report.html"
-        with Stopwatch() as sw_total:
-            with Stopwatch() as sw:
+    json_path = reports_dir / "driftscope_report.json"
+    html_path = reports_dir / "driftscope_report.html"
+    for _ in range(args.repeats):
+        with rec.repeat():
+            with rec.phase("compare"):
                 report = compare(reference, current)
-            phases["compare"].append(sw.seconds)
-            with Stopwatch() as sw:
+            with rec.phase("save_json"):
                 report.save_json(json_path)
-            phases["save_json"].append(sw.seconds)
-            with Stopwatch() as sw:
+            with rec.phase("save_html"):
                 report.save_html(html_path)
-            phases["save_html"].append(sw.seconds)
-        totals.append(sw_total.seconds)
-        log(
-            f"repeat {i + 1}/{args.repeats}: {sw_total.seconds:.2f}s "
-            + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in phases.items())
-        )
         report_dict = report.to_dict()
         sizes = {"json_bytes": json_path.stat().st_size, "html_bytes": html_path.stat().st_size}
         del report
         gc.collect()
-    peak_analysis = peak_rss_bytes()
-    peak_process = max(peak_through_read, peak_analysis) if reset_ok else peak_analysis
+    rec.finish()
 
     columns: list[dict[str, Any]] = report_dict.get("columns", [])
     values: dict[str, dict[str, float]] = {
@@ -151,32 +137,16 @@ def main() -> int:
         values["jensen_shannon"].update(js_only["jensen_shannon"])
         log(f"untimed Jensen-Shannon run took {js_seconds:.1f}s")
 
-    import numpy
-    import scipy
-
     result = {
         "tool": "driftscope",
         "version": version,
-        "library_versions": {
-            "pandas": pd.__version__,
-            "numpy": numpy.__version__,
-            "scipy": scipy.__version__,
-        },
+        "library_versions": module_versions("pandas", "numpy", "scipy"),
         "machine": machine_info(),
         "n_reference": len(reference),
         "n_current": len(current),
-        "repeats": args.repeats,
         "import_seconds": sw_import.seconds,
         "read_seconds": sw_read.seconds,
-        "analysis_seconds": totals,
-        "analysis_seconds_median": median(totals),
-        "phases_seconds": phases,
-        "phases_seconds_median": {k: median(v) for k, v in phases.items()},
-        "rss_after_read_bytes": rss_after_read,
-        "peak_rss_through_read_bytes": peak_through_read,
-        "peak_rss_analysis_bytes": peak_analysis,
-        "peak_rss_process_bytes": peak_process,
-        "peak_rss_reset_supported": reset_ok,
+        **rec.result(),
         "report_sizes": sizes,
         "default_methods": default_methods,
         "drifted_columns": drifted,

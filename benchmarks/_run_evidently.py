@@ -27,14 +27,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench_util import (
+    AnalysisRecorder,
     Stopwatch,
-    current_rss_bytes,
     log,
     machine_info,
-    median,
-    peak_rss_bytes,
+    module_versions,
     read_json,
-    reset_peak_rss,
     write_json,
 )
 
@@ -63,7 +61,7 @@ _WANTED = {
 _P_VALUE_METHODS = {"ks_p_value"}
 
 
-def _value_drift_rows(snapshot_dict: dict[str, Any]) -> list[dict[str, Any]]:
+def value_drift_rows(snapshot_dict: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for metric in snapshot_dict["metrics"]:
         config = metric.get("config", {})
@@ -80,6 +78,18 @@ def _value_drift_rows(snapshot_dict: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def drifted_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Columns whose ValueDrift crosses its threshold (p-values: at or below; distances: at or
+    above), as Evidently decides drift."""
+    drifted = []
+    for r in rows:
+        value, threshold = r["value"], r["threshold"]
+        is_p_value = r["method"] in _P_VALUE_METHODS
+        if (value <= threshold) if is_p_value else (value >= threshold):
+            drifted.append(r["column"])
+    return drifted
 
 
 def main() -> int:
@@ -109,55 +119,37 @@ def main() -> int:
     with Stopwatch() as sw_read:
         reference = pd.read_parquet(args.data_dir / "reference.parquet")
         current = pd.read_parquet(args.data_dir / "current.parquet")
-    rss_after_read = current_rss_bytes()
-    peak_through_read = peak_rss_bytes()
+    rec = AnalysisRecorder(["dataset", "run", "save_json", "save_html"], args.repeats)
+    rec.after_read()
     log(f"read {len(reference):,} + {len(current):,} rows in {sw_read.seconds:.2f}s")
 
     definition = DataDefinition(numerical_columns=numerical, categorical_columns=categorical)
-    reset_ok = reset_peak_rss()
-    phases: dict[str, list[float]] = {"dataset": [], "run": [], "save_json": [], "save_html": []}
-    totals: list[float] = []
     snapshot_dict: dict[str, Any] = {}
     sizes: dict[str, int] = {}
-    for i in range(args.repeats):
-        json_path = reports_dir / "evidently_report.json"
-        html_path = reports_dir / "evidently_report.html"
-        with Stopwatch() as sw_total:
-            with Stopwatch() as sw:
+    json_path = reports_dir / "evidently_report.json"
+    html_path = reports_dir / "evidently_report.html"
+    for _ in range(args.repeats):
+        with rec.repeat():
+            with rec.phase("dataset"):
                 ref_ds = Dataset.from_pandas(reference, data_definition=definition)
                 cur_ds = Dataset.from_pandas(current, data_definition=definition)
-            phases["dataset"].append(sw.seconds)
-            with Stopwatch() as sw:
+            with rec.phase("run"):
                 snapshot = Report([DataDriftPreset()]).run(
                     current_data=cur_ds, reference_data=ref_ds
                 )
-            phases["run"].append(sw.seconds)
-            with Stopwatch() as sw:
+            with rec.phase("save_json"):
                 snapshot.save_json(str(json_path))
-            phases["save_json"].append(sw.seconds)
-            with Stopwatch() as sw:
+            with rec.phase("save_html"):
                 snapshot.save_html(str(html_path))
-            phases["save_html"].append(sw.seconds)
-        totals.append(sw_total.seconds)
-        log(
-            f"repeat {i + 1}/{args.repeats}: {sw_total.seconds:.2f}s "
-            + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in phases.items())
-        )
         snapshot_dict = snapshot.dict()
         sizes = {"json_bytes": json_path.stat().st_size, "html_bytes": html_path.stat().st_size}
         del snapshot, ref_ds, cur_ds
         gc.collect()
-    peak_analysis = peak_rss_bytes()
-    peak_process = max(peak_through_read, peak_analysis) if reset_ok else peak_analysis
+    rec.finish()
 
-    default_rows = _value_drift_rows(snapshot_dict)
+    default_rows = value_drift_rows(snapshot_dict)
     default_methods = {r["column"]: r["evidently_method"] for r in default_rows}
-    drifted = []
-    for r in default_rows:
-        value, threshold = r["value"], r["threshold"]
-        is_p_value = r["method"] in _P_VALUE_METHODS
-        if (value <= threshold) if is_p_value else (value >= threshold):
-            drifted.append(r["column"])
+    drifted = drifted_columns(default_rows)
 
     values: dict[str, dict[str, float]] = {m: {} for m in _EVIDENTLY_METHOD}
     for r in default_rows:
@@ -178,7 +170,7 @@ def main() -> int:
             cur_ds = Dataset.from_pandas(current, data_definition=definition)
             metrics = [ValueDrift(column=c, method=_EVIDENTLY_METHOD[m]) for c, m in missing]
             extra = Report(metrics).run(current_data=cur_ds, reference_data=ref_ds)
-            for r in _value_drift_rows(extra.dict()):
+            for r in value_drift_rows(extra.dict()):
                 values[r["method"]][r["column"]] = r["value"]
         extra_seconds = sw_extra.seconds
         log(f"untimed value runs took {extra_seconds:.1f}s")
@@ -186,22 +178,13 @@ def main() -> int:
     result = {
         "tool": "evidently",
         "version": evidently_version,
-        "library_versions": {"pandas": pd.__version__, **_versions()},
+        "library_versions": module_versions("pandas", "numpy", "scipy", "sklearn"),
         "machine": machine_info(),
         "n_reference": len(reference),
         "n_current": len(current),
-        "repeats": args.repeats,
         "import_seconds": sw_import.seconds,
         "read_seconds": sw_read.seconds,
-        "analysis_seconds": totals,
-        "analysis_seconds_median": median(totals),
-        "phases_seconds": phases,
-        "phases_seconds_median": {k: median(v) for k, v in phases.items()},
-        "rss_after_read_bytes": rss_after_read,
-        "peak_rss_through_read_bytes": peak_through_read,
-        "peak_rss_analysis_bytes": peak_analysis,
-        "peak_rss_process_bytes": peak_process,
-        "peak_rss_reset_supported": reset_ok,
+        **rec.result(),
         "report_sizes": sizes,
         "default_methods": default_methods,
         "drifted_columns": drifted,
@@ -210,13 +193,6 @@ def main() -> int:
     }
     write_json(args.out, result)
     return 0
-
-
-def _versions() -> dict[str, str]:
-    import numpy
-    import scipy
-
-    return {"numpy": numpy.__version__, "scipy": scipy.__version__}
 
 
 if __name__ == "__main__":
