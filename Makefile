@@ -39,6 +39,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	bash benchmarks/setup_evidently.sh
 	$(BIN)/python benchmarks/drift_vs_evidently.py
+	$(BIN)/python benchmarks/report_vs_evidently.py --no-windows
 	$(BIN)/python benchmarks/html_size.py
 
 clean:
