@@ -143,6 +143,27 @@ def test_speech_recognition_task() -> None:
     assert wer.status == "alert"
 
 
+def test_segmentation_task_with_masks_in_cells() -> None:
+    rng = np.random.default_rng(30)
+
+    def frame(n: int, noise: float) -> pd.DataFrame:
+        true = [rng.integers(0, 3, (8, 8)) for _ in range(n)]
+        pred = [np.where(rng.random((8, 8)) < noise, rng.integers(0, 3, (8, 8)), m) for m in true]
+        return pd.DataFrame({"brightness": rng.normal(size=n), "mask": true, "pred": pred})
+
+    report = _monitor(frame(60, 0.1), frame(60, 0.4), target="mask", prediction="pred",
+                      task="segmentation")  # fmt: skip
+    assert report.performance is not None
+    iou = report.performance.metric("mean_iou")
+    assert iou.reference is not None
+    assert iou.current is not None
+    assert iou.current < iou.reference - 0.2
+    assert iou.status == "alert"
+    assert [c.name for c in report.drift.columns] == ["brightness"]
+    assert report.verdict is not None
+    assert report.verdict.decision == "retrain"
+
+
 def test_target_missing_in_current_skips_performance_with_a_note() -> None:
     ref, cur = _classification(2000, 10), _classification(2000, 11)
     cur["target"] = np.nan
