@@ -341,3 +341,239 @@ def hostile() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def wide_report() -> Report:
     return build_wide_report()
+
+
+# ---------------------------------------------------------------------------------------------
+# Monitoring reports: real `driftscope.monitor` runs on built data, so the renderers and the
+# schema are held to what the analyses actually produce.
+
+# A feature name a renderer must escape everywhere it appears (tables, reasons, plot labels).
+HOSTILE_FEATURE = 'visits <7d> & "web"'
+HOSTILE_PLAN = "<b>vip</b>"
+
+
+def churn_data(seed: int = 0) -> tuple[Any, Any]:
+    """Binary churn model: 8 weeks of reference, 6 weeks of current (plus a partial 7th week),
+    a covariate shift in ``age``, missing ``income`` and an unseen plan in current, and a concept
+    shift (the labelling rule changes) in the last 3 full weeks."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+
+    def frame(
+        n: int, start: str, days: float, age_shift: float = 0.0, concept_from: str | None = None
+    ) -> pd.DataFrame:
+        age = rng.normal(42 + age_shift, 12, n).clip(18, 90)
+        income = rng.lognormal(10.5, 0.5, n)
+        tenure = rng.gamma(2.0, 12.0, n)
+        visits = rng.poisson(5, n).astype(float)
+        plan = rng.choice(["basic", "pro", "team"], n, p=[0.55, 0.3, 0.15])
+        timestamp = pd.Timestamp(start) + pd.to_timedelta(rng.uniform(0, days, n), unit="D")
+        logit = (
+            -0.04 * (age - 42)
+            - 0.03 * (tenure - 24)
+            + 0.25 * (visits - 5)
+            + np.where(plan == "pro", 0.6, 0.0)
+        )
+        p_model = 1.0 / (1.0 + np.exp(-logit))
+        true_logit = logit
+        if concept_from is not None:
+            late = np.asarray(timestamp >= pd.Timestamp(concept_from))
+            true_logit = np.where(late, 0.05 * (age - 42) - 0.25 * (visits - 5), logit)
+        churned = (rng.random(n) < 1.0 / (1.0 + np.exp(-true_logit))).astype(int)
+        data = pd.DataFrame(
+            {
+                "age": age,
+                "income": income,
+                "tenure_months": tenure,
+                HOSTILE_FEATURE: visits,
+                "plan": plan,
+                "timestamp": timestamp,
+                "churned": churned,
+                "predicted": (p_model > 0.5).astype(int),
+                "proba_0": 1.0 - p_model,
+                "proba_1": p_model,
+            }
+        )
+        return data.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+    reference = frame(6000, "2025-09-01", 56)
+    current = frame(3000, "2025-11-03", 42, age_shift=4.0, concept_from="2025-11-24")
+    # A partial seventh week: too few rows to judge, marked in the windows.
+    tail = frame(40, "2025-12-15", 2, age_shift=4.0, concept_from="2025-11-24")
+    current = pd.concat([current, tail], ignore_index=True)
+    current.loc[rng.random(len(current)) < 0.08, "income"] = np.nan
+    current.loc[rng.random(len(current)) < 0.02, "plan"] = HOSTILE_PLAN
+    return reference, current
+
+
+def build_monitor_report() -> Report:
+    import driftscope
+
+    reference, current = churn_data()
+    return driftscope.monitor(
+        reference,
+        current,
+        target="churned",
+        prediction="predicted",
+        proba_prefix="proba_",
+        timestamp="timestamp",
+        period="W",
+        n_resamples=200,
+        reference_name="churn_reference.parquet",
+        current_name="churn_current <2025-11>.parquet",
+    )
+
+
+def build_regression_report(seed: int = 1) -> Report:
+    """Delivery-time regression, windows of 500 rows, errors growing in the second half."""
+    import pandas as pd
+
+    import driftscope
+
+    rng = np.random.default_rng(seed)
+
+    def frame(n: int, drift: float) -> pd.DataFrame:
+        distance = rng.gamma(3.0, 2.0, n)
+        items = rng.poisson(4, n)
+        zone = rng.choice(["north", "south", "centre"], n)
+        minutes = 10 + 3.0 * distance + 1.5 * items + rng.normal(0, 4, n)
+        # Later rows: the roads got slower, and the model does not know.
+        ramp = np.linspace(0.0, 1.0, n) if drift else np.zeros(n)
+        minutes = minutes + drift * ramp * distance
+        predicted = 10 + 3.0 * distance + 1.5 * items + rng.normal(0, 1, n)
+        return pd.DataFrame(
+            {
+                "distance_km": distance,
+                "items": items,
+                "zone": zone,
+                "minutes": minutes,
+                "predicted_minutes": predicted,
+            }
+        )
+
+    return driftscope.monitor(
+        frame(4000, 0.0),
+        frame(2500, 2.0),
+        target="minutes",
+        prediction="predicted_minutes",
+        window_size=500,
+        n_resamples=200,
+        reference_name="deliveries_2025q3.csv",
+        current_name="deliveries_2025q4.csv",
+    )
+
+
+def build_multiclass_report(seed: int = 2) -> Report:
+    """Three classes with probabilities, windows as 4 equal parts of current, no timestamp."""
+    import pandas as pd
+
+    import driftscope
+
+    rng = np.random.default_rng(seed)
+
+    def frame(n: int, shift: float) -> pd.DataFrame:
+        x = rng.normal(shift, 1.0, (n, 3))
+        scores = x @ np.array([[1.5, -1.0, 0.0], [0.0, 1.2, -1.0], [-0.5, 0.0, 1.4]])
+        proba = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+        labels = np.array(["cat", "dog", "fox"])
+        truth = np.array([rng.choice(3, p=p) for p in proba])
+        return pd.DataFrame(
+            {
+                "f1": x[:, 0],
+                "f2": x[:, 1],
+                "f3": x[:, 2],
+                "label": labels[truth],
+                "pred": labels[proba.argmax(axis=1)],
+                "proba_cat": proba[:, 0],
+                "proba_dog": proba[:, 1],
+                "proba_fox": proba[:, 2],
+            }
+        )
+
+    return driftscope.monitor(
+        frame(3000, 0.0),
+        frame(2000, 0.3),
+        target="label",
+        prediction="pred",
+        n_windows=4,
+        n_resamples=200,
+        reference_name="animals_ref.csv",
+        current_name="animals_cur.csv",
+    )
+
+
+def build_unlabelled_report() -> Report:
+    """No labels at all (prediction-only monitoring): a model and a verdict, but no performance
+    or concept drift sections."""
+    import driftscope
+
+    reference, current = churn_data(seed=3)
+    return driftscope.monitor(
+        reference.drop(columns=["churned"]),
+        current.drop(columns=["churned"]),
+        prediction="predicted",
+        timestamp="timestamp",
+        n_resamples=200,
+        reference_name="churn_reference.parquet",
+        current_name="churn_today.parquet",
+    )
+
+
+def build_compare_report() -> Report:
+    """A drift-only `driftscope.compare` run on the same data: every monitoring section null."""
+    import driftscope
+
+    reference, current = churn_data(seed=4)
+    return driftscope.compare(
+        reference.drop(columns=["timestamp"]),
+        current.drop(columns=["timestamp"]),
+        reference_name="churn_reference.parquet",
+        current_name="churn_current.parquet",
+    )
+
+
+@pytest.fixture(scope="session")
+def monitor_report() -> Report:
+    return build_monitor_report()
+
+
+@pytest.fixture(scope="session")
+def regression_report() -> Report:
+    return build_regression_report()
+
+
+@pytest.fixture(scope="session")
+def multiclass_report() -> Report:
+    return build_multiclass_report()
+
+
+@pytest.fixture(scope="session")
+def unlabelled_report() -> Report:
+    return build_unlabelled_report()
+
+
+@pytest.fixture(scope="session")
+def compare_report() -> Report:
+    return build_compare_report()
+
+
+MONITOR_FIXTURES = ("monitor_report", "regression_report", "multiclass_report", "unlabelled_report")
+
+
+@pytest.fixture(params=MONITOR_FIXTURES)
+def any_monitor_report(request: pytest.FixtureRequest) -> Report:
+    """Each monitoring report in turn."""
+    report: Report = request.getfixturevalue(request.param)
+    return report
+
+
+@pytest.fixture
+def monitor_dict(monitor_report: Report) -> dict[str, Any]:
+    return monitor_report.to_dict()
+
+
+@pytest.fixture
+def monitor_hostile() -> dict[str, str]:
+    """The user strings planted in `churn_data` that must come out escaped."""
+    return {"feature": HOSTILE_FEATURE, "plan": HOSTILE_PLAN}

@@ -318,3 +318,368 @@ def test_even_a_malformed_dict_cannot_inject_markup(report_dict: dict[str, Any])
     page = _without_plotly(render_html(data))
     assert evil not in page
     assert html.escape(evil) in page
+
+
+# ---------------------------------------------------------------------------------------------
+# Monitoring reports (`driftscope.monitor`): verdict first, then the model sections.
+
+MONITOR_KEYS = ("model", "performance", "concept_drift", "quality", "windows", "verdict")
+
+
+@pytest.fixture(scope="module")
+def monitor_page(monitor_report: Report) -> str:
+    return render_html(monitor_report.to_dict())
+
+
+def _between(page: str, start: str, end: str) -> str:
+    return page[page.index(start) : page.index(end, page.index(start))]
+
+
+def _section_html(page: str, name: str) -> str:
+    return _between(page, f'<section class="ds-section" data-section="{name}">', "</section>")
+
+
+def test_a_drift_report_has_no_monitoring_markup(report: Report, compare_report: Report) -> None:
+    from driftscope.report.html import _MONITOR_CSS, _MONITOR_JS
+
+    for data in (report.to_dict(), compare_report.to_dict()):
+        assert all(data[key] is None for key in MONITOR_KEYS)
+        page = render_html(data)
+        # Null sections are as good as absent: the page is the drift report, byte for byte.
+        absent = {k: v for k, v in data.items() if k not in MONITOR_KEYS}
+        assert page == render_html(absent)
+        own = _without_plotly(page)
+        for mark in ("ds-decision", "data-section", "data-ds-monitor", "ds-chart", "Performance"):
+            assert mark not in own, mark
+        assert _MONITOR_CSS not in own
+        assert _MONITOR_JS not in own
+        assert set(_data_blob(page)) == {"columns"}
+        assert "<h1>driftscope drift report</h1>" in own
+
+
+@pytest.mark.parametrize("standalone", [True, False])
+def test_monitoring_report_is_self_contained(monitor_report: Report, standalone: bool) -> None:
+    text = render_html(monitor_report.to_dict(), standalone=standalone)
+    markup = _parse(text)
+    assert text.count(PLOTLY_JS) == 1
+    assert [attrs for attrs, _ in markup.scripts] == [
+        {"type": "application/json", "class": "ds-data"},
+        {},
+        {},
+    ]
+    for tag, attrs in markup.tags:
+        assert tag not in ("link", "iframe", "img", "object", "embed"), tag
+        for name in ("src", "href", "action", "srcset", "poster", "data"):
+            assert attrs.get(name) is None, (tag, name, attrs[name])
+        assert "style" not in attrs, tag  # no inline styles: the CSP allows them, taste does not
+    own = _without_plotly(text)
+    assert not re.search(r"https?:|//[a-z]|ftp:|@import", own, flags=re.IGNORECASE)
+    if not standalone:
+        assert text.startswith('<div class="ds-report" data-ds-monitor="1">')
+
+
+def test_monitoring_sections_come_in_order(monitor_page: str) -> None:
+    marks = [
+        "<h1>driftscope monitoring report</h1>",
+        '<section class="ds-decision ds-dec-retrain" aria-label="Verdict">',
+        '<nav class="ds-nav"',
+        "<dt>Reference</dt>",
+        "<dt>Model</dt>",
+        "<h2>Performance</h2>",
+        "<h2>Concept drift</h2>",
+        "<h2>Data quality</h2>",
+        "<h2>Time windows</h2>",
+        "<h2>Data drift</h2>",
+        "<h2>Multivariate tests</h2>",
+        "<h2>Warnings (",
+        "<h2>Column drift</h2>",
+        "<h2>Schema</h2>",
+        "<h2>Decision rules</h2>",
+    ]
+    positions = [monitor_page.index(mark) for mark in marks]
+    assert positions == sorted(positions)
+    # The verdict is the first thing after the title.
+    assert monitor_page.index('class="ds-decision') < monitor_page.index("<h2>")
+
+
+@pytest.mark.parametrize(
+    ("decision", "cls", "word"),
+    [
+        ("retrain", "ds-dec-retrain", "Retrain"),
+        ("investigate", "ds-dec-investigate", "Investigate"),
+        ("ok", "ds-dec-ok", "OK"),
+    ],
+)
+def test_verdict_banner_colour_follows_the_decision(
+    monitor_dict: dict[str, Any], decision: str, cls: str, word: str
+) -> None:
+    monitor_dict["verdict"]["decision"] = decision
+    page = render_html(monitor_dict)
+    banner = _between(page, '<section class="ds-decision', "</section>")
+    assert f'class="ds-decision {cls}"' in banner
+    assert f'<p class="ds-decision-main">{word}</p>' in banner
+
+
+def test_verdict_lists_every_reason_ranked_with_its_source(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    verdict = monitor_dict["verdict"]
+    banner = _between(monitor_page, '<section class="ds-decision', "</section>")
+    assert f'<p class="ds-decision-summary">{html.escape(verdict["summary"])}</p>' in banner
+    reasons = verdict["reasons"]
+    assert len(reasons) > 6, "the fixture should have more reasons than are shown up front"
+    assert banner.count("<li>") == len(reasons)
+    positions = [banner.index(html.escape(r["message"])) for r in reasons]
+    assert positions == sorted(positions)
+    shown = banner[: banner.index('<details class="ds-more-reasons">')]
+    assert shown.count("<li>") == 6
+    assert f"<summary>{len(reasons) - 6} more reasons</summary>" in banner
+    first = reasons[0]
+    assert (
+        f'<li><span class="ds-badge ds-badge-alert">{first["severity"]}</span>'
+        f'<span class="ds-tag ds-src">{first["source"].replace("_", " ")}</span>'
+    ) in banner
+    assert 'ds-src">concept drift</span>' in banner
+
+
+def test_metrics_table_primary_first_with_numbers_from_the_dict(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    performance = monitor_dict["performance"]
+    table = _between(monitor_page, '<table class="ds-table ds-metrics-table">', "</table>")
+    assert "95% CI" in table
+    rows = re.findall(r'<tr class="ds-st-[a-z]+"><th scope="row" data-v="([^"]*)"', table)
+    primary = [m["label"] for m in performance["metrics"] if m["primary"]]
+    others = [m["label"] for m in performance["metrics"] if not m["primary"]]
+    assert rows == [html.escape(label) for label in primary + others]
+    for metric in performance["metrics"]:
+        start = table.index(f'data-v="{html.escape(metric["label"])}"')
+        row = table[start : table.index("</tr>", start)]
+        cells = re.findall(r'<td class="ds-num" data-v="([^"]*)"', row)
+        assert cells[:3] == [
+            repr(metric["reference"]),
+            repr(metric["current"]),
+            repr(metric["current_low"]),
+        ]
+        assert f"{metric['current_low']:.4g} – {metric['current_high']:.4g}" in row
+        assert f"{metric['relative_change'] * 100:+.1f}%" in row
+        badge = {"alert": "alert", "warning": "warn", "ok": "ok"}[metric["status"]]
+        assert f'<span class="ds-badge ds-badge-{badge}">{metric["status"]}</span>' in row
+        assert html.escape(metric["message"]) in row  # the finding, as the row's tooltip
+
+
+def test_confusion_matrices_and_per_class_scores(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    performance = monitor_dict["performance"]
+    section = _section_html(monitor_page, "performance")
+    tables = re.findall(r'<table class="ds-table ds-compact ds-cm-table">.*?</table>', section)
+    assert len(tables) == 2
+    for table, side in zip(tables, ("reference", "current"), strict=True):
+        matrix = performance["details"][side]["confusion_matrix"]
+        numbers = [
+            int(x.replace(",", "")) for x in re.findall(r'<td class="ds-num[^"]*">([\d,]+)<', table)
+        ]
+        assert numbers == [v for row in matrix for v in row]
+        assert table.count("ds-diag") == len(matrix)
+    per_class = _between(section, '<table class="ds-table ds-per-class">', "</table>")
+    first = performance["details"]["reference"]["per_class"]
+    assert f'data-v="{first["precision"][0]!r}"' in per_class
+    assert f'data-v="{performance["details"]["current"]["per_class"]["support"][1]!r}"' in per_class
+
+
+def test_charts_are_drawn_from_the_blob_verbatim(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    blob = _data_blob(monitor_page)["monitor"]
+    details = monitor_dict["performance"]["details"]
+    sides = blob["reliability"]["sides"]
+    assert [s["side"] for s in sides] == ["reference", "current"]
+    for s in sides:
+        curve = details[s["side"]]["reliability"]
+        assert s["x"] == curve["mean_confidence"]
+        assert s["y"] == curve["accuracy"]
+        assert s["n"] == curve["count"]
+    assert blob["errors"] is None
+    concept = monitor_dict["concept_drift"]
+    assert blob["concept"]["values"] == [
+        concept["reference_loss"],
+        concept["expected_loss"],
+        concept["current_loss"],
+    ]
+    windows = blob["windows"]
+    listed = monitor_dict["windows"]["windows"]
+    assert windows["labels"] == [w["label"] for w in listed]
+    assert windows["too_small"] == [w["too_small"] for w in listed]
+    assert windows["drift_share"] == [w["drift_share"] for w in listed]
+    assert windows["threshold"] == monitor_dict["dataset"]["drift_share_threshold"]
+    bands = monitor_dict["windows"]["bands"]
+    names = [m["name"] for m in windows["metrics"]]
+    assert names[:3] == ["accuracy", "f1_macro", "roc_auc"]
+    for metric in windows["metrics"]:
+        assert metric["values"] == [w["metrics"].get(metric["name"]) for w in listed]
+        assert metric["out"] == [metric["name"] in w["out_of_band"] for w in listed]
+        band = bands[metric["name"]]
+        assert metric["band"] == {"low": band["low"], "high": band["high"], "mean": band["mean"]}
+    # The per-column lines: the columns with the largest peak score, scores as given.
+    peaks = {}
+    for w in listed:
+        for name, score in w["drift_scores"].items():
+            if score is not None:
+                peaks[name] = max(peaks.get(name, score), score)
+    expected = sorted(peaks, key=lambda n: -peaks[n])[:10]
+    assert [c["name"] for c in windows["columns"]] == expected
+    for column in windows["columns"]:
+        assert column["scores"] == [w["drift_scores"].get(column["name"]) for w in listed]
+
+
+def test_charts_on_load_and_the_rest_behind_a_toggle(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    section = _section_html(monitor_page, "windows")
+    more = _between(section, '<details class="ds-more-metrics">', "</details>")
+    n_metrics = len(_data_blob(monitor_page)["monitor"]["windows"]["metrics"])
+    up_front = section.replace(more, "")
+    assert up_front.count('data-chart="metric"') == 3  # the primary metrics
+    assert more.count('data-chart="metric"') == n_metrics - 3
+    assert up_front.count('data-chart="drift-share"') == 1
+    assert up_front.count('data-chart="column-scores"') == 1
+    assert monitor_page.count('class="ds-chart"') == n_metrics + 4  # + reliability, concept
+    # Only a handful of charts draw on load.
+    assert monitor_page.count('class="ds-chart"') - more.count('class="ds-chart"') <= 7
+
+
+def test_quality_problems_first_and_ok_checks_collapsed(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    quality = monitor_dict["quality"]
+    section = _section_html(monitor_page, "quality")
+    problems = [c for c in quality["checks"] if c["status"] != "ok"]
+    fine = [c for c in quality["checks"] if c["status"] == "ok"]
+    main = section[: section.index('<details class="ds-ok-checks">')]
+    collapsed = section[section.index('<details class="ds-ok-checks">') :]
+    assert main.count('<tr class="ds-st-') == len(problems) == 2
+    assert collapsed.count('<tr class="ds-st-ok">') == len(fine)
+    assert f"<summary>{len(fine)} checks that are ok</summary>" in collapsed
+    assert f"{quality['n_alerts']} alerts · {quality['n_warnings']} warnings" in main
+    for check in problems:
+        assert html.escape(check["message"]) in main
+    assert "8.8%" in main  # income's missing share, as a percentage
+
+
+def test_quality_alerts_come_before_warnings(monitor_dict: dict[str, Any]) -> None:
+    checks = monitor_dict["quality"]["checks"]
+    warning = next(c for c in checks if c["status"] == "warning")
+    alert = {**checks[-1], "status": "alert", "message": "THE ALERT"}
+    monitor_dict["quality"]["checks"] = [warning, *checks[:-1], alert]
+    section = _section_html(render_html(monitor_dict), "quality")
+    assert section.index("THE ALERT") < section.index(html.escape(warning["message"]))
+
+
+def test_windows_table_marks_small_and_out_of_band_windows(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    listed = monitor_dict["windows"]["windows"]
+    table = _between(monitor_page, '<table class="ds-table ds-window-table">', "</table>")
+    body = table[table.index("<tbody>") :]
+    assert body.count("<tr") == len(listed)
+    assert body.count('<tr class="ds-small">') == sum(w["too_small"] for w in listed) == 1
+    out_cells = sum(
+        name in w["out_of_band"] for w in listed for name in ("accuracy", "f1_macro", "roc_auc")
+    )
+    assert out_cells > 0
+    assert body.count('class="ds-num ds-out"') == out_cells
+    small = next(w for w in listed if w["too_small"])
+    assert html.escape(small["note"]) in body
+    lead = _section_html(monitor_page, "windows")
+    out = sum(bool(w["out_of_band"]) for w in listed)
+    assert f"{len(listed)} windows (period W) · {out} out of band · 1 too small" in lead
+
+
+def test_concept_section_shows_the_decomposition(
+    monitor_page: str, monitor_dict: dict[str, Any]
+) -> None:
+    concept = monitor_dict["concept_drift"]
+    section = _section_html(monitor_page, "concept")
+    assert '<div class="ds-callout ds-is-drift">' in section
+    assert html.escape(concept["message"]) in section
+    for key in ("reference_loss", "expected_loss", "current_loss", "domain_auc"):
+        assert f"{concept[key]:.4g}" in section, key
+    assert f"{concept['concept_effect']:+.4g}" in section
+    assert f"{concept['covariate_effect']:+.4g}" in section
+    assert f"{concept['p_value']:.3g}" in section
+    assert f"{round(concept['effective_n_reference'])} of {concept['n_reference']:,}" in section
+
+
+def test_regression_report_shows_errors_not_classes(regression_report: Report) -> None:
+    data = regression_report.to_dict()
+    page = render_html(data)
+    section = _section_html(page, "performance")
+    assert 'data-chart="errors"' in section
+    assert 'data-chart="reliability"' not in section
+    assert "ds-cm-table" not in section
+    assert "ds-per-class" not in section
+    blob = _data_blob(page)["monitor"]
+    for side in blob["errors"]["sides"]:
+        dist = data["performance"]["details"][side["side"]]["error_distribution"]
+        assert side["edges"] == dist["bin_edges"]
+        assert side["counts"] == dist["counts"]
+    table = _between(section, '<table class="ds-table ds-compact ds-error-table">', "</table>")
+    assert table.count("quantile ") == len(dist["quantile_levels"])
+    assert "quantile 50%" in table
+    # Row windows: labels as given, and the primary regression metrics charted up front.
+    assert [m["name"] for m in blob["windows"]["metrics"]][:3] == ["mae", "rmse", "r2"]
+
+
+def test_unlabelled_report_says_performance_was_not_measured(unlabelled_report: Report) -> None:
+    page = render_html(unlabelled_report.to_dict())
+    assert "Not measured in this run" in _section_html(page, "performance")
+    for name in ("concept", "windows"):
+        assert f'data-section="{name}"' not in page
+    assert '<section class="ds-section" data-section="quality">' in page
+    assert "ds-dec-investigate" in page
+    blob = _data_blob(page)["monitor"]
+    assert blob == {"reliability": None, "errors": None, "concept": None, "windows": None}
+
+
+def test_monitoring_strings_are_escaped(monitor_page: str, monitor_hostile: dict[str, str]) -> None:
+    feature, plan = monitor_hostile["feature"], monitor_hostile["plan"]
+    own = _without_plotly(monitor_page)
+    for raw in (feature, plan, "<2025-11>"):
+        assert raw not in own, raw
+    assert html.escape(feature) in own
+    assert html.escape(plan) in own
+    tags = [tag for tag, _ in _parse(monitor_page).tags]
+    assert not set(tags) & {"img", "iframe"}
+    assert tags.count("script") == 3
+    blob = own[
+        own.index('class="ds-data">') : own.index("</script>", own.index('class="ds-data">'))
+    ]
+    assert "<" not in blob[blob.index(">") + 1 :]
+    columns = _data_blob(monitor_page)["monitor"]["windows"]["columns"]
+    assert feature in [c["name"] for c in columns]  # raw in the JSON; the browser escapes it
+
+
+def test_a_malformed_monitoring_dict_cannot_inject_markup(monitor_dict: dict[str, Any]) -> None:
+    evil = "<i>x</i>"
+    data = json.loads(json.dumps(monitor_dict))
+    data["verdict"].update(decision=evil, summary=evil)
+    data["verdict"]["reasons"][0].update(source=evil, severity=evil, message=evil)
+    data["model"].update(task=evil, target=evil, note=evil)
+    data["performance"].update(task=evil, status=evil, labels=[evil, "1"])
+    data["performance"]["metrics"][0].update(label=evil, status=evil, message=evil, current=evil)
+    data["concept_drift"].update(message=evil, loss=evil, p_value=evil)
+    data["quality"]["checks"][0].update(check=evil, column=evil, status=evil, examples=[evil])
+    data["windows"].update(by=evil, note=evil)
+    data["windows"]["windows"][0].update(label=evil, note=evil, quality_status=evil)
+    data["windows"]["windows"][0]["out_of_band"] = [evil]
+    page = _without_plotly(render_html(data))
+    assert evil not in page
+    assert html.escape(evil) in page
+
+
+def test_monitoring_report_adds_little_beyond_plotly(monitor_page: str) -> None:
+    # A size guard, not a timing: tables, charts' data and the extra script stay small.
+    own = _without_plotly(monitor_page)
+    assert len(own.encode("utf-8")) < 250_000
+    assert len(json.dumps(_data_blob(monitor_page)["monitor"])) < 30_000

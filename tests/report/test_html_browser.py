@@ -245,3 +245,114 @@ def test_two_fragments_on_one_page_work_independently(
     assert first.locator(".js-plotly-plot").count() == 0
     assert session.requests == []
     assert session.errors == []
+
+
+MONITOR_SCREENSHOT = Path("/tmp/driftscope_monitor_report.png")
+MONITOR_TOP_SCREENSHOT = Path("/tmp/driftscope_monitor_report_top.png")
+
+
+def _chart(page: Any, kind: str, index: int = 0) -> Any:
+    chart = page.locator(f".ds-chart[data-chart='{kind}']").nth(index)
+    chart.locator("svg.main-svg").first.wait_for(state="attached", timeout=10_000)
+    return chart
+
+
+def test_monitoring_report_works_offline_and_draws_its_charts(
+    session: _Session, monitor_report: Report, monitor_hostile: dict[str, str], tmp_path: Path
+) -> None:
+    data = monitor_report.to_dict()
+    path = tmp_path / "monitor.html"
+    monitor_report.save_html(path)
+    session.open(path)
+    page = session.page
+
+    # The verdict first, as a big red banner, with its summary and ranked reasons.
+    banner = page.locator("section.ds-decision")
+    assert banner.locator(".ds-decision-main").inner_text() == "Retrain"
+    assert data["verdict"]["summary"] in banner.inner_text()
+    assert banner.evaluate("e => getComputedStyle(e).borderLeftColor") == "rgb(180, 35, 24)"
+    box = banner.bounding_box()
+    assert box is not None
+    assert box["y"] < 120
+    visible_reasons = banner.locator("ol.ds-reasons > li:visible")
+    assert visible_reasons.count() == 6
+
+    # Charts drawn on load from the embedded data: reliability, concept, windows.
+    reliability = _chart(page, "reliability")
+    traces = reliability.evaluate("e => e.data.map(t => [t.name, t.y])")
+    assert [name for name, _ in traces][1:] == [
+        s["name"]
+        for s in _blob_sides(data)  # reference, current
+    ]
+    assert traces[1][1] == data["performance"]["details"]["reference"]["reliability"]["accuracy"]
+    _chart(page, "concept")
+    accuracy = _chart(page, "metric", 0)
+    listed = data["windows"]["windows"]
+    series = accuracy.evaluate("e => e.data.map(t => t.y)")
+    assert series[-1] == [w["metrics"].get("accuracy") for w in listed]
+    band = data["windows"]["bands"]["accuracy"]
+    assert series[1] == [band["low"]] * len(listed)  # the shaded band's lower edge
+    assert accuracy.locator(".annotation-text", has_text="too small").count() == 1
+    share = _chart(page, "drift-share")
+    assert share.evaluate("e => e.data[0].y") == [w["drift_share"] for w in listed]
+    scores = _chart(page, "column-scores")
+    legend = scores.locator(".legendtext").all_text_contents()
+    assert monitor_hostile["feature"] in legend  # shown literally, not as markup
+    assert scores.locator(".legendtext b").count() == 0
+    drawn_on_load = page.locator(".js-plotly-plot").count()
+    assert drawn_on_load == 7
+    page.screenshot(path=str(MONITOR_TOP_SCREENSHOT))
+
+    # The other metrics draw when their section is opened.
+    more = page.locator("details.ds-more-metrics")
+    assert more.locator(".js-plotly-plot").count() == 0
+    more.locator("summary").click()
+    n_more = more.locator(".ds-chart").count()
+    more.locator(".ds-chart").last.locator("svg.main-svg").first.wait_for(
+        state="attached", timeout=10_000
+    )
+    assert more.locator(".js-plotly-plot").count() == n_more > 0
+    more.locator("summary").click()
+
+    # The quality checks that are ok are collapsed; the jump buttons scroll to a section.
+    ok_checks = page.locator("details.ds-ok-checks table")
+    assert ok_checks.is_hidden()
+    page.locator("button.ds-jump", has_text="Time windows").click()
+    page.wait_for_function("() => window.scrollY > 500", timeout=5_000)
+    banner.locator("details.ds-more-reasons > summary").click()
+    assert visible_reasons.count() == len(data["verdict"]["reasons"])
+
+    page.screenshot(path=str(MONITOR_SCREENSHOT), full_page=True)
+    assert session.requests == []
+    assert session.errors == []
+
+
+def _blob_sides(data: dict[str, Any]) -> list[dict[str, Any]]:
+    from driftscope.report.html import _monitor_data
+
+    sides: list[dict[str, Any]] = _monitor_data(data)["reliability"]["sides"]
+    return sides
+
+
+def test_monitoring_and_drift_fragments_share_a_page(
+    session: _Session, regression_report: Report, report: Report, tmp_path: Path
+) -> None:
+    path = tmp_path / "notebook.html"
+    path.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+        + render_html(report.to_dict(), standalone=False)
+        + render_html(regression_report.to_dict(), standalone=False)
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    session.open(path)
+    page = session.page
+    drift, monitor = page.locator(".ds-report").nth(0), page.locator(".ds-report").nth(1)
+    errors = monitor.locator(".ds-chart[data-chart='errors']")
+    errors.locator("svg.main-svg").first.wait_for(state="attached", timeout=10_000)
+    assert errors.evaluate("e => e.data.length") == 2
+    assert drift.locator(".js-plotly-plot").count() == 0
+    drift.locator("button.ds-toggle").first.click()
+    drift.locator(".js-plotly-plot .barlayer").wait_for(state="attached", timeout=10_000)
+    assert session.requests == []
+    assert session.errors == []

@@ -14,8 +14,16 @@ from typing import Any
 import jsonschema
 import pytest
 
+from driftscope.analyses.concept import ConceptDrift
+from driftscope.analyses.model import ModelColumns
+from driftscope.analyses.performance import MetricResult, PerformanceResult
+from driftscope.analyses.quality import QualityCheck, QualityResult
 from driftscope.analyses.results import ColumnDrift, ColumnSummary, DatasetDrift, MultivariateDrift
+from driftscope.analyses.verdict import Reason, Verdict
+from driftscope.analyses.windows import MetricBand, Window, WindowsResult
 from driftscope.data.schema import ColumnSpec
+from driftscope.metrics.classification import ReliabilityCurve
+from driftscope.metrics.regression import ErrorDistribution
 from driftscope.report import SCHEMA_VERSION, Report
 from driftscope.report._validate import report_schema, validate_report
 
@@ -141,33 +149,87 @@ SHAPES: list[tuple[str, type]] = [
     ("dataset", DatasetDrift),
     ("multivariate", MultivariateDrift),
     ("column_spec", ColumnSpec),
+    ("model", ModelColumns),
+    ("performance", PerformanceResult),
+    ("metric", MetricResult),
+    ("reliability", ReliabilityCurve),
+    ("error_distribution", ErrorDistribution),
+    ("concept_drift", ConceptDrift),
+    ("quality", QualityResult),
+    ("quality_check", QualityCheck),
+    ("windows", WindowsResult),
+    ("window", Window),
+    ("metric_band", MetricBand),
+    ("verdict", Verdict),
+    ("reason", Reason),
 ]
+# Dataclass fields that are deliberately not written to the JSON.
+NOT_SERIALIZED = {"reason": {"score"}}
+
+
+def _serialized_fields(definition: str, cls: type) -> list[dataclasses.Field[Any]]:
+    skip = NOT_SERIALIZED.get(definition, set())
+    return [f for f in dataclasses.fields(cls) if f.name not in skip]
 
 
 @pytest.mark.parametrize(("definition", "cls"), SHAPES)
 def test_schema_lists_exactly_the_dataclass_fields(definition: str, cls: type) -> None:
     spec = _defs()[definition]
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = {f.name for f in _serialized_fields(definition, cls)}
     assert set(spec["properties"]) == names
     assert set(spec["required"]) == names
     assert spec["additionalProperties"] is False
 
 
-@pytest.mark.parametrize(("definition", "cls"), SHAPES)
-def test_nullable_exactly_where_the_dataclass_allows_none(
-    report_dict: dict[str, Any], definition: str, cls: type
-) -> None:
-    # A sample object of that shape from the fixture report.
-    sample = {
+def test_a_reason_leaves_out_its_ranking_score() -> None:
+    assert set(Reason("quality", "investigate", "m", 0.5).to_dict()) == {
+        "source",
+        "severity",
+        "message",
+    }
+
+
+def _samples(
+    report_dict: dict[str, Any], monitor_dict: dict[str, Any], regression: dict[str, Any]
+) -> dict[str, Any]:
+    """One object of each shape, from the fixture reports."""
+    performance = monitor_dict["performance"]
+    windows = monitor_dict["windows"]
+    return {
         "column": report_dict["columns"][0],
         "summary": report_dict["columns"][0]["summary"],
         "dataset": report_dict["dataset"],
         "multivariate": report_dict["multivariate"][0],
         "column_spec": report_dict["schema"]["columns"][0],
-    }[definition]
+        "model": monitor_dict["model"],
+        "performance": performance,
+        "metric": performance["metrics"][0],
+        "reliability": performance["details"]["current"]["reliability"],
+        "error_distribution": regression["performance"]["details"]["current"]["error_distribution"],
+        "concept_drift": monitor_dict["concept_drift"],
+        "quality": monitor_dict["quality"],
+        "quality_check": monitor_dict["quality"]["checks"][0],
+        "windows": windows,
+        "window": windows["windows"][0],
+        "metric_band": next(iter(windows["bands"].values())),
+        "verdict": monitor_dict["verdict"],
+        "reason": monitor_dict["verdict"]["reasons"][0],
+    }
+
+
+@pytest.mark.parametrize(("definition", "cls"), SHAPES)
+def test_nullable_exactly_where_the_dataclass_allows_none(
+    report_dict: dict[str, Any],
+    monitor_dict: dict[str, Any],
+    regression_report: Report,
+    definition: str,
+    cls: type,
+) -> None:
+    sample = _samples(report_dict, monitor_dict, regression_report.to_dict())[definition]
     validator = jsonschema.Draft202012Validator({"$defs": _defs(), "$ref": f"#/$defs/{definition}"})
+    assert validator.is_valid(sample)
     hints = typing.get_type_hints(cls)
-    for field in dataclasses.fields(cls):
+    for field in _serialized_fields(definition, cls):
         allows_none = type(None) in typing.get_args(hints[field.name])
         candidate = {**sample, field.name: None}
         assert validator.is_valid(candidate) == allows_none, field.name
@@ -179,13 +241,62 @@ def test_metadata_keys_match_run_metadata(report_dict: dict[str, Any]) -> None:
     assert set(report_schema()["required"]) == set(report_dict)
 
 
+# The section of docs/report-schema.md that describes each definition, one table row a field.
+DOC_SECTIONS = {
+    "metadata": "metadata",
+    "column_spec": "schema",
+    "column": "columns",
+    "summary": "summary",
+    "dataset": "dataset",
+    "multivariate": "multivariate",
+    "model": "model",
+    "performance": "performance",
+    "metric": "metric",
+    "performance_side_details": "details",
+    "per_class": "details",
+    "reliability": "details",
+    "error_distribution": "details",
+    "concept_drift": "concept_drift",
+    "quality": "quality",
+    "quality_check": "quality_check",
+    "windows": "windows",
+    "window": "window",
+    "metric_band": "metric_band",
+    "verdict": "verdict",
+    "reason": "reason",
+}
+
+
+def _doc_sections(text: str) -> dict[str, str]:
+    sections: dict[str, str] = {}
+    title = ""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip()
+            sections.setdefault(title, "")
+        else:
+            sections[title] = sections.get(title, "") + line + "\n"
+    return sections
+
+
 def test_docs_describe_every_field() -> None:
     text = DOCS.read_text(encoding="utf-8")
     defs = _defs()
-    names = set(report_schema()["properties"])
-    for definition in ("metadata", "column", "summary", "dataset", "multivariate", "column_spec"):
-        names |= set(defs[definition]["properties"])
-    missing = sorted(n for n in names if f"`{n}`" not in text)
+    top = sorted(n for n in report_schema()["properties"] if f"| `{n}` |" not in text)
+    assert not top, f"docs/report-schema.md does not describe: {top}"
+    # Every definition with properties is documented, each field in its own section's table
+    # ("schema" only wraps `columns`, described in prose).
+    objects = {name for name, spec in defs.items() if "properties" in spec}
+    assert set(DOC_SECTIONS) | {"schema"} == objects
+    sections = _doc_sections(text)
+    missing = []
+    for definition, title in DOC_SECTIONS.items():
+        body = sections.get(title, "")
+        missing += [
+            f"{title}: {field}"
+            for field in defs[definition]["properties"]
+            if f"| `{field}` |" not in body
+        ]
     assert not missing, f"docs/report-schema.md does not describe: {missing}"
 
 
@@ -214,3 +325,106 @@ def test_a_real_run_validates() -> None:
     validate_report(data)
     assert {c["name"] for c in data["columns"]} >= {"x", "c", "m"}
     assert data["multivariate"], "the default run includes the multivariate tests"
+
+
+# ---------------------------------------------------------------------------------------------
+# monitoring reports
+
+
+def test_every_monitor_fixture_validates(any_monitor_report: Report) -> None:
+    validate_report(any_monitor_report.to_dict())
+    validate_report(json.loads(any_monitor_report.to_json()))
+
+
+def test_a_drift_only_report_has_every_monitoring_section_null(compare_report: Report) -> None:
+    data = json.loads(compare_report.to_json())
+    validate_report(data)
+    for key in ("model", "performance", "concept_drift", "quality", "windows", "verdict"):
+        assert data[key] is None, key
+
+
+def test_the_fixtures_cover_every_section(
+    monitor_dict: dict[str, Any], regression_report: Report, unlabelled_report: Report
+) -> None:
+    # The schema tests above are only as strong as the fixtures: make sure they hold the
+    # interesting cases, not empty lists.
+    assert monitor_dict["verdict"]["decision"] == "retrain"
+    assert monitor_dict["concept_drift"]["drifted"] is True
+    assert any(w["too_small"] for w in monitor_dict["windows"]["windows"])
+    assert any(w["out_of_band"] for w in monitor_dict["windows"]["windows"])
+    assert monitor_dict["windows"]["bands"]
+    assert {c["status"] for c in monitor_dict["quality"]["checks"]} >= {"ok", "warning"}
+    assert "reliability" in monitor_dict["performance"]["details"]["current"]
+    regression = regression_report.to_dict()
+    assert "error_distribution" in regression["performance"]["details"]["reference"]
+    unlabelled = unlabelled_report.to_dict()
+    assert unlabelled["model"] is not None
+    assert unlabelled["performance"] is None
+    assert unlabelled["verdict"] is not None
+
+
+def test_performance_details_keys_are_all_documented(any_monitor_report: Report) -> None:
+    performance = any_monitor_report.to_dict()["performance"]
+    if performance is None:
+        return
+    known = set(_defs()["performance_side_details"]["properties"])
+    assert set(performance["details"]) <= {"reference", "current"}
+    for side in performance["details"].values():
+        assert set(side) <= known
+
+
+MONITOR_BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "unknown decision": (_set(("verdict", "decision"), "maybe"), "verdict/decision"),
+    "reason with its score": (_set(("verdict", "reasons", 0, "score"), 0.3), "verdict/reasons/0"),
+    "reason without a source": (_drop(("verdict", "reasons", 1, "source")), "verdict/reasons/1"),
+    "model probabilities not a list": (
+        _set(("model", "probabilities"), "proba_1"),
+        "model/probabilities",
+    ),
+    "unknown task": (_set(("model", "task"), "ranking"), "model/task"),
+    "performance as a list": (_set(("performance",), []), "performance"),
+    "extra metric field": (_set(("performance", "metrics", 0, "p_value"), 0.1), "metrics/0"),
+    "metric status unknown": (
+        _set(("performance", "metrics", 2, "status"), "bad"),
+        "performance/metrics/2/status",
+    ),
+    "negative confusion count": (
+        _set(("performance", "details", "current", "confusion_matrix", 0, 0), -1),
+        "performance/details/current/confusion_matrix/0/0",
+    ),
+    "extra reliability field": (
+        _set(("performance", "details", "reference", "reliability", "bins"), 10),
+        "performance/details/reference/reliability",
+    ),
+    "concept p-value above 1": (_set(("concept_drift", "p_value"), 2.0), "concept_drift/p_value"),
+    "concept without its message": (_drop(("concept_drift", "message")), "concept_drift"),
+    "quality check without status": (
+        _drop(("quality", "checks", 0, "status")),
+        "quality/checks/0",
+    ),
+    "quality status unknown": (_set(("quality", "status"), "fine"), "quality/status"),
+    "window drift share above 1": (
+        _set(("windows", "windows", 0, "drift_share"), 1.5),
+        "windows/windows/0/drift_share",
+    ),
+    "window metric not a number": (
+        _set(("windows", "windows", 0, "metrics", "accuracy"), "high"),
+        "windows/windows/0/metrics/accuracy",
+    ),
+    "band without its low end": (
+        _drop(("windows", "bands", "accuracy", "low")),
+        "windows/bands/accuracy",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MONITOR_BROKEN))
+def test_broken_monitor_report_fails_with_its_path(monitor_dict: dict[str, Any], case: str) -> None:
+    edit, expected = MONITOR_BROKEN[case]
+    broken = copy.deepcopy(monitor_dict)
+    validate_report(broken)
+    edit(broken)
+    with pytest.raises(jsonschema.ValidationError) as info:
+        validate_report(broken)
+    assert expected in str(info.value)
+    assert str(info.value).startswith("The report does not match report-schema.json (1 problem)")

@@ -163,6 +163,7 @@ class PerformanceResult:
     n_current_labelled: int
     metrics: tuple[MetricResult, ...]
     status: str
+    confidence: float = 0.95
     details: Mapping[str, Any] = field(default_factory=dict)
     note: str | None = None
 
@@ -181,6 +182,7 @@ class PerformanceResult:
             "n_reference_labelled": self.n_reference_labelled,
             "n_current_labelled": self.n_current_labelled,
             "status": self.status,
+            "confidence": self.confidence,
             "metrics": [m.to_dict() for m in self.metrics],
             "details": _clean(dict(self.details)),
             "note": self.note,
@@ -290,6 +292,7 @@ def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[st
     if task is not None and task.is_classification:
         encoded = encode_labels(target[labelled], prediction[labelled], model.labels)
         arrays["y_true"], arrays["y_pred"] = encoded.y_true, encoded.y_pred
+        arrays["n_labels"] = len(model.labels)
         arrays["proba"] = _probabilities(frame, model, labelled, side, warnings)
     elif task is Task.REGRESSION:
         y_true = pd.to_numeric(target[labelled], errors="coerce").to_numpy(
@@ -422,8 +425,8 @@ def side_metrics(
         return value, None, None
 
     if task.is_classification:
-        k = len_labels = int(max(a["y_true"].max(initial=-1), a["y_pred"].max(initial=-1)) + 1)
-        k = max(k, len_labels)
+        seen = int(max(a["y_true"].max(initial=-1), a["y_pred"].max(initial=-1)) + 1)
+        k = max(seen, int(a.get("n_labels", 0)))
         labels = np.arange(k)
         y_true, y_pred = a["y_true"], a["y_pred"]
         cm = M.confusion_matrix(y_true, y_pred, labels=labels)
@@ -654,8 +657,8 @@ def run_performance(
         _judge(n, model.task, ref_values.get(n), cur_values.get(n), settings) for n in names
     )
     worst = max(
-        (r.status for r in results),
-        key=lambda s: {OK: 0, "skipped": 0, WARNING: 1, ALERT: 2}[s],
+        (r.status for r in results if r.status != "skipped"),
+        key=lambda s: {OK: 0, WARNING: 1, ALERT: 2}[s],
         default=OK,
     )
     if cur.n_labelled < cur.n_rows:
@@ -673,6 +676,7 @@ def run_performance(
             n_current_labelled=cur.n_labelled,
             metrics=results,
             status=worst,
+            confidence=settings.confidence,
             details={"reference": ref_details, "current": cur_details},
         ),
         warnings,

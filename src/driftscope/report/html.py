@@ -4,6 +4,11 @@ Everything the page shows comes from the report dict: this module formats, it co
 Plotly's JavaScript is inlined once; the per-column plots are drawn in the browser from one
 compact JSON blob, and only when a column's details are opened, so a wide report opens fast.
 A Content-Security-Policy in the standalone page forbids every network request.
+
+A monitoring report (`driftscope.monitor`) opens with the verdict, then performance, concept
+drift, data quality and time windows, then the drift sections. Its handful of charts are drawn
+from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
+A drift-only report (every monitoring section null) renders exactly as it always did.
 """
 
 from __future__ import annotations
@@ -261,6 +266,291 @@ _JS = r"""
 """
 
 
+# Monitoring reports (`driftscope.monitor`) add a verdict banner and model sections. Their
+# styles and script are only included in those reports, so a drift report is unchanged.
+_MONITOR_CSS = """
+.ds-report { --ds-amber: #93370d; --ds-amber-bg: #fffaeb; --ds-amber-border: #f79009;
+  --ds-band: rgba(76, 120, 168, .16); }
+.ds-report .ds-decision { border-radius: 10px; padding: 1.1rem 1.4rem; margin: 1rem 0;
+  border: 1px solid; border-left-width: 10px; }
+.ds-report .ds-decision p { margin: .25rem 0; }
+.ds-report .ds-decision-kicker { text-transform: uppercase; letter-spacing: .08em;
+  font-size: 12px; font-weight: 600; opacity: .8; }
+.ds-report .ds-decision-main { font-size: 2.1rem; font-weight: 750; line-height: 1.15;
+  margin: .1rem 0 .35rem; }
+.ds-report .ds-decision-summary { font-size: 1.02rem; max-width: 75rem; }
+.ds-report .ds-dec-retrain { background: var(--ds-drift-bg); border-color: var(--ds-drift); }
+.ds-report .ds-dec-retrain .ds-decision-main, .ds-report .ds-dec-retrain .ds-decision-kicker {
+  color: var(--ds-drift); }
+.ds-report .ds-dec-investigate { background: var(--ds-amber-bg);
+  border-color: var(--ds-amber-border); }
+.ds-report .ds-dec-investigate .ds-decision-main,
+.ds-report .ds-dec-investigate .ds-decision-kicker { color: var(--ds-amber); }
+.ds-report .ds-dec-ok { background: var(--ds-ok-bg); border-color: var(--ds-ok); }
+.ds-report .ds-dec-ok .ds-decision-main, .ds-report .ds-dec-ok .ds-decision-kicker {
+  color: var(--ds-ok); }
+.ds-report .ds-dec-unknown { background: var(--ds-bg-soft); border-color: var(--ds-border); }
+.ds-report ol.ds-reasons { margin: .6rem 0 .2rem; padding-left: 1.6rem; }
+.ds-report ol.ds-reasons li { margin: .3rem 0; overflow-wrap: anywhere; }
+.ds-report ol.ds-reasons .ds-badge, .ds-report ol.ds-reasons .ds-tag { margin-right: .35rem; }
+.ds-report .ds-more-reasons summary { cursor: pointer; color: var(--ds-muted); }
+.ds-report .ds-badge-warn { background: var(--ds-amber-bg); color: var(--ds-amber);
+  box-shadow: inset 0 0 0 1px var(--ds-amber-border); }
+.ds-report .ds-badge-alert { background: var(--ds-drift); color: #fff; }
+.ds-report .ds-src { background: #e7ecf3; color: #33415c; }
+.ds-report nav.ds-nav { display: flex; flex-wrap: wrap; gap: .4rem; margin: .75rem 0; }
+.ds-report button.ds-jump { font: inherit; font-size: 13px; cursor: pointer; padding: .25rem .6rem;
+  border: 1px solid var(--ds-border); border-radius: 999px; background: #fff; color: inherit; }
+.ds-report button.ds-jump:hover { background: var(--ds-bg-soft); }
+.ds-report button.ds-jump:focus-visible { outline: 2px solid var(--ds-ref); }
+.ds-report button.ds-jump .ds-badge { margin-left: .3rem; }
+.ds-report .ds-lead { margin: .25rem 0 .75rem; }
+.ds-report .ds-grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr));
+  gap: 1rem 1.5rem; align-items: start; margin: 1rem 0; }
+@media (max-width: 900px) { .ds-report .ds-grid2 { grid-template-columns: 1fr; } }
+.ds-report h3 { font-size: 1rem; margin: 1.1rem 0 .4rem; }
+.ds-report figure { margin: 0; }
+.ds-report figcaption { font-weight: 600; margin-bottom: .3rem; }
+.ds-report .ds-chart { min-height: 300px; border: 1px solid var(--ds-border);
+  border-radius: 6px; padding: .25rem; }
+.ds-report table.ds-compact { width: auto; min-width: 14rem; }
+.ds-report td.ds-diag { font-weight: 700; background: #eef4fb; }
+.ds-report th.ds-group { text-align: center; }
+.ds-report td.ds-out { color: var(--ds-drift); font-weight: 650; }
+.ds-report tr.ds-small > * { color: var(--ds-muted); background: #fafbfc; }
+.ds-report tr.ds-st-alert > :first-child { box-shadow: inset 4px 0 0 var(--ds-drift); }
+.ds-report tr.ds-st-warning > :first-child { box-shadow: inset 4px 0 0 var(--ds-amber-border); }
+.ds-report .ds-ok-checks { margin-top: .6rem; }
+.ds-report .ds-ok-checks > summary { cursor: pointer; color: var(--ds-muted); margin: .3rem 0; }
+.ds-report .ds-flow { display: flex; flex-wrap: wrap; align-items: center; gap: .35rem .6rem;
+  font-size: 15px; margin: .5rem 0; }
+.ds-report .ds-flow b { font-variant-numeric: tabular-nums; }
+.ds-report .ds-flow small { display: inline; }
+.ds-report .ds-flow .ds-arrow { color: var(--ds-muted); }
+.ds-report .ds-callout { border-radius: 6px; padding: .6rem .9rem; margin: .5rem 0;
+  border: 1px solid var(--ds-border); background: var(--ds-bg-soft); }
+.ds-report .ds-callout.ds-is-drift { background: var(--ds-drift-bg);
+  border-color: var(--ds-drift); }
+.ds-report .ds-callout.ds-is-ok { background: var(--ds-ok-bg); border-color: var(--ds-ok); }
+.ds-report .ds-fig.ds-wide { grid-column: 1 / -1; }
+.ds-report .ds-table-wrap.ds-fit { display: inline-block; max-width: 100%; vertical-align: top; }
+.ds-report table.ds-window-table th[scope="row"] { white-space: nowrap; }
+.ds-report [data-section="drift"] .ds-verdict { padding: .6rem 1rem; }
+.ds-report [data-section="drift"] .ds-verdict-main { font-size: 1.1rem; }
+"""
+
+_MONITOR_JS = r"""
+(function () {
+  "use strict";
+  var CONFIG = { responsive: true, displaylogo: false, showLink: false };
+  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+  function plotText(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+  function repeat(value, n) {
+    var out = [];
+    for (var i = 0; i < n; i++) { out.push(value); }
+    return out;
+  }
+  function shares(counts) {
+    var total = counts.reduce(function (a, b) { return a + b; }, 0);
+    return counts.map(function (c) { return total > 0 ? c / total : 0; });
+  }
+  function palette(root) {
+    var style = getComputedStyle(root);
+    function v(name, fallback) { return style.getPropertyValue(name).trim() || fallback; }
+    return { ref: v("--ds-ref", "#4c78a8"), cur: v("--ds-cur", "#f58518"),
+             bad: v("--ds-drift", "#b42318"), band: v("--ds-band", "rgba(76,120,168,.16)"),
+             muted: v("--ds-muted", "#59636e"), font: style.fontFamily };
+  }
+  function layout(c, extra) {
+    var base = {
+      height: 300, margin: { l: 60, r: 16, t: 36, b: 50 },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      font: { family: c.font, size: 12 },
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"
+    };
+    Object.keys(extra).forEach(function (k) { base[k] = extra[k]; });
+    return base;
+  }
+  function tick(label) { return plotText(label).replace("/", "/<br>"); }
+  function smallWindows(w, c) {
+    // Windows too small to analyse: a grey column and a label, so a gap reads as a gap.
+    var shapes = [], notes = [];
+    w.too_small.forEach(function (small, i) {
+      if (!small) { return; }
+      shapes.push({ type: "rect", xref: "x", yref: "paper", x0: i - 0.5, x1: i + 0.5, y0: 0, y1: 1,
+                    fillcolor: "rgba(140,149,159,.18)", line: { width: 0 }, layer: "below" });
+      notes.push({ xref: "x", yref: "paper", x: i, y: 1, yanchor: "bottom", showarrow: false,
+                   text: "too small", font: { size: 10, color: c.muted } });
+    });
+    return { shapes: shapes, annotations: notes };
+  }
+  function windowAxis() { return { type: "category", automargin: true, tickangle: 0 }; }
+  var charts = {
+    reliability: function (m, c) {
+      var r = m.reliability;
+      if (!r) { return null; }
+      var traces = [{ type: "scatter", mode: "lines", x: [0, 1], y: [0, 1],
+                      name: "perfect calibration",
+                      line: { dash: "dot", width: 1, color: c.muted }, hoverinfo: "skip" }];
+      r.sides.forEach(function (s) {
+        var color = s.side === "reference" ? c.ref : c.cur;
+        traces.push({ type: "scatter", mode: "lines+markers", name: plotText(s.name),
+                      x: s.x, y: s.y,
+                      customdata: s.n, line: { color: color }, marker: { color: color, size: 7 },
+                      hovertemplate: "predicted %{x:.3f}<br>observed %{y:.3f}<br>" +
+                        "%{customdata:,} rows" +
+                        "<extra>" + plotText(s.side) + "</extra>" });
+      });
+      return { traces: traces, layout: layout(c, {
+        xaxis: { title: { text: plotText(r.x_title) }, range: [0, 1], automargin: true },
+        yaxis: { title: { text: plotText(r.y_title) }, range: [0, 1], automargin: true },
+        height: 340 }) };
+    },
+    errors: function (m, c) {
+      var e = m.errors;
+      if (!e) { return null; }
+      var traces = e.sides.map(function (s) {
+        var color = s.side === "reference" ? c.ref : c.cur;
+        return { type: "bar", name: plotText(s.name), x: s.edges.slice(0, -1), y: shares(s.counts),
+                 width: s.edges.slice(1).map(function (hi, j) { return hi - s.edges[j]; }),
+                 offset: 0, opacity: 0.55, marker: { color: color }, customdata: s.counts,
+                 hovertemplate: "error from %{x:.4~g}<br>%{y:.1%} of rows (%{customdata:,})" +
+                   "<extra>" + plotText(s.side) + "</extra>" };
+      });
+      return { traces: traces, layout: layout(c, {
+        barmode: "overlay", bargap: 0,
+        xaxis: { title: { text: "error" }, automargin: true },
+        yaxis: { title: { text: "share of rows" }, tickformat: ".0%", rangemode: "tozero" },
+        height: 340 }) };
+    },
+    concept: function (m, c) {
+      var k = m.concept;
+      if (!k) { return null; }
+      return { traces: [{ type: "bar", x: k.steps.map(plotText), y: k.values,
+                          marker: { color: [c.ref, "#8c959f", c.cur] },
+                          texttemplate: "%{y:.4g}", textposition: "outside", cliponaxis: false,
+                          hovertemplate: "%{x}<br>%{y:.4g}<extra></extra>" }],
+               layout: layout(c, { showlegend: false, xaxis: { automargin: true },
+                                   yaxis: { title: { text: plotText(k.loss) },
+                                            rangemode: "tozero" } }) };
+    },
+    metric: function (m, c, el) {
+      var w = m.windows, mt = w && w.metrics[parseInt(el.getAttribute("data-k"), 10)];
+      if (!mt) { return null; }
+      var x = w.labels.map(tick), n = x.length, traces = [];
+      if (mt.band) {
+        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.band.high, n),
+                      line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
+        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.band.low, n),
+                      fill: "tonexty", fillcolor: c.band, line: { width: 0 },
+                      name: "normal band (reference)", hoverinfo: "skip" });
+        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.band.mean, n),
+                      line: { dash: "dash", width: 1, color: c.ref }, name: "reference mean",
+                      hoverinfo: "skip" });
+      } else if (mt.reference !== null) {
+        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.reference, n),
+                      line: { dash: "dash", width: 1, color: c.ref }, name: "reference",
+                      hoverinfo: "skip" });
+      }
+      traces.push({ type: "scatter", mode: "lines+markers", x: x, y: mt.values, name: "current",
+                    connectgaps: false, line: { color: c.cur },
+                    marker: { size: mt.out.map(function (o) { return o ? 10 : 6; }),
+                              color: mt.out.map(function (o) { return o ? c.bad : c.cur; }) },
+                    customdata: mt.out.map(function (o) { return o ? " \u2014 out of band" : ""; }),
+                    hovertemplate: "%{x}<br>%{y:.4g}%{customdata}<extra></extra>" });
+      var small = smallWindows(w, c);
+      return { traces: traces, layout: layout(c, {
+        xaxis: windowAxis(),
+        yaxis: { automargin: true }, shapes: small.shapes, annotations: small.annotations }) };
+    },
+    "drift-share": function (m, c) {
+      var w = m.windows;
+      if (!w) { return null; }
+      var x = w.labels.map(tick), small = smallWindows(w, c);
+      return { traces: [
+        { type: "bar", x: x, y: w.drift_share, name: "share of columns drifted",
+          marker: { color: w.dataset_drifted.map(function (d) { return d ? c.bad : c.ref; }) },
+          hovertemplate: "%{x}<br>%{y:.0%} of columns drifted<extra></extra>" },
+        { type: "scatter", mode: "lines", x: x, y: repeat(w.threshold, x.length),
+          line: { dash: "dash", width: 1, color: c.bad }, name: "dataset drift threshold",
+          hoverinfo: "skip" }],
+        layout: layout(c, { xaxis: windowAxis(),
+                            yaxis: { tickformat: ".0%", range: [0, 1] },
+                            shapes: small.shapes, annotations: small.annotations }) };
+    },
+    "column-scores": function (m, c) {
+      var w = m.windows;
+      if (!w || !w.columns.length) { return null; }
+      var x = w.labels.map(tick), small = smallWindows(w, c);
+      var traces = w.columns.map(function (col) {
+        return { type: "scatter", mode: "lines+markers", x: x, y: col.scores,
+                 name: plotText(col.name),
+                 connectgaps: false,
+                 marker: { size: col.drifted.map(function (d) { return d ? 10 : 5; }) },
+                 customdata: col.drifted.map(function (d) { return d ? " \u2014 drifted" : ""; }),
+                 hovertemplate: "%{x}<br>%{y:.3f}%{customdata}<extra>" + plotText(col.name) +
+                   "</extra>" };
+      });
+      return { traces: traces, layout: layout(c, {
+        xaxis: windowAxis(), yaxis: { title: { text: "effect size" }, rangemode: "tozero" },
+        legend: { orientation: "v", x: 1.01, y: 1, yanchor: "top" },
+        margin: { l: 60, r: 10, t: 20, b: 50 }, height: 380,
+        shapes: small.shapes, annotations: small.annotations }) };
+    }
+  };
+  function drawAll(root, data, scope) {
+    var c = palette(root);
+    each(scope.querySelectorAll(".ds-chart:not([data-drawn])"), function (el) {
+      var closed = el.closest("details:not([open])");
+      if (closed && root.contains(closed)) { return; }
+      el.setAttribute("data-drawn", "1");
+      var make = charts[el.getAttribute("data-chart")];
+      var spec = make ? make(data.monitor || {}, c, el) : null;
+      if (!spec) { el.textContent = "No data for this chart."; return; }
+      window.Plotly.newPlot(el, spec.traces, spec.layout, CONFIG);
+    });
+  }
+  function whenPlotly(root, fn) {
+    // Plotly's script comes after this one, so the page is usable while it is parsed.
+    var tries = 0;
+    (function attempt() {
+      if (window.Plotly) { fn(); return; }
+      if (++tries > 200) {
+        each(root.querySelectorAll(".ds-chart:not([data-drawn])"), function (el) {
+          el.textContent = "The plotting library did not load, so this chart cannot be shown.";
+        });
+        return;
+      }
+      setTimeout(attempt, 50);
+    })();
+  }
+  function init(root) {
+    root.setAttribute("data-ds-minit", "1");
+    var node = root.querySelector("script.ds-data");
+    var data = node ? JSON.parse(node.textContent) : {};
+    root.addEventListener("toggle", function (event) {
+      var box = event.target;
+      if (box.tagName === "DETAILS" && box.open && window.Plotly) { drawAll(root, data, box); }
+    }, true);
+    root.addEventListener("click", function (event) {
+      var jump = event.target.closest("button.ds-jump");
+      if (!jump || !root.contains(jump)) { return; }
+      var name = jump.getAttribute("data-target");
+      var target = null;
+      each(root.querySelectorAll("[data-section]"), function (s) {
+        if (!target && s.getAttribute("data-section") === name) { target = s; }
+      });
+      if (target) { target.scrollIntoView({ behavior: "smooth", block: "start" }); }
+    });
+    whenPlotly(root, function () { drawAll(root, data, root); });
+  }
+  each(document.querySelectorAll(".ds-report[data-ds-monitor]:not([data-ds-minit])"), init);
+})();
+"""
+
+
 def _e(value: object) -> str:
     """Escape any value for HTML text or a quoted attribute.
 
@@ -313,10 +603,11 @@ def _raw(value: object) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _num_td(value: object, text: str | None = None, extra: str = "") -> str:
+def _num_td(value: object, text: str | None = None, extra: str = "", cls: str = "") -> str:
     shown = _fmt(value) if text is None else text
     raw = _e(_raw(value))
-    return f'<td class="ds-num" data-v="{raw}" title="{raw}">{shown}{extra}</td>'
+    classes = f"ds-num {cls}" if cls else "ds-num"
+    return f'<td class="{classes}" data-v="{raw}" title="{raw}">{shown}{extra}</td>'
 
 
 def _text_td(value: object, cls: str = "") -> str:
@@ -357,9 +648,9 @@ def _sortable_header(labels: Sequence[tuple[str, str]]) -> str:
     return f"<thead><tr>{''.join(cells)}</tr></thead>"
 
 
-def _header(report: Mapping[str, Any]) -> str:
+def _dataset_box(report: Mapping[str, Any], label: str = "Verdict") -> str:
+    """The dataset drift verdict: the headline of a drift report."""
     dataset: Mapping[str, Any] = report.get("dataset") or {}
-    meta: Mapping[str, Any] = report.get("metadata") or {}
     drifted = bool(dataset.get("drifted"))
     verdict = "Dataset drift detected" if drifted else "No dataset drift"
     correction = dataset.get("correction")
@@ -377,7 +668,17 @@ def _header(report: Mapping[str, Any]) -> str:
     )
     rule = dataset.get("rule")
     rule_line = f'<p class="ds-muted">{_e(rule)}</p>' if rule else ""
+    status = "ds-is-drift" if drifted else "ds-is-ok"
+    return (
+        f'<section class="ds-verdict {status}" aria-label="{_e(label)}">'
+        f'<p class="ds-verdict-main">{verdict}</p>'
+        f"<p>{facts}</p>{rule_line}{warn_line}</section>"
+    )
 
+
+def _meta(report: Mapping[str, Any], extra: str = "") -> str:
+    """The run: inputs, versions, timings (``extra`` rows go after the inputs), and settings."""
+    meta: Mapping[str, Any] = report.get("metadata") or {}
     timings: Mapping[str, Any] = meta.get("timings") or {}
     timing_text = (
         " · ".join(f"{_e(k)} {_fmt(v)} s" for k, v in timings.items()) if timings else _DASH
@@ -389,26 +690,24 @@ def _header(report: Mapping[str, Any]) -> str:
         if settings
         else ""
     )
-    status = "ds-is-drift" if drifted else "ds-is-ok"
     return (
-        "<header>"
-        "<h1>driftscope drift report</h1>"
-        f'<section class="ds-verdict {status}" aria-label="Verdict">'
-        f'<p class="ds-verdict-main">{verdict}</p>'
-        f"<p>{facts}</p>{rule_line}{warn_line}</section>"
         '<dl class="ds-meta">'
         f"<dt>Reference</dt><dd><code>{_e(meta.get('reference', _DASH))}</code>"
         f" · {_fmt(meta.get('n_reference_rows'))} rows</dd>"
         f"<dt>Current</dt><dd><code>{_e(meta.get('current', _DASH))}</code>"
         f" · {_fmt(meta.get('n_current_rows'))} rows</dd>"
+        f"{extra}"
         f"<dt>driftscope</dt><dd>{_e(meta.get('driftscope_version', _DASH))}"
         f" · report schema {_e(report.get('schema_version', _DASH))}</dd>"
         f"<dt>Created</dt><dd>{_e(meta.get('created_at', _DASH))}</dd>"
         f"<dt>Timings</dt><dd>{timing_text}</dd>"
         "</dl>"
         f"{settings_html}"
-        "</header>"
     )
+
+
+def _header(report: Mapping[str, Any]) -> str:
+    return f"<header><h1>driftscope drift report</h1>{_dataset_box(report)}{_meta(report)}</header>"
 
 
 def _drift_badge(drifted: object, skipped: bool = False) -> tuple[str, str]:
@@ -636,6 +935,794 @@ def _rules(report: Mapping[str, Any]) -> str:
     return f'<section>{head}<dl class="ds-rules">{body}</dl></section>'
 
 
+# ---------------------------------------------------------------------------------------------
+# Monitoring reports: the verdict, performance, concept drift, data quality and time windows.
+
+_MONITOR_KEYS = ("model", "performance", "concept_drift", "quality", "windows", "verdict")
+_DECISIONS = {
+    "retrain": ("ds-dec-retrain", "Retrain"),
+    "investigate": ("ds-dec-investigate", "Investigate"),
+    "ok": ("ds-dec-ok", "OK"),
+}
+# Badge class and sort rank (worst first) of every status word the sections use.
+_BADGES = {
+    "alert": ("ds-badge-alert", 0),
+    "retrain": ("ds-badge-alert", 0),
+    "warning": ("ds-badge-warn", 1),
+    "investigate": ("ds-badge-warn", 1),
+    "ok": ("ds-badge-ok", 2),
+    "skipped": ("ds-badge-skip", 3),
+}
+_REASONS_SHOWN = 6
+_WINDOW_COLUMNS_SHOWN = 10
+
+
+def is_monitoring(report: Mapping[str, Any]) -> bool:
+    """Whether a report dict comes from `driftscope.monitor` (any monitoring section set).
+
+    >>> is_monitoring({"verdict": None, "model": None}), is_monitoring({"verdict": {}})
+    (False, True)
+    """
+    return any(report.get(key) is not None for key in _MONITOR_KEYS)
+
+
+def _badge(status: object, text: str | None = None) -> str:
+    """A status badge coloured by ``status``, reading ``text`` (the status itself by default)."""
+    cls = _BADGES.get(str(status), ("ds-badge-skip", 9))[0]
+    shown = text if text is not None else (_DASH if status is None else status)
+    return f'<span class="ds-badge {cls}">{_e(shown)}</span>'
+
+
+def _status_td(status: object, extra: str = "") -> str:
+    rank = _BADGES.get(str(status), ("", 9))[1]
+    return f'<td data-v="{rank}">{_badge(status)}{extra}</td>'
+
+
+def _words(value: object) -> str:
+    """A machine name for reading: ``binary_classification`` -> ``binary classification``."""
+    return _e(str(value).replace("_", " ")) if value is not None else _DASH
+
+
+def _plain(value: object) -> str:
+    """A number as plain text for a plot label (the browser escapes it)."""
+    return html.unescape(_fmt(value))
+
+
+def _signed(value: object, percent: bool = False) -> str:
+    """A change with its sign: ``+0.0041``, ``-13.7%``.
+
+    >>> _signed(0.004105), _signed(-0.1367, percent=True), _signed(None)
+    ('+0.004105', '-13.7%', '—')
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return _fmt(value)
+    if percent:
+        return f"{value * 100:+.1f}%"
+    return f"{value:+.4g}"
+
+
+def _section(name: str, title: str, body: str) -> str:
+    return f'<section class="ds-section" data-section="{name}"><h2>{title}</h2>{body}</section>'
+
+
+def _labelled(labels: Sequence[Any], i: int) -> str:
+    return _e(labels[i]) if i < len(labels) else _e(i)
+
+
+def _reason_item(reason: Mapping[str, Any]) -> str:
+    severity = reason.get("severity")
+    return (
+        f"<li>{_badge(severity)}"
+        f'<span class="ds-tag ds-src">{_words(reason.get("source"))}</span>'
+        f"{_e(reason.get('message', ''))}</li>"
+    )
+
+
+def _nav(report: Mapping[str, Any]) -> str:
+    """Jump buttons to each section, each with the section's status."""
+    items: list[tuple[str, str, str]] = []
+    performance = report.get("performance")
+    if performance is not None or report.get("model") is not None:
+        status = _badge(performance.get("status")) if performance else _badge(None, "not measured")
+        items.append(("performance", "Performance", status))
+    concept = report.get("concept_drift")
+    if concept is not None:
+        drifted = bool(concept.get("drifted"))
+        badge = _badge("alert", "drifted") if drifted else _badge("ok", "no drift")
+        items.append(("concept", "Concept drift", badge))
+    quality = report.get("quality")
+    if quality is not None:
+        items.append(("quality", "Data quality", _badge(quality.get("status"))))
+    windows = report.get("windows")
+    if windows is not None:
+        listed = windows.get("windows") or []
+        out = [w for w in listed if w.get("out_of_band")]
+        badge = _badge("warning" if out else "ok", f"{len(out)} of {len(listed)} out of band")
+        items.append(("windows", "Time windows", badge))
+    dataset = report.get("dataset") or {}
+    text = f"{dataset.get('n_drifted', _DASH)} of {dataset.get('n_columns', _DASH)} columns"
+    items.append(("drift", "Data drift", _badge("alert" if dataset.get("drifted") else "ok", text)))
+    n_warnings = len(report.get("warnings") or [])
+    if n_warnings:
+        items.append(("warnings", f"Warnings ({n_warnings})", ""))
+    buttons = "".join(
+        f'<button type="button" class="ds-jump" data-target="{name}">{label}{badge}</button>'
+        for name, label, badge in items
+    )
+    return f'<nav class="ds-nav" aria-label="Sections">{buttons}</nav>'
+
+
+def _verdict_banner(report: Mapping[str, Any]) -> str:
+    verdict: Mapping[str, Any] = report.get("verdict") or {}
+    decision = verdict.get("decision")
+    cls, word = _DECISIONS.get(str(decision), ("ds-dec-unknown", "No verdict"))
+    if decision is not None and str(decision) not in _DECISIONS:
+        word = str(decision)
+    reasons: Sequence[Mapping[str, Any]] = verdict.get("reasons") or []
+    items = [_reason_item(r) for r in reasons]
+    shown, rest = items[:_REASONS_SHOWN], items[_REASONS_SHOWN:]
+    reasons_html = f'<ol class="ds-reasons">{"".join(shown)}</ol>' if shown else ""
+    if rest:
+        reasons_html += (
+            f'<details class="ds-more-reasons"><summary>{len(rest)} more '
+            f"reason{'s' if len(rest) != 1 else ''}</summary>"
+            f'<ol class="ds-reasons" start="{len(shown) + 1}">{"".join(rest)}</ol></details>'
+        )
+    summary = verdict.get("summary")
+    summary_html = f'<p class="ds-decision-summary">{_e(summary)}</p>' if summary else ""
+    return (
+        f'<section class="ds-decision {cls}" aria-label="Verdict">'
+        '<p class="ds-decision-kicker">Verdict</p>'
+        f'<p class="ds-decision-main">{_e(word)}</p>'
+        f"{summary_html}{reasons_html}</section>"
+    )
+
+
+def _model_row(report: Mapping[str, Any]) -> str:
+    model: Mapping[str, Any] | None = report.get("model")
+    if model is None:
+        return ""
+    parts = [f"<strong>{_words(model.get('task') or 'no task')}</strong>"]
+    for key in ("target", "prediction", "timestamp", "id"):
+        if model.get(key) is not None:
+            parts.append(f"{key} <code>{_e(model[key])}</code>")
+    probabilities = model.get("probabilities") or []
+    if probabilities:
+        parts.append("probabilities " + ", ".join(f"<code>{_e(p)}</code>" for p in probabilities))
+    note = f"<small>{_e(model['note'])}</small>" if model.get("note") else ""
+    return f"<dt>Model</dt><dd>{' · '.join(parts)}{note}</dd>"
+
+
+def _monitor_header(report: Mapping[str, Any]) -> str:
+    return (
+        "<header>"
+        "<h1>driftscope monitoring report</h1>"
+        f"{_verdict_banner(report)}"
+        f"{_nav(report)}"
+        f"{_meta(report, _model_row(report))}"
+        "</header>"
+    )
+
+
+def _confidence_label(report: Mapping[str, Any]) -> str:
+    settings = (report.get("metadata") or {}).get("settings") or {}
+    level = (settings.get("performance") or {}).get("confidence")
+    if isinstance(level, int | float) and not isinstance(level, bool) and 0 < level < 1:
+        return f"{level * 100:g}% CI"
+    return "CI"
+
+
+def _metric_row(metric: Mapping[str, Any]) -> str:
+    higher = metric.get("higher_is_better")
+    direction = (
+        "no direction" if higher is None else ("higher is better" if higher else "lower is better")
+    )
+    notes = ("primary · " if metric.get("primary") else "") + direction
+    low, high = metric.get("current_low"), metric.get("current_high")
+    ci = _DASH if low is None or high is None else f"{_fmt(low)} – {_fmt(high)}"
+    source = metric.get("baseline_source")
+    baseline_extra = f"<small>{_e(source)}</small>" if source else ""
+    if metric.get("floor") is not None:
+        baseline_extra += f"<small>floor {_fmt(metric['floor'])}</small>"
+    delta = metric.get("delta")
+    change_extra = f"<small>{_signed(delta)}</small>" if delta is not None else ""
+    significant = "<small>significant</small>" if metric.get("significant") else ""
+    label = metric.get("label") or metric.get("name")
+    return (
+        f'<tr class="ds-st-{_e(metric.get("status"))}">'
+        f'<th scope="row" data-v="{_e(label)}" title="{_e(metric.get("message", ""))}">'
+        f"{_e(label)}<small>{notes}</small></th>"
+        + _num_td(metric.get("reference"))
+        + _num_td(metric.get("current"))
+        + _num_td(low, text=ci)
+        + _num_td(metric.get("baseline"), extra=baseline_extra)
+        + _num_td(
+            metric.get("relative_change"),
+            text=_signed(metric.get("relative_change"), percent=True),
+            extra=change_extra,
+        )
+        + _status_td(metric.get("status"), significant)
+        + "</tr>"
+    )
+
+
+def _metrics_table(report: Mapping[str, Any], performance: Mapping[str, Any]) -> str:
+    metrics: Sequence[Mapping[str, Any]] = performance.get("metrics") or []
+    if not metrics:
+        return '<p class="ds-muted">No metric could be computed.</p>'
+    ordered = sorted(metrics, key=lambda m: not m.get("primary"))
+    header = _sortable_header(
+        [
+            ("Metric", "str"),
+            ("Reference", "num"),
+            ("Current", "num"),
+            (_confidence_label(report), "num"),
+            ("Baseline", "num"),
+            ("Change", "num"),
+            ("Status", "num"),
+        ]
+    )
+    rows = "".join(_metric_row(m) for m in ordered)
+    return (
+        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-metrics-table">'
+        f"{header}<tbody>{rows}</tbody></table></div>"
+        '<p class="ds-muted">Primary metrics first. Change is relative to the baseline; '
+        "hover a metric for the finding in words.</p>"
+    )
+
+
+def _confusion_table(matrix: Sequence[Sequence[Any]], labels: Sequence[Any], caption: str) -> str:
+    size = len(matrix)
+    head = "".join(
+        f'<th scope="col" class="ds-num">{_labelled(labels, j)}</th>' for j in range(size)
+    )
+    rows = []
+    for i, row in enumerate(matrix):
+        cells = "".join(
+            f'<td class="ds-num{" ds-diag" if i == j else ""}">{_fmt(v)}</td>'
+            for j, v in enumerate(row)
+        )
+        rows.append(f'<tr><th scope="row">{_labelled(labels, i)}</th>{cells}</tr>')
+    return (
+        f"<figure><figcaption>{caption}</figcaption>"
+        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-compact '
+        f'ds-cm-table"><thead><tr><th scope="col">true \\ predicted</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></figure>"
+    )
+
+
+def _side_caption(name: str, n: object) -> str:
+    return f'{name} <span class="ds-muted">· {_fmt(n)} labelled rows</span>'
+
+
+def _confusion(performance: Mapping[str, Any]) -> str:
+    details: Mapping[str, Any] = performance.get("details") or {}
+    labels = performance.get("labels") or []
+    figures = []
+    for side, name, n in (
+        ("reference", "Reference", performance.get("n_reference_labelled")),
+        ("current", "Current", performance.get("n_current_labelled")),
+    ):
+        matrix = (details.get(side) or {}).get("confusion_matrix")
+        if matrix:
+            figures.append(_confusion_table(matrix, labels, _side_caption(name, n)))
+    if not figures:
+        return ""
+    return (
+        "<h3>Confusion matrices</h3>"
+        '<p class="ds-muted">Rows: true class; columns: predicted class; counts of rows.</p>'
+        f'<div class="ds-grid2">{"".join(figures)}</div>'
+    )
+
+
+def _per_class(performance: Mapping[str, Any]) -> str:
+    details: Mapping[str, Any] = performance.get("details") or {}
+    labels = performance.get("labels") or []
+    sides = [(details.get(s) or {}).get("per_class") or {} for s in ("reference", "current")]
+    if not any(sides):
+        return ""
+    keys = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"), ("support", "Support"))
+    n = max(len(side.get(key) or []) for side in sides for key, _ in keys)
+    groups = "".join(f'<th scope="colgroup" colspan="2" class="ds-group">{t}</th>' for _, t in keys)
+    subs = '<th class="ds-num">ref</th><th class="ds-num">cur</th>' * len(keys)
+    rows = []
+    for i in range(n):
+        cells = []
+        for key, _ in keys:
+            for side in sides:
+                values = side.get(key) or []
+                cells.append(_num_td(values[i] if i < len(values) else None))
+        rows.append(f'<tr><th scope="row">{_labelled(labels, i)}</th>{"".join(cells)}</tr>')
+    return (
+        "<h3>Per class</h3>"
+        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-per-class">'
+        f'<thead><tr><th scope="col" rowspan="2">Class</th>{groups}</tr><tr>{subs}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _error_table(performance: Mapping[str, Any]) -> str:
+    details: Mapping[str, Any] = performance.get("details") or {}
+    sides = [(details.get(s) or {}).get("error_distribution") for s in ("reference", "current")]
+    if not any(sides):
+        return ""
+    levels: Sequence[Any] = next((s.get("quantile_levels") or [] for s in sides if s), [])
+    rows = [
+        '<tr><th scope="row">mean (bias)</th>'
+        + "".join(_num_td((s or {}).get("mean")) for s in sides)
+        + "</tr>",
+        '<tr><th scope="row">standard deviation</th>'
+        + "".join(_num_td((s or {}).get("std")) for s in sides)
+        + "</tr>",
+    ]
+    for i, level in enumerate(levels):
+        cells = ""
+        for s in sides:
+            values = (s or {}).get("quantiles") or []
+            cells += _num_td(values[i] if i < len(values) else None)
+        shown = f"{level * 100:g}%" if isinstance(level, int | float) else _e(level)
+        rows.append(f'<tr><th scope="row">quantile {shown}</th>{cells}</tr>')
+    return (
+        '<div><table class="ds-table ds-compact ds-error-table"><thead><tr>'
+        '<th scope="col">Error (prediction − target)</th><th class="ds-num">Reference</th>'
+        f'<th class="ds-num">Current</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
+
+
+def _chart(kind: str, caption: str, k: int | None = None, wide: bool = False) -> str:
+    """A figure whose plot the browser draws from the data blob (``k`` picks a series)."""
+    index = "" if k is None else f' data-k="{k}"'
+    cls = "ds-fig ds-wide" if wide else "ds-fig"
+    return (
+        f'<figure class="{cls}"><figcaption>{_e(caption)}</figcaption>'
+        f'<div class="ds-chart" data-chart="{kind}"{index} role="img" aria-label="{_e(caption)}">'
+        "</div></figure>"
+    )
+
+
+def _performance_section(report: Mapping[str, Any]) -> str:
+    performance: Mapping[str, Any] | None = report.get("performance")
+    if performance is None:
+        if report.get("model") is None:
+            return ""
+        return _section(
+            "performance",
+            "Performance",
+            '<p class="ds-muted">Not measured in this run: there is no target column, or no '
+            "current row has both a label and a prediction. The warnings say which.</p>",
+        )
+    labels = performance.get("labels") or []
+    lead = (
+        f'<p class="ds-lead">{_badge(performance.get("status"))} '
+        f"<strong>{_words(performance.get('task'))}</strong>"
+        + (f" · labels {_tags(labels)}" if labels else "")
+        + f" · measured on {_fmt(performance.get('n_reference_labelled'))} of "
+        f"{_fmt(performance.get('n_reference'))} reference rows and "
+        f"{_fmt(performance.get('n_current_labelled'))} of {_fmt(performance.get('n_current'))} "
+        "current rows (those with a label and a prediction)</p>"
+    )
+    note = f'<p class="ds-muted">{_e(performance["note"])}</p>' if performance.get("note") else ""
+    details: Mapping[str, Any] = performance.get("details") or {}
+    has = {
+        key: any(key in (details.get(s) or {}) for s in ("reference", "current"))
+        for key in ("reliability", "error_distribution")
+    }
+    plots = ""
+    if has["reliability"]:
+        plots += (
+            "<h3>Calibration</h3>"
+            f'<div class="ds-grid2">{_chart("reliability", "Reliability curves")}'
+            '<p class="ds-muted">Each point is a bin of predicted probability: how often the '
+            "event happened against how likely the model said it was. Points on the diagonal "
+            "are well calibrated; the legend gives each side's expected calibration error."
+            "</p></div>"
+        )
+    if has["error_distribution"]:
+        plots += (
+            "<h3>Errors</h3>"
+            f'<div class="ds-grid2">{_chart("errors", "Error distributions")}'
+            f"{_error_table(performance)}</div>"
+        )
+    body = (
+        lead
+        + note
+        + _metrics_table(report, performance)
+        + _confusion(performance)
+        + _per_class(performance)
+        + plots
+    )
+    return _section("performance", "Performance", body)
+
+
+def _concept_section(report: Mapping[str, Any]) -> str:
+    concept: Mapping[str, Any] | None = report.get("concept_drift")
+    if concept is None:
+        return ""
+    if concept.get("drifted"):
+        cls = "ds-is-drift"
+    elif concept.get("separable") is False:
+        cls = ""
+    else:
+        cls = "ds-is-ok"
+    loss = concept.get("loss")
+    flow = (
+        '<div class="ds-flow">'
+        f"<span>{_words(loss)}:</span>"
+        f"<span>reference <b>{_fmt(concept.get('reference_loss'))}</b></span>"
+        '<span class="ds-arrow">→</span>'
+        f"<span>expected on current inputs <b>{_fmt(concept.get('expected_loss'))}</b> "
+        f"<small>covariate {_signed(concept.get('covariate_effect'))}"
+        "</small></span>"
+        '<span class="ds-arrow">→</span>'
+        f"<span>observed on current <b>{_fmt(concept.get('current_loss'))}</b> "
+        f"<small>concept {_signed(concept.get('concept_effect'))}"
+        "</small></span></div>"
+    )
+    facts = [
+        ("p-value (concept effect > 0)", _fmt(concept.get("p_value"))),
+        (
+            "Domain AUC",
+            f"{_fmt(concept.get('domain_auc'))} "
+            f"({'the inputs moved' if concept.get('inputs_moved') else 'the inputs did not move'})",
+        ),
+        (
+            "Effective reference rows",
+            f"{_fmt(concept.get('effective_n_reference'))} of {_fmt(concept.get('n_reference'))}",
+        ),
+        ("Current rows", _fmt(concept.get("n_current"))),
+        ("Separable", _fmt(concept.get("separable"))),
+        ("Method", _e(concept.get("method", _DASH))),
+    ]
+    dl = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)
+    body = (
+        f'<div class="ds-callout {cls}">{_e(concept.get("message", ""))}</div>'
+        f"{flow}"
+        f'<div class="ds-grid2">{_chart("concept", "Reference, expected and current loss")}'
+        f'<dl class="ds-meta">{dl}</dl></div>'
+        '<p class="ds-muted">Reference rows are reweighted to look like current inputs: the '
+        "expected loss is what current would show if only the inputs had moved (covariate "
+        "part); what current shows beyond it is the concept part.</p>"
+    )
+    return _section("concept", "Concept drift", body)
+
+
+_CHECK_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Status", "num"),
+    ("Check", "str"),
+    ("Column", "str"),
+    ("Current share", "num"),
+    ("Reference share", "num"),
+    ("Warning / alert at", "num"),
+    ("Rows", "num"),
+    ("Finding", "str"),
+)
+
+
+def _check_row(check: Mapping[str, Any]) -> str:
+    threshold, alert = check.get("threshold"), check.get("alert_threshold")
+    levels = _DASH if threshold is None and alert is None else f"{_fmt(threshold)} / {_fmt(alert)}"
+    examples = check.get("examples") or []
+    example_html = f"<br>{_tags(examples)}" if examples else ""
+    column = check.get("column")
+    return (
+        f'<tr class="ds-st-{_e(check.get("status"))}">'
+        + _status_td(check.get("status"))
+        + f"<td>{_words(check.get('check'))}</td>"
+        + (_text_td(column) if column is not None else '<td class="ds-muted">all rows</td>')
+        + _num_td(check.get("share"), _fmt_share(check.get("share")))
+        + _num_td(check.get("reference_share"), _fmt_share(check.get("reference_share")))
+        + _num_td(threshold if threshold is not None else alert, text=levels)
+        + _num_td(check.get("count"))
+        + f'<td class="ds-note">{_e(check.get("message", ""))}{example_html}</td>'
+        + "</tr>"
+    )
+
+
+def _check_table(checks: Sequence[Mapping[str, Any]], cls: str) -> str:
+    rows = "".join(_check_row(c) for c in checks)
+    return (
+        f'<div class="ds-table-wrap"><table class="ds-table {cls}">'
+        f"{_sortable_header(_CHECK_COLUMNS)}<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def _quality_section(report: Mapping[str, Any]) -> str:
+    quality: Mapping[str, Any] | None = report.get("quality")
+    if quality is None:
+        return ""
+    checks: Sequence[Mapping[str, Any]] = quality.get("checks") or []
+    problems = sorted(
+        (c for c in checks if c.get("status") != "ok"),
+        key=lambda c: _BADGES.get(str(c.get("status")), ("", 9))[1],
+    )
+    fine = [c for c in checks if c.get("status") == "ok"]
+    lead = (
+        f'<p class="ds-lead">{_badge(quality.get("status"))} '
+        f"{_fmt(quality.get('n_alerts'))} alert{'s' if quality.get('n_alerts') != 1 else ''} · "
+        f"{_fmt(quality.get('n_warnings'))} warning{'s' if quality.get('n_warnings') != 1 else ''}"
+        f" · {len(checks)} checks on {_fmt(quality.get('n_current_rows'))} current rows against "
+        f"{_fmt(quality.get('n_reference_rows'))} reference rows</p>"
+    )
+    body = lead
+    if problems:
+        body += _check_table(problems, "ds-quality-table")
+    else:
+        body += '<p class="ds-muted">No check is in warning or alert.</p>'
+    if fine:
+        body += (
+            f'<details class="ds-ok-checks"><summary>{len(fine)} check'
+            f"{'s' if len(fine) != 1 else ''} that are ok</summary>"
+            f"{_check_table(fine, 'ds-quality-table ds-quality-ok')}</details>"
+        )
+    return _section("quality", "Data quality", body)
+
+
+def _metric_labels(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
+    """Name, label and primary flag of each metric the windows hold, primary metrics first."""
+    performance: Mapping[str, Any] = report.get("performance") or {}
+    windows: Mapping[str, Any] = report.get("windows") or {}
+    known = {
+        m.get("name"): (m.get("label") or m.get("name"), bool(m.get("primary")))
+        for m in performance.get("metrics") or []
+    }
+    names: dict[str, None] = {}
+    for w in windows.get("windows") or []:
+        for name, value in (w.get("metrics") or {}).items():
+            if value is not None:
+                names[name] = None
+    found = [(n, *known.get(n, (n, False))) for n in names]
+    order = list(known)
+    found.sort(key=lambda m: (not m[2], order.index(m[0]) if m[0] in order else len(order)))
+    if found and not any(m[2] for m in found):
+        # No metric is marked primary: show the first three up front.
+        found = [(n, label, i < 3) for i, (n, label, _) in enumerate(found)]
+    return [(str(n), str(label), primary) for n, label, primary in found]
+
+
+def _window_table(report: Mapping[str, Any], metrics: Sequence[tuple[str, str, bool]]) -> str:
+    windows: Sequence[Mapping[str, Any]] = (report.get("windows") or {}).get("windows") or []
+    shown = [(n, label) for n, label, primary in metrics if primary]
+    labels = dict((n, label) for n, label, _ in metrics)
+    header = _sortable_header(
+        [
+            ("Window", "str"),
+            ("Rows", "num"),
+            ("Drift share", "num"),
+            ("Drifted columns", "str"),
+            *((label, "num") for _, label in shown),
+            ("Out of band", "str"),
+            ("Quality", "num"),
+            ("Note", "str"),
+        ]
+    )
+    rows = []
+    for w in windows:
+        out = w.get("out_of_band") or []
+        values: Mapping[str, Any] = w.get("metrics") or {}
+        small = bool(w.get("too_small"))
+        span = f"{w.get('start') or ''} – {w.get('end') or ''}" if w.get("start") else ""
+        cells = [
+            f'<th scope="row" data-v="{_e(w.get("index"))}" title="{_e(span)}">'
+            f"{_e(w.get('label'))}</th>",
+            _num_td(
+                w.get("n_rows"),
+                extra='<small><span class="ds-badge ds-badge-skip">too small</span></small>'
+                if small
+                else "",
+            ),
+            _num_td(w.get("drift_share"), _fmt_share(w.get("drift_share"))),
+            f'<td><span class="ds-muted">{_fmt(w.get("n_drifted"))} of '
+            f"{_fmt(w.get('n_columns'))}</span> {_tags(w.get('drifted_columns') or [])}</td>"
+            if not small
+            else f"<td>{_DASH}</td>",
+        ]
+        for name, _ in shown:
+            cells.append(_num_td(values.get(name), cls="ds-out" if name in out else ""))
+        cells.append(f"<td>{_tags(labels.get(n, n) for n in out) if out else _DASH}</td>")
+        cells.append(
+            _status_td(w.get("quality_status"))
+            if w.get("quality_status") is not None
+            else f'<td data-v="9">{_DASH}</td>'
+        )
+        cells.append(_text_td(w.get("note"), "ds-note"))
+        cls = ' class="ds-small"' if small else (' class="ds-st-warning"' if out else "")
+        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return (
+        '<div class="ds-table-wrap"><table class="ds-table ds-window-table">'
+        f"{header}<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _windows_section(report: Mapping[str, Any]) -> str:
+    windows: Mapping[str, Any] | None = report.get("windows")
+    if windows is None:
+        return ""
+    listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
+    metrics = _metric_labels(report)
+    small = [w for w in listed if w.get("too_small")]
+    out = [w for w in listed if w.get("out_of_band")]
+    lead = (
+        f'<p class="ds-lead">{len(listed)} window{"s" if len(listed) != 1 else ""} '
+        f"({_e(windows.get('by', _DASH))}) · {len(out)} out of band · {len(small)} too small"
+        + (f' · <span class="ds-muted">{_e(windows["note"])}</span>' if windows.get("note") else "")
+        + "</p>"
+    )
+    if not listed:
+        return _section("windows", "Time windows", lead)
+    charts = [
+        _chart("metric", f"{label}{' (primary)' if primary else ''}", k)
+        for k, (_, label, primary) in enumerate(metrics)
+    ]
+    first = [c for c, (_, _, primary) in zip(charts, metrics, strict=True) if primary]
+    later = [c for c, (_, _, primary) in zip(charts, metrics, strict=True) if not primary]
+    data = _windows_data(report) or {}
+    n_scored, n_shown = data.get("n_scored", 0), len(data.get("columns") or [])
+    scores_caption = (
+        f"Drift score per column: the {n_shown} with the largest score, of {n_scored}"
+        if n_shown < n_scored
+        else "Drift score per column"
+    )
+    first.append(_chart("drift-share", "Share of columns drifted"))
+    if n_shown:
+        first.append(_chart("column-scores", scores_caption, wide=True))
+    body = (
+        lead + '<p class="ds-muted">Each metric per window, with the normal band learnt from the '
+        "reference (shaded) where there is one; red points left the band. Grey columns mark "
+        "windows too small to analyse. Drift scores are effect sizes (Wasserstein distance in "
+        "reference standard deviations, or Cramér's V); larger points drifted.</p>"
+        + f'<div class="ds-grid2">{"".join(first)}</div>'
+    )
+    if later:
+        body += (
+            f'<details class="ds-more-metrics"><summary>{len(later)} more metric'
+            f"{'s' if len(later) != 1 else ''} per window</summary>"
+            f'<div class="ds-grid2">{"".join(later)}</div></details>'
+        )
+    body += "<h3>Windows</h3>" + _window_table(report, metrics)
+    return _section("windows", "Time windows", body)
+
+
+def _monitor_body(report: Mapping[str, Any]) -> str:
+    return (
+        _monitor_header(report)
+        + _performance_section(report)
+        + _concept_section(report)
+        + _quality_section(report)
+        + _windows_section(report)
+        + _section("drift", "Data drift", _dataset_box(report, "Dataset drift"))
+        + _multivariate(report)
+        + f'<div data-section="warnings">{_warnings(report)}</div>'
+        + _drift_table(report)
+        + _schema_table(report)
+        + _rules(report)
+    )
+
+
+def _reliability_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
+    performance: Mapping[str, Any] = report.get("performance") or {}
+    details: Mapping[str, Any] = performance.get("details") or {}
+    labels = performance.get("labels") or []
+    sides = []
+    kind = None
+    for side in ("reference", "current"):
+        curve = (details.get(side) or {}).get("reliability")
+        if not curve:
+            continue
+        kind = curve.get("kind")
+        sides.append(
+            {
+                "side": side,
+                "name": f"{side} (ECE {_plain(curve.get('expected_calibration_error'))})",
+                "x": curve.get("mean_confidence") or [],
+                "y": curve.get("accuracy") or [],
+                "n": curve.get("count") or [],
+            }
+        )
+    if not sides:
+        return None
+    if kind == "positive_class":
+        positive = f" {labels[-1]!s}" if labels else ""
+        x_title, y_title = f"predicted probability of class{positive}", "observed share of class"
+    else:
+        x_title, y_title = "confidence (highest probability)", "share predicted right"
+    return {"sides": sides, "x_title": x_title, "y_title": y_title}
+
+
+def _errors_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
+    details: Mapping[str, Any] = (report.get("performance") or {}).get("details") or {}
+    sides = []
+    for side in ("reference", "current"):
+        dist = (details.get(side) or {}).get("error_distribution")
+        if dist:
+            sides.append(
+                {
+                    "side": side,
+                    "name": f"{side} (mean {_plain(dist.get('mean'))})",
+                    "edges": dist.get("bin_edges") or [],
+                    "counts": dist.get("counts") or [],
+                }
+            )
+    return {"sides": sides} if sides else None
+
+
+def _concept_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
+    concept: Mapping[str, Any] | None = report.get("concept_drift")
+    if concept is None:
+        return None
+    return {
+        "loss": str(concept.get("loss") or "loss").replace("_", " "),
+        "steps": ["reference", "expected on current inputs", "observed on current"],
+        "values": [
+            concept.get("reference_loss"),
+            concept.get("expected_loss"),
+            concept.get("current_loss"),
+        ],
+    }
+
+
+def _windows_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
+    windows: Mapping[str, Any] | None = report.get("windows")
+    if windows is None:
+        return None
+    listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
+    bands: Mapping[str, Any] = windows.get("bands") or {}
+    references = {
+        m.get("name"): m.get("reference")
+        for m in (report.get("performance") or {}).get("metrics") or []
+    }
+    metrics = []
+    for name, label, primary in _metric_labels(report):
+        band = bands.get(name)
+        metrics.append(
+            {
+                "name": name,
+                "label": label,
+                "primary": primary,
+                "values": [(w.get("metrics") or {}).get(name) for w in listed],
+                "out": [name in (w.get("out_of_band") or []) for w in listed],
+                "band": None
+                if not band
+                else {"low": band.get("low"), "high": band.get("high"), "mean": band.get("mean")},
+                "reference": references.get(name),
+            }
+        )
+    # The columns whose largest score over the windows is highest: the ones worth a line.
+    peaks: dict[str, float] = {}
+    for w in listed:
+        for name, score in (w.get("drift_scores") or {}).items():
+            if isinstance(score, int | float) and not isinstance(score, bool):
+                peaks[name] = max(peaks.get(name, -math.inf), score)
+    top = sorted(peaks, key=lambda n: -peaks[n])[:_WINDOW_COLUMNS_SHOWN]
+    columns = [
+        {
+            "name": name,
+            "scores": [(w.get("drift_scores") or {}).get(name) for w in listed],
+            "drifted": [name in (w.get("drifted_columns") or []) for w in listed],
+        }
+        for name in top
+    ]
+    return {
+        "labels": [str(w.get("label")) for w in listed],
+        "too_small": [bool(w.get("too_small")) for w in listed],
+        "metrics": metrics,
+        "drift_share": [w.get("drift_share") for w in listed],
+        "dataset_drifted": [bool(w.get("dataset_drifted")) for w in listed],
+        "threshold": (report.get("dataset") or {}).get("drift_share_threshold"),
+        "columns": columns,
+        "n_scored": len(peaks),
+    }
+
+
+def _monitor_data(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What the monitoring charts draw: curves, histograms and per-window series, as given."""
+    return {
+        "reliability": _reliability_data(report),
+        "errors": _errors_data(report),
+        "concept": _concept_data(report),
+        "windows": _windows_data(report),
+    }
+
+
 def _plot_data(report: Mapping[str, Any]) -> dict[str, Any]:
     """The compact blob the browser draws from: counts and bins only, by row index."""
     out: list[dict[str, Any] | None] = []
@@ -652,7 +1739,10 @@ def _plot_data(report: Mapping[str, Any]) -> dict[str, Any]:
                 "cats": summary.get("categories"),
             }
         )
-    return {"columns": out}
+    data: dict[str, Any] = {"columns": out}
+    if is_monitoring(report):
+        data["monitor"] = _monitor_data(report)
+    return data
 
 
 @functools.cache
@@ -681,21 +1771,30 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     >>> _e("<b>age</b>")
     '&lt;b&gt;age&lt;/b&gt;'
     """
-    body = (
-        _header(report)
-        + _multivariate(report)
-        + _warnings(report)
-        + _drift_table(report)
-        + _schema_table(report)
-        + _rules(report)
+    monitoring = is_monitoring(report)
+    if monitoring:
+        body = _monitor_body(report)
+    else:
+        body = (
+            _header(report)
+            + _multivariate(report)
+            + _warnings(report)
+            + _drift_table(report)
+            + _schema_table(report)
+            + _rules(report)
+        )
+    root = (
+        '<div class="ds-report" data-ds-monitor="1">' if monitoring else '<div class="ds-report">'
     )
+    css = _CSS + _MONITOR_CSS if monitoring else _CSS
+    script = _JS + _MONITOR_JS if monitoring else _JS
     fragment = (
-        '<div class="ds-report">'
-        f"<style>{_CSS}</style>"
+        f"{root}"
+        f"<style>{css}</style>"
         f"{body}"
         f'<script type="application/json" class="ds-data">{_json_for_script(_plot_data(report))}'
         "</script>"
-        f"<script>{_JS}</script>"
+        f"<script>{script}</script>"
         # Plotly last: the table is usable while the browser still parses ~1 MB of script.
         f"<script>{plotly_js()}</script>"
         "</div>"

@@ -1,4 +1,8 @@
-"""A compact terminal summary: the verdict, the drifted columns, and the warnings."""
+"""A compact terminal summary: the verdict, the drifted columns, and the warnings.
+
+A monitoring report (`driftscope.monitor`) starts with the model verdict and its top reasons,
+then the primary performance metrics, then the drift summary, all within 100 columns.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.constrain import Constrain
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -13,6 +18,12 @@ from rich.text import Text
 __all__ = ["render_terminal"]
 
 _MAX_ROWS = 25
+_MAX_REASONS = 5
+_WIDTH = 100
+_MONITOR_KEYS = ("model", "performance", "concept_drift", "quality", "windows", "verdict")
+_DECISION_STYLE = {"retrain": "bold red", "investigate": "bold yellow", "ok": "bold green"}
+_STATUS_STYLE = {"alert": "bold red", "warning": "yellow", "ok": "green", "skipped": "dim"}
+_SEVERITY_STYLE = {"retrain": "red", "investigate": "yellow", "ok": "green"}
 # Short labels so the table fits an 80-column terminal; the legend is printed below it.
 _SHORT = {
     "wasserstein_normed": "W/sd",
@@ -33,8 +44,102 @@ def _num(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _verdict(report: Mapping[str, Any]) -> RenderableType:
+    """The model verdict: the decision in colour, the summary, and the top reasons."""
+    verdict: Mapping[str, Any] = report.get("verdict") or {}
+    decision = str(verdict.get("decision") or "no verdict")
+    text = Text()
+    text.append(decision.upper(), style=_DECISION_STYLE.get(decision, "bold"))
+    summary = verdict.get("summary")
+    if summary:
+        text.append(f"  {summary}")
+    reasons = verdict.get("reasons") or []
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for i, reason in enumerate(reasons[:_MAX_REASONS], start=1):
+        severity = str(reason.get("severity"))
+        grid.add_row(
+            Text(f"{i}."),
+            Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
+            Text.assemble(
+                (f"[{str(reason.get('source', '')).replace('_', ' ')}] ", "dim"),
+                str(reason.get("message", "")),
+            ),
+        )
+    parts: list[RenderableType] = [text]
+    if reasons:
+        parts.append(grid)
+    if len(reasons) > _MAX_REASONS:
+        parts.append(Text(f"... and {len(reasons) - _MAX_REASONS} more reasons", style="dim"))
+    return Panel(Group(*parts), title="driftscope verdict", title_align="left", expand=False)
+
+
+def _confidence(report: Mapping[str, Any]) -> str:
+    settings = (report.get("metadata") or {}).get("settings") or {}
+    level = (settings.get("performance") or {}).get("confidence")
+    if isinstance(level, int | float) and not isinstance(level, bool) and 0 < level < 1:
+        return f"{level * 100:g}% CI"
+    return "CI"
+
+
+def _performance(report: Mapping[str, Any]) -> RenderableType | None:
+    """The primary metrics, reference against current with the current interval."""
+    performance: Mapping[str, Any] | None = report.get("performance")
+    if performance is None:
+        if report.get("model") is None:
+            return None
+        return Text("Performance: not measured (no target, or no labelled current rows).", "dim")
+    metrics = [m for m in performance.get("metrics") or [] if m.get("primary")]
+    if not metrics:
+        metrics = list(performance.get("metrics") or [])[:3]
+    task = str(performance.get("task") or "").replace("_", " ")
+    table = Table(title=f"Performance ({task})", title_justify="left")
+    for header, justify in (
+        ("metric", "left"),
+        ("reference", "right"),
+        ("current", "right"),
+        (_confidence(report), "right"),
+        ("change", "right"),
+        ("status", "left"),
+    ):
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for m in metrics:
+        low, high = m.get("current_low"), m.get("current_high")
+        ci = "-" if low is None or high is None else f"{_num(low)}-{_num(high)}"
+        change = m.get("relative_change")
+        status = str(m.get("status"))
+        table.add_row(
+            Text(str(m.get("label") or m.get("name"))),
+            _num(m.get("reference")),
+            _num(m.get("current")),
+            ci,
+            "-" if change is None else f"{change:+.1%}",
+            Text(status, style=_STATUS_STYLE.get(status, "")),
+        )
+    table.caption = (
+        f"{performance.get('n_current_labelled', 0):,} labelled current rows; "
+        f"overall status {performance.get('status')}"
+    )
+    return table
+
+
 def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> RenderableType:
     """Build the rich renderable for a report dict (as returned by `Report.to_dict`)."""
+    drift = _render_drift(report, max_rows)
+    if not any(report.get(key) is not None for key in _MONITOR_KEYS):
+        return drift
+    parts: list[RenderableType] = [_verdict(report)]
+    performance = _performance(report)
+    if performance is not None:
+        parts.append(performance)
+    parts.append(drift)
+    return Constrain(Group(*parts), width=_WIDTH)
+
+
+def _render_drift(report: Mapping[str, Any], max_rows: int) -> Group:
+    """The drift summary: the dataset verdict, the drifted columns, and the warnings."""
     dataset = report["dataset"]
     meta = report["metadata"]
     drifted = dataset["drifted"]
@@ -79,8 +184,8 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
             if col["effect_size_method"]:
                 effect += f" {_SHORT.get(col['effect_size_method'], col['effect_size_method'])}"
             table.add_row(
-                col["name"],
-                col["method"],
+                Text(col["name"]),
+                Text(col["method"]),
                 _num(col["statistic"]),
                 _num(col["p_value"]),
                 effect,
