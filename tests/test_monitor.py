@@ -249,3 +249,19 @@ def test_report_json_round_trip_has_the_verdict() -> None:
     assert data["verdict"]["decision"] == "retrain"
     assert data["verdict"]["reasons"][0]["severity"] == "retrain"
     validate_report(data)
+
+
+def test_window_drift_equals_a_direct_comparison_with_that_window() -> None:
+    # Windows reuse the prepared reference and a different KS/Wasserstein path: same numbers.
+    ref, cur = _classification(8000, 40), _classification(2000, 41, shift=0.3)
+    report = _monitor(ref, cur, n_windows=4)
+    assert report.windows is not None
+    first = report.windows.windows[0]
+    rows = cur.sort_values("timestamp", kind="stable").iloc[:500]  # windows follow time
+    direct = driftscope.compare(ref, rows, target="target", prediction="prediction",
+                                multivariate=False)  # fmt: skip
+    for column in direct.drift.columns:
+        if column.effect_size is None:
+            continue
+        assert first.drift_scores[column.name] == pytest.approx(column.effect_size, rel=1e-9)
+    assert set(first.drifted_columns) == set(direct.drift.drifted_columns)

@@ -418,3 +418,21 @@ def test_power_against_a_small_shift() -> None:
         p = fn(x, y).p_value
         assert p is not None
         assert p < 0.01, fn.__name__
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "ties"),
+    [(1, 5, False), (5, 1, False), (10, 10, True), (1000, 200, False), (50, 3000, True),
+     (2000, 2000, True), (20_000, 500, False)],
+)  # fmt: skip
+def test_prepared_reference_matches_scipy(n: int, m: int, ties: bool) -> None:
+    from driftscope.stats._reference_side import PreparedReference
+
+    x, y = samples(n, m, ties=ties, shift=0.3, seed=n + m)
+    x, y = np.sort(x), np.sort(y)
+    pair = num.SortedPair.against(PreparedReference(x), y)
+    assert close(num.ks_2samp(pair).statistic, sps.ks_2samp(x, y).statistic)
+    assert close(
+        num.wasserstein_distance(pair, normed=False).statistic, sps.wasserstein_distance(x, y)
+    )
+    assert close(pair.reference_std, float(np.std(x)))

@@ -32,6 +32,7 @@ from driftscope.analyses.results import (
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ParameterError, invalid_parameter
 from driftscope.stats import METHODS, SortedPair
+from driftscope.stats._reference_side import PreparedReference
 from driftscope.stats.categorical import chi2_homogeneity, cramers_v
 from driftscope.stats.novelty import unseen_categories_test
 from driftscope.stats.numerical import ks_2samp, wasserstein_distance
@@ -340,10 +341,17 @@ def _prepare(
             ordered = _sorted_finite(values, None if cache is not None else scratch, 0)
             return ordered, int(values.size), int(np.isnan(values).sum()), found
 
+        prepared_reference: PreparedReference | None = None
         if cache is not None:
-            ref_sorted, n_ref, missing_ref, ref_warnings = cache.get_or_make(
-                (name, "numerical"), reference_side
+
+            def prepared_side() -> tuple[PreparedReference, int, int, list[str]]:
+                ordered, size, missing, found = reference_side()
+                return PreparedReference(ordered), size, missing, found
+
+            prepared_reference, n_ref, missing_ref, ref_warnings = cache.get_or_make(
+                (name, "numerical"), prepared_side
             )
+            ref_sorted = prepared_reference.values
         else:
             ref_sorted, n_ref, missing_ref, ref_warnings = reference_side()
         if to_values is not None:
@@ -362,7 +370,12 @@ def _prepare(
             warnings=warnings,
         )
         if ref_sorted.size and cur_sorted.size:
-            prepared.pair = SortedPair(ref_sorted, cur_sorted)
+            # Binary searches of current into the reference beat one pass over both only when
+            # current is much the smaller (a time window against a long reference).
+            if prepared_reference is not None and 4 * cur_sorted.size <= ref_sorted.size:
+                prepared.pair = SortedPair.against(prepared_reference, cur_sorted)
+            else:
+                prepared.pair = SortedPair(ref_sorted, cur_sorted)
         return prepared
 
     def reference_counts() -> tuple[pd.Series, int]:

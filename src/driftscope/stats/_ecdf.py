@@ -9,6 +9,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from driftscope.stats._reference_side import PreparedReference
+
 __all__ = ["SortedPair", "as_sorted_finite"]
 
 FloatArray = NDArray[np.float64]
@@ -52,6 +54,16 @@ class SortedPair:
     @classmethod
     def from_samples(cls, reference: ArrayLike, current: ArrayLike) -> SortedPair:
         return cls(as_sorted_finite(reference, "reference"), as_sorted_finite(current, "current"))
+
+    @classmethod
+    def against(cls, reference: PreparedReference, current: FloatArray) -> SortedPair:
+        """A pair whose KS and Wasserstein come from the prepared reference, in time
+        proportional to ``current`` (sorted, finite) rather than to the reference."""
+        pair = cls(reference.values, current)
+        # Fill the cached properties: the blocked pass over the reference is not needed.
+        pair.__dict__["ks_and_wasserstein"] = reference.ks_and_wasserstein(current)
+        pair.__dict__["reference_std"] = reference.std
+        return pair
 
     @property
     def n_reference(self) -> int:
