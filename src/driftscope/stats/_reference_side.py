@@ -44,11 +44,20 @@ class PreparedReference:
     def std(self) -> float:
         return float(np.std(self.values))
 
-    def _integral(self, a: FloatArray, b: FloatArray) -> FloatArray:
-        """Integral of the reference ECDF over [a, b], elementwise (a <= b)."""
+    def _integral(
+        self,
+        a: FloatArray,
+        b: FloatArray,
+        k_a: NDArray[np.intp] | None = None,
+        k_b: NDArray[np.intp] | None = None,
+    ) -> FloatArray:
+        """Integral of the reference ECDF over [a, b], elementwise (a <= b). ``k_a`` (count of
+        reference values <= a) and ``k_b`` (count < b) are searched when not given."""
         r, prefix = self.values, self.prefix
-        k_a = np.searchsorted(r, a, side="right")
-        k_b = np.searchsorted(r, b, side="left")
+        if k_a is None:
+            k_a = np.searchsorted(r, a, side="right")
+        if k_b is None:
+            k_b = np.searchsorted(r, b, side="left")
         k_b = np.maximum(k_b, k_a)
         inside = (k_b - k_a) * b - (prefix[k_b] - prefix[k_a])
         result: FloatArray = (k_a * (b - a) + inside) / self.n
@@ -58,8 +67,15 @@ class PreparedReference:
         """Kolmogorov-Smirnov statistic and raw W1 distance to a sorted current sample."""
         r, w = self.values, current
         n, m = self.n, int(w.size)
-        at = np.searchsorted(r, w, side="right") / n  # F_ref at each current value
-        before = np.searchsorted(r, w, side="left") / n  # F_ref just below it
+        # The only search over the whole reference: one per current value, two when some
+        # current values also occur in the reference.
+        k_before = np.searchsorted(r, w, side="left")  # reference values < w_j
+        shared = r[np.minimum(k_before, n - 1)] == w
+        if shared.any():
+            k_at = np.searchsorted(r, w, side="right")  # reference values <= w_j
+        else:
+            k_at = k_before
+        at, before = k_at / n, k_before / n
         if m > 1 and bool(np.any(w[1:] == w[:-1])):
             cur_at = np.searchsorted(w, w, side="right") / m
             cur_before = np.searchsorted(w, w, side="left") / m
@@ -70,7 +86,7 @@ class PreparedReference:
 
         # Stretches [w_j, w_{j+1}) where F_cur = c_j, then the two unbounded ends.
         a, b, c = w[:-1], w[1:], cur_at[:-1]
-        area = float(np.sum(self._abs_integral(a, b, c)))
+        area = float(np.sum(self._abs_integral(a, b, c, k_at[:-1], k_before[1:])))
         lo, hi = float(r[0]), float(r[-1])
         if lo < w[0]:  # below the first current value F_cur = 0
             area += float(self._integral(np.array([lo]), np.array([w[0]]))[0])
@@ -78,10 +94,17 @@ class PreparedReference:
             area += float((hi - w[-1]) - self._integral(np.array([w[-1]]), np.array([hi]))[0])
         return d, area
 
-    def _abs_integral(self, a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
+    def _abs_integral(
+        self,
+        a: FloatArray,
+        b: FloatArray,
+        c: FloatArray,
+        k_a: NDArray[np.intp],
+        k_b: NDArray[np.intp],
+    ) -> FloatArray:
         """Integral of |F_ref - c| over [a, b), split where F_ref reaches c."""
         n = self.n
-        total = self._integral(a, b) - c * (b - a)
+        total = self._integral(a, b, k_a, k_b) - c * (b - a)
         plain = np.abs(total)
         # F_ref first reaches c at the t-th smallest reference value, t = ceil(c n).
         t = np.ceil(c * n - 1e-9).astype(np.int64)
@@ -91,8 +114,8 @@ class PreparedReference:
         if not split.any():
             return plain
         a_s, b_s, c_s, x_s = a[split], b[split], c[split], cross[split]
-        left = c_s * (x_s - a_s) - self._integral(a_s, x_s)
-        right = self._integral(x_s, b_s) - c_s * (b_s - x_s)
+        left = c_s * (x_s - a_s) - self._integral(a_s, x_s, k_a=k_a[split])
+        right = self._integral(x_s, b_s, k_b=k_b[split]) - c_s * (b_s - x_s)
         out = plain.copy()
         out[split] = left + right
         return out
