@@ -71,10 +71,8 @@ class PreparedReference:
         # current values also occur in the reference.
         k_before = np.searchsorted(r, w, side="left")  # reference values < w_j
         shared = r[np.minimum(k_before, n - 1)] == w
-        if shared.any():
-            k_at = np.searchsorted(r, w, side="right")  # reference values <= w_j
-        else:
-            k_at = k_before
+        # reference values <= w_j
+        k_at = np.searchsorted(r, w, side="right") if shared.any() else k_before
         at, before = k_at / n, k_before / n
         if m > 1 and bool(np.any(w[1:] == w[:-1])):
             cur_at = np.searchsorted(w, w, side="right") / m
