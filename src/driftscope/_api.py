@@ -10,7 +10,7 @@ from typing import Any
 
 from driftscope.analyses.drift import DriftSettings, decision_rules, run_drift
 from driftscope.data.infer import infer_schema
-from driftscope.data.io import read_table
+from driftscope.data.io import Table, read_table
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import EmptyDataError, SchemaError
 from driftscope.report import Report, RunMetadata
@@ -30,6 +30,26 @@ def _as_schema(schema: Schema | Mapping[str, Any] | str | Path | None) -> Schema
     raise SchemaError(
         f"schema must be a Schema, a mapping, or a YAML file path. Got {type(schema).__name__}."
     )
+
+
+def read_pair(
+    reference: Any,
+    current: Any,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+) -> tuple[Table, Table]:
+    """Read both inputs; either one without rows is an error, since nothing can be compared."""
+    tables = (
+        read_table(reference, name=reference_name, encoding=encoding, delimiter=delimiter),
+        read_table(current, name=current_name, encoding=encoding, delimiter=delimiter),
+    )
+    for table in tables:
+        if len(table.frame) == 0:
+            raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
+    return tables
 
 
 def compare(
@@ -92,12 +112,10 @@ def compare(
             user_schema = user_schema.with_column(ColumnSpec(name=name, role=role))
 
     t0 = time.perf_counter()
-    ref_table = read_table(reference, name=reference_name, encoding=encoding, delimiter=delimiter)
-    cur_table = read_table(current, name=current_name, encoding=encoding, delimiter=delimiter)
+    ref_table, cur_table = read_pair(
+        reference, current, reference_name, current_name, encoding=encoding, delimiter=delimiter
+    )
     timings["read"] = time.perf_counter() - t0
-    for table in (ref_table, cur_table):
-        if len(table.frame) == 0:
-            raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
     ref_frame, cur_frame = ref_table.frame, cur_table.frame
     if columns is not None:
         missing = [c for c in columns if c not in ref_frame.columns and c not in cur_frame.columns]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from driftscope._api import _as_schema
+from driftscope._api import _as_schema, read_pair
 from driftscope.analyses import verdict as V
 from driftscope.analyses._features import encode_features, sample_rows
 from driftscope.analyses.concept import ConceptDrift, ConceptSettings, concept_drift
@@ -44,7 +44,7 @@ from driftscope.analyses.windows import (
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import ColumnError, EmptyDataError, SchemaError
+from driftscope.exceptions import ColumnError, SchemaError
 from driftscope.report import Report, RunMetadata
 
 __all__ = ["monitor", "quality_report"]
@@ -467,8 +467,9 @@ def monitor(
             user_schema = user_schema.with_column(ColumnSpec(name=name, role=role))
 
     t0 = time.perf_counter()
-    ref_table = read_table(reference, name=reference_name, encoding=encoding, delimiter=delimiter)
-    cur_table = read_table(current, name=current_name, encoding=encoding, delimiter=delimiter)
+    ref_table, cur_table = read_pair(
+        reference, current, reference_name, current_name, encoding=encoding, delimiter=delimiter
+    )
     warnings: list[str] = [*ref_table.warnings, *cur_table.warnings]
     ref_frame, cur_frame = ref_table.frame, cur_table.frame
     if labels is not None:
@@ -479,9 +480,6 @@ def monitor(
             target = label_column
             user_schema = user_schema.with_column(ColumnSpec(name=target, role=ColumnRole.TARGET))
     timings["read"] = time.perf_counter() - t0
-    for frame, table in ((ref_frame, ref_table), (cur_frame, cur_table)):
-        if len(frame) == 0:
-            raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
     if columns is not None:
         keep = list(
             dict.fromkeys([*columns, *(c for c in (target, prediction, timestamp, id) if c)])
@@ -627,10 +625,7 @@ def quality_report(
     delimiter: str | None = None,
 ) -> dict[str, Any]:
     """Data quality alone (`driftscope quality`): JSON-ready data with the inputs and checks."""
-    ref_table = read_table(reference, encoding=encoding, delimiter=delimiter)
-    cur_table = read_table(current, encoding=encoding, delimiter=delimiter)
-    if len(ref_table.frame) == 0:
-        raise EmptyDataError(f"{ref_table.name!r} has 0 rows: there is nothing to compare.")
+    ref_table, cur_table = read_pair(reference, current, encoding=encoding, delimiter=delimiter)
     full_schema, warnings = infer_schema(ref_table.frame, cur_table.frame, _as_schema(schema))
     result = run_quality(
         ref_table.frame, cur_table.frame, full_schema, settings or QualitySettings()

@@ -61,6 +61,13 @@ def _split_columns(values: list[str]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
+def _check_choice(value: str | None, allowed: tuple[str, ...], option: str) -> None:
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(
+            f"expected {' or '.join(allowed)}, got {value!r}", param_hint=option
+        )
+
+
 def _numbers(values: list[str], option: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, value in _pairs(values, option).items():
@@ -121,10 +128,7 @@ def _drift_options(
     """The user schema, alpha and per-column thresholds from the shared drift options."""
     from driftscope.data.schema import ColumnSpec, Schema
 
-    if correction is not None and correction not in ("bonferroni", "bh"):
-        raise typer.BadParameter(
-            f"expected bonferroni or bh, got {correction!r}", param_hint="--correction"
-        )
+    _check_choice(correction, ("bonferroni", "bh"), "--correction")
     alpha = 0.05
     global_values = [item for item in threshold or [] if "=" not in item]
     for item in global_values:
@@ -290,10 +294,7 @@ def report(
     """Monitor a model: drift, performance, concept drift, quality, windows and a verdict."""
     from driftscope._monitor import monitor
 
-    if fail_on is not None and fail_on not in ("retrain", "investigate"):
-        raise typer.BadParameter(
-            f"expected retrain or investigate, got {fail_on!r}", param_hint="--fail-on"
-        )
+    _check_choice(fail_on, ("retrain", "investigate"), "--fail-on")
     user_schema, alpha, per_column = _drift_options(schema, kind, threshold, correction)
     result = monitor(
         reference,
@@ -351,10 +352,7 @@ def quality_command(
     from driftscope.report._report import write_atomic
     from driftscope.report.quality_terminal import render_quality
 
-    if fail_on is not None and fail_on not in ("warning", "alert"):
-        raise typer.BadParameter(
-            f"expected warning or alert, got {fail_on!r}", param_hint="--fail-on"
-        )
+    _check_choice(fail_on, ("warning", "alert"), "--fail-on")
     user_schema, _, _ = _drift_options(schema, kind, None, None)
     result = quality_report(reference, current, user_schema, encoding=encoding, delimiter=delimiter)
     if json_path is not None:
