@@ -265,3 +265,5 @@ def test_window_drift_equals_a_direct_comparison_with_that_window() -> None:
             continue
         assert first.drift_scores[column.name] == pytest.approx(column.effect_size, rel=1e-9)
     assert set(first.drifted_columns) == set(direct.drift.drifted_columns)
+    accuracy = float((rows["target"] == rows["prediction"]).mean())
+    assert first.metrics["accuracy"] == pytest.approx(accuracy)

@@ -159,49 +159,49 @@ def _windows(
 ) -> tuple[WindowsResult, list[str]]:
     splits, warnings = split_windows(current, settings, model.timestamp, "current")
     window_drift = replace(drift_settings, multivariate=False)
-    windows: list[Window] = []
-    for i, split in enumerate(splits):
+    # The model's columns are read and encoded once; each window takes its rows from them.
+    current_side = None
+    if model.task is not None and model.target is not None and model.prediction is not None:
+        current_side = _side(current, model, "current", [])
+
+    def analyse(i: int, split: Any) -> Window:
         part = current.iloc[split.rows]
-        too_small = len(part) < settings.min_rows
-        if too_small:
-            windows.append(
-                Window(
-                    i,
-                    split.label,
-                    split.start,
-                    split.end,
-                    len(part),
-                    True,
-                    note=f"{len(part)} rows, under the minimum {settings.min_rows}: not analysed",
-                )
+        if len(part) < settings.min_rows:
+            return Window(
+                i,
+                split.label,
+                split.start,
+                split.end,
+                len(part),
+                True,
+                note=f"{len(part)} rows, under the minimum {settings.min_rows}: not analysed",
             )
-            continue
         drift, _ = run_drift(reference, part, schema, window_drift, cache)
         values: dict[str, float | None] = {}
-        if model.task is not None and model.target is not None and model.prediction is not None:
-            side = _side(part, model, "current", [])
-            if side is not None and side.n_labelled > 0:
+        if model.task is not None and current_side is not None:
+            side = current_side.subset(split.rows)
+            if side.n_labelled > 0:
                 point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
                 values = {k: v[0] for k, v in point.items()}
         quality = run_quality(reference, part, schema, quality_settings)
-        windows.append(
-            Window(
-                index=i,
-                label=split.label,
-                start=split.start,
-                end=split.end,
-                n_rows=len(part),
-                too_small=False,
-                drift_share=drift.dataset.drift_share,
-                n_drifted=drift.dataset.n_drifted,
-                n_columns=drift.dataset.n_columns,
-                dataset_drifted=drift.dataset.drifted,
-                drifted_columns=tuple(drift.drifted_columns),
-                drift_scores={c.name: c.effect_size for c in drift.columns if not c.skipped},
-                metrics=values,
-                quality_status=quality.status,
-            )
+        return Window(
+            index=i,
+            label=split.label,
+            start=split.start,
+            end=split.end,
+            n_rows=len(part),
+            too_small=False,
+            drift_share=drift.dataset.drift_share,
+            n_drifted=drift.dataset.n_drifted,
+            n_columns=drift.dataset.n_columns,
+            dataset_drifted=drift.dataset.drifted,
+            drifted_columns=tuple(drift.drifted_columns),
+            drift_scores={c.name: c.effect_size for c in drift.columns if not c.skipped},
+            metrics=values,
+            quality_status=quality.status,
         )
+
+    windows = [analyse(i, split) for i, split in enumerate(splits)]
 
     # Normal bands for each metric, from windows of the reference cut the same way (by period
     # when the reference has timestamps), or in row chunks when that gives fewer than three.
@@ -224,9 +224,11 @@ def _windows(
     per_window: list[dict[str, float | None]] = []
     ref_sizes: list[int] = []
     if model.task is not None and model.target is not None and model.prediction is not None:
-        for split in ref_splits:
-            side = _side(reference.iloc[split.rows], model, "reference", [])
-            if side is not None and side.n_labelled > 0:
+        reference_side = _side(reference, model, "reference", [])
+        for split in ref_splits if reference_side is not None else []:
+            assert reference_side is not None
+            side = reference_side.subset(split.rows)
+            if side.n_labelled > 0:
                 point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
                 per_window.append({k: v[0] for k, v in point.items()})
                 ref_sizes.append(side.n_labelled)

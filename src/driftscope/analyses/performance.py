@@ -198,6 +198,22 @@ class _Side:
     n_rows: int
     n_labelled: int
     arrays: Mapping[str, Any]
+    # Frame positions of the rows in `arrays`, ascending.
+    rows: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    def subset(self, positions: NDArray[np.int64]) -> _Side:
+        """The same data restricted to some frame rows (a time window), without re-reading
+        or re-encoding the frame."""
+        keep = np.isin(self.rows, positions)
+        arrays: dict[str, Any] = {}
+        for key, value in self.arrays.items():
+            if isinstance(value, np.ndarray) and value.shape[:1] == self.rows.shape:
+                arrays[key] = value[keep]
+            elif isinstance(value, list) and len(value) == self.rows.size:
+                arrays[key] = [v for v, k in zip(value, keep, strict=True) if k]
+            else:
+                arrays[key] = value
+        return _Side(int(positions.size), int(keep.sum()), arrays, self.rows[keep])
 
 
 def _probabilities(
@@ -287,8 +303,9 @@ def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[st
     n_labelled = int(labelled.sum())
     arrays: dict[str, Any] = {}
     task = model.task
+    rows = np.flatnonzero(labelled).astype(np.int64)
     if n_labelled == 0:
-        return _Side(len(frame), 0, arrays)
+        return _Side(len(frame), 0, arrays, rows)
     if task is not None and task.is_classification:
         encoded = encode_labels(target[labelled], prediction[labelled], model.labels)
         arrays["y_true"], arrays["y_pred"] = encoded.y_true, encoded.y_pred
@@ -309,13 +326,14 @@ def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[st
             )
         arrays["y_true"], arrays["y_pred"] = y_true[ok], y_pred[ok]
         n_labelled = int(ok.sum())
+        rows = rows[ok]
     elif task is Task.ASR:
         arrays["references"] = target[labelled].astype(str).tolist()
         arrays["hypotheses"] = prediction[labelled].astype(str).tolist()
     elif task is Task.SEGMENTATION:
         arrays["true_masks"] = _masks(target[labelled], model.target, side)
         arrays["pred_masks"] = _masks(prediction[labelled], model.prediction, side)
-    return _Side(len(frame), n_labelled, arrays)
+    return _Side(len(frame), n_labelled, arrays, rows)
 
 
 # ---------------------------------------------------------------------------------------------
