@@ -1,0 +1,183 @@
+"""The detector protocol: one small class per detector, River-style.
+
+Settings are the ``__init__`` arguments, stored verbatim as public attributes; mutable state is
+built in ``_reset()``; results come out through read-only properties. ``update_many`` must give
+exactly the detections of calling ``update`` once per value. ``state_dict`` / ``from_state_dict``
+save and resume a detector with identical later detections.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from driftscope.exceptions import ColumnError, invalid_parameter
+
+__all__ = ["Detections", "DriftDetector"]
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Positions, within the values given to `DriftDetector.update_many`, where the detector
+    signalled a warning or a drift (0-based, ascending)."""
+
+    warnings: NDArray[np.int64]
+    drifts: NDArray[np.int64]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Detections):
+            return NotImplemented
+        return bool(
+            np.array_equal(self.warnings, other.warnings)
+            and np.array_equal(self.drifts, other.drifts)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _to_plain(value: Any) -> Any:
+    """State values as JSON-ready data (numpy scalars and arrays, deques, tuples)."""
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, deque):
+        return {"__deque__": [_to_plain(v) for v in value], "maxlen": value.maxlen}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [_to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _to_plain(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"__float__": repr(value)}
+    return value
+
+
+def _from_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.asarray(value["__ndarray__"], dtype=value["dtype"])
+        if "__deque__" in value:
+            return deque((_from_plain(v) for v in value["__deque__"]), maxlen=value["maxlen"])
+        if "__float__" in value:
+            return float(value["__float__"])
+        return {k: _from_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_plain(v) for v in value]
+    return value
+
+
+class DriftDetector:
+    """Base class of the streaming detectors."""
+
+    #: Names of the mutable state attributes, saved by `state_dict`.
+    _state: ClassVar[tuple[str, ...]] = ()
+    #: Whether ``update`` takes only 0/1 values (an error stream).
+    binary_input: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self._reset()
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self._n_seen = 0
+        self._drift_detected = False
+        self._warning_detected = False
+
+    def reset(self) -> None:
+        """Forget everything seen; keep the settings."""
+        self._reset()
+
+    def get_params(self) -> dict[str, Any]:
+        """The ``__init__`` arguments, read back from the public attributes."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def clone(self) -> DriftDetector:
+        """A fresh detector with the same settings."""
+        return type(self)(**copy.deepcopy(self.get_params()))
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    def _invalid(self, name: str, expected: str) -> Exception:
+        return invalid_parameter(type(self).__name__, name, expected, getattr(self, name))
+
+    # -- results ---------------------------------------------------------------------------------
+
+    @property
+    def drift_detected(self) -> bool:
+        """Whether the last update signalled a drift."""
+        return self._drift_detected
+
+    @property
+    def warning_detected(self) -> bool:
+        """Whether the last update signalled a warning (always False for detectors without a
+        warning level)."""
+        return self._warning_detected
+
+    @property
+    def n_seen(self) -> int:
+        """Values seen since the detector was created or reset."""
+        return self._n_seen
+
+    # -- updates ---------------------------------------------------------------------------------
+
+    def update(self, x: float) -> None:
+        raise NotImplementedError
+
+    def _check_values(self, values: ArrayLike) -> NDArray[np.float64]:
+        arr = np.asarray(values, dtype=np.float64).ravel()
+        if not np.isfinite(arr).all():
+            bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+            raise ColumnError(
+                f"{type(self).__name__} needs finite numbers; value {bad} is {arr[bad]!r}."
+            )
+        if self.binary_input and not np.isin(arr, (0.0, 1.0)).all():
+            bad = int(np.flatnonzero(~np.isin(arr, (0.0, 1.0)))[0])
+            raise ColumnError(
+                f"{type(self).__name__} watches an error stream and needs 0/1 values; "
+                f"value {bad} is {arr[bad]!r}."
+            )
+        return arr
+
+    def update_many(self, values: ArrayLike) -> Detections:
+        """Process a whole array; the same detections as calling `update` on each value."""
+        arr = self._check_values(values)
+        warnings: list[int] = []
+        drifts: list[int] = []
+        for i, x in enumerate(arr.tolist()):
+            self.update(x)
+            if self._warning_detected:
+                warnings.append(i)
+            if self._drift_detected:
+                drifts.append(i)
+        return Detections(np.asarray(warnings, np.int64), np.asarray(drifts, np.int64))
+
+    # -- persistence -----------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Settings and state as JSON-ready data; `from_state_dict` resumes from it."""
+        names = ("_n_seen", "_drift_detected", "_warning_detected", *self._state)
+        return {
+            "detector": type(self).__name__,
+            "params": _to_plain(self.get_params()),
+            "state": {name: _to_plain(getattr(self, name)) for name in names},
+        }
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> DriftDetector:
+        if data.get("detector") != cls.__name__:
+            raise ValueError(f"This state is for {data.get('detector')!r}, not {cls.__name__!r}.")
+        detector = cls(**_from_plain(data["params"]))
+        for name, value in data["state"].items():
+            setattr(detector, name, _from_plain(value))
+        return detector
