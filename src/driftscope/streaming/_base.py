@@ -139,13 +139,13 @@ class DriftDetector:
         if not np.isfinite(arr).all():
             bad = int(np.flatnonzero(~np.isfinite(arr))[0])
             raise ColumnError(
-                f"{type(self).__name__} needs finite numbers; value {bad} is {arr[bad]!r}."
+                f"{type(self).__name__} needs finite numbers; value {bad} is {float(arr[bad])!r}."
             )
         if self.binary_input and not np.isin(arr, (0.0, 1.0)).all():
             bad = int(np.flatnonzero(~np.isin(arr, (0.0, 1.0)))[0])
             raise ColumnError(
                 f"{type(self).__name__} watches an error stream and needs 0/1 values; "
-                f"value {bad} is {arr[bad]!r}."
+                f"value {bad} is {float(arr[bad])!r}."
             )
         return arr
 
