@@ -1,7 +1,29 @@
 """Streaming drift detectors: `update(x)`, `update_many(values)`, saved and resumed state."""
 
 from driftscope.streaming._base import Detections, DriftDetector
+from driftscope.streaming.adwin import ADWIN
 from driftscope.streaming.calibrate import Calibration, calibrate
+from driftscope.streaming.cusum import CUSUM
+from driftscope.streaming.ddm import DDM
+from driftscope.streaming.eddm import EDDM
 from driftscope.streaming.evaluate import Evaluation, evaluate
+from driftscope.streaming.hddm import HDDM_A, HDDM_W
+from driftscope.streaming.kswin import KSWIN
+from driftscope.streaming.page_hinkley import PageHinkley
 
-__all__ = ["Calibration", "Detections", "DriftDetector", "Evaluation", "calibrate", "evaluate"]
+__all__ = [
+    "ADWIN",
+    "CUSUM",
+    "DDM",
+    "EDDM",
+    "HDDM_A",
+    "HDDM_W",
+    "KSWIN",
+    "Calibration",
+    "Detections",
+    "DriftDetector",
+    "Evaluation",
+    "PageHinkley",
+    "calibrate",
+    "evaluate",
+]

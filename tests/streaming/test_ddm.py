@@ -1,0 +1,237 @@
+"""DDM against River's ``drift.binary.DDM`` on seeded error streams."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+from river.drift.binary import DDM as RiverDDM
+
+from driftscope.exceptions import ColumnError, ParameterError
+from driftscope.streaming._base import Detections
+from driftscope.streaming.ddm import DDM
+
+
+def _streams() -> dict[str, NDArray[np.int64]]:
+    rng = np.random.default_rng(7)
+    rates = {
+        "stable": np.full(4000, 0.1),
+        "abrupt": np.repeat([0.1, 0.4], 2000),
+        "gradual": np.linspace(0.05, 0.6, 5000),
+        "several": np.repeat([0.1, 0.5, 0.05, 0.7, 0.2, 0.9, 0.0, 1.0], 1500),
+    }
+    return {name: (rng.random(p.size) < p).astype(np.int64) for name, p in rates.items()}
+
+
+STREAMS = _streams()
+PARAMS: list[dict[str, Any]] = [
+    {},
+    {"warm_start": 5, "warning_threshold": 1.0, "drift_threshold": 1.5},
+    {"warm_start": 0},
+    # Drifts every few values: `update_many` switches between its loop and numpy paths.
+    {"warm_start": 0, "warning_threshold": 0.5, "drift_threshold": 1.0},
+]
+
+
+def _one_by_one(detector: Any, values: NDArray[np.int64]) -> tuple[list[int], list[int]]:
+    warnings, drifts = [], []
+    for i, x in enumerate(values.tolist()):
+        detector.update(x)
+        if detector.warning_detected:
+            warnings.append(i)
+        if detector.drift_detected:
+            drifts.append(i)
+    return warnings, drifts
+
+
+@pytest.mark.parametrize("params", PARAMS)
+@pytest.mark.parametrize("name", list(STREAMS))
+def test_matches_river(name: str, params: dict[str, Any]) -> None:
+    values = STREAMS[name]
+    expected = _one_by_one(RiverDDM(**params), values)
+    assert _one_by_one(DDM(**params), values) == expected
+    found = DDM(**params).update_many(values)
+    assert (found.warnings.tolist(), found.drifts.tolist()) == expected
+    if name != "stable":
+        assert expected[1], "the stream should drift, or this test checks little"
+
+
+def test_defaults_match_river() -> None:
+    river = RiverDDM()
+    assert DDM().get_params() == {
+        "warm_start": river.warm_start,
+        "warning_threshold": river.warning_threshold,
+        "drift_threshold": river.drift_threshold,
+    }
+
+
+@pytest.mark.parametrize("params", PARAMS)
+@pytest.mark.parametrize("name", list(STREAMS))
+def test_update_many_equals_update_also_in_chunks(name: str, params: dict[str, Any]) -> None:
+    values = STREAMS[name]
+    one = DDM(**params)
+    warnings, drifts = _one_by_one(one, values)
+    many = DDM(**params)
+    assert many.update_many(values) == Detections(
+        np.asarray(warnings, np.int64), np.asarray(drifts, np.int64)
+    )
+    assert many.state_dict() == one.state_dict()
+
+    chunked = DDM(**params)
+    found_w: list[int] = []
+    found_d: list[int] = []
+    bounds = [0, 1, 17, 30, 31, 500, 2011, 2012, 3999, values.size]
+    for lo, hi in itertools.pairwise(bounds):
+        part = chunked.update_many(values[lo:hi])
+        found_w += (part.warnings + lo).tolist()
+        found_d += (part.drifts + lo).tolist()
+    assert (found_w, found_d) == (warnings, drifts)
+    assert chunked.state_dict() == one.state_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 1), max_size=400),
+    st.integers(0, 400),
+    st.integers(0, 40),
+    st.floats(0.1, 4.0),
+)
+def test_update_many_equals_update_property(
+    bits: list[int], split: int, warm_start: int, threshold: float
+) -> None:
+    values = np.asarray(bits, np.int64)
+    params = {"warm_start": warm_start, "warning_threshold": threshold / 2}
+    params["drift_threshold"] = threshold
+    one = DDM(**params)
+    expected = _one_by_one(one, values)
+    assert expected == _one_by_one(RiverDDM(**params), values)
+    many = DDM(**params)
+    first = many.update_many(values[:split])
+    second = many.update_many(values[split:])
+    split = min(split, values.size)
+    assert first.warnings.tolist() + (second.warnings + split).tolist() == expected[0]
+    assert first.drifts.tolist() + (second.drifts + split).tolist() == expected[1]
+    assert many.state_dict() == one.state_dict()
+
+
+@pytest.mark.parametrize("cut", [10, 1066, 2500])
+def test_state_round_trip_through_json_resumes_identically(cut: int) -> None:
+    values = STREAMS["several"]
+    whole = DDM(warm_start=10)
+    whole.update_many(values[:cut])
+    expected = whole.update_many(values[cut:])
+    assert expected.drifts.size > 0
+
+    first = DDM(warm_start=10)
+    first.update_many(values[:cut])
+    resumed = DDM.from_state_dict(json.loads(json.dumps(first.state_dict())))
+    assert resumed.update_many(values[cut:]) == expected
+    assert resumed.state_dict() == whole.state_dict()
+
+
+def test_resumes_after_a_drift_on_the_last_value() -> None:
+    values = STREAMS["abrupt"]
+    drift = int(DDM().update_many(values).drifts[0])
+    first = DDM()
+    assert first.update_many(values[: drift + 1]).drifts.tolist() == [drift]
+    assert first.drift_detected
+    resumed = DDM.from_state_dict(json.loads(json.dumps(first.state_dict())))
+    whole = DDM()
+    whole.update_many(values[: drift + 1])
+    assert resumed.update_many(values[drift + 1 :]) == whole.update_many(values[drift + 1 :])
+
+
+def test_pickle_clone_repr_reset() -> None:
+    detector = DDM(warm_start=10, drift_threshold=2.5)
+    detector.update_many(STREAMS["abrupt"][:2500])
+    assert detector.n_seen == 2500
+
+    copy = pickle.loads(pickle.dumps(detector))
+    assert copy.state_dict() == detector.state_dict()
+    rest = STREAMS["abrupt"][2500:]
+    assert copy.update_many(rest) == detector.update_many(rest)
+
+    fresh = detector.clone()
+    assert fresh.state_dict() == DDM(warm_start=10, drift_threshold=2.5).state_dict()
+    assert repr(detector) == "DDM(warm_start=10, warning_threshold=2.0, drift_threshold=2.5)"
+
+    detector.reset()
+    assert detector.n_seen == 0
+    assert not detector.drift_detected
+    assert not detector.warning_detected
+    assert detector.state_dict() == fresh.state_dict()
+
+
+def test_n_seen_counts_across_drifts() -> None:
+    detector = DDM()
+    found = detector.update_many(STREAMS["several"])
+    assert found.drifts.size > 1
+    assert detector.n_seen == STREAMS["several"].size
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"warm_start": -1},
+            "The 'warm_start' parameter of DDM must be an int in [0, inf). Got -1.",
+        ),
+        (
+            {"warm_start": 2.5},
+            "The 'warm_start' parameter of DDM must be an int in [0, inf). Got 2.5.",
+        ),
+        (
+            {"warning_threshold": -1},
+            "The 'warning_threshold' parameter of DDM must be a float in (0, inf). Got -1.",
+        ),
+        (
+            {"drift_threshold": float("nan")},
+            "The 'drift_threshold' parameter of DDM must be a float in (0, inf). Got nan.",
+        ),
+        (
+            {"drift_threshold": "3"},
+            "The 'drift_threshold' parameter of DDM must be a float in (0, inf). Got '3'.",
+        ),
+    ],
+)
+def test_parameter_validation(params: dict[str, Any], message: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        DDM(**params)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([0, 1, 2, 0], "DDM watches an error stream and needs 0/1 values; value 2 is 2.0."),
+        ([0, 0.5], "DDM watches an error stream and needs 0/1 values; value 1 is 0.5."),
+        ([1, 0, 0, float("nan")], "DDM needs finite numbers; value 3 is nan."),
+        ([float("inf")], "DDM needs finite numbers; value 0 is inf."),
+    ],
+)
+def test_rejects_values_that_are_not_errors(values: list[float], message: str) -> None:
+    detector = DDM()
+    with pytest.raises(ColumnError) as info:
+        detector.update_many(values)
+    assert str(info.value) == message
+    assert detector.n_seen == 0
+
+
+@pytest.mark.parametrize("value", [2, -1, 0.5, float("nan")])
+def test_update_rejects_a_value_that_is_not_an_error(value: float) -> None:
+    detector = DDM()
+    with pytest.raises(ColumnError, match="needs 0/1 values"):
+        detector.update(value)
+    assert detector.n_seen == 0
+
+
+def test_accepts_booleans() -> None:
+    values = STREAMS["abrupt"]
+    assert DDM().update_many(values.astype(bool)) == DDM().update_many(values)

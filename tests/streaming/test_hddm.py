@@ -1,0 +1,274 @@
+"""HDDM_A (and HDDM_W) against River's ``drift.binary.HDDMA`` / ``HDDMW`` on seeded error
+streams."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+from river.drift.binary import HDDMA as RiverHDDMA
+from river.drift.binary import HDDMW as RiverHDDMW
+
+from driftscope.exceptions import ColumnError, ParameterError
+from driftscope.streaming._base import Detections, DriftDetector
+from driftscope.streaming.hddm import HDDM_A, HDDM_W
+
+#: Our detector, River's, and settings to compare them with.
+CASES: list[tuple[type[DriftDetector], Any, dict[str, Any]]] = [
+    (HDDM_A, RiverHDDMA, {}),
+    (HDDM_A, RiverHDDMA, {"two_sided_test": True}),
+    (
+        HDDM_A,
+        RiverHDDMA,
+        {"drift_confidence": 0.01, "warning_confidence": 0.05, "two_sided_test": True},
+    ),
+    # Drifts every few values: `update_many` switches between its loop and numpy paths.
+    (HDDM_A, RiverHDDMA, {"drift_confidence": 0.3, "warning_confidence": 0.4}),
+    (HDDM_W, RiverHDDMW, {}),
+    (HDDM_W, RiverHDDMW, {"two_sided_test": True}),
+    (
+        HDDM_W,
+        RiverHDDMW,
+        {
+            "drift_confidence": 0.01,
+            "warning_confidence": 0.05,
+            "lambda_val": 0.2,
+            "two_sided_test": True,
+        },
+    ),
+]
+DETECTORS = sorted({case[0] for case in CASES}, key=lambda cls: cls.__name__)
+
+
+def _streams() -> dict[str, NDArray[np.int64]]:
+    rng = np.random.default_rng(7)
+    rates = {
+        "stable": np.full(4000, 0.1),
+        "abrupt": np.repeat([0.1, 0.4], 2000),
+        "fall": np.repeat([0.4, 0.1], 2000),
+        "gradual": np.linspace(0.05, 0.6, 5000),
+        "several": np.repeat([0.1, 0.5, 0.05, 0.7, 0.2, 0.9, 0.0, 1.0], 1500),
+    }
+    return {name: (rng.random(p.size) < p).astype(np.int64) for name, p in rates.items()}
+
+
+STREAMS = _streams()
+
+
+def _one_by_one(detector: Any, values: NDArray[np.int64]) -> tuple[list[int], list[int]]:
+    warnings, drifts = [], []
+    for i, x in enumerate(values.tolist()):
+        detector.update(x)
+        if detector.warning_detected:
+            warnings.append(i)
+        if detector.drift_detected:
+            drifts.append(i)
+    return warnings, drifts
+
+
+def _case_id(case: tuple[type[DriftDetector], Any, dict[str, Any]]) -> str:
+    return f"{case[0].__name__}-{case[2]}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("name", list(STREAMS))
+def test_matches_river(name: str, case: tuple[type[DriftDetector], Any, dict[str, Any]]) -> None:
+    ours, theirs, params = case
+    values = STREAMS[name]
+    expected = _one_by_one(theirs(**params), values)
+    assert _one_by_one(ours(**params), values) == expected
+    found = ours(**params).update_many(values)
+    assert (found.warnings.tolist(), found.drifts.tolist()) == expected
+    if name in {"abrupt", "gradual", "several"} or (name == "fall" and params):
+        assert expected[1], "the stream should drift, or this test checks little"
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [(HDDM_A, RiverHDDMA), (HDDM_W, RiverHDDMW)])
+def test_defaults_match_river(ours: type[DriftDetector], theirs: Any) -> None:
+    river = theirs()
+    assert ours().get_params() == {name: getattr(river, name) for name in ours().get_params()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("name", list(STREAMS))
+def test_update_many_equals_update_also_in_chunks(
+    name: str, case: tuple[type[DriftDetector], Any, dict[str, Any]]
+) -> None:
+    ours, _, params = case
+    values = STREAMS[name]
+    one = ours(**params)
+    warnings, drifts = _one_by_one(one, values)
+    many = ours(**params)
+    assert many.update_many(values) == Detections(
+        np.asarray(warnings, np.int64), np.asarray(drifts, np.int64)
+    )
+    assert many.state_dict() == one.state_dict()
+
+    chunked = ours(**params)
+    found_w: list[int] = []
+    found_d: list[int] = []
+    bounds = [0, 1, 2, 17, 500, 2011, 2012, 3999, values.size]
+    for lo, hi in itertools.pairwise(bounds):
+        part = chunked.update_many(values[lo:hi])
+        found_w += (part.warnings + lo).tolist()
+        found_d += (part.drifts + lo).tolist()
+    assert (found_w, found_d) == (warnings, drifts)
+    assert chunked.state_dict() == one.state_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 1), max_size=400),
+    st.integers(0, 400),
+    st.sampled_from(CASES),
+)
+def test_update_many_equals_update_property(
+    bits: list[int], split: int, case: tuple[type[DriftDetector], Any, dict[str, Any]]
+) -> None:
+    ours, theirs, params = case
+    values = np.asarray(bits, np.int64)
+    one = ours(**params)
+    expected = _one_by_one(one, values)
+    assert expected == _one_by_one(theirs(**params), values)
+    many = ours(**params)
+    first = many.update_many(values[:split])
+    second = many.update_many(values[split:])
+    split = min(split, values.size)
+    assert first.warnings.tolist() + (second.warnings + split).tolist() == expected[0]
+    assert first.drifts.tolist() + (second.drifts + split).tolist() == expected[1]
+    assert many.state_dict() == one.state_dict()
+
+
+@pytest.mark.parametrize("cls", DETECTORS)
+@pytest.mark.parametrize("cut", [10, 1500, 2500])
+def test_state_round_trip_through_json_resumes_identically(
+    cls: type[DriftDetector], cut: int
+) -> None:
+    values = STREAMS["several"]
+    whole = cls(two_sided_test=True)  # type: ignore[call-arg]
+    whole.update_many(values[:cut])
+    expected = whole.update_many(values[cut:])
+    assert expected.drifts.size > 0
+
+    first = cls(two_sided_test=True)  # type: ignore[call-arg]
+    first.update_many(values[:cut])
+    resumed = cls.from_state_dict(json.loads(json.dumps(first.state_dict())))
+    assert resumed.update_many(values[cut:]) == expected
+    assert resumed.state_dict() == whole.state_dict()
+
+
+@pytest.mark.parametrize("cls", DETECTORS)
+def test_resumes_after_a_drift_on_the_last_value(cls: type[DriftDetector]) -> None:
+    values = STREAMS["abrupt"]
+    drift = int(cls().update_many(values).drifts[0])
+    first = cls()
+    assert first.update_many(values[: drift + 1]).drifts.tolist() == [drift]
+    assert first.drift_detected
+    resumed = cls.from_state_dict(json.loads(json.dumps(first.state_dict())))
+    whole = cls()
+    whole.update_many(values[: drift + 1])
+    assert resumed.update_many(values[drift + 1 :]) == whole.update_many(values[drift + 1 :])
+
+
+@pytest.mark.parametrize("cls", DETECTORS)
+def test_pickle_clone_repr_reset(cls: type[DriftDetector]) -> None:
+    detector = cls(drift_confidence=0.002, two_sided_test=True)  # type: ignore[call-arg]
+    detector.update_many(STREAMS["abrupt"][:2500])
+    assert detector.n_seen == 2500
+
+    copy = pickle.loads(pickle.dumps(detector))
+    assert copy.state_dict() == detector.state_dict()
+    rest = STREAMS["abrupt"][2500:]
+    assert copy.update_many(rest) == detector.update_many(rest)
+
+    fresh = detector.clone()
+    expected_fresh = cls(drift_confidence=0.002, two_sided_test=True)  # type: ignore[call-arg]
+    assert fresh.state_dict() == expected_fresh.state_dict()
+    assert repr(detector).startswith(f"{cls.__name__}(drift_confidence=0.002, ")
+    assert eval(repr(detector), {cls.__name__: cls}).get_params() == detector.get_params()
+
+    detector.reset()
+    assert detector.n_seen == 0
+    assert not detector.drift_detected
+    assert not detector.warning_detected
+    assert detector.state_dict() == fresh.state_dict()
+
+
+@pytest.mark.parametrize("cls", DETECTORS)
+def test_n_seen_counts_across_drifts(cls: type[DriftDetector]) -> None:
+    detector = cls()
+    assert detector.update_many(STREAMS["several"]).drifts.size > 1
+    assert detector.n_seen == STREAMS["several"].size
+
+
+@pytest.mark.parametrize("cls", DETECTORS)
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"drift_confidence": 0},
+            "'drift_confidence' parameter of {} must be a float in (0, 1). Got 0.",
+        ),
+        (
+            {"warning_confidence": 1.5},
+            "'warning_confidence' parameter of {} must be a float in (0, 1). Got 1.5.",
+        ),
+        (
+            {"warning_confidence": float("nan")},
+            "'warning_confidence' parameter of {} must be a float in (0, 1). Got nan.",
+        ),
+        ({"two_sided_test": 1}, "'two_sided_test' parameter of {} must be a bool. Got 1."),
+    ],
+)
+def test_parameter_validation(
+    cls: type[DriftDetector], params: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ParameterError) as info:
+        cls(**params)
+    assert str(info.value) == "The " + message.format(cls.__name__)
+
+
+@pytest.mark.parametrize("cls", DETECTORS)
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([0, 1, 2, 0], "{} watches an error stream and needs 0/1 values; value 2 is 2.0."),
+        ([0, -1], "{} watches an error stream and needs 0/1 values; value 1 is -1.0."),
+        ([1, 0, 0, float("nan")], "{} needs finite numbers; value 3 is nan."),
+    ],
+)
+def test_rejects_values_that_are_not_errors(
+    cls: type[DriftDetector], values: list[float], message: str
+) -> None:
+    detector = cls()
+    with pytest.raises(ColumnError) as info:
+        detector.update_many(values)
+    assert str(info.value) == message.format(cls.__name__)
+    assert detector.n_seen == 0
+
+
+@pytest.mark.parametrize("cls", DETECTORS)
+@pytest.mark.parametrize("value", [2, 0.5, float("nan")])
+def test_update_rejects_a_value_that_is_not_an_error(
+    cls: type[DriftDetector], value: float
+) -> None:
+    detector = cls()
+    with pytest.raises(ColumnError, match="needs 0/1 values"):
+        detector.update(value)
+    assert detector.n_seen == 0
+
+
+@pytest.mark.parametrize("value", [0, 1.5, True, "0.1"])
+def test_hddm_w_lambda_validation(value: Any) -> None:
+    with pytest.raises(ParameterError) as info:
+        HDDM_W(lambda_val=value)
+    assert str(info.value) == (
+        f"The 'lambda_val' parameter of HDDM_W must be a float in (0, 1]. Got {value!r}."
+    )
