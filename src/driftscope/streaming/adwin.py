@@ -9,13 +9,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from driftscope.exceptions import ColumnError
-from driftscope.streaming._base import Detections, DriftDetector
+from driftscope.streaming._base import Detections, DriftDetector, is_int
 
 __all__ = ["ADWIN"]
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class ADWIN(DriftDetector):
@@ -91,15 +87,15 @@ class ADWIN(DriftDetector):
         self.grace_period = grace_period
         if not isinstance(delta, int | float) or isinstance(delta, bool) or not 0.0 < delta < 1.0:
             raise self._invalid("delta", "a float in (0, 1)")
-        if not _is_int(clock) or clock < 1:
+        if not is_int(clock) or clock < 1:
             raise self._invalid("clock", "an int in [1, inf)")
         # With a single bucket per row a merge empties its row, and dropping the oldest bucket
         # can then reach an empty row (River's implementation panics there).
-        if not _is_int(max_buckets) or max_buckets < 2:
+        if not is_int(max_buckets) or max_buckets < 2:
             raise self._invalid("max_buckets", "an int in [2, inf)")
-        if not _is_int(min_window_length) or min_window_length < 1:
+        if not is_int(min_window_length) or min_window_length < 1:
             raise self._invalid("min_window_length", "an int in [1, inf)")
-        if not _is_int(grace_period) or grace_period < 0:
+        if not is_int(grace_period) or grace_period < 0:
             raise self._invalid("grace_period", "an int in [0, inf)")
         super().__init__()
 

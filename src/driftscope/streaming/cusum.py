@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from driftscope.exceptions import ColumnError
-from driftscope.streaming._base import Detections, DriftDetector
+from driftscope.streaming._base import Detections, DriftDetector, is_int, is_real
 
 __all__ = ["CUSUM"]
 
@@ -92,11 +91,11 @@ class CUSUM(DriftDetector):
         self.slack = slack
         self.threshold = threshold
         self.mode = mode
-        if not _is_int(min_instances) or min_instances < 2:
+        if not is_int(min_instances) or min_instances < 2:
             raise self._invalid("min_instances", "an int in [2, inf)")
-        if not _is_real(slack) or not 0 <= slack < math.inf:
+        if not is_real(slack) or not 0 <= slack < math.inf:
             raise self._invalid("slack", "a float in [0, inf)")
-        if not _is_real(threshold) or not 0 < threshold < math.inf:
+        if not is_real(threshold) or not 0 < threshold < math.inf:
             raise self._invalid("threshold", "a float in (0, inf)")
         if mode not in _MODES:
             raise self._invalid("mode", "one of 'up', 'down', 'both'")
@@ -221,11 +220,3 @@ class CUSUM(DriftDetector):
         self._min_decrease = float(min_decrease[last])
         self._drift_detected = hit >= 0
         return hit
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)

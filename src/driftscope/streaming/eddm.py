@@ -4,12 +4,12 @@ errors."""
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from driftscope.streaming._base import Detections, DriftDetector
+from driftscope.streaming._base import Detections, DriftDetector, is_real
 from driftscope.streaming.ddm import _check_bit, _last_event, _one_by_one, _scan
 
 __all__ = ["EDDM"]
@@ -79,9 +79,9 @@ class EDDM(DriftDetector):
         self.beta = beta
         if isinstance(warm_start, bool) or not isinstance(warm_start, int) or warm_start < 0:
             raise self._invalid("warm_start", "an int in [0, inf)")
-        if not _is_real(alpha) or not 0 < alpha <= 1:
+        if not is_real(alpha) or not 0 < alpha <= 1:
             raise self._invalid("alpha", "a float in (0, 1]")
-        if not _is_real(beta) or not 0 < beta <= alpha:
+        if not is_real(beta) or not 0 < beta <= alpha:
             raise self._invalid("beta", f"a float in (0, alpha] = (0, {alpha!r}]")
         super().__init__()
 
@@ -185,7 +185,3 @@ class EDDM(DriftDetector):
         self._warning_detected = bool(warning[end])
         self._drift_detected = end_error >= 0
         return np.flatnonzero(warning).astype(np.int64), (end if end_error >= 0 else -1)
-
-
-def _is_real(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float)

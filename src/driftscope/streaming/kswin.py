@@ -15,16 +15,12 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from driftscope.exceptions import ColumnError
-from driftscope.streaming._base import DriftDetector
+from driftscope.streaming._base import DriftDetector, is_int
 
 __all__ = ["KSWIN"]
 
 #: scipy's ``ks_2samp(method="auto")`` computes exact p-values up to this sample size.
 _MAX_EXACT_N = 10_000
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class KSWIN(DriftDetector):
@@ -90,13 +86,13 @@ class KSWIN(DriftDetector):
         self.window = window
         if not isinstance(alpha, int | float) or isinstance(alpha, bool) or not 0.0 < alpha < 1.0:
             raise self._invalid("alpha", "a float in (0, 1)")
-        if not _is_int(window_size) or window_size < 2:
+        if not is_int(window_size) or window_size < 2:
             raise self._invalid("window_size", "an int in [2, inf)")
         # The sample is drawn without replacement from the window_size - stat_size older values.
-        if not _is_int(stat_size) or not 1 <= stat_size <= window_size // 2:
+        if not is_int(stat_size) or not 1 <= stat_size <= window_size // 2:
             expected = f"an int in [1, window_size // 2 = {window_size // 2}]"
             raise self._invalid("stat_size", expected)
-        if seed is not None and not _is_int(seed):
+        if seed is not None and not is_int(seed):
             raise self._invalid("seed", "an int or None")
         if window is not None:
             if not isinstance(window, Sequence | np.ndarray) or isinstance(window, str | bytes):

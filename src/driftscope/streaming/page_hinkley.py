@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
@@ -11,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.signal import lfilter
 
 from driftscope.exceptions import ColumnError
-from driftscope.streaming._base import Detections, DriftDetector
+from driftscope.streaming._base import Detections, DriftDetector, is_int, is_real
 
 __all__ = ["PageHinkley"]
 
@@ -88,13 +87,13 @@ class PageHinkley(DriftDetector):
         self.threshold = threshold
         self.alpha = alpha
         self.mode = mode
-        if not _is_int(min_instances) or min_instances < 1:
+        if not is_int(min_instances) or min_instances < 1:
             raise self._invalid("min_instances", "an int in [1, inf)")
-        if not _is_real(delta) or not 0 <= delta < math.inf:
+        if not is_real(delta) or not 0 <= delta < math.inf:
             raise self._invalid("delta", "a float in [0, inf)")
-        if not _is_real(threshold) or not 0 < threshold < math.inf:
+        if not is_real(threshold) or not 0 < threshold < math.inf:
             raise self._invalid("threshold", "a float in (0, inf)")
-        if not _is_real(alpha) or not 0 < alpha <= 1:
+        if not is_real(alpha) or not 0 < alpha <= 1:
             raise self._invalid("alpha", "a float in (0, 1]")
         if mode not in _MODES:
             raise self._invalid("mode", "one of 'up', 'down', 'both'")
@@ -204,11 +203,3 @@ def _faded_sum(u: NDArray[np.float64], alpha: float, start: float) -> NDArray[np
     """``s[i] = u[i] + alpha * s[i - 1]`` with ``s[-1] = start``, in one compiled pass."""
     out, _ = lfilter([1.0], [1.0, -alpha], u, zi=[alpha * start])
     return np.asarray(out, dtype=np.float64)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
