@@ -10,6 +10,7 @@ from driftscope.streaming.evaluate import Evaluation, evaluate
 from driftscope.streaming.hddm import HDDM_A, HDDM_W
 from driftscope.streaming.kswin import KSWIN
 from driftscope.streaming.page_hinkley import PageHinkley
+from driftscope.streaming.stepd import STEPD
 
 __all__ = [
     "ADWIN",
@@ -19,6 +20,7 @@ __all__ = [
     "HDDM_A",
     "HDDM_W",
     "KSWIN",
+    "STEPD",
     "Calibration",
     "Detections",
     "DriftDetector",
