@@ -267,3 +267,27 @@ def test_window_drift_equals_a_direct_comparison_with_that_window() -> None:
     assert set(first.drifted_columns) == set(direct.drift.drifted_columns)
     accuracy = float((rows["target"] == rows["prediction"]).mean())
     assert first.metrics["accuracy"] == pytest.approx(accuracy)
+
+
+def test_change_points_mark_when_the_errors_changed() -> None:
+    ref = _classification(4000, 50)
+    early = _classification(2000, 51, start="2026-01-05")
+    late = _classification(2000, 52, flip=True, start="2026-02-02")
+    cur = pd.concat([early, late], ignore_index=True)
+    report = _monitor(ref, cur, timestamp="timestamp", period="W")
+    points = report.change_points
+    assert points is not None
+    assert points.detector.startswith("DDM(")
+    assert points.stream == "error_rate"
+    assert points.n_items == 4000
+    first = points.drifts[0]
+    assert first.timestamp is not None
+    assert first.timestamp >= "2026-02-02"
+    assert report.windows is not None
+    window = report.windows.windows[first.window or 0]
+    assert window.start is not None
+    assert window.start[:10] >= "2026-02-02"
+    assert any(r.source == "change_points" for r in report.verdict.reasons)  # type: ignore[union-attr]
+    html = report.to_html()
+    assert '"change_points": [{"window"' in html or '"change_points":[{"window"' in html
+    validate_report(report.to_dict())

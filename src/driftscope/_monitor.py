@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from driftscope._api import _as_schema, read_pair
 from driftscope.analyses import verdict as V
 from driftscope.analyses._features import encode_features, sample_rows
+from driftscope.analyses.change_points import ChangePoints, detect_change_points
 from driftscope.analyses.concept import ConceptDrift, ConceptSettings, concept_drift
 from driftscope.analyses.drift import DriftSettings, ReferenceCache, decision_rules, run_drift
 from driftscope.analyses.model import ModelColumns, Task, encode_labels, resolve_model_columns
@@ -39,6 +40,7 @@ from driftscope.analyses.windows import (
     WindowSettings,
     WindowsResult,
     learn_bands,
+    parse_timestamps,
     split_windows,
 )
 from driftscope.data.infer import infer_schema
@@ -156,7 +158,7 @@ def _windows(
     quality_settings: QualitySettings,
     settings: WindowSettings,
     cache: ReferenceCache,
-) -> tuple[WindowsResult, list[str]]:
+) -> tuple[WindowsResult, list[str], list[Any]]:
     splits, warnings = split_windows(current, settings, model.timestamp, "current")
     window_drift = replace(drift_settings, multivariate=False)
     # The model's columns are read and encoded once; each window takes its rows from them.
@@ -260,7 +262,29 @@ def _windows(
             f"{small} window(s) have fewer than {settings.min_rows} rows; they are marked, "
             "not analysed."
         )
-    return WindowsResult(settings.describe(), tuple(flagged), bands, note), warnings
+    return WindowsResult(settings.describe(), tuple(flagged), bands, note), warnings, splits
+
+
+def _change_points(
+    current: pd.DataFrame, model: ModelColumns, windows: Sequence[NDArray[np.int64]]
+) -> ChangePoints | None:
+    """The recommended streaming detector over the time-ordered losses of labelled rows."""
+    task = model.task
+    if task is None or not (task.is_classification or task is Task.REGRESSION):
+        return None
+    side = _side(current, model, "current", [])
+    if side is None or side.n_labelled == 0 or model.timestamp is None:
+        return None
+    times, _ = parse_timestamps(current, model.timestamp, "current")
+    rows = side.rows
+    dated = times.iloc[rows].notna().to_numpy()
+    if task.is_classification:
+        losses = np.asarray(side.arrays["y_true"] != side.arrays["y_pred"], dtype=np.float64)
+    else:
+        losses = np.abs(side.arrays["y_pred"] - side.arrays["y_true"])
+    return detect_change_points(
+        losses[dated], rows[dated], times, binary=task.is_classification, windows=windows
+    )
 
 
 def _reasons(
@@ -562,9 +586,10 @@ def monitor(
         concept = None
 
     windows = None
+    window_splits: list[Any] = []
     if window_settings.active:
         t0 = time.perf_counter()
-        windows, window_warnings = _windows(
+        windows, window_warnings, window_splits = _windows(
             ref_frame,
             cur_frame,
             full_schema,
@@ -577,10 +602,28 @@ def monitor(
         )
         warnings += window_warnings
         timings["windows"] = time.perf_counter() - t0
-    elif model.timestamp is not None and period is None:
-        pass
 
-    verdict = V.decide(_reasons(drift, performance, concept, quality_result, windows, model))
+    change_points = None
+    if performance is not None and model.timestamp is not None:
+        t0 = time.perf_counter()
+        change_points = _change_points(cur_frame, model, [sp.rows for sp in window_splits])
+        timings["change_points"] = time.perf_counter() - t0
+
+    reasons = _reasons(drift, performance, concept, quality_result, windows, model)
+    if change_points is not None and change_points.drifts:
+        first = change_points.drifts[0]
+        name = change_points.detector.split("(")[0]
+        reasons.append(
+            V.Reason(
+                "change_points",
+                V.INVESTIGATE,
+                f"The model's {change_points.stream.replace('_', ' ')} changed in time: "
+                f"{name} found {len(change_points.drifts)} drift(s), "
+                f"the first at {first.timestamp or f'item {first.index}'}.",
+                0.1,
+            )
+        )
+    verdict = V.decide(reasons)
     timings["total"] = time.perf_counter() - started
     metadata = RunMetadata(
         reference=ref_table.name,
@@ -612,6 +655,7 @@ def monitor(
         concept_drift=concept,
         quality=quality_result,
         windows=windows,
+        change_points=change_points,
         verdict=verdict,
         extra_warnings=tuple(warnings),
     )

@@ -264,6 +264,7 @@ DOC_SECTIONS = {
     "metric_band": "metric_band",
     "verdict": "verdict",
     "reason": "reason",
+    "change_points": "change_points",
 }
 
 

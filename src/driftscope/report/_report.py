@@ -75,6 +75,7 @@ class Report:
     concept_drift: Any = None
     quality: Any = None
     windows: Any = None
+    change_points: Any = None
     verdict: Any = None
     extra_warnings: tuple[str, ...] = ()
 
@@ -103,6 +104,7 @@ class Report:
             "concept_drift": None if self.concept_drift is None else self.concept_drift.to_dict(),
             "quality": None if self.quality is None else self.quality.to_dict(),
             "windows": None if self.windows is None else self.windows.to_dict(),
+            "change_points": None if self.change_points is None else self.change_points.to_dict(),
             "verdict": None if self.verdict is None else self.verdict.to_dict(),
         }
 

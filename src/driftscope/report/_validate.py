@@ -51,8 +51,8 @@ def validate_report(report_dict: Any) -> None:
     >>> validate_report({"schema_version": "1.0"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    jsonschema.exceptions.ValidationError: The report does not match ... (13 problems):
-      (top level): 'columns' is a required property
+    jsonschema.exceptions.ValidationError: The report does not match ... (14 problems):
+      (top level): 'change_points' is a required property
     ...
     """
     try:

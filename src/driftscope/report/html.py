@@ -384,6 +384,17 @@ _MONITOR_JS = r"""
       notes.push({ xref: "x", yref: "paper", x: i, y: 1, yanchor: "bottom", showarrow: false,
                    text: "too small", font: { size: 10, color: c.muted } });
     });
+    // Change points of the streaming detector on the errors: a dashed line in their window.
+    var marked = {};
+    (w.change_points || []).forEach(function (p) {
+      if (marked[p.window]) { return; }
+      marked[p.window] = true;
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: p.window, x1: p.window,
+                    y0: 0, y1: 1, line: { color: c.bad, width: 1.5, dash: "dot" } });
+      notes.push({ xref: "x", yref: "paper", x: p.window, y: 0, yanchor: "top", showarrow: false,
+                   text: "change point", font: { size: 10, color: c.bad },
+                   hovertext: plotText(p.timestamp || "") });
+    });
     return { shapes: shapes, annotations: notes };
   }
   function windowAxis() { return { type: "category", automargin: true, tickangle: 0 }; }
@@ -1710,6 +1721,13 @@ def _windows_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
         "threshold": (report.get("dataset") or {}).get("drift_share_threshold"),
         "columns": columns,
         "n_scored": len(peaks),
+        # Drifts of the streaming detector over the time-ordered errors, by window.
+        "change_points": [
+            {"window": e.get("window"), "timestamp": e.get("timestamp")}
+            for e in (report.get("change_points") or {}).get("events") or []
+            if e.get("kind") == "drift" and e.get("window") is not None
+        ],
+        "change_detector": (report.get("change_points") or {}).get("detector"),
     }
 
 
