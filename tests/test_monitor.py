@@ -277,7 +277,7 @@ def test_change_points_mark_when_the_errors_changed() -> None:
     report = _monitor(ref, cur, timestamp="timestamp", period="W")
     points = report.change_points
     assert points is not None
-    assert points.detector.startswith("DDM(")
+    assert points.detector.startswith("HDDM_A(")
     assert points.stream == "error_rate"
     assert points.n_items == 4000
     first = points.drifts[0]
