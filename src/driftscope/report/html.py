@@ -391,8 +391,8 @@ _MONITOR_JS = r"""
       marked[p.window] = true;
       shapes.push({ type: "line", xref: "x", yref: "paper", x0: p.window, x1: p.window,
                     y0: 0, y1: 1, line: { color: c.bad, width: 1.5, dash: "dot" } });
-      notes.push({ xref: "x", yref: "paper", x: p.window, y: 0, yanchor: "top", showarrow: false,
-                   text: "change point", font: { size: 10, color: c.bad },
+      notes.push({ xref: "x", yref: "paper", x: p.window, y: 1, yanchor: "bottom",
+                   showarrow: false, text: "change point", font: { size: 10, color: c.bad },
                    hovertext: plotText(p.timestamp || "") });
     });
     return { shapes: shapes, annotations: notes };
