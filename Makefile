@@ -41,6 +41,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/drift_vs_evidently.py
 	$(BIN)/python benchmarks/report_vs_evidently.py --no-windows
 	$(BIN)/python benchmarks/html_size.py
+	$(BIN)/python benchmarks/streaming_speed.py
+	$(BIN)/python benchmarks/streaming_quality.py
 
 clean:
 	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache
