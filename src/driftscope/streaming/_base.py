@@ -98,7 +98,15 @@ class DriftDetector:
     # -- configuration ------------------------------------------------------------------------
 
     def _reset(self) -> None:
+        """Everything fresh: the count of values seen, the flags, then the statistics."""
         self._n_seen = 0
+        self._drift_detected = False
+        self._warning_detected = False
+        self._restart()
+
+    def _restart(self) -> None:
+        """Fresh statistics, as after a drift; `n_seen` keeps counting. Detectors with state
+        override this."""
         self._drift_detected = False
         self._warning_detected = False
 

@@ -99,11 +99,7 @@ class ADWIN(DriftDetector):
             raise self._invalid("grace_period", "an int in [0, inf)")
         super().__init__()
 
-    def _reset(self) -> None:
-        super()._reset()
-        self._clear_window()
-
-    def _clear_window(self) -> None:
+    def _restart(self) -> None:
         # Row i holds the buckets of 2**i values, oldest first: their totals and their sums
         # of squared deviations from the bucket mean.
         self._totals: list[list[float]] = [[]]
@@ -144,7 +140,7 @@ class ADWIN(DriftDetector):
         if not math.isfinite(x):
             raise ColumnError(f"ADWIN needs finite numbers; got {x!r}.")
         if self._drift_detected:
-            self._clear_window()
+            self._restart()
         self._n_seen += 1
         self._insert(x)
         self._tick += 1
@@ -167,7 +163,7 @@ class ADWIN(DriftDetector):
         totals0, variances0 = totals[0], variances[0]
         for i, x in enumerate(arr.tolist()):
             if drifted:
-                self._clear_window()
+                self._restart()
                 width, total, variance, tick = 0, 0.0, 0.0, 0
                 totals, variances = self._totals, self._variances
                 totals0, variances0 = totals[0], variances[0]

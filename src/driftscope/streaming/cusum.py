@@ -101,11 +101,7 @@ class CUSUM(DriftDetector):
             raise self._invalid("mode", "one of 'up', 'down', 'both'")
         super().__init__()
 
-    def _reset(self) -> None:
-        super()._reset()
-        self._start_test()
-
-    def _start_test(self) -> None:
+    def _restart(self) -> None:
         """A new test with a new reference; `n_seen` keeps counting."""
         self._drift_detected = False
         self._warmup: list[float] = []
@@ -129,7 +125,7 @@ class CUSUM(DriftDetector):
         if not math.isfinite(x):
             raise ColumnError(f"CUSUM needs finite numbers; got {x!r}.")
         if self._drift_detected:
-            self._start_test()
+            self._restart()
         self._n_seen += 1
         if len(self._warmup) < self.min_instances:
             self._warmup.append(x)
@@ -164,7 +160,7 @@ class CUSUM(DriftDetector):
         size = _FIRST_BLOCK
         while pos < arr.size:
             if self._drift_detected:
-                self._start_test()
+                self._restart()
                 size = _FIRST_BLOCK
             missing = self.min_instances - len(self._warmup)
             if missing > 0:

@@ -146,10 +146,6 @@ class DDM(DriftDetector):
                 raise self._invalid(name, "a float in (0, inf)")
         super().__init__()
 
-    def _reset(self) -> None:
-        super()._reset()
-        self._restart()
-
     def _restart(self) -> None:
         """Forget the statistics, as after a drift (the count of values seen is kept)."""
         self._drift_detected = False

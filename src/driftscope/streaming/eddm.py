@@ -85,10 +85,6 @@ class EDDM(DriftDetector):
             raise self._invalid("beta", f"a float in (0, alpha] = (0, {alpha!r}]")
         super().__init__()
 
-    def _reset(self) -> None:
-        super()._reset()
-        self._restart()
-
     def _restart(self) -> None:
         """Forget the statistics, as after a drift (the count of values seen is kept)."""
         self._drift_detected = False

@@ -95,10 +95,6 @@ class HDDM_A(DriftDetector):
         self._log_warning = math.log(2.0 / warning_confidence)
         super().__init__()
 
-    def _reset(self) -> None:
-        super()._reset()
-        self._restart()
-
     def _restart(self) -> None:
         """Forget the statistics, as after a drift (the count of values seen is kept)."""
         self._drift_detected = False
@@ -291,10 +287,6 @@ class HDDM_W(DriftDetector):
         self._lambda_sq = lambda_val * lambda_val
         self._c_lambda_sq = (1 - lambda_val) ** 2
         super().__init__()
-
-    def _reset(self) -> None:
-        super()._reset()
-        self._restart()
 
     @staticmethod
     def _sample() -> list[float]:

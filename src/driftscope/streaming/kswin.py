@@ -108,8 +108,7 @@ class KSWIN(DriftDetector):
         self._p_values: dict[int, tuple[float, float]] = {}
 
     def _reset(self) -> None:
-        super()._reset()
-        self._restart()
+        super()._reset()  # also restarts
         if self.window is not None:
             # Only a fresh (or reset) detector starts from the given values; the restart
             # after a drift does not, as in River.

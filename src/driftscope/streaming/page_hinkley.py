@@ -99,11 +99,7 @@ class PageHinkley(DriftDetector):
             raise self._invalid("mode", "one of 'up', 'down', 'both'")
         super().__init__()
 
-    def _reset(self) -> None:
-        super()._reset()
-        self._start_test()
-
-    def _start_test(self) -> None:
+    def _restart(self) -> None:
         """Fresh test statistics; `n_seen` keeps counting."""
         self._drift_detected = False
         self._n = 0
@@ -127,7 +123,7 @@ class PageHinkley(DriftDetector):
         if not math.isfinite(x):
             raise ColumnError(f"PageHinkley needs finite numbers; got {x!r}.")
         if self._drift_detected:
-            self._start_test()
+            self._restart()
         self._n_seen += 1
         self._n += 1
         self._x_sum += x
@@ -152,7 +148,7 @@ class PageHinkley(DriftDetector):
         size = _FIRST_BLOCK
         while pos < arr.size:
             if self._drift_detected:
-                self._start_test()
+                self._restart()
                 size = _FIRST_BLOCK
             block = arr[pos : pos + size]
             hit = self._run_block(block)

@@ -98,10 +98,6 @@ class STEPD(DriftDetector):
             )
         super().__init__()
 
-    def _reset(self) -> None:
-        super()._reset()
-        self._restart()
-
     def _restart(self) -> None:
         """Forget the statistics, as after a drift (the count of values seen is kept)."""
         self._drift_detected = False
