@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest browser bench clean
 
-$(STAMP): pyproject.toml
+# The streaming kernels are compiled at install time; editing one reinstalls (and rebuilds).
+KERNELS := $(wildcard src/driftscope/streaming/_core/*.pyx src/driftscope/streaming/_core/*.pxd)
+
+$(STAMP): pyproject.toml setup.py $(KERNELS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

@@ -12,6 +12,7 @@ import copy
 import inspect
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -153,19 +154,36 @@ class DriftDetector:
     def update(self, x: float) -> None:
         raise NotImplementedError
 
-    def _check_values(self, values: ArrayLike) -> NDArray[np.float64]:
-        arr = np.asarray(values, dtype=np.float64).ravel()
-        if not np.isfinite(arr).all():
-            bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise ColumnError(
-                f"{type(self).__name__} needs finite numbers; value {bad} is {float(arr[bad])!r}."
-            )
-        if self.binary_input and not np.isin(arr, (0.0, 1.0)).all():
-            bad = int(np.flatnonzero(~np.isin(arr, (0.0, 1.0)))[0])
-            raise ColumnError(
+    def _bad_value(self, x: object, index: int | None = None) -> ColumnError:
+        """The error for a value the detector cannot take, at ``index`` of `update_many`'s
+        values (or given to `update` when None)."""
+        where = "got" if index is None else f"value {index} is"
+        if self.binary_input and isinstance(x, float) and math.isfinite(x):
+            return ColumnError(
                 f"{type(self).__name__} watches an error stream and needs 0/1 values; "
-                f"value {bad} is {float(arr[bad])!r}."
+                f"{where} {x!r}."
             )
+        return ColumnError(f"{type(self).__name__} needs finite numbers; {where} {x!r}.")
+
+    def _as_array(self, values: ArrayLike) -> NDArray[np.float64]:
+        """The values of `update_many` as one contiguous float64 array (not yet checked)."""
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ColumnError(
+                f"{type(self).__name__} needs numbers; got values that are not numeric."
+            ) from None
+        return np.ascontiguousarray(arr.ravel())
+
+    def _check_values(self, values: ArrayLike) -> NDArray[np.float64]:
+        """`_as_array`, with every value checked (finite, and 0/1 for an error stream)."""
+        arr = self._as_array(values)
+        ok = np.isfinite(arr)
+        if self.binary_input:
+            ok &= (arr == 0.0) | (arr == 1.0)
+        if not ok.all():
+            bad = int(np.flatnonzero(~ok)[0])
+            raise self._bad_value(float(arr[bad]), bad)
         return arr
 
     def update_many(self, values: ArrayLike) -> Detections:
@@ -181,6 +199,10 @@ class DriftDetector:
                 drifts.append(i)
         return Detections(np.asarray(warnings, np.int64), np.asarray(drifts, np.int64))
 
+    @staticmethod
+    def _detections(warnings: Iterable[int], drifts: Iterable[int]) -> Detections:
+        return Detections(np.fromiter(warnings, np.int64), np.fromiter(drifts, np.int64))
+
     # -- persistence -----------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
@@ -192,6 +214,10 @@ class DriftDetector:
             "state": {name: _to_plain(getattr(self, name)) for name in names},
         }
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle and copy go through the JSON-ready state, which the compiled kernels expose.
+        return (_restore, (type(self), self.state_dict()))
+
     @classmethod
     def from_state_dict(cls, data: dict[str, Any]) -> DriftDetector:
         if data.get("detector") != cls.__name__:
@@ -200,3 +226,7 @@ class DriftDetector:
         for name, value in data["state"].items():
             setattr(detector, name, _from_plain(value))
         return detector
+
+
+def _restore(cls: type[DriftDetector], state: dict[str, Any]) -> DriftDetector:
+    return cls.from_state_dict(state)
