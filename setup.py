@@ -3,8 +3,12 @@
 Each ``src/driftscope/streaming/_core/*.pyx`` becomes one C extension. The kernels must repeat
 River's floating-point operations exactly, so the C compiler may not fuse or reorder them
 (``-ffp-contract=off``; no ``-ffast-math``, no ``-march=native``).
+
+While developing, ``DRIFTSCOPE_KERNELS=adwin,kswin python setup.py build_ext --inplace``
+builds only the kernels named.
 """
 
+import os
 from pathlib import Path
 
 from Cython.Build import cythonize
@@ -19,6 +23,8 @@ extensions = [
         extra_compile_args=["-O2", "-ffp-contract=off", "-fno-fast-math"],
     )
     for pyx in sorted(CORE.glob("*.pyx"))
+    if not os.environ.get("DRIFTSCOPE_KERNELS")
+    or pyx.stem in os.environ["DRIFTSCOPE_KERNELS"].split(",")
 ]
 
 setup(
