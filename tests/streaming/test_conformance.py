@@ -12,7 +12,10 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from driftscope.exceptions import ColumnError
 from driftscope.streaming import (
     ADWIN,
     CUSUM,
@@ -130,3 +133,89 @@ def test_identical_stable_values_never_drift(name: str) -> None:
 
 def test_registry_builds_by_name(name: str) -> None:
     assert type(make_detector(name)) is type(FACTORIES[name]())
+
+
+def test_stopping_on_a_drift_then_updating_one_by_one_continues_identically(name: str) -> None:
+    values = _stream(FACTORIES[name](), seed=5)
+    warnings, drifts = _per_item(FACTORIES[name](), values)
+    assert drifts, f"{name} found no drift to stop on"
+    # Stop right on a detection, so the pending restart is carried over to `update`.
+    cut = drifts[0] + 1
+    mixed = FACTORIES[name]()
+    head = mixed.update_many(values[:cut])
+    assert mixed.drift_detected
+    tail_warnings, tail_drifts = _per_item(mixed, values[cut:])
+    assert head.drifts.tolist() + [cut + i for i in tail_drifts] == drifts
+    assert head.warnings.tolist() + [cut + i for i in tail_warnings] == warnings
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cut=st.integers(0, 3000))
+def test_update_many_split_anywhere_equals_update(name: str, cut: int) -> None:
+    values = _stream(FACTORIES[name](), seed=6)
+    one = FACTORIES[name]()
+    _, drifts = _per_item(one, values)
+    many = FACTORIES[name]()
+    first = many.update_many(values[:cut]).drifts.tolist()
+    second = (many.update_many(values[cut:]).drifts + min(cut, values.size)).tolist()
+    assert first + second == drifts
+    assert many.state_dict() == one.state_dict()
+
+
+def test_fresh_state_survives_json_and_is_refused_by_another_detector(name: str) -> None:
+    fresh = FACTORIES[name]()
+    restored = type(fresh).from_state_dict(json.loads(json.dumps(fresh.state_dict())))
+    assert restored.state_dict() == fresh.state_dict()
+    other = "ADWIN" if type(fresh).__name__ != "ADWIN" else "DDM"
+    data = fresh.state_dict() | {"detector": other}
+    with pytest.raises(ValueError, match=f"'{other}', not '{type(fresh).__name__}'"):
+        type(fresh).from_state_dict(data)
+
+
+def test_lists_2d_arrays_and_empty_input(name: str) -> None:
+    values = _stream(FACTORIES[name](), seed=7)[:1500]
+    expected = FACTORIES[name]().update_many(values)
+    assert FACTORIES[name]().update_many(values.tolist()) == expected
+    assert FACTORIES[name]().update_many(values.reshape(-1, 1)) == expected
+    assert FACTORIES[name]().update_many(values.astype(np.float32).astype(np.float64)) == expected
+    empty = FACTORIES[name]()
+    found = empty.update_many([])
+    assert found.drifts.dtype == found.warnings.dtype == np.int64
+    assert found.drifts.size == found.warnings.size == empty.n_seen == 0
+
+
+def test_a_bad_value_is_named_and_changes_nothing(name: str) -> None:
+    detector = FACTORIES[name]()
+    detector.update_many(_stream(detector, seed=8)[:500])
+    before = detector.state_dict()
+    detector_name = type(detector).__name__
+    bad_values: list[object] = [float("nan"), float("inf"), -float("inf"), "abc", None]
+    if detector.binary_input:
+        bad_values += [0.5, 2.0, -1.0]
+    for bad in bad_values:
+        expected = "needs 0/1 values" if bad in (0.5, 2.0, -1.0) else "needs"
+        with pytest.raises(ColumnError, match=f"^{detector_name} .*{expected}") as info:
+            detector.update_many([0.0, 1.0, bad, 0.0])
+        if bad is not None:  # None becomes nan in an array
+            assert f"value 2 is {bad!r}" in str(info.value)
+        assert detector.state_dict() == before
+        with pytest.raises(ColumnError, match=f"^{detector_name} .*{expected}"):
+            detector.update(bad)  # type: ignore[arg-type]
+        assert detector.state_dict() == before
+
+
+def test_numpy_and_python_scalars_are_the_same_value(name: str) -> None:
+    values = _stream(FACTORIES[name](), seed=9)[:1200]
+    plain, numpy_scalars = FACTORIES[name](), FACTORIES[name]()
+    for x in values.tolist():
+        plain.update(x)
+    for x in values:
+        numpy_scalars.update(x)
+    ints = FACTORIES[name]()
+    for x in values.astype(np.int64).tolist() if ints.binary_input else []:
+        ints.update(x)
+    assert numpy_scalars.state_dict() == plain.state_dict()
+    if ints.binary_input:
+        assert ints.state_dict() == plain.state_dict()

@@ -170,9 +170,15 @@ class DriftDetector:
         try:
             arr = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ColumnError(
-                f"{type(self).__name__} needs numbers; got values that are not numeric."
-            ) from None
+            flat = np.asarray(values, dtype=object).ravel()
+            for i, x in enumerate(flat.tolist()):
+                try:
+                    float(x)
+                except (TypeError, ValueError):
+                    raise ColumnError(
+                        f"{type(self).__name__} needs finite numbers; value {i} is {x!r}."
+                    ) from None
+            raise ColumnError(f"{type(self).__name__} needs a flat array of numbers.") from None
         return np.ascontiguousarray(arr.ravel())
 
     def _check_values(self, values: ArrayLike) -> NDArray[np.float64]:
