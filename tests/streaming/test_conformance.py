@@ -219,3 +219,26 @@ def test_numpy_and_python_scalars_are_the_same_value(name: str) -> None:
     assert numpy_scalars.state_dict() == plain.state_dict()
     if ints.binary_input:
         assert ints.state_dict() == plain.state_dict()
+
+
+def test_state_saved_on_a_drift_resumes_with_the_pending_restart(name: str) -> None:
+    values = _stream(FACTORIES[name](), seed=10)
+    reference = FACTORIES[name]()
+    _, drifts = _per_item(FACTORIES[name](), values)
+    cut = drifts[0] + 1
+    reference.update_many(values[:cut])
+    assert reference.drift_detected
+    resumed = type(reference).from_state_dict(json.loads(json.dumps(reference.state_dict())))
+    assert resumed.drift_detected
+    assert resumed.update_many(values[cut:]) == reference.update_many(values[cut:])
+    assert resumed.state_dict() == reference.state_dict()
+
+
+def test_reset_restores_the_fresh_state_exactly(name: str) -> None:
+    detector = FACTORIES[name]()
+    fresh = detector.state_dict()
+    detector.update_many(_stream(detector, seed=11))
+    assert detector.state_dict() != fresh
+    detector.reset()
+    assert detector.state_dict() == fresh
+    assert detector.clone().state_dict() == fresh

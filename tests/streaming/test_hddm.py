@@ -1,11 +1,10 @@
-"""HDDM_A (and HDDM_W) against River's ``drift.binary.HDDMA`` / ``HDDMW`` on seeded error
-streams."""
+"""HDDM_A and HDDM_W: River's ``drift.binary.HDDMA`` / ``HDDMW`` detections on seeded and
+random error streams, settings and their validation, and bad values. The protocol checks are in
+test_conformance.py."""
 
 from __future__ import annotations
 
-import itertools
 import json
-import pickle
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ from river.drift.binary import HDDMA as RiverHDDMA
 from river.drift.binary import HDDMW as RiverHDDMW
 
 from driftscope.exceptions import ColumnError, ParameterError
-from driftscope.streaming._base import Detections, DriftDetector
+from driftscope.streaming._base import DriftDetector
 from driftscope.streaming.hddm import HDDM_A, HDDM_W
 
 #: Our detector, River's, and settings to compare them with.
@@ -29,7 +28,7 @@ CASES: list[tuple[type[DriftDetector], Any, dict[str, Any]]] = [
         RiverHDDMA,
         {"drift_confidence": 0.01, "warning_confidence": 0.05, "two_sided_test": True},
     ),
-    # Drifts every few values: `update_many` switches between its loop and numpy paths.
+    # Drifts every few values.
     (HDDM_A, RiverHDDMA, {"drift_confidence": 0.3, "warning_confidence": 0.4}),
     (HDDM_W, RiverHDDMW, {}),
     (HDDM_W, RiverHDDMW, {"two_sided_test": True}),
@@ -96,40 +95,13 @@ def test_defaults_match_river(ours: type[DriftDetector], theirs: Any) -> None:
     assert ours().get_params() == {name: getattr(river, name) for name in ours().get_params()}
 
 
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-@pytest.mark.parametrize("name", list(STREAMS))
-def test_update_many_equals_update_also_in_chunks(
-    name: str, case: tuple[type[DriftDetector], Any, dict[str, Any]]
-) -> None:
-    ours, _, params = case
-    values = STREAMS[name]
-    one = ours(**params)
-    warnings, drifts = _one_by_one(one, values)
-    many = ours(**params)
-    assert many.update_many(values) == Detections(
-        np.asarray(warnings, np.int64), np.asarray(drifts, np.int64)
-    )
-    assert many.state_dict() == one.state_dict()
-
-    chunked = ours(**params)
-    found_w: list[int] = []
-    found_d: list[int] = []
-    bounds = [0, 1, 2, 17, 500, 2011, 2012, 3999, values.size]
-    for lo, hi in itertools.pairwise(bounds):
-        part = chunked.update_many(values[lo:hi])
-        found_w += (part.warnings + lo).tolist()
-        found_d += (part.drifts + lo).tolist()
-    assert (found_w, found_d) == (warnings, drifts)
-    assert chunked.state_dict() == one.state_dict()
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.integers(0, 1), max_size=400),
     st.integers(0, 400),
     st.sampled_from(CASES),
 )
-def test_update_many_equals_update_property(
+def test_matches_river_on_random_streams_split_anywhere(
     bits: list[int], split: int, case: tuple[type[DriftDetector], Any, dict[str, Any]]
 ) -> None:
     ours, theirs, params = case
@@ -147,25 +119,9 @@ def test_update_many_equals_update_property(
 
 
 @pytest.mark.parametrize("cls", DETECTORS)
-@pytest.mark.parametrize("cut", [10, 1500, 2500])
-def test_state_round_trip_through_json_resumes_identically(
-    cls: type[DriftDetector], cut: int
-) -> None:
-    values = STREAMS["several"]
-    whole = cls(two_sided_test=True)  # type: ignore[call-arg]
-    whole.update_many(values[:cut])
-    expected = whole.update_many(values[cut:])
-    assert expected.drifts.size > 0
-
-    first = cls(two_sided_test=True)  # type: ignore[call-arg]
-    first.update_many(values[:cut])
-    resumed = cls.from_state_dict(json.loads(json.dumps(first.state_dict())))
-    assert resumed.update_many(values[cut:]) == expected
-    assert resumed.state_dict() == whole.state_dict()
-
-
-@pytest.mark.parametrize("cls", DETECTORS)
 def test_resumes_after_a_drift_on_the_last_value(cls: type[DriftDetector]) -> None:
+    # Saved while the restart after a drift is still pending (not a case the conformance
+    # suite's JSON round trip is sure to hit).
     values = STREAMS["abrupt"]
     drift = int(cls().update_many(values).drifts[0])
     first = cls()
@@ -178,27 +134,24 @@ def test_resumes_after_a_drift_on_the_last_value(cls: type[DriftDetector]) -> No
 
 
 @pytest.mark.parametrize("cls", DETECTORS)
-def test_pickle_clone_repr_reset(cls: type[DriftDetector]) -> None:
+def test_repr_evaluates_back_and_reset_restores_the_fresh_state(cls: type[DriftDetector]) -> None:
     detector = cls(drift_confidence=0.002, two_sided_test=True)  # type: ignore[call-arg]
     detector.update_many(STREAMS["abrupt"][:2500])
-    assert detector.n_seen == 2500
-
-    copy = pickle.loads(pickle.dumps(detector))
-    assert copy.state_dict() == detector.state_dict()
-    rest = STREAMS["abrupt"][2500:]
-    assert copy.update_many(rest) == detector.update_many(rest)
-
-    fresh = detector.clone()
-    expected_fresh = cls(drift_confidence=0.002, two_sided_test=True)  # type: ignore[call-arg]
-    assert fresh.state_dict() == expected_fresh.state_dict()
     assert repr(detector).startswith(f"{cls.__name__}(drift_confidence=0.002, ")
     assert eval(repr(detector), {cls.__name__: cls}).get_params() == detector.get_params()
-
     detector.reset()
-    assert detector.n_seen == 0
-    assert not detector.drift_detected
-    assert not detector.warning_detected
+    fresh = cls(drift_confidence=0.002, two_sided_test=True)  # type: ignore[call-arg]
     assert detector.state_dict() == fresh.state_dict()
+
+
+def test_exact_repr() -> None:
+    assert repr(HDDM_A()) == (
+        "HDDM_A(drift_confidence=0.001, warning_confidence=0.005, two_sided_test=False)"
+    )
+    assert repr(HDDM_W(lambda_val=0.2, two_sided_test=True)) == (
+        "HDDM_W(drift_confidence=0.001, warning_confidence=0.005, lambda_val=0.2, "
+        "two_sided_test=True)"
+    )
 
 
 @pytest.mark.parametrize("cls", DETECTORS)
@@ -255,13 +208,22 @@ def test_rejects_values_that_are_not_errors(
 
 
 @pytest.mark.parametrize("cls", DETECTORS)
-@pytest.mark.parametrize("value", [2, 0.5, float("nan")])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (2, "{} watches an error stream and needs 0/1 values; got 2.0."),
+        (0.5, "{} watches an error stream and needs 0/1 values; got 0.5."),
+        # As in `update_many`: a value that is not a number at all is named as such.
+        (float("nan"), "{} needs finite numbers; got nan."),
+    ],
+)
 def test_update_rejects_a_value_that_is_not_an_error(
-    cls: type[DriftDetector], value: float
+    cls: type[DriftDetector], value: float, message: str
 ) -> None:
     detector = cls()
-    with pytest.raises(ColumnError, match="needs 0/1 values"):
+    with pytest.raises(ColumnError) as info:
         detector.update(value)
+    assert str(info.value) == message.format(cls.__name__)
     assert detector.n_seen == 0
 
 
@@ -272,3 +234,13 @@ def test_hddm_w_lambda_validation(value: Any) -> None:
     assert str(info.value) == (
         f"The 'lambda_val' parameter of HDDM_W must be a float in (0, 1]. Got {value!r}."
     )
+
+
+def test_numpy_numbers_are_accepted_as_settings() -> None:
+    values = STREAMS["several"]
+    assert HDDM_A(drift_confidence=np.float32(0.25)).update_many(values) == HDDM_A(
+        drift_confidence=float(np.float32(0.25))
+    ).update_many(values)
+    assert HDDM_W(lambda_val=np.float64(0.2), warning_confidence=np.float32(0.125)).update_many(
+        values
+    ) == HDDM_W(lambda_val=0.2, warning_confidence=0.125).update_many(values)
