@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import pickle
 from typing import Any
 
 import numpy as np
@@ -35,7 +33,7 @@ PARAMS: list[dict[str, Any]] = [
     {},
     {"warm_start": 5, "warning_threshold": 1.0, "drift_threshold": 1.5},
     {"warm_start": 0},
-    # Drifts every few values: `update_many` switches between its loop and numpy paths.
+    # Drifts every few values.
     {"warm_start": 0, "warning_threshold": 0.5, "drift_threshold": 1.0},
 ]
 
@@ -72,30 +70,6 @@ def test_defaults_match_river() -> None:
     }
 
 
-@pytest.mark.parametrize("params", PARAMS)
-@pytest.mark.parametrize("name", list(STREAMS))
-def test_update_many_equals_update_also_in_chunks(name: str, params: dict[str, Any]) -> None:
-    values = STREAMS[name]
-    one = DDM(**params)
-    warnings, drifts = _one_by_one(one, values)
-    many = DDM(**params)
-    assert many.update_many(values) == Detections(
-        np.asarray(warnings, np.int64), np.asarray(drifts, np.int64)
-    )
-    assert many.state_dict() == one.state_dict()
-
-    chunked = DDM(**params)
-    found_w: list[int] = []
-    found_d: list[int] = []
-    bounds = [0, 1, 17, 30, 31, 500, 2011, 2012, 3999, values.size]
-    for lo, hi in itertools.pairwise(bounds):
-        part = chunked.update_many(values[lo:hi])
-        found_w += (part.warnings + lo).tolist()
-        found_d += (part.drifts + lo).tolist()
-    assert (found_w, found_d) == (warnings, drifts)
-    assert chunked.state_dict() == one.state_dict()
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.integers(0, 1), max_size=400),
@@ -121,18 +95,19 @@ def test_update_many_equals_update_property(
     assert many.state_dict() == one.state_dict()
 
 
-@pytest.mark.parametrize("cut", [10, 1066, 2500])
-def test_state_round_trip_through_json_resumes_identically(cut: int) -> None:
+def test_state_round_trip_through_json_during_the_warm_start() -> None:
+    # Before the warm start ends p_min and s_min are still inf, which JSON cannot hold as is.
     values = STREAMS["several"]
     whole = DDM(warm_start=10)
-    whole.update_many(values[:cut])
-    expected = whole.update_many(values[cut:])
+    whole.update_many(values[:5])
+    expected = whole.update_many(values[5:])
     assert expected.drifts.size > 0
 
     first = DDM(warm_start=10)
-    first.update_many(values[:cut])
+    first.update_many(values[:5])
+    assert first.state_dict()["state"]["_p_min"] == {"__float__": "inf"}
     resumed = DDM.from_state_dict(json.loads(json.dumps(first.state_dict())))
-    assert resumed.update_many(values[cut:]) == expected
+    assert resumed.update_many(values[5:]) == expected
     assert resumed.state_dict() == whole.state_dict()
 
 
@@ -148,25 +123,9 @@ def test_resumes_after_a_drift_on_the_last_value() -> None:
     assert resumed.update_many(values[drift + 1 :]) == whole.update_many(values[drift + 1 :])
 
 
-def test_pickle_clone_repr_reset() -> None:
+def test_repr() -> None:
     detector = DDM(warm_start=10, drift_threshold=2.5)
-    detector.update_many(STREAMS["abrupt"][:2500])
-    assert detector.n_seen == 2500
-
-    copy = pickle.loads(pickle.dumps(detector))
-    assert copy.state_dict() == detector.state_dict()
-    rest = STREAMS["abrupt"][2500:]
-    assert copy.update_many(rest) == detector.update_many(rest)
-
-    fresh = detector.clone()
-    assert fresh.state_dict() == DDM(warm_start=10, drift_threshold=2.5).state_dict()
     assert repr(detector) == "DDM(warm_start=10, warning_threshold=2.0, drift_threshold=2.5)"
-
-    detector.reset()
-    assert detector.n_seen == 0
-    assert not detector.drift_detected
-    assert not detector.warning_detected
-    assert detector.state_dict() == fresh.state_dict()
 
 
 def test_n_seen_counts_across_drifts() -> None:
@@ -186,6 +145,10 @@ def test_n_seen_counts_across_drifts() -> None:
         (
             {"warm_start": 2.5},
             "The 'warm_start' parameter of DDM must be an int in [0, inf). Got 2.5.",
+        ),
+        (
+            {"warm_start": True},
+            "The 'warm_start' parameter of DDM must be an int in [0, inf). Got True.",
         ),
         (
             {"warning_threshold": -1},
@@ -224,14 +187,38 @@ def test_rejects_values_that_are_not_errors(values: list[float], message: str) -
     assert detector.n_seen == 0
 
 
-@pytest.mark.parametrize("value", [2, -1, 0.5, float("nan")])
-def test_update_rejects_a_value_that_is_not_an_error(value: float) -> None:
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (2, "DDM watches an error stream and needs 0/1 values; got 2.0."),
+        (-1, "DDM watches an error stream and needs 0/1 values; got -1.0."),
+        (0.5, "DDM watches an error stream and needs 0/1 values; got 0.5."),
+        (float("nan"), "DDM needs finite numbers; got nan."),
+        ("a", "DDM needs finite numbers; got 'a'."),
+    ],
+)
+def test_update_rejects_a_value_that_is_not_an_error(value: Any, message: str) -> None:
     detector = DDM()
-    with pytest.raises(ColumnError, match="needs 0/1 values"):
+    with pytest.raises(ColumnError) as info:
         detector.update(value)
+    assert str(info.value) == message
     assert detector.n_seen == 0
 
 
 def test_accepts_booleans() -> None:
     values = STREAMS["abrupt"]
     assert DDM().update_many(values.astype(bool)) == DDM().update_many(values)
+
+
+def test_accepts_numpy_settings() -> None:
+    values = STREAMS["several"]
+    numpy_made = DDM(warm_start=np.int64(5), warning_threshold=np.float64(1.0))
+    assert numpy_made.update_many(values) == DDM(5, 1.0).update_many(values)
+
+
+def test_a_warm_start_past_any_count_never_signals() -> None:
+    detector = DDM(warm_start=2**70)
+    assert detector.update_many(STREAMS["several"]) == Detections(
+        np.zeros(0, np.int64), np.zeros(0, np.int64)
+    )
+    assert detector.warm_start == 2**70
