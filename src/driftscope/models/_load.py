@@ -1,0 +1,177 @@
+"""Load a user's model into one calling convention: a float32 batch in, a numpy array out."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from driftscope.exceptions import DriftscopeError
+
+__all__ = ["Model", "ModelError", "load_model"]
+
+_TORCH_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript")
+
+
+class ModelError(DriftscopeError, ValueError):
+    """A model that cannot be loaded, or that fails on its input."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded model: ``model(batch)`` returns one output array with the batch's first axis.
+
+    ``input_shape`` is the shape the model declares for one item (without the batch axis), with
+    None where it is free; ``kind`` says where it came from (``onnx``, ``torchscript``,
+    ``torch``, ``callable``).
+    """
+
+    name: str
+    kind: str
+    run: Callable[[NDArray[np.float32]], Any]
+    input_shape: tuple[int | None, ...] | None = None
+
+    def __call__(self, batch: NDArray[np.float32]) -> NDArray[np.float64]:
+        try:
+            out = self.run(np.ascontiguousarray(batch, dtype=np.float32))
+        except Exception as exc:  # the user's code: any failure is the model's
+            raise ModelError(f"model {self.name} failed: {type(exc).__name__}: {exc}") from exc
+        arr = _as_array(out)
+        if arr.ndim == 0 or arr.shape[0] != batch.shape[0]:
+            raise ModelError(
+                f"model {self.name} returned shape {arr.shape} for a batch of {batch.shape[0]}; "
+                "expected one output row per input."
+            )
+        return arr
+
+
+def _as_array(out: Any) -> NDArray[np.float64]:
+    if isinstance(out, list | tuple):
+        out = out[0]
+    if hasattr(out, "detach"):  # a torch tensor
+        out = out.detach().cpu().numpy()
+    return np.asarray(out, dtype=np.float64)
+
+
+def _onnx(path: Path, output: str | None) -> Model:
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise ModelError(
+            f"{path} is an ONNX model; install onnxruntime (pip install 'driftscope[onnx]')."
+        ) from None
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelError(f"{path} could not be loaded as an ONNX model: {exc}") from None
+    first = session.get_inputs()[0]
+    names = [o.name for o in session.get_outputs()]
+    if output is not None and output not in names:
+        raise ModelError(f"{path} has no output {output!r}; its outputs are {names}.")
+    wanted = [output or names[0]]
+    shape = tuple(d if isinstance(d, int) else None for d in first.shape[1:])
+
+    def run(batch: NDArray[np.float32]) -> Any:
+        return session.run(wanted, {first.name: batch})[0]
+
+    return Model(path.name, "onnx", run, shape)
+
+
+def _torch_module(module: Any, name: str, kind: str) -> Model:
+    import torch
+
+    module.eval()
+
+    def run(batch: NDArray[np.float32]) -> Any:
+        with torch.no_grad():
+            return module(torch.from_numpy(batch))
+
+    return Model(name, kind, run)
+
+
+def _torchscript(path: Path) -> Model:
+    try:
+        import torch
+    except ImportError:
+        raise ModelError(
+            f"{path} is a TorchScript model; install PyTorch (pip install torch==2.13.0)."
+        ) from None
+    try:
+        module = torch.jit.load(str(path), map_location="cpu")
+    except Exception as exc:
+        raise ModelError(f"{path} could not be loaded as a TorchScript model: {exc}") from None
+    return _torch_module(module, path.name, "torchscript")
+
+
+def _from_import(spec: str) -> Model:
+    module_name, _, attr = spec.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as exc:
+        raise ModelError(f"model {spec!r} could not be imported: {exc}") from None
+    return _wrap_object(target, spec)
+
+
+def _wrap_object(target: Any, name: str) -> Model:
+    if type(target).__module__.startswith("torch") or _is_torch_module(target):
+        return _torch_module(target, name, "torch")
+    if not callable(target):
+        raise ModelError(f"model {name!r} is not callable.")
+    return Model(name, "callable", target)
+
+
+def _is_torch_module(target: Any) -> bool:
+    return any(
+        cls.__module__.startswith("torch.nn") and cls.__name__ == "Module"
+        for cls in type(target).__mro__
+    )
+
+
+def load_model(model: str | Path | Callable[..., Any], *, output: str | None = None) -> Model:
+    """Load ``model``: a path to an ``.onnx`` file or a TorchScript file (``.pt``, ``.pth``,
+    ``.ts``), ``"package.module:attribute"`` naming a callable or torch module, or the callable
+    itself. A callable takes a float32 batch (numpy) and returns an array (or a torch tensor)
+    with one row per item. ``output`` picks an ONNX output by name (default: the first).
+
+    Pickled models are not loaded: they run code on load. Export to ONNX or TorchScript.
+
+    >>> import numpy as np
+    >>> m = load_model(lambda batch: batch.mean(axis=(1, 2, 3)))
+    >>> m(np.ones((2, 3, 4, 4), np.float32)).tolist()
+    [1.0, 1.0]
+    """
+    if isinstance(model, Model):
+        return model
+    if callable(model) and not isinstance(model, str | Path):
+        return _wrap_object(model, getattr(model, "__name__", type(model).__name__))
+    text = str(model)
+    path = Path(text)
+    if path.suffix.lower() == ".onnx":
+        if not path.is_file():
+            raise ModelError(f"model file {path} does not exist.")
+        return _onnx(path, output)
+    if path.suffix.lower() in _TORCH_SUFFIXES:
+        if not path.is_file():
+            raise ModelError(f"model file {path} does not exist.")
+        return _torchscript(path)
+    if path.suffix.lower() in (".pkl", ".pickle", ".joblib"):
+        raise ModelError(
+            f"{path} is a pickle, which runs code when loaded; export the model to ONNX or "
+            "TorchScript, or pass a Python callable as 'module:attribute'."
+        )
+    if ":" in text and not path.exists():
+        return _from_import(text)
+    raise ModelError(
+        f"model {text!r}: expected an .onnx or TorchScript (.pt, .pth, .ts) file, or "
+        "'package.module:attribute' naming a callable."
+    )

@@ -1,0 +1,86 @@
+"""Loading user models: ONNX through onnxruntime, Python callables, and clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tests.onnx_models import brightness_classifier, brightness_segmenter
+
+from driftscope.models import load_model
+from driftscope.models._load import ModelError
+
+
+def _batch(levels: list[float], size: int = 32) -> np.ndarray:
+    return np.stack([np.full((3, size, size), v, np.float32) for v in levels])
+
+
+def test_onnx_classifier_runs_and_declares_its_input(tmp_path: Path) -> None:
+    model = load_model(brightness_classifier(tmp_path / "clf.onnx"))
+    assert model.kind == "onnx"
+    assert model.input_shape == (3, 32, 32)
+    probabilities = model(_batch([0.05, 0.5, 0.95]))
+    assert probabilities.shape == (3, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    assert probabilities.argmax(axis=1).tolist() == [0, 1, 2]
+    # The same numbers by hand: logits = w * brightness + b, then softmax.
+    logits = np.array([[-30.0, 0.0, 30.0]]).T @ np.array([[0.05, 0.5, 0.95]])
+    logits = logits.T + np.array([10.0, 0.0, -20.0])
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_onnx_segmenter_gives_per_pixel_probabilities(tmp_path: Path) -> None:
+    model = load_model(brightness_segmenter(tmp_path / "seg.onnx"))
+    batch = _batch([0.2, 0.8])
+    batch[0, :, :16, :] = 0.9  # the top half of the first image is bright
+    out = model(batch)
+    assert out.shape == (2, 2, 32, 32)
+    masks = out.argmax(axis=1)
+    assert masks[0, :16].all()
+    assert not masks[0, 16:].any()
+    assert masks[1].all()
+
+
+def test_callables_and_import_strings(tmp_path: Path) -> None:
+    model = load_model(lambda b: b.reshape(len(b), -1)[:, :2])
+    assert model.kind == "callable"
+    assert model(_batch([0.25, 0.75], size=2)).tolist() == [[0.25, 0.25], [0.75, 0.75]]
+    imported = load_model("numpy:atleast_2d")
+    assert imported.kind == "callable"
+    assert imported(np.zeros((2, 3), np.float32)).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("missing.onnx", "does not exist"),
+        ("model.pkl", "pickle, which runs code"),
+        ("numpy:no_such_function", "could not be imported"),
+        ("no_such_module_xyz:f", "could not be imported"),
+        ("model.bin", "expected an .onnx or TorchScript"),
+    ],
+)
+def test_refusals_name_the_model(spec: str, message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        load_model(spec)
+
+
+def test_corrupt_onnx_and_wrong_output_name(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match=r"bad\.onnx could not be loaded as an ONNX model"):
+        load_model(bad)
+    with pytest.raises(ModelError, match="has no output 'logits'"):
+        load_model(brightness_classifier(tmp_path / "clf.onnx"), output="logits")
+
+
+def test_a_failing_or_misshaped_model_is_reported() -> None:
+    def broken(batch: np.ndarray) -> np.ndarray:
+        raise RuntimeError("boom")
+
+    with pytest.raises(ModelError, match="model broken failed: RuntimeError: boom"):
+        load_model(broken)(_batch([0.1], size=2))
+    with pytest.raises(ModelError, match="one output row per input"):
+        load_model(lambda b: np.zeros(5))(_batch([0.1, 0.2], size=2))

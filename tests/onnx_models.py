@@ -1,0 +1,75 @@
+"""Tiny ONNX models built in code for the tests: no weights are downloaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def _save(graph: onnx.GraphProto, path: Path) -> Path:
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def brightness_classifier(path: Path, size: int = 32) -> Path:
+    """A small convolutional classifier: 3 classes by mean brightness (dark, mid, bright).
+
+    Conv (3 -> 1 channel, the channel mean) -> GlobalAveragePool -> Flatten -> Gemm (1 -> 3)
+    -> Softmax. The logits are ``w * b + c`` with the brightness ``b`` in [0, 1], so class 0
+    wins below ~1/3, class 2 above ~2/3.
+    """
+    weight = np.full((1, 3, 1, 1), 1.0 / 3.0, np.float32)
+    gemm_w = np.array([[-30.0, 0.0, 30.0]], np.float32)
+    gemm_b = np.array([10.0, 0.0, -20.0], np.float32)
+    nodes = [
+        helper.make_node("Conv", ["image", "w"], ["luma"]),
+        helper.make_node("GlobalAveragePool", ["luma"], ["pooled"]),
+        helper.make_node("Flatten", ["pooled"], ["flat"]),
+        helper.make_node("Gemm", ["flat", "gw", "gb"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "brightness_classifier",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", 3])],
+        [
+            numpy_helper.from_array(weight, "w"),
+            numpy_helper.from_array(gemm_w, "gw"),
+            numpy_helper.from_array(gemm_b, "gb"),
+        ],
+    )
+    return _save(graph, path)
+
+
+def brightness_segmenter(path: Path, size: int = 32) -> Path:
+    """A per-pixel 2-class segmenter: class 1 where the pixel's mean channel value > 0.5.
+
+    Conv 1x1 (3 -> 2 channels) -> Softmax over the channel axis: probabilities of shape
+    (batch, 2, size, size).
+    """
+    weight = np.zeros((2, 3, 1, 1), np.float32)
+    weight[1] = 40.0 / 3.0
+    bias = np.array([0.0, -20.0], np.float32)
+    nodes = [
+        helper.make_node("Conv", ["image", "w", "b"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "brightness_segmenter",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])],
+        [
+            helper.make_tensor_value_info(
+                "probabilities", TensorProto.FLOAT, ["batch", 2, size, size]
+            )
+        ],
+        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")],
+    )
+    return _save(graph, path)
