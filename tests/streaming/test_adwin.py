@@ -1,10 +1,9 @@
-"""ADWIN against River's implementation, and the detector protocol."""
+"""ADWIN: River's detections and window statistics (also where the cut test is decided within
+a rounding of its threshold, and on extreme magnitudes), `update_many` equal to `update` for
+several settings, the state's shape, settings and their validation. The protocol checks are in
+test_conformance.py."""
 
 from __future__ import annotations
-
-import copy
-import json
-import pickle
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from driftscope.exceptions import ColumnError, ParameterError
+from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import Detections
 from driftscope.streaming.adwin import ADWIN
 
@@ -147,52 +146,6 @@ def test_update_many_equals_update_property(values: list[float], clock: int, del
     assert batch.state_dict() == one.state_dict()
 
 
-@pytest.mark.parametrize("split", [1, 1500, 1600, 3001])
-def test_state_dict_round_trip_resumes(split: int) -> None:
-    values = STREAMS["several"]
-    expected = ADWIN(clock=8).update_many(values).drifts
-    first = ADWIN(clock=8)
-    head = first.update_many(values[:split]).drifts
-    saved = json.loads(json.dumps(first.state_dict()))
-    resumed = ADWIN.from_state_dict(saved)
-    tail = resumed.update_many(values[split:]).drifts + split
-    assert np.concatenate([head, tail]).tolist() == expected.tolist()
-    assert resumed.n_seen == len(values)
-
-
-def test_resume_right_after_a_drift() -> None:
-    values = STREAMS["abrupt"]
-    drifts = ADWIN().update_many(values).drifts
-    split = int(drifts[0]) + 1
-    first = ADWIN()
-    first.update_many(values[:split])
-    assert first.drift_detected
-    resumed = ADWIN.from_state_dict(json.loads(json.dumps(first.state_dict())))
-    assert (resumed.update_many(values[split:]).drifts + split).tolist() == drifts[1:].tolist()
-
-
-def test_pickle_clone_repr_reset() -> None:
-    values = STREAMS["abrupt"]
-    detector = ADWIN(delta=0.01, clock=16)
-    detector.update_many(values[:4000])
-    restored = pickle.loads(pickle.dumps(detector))
-    assert restored.state_dict() == detector.state_dict()
-    assert restored.update_many(values[4000:]) == copy.deepcopy(detector).update_many(values[4000:])
-
-    clone = detector.clone()
-    assert isinstance(clone, ADWIN)
-    assert clone.get_params() == detector.get_params()
-    assert clone.n_seen == 0
-    assert clone.width == 0
-    assert repr(detector) == (
-        "ADWIN(delta=0.01, clock=16, max_buckets=5, min_window_length=5, grace_period=10)"
-    )
-
-    detector.reset()
-    assert detector.state_dict() == ADWIN(delta=0.01, clock=16).state_dict()
-    assert detector.update_many(values) == ADWIN(delta=0.01, clock=16).update_many(values)
-
-
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -214,12 +167,117 @@ def test_invalid_parameters(params: dict[str, object], message: str) -> None:
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
-def test_non_finite_input_raises(bad: float) -> None:
-    detector = ADWIN()
-    with pytest.raises(ColumnError):
-        detector.update(bad)
-    with pytest.raises(ColumnError):
-        detector.update_many([1.0, bad])
-    assert detector.n_seen == 0
-    assert detector.width == 0
+def _river_fires(params: dict[str, float], prefix: list[float], last: float) -> bool:
+    detector = river_drift.ADWIN(**params)
+    for x in prefix:
+        detector.update(x)
+    detector.update(last)
+    return bool(detector.drift_detected)
+
+
+def _flip_point(seed: int) -> tuple[dict[str, float], list[float], float, float] | None:
+    """A stream's settings and values but the last, and the two neighbouring doubles between
+    which River's cut test on the last value flips from no cut to a cut (found by bisection);
+    None when no last value in [0, 1000 scale] flips it."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 200))
+    params = {
+        "delta": float(rng.choice([0.002, 0.1, 0.5])),
+        "clock": n,
+        "max_buckets": int(rng.integers(2, 7)),
+        "min_window_length": int(rng.integers(1, 6)),
+        "grace_period": 0,
+    }
+    scale = 10.0 ** int(rng.integers(-3, 6))
+    prefix = (scale * rng.normal(0.0, 1.0, n - 1)).tolist()
+    low, high = 0.0, 1e3 * scale
+    if _river_fires(params, prefix, low) or not _river_fires(params, prefix, high):
+        return None
+    while (middle := (low + high) / 2) not in (low, high):
+        low, high = (low, middle) if _river_fires(params, prefix, middle) else (middle, high)
+    return params, prefix, low, high
+
+
+def test_cut_decided_at_the_threshold_as_river_decides_it() -> None:
+    # The kernel rules most cuts out with bounds that skip River's divisions and square root;
+    # a cut within a rounding of River's threshold must fall to River's own arithmetic.
+    flips = [f for f in map(_flip_point, range(40)) if f is not None]
+    assert len(flips) >= 10
+    for params, prefix, low, high in flips:
+        for last in (np.nextafter(low, -np.inf), low, high, np.nextafter(high, np.inf)):
+            values = np.asarray([*prefix, last])
+            expected, river = _river_run(params, values)
+            if last in (low, high):
+                assert expected == ([] if last == low else [len(prefix)])
+            detector = ADWIN(**params)  # type: ignore[arg-type]
+            assert _one_by_one(detector, values) == expected
+            assert ADWIN(**params).update_many(values).drifts.tolist() == expected  # type: ignore[arg-type]
+            assert (detector.width, detector.total, detector.variance) == (
+                river.width,  # type: ignore[attr-defined]
+                river.total,  # type: ignore[attr-defined]
+                river.variance,  # type: ignore[attr-defined]
+            )
+
+
+def _extreme_streams() -> dict[str, NDArray[np.float64]]:
+    rng = np.random.default_rng(5)
+    shift = np.concatenate([rng.normal(0.0, 1.0, 2000), rng.normal(0.5, 1.0, 2000)])
+    outliers = rng.normal(0.0, 1.0, 4000)
+    outliers[rng.random(4000) < 0.01] = 1e200  # the variance overflows to inf
+    return {
+        # Offsets the window's rounding dominates: River itself then flags spurious drifts.
+        "offset 1e12": 1e12 + shift,
+        "offset 1e15": 1e15 + shift,
+        "scale 1e-300": 1e-300 * shift,
+        "scale 1e150": 1e150 * shift,
+        "outliers": outliers,
+        "constant 1e300": np.full(2000, 1e300),
+        "signed zeros": np.where(rng.random(2000) < 0.5, -0.0, 0.0),
+    }
+
+
+EXTREME = _extreme_streams()
+
+
+@pytest.mark.parametrize("params", PARAMS[:2])
+@pytest.mark.parametrize("name", list(EXTREME))
+def test_extreme_magnitudes_match_river(name: str, params: dict[str, float]) -> None:
+    values = EXTREME[name]
+    expected, river = _river_run(params, values)
+    detector = ADWIN(**params)  # type: ignore[arg-type]
+    assert _one_by_one(detector, values) == expected
+    assert ADWIN(**params).update_many(values).drifts.tolist() == expected  # type: ignore[arg-type]
+    assert repr((detector.width, detector.total, detector.variance)) == repr(
+        (int(river.width), river.total, river.variance)  # type: ignore[attr-defined]
+    )
+
+
+def test_river_parity_on_extremes_is_not_vacuous() -> None:
+    assert len(ADWIN().update_many(EXTREME["offset 1e15"]).drifts) >= 10
+    assert len(ADWIN().update_many(EXTREME["scale 1e150"]).drifts) >= 1
+
+
+def test_buckets_as_state() -> None:
+    detector = ADWIN(max_buckets=3)
+    detector.update_many(np.arange(20.0))
+    # Row 0 keeps the newest values; rows 1 and 2 hold buckets of 2 and 4 consecutive values:
+    # their totals, and their sums of squared deviations (0.5 and 5.0 for such integers).
+    assert detector._totals == [[18.0, 19.0], [25.0, 29.0, 33.0], [6.0, 22.0, 38.0]]
+    assert detector._variances == [[0.0, 0.0], [0.5, 0.5, 0.5], [5.0, 5.0, 5.0]]
+    assert (detector.width, detector.total) == (20, 190.0)
+    with pytest.raises(ValueError, match="at most 3 buckets"):
+        detector._totals = [[1.0, 2.0, 3.0, 4.0]]
+    with pytest.raises(ValueError, match="shape of its _totals"):
+        detector._variances = [[0.0]]
+    assert detector._totals == [[18.0, 19.0], [25.0, 29.0, 33.0], [6.0, 22.0, 38.0]]
+
+
+def test_exact_repr_and_numpy_settings() -> None:
+    assert repr(ADWIN(delta=0.01, clock=16)) == (
+        "ADWIN(delta=0.01, clock=16, max_buckets=5, min_window_length=5, grace_period=10)"
+    )
+    values = STREAMS["abrupt"]
+    numpy_settings = ADWIN(delta=np.float64(0.01), clock=np.int64(16), max_buckets=np.int32(4))
+    assert numpy_settings.update_many(values) == ADWIN(
+        delta=0.01, clock=16, max_buckets=4
+    ).update_many(values)
