@@ -1,0 +1,424 @@
+"""Embedding drift: has a set of vectors (image, text or audio embeddings) moved?
+
+One analysis serves every modality. Three signals look at the two sets of rows:
+
+- the kernel MMD with a permutation p-value, on the raw embeddings;
+- the domain-classifier test, on the raw embeddings;
+- per-component Kolmogorov-Smirnov tests after a PCA fitted on the reference, with the
+  Wasserstein distance in reference standard deviations as effect size, corrected across
+  components, so a report can name the components that moved most.
+
+The verdict and its rule are in `embedding_drift` and docs/embeddings.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats as sps
+
+from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
+from driftscope.stats import SortedPair, ks_2samp, wasserstein_distance
+from driftscope.stats._result import StatResult
+from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
+
+__all__ = [
+    "CLASSIFIER_AUC_FLOOR",
+    "COMPONENT_EFFECT_FLOOR",
+    "MIN_ROWS",
+    "ComponentDrift",
+    "EmbeddingDrift",
+    "embedding_drift",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Fewest current rows, and reference rows in the component tests: below this no test has any
+#: power worth reporting.
+MIN_ROWS = 10
+#: The domain classifier only counts when its held-out ROC-AUC reaches this.
+CLASSIFIER_AUC_FLOOR = 0.55
+#: A component only counts when it moved by at least this many reference standard deviations
+#: (Wasserstein distance), the floor the drift core uses for numerical columns.
+COMPONENT_EFFECT_FLOOR = 0.1
+_CORRECTIONS = ("bh", "bonferroni")
+_N_SIGNALS = 3
+# Components whose reference variance is below this share of the first one's are numerical noise
+# of a rank-deficient reference, not directions: they are dropped.
+_RANK_TOLERANCE = 1e-10
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN or inf: map them to null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _stat_dict(result: StatResult) -> dict[str, Any]:
+    return {"method": result.method, "statistic": result.statistic, "p_value": result.p_value}
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentDrift:
+    """One principal component of the reference, compared on both sides.
+
+    ``component`` is its index (0 has the largest reference variance). ``explained_variance``
+    is the share of the reference's total variance along it. ``ks_statistic`` and ``p_value``
+    come from the two-sample Kolmogorov-Smirnov test of the projected rows, ``adjusted_p_value``
+    from the correction across components. ``wasserstein`` (the effect size) is the Wasserstein
+    distance between the projections divided by the reference's standard deviation along the
+    component; ``mean_shift`` is the difference of means in the same unit (signed, the sign of a
+    principal axis is arbitrary), and ``std_ratio`` is current over reference standard deviation.
+    """
+
+    component: int
+    explained_variance: float
+    ks_statistic: float
+    p_value: float
+    adjusted_p_value: float
+    wasserstein: float
+    mean_shift: float
+    std_ratio: float
+    drifted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(_clean(asdict(self)))
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingDrift:
+    """The drift verdict for two sets of embeddings, with every number behind it.
+
+    ``components`` are ranked by effect size (``wasserstein``), largest first, so
+    ``components[0]`` is the most changed one. ``signals`` names the signals that fired, among
+    ``"mmd"``, ``"domain_classifier"`` and ``"components"``; ``rule`` says in words how they were
+    combined. ``n_reference`` and ``n_current`` count the rows seen by MMD and the classifier;
+    ``n_pca_fit`` rows fitted the PCA (whose variance shares ``explained_variance`` sums) and
+    ``n_reference_tested`` reference rows entered the component tests.
+    """
+
+    drifted: bool
+    signals: tuple[str, ...]
+    mmd: StatResult
+    domain_classifier: StatResult
+    components: tuple[ComponentDrift, ...]
+    n_reference: int
+    n_current: int
+    n_features: int
+    n_components: int
+    n_pca_fit: int
+    n_reference_tested: int
+    explained_variance: float
+    correction: str
+    alpha: float
+    seed: int
+    rule: str
+
+    @property
+    def drifted_components(self) -> tuple[int, ...]:
+        """Indices of the components that drifted, most changed first."""
+        return tuple(c.component for c in self.components if c.drifted)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "drifted": self.drifted,
+            "signals": list(self.signals),
+            "mmd": _stat_dict(self.mmd),
+            "domain_classifier": _stat_dict(self.domain_classifier),
+            "components": [c.to_dict() for c in self.components],
+            "drifted_components": list(self.drifted_components),
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "n_features": self.n_features,
+            "n_components": self.n_components,
+            "n_pca_fit": self.n_pca_fit,
+            "n_reference_tested": self.n_reference_tested,
+            "explained_variance": self.explained_variance,
+            "correction": self.correction,
+            "alpha": self.alpha,
+            "seed": self.seed,
+            "rule": self.rule,
+        }
+        return dict(_clean(data))
+
+
+def _matrix(values: ArrayLike, side: str, min_rows: int) -> FloatArray:
+    try:
+        matrix = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ColumnError(
+            f"embedding_drift needs the {side} embeddings as a 2-D array of numbers. "
+            f"Got values that are not numbers ({error})."
+        ) from None
+    if matrix.ndim != 2:
+        raise ColumnError(
+            f"embedding_drift needs the {side} embeddings as a 2-D array (rows x dimensions). "
+            f"Got shape {matrix.shape}."
+        )
+    if matrix.shape[1] < 1:
+        raise ColumnError(
+            f"embedding_drift needs at least one dimension in the {side} embeddings. Got 0."
+        )
+    if matrix.shape[0] < min_rows:
+        raise EmptyDataError(
+            f"embedding_drift needs at least {min_rows} rows in the {side} embeddings. "
+            f"Got {matrix.shape[0]}."
+        )
+    finite = np.isfinite(matrix)
+    if not bool(finite.all()):
+        rows, cols = np.nonzero(~finite)
+        raise ColumnError(
+            f"embedding_drift needs finite values in the {side} embeddings. Got "
+            f"{rows.size} NaN or infinite value(s), the first at row {int(rows[0])}, "
+            f"dimension {int(cols[0])}."
+        )
+    return matrix
+
+
+def _check_inputs(n_components: int, correction: str, alpha: float) -> None:
+    owner = "embedding_drift"
+    if isinstance(n_components, bool) or not isinstance(n_components, int | np.integer):
+        raise invalid_parameter(owner, "n_components", "an int in [1, inf)", n_components)
+    if n_components < 1:
+        raise invalid_parameter(owner, "n_components", "an int in [1, inf)", n_components)
+    if correction not in _CORRECTIONS:
+        raise invalid_parameter(owner, "correction", "'bh' or 'bonferroni'", correction)
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, int | float)
+        or not 0.0 < float(alpha) < 1.0
+    ):
+        raise invalid_parameter(owner, "alpha", "a float in (0, 1)", alpha)
+
+
+def _principal_axes(
+    fit: FloatArray, n_components: int, seed: int
+) -> tuple[Any, NDArray[np.bool_], FloatArray]:
+    """A PCA fitted on ``fit``, which of its axes to keep, and their variance shares."""
+    from sklearn.decomposition import PCA
+
+    k = min(n_components, fit.shape[1], fit.shape[0] - 1)
+    pca = PCA(n_components=k, random_state=seed).fit(fit)
+    variance = np.asarray(pca.explained_variance_, dtype=np.float64)
+    ratio = np.asarray(pca.explained_variance_ratio_, dtype=np.float64)
+    keep = variance > _RANK_TOLERANCE * variance[0] if variance[0] > 0 else variance > 0
+    return pca, keep, ratio[keep]
+
+
+def _adjust(p_values: FloatArray, correction: str) -> FloatArray:
+    if p_values.size == 0:
+        return p_values
+    if correction == "bonferroni":
+        return np.minimum(p_values * p_values.size, 1.0)
+    adjusted: FloatArray = sps.false_discovery_control(p_values, method="bh")
+    return adjusted
+
+
+def _components(
+    ref_scores: FloatArray,
+    cur_scores: FloatArray,
+    ratios: FloatArray,
+    correction: str,
+    level: float,
+) -> tuple[ComponentDrift, ...]:
+    k = ratios.size
+    ks = np.empty(k)
+    p_values = np.empty(k)
+    distance = np.empty(k)
+    for j in range(k):
+        pair = SortedPair.from_samples(ref_scores[:, j], cur_scores[:, j])
+        test = ks_2samp(pair)
+        ks[j] = test.statistic
+        p_values[j] = 1.0 if test.p_value is None else test.p_value
+        distance[j] = wasserstein_distance(pair).statistic
+    adjusted = _adjust(p_values, correction)
+    ref_std = ref_scores.std(axis=0)
+    cur_std = cur_scores.std(axis=0)
+    shift = cur_scores.mean(axis=0) - ref_scores.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_shift = np.where(ref_std > 0, shift / ref_std, np.nan)
+        std_ratio = np.where(ref_std > 0, cur_std / ref_std, np.nan)
+    out = [
+        ComponentDrift(
+            component=j,
+            explained_variance=float(ratios[j]),
+            ks_statistic=float(ks[j]),
+            p_value=float(p_values[j]),
+            adjusted_p_value=float(adjusted[j]),
+            wasserstein=float(distance[j]),
+            mean_shift=float(mean_shift[j]),
+            std_ratio=float(std_ratio[j]),
+            drifted=bool(adjusted[j] < level and distance[j] >= COMPONENT_EFFECT_FLOOR),
+        )
+        for j in range(k)
+    ]
+    # Most changed first; a stable sort keeps ties in component order.
+    out.sort(key=lambda c: -c.wasserstein)
+    return tuple(out)
+
+
+def _rule(alpha: float, correction: str) -> str:
+    name = "Benjamini-Hochberg" if correction == "bh" else "Bonferroni"
+    level = alpha / _N_SIGNALS
+    return (
+        f"Drifted when any of three signals fires, each tested at alpha / 3 = {level:.4g} "
+        f"(Bonferroni across signals): the MMD permutation p-value is below it; the domain "
+        f"classifier's p-value is below it and its ROC-AUC is at least {CLASSIFIER_AUC_FLOOR}; "
+        f"or a principal component of the reference has a {name}-adjusted Kolmogorov-Smirnov "
+        f"p-value below it and a Wasserstein distance of at least {COMPONENT_EFFECT_FLOOR} "
+        f"reference standard deviations."
+    )
+
+
+def _split(ref: FloatArray, pca_fit: ArrayLike | None, seed: int) -> tuple[FloatArray, FloatArray]:
+    """The rows that fit the PCA and the reference rows whose projections are tested."""
+    if pca_fit is not None:
+        fit = _matrix(pca_fit, "pca_fit", 2)
+        if fit.shape[1] != ref.shape[1]:
+            raise ColumnError(
+                "embedding_drift needs pca_fit embeddings as wide as the reference. "
+                f"Got {fit.shape[1]} and {ref.shape[1]} dimensions."
+            )
+        return fit, ref
+    # Projections of the rows a PCA was fitted on are not a fair sample: their variance along
+    # the leading axes is inflated (by half or more when dimensions are a tenth of the rows), so
+    # comparing them with fresh current rows would flag drift where there is none.
+    order = np.random.default_rng(seed).permutation(ref.shape[0])
+    half = ref.shape[0] // 2
+    return ref[np.sort(order[:half])], ref[np.sort(order[half:])]
+
+
+def embedding_drift(
+    reference: ArrayLike,
+    current: ArrayLike,
+    *,
+    n_components: int = 10,
+    correction: str = "bh",
+    alpha: float = 0.05,
+    seed: int = 0,
+    pca_fit: ArrayLike | None = None,
+) -> EmbeddingDrift:
+    """Test whether two sets of embeddings (rows x dimensions) come from the same distribution.
+
+    Three signals, each a valid two-sample test:
+
+    1. **MMD** (`driftscope.stats.mmd_rbf`): RBF-kernel maximum mean discrepancy on the raw
+       embeddings (at most 1,000 seeded rows per side), 200 permutations.
+    2. **Domain classifier** (`driftscope.stats.domain_classifier_test`): held-out ROC-AUC of
+       a classifier telling current rows from reference rows (at most 5,000 rows per side).
+    3. **Components**: a PCA fitted on reference rows keeps ``n_components`` axes (fewer when
+       those rows have fewer dimensions, rows or non-zero variance directions). The PCA is
+       fitted on a seeded half of the reference, and the other half is compared with the
+       current: projections of the rows a PCA was fitted on are inflated along its leading
+       axes, so testing them would raise false alarms. Each component gets a two-sample
+       Kolmogorov-Smirnov test (`driftscope.stats.ks_2samp`) and, as effect size, the
+       Wasserstein distance in reference standard deviations. P-values are adjusted across
+       components (Benjamini-Hochberg by default, or Bonferroni). Embeddings are not rescaled
+       before the PCA: their dimensions share one unit.
+
+    **Rule.** The signals share ``alpha`` by Bonferroni, each tested at ``alpha / 3``. The
+    embeddings drifted when the MMD p-value is below ``alpha / 3``; or the classifier's p-value
+    is below ``alpha / 3`` and its ROC-AUC is at least 0.55; or at least one component has an
+    adjusted p-value below ``alpha / 3`` and a Wasserstein distance of at least 0.1 reference
+    standard deviations (that component is ``drifted``). Under no drift the verdict is a false
+    alarm with probability at most ``alpha``: Bonferroni holds under any dependence, and
+    Benjamini-Hochberg controls the family-wise error when no component moved. The effect floors
+    keep large samples from flagging negligible moves; MMD needs none because it never sees more
+    than 1,000 rows per side.
+
+    Parameters
+    ----------
+    reference, current
+        2-D arrays of finite numbers with the same number of columns. ``current`` needs at least
+        ``MIN_ROWS`` (10) rows; ``reference`` twice as many, or ``MIN_ROWS`` when ``pca_fit`` is
+        given.
+    n_components
+        Principal components to test.
+    correction
+        ``"bh"`` (Benjamini-Hochberg) or ``"bonferroni"``, across components.
+    alpha
+        Family-wise significance level of the verdict.
+    seed
+        Seed of the split, subsampling, permutations, classifier and PCA: equal seeds give equal
+        results.
+    pca_fit
+        Rows from the reference distribution, disjoint from ``reference``, to fit the PCA on
+        (at least 2). Then every reference row is tested. Use it when the embedding model was
+        itself fitted on reference rows (as TF-IDF + SVD is): fit the PCA on those rows and
+        pass held-out ones as ``reference``.
+
+    Returns
+    -------
+    EmbeddingDrift
+        With ``components`` ranked by effect size, most changed first.
+
+    Raises
+    ------
+    ColumnError
+        If an input is not 2-D, the widths differ, or a value is NaN or infinite.
+    EmptyDataError
+        If a side has too few rows.
+
+    >>> rng = np.random.default_rng(0)
+    >>> scale = [4.0, 3.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    >>> ref = rng.normal(size=(400, 8)) * scale
+    >>> cur = rng.normal(size=(200, 8)) * scale
+    >>> cur[:, 1] += 2.0  # move along the second principal axis
+    >>> result = embedding_drift(ref, cur, n_components=4)
+    >>> result.drifted, result.components[0].component, result.drifted_components
+    (True, 1, (1,))
+    """
+    _check_inputs(n_components, correction, alpha)
+    ref = _matrix(reference, "reference", MIN_ROWS if pca_fit is not None else 2 * MIN_ROWS)
+    cur = _matrix(current, "current", MIN_ROWS)
+    if ref.shape[1] != cur.shape[1]:
+        raise ColumnError(
+            "embedding_drift needs reference and current embeddings of the same width. "
+            f"Got {ref.shape[1]} and {cur.shape[1]} dimensions."
+        )
+    level = alpha / _N_SIGNALS
+    mmd = mmd_rbf(ref, cur, seed=seed)
+    classifier = domain_classifier_test(ref, cur, seed=seed)
+    fit, tested = _split(ref, pca_fit, seed)
+    pca, keep, ratios = _principal_axes(fit, int(n_components), seed)
+    ref_scores = np.asarray(pca.transform(tested), dtype=np.float64)[:, keep]
+    cur_scores = np.asarray(pca.transform(cur), dtype=np.float64)[:, keep]
+    components = _components(ref_scores, cur_scores, ratios, correction, level)
+    signals: list[str] = []
+    if mmd.p_value is not None and mmd.p_value < level:
+        signals.append("mmd")
+    if (
+        classifier.p_value is not None
+        and classifier.p_value < level
+        and classifier.statistic >= CLASSIFIER_AUC_FLOOR
+    ):
+        signals.append("domain_classifier")
+    if any(c.drifted for c in components):
+        signals.append("components")
+    return EmbeddingDrift(
+        drifted=bool(signals),
+        signals=tuple(signals),
+        mmd=mmd,
+        domain_classifier=classifier,
+        components=components,
+        n_reference=int(ref.shape[0]),
+        n_current=int(cur.shape[0]),
+        n_features=int(ref.shape[1]),
+        n_components=int(ratios.size),
+        n_pca_fit=int(fit.shape[0]),
+        n_reference_tested=int(tested.shape[0]),
+        explained_variance=float(ratios.sum()),
+        correction=correction,
+        alpha=float(alpha),
+        seed=int(seed),
+        rule=_rule(float(alpha), correction),
+    )
