@@ -29,6 +29,7 @@ from driftscope.streaming import (
     PageHinkley,
 )
 from driftscope.streaming._registry import DETECTORS, available, make_detector
+from driftscope.streaming.calibrate import calibrate
 
 FACTORIES = {
     "adwin": lambda: ADWIN(),
@@ -242,3 +243,20 @@ def test_reset_restores_the_fresh_state_exactly(name: str) -> None:
     detector.reset()
     assert detector.state_dict() == fresh
     assert detector.clone().state_dict() == fresh
+
+
+def test_calibrate_meets_a_false_alarm_target_on_stable_data(name: str) -> None:
+    detector = FACTORIES[name]()
+    rng = np.random.default_rng(12)
+    null = (
+        (rng.random(20_000) < 0.2).astype(float)
+        if detector.binary_input
+        else rng.normal(size=20_000)
+    )
+    assert type(detector).calibration is not None
+    result = calibrate(detector, null, target_false_alarms_per_10k=2.0)
+    assert type(result.detector) is type(detector)
+    assert result.parameter == type(detector).calibration[0]
+    assert result.false_alarms_per_10k <= 2.0
+    found = result.detector.update_many(null).drifts.size / null.size * 10_000
+    assert found == result.false_alarms_per_10k

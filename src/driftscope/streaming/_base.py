@@ -92,6 +92,14 @@ class DriftDetector:
     _state: ClassVar[tuple[str, ...]] = ()
     #: Whether ``update`` takes only 0/1 values (an error stream).
     binary_input: ClassVar[bool] = False
+    #: The setting `calibrate` tunes by default, and whether a ``"higher"`` or ``"lower"`` value
+    #: of it gives fewer alarms.
+    calibration: ClassVar[tuple[str, str] | None] = None
+
+    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
+        """The values ``parameter`` may take, for `calibrate`: positive numbers unless a
+        detector says otherwise (probabilities stay below 1)."""
+        return (0.0, math.inf)
 
     def __init__(self) -> None:
         self._reset()

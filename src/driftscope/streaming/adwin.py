@@ -62,6 +62,11 @@ class ADWIN(ADWINCore, DriftDetector):
        pp. 443-448, 2007.
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("delta", "lower")
+
+    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
+        return (0.0, 1.0 - 1e-9)
+
     _state: ClassVar[tuple[str, ...]] = (
         "_totals",
         "_variances",

@@ -78,8 +78,10 @@ def calibrate(
     if stream.size == 0:
         raise ParameterError("The null stream is empty: calibration needs stable data.")
     start = float(params[parameter])
-    lo = math.log(low if low is not None else start / 1e4)
-    hi = math.log(high if high is not None else start * 1e4)
+    floor, ceiling = detector._calibration_bounds(parameter)
+    # Four decades either side of the current value, inside the values the setting may take.
+    lo = math.log(low if low is not None else max(start / 1e4, floor, 1e-300))
+    hi = math.log(high if high is not None else min(start * 1e4, ceiling))
     # Move in log space towards fewer alarms while the rate is above the target.
     strict, loose = (hi, lo) if fewer_alarms_when == "higher" else (lo, hi)
     best_value, best_rate = math.exp(strict), _rate(detector, parameter, math.exp(strict), stream)

@@ -64,6 +64,8 @@ class CUSUM(CUSUMCore, DriftDetector):
         section 9.1 (the tabular CUSUM). Wiley.
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("threshold", "higher")
+
     _state: ClassVar[tuple[str, ...]] = (
         "_warmup",
         "_reference",

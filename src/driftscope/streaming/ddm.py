@@ -54,6 +54,8 @@ class DDM(DDMCore, DriftDetector):
     [1457]
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("drift_threshold", "higher")
+
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = ("_n", "_n_errors", "_p_min", "_s_min", "_ps_min")
 

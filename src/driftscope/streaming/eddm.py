@@ -56,6 +56,11 @@ class EDDM(EDDMCore, DriftDetector):
     [139, 268, 416]
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("beta", "lower")
+
+    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
+        return (0.0, float(self.alpha)) if parameter == "beta" else (0.0, 1.0)
+
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (
         "_n",

@@ -64,6 +64,11 @@ class HDDM_A(HDDMACore, DriftDetector):
     [1051]
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("drift_confidence", "lower")
+
+    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
+        return (0.0, 1.0 - 1e-9)
+
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (
         "_n",
@@ -132,6 +137,11 @@ class HDDM_W(HDDMWCore, DriftDetector):
     >>> found.drifts.tolist()
     [1040]
     """
+
+    calibration: ClassVar[tuple[str, str] | None] = ("drift_confidence", "lower")
+
+    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
+        return (0.0, 1.0 - 1e-9)
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (

@@ -70,6 +70,11 @@ class KSWIN(KSWINCore, DriftDetector):
        computing for concept drift streams." Neurocomputing 416, pp. 340-351, 2020.
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("alpha", "lower")
+
+    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
+        return (0.0, 1.0 - 1e-9)
+
     _state: ClassVar[tuple[str, ...]] = ("_window", "_p_value", "_statistic", "_rng_state")
 
     def __init__(

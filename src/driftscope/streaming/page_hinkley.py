@@ -56,6 +56,8 @@ class PageHinkley(PageHinkleyCore, DriftDetector):
     [^3]: River, ``river/drift/page_hinkley.py`` (version 0.26).
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("threshold", "higher")
+
     _state: ClassVar[tuple[str, ...]] = (
         "_n",
         "_x_sum",

@@ -63,6 +63,11 @@ class STEPD(STEPDCore, DriftDetector):
     [1014]
     """
 
+    calibration: ClassVar[tuple[str, str] | None] = ("alpha_drift", "lower")
+
+    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
+        return (0.0, float(self.alpha_warning)) if parameter == "alpha_drift" else (0.0, 1.0 - 1e-9)
+
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = ("_n", "_n_correct", "_recent", "_recent_correct")
 
