@@ -265,6 +265,15 @@ DOC_SECTIONS = {
     "verdict": "verdict",
     "reason": "reason",
     "change_points": "change_points",
+    "inputs": "inputs",
+    "input_files": "input_files",
+    "input_problem": "input_problem",
+    "input_example": "input_example",
+    "embedding_drift": "embedding",
+    "embedding_test": "embedding_test",
+    "embedding_component": "embedding_component",
+    "term_drift": "terms",
+    "term_change": "term_change",
 }
 
 

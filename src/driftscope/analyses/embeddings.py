@@ -49,7 +49,7 @@ _CORRECTIONS = ("bh", "bonferroni")
 _N_SIGNALS = 3
 # Components whose reference variance is below this share of the first one's are numerical noise
 # of a rank-deficient reference, not directions: they are dropped.
-_RANK_TOLERANCE = 1e-10
+_RANK_TOLERANCE = 1e-6
 
 
 def _clean(value: Any) -> Any:

@@ -16,7 +16,7 @@ from driftscope.data.schema import Schema
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -77,6 +77,8 @@ class Report:
     windows: Any = None
     change_points: Any = None
     verdict: Any = None
+    # Files or texts behind the features (`driftscope.analyses.inputs.InputsSection`), if any.
+    inputs: Any = None
     extra_warnings: tuple[str, ...] = ()
 
     @property
@@ -106,6 +108,7 @@ class Report:
             "windows": None if self.windows is None else self.windows.to_dict(),
             "change_points": None if self.change_points is None else self.change_points.to_dict(),
             "verdict": None if self.verdict is None else self.verdict.to_dict(),
+            "inputs": None if self.inputs is None else self.inputs.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

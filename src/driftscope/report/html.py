@@ -19,6 +19,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 __all__ = ["render_html"]
@@ -116,6 +117,9 @@ _CSS = """
 .ds-report .ds-note { overflow-wrap: break-word; min-width: 10rem; max-width: 28rem; }
 .ds-report dl.ds-rules dt { font-weight: 600; margin-top: .5rem; }
 .ds-report dl.ds-rules dd { margin: .1rem 0 0 1rem; }
+.ds-report .ds-examples { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.ds-report .ds-example { margin: 0; text-align: center; font-size: 0.75rem; color: #555; }
+.ds-report .ds-example img { display: block; max-width: 96px; max-height: 96px; border: 1px solid #ddd; }
 """
 
 # The page's own behaviour: sortable tables, the details toggle, lazy plots. It initialises
@@ -1593,6 +1597,148 @@ def _windows_section(report: Mapping[str, Any]) -> str:
     return _section("windows", "Time windows", body)
 
 
+_MODALITY_WORDS = {"image": "Images", "audio": "Audio files", "text": "Texts"}
+
+
+def _input_files_rows(inputs: Mapping[str, Any]) -> str:
+    rows = []
+    for side in ("reference", "current"):
+        files: Mapping[str, Any] = inputs.get(side) or {}
+        problems = ", ".join(
+            f"{n} {_e(kind)}" for kind, n in (files.get("by_problem") or {}).items()
+        )
+        rows.append(
+            f"<tr><td>{side}</td>{_text_td(files.get('table'))}"
+            f"{_num_td(files.get('n_rows'))}{_num_td(files.get('n_read'))}"
+            f"{_num_td(files.get('n_failed'))}<td>{problems or _DASH}</td></tr>"
+        )
+    head = (
+        "<tr><th>side</th><th>table</th><th>rows</th><th>read</th><th>not used</th>"
+        "<th>why</th></tr>"
+    )
+    return f'<div class="ds-table-wrap"><table class="ds-table">{head}{"".join(rows)}</table></div>'
+
+
+def _input_problems(inputs: Mapping[str, Any]) -> str:
+    rows = []
+    for side in ("reference", "current"):
+        for p in (inputs.get(side) or {}).get("examples") or []:
+            rows.append(
+                f"<tr><td>{side}</td>{_num_td(p.get('row'))}{_text_td(p.get('path'))}"
+                f"{_text_td(p.get('problem'))}{_text_td(p.get('detail'), 'ds-note')}</tr>"
+            )
+    if not rows:
+        return ""
+    head = "<tr><th>side</th><th>row</th><th>path</th><th>problem</th><th>detail</th></tr>"
+    return (
+        "<h3>Inputs not used</h3>"
+        f'<div class="ds-table-wrap"><table class="ds-table">{head}{"".join(rows)}</table></div>'
+    )
+
+
+def _embedding_block(inputs: Mapping[str, Any]) -> str:
+    emb = inputs.get("embedding")
+    if not emb:
+        return ""
+    tests = []
+    for key, label in (("mmd", "MMD"), ("domain_classifier", "domain classifier (AUC)")):
+        test = emb.get(key)
+        if test:
+            tests.append(
+                f"<tr><td>{label}</td>{_num_td(test.get('statistic'))}"
+                f"{_num_td(test.get('p_value'))}</tr>"
+            )
+    components = []
+    for c in (emb.get("components") or [])[:5]:
+        badge, _ = _drift_badge(c.get("drifted"))
+        components.append(
+            f"<tr><td>PC {_e(c.get('component'))}</td>{_num_td(c.get('explained_variance'))}"
+            f"{_num_td(c.get('ks_statistic'))}{_num_td(c.get('adjusted_p_value'))}"
+            f"{_num_td(c.get('wasserstein'))}{_num_td(c.get('mean_shift'))}"
+            f"{_num_td(c.get('std_ratio'))}<td>{badge}</td></tr>"
+        )
+    badge, _ = _drift_badge(emb.get("drifted"))
+    source = _e(inputs.get("embedding_source") or "embeddings")
+    return (
+        f"<h3>Embedding drift {badge}</h3>"
+        f'<p class="ds-muted">Embeddings from {source}: {_fmt(emb.get("n_reference"))} reference '
+        f"and {_fmt(emb.get('n_current'))} current inputs, {_fmt(emb.get('n_features'))} "
+        "dimensions.</p>"
+        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>test</th>'
+        f"<th>statistic</th><th>p-value</th></tr>{''.join(tests)}</table></div>"
+        "<h4>Most changed principal components</h4>"
+        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>component</th>'
+        "<th>explained variance</th><th>KS</th><th>adjusted p</th><th>Wasserstein (sd)</th>"
+        f"<th>mean shift (sd)</th><th>sd ratio</th><th>drifted</th></tr>{''.join(components)}"
+        f'</table></div><p class="ds-muted">{_e(emb.get("rule", ""))}</p>'
+    )
+
+
+def _terms_block(inputs: Mapping[str, Any]) -> str:
+    terms = inputs.get("terms")
+    if not terms:
+        return ""
+    rows = "".join(
+        f"<tr>{_text_td(t.get('term'))}{_num_td(t.get('reference_count'))}"
+        f'{_num_td(t.get("current_count"))}<td class="ds-num">'
+        f'{_fmt_share(t.get("reference_share"))}</td><td class="ds-num">'
+        f"{_fmt_share(t.get('current_share'))}</td>{_num_td(t.get('log_ratio'))}</tr>"
+        for t in terms.get("top_terms") or []
+    )
+    badge, _ = _drift_badge(terms.get("drifted"))
+    return (
+        f"<h3>Terms {badge}</h3>"
+        f'<p class="ds-muted">{_e(terms.get("method"))}: statistic '
+        f"{_fmt(terms.get('statistic'))}, p-value {_fmt(terms.get('p_value'))}, Cramér's V "
+        f"{_fmt(terms.get('cramers_v'))}. {_e(terms.get('rule', ''))}</p>"
+        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>term</th>'
+        "<th>reference count</th><th>current count</th><th>reference share</th>"
+        f"<th>current share</th><th>log ratio</th></tr>{rows}</table></div>"
+    )
+
+
+def _examples_block(inputs: Mapping[str, Any]) -> str:
+    examples: Mapping[str, Any] = inputs.get("examples") or {}
+    parts = []
+    for side in ("reference", "current"):
+        items = examples.get(side) or []
+        if not items:
+            continue
+        figures = "".join(
+            '<figure class="ds-example">'
+            + (
+                f'<img src="{_e(item["preview"])}" alt="{_e(item.get("path"))}" loading="lazy">'
+                if item.get("preview")
+                else ""
+            )
+            + f"<figcaption>{_e(Path(str(item.get('path'))).name)}</figcaption></figure>"
+            for item in items
+        )
+        parts.append(f'<h4>{side}</h4><div class="ds-examples">{figures}</div>')
+    return ("<h3>Examples</h3>" + "".join(parts)) if parts else ""
+
+
+def _inputs_section(report: Mapping[str, Any]) -> str:
+    """What the inputs behind the feature columns were: files read and not, embedding drift,
+    term drift, examples; empty for a plain table."""
+    inputs = report.get("inputs")
+    if not inputs:
+        return ""
+    word = _MODALITY_WORDS.get(str(inputs.get("modality")), "Inputs")
+    notes = "".join(f'<p class="ds-muted">{_e(n)}</p>' for n in inputs.get("notes") or [])
+    body = (
+        f'<p class="ds-muted">Column {_e(inputs.get("column"))}: each input became '
+        f"{len(inputs.get('features') or [])} features, tested in the drift table below.</p>"
+        + _input_files_rows(inputs)
+        + _input_problems(inputs)
+        + _embedding_block(inputs)
+        + _terms_block(inputs)
+        + _examples_block(inputs)
+        + notes
+    )
+    return _section("inputs", word, body)
+
+
 def _monitor_body(report: Mapping[str, Any]) -> str:
     return (
         _monitor_header(report)
@@ -1600,6 +1746,7 @@ def _monitor_body(report: Mapping[str, Any]) -> str:
         + _concept_section(report)
         + _quality_section(report)
         + _windows_section(report)
+        + _inputs_section(report)
         + _section("drift", "Data drift", _dataset_box(report, "Dataset drift"))
         + _multivariate(report)
         + f'<div data-section="warnings">{_warnings(report)}</div>'
@@ -1795,6 +1942,7 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     else:
         body = (
             _header(report)
+            + _inputs_section(report)
             + _multivariate(report)
             + _warnings(report)
             + _drift_table(report)

@@ -1,0 +1,367 @@
+"""Drift of images, audio and texts: each modality becomes per-input features (and embeddings),
+which the drift core tests as it tests any table (`compare`); the report adds an ``inputs``
+section with what was read, what was not, and what the embeddings say."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from driftscope._api import compare
+from driftscope.analyses.embeddings import MIN_ROWS, embedding_drift
+from driftscope.analyses.inputs import Example, InputFiles, InputsSection
+from driftscope.data.io import Table, read_table
+from driftscope.data.schema import ColumnKind, ColumnSpec, Schema
+from driftscope.exceptions import EmptyDataError, SchemaError
+from driftscope.modalities._paths import FileProblem, ResolvedPaths, resolve_paths
+from driftscope.report import Report
+
+__all__ = ["compare_audio", "compare_images", "compare_text"]
+
+Extractor = Callable[..., tuple[pd.DataFrame, list[FileProblem]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Side:
+    table: Table
+    base: Path
+    resolved: ResolvedPaths
+    features: pd.DataFrame
+    problems: tuple[FileProblem, ...]
+
+
+def _read(source: Any, name: str | None, column: str) -> tuple[Table, Path]:
+    table = read_table(source, name=name)
+    if column not in table.frame.columns:
+        raise SchemaError(
+            f"{table.name!r} has no column {column!r} of file paths; its columns are "
+            f"{', '.join(map(repr, table.frame.columns[:20]))}."
+        )
+    if len(table.frame) == 0:
+        raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
+    base = Path(source).resolve().parent if isinstance(source, str | Path) else Path.cwd()
+    return table, base
+
+
+def _side(
+    source: Any,
+    name: str | None,
+    column: str,
+    allow_roots: Sequence[Path | str] | None,
+    extract: Extractor,
+    workers: int,
+) -> _Side:
+    table, base = _read(source, name, column)
+    resolved = resolve_paths(table.frame[column].tolist(), base, allow_roots)
+    features, problems = extract(list(resolved.paths), list(resolved.rows), workers=workers)
+    if "row" in features.columns:
+        features = features.set_index("row")
+    all_problems = tuple(sorted((*resolved.problems, *problems), key=lambda p: p.row))
+    if len(features) == 0:
+        shown = "; ".join(f"row {p.row}: {p.detail}" for p in all_problems[:3])
+        raise EmptyDataError(
+            f"None of the {len(table.frame)} files in column {column!r} of {table.name!r} "
+            f"could be read ({shown}{'; ...' if len(all_problems) > 3 else ''})."
+        )
+    return _Side(table, base, resolved, features, all_problems)
+
+
+def _with_metadata(side: _Side, column: str, feature_names: Sequence[str]) -> pd.DataFrame:
+    """The features of the readable inputs, with the table's other columns beside them (a
+    column whose name a feature already has is kept as ``meta_<name>``)."""
+    meta = side.table.frame.drop(columns=[column])
+    meta = meta.rename(columns={c: f"meta_{c}" for c in meta.columns if c in feature_names})
+    rows = side.features.index.to_numpy()
+    kept = meta.iloc[rows].reset_index(drop=True)
+    return pd.concat([side.features.reset_index(drop=True), kept], axis=1)
+
+
+def _files(side: _Side) -> InputFiles:
+    return InputFiles(side.table.name, len(side.table.frame), len(side.features), side.problems)
+
+
+def _examples(side: _Side, n: int, preview: Callable[[Path], str] | None) -> tuple[Example, ...]:
+    chosen = []
+    by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
+    for row in side.features.index[:n]:
+        path = by_row[int(row)]
+        thumbnail = None
+        if preview is not None:
+            try:
+                thumbnail = preview(path)
+            except Exception:  # a preview is a nicety; the features were read already
+                thumbnail = None
+        chosen.append(Example(int(row), str(path), thumbnail))
+    return tuple(chosen)
+
+
+def _warnings(section: InputsSection) -> tuple[str, ...]:
+    out = []
+    for label, files in (("reference", section.reference), ("current", section.current)):
+        if files.n_failed:
+            out.append(f"{label} {files.table!r}: {files.summary()}; see the inputs section.")
+    return (*out, *section.notes)
+
+
+def _file_drift(
+    modality: str,
+    reference: Any,
+    current: Any,
+    *,
+    column: str,
+    allow_roots: Sequence[Path | str] | None,
+    workers: int,
+    extract: Extractor,
+    kinds: dict[str, ColumnKind],
+    embed: Callable[[_Side], np.ndarray] | None,
+    embedding_source: str | None,
+    preview: Callable[[Path], str] | None,
+    n_examples: int,
+    n_components: int,
+    seed: int,
+    alpha: float,
+    reference_name: str | None,
+    current_name: str | None,
+) -> Report:
+    ref = _side(reference, reference_name, column, allow_roots, extract, workers)
+    cur = _side(current, current_name, column, allow_roots, extract, workers)
+    names = list(kinds)
+    schema = Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items()))
+    report = compare(
+        _with_metadata(ref, column, names),
+        _with_metadata(cur, column, names),
+        schema,
+        alpha=alpha,
+        seed=seed,
+        reference_name=ref.table.name,
+        current_name=cur.table.name,
+    )
+    notes: list[str] = []
+    embedding = None
+    if embed is not None:
+        ref_emb, cur_emb = embed(ref), embed(cur)
+        if min(len(ref_emb), len(cur_emb)) < MIN_ROWS:
+            notes.append(
+                f"Embedding drift needs at least {MIN_ROWS} embedded inputs per side; got "
+                f"{len(ref_emb)} and {len(cur_emb)}."
+            )
+        else:
+            embedding = embedding_drift(
+                ref_emb, cur_emb, n_components=n_components, seed=seed, alpha=alpha
+            )
+    section = InputsSection(
+        modality=modality,
+        column=column,
+        reference=_files(ref),
+        current=_files(cur),
+        features=tuple(names),
+        embedding=embedding,
+        embedding_source=embedding_source if embedding is not None else None,
+        examples={
+            "reference": _examples(ref, n_examples, preview),
+            "current": _examples(cur, n_examples, preview),
+        },
+        notes=tuple(notes),
+    )
+    return dataclasses.replace(
+        report,
+        inputs=section,
+        extra_warnings=(*report.extra_warnings, *_warnings(section)),
+    )
+
+
+def compare_images(
+    reference: Any,
+    current: Any,
+    *,
+    column: str = "inputs",
+    allow_roots: Sequence[Path | str] | None = None,
+    workers: int = 1,
+    model: Any = None,
+    model_output: str | None = None,
+    input_size: tuple[int, int] | None = None,
+    n_examples: int = 6,
+    n_components: int = 10,
+    seed: int = 0,
+    alpha: float = 0.05,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+) -> Report:
+    """Compare two sets of images, each listed in a table (CSV, Parquet, JSON Lines or a
+    DataFrame) with a ``column`` of paths, absolute or relative to the table's folder.
+
+    Every image becomes features (size, mode, brightness, contrast, colour, sharpness, entropy,
+    noise, channel histograms; see docs/images.md), tested column by column by the drift core;
+    the table's other columns are tested beside them. With ``model`` (an ONNX or TorchScript
+    file, ``"module:attribute"``, or a callable; see `driftscope.models.load_model`), its outputs
+    are embeddings, tested for drift by MMD, a domain classifier and per-component tests after a
+    PCA (docs/embeddings.md). Files outside ``allow_roots`` (default: each table's folder and
+    below), missing or unreadable are counted in the report's ``inputs`` section, not fatal,
+    unless no file of a side can be read.
+    """
+    from driftscope.modalities.images import (
+        extract_image_features,
+        image_feature_kinds,
+        thumbnail_data_uri,
+    )
+
+    embed = None
+    source = None
+    if model is not None:
+        from driftscope.modalities.image_model import run_image_model
+        from driftscope.models import load_model
+
+        loaded = load_model(model, output=model_output)
+        source = f"{loaded.kind} model {loaded.name}"
+
+        def embed(side: _Side) -> np.ndarray:
+            rows = [int(r) for r in side.features.index]
+            by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
+            outputs = run_image_model(loaded, [by_row[r] for r in rows], rows, size=input_size)
+            if not outputs.outputs:
+                return np.zeros((0, 1))
+            return np.stack([np.ravel(o) for o in outputs.outputs])
+
+    return _file_drift(
+        "image",
+        reference,
+        current,
+        column=column,
+        allow_roots=allow_roots,
+        workers=workers,
+        extract=extract_image_features,
+        kinds=image_feature_kinds(),
+        embed=embed,
+        embedding_source=source,
+        preview=thumbnail_data_uri,
+        n_examples=n_examples,
+        n_components=n_components,
+        seed=seed,
+        alpha=alpha,
+        reference_name=reference_name,
+        current_name=current_name,
+    )
+
+
+def compare_audio(
+    reference: Any,
+    current: Any,
+    *,
+    column: str = "inputs",
+    allow_roots: Sequence[Path | str] | None = None,
+    workers: int = 1,
+    n_examples: int = 6,
+    n_components: int = 10,
+    seed: int = 0,
+    alpha: float = 0.05,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+) -> Report:
+    """Compare two sets of audio files (WAV, FLAC, OGG), listed like images in
+    `compare_images`: per-file features (duration, sample rate, levels, silence, zero-crossing
+    rate, spectral shape, MFCC statistics, pitch; see docs/audio.md) tested by the drift core;
+    the MFCC statistics are also tested together as an embedding."""
+    from driftscope.modalities.audio import audio_feature_kinds, extract_audio_features
+
+    def embed(side: _Side) -> np.ndarray:
+        mfcc = [c for c in side.features.columns if c.startswith("mfcc_")]
+        values: np.ndarray = side.features[mfcc].to_numpy(dtype=np.float64)
+        return np.asarray(values[np.isfinite(values).all(axis=1)])
+
+    return _file_drift(
+        "audio",
+        reference,
+        current,
+        column=column,
+        allow_roots=allow_roots,
+        workers=workers,
+        extract=extract_audio_features,
+        kinds=audio_feature_kinds(),
+        embed=embed,
+        embedding_source="MFCC means and standard deviations",
+        preview=None,
+        n_examples=n_examples,
+        n_components=n_components,
+        seed=seed,
+        alpha=alpha,
+        reference_name=reference_name,
+        current_name=current_name,
+    )
+
+
+def compare_text(
+    reference: Any,
+    current: Any,
+    *,
+    column: str,
+    embedding_method: str = "tfidf-svd",
+    top_terms: int = 20,
+    n_components: int = 10,
+    seed: int = 0,
+    alpha: float = 0.05,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+) -> Report:
+    """Compare a text ``column`` of two tables: per-text features (lengths, out-of-vocabulary
+    rate, character shares; docs/text.md) tested by the drift core beside the tables' other
+    columns, the terms whose frequency changed most with a test on term counts, and embedding
+    drift (TF-IDF + SVD by default, all-MiniLM-L6-v2 with ``embedding_method="minilm"`` and the
+    ``[text]`` extra)."""
+    from driftscope.modalities.text import FEATURE_COLUMNS, text_drift
+
+    ref_table = read_table(reference, name=reference_name)
+    cur_table = read_table(current, name=current_name)
+    for table in (ref_table, cur_table):
+        if column not in table.frame.columns:
+            raise SchemaError(
+                f"{table.name!r} has no text column {column!r}; its columns are "
+                f"{', '.join(map(repr, table.frame.columns[:20]))}."
+            )
+        if len(table.frame) == 0:
+            raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
+    found = text_drift(
+        ref_table.frame[column],
+        cur_table.frame[column],
+        embedding_method=embedding_method,
+        pca_components=n_components,
+        top=top_terms,
+        alpha=alpha,
+        seed=seed,
+    )
+    names = list(FEATURE_COLUMNS)
+
+    def joined(features: pd.DataFrame, table: Table) -> pd.DataFrame:
+        meta = table.frame.drop(columns=[column])
+        meta = meta.rename(columns={c: f"meta_{c}" for c in meta.columns if c in names})
+        return pd.concat([features.reset_index(drop=True), meta.reset_index(drop=True)], axis=1)
+
+    kinds = {c: ColumnKind.NUMERICAL for c in names if c != "empty"}
+    kinds["empty"] = ColumnKind.BOOLEAN
+    report = compare(
+        joined(found.reference_features, ref_table),
+        joined(found.current_features, cur_table),
+        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items())),
+        alpha=alpha,
+        seed=seed,
+        reference_name=ref_table.name,
+        current_name=cur_table.name,
+    )
+    section = InputsSection(
+        modality="text",
+        column=column,
+        reference=InputFiles(ref_table.name, len(ref_table.frame), len(ref_table.frame)),
+        current=InputFiles(cur_table.name, len(cur_table.frame), len(cur_table.frame)),
+        features=tuple(names),
+        embedding=found.embeddings,
+        embedding_source=found.embedding_method if found.embeddings is not None else None,
+        terms=found.terms,
+        notes=found.notes,
+    )
+    return dataclasses.replace(
+        report, inputs=section, extra_warnings=(*report.extra_warnings, *found.notes)
+    )
