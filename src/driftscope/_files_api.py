@@ -21,7 +21,7 @@ from driftscope.exceptions import EmptyDataError, SchemaError
 from driftscope.modalities._paths import FileProblem, ResolvedPaths, resolve_paths
 from driftscope.report import Report
 
-__all__ = ["compare_audio", "compare_images", "compare_text"]
+__all__ = ["compare_audio", "compare_images", "compare_text", "monitor_asr", "monitor_images"]
 
 Extractor = Callable[..., tuple[pd.DataFrame, list[FileProblem]]]
 
@@ -364,4 +364,270 @@ def compare_text(
     )
     return dataclasses.replace(
         report, inputs=section, extra_warnings=(*report.extra_warnings, *found.notes)
+    )
+
+
+def _targets(
+    side: _Side, column: str | None, task: str, allow_roots: Sequence[Path | str] | None
+) -> tuple[pd.Series | None, tuple[FileProblem, ...]]:
+    """Ground truth per readable input: class labels as they are, mask paths resolved like the
+    inputs (a mask that cannot be found leaves that input unlabelled, with a problem)."""
+    if column is None or column not in side.table.frame.columns:
+        return None, ()
+    values = side.table.frame[column]
+    if task != "segmentation":
+        return values, ()
+    resolved = resolve_paths(values.tolist(), side.base, allow_roots)
+    paths = pd.Series([None] * len(values), index=values.index, dtype=object)
+    for row, path in zip(resolved.rows, resolved.paths, strict=True):
+        paths.iloc[row] = str(path)
+    problems = tuple(
+        dataclasses.replace(p, problem=p.problem, detail=f"mask: {p.detail}")
+        for p in resolved.problems
+        if p.problem != "no path"
+    )
+    return paths, problems
+
+
+def monitor_images(
+    reference: Any,
+    current: Any,
+    model: Any,
+    *,
+    task: str = "classification",
+    column: str = "inputs",
+    labels_column: str | None = None,
+    classes: Sequence[str] | None = None,
+    allow_roots: Sequence[Path | str] | None = None,
+    workers: int = 1,
+    model_output: str | None = None,
+    input_size: tuple[int, int] | None = None,
+    batch_size: int = 32,
+    n_examples: int = 6,
+    n_components: int = 10,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+) -> Report:
+    """Run an image ``model`` on both sets and compare what it says, and how well it does.
+
+    ``task`` is ``classification`` (the model returns class scores per image) or
+    ``segmentation`` (per-pixel class scores, shape (classes, height, width)). The report
+    compares the predicted class distribution, confidence and entropy (and, for segmentation,
+    the share of pixels given to each class) between the sets, beside the image features; where
+    the tables have ground truth (``labels_column``, default ``labels`` for classification and
+    ``masks`` for segmentation: class labels, or paths to masks as PNG or ``.npy``), it measures
+    accuracy or mean IoU and Dice on both sides with confidence intervals, and ends with the
+    retrain verdict (`driftscope.monitor`).
+    """
+    from driftscope._monitor import monitor
+    from driftscope.modalities.image_model import (
+        classification_table,
+        run_image_model,
+        segmentation_table,
+    )
+    from driftscope.modalities.images import extract_image_features, image_feature_kinds
+    from driftscope.models import load_model
+
+    if task not in ("classification", "segmentation"):
+        raise SchemaError(f"task must be 'classification' or 'segmentation'; got {task!r}.")
+    loaded = load_model(model, output=model_output)
+    truth = labels_column or ("masks" if task == "segmentation" else "labels")
+    kinds = image_feature_kinds()
+    frames: list[pd.DataFrame] = []
+    sides: list[_Side] = []
+    model_problems: list[tuple[FileProblem, ...]] = []
+    embeddings: list[np.ndarray] = []
+    for source, name in ((reference, reference_name), (current, current_name)):
+        side = _side(source, name, column, allow_roots, extract_image_features, workers)
+        rows = [int(r) for r in side.features.index]
+        by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
+        outputs = run_image_model(
+            loaded, [by_row[r] for r in rows], rows, size=input_size, batch_size=batch_size
+        )
+        if not outputs.rows:
+            failures = "; ".join(p.detail for p in outputs.problems[:3])
+            raise EmptyDataError(
+                f"The model failed on every image of {side.table.name!r} ({failures})."
+            )
+        table = (
+            classification_table(outputs, classes)
+            if task == "classification"
+            else segmentation_table(outputs, classes)
+        ).set_index("row")
+        features = side.features.loc[list(outputs.rows)]
+        meta = side.table.frame.drop(columns=[c for c in (column, truth) if c in side.table.frame])
+        meta = meta.rename(columns={c: f"meta_{c}" for c in meta.columns if c in kinds})
+        target, mask_problems = _targets(side, truth, task, allow_roots)
+        frame = pd.concat(
+            [
+                features.reset_index(drop=True),
+                table.reset_index(drop=True),
+                meta.iloc[list(outputs.rows)].reset_index(drop=True),
+            ],
+            axis=1,
+        )
+        if target is not None:
+            frame["target"] = target.iloc[list(outputs.rows)].reset_index(drop=True)
+        frames.append(frame)
+        sides.append(side)
+        model_problems.append((*outputs.problems, *mask_problems))
+        embeddings.append(np.stack([np.ravel(o) for o in outputs.outputs]))
+    has_target = all("target" in f.columns for f in frames)
+    if not has_target:
+        for f in frames:
+            f.drop(columns=["target"], errors="ignore", inplace=True)
+    report = monitor(
+        frames[0],
+        frames[1],
+        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items())),
+        target="target" if has_target else None,
+        prediction="prediction",
+        proba_prefix="proba_" if task == "classification" else None,
+        task=task,
+        n_resamples=n_resamples,
+        seed=seed,
+        reference_name=sides[0].table.name,
+        current_name=sides[1].table.name,
+    )
+    notes: list[str] = []
+    if not has_target:
+        notes.append(
+            f"No {truth!r} column with ground truth in both tables: performance is not measured, "
+            "only what the model says."
+        )
+    embedding = None
+    if min(len(e) for e in embeddings) >= MIN_ROWS and task == "classification":
+        embedding = embedding_drift(
+            embeddings[0], embeddings[1], n_components=n_components, seed=seed
+        )
+    ref_side, cur_side = sides
+
+    def files(side: _Side, extra: tuple[FileProblem, ...]) -> InputFiles:
+        problems = tuple(sorted((*side.problems, *extra), key=lambda p: p.row))
+        n_read = len(side.features) - sum(p.problem == "model failed" for p in extra)
+        return InputFiles(side.table.name, len(side.table.frame), n_read, problems)
+
+    from driftscope.modalities.images import thumbnail_data_uri
+
+    section = InputsSection(
+        modality="image",
+        column=column,
+        reference=files(ref_side, model_problems[0]),
+        current=files(cur_side, model_problems[1]),
+        features=tuple(kinds),
+        embedding=embedding,
+        embedding_source=f"{loaded.kind} model {loaded.name} outputs" if embedding else None,
+        examples={
+            "reference": _examples(ref_side, n_examples, thumbnail_data_uri),
+            "current": _examples(cur_side, n_examples, thumbnail_data_uri),
+        },
+        notes=tuple(notes),
+    )
+    return dataclasses.replace(
+        report, inputs=section, extra_warnings=(*report.extra_warnings, *_warnings(section))
+    )
+
+
+def _shown(source: Any) -> str | None:
+    return str(source) if isinstance(source, str | Path) else None
+
+
+def monitor_asr(
+    reference: Any,
+    current: Any,
+    *,
+    reference_text: str,
+    hypothesis_text: str,
+    column: str = "inputs",
+    allow_roots: Sequence[Path | str] | None = None,
+    workers: int = 1,
+    timestamp: str | None = None,
+    period: str | None = None,
+    benchmark_wer: float | None = None,
+    n_examples: int = 6,
+    n_components: int = 10,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    reference_name: str | None = None,
+    current_name: str | None = None,
+) -> Report:
+    """Has the speech recognizer degraded? WER and CER of ``hypothesis_text`` against
+    ``reference_text`` (the transcripts) on both tables, with confidence intervals, per time
+    window when ``timestamp`` and ``period`` are given, against the baseline or
+    ``benchmark_wer``; beside them the drift of the audio (``column`` of WAV/FLAC paths, when
+    the tables have it), and the verdict (`driftscope.monitor` with ``task="asr"``)."""
+    from driftscope._monitor import monitor
+    from driftscope.modalities.audio import audio_feature_kinds, extract_audio_features
+
+    frames: list[pd.DataFrame] = []
+    sides: list[_Side | None] = []
+    kinds = audio_feature_kinds()
+    for source, name in ((reference, reference_name), (current, current_name)):
+        table = read_table(source, name=name)
+        for needed in (reference_text, hypothesis_text):
+            if needed not in table.frame.columns:
+                raise SchemaError(
+                    f"{table.name!r} has no column {needed!r}; its columns are "
+                    f"{', '.join(map(repr, table.frame.columns[:20]))}."
+                )
+        frame = table.frame.rename(columns={column: f"{column}_path"})
+        if column in table.frame.columns:
+            side = _side(source, name, column, allow_roots, extract_audio_features, workers)
+            features = side.features.reindex(range(len(table.frame)))
+            meta = frame.rename(columns={c: f"meta_{c}" for c in frame.columns if c in kinds})
+            frame = pd.concat([features.reset_index(drop=True), meta], axis=1)
+            sides.append(side)
+        else:
+            sides.append(None)
+        frames.append(frame.drop(columns=[f"{column}_path"], errors="ignore"))
+    report = monitor(
+        frames[0],
+        frames[1],
+        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items() if c in frames[0])),
+        target=reference_text,
+        prediction=hypothesis_text,
+        task="asr",
+        timestamp=timestamp,
+        period=period,
+        benchmarks={"wer": benchmark_wer} if benchmark_wer is not None else None,
+        n_resamples=n_resamples,
+        seed=seed,
+        reference_name=reference_name
+        or (str(reference) if isinstance(reference, str | Path) else None),
+        current_name=current_name or (str(current) if isinstance(current, str | Path) else None),
+    )
+    ref_side, cur_side = sides
+    if ref_side is None or cur_side is None:
+        return report
+    embeddings = []
+    for side in (ref_side, cur_side):
+        mfcc = [c for c in side.features.columns if c.startswith("mfcc_")]
+        values = side.features[mfcc].to_numpy(dtype=np.float64)
+        embeddings.append(values[np.isfinite(values).all(axis=1)])
+    embedding = None
+    notes: tuple[str, ...] = ()
+    if min(len(e) for e in embeddings) >= MIN_ROWS:
+        embedding = embedding_drift(
+            embeddings[0], embeddings[1], n_components=n_components, seed=seed
+        )
+    else:
+        notes = (f"Audio embedding drift needs at least {MIN_ROWS} readable files per side.",)
+    section = InputsSection(
+        modality="audio",
+        column=column,
+        reference=_files(ref_side),
+        current=_files(cur_side),
+        features=tuple(kinds),
+        embedding=embedding,
+        embedding_source="MFCC means and standard deviations" if embedding else None,
+        examples={
+            "reference": _examples(ref_side, n_examples, None),
+            "current": _examples(cur_side, n_examples, None),
+        },
+        notes=notes,
+    )
+    return dataclasses.replace(
+        report, inputs=section, extra_warnings=(*report.extra_warnings, *_warnings(section))
     )

@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         if os.environ.get("DRIFTSCOPE_DEBUG"):
             raise
-        if isinstance(exc, DriftscopeError | OSError | ValueError):
+        if isinstance(exc, DriftscopeError | OSError | ValueError | ImportError):
             _err.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
         else:
             _err.print(
@@ -520,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     return rc if isinstance(rc, int) else EXIT_OK
 
+
+# The image, audio and text commands live in their own module; importing it registers them.
+import driftscope._cli_files  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

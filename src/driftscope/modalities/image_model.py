@@ -145,7 +145,7 @@ def classification_table(
     top = probabilities.argmax(axis=1) if len(table) else np.zeros(0, np.int64)
     table["prediction"] = pd.Series([names[k] for k in top], dtype="string")
     table["confidence"] = probabilities.max(axis=1) if len(table) else np.zeros(0)
-    table["entropy"] = _entropy(probabilities, axis=1)
+    table["prediction_entropy"] = _entropy(probabilities, axis=1)
     for k, name in enumerate(names):
         table[f"proba_{name}"] = probabilities[:, k]
     return table
@@ -168,7 +168,7 @@ def segmentation_table(outputs: ModelOutputs, classes: Sequence[str] | None = No
             "row": row,
             "prediction": mask,
             "confidence": float(probabilities.max(axis=0).mean()),
-            "entropy": float(_entropy(probabilities, axis=0).mean()),
+            "prediction_entropy": float(_entropy(probabilities, axis=0).mean()),
         }
         k = scores.shape[0]
         names = list(classes) if classes is not None else [str(c) for c in range(k)]

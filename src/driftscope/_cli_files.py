@@ -1,0 +1,311 @@
+"""The `driftscope images`, `audio`, `text` and `asr` commands: parse, call `_files_api`,
+present. Registered on the main app by `driftscope.cli`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from driftscope.cli import (
+    EXIT_DRIFT,
+    Html,
+    Json,
+    Quiet,
+    Seed,
+    _present,
+    app,
+)
+from driftscope.exceptions import ParameterError
+
+__all__ = ["audio_app", "images_app", "text_app"]
+
+images_app = typer.Typer(
+    help="Image data drift and image-model drift.", no_args_is_help=True, rich_markup_mode=None
+)
+audio_app = typer.Typer(help="Audio data drift.", no_args_is_help=True, rich_markup_mode=None)
+text_app = typer.Typer(help="Text data drift.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(images_app, name="images")
+app.add_typer(audio_app, name="audio")
+app.add_typer(text_app, name="text")
+
+Baseline = Annotated[
+    Path, typer.Argument(help="Baseline table (CSV, Parquet, JSON Lines) with a column of paths.")
+]
+New = Annotated[Path, typer.Argument(help="Table of what the model sees now, same layout.")]
+Column = Annotated[str, typer.Option(help="Column holding the file paths.")]
+AllowRoot = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-root",
+        help="Folder files may be read from (repeatable); default: each table's folder.",
+    ),
+]
+Workers = Annotated[int, typer.Option(min=1, help="Worker processes for feature extraction.")]
+Model = Annotated[
+    str | None,
+    typer.Option(help="Model: an .onnx or TorchScript file, or 'package.module:callable'."),
+]
+ModelOutput = Annotated[str | None, typer.Option(help="ONNX output to use (default: the first).")]
+InputSize = Annotated[
+    str | None, typer.Option(help="Model input size HxW, e.g. 224x224 (default: the model's).")
+]
+FailOnDrift = Annotated[
+    bool, typer.Option("--fail-on-drift", help="Exit 1 when the dataset or embeddings drifted.")
+]
+
+
+def _size(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    parts = value.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ParameterError(
+            f"--input-size must be HxW with positive integers, e.g. 224x224; got {value!r}."
+        )
+    return int(parts[0]), int(parts[1])
+
+
+def _drifted(report: object) -> bool:
+    inputs = getattr(report, "inputs", None)
+    embedding = getattr(inputs, "embedding", None)
+    return bool(getattr(report, "drifted", False) or getattr(embedding, "drifted", False))
+
+
+IMAGES_EPILOG = """
+\b
+Examples:
+  driftscope images drift baseline.csv new.csv -o report.html --json report.json
+  driftscope images drift baseline.csv new.csv --model encoder.onnx --workers 2
+  driftscope images drift a.csv b.csv --allow-root /data/images --fail-on-drift
+
+Each table has an `inputs` column of image paths, absolute or relative to the table's file.
+Exit codes: 0 it ran; 1 drift with --fail-on-drift; 2 usage or input error (also when no image
+of a side could be read).
+"""
+
+
+@images_app.command("drift", epilog=IMAGES_EPILOG)
+def images_drift(
+    baseline: Baseline,
+    new: New,
+    column: Column = "inputs",
+    allow_root: AllowRoot = None,
+    workers: Workers = 1,
+    model: Model = None,
+    model_output: ModelOutput = None,
+    input_size: InputSize = None,
+    html: Html = None,
+    json_path: Json = None,
+    fail_on_drift: FailOnDrift = False,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Compare the images listed in NEW with those in BASELINE: image features, and embeddings
+    when a model is given."""
+    from driftscope._files_api import compare_images
+
+    report = compare_images(
+        baseline,
+        new,
+        column=column,
+        allow_roots=allow_root,
+        workers=workers,
+        model=model,
+        model_output=model_output,
+        input_size=_size(input_size),
+        seed=seed,
+    )
+    _present(report, html, json_path, quiet)
+    if fail_on_drift and _drifted(report):
+        raise typer.Exit(EXIT_DRIFT)
+
+
+MODEL_DRIFT_EPILOG = """
+\b
+Examples:
+  driftscope images model-drift baseline.csv new.csv --model classifier.onnx --classes cat,dog
+  driftscope images model-drift baseline.csv new.csv --model segmenter.onnx \\
+      --task segmentation --fail-on retrain -o report.html
+
+Ground truth, when the tables have it: a `labels` column (classification) or a `masks` column
+of mask paths, PNG or .npy (segmentation); --labels-column names another.
+Exit codes: 0 it ran (verdict below --fail-on); 1 verdict at --fail-on or worse; 2 usage or
+input error.
+"""
+
+_DECISIONS = ("investigate", "retrain")
+
+
+@images_app.command("model-drift", epilog=MODEL_DRIFT_EPILOG)
+def images_model_drift(
+    baseline: Baseline,
+    new: New,
+    model: Annotated[
+        str, typer.Option(help="Model: an .onnx or TorchScript file, or 'package.module:callable'.")
+    ],
+    task: Annotated[str, typer.Option(help="classification or segmentation.")] = "classification",
+    classes: Annotated[
+        str | None, typer.Option(help="Class names in the model's output order, comma-separated.")
+    ] = None,
+    labels_column: Annotated[
+        str | None, typer.Option(help="Ground-truth column (default labels, or masks).")
+    ] = None,
+    column: Column = "inputs",
+    allow_root: AllowRoot = None,
+    workers: Workers = 1,
+    model_output: ModelOutput = None,
+    input_size: InputSize = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per model call.")] = 32,
+    html: Html = None,
+    json_path: Json = None,
+    fail_on: Annotated[
+        str | None, typer.Option(help="Exit 1 at this verdict or worse: investigate, retrain.")
+    ] = None,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Run MODEL on both sets of images and compare its outputs and, with ground truth, its
+    accuracy or IoU; end with a verdict (ok, investigate, retrain)."""
+    from driftscope._files_api import monitor_images
+
+    if fail_on is not None and fail_on not in _DECISIONS:
+        raise ParameterError(f"--fail-on must be one of {', '.join(_DECISIONS)}; got {fail_on!r}.")
+    report = monitor_images(
+        baseline,
+        new,
+        model,
+        task=task,
+        column=column,
+        labels_column=labels_column,
+        classes=[c.strip() for c in classes.split(",")] if classes else None,
+        allow_roots=allow_root,
+        workers=workers,
+        model_output=model_output,
+        input_size=_size(input_size),
+        batch_size=batch_size,
+        seed=seed,
+    )
+    _present(report, html, json_path, quiet)
+    _exit_on(report, fail_on)
+
+
+@audio_app.command("drift")
+def audio_drift(
+    baseline: Baseline,
+    new: New,
+    column: Column = "inputs",
+    allow_root: AllowRoot = None,
+    workers: Workers = 1,
+    html: Html = None,
+    json_path: Json = None,
+    fail_on_drift: FailOnDrift = False,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Compare the audio files (WAV, FLAC, OGG) listed in NEW with those in BASELINE."""
+    from driftscope._files_api import compare_audio
+
+    report = compare_audio(
+        baseline, new, column=column, allow_roots=allow_root, workers=workers, seed=seed
+    )
+    _present(report, html, json_path, quiet)
+    if fail_on_drift and _drifted(report):
+        raise typer.Exit(EXIT_DRIFT)
+
+
+@text_app.command("drift")
+def text_drift(
+    baseline: Baseline,
+    new: New,
+    column: Annotated[str, typer.Option(help="The text column.")],
+    embedding: Annotated[
+        str, typer.Option(help="tfidf-svd, or minilm with the [text] extra.")
+    ] = "tfidf-svd",
+    top_terms: Annotated[int, typer.Option(min=1, help="Most changed terms listed.")] = 20,
+    html: Html = None,
+    json_path: Json = None,
+    fail_on_drift: FailOnDrift = False,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Compare a text column of NEW with BASELINE: text features, terms and embeddings."""
+    from driftscope._files_api import compare_text
+
+    report = compare_text(
+        baseline, new, column=column, embedding_method=embedding, top_terms=top_terms, seed=seed
+    )
+    _present(report, html, json_path, quiet)
+    terms = getattr(report.inputs, "terms", None)
+    if fail_on_drift and (_drifted(report) or getattr(terms, "drifted", False)):
+        raise typer.Exit(EXIT_DRIFT)
+
+
+ASR_EPILOG = """
+\b
+Examples:
+  driftscope asr baseline.csv new.csv --reference-text transcript --hypothesis-text asr_output
+  driftscope asr baseline.csv new.csv --reference-text ref --hypothesis-text hyp \\
+      --timestamp ts --period W --benchmark-wer 0.12 --fail-on retrain -o report.html
+
+With an `inputs` column of WAV/FLAC paths, the audio is compared too.
+Exit codes: 0 it ran (verdict below --fail-on); 1 verdict at --fail-on or worse; 2 usage or
+input error.
+"""
+
+
+@app.command("asr", epilog=ASR_EPILOG)
+def asr(
+    baseline: Baseline,
+    new: New,
+    reference_text: Annotated[str, typer.Option(help="Column of reference transcripts.")],
+    hypothesis_text: Annotated[str, typer.Option(help="Column of the recognizer's output.")],
+    column: Annotated[str, typer.Option(help="Column of audio paths, if any.")] = "inputs",
+    allow_root: AllowRoot = None,
+    workers: Workers = 1,
+    timestamp: Annotated[str | None, typer.Option(help="Timestamp column for windows.")] = None,
+    period: Annotated[str | None, typer.Option(help="Window period: D, W or M.")] = None,
+    benchmark_wer: Annotated[
+        float | None, typer.Option(help="Compare WER with this value instead of the baseline.")
+    ] = None,
+    html: Html = None,
+    json_path: Json = None,
+    fail_on: Annotated[
+        str | None, typer.Option(help="Exit 1 at this verdict or worse: investigate, retrain.")
+    ] = None,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Has the speech recognizer degraded? WER and CER against the baseline (or a benchmark),
+    per window, with the audio's drift and a verdict."""
+    from driftscope._files_api import monitor_asr
+
+    if fail_on is not None and fail_on not in _DECISIONS:
+        raise ParameterError(f"--fail-on must be one of {', '.join(_DECISIONS)}; got {fail_on!r}.")
+    report = monitor_asr(
+        baseline,
+        new,
+        reference_text=reference_text,
+        hypothesis_text=hypothesis_text,
+        column=column,
+        allow_roots=allow_root,
+        workers=workers,
+        timestamp=timestamp,
+        period=period,
+        benchmark_wer=benchmark_wer,
+        seed=seed,
+    )
+    _present(report, html, json_path, quiet)
+    _exit_on(report, fail_on)
+
+
+def _exit_on(report: object, fail_on: str | None) -> None:
+    verdict = getattr(report, "verdict", None)
+    decision = getattr(verdict, "decision", "ok")
+    if (
+        fail_on is not None
+        and decision in _DECISIONS
+        and _DECISIONS.index(decision) >= _DECISIONS.index(fail_on)
+    ):
+        raise typer.Exit(EXIT_DRIFT)
