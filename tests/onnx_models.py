@@ -73,3 +73,30 @@ def brightness_segmenter(path: Path, size: int = 32) -> Path:
         [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")],
     )
     return _save(graph, path)
+
+
+def digits_classifier(path: Path) -> Path:
+    """A logistic regression on scikit-learn's bundled 8x8 digits, as an ONNX graph: a grey
+    (1, 8, 8) image in [0, 1] -> Flatten -> Gemm -> Softmax over the 10 digits. Trained here,
+    in a second, on pixels scaled as ``value / 16``."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+
+    digits = load_digits()
+    model = LogisticRegression(max_iter=2000).fit(digits.data / 16.0, digits.target)
+    nodes = [
+        helper.make_node("Flatten", ["image"], ["flat"]),
+        helper.make_node("Gemm", ["flat", "w", "b"], ["logits"], transB=1),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "digits_classifier",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, 8, 8])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", 10])],
+        [
+            numpy_helper.from_array(model.coef_.astype(np.float32), "w"),
+            numpy_helper.from_array(model.intercept_.astype(np.float32), "b"),
+        ],
+    )
+    return _save(graph, path)

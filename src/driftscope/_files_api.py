@@ -476,8 +476,7 @@ def monitor_images(
         embeddings.append(np.stack([np.ravel(o) for o in outputs.outputs]))
     has_target = all("target" in f.columns for f in frames)
     if not has_target:
-        for f in frames:
-            f.drop(columns=["target"], errors="ignore", inplace=True)
+        frames = [f.drop(columns=["target"], errors="ignore") for f in frames]
     report = monitor(
         frames[0],
         frames[1],

@@ -303,7 +303,17 @@ def test_near_constant_share_is_over_non_missing_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("extra", "status"), [([], "ok"), ([160.0], "ok"), ([160.0, 170.0], "warning")]
+    ("extra", "status"),
+    [
+        ([], "ok"),
+        ([160.0], "ok"),
+        # 2% against 1%: above the 1-point warning level, but sampling noise (p = 0.28).
+        ([160.0, 170.0], "ok"),
+        # 6% against 1%: past the 5-point alert level, p = 0.027: a warning, not an alert.
+        ([160.0, 170.0, 180.0, 190.0, 200.0, 210.0], "warning"),
+        # 20% against 1%: p < 0.001, an alert.
+        [[150.0 + 10 * i for i in range(20)], "alert"],
+    ],
 )
 def test_outliers_iqr(extra: list[float], status: str) -> None:
     # Reference 0..99: Q1 = 24.75, Q3 = 74.25, fences -49.5 and 148.5; one reference value out.
@@ -315,7 +325,7 @@ def test_outliers_iqr(extra: list[float], status: str) -> None:
     assert (q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)) == (-49.5, 148.5)
     assert (check.count, check.share, check.reference_share) == (len(extra), len(extra) / 100, 0.01)
     assert check.status == status
-    assert check.examples == tuple(str(int(v)) for v in sorted(extra, reverse=True))
+    assert check.examples == tuple(str(int(v)) for v in sorted(extra, reverse=True))[:5]
 
 
 def test_outliers_iqr_k_is_configurable() -> None:

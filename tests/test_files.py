@@ -1,0 +1,326 @@
+"""Images, audio and text through the drift core and the model analyses, from the CLI and the
+Python API: generated files, a tiny ONNX model trained here, scikit-learn's bundled digits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from PIL import Image, ImageFilter
+from tests.onnx_models import brightness_classifier, digits_classifier
+
+from driftscope._files_api import compare_audio, compare_images, compare_text, monitor_images
+from driftscope.cli import main
+from driftscope.exceptions import EmptyDataError, SchemaError
+from driftscope.report._validate import validate_report
+
+
+def _image_set(
+    folder: Path, name: str, n: int, brightness: float, seed: int, blur: float = 0.0
+) -> Path:
+    """``n`` 32x32 RGB images of noise around ``brightness``, listed in ``name``.csv (relative
+    paths), with a ``camera`` metadata column."""
+    rng = np.random.default_rng(seed)
+    (folder / name).mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(n):
+        pixels = np.clip(rng.normal(brightness, 0.12, (32, 32, 3)), 0, 1)
+        image = Image.fromarray((pixels * 255).astype(np.uint8))
+        if blur:
+            image = image.filter(ImageFilter.GaussianBlur(blur))
+        image.save(folder / name / f"{i}.png")
+        rows.append({"inputs": f"{name}/{i}.png", "camera": "a" if i % 2 else "b"})
+    table = folder / f"{name}.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    return table
+
+
+def _report(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    validate_report(data)
+    return data
+
+
+# -- images: features --------------------------------------------------------------------------
+
+
+def test_a_brightness_shift_is_found_and_a_same_source_sample_is_not(tmp_path: Path) -> None:
+    base = _image_set(tmp_path, "base", 80, 0.4, seed=0)
+    same = _image_set(tmp_path, "same", 80, 0.4, seed=1)
+    brighter = _image_set(tmp_path, "brighter", 80, 0.6, seed=2)
+    shifted = compare_images(base, brighter)
+    assert {"brightness", "mean_r", "mean_g", "mean_b"} <= set(shifted.drift.drifted_columns)
+    assert "camera" not in shifted.drift.drifted_columns
+    stable = compare_images(base, same)
+    assert stable.drift.drifted_columns == []
+    inputs = stable.to_dict()["inputs"]
+    assert inputs["modality"] == "image"
+    assert inputs["reference"]["n_read"] == inputs["current"]["n_read"] == 80
+    assert all(
+        e["preview"].startswith("data:image/png;base64,") for e in inputs["examples"]["current"]
+    )
+    validate_report(shifted.to_dict())
+
+
+def test_blur_moves_sharpness(tmp_path: Path) -> None:
+    base = _image_set(tmp_path, "base", 60, 0.5, seed=0)
+    blurred = _image_set(tmp_path, "blurred", 60, 0.5, seed=1, blur=1.5)
+    report = compare_images(base, blurred)
+    assert {"sharpness", "noise"} <= set(report.drift.drifted_columns)
+    from driftscope.modalities.images import image_features
+
+    sharp = [image_features(tmp_path / d / "0.png")["sharpness"] for d in ("base", "blurred")]
+    assert float(sharp[1]) < float(sharp[0]) / 4
+
+
+def test_bad_files_are_counted_not_fatal(tmp_path: Path) -> None:
+    base = _image_set(tmp_path, "base", 30, 0.5, seed=0)
+    cur = _image_set(tmp_path, "cur", 30, 0.5, seed=1)
+    (tmp_path / "cur" / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (tmp_path / "cur" / "empty.png").write_bytes(b"")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.png"
+    Image.new("RGB", (8, 8)).save(outside)
+    table = pd.read_csv(cur)
+    extra = ["cur/corrupt.png", "cur/empty.png", "cur/nope.png", str(outside), None]
+    table = pd.concat([table, pd.DataFrame({"inputs": extra, "camera": "a"})], ignore_index=True)
+    table.to_csv(cur, index=False)
+    report = compare_images(base, cur).to_dict()
+    current = report["inputs"]["current"]
+    assert current["n_rows"] == 35
+    assert current["n_read"] == 30
+    assert current["by_problem"] == {
+        "empty": 1,
+        "missing": 1,
+        "no path": 1,
+        "outside allowed roots": 1,
+        "unreadable": 1,
+    }
+    assert {p["row"] for p in current["examples"]} == {30, 31, 32, 33, 34}
+    assert any("5 of 35 inputs could not be used" in w for w in report["warnings"])
+    # An allowed root admits the outside file.
+    again = compare_images(base, cur, allow_roots=[tmp_path, outside.parent]).to_dict()
+    assert again["inputs"]["current"]["n_read"] == 31
+
+
+def test_nothing_readable_or_no_inputs_column_is_a_clear_error(tmp_path: Path) -> None:
+    base = _image_set(tmp_path, "base", 10, 0.5, seed=0)
+    broken = tmp_path / "broken.csv"
+    pd.DataFrame({"inputs": ["a.png", "b.png"]}).to_csv(broken, index=False)
+    with pytest.raises(EmptyDataError, match=r"None of the 2 files in column 'inputs'"):
+        compare_images(base, broken)
+    wrong = tmp_path / "wrong.csv"
+    pd.DataFrame({"path": ["a.png"]}).to_csv(wrong, index=False)
+    with pytest.raises(SchemaError, match=r"wrong\.csv' has no column 'inputs' of file paths"):
+        compare_images(base, wrong)
+
+
+def test_images_drift_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = _image_set(tmp_path, "base", 40, 0.35, seed=0)
+    cur = _image_set(tmp_path, "cur", 40, 0.65, seed=1)
+    model = brightness_classifier(tmp_path / "model.onnx")
+    out = tmp_path / "r.json"
+    html = tmp_path / "r.html"
+    argv = ["images", "drift", str(base), str(cur), "--model", str(model), "--json", str(out)]
+    assert main([*argv, "-o", str(html), "-q", "--fail-on-drift", "--workers", "2"]) == 1
+    data = _report(out)
+    assert data["inputs"]["embedding"]["drifted"]
+    assert data["inputs"]["embedding_source"] == "onnx model model.onnx"
+    page = html.read_text()
+    assert 'data-section="inputs"' in page
+    assert "data:image/png;base64," in page
+    assert main(["images", "drift", str(base), str(tmp_path / "none.csv")]) == 2
+    assert "none.csv" in capsys.readouterr().err
+    assert main(["images", "drift", str(base), str(cur), "--input-size", "big"]) == 2
+    assert "--input-size must be HxW" in capsys.readouterr().err
+
+
+# -- images: a model on both sets --------------------------------------------------------------
+
+
+def _digit_set(folder: Path, name: str, rotate: int, seed: int, n: int = 200) -> Path:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(digits.images), n, replace=False)
+    (folder / name).mkdir(parents=True, exist_ok=True)
+    rows = []
+    for k, i in enumerate(chosen):
+        pixels = np.clip(np.rint(digits.images[i] * 255 / 16), 0, 255).astype(np.uint8)
+        image = Image.fromarray(pixels, mode="L").rotate(rotate)
+        image.save(folder / name / f"{k}.png")
+        rows.append({"inputs": f"{name}/{k}.png", "labels": str(digits.target[i])})
+    table = folder / f"{name}.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    return table
+
+
+def test_digits_model_drift_retrain_on_rotation_and_ok_without(tmp_path: Path) -> None:
+    model = digits_classifier(tmp_path / "digits.onnx")
+    base = _digit_set(tmp_path, "base", 0, seed=0)
+    same = _digit_set(tmp_path, "same", 0, seed=1)
+    rotated = _digit_set(tmp_path, "rotated", 90, seed=2)
+    classes = [str(d) for d in range(10)]
+    bad = monitor_images(base, rotated, model, classes=classes, n_resamples=300)
+    assert bad.verdict.decision == "retrain"
+    accuracy = next(m for m in bad.performance.metrics if m.name == "accuracy")
+    assert accuracy.reference > 0.9
+    assert accuracy.current < 0.5
+    good = monitor_images(base, same, model, classes=classes, n_resamples=300)
+    assert good.verdict.decision == "ok", [r.message for r in good.verdict.reasons]
+    validate_report(bad.to_dict())
+    validate_report(good.to_dict())
+
+
+def test_model_drift_cli_with_fail_on_and_without_labels(tmp_path: Path) -> None:
+    model = digits_classifier(tmp_path / "digits.onnx")
+    base = _digit_set(tmp_path, "base", 0, seed=0, n=120)
+    rotated = _digit_set(tmp_path, "rotated", 90, seed=2, n=120)
+    out = tmp_path / "r.json"
+    argv = ["images", "model-drift", str(base), str(rotated), "--model", str(model)]
+    assert main([*argv, "--json", str(out), "-q", "--fail-on", "retrain"]) == 1
+    assert _report(out)["verdict"]["decision"] == "retrain"
+    unlabelled = tmp_path / "unlabelled.csv"
+    pd.read_csv(rotated).drop(columns=["labels"]).to_csv(unlabelled, index=False)
+    assert (
+        main(
+            [*argv[:2], str(base), str(unlabelled), "--model", str(model), "--json", str(out), "-q"]
+        )
+        == 0
+    )
+    data = _report(out)
+    assert data["performance"] is None
+    assert data["verdict"]["decision"] in ("investigate", "retrain")
+    assert any("No 'labels' column" in n for n in data["inputs"]["notes"])
+    assert main([*argv, "--task", "detection"]) == 2
+
+
+# -- audio --------------------------------------------------------------------------------------
+
+
+def _audio_set(folder: Path, name: str, n: int, noise: float, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    (folder / name).mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(n):
+        sr = 16_000
+        t = np.arange(sr // 2) / sr
+        pitch = rng.uniform(110, 220)
+        signal = 0.3 * np.sin(2 * np.pi * pitch * t) * (1 + 0.5 * np.sin(2 * np.pi * 4 * t))
+        signal = signal + rng.normal(0, noise, t.size)
+        sf.write(folder / name / f"{i}.wav", signal, sr)
+        rows.append({"inputs": f"{name}/{i}.wav"})
+    table = folder / f"{name}.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    return table
+
+
+def test_audio_noise_is_found_and_bad_files_counted(tmp_path: Path) -> None:
+    base = _audio_set(tmp_path, "base", 30, 0.005, seed=0)
+    same = _audio_set(tmp_path, "same", 30, 0.005, seed=1)
+    noisy = _audio_set(tmp_path, "noisy", 30, 0.1, seed=2)
+    (tmp_path / "noisy" / "bad.wav").write_text("not audio")
+    table = pd.read_csv(noisy)
+    pd.concat([table, pd.DataFrame({"inputs": ["noisy/bad.wav"]})]).to_csv(noisy, index=False)
+    shifted = compare_audio(base, noisy)
+    assert {"zero_crossing_rate", "spectral_centroid_hz"} <= set(shifted.drift.drifted_columns)
+    data = shifted.to_dict()
+    assert data["inputs"]["current"]["by_problem"] == {"unreadable": 1}
+    assert data["inputs"]["embedding"]["drifted"]
+    assert compare_audio(base, same).drift.drifted_columns == []
+    validate_report(data)
+
+
+def test_asr_cli_says_the_recognizer_degraded(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    words = [
+        "the",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "a",
+        "lazy",
+        "dog",
+        "while",
+        "birds",
+        "sing",
+    ]
+
+    def add_text(table: Path, error_rate: float) -> None:
+        frame = pd.read_csv(table)
+        refs = [" ".join(rng.choice(words, 8)) for _ in range(len(frame))]
+        frame["transcript"] = refs
+        frame["asr"] = [
+            " ".join(w if rng.random() > error_rate else "uh" for w in r.split()) for r in refs
+        ]
+        frame.to_csv(table, index=False)
+
+    base = _audio_set(tmp_path, "base", 60, 0.005, seed=0)
+    new = _audio_set(tmp_path, "new", 60, 0.08, seed=1)
+    add_text(base, 0.05)
+    add_text(new, 0.3)
+    out = tmp_path / "asr.json"
+    argv = [
+        "asr",
+        str(base),
+        str(new),
+        "--reference-text",
+        "transcript",
+        "--hypothesis-text",
+        "asr",
+    ]
+    assert main([*argv, "--json", str(out), "-q", "--fail-on", "retrain"]) == 1
+    data = _report(out)
+    assert data["verdict"]["decision"] == "retrain"
+    assert data["inputs"]["modality"] == "audio"
+    wer = next(m for m in data["performance"]["metrics"] if m["name"] == "wer")
+    assert wer["current"] > wer["reference"]
+    assert main([*argv[:5], "missing_col", "--hypothesis-text", "asr"]) == 2
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+
+def test_text_drift_cli(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    old = ["refund", "invoice", "payment", "account", "order", "delivery"]
+    new = ["crypto", "wallet", "token", "account", "order", "blockchain"]
+
+    def table(name: str, vocab: list[str]) -> Path:
+        texts = [f"my {rng.choice(vocab)} and {rng.choice(vocab)} please help" for _ in range(300)]
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"message": texts, "channel": "web"}).to_csv(path, index=False)
+        return path
+
+    base, same, moved = table("base", old), table("same", old), table("moved", new)
+    out = tmp_path / "t.json"
+    assert (
+        main(
+            [
+                "text",
+                "drift",
+                str(base),
+                str(moved),
+                "--column",
+                "message",
+                "--json",
+                str(out),
+                "-q",
+                "--fail-on-drift",
+            ]
+        )
+        == 1
+    )
+    data = _report(out)
+    top = {t["term"] for t in data["inputs"]["terms"]["top_terms"][:6]}
+    assert top & {"crypto", "wallet", "token", "blockchain"}
+    assert data["inputs"]["terms"]["drifted"]
+    assert main(["text", "drift", str(base), str(moved), "--column", "nope"]) == 2
+    stable = compare_text(base, same, column="message")
+    assert not stable.inputs.terms.drifted
