@@ -312,7 +312,7 @@ def test_near_constant_share_is_over_non_missing_values() -> None:
         # 6% against 1%: past the 5-point alert level, p = 0.027: a warning, not an alert.
         ([160.0, 170.0, 180.0, 190.0, 200.0, 210.0], "warning"),
         # 20% against 1%: p < 0.001, an alert.
-        [[150.0 + 10 * i for i in range(20)], "alert"],
+        ([150.0 + 10 * i for i in range(20)], "alert"),
     ],
 )
 def test_outliers_iqr(extra: list[float], status: str) -> None:
