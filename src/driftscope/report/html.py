@@ -119,7 +119,8 @@ _CSS = """
 .ds-report dl.ds-rules dd { margin: .1rem 0 0 1rem; }
 .ds-report .ds-examples { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 .ds-report .ds-example { margin: 0; text-align: center; font-size: 0.75rem; color: #555; }
-.ds-report .ds-example img { display: block; max-width: 96px; max-height: 96px; border: 1px solid #ddd; }
+.ds-report .ds-example img { display: block; max-width: 96px; max-height: 96px;
+  border: 1px solid #ddd; }
 """
 
 # The page's own behaviour: sortable tables, the details toggle, lazy plots. It initialises
