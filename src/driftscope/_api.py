@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from driftscope.analyses.drift import DriftSettings, decision_rules, run_drift
+from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import Table, read_table
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
@@ -134,6 +135,7 @@ def compare(
 
     t0 = time.perf_counter()
     full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)
+    ref_frame, cur_frame, full_schema = expand_text_columns(ref_frame, cur_frame, full_schema)
     timings["schema"] = time.perf_counter() - t0
     if not any(s.role is not ColumnRole.IGNORED for s in full_schema):
         raise EmptyDataError(

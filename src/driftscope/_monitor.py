@@ -35,6 +35,7 @@ from driftscope.analyses.performance import (
 )
 from driftscope.analyses.quality import QualityResult, QualitySettings, run_quality
 from driftscope.analyses.results import DriftResult
+from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.analyses.windows import (
     Window,
     WindowSettings,
@@ -515,6 +516,7 @@ def monitor(
 
     t0 = time.perf_counter()
     full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)
+    ref_frame, cur_frame, full_schema = expand_text_columns(ref_frame, cur_frame, full_schema)
     model, full_schema, model_warnings = resolve_model_columns(
         full_schema, ref_frame, cur_frame, task=task, proba_prefix=proba_prefix
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ def test_callables_and_import_strings(tmp_path: Path) -> None:
         ("model.pkl", "pickle, which runs code"),
         ("numpy:no_such_function", "could not be imported"),
         ("no_such_module_xyz:f", "could not be imported"),
-        ("model.bin", "expected an .onnx or TorchScript"),
+        ("model.bin", "expected an .onnx, torch.export"),
     ],
 )
 def test_refusals_name_the_model(spec: str, message: str) -> None:
@@ -84,3 +85,42 @@ def test_a_failing_or_misshaped_model_is_reported() -> None:
         load_model(broken)(_batch([0.1], size=2))
     with pytest.raises(ModelError, match="one output row per input"):
         load_model(lambda b: np.zeros(5))(_batch([0.1, 0.2], size=2))
+
+
+def test_torchscript_file_torch_module_and_import_string(tmp_path: Path) -> None:
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4, 2),
+    )
+    batch = _batch([0.1, 0.9], size=8)
+    with torch.no_grad():
+        expected = net(torch.from_numpy(batch)).numpy()
+    path = tmp_path / "net.pt"
+    with warnings.catch_warnings():  # TorchScript is deprecated in PyTorch 2.13, still loadable
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.script(net).save(str(path))
+    from_file = load_model(path)
+    assert from_file.kind == "torchscript"
+    np.testing.assert_allclose(from_file(batch), expected, rtol=1e-5, atol=1e-6)
+    exported = torch.export.export(
+        net, (torch.from_numpy(batch),), dynamic_shapes={"input": {0: torch.export.Dim("batch")}}
+    )
+    torch.export.save(exported, str(tmp_path / "net.pt2"))
+    program = load_model(tmp_path / "net.pt2")
+    assert program.kind == "torch.export"
+    np.testing.assert_allclose(
+        program(np.concatenate([batch] * 3)), np.concatenate([expected] * 3), rtol=1e-5, atol=1e-6
+    )
+    direct = load_model(net)
+    assert direct.kind == "torch"
+    np.testing.assert_allclose(direct(batch), expected, rtol=1e-5, atol=1e-6)
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"not a torchscript archive")
+    with pytest.raises(ModelError, match=r"broken\.pt could not be loaded as a TorchScript model"):
+        load_model(broken)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ __all__ = [
     "term_drift",
     "text_drift",
     "text_embeddings",
+    "text_feature_pair",
     "text_features",
 ]
 
@@ -608,7 +610,13 @@ def _embed(model: Any, tokens: pd.Series) -> FloatArray:
 
 
 def _minilm_model() -> Any:
-    """The bundled all-MiniLM-L6-v2 model, on the CPU; a clear error when it is not installed."""
+    """The bundled all-MiniLM-L6-v2 model, on the CPU; a clear error when it is not installed.
+    The Hugging Face libraries are told to stay offline and quiet: the weights are in the
+    package."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         module = importlib.import_module(_MINILM_MODULE)
         return module.load_model(device="cpu")
@@ -756,6 +764,31 @@ def _embedding_drift(
         pca_fit=_embed(pipeline, ref.tokens.iloc[fit_rows]),
     )
     return result, None
+
+
+def text_feature_pair(
+    reference_texts: Sequence[str | None] | pd.Series,
+    current_texts: Sequence[str | None] | pd.Series,
+    *,
+    vocabulary_min_count: int = 1,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`text_features` of both sides against the reference vocabulary, with the reference's
+    ``oov_rate`` leave-one-out (as in `text_drift`), so that texts from the same source score
+    alike on both sides.
+
+    >>> ref, cur = text_feature_pair(["a cat", "a dog", "a cat"], ["a cow"])
+    >>> ref["oov_rate"].tolist(), cur["oov_rate"].tolist()
+    ([0.0, 0.5, 0.0], [0.5])
+    """
+    owner = "text_feature_pair"
+    vocabulary_min_count = _check_int(owner, "vocabulary_min_count", vocabulary_min_count, 1)
+    ref = _texts(reference_texts, owner, "reference_texts")
+    cur = _texts(current_texts, owner, "current_texts")
+    vocabulary = _vocabulary(ref.tokens, vocabulary_min_count)
+    return (
+        _features(ref, vocabulary, leave_one_out_min_count=vocabulary_min_count),
+        _features(cur, vocabulary),
+    )
 
 
 def text_drift(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,10 +106,33 @@ def _torchscript(path: Path) -> Model:
             f"{path} is a TorchScript model; install PyTorch (pip install torch==2.13.0)."
         ) from None
     try:
-        module = torch.jit.load(str(path), map_location="cpu")
+        with warnings.catch_warnings():
+            # PyTorch 2.13 deprecates TorchScript in favour of torch.export (.pt2); existing
+            # TorchScript files still load.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call]
     except Exception as exc:
         raise ModelError(f"{path} could not be loaded as a TorchScript model: {exc}") from None
     return _torch_module(module, path.name, "torchscript")
+
+
+def _exported(path: Path) -> Model:
+    try:
+        import torch
+    except ImportError:
+        raise ModelError(
+            f"{path} is a torch.export program; install PyTorch (pip install torch==2.13.0)."
+        ) from None
+    try:
+        module = torch.export.load(str(path)).module()
+    except Exception as exc:
+        raise ModelError(f"{path} could not be loaded as a torch.export program: {exc}") from None
+
+    def run(batch: NDArray[np.float32]) -> Any:
+        with torch.no_grad():
+            return module(torch.from_numpy(batch))
+
+    return Model(path.name, "torch.export", run)
 
 
 def _from_import(spec: str) -> Model:
@@ -138,12 +162,13 @@ def _is_torch_module(target: Any) -> bool:
 
 
 def load_model(model: str | Path | Callable[..., Any], *, output: str | None = None) -> Model:
-    """Load ``model``: a path to an ``.onnx`` file or a TorchScript file (``.pt``, ``.pth``,
-    ``.ts``), ``"package.module:attribute"`` naming a callable or torch module, or the callable
-    itself. A callable takes a float32 batch (numpy) and returns an array (or a torch tensor)
-    with one row per item. ``output`` picks an ONNX output by name (default: the first).
+    """Load ``model``: a path to an ``.onnx`` file, a ``torch.export`` program (``.pt2``) or a
+    TorchScript file (``.pt``, ``.pth``, ``.ts``), ``"package.module:attribute"`` naming a
+    callable or torch module, or the callable itself. A callable takes a float32 batch (numpy)
+    and returns an array (or a torch tensor) with one row per item. ``output`` picks an ONNX
+    output by name (default: the first).
 
-    Pickled models are not loaded: they run code on load. Export to ONNX or TorchScript.
+    Pickled models are not loaded: they run code on load. Export to ONNX or ``torch.export``.
 
     >>> import numpy as np
     >>> m = load_model(lambda batch: batch.mean(axis=(1, 2, 3)))
@@ -164,6 +189,10 @@ def load_model(model: str | Path | Callable[..., Any], *, output: str | None = N
         if not path.is_file():
             raise ModelError(f"model file {path} does not exist.")
         return _torchscript(path)
+    if path.suffix.lower() == ".pt2":
+        if not path.is_file():
+            raise ModelError(f"model file {path} does not exist.")
+        return _exported(path)
     if path.suffix.lower() in (".pkl", ".pickle", ".joblib"):
         raise ModelError(
             f"{path} is a pickle, which runs code when loaded; export the model to ONNX or "
@@ -172,6 +201,7 @@ def load_model(model: str | Path | Callable[..., Any], *, output: str | None = N
     if ":" in text and not path.exists():
         return _from_import(text)
     raise ModelError(
-        f"model {text!r}: expected an .onnx or TorchScript (.pt, .pth, .ts) file, or "
+        f"model {text!r}: expected an .onnx, torch.export (.pt2) or TorchScript (.pt, .pth, "
+        ".ts) file, or "
         "'package.module:attribute' naming a callable."
     )
