@@ -324,3 +324,32 @@ def test_text_drift_cli(tmp_path: Path) -> None:
     assert main(["text", "drift", str(base), str(moved), "--column", "nope"]) == 2
     stable = compare_text(base, same, column="message")
     assert not stable.inputs.terms.drifted
+
+
+def test_text_columns_inside_compare_become_text_features() -> None:
+    import driftscope
+
+    rng = np.random.default_rng(3)
+    common = "the service was quick and the staff were friendly".split()
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    rare = ["".join(rng.choice(letters, 6)) for _ in range(400)]
+
+    def reviews(n: int, extra: list[str]) -> list[str]:
+        return [
+            " ".join([*rng.choice(common, 6), *rng.choice(extra, 2)]).capitalize() for _ in range(n)
+        ]
+
+    ref = pd.DataFrame({"review": reviews(400, rare), "stars": rng.integers(1, 6, 400)})
+    same = pd.DataFrame({"review": reviews(400, rare), "stars": rng.integers(1, 6, 400)})
+    shouting = [r.upper() + " 100% SCAM!!!" for r in reviews(400, ["refund", "lawyer", "fraud"])]
+    moved = pd.DataFrame({"review": shouting, "stars": rng.integers(1, 6, 400)})
+    schema = {"columns": {"review": {"kind": "text"}}}
+    stable = driftscope.compare(ref, same, schema, multivariate=False)
+    assert "review.oov_rate" in [c.name for c in stable.drift.columns]
+    assert stable.drift.drifted_columns == []
+    shifted = driftscope.compare(ref, moved, schema, multivariate=False)
+    assert {"review.uppercase_share", "review.digit_share", "review.punctuation_share"} <= set(
+        shifted.drift.drifted_columns
+    )
+    spec = shifted.schema["review.oov_rate"]
+    assert spec.note == "from text column 'review'"

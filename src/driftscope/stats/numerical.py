@@ -114,16 +114,23 @@ def wasserstein_distance(
 
     With ``normed=True`` (the default) it is divided by the reference's standard deviation, so a
     shift of the whole distribution by 0.1 standard deviations scores 0.1, whatever the unit.
-    A constant reference (standard deviation 0) falls back to the raw distance.
+    A constant reference (standard deviation 0) is divided by the standard deviation of both
+    samples pooled instead: a column that was always 0 and now varies (a share of digits, say)
+    is a change of many pooled deviations, whatever its unit. Only when both samples are one
+    and the same constant is the raw distance (0) left.
 
     >>> round(wasserstein_distance([0.0, 1.0, 3.0], [5.0, 6.0, 8.0], normed=False).statistic, 6)
     5.0
+    >>> round(wasserstein_distance([0.0, 0.0, 0.0, 0.0], [0.02, 0.04, 0.02, 0.04]).statistic, 3)
+    1.809
     """
     pair = _pair(reference, current)
     distance = pair.ks_and_wasserstein[1]
     method = "wasserstein"
     if normed:
         std = pair.reference_std
+        if std == 0 and distance > 0:
+            std = float(np.std(np.concatenate([pair.reference, pair.current])))
         if std > 0:
             distance /= std
             method = "wasserstein_normed"
