@@ -330,7 +330,7 @@ def test_text_columns_inside_compare_become_text_features() -> None:
     import driftscope
 
     rng = np.random.default_rng(3)
-    common = "the service was quick and the staff were friendly".split()
+    common = ["the", "service", "was", "quick", "and", "the", "staff", "were", "friendly"]
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     rare = ["".join(rng.choice(letters, 6)) for _ in range(400)]
 

@@ -125,15 +125,51 @@ def _performance(report: Mapping[str, Any]) -> RenderableType | None:
     return table
 
 
+def _inputs(report: Mapping[str, Any]) -> RenderableType | None:
+    """Files read and not, and the embedding and term tests, of an image/audio/text report."""
+    inputs = report.get("inputs")
+    if not inputs:
+        return None
+    lines = []
+    for side in ("reference", "current"):
+        files = inputs.get(side) or {}
+        problems = ", ".join(f"{n} {k}" for k, n in (files.get("by_problem") or {}).items())
+        line = (
+            f"{side}: {files.get('n_read')} of {files.get('n_rows')} "
+            f"{inputs.get('modality')} inputs read"
+        )
+        lines.append(Text(line + (f" (not used: {problems})" if problems else "")))
+    for key, label in (("embedding", "embedding drift"), ("terms", "term drift")):
+        found = inputs.get(key)
+        if found:
+            verdict = "DRIFT" if found.get("drifted") else "no drift"
+            style = "bold red" if found.get("drifted") else "green"
+            detail = ""
+            if key == "embedding":
+                mmd, clf = found.get("mmd") or {}, found.get("domain_classifier") or {}
+                detail = (
+                    f" (MMD p = {_num(mmd.get('p_value'))}, classifier AUC "
+                    f"{_num(clf.get('statistic'))}, components {found.get('drifted_components')})"
+                )
+            else:
+                top = ", ".join(t["term"] for t in (found.get("top_terms") or [])[:5])
+                detail = f" (p = {_num(found.get('p_value'))}; most changed: {top})"
+            lines.append(Text(f"{label}: ").append(verdict, style) + Text(detail))
+    return Panel(Group(*lines), title="inputs", title_align="left", expand=False)
+
+
 def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> RenderableType:
     """Build the rich renderable for a report dict (as returned by `Report.to_dict`)."""
     drift = _render_drift(report, max_rows)
+    inputs = _inputs(report)
     if not any(report.get(key) is not None for key in _MONITOR_KEYS):
-        return drift
+        return drift if inputs is None else Constrain(Group(inputs, drift), width=_WIDTH)
     parts: list[RenderableType] = [_verdict(report)]
     performance = _performance(report)
     if performance is not None:
         parts.append(performance)
+    if inputs is not None:
+        parts.append(inputs)
     parts.append(drift)
     return Constrain(Group(*parts), width=_WIDTH)
 
