@@ -356,3 +356,37 @@ def test_monitoring_and_drift_fragments_share_a_page(
     drift.locator(".js-plotly-plot .barlayer").wait_for(state="attached", timeout=10_000)
     assert session.requests == []
     assert session.errors == []
+
+
+def test_image_report_shows_inputs_and_thumbnails_offline(
+    session: _Session, tmp_path: Path
+) -> None:
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    from driftscope._files_api import compare_images
+
+    rng = np.random.default_rng(0)
+    for side, level in (("a", 0.3), ("b", 0.7)):
+        (tmp_path / side).mkdir()
+        for i in range(24):
+            pixels = np.clip(rng.normal(level, 0.1, (16, 16, 3)), 0, 1)
+            Image.fromarray((pixels * 255).astype(np.uint8)).save(tmp_path / side / f"{i}.png")
+        paths = [f"{side}/{i}.png" for i in range(24)] + [f"{side}/missing.png"]
+        pd.DataFrame({"inputs": paths}).to_csv(tmp_path / f"{side}.csv", index=False)
+    report = compare_images(tmp_path / "a.csv", tmp_path / "b.csv")
+    path = tmp_path / "images.html"
+    report.save_html(path)
+    session.open(path)
+    page = session.page
+    section = page.locator("[data-section='inputs']")
+    assert section.locator("h2").inner_text() == "Images"
+    assert "missing.png" in section.inner_text()
+    images = section.locator("img")
+    assert images.count() == 12  # six examples a side
+    # Every thumbnail decoded from its data: URI, with no request leaving the page.
+    widths = images.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth)")
+    assert all(w and w > 0 for w in widths)
+    assert session.requests == []
+    assert session.errors == []
