@@ -353,3 +353,52 @@ def test_text_columns_inside_compare_become_text_features() -> None:
     )
     spec = shifted.schema["review.oov_rate"]
     assert spec.note == "from text column 'review'"
+
+
+def test_a_model_failing_on_some_images_is_reported_per_image(tmp_path: Path) -> None:
+    base = _image_set(tmp_path, "base", 40, 0.4, seed=0)
+    cur = _image_set(tmp_path, "cur", 40, 0.4, seed=1)
+    bright = tmp_path / "cur" / "bright.png"
+    Image.new("RGB", (32, 32), (255, 255, 255)).save(bright)
+    table = pd.read_csv(cur)
+    pd.concat([table, pd.DataFrame({"inputs": ["cur/bright.png"], "camera": ["a"]})]).to_csv(
+        cur, index=False
+    )
+
+    def picky(batch: np.ndarray) -> np.ndarray:
+        means = batch.reshape(len(batch), -1).mean(axis=1)
+        if (means > 0.95).any():
+            raise ValueError("saturated input")
+        return np.stack([means, 1 - means], axis=1)
+
+    report = monitor_images(base, cur, picky, classes=["dark", "light"], n_resamples=100)
+    current = report.to_dict()["inputs"]["current"]
+    failed = [p for p in current["examples"] if p["problem"] == "model failed"]
+    assert [p["row"] for p in failed] == [40]
+    assert "saturated input" in failed[0]["detail"]
+    assert current["n_read"] == 40
+
+
+def test_asr_windows_by_week(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    rows = []
+    for week in range(4):
+        error = 0.05 if week < 2 else 0.35
+        for i in range(110):  # windows need 100 rows to be analysed
+            ref = " ".join(rng.choice(["yes", "no", "maybe", "later", "now", "stop"], 6))
+            hyp = " ".join(w if rng.random() > error else "uh" for w in ref.split())
+            day = pd.Timestamp("2026-03-02") + pd.Timedelta(days=7 * week + i % 7)
+            rows.append({"ref": ref, "hyp": hyp, "ts": day.isoformat()})
+    frame = pd.DataFrame(rows)
+    base, new = tmp_path / "base.csv", tmp_path / "new.csv"
+    frame.iloc[:220].to_csv(base, index=False)
+    frame.to_csv(new, index=False)
+    out = tmp_path / "asr.json"
+    argv = ["asr", str(base), str(new), "--reference-text", "ref", "--hypothesis-text", "hyp"]
+    assert main([*argv, "--timestamp", "ts", "--period", "W", "--json", str(out), "-q"]) == 0
+    data = _report(out)
+    windows = data["windows"]["windows"]
+    assert len(windows) == 4
+    wer = [w["metrics"]["wer"] for w in windows]
+    assert max(wer[:2]) < 0.1 < 0.25 < min(wer[2:])
+    assert data["inputs"] is None  # no audio column: transcripts only
