@@ -312,7 +312,8 @@ def compare_text(
     columns, the terms whose frequency changed most with a test on term counts, and embedding
     drift (TF-IDF + SVD by default, all-MiniLM-L6-v2 with ``embedding_method="minilm"`` and the
     ``[text]`` extra)."""
-    from driftscope.modalities.text import FEATURE_COLUMNS, text_drift
+    from driftscope.analyses.text import text_drift
+    from driftscope.modalities.text import FEATURE_COLUMNS
 
     ref_table = read_table(reference, name=reference_name)
     cur_table = read_table(current, name=current_name)

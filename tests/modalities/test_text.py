@@ -23,6 +23,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import driftscope
+from driftscope.analyses.text import text_drift
 from driftscope.exceptions import ColumnError, EmptyDataError, ParameterError
 from driftscope.modalities.text import (
     FEATURE_COLUMNS,
@@ -30,7 +31,6 @@ from driftscope.modalities.text import (
     TOKEN_PATTERN,
     build_vocabulary,
     term_drift,
-    text_drift,
     text_embeddings,
     text_features,
 )
