@@ -71,11 +71,18 @@ def _side(
     return _Side(table, base, resolved, features, all_problems)
 
 
+def _metadata(
+    frame: pd.DataFrame, drop: Sequence[str], feature_names: Sequence[str]
+) -> pd.DataFrame:
+    """The table's other columns, kept beside the features: a column whose name a feature
+    already has is renamed ``meta_<name>``."""
+    meta = frame.drop(columns=[c for c in drop if c in frame.columns])
+    return meta.rename(columns={c: f"meta_{c}" for c in meta.columns if c in feature_names})
+
+
 def _with_metadata(side: _Side, column: str, feature_names: Sequence[str]) -> pd.DataFrame:
-    """The features of the readable inputs, with the table's other columns beside them (a
-    column whose name a feature already has is kept as ``meta_<name>``)."""
-    meta = side.table.frame.drop(columns=[column])
-    meta = meta.rename(columns={c: f"meta_{c}" for c in meta.columns if c in feature_names})
+    """The features of the readable inputs, with the table's other columns beside them."""
+    meta = _metadata(side.table.frame, [column], feature_names)
     rows = side.features.index.to_numpy()
     kept = meta.iloc[rows].reset_index(drop=True)
     return pd.concat([side.features.reset_index(drop=True), kept], axis=1)
@@ -337,8 +344,7 @@ def compare_text(
     names = list(FEATURE_COLUMNS)
 
     def joined(features: pd.DataFrame, table: Table) -> pd.DataFrame:
-        meta = table.frame.drop(columns=[column])
-        meta = meta.rename(columns={c: f"meta_{c}" for c in meta.columns if c in names})
+        meta = _metadata(table.frame, [column], names)
         return pd.concat([features.reset_index(drop=True), meta.reset_index(drop=True)], axis=1)
 
     kinds = {c: ColumnKind.NUMERICAL for c in names if c != "empty"}
@@ -458,8 +464,7 @@ def monitor_images(
             else segmentation_table(outputs, classes)
         ).set_index("row")
         features = side.features.loc[list(outputs.rows)]
-        meta = side.table.frame.drop(columns=[c for c in (column, truth) if c in side.table.frame])
-        meta = meta.rename(columns={c: f"meta_{c}" for c in meta.columns if c in kinds})
+        meta = _metadata(side.table.frame, [column, truth], list(kinds))
         target, mask_problems = _targets(side, truth, task, allow_roots)
         frame = pd.concat(
             [
@@ -576,7 +581,7 @@ def monitor_asr(
         if column in table.frame.columns:
             side = _side(source, name, column, allow_roots, extract_audio_features, workers)
             features = side.features.reindex(range(len(table.frame)))
-            meta = frame.rename(columns={c: f"meta_{c}" for c in frame.columns if c in kinds})
+            meta = _metadata(frame, [], list(kinds))
             frame = pd.concat([features.reset_index(drop=True), meta], axis=1)
             sides.append(side)
         else:
