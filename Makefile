@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/html_size.py
 	$(BIN)/python benchmarks/streaming_speed.py
 	$(BIN)/python benchmarks/streaming_quality.py
+	$(BIN)/python benchmarks/images.py
 
 clean:
 	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache
