@@ -412,8 +412,9 @@ def test_compare_skips_ids_and_datetimes_and_tests_text_on_length() -> None:
     lengths = reference["review"].str.len()
     assert review.summary.edges[0] <= lengths.min()
 
-    assert report.drift.drifted_columns == ["review"]
-    assert report.drift.dataset.n_columns == 4  # review, age, city, active
+    assert report.drift.drifted_columns == ["review", "review.length_tokens"]
+    # review, age, city, active, and review's 7 text features
+    assert report.drift.dataset.n_columns == 11
 
 
 def test_compare_with_a_string_kind_override_tests_text_on_length() -> None:
