@@ -377,6 +377,27 @@ def test_a_model_failing_on_some_images_is_reported_per_image(tmp_path: Path) ->
     assert [p["row"] for p in failed] == [40]
     assert "saturated input" in failed[0]["detail"]
     assert current["n_read"] == 40
+    # In a monitoring report the unusable inputs are a data-quality check too.
+    check = report.quality.get("unusable_inputs", "inputs")
+    assert (check.count, check.status) == (1, "warning")
+    assert check.examples == (
+        "row 40: " + str(tmp_path / "cur" / "bright.png") + " (model failed)",
+    )
+
+
+def test_many_unusable_inputs_are_a_quality_alert_and_a_verdict_reason(tmp_path: Path) -> None:
+    model = digits_classifier(tmp_path / "digits.onnx")
+    base = _digit_set(tmp_path, "base", 0, seed=0, n=120)
+    cur = _digit_set(tmp_path, "cur", 0, seed=1, n=120)
+    table = pd.read_csv(cur)
+    table.loc[:19, "inputs"] = [f"cur/gone{i}.png" for i in range(20)]
+    table.to_csv(cur, index=False)
+    report = monitor_images(base, cur, model, classes=[str(d) for d in range(10)], n_resamples=200)
+    check = report.quality.get("unusable_inputs", "inputs")
+    assert (check.count, check.status) == (20, "alert")
+    assert report.verdict.decision == "investigate"
+    assert any(r.source == "quality" and "20 of 120" in r.message for r in report.verdict.reasons)
+    validate_report(report.to_dict())
 
 
 def test_asr_windows_by_week(tmp_path: Path) -> None:

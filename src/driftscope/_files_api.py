@@ -107,6 +107,54 @@ def _examples(side: _Side, n: int, preview: Callable[[Path], str] | None) -> tup
     return tuple(chosen)
 
 
+#: Increase of the share of current inputs that could not be used, over the reference's, at
+#: which the ``unusable_inputs`` quality check is an alert (any unusable input is a warning).
+UNUSABLE_ALERT = 0.05
+
+
+def _with_input_quality(report: Report, section: InputsSection) -> Report:
+    """In a monitoring report, the inputs that could not be used are a data-quality check
+    (``unusable_inputs``), with examples, and an alert is a verdict reason."""
+    from driftscope.analyses import verdict as V
+    from driftscope.analyses.quality import QualityCheck, QualityResult
+
+    if report.quality is None or report.verdict is None:
+        return report
+    cur, ref = section.current, section.reference
+    share = cur.n_failed / cur.n_rows if cur.n_rows else 0.0
+    ref_share = ref.n_failed / ref.n_rows if ref.n_rows else 0.0
+    status = "alert" if share - ref_share >= UNUSABLE_ALERT else "warning" if cur.n_failed else "ok"
+    message = (
+        f"{section.column}: {cur.summary()} (reference {ref.n_failed} of {ref.n_rows})."
+        if cur.n_failed
+        else f"{section.column}: every current input could be used."
+    )
+    check = QualityCheck(
+        check="unusable_inputs",
+        column=section.column,
+        count=cur.n_failed,
+        share=share,
+        reference_share=ref_share,
+        examples=tuple(
+            f"row {p.row}: {p.path or '(empty)'} ({p.problem})" for p in cur.problems[:5]
+        ),
+        threshold=0.0,
+        alert_threshold=UNUSABLE_ALERT,
+        status=status,
+        message=message,
+    )
+    quality = QualityResult.from_checks(
+        (*report.quality.checks, check),
+        report.quality.n_reference_rows,
+        report.quality.n_current_rows,
+    )
+    verdict = report.verdict
+    if status == "alert":
+        reason = V.Reason("quality", V.INVESTIGATE, message, share)
+        verdict = V.decide((*verdict.reasons, reason))
+    return dataclasses.replace(report, quality=quality, verdict=verdict)
+
+
 def _warnings(section: InputsSection) -> tuple[str, ...]:
     out = []
     for label, files in (("reference", section.reference), ("current", section.current)):
@@ -530,6 +578,7 @@ def monitor_images(
         },
         notes=tuple(notes),
     )
+    report = _with_input_quality(report, section)
     return dataclasses.replace(
         report, inputs=section, extra_warnings=(*report.extra_warnings, *_warnings(section))
     )
@@ -633,6 +682,7 @@ def monitor_asr(
         },
         notes=notes,
     )
+    report = _with_input_quality(report, section)
     return dataclasses.replace(
         report, inputs=section, extra_warnings=(*report.extra_warnings, *_warnings(section))
     )
