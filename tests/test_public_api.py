@@ -26,7 +26,12 @@ EXPECTED_ALL = [
     "SchemaError",
     "__version__",
     "compare",
+    "compare_audio",
+    "compare_images",
+    "compare_text",
     "monitor",
+    "monitor_asr",
+    "monitor_images",
 ]
 
 # Each public error and the built-in that `except` clauses written without driftscope catch.
@@ -89,3 +94,19 @@ def test_public_exception_subclasses_base_and_builtin(name: str, builtin: type[E
     assert issubclass(error, builtin)
     with pytest.raises(builtin, match=r"^boom$"):
         raise error("boom")
+
+
+def test_import_is_lazy_and_light() -> None:
+    # `import driftscope` alone loads no statistics stack: the CLI and feature-extraction
+    # workers start fast. Checked in a fresh interpreter.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, driftscope; "
+        "print(sorted(m for m in ('scipy', 'pandas', 'sklearn') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = driftscope.nope  # type: ignore[attr-defined]

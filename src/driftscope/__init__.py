@@ -1,10 +1,16 @@
-"""driftscope: watch machine-learning models after they ship."""
+"""driftscope: watch machine-learning models after they ship.
 
-from driftscope._api import compare
-from driftscope._monitor import monitor
+The names below are imported on first use (PEP 562), so ``import driftscope`` and the command
+line start quickly, and worker processes that need only a feature extractor do not load the
+statistics stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from driftscope._version import __version__
-from driftscope.analyses.drift import DriftSettings
-from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import (
     ColumnError,
     DriftscopeError,
@@ -14,7 +20,36 @@ from driftscope.exceptions import (
     ParameterError,
     SchemaError,
 )
-from driftscope.report import Report
+
+if TYPE_CHECKING:
+    from driftscope._api import compare
+    from driftscope._files_api import (
+        compare_audio,
+        compare_images,
+        compare_text,
+        monitor_asr,
+        monitor_images,
+    )
+    from driftscope._monitor import monitor
+    from driftscope.analyses.drift import DriftSettings
+    from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+    from driftscope.report import Report
+
+_LAZY = {
+    "compare": "driftscope._api",
+    "monitor": "driftscope._monitor",
+    "compare_images": "driftscope._files_api",
+    "compare_audio": "driftscope._files_api",
+    "compare_text": "driftscope._files_api",
+    "monitor_images": "driftscope._files_api",
+    "monitor_asr": "driftscope._files_api",
+    "DriftSettings": "driftscope.analyses.drift",
+    "ColumnKind": "driftscope.data.schema",
+    "ColumnRole": "driftscope.data.schema",
+    "ColumnSpec": "driftscope.data.schema",
+    "Schema": "driftscope.data.schema",
+    "Report": "driftscope.report",
+}
 
 __all__ = [
     "ColumnError",
@@ -32,5 +67,23 @@ __all__ = [
     "SchemaError",
     "__version__",
     "compare",
+    "compare_audio",
+    "compare_images",
+    "compare_text",
     "monitor",
+    "monitor_asr",
+    "monitor_images",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'driftscope' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
