@@ -380,9 +380,7 @@ def test_a_model_failing_on_some_images_is_reported_per_image(tmp_path: Path) ->
     # In a monitoring report the unusable inputs are a data-quality check too.
     check = report.quality.get("unusable_inputs", "inputs")
     assert (check.count, check.status) == (1, "warning")
-    assert check.examples == (
-        "row 40: " + str(tmp_path / "cur" / "bright.png") + " (model failed)",
-    )
+    assert check.examples == ("row 40: cur/bright.png (model failed)",)
 
 
 def test_many_unusable_inputs_are_a_quality_alert_and_a_verdict_reason(tmp_path: Path) -> None:
@@ -423,3 +421,115 @@ def test_asr_windows_by_week(tmp_path: Path) -> None:
     wer = [w["metrics"]["wer"] for w in windows]
     assert max(wer[:2]) < 0.1 < 0.25 < min(wer[2:])
     assert data["inputs"] is None  # no audio column: transcripts only
+
+
+def _mask_set(folder: Path, name: str, n: int, mask_size: int, seed: int) -> Path:
+    """Images whose top part is bright, with ground-truth masks (bright = class 1) saved at
+    ``mask_size`` (the segmenter works at 32 x 32)."""
+    rng = np.random.default_rng(seed)
+    (folder / name).mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(n):
+        cut = int(rng.integers(8, 24))
+        pixels = np.full((32, 32, 3), 0.2)
+        pixels[:cut] = 0.9
+        Image.fromarray((pixels * 255).astype(np.uint8)).save(folder / name / f"{i}.png")
+        mask = np.zeros((32, 32), np.uint8)
+        mask[:cut] = 1
+        big = Image.fromarray(mask).resize((mask_size, mask_size), Image.Resampling.NEAREST)
+        big.save(folder / name / f"{i}_mask.png")
+        rows.append({"inputs": f"{name}/{i}.png", "masks": f"{name}/{i}_mask.png"})
+    table = folder / f"{name}.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    return table
+
+
+def test_segmentation_masks_of_another_size_and_bad_masks(tmp_path: Path) -> None:
+    from tests.onnx_models import brightness_segmenter
+
+    model = brightness_segmenter(tmp_path / "seg.onnx")
+    base = _mask_set(tmp_path, "base", 40, 32, seed=0)
+    cur = _mask_set(tmp_path, "cur", 40, 64, seed=1)  # masks twice the model's size
+    (tmp_path / "cur" / "3_mask.png").write_bytes(b"junk")
+    Image.new("RGB", (64, 64), (255, 0, 0)).save(tmp_path / "cur" / "5_mask.png")
+    report = monitor_images(base, cur, model, task="segmentation", n_resamples=200)
+    iou = next(m for m in report.performance.metrics if m.name == "mean_iou")
+    assert iou.reference > 0.99
+    assert iou.current > 0.99  # predictions resized to the 64 x 64 masks
+    problems = {p["row"]: p for p in report.to_dict()["inputs"]["current"]["examples"]}
+    assert set(problems) == {3, 5}
+    assert "cur/3_mask.png" in problems[3]["path"]
+    assert "single-channel mask" in problems[5]["detail"]
+    assert report.performance.n_current_labelled == 38
+
+
+def test_non_finite_model_outputs_are_per_image_problems(tmp_path: Path) -> None:
+    base = _image_set(tmp_path, "base", 30, 0.4, seed=0)
+    cur = _image_set(tmp_path, "cur", 30, 0.4, seed=1)
+
+    def nan_on_bright(batch: np.ndarray) -> np.ndarray:
+        means = batch.reshape(len(batch), -1).mean(axis=1)
+        out = np.stack([means, 1 - means], axis=1)
+        out[means > np.median(means)] = np.nan
+        return out
+
+    drift = compare_images(base, cur, model=nan_on_bright, input_size=(16, 16)).to_dict()
+    failed = drift["inputs"]["current"]["by_problem"].get("model failed", 0)
+    assert failed > 0
+    assert drift["inputs"]["current"]["n_read"] == 30 - failed
+    detail = drift["inputs"]["current"]["examples"][0]["detail"]
+    assert "NaN or infinite" in detail
+
+    def always_nan(batch: np.ndarray) -> np.ndarray:
+        return np.full((len(batch), 2), np.nan)
+
+    with pytest.raises(EmptyDataError, match="The model failed on every input of"):
+        compare_images(base, cur, model=always_nan, input_size=(16, 16))
+
+
+def test_model_input_rank_and_column_names_and_labels(tmp_path: Path) -> None:
+    from driftscope.models._load import ModelError
+
+    model = digits_classifier(tmp_path / "digits.onnx")
+    base = _digit_set(tmp_path, "base", 0, seed=0, n=60)
+    cur = _digit_set(tmp_path, "cur", 0, seed=1, n=60)
+    # Table columns named like the model's outputs are kept as meta_<name>.
+    for table in (base, cur):
+        frame = pd.read_csv(table)
+        frame["prediction"] = "x"
+        frame["confidence"] = 0.5
+        frame.to_csv(table, index=False)
+    report = monitor_images(base, cur, model, n_resamples=100)
+    assert "meta_prediction" in [c.name for c in report.drift.columns]
+    # Labels that are not the model's class indices: a clear error naming --classes.
+    frame = pd.read_csv(cur)
+    frame["labels"] = "cat"
+    frame.to_csv(cur, index=False)
+    with pytest.raises(SchemaError, match="--classes"):
+        monitor_images(base, cur, model, n_resamples=100)
+    # With class names given, unknown labels are a note, not an error.
+    names = [str(d) for d in range(10)]
+    noted = monitor_images(base, cur, model, classes=names, n_resamples=100)
+    assert any("not among the model's classes ('cat')" in n for n in noted.inputs.notes)
+    with pytest.raises(SchemaError, match="no ground-truth column 'truth'"):
+        monitor_images(base, cur, model, labels_column="truth")
+    with pytest.raises(ModelError, match=r"takes inputs of shape \(batch, 64\)"):
+        compare_images(base, cur, model=_flat_model(tmp_path))
+
+
+def _flat_model(folder: Path) -> Path:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "flat",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 2])],
+        [numpy_helper.from_array(np.ones((64, 2), np.float32), "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = folder / "flat.onnx"
+    onnx.save(model, str(path))
+    return path

@@ -232,7 +232,12 @@ def text_drift(
 ) -> None:
     """Compare a text column of NEW with BASELINE: text features, terms and embeddings."""
     from driftscope._files_api import compare_text
+    from driftscope.modalities.text import EMBEDDING_METHODS
 
+    if embedding not in EMBEDDING_METHODS:
+        raise ParameterError(
+            f"--embedding must be one of {', '.join(EMBEDDING_METHODS)}; got {embedding!r}."
+        )
     report = compare_text(
         baseline, new, column=column, embedding_method=embedding, top_terms=top_terms, seed=seed
     )
@@ -267,7 +272,8 @@ def asr(
     timestamp: Annotated[str | None, typer.Option(help="Timestamp column for windows.")] = None,
     period: Annotated[str | None, typer.Option(help="Window period: D, W or M.")] = None,
     benchmark_wer: Annotated[
-        float | None, typer.Option(help="Compare WER with this value instead of the baseline.")
+        float | None,
+        typer.Option(min=0.0, help="Compare WER with this value instead of the baseline."),
     ] = None,
     html: Html = None,
     json_path: Json = None,

@@ -24,11 +24,14 @@ from driftscope.report import Report
 __all__ = ["compare_audio", "compare_images", "compare_text", "monitor_asr", "monitor_images"]
 
 Extractor = Callable[..., tuple[pd.DataFrame, list[FileProblem]]]
+#: Embeddings of a side's readable inputs, and the inputs the embedding model failed on.
+Embedder = Callable[["_Side"], tuple[np.ndarray, tuple[FileProblem, ...]]]
 
 
 @dataclasses.dataclass(frozen=True)
 class _Side:
     table: Table
+    column: str
     base: Path
     resolved: ResolvedPaths
     features: pd.DataFrame
@@ -61,6 +64,8 @@ def _side(
     features, problems = extract(list(resolved.paths), list(resolved.rows), workers=workers)
     if "row" in features.columns:
         features = features.set_index("row")
+    written = table.frame[column]
+    problems = [dataclasses.replace(p, path=str(written.iloc[p.row])) for p in problems]
     all_problems = tuple(sorted((*resolved.problems, *problems), key=lambda p: p.row))
     if len(features) == 0:
         shown = "; ".join(f"row {p.row}: {p.detail}" for p in all_problems[:3])
@@ -68,7 +73,12 @@ def _side(
             f"None of the {len(table.frame)} files in column {column!r} of {table.name!r} "
             f"could be read ({shown}{'; ...' if len(all_problems) > 3 else ''})."
         )
-    return _Side(table, base, resolved, features, all_problems)
+    return _Side(table, column, base, resolved, features, all_problems)
+
+
+def _as_written(side: _Side, problem: FileProblem) -> FileProblem:
+    """A problem with the path as the table wrote it."""
+    return dataclasses.replace(problem, path=str(side.table.frame.iloc[problem.row][side.column]))
 
 
 def _metadata(
@@ -88,8 +98,14 @@ def _with_metadata(side: _Side, column: str, feature_names: Sequence[str]) -> pd
     return pd.concat([side.features.reset_index(drop=True), kept], axis=1)
 
 
-def _files(side: _Side) -> InputFiles:
-    return InputFiles(side.table.name, len(side.table.frame), len(side.features), side.problems)
+def _files(side: _Side, model_problems: Sequence[FileProblem] = ()) -> InputFiles:
+    """A side's inputs: those read, and the problems of the others (with those the model
+    failed on, which were read but could not be embedded or predicted)."""
+    problems = tuple(sorted((*side.problems, *model_problems), key=lambda p: p.row))
+    n_failed_model = sum(p.problem == "model failed" for p in model_problems)
+    return InputFiles(
+        side.table.name, len(side.table.frame), len(side.features) - n_failed_model, problems
+    )
 
 
 def _examples(side: _Side, n: int, preview: Callable[[Path], str] | None) -> tuple[Example, ...]:
@@ -155,6 +171,24 @@ def _with_input_quality(report: Report, section: InputsSection) -> Report:
     return dataclasses.replace(report, quality=quality, verdict=verdict)
 
 
+def _embedding_or_note(
+    reference: np.ndarray,
+    current: np.ndarray,
+    n_components: int,
+    seed: int,
+    alpha: float,
+    notes: list[str],
+) -> Any:
+    """Embedding drift, or None with a note saying why it could not run (too few rows)."""
+    try:
+        return embedding_drift(
+            reference, current, n_components=n_components, seed=seed, alpha=alpha
+        )
+    except EmptyDataError as exc:
+        notes.append(f"Embedding drift was not run: {exc}")
+        return None
+
+
 def _warnings(section: InputsSection) -> tuple[str, ...]:
     out = []
     for label, files in (("reference", section.reference), ("current", section.current)):
@@ -173,7 +207,7 @@ def _file_drift(
     workers: int,
     extract: Extractor,
     kinds: dict[str, ColumnKind],
-    embed: Callable[[_Side], np.ndarray] | None,
+    embed: Embedder | None,
     embedding_source: str | None,
     preview: Callable[[Path], str] | None,
     n_examples: int,
@@ -198,22 +232,27 @@ def _file_drift(
     )
     notes: list[str] = []
     embedding = None
+    failed: tuple[tuple[FileProblem, ...], tuple[FileProblem, ...]] = ((), ())
     if embed is not None:
-        ref_emb, cur_emb = embed(ref), embed(cur)
+        (ref_emb, ref_failed), (cur_emb, cur_failed) = embed(ref), embed(cur)
+        failed = (ref_failed, cur_failed)
+        for side, emb, problems in ((ref, ref_emb, ref_failed), (cur, cur_emb, cur_failed)):
+            if len(emb) == 0 and problems:
+                raise EmptyDataError(
+                    f"The model failed on every input of {side.table.name!r}: {problems[0].detail}"
+                )
         if min(len(ref_emb), len(cur_emb)) < MIN_ROWS:
             notes.append(
                 f"Embedding drift needs at least {MIN_ROWS} embedded inputs per side; got "
                 f"{len(ref_emb)} and {len(cur_emb)}."
             )
         else:
-            embedding = embedding_drift(
-                ref_emb, cur_emb, n_components=n_components, seed=seed, alpha=alpha
-            )
+            embedding = _embedding_or_note(ref_emb, cur_emb, n_components, seed, alpha, notes)
     section = InputsSection(
         modality=modality,
         column=column,
-        reference=_files(ref),
-        current=_files(cur),
+        reference=_files(ref, failed[0]),
+        current=_files(cur, failed[1]),
         features=tuple(names),
         embedding=embedding,
         embedding_source=embedding_source if embedding is not None else None,
@@ -274,13 +313,14 @@ def compare_images(
         loaded = load_model(model, output=model_output)
         source = f"{loaded.kind} model {loaded.name}"
 
-        def embed(side: _Side) -> np.ndarray:
+        def embed(side: _Side) -> tuple[np.ndarray, tuple[FileProblem, ...]]:
             rows = [int(r) for r in side.features.index]
             by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
             outputs = run_image_model(loaded, [by_row[r] for r in rows], rows, size=input_size)
+            problems = tuple(_as_written(side, p) for p in outputs.problems)
             if not outputs.outputs:
-                return np.zeros((0, 1))
-            return np.stack([np.ravel(o) for o in outputs.outputs])
+                return np.zeros((0, 1)), problems
+            return np.stack([np.ravel(o) for o in outputs.outputs]), problems
 
     return _file_drift(
         "image",
@@ -323,10 +363,10 @@ def compare_audio(
     the MFCC statistics are also tested together as an embedding."""
     from driftscope.modalities.audio import audio_feature_kinds, extract_audio_features
 
-    def embed(side: _Side) -> np.ndarray:
+    def embed(side: _Side) -> tuple[np.ndarray, tuple[FileProblem, ...]]:
         mfcc = [c for c in side.features.columns if c.startswith("mfcc_")]
         values: np.ndarray = side.features[mfcc].to_numpy(dtype=np.float64)
-        return np.asarray(values[np.isfinite(values).all(axis=1)])
+        return np.asarray(values[np.isfinite(values).all(axis=1)]), ()
 
     return _file_drift(
         "audio",
@@ -422,26 +462,115 @@ def compare_text(
     )
 
 
+def _load_mask(path: Path) -> np.ndarray:
+    """A ground-truth mask of class indices: a 2-D ``.npy`` array, or a single-channel image
+    (a colour image whose channels are equal is read as one channel)."""
+    if path.suffix.lower() == ".npy":
+        mask = np.load(path, allow_pickle=False)
+    else:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            mask = np.asarray(image)
+    if mask.ndim == 3 and mask.shape[2] in (3, 4) and (mask[..., :3] == mask[..., :1]).all():
+        mask = mask[..., 0]
+    if mask.ndim != 2:
+        raise ValueError(
+            f"expected a single-channel mask of class indices (height, width); got shape "
+            f"{mask.shape}"
+        )
+    return np.asarray(mask, dtype=np.int64)
+
+
 def _targets(
-    side: _Side, column: str | None, task: str, allow_roots: Sequence[Path | str] | None
-) -> tuple[pd.Series | None, tuple[FileProblem, ...]]:
-    """Ground truth per readable input: class labels as they are, mask paths resolved like the
-    inputs (a mask that cannot be found leaves that input unlabelled, with a problem)."""
-    if column is None or column not in side.table.frame.columns:
-        return None, ()
+    side: _Side,
+    column: str,
+    task: str,
+    allow_roots: Sequence[Path | str] | None,
+    rows: Sequence[int],
+) -> tuple[list[Any], tuple[FileProblem, ...]]:
+    """Ground truth for ``rows``: class labels as they are (as strings), or masks read from
+    the paths, resolved like the inputs. A mask that is missing or unreadable leaves its input
+    unlabelled (None), with a problem naming it."""
     values = side.table.frame[column]
     if task != "segmentation":
-        return values, ()
+        return [None if pd.isna(values.iloc[r]) else str(values.iloc[r]) for r in rows], ()
     resolved = resolve_paths(values.tolist(), side.base, allow_roots)
-    paths = pd.Series([None] * len(values), index=values.index, dtype=object)
-    for row, path in zip(resolved.rows, resolved.paths, strict=True):
-        paths.iloc[row] = str(path)
-    problems = tuple(
-        dataclasses.replace(p, problem=p.problem, detail=f"mask: {p.detail}")
+    by_row = dict(zip(resolved.rows, resolved.paths, strict=True))
+    problems = [
+        dataclasses.replace(p, detail=f"mask ({column}): {p.detail}")
         for p in resolved.problems
-        if p.problem != "no path"
-    )
-    return paths, problems
+        if p.problem != "no path" and p.row in set(rows)
+    ]
+    masks: list[Any] = []
+    for row in rows:
+        path = by_row.get(row)
+        if path is None:
+            masks.append(None)
+            continue
+        try:
+            masks.append(_load_mask(path))
+        except Exception as exc:  # numpy and Pillow raise many kinds for a bad file
+            detail = f"mask ({column}) {path} could not be used: {exc}"
+            problems.append(FileProblem(row, str(values.iloc[row]), "unreadable", detail))
+            masks.append(None)
+    return masks, tuple(problems)
+
+
+def _fit_masks(predicted: Sequence[Any], true: Sequence[Any]) -> list[Any]:
+    """Predicted masks resized (nearest neighbour) to their ground-truth mask's size, which
+    differs whenever the model's input size is not the images' size."""
+    from PIL import Image
+
+    fitted = []
+    for pred, mask in zip(predicted, true, strict=True):
+        if mask is None or pred.shape == mask.shape:
+            fitted.append(pred)
+            continue
+        image = Image.fromarray(np.asarray(pred, dtype=np.int32))
+        resized = image.resize((mask.shape[1], mask.shape[0]), Image.Resampling.NEAREST)
+        fitted.append(np.asarray(resized, dtype=np.int64))
+    return fitted
+
+
+#: Columns an image model run adds; a table column of the same name is kept as meta_<name>.
+_MODEL_COLUMNS = ("prediction", "confidence", "prediction_entropy", "target")
+_MODEL_PREFIXES = ("proba_", "coverage_")
+
+
+def _truth_notes(
+    task: str, frames: Sequence[pd.DataFrame], names: Sequence[str], truth: str
+) -> list[str]:
+    """Ground truth the model cannot predict: labels that are not its classes, mask values
+    that are not class indices."""
+    notes = []
+    for side, frame in zip(("reference", "current"), frames, strict=True):
+        if "target" not in frame.columns:
+            continue
+        known = frame["target"].dropna()
+        if task == "classification":
+            unknown = sorted(set(known) - set(names))
+            if unknown:
+                shown = ", ".join(map(repr, unknown[:5]))
+                notes.append(
+                    f"{side}: {truth!r} holds labels that are not among the model's classes "
+                    f"({shown}); the classes, in the model's output order, are "
+                    f"{', '.join(names)} (set them with --classes)."
+                )
+        else:
+            values = (
+                set(np.unique(np.concatenate([np.unique(m) for m in known])))
+                if len(known)
+                else set()
+            )
+            unknown = sorted(v for v in values if not 0 <= v < len(names))
+            if unknown:
+                notes.append(
+                    f"{side}: masks in {truth!r} hold values {unknown[:5]} that are not class "
+                    f"indices of the model (0 to {len(names) - 1}); masks saved as 0/255 need "
+                    "0/1."
+                )
+    return notes
 
 
 def monitor_images(
@@ -494,43 +623,68 @@ def monitor_images(
     sides: list[_Side] = []
     model_problems: list[tuple[FileProblem, ...]] = []
     embeddings: list[np.ndarray] = []
+    class_names: list[str] = []
     for source, name in ((reference, reference_name), (current, current_name)):
         side = _side(source, name, column, allow_roots, extract_image_features, workers)
+        if labels_column is not None and labels_column not in side.table.frame.columns:
+            raise SchemaError(
+                f"{side.table.name!r} has no ground-truth column {labels_column!r} "
+                "(--labels-column)."
+            )
         rows = [int(r) for r in side.features.index]
         by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
         outputs = run_image_model(
             loaded, [by_row[r] for r in rows], rows, size=input_size, batch_size=batch_size
         )
+        failed = tuple(_as_written(side, p) for p in outputs.problems)
         if not outputs.rows:
-            failures = "; ".join(p.detail for p in outputs.problems[:3])
             raise EmptyDataError(
-                f"The model failed on every image of {side.table.name!r} ({failures})."
+                f"The model failed on every image of {side.table.name!r}: {failed[0].detail}"
             )
         table = (
             classification_table(outputs, classes)
             if task == "classification"
             else segmentation_table(outputs, classes)
         ).set_index("row")
+        class_names = [
+            c.removeprefix("proba_").removeprefix("coverage_")
+            for c in table.columns
+            if c.startswith(_MODEL_PREFIXES)
+        ]
         features = side.features.loc[list(outputs.rows)]
-        meta = _metadata(side.table.frame, [column, truth], list(kinds))
-        target, mask_problems = _targets(side, truth, task, allow_roots)
-        frame = pd.concat(
-            [
-                features.reset_index(drop=True),
-                table.reset_index(drop=True),
-                meta.iloc[list(outputs.rows)].reset_index(drop=True),
-            ],
-            axis=1,
-        )
-        if target is not None:
-            frame["target"] = target.iloc[list(outputs.rows)].reset_index(drop=True)
-        frames.append(frame)
+        frame = side.table.frame
+        reserved = [
+            *kinds,
+            *_MODEL_COLUMNS,
+            *(c for c in frame.columns if str(c).startswith(_MODEL_PREFIXES)),
+        ]
+        meta = _metadata(frame, [column, truth], reserved)
+        parts = [
+            features.reset_index(drop=True),
+            table.reset_index(drop=True),
+            meta.iloc[list(outputs.rows)].reset_index(drop=True),
+        ]
+        joined = pd.concat(parts, axis=1)
+        mask_problems: tuple[FileProblem, ...] = ()
+        if truth in frame.columns:
+            target, mask_problems = _targets(side, truth, task, allow_roots, outputs.rows)
+            if task == "segmentation":
+                joined["prediction"] = _fit_masks(list(joined["prediction"]), target)
+            joined["target"] = pd.Series(target, dtype=object)
+        frames.append(joined)
         sides.append(side)
-        model_problems.append((*outputs.problems, *mask_problems))
+        model_problems.append((*failed, *mask_problems))
         embeddings.append(np.stack([np.ravel(o) for o in outputs.outputs]))
     has_target = all("target" in f.columns for f in frames)
     if not has_target:
         frames = [f.drop(columns=["target"], errors="ignore") for f in frames]
+    notes: list[str] = _truth_notes(task, frames, class_names, truth) if has_target else []
+    if task == "classification" and has_target and classes is None and notes:
+        raise SchemaError(
+            f"The labels in {truth!r} are not the model's class indices "
+            f"0 to {len(class_names) - 1}; give the class names in the model's output order "
+            "with --classes (classes= in Python). " + notes[0]
+        )
     report = monitor(
         frames[0],
         frames[1],
@@ -544,7 +698,6 @@ def monitor_images(
         reference_name=sides[0].table.name,
         current_name=sides[1].table.name,
     )
-    notes: list[str] = []
     if not has_target:
         notes.append(
             f"No {truth!r} column with ground truth in both tables: performance is not measured, "
@@ -552,23 +705,18 @@ def monitor_images(
         )
     embedding = None
     if min(len(e) for e in embeddings) >= MIN_ROWS and task == "classification":
-        embedding = embedding_drift(
-            embeddings[0], embeddings[1], n_components=n_components, seed=seed
+        embedding = _embedding_or_note(
+            embeddings[0], embeddings[1], n_components, seed, 0.05, notes
         )
     ref_side, cur_side = sides
-
-    def files(side: _Side, extra: tuple[FileProblem, ...]) -> InputFiles:
-        problems = tuple(sorted((*side.problems, *extra), key=lambda p: p.row))
-        n_read = len(side.features) - sum(p.problem == "model failed" for p in extra)
-        return InputFiles(side.table.name, len(side.table.frame), n_read, problems)
 
     from driftscope.modalities.images import thumbnail_data_uri
 
     section = InputsSection(
         modality="image",
         column=column,
-        reference=files(ref_side, model_problems[0]),
-        current=files(cur_side, model_problems[1]),
+        reference=_files(ref_side, model_problems[0]),
+        current=_files(cur_side, model_problems[1]),
         features=tuple(kinds),
         embedding=embedding,
         embedding_source=f"{loaded.kind} model {loaded.name} outputs" if embedding else None,
@@ -618,8 +766,20 @@ def monitor_asr(
     frames: list[pd.DataFrame] = []
     sides: list[_Side | None] = []
     kinds = audio_feature_kinds()
-    for source, name in ((reference, reference_name), (current, current_name)):
-        table = read_table(source, name=name)
+    tables = [
+        read_table(source, name=name)
+        for source, name in ((reference, reference_name), (current, current_name))
+    ]
+    having = [column in t.frame.columns for t in tables]
+    if any(having) and not all(having):
+        lacking = tables[having.index(False)].name
+        raise SchemaError(
+            f"{lacking!r} has no audio column {column!r} while the other table has one; give "
+            "both tables the audio paths, or neither (then only the transcripts are compared)."
+        )
+    for (source, name), table in zip(
+        ((reference, reference_name), (current, current_name)), tables, strict=True
+    ):
         for needed in (reference_text, hypothesis_text):
             if needed not in table.frame.columns:
                 raise SchemaError(
@@ -663,9 +823,11 @@ def monitor_asr(
     embedding = None
     notes: tuple[str, ...] = ()
     if min(len(e) for e in embeddings) >= MIN_ROWS:
-        embedding = embedding_drift(
-            embeddings[0], embeddings[1], n_components=n_components, seed=seed
+        found: list[str] = []
+        embedding = _embedding_or_note(
+            embeddings[0], embeddings[1], n_components, seed, 0.05, found
         )
+        notes = tuple(found)
     else:
         notes = (f"Audio embedding drift needs at least {MIN_ROWS} readable files per side.",)
     section = InputsSection(

@@ -365,17 +365,31 @@ def _proba_statistics(
         stats["roc_auc"] = W.roc_auc_from_counts(y_true == 1, proba[:, 1])
         stats["pr_auc"] = W.average_precision_from_counts(y_true == 1, proba[:, 1])
     else:
-        aucs = [W.roc_auc_from_counts(y_true == c, proba[:, c]) for c in range(k)]
-        aps = [W.average_precision_from_counts(y_true == c, proba[:, c]) for c in range(k)]
+        # One-vs-rest scores are defined only for classes with both positives and negatives
+        # among these rows (a class no current row has would divide by zero).
+        present = [c for c in range(k) if 0 < int(np.count_nonzero(y_true == c)) < y_true.size]
+        aucs = [W.roc_auc_from_counts(y_true == c, proba[:, c]) for c in present]
+        aps = [W.average_precision_from_counts(y_true == c, proba[:, c]) for c in present]
 
         def macro(parts: list[CountStatistic]) -> CountStatistic:
+            """The mean over classes, per resample, of the classes that resample has both
+            positives and negatives of (a rare class can be missing from a resample)."""
+
             def stat(counts: NDArray[np.float64]) -> NDArray[np.float64]:
-                result: NDArray[np.float64] = np.mean([f(counts) for f in parts], axis=0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    values = np.stack([f(counts) for f in parts])
+                finite = np.isfinite(values)
+                n = finite.sum(axis=0)
+                total = np.where(finite, values, 0.0).sum(axis=0)
+                result: NDArray[np.float64] = np.divide(
+                    total, n, out=np.full(total.shape, np.nan), where=n > 0
+                )
                 return result
 
             return stat
 
-        stats["roc_auc"], stats["pr_auc"] = macro(aucs), macro(aps)
+        if present:
+            stats["roc_auc"], stats["pr_auc"] = macro(aucs), macro(aps)
     return stats
 
 

@@ -35,7 +35,13 @@ def model_input_size(model: Model, size: tuple[int, int] | None) -> tuple[int, t
     shape = model.input_shape
     channels = 3
     declared: tuple[int, int] | None = None
-    if shape is not None and len(shape) == 3:
+    if shape is not None and len(shape) != 3:
+        dims = ", ".join("?" if d is None else str(d) for d in shape)
+        raise ModelError(
+            f"model {model.name} takes inputs of shape (batch, {dims}); driftscope feeds it "
+            "images as (batch, channels, height, width)."
+        )
+    if shape is not None:
         if shape[0] in (1, 3):
             channels = int(shape[0])
         if shape[1] is not None and shape[2] is not None:
@@ -73,9 +79,15 @@ def _one(
     except Exception as exc:  # Pillow raises many kinds for a bad file
         return FileProblem(row, str(path), "unreadable", f"{path}: {exc}")
     try:
-        return np.asarray(model(batch)[0], dtype=np.float64)
+        out = np.asarray(model(batch)[0], dtype=np.float64)
     except ModelError as exc:
         return FileProblem(row, str(path), "model failed", str(exc))
+    if not np.isfinite(out).all():
+        return FileProblem(row, str(path), "model failed", _NON_FINITE.format(name=model.name))
+    return out
+
+
+_NON_FINITE = "model {name} returned NaN or infinite values for this image."
 
 
 def run_image_model(
@@ -106,8 +118,13 @@ def run_image_model(
                     out_rows.append(row)
                     outputs.append(single)
             continue
-        out_rows.extend(chunk_rows)
-        outputs.extend(result[i] for i in range(len(chunk)))
+        for i, (path, row) in enumerate(zip(chunk, chunk_rows, strict=True)):
+            if np.isfinite(result[i]).all():
+                out_rows.append(row)
+                outputs.append(result[i])
+            else:
+                detail = _NON_FINITE.format(name=model.name)
+                problems.append(FileProblem(row, str(path), "model failed", detail))
     return ModelOutputs(tuple(out_rows), tuple(outputs), tuple(problems))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,6 +139,9 @@ def _exported(path: Path) -> Model:
 
 def _from_import(spec: str) -> Model:
     module_name, _, attr = spec.partition(":")
+    # As `python -m` does, a module in the current folder can be named.
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.append(os.getcwd())
     try:
         target: Any = importlib.import_module(module_name)
         for part in attr.split("."):

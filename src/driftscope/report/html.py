@@ -119,8 +119,8 @@ _CSS = """
 .ds-report dl.ds-rules dd { margin: .1rem 0 0 1rem; }
 .ds-report .ds-examples { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 .ds-report .ds-example { margin: 0; text-align: center; font-size: 0.75rem; color: #555; }
-.ds-report .ds-example img { display: block; max-width: 96px; max-height: 96px;
-  border: 1px solid #ddd; }
+.ds-report .ds-example img { display: block; width: 96px; height: 96px; object-fit: contain;
+  image-rendering: pixelated; border: 1px solid #ddd; }
 """
 
 # The page's own behaviour: sortable tables, the details toggle, lazy plots. It initialises
@@ -1667,11 +1667,20 @@ def _embedding_block(inputs: Mapping[str, Any]) -> str:
         "dimensions.</p>"
         '<div class="ds-table-wrap"><table class="ds-table"><tr><th>test</th>'
         f"<th>statistic</th><th>p-value</th></tr>{''.join(tests)}</table></div>"
+        + _components_table(components)
+        + f'<p class="ds-muted">{_e(emb.get("rule", ""))}</p>'
+    )
+
+
+def _components_table(rows: Sequence[str]) -> str:
+    if not rows:
+        return '<p class="ds-muted">No principal component could be tested.</p>'
+    return (
         "<h4>Most changed principal components</h4>"
         '<div class="ds-table-wrap"><table class="ds-table"><tr><th>component</th>'
         "<th>explained variance</th><th>KS</th><th>adjusted p</th><th>Wasserstein (sd)</th>"
-        f"<th>mean shift (sd)</th><th>sd ratio</th><th>drifted</th></tr>{''.join(components)}"
-        f'</table></div><p class="ds-muted">{_e(emb.get("rule", ""))}</p>'
+        f"<th>mean shift (sd)</th><th>sd ratio</th><th>drifted</th></tr>{''.join(rows)}"
+        "</table></div>"
     )
 
 
