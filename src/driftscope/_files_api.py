@@ -24,6 +24,10 @@ from driftscope.report import Report
 __all__ = ["compare_audio", "compare_images", "compare_text", "monitor_asr", "monitor_images"]
 
 Extractor = Callable[..., tuple[pd.DataFrame, list[FileProblem]]]
+#: Dozens of correlated features per input (44 for an image): a column is drifted when its
+#: Benjamini-Hochberg-adjusted p-value passes, so that a stable set of files does not raise
+#: "investigate" from one of many columns by chance.
+FEATURE_CORRECTION = "bh"
 #: Embeddings of a side's readable inputs, and the inputs the embedding model failed on.
 Embedder = Callable[["_Side"], tuple[np.ndarray, tuple[FileProblem, ...]]]
 
@@ -227,6 +231,7 @@ def _file_drift(
         schema,
         alpha=alpha,
         seed=seed,
+        correction=FEATURE_CORRECTION,
         reference_name=ref.table.name,
         current_name=cur.table.name,
     )
@@ -443,6 +448,7 @@ def compare_text(
         Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items())),
         alpha=alpha,
         seed=seed,
+        correction=FEATURE_CORRECTION,
         reference_name=ref_table.name,
         current_name=cur_table.name,
     )
@@ -695,6 +701,7 @@ def monitor_images(
         task=task,
         n_resamples=n_resamples,
         seed=seed,
+        correction=FEATURE_CORRECTION,
         reference_name=sides[0].table.name,
         current_name=sides[1].table.name,
     )
@@ -808,6 +815,7 @@ def monitor_asr(
         benchmarks={"wer": benchmark_wer} if benchmark_wer is not None else None,
         n_resamples=n_resamples,
         seed=seed,
+        correction=FEATURE_CORRECTION,
         reference_name=reference_name
         or (str(reference) if isinstance(reference, str | Path) else None),
         current_name=current_name or (str(current) if isinstance(current, str | Path) else None),
