@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -12,11 +13,13 @@ from sklearn.decomposition import PCA
 
 from driftscope.analyses.embeddings import (
     CLASSIFIER_AUC_FLOOR,
+    CLASSIFIER_MIN_ROWS,
     COMPONENT_EFFECT_FLOOR,
     MIN_ROWS,
     embedding_drift,
 )
 from driftscope.exceptions import ColumnError, EmptyDataError, ParameterError
+from driftscope.report._validate import report_schema
 from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
 
 FloatArray = NDArray[np.float64]
@@ -220,6 +223,64 @@ def test_rank_deficient_reference_keeps_only_real_directions() -> None:
     assert result.n_components == 3
     assert result.explained_variance == pytest.approx(1.0)
     assert not result.drifted
+
+
+def test_classifier_is_not_run_below_its_minimum_rows() -> None:
+    # With fewer rows its trees cannot split: a 5-sd shift scored ROC-AUC 0.5 and p = 1.
+    n = CLASSIFIER_MIN_ROWS - 1
+    result = embedding_drift(embeddings(n, 30), embeddings(n, 31, shift=axis(0, 5.0)))
+    assert result.domain_classifier is None
+    assert "domain_classifier" not in result.signals
+    assert result.drifted
+    # The two signals that ran share alpha: each is tested at alpha / 2.
+    assert "any of the 2 signals that ran" in result.rule
+    assert "alpha / 2 = 0.025" in result.rule
+    assert f"at least {CLASSIFIER_MIN_ROWS} rows on each side" in result.rule
+    assert f"Got {n} reference and {n} current rows" in result.rule
+    for c in result.components:
+        expected = c.adjusted_p_value < 0.025 and c.wasserstein >= COMPONENT_EFFECT_FLOOR
+        assert c.drifted == expected
+    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert data["domain_classifier"] is None
+    schema = {"$defs": report_schema()["$defs"], "$ref": "#/$defs/embedding_drift"}
+    jsonschema.validate(data, schema)
+
+
+def test_classifier_runs_from_its_minimum_rows_and_finds_a_large_shift() -> None:
+    n = CLASSIFIER_MIN_ROWS
+    result = embedding_drift(embeddings(200, 32), embeddings(n, 33, shift=axis(0, 5.0)))
+    assert result.domain_classifier is not None
+    assert result.domain_classifier.statistic > 0.9
+    assert "domain_classifier" in result.signals
+    assert "any of the 3 signals that ran" in result.rule
+    assert "not run" not in result.rule
+
+
+def test_constant_reference_skips_the_components_without_warnings() -> None:
+    # The PCA of constant rows divides by a zero total variance; filterwarnings = error turns
+    # the RuntimeWarning scikit-learn would raise into a failure.
+    ref = np.ones((100, 6))
+    moved = embedding_drift(ref, embeddings(100, 34)[:, :6])
+    assert moved.components == ()
+    assert moved.n_components == 0
+    assert moved.explained_variance == 0.0
+    assert "components were not tested" in moved.rule
+    assert "reference embeddings the PCA is fitted on are constant" in moved.rule
+    assert "alpha / 2" in moved.rule
+    assert moved.drifted
+    assert set(moved.signals) == {"mmd", "domain_classifier"}
+    same = embedding_drift(ref, np.ones((60, 6)))
+    assert not same.drifted
+    assert same.components == ()
+
+
+def test_only_mmd_runs_on_few_constant_rows() -> None:
+    result = embedding_drift(np.zeros((20, 3)), np.ones((10, 3)))
+    assert result.domain_classifier is None
+    assert result.components == ()
+    assert "the only signal that ran" in result.rule
+    assert "alpha = 0.05" in result.rule
+    assert result.signals == ("mmd",)
 
 
 # --- determinism and serialisation -------------------------------------------------------------

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import multiprocessing.forkserver
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -434,6 +438,37 @@ def test_two_workers_equal_one(tmp_path: Path) -> None:
     assert parallel[1] == serial[1]
     assert list(serial[0].index) == [6, 4, 3, 1, 0]
     assert [p.row for p in serial[1]] == [5, 2]
+
+
+def test_workers_come_from_a_fork_server_that_preloads_the_audio_module() -> None:
+    # A spawned worker imports numpy, scipy, pandas and soundfile before its first file (about
+    # 2 s each); forks of a server that imported them once start in milliseconds.
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+    context = audio._worker_context()
+    assert context.get_start_method() == "forkserver"
+    assert "driftscope.modalities.audio" in multiprocessing.forkserver._forkserver._preload_modules
+
+
+def test_workers_are_spawned_where_there_is_no_fork_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert audio._worker_context().get_start_method() == "spawn"
+
+
+def test_a_worker_runs_one_blas_thread() -> None:
+    # In a fresh interpreter, so this test process keeps its own thread pools.
+    code = (
+        "from threadpoolctl import threadpool_info\n"
+        "from driftscope.modalities.audio import _init_worker\n"
+        "_init_worker()\n"
+        "print(max(pool['num_threads'] for pool in threadpool_info()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "1"
 
 
 def test_table_columns_and_kinds(tmp_path: Path) -> None:

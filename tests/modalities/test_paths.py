@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from driftscope.modalities._paths import resolve_paths
 
 
@@ -63,3 +65,23 @@ def test_a_symlink_cannot_lead_outside_the_roots(tmp_path: Path) -> None:
     assert found.rows == ()
     assert found.problems[0].problem == "outside allowed roots"
     assert found.problems[0].to_dict()["row"] == 0
+
+
+def test_a_folder_is_missing_as_a_file_and_said_to_be_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "imgs").mkdir()
+    found = resolve_paths(["imgs", "nope.png", "."], tmp_path)
+    assert found.rows == ()
+    assert [p.problem for p in found.problems] == ["missing", "missing", "missing"]
+    details = [p.detail for p in found.problems]
+    assert details[0] == f"{(tmp_path / 'imgs').resolve()} is a folder, not a file"
+    assert details[1] == f"{(tmp_path / 'nope.png').resolve()} does not exist"
+    # The table's own folder is under the roots too, and still not a file.
+    assert details[2] == f"{tmp_path.resolve()} is a folder, not a file"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_pipe_is_missing_as_a_file_and_said_to_be_no_regular_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (problem,) = resolve_paths(["pipe"], tmp_path).problems
+    assert problem.problem == "missing"
+    assert problem.detail.endswith("pipe is not a regular file (a device, socket or pipe)")

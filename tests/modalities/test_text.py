@@ -194,8 +194,38 @@ def test_build_vocabulary_counts_tokens_across_texts() -> None:
 def test_bad_text_inputs_are_refused() -> None:
     with pytest.raises(ColumnError, match="Got a single string"):
         text_features("just one text")
-    with pytest.raises(ColumnError, match="Got int 7 at position 1"):
-        text_features(["ok", 7, None])  # type: ignore[list-item]
+    # Numbers are read as text (below); values that are not single values are refused.
+    with pytest.raises(ColumnError, match=r"Got list \[7\] at position 1"):
+        text_features(["ok", [7], None])  # type: ignore[list-item]
+    with pytest.raises(ColumnError, match=r"Got bytes b'ok' at position 2"):
+        text_features(["ok", None, b"ok"])  # type: ignore[list-item]
+
+
+def test_numbers_in_a_text_column_are_read_as_text() -> None:
+    # An all-numeric column read from CSV arrives as int64, or float64 once a value is missing:
+    # declared as text, it is text. Whole floats lose their ".0", so both read the same.
+    as_text = text_features(["0", "17", None, "2.5", "True"])
+    mixed = pd.Series([0, 17, None, 2.5, True], dtype=object)
+    pd.testing.assert_frame_equal(text_features(mixed), as_text)
+    ints = text_features(pd.Series([0, 17, 3]))
+    pd.testing.assert_frame_equal(ints, text_features(["0", "17", "3"]))
+    floats = text_features(pd.Series([0.0, 17.0, np.nan]))
+    pd.testing.assert_frame_equal(floats, text_features(["0", "17", None]))
+    assert floats["empty"].tolist() == [False, False, True]
+
+
+def test_text_drift_accepts_a_numeric_column() -> None:
+    rng = np.random.default_rng(3)
+    reference = pd.Series(rng.integers(0, 50, 200))
+    current = pd.Series(rng.integers(0, 50, 200)).astype(float)
+    current[::10] = np.nan
+    result = text_drift(reference, current, n_permutations=100)
+    expected = text_drift(
+        reference.astype(str),
+        current.map(lambda v: None if np.isnan(v) else str(int(v))),
+        n_permutations=100,
+    )
+    assert result.to_dict() == expected.to_dict()
     with pytest.raises(ParameterError, match="'min_count' parameter of build_vocabulary"):
         build_vocabulary(["a"], min_count=0)
 

@@ -1,12 +1,14 @@
 """Embedding drift: has a set of vectors (image, text or audio embeddings) moved?
 
-One analysis serves every modality. Three signals look at the two sets of rows:
+One analysis serves every modality. Up to three signals look at the two sets of rows:
 
 - the kernel MMD with a permutation p-value, on the raw embeddings;
-- the domain-classifier test, on the raw embeddings;
+- the domain-classifier test, on the raw embeddings (only with at least ``CLASSIFIER_MIN_ROWS``
+  rows on each side);
 - per-component Kolmogorov-Smirnov tests after a PCA fitted on the reference, with the
   Wasserstein distance in reference standard deviations as effect size, corrected across
-  components, so a report can name the components that moved most.
+  components, so a report can name the components that moved most (only when the reference
+  rows the PCA is fitted on vary).
 
 The verdict and its rule are in `embedding_drift` and docs/embeddings.md.
 """
@@ -28,6 +30,7 @@ from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
 
 __all__ = [
     "CLASSIFIER_AUC_FLOOR",
+    "CLASSIFIER_MIN_ROWS",
     "COMPONENT_EFFECT_FLOOR",
     "MIN_ROWS",
     "ComponentDrift",
@@ -42,11 +45,15 @@ FloatArray = NDArray[np.float64]
 MIN_ROWS = 10
 #: The domain classifier only counts when its held-out ROC-AUC reaches this.
 CLASSIFIER_AUC_FLOOR = 0.55
+#: Fewest rows on each side for the domain classifier to run. It trains on half of each side
+#: and its trees need 20 rows per leaf, so below 20 + 20 training rows it cannot split at all:
+#: with 39 rows a side even a 5-sd shift scores ROC-AUC 0.5 (p = 1), with 40 it is found in 20
+#: seeds out of 20. Below this the classifier is not run rather than reported as "no drift".
+CLASSIFIER_MIN_ROWS = 40
 #: A component only counts when it moved by at least this many reference standard deviations
 #: (Wasserstein distance), the floor the drift core uses for numerical columns.
 COMPONENT_EFFECT_FLOOR = 0.1
 _CORRECTIONS = ("bh", "bonferroni")
-_N_SIGNALS = 3
 # Components whose reference variance is below this share of the first one's are numerical noise
 # of a rank-deficient reference, not directions: they are dropped.
 _RANK_TOLERANCE = 1e-6
@@ -100,8 +107,11 @@ class EmbeddingDrift:
 
     ``components`` are ranked by effect size (``wasserstein``), largest first, so
     ``components[0]`` is the most changed one. ``signals`` names the signals that fired, among
-    ``"mmd"``, ``"domain_classifier"`` and ``"components"``; ``rule`` says in words how they were
-    combined. ``n_reference`` and ``n_current`` count the rows seen by MMD and the classifier;
+    ``"mmd"``, ``"domain_classifier"`` and ``"components"``; ``rule`` says in words which signals
+    ran and how they were combined. ``domain_classifier`` is None when a side has fewer than
+    ``CLASSIFIER_MIN_ROWS`` rows (the classifier was not run); ``components`` is empty when the
+    rows the PCA is fitted on are constant (no direction to test). ``n_reference`` and
+    ``n_current`` count the rows seen by MMD and the classifier;
     ``n_pca_fit`` rows fitted the PCA (whose variance shares ``explained_variance`` sums) and
     ``n_reference_tested`` reference rows entered the component tests.
     """
@@ -109,7 +119,7 @@ class EmbeddingDrift:
     drifted: bool
     signals: tuple[str, ...]
     mmd: StatResult
-    domain_classifier: StatResult
+    domain_classifier: StatResult | None
     components: tuple[ComponentDrift, ...]
     n_reference: int
     n_current: int
@@ -133,7 +143,9 @@ class EmbeddingDrift:
             "drifted": self.drifted,
             "signals": list(self.signals),
             "mmd": _stat_dict(self.mmd),
-            "domain_classifier": _stat_dict(self.domain_classifier),
+            "domain_classifier": (
+                None if self.domain_classifier is None else _stat_dict(self.domain_classifier)
+            ),
             "components": [c.to_dict() for c in self.components],
             "drifted_components": list(self.drifted_components),
             "n_reference": self.n_reference,
@@ -202,8 +214,11 @@ def _check_inputs(n_components: int, correction: str, alpha: float) -> None:
 
 def _principal_axes(
     fit: FloatArray, n_components: int, seed: int
-) -> tuple[Any, NDArray[np.bool_], FloatArray]:
-    """A PCA fitted on ``fit``, which of its axes to keep, and their variance shares."""
+) -> tuple[Any, NDArray[np.bool_], FloatArray] | None:
+    """A PCA fitted on ``fit``, which of its axes to keep, and their variance shares; None when
+    ``fit`` is constant (no direction has variance, and scikit-learn would divide by zero)."""
+    if not bool(np.ptp(fit, axis=0).any()):
+        return None
     from sklearn.decomposition import PCA
 
     k = min(n_components, fit.shape[1], fit.shape[0] - 1)
@@ -266,17 +281,33 @@ def _components(
     return tuple(out)
 
 
-def _rule(alpha: float, correction: str) -> str:
+def _rule(alpha: float, correction: str, ran: tuple[str, ...], not_run: tuple[str, ...]) -> str:
+    """The decision rule in words, over the signals that ran, and why the others did not."""
     name = "Benjamini-Hochberg" if correction == "bh" else "Bonferroni"
-    level = alpha / _N_SIGNALS
-    return (
-        f"Drifted when any of three signals fires, each tested at alpha / 3 = {level:.4g} "
-        f"(Bonferroni across signals): the MMD permutation p-value is below it; the domain "
-        f"classifier's p-value is below it and its ROC-AUC is at least {CLASSIFIER_AUC_FLOOR}; "
-        f"or a principal component of the reference has a {name}-adjusted Kolmogorov-Smirnov "
-        f"p-value below it and a Wasserstein distance of at least {COMPONENT_EFFECT_FLOOR} "
-        f"reference standard deviations."
-    )
+    clauses = {
+        "mmd": "the MMD permutation p-value is below it",
+        "domain_classifier": (
+            "the domain classifier's p-value is below it and its ROC-AUC is at least "
+            f"{CLASSIFIER_AUC_FLOOR}"
+        ),
+        "components": (
+            f"a principal component of the reference has a {name}-adjusted Kolmogorov-Smirnov "
+            f"p-value below it and a Wasserstein distance of at least {COMPONENT_EFFECT_FLOOR} "
+            "reference standard deviations"
+        ),
+    }
+    n = len(ran)
+    level = alpha / n
+    tests = [clauses[signal] for signal in ran]
+    if n == 1:
+        head = f"Drifted when the only signal that ran fires, tested at alpha = {level:.4g}: "
+    else:
+        tests[-1] = "or " + tests[-1]
+        head = (
+            f"Drifted when any of the {n} signals that ran fires, each tested at "
+            f"alpha / {n} = {level:.4g} (Bonferroni across the signals that ran): "
+        )
+    return head + "; ".join(tests) + "." + "".join(" " + reason for reason in not_run)
 
 
 def _split(ref: FloatArray, pca_fit: ArrayLike | None, seed: int) -> tuple[FloatArray, FloatArray]:
@@ -297,6 +328,53 @@ def _split(ref: FloatArray, pca_fit: ArrayLike | None, seed: int) -> tuple[Float
     return ref[np.sort(order[:half])], ref[np.sort(order[half:])]
 
 
+def _signals_to_run(
+    ref: FloatArray, cur: FloatArray, has_axes: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The signals that can run on these rows, and a sentence for each one that cannot."""
+    ran = ["mmd"]
+    not_run = []
+    smaller = min(ref.shape[0], cur.shape[0])
+    if smaller >= CLASSIFIER_MIN_ROWS:
+        ran.append("domain_classifier")
+    else:
+        not_run.append(
+            f"The domain classifier was not run: it needs at least {CLASSIFIER_MIN_ROWS} rows "
+            f"on each side to train and test on. Got {ref.shape[0]} reference and "
+            f"{cur.shape[0]} current rows."
+        )
+    if has_axes:
+        ran.append("components")
+    else:
+        not_run.append(
+            "The components were not tested: the reference embeddings the PCA is fitted on are "
+            "constant, so they have no direction of variation."
+        )
+    return tuple(ran), tuple(not_run)
+
+
+def _fired(
+    mmd: StatResult,
+    classifier: StatResult | None,
+    components: tuple[ComponentDrift, ...],
+    level: float,
+) -> tuple[str, ...]:
+    """The signals that fired at ``level``; a signal that was not run never fires."""
+    signals: list[str] = []
+    if mmd.p_value is not None and mmd.p_value < level:
+        signals.append("mmd")
+    if (
+        classifier is not None
+        and classifier.p_value is not None
+        and classifier.p_value < level
+        and classifier.statistic >= CLASSIFIER_AUC_FLOOR
+    ):
+        signals.append("domain_classifier")
+    if any(c.drifted for c in components):
+        signals.append("components")
+    return tuple(signals)
+
+
 def embedding_drift(
     reference: ArrayLike,
     current: ArrayLike,
@@ -309,14 +387,17 @@ def embedding_drift(
 ) -> EmbeddingDrift:
     """Test whether two sets of embeddings (rows x dimensions) come from the same distribution.
 
-    Three signals, each a valid two-sample test:
+    Up to three signals, each a valid two-sample test:
 
     1. **MMD** (`driftscope.stats.mmd_rbf`): RBF-kernel maximum mean discrepancy on the raw
        embeddings (at most 1,000 seeded rows per side), 200 permutations.
     2. **Domain classifier** (`driftscope.stats.domain_classifier_test`): held-out ROC-AUC of
        a classifier telling current rows from reference rows (at most 5,000 rows per side).
+       Run only when each side has at least ``CLASSIFIER_MIN_ROWS`` (40) rows: below that its
+       trees cannot split, and it would report ROC-AUC 0.5 whatever the data.
     3. **Components**: a PCA fitted on reference rows keeps ``n_components`` axes (fewer when
-       those rows have fewer dimensions, rows or non-zero variance directions). The PCA is
+       those rows have fewer dimensions, rows or non-zero variance directions; none, and the
+       signal is not run, when those rows are constant). The PCA is
        fitted on a seeded half of the reference, and the other half is compared with the
        current: projections of the rows a PCA was fitted on are inflated along its leading
        axes, so testing them would raise false alarms. Each component gets a two-sample
@@ -325,15 +406,17 @@ def embedding_drift(
        components (Benjamini-Hochberg by default, or Bonferroni). Embeddings are not rescaled
        before the PCA: their dimensions share one unit.
 
-    **Rule.** The signals share ``alpha`` by Bonferroni, each tested at ``alpha / 3``. The
-    embeddings drifted when the MMD p-value is below ``alpha / 3``; or the classifier's p-value
-    is below ``alpha / 3`` and its ROC-AUC is at least 0.55; or at least one component has an
-    adjusted p-value below ``alpha / 3`` and a Wasserstein distance of at least 0.1 reference
-    standard deviations (that component is ``drifted``). Under no drift the verdict is a false
-    alarm with probability at most ``alpha``: Bonferroni holds under any dependence, and
-    Benjamini-Hochberg controls the family-wise error when no component moved. The effect floors
-    keep large samples from flagging negligible moves; MMD needs none because it never sees more
-    than 1,000 rows per side.
+    **Rule.** The signals that ran share ``alpha`` by Bonferroni, each tested at ``alpha / k``
+    with ``k`` the number of signals that ran (3, or fewer when the classifier or the components
+    were not run). The embeddings drifted when the MMD p-value is below ``alpha / k``; or the
+    classifier's p-value is below ``alpha / k`` and its ROC-AUC is at least 0.55; or at least one
+    component has an adjusted p-value below ``alpha / k`` and a Wasserstein distance of at least
+    0.1 reference standard deviations (that component is ``drifted``). Under no drift the
+    verdict is a false alarm with probability at most ``alpha``: Bonferroni holds under any
+    dependence, and Benjamini-Hochberg controls the family-wise error when no component moved.
+    The effect floors keep large samples from flagging negligible moves; MMD needs none because
+    it never sees more than 1,000 rows per side. ``rule`` states the rule in force and names the
+    signals that did not run, and why.
 
     Parameters
     ----------
@@ -385,28 +468,25 @@ def embedding_drift(
             "embedding_drift needs reference and current embeddings of the same width. "
             f"Got {ref.shape[1]} and {cur.shape[1]} dimensions."
         )
-    level = alpha / _N_SIGNALS
-    mmd = mmd_rbf(ref, cur, seed=seed)
-    classifier = domain_classifier_test(ref, cur, seed=seed)
     fit, tested = _split(ref, pca_fit, seed)
-    pca, keep, ratios = _principal_axes(fit, int(n_components), seed)
-    ref_scores = np.asarray(pca.transform(tested), dtype=np.float64)[:, keep]
-    cur_scores = np.asarray(pca.transform(cur), dtype=np.float64)[:, keep]
-    components = _components(ref_scores, cur_scores, ratios, correction, level)
-    signals: list[str] = []
-    if mmd.p_value is not None and mmd.p_value < level:
-        signals.append("mmd")
-    if (
-        classifier.p_value is not None
-        and classifier.p_value < level
-        and classifier.statistic >= CLASSIFIER_AUC_FLOOR
-    ):
-        signals.append("domain_classifier")
-    if any(c.drifted for c in components):
-        signals.append("components")
+    axes = _principal_axes(fit, int(n_components), seed)
+    ran, not_run = _signals_to_run(ref, cur, axes is not None)
+    level = alpha / len(ran)
+    mmd = mmd_rbf(ref, cur, seed=seed)
+    classifier = None
+    if "domain_classifier" in ran:
+        classifier = domain_classifier_test(ref, cur, seed=seed)
+    components: tuple[ComponentDrift, ...] = ()
+    ratios = np.empty(0)
+    if axes is not None:
+        pca, keep, ratios = axes
+        ref_scores = np.asarray(pca.transform(tested), dtype=np.float64)[:, keep]
+        cur_scores = np.asarray(pca.transform(cur), dtype=np.float64)[:, keep]
+        components = _components(ref_scores, cur_scores, ratios, correction, level)
+    signals = _fired(mmd, classifier, components, level)
     return EmbeddingDrift(
         drifted=bool(signals),
-        signals=tuple(signals),
+        signals=signals,
         mmd=mmd,
         domain_classifier=classifier,
         components=components,
@@ -420,5 +500,5 @@ def embedding_drift(
         correction=correction,
         alpha=float(alpha),
         seed=int(seed),
-        rule=_rule(float(alpha), correction),
+        rule=_rule(float(alpha), correction, ran, not_run),
     )

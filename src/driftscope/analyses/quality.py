@@ -89,11 +89,12 @@ class QualitySettings:
     warning / an alert (``None`` turns that level off). The measure is the current share for
     ``out_of_range``, ``unseen``, ``infinite``, ``negative`` and ``type_change``, and the increase
     of the current share over the reference share for ``missing``, ``duplicate`` and
-    ``outliers``. A check never fires when no current row is affected. ``iqr_k`` sets the IQR
-    fences, ``near_constant_share`` the share of the most common value that makes a column
-    near-constant. The checks without a share take a fixed status: ``column_change_status`` for
-    added and removed columns, ``dtype_change_status`` for a change of value type, and
-    ``constant_status`` for constant and near-constant columns.
+    ``outliers``; for ``out_of_range`` and ``outliers`` the count must also be more than
+    chance (docs/quality.md). A check never fires when no current row is affected. ``iqr_k``
+    sets the IQR fences, ``near_constant_share`` the share of the most common value that makes a
+    column near-constant. The checks without a share take a fixed status:
+    ``column_change_status`` for added and removed columns, ``dtype_change_status`` for a change
+    of value type, and ``constant_status`` for constant and near-constant columns.
 
     >>> QualitySettings(missing_warning=0.1).missing_alert
     0.2
@@ -337,23 +338,25 @@ def _graded(
     examples: Sequence[str] = (),
     relative: bool = False,
     reference_total: int | None = None,
+    chance: _OutsideRange | None = None,
 ) -> QualityCheck:
     """A check graded on its share, or on the increase of its share over the reference's.
 
     With the reference's row count (``reference_total``; given for checks whose share is itself
     an estimate, such as values outside the reference's IQR fences), an increase must also be
     more than sampling noise: by a one-sided two-proportion z-test it stays ``ok`` at
-    p >= 0.05 and is at most a ``warning`` at p >= 0.001, however large it looks.
+    p >= 0.05 and is at most a ``warning`` at p >= 0.001, however large it looks. With
+    ``chance`` (how the count is distributed under no change), the count must likewise be more
+    than chance, by its one-sided p-value at the same two levels.
     """
     share = _share(count, total)
     measure = share - (reference_share or 0.0) if relative else share
     status = levels.grade(measure, count)
     if relative and reference_total and reference_share is not None and status != "ok":
         p_value = _increase_p_value(share, total, reference_share, reference_total)
-        if p_value >= _NOISE_P:
-            status = "ok"
-        elif p_value >= _ALERT_P and status == "alert":
-            status = "warning"
+        status = _gated(status, p_value)
+    if chance is not None and status != "ok":
+        status = _gated(status, chance.p_value(count))
     return QualityCheck(
         check=check,
         column=column,
@@ -372,6 +375,42 @@ def _graded(
 _NOISE_P = 0.05
 #: ... and below this, strong enough for an alert.
 _ALERT_P = 0.001
+
+
+def _gated(status: str, p_value: float) -> str:
+    """``status`` lowered to what a finding with this one-sided p-value can support."""
+    if p_value >= _NOISE_P:
+        return "ok"
+    if p_value >= _ALERT_P and status == "alert":
+        return "warning"
+    return status
+
+
+@dataclass(frozen=True, slots=True)
+class _OutsideRange:
+    """How many of ``n_current`` new values fall outside the range of ``n_reference`` values by
+    chance, when both sides come from one continuous distribution.
+
+    Each new value is above the largest reference value with probability 1 / (n + 1), and below
+    the smallest with the same, but the new values share those two reference extremes, so the
+    count is not binomial: under exchangeability it is exactly beta-binomial with parameters
+    ``n_current``, 2 and ``n_reference - 1``, mean ``2 n_current / (n_reference + 1)`` (the
+    probability that the pooled values sort with ``a`` current values above every reference
+    value and ``b`` below is the same for every ``a + b = s``). Ties only make values outside
+    the range rarer, so with them the test is conservative.
+    """
+
+    n_reference: int
+    n_current: int
+
+    def p_value(self, count: int) -> float:
+        """One-sided: the chance of at least ``count`` values outside the range."""
+        if self.n_reference < 2:
+            # One reference value: every other value is outside its (empty) range.
+            return 1.0
+        from scipy.stats import betabinom
+
+        return float(betabinom.sf(count - 1, self.n_current, 2, self.n_reference - 1))
 
 
 def _increase_p_value(share: float, total: int, ref_share: float, ref_total: int) -> float:
@@ -871,6 +910,7 @@ def _numerical_checks(
                 _levels(settings, "out_of_range"),
                 f"{name}: {_pct(share)} of current values are {what} (reference 0%).",
                 examples,
+                chance=_OutsideRange(ref_finite.size, cur_finite.size),
             )
         )
 
@@ -1232,16 +1272,21 @@ def run_quality(
 
     >>> import pandas as pd
     >>> from driftscope.data.infer import infer_schema
-    >>> reference = pd.DataFrame({"age": [23, 35, 41, 52, 38, 29], "plan": list("ababab")})
-    >>> current = pd.DataFrame({"age": [25, 37, 95, 44, 31, 40], "plan": list("abcbab")})
+    >>> reference = pd.DataFrame({"age": range(20, 70), "plan": list("ab") * 25})
+    >>> older = [72, 74, 75, 78, 80, 82, 84, 85, 87, 88, 90, 92]
+    >>> current = pd.DataFrame({"age": [*range(20, 58), *older], "plan": [*"ab" * 24, "c", "c"]})
     >>> schema, _ = infer_schema(reference, current)
     >>> result = run_quality(reference, current, schema, QualitySettings())
     >>> result.status, result.n_warnings, result.n_alerts
-    ('alert', 0, 2)
+    ('alert', 1, 1)
     >>> for check in result.problems:
     ...     print(check.message)
-    age: 16.7% of current values are above the reference maximum 52 (reference 0%).
-    plan: 16.7% of current values are categories never seen in the reference (e.g. 'c').
+    age: 24% of current values are above the reference maximum 69 (reference 0%).
+    plan: 4% of current values are categories never seen in the reference (e.g. 'c').
+
+    Values outside the reference's range must be more than chance: with 50 reference values,
+    one stable value in 51 is above their maximum and one below their minimum. Here 12 of 50 is
+    an alert; 8 would only be a warning, and 5 would stay ``ok``, though past the 5% alert level.
     """
     missing = [s.name for s in schema if s.name not in reference and s.name not in current]
     if missing:

@@ -39,6 +39,15 @@ def _within(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == root or path.is_relative_to(root) for root in roots)
 
 
+def _not_a_file(path: Path) -> str:
+    """Why ``path``, which is not a regular file, cannot be read: the detail of a ``missing``."""
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    if path.exists():
+        return f"{path} is not a regular file (a device, socket or pipe)"
+    return f"{path} does not exist"
+
+
 def resolve_paths(
     values: Iterable[object], base: Path, allow_roots: Sequence[Path | str] | None = None
 ) -> ResolvedPaths:
@@ -67,7 +76,7 @@ def resolve_paths(
                 )
             )
         elif not path.is_file():
-            problems.append(FileProblem(row, written, "missing", f"{path} does not exist"))
+            problems.append(FileProblem(row, written, "missing", _not_a_file(path)))
         else:
             rows.append(row)
             paths.append(path)

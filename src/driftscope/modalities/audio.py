@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import numpy as np
@@ -507,13 +508,39 @@ def _check_count(value: object, name: str) -> None:
         raise invalid_parameter("extract_audio_features", name, "an int in [1, inf)", value)
 
 
+def _worker_context() -> BaseContext:
+    """Where worker processes come from: a fork server where the platform has one, else spawn.
+
+    Neither forks the caller, so both are safe in a process that runs threads. The fork server
+    imports this module (numpy, scipy, pandas, soundfile) once and stays up for the life of the
+    caller; each worker is then a fork of it, ready in milliseconds instead of the second or
+    two a spawned worker spends importing them. The preload list is read when the fork server
+    starts: if another module started it first, workers import this module themselves.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _init_worker() -> None:
+    """One BLAS and OpenMP thread per worker: the workers are the parallelism. Left to their
+    default (one thread per core each), two workers on two cores fight over them and took
+    twice as long as one worker on 600 short files."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    threadpool_limits(limits=1)
+
+
 def _outcomes(paths: Sequence[Path], workers: int, chunksize: int) -> Iterator[_Outcome]:
     if workers == 1 or len(paths) < 2:
         yield from map(_features_or_problem, paths)
         return
-    # spawn, not fork: the same on every OS, and safe in a process that already runs threads
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, len(paths)), mp_context=context) as pool:
+    context = _worker_context()
+    with ProcessPoolExecutor(
+        min(workers, len(paths)), mp_context=context, initializer=_init_worker
+    ) as pool:
         yield from pool.map(_features_or_problem, paths, chunksize=chunksize)
 
 

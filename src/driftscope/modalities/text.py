@@ -115,17 +115,38 @@ def _texts(texts: Sequence[str | None] | pd.Series, owner: str, name: str) -> _T
     missing = series.isna().to_numpy(dtype=bool)
     present = series[~missing]
     if pd.api.types.infer_dtype(present, skipna=False) not in ("string", "empty"):
-        position, value = next(
-            (int(i), v)
-            for i, v in zip(np.flatnonzero(~missing), present.tolist(), strict=True)
-            if not isinstance(v, str)
-        )
-        raise ColumnError(
-            f"{owner} needs {name} to hold strings or missing values (None, NaN). "
-            f"Got {type(value).__name__} {value!r} at position {position}."
-        )
+        series = series.copy()
+        series[~missing] = _as_strings(present, np.flatnonzero(~missing), owner, name)
     values = series.where(~missing, "")
     return _Texts(values, missing, index, _tokenize(values))
+
+
+def _as_strings(
+    present: pd.Series, positions: NDArray[np.intp], owner: str, name: str
+) -> list[str]:
+    """Non-missing cells as text: a column declared as text is text, even when it was read as
+    numbers (an all-numeric CSV column). Other scalars go through ``str``, except that whole
+    floats lose their ".0", so 7 and 7.0 (an integer column that gained a missing value, and so
+    turned float) are the same text. Lists, dicts, bytes and other non-scalars are refused."""
+    out: list[str] = []
+    for position, value in zip(positions, present.tolist(), strict=True):
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, float | np.floating) and _is_whole(float(value)):
+            out.append(str(int(value)))
+        elif pd.api.types.is_scalar(value) and not isinstance(value, bytes | bytearray):
+            out.append(str(value))
+        else:
+            raise ColumnError(
+                f"{owner} needs {name} to hold texts (strings, or numbers and other single "
+                f"values, read as text) or missing values (None, NaN). Got "
+                f"{type(value).__name__} {value!r} at position {int(position)}."
+            )
+    return out
+
+
+def _is_whole(value: float) -> bool:
+    return math.isfinite(value) and value == int(value) and abs(value) < 1e15
 
 
 def _tokenize(values: pd.Series) -> pd.Series:
