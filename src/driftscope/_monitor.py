@@ -305,7 +305,9 @@ def _reasons(
                 reasons.append(
                     V.Reason("performance", V.RETRAIN, m.message, abs(m.relative_change or 0))
                 )
-            elif m.status in (ALERT, WARNING):
+            elif m.status == ALERT or (m.status == WARNING and (m.primary or m.significant)):
+                # A secondary metric's large but not significant move (a Brier score of 0.005
+                # against 0.006 is +14%) is shown in the table, not made a reason.
                 reasons.append(
                     V.Reason(
                         "performance", V.INVESTIGATE, m.message, abs(m.relative_change or 0) / 2

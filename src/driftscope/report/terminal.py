@@ -146,10 +146,16 @@ def _inputs(report: Mapping[str, Any]) -> RenderableType | None:
             style = "bold red" if found.get("drifted") else "green"
             detail = ""
             if key == "embedding":
-                mmd, clf = found.get("mmd") or {}, found.get("domain_classifier") or {}
+                mmd, clf = found.get("mmd") or {}, found.get("domain_classifier")
+                classifier = (
+                    f"classifier AUC {_num(clf.get('statistic'))}"
+                    if clf
+                    else "classifier not run (too few rows)"
+                )
+                drifted = found.get("drifted_components") or []
                 detail = (
-                    f" (MMD p = {_num(mmd.get('p_value'))}, classifier AUC "
-                    f"{_num(clf.get('statistic'))}, components {found.get('drifted_components')})"
+                    f" (MMD p = {_num(mmd.get('p_value'))}, {classifier}, drifted components: "
+                    f"{', '.join(map(str, drifted)) or 'none'})"
                 )
             else:
                 top = ", ".join(t["term"] for t in (found.get("top_terms") or [])[:5])
