@@ -533,3 +533,33 @@ def _flat_model(folder: Path) -> Path:
     path = folder / "flat.onnx"
     onnx.save(model, str(path))
     return path
+
+
+def test_cli_refusals_name_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = _audio_set(tmp_path, "base", 12, 0.01, seed=0)
+    texts = tmp_path / "texts.csv"
+    pd.DataFrame({"transcript": ["a b"] * 12, "asr": ["a b"] * 12}).to_csv(texts, index=False)
+    with_text = pd.read_csv(base).assign(transcript="a b", asr="a b")
+    with_text.to_csv(base, index=False)
+    argv = ["asr", str(base), str(texts), "--reference-text", "transcript"]
+    assert main([*argv, "--hypothesis-text", "asr"]) == 2
+    assert "has no audio column 'inputs' while the other table has one" in capsys.readouterr().err
+    assert main([*argv, "--hypothesis-text", "asr", "--benchmark-wer", "-1"]) == 2
+    assert (
+        main(["text", "drift", str(texts), str(texts), "--column", "asr", "--embedding", "w2v"])
+        == 2
+    )
+    assert "--embedding must be one of tfidf-svd, minilm" in capsys.readouterr().err
+    # A callable model in a module of the current folder, named as module:attribute.
+    (tmp_path / "my_models.py").write_text(
+        "import numpy as np\n\ndef embed(batch):\n    return batch.reshape(len(batch), -1)[:, :4]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))  # the loader adds the cwd
+    images = _image_set(tmp_path, "imgs", 24, 0.5, seed=0)
+    out = tmp_path / "r.json"
+    argv = ["images", "drift", str(images), str(images), "--model", "my_models:embed"]
+    assert main([*argv, "--input-size", "8x8", "--json", str(out), "-q"]) == 0
+    assert _report(out)["inputs"]["embedding_source"] == "callable model my_models:embed"
