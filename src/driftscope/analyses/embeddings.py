@@ -15,7 +15,6 @@ The verdict and its rule are in `embedding_drift` and docs/embeddings.md.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
+from driftscope.analyses.results import _clean
 from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
 from driftscope.stats import SortedPair, ks_2samp, wasserstein_distance
 from driftscope.stats._result import StatResult
@@ -57,17 +57,6 @@ _CORRECTIONS = ("bh", "bonferroni")
 # Components whose reference variance is below this share of the first one's are numerical noise
 # of a rank-deficient reference, not directions: they are dropped.
 _RANK_TOLERANCE = 1e-6
-
-
-def _clean(value: Any) -> Any:
-    """JSON has no NaN or inf: map them to null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
 
 
 def _stat_dict(result: StatResult) -> dict[str, Any]:
