@@ -260,3 +260,56 @@ def test_calibrate_meets_a_false_alarm_target_on_stable_data(name: str) -> None:
     assert result.false_alarms_per_10k <= 2.0
     found = result.detector.update_many(null).drifts.size / null.size * 10_000
     assert found == result.false_alarms_per_10k
+
+
+ERROR_STREAM = sorted(name for name, make in FACTORIES.items() if make().binary_input)
+
+
+@pytest.mark.parametrize("detector_name", ERROR_STREAM)
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([0, 1, 2, 0], "{} watches an error stream and needs 0/1 values; value 2 is 2.0."),
+        ([0, 0.5], "{} watches an error stream and needs 0/1 values; value 1 is 0.5."),
+        ([0, -1], "{} watches an error stream and needs 0/1 values; value 1 is -1.0."),
+        ([1, 0, 0, float("nan")], "{} needs finite numbers; value 3 is nan."),
+        ([float("inf")], "{} needs finite numbers; value 0 is inf."),
+    ],
+)
+def test_error_streams_name_the_value_that_is_not_an_error(
+    detector_name: str, values: list[float], message: str
+) -> None:
+    detector = FACTORIES[detector_name]()
+    with pytest.raises(ColumnError) as info:
+        detector.update_many(values)
+    assert str(info.value) == message.format(type(detector).__name__)
+    assert detector.n_seen == 0
+
+
+@pytest.mark.parametrize("detector_name", ERROR_STREAM)
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (2, "{} watches an error stream and needs 0/1 values; got 2.0."),
+        (-1, "{} watches an error stream and needs 0/1 values; got -1.0."),
+        (0.5, "{} watches an error stream and needs 0/1 values; got 0.5."),
+        # As in `update_many`: a value that is not a number at all is named as such.
+        (float("nan"), "{} needs finite numbers; got nan."),
+        ("a", "{} needs finite numbers; got 'a'."),
+    ],
+)
+def test_update_names_a_value_that_is_not_an_error(
+    detector_name: str, value: object, message: str
+) -> None:
+    detector = FACTORIES[detector_name]()
+    with pytest.raises(ColumnError) as info:
+        detector.update(value)  # type: ignore[arg-type]
+    assert str(info.value) == message.format(type(detector).__name__)
+    assert detector.n_seen == 0
+
+
+@pytest.mark.parametrize("detector_name", ERROR_STREAM)
+def test_error_streams_accept_booleans(detector_name: str) -> None:
+    values = _stream(FACTORIES[detector_name]())
+    as_bools = FACTORIES[detector_name]().update_many(values.astype(bool))
+    assert as_bools == FACTORIES[detector_name]().update_many(values)

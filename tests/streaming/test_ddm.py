@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from river.drift.binary import DDM as RiverDDM
 
-from driftscope.exceptions import ColumnError, ParameterError
+from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import Detections
 from driftscope.streaming.ddm import DDM
 
@@ -168,46 +168,6 @@ def test_parameter_validation(params: dict[str, Any], message: str) -> None:
     with pytest.raises(ParameterError) as info:
         DDM(**params)
     assert str(info.value) == message
-
-
-@pytest.mark.parametrize(
-    ("values", "message"),
-    [
-        ([0, 1, 2, 0], "DDM watches an error stream and needs 0/1 values; value 2 is 2.0."),
-        ([0, 0.5], "DDM watches an error stream and needs 0/1 values; value 1 is 0.5."),
-        ([1, 0, 0, float("nan")], "DDM needs finite numbers; value 3 is nan."),
-        ([float("inf")], "DDM needs finite numbers; value 0 is inf."),
-    ],
-)
-def test_rejects_values_that_are_not_errors(values: list[float], message: str) -> None:
-    detector = DDM()
-    with pytest.raises(ColumnError) as info:
-        detector.update_many(values)
-    assert str(info.value) == message
-    assert detector.n_seen == 0
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        (2, "DDM watches an error stream and needs 0/1 values; got 2.0."),
-        (-1, "DDM watches an error stream and needs 0/1 values; got -1.0."),
-        (0.5, "DDM watches an error stream and needs 0/1 values; got 0.5."),
-        (float("nan"), "DDM needs finite numbers; got nan."),
-        ("a", "DDM needs finite numbers; got 'a'."),
-    ],
-)
-def test_update_rejects_a_value_that_is_not_an_error(value: Any, message: str) -> None:
-    detector = DDM()
-    with pytest.raises(ColumnError) as info:
-        detector.update(value)
-    assert str(info.value) == message
-    assert detector.n_seen == 0
-
-
-def test_accepts_booleans() -> None:
-    values = STREAMS["abrupt"]
-    assert DDM().update_many(values.astype(bool)) == DDM().update_many(values)
 
 
 def test_accepts_numpy_settings() -> None:

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from river.drift.binary import HDDMA as RiverHDDMA
 from river.drift.binary import HDDMW as RiverHDDMW
 
-from driftscope.exceptions import ColumnError, ParameterError
+from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import DriftDetector
 from driftscope.streaming.hddm import HDDM_A, HDDM_W
 
@@ -186,45 +186,6 @@ def test_parameter_validation(
     with pytest.raises(ParameterError) as info:
         cls(**params)
     assert str(info.value) == "The " + message.format(cls.__name__)
-
-
-@pytest.mark.parametrize("cls", DETECTORS)
-@pytest.mark.parametrize(
-    ("values", "message"),
-    [
-        ([0, 1, 2, 0], "{} watches an error stream and needs 0/1 values; value 2 is 2.0."),
-        ([0, -1], "{} watches an error stream and needs 0/1 values; value 1 is -1.0."),
-        ([1, 0, 0, float("nan")], "{} needs finite numbers; value 3 is nan."),
-    ],
-)
-def test_rejects_values_that_are_not_errors(
-    cls: type[DriftDetector], values: list[float], message: str
-) -> None:
-    detector = cls()
-    with pytest.raises(ColumnError) as info:
-        detector.update_many(values)
-    assert str(info.value) == message.format(cls.__name__)
-    assert detector.n_seen == 0
-
-
-@pytest.mark.parametrize("cls", DETECTORS)
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        (2, "{} watches an error stream and needs 0/1 values; got 2.0."),
-        (0.5, "{} watches an error stream and needs 0/1 values; got 0.5."),
-        # As in `update_many`: a value that is not a number at all is named as such.
-        (float("nan"), "{} needs finite numbers; got nan."),
-    ],
-)
-def test_update_rejects_a_value_that_is_not_an_error(
-    cls: type[DriftDetector], value: float, message: str
-) -> None:
-    detector = cls()
-    with pytest.raises(ColumnError) as info:
-        detector.update(value)
-    assert str(info.value) == message.format(cls.__name__)
-    assert detector.n_seen == 0
 
 
 @pytest.mark.parametrize("value", [0, 1.5, True, "0.1"])
