@@ -85,6 +85,10 @@ def _from_plain(value: Any) -> Any:
     return value
 
 
+#: `DriftDetector.calibration_range` of a significance level: above 0, below 1.
+PROBABILITY: tuple[float, float] = (0.0, 1.0 - 1e-9)
+
+
 class DriftDetector:
     """Base class of the streaming detectors."""
 
@@ -95,11 +99,14 @@ class DriftDetector:
     #: The setting `calibrate` tunes by default, and whether a ``"higher"`` or ``"lower"`` value
     #: of it gives fewer alarms.
     calibration: ClassVar[tuple[str, str] | None] = None
+    #: The values `calibrate` may try for the setting: positive numbers, unless a detector
+    #: says otherwise (`PROBABILITY` for a significance level).
+    calibration_range: ClassVar[tuple[float, float]] = (0.0, math.inf)
 
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        """The values ``parameter`` may take, for `calibrate`: positive numbers unless a
-        detector says otherwise (probabilities stay below 1)."""
-        return (0.0, math.inf)
+        """The values ``parameter`` may take, for `calibrate`; detectors whose bound depends on
+        another setting override this."""
+        return self.calibration_range
 
     def __init__(self) -> None:
         self._reset()

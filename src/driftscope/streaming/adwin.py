@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import DriftDetector, is_int, is_real
+from driftscope.streaming._base import PROBABILITY, DriftDetector, is_int, is_real
 from driftscope.streaming._core.adwin import ADWINCore
 
 __all__ = ["ADWIN"]
@@ -64,8 +64,7 @@ class ADWIN(ADWINCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("delta", "lower")
 
-    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        return (0.0, 1.0 - 1e-9)
+    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
 
     _state: ClassVar[tuple[str, ...]] = (
         "_totals",

@@ -58,8 +58,11 @@ class EDDM(EDDMCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("beta", "lower")
 
+    calibration_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
+
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        return (0.0, float(self.alpha)) if parameter == "beta" else (0.0, 1.0)
+        # beta may not exceed alpha.
+        return (0.0, float(self.alpha)) if parameter == "beta" else self.calibration_range
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (

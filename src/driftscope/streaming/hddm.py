@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import DriftDetector, is_real
+from driftscope.streaming._base import PROBABILITY, DriftDetector, is_real
 from driftscope.streaming._core.hddm import HDDMACore, HDDMWCore
 
 __all__ = ["HDDM_A", "HDDM_W"]
@@ -66,8 +66,7 @@ class HDDM_A(HDDMACore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("drift_confidence", "lower")
 
-    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        return (0.0, 1.0 - 1e-9)
+    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (
@@ -140,8 +139,7 @@ class HDDM_W(HDDMWCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("drift_confidence", "lower")
 
-    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        return (0.0, 1.0 - 1e-9)
+    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from driftscope.streaming._base import DriftDetector, is_int, is_real
+from driftscope.streaming._base import PROBABILITY, DriftDetector, is_int, is_real
 from driftscope.streaming._core.kswin import KSWINCore
 
 __all__ = ["KSWIN"]
@@ -72,8 +72,7 @@ class KSWIN(KSWINCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("alpha", "lower")
 
-    def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        return (0.0, 1.0 - 1e-9)
+    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
 
     _state: ClassVar[tuple[str, ...]] = ("_window", "_p_value", "_statistic", "_rng_state")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import DriftDetector, is_int, is_real
+from driftscope.streaming._base import PROBABILITY, DriftDetector, is_int, is_real
 from driftscope.streaming._core.stepd import STEPDCore
 
 __all__ = ["STEPD"]
@@ -65,8 +65,13 @@ class STEPD(STEPDCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("alpha_drift", "lower")
 
+    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
+
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        return (0.0, float(self.alpha_warning)) if parameter == "alpha_drift" else (0.0, 1.0 - 1e-9)
+        # alpha_drift may not exceed alpha_warning.
+        if parameter == "alpha_drift":
+            return (0.0, float(self.alpha_warning))
+        return self.calibration_range
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = ("_n", "_n_correct", "_recent", "_recent_correct")
