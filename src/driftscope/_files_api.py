@@ -41,6 +41,12 @@ class _Side:
     features: pd.DataFrame
     problems: tuple[FileProblem, ...]
 
+    def read(self) -> tuple[list[int], list[Path]]:
+        """The rows whose features were read, and their files, in table order."""
+        by_row = dict(zip(self.resolved.rows, self.resolved.paths, strict=True))
+        rows = [int(r) for r in self.features.index]
+        return rows, [by_row[r] for r in rows]
+
 
 def _read(source: Any, name: str | None, column: str) -> tuple[Table, Path]:
     table = read_table(source, name=name)
@@ -80,6 +86,26 @@ def _side(
     return _Side(table, column, base, resolved, features, all_problems)
 
 
+def _run_model(
+    loaded: Any, side: _Side, size: tuple[int, int] | None, batch_size: int
+) -> tuple[Any, tuple[FileProblem, ...]]:
+    """An image model's outputs on a side's readable images (`ModelOutputs`), and the images
+    it failed on, with their paths as the table wrote them."""
+    from driftscope.modalities.image_model import run_image_model
+
+    rows, paths = side.read()
+    outputs = run_image_model(loaded, paths, rows, size=size, batch_size=batch_size)
+    return outputs, tuple(_as_written(side, p) for p in outputs.problems)
+
+
+def _mfcc_embedding(side: _Side) -> np.ndarray:
+    """The MFCC means and standard deviations of a side's audio files, as embeddings (files
+    without a spectrum, all silence, left out)."""
+    mfcc = [c for c in side.features.columns if c.startswith("mfcc_")]
+    values: np.ndarray = side.features[mfcc].to_numpy(dtype=np.float64)
+    return np.asarray(values[np.isfinite(values).all(axis=1)])
+
+
 def _as_written(side: _Side, problem: FileProblem) -> FileProblem:
     """A problem with the path as the table wrote it."""
     return dataclasses.replace(problem, path=str(side.table.frame.iloc[problem.row][side.column]))
@@ -114,16 +140,15 @@ def _files(side: _Side, model_problems: Sequence[FileProblem] = ()) -> InputFile
 
 def _examples(side: _Side, n: int, preview: Callable[[Path], str] | None) -> tuple[Example, ...]:
     chosen = []
-    by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
-    for row in side.features.index[:n]:
-        path = by_row[int(row)]
+    rows, paths = side.read()
+    for row, path in zip(rows[:n], paths[:n], strict=True):
         thumbnail = None
         if preview is not None:
             try:
                 thumbnail = preview(path)
             except Exception:  # a preview is a nicety; the features were read already
                 thumbnail = None
-        chosen.append(Example(int(row), str(path), thumbnail))
+        chosen.append(Example(row, str(path), thumbnail))
     return tuple(chosen)
 
 
@@ -312,17 +337,13 @@ def compare_images(
     embed = None
     source = None
     if model is not None:
-        from driftscope.modalities.image_model import run_image_model
         from driftscope.models import load_model
 
         loaded = load_model(model, output=model_output)
         source = f"{loaded.kind} model {loaded.name}"
 
         def embed(side: _Side) -> tuple[np.ndarray, tuple[FileProblem, ...]]:
-            rows = [int(r) for r in side.features.index]
-            by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
-            outputs = run_image_model(loaded, [by_row[r] for r in rows], rows, size=input_size)
-            problems = tuple(_as_written(side, p) for p in outputs.problems)
+            outputs, problems = _run_model(loaded, side, input_size, batch_size=32)
             if not outputs.outputs:
                 return np.zeros((0, 1)), problems
             return np.stack([np.ravel(o) for o in outputs.outputs]), problems
@@ -369,9 +390,7 @@ def compare_audio(
     from driftscope.modalities.audio import audio_feature_kinds, extract_audio_features
 
     def embed(side: _Side) -> tuple[np.ndarray, tuple[FileProblem, ...]]:
-        mfcc = [c for c in side.features.columns if c.startswith("mfcc_")]
-        values: np.ndarray = side.features[mfcc].to_numpy(dtype=np.float64)
-        return np.asarray(values[np.isfinite(values).all(axis=1)]), ()
+        return _mfcc_embedding(side), ()
 
     return _file_drift(
         "audio",
@@ -612,11 +631,7 @@ def monitor_images(
     retrain verdict (`driftscope.monitor`).
     """
     from driftscope._monitor import monitor
-    from driftscope.modalities.image_model import (
-        classification_table,
-        run_image_model,
-        segmentation_table,
-    )
+    from driftscope.modalities.image_model import classification_table, segmentation_table
     from driftscope.modalities.images import extract_image_features, image_feature_kinds
     from driftscope.models import load_model
 
@@ -637,12 +652,7 @@ def monitor_images(
                 f"{side.table.name!r} has no ground-truth column {labels_column!r} "
                 "(--labels-column)."
             )
-        rows = [int(r) for r in side.features.index]
-        by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
-        outputs = run_image_model(
-            loaded, [by_row[r] for r in rows], rows, size=input_size, batch_size=batch_size
-        )
-        failed = tuple(_as_written(side, p) for p in outputs.problems)
+        outputs, failed = _run_model(loaded, side, input_size, batch_size)
         if not outputs.rows:
             raise EmptyDataError(
                 f"The model failed on every image of {side.table.name!r}: {failed[0].detail}"
@@ -823,11 +833,7 @@ def monitor_asr(
     ref_side, cur_side = sides
     if ref_side is None or cur_side is None:
         return report
-    embeddings = []
-    for side in (ref_side, cur_side):
-        mfcc = [c for c in side.features.columns if c.startswith("mfcc_")]
-        values = side.features[mfcc].to_numpy(dtype=np.float64)
-        embeddings.append(values[np.isfinite(values).all(axis=1)])
+    embeddings = [_mfcc_embedding(side) for side in (ref_side, cur_side)]
     embedding = None
     notes: tuple[str, ...] = ()
     if min(len(e) for e in embeddings) >= MIN_ROWS:
