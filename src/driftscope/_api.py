@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from driftscope.analyses.drift import DriftSettings, decision_rules, run_drift
+from driftscope.analyses.drift import DriftSettings, decision_rules, require_tested, run_drift
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import Table, read_table
@@ -145,6 +145,7 @@ def compare(
         )
 
     result, drift_timings = run_drift(ref_frame, cur_frame, full_schema, settings)
+    require_tested(result, ref_table.name, cur_table.name)
     timings.update(drift_timings)
     warnings = (*ref_table.warnings, *cur_table.warnings, *schema_warnings, *result.warnings)
     result = type(result)(result.columns, result.dataset, result.multivariate, warnings)

@@ -20,7 +20,13 @@ from driftscope.analyses import verdict as V
 from driftscope.analyses._features import encode_features, sample_rows
 from driftscope.analyses.change_points import ChangePoints, detect_change_points
 from driftscope.analyses.concept import ConceptDrift, ConceptSettings, concept_drift
-from driftscope.analyses.drift import DriftSettings, ReferenceCache, decision_rules, run_drift
+from driftscope.analyses.drift import (
+    DriftSettings,
+    ReferenceCache,
+    decision_rules,
+    require_tested,
+    run_drift,
+)
 from driftscope.analyses.model import ModelColumns, Task, encode_labels, resolve_model_columns
 from driftscope.analyses.performance import (
     ALERT,
@@ -34,7 +40,7 @@ from driftscope.analyses.performance import (
     side_metrics,
 )
 from driftscope.analyses.quality import QualityResult, QualitySettings, run_quality
-from driftscope.analyses.results import DriftResult
+from driftscope.analyses.results import ColumnDrift, DriftResult
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.analyses.windows import (
     Window,
@@ -288,6 +294,105 @@ def _change_points(
     )
 
 
+def _beyond_chance(
+    drifted: Sequence[ColumnDrift], n_tested: int, correction: str | None
+) -> list[ColumnDrift]:
+    """The drifted columns that stay drifted across many columns (family-wise, Bonferroni).
+
+    Each column is tested at alpha, so among 60 columns without drift about three fire by
+    chance; the verdict only counts those whose decision p-value is below alpha / m. Columns
+    decided by a distance (no p-value), or already corrected across columns, count as they are.
+    """
+    if correction is not None:
+        return list(drifted)
+    m = max(n_tested, 1)
+    return [
+        c
+        for c in drifted
+        if c.decision_p_value is None or c.threshold is None or c.decision_p_value < c.threshold / m
+    ]
+
+
+def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]:
+    """A reason when the dataset drifted or features drifted beyond chance, quoting the same
+    counts as the drift summary; otherwise a note for the verdict's summary."""
+    features = [c for c in drift.columns if c.role == str(ColumnRole.FEATURE) and not c.skipped]
+    drifted = [c for c in features if c.drifted]
+    if not drifted and not drift.dataset.drifted:
+        return None, None
+    real = _beyond_chance(drifted, len(features), drift.dataset.correction)
+    counts = f"{len(drifted)} of {len(features)} features drifted"
+    if not drift.dataset.drifted and not real:
+        return None, (
+            f"{counts} on its own test, no more than chance explains across {len(features)} "
+            f"tests; {drift.dataset.summary[0].lower()}{drift.dataset.summary[1:]}"
+        )
+    parts = []
+    if drifted:
+        top = max(drifted, key=lambda c: c.effect_size or 0.0)
+        effect = (
+            f", {top.effect_size_method} {top.effect_size:.2f}"
+            if top.effect_size is not None
+            else ""
+        )
+        beyond = (
+            f" ({len(real)} beyond what chance explains across {len(features)} tests)"
+            if len(real) < len(drifted)
+            else ""
+        )
+        parts.append(f"{counts}{beyond}; largest: {top.name}{effect}.")
+    if drift.dataset.drifted:
+        parts.append(drift.dataset.summary)
+    reason = V.Reason(
+        "data_drift",
+        V.INVESTIGATE,
+        " ".join(parts),
+        len(drifted) / len(features) if features else 1.0,
+    )
+    return reason, None
+
+
+def _model_column_reasons(drift: DriftResult) -> list[V.Reason]:
+    """Label drift per target column; prediction drift once for the predicted labels and once
+    for all probability columns together (a binary model's two columns move as one)."""
+    reasons = []
+    roles = {"target": "Label drift", "prediction": "Prediction drift"}
+    for c in drift.columns:
+        if c.drifted and c.role in roles:
+            reasons.append(
+                V.Reason(
+                    "label_drift" if c.role == "target" else "prediction_drift",
+                    V.INVESTIGATE,
+                    f"{roles[c.role]} in {c.name!r} ({', '.join(c.signals)}){_numbers(c)}.",
+                    c.effect_size or 0.0,
+                )
+            )
+    probabilities = [
+        c for c in drift.columns if c.drifted and c.role == str(ColumnRole.PROBABILITY)
+    ]
+    if probabilities:
+        top = max(probabilities, key=lambda c: c.effect_size or 0.0)
+        names = ", ".join(repr(c.name) for c in probabilities)
+        reasons.append(
+            V.Reason(
+                "prediction_drift",
+                V.INVESTIGATE,
+                f"Prediction drift in the probabilities ({names}); largest in {top.name!r}"
+                f"{_numbers(top)}.",
+                top.effect_size or 0.0,
+            )
+        )
+    return reasons
+
+
+def _numbers(c: ColumnDrift) -> str:
+    return (
+        (f": {c.method} statistic {c.statistic:.3g}" if c.statistic is not None else "")
+        + (f", p = {c.p_value:.2g}" if c.p_value is not None else "")
+        + (f", {c.effect_size_method} {c.effect_size:.2f}" if c.effect_size is not None else "")
+    )
+
+
 def _reasons(
     drift: DriftResult,
     performance: PerformanceResult | None,
@@ -316,69 +421,14 @@ def _reasons(
     if concept is not None and concept.drifted:
         severity = V.RETRAIN if dropped else V.INVESTIGATE
         reasons.append(V.Reason("concept_drift", severity, concept.message, concept.concept_effect))
-    features = [c for c in drift.columns if c.role == str(ColumnRole.FEATURE) and not c.skipped]
-    drifted = [c for c in features if c.drifted]
-    if drifted:
-        top = max(drifted, key=lambda c: c.effect_size or 0.0)
-        effect = (
-            f", {top.effect_size_method} {top.effect_size:.2f}"
-            if top.effect_size is not None
-            else ""
-        )
-        share = len(drifted) / max(len(features), 1)
-        severity = V.INVESTIGATE
+    if concept is not None and not concept.separable:
         reasons.append(
-            V.Reason(
-                "data_drift",
-                severity,
-                f"{len(drifted)} of {len(features)} features drifted"
-                + (" (dataset drift)" if drift.dataset.drifted else "")
-                + f"; largest: {top.name}{effect}.",
-                share,
-            )
+            V.Reason("concept_drift", V.INVESTIGATE, concept.message, concept.domain_auc - 0.5)
         )
-    for c in drift.columns:
-        if c.drifted and c.role in (
-            str(ColumnRole.TARGET),
-            str(ColumnRole.PREDICTION),
-            str(ColumnRole.PROBABILITY),
-        ):
-            what = {
-                "target": "Label drift",
-                "prediction": "Prediction drift",
-                "probability": "Prediction drift",
-            }[c.role]
-            reasons.append(
-                V.Reason(
-                    "label_drift" if c.role == "target" else "prediction_drift",
-                    V.INVESTIGATE,
-                    f"{what} in {c.name!r} ({', '.join(c.signals)})"
-                    + (
-                        f": {c.method} statistic {c.statistic:.3g}"
-                        if c.statistic is not None
-                        else ""
-                    )
-                    + (f", p = {c.p_value:.2g}" if c.p_value is not None else "")
-                    + (
-                        f", {c.effect_size_method} {c.effect_size:.2f}"
-                        if c.effect_size is not None
-                        else ""
-                    )
-                    + ".",
-                    c.effect_size or 0.0,
-                )
-            )
-    for mv in drift.multivariate:
-        if mv.drifted and not drifted:
-            reasons.append(
-                V.Reason(
-                    "multivariate",
-                    V.INVESTIGATE,
-                    f"The {mv.method} test finds a joint shift that no single column shows "
-                    f"(statistic {mv.statistic:.3g}, p = {mv.p_value:.2g}).",
-                    0.05,
-                )
-            )
+    data_drift, _ = _data_drift_reason(drift)
+    if data_drift is not None:
+        reasons.append(data_drift)
+    reasons += _model_column_reasons(drift)
     if quality is not None:
         alerts = [c for c in quality.checks if c.status == "alert"]
         for check in alerts[:5]:
@@ -402,7 +452,7 @@ def _reasons(
         reasons.append(
             V.Reason(
                 "performance",
-                V.INVESTIGATE if drifted else V.OK,
+                V.INVESTIGATE if data_drift is not None else V.OK,
                 "No current labels: performance could not be measured.",
                 0.0,
             )
@@ -588,6 +638,7 @@ def monitor(
         warnings += concept_warnings
     else:
         concept = None
+        require_tested(drift, ref_table.name, cur_table.name)
 
     windows = None
     window_splits: list[Any] = []
@@ -627,7 +678,7 @@ def monitor(
                 0.1,
             )
         )
-    verdict = V.decide(reasons)
+    verdict = V.decide(reasons, note=_data_drift_reason(drift)[1])
     timings["total"] = time.perf_counter() - started
     metadata = RunMetadata(
         reference=ref_table.name,

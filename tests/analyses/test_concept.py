@@ -90,3 +90,26 @@ def test_no_change_does_not_fire(seed: int) -> None:
 def test_settings_are_validated() -> None:
     with pytest.raises(ParameterError, match="'alpha' parameter of ConceptSettings"):
         ConceptSettings(alpha=2.0)
+
+
+def test_perfectly_separated_inputs_are_refused() -> None:
+    """No current row looks like a reference row: every reference row gets the same clipped
+    weight, so the effective size alone passes; the domain AUC refuses the split."""
+    rng = np.random.default_rng(5)
+    x_ref = rng.normal(size=(2000, 2))
+    x_cur = rng.normal(size=(2000, 2)) + np.array([12.0, 0.0])
+    loss_ref = (rng.random(2000) < 0.05).astype(float)
+    loss_cur = (rng.random(2000) < 0.20).astype(float)
+    result = concept_drift(
+        x_ref, x_cur, loss_ref, loss_cur, loss_name="error_rate", settings=ConceptSettings()
+    )
+    assert result.domain_auc > 0.99
+    assert result.effective_n_reference > 0.05 * 2000  # the old check alone would pass
+    assert not result.separable
+    assert not result.drifted
+    assert result.message.startswith("The inputs moved outside what the model was validated on")
+
+
+def test_max_domain_auc_is_validated() -> None:
+    with pytest.raises(ParameterError, match="'max_domain_auc' parameter of ConceptSettings"):
+        ConceptSettings(max_domain_auc=0.5)

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import driftscope
 from driftscope.analyses.results import ColumnDrift
+from driftscope.exceptions import EmptyDataError
 from driftscope.report._validate import validate_report
 
 NAN = float("nan")
@@ -49,7 +50,13 @@ def frames(draw: st.DrawFn, min_rows: int = 1, max_rows: int = 40) -> pd.DataFra
 
 
 def _compare(reference: pd.DataFrame, current: pd.DataFrame) -> driftscope.Report:
-    return driftscope.compare(reference, current, multivariate=False, n_jobs=1)
+    try:
+        return driftscope.compare(reference, current, multivariate=False, n_jobs=1)
+    except EmptyDataError:
+        # Refused only when no column has values on both sides: nothing could be compared.
+        assert all(reference[c].isna().all() or current[c].isna().all() for c in reference)
+        assume(False)
+        raise
 
 
 def _same(a: float | None, b: float | None) -> bool:

@@ -201,6 +201,14 @@ def build_report() -> Report:
         drift_share_threshold=0.3,
         correction="bh",
         rule=RULES["dataset"],
+        signals=("column_share", "multivariate"),
+        multivariate_effect=0.71,
+        multivariate_effect_threshold=0.55,
+        summary=(
+            f"Dataset drift: {len(drifted)} of {len(compared)} columns drifted "
+            f"({len(drifted) / len(compared):.0%}; threshold 30%), and the whole-table tests tell "
+            "current from reference (domain-classifier AUC 0.71 >= 0.55, p = 0.0004)."
+        ),
     )
     multivariate = (
         MultivariateDrift(
@@ -208,6 +216,9 @@ def build_report() -> Report:
             statistic=0.71,
             p_value=0.0004,
             threshold=0.05,
+            effect_size=0.71,
+            effect_size_method="domain_classifier_auc",
+            effect_size_threshold=0.55,
             drifted=True,
             n_reference=4000,
             n_current=4000,
@@ -302,6 +313,12 @@ def build_wide_report(n_columns: int = 100, seed: int = 0) -> Report:
                 drift_share_threshold=0.3,
                 correction=None,
                 rule=RULES["dataset"],
+                signals=("column_share",) if n_drifted / n_columns >= 0.3 else (),
+                summary=(
+                    ("Dataset drift" if n_drifted / n_columns >= 0.3 else "No dataset drift")
+                    + f": {n_drifted} of {n_columns} columns drifted "
+                    f"({n_drifted / n_columns:.0%}; threshold 30%)."
+                ),
             ),
         ),
         schema=Schema(tuple(ColumnSpec(name=c.name, kind=ColumnKind(c.kind)) for c in columns)),

@@ -32,7 +32,10 @@ class ConceptSettings:
     ``min_relative_effect`` is the smallest concept gap, relative to the expected loss, that
     counts as drift; ``min_absolute_effect`` the smallest in the loss's own unit. The test is
     only made when the weighted reference keeps an effective size (Kish) of at least
-    ``min_effective_rows`` and ``min_effective_share`` of its rows."""
+    ``min_effective_rows`` and ``min_effective_share`` of its rows, and when the domain
+    classifier's out-of-fold ROC-AUC is below ``max_domain_auc``: near-perfect separation means
+    current inputs lie outside the reference, where no reweighting can stand in for them (the
+    weights of separated rows all sit at the clip, so the effective size alone cannot see it)."""
 
     alpha: float = 0.05
     min_relative_effect: float = 0.1
@@ -41,6 +44,7 @@ class ConceptSettings:
     weight_clip: float = 0.99
     min_effective_rows: float = 50.0
     min_effective_share: float = 0.05
+    max_domain_auc: float = 0.95
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -49,6 +53,10 @@ class ConceptSettings:
         if not 0.5 < self.weight_clip <= 1:
             raise invalid_parameter(
                 "ConceptSettings", "weight_clip", "a quantile in (0.5, 1]", self.weight_clip
+            )
+        if not 0.5 < self.max_domain_auc <= 1:
+            raise invalid_parameter(
+                "ConceptSettings", "max_domain_auc", "a ROC-AUC in (0.5, 1]", self.max_domain_auc
             )
         if self.max_rows < 100:
             raise invalid_parameter("ConceptSettings", "max_rows", "an int >= 100", self.max_rows)
@@ -161,15 +169,18 @@ def concept_drift(
     # Reweighting needs overlap: when current inputs lie where the reference has (almost) no
     # rows, a handful of reference rows would stand in for all of current, and the split into
     # covariate and concept parts means nothing.
-    separable = n_eff >= max(settings.min_effective_rows, settings.min_effective_share * n_ref)
+    separable = (
+        n_eff >= max(settings.min_effective_rows, settings.min_effective_share * n_ref)
+        and auc < settings.max_domain_auc
+    )
     drifted = bool(separable and p_value < settings.alpha and relevant)
     message = _message(loss_name, ref_mean, expected, cur_mean, p_value, drifted, inputs_moved, auc)
     if not separable:
         message = (
-            f"Concept drift cannot be separated from the input shift: current inputs lie where "
-            f"the reference has almost no rows (domain AUC {auc:.2f}, effective reference rows "
-            f"{n_eff:.0f} of {n_ref}); {loss_name} {ref_mean:.4g} in reference, "
-            f"{cur_mean:.4g} on current."
+            f"The inputs moved outside what the model was validated on: current inputs lie "
+            f"where the reference has almost no rows (domain AUC {auc:.2f}, effective reference "
+            f"rows {n_eff:.0f} of {n_ref}), so concept drift cannot be told apart from the input "
+            f"shift; {loss_name} {ref_mean:.4g} in reference, {cur_mean:.4g} on current."
         )
     return ConceptDrift(
         method="importance_weighted_loss",

@@ -30,14 +30,14 @@ from driftscope.analyses.results import (
     MultivariateDrift,
 )
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import ParameterError, invalid_parameter
+from driftscope.exceptions import EmptyDataError, ParameterError, invalid_parameter
 from driftscope.stats import METHODS, SortedPair
 from driftscope.stats._reference_side import PreparedReference
 from driftscope.stats.categorical import chi2_homogeneity, cramers_v
 from driftscope.stats.novelty import unseen_categories_test
 from driftscope.stats.numerical import ks_2samp, wasserstein_distance
 
-__all__ = ["DriftSettings", "decision_rules", "run_drift"]
+__all__ = ["DriftSettings", "decision_rules", "require_tested", "run_drift"]
 
 AUTO = "auto"
 CORRECTIONS = (None, "bonferroni", "bh")
@@ -63,6 +63,10 @@ class DriftSettings:
     distance in reference standard deviations), ``categorical_effect_threshold`` (Cramér's V) and
     ``missing_effect_threshold`` (Cohen's h on the missing share) are the smallest effects the
     default rule calls drift. ``methods`` and ``thresholds`` override the rule per column.
+
+    The dataset is drifted when at least ``drift_share`` of the tested columns drifted, or when a
+    whole-table test (MMD, domain classifier; Bonferroni between them) rejects and the domain
+    classifier's held-out ROC-AUC is at least ``multivariate_effect_threshold``.
     """
 
     alpha: float = 0.05
@@ -71,6 +75,7 @@ class DriftSettings:
     missing_effect_threshold: float = 0.1
     unseen_share_threshold: float = 0.01
     drift_share: float = 0.5
+    multivariate_effect_threshold: float = 0.55
     correction: str | None = None
     methods: Mapping[str, str] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
@@ -93,6 +98,15 @@ class DriftSettings:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 < value <= 1:
                 raise invalid_parameter(owner, name, "a number in (0, 1]", value)
+        threshold = self.multivariate_effect_threshold
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not 0.5 < threshold <= 1
+        ):
+            raise invalid_parameter(
+                owner, "multivariate_effect_threshold", "a ROC-AUC in (0.5, 1]", threshold
+            )
         if self.correction not in CORRECTIONS:
             raise invalid_parameter(
                 owner, "correction", "None, 'bonferroni' or 'bh'", self.correction
@@ -125,6 +139,7 @@ class DriftSettings:
             "missing_effect_threshold": self.missing_effect_threshold,
             "unseen_share_threshold": self.unseen_share_threshold,
             "drift_share": self.drift_share,
+            "multivariate_effect_threshold": self.multivariate_effect_threshold,
             "correction": self.correction,
             "methods": dict(self.methods),
             "thresholds": dict(self.thresholds),
@@ -168,10 +183,14 @@ def decision_rules(settings: DriftSettings) -> dict[str, str]:
             f"The dataset is drifted when at least {settings.drift_share:.0%} of the tested "
             "columns are drifted"
             + (
-                f", after {settings.correction} correction across columns."
+                f" (after {settings.correction} correction across columns)"
                 if settings.correction
-                else "."
+                else ""
             )
+            + ", or when a whole-table test (MMD, domain classifier; they share the level "
+            f"{a:g}) rejects and the domain classifier's held-out ROC-AUC is at least "
+            f"{settings.multivariate_effect_threshold:g}, so a huge sample cannot call a "
+            "negligible joint shift drift."
         ),
     }
 
@@ -676,7 +695,10 @@ def _decide(tested: Sequence[_Tested], settings: DriftSettings) -> list[ColumnDr
                 t.column,
                 drifted=bool(fired),
                 signals=tuple(fired),
-                decision_p_value=float(decision_p[i]) if t.signals else None,
+                # None when no signal's effect passed its floor: no p-value could decide.
+                decision_p_value=(
+                    float(decision_p[i]) if any(gate for _, _, gate in t.signals) else None
+                ),
             )
         )
     return out
@@ -813,16 +835,109 @@ def run_drift(
     order = {spec.name: i for i, spec in enumerate(schema)}
     columns = sorted([*columns, *decided], key=lambda c: order[c.name])
 
+    multivariate = _judge_multivariate(multivariate, settings)
+    dataset = _dataset(columns, multivariate, settings)
+    return DriftResult(tuple(columns), dataset, multivariate, tuple(warnings)), timings
+
+
+def require_tested(result: DriftResult, reference: str, current: str) -> None:
+    """Refuse a run in which no column could be tested: "no drift in 0 of 0 columns" would
+    pass ``--fail-on-drift`` while nothing was compared."""
+    if result.dataset.n_columns:
+        return
+    empty = [c.name for c in result.columns if c.skipped][:10]
+    raise EmptyDataError(
+        f"No column of the reference {reference!r} and the current data {current!r} could be "
+        "tested: every column is missing on one side, or is an id, a timestamp or ignored"
+        + (f" ({', '.join(map(repr, empty))})" if empty else "")
+        + ". Expected at least one column with values on both sides."
+    )
+
+
+def _judge_multivariate(
+    found: Sequence[MultivariateDrift], settings: DriftSettings
+) -> tuple[MultivariateDrift, ...]:
+    """Decide the whole-table tests: Bonferroni between those that ran, and an effect floor.
+
+    The domain classifier's held-out AUC is the effect size of the whole table: it reads on one
+    scale for any mix of columns (0.5: indistinguishable, 1: fully separated), so it gates both
+    tests. Without it (too few rows to train the classifier) no whole-table test can call drift.
+    """
+    if not found:
+        return ()
+    level = settings.alpha / len(found)
+    auc = next((m.statistic for m in found if m.method == "domain_classifier"), None)
+    floor = settings.multivariate_effect_threshold
+    large = auc is not None and auc >= floor
+    return tuple(
+        replace(
+            m,
+            threshold=level,
+            effect_size=auc,
+            effect_size_method=None if auc is None else "domain_classifier_auc",
+            effect_size_threshold=floor,
+            drifted=bool(large and m.p_value is not None and m.p_value < level),
+        )
+        for m in found
+    )
+
+
+def _dataset(
+    columns: Sequence[ColumnDrift],
+    multivariate: Sequence[MultivariateDrift],
+    settings: DriftSettings,
+) -> DatasetDrift:
+    """The dataset verdict and the one sentence that states it, with its numbers."""
     counted = [c for c in columns if not c.skipped or c.signals]
     n_drifted = sum(c.drifted for c in counted)
     share = n_drifted / len(counted) if counted else 0.0
-    dataset = DatasetDrift(
-        drifted=bool(counted) and share >= settings.drift_share,
+    by_share = bool(counted) and share >= settings.drift_share
+    fired = [m for m in multivariate if m.drifted]
+    signals = (*(("column_share",) if by_share else ()), *(("multivariate",) if fired else ()))
+    columns_text = (
+        f"{n_drifted} of {len(counted)} columns drifted "
+        f"({share:.0%}; threshold {settings.drift_share:.0%})"
+    )
+    auc = next((m.effect_size for m in multivariate if m.effect_size is not None), None)
+    floor = settings.multivariate_effect_threshold
+    if not multivariate:
+        table_text = ""
+    elif auc is None:
+        table_text = "the whole-table tests could not measure an effect (too few rows)"
+    elif fired:
+        p = min(m.p_value for m in fired if m.p_value is not None)
+        table_text = (
+            f"the whole-table tests tell current from reference (domain-classifier AUC "
+            f"{auc:.2f} >= {floor:g}, p = {p:.2g})"
+        )
+    elif any(m.p_value is not None and m.p_value < m.threshold for m in multivariate):
+        table_text = (
+            f"the whole-table tests find a joint shift too small to matter (domain-classifier "
+            f"AUC {auc:.2f} < {floor:g})"
+        )
+    else:
+        table_text = (
+            f"the whole-table tests do not tell current from reference (domain-classifier AUC "
+            f"{auc:.2f})"
+        )
+    if by_share and fired:
+        summary = f"Dataset drift: {columns_text}, and {table_text}."
+    elif by_share:
+        summary = f"Dataset drift: {columns_text}" + (f"; {table_text}." if table_text else ".")
+    elif fired:
+        summary = f"Dataset drift: {table_text}, though only {columns_text}."
+    else:
+        summary = f"No dataset drift: {columns_text}" + (f"; {table_text}." if table_text else ".")
+    return DatasetDrift(
+        drifted=bool(signals),
         drift_share=share,
         n_drifted=n_drifted,
         n_columns=len(counted),
         drift_share_threshold=settings.drift_share,
         correction=settings.correction,
         rule=decision_rules(settings)["dataset"],
+        signals=signals,
+        multivariate_effect=auc,
+        multivariate_effect_threshold=floor if multivariate else None,
+        summary=summary,
     )
-    return DriftResult(tuple(columns), dataset, multivariate, tuple(warnings)), timings

@@ -79,7 +79,13 @@ class ColumnDrift:
 
 @dataclass(frozen=True, slots=True)
 class MultivariateDrift:
-    """A dataset-level test on all usable columns at once, on a bounded seeded subsample."""
+    """A dataset-level test on all usable columns at once, on a bounded seeded subsample.
+
+    ``threshold`` is the significance level the p-value is held to (``alpha`` shared by the
+    whole-table tests that ran, Bonferroni). ``effect_size`` is the whole table's effect size, the
+    domain classifier's held-out ROC-AUC, the same for every whole-table test; ``drifted`` needs
+    ``p_value < threshold`` and ``effect_size >= effect_size_threshold``.
+    """
 
     method: str
     statistic: float | None
@@ -90,6 +96,9 @@ class MultivariateDrift:
     n_current: int
     columns: tuple[str, ...]
     note: str | None = None
+    effect_size: float | None = None
+    effect_size_method: str | None = None
+    effect_size_threshold: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,7 +108,13 @@ class MultivariateDrift:
 
 @dataclass(frozen=True, slots=True)
 class DatasetDrift:
-    """Dataset drift: the share of drifted columns against ``drift_share_threshold``."""
+    """Dataset drift: the share of drifted columns against ``drift_share_threshold``, or a
+    whole-table test that finds a shift large enough to matter.
+
+    ``signals`` names what fired (``"column_share"``, ``"multivariate"``); ``summary`` is the one
+    sentence every renderer shows as the headline, so the terminal, the HTML and the JSON say the
+    same thing as ``drifted`` (and the exit code of ``--fail-on-drift``).
+    """
 
     drifted: bool
     drift_share: float
@@ -108,9 +123,15 @@ class DatasetDrift:
     drift_share_threshold: float
     correction: str | None
     rule: str
+    signals: tuple[str, ...] = ()
+    multivariate_effect: float | None = None
+    multivariate_effect_threshold: float | None = None
+    summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(_clean(asdict(self)))
+        data = asdict(self)
+        data["signals"] = list(self.signals)
+        return dict(_clean(data))
 
 
 @dataclass(frozen=True)

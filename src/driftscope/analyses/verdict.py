@@ -57,8 +57,11 @@ class Verdict:
         return _ORDER[self.decision] >= _ORDER[level]
 
 
-def decide(reasons: Sequence[Reason]) -> Verdict:
+def decide(reasons: Sequence[Reason], note: str | None = None) -> Verdict:
     """Rank the reasons and take the most severe as the decision.
+
+    ``note`` is added to an ``ok`` summary: what the details show that is not a reason (a
+    column drifted on its own test, no more than chance explains across many columns).
 
     >>> v = decide([Reason("drift", INVESTIGATE, "3 of 10 features drifted", 0.3),
     ...             Reason("performance", RETRAIN, "F1 fell from 0.91 to 0.78", 0.14)])
@@ -74,5 +77,7 @@ def decide(reasons: Sequence[Reason]) -> Verdict:
             ranked[0].message
         )
     else:
-        summary = "OK: no performance drop, drift or data-quality alert."
+        summary = "OK: no performance drop, drift or data-quality alert." + (
+            f" {note[0].upper()}{note[1:]}" if note else ""
+        )
     return Verdict(decision, tuple(ranked), summary)

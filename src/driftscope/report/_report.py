@@ -16,7 +16,7 @@ from driftscope.data.schema import Schema
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def write_atomic(path: str | Path, text: str) -> None:

@@ -671,11 +671,10 @@ def _dataset_box(report: Mapping[str, Any], label: str = "Verdict") -> str:
     verdict = "Dataset drift detected" if drifted else "No dataset drift"
     correction = dataset.get("correction")
     n_warnings = len(report.get("warnings") or [])
+    summary = str(dataset.get("summary") or "")
     facts = (
-        f"{_fmt(dataset.get('n_drifted'))} of {_fmt(dataset.get('n_columns'))} columns drifted"
-        f" · drift share {_fmt(dataset.get('drift_share'))}"
-        f" (threshold {_fmt(dataset.get('drift_share_threshold'))})"
-        f" · correction for multiple tests: {_e(correction) if correction else 'none'}"
+        _e(summary.split(": ", 1)[1] if ": " in summary else summary)
+        + f" · correction for multiple tests: {_e(correction) if correction else 'none'}"
     )
     warn_line = (
         f"<p><strong>{n_warnings} warning{'s' if n_warnings != 1 else ''}</strong>: see below.</p>"
@@ -754,6 +753,8 @@ def _multivariate(report: Mapping[str, Any]) -> str:
             + _num_td(test.get("statistic"))
             + _num_td(test.get("p_value"))
             + _num_td(test.get("threshold"))
+            + _num_td(test.get("effect_size"))
+            + _num_td(test.get("effect_size_threshold"))
             + f'<td data-v="{key}">{badge}</td>'
             + _num_td(test.get("n_reference"))
             + _num_td(test.get("n_current"))
@@ -767,7 +768,9 @@ def _multivariate(report: Mapping[str, Any]) -> str:
             ("Method", "str"),
             ("Statistic", "num"),
             ("p-value", "num"),
-            ("Threshold", "num"),
+            ("p-value level", "num"),
+            ("AUC (effect)", "num"),
+            ("AUC floor", "num"),
             ("Drifted", "num"),
             ("n ref", "num"),
             ("n cur", "num"),
@@ -778,7 +781,9 @@ def _multivariate(report: Mapping[str, Any]) -> str:
     return (
         f"<section>{head}"
         '<p class="ds-muted">Each test compares all usable columns at once, on a bounded, '
-        "seeded subsample (the row counts below).</p>"
+        "seeded subsample (the row counts below). A test calls drift when its p-value is below "
+        "its level (the two tests share alpha) and the domain classifier's held-out ROC-AUC, the "
+        "effect size of the whole table, reaches its floor.</p>"
         f'<div class="ds-table-wrap"><table class="ds-table">{header}'
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
@@ -837,11 +842,20 @@ def _drift_row(index: int, col: Mapping[str, Any]) -> str:
     effect_method = col.get("effect_size_method")
     effect_extra = f"<small>{_e(effect_method)}</small>" if effect_method else ""
     decision = col.get("decision_p_value")
-    p_extra = (
-        f"<small>decision {_fmt(decision)}</small>"
-        if decision is not None and decision != col.get("p_value")
-        else ""
-    )
+    p_value, level = col.get("p_value"), col.get("threshold")
+    if decision is not None and decision != p_value:
+        p_extra = f"<small>decision p {_fmt(decision)}</small>"
+    elif (
+        decision is None
+        and col.get("effect_size_threshold") is not None
+        and p_value is not None
+        and level is not None
+        and p_value < level
+    ):
+        # Significant, yet not drift: say why beside the p-value instead of a bare "no".
+        p_extra = "<small>effect below its floor</small>"
+    else:
+        p_extra = ""
     # A test's threshold is its significance level; a distance's is a floor on the statistic.
     thresholds = []
     if col.get("threshold") is not None:

@@ -44,6 +44,24 @@ def _num(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def multivariate_line(mv: Mapping[str, Any]) -> str:
+    """One whole-table test: its p-value against its level, the effect against its floor."""
+    p, level = mv.get("p_value"), mv.get("threshold")
+    effect, floor = mv.get("effect_size"), mv.get("effect_size_threshold")
+    text = f"{mv['method']}: statistic {_num(mv.get('statistic'))}, p = {_num(p)}"
+    if p is None or level is None:
+        return text + " (not tested)"
+    significant = p < level
+    text += f" {'<' if significant else '>='} {level:g}"
+    if effect is not None and floor is not None:
+        text += f", AUC {effect:.2f} {'>=' if effect >= floor else '<'} {floor:g}"
+    if mv.get("drifted"):
+        return text + " (drift)"
+    if significant:
+        return text + " (significant, too small to matter)"
+    return text + " (no drift)"
+
+
 def _verdict(report: Mapping[str, Any]) -> RenderableType:
     """The model verdict: the decision in colour, the summary, and the top reasons."""
     verdict: Mapping[str, Any] = report.get("verdict") or {}
@@ -190,17 +208,10 @@ def _render_drift(report: Mapping[str, Any], max_rows: int) -> Group:
         "DATASET DRIFT" if drifted else "NO DATASET DRIFT",
         style="bold red" if drifted else "bold green",
     )
-    verdict.append(
-        f"  {dataset['n_drifted']} of {dataset['n_columns']} columns drifted "
-        f"({dataset['drift_share']:.0%}; threshold {dataset['drift_share_threshold']:.0%}"
-        + (f", {dataset['correction']} correction" if dataset["correction"] else "")
-        + ")"
-    )
+    summary = str(dataset.get("summary") or "")
+    verdict.append("  " + (summary.split(": ", 1)[1] if ": " in summary else summary))
     for mv in report.get("multivariate", []):
-        verdict.append(
-            f"\n{mv['method']}: statistic {_num(mv['statistic'])}, p = {_num(mv['p_value'])}"
-            + (" (drift)" if mv["drifted"] else "")
-        )
+        verdict.append("\n" + multivariate_line(mv))
     verdict.append(
         f"\nreference {meta['reference']} ({meta['n_reference_rows']:,} rows) vs "
         f"current {meta['current']} ({meta['n_current_rows']:,} rows)",
