@@ -85,8 +85,8 @@ def _from_plain(value: Any) -> Any:
     return value
 
 
-#: `DriftDetector.calibration_range` of a significance level: above 0, below 1.
-PROBABILITY: tuple[float, float] = (0.0, 1.0 - 1e-9)
+#: `DriftDetector.calibration_range` of a significance level: above 0, at most 0.01.
+SIGNIFICANCE: tuple[float, float] = (0.0, 0.01)
 
 
 class DriftDetector:
@@ -99,8 +99,11 @@ class DriftDetector:
     #: The setting `calibrate` tunes by default, and whether a ``"higher"`` or ``"lower"`` value
     #: of it gives fewer alarms.
     calibration: ClassVar[tuple[str, str] | None] = None
-    #: The values `calibrate` may try for the setting: positive numbers, unless a detector
-    #: says otherwise (`PROBABILITY` for a significance level).
+    #: The values `calibrate` may try for the setting: those that still hold up on new data.
+    #: A calibration stream on which nothing fires would otherwise push the search to the
+    #: loosest value the setting may take (a significance level near 1), which then raises
+    #: many false alarms on the next stream; so significance levels stop at 0.01, the loosest
+    #: level the detectors' authors advise. Positive numbers when a detector says nothing.
     calibration_range: ClassVar[tuple[float, float]] = (0.0, math.inf)
 
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:

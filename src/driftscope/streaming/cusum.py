@@ -66,6 +66,10 @@ class CUSUM(CUSUMCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("threshold", "higher")
 
+    #: Decision intervals from 3 to 50 reference standard deviations: below 3 the chart fires
+    #: every few hundred stable values, above 50 it misses every shift worth finding.
+    calibration_range: ClassVar[tuple[float, float]] = (3.0, 50.0)
+
     _state: ClassVar[tuple[str, ...]] = (
         "_warmup",
         "_reference",

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from driftscope.streaming._base import PROBABILITY, DriftDetector, is_int, is_real
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_int, is_real
 from driftscope.streaming._core.kswin import KSWINCore
 
 __all__ = ["KSWIN"]
@@ -72,7 +72,7 @@ class KSWIN(KSWINCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("alpha", "lower")
 
-    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
+    calibration_range: ClassVar[tuple[float, float]] = SIGNIFICANCE
 
     _state: ClassVar[tuple[str, ...]] = ("_window", "_p_value", "_statistic", "_rng_state")
 
