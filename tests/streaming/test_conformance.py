@@ -341,7 +341,7 @@ def test_a_garbage_state_field_is_named(name: str) -> None:
     owner = f"{cls.__name__}.from_state_dict"
     for field, value in saved["state"].items():
         garbage: list[object] = ["garbage", {"a": 1}, None]
-        if isinstance(value, list) or isinstance(value, dict) and "__deque__" in value:
+        if isinstance(value, list) or (isinstance(value, dict) and "__deque__" in value):
             garbage += [["garbage"], [None] * 3]
         for bad in garbage:
             broken = copy.deepcopy(saved)

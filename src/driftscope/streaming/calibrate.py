@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
@@ -133,9 +132,7 @@ def _search_range(
     return float(lo), float(hi)
 
 
-def _loosest(
-    passes: Any, strict: float, loose: float, iterations: int
-) -> tuple[float, int] | None:
+def _loosest(passes: Any, strict: float, loose: float, iterations: int) -> tuple[float, int] | None:
     """Bisection in log space for the loosest value between ``strict`` and ``loose`` whose
     alarm count passes; None when not even ``strict`` passes. ``passes(value)`` returns the
     count and whether it passes."""
@@ -328,4 +325,3 @@ def _message(result: Calibration) -> str:
             "higher target."
         )
     return ""
-
