@@ -42,7 +42,8 @@ def test_poisson_upper_bound_is_garwoods_exact_bound() -> None:
 def test_calibration_keeps_a_margin_the_upper_bound_meets_the_target() -> None:
     stream = np.random.default_rng(0).random(20_000)
     with_margin = calibrate(Calibrated(limit=5.0), stream, target_false_alarms_per_10k=10.0)
-    assert with_margin.status is CalibrationStatus.MET and with_margin.met
+    assert with_margin.status is CalibrationStatus.MET
+    assert with_margin.met
     assert with_margin.message == ""
     assert with_margin.parameter == "limit"
     assert with_margin.n_items == 20_000
@@ -66,7 +67,8 @@ def test_an_unreachable_target_is_said_not_hidden() -> None:
     stream = np.random.default_rng(1).random(40_000)
     with pytest.warns(CalibrationWarning, match=r"out of reach.*Calibrated\(limit=10\)"):
         result = calibrate(Calibrated(limit=5.0), stream, 1.0, high=10.0)
-    assert result.status is CalibrationStatus.UNREACHABLE and not result.met
+    assert result.status is CalibrationStatus.UNREACHABLE
+    assert not result.met
     assert result.value == 10.0  # the strictest value of the range
     assert result.n_false_alarms == _alarms(10.0, stream) > 1_000
     assert result.upper_bound_per_10k > result.target_false_alarms_per_10k
@@ -147,7 +149,8 @@ def test_the_result_is_json_ready() -> None:
     stream = np.random.default_rng(0).random(20_000)
     data = calibrate(Calibrated(), stream, 10.0).to_dict()
     assert json.loads(json.dumps(data)) == data
-    assert data["status"] == "met" and data["detector"] == "Calibrated"
+    assert data["status"] == "met"
+    assert data["detector"] == "Calibrated"
     assert data["params"] == {"limit": data["value"]}
 
 

@@ -354,7 +354,7 @@ def test_a_garbage_state_field_is_named(name: str) -> None:
             cls.from_state_dict(missing)
     extra = copy.deepcopy(saved)
     extra["state"]["_secret"] = 1  # would set any attribute, bypassing the checks
-    with pytest.raises(ParameterError, match="'state' field .* got \\[.*'_secret'"):
+    with pytest.raises(ParameterError, match=r"'state' field .* got \[.*'_secret'"):
         cls.from_state_dict(extra)
     for params, needle in (
         ("garbage", "'params' field of the state given to"),
