@@ -220,6 +220,7 @@ def calibrate(
     lo, hi = _search_range(detector, parameter, low, high)
     strict, loose = (hi, lo) if fewer_alarms_when == "higher" else (lo, hi)
     n = int(stream.size)
+    own = float(detector.get_params()[parameter])
 
     def bound(count: int) -> float:
         return poisson_upper_bound(count, confidence) * 10_000 / n
@@ -230,7 +231,7 @@ def calibrate(
         # Nothing this stream shows can loosen the detector's own setting; it can still show
         # that setting to be too loose, so take the loosest value at most as loose that raises
         # no alarm here (or the strictest value, if every one does).
-        start = min(max(float(detector.get_params()[parameter]), lo), hi)
+        start = min(max(own, lo), hi)
         found = _loosest(
             lambda v: (c := _count(detector, parameter, v, stream), c == 0),
             strict,
@@ -268,7 +269,7 @@ def calibrate(
         message="",
         detector=type(detector)(**params),
     )
-    result = replace(result, message=_message(result))
+    result = replace(result, message=_message(result, own))
     if not result.met:
         warnings.warn(result.message, CalibrationWarning, stacklevel=2)
     return result
@@ -300,8 +301,9 @@ def _parameter(
     return parameter, fewer_alarms_when
 
 
-def _message(result: Calibration) -> str:
-    """Why the result does not (or only just) meet the target, in words; empty otherwise."""
+def _message(result: Calibration, own: float) -> str:
+    """Why the result does not meet the target, in words; empty when it does. ``own`` is the
+    detector's own value of the setting."""
     setting = f"{type(result.detector).__name__}({result.parameter}={result.value:.4g})"
     measured = (
         f"{result.n_false_alarms} false alarm(s) in {result.n_items:,} stable values, a rate of "
@@ -315,7 +317,14 @@ def _message(result: Calibration) -> str:
             f"values even no alarm leaves a {result.confidence:.0%} upper bound above the "
             f"target; at least {result.min_items:,} are needed (or a target of at least "
             f"{poisson_upper_bound(0, result.confidence) / result.n_items * 10_000:.3g} per "
-            f"10k). Kept {setting}, no looser than the detector's own setting: {measured}."
+            f"10k). "
+            + (
+                f"Kept the detector's own setting, {setting}"
+                if result.value == own
+                else f"Chose {setting}, the loosest value no looser than the detector's own "
+                f"({own:.4g}) that raises no alarm here"
+            )
+            + f": {measured}."
         )
     if result.status is CalibrationStatus.UNREACHABLE:
         return (
