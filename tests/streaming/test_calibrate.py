@@ -159,3 +159,37 @@ def test_calibration_needs_a_parameter() -> None:
         calibrate(Threshold(), [0.1, 0.2], 1.0)
     with pytest.raises(ParameterError, match="has no parameter 'speed'"):
         calibrate(Threshold(), [0.1], 1.0, parameter="speed", fewer_alarms_when="higher")
+
+
+def _tree_errors(concepts: list[object], n_each: int) -> np.ndarray:
+    """A Hoeffding tree's predict-then-learn 0/1 errors on River concepts, one after another."""
+    tree = pytest.importorskip("river.tree").HoeffdingTreeClassifier()
+    errors = []
+    for concept in concepts:
+        for x, y in concept.take(n_each):  # type: ignore[attr-defined]
+            errors.append(float(tree.predict_one(x) != y))
+            tree.learn_one(x, y)
+    return np.asarray(errors)
+
+
+@pytest.mark.slow
+def test_a_calibration_holds_up_on_held_out_river_streams() -> None:
+    # The issue's case: on a stable STAGGER error stream nothing fires at HDDM_A's default, so
+    # the point estimate ran to drift_confidence ~0.1, which then fired about 24 times per 10k
+    # on drifting STAGGER streams while the tree relearned.
+    synth = pytest.importorskip("river.datasets.synth")
+    stable = _tree_errors([synth.STAGGER(classification_function=0, seed=101)], 40_000)
+    result = calibrate(HDDM_A(), stable, target_false_alarms_per_10k=1.0)
+    assert result.met
+    assert result.value <= 0.01
+    held_out = _tree_errors([synth.STAGGER(classification_function=0, seed=102)], 40_000)
+    assert result.detector.clone().update_many(held_out).drifts.size <= 4  # 1 per 10k
+    drifting = _tree_errors(
+        [synth.STAGGER(classification_function=f, seed=200 + f) for f in (0, 1, 2, 0)], 5_000
+    )
+    found = result.detector.clone().update_many(drifting).drifts
+    # Each of the three changes found within 2,000 items, and few alarms besides.
+    changes = np.array([5_000, 10_000, 15_000])
+    first = [found[(found >= c) & (found < c + 2_000)] for c in changes]
+    assert all(f.size for f in first)
+    assert found.size - len(first) <= 4
