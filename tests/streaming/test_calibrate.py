@@ -193,3 +193,12 @@ def test_a_calibration_holds_up_on_held_out_river_streams() -> None:
     first = [found[(found >= c) & (found < c + 2_000)] for c in changes]
     assert all(f.size for f in first)
     assert found.size - len(first) <= 4
+
+
+def test_a_too_short_stream_on_which_every_setting_fires_says_so() -> None:
+    stream = np.random.default_rng(5).random(5_000)
+    with pytest.warns(CalibrationWarning, match=r"Even the strictest value .* raises alarms"):
+        result = calibrate(Calibrated(limit=5.0), stream, 1.0, high=50.0)
+    assert result.status is CalibrationStatus.TOO_SHORT
+    assert result.value == 50.0
+    assert result.n_false_alarms == _alarms(50.0, stream) > 0

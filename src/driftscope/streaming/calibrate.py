@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -53,7 +54,7 @@ class Calibration:
     target is met when the bound is at most ``target_false_alarms_per_10k``. ``min_items`` is
     the shortest stable stream that could show the target rate at all (one on which a setting
     raising no alarm has an upper bound at the target). ``status`` says how the search ended and
-    ``message`` says it in words (empty when the target is met inside the search range).
+    ``message`` says it in words (empty when the target is met).
     """
 
     parameter: str
@@ -132,7 +133,9 @@ def _search_range(
     return float(lo), float(hi)
 
 
-def _loosest(passes: Any, strict: float, loose: float, iterations: int) -> tuple[float, int] | None:
+def _loosest(
+    passes: Callable[[float], tuple[int, bool]], strict: float, loose: float, iterations: int
+) -> tuple[float, int] | None:
     """Bisection in log space for the loosest value between ``strict`` and ``loose`` whose
     alarm count passes; None when not even ``strict`` passes. ``passes(value)`` returns the
     count and whether it passes."""
@@ -323,6 +326,8 @@ def _message(result: Calibration, own: float) -> str:
                 if result.value == own
                 else f"Chose {setting}, the loosest value no looser than the detector's own "
                 f"({own:.4g}) that raises no alarm here"
+                if result.n_false_alarms == 0
+                else f"Even the strictest value of the search range, {setting}, raises alarms here"
             )
             + f": {measured}."
         )
