@@ -102,8 +102,9 @@ class DriftDetector:
     #: The values `calibrate` may try for the setting: those that still hold up on new data.
     #: A calibration stream on which nothing fires would otherwise push the search to the
     #: loosest value the setting may take (a significance level near 1), which then raises
-    #: many false alarms on the next stream; so significance levels stop at 0.01, the loosest
-    #: level the detectors' authors advise. Positive numbers when a detector says nothing.
+    #: many false alarms on the next stream; so significance levels stop at 0.01 (`SIGNIFICANCE`:
+    #: KSWIN's authors advise below 0.01, the other detectors' defaults are 0.001-0.003).
+    #: Positive numbers when a detector says nothing.
     calibration_range: ClassVar[tuple[float, float]] = (0.0, math.inf)
 
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
