@@ -32,6 +32,18 @@ from the same numbers: among driftscope's detectors with recall >= ``--min-recal
 alarms <= ``--max-fa`` per 10k on a group, the one with the best median MTR (ties: the shorter
 mean delay). If none qualifies, the bar is relaxed in steps (recall -0.1, false-alarm budget x2,
 up to three times) and the output says which bar was used.
+
+Calibration on held-out streams (``--sections calibration``): for each generator and seed, a
+Hoeffding tree's error stream on one concept with no drift (``--calibration-n`` items; the
+concepts c0 of the drifting streams, seeded apart from them). Each of driftscope's detectors is
+calibrated with ``calibrate(detector, null, --target)`` on one seed's stable stream, then run with
+the chosen setting on the other seeds' stable streams (held out) and on every drifting stream of
+the same generator (abrupt and gradual, all seeds). "Before" is the earlier ``calibrate``
+(reproduced here as ``legacy_calibrate``): the point estimate of the rate, searched up to the
+loosest value a setting may take; "after" is ``driftscope.streaming.calibrate``: the exact
+Poisson upper bound, inside each detector's ``calibration_range``, and a status that says when
+the target is out of reach or the stream too short. The calibration is also run on the first
+9,000 items of each stable stream, where no setting can show a rate of 1 per 10k.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ import itertools
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -392,6 +405,190 @@ def agreement(rows: list[dict[str, Any]]) -> list[str]:
     return sorted(differ)
 
 
+# --------------------------------------------------------------------------- calibration
+
+#: driftscope detectors calibrated on held-out streams, as built for the benchmark.
+CALIBRATED = ("ADWIN", "KSWIN", "PageHinkley", "CUSUM", "DDM", "EDDM", "HDDM_A", "HDDM_W", "STEPD")
+
+
+def _make(name: str, seed: int) -> Any:
+    return next(s for s in DETECTORS if s.name == name and s.impl == "driftscope").make(seed)
+
+
+def null_error_stream(args: tuple[str, int, int]) -> tuple[str, int, np.ndarray]:
+    """A Hoeffding tree's 0/1 error stream on one concept: stable, no drift."""
+    from river.tree import HoeffdingTreeClassifier
+
+    generator, seed, n = args
+    # Concept c0 of the drifting streams, with a data seed none of them uses.
+    concept = _concepts(generator, seed + 500)[0]
+    model = HoeffdingTreeClassifier()
+    errors = np.empty(n, dtype=np.float64)
+    for i, (x, y) in enumerate(concept.take(n)):
+        errors[i] = float(model.predict_one(x) != y)
+        model.learn_one(x, y)
+    return generator, seed, errors
+
+
+#: The loosest value the earlier calibrate() could reach per detector (its search ran four
+#: decades either side of the default, inside these): a significance level up to 1 - 1e-9,
+#: STEPD's alpha_drift up to alpha_warning, EDDM's beta up to alpha, thresholds unbounded.
+_LEGACY_BOUNDS = {
+    "ADWIN": (0.0, 1 - 1e-9),
+    "KSWIN": (0.0, 1 - 1e-9),
+    "HDDM_A": (0.0, 1 - 1e-9),
+    "HDDM_W": (0.0, 1 - 1e-9),
+    "STEPD": (0.0, 0.05),
+    "EDDM": (0.0, 0.95),
+    "DDM": (0.0, math.inf),
+    "PageHinkley": (0.0, math.inf),
+    "CUSUM": (0.0, math.inf),
+}
+
+
+def legacy_calibrate(name: str, detector: Any, stream: np.ndarray, target: float) -> Any:
+    """The earlier calibrate(): the loosest value whose measured rate is at most the target,
+    by bisection in log space; the strictest value, without a word, when none is."""
+    parameter, direction = type(detector).calibration
+    params = detector.get_params()
+    start = float(params[parameter])
+    floor, ceiling = _LEGACY_BOUNDS[name]
+    lo, hi = math.log(max(start / 1e4, floor, 1e-300)), math.log(min(start * 1e4, ceiling))
+    strict, loose = (hi, lo) if direction == "higher" else (lo, hi)
+
+    def rate(value: float) -> float:
+        found = type(detector)(**(params | {parameter: value})).update_many(stream)
+        return found.drifts.size / stream.size * 10_000
+
+    best = math.exp(strict)
+    for _ in range(30):
+        middle = (strict + loose) / 2
+        if rate(math.exp(middle)) <= target:
+            best, strict = math.exp(middle), middle
+        else:
+            loose = middle
+    return type(detector)(**(params | {parameter: best})), rate(best)
+
+
+def calibration_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Calibrate one detector on one seed's stable stream, before and after; score both on the
+    held-out stable streams and on the drifting streams of the same generator."""
+    name, generator, seed, target, nulls, drifting, max_delay = args
+    rows = []
+    for version in ("before", "after"):
+        detector = _make(name, seed)
+        short_status = ""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ds.CalibrationWarning)
+            if version == "before":
+                tuned, rate = legacy_calibrate(name, detector, nulls[seed], target)
+                # It said nothing either way; count how often its own rate missed the target.
+                status = "silent" if rate <= target else "silent, rate > target"
+                _, short_rate = legacy_calibrate(name, detector, nulls[seed][:9_000], target)
+                short_status = "silent" if short_rate <= target else "silent, rate > target"
+            else:
+                result = ds.calibrate(detector, nulls[seed], target)
+                tuned, status = result.detector, str(result.status)
+                short_status = str(ds.calibrate(detector, nulls[seed][:9_000], target).status)
+        held_out = [v for s, v in nulls.items() if s != seed]
+        null_alarms = sum(tuned.clone().update_many(v).drifts.size for v in held_out)
+        evaluations = [
+            ds.evaluate(tuned.clone().update_many(st.values).drifts, st.drift_points,
+                        st.values.size, max_delay=max_delay)
+            for st in drifting
+        ]  # fmt: skip
+        rows.append(
+            {
+                "detector": name,
+                "generator": generator,
+                "seed": seed,
+                "version": version,
+                "value": float(tuned.get_params()[type(tuned).calibration[0]]),
+                "status": status,
+                "short_status": short_status,
+                "null_alarms": null_alarms,
+                "null_items": sum(v.size for v in held_out),
+                "null_runs_over": sum(
+                    tuned.clone().update_many(v).drifts.size / v.size * 10_000 > target
+                    for v in held_out
+                ),
+                "null_runs": len(held_out),
+                "drift_false_alarms": sum(e.n_false_alarms for e in evaluations),
+                "drift_items": sum(e.n_items for e in evaluations),
+                "drift_found": sum(e.n_true_detections for e in evaluations),
+                "drift_points": sum(e.n_drifts for e in evaluations),
+            }
+        )
+    return rows
+
+
+def calibration_table(rows: list[dict[str, Any]], target: float, n_null: int) -> Table:
+    t = Table(
+        title=f"Calibration to {target:g} false alarm(s) per 10k on one seed's stable stream "
+        f"({n_null:,} items), scored on held-out stable streams and on drifting streams"
+    )
+    for col in (
+        "detector",
+        "version",
+        "calibrations: status",
+        "on 9,000 items",
+        "held-out stable: FA/10k",
+        "runs over target",
+        "drifting: FA/10k",
+        "recall",
+    ):
+        t.add_column(col, justify="left" if col in ("detector", "version") else "right")
+    for name in CALIBRATED:
+        for version in ("before", "after"):
+            mine = [r for r in rows if r["detector"] == name and r["version"] == version]
+            if not mine:
+                continue
+            t.add_row(
+                name,
+                version,
+                _counts(r["status"] for r in mine),
+                _counts(r["short_status"] for r in mine),
+                _fmt(10_000 * sum(r["null_alarms"] for r in mine)
+                     / sum(r["null_items"] for r in mine), 2),
+                f"{sum(r['null_runs_over'] for r in mine)} of {sum(r['null_runs'] for r in mine)}",
+                _fmt(10_000 * sum(r["drift_false_alarms"] for r in mine)
+                     / sum(r["drift_items"] for r in mine), 2),
+                _fmt(sum(r["drift_found"] for r in mine) / sum(r["drift_points"] for r in mine), 2),
+            )  # fmt: skip
+    return t
+
+
+def _counts(values: Iterator[str] | Any) -> str:
+    counted: dict[str, int] = {}
+    for v in values:
+        counted[v] = counted.get(v, 0) + 1
+    return ", ".join(f"{v} {k}" for k, v in sorted(counted.items()))
+
+
+def run_calibration(
+    streams: list[Stream], args: argparse.Namespace, seeds: list[int], pool: Any, console: Any
+) -> None:
+    jobs = [(g, s, args.calibration_n) for g in args.generators for s in seeds]
+    log(f"{len(jobs)} stable error streams of {args.calibration_n:,} items for calibration")
+    nulls: dict[str, dict[int, np.ndarray]] = {}
+    for gen, seed, errors in pool.map(null_error_stream, jobs):
+        nulls.setdefault(gen, {})[seed] = errors
+    cal_jobs = [
+        (name, gen, seed, args.target, nulls[gen],
+         [st for st in streams if st.generator == gen], args.max_delay)
+        for name in CALIBRATED
+        for gen in args.generators
+        for seed in seeds
+    ]  # fmt: skip
+    log(f"{len(cal_jobs)} calibrations, before and after")
+    rows = [row for part in pool.map(calibration_job, cal_jobs) for row in part]
+    console.print(calibration_table(rows, args.target, args.calibration_n))
+    console.print(
+        "Error rates of the stable streams (mean over seeds): "
+        + ", ".join(f"{g} {np.mean(list(v.values())):.3f}" for g, v in nulls.items())
+    )
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -414,6 +611,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-fa", type=float, default=1.0, help="false alarms per 10k")
     p.add_argument("--jobs", type=int, default=2, help="worker processes")
     p.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS)
+    p.add_argument(
+        "--sections",
+        nargs="+",
+        default=["detection", "calibration"],
+        choices=["detection", "calibration"],
+    )
+    p.add_argument("--calibration-n", type=int, default=40_000, help="items per stable stream")
+    p.add_argument("--target", type=float, default=1.0, help="calibration target per 10k")
     args = p.parse_args(argv)
     seeds = list(range(1, args.seeds + 1))
     console = Console(width=130)
@@ -440,12 +645,34 @@ def main(argv: list[str] | None = None) -> int:
         t_streams = time.perf_counter() - t_start
 
         # 2. Every detector on every stream it applies to.
-        log(f"running {len(DETECTORS)} detectors on {len(streams)} streams")
         rows: list[dict[str, Any]] = []
-        for part in pool.map(score_stream, [(s, args.max_delay) for s in streams]):
-            rows.extend(part)
+        if "detection" in args.sections:
+            log(f"running {len(DETECTORS)} detectors on {len(streams)} streams")
+            for part in pool.map(score_stream, [(s, args.max_delay) for s in streams]):
+                rows.extend(part)
+        if rows:
+            report_detection(rows, args, seeds, base_error, console)
+        # 3. Calibration, held out.
+        if "calibration" in args.sections:
+            console.print()
+            console.rule("Calibration on held-out streams")
+            run_calibration(streams, args, seeds, pool, console)
     t_total = time.perf_counter() - t_start
+    console.print(
+        f"\n[dim]streams {t_streams:.0f}s, total {t_total:.0f}s "
+        f"with {args.jobs} worker process(es)[/dim]"
+    )
+    return 0
 
+
+def report_detection(
+    rows: list[dict[str, Any]],
+    args: argparse.Namespace,
+    seeds: list[int],
+    base_error: dict[str, list[float]],
+    console: Console,
+) -> None:
+    """The detection tables and the recommendation computed from them."""
     console.print(
         f"[bold]Streaming detector quality[/bold]: {args.n:,} items per stream, drifts at "
         f"{', '.join(f'{x:,}' for x in _drift_positions(args.n))}, seeds {seeds}, "
@@ -533,11 +760,6 @@ def main(argv: list[str] | None = None) -> int:
             + (f" (also within the bar: {others})." if others else " (the only one within it).")
             + f" Its weakest family is {weakest[0]} (recall {weakest[1].recall:.2f})."
         )
-    console.print(
-        f"\n[dim]streams {t_streams:.0f}s, total {t_total:.0f}s "
-        f"with {args.jobs} worker process(es)[/dim]"
-    )
-    return 0
 
 
 if __name__ == "__main__":

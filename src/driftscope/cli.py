@@ -375,8 +375,12 @@ Exit codes: 0 it ran; 1 a drift was found with --fail-on-drift; 2 usage or input
 """
 
 
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
 def _typed(detector: str, params: dict[str, str]) -> dict[str, Any]:
-    """CLI parameter strings converted to the type of each parameter's default."""
+    """CLI parameter strings converted to the type of each parameter's default; a value that
+    is not of that type is refused, naming the parameter and what it accepts."""
     import inspect
 
     from driftscope.streaming._registry import DETECTORS, make_detector
@@ -392,18 +396,31 @@ def _typed(detector: str, params: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, text in params.items():
         default = defaults.get(name)
+        value = text.strip()
+        if isinstance(default, bool):
+            expected = "true or false (also yes/no, 1/0)"
+        elif isinstance(default, int):
+            expected = "an int" + (" or none" if name == "seed" else "")
+        else:
+            expected = "a number" + (" or none" if default is None else "")
         try:
             if isinstance(default, bool):
-                out[name] = text.strip().lower() in ("1", "true", "yes")
+                out[name] = _BOOLEANS[value.lower()]
+            elif (default is None or name == "seed") and value.lower() == "none":
+                out[name] = None
             elif isinstance(default, int):
-                out[name] = int(text)
+                # "2e9" is an int written as a float.
+                number = float(value)
+                if not number.is_integer():
+                    raise ValueError(value)
+                out[name] = int(value) if value.lstrip("+-").isdigit() else int(number)
             elif isinstance(default, float) or default is None:
-                out[name] = float(text) if text.lower() != "none" else None
+                out[name] = float(value)
             else:
-                out[name] = text
-        except ValueError:
+                out[name] = value
+        except (KeyError, ValueError):
             raise typer.BadParameter(
-                f"{name}={text!r}: expected a {type(default).__name__}", param_hint="--param"
+                f"{name}={text[:80]!r}: expected {expected}", param_hint="--param"
             ) from None
     return out
 
@@ -421,12 +438,30 @@ def stream(
     fail_on_drift: Annotated[
         bool, typer.Option("--fail-on-drift", help="Exit 1 when a drift is detected.")
     ] = False,
+    calibrate_on: Annotated[
+        int | None,
+        typer.Option(
+            "--calibrate-on",
+            min=1,
+            help="Tune the detector's threshold on the first ROWS rows (known to be stable) "
+            "before the run; the JSON and the summary say whether the target was met.",
+        ),
+    ] = None,
+    target_false_alarms: Annotated[
+        float,
+        typer.Option(
+            "--target-false-alarms",
+            help="False alarms per 10,000 rows that --calibrate-on aims at.",
+        ),
+    ] = 1.0,
     encoding: Encoding = "utf-8",
     delimiter: Delimiter = None,
     quiet: Quiet = False,
 ) -> None:
     """Replay a stream through a drift detector and list each warning and drift."""
     import json
+    import math
+    import warnings
 
     import pandas as pd
     from rich.table import Table
@@ -435,7 +470,13 @@ def stream(
     from driftscope.exceptions import ColumnError, SchemaError
     from driftscope.report._report import write_atomic
     from driftscope.streaming._registry import make_detector
+    from driftscope.streaming.calibrate import CalibrationWarning, calibrate
 
+    if not 0 < target_false_alarms < math.inf:
+        raise typer.BadParameter(
+            f"expected a number in (0, inf), got {target_false_alarms!r}",
+            param_hint="--target-false-alarms",
+        )
     table = read_table(file, encoding=encoding, delimiter=delimiter)
     frame = table.frame
     for name in (column, timestamp):
@@ -457,7 +498,20 @@ def stream(
         )
     params = _typed(detector, _pairs(param or [], "--param"))
     watcher = make_detector(detector, params)
-    found = watcher.update_many(values.to_numpy(dtype=float))
+    array = values.to_numpy(dtype=float)
+    calibration = None
+    if calibrate_on is not None:
+        if calibrate_on > len(array):
+            raise typer.BadParameter(
+                f"expected at most the {len(array):,} rows of {table.name!r}, got {calibrate_on}",
+                param_hint="--calibrate-on",
+            )
+        with warnings.catch_warnings():
+            # Said below, in the summary and the JSON, instead of as a Python warning.
+            warnings.simplefilter("ignore", CalibrationWarning)
+            calibration = calibrate(watcher, array[:calibrate_on], target_false_alarms)
+        watcher = calibration.detector
+    found = watcher.update_many(array)
     events = sorted(
         [(int(i), "warning") for i in found.warnings] + [(int(i), "drift") for i in found.drifts]
     )
@@ -473,6 +527,7 @@ def stream(
             "detector": type(watcher).__name__,
             "params": watcher.get_params(),
             "n_items": len(frame),
+            "calibration": None if calibration is None else calibration.to_dict(),
             "detections": detections,
         }
         write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False))
@@ -484,6 +539,20 @@ def stream(
         for item in detections:
             view.add_row(str(item["index"]), str(item["kind"]), str(item["timestamp"] or "-"))
         out.print(view)
+        if calibration is not None and calibration.met:
+            out.print(
+                f"Calibrated {calibration.parameter}={calibration.value:.4g} on the first "
+                f"{calibration.n_items:,} rows: {calibration.n_false_alarms} false alarm(s), "
+                f"at most {calibration.upper_bound_per_10k:.3g} per 10k "
+                f"({calibration.confidence:.0%} bound; target {target_false_alarms:g})."
+            )
+    if calibration is not None and not calibration.met:
+        # Shown even with --quiet: the threshold in use is not shown to meet the target.
+        _err.print(
+            Text(f"note: calibration {calibration.status}: ", style="bold yellow")
+            + Text(calibration.message),
+            soft_wrap=True,
+        )
     if fail_on_drift and found.drifts.size:
         raise typer.Exit(EXIT_DRIFT)
 

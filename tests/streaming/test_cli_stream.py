@@ -72,3 +72,72 @@ def test_bad_input_exits_two(
     assert code == 2
     assert needle in captured.err + captured.out
     assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--detector", "hddm_a", "--param", "two_sided_test=maybe"],
+         "two_sided_test='maybe': expected true or false"),
+        (["--detector", "kswin", "--param", "window_size=2.5"],
+         "window_size='2.5': expected an int"),
+        (["--detector", "adwin", "--param", "delta=abc"], "delta='abc': expected a number"),
+        (["--calibrate-on", "4001"], "expected at most the 4,000 rows"),
+        (["--calibrate-on", "0"], "--calibrate-on"),
+        (["--calibrate-on", "100", "--target-false-alarms", "0"], "--target-false-alarms"),
+        (["--calibrate-on", "100", "--target-false-alarms", "nan"], "--target-false-alarms"),
+    ],
+)  # fmt: skip
+def test_bad_detector_options_are_named(
+    extra: list[str], needle: str, stream_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["stream", str(stream_file), "--column", "error", *extra, "-q"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert needle in captured.err + captured.out
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_parameters_take_their_types(stream_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "d.json"
+    args = ["stream", str(stream_file), "--column", "error", "--json", str(out), "-q"]
+    assert main([*args, "--detector", "hddm_a", "--param", "two_sided_test=Yes"]) == 0
+    assert json.loads(out.read_text())["params"]["two_sided_test"] is True
+    # An int written as a float; a huge window costs memory only for the rows seen.
+    assert main([*args, "--detector", "kswin", "--param", "window_size=2e9"]) == 0
+    assert json.loads(out.read_text())["params"]["window_size"] == 2_000_000_000
+    assert main([*args, "--detector", "kswin", "--param", "seed=none"]) == 0
+    assert json.loads(out.read_text())["params"]["seed"] is None
+
+
+def test_calibration_is_reported_in_the_json(stream_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "d.json"
+    code = main(
+        ["stream", str(stream_file), "--column", "error", "--detector", "hddm_a",
+         "--calibrate-on", "2000", "--target-false-alarms", "20", "--json", str(out), "-q"]
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out.read_text())
+    calibration = data["calibration"]
+    assert calibration["status"] == "met"
+    assert calibration["n_items"] == 2000
+    assert calibration["upper_bound_per_10k"] <= 20
+    assert data["params"]["drift_confidence"] == calibration["value"]
+    assert any(d["kind"] == "drift" and d["index"] >= 2000 for d in data["detections"])
+
+
+def test_a_calibration_that_falls_short_is_said_even_when_quiet(
+    stream_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "d.json"
+    code = main(
+        ["stream", str(stream_file), "--column", "error", "--detector", "adwin",
+         "--calibrate-on", "2000", "--json", str(out), "-q"]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "note: calibration too_short" in captured.err
+    assert "at least 29,958 are needed" in captured.err
+    calibration = json.loads(out.read_text())["calibration"]
+    assert calibration["status"] == "too_short"
+    assert calibration["min_items"] == 29_958

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from driftscope.exceptions import ColumnError
+from driftscope.exceptions import ColumnError, ParameterError
 from driftscope.streaming import (
     ADWIN,
     CUSUM,
@@ -257,7 +257,8 @@ def test_calibrate_meets_a_false_alarm_target_on_stable_data(name: str) -> None:
     result = calibrate(detector, null, target_false_alarms_per_10k=2.0)
     assert type(result.detector) is type(detector)
     assert result.parameter == type(detector).calibration[0]
-    assert result.false_alarms_per_10k <= 2.0
+    assert result.met
+    assert result.false_alarms_per_10k <= result.upper_bound_per_10k <= 2.0
     found = result.detector.update_many(null).drifts.size / null.size * 10_000
     assert found == result.false_alarms_per_10k
 
@@ -313,3 +314,61 @@ def test_error_streams_accept_booleans(detector_name: str) -> None:
     values = _stream(FACTORIES[detector_name]())
     as_bools = FACTORIES[detector_name]().update_many(values.astype(bool))
     assert as_bools == FACTORIES[detector_name]().update_many(values)
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (None, "needs the dict made by state_dict(), with 'detector', 'params' and 'state'"),
+        ("garbage", "needs the dict made by state_dict()"),
+        ({"detector": "x"}, "needs the dict made by state_dict()"),
+        ({"detector": "x" * 500, "params": {}, "state": {}}, "This state is for 'xxx"),
+    ],
+)
+def test_a_state_that_is_not_one_is_refused(name: str, data: object, needle: str) -> None:
+    detector_class = type(FACTORIES[name]())
+    with pytest.raises(ParameterError) as info:
+        detector_class.from_state_dict(data)  # type: ignore[arg-type]
+    assert needle in str(info.value)
+    assert len(str(info.value)) < 400  # a huge value is never echoed whole
+
+
+def test_a_garbage_state_field_is_named(name: str) -> None:
+    detector = FACTORIES[name]()
+    detector.update_many(_stream(detector, seed=9)[:400])
+    saved = json.loads(json.dumps(detector.state_dict()))
+    cls = type(detector)
+    owner = f"{cls.__name__}.from_state_dict"
+    for field, value in saved["state"].items():
+        garbage: list[object] = ["garbage", {"a": 1}, None]
+        if isinstance(value, list) or (isinstance(value, dict) and "__deque__" in value):
+            garbage += [["garbage"], [None] * 3]
+        for bad in garbage:
+            broken = copy.deepcopy(saved)
+            broken["state"][field] = bad
+            with pytest.raises(ParameterError, match=f"state field '{field}' given to {owner}"):
+                cls.from_state_dict(broken)
+        missing = copy.deepcopy(saved)
+        del missing["state"][field]
+        with pytest.raises(ParameterError, match="'state' field of the state given to"):
+            cls.from_state_dict(missing)
+    extra = copy.deepcopy(saved)
+    extra["state"]["_secret"] = 1  # would set any attribute, bypassing the checks
+    with pytest.raises(ParameterError, match=r"'state' field .* got \[.*'_secret'"):
+        cls.from_state_dict(extra)
+    for params, needle in (
+        ("garbage", "'params' field of the state given to"),
+        ({"speed": 1}, "'params' field of the state given to"),
+    ):
+        with pytest.raises(ParameterError, match=needle):
+            cls.from_state_dict(saved | {"params": params})
+
+
+def test_a_table_is_not_taken_for_one_stream(name: str) -> None:
+    detector = FACTORIES[name]()
+    table = np.column_stack([_stream(detector)[:100]] * 2)
+    with pytest.raises(ColumnError, match=r"needs a 1-D array of values; got an array of shape"):
+        detector.update_many(table)
+    with pytest.raises(ColumnError, match=r"shape \(2, 100\)"):
+        detector.update_many(table.T.tolist())
+    assert detector.n_seen == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -130,7 +131,7 @@ def test_state_dict_round_trip_resumes(split: int) -> None:
 def test_resume_right_after_a_drift_and_without_seed() -> None:
     values = STREAMS["abrupt"]
     # seed=None: the generator's saved state alone must make the continuation identical.
-    first = KSWIN(alpha=0.001)
+    first = KSWIN(alpha=0.001, seed=None)
     head = first.update_many(values[:1200]).drifts
     assert head.size > 0
     twin = copy.deepcopy(first)
@@ -287,3 +288,53 @@ def test_numpy_settings_are_accepted() -> None:
     expected = KSWIN(alpha=0.01, window_size=80, stat_size=20, seed=5).update_many(values)
     assert expected.drifts.size > 0
     assert detector.update_many(values) == expected
+
+
+def test_the_default_seed_is_fixed_so_runs_repeat() -> None:
+    assert KSWIN().seed == 42
+    values = STREAMS["abrupt"]
+    first, second = KSWIN(), KSWIN()
+    assert first.state_dict() == second.state_dict()
+    assert first.update_many(values) == second.update_many(values)
+    assert first.state_dict() == second.state_dict()
+    # River's default, a seed from the operating system, stays available.
+    assert KSWIN(seed=None).state_dict() != KSWIN(seed=None).state_dict()
+
+
+def test_a_huge_window_costs_memory_only_for_the_values_seen() -> None:
+    values = STREAMS["abrupt"]
+    tracemalloc.start()
+    try:
+        detector = KSWIN(window_size=2_000_000_000, stat_size=30)
+        found = detector.update_many(values)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # 2,000 values in the window: tens of kilobytes, where the whole window would take 16 GB.
+    assert peak < 2_000_000
+    assert found.drifts.size == 0
+    assert list(detector._window) == values.tolist()
+    resumed = KSWIN.from_state_dict(json.loads(json.dumps(detector.state_dict())))
+    assert resumed.state_dict() == detector.state_dict()
+
+
+def test_a_window_filled_bit_by_bit_tests_as_one_filled_at_once() -> None:
+    # The ring grows while the window fills: detections must not depend on where it grew.
+    values = STREAMS["several"]
+    expected = KSWIN(window_size=700, stat_size=50, seed=4).update_many(values)
+    assert expected.drifts.size > 0
+    grown = KSWIN(window_size=700, stat_size=50, seed=4)
+    drifts = []
+    for i, x in enumerate(values.tolist()):
+        grown.update(x)
+        if grown.drift_detected:
+            drifts.append(i)
+    assert drifts == expected.drifts.tolist()
+    started = KSWIN(window_size=700, stat_size=50, seed=4, window=values[:300])
+    river = river_drift.KSWIN(window_size=700, stat_size=50, seed=4, window=values[:300].tolist())
+    found = []
+    for i, x in enumerate(values[300:].tolist()):
+        river.update(x)
+        if river.drift_detected:
+            found.append(i)
+    assert started.update_many(values[300:]).drifts.tolist() == found

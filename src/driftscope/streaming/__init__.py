@@ -2,7 +2,12 @@
 
 from driftscope.streaming._base import Detections, DriftDetector
 from driftscope.streaming.adwin import ADWIN
-from driftscope.streaming.calibrate import Calibration, calibrate
+from driftscope.streaming.calibrate import (
+    Calibration,
+    CalibrationStatus,
+    CalibrationWarning,
+    calibrate,
+)
 from driftscope.streaming.cusum import CUSUM
 from driftscope.streaming.ddm import DDM
 from driftscope.streaming.eddm import EDDM
@@ -22,6 +27,8 @@ __all__ = [
     "KSWIN",
     "STEPD",
     "Calibration",
+    "CalibrationStatus",
+    "CalibrationWarning",
     "Detections",
     "DriftDetector",
     "Evaluation",

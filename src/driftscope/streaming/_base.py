@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from driftscope.exceptions import ColumnError, invalid_parameter
+from driftscope.exceptions import ColumnError, DriftscopeError, ParameterError, invalid_parameter
 
 __all__ = ["Detections", "DriftDetector"]
 
@@ -85,8 +85,8 @@ def _from_plain(value: Any) -> Any:
     return value
 
 
-#: `DriftDetector.calibration_range` of a significance level: above 0, below 1.
-PROBABILITY: tuple[float, float] = (0.0, 1.0 - 1e-9)
+#: `DriftDetector.calibration_range` of a significance level: above 0, at most 0.01.
+SIGNIFICANCE: tuple[float, float] = (0.0, 0.01)
 
 
 class DriftDetector:
@@ -99,8 +99,12 @@ class DriftDetector:
     #: The setting `calibrate` tunes by default, and whether a ``"higher"`` or ``"lower"`` value
     #: of it gives fewer alarms.
     calibration: ClassVar[tuple[str, str] | None] = None
-    #: The values `calibrate` may try for the setting: positive numbers, unless a detector
-    #: says otherwise (`PROBABILITY` for a significance level).
+    #: The values `calibrate` may try for the setting: those that still hold up on new data.
+    #: A calibration stream on which nothing fires would otherwise push the search to the
+    #: loosest value the setting may take (a significance level near 1), which then raises
+    #: many false alarms on the next stream; so significance levels stop at 0.01 (`SIGNIFICANCE`:
+    #: KSWIN's authors advise below 0.01, the other detectors' defaults are 0.001-0.003).
+    #: Positive numbers when a detector says nothing.
     calibration_range: ClassVar[tuple[float, float]] = (0.0, math.inf)
 
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
@@ -194,6 +198,13 @@ class DriftDetector:
                         f"{type(self).__name__} needs finite numbers; value {i} is {x!r}."
                     ) from None
             raise ColumnError(f"{type(self).__name__} needs a flat array of numbers.") from None
+        if sum(length > 1 for length in arr.shape) > 1:
+            # Flattening a table would interleave its columns into one stream without a word;
+            # a single row or column (shape (n, 1)) is one stream.
+            raise ColumnError(
+                f"{type(self).__name__} watches one stream and needs a 1-D array of values; got "
+                f"an array of shape {arr.shape}. Pass one column, e.g. values[:, 0]."
+            )
         return np.ascontiguousarray(arr.ravel())
 
     def _check_values(self, values: ArrayLike) -> NDArray[np.float64]:
@@ -241,12 +252,82 @@ class DriftDetector:
 
     @classmethod
     def from_state_dict(cls, data: dict[str, Any]) -> DriftDetector:
-        if data.get("detector") != cls.__name__:
-            raise ValueError(f"This state is for {data.get('detector')!r}, not {cls.__name__!r}.")
-        detector = cls(**_from_plain(data["params"]))
-        for name, value in data["state"].items():
-            setattr(detector, name, _from_plain(value))
+        """The detector saved by `state_dict`, resumed; a state that is not one is refused
+        with the field at fault named."""
+        owner = f"{cls.__name__}.from_state_dict"
+        if not isinstance(data, dict) or not {"detector", "params", "state"} <= data.keys():
+            raise ParameterError(
+                f"{owner} needs the dict made by state_dict(), with 'detector', 'params' and "
+                f"'state'; got {_short(data)}."
+            )
+        if data["detector"] != cls.__name__:
+            raise ParameterError(
+                f"This state is for {_short(data['detector'])}, not {cls.__name__!r}."
+            )
+        detector = cls._from_params(data["params"], owner)
+        detector._load_state(data["state"], owner)
         return detector
+
+    @classmethod
+    def _from_params(cls, params: object, owner: str) -> DriftDetector:
+        names = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        if not isinstance(params, dict) or not set(params) <= set(names):
+            raise ParameterError(
+                f"The 'params' field of the state given to {owner} must be a dict of some of "
+                f"{', '.join(map(repr, names))}; got {_short(params)}."
+            )
+        try:
+            return cls(**_from_plain(params))
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, DriftscopeError):
+                raise  # already names the parameter
+            raise ParameterError(
+                f"The 'params' field of the state given to {owner} is not valid: {exc}"
+            ) from None
+
+    def _load_state(self, state: object, owner: str) -> None:
+        """Set each saved state field, checked against the fresh detector's."""
+        fresh = self.state_dict()["state"]
+        if not isinstance(state, dict) or set(state) != set(fresh):
+            got = sorted(state) if isinstance(state, dict) else _short(state)
+            raise ParameterError(
+                f"The 'state' field of the state given to {owner} must be a dict of "
+                f"{', '.join(map(repr, fresh))}; got {got}."
+            )
+        for name, value in state.items():
+            expected = _kind(fresh[name])
+            problem = f"{_kind(value)} {_short(value)}"
+            if _kind(value) == expected:
+                try:
+                    setattr(self, name, _from_plain(value))
+                    continue
+                except (KeyError, TypeError, ValueError, OverflowError, IndexError) as exc:
+                    problem = f"{_short(value)} ({exc})"
+            raise ParameterError(
+                f"The state field {name!r} given to {owner} must be a {expected}, as saved by "
+                f"state_dict(); got {problem}."
+            )
+
+
+def _kind(value: Any) -> str:
+    """The JSON shape of a saved state value, to check a state against a fresh one's."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float) or (isinstance(value, dict) and "__float__" in value):
+        return "number"
+    if isinstance(value, list) or (
+        isinstance(value, dict) and ("__ndarray__" in value or "__deque__" in value)
+    ):
+        return "sequence"  # saved as a list, a deque or an array: each loads as the others
+    if isinstance(value, dict):
+        return "dict"
+    return "none" if value is None else type(value).__name__
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: messages never echo a huge value."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _restore(cls: type[DriftDetector], state: dict[str, Any]) -> DriftDetector:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import PROBABILITY, DriftDetector, is_int, is_real
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_int, is_real
 from driftscope.streaming._core.adwin import ADWINCore
 
 __all__ = ["ADWIN"]
@@ -64,7 +64,7 @@ class ADWIN(ADWINCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("delta", "lower")
 
-    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
+    calibration_range: ClassVar[tuple[float, float]] = SIGNIFICANCE
 
     _state: ClassVar[tuple[str, ...]] = (
         "_totals",

@@ -56,6 +56,9 @@ class DDM(DDMCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("drift_threshold", "higher")
 
+    #: Drift levels below 2.5 standard deviations sit at a warning level and fire on noise.
+    calibration_range: ClassVar[tuple[float, float]] = (2.5, math.inf)
+
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = ("_n", "_n_errors", "_p_min", "_s_min", "_ps_min")
 

@@ -58,11 +58,15 @@ class EDDM(EDDMCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("beta", "lower")
 
-    calibration_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
+    #: The paper's beta, 0.9, is the loosest drift level `calibrate` tries: above it EDDM
+    #: raises several false alarms per 10k items of a stable error stream.
+    calibration_range: ClassVar[tuple[float, float]] = (0.0, 0.9)
 
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
         # beta may not exceed alpha.
-        return (0.0, float(self.alpha)) if parameter == "beta" else self.calibration_range
+        if parameter == "beta":
+            return (0.0, min(self.calibration_range[1], float(self.alpha)))
+        return self.calibration_range
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import PROBABILITY, DriftDetector, is_real
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_real
 from driftscope.streaming._core.hddm import HDDMACore, HDDMWCore
 
 __all__ = ["HDDM_A", "HDDM_W"]
@@ -66,7 +66,7 @@ class HDDM_A(HDDMACore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("drift_confidence", "lower")
 
-    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
+    calibration_range: ClassVar[tuple[float, float]] = SIGNIFICANCE
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (
@@ -139,7 +139,9 @@ class HDDM_W(HDDMWCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("drift_confidence", "lower")
 
-    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
+    #: The weighted averages remember about 1 / lambda_val values, so they are noisy: above
+    #: twice the default level HDDM_W re-fires while a model relearns after a drift.
+    calibration_range: ClassVar[tuple[float, float]] = (0.0, 0.002)
 
     binary_input: ClassVar[bool] = True
     _state: ClassVar[tuple[str, ...]] = (

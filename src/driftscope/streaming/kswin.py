@@ -4,6 +4,7 @@ its older ones."""
 from __future__ import annotations
 
 import operator
+import sys
 import warnings
 from collections import deque
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from driftscope.streaming._base import PROBABILITY, DriftDetector, is_int, is_real
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_int, is_real
 from driftscope.streaming._core.kswin import KSWINCore
 
 __all__ = ["KSWIN"]
@@ -50,7 +51,8 @@ class KSWIN(KSWINCore, DriftDetector):
         Length of the newest part of the window and of the sample drawn from the older part;
         at most half of ``window_size``.
     seed
-        Seed of the random generator; None draws one from the operating system.
+        Seed of the random generator, fixed by default so that a run can be repeated (River's
+        default, None, draws one from the operating system and is still accepted).
     window
         Values to start the window with (the last ``window_size`` are kept), or None.
 
@@ -72,7 +74,7 @@ class KSWIN(KSWINCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("alpha", "lower")
 
-    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
+    calibration_range: ClassVar[tuple[float, float]] = SIGNIFICANCE
 
     _state: ClassVar[tuple[str, ...]] = ("_window", "_p_value", "_statistic", "_rng_state")
 
@@ -81,7 +83,7 @@ class KSWIN(KSWINCore, DriftDetector):
         alpha: float = 0.005,
         window_size: int = 100,
         stat_size: int = 30,
-        seed: int | None = None,
+        seed: int | None = 42,
         window: Sequence[float] | NDArray[np.float64] | None = None,
     ) -> None:
         self.alpha = alpha
@@ -91,8 +93,10 @@ class KSWIN(KSWINCore, DriftDetector):
         self.window = window
         if not is_real(alpha) or not 0.0 < alpha < 1.0:
             raise self._invalid("alpha", "a float in (0, 1)")
-        if not is_int(window_size) or window_size < 2:
-            raise self._invalid("window_size", "an int in [2, inf)")
+        # The window takes memory only as values arrive (see `_core/kswin.pyx`), so any size
+        # an index can address is accepted.
+        if not is_int(window_size) or not 2 <= window_size <= sys.maxsize:
+            raise self._invalid("window_size", f"an int in [2, {sys.maxsize}]")
         # The sample is drawn without replacement from the window_size - stat_size older values.
         if not is_int(stat_size) or not 1 <= stat_size <= window_size // 2:
             expected = f"an int in [1, window_size // 2 = {window_size // 2}]"

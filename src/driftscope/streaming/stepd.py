@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import PROBABILITY, DriftDetector, is_int, is_real
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_int, is_real
 from driftscope.streaming._core.stepd import STEPDCore
 
 __all__ = ["STEPD"]
@@ -65,12 +65,12 @@ class STEPD(STEPDCore, DriftDetector):
 
     calibration: ClassVar[tuple[str, str] | None] = ("alpha_drift", "lower")
 
-    calibration_range: ClassVar[tuple[float, float]] = PROBABILITY
+    calibration_range: ClassVar[tuple[float, float]] = SIGNIFICANCE
 
     def _calibration_bounds(self, parameter: str) -> tuple[float, float]:
-        # alpha_drift may not exceed alpha_warning.
+        # alpha_drift may not exceed alpha_warning (or 0.01).
         if parameter == "alpha_drift":
-            return (0.0, float(self.alpha_warning))
+            return (0.0, min(self.calibration_range[1], float(self.alpha_warning)))
         return self.calibration_range
 
     binary_input: ClassVar[bool] = True

@@ -11,7 +11,7 @@ is seeded, saved and restored through ``random.Random`` itself, so its state kee
 import random
 from collections import deque
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.math cimport NAN, isnan
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport qsort
@@ -25,6 +25,8 @@ cdef enum:
     MT_M = 397
     # Below this many items, sorting by insertion beats qsort's calls through a pointer.
     INSERTION_SORT_MAX = 32
+    # Slots of a fresh window's ring; it doubles as values arrive, up to window_size.
+    FIRST_CAPACITY = 256
 
 
 cdef struct MT:
@@ -200,8 +202,10 @@ cdef class KSWINCore:
     cdef public double _p_value
     cdef public double _statistic
     # The window: `count_` values in a ring of `window_size_` slots, the oldest at `start_`.
+    # Only `capacity_` slots are allocated until the window fills (start_ is 0 until then), so
+    # a huge window_size costs memory only for the values seen.
     cdef double* ring
-    cdef Py_ssize_t start_, count_
+    cdef Py_ssize_t start_, count_, capacity_
     cdef Py_ssize_t window_size_, stat_size_, n_old_
     # The random generator, its state when freshly seeded (when `seed_` is not None), and the
     # part of Python's random.Random state it does not use.
@@ -213,7 +217,7 @@ cdef class KSWINCore:
     cdef bint use_pool
     cdef bint exact
     # Work space of one test: the sample's window positions, the method's pool or flags, and
-    # the two sorted samples.
+    # the two sorted samples; allocated at the first test, once the window holds its values.
     cdef Py_ssize_t* drawn
     cdef Py_ssize_t* pool
     cdef unsigned char* selected
@@ -226,6 +230,7 @@ cdef class KSWINCore:
 
     def __cinit__(self):
         self.ring = NULL
+        self.capacity_ = 0
         self.drawn = NULL
         self.pool = NULL
         self.selected = NULL
@@ -248,6 +253,7 @@ cdef class KSWINCore:
         PyMem_Free(self.cached_statistic)
         PyMem_Free(self.cached_p_value)
         self.ring = NULL
+        self.capacity_ = 0
         self.drawn = self.pool = NULL
         self.selected = NULL
         self.old_sample = self.recent = NULL
@@ -257,7 +263,6 @@ cdef class KSWINCore:
                    bint exact):
         """Settings (already checked) and buffers; ``exact`` says whether scipy's p-value is
         exact, and so a function of the gap in counts."""
-        cdef Py_ssize_t i
         self.free_buffers()
         self.alpha_ = alpha
         self.window_size_ = window_size
@@ -268,24 +273,45 @@ cdef class KSWINCore:
         self.seed_ = seed
         if seed is not None:
             load_state(&self.seeded, random.Random(seed).getstate())
-        self.ring = <double*>PyMem_Malloc(window_size * sizeof(double))
-        self.drawn = <Py_ssize_t*>PyMem_Malloc(stat_size * sizeof(Py_ssize_t))
+        self.start_ = self.count_ = 0
+        self.reserve(min(window_size, FIRST_CAPACITY))
+
+    cdef int reserve(self, Py_ssize_t n) except -1:
+        """At least ``n`` ring slots (n <= window_size), doubling; only while the window is
+        not full, when its values sit at the start of the ring."""
+        cdef Py_ssize_t capacity = self.capacity_ if self.capacity_ else 1
+        cdef double* grown
+        if n <= self.capacity_:
+            return 0
+        while capacity < n:
+            capacity *= 2
+        capacity = min(capacity, self.window_size_)
+        grown = <double*>PyMem_Realloc(self.ring, capacity * sizeof(double))
+        if grown == NULL:
+            raise MemoryError()
+        self.ring = grown
+        self.capacity_ = capacity
+        return 0
+
+    cdef int allocate_test_buffers(self) except -1:
+        """The work space of a test, sized by stat_size and window_size."""
+        cdef Py_ssize_t i, n = self.stat_size_
+        self.drawn = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
         self.pool = <Py_ssize_t*>PyMem_Malloc(self.n_old_ * sizeof(Py_ssize_t))
         self.selected = <unsigned char*>PyMem_Malloc(self.n_old_)
-        self.old_sample = <double*>PyMem_Malloc(stat_size * sizeof(double))
-        self.recent = <double*>PyMem_Malloc(stat_size * sizeof(double))
-        self.cached_statistic = <double*>PyMem_Malloc((stat_size + 1) * sizeof(double))
-        self.cached_p_value = <double*>PyMem_Malloc((stat_size + 1) * sizeof(double))
-        if (self.ring == NULL or self.drawn == NULL or self.pool == NULL
-                or self.selected == NULL or self.old_sample == NULL or self.recent == NULL
+        self.old_sample = <double*>PyMem_Malloc(n * sizeof(double))
+        self.recent = <double*>PyMem_Malloc(n * sizeof(double))
+        self.cached_statistic = <double*>PyMem_Malloc((n + 1) * sizeof(double))
+        self.cached_p_value = <double*>PyMem_Malloc((n + 1) * sizeof(double))
+        if (self.drawn == NULL or self.pool == NULL or self.selected == NULL
+                or self.old_sample == NULL or self.recent == NULL
                 or self.cached_statistic == NULL or self.cached_p_value == NULL):
-            self.free_buffers()
             raise MemoryError()
         memset(self.selected, 0, self.n_old_)
-        for i in range(stat_size + 1):
+        for i in range(n + 1):
             self.cached_statistic[i] = NAN
             self.cached_p_value[i] = NAN
-        self.start_ = self.count_ = 0
+        return 0
 
     def _restart(self):
         """An empty window and a freshly seeded generator; `n_seen` keeps counting."""
@@ -323,7 +349,8 @@ cdef class KSWINCore:
         cdef Py_ssize_t i
         self.check_configured()
         kept = [float(v) for v in values][-self.window_size_:]
-        self.start_ = 0
+        self.start_ = self.count_ = 0
+        self.reserve(len(kept))
         self.count_ = len(kept)
         for i in range(self.count_):
             self.ring[i] = kept[i]
@@ -354,6 +381,8 @@ cdef class KSWINCore:
             self.restart()
         self._n_seen += 1
         if self.count_ < ws:
+            if self.count_ == self.capacity_:
+                self.reserve(self.count_ + 1)
             pos = self.start_ + self.count_
             self.ring[pos - ws if pos >= ws else pos] = x
             self.count_ += 1
@@ -363,6 +392,8 @@ cdef class KSWINCore:
         if self.count_ < ws:
             self._drift_detected = False
             return 0
+        if self.drawn == NULL:
+            self.allocate_test_buffers()
         sample_range(&self.mt, n_old, n, self.use_pool, self.pool, self.selected, self.drawn)
         for i in range(n):
             pos = self.start_ + self.drawn[i]
