@@ -47,6 +47,7 @@ _PLOT_CATEGORIES = 20
 # Rows per side for the dataset-level tests (seeded subsamples).
 _MMD_ROWS = 1000
 _CLASSIFIER_ROWS = 5000
+_UNTESTED_KINDS = (ColumnKind.ID, ColumnKind.DATETIME, ColumnKind.BINARY)
 _TESTED_ROLES = {
     ColumnRole.FEATURE,
     ColumnRole.TARGET,
@@ -698,6 +699,9 @@ def _multivariate(
 ) -> tuple[MultivariateDrift, ...]:
     from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
 
+    # Ids, paths, free text and bytes tell every row apart, so they would tell the two sides
+    # apart too: only columns with a distribution to compare enter (`encode_features` also
+    # drops categorical columns whose values turn out to be nearly all distinct).
     usable = [
         s
         for s in specs
@@ -769,10 +773,12 @@ def run_drift(
     for spec in schema:
         if spec.role is ColumnRole.IGNORED:
             continue
-        if spec.role not in _TESTED_ROLES or spec.kind in (ColumnKind.ID, ColumnKind.DATETIME):
+        if spec.role not in _TESTED_ROLES or spec.kind in _UNTESTED_KINDS:
             # Listed, not tested, so a reader sees every column and why it was left out.
             if spec.kind is ColumnKind.ID or spec.role is ColumnRole.ID:
                 why = "an id"
+            elif spec.kind is ColumnKind.BINARY:
+                why = "raw bytes"
             elif spec.role is ColumnRole.TIMESTAMP:
                 why = "the timestamp"
             else:
