@@ -14,6 +14,7 @@ import pytest
 
 import driftscope
 from driftscope.cli import main
+from driftscope.exceptions import SchemaError
 
 N = 300
 
@@ -98,3 +99,34 @@ def test_bytes_mixed_into_text_are_binary() -> None:
     reference = pd.DataFrame({"blob": [b"\xff\xfe", "text", *["x"] * 50]})
     report = driftscope.compare(reference, reference, multivariate=False)
     assert report.drift.column("blob").kind == "binary"
+
+
+@pytest.mark.parametrize("kind", ["categorical", "numerical", "text", "boolean"])
+def test_a_kind_that_cannot_read_bytes_is_refused_naming_the_column(kind: str) -> None:
+    frame = _table(0).to_pandas()
+
+    with pytest.raises(SchemaError) as caught:
+        driftscope.compare(frame, frame, {"columns": {"payload": kind}}, multivariate=False)
+
+    message = str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    assert "'payload'" in message
+    assert f"cannot be tested as {kind}" in message
+    assert "'binary'" in message
+
+
+def test_the_cli_refuses_a_categorical_binary_column_with_exit_2(
+    parquet_pair: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["drift", *map(str, parquet_pair), "--kind", "payload=categorical"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'payload' holds raw bytes" in err
+    assert "Traceback" not in err
+
+
+def test_kind_binary_set_by_the_user_lists_the_column_untested() -> None:
+    frame = _table(0).to_pandas()
+    report = driftscope.compare(frame, frame, {"columns": {"payload": "binary"}})
+    assert report.drift.column("payload").skipped

@@ -43,6 +43,16 @@ _ID_DISTINCT_SHARE = 0.99
 # A file path or URL: a separator, then a last part with an extension.
 _PATH = re.compile(r"[^\n]*[/\\][^/\\\n]*\.[A-Za-z0-9]{1,5}")
 _BYTES = (bytes, bytearray, memoryview)
+# Kinds whose tests read the values (as numbers, labels or text).
+_TESTED_KINDS = frozenset(
+    {
+        ColumnKind.NUMERICAL,
+        ColumnKind.CATEGORICAL,
+        ColumnKind.BOOLEAN,
+        ColumnKind.TEXT,
+        ColumnKind.CONSTANT,
+    }
+)
 _EXCLUDED = "excluded from drift"
 
 
@@ -197,7 +207,16 @@ def _infer_kind(name: str, series: pd.Series, current: pd.Series) -> tuple[Colum
 
 def _holds_bytes(sample: pd.Series) -> bool:
     """Whether a column holds raw bytes (Parquet ``binary``), which no test reads."""
-    return sample.dtype == object and any(isinstance(v, _BYTES) for v in sample.iloc[:1000])
+    return sample.dtype == object and any(isinstance(v, _BYTES) for v in sample)
+
+
+def _refuse_bytes(name: str, kind: ColumnKind, reference: pd.Series, current: pd.Series) -> None:
+    """A kind the user chose for a column of raw bytes, which no test of that kind can read."""
+    if _holds_bytes(_sample(reference)) or _holds_bytes(_sample(current)):
+        raise SchemaError(
+            f"Column {name!r} holds raw bytes (binary), which cannot be tested as {kind}; "
+            "decode it to text or numbers first, or give it the kind 'binary' to list it untested."
+        )
 
 
 def infer_schema(
@@ -248,6 +267,8 @@ def infer_schema(
             continue
         given = user.get(name) or ColumnSpec(name=name)
         kind, note = given.kind, given.note
+        if kind in _TESTED_KINDS and given.role is not ColumnRole.IGNORED:
+            _refuse_bytes(name, kind, reference[name], current[name])
         if kind is None:
             kind, inferred_note = _infer_kind(name, reference[name], current[name])
             note = note or inferred_note
