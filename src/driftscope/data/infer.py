@@ -128,8 +128,10 @@ def _infer_object_kind(
     if n_unique == 2 and frozenset(as_text.str.strip().str.lower().unique()) in _BOOLEAN_WORDS:
         return ColumnKind.BOOLEAN, None
 
+    current_text = _as_text(current)
+
     def ids() -> bool:
-        return _distinct_like_ids(as_text, _as_text(current))
+        return _distinct_like_ids(as_text, current_text)
 
     # Parsing is slow per value: a handful decides whether the whole sample is worth trying.
     few = sample.iloc[:: max(1, len(sample) // 50)]
@@ -188,7 +190,8 @@ def _infer_kind(name: str, series: pd.Series, current: pd.Series) -> tuple[Colum
             ColumnKind.NUMERICAL if pd.api.types.is_numeric_dtype(dtype) else ColumnKind.CATEGORICAL
         )
         return kind, "no values in the reference"
-    if _holds_bytes(sample) or _holds_bytes(_sample(current)):
+    current_sample = _sample(current)
+    if _holds_bytes(sample) or _holds_bytes(current_sample):
         return ColumnKind.BINARY, f"bytes values: not comparable as numbers or text, {_EXCLUDED}"
     if pd.api.types.is_numeric_dtype(dtype):
         values = sample.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -199,10 +202,10 @@ def _infer_kind(name: str, series: pd.Series, current: pd.Series) -> tuple[Colum
         integer = bool(np.all(np.mod(finite, 1) == 0)) if finite.size else False
         if integer and n_unique <= 2 and set(np.unique(finite)) <= {0.0, 1.0}:
             return ColumnKind.BOOLEAN, "integer 0/1 values"
-        if integer and _id_name(name) and _distinct_like_ids(sample, _sample(current)):
+        if integer and _id_name(name) and _distinct_like_ids(sample, current_sample):
             return ColumnKind.ID, f"every value is distinct and the name says id: {_EXCLUDED}"
         return ColumnKind.NUMERICAL, None
-    return _infer_object_kind(name, sample, _sample(current))
+    return _infer_object_kind(name, sample, current_sample)
 
 
 def _holds_bytes(sample: pd.Series) -> bool:
