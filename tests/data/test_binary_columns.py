@@ -96,7 +96,7 @@ def test_python_api_excludes_a_binary_column_of_a_dataframe() -> None:
 
 
 def test_bytes_mixed_into_text_are_binary() -> None:
-    reference = pd.DataFrame({"blob": [b"\xff\xfe", "text", *["x"] * 50]})
+    reference = pd.DataFrame({"blob": [b"\xff\xfe", "text", *["x"] * 50], "n": range(52)})
     report = driftscope.compare(reference, reference, multivariate=False)
     assert report.drift.column("blob").kind == "binary"
 
