@@ -65,7 +65,7 @@ def compare(
     thresholds: Mapping[str, float] | None = None,
     alpha: float = 0.05,
     numerical_effect_threshold: float = 0.1,
-    categorical_effect_threshold: float = 0.1,
+    categorical_effect_threshold: float = 0.05,
     drift_share: float = 0.5,
     correction: str | None = None,
     multivariate: bool = True,

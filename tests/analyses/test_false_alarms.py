@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from scipy.spatial import distance
 
 import driftscope
 
@@ -113,3 +114,83 @@ def test_unseen_categories_are_a_drift_signal() -> None:
     assert "unseen_categories" in col.signals
     assert col.unseen_share == pytest.approx(0.05)
     assert col.unseen_examples == ("brand-new",)
+
+
+# ---------------------------------------------------------------------------------------------
+# categorical effect size: a distance between the two distributions of shares
+
+
+def _rows(shares: dict[str, float], n: int) -> list[str]:
+    """``n`` labels holding exactly the given shares (rounded to whole rows)."""
+    return [label for label, share in shares.items() for _ in range(round(share * n))]
+
+
+def _categorical_effect(reference: list[str], current: list[str]) -> tuple[float, str | None]:
+    report = driftscope.compare(
+        pd.DataFrame({"c": reference}), pd.DataFrame({"c": current}), multivariate=False
+    )
+    column = report.drift.column("c")
+    assert column.effect_size is not None
+    return column.effect_size, column.effect_size_method
+
+
+@pytest.mark.parametrize(
+    ("n_reference", "n_current"), [(1_000, 50_000), (5_000, 2_500), (50_000, 5_000)]
+)
+def test_categorical_effect_is_the_same_shift_at_any_row_counts(
+    n_reference: int, n_current: int
+) -> None:
+    before = {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1}
+    after = {"a": 0.3, "b": 0.3, "c": 0.2, "d": 0.2}
+
+    effect, method = _categorical_effect(_rows(before, n_reference), _rows(after, n_current))
+
+    # Total variation distance: half the sum of the absolute changes of the shares.
+    shares = np.array([list(before.values()), list(after.values())])
+    assert method == "tv"
+    assert effect == pytest.approx(distance.cityblock(*shares) / 2, abs=1e-12)
+    assert effect == pytest.approx(0.1, abs=1e-12)
+
+
+def test_a_category_falling_from_10_to_1_percent_is_drift_in_every_5000_row_chunk() -> None:
+    rng = np.random.default_rng(11)
+    labels = np.array(["rare", "b", "c", "d", "e", "f", "g", "h"])
+    before = np.array([0.101, 0.2, 0.2, 0.15, 0.15, 0.1, 0.05, 0.049])
+    after = before.copy()
+    after[0] = 0.010
+    after[1:] *= (1 - after[0]) / after[1:].sum()
+    reference = pd.DataFrame({"c": rng.choice(labels, 50_000, p=before)})
+
+    for _ in range(10):
+        chunk = pd.DataFrame({"c": rng.choice(labels, 5_000, p=after)})
+        column = driftscope.compare(reference, chunk, multivariate=False).drift.column("c")
+        assert column.drifted, f"effect {column.effect_size:.3f} below its floor"
+        assert column.effect_size == pytest.approx(0.091, abs=0.01)
+
+
+def test_two_categories_holding_7_5_percent_of_rows_vanishing_is_drift() -> None:
+    rng = np.random.default_rng(12)
+    labels = np.array(["gone1", "gone2", "x", "y", "z"])
+    before = np.array([0.05, 0.025, 0.3, 0.325, 0.3])
+    after = np.array([0.0, 0.0, *(before[2:] / before[2:].sum())])
+    reference = pd.DataFrame({"c": rng.choice(labels, 50_000, p=before)})
+    current = pd.DataFrame({"c": rng.choice(labels, 5_000, p=after)})
+
+    column = driftscope.compare(reference, current, multivariate=False).drift.column("c")
+
+    assert column.drifted
+    assert column.effect_size == pytest.approx(0.075, abs=0.01)
+
+
+def test_negligible_categorical_shift_is_not_drift_at_large_n() -> None:
+    rng = np.random.default_rng(13)
+    n = 400_000
+    reference = pd.DataFrame({"c": rng.choice(["a", "b"], n, p=[0.5, 0.5])})
+    current = pd.DataFrame({"c": rng.choice(["a", "b"], n, p=[0.51, 0.49])})
+
+    column = driftscope.compare(reference, current, multivariate=False).drift.column("c")
+
+    # Significant at this n, but one row in a hundred changing category is below the floor.
+    assert column.p_value is not None
+    assert column.p_value < ALPHA
+    assert not column.drifted

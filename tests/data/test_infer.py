@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -185,10 +188,9 @@ def test_an_id_name_with_repeated_values_is_not_an_id() -> None:
     assert spec.role is ColumnRole.FEATURE
 
 
-def test_distinct_values_without_an_id_name_are_not_ids() -> None:
+def test_distinct_numbers_without_an_id_name_are_numerical() -> None:
+    # Distinct strings are ids whatever the name (below); distinct numbers are quantities.
     assert _infer(pd.Series(np.arange(N)), name="amount").kind is ColumnKind.NUMERICAL
-    codes = pd.Series([f"c{i}x" for i in range(N)])
-    assert _infer(codes, name="code").kind is ColumnKind.CATEGORICAL
 
 
 def test_a_thousand_distinct_strings_are_ids_whatever_the_name() -> None:
@@ -199,9 +201,100 @@ def test_a_thousand_distinct_strings_are_ids_whatever_the_name() -> None:
     assert "every sampled value is distinct" in spec.note
 
 
-def test_999_distinct_strings_are_categorical() -> None:
-    spec = _infer(pd.Series([f"sku{i:05d}x" for i in range(999)]), name="code")
-    assert spec.kind is ColumnKind.CATEGORICAL
+def _infer_sides(reference: list[str], current: list[str], name: str = "col") -> ColumnSpec:
+    schema, warnings = infer_schema(pd.DataFrame({name: reference}), pd.DataFrame({name: current}))
+    assert warnings == []
+    return schema[name]
+
+
+def _uuids(rng: np.random.Generator, n: int) -> list[str]:
+    return [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("n", [10, 50, 284, 999])
+@pytest.mark.parametrize(
+    ("make", "note"),
+    [
+        (lambda rng, i: [f"ORD-{k:06d}" for k in range(i, i + 10_000)], "every sampled value"),
+        (lambda rng, i: _uuids(rng, 10_000), "every sampled value"),
+        (lambda rng, i: [f"scans/{k}.png" for k in range(i, i + 10_000)], "file paths"),
+        (
+            lambda rng, i: [f"My Scans/patient {k} left knee.png" for k in range(i, i + 10_000)],
+            "file paths",
+        ),
+        (lambda rng, i: [f"{k:07d}" for k in range(i, i + 10_000)], "zero-padded codes"),
+    ],
+    ids=["order-refs", "uuids", "paths", "paths-with-spaces", "zero-padded"],
+)
+def test_unique_strings_are_ids_at_every_size(make: Any, note: str, n: int) -> None:
+    # Reference and current hold different values, as order references and file paths do.
+    rng = np.random.default_rng(n)
+    reference, current = make(rng, 0)[:n], make(rng, 500_000)[:n]
+    spec = _infer_sides(reference, current, name="ref")
+    assert spec.kind is ColumnKind.ID
+    assert spec.role is ColumnRole.ID
+    assert spec.note is not None
+    assert note in spec.note
+    assert "excluded from drift" in spec.note
+
+
+def test_eight_levels_in_eight_rows_stay_categorical() -> None:
+    levels = ["paris", "rome", "oslo", "lima", "kyiv", "baku", "doha", "riga"]
+    assert _infer_sides(levels, levels[::-1]).kind is ColumnKind.CATEGORICAL
+    assert _infer(pd.Series(levels)).kind is ColumnKind.CATEGORICAL
+
+
+def test_distinct_values_count_over_both_sides_from_20() -> None:
+    codes = [f"c{i}x" for i in range(40)]
+    # 19 distinct values over both sides are not enough evidence, 20 are.
+    assert _infer_sides(codes[:10], codes[10:19]).kind is ColumnKind.CATEGORICAL
+    assert _infer_sides(codes[:10], codes[10:20]).kind is ColumnKind.ID
+    # The same 15 values on both sides: 15 distinct values, a category seen twice.
+    assert _infer_sides(codes[:15], codes[:15]).kind is ColumnKind.CATEGORICAL
+
+
+def test_a_few_repeats_in_thousands_of_ids_keep_them_ids() -> None:
+    refs = [f"ORD-{k:06d}" for k in range(3_000)]
+    refs[10] = refs[11]  # one order sent twice
+    assert _infer_sides(refs[:1500], refs[1500:]).kind is ColumnKind.ID
+    rng = np.random.default_rng(18)
+    many = [f"sku{k}" for k in rng.integers(0, 300, 1_500)]
+    assert _infer_sides(many[:750], many[750:]).kind is ColumnKind.CATEGORICAL
+
+
+def test_unique_integers_written_as_strings_are_numbers_without_zero_padding() -> None:
+    spec = _infer_sides([str(k) for k in range(100, 400)], [str(k) for k in range(400, 700)])
+    assert spec.kind is ColumnKind.NUMERICAL
+
+
+def test_an_order_ref_column_does_not_enter_the_whole_table_tests() -> None:
+    rng = np.random.default_rng(19)
+    n = 284
+    reference = pd.DataFrame(
+        {
+            "order_ref": [f"ORD-{k:06d}" for k in range(n)],
+            "x": rng.normal(size=n),
+            "y": rng.normal(size=n),
+        }
+    )
+    current = pd.DataFrame(
+        {
+            "order_ref": [f"ORD-{k:06d}" for k in range(n, 2 * n)],
+            "x": rng.normal(size=n),
+            "y": rng.normal(size=n),
+        }
+    )
+
+    report = driftscope.compare(reference, current)
+
+    assert report.drift.column("order_ref").skipped
+    assert report.drift.multivariate
+    for test in report.drift.multivariate:
+        assert test.columns == ("x", "y")
+    # With the column in, the classifier told the sides apart perfectly (AUC 1.0).
+    classifier = next(t for t in report.drift.multivariate if t.method == "domain_classifier")
+    assert classifier.statistic is not None
+    assert classifier.statistic < 0.7
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,3 +525,69 @@ def test_compare_with_a_string_kind_override_tests_text_on_length() -> None:
     assert column.missing_share_reference == 0.0
     assert column.drifted
     assert report.warnings == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# pandas category dtype
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [3, 7, 11, 42],  # integer codes: labels, not quantities
+        [0, 1],  # would be boolean as plain integers
+        [f"c{i}" for i in range(200)],  # every value distinct: still a category
+        [1.5, 2.5],
+    ],
+    ids=["int-codes", "zero-one", "all-distinct", "float-codes"],
+)
+def test_pandas_category_dtype_is_categorical(values: list[object]) -> None:
+    rng = np.random.default_rng(20)
+    column = pd.Series(rng.choice(np.array(values, dtype=object), N)).astype("category")
+    if len(values) == 200:
+        column = pd.Series(values, dtype="category")
+    spec = _infer(column, name="zone_id")
+    assert spec.kind is ColumnKind.CATEGORICAL
+    assert spec.role is ColumnRole.FEATURE
+    assert spec.note == "pandas category dtype"
+
+
+def test_integer_category_codes_are_chi_squared_tested_not_ks() -> None:
+    rng = np.random.default_rng(21)
+    reference = pd.DataFrame({"zone": pd.Categorical(rng.choice([1, 2, 9], 2_000))})
+    current = pd.DataFrame(
+        {"zone": pd.Categorical(rng.choice([1, 2, 9], 2_000, p=[0.6, 0.2, 0.2]))}
+    )
+
+    column = driftscope.compare(reference, current, multivariate=False).drift.column("zone")
+
+    assert column.kind == "categorical"
+    assert column.method == "chi2"
+    assert column.effect_size_method == "tv"
+    assert column.drifted
+
+
+def test_category_dtype_on_the_current_side_only_is_categorical() -> None:
+    reference = pd.DataFrame({"zone": [1, 2, 3] * 100})
+    current = pd.DataFrame({"zone": pd.Categorical([1, 2, 3] * 100)})
+    schema, _ = infer_schema(reference, current)
+    assert schema["zone"].kind is ColumnKind.CATEGORICAL
+
+
+# ---------------------------------------------------------------------------------------------
+# binary (bytes)
+
+
+def test_bytes_values_are_binary_and_excluded_with_a_note() -> None:
+    rng = np.random.default_rng(22)
+    frame = pd.DataFrame({"payload": pd.Series([rng.bytes(12) for _ in range(N)], dtype=object)})
+    schema, warnings = infer_schema(frame, frame)
+    spec = schema["payload"]
+    assert warnings == [
+        "Column 'payload' holds raw bytes (binary); it is listed but not tested for drift "
+        "or quality beyond missing values. Decode it to text or numbers to test it."
+    ]
+    assert spec.kind is ColumnKind.BINARY
+    assert spec.note is not None
+    assert "bytes" in spec.note
+    assert "excluded from drift" in spec.note

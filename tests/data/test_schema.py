@@ -10,7 +10,7 @@ import pytest
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import DriftscopeError, InputFileNotFoundError, SchemaError
 
-KINDS = "'numerical', 'categorical', 'boolean', 'datetime', 'text', 'id', 'constant'"
+KINDS = "'numerical', 'categorical', 'boolean', 'datetime', 'text', 'id', 'constant', 'binary'"
 ROLES = "'feature', 'target', 'prediction', 'probability', 'timestamp', 'id', 'ignored'"
 
 # The YAML example of docs/schema.md, verbatim.

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from scipy import stats as sps
-from scipy.spatial.distance import jensenshannon
+from scipy.spatial.distance import cityblock, jensenshannon
 from scipy.stats.contingency import association
 
 from driftscope.exceptions import ParameterError
@@ -339,3 +339,13 @@ def test_counts_are_validated(fn: object, ref: object, cur: object, message: str
 def test_two_category_tests_reject_other_shapes(fn: object) -> None:
     with pytest.raises(ValueError, match="exactly two categories"):
         fn([1, 2, 3], [3, 2, 1])  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("n", "m"), [(1_000, 50_000), (5_000, 2_500), (50_000, 5_000)])
+def test_total_variation_depends_on_the_shares_only(n: int, m: int) -> None:
+    # The default rule's categorical effect size: one shift, any row counts, one number.
+    p = np.array([0.101, 0.3, 0.35, 0.249])
+    q = np.array([0.010, 0.33, 0.39, 0.27])
+    tv = cat.total_variation_distance(p * n, q * m).statistic
+    assert close(tv, cityblock(p, q) / 2)
+    assert close(tv, 0.091)

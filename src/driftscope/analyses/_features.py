@@ -12,6 +12,9 @@ from driftscope.data.schema import ColumnKind, ColumnSpec
 
 __all__ = ["encode_features", "sample_rows"]
 
+# A categorical column with at least this many labels, more than half the rows, is id-like.
+_MANY_LABELS = 20
+
 
 def sample_rows(n: int, size: int, rng: np.random.Generator) -> NDArray[np.int64]:
     """Up to ``size`` distinct row positions out of ``n``, seeded, in ascending order."""
@@ -29,7 +32,11 @@ def encode_features(
 
     Numerical columns are centred on the reference median and scaled by its standard deviation;
     categorical ones are replaced by the category's share in the reference rows (0 for categories
-    the reference never had); missing values become the reference median or share 0.
+    the reference never had); missing values become the reference median or share 0. A
+    categorical column with at least 20 distinct values, more than half its reference rows, is
+    left out: its shares are all about 1 / n in the reference and 0 for the (unseen) current
+    values, which tells the two sides apart whatever the data. The names returned are the
+    columns used.
     """
     ref_cols: list[NDArray[np.float64]] = []
     cur_cols: list[NDArray[np.float64]] = []
@@ -49,8 +56,11 @@ def encode_features(
             rv = (np.where(np.isnan(rv), centre, rv) - centre) / scale
             cv = (np.where(np.isnan(cv), centre, cv) - centre) / scale
         else:
-            freq = r.astype("string").value_counts(normalize=True, dropna=True)
-            rv = r.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
+            labels = r.astype("string")
+            freq = labels.value_counts(normalize=True, dropna=True)
+            if freq.size >= _MANY_LABELS and freq.size > 0.5 * int(labels.notna().sum()):
+                continue
+            rv = labels.map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
             cv = c.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
             scale = float(np.std(rv)) or 1.0
             rv, cv = rv / scale, cv / scale

@@ -33,7 +33,7 @@ from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import EmptyDataError, ParameterError, invalid_parameter
 from driftscope.stats import METHODS, SortedPair
 from driftscope.stats._reference_side import PreparedReference
-from driftscope.stats.categorical import chi2_homogeneity, cramers_v
+from driftscope.stats.categorical import chi2_homogeneity, total_variation_distance
 from driftscope.stats.novelty import unseen_categories_test
 from driftscope.stats.numerical import ks_2samp, wasserstein_distance
 
@@ -47,6 +47,7 @@ _PLOT_CATEGORIES = 20
 # Rows per side for the dataset-level tests (seeded subsamples).
 _MMD_ROWS = 1000
 _CLASSIFIER_ROWS = 5000
+_UNTESTED_KINDS = (ColumnKind.ID, ColumnKind.DATETIME, ColumnKind.BINARY)
 _TESTED_ROLES = {
     ColumnRole.FEATURE,
     ColumnRole.TARGET,
@@ -60,7 +61,8 @@ class DriftSettings:
     """How columns are tested and how the dataset verdict is reached.
 
     ``alpha`` is the significance level of every test; ``numerical_effect_threshold`` (Wasserstein
-    distance in reference standard deviations), ``categorical_effect_threshold`` (Cramér's V) and
+    distance in reference standard deviations), ``categorical_effect_threshold`` (total variation
+    distance between the category shares: the share of rows that changed category, in [0, 1]) and
     ``missing_effect_threshold`` (Cohen's h on the missing share) are the smallest effects the
     default rule calls drift. ``methods`` and ``thresholds`` override the rule per column.
 
@@ -71,7 +73,7 @@ class DriftSettings:
 
     alpha: float = 0.05
     numerical_effect_threshold: float = 0.1
-    categorical_effect_threshold: float = 0.1
+    categorical_effect_threshold: float = 0.05
     missing_effect_threshold: float = 0.1
     unseen_share_threshold: float = 0.01
     drift_share: float = 0.5
@@ -160,8 +162,9 @@ def decision_rules(settings: DriftSettings) -> dict[str, str]:
         ),
         "categorical": (
             f"Chi-squared test of homogeneity on the 2 x k table of counts (Monte Carlo exact "
-            f"p-value when expected counts are small); drifted when p < {a:g} and Cramér's V is "
-            f"at least {settings.categorical_effect_threshold:g}."
+            f"p-value when expected counts are small); drifted when p < {a:g} and the total "
+            "variation distance between the category shares (half the sum of their absolute "
+            f"changes) is at least {settings.categorical_effect_threshold:g}."
         ),
         "boolean": "As categorical, on the two values.",
         "text": "As numerical, on the length of each text in characters.",
@@ -582,8 +585,10 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
         if ref_c.sum() == 0 or cur_c.sum() == 0:
             skipped = True
         else:
-            effect = cramers_v(ref_c, cur_c).statistic
-            effect_method = "cramers_v"
+            # The distance between the two distributions of shares, whatever the row counts
+            # (Cramér's V of the table grows with the smaller side's share of the rows).
+            effect_result = total_variation_distance(ref_c, cur_c)
+            effect, effect_method = effect_result.statistic, effect_result.method
             if method == AUTO:
                 main = chi2_homogeneity(ref_c, cur_c, seed=settings.seed)
                 used_method = main.method
@@ -716,6 +721,9 @@ def _multivariate(
 ) -> tuple[MultivariateDrift, ...]:
     from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
 
+    # Ids, paths, free text and bytes tell every row apart, so they would tell the two sides
+    # apart too: only columns with a distribution to compare enter (`encode_features` also
+    # drops categorical columns whose values turn out to be nearly all distinct).
     usable = [
         s
         for s in specs
@@ -787,10 +795,12 @@ def run_drift(
     for spec in schema:
         if spec.role is ColumnRole.IGNORED:
             continue
-        if spec.role not in _TESTED_ROLES or spec.kind in (ColumnKind.ID, ColumnKind.DATETIME):
+        if spec.role not in _TESTED_ROLES or spec.kind in _UNTESTED_KINDS:
             # Listed, not tested, so a reader sees every column and why it was left out.
             if spec.kind is ColumnKind.ID or spec.role is ColumnRole.ID:
                 why = "an id"
+            elif spec.kind is ColumnKind.BINARY:
+                why = "raw bytes"
             elif spec.role is ColumnRole.TIMESTAMP:
                 why = "the timestamp"
             else:

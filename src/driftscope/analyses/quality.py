@@ -52,7 +52,7 @@ _BOOKKEEPING_ROLES = {ColumnRole.ID, ColumnRole.TIMESTAMP, ColumnRole.IGNORED}
 _CATEGORY_KINDS = {ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN, ColumnKind.CONSTANT}
 _INFERRED_FAMILIES = {
     "string": "text",
-    "bytes": "text",
+    "bytes": "bytes",
     "integer": "number",
     "floating": "number",
     "mixed-integer-float": "number",
@@ -71,6 +71,7 @@ _INFERRED_FAMILIES = {
 _FAMILY_WORDS = {
     "number": "numbers",
     "text": "text",
+    "bytes": "raw bytes",
     "boolean": "booleans",
     "datetime": "dates",
     "timedelta": "durations",
@@ -1084,7 +1085,8 @@ def _check_column(
         np.asarray(current.isna().to_numpy(), dtype=bool),
     )
     checks = [_missing_check(col, settings)]
-    bookkeeping = spec.role in _BOOKKEEPING_ROLES or spec.kind is ColumnKind.ID
+    # Ids and raw bytes have no distribution to check: only missing values and type changes.
+    bookkeeping = spec.role in _BOOKKEEPING_ROLES or spec.kind in (ColumnKind.ID, ColumnKind.BINARY)
     if spec.kind is ColumnKind.NUMERICAL and not bookkeeping:
         numbers = (_numbers(reference, col.ref_missing), _numbers(current, col.cur_missing))
         checks.append(_type_check(col, settings, numbers))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -30,6 +31,29 @@ _BOOLEAN_WORDS = {
 _TEXT_MIN_MEAN_LENGTH = 30
 _TEXT_MIN_MEAN_WORDS = 4
 _PARSE_SHARE = 0.95
+# "Every value distinct" says id only when it rests on enough values: in 8 rows, 8 distinct
+# labels may well be the 8 levels of a category; 20 distinct values in 20 rows would take a
+# category with hundreds of levels, which no two-sample test can compare on so few rows anyway.
+# Counted over both sides together, so ids that never recur from reference to current (order
+# references, file paths) reach it with 10 rows a side.
+_ID_MIN_DISTINCT = 20
+# A few repeats (a retried order, a duplicated row) in an id column of thousands of rows do not
+# make it a category.
+_ID_DISTINCT_SHARE = 0.99
+# A file path or URL: a separator, then a last part with an extension.
+_PATH = re.compile(r"[^\n]*[/\\][^/\\\n]*\.[A-Za-z0-9]{1,5}")
+_BYTES = (bytes, bytearray, memoryview)
+# Kinds whose tests read the values (as numbers, labels or text).
+_TESTED_KINDS = frozenset(
+    {
+        ColumnKind.NUMERICAL,
+        ColumnKind.CATEGORICAL,
+        ColumnKind.BOOLEAN,
+        ColumnKind.TEXT,
+        ColumnKind.CONSTANT,
+    }
+)
+_EXCLUDED = "excluded from drift"
 
 
 def _sample(series: pd.Series) -> pd.Series:
@@ -47,10 +71,39 @@ def _sample(series: pd.Series) -> pd.Series:
     return values
 
 
-def _looks_like_id(name: str, sample: pd.Series, n_unique: int) -> bool:
+def _as_text(sample: pd.Series) -> pd.Series:
+    """Values as Python strings (``astype(str)`` on pandas' string dtype may not be)."""
+    return sample.astype(object).map(str).astype(object)
+
+
+def _id_name(name: str) -> bool:
     lowered = name.lower()
-    named = lowered == "id" or lowered.endswith(("_id", "-id", " id", "uuid")) or lowered == "key"
-    return bool(len(sample) >= 20 and n_unique == len(sample) and named)
+    return lowered == "id" or lowered.endswith(("_id", "-id", " id", "uuid")) or lowered == "key"
+
+
+def _distinct_like_ids(reference: pd.Series, current: pd.Series) -> bool:
+    """Whether sampled values look like ids: (nearly) every value distinct on each side, and at
+    least `_ID_MIN_DISTINCT` distinct values over both sides together."""
+    for side in (reference, current):
+        if len(side) and side.nunique() < _ID_DISTINCT_SHARE * len(side):
+            return False
+    return bool(pd.concat([reference, current], ignore_index=True).nunique() >= _ID_MIN_DISTINCT)
+
+
+def _mostly_match(values: pd.Series, pattern: re.Pattern[str]) -> bool:
+    """Whether at least `_PARSE_SHARE` of the string values match ``pattern`` in full."""
+    return bool(np.mean([pattern.fullmatch(v) is not None for v in values]) >= _PARSE_SHARE)
+
+
+def _zero_padded(values: pd.Series) -> bool:
+    """Digits only, all of one width, some with a leading zero: "000123" is a code, not 123."""
+    lengths = values.str.len()
+    return bool(
+        lengths.nunique() == 1
+        and lengths.iloc[0] > 1
+        and values.str.fullmatch(r"[0-9]+").all()
+        and values.str.startswith("0").any()
+    )
 
 
 def _parse_share_numbers(values: pd.Series) -> float:
@@ -63,20 +116,34 @@ def _parse_share_dates(values: pd.Series) -> float:
     return float(parsed.notna().mean()) if len(values) else 0.0
 
 
-def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | None]:
-    """Kind of a column holding strings or mixed Python objects."""
-    as_text = sample.astype(str)
+def _infer_object_kind(
+    name: str, sample: pd.Series, current: pd.Series
+) -> tuple[ColumnKind, str | None]:
+    """Kind of a column holding strings or mixed Python objects; ``current`` is a sample of
+    the current side's values, read only to tell ids from categories."""
+    as_text = _as_text(sample)
     n_unique = as_text.nunique()
     if n_unique == 1:
         return ColumnKind.CONSTANT, "one distinct value"
     if n_unique == 2 and frozenset(as_text.str.strip().str.lower().unique()) in _BOOLEAN_WORDS:
         return ColumnKind.BOOLEAN, None
+
+    current_text = _as_text(current)
+
+    def ids() -> bool:
+        return _distinct_like_ids(as_text, current_text)
+
     # Parsing is slow per value: a handful decides whether the whole sample is worth trying.
     few = sample.iloc[:: max(1, len(sample) // 50)]
     share_numeric = _parse_share_numbers(few)
     if share_numeric >= 0.5:
         share_numeric = _parse_share_numbers(sample)
     if share_numeric >= _PARSE_SHARE:
+        if _zero_padded(as_text) and ids():
+            return (
+                ColumnKind.ID,
+                f"zero-padded codes, every one distinct: treated as ids, {_EXCLUDED}",
+            )
         note = None
         if share_numeric < 1:
             note = (
@@ -84,30 +151,35 @@ def _infer_object_kind(name: str, sample: pd.Series) -> tuple[ColumnKind, str | 
                 "they are counted as missing"
             )
         return ColumnKind.NUMERICAL, note
+    if _mostly_match(as_text, _PATH) and ids():
+        return ColumnKind.ID, f"file paths, every one distinct: treated as ids, {_EXCLUDED}"
     if (
         share_numeric < 0.5
         and _parse_share_dates(as_text.iloc[:: max(1, len(as_text) // 20)]) >= _PARSE_SHARE
         and _parse_share_dates(as_text) >= _PARSE_SHARE
     ):
         return ColumnKind.DATETIME, "parsed as dates"
-    if _looks_like_id(name, as_text, n_unique):
-        return ColumnKind.ID, "every value is distinct and the name says id: excluded from drift"
     if (
         float(as_text.str.len().mean()) >= _TEXT_MIN_MEAN_LENGTH
         and n_unique > 0.5 * len(as_text)
         and float((as_text.str.count(r"\s+") + 1).mean()) >= _TEXT_MIN_MEAN_WORDS
     ):
         return ColumnKind.TEXT, "free text: compared on text length"
-    if n_unique == len(as_text) and len(as_text) >= 1000:
-        return (
-            ColumnKind.ID,
-            "every sampled value is distinct: treated as an id, excluded from drift",
-        )
+    if ids():
+        if _id_name(name):
+            return ColumnKind.ID, f"every value is distinct and the name says id: {_EXCLUDED}"
+        return ColumnKind.ID, f"every sampled value is distinct: treated as an id, {_EXCLUDED}"
     return ColumnKind.CATEGORICAL, None
 
 
-def _infer_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str | None]:
+def _infer_kind(name: str, series: pd.Series, current: pd.Series) -> tuple[ColumnKind, str | None]:
+    """Kind of the reference column ``series``; ``current`` is the same column on the current
+    side, read only where both sides together decide (categories, ids)."""
     dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or isinstance(current.dtype, pd.CategoricalDtype):
+        # The user (or the file format) said so: the codes of a category are labels, not
+        # quantities, whatever their type.
+        return ColumnKind.CATEGORICAL, "pandas category dtype"
     if pd.api.types.is_bool_dtype(dtype):
         return ColumnKind.BOOLEAN, None
     if pd.api.types.is_datetime64_any_dtype(dtype):
@@ -118,6 +190,9 @@ def _infer_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str | None]:
             ColumnKind.NUMERICAL if pd.api.types.is_numeric_dtype(dtype) else ColumnKind.CATEGORICAL
         )
         return kind, "no values in the reference"
+    current_sample = _sample(current)
+    if _holds_bytes(sample) or _holds_bytes(current_sample):
+        return ColumnKind.BINARY, f"bytes values: not comparable as numbers or text, {_EXCLUDED}"
     if pd.api.types.is_numeric_dtype(dtype):
         values = sample.to_numpy(dtype=np.float64, na_value=np.nan)
         finite = values[np.isfinite(values)]
@@ -127,13 +202,24 @@ def _infer_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str | None]:
         integer = bool(np.all(np.mod(finite, 1) == 0)) if finite.size else False
         if integer and n_unique <= 2 and set(np.unique(finite)) <= {0.0, 1.0}:
             return ColumnKind.BOOLEAN, "integer 0/1 values"
-        if integer and _looks_like_id(name, sample, n_unique):
-            return (
-                ColumnKind.ID,
-                "every value is distinct and the name says id: excluded from drift",
-            )
+        if integer and _id_name(name) and _distinct_like_ids(sample, current_sample):
+            return ColumnKind.ID, f"every value is distinct and the name says id: {_EXCLUDED}"
         return ColumnKind.NUMERICAL, None
-    return _infer_object_kind(name, sample)
+    return _infer_object_kind(name, sample, current_sample)
+
+
+def _holds_bytes(sample: pd.Series) -> bool:
+    """Whether a column holds raw bytes (Parquet ``binary``), which no test reads."""
+    return sample.dtype == object and any(isinstance(v, _BYTES) for v in sample)
+
+
+def _refuse_bytes(name: str, kind: ColumnKind, reference: pd.Series, current: pd.Series) -> None:
+    """A kind the user chose for a column of raw bytes, which no test of that kind can read."""
+    if _holds_bytes(_sample(reference)) or _holds_bytes(_sample(current)):
+        raise SchemaError(
+            f"Column {name!r} holds raw bytes (binary), which cannot be tested as {kind}; "
+            "decode it to text or numbers first, or give it the kind 'binary' to list it untested."
+        )
 
 
 def infer_schema(
@@ -184,9 +270,16 @@ def infer_schema(
             continue
         given = user.get(name) or ColumnSpec(name=name)
         kind, note = given.kind, given.note
+        if kind in _TESTED_KINDS and given.role is not ColumnRole.IGNORED:
+            _refuse_bytes(name, kind, reference[name], current[name])
         if kind is None:
-            kind, inferred_note = _infer_kind(name, reference[name])
+            kind, inferred_note = _infer_kind(name, reference[name], current[name])
             note = note or inferred_note
+        if kind is ColumnKind.BINARY:
+            warnings.append(
+                f"Column {name!r} holds raw bytes (binary); it is listed but not tested for drift "
+                "or quality beyond missing values. Decode it to text or numbers to test it."
+            )
         role = given.role
         if role is None:
             role = _ROLE_NAMES.get(name.lower(), ColumnRole.FEATURE)

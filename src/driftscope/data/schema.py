@@ -26,6 +26,8 @@ class ColumnKind(StrEnum):
     TEXT = "text"
     ID = "id"
     CONSTANT = "constant"
+    #: Raw bytes (a Parquet ``binary`` column): listed, never tested.
+    BINARY = "binary"
 
 
 class ColumnRole(StrEnum):

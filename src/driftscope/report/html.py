@@ -1599,8 +1599,8 @@ def _windows_section(report: Mapping[str, Any]) -> str:
         lead + '<p class="ds-muted">Each metric per window, with the normal band learnt from the '
         "reference (shaded) where there is one; red points left the band. Grey columns mark "
         "windows too small to analyse. Drift scores are effect sizes (Wasserstein distance in "
-        "reference standard deviations, or Cramér's V); larger points drifted.</p>"
-        + f'<div class="ds-grid2">{"".join(first)}</div>'
+        "reference standard deviations, or total variation distance between category shares); "
+        "larger points drifted.</p>" + f'<div class="ds-grid2">{"".join(first)}</div>'
     )
     if later:
         body += (

@@ -27,7 +27,7 @@ _SEVERITY_STYLE = {"retrain": "red", "investigate": "yellow", "ok": "green"}
 # Short labels so the table fits an 80-column terminal; the legend is printed below it.
 _SHORT = {
     "wasserstein_normed": "W/sd",
-    "cramers_v": "V",
+    "tv": "TV",
     "distribution": "dist",
     "missing_share": "missing",
     "unseen_categories": "unseen",
@@ -244,7 +244,9 @@ def _render_drift(report: Mapping[str, Any], max_rows: int) -> Group:
                 effect,
                 ", ".join(_SHORT.get(s, s) for s in col["signals"]),
             )
-        table.caption = "effect: W/sd = Wasserstein in reference sd, V = Cramér's V"
+        table.caption = (
+            "effect: W/sd = Wasserstein in reference sd, TV = total variation between shares"
+        )
         if len(drifted_cols) > max_rows:
             table.caption += f"; ... and {len(drifted_cols) - max_rows} more"
         parts.append(table)
