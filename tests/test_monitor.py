@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -291,3 +292,112 @@ def test_change_points_mark_when_the_errors_changed() -> None:
     html = report.to_html()
     assert '"change_points": [{"window"' in html or '"change_points":[{"window"' in html
     validate_report(report.to_dict())
+
+
+# --- the model's columns: class labels, one probability column, continuous predictions --------
+
+
+def _labels(n: int, shares: list[float], seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    y = rng.choice(len(shares), size=n, p=shares)
+    return pd.DataFrame({"x": rng.normal(size=n), "target": y, "prediction": y})
+
+
+def test_class_labels_are_drift_tested_as_categories_and_label_drift_is_a_reason() -> None:
+    # Class 1 goes 18% -> 4% and class 2 goes 5% -> 19%: as numbers the ids barely move.
+    ref, cur = _labels(3000, [0.77, 0.18, 0.05], 60), _labels(3000, [0.77, 0.04, 0.19], 61)
+    report = _monitor(ref, cur)
+    assert report.model is not None
+    assert report.model.task == "multiclass_classification"
+    for name in ("target", "prediction"):
+        assert report.schema[name].kind == "categorical"
+        column = next(c for c in report.drift.columns if c.name == name)
+        assert column.method not in ("ks", "wasserstein")
+        assert column.drifted
+    assert report.verdict is not None
+    assert "label_drift" in [r.source for r in report.verdict.reasons]
+    validate_report(report.to_dict())
+
+
+@pytest.mark.parametrize("positive", ["1", "yes"])
+def test_a_single_probability_column_is_the_class_it_names(positive: str) -> None:
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    ref, cur = _classification(2000, 62), _classification(2000, 63)
+    names = {0: "0", 1: "1"} if positive == "1" else {0: "no", 1: "yes"}
+    for frame in (ref, cur):
+        frame["target"] = frame["target"].map(names)
+        frame["prediction"] = frame["prediction"].map(names)
+        frame[f"proba_{positive}"] = frame.pop("proba_1")
+        frame.pop("proba_0")
+    report = _monitor(ref, cur, proba_prefix="proba_")
+    assert report.model is not None
+    assert report.model.labels[1] == positive
+    assert report.model.note == f"'proba_{positive}' is the probability of class '{positive}'"
+    assert report.performance is not None
+    y = (cur["target"] == positive).to_numpy()
+    p1 = cur[f"proba_{positive}"].to_numpy()
+    expected_auc = roc_auc_score(y, p1)
+    assert expected_auc > 0.7
+    assert report.performance.metric("roc_auc").current == pytest.approx(expected_auc, abs=1e-12)
+    expected_loss = log_loss(y, np.column_stack([1 - p1, p1]))
+    assert report.performance.metric("log_loss").current == pytest.approx(expected_loss, rel=1e-9)
+
+
+def test_a_probability_column_naming_the_first_class_scores_that_class() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    ref, cur = _classification(2000, 64), _classification(2000, 65)
+    for frame in (ref, cur):
+        frame.pop("proba_1")
+    report = _monitor(ref, cur, proba_prefix="proba_")
+    assert report.model is not None
+    assert report.model.labels == ("1", "0")
+    assert report.performance is not None
+    expected = roc_auc_score(cur["target"] == 0, cur["proba_0"])
+    assert report.performance.metric("roc_auc").current == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("task", ["binary", "classification", "multiclass"])
+def test_continuous_predictions_of_a_classification_task_are_refused(task: str) -> None:
+    rng = np.random.default_rng(66)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=400), "target": rng.integers(0, 2, 400), "score": rng.random(400)}
+    )
+    with pytest.raises(driftscope.SchemaError) as info:
+        _monitor(frame, frame, target="target", prediction="score", task=task)
+    message = str(info.value)
+    assert "prediction column 'score'" in message
+    assert "--prediction" in message
+    assert f"task '{task}'" in message
+    assert "non-integer" in message
+
+
+def test_more_classes_than_the_limit_are_refused_naming_the_column() -> None:
+    from driftscope.analyses.model import MAX_LABELS
+
+    rng = np.random.default_rng(67)
+    labels = [f"c{i}" for i in range(MAX_LABELS + 1)]
+    frame = pd.DataFrame({"x": rng.normal(size=500), "target": rng.choice(labels, 500)})
+    frame["prediction"] = frame["target"]
+    with pytest.raises(driftscope.SchemaError, match=r"target column 'target'.*at most 100"):
+        _monitor(frame, frame, task="multiclass")
+
+
+def test_continuous_predictions_exit_two_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driftscope.cli import main
+
+    rng = np.random.default_rng(68)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=400), "label": rng.integers(0, 2, 400), "score": rng.random(400)}
+    )
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    code = main(["report", str(path), str(path), "--target", "label", "--prediction", "score",
+                 "--task", "binary", "-q"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "prediction column 'score'" in err
+    assert "Traceback" not in err
