@@ -401,3 +401,103 @@ def test_continuous_predictions_exit_two_on_the_command_line(
     err = capsys.readouterr().err
     assert "prediction column 'score'" in err
     assert "Traceback" not in err
+
+
+# --- calibration error and ranking metrics on multiclass probabilities ------------------------
+
+
+def _calibrated(n: int, seed: int, k: int = 5) -> pd.DataFrame:
+    """A multiclass model whose probabilities are the true posteriors: calibrated exactly."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    x = 1.2 * np.eye(k)[y] + rng.normal(size=(n, k))
+    logits = 1.2 * x
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    frame = pd.DataFrame(x, columns=[f"x{j}" for j in range(k)])
+    frame["target"], frame["prediction"] = y, proba.argmax(axis=1)
+    for j in range(k):
+        frame[f"proba_{j}"] = proba[:, j]
+    return frame
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_calibration_error_raises_no_alarm_without_drift(seed: int) -> None:
+    # A 20,000-row reference against 2,000 current rows from the same source: the ECE of fewer
+    # rows is larger, which must not read as a significant rise.
+    ref, cur = _calibrated(20_000, 100 + seed), _calibrated(2_000, 200 + seed)
+    report = _monitor(ref, cur, n_resamples=300, seed=seed)
+    assert report.performance is not None
+    ece = report.performance.metric("ece")
+    assert ece.current is not None
+    assert ece.current_low is not None
+    assert ece.current_high is not None
+    assert ece.current_low <= ece.current <= ece.current_high
+    assert not ece.significant
+    assert ece.status != "alert"
+    assert ece.baseline is not None
+    assert ece.reference is not None
+    assert ece.baseline > ece.reference  # the reference's ECE expected at 2,000 rows
+    assert "expected at 2,000 rows" in ece.message
+    assert report.verdict is not None
+    assert not any("calibration" in r.message for r in report.verdict.reasons)
+
+
+def test_calibration_error_still_flags_a_miscalibrated_model() -> None:
+    ref, cur = _calibrated(20_000, 110), _calibrated(2_000, 210)
+    columns = [f"proba_{j}" for j in range(5)]
+    sharper = cur[columns].to_numpy() ** 3  # overconfident: same ranking, worse calibration
+    cur[columns] = sharper / sharper.sum(axis=1, keepdims=True)
+    report = _monitor(ref, cur, n_resamples=300)
+    assert report.performance is not None
+    ece = report.performance.metric("ece")
+    assert ece.significant
+    assert ece.status == "alert"
+
+
+def test_multiclass_roc_auc_equals_scikit_learn_on_rounded_probabilities() -> None:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    ref, cur = _calibrated(3_000, 120, k=10), _calibrated(3_000, 220, k=10)
+    columns = [f"proba_{j}" for j in range(10)]
+    for frame in (ref, cur):
+        # Sharp and rounded as a file holds them: rows sum to 1 within 5e-6 and small scores
+        # tie; rescaling each row by its sum would split those ties.
+        sharp = frame[columns].to_numpy() ** 3
+        frame[columns] = (sharp / sharp.sum(axis=1, keepdims=True)).round(6)
+    report = _monitor(ref, cur)
+    assert report.performance is not None
+    scores = cur[columns].to_numpy()
+    expected = roc_auc_score(cur["target"], scores, multi_class="ovr")
+    assert report.performance.metric("roc_auc").current == pytest.approx(expected, abs=1e-12)
+    onehot = np.eye(10)[cur["target"]]
+    expected_ap = average_precision_score(onehot, scores, average="macro")
+    assert report.performance.metric("pr_auc").current == pytest.approx(expected_ap, abs=1e-12)
+
+
+def test_two_current_rows_with_windows_give_notes_not_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driftscope.cli import main
+
+    ref, cur = _classification(2000, 70), _classification(2, 71)
+    cur["target"], cur["prediction"] = [0, 1], [0, 1]
+    report = _monitor(ref, cur, timestamp="timestamp", period="W")  # warnings are errors
+    assert report.performance is not None
+    auc = report.performance.metric("roc_auc")
+    assert auc.current is not None
+    assert auc.current_low is None
+    assert auc.note is not None
+    assert "no confidence interval" in auc.note
+    assert report.windows is not None
+    assert report.windows.n_analysed == 0
+    validate_report(report.to_dict())
+    paths = [tmp_path / "ref.csv", tmp_path / "cur.csv"]
+    ref.to_csv(paths[0], index=False)
+    cur.to_csv(paths[1], index=False)
+    code = main(["report", *map(str, paths), "--timestamp", "timestamp", "--period", "W",
+                 "--json", str(tmp_path / "r.json")])  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "RuntimeWarning" not in captured.err
+    assert "Traceback" not in captured.err

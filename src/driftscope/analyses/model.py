@@ -193,9 +193,9 @@ def resolve_model_columns(
         else:
             resolved = Task.BINARY
     if resolved.is_classification:
-        for column, role in ((target, "target"), (prediction, "prediction")):
+        for column, what in ((target, "target"), (prediction, "prediction")):
             if column is not None:
-                _check_class_labels(column, role, reference, current, resolved, task)
+                _check_class_labels(column, what, reference, current, resolved, task)
                 schema = _as_categorical(schema, column)
         series = [frame[c] for frame in (reference, current) for c in model_cols if c in frame]
         labels = _distinct(series)
