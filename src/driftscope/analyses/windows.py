@@ -111,19 +111,20 @@ class Window:
 
 @dataclass(frozen=True)
 class WindowsResult:
+    """The windows and their bands. ``n_analysed`` counts the windows large enough to analyse
+    ("0 of 7 out of band" means nothing when none was), ``n_out_of_band`` those flagged; both
+    follow from ``windows``."""
+
     by: str
     windows: tuple[Window, ...]
     bands: Mapping[str, MetricBand] = field(default_factory=dict)
     note: str | None = None
+    n_analysed: int = field(init=False)
+    n_out_of_band: int = field(init=False)
 
-    @property
-    def n_analysed(self) -> int:
-        """Windows large enough to be analysed: "0 of 7 out of band" means nothing when it is 0."""
-        return sum(not w.too_small for w in self.windows)
-
-    @property
-    def n_out_of_band(self) -> int:
-        return sum(bool(w.out_of_band) for w in self.windows)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_analysed", sum(not w.too_small for w in self.windows))
+        object.__setattr__(self, "n_out_of_band", sum(bool(w.out_of_band) for w in self.windows))
 
     def to_dict(self) -> dict[str, Any]:
         return {
