@@ -501,3 +501,116 @@ def test_two_current_rows_with_windows_give_notes_not_a_failure(
     captured = capsys.readouterr()
     assert "RuntimeWarning" not in captured.err
     assert "Traceback" not in captured.err
+
+
+# --- what the report shows: baselines, intervals, windows and the performance status ---------
+
+
+def _terminal(report: driftscope.Report) -> str:
+    from rich.console import Console
+
+    from driftscope.report.terminal import render_terminal
+
+    console = Console(width=100, record=True, color_system=None)
+    console.print(render_terminal(report.to_dict()))
+    return console.export_text()
+
+
+def test_a_benchmark_change_is_shown_against_the_benchmark() -> None:
+    ref, cur = _classification(3000, 80), _classification(3000, 81)
+    report = _monitor(ref, cur, benchmarks={"accuracy": 0.7})
+    assert report.performance is not None
+    accuracy = report.performance.metric("accuracy")
+    assert accuracy.baseline == 0.7
+    assert accuracy.baseline_source == "benchmark"
+    assert accuracy.relative_change == pytest.approx(accuracy.current / 0.7 - 1)
+    row = next(line for line in _terminal(report).splitlines() if "accuracy" in line)
+    assert f"{accuracy.relative_change:+.1%} vs 0.700 benchmark" in row
+    f1_row = next(line for line in _terminal(report).splitlines() if "F1 (macro)" in line)
+    assert "vs" not in f1_row  # against the reference shown beside it
+    assert "vs benchmark 0.7" in report.to_html()
+
+
+def test_intervals_with_negative_ends_print_as_brackets() -> None:
+    rng = np.random.default_rng(82)
+    n = 2000
+    frame = pd.DataFrame({"x": rng.normal(size=n), "y": rng.normal(size=n)})
+    frame["yhat"] = rng.normal(size=n)  # worse than the mean: R² near -1
+    report = _monitor(frame, frame.sample(frac=1.0, random_state=1), target="y", prediction="yhat")
+    assert report.performance is not None
+    r2 = report.performance.metric("r2")
+    assert r2.current_high is not None
+    assert r2.current_high < 0
+    assert "CI [-" in r2.message
+    assert "--" not in r2.message
+    text = _terminal(report)
+    assert "--" not in text.replace("---", "")
+    assert f"[{r2.current_low:.3f}, {r2.current_high:.3f}]" in text
+
+
+def test_performance_status_agrees_with_the_verdict_rule() -> None:
+    # Primary metrics ok, a secondary metric past its floor: the verdict says investigate, and
+    # the performance status must not say alert (which is the verdict's retrain).
+    ref, cur = _classification(3000, 83), _classification(3000, 84)
+    report = _monitor(ref, cur, floors={"balanced_accuracy": 0.99})
+    assert report.performance is not None
+    assert report.performance.metric("balanced_accuracy").status == "alert"
+    assert all(m.status == "ok" for m in report.performance.metrics if m.primary)
+    assert report.verdict is not None
+    assert report.verdict.decision == "investigate"
+    assert report.performance.status == "warning"
+    retrain = _monitor(ref, cur, floors={"accuracy": 0.99})
+    assert retrain.performance is not None
+    assert retrain.performance.status == "alert"
+
+
+def test_bands_of_bounded_metrics_stay_in_their_range() -> None:
+    ref, cur = _classification(4000, 85), _classification(1200, 86)
+    for frame in (ref, cur):
+        frame["prediction"] = frame["target"]  # a near-perfect model: accuracy bands reach 1
+        frame.loc[frame.index[::50], "prediction"] = 1 - frame["target"].iloc[::50]
+    report = _monitor(ref, cur, n_windows=3, min_window_rows=100)
+    assert report.windows is not None
+    bands = report.windows.bands
+    assert "accuracy" in bands
+    for name in ("accuracy", "f1_macro", "roc_auc"):
+        assert 0.0 <= bands[name].low <= bands[name].high <= 1.0, name
+    assert bands["log_loss"].low >= 0.0
+
+
+def test_a_window_says_why_a_metric_is_missing() -> None:
+    rng = np.random.default_rng(87)
+
+    def frame(n: int, classes: int) -> pd.DataFrame:
+        y = rng.integers(0, classes, n)
+        proba = np.full((n, 3), 0.1)
+        proba[np.arange(n), y] = 0.8
+        data = pd.DataFrame({"x": rng.normal(size=n), "target": y, "prediction": y})
+        for j in range(3):
+            data[f"proba_{j}"] = proba[:, j]
+        return data
+
+    cur = pd.concat([frame(400, 3), frame(400, 2)], ignore_index=True)  # class 2 stops
+    report = _monitor(frame(2000, 3), cur, n_windows=2)
+    assert report.windows is not None
+    first, second = report.windows.windows
+    assert first.metrics["roc_auc"] is not None
+    assert first.note is None
+    assert "roc_auc" not in second.metrics
+    assert second.note is not None
+    assert "ROC-AUC, PR-AUC not computed: class(es) '2' have no row" in second.note
+    assert report.windows.n_analysed == 2
+    assert "ROC-AUC, PR-AUC not computed" in report.to_html()
+
+
+def test_no_window_analysed_is_not_shown_as_fine() -> None:
+    ref, cur = _classification(2000, 88), _classification(150, 89)
+    report = _monitor(ref, cur, n_windows=3)
+    assert report.windows is not None
+    assert report.windows.n_analysed == 0
+    assert report.windows.note is not None
+    assert "No window was analysed" in report.windows.note
+    html = report.to_html()
+    assert "no window analysed" in html
+    assert "0 of 3 out of band" not in html
+    validate_report(report.to_dict())
