@@ -12,6 +12,7 @@ from driftscope.metrics.weighted_bootstrap import (
     CountResamples,
     average_precision_from_counts,
     ece_from_counts,
+    ece_of_rows,
     mean_from_counts,
     roc_auc_from_counts,
 )
@@ -116,3 +117,18 @@ def test_centred_calibration_error_interval_holds_the_estimate(seed: int) -> Non
     assert centred.low <= estimate <= centred.high
     assert centred.high - centred.low == pytest.approx(plain.high - plain.low, rel=1e-9)
     assert (plain.low + plain.high) / 2 > (centred.low + centred.high) / 2
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_ece_of_rows_equals_the_calibration_error_of_those_rows(k: int) -> None:
+    rng = np.random.default_rng(7)
+    proba = rng.dirichlet(np.ones(k), size=3000)
+    y = rng.integers(0, k, 3000)
+    if k == 2:
+        confidence, correct = proba[:, 1], (y == 1).astype(float)
+    else:
+        top = proba.argmax(axis=1)
+        confidence, correct = proba[np.arange(3000), top], (top == y).astype(float)
+    rows = rng.choice(3000, size=700, replace=False)
+    expected = M.expected_calibration_error(y[rows], proba[rows], np.arange(k))
+    assert ece_of_rows(confidence, correct)(rows) == pytest.approx(expected, abs=1e-12)

@@ -34,6 +34,7 @@ __all__ = [
     "CountResamples",
     "average_precision_from_counts",
     "ece_from_counts",
+    "ece_of_rows",
     "mean_from_counts",
     "roc_auc_from_counts",
 ]
@@ -215,20 +216,42 @@ def average_precision_from_counts(
     return stat
 
 
+def _ece_bins(
+    confidence: FloatArray, correct: FloatArray, n_bins: int
+) -> tuple[NDArray[np.intp], FloatArray]:
+    """Each row's bin on ``confidence`` and its gap ``confidence - correct``."""
+    conf = np.asarray(confidence, dtype=np.float64)
+    # Right-closed bins (a, b] and [0, b], scikit-learn's rule, as `reliability_curve`.
+    bins = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], conf, side="left")
+    return bins, conf - np.asarray(correct, dtype=np.float64)
+
+
 def ece_from_counts(
     confidence: FloatArray, correct: FloatArray, n_bins: int = 10
 ) -> Callable[[FloatArray], FloatArray]:
     """Expected calibration error with equal-width bins on ``confidence`` (as
     `expected_calibration_error`): sum over bins of |sum(confidence) - sum(correct)| / n."""
-    conf = np.asarray(confidence, dtype=np.float64)
-    # Right-closed bins (a, b] and [0, b], scikit-learn's rule, as `reliability_curve`.
-    bins = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], conf, side="left")
-    onehot = np.zeros((conf.size, n_bins))
-    onehot[np.arange(conf.size), bins] = 1.0
-    gap = onehot * (conf - np.asarray(correct, dtype=np.float64))[:, None]
+    bins, gaps = _ece_bins(confidence, correct, n_bins)
+    onehot = np.zeros((bins.size, n_bins))
+    onehot[np.arange(bins.size), bins] = 1.0
+    gap = onehot * gaps[:, None]
 
     def stat(counts: FloatArray) -> FloatArray:
         result: FloatArray = np.abs(counts @ gap).sum(axis=1) / counts.sum(axis=1)
         return result
+
+    return stat
+
+
+def ece_of_rows(
+    confidence: FloatArray, correct: FloatArray, n_bins: int = 10
+) -> Callable[[NDArray[np.int64]], float]:
+    """The calibration error of `ece_from_counts` on a subset of rows given by their positions
+    (each counted once): for many subsamples of a large table, without a count per row."""
+    bins, gaps = _ece_bins(confidence, correct, n_bins)
+
+    def stat(rows: NDArray[np.int64]) -> float:
+        sums = np.bincount(bins[rows], weights=gaps[rows], minlength=n_bins)
+        return float(np.abs(sums).sum() / rows.size)
 
     return stat
