@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -290,4 +291,326 @@ def test_change_points_mark_when_the_errors_changed() -> None:
     assert any(r.source == "change_points" for r in report.verdict.reasons)  # type: ignore[union-attr]
     html = report.to_html()
     assert '"change_points": [{"window"' in html or '"change_points":[{"window"' in html
+    validate_report(report.to_dict())
+
+
+# --- the model's columns: class labels, one probability column, continuous predictions --------
+
+
+def _labels(n: int, shares: list[float], seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    y = rng.choice(len(shares), size=n, p=shares)
+    return pd.DataFrame({"x": rng.normal(size=n), "target": y, "prediction": y})
+
+
+def test_class_labels_are_drift_tested_as_categories_and_label_drift_is_a_reason() -> None:
+    # Class 1 goes 18% -> 4% and class 2 goes 5% -> 19%: as numbers the ids barely move.
+    ref, cur = _labels(3000, [0.77, 0.18, 0.05], 60), _labels(3000, [0.77, 0.04, 0.19], 61)
+    report = _monitor(ref, cur)
+    assert report.model is not None
+    assert report.model.task == "multiclass_classification"
+    for name in ("target", "prediction"):
+        assert report.schema[name].kind == "categorical"
+        column = next(c for c in report.drift.columns if c.name == name)
+        assert column.method not in ("ks", "wasserstein")
+        assert column.drifted
+    assert report.verdict is not None
+    assert "label_drift" in [r.source for r in report.verdict.reasons]
+    validate_report(report.to_dict())
+
+
+@pytest.mark.parametrize("positive", ["1", "yes"])
+def test_a_single_probability_column_is_the_class_it_names(positive: str) -> None:
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    ref, cur = _classification(2000, 62), _classification(2000, 63)
+    names = {0: "0", 1: "1"} if positive == "1" else {0: "no", 1: "yes"}
+    for frame in (ref, cur):
+        frame["target"] = frame["target"].map(names)
+        frame["prediction"] = frame["prediction"].map(names)
+        frame[f"proba_{positive}"] = frame.pop("proba_1")
+        frame.pop("proba_0")
+    report = _monitor(ref, cur, proba_prefix="proba_")
+    assert report.model is not None
+    assert report.model.labels[1] == positive
+    assert report.model.note == f"'proba_{positive}' is the probability of class '{positive}'"
+    assert report.performance is not None
+    y = (cur["target"] == positive).to_numpy()
+    p1 = cur[f"proba_{positive}"].to_numpy()
+    expected_auc = roc_auc_score(y, p1)
+    assert expected_auc > 0.7
+    assert report.performance.metric("roc_auc").current == pytest.approx(expected_auc, abs=1e-12)
+    expected_loss = log_loss(y, np.column_stack([1 - p1, p1]))
+    assert report.performance.metric("log_loss").current == pytest.approx(expected_loss, rel=1e-9)
+
+
+def test_a_probability_column_naming_the_first_class_scores_that_class() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    ref, cur = _classification(2000, 64), _classification(2000, 65)
+    for frame in (ref, cur):
+        frame.pop("proba_1")
+    report = _monitor(ref, cur, proba_prefix="proba_")
+    assert report.model is not None
+    assert report.model.labels == ("1", "0")
+    assert report.performance is not None
+    expected = roc_auc_score(cur["target"] == 0, cur["proba_0"])
+    assert report.performance.metric("roc_auc").current == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("task", ["binary", "classification", "multiclass"])
+def test_continuous_predictions_of_a_classification_task_are_refused(task: str) -> None:
+    rng = np.random.default_rng(66)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=400), "target": rng.integers(0, 2, 400), "score": rng.random(400)}
+    )
+    with pytest.raises(driftscope.SchemaError) as info:
+        _monitor(frame, frame, target="target", prediction="score", task=task)
+    message = str(info.value)
+    assert "prediction column 'score'" in message
+    assert "--prediction" in message
+    assert f"task '{task}'" in message
+    assert "non-integer" in message
+
+
+def test_more_classes_than_the_limit_are_refused_naming_the_column() -> None:
+    from driftscope.analyses.model import MAX_LABELS
+
+    rng = np.random.default_rng(67)
+    labels = [f"c{i}" for i in range(MAX_LABELS + 1)]
+    frame = pd.DataFrame({"x": rng.normal(size=500), "target": rng.choice(labels, 500)})
+    frame["prediction"] = frame["target"]
+    with pytest.raises(driftscope.SchemaError, match=r"target column 'target'.*at most 100"):
+        _monitor(frame, frame, task="multiclass")
+
+
+def test_continuous_predictions_exit_two_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driftscope.cli import main
+
+    rng = np.random.default_rng(68)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=400), "label": rng.integers(0, 2, 400), "score": rng.random(400)}
+    )
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    code = main(["report", str(path), str(path), "--target", "label", "--prediction", "score",
+                 "--task", "binary", "-q"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "prediction column 'score'" in err
+    assert "Traceback" not in err
+
+
+# --- calibration error and ranking metrics on multiclass probabilities ------------------------
+
+
+def _calibrated(n: int, seed: int, k: int = 5) -> pd.DataFrame:
+    """A multiclass model whose probabilities are the true posteriors: calibrated exactly."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    x = 1.2 * np.eye(k)[y] + rng.normal(size=(n, k))
+    logits = 1.2 * x
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    frame = pd.DataFrame(x, columns=[f"x{j}" for j in range(k)])
+    frame["target"], frame["prediction"] = y, proba.argmax(axis=1)
+    for j in range(k):
+        frame[f"proba_{j}"] = proba[:, j]
+    return frame
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_calibration_error_raises_no_alarm_without_drift(seed: int) -> None:
+    # A 20,000-row reference against 2,000 current rows from the same source: the ECE of fewer
+    # rows is larger, which must not read as a significant rise.
+    ref, cur = _calibrated(20_000, 100 + seed), _calibrated(2_000, 200 + seed)
+    report = _monitor(ref, cur, n_resamples=300, seed=seed)
+    assert report.performance is not None
+    ece = report.performance.metric("ece")
+    assert ece.current is not None
+    assert ece.current_low is not None
+    assert ece.current_high is not None
+    assert ece.current_low <= ece.current <= ece.current_high
+    assert not ece.significant
+    assert ece.status != "alert"
+    assert ece.baseline is not None
+    assert ece.reference is not None
+    assert ece.baseline > ece.reference  # the reference's ECE expected at 2,000 rows
+    assert "expected at 2,000 rows" in ece.message
+    assert report.verdict is not None
+    assert not any("calibration" in r.message for r in report.verdict.reasons)
+
+
+def test_calibration_error_still_flags_a_miscalibrated_model() -> None:
+    ref, cur = _calibrated(20_000, 110), _calibrated(2_000, 210)
+    columns = [f"proba_{j}" for j in range(5)]
+    sharper = cur[columns].to_numpy() ** 3  # overconfident: same ranking, worse calibration
+    cur[columns] = sharper / sharper.sum(axis=1, keepdims=True)
+    report = _monitor(ref, cur, n_resamples=300)
+    assert report.performance is not None
+    ece = report.performance.metric("ece")
+    assert ece.significant
+    assert ece.status == "alert"
+
+
+def test_multiclass_roc_auc_equals_scikit_learn_on_rounded_probabilities() -> None:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    ref, cur = _calibrated(3_000, 120, k=10), _calibrated(3_000, 220, k=10)
+    columns = [f"proba_{j}" for j in range(10)]
+    for frame in (ref, cur):
+        # Sharp and rounded as a file holds them: rows sum to 1 within 5e-6 and small scores
+        # tie; rescaling each row by its sum would split those ties.
+        sharp = frame[columns].to_numpy() ** 3
+        frame[columns] = (sharp / sharp.sum(axis=1, keepdims=True)).round(6)
+    report = _monitor(ref, cur)
+    assert report.performance is not None
+    scores = cur[columns].to_numpy()
+    expected = roc_auc_score(cur["target"], scores, multi_class="ovr")
+    assert report.performance.metric("roc_auc").current == pytest.approx(expected, abs=1e-12)
+    onehot = np.eye(10)[cur["target"]]
+    expected_ap = average_precision_score(onehot, scores, average="macro")
+    assert report.performance.metric("pr_auc").current == pytest.approx(expected_ap, abs=1e-12)
+
+
+def test_two_current_rows_with_windows_give_notes_not_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driftscope.cli import main
+
+    ref, cur = _classification(2000, 70), _classification(2, 71)
+    cur["target"], cur["prediction"] = [0, 1], [0, 1]
+    report = _monitor(ref, cur, timestamp="timestamp", period="W")  # warnings are errors
+    assert report.performance is not None
+    auc = report.performance.metric("roc_auc")
+    assert auc.current is not None
+    assert auc.current_low is None
+    assert auc.note is not None
+    assert "no confidence interval" in auc.note
+    assert report.windows is not None
+    assert report.windows.n_analysed == 0
+    validate_report(report.to_dict())
+    paths = [tmp_path / "ref.csv", tmp_path / "cur.csv"]
+    ref.to_csv(paths[0], index=False)
+    cur.to_csv(paths[1], index=False)
+    code = main(["report", *map(str, paths), "--timestamp", "timestamp", "--period", "W",
+                 "--json", str(tmp_path / "r.json")])  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "RuntimeWarning" not in captured.err
+    assert "Traceback" not in captured.err
+
+
+# --- what the report shows: baselines, intervals, windows and the performance status ---------
+
+
+def _terminal(report: driftscope.Report) -> str:
+    from rich.console import Console
+
+    from driftscope.report.terminal import render_terminal
+
+    console = Console(width=100, record=True, color_system=None)
+    console.print(render_terminal(report.to_dict()))
+    return console.export_text()
+
+
+def test_a_benchmark_change_is_shown_against_the_benchmark() -> None:
+    ref, cur = _classification(3000, 80), _classification(3000, 81)
+    report = _monitor(ref, cur, benchmarks={"accuracy": 0.7})
+    assert report.performance is not None
+    accuracy = report.performance.metric("accuracy")
+    assert accuracy.baseline == 0.7
+    assert accuracy.baseline_source == "benchmark"
+    assert accuracy.relative_change == pytest.approx(accuracy.current / 0.7 - 1)
+    row = next(line for line in _terminal(report).splitlines() if "accuracy" in line)
+    assert f"{accuracy.relative_change:+.1%} vs 0.700 benchmark" in row
+    f1_row = next(line for line in _terminal(report).splitlines() if "F1 (macro)" in line)
+    assert "vs" not in f1_row  # against the reference shown beside it
+    assert "vs benchmark 0.7" in report.to_html()
+
+
+def test_intervals_with_negative_ends_print_as_brackets() -> None:
+    rng = np.random.default_rng(82)
+    n = 2000
+    frame = pd.DataFrame({"x": rng.normal(size=n), "y": rng.normal(size=n)})
+    frame["yhat"] = rng.normal(size=n)  # worse than the mean: R² near -1
+    report = _monitor(frame, frame.sample(frac=1.0, random_state=1), target="y", prediction="yhat")
+    assert report.performance is not None
+    r2 = report.performance.metric("r2")
+    assert r2.current_high is not None
+    assert r2.current_high < 0
+    assert "CI [-" in r2.message
+    assert "--" not in r2.message
+    text = _terminal(report)
+    assert "--" not in text.replace("---", "")
+    assert f"[{r2.current_low:.3f}, {r2.current_high:.3f}]" in text
+
+
+def test_performance_status_agrees_with_the_verdict_rule() -> None:
+    # Primary metrics ok, a secondary metric past its floor: the verdict says investigate, and
+    # the performance status must not say alert (which is the verdict's retrain).
+    ref, cur = _classification(3000, 83), _classification(3000, 84)
+    report = _monitor(ref, cur, floors={"balanced_accuracy": 0.99})
+    assert report.performance is not None
+    assert report.performance.metric("balanced_accuracy").status == "alert"
+    assert all(m.status == "ok" for m in report.performance.metrics if m.primary)
+    assert report.verdict is not None
+    assert report.verdict.decision == "investigate"
+    assert report.performance.status == "warning"
+    retrain = _monitor(ref, cur, floors={"accuracy": 0.99})
+    assert retrain.performance is not None
+    assert retrain.performance.status == "alert"
+
+
+def test_bands_of_bounded_metrics_stay_in_their_range() -> None:
+    ref, cur = _classification(4000, 85), _classification(1200, 86)
+    for frame in (ref, cur):
+        frame["prediction"] = frame["target"]  # a near-perfect model: accuracy bands reach 1
+        frame.loc[frame.index[::50], "prediction"] = 1 - frame["target"].iloc[::50]
+    report = _monitor(ref, cur, n_windows=3, min_window_rows=100)
+    assert report.windows is not None
+    bands = report.windows.bands
+    assert "accuracy" in bands
+    for name in ("accuracy", "f1_macro", "roc_auc"):
+        assert 0.0 <= bands[name].low <= bands[name].high <= 1.0, name
+    assert bands["log_loss"].low >= 0.0
+
+
+def test_a_window_says_why_a_metric_is_missing() -> None:
+    rng = np.random.default_rng(87)
+
+    def frame(n: int, classes: int) -> pd.DataFrame:
+        y = rng.integers(0, classes, n)
+        proba = np.full((n, 3), 0.1)
+        proba[np.arange(n), y] = 0.8
+        data = pd.DataFrame({"x": rng.normal(size=n), "target": y, "prediction": y})
+        for j in range(3):
+            data[f"proba_{j}"] = proba[:, j]
+        return data
+
+    cur = pd.concat([frame(400, 3), frame(400, 2)], ignore_index=True)  # class 2 stops
+    report = _monitor(frame(2000, 3), cur, n_windows=2)
+    assert report.windows is not None
+    first, second = report.windows.windows
+    assert first.metrics["roc_auc"] is not None
+    assert first.note is None
+    assert "roc_auc" not in second.metrics
+    assert second.note is not None
+    assert "ROC-AUC, PR-AUC not computed: class(es) '2' have no row" in second.note
+    assert report.windows.n_analysed == 2
+    assert "ROC-AUC, PR-AUC not computed" in report.to_html()
+
+
+def test_no_window_analysed_is_not_shown_as_fine() -> None:
+    ref, cur = _classification(2000, 88), _classification(150, 89)
+    report = _monitor(ref, cur, n_windows=3)
+    assert report.windows is not None
+    assert report.windows.n_analysed == 0
+    assert report.windows.note is not None
+    assert "No window was analysed" in report.windows.note
+    html = report.to_html()
+    assert "no window analysed" in html
+    assert "0 of 3 out of band" not in html
     validate_report(report.to_dict())

@@ -30,6 +30,7 @@ from driftscope.analyses.drift import (
 from driftscope.analyses.model import ModelColumns, Task, encode_labels, resolve_model_columns
 from driftscope.analyses.performance import (
     ALERT,
+    METRIC_RANGES,
     PRIMARY,
     WARNING,
     PerformanceResult,
@@ -187,11 +188,15 @@ def _windows(
             )
         drift, _ = run_drift(reference, part, schema, window_drift, cache)
         values: dict[str, float | None] = {}
+        notes: list[str] = []
         if model.task is not None and current_side is not None:
             side = current_side.subset(split.rows)
             if side.n_labelled > 0:
-                point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
+                point, details = side_metrics(model.task, side, performance_settings, with_ci=False)
                 values = {k: v[0] for k, v in point.items()}
+                notes = _metric_notes(details.get("notes", {}))
+            else:
+                notes = ["no row with both a target and a prediction: no metric"]
         quality = run_quality(reference, part, schema, quality_settings)
         return Window(
             index=i,
@@ -208,6 +213,7 @@ def _windows(
             drift_scores={c.name: c.effect_size for c in drift.columns if not c.skipped},
             metrics=values,
             quality_status=quality.status,
+            note="; ".join(notes) or None,
         )
 
     windows = [analyse(i, split) for i, split in enumerate(splits)]
@@ -245,7 +251,9 @@ def _windows(
     scale = 1.0
     if ref_sizes and cur_sizes:
         scale = float(np.sqrt(np.mean(ref_sizes) / np.median(cur_sizes)))
-    bands = learn_bands(per_window, settings.k_sigma, scale, performance_settings.warning_drop)
+    bands = learn_bands(
+        per_window, settings.k_sigma, scale, performance_settings.warning_drop, METRIC_RANGES
+    )
     flagged: list[Window] = []
     # Only the task's primary metrics are held to the bands: a dozen correlated metrics over
     # many windows would otherwise raise alarms by sheer number.
@@ -261,7 +269,11 @@ def _windows(
         )
         flagged.append(replace(w, out_of_band=out))
     note = None
-    if not bands:
+    if windows and not any(not w.too_small for w in windows):
+        note = (
+            f"No window was analysed: all {len(windows)} have fewer than {settings.min_rows} rows."
+        )
+    elif not bands:
         note = "No normal bands: the reference gives fewer than three windows with labels."
     small = sum(w.too_small for w in flagged)
     if small:
@@ -270,6 +282,14 @@ def _windows(
             "not analysed."
         )
     return WindowsResult(settings.describe(), tuple(flagged), bands, note), warnings, splits
+
+
+def _metric_notes(notes: Mapping[str, str]) -> list[str]:
+    """Why metrics are missing from a window, one line per reason: "ROC-AUC, PR-AUC: ..."."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in notes.items():
+        by_reason.setdefault(reason, []).append(metric_label(name))
+    return [f"{', '.join(names)} {reason}" for reason, names in by_reason.items()]
 
 
 def _change_points(

@@ -8,9 +8,11 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from driftscope import metrics as M
 from driftscope.metrics.weighted_bootstrap import (
+    MAX_UNDEFINED_SHARE,
     CountResamples,
     average_precision_from_counts,
     ece_from_counts,
+    ece_of_rows,
     mean_from_counts,
     roc_auc_from_counts,
 )
@@ -74,3 +76,59 @@ def test_m_out_of_n_rescales_to_the_full_sample_width() -> None:
     ci = resamples.interval(mean_from_counts(pool_values), float(values.mean()))
     expected = 2 * 1.96 / np.sqrt(values.size)
     assert ci.high - ci.low == pytest.approx(expected, rel=0.2)
+
+
+def test_a_statistic_undefined_on_many_resamples_gets_no_interval_and_no_warning() -> None:
+    # Two rows, one of each class: half the resamples hold one class, where ROC-AUC is undefined.
+    y, score = np.array([0, 1]), np.array([0.2, 0.9])
+    resamples = CountResamples.draw(2, n_resamples=400, seed=0)
+    ci = resamples.interval(roc_auc_from_counts(y == 1, score), 1.0)  # warnings are errors
+    assert not ci.defined
+    assert ci.estimate == 1.0
+    assert ci.n_undefined > 100
+    assert ci.n_resamples + ci.n_undefined == 400
+
+
+def test_a_few_undefined_resamples_are_left_out_of_the_interval() -> None:
+    y, score = _data(60, 6)
+    y[:3], y[3:] = 1, 0  # 3 positives in 60 rows: about 5% of resamples draw none
+    resamples = CountResamples.draw(y.size, n_resamples=2000, seed=1)
+    statistic = roc_auc_from_counts(y == 1, score)
+    ci = resamples.interval(statistic, roc_auc_score(y, score))
+    undefined = int(np.count_nonzero(~np.isfinite(np.concatenate(
+        [statistic(block) for block in resamples.blocks()]))))  # fmt: skip
+    assert ci.n_undefined == undefined
+    if undefined <= MAX_UNDEFINED_SHARE * 2000:
+        assert ci.defined
+        assert ci.n_resamples == 2000 - undefined
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_centred_calibration_error_interval_holds_the_estimate(seed: int) -> None:
+    # ECE resamples sit above the estimate (resamples repeat rows); centred, they hold it.
+    rng = np.random.default_rng(seed)
+    p1 = rng.uniform(size=400)
+    y = (rng.uniform(size=400) < p1).astype(float)
+    statistic = ece_from_counts(p1, y)
+    estimate = float(statistic(np.ones((1, 400)))[0])
+    resamples = CountResamples.draw(400, n_resamples=1000, seed=seed)
+    plain = resamples.interval(statistic, estimate)
+    centred = resamples.intervals({"ece": (statistic, estimate)}, centred={"ece"})["ece"]
+    assert centred.low <= estimate <= centred.high
+    assert centred.high - centred.low == pytest.approx(plain.high - plain.low, rel=1e-9)
+    assert (plain.low + plain.high) / 2 > (centred.low + centred.high) / 2
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_ece_of_rows_equals_the_calibration_error_of_those_rows(k: int) -> None:
+    rng = np.random.default_rng(7)
+    proba = rng.dirichlet(np.ones(k), size=3000)
+    y = rng.integers(0, k, 3000)
+    if k == 2:
+        confidence, correct = proba[:, 1], (y == 1).astype(float)
+    else:
+        top = proba.argmax(axis=1)
+        confidence, correct = proba[np.arange(3000), top], (top == y).astype(float)
+    rows = rng.choice(3000, size=700, replace=False)
+    expected = M.expected_calibration_error(y[rows], proba[rows], np.arange(k))
+    assert ece_of_rows(confidence, correct)(rows) == pytest.approx(expected, abs=1e-12)

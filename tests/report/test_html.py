@@ -462,7 +462,7 @@ def test_metrics_table_primary_first_with_numbers_from_the_dict(
             repr(metric["current"]),
             repr(metric["current_low"]),
         ]
-        assert f"{metric['current_low']:.4g} – {metric['current_high']:.4g}" in row
+        assert f"[{metric['current_low']:.4g}, {metric['current_high']:.4g}]" in row
         assert f"{metric['relative_change'] * 100:+.1f}%" in row
         badge = {"alert": "alert", "warning": "warn", "ok": "ok"}[metric["status"]]
         assert f'<span class="ds-badge ds-badge-{badge}">{metric["status"]}</span>' in row
@@ -594,7 +594,12 @@ def test_windows_table_marks_small_and_out_of_band_windows(
     assert html.escape(small["note"]) in body
     lead = _section_html(monitor_page, "windows")
     out = sum(bool(w["out_of_band"]) for w in listed)
-    assert f"{len(listed)} windows (period W) · {out} out of band · 1 too small" in lead
+    analysed = len(listed) - 1
+    assert (
+        f"{len(listed)} windows (period W) · {analysed} analysed · {out} out of band · 1 too small"
+        in lead
+    )
+    assert f"{out} of {analysed} analysed out of band" in lead
 
 
 def test_concept_section_shows_the_decomposition(

@@ -68,7 +68,7 @@ def test_performance_table_lists_the_primary_metrics(monitor_dict: dict[str, Any
         row = next(line for line in table.splitlines() if f" {metric['label']} " in line)
         assert f"{metric['reference']:.3f}" in row
         assert f"{metric['current']:.3f}" in row
-        assert f"{metric['current_low']:.3f}-{metric['current_high']:.3f}" in row
+        assert f"[{metric['current_low']:.3f}, {metric['current_high']:.3f}]" in row
         assert f"{metric['relative_change']:+.1%}" in row
         assert metric["status"] in row
     for metric in others:

@@ -17,6 +17,11 @@ __all__ = ["EncodedLabels", "ModelColumns", "Task", "encode_labels", "resolve_mo
 DEFAULT_PROBA_PREFIXES = ("proba_", "prob_", "probability_")
 # A numeric target with more distinct values than this (or any non-integer value) is regression.
 _MAX_CLASSES = 50
+# More classes than this is refused: every confusion-matrix metric is bootstrapped on resampled
+# (k x k) matrices, 1,000 of them, so k in the thousands would need gigabytes. Continuous scores
+# given as the prediction of a classification task land here.
+MAX_LABELS = 100
+_LABEL_NOTE = "class labels of a classification task: compared as categories"
 
 
 class Task(StrEnum):
@@ -188,17 +193,26 @@ def resolve_model_columns(
         else:
             resolved = Task.BINARY
     if resolved.is_classification:
+        for column, what in ((target, "target"), (prediction, "prediction")):
+            if column is not None:
+                _check_class_labels(column, what, reference, current, resolved, task)
+                schema = _as_categorical(schema, column)
         series = [frame[c] for frame in (reference, current) for c in model_cols if c in frame]
         labels = _distinct(series)
         if probabilities:
             proba_labels = [name[len(proba_prefix or "") :] for name in probabilities]
-            labels = _align_proba_labels(labels, proba_labels, probabilities)
-            if len(labels) != len(probabilities):
+            if len(probabilities) == 1 and len(labels) == 2:
+                # Binary with one probability column: it is the probability of the class its
+                # name gives (proba_1, proba_yes), else of the second label in natural order.
+                named = proba_labels[0]
+                positive = named if named in labels else labels[1]
+                labels = [label for label in labels if label != positive] + [positive]
+                note = f"{probabilities[0]!r} is the probability of class {positive!r}"
+            else:
+                labels = _align_proba_labels(labels, proba_labels, probabilities)
+            if len(labels) != len(probabilities) and note is None:
                 extra = labels[len(proba_labels) :]
-                # Binary with one probability column: it is the positive class's.
-                if len(probabilities) == 1 and len(labels) == 2:
-                    note = f"{probabilities[0]!r} is the probability of class {labels[1]!r}"
-                elif labels[: len(proba_labels)] == proba_labels:
+                if labels[: len(proba_labels)] == proba_labels:
                     # Classes the model has no probability for (labels it never learnt) get
                     # probability 0.
                     note = (
@@ -236,6 +250,50 @@ def resolve_model_columns(
         ),
         schema,
         warnings,
+    )
+
+
+def _check_class_labels(
+    column: str,
+    role: str,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    task: Task,
+    asked: str | None,
+) -> None:
+    """Refuse a target or prediction that cannot hold class labels (continuous scores, or more
+    distinct values than `MAX_LABELS`) before any metric counts a class per value."""
+    frames = [frame[column] for frame in (reference, current) if column in frame]
+    values = pd.concat(frames, ignore_index=True) if frames else pd.Series(dtype=object)
+    what = f"task {asked!r} (task= / --task)" if asked is not None else f"the inferred {task}"
+    option = f"{role}= / --{role}"
+    if pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        fractional = np.isfinite(numbers) & (np.mod(numbers, 1) != 0)
+        if fractional.any():
+            example = float(numbers[np.argmax(fractional)])
+            raise SchemaError(
+                f"The {role} column {column!r} ({option}) holds non-integer numbers "
+                f"(e.g. {example:.6g}), so it cannot hold class labels for {what}. Give the "
+                "predicted class as the prediction and scores as probability columns "
+                "(--proba-prefix), or use --task regression."
+            )
+    n_distinct = int(values.nunique(dropna=True))
+    if n_distinct > MAX_LABELS:
+        raise SchemaError(
+            f"The {role} column {column!r} ({option}) holds {n_distinct:,} distinct values; "
+            f"{what} supports at most {MAX_LABELS} classes. Give class labels, or use --task "
+            "regression for a numeric target."
+        )
+
+
+def _as_categorical(schema: Schema, column: str) -> Schema:
+    """Class labels are categories whatever their type: class ids drift-tested as numbers would
+    call a swap of class shares "no drift" (a Wasserstein distance on ids is meaningless)."""
+    if schema[column].kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN, ColumnKind.CONSTANT):
+        return schema
+    return schema.with_column(
+        ColumnSpec(name=column, kind=ColumnKind.CATEGORICAL, note=_LABEL_NOTE)
     )
 
 

@@ -1,7 +1,7 @@
 """Performance drift: is the model still as good as on the reference (or a benchmark)?
 
 Every metric is computed on both sides with a seeded bootstrap confidence interval on current.
-Status per metric (docs/performance.md):
+Status per metric (docs/monitoring.md, "Performance status"):
 
 - **alert**: below a user floor, or a *significant* drop (the current interval excludes the
   baseline) of at least ``alert_drop`` relative to the baseline;
@@ -9,13 +9,15 @@ Status per metric (docs/performance.md):
   at least ``alert_drop`` that is not significant (too few rows to be sure);
 - **ok** otherwise.
 
-The baseline is the user's benchmark for that metric when given, else the reference value.
+The baseline is the user's benchmark for that metric when given, else the reference value; for
+the calibration error, which grows as rows get fewer, the reference's value expected on as many
+rows as current. The overall status follows the verdict's rule (`overall_status`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,9 +33,12 @@ from driftscope.exceptions import ColumnError, ParameterError, invalid_parameter
 from driftscope.metrics import weighted_bootstrap as W
 
 __all__ = [
+    "METRIC_RANGES",
     "MetricResult",
     "PerformanceResult",
     "PerformanceSettings",
+    "format_interval",
+    "overall_status",
     "run_performance",
     "side_metrics",
 ]
@@ -77,6 +82,35 @@ _LOWER_IS_BETTER = {
 }
 # Metrics whose value is a level, not a quality: no direction, no status.
 _NO_DIRECTION = {"mean_error"}
+_UNIT = (0.0, 1.0)
+_POSITIVE = (0.0, math.inf)
+# The range of each metric's values: a window's normal band is clipped to it.
+METRIC_RANGES: Mapping[str, tuple[float, float]] = {
+    **dict.fromkeys(
+        (
+            "accuracy",
+            "balanced_accuracy",
+            "precision_macro",
+            "recall_macro",
+            "f1_macro",
+            "f1_weighted",
+            "roc_auc",
+            "pr_auc",
+            "ece",
+            "mean_iou",
+            "mean_dice",
+            "pixel_accuracy",
+        ),
+        _UNIT,
+    ),
+    # Multiclass Brier score (sum over classes) reaches 2; WER and CER exceed 1 with insertions.
+    "brier_score": (0.0, 2.0),
+    **dict.fromkeys(
+        ("log_loss", "mae", "rmse", "mape", "median_absolute_error", "wer", "cer"), _POSITIVE
+    ),
+    "r2": (-math.inf, 1.0),
+    "mean_error": (-math.inf, math.inf),
+}
 PRIMARY = {
     Task.BINARY: ("accuracy", "f1_macro", "roc_auc"),
     Task.MULTICLASS: ("accuracy", "f1_macro", "roc_auc"),
@@ -148,6 +182,7 @@ class MetricResult:
     significant: bool
     status: str
     message: str
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(_clean(asdict(self)))
@@ -222,7 +257,10 @@ def _probabilities(
     rows: NDArray[np.bool_],
     side: str,
     warnings: list[str],
-) -> NDArray[np.float64] | None:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """The probabilities of each class, rows rescaled to sum to 1 (for losses and calibration),
+    and as given (for the ranking metrics, ROC-AUC and PR-AUC: rescaling a row by its sum, off
+    1 by rounding, would split ties between rows and move the AUC off scikit-learn's)."""
     if not model.probabilities:
         return None
     proba = np.column_stack(
@@ -254,8 +292,7 @@ def _probabilities(
             "they are rescaled to sum to 1."
         )
     total = np.where(sums > 0, sums, 1.0)
-    result: NDArray[np.float64] = proba / total[:, None]
-    return result
+    return proba / total[:, None], proba
 
 
 def _masks(values: pd.Series, column: str, side: str) -> list[NDArray[np.int64]]:
@@ -310,7 +347,9 @@ def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[st
         encoded = encode_labels(target[labelled], prediction[labelled], model.labels)
         arrays["y_true"], arrays["y_pred"] = encoded.y_true, encoded.y_pred
         arrays["n_labels"] = len(model.labels)
-        arrays["proba"] = _probabilities(frame, model, labelled, side, warnings)
+        arrays["labels"] = model.labels
+        both = _probabilities(frame, model, labelled, side, warnings)
+        arrays["proba"], arrays["scores"] = (None, None) if both is None else both
     elif task is Task.REGRESSION:
         y_true = pd.to_numeric(target[labelled], errors="coerce").to_numpy(
             np.float64, na_value=np.nan
@@ -342,34 +381,45 @@ def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[st
 CountStatistic = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
 
+def _calibration_pairs(
+    y_true: NDArray[np.int64], proba: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What the calibration error compares, per row, as `expected_calibration_error`: the
+    positive-class probability and whether the row is positive (binary), or the top-label
+    probability and whether the top label is right (multiclass)."""
+    if proba.shape[1] == 2:
+        return proba[:, 1], (y_true == 1).astype(np.float64)
+    top = proba.argmax(axis=1)
+    return proba[np.arange(y_true.size), top], (top == y_true).astype(np.float64)
+
+
 def _proba_statistics(
-    y_true: NDArray[np.int64], proba: NDArray[np.float64], k: int
+    y_true: NDArray[np.int64], proba: NDArray[np.float64], scores: NDArray[np.float64], k: int
 ) -> dict[str, CountStatistic]:
-    """Each probability metric as a function of resample counts over these rows."""
+    """Each probability metric as a function of resample counts over these rows: losses and
+    calibration from ``proba`` (rows summing to 1), rankings from ``scores`` (as given)."""
     rows = np.arange(y_true.size)
     eps = float(np.finfo(np.float64).eps)
     p_true = np.clip(proba[rows, y_true], eps, 1.0 - eps)
     if k == 2:
         brier = (proba[:, 1] - (y_true == 1)) ** 2
-        confidence, correct = proba[:, 1], (y_true == 1).astype(np.float64)
     else:
         brier = np.sum(proba * proba, axis=1) - 2.0 * proba[rows, y_true] + 1.0
-        top = proba.argmax(axis=1)
-        confidence, correct = proba[rows, top], (top == y_true).astype(np.float64)
+    confidence, correct = _calibration_pairs(y_true, proba)
     stats: dict[str, CountStatistic] = {
         "log_loss": W.mean_from_counts(-np.log(p_true)),
         "brier_score": W.mean_from_counts(brier),
         "ece": W.ece_from_counts(confidence, correct),
     }
     if k == 2:
-        stats["roc_auc"] = W.roc_auc_from_counts(y_true == 1, proba[:, 1])
-        stats["pr_auc"] = W.average_precision_from_counts(y_true == 1, proba[:, 1])
+        stats["roc_auc"] = W.roc_auc_from_counts(y_true == 1, scores[:, 1])
+        stats["pr_auc"] = W.average_precision_from_counts(y_true == 1, scores[:, 1])
     else:
         # One-vs-rest scores are defined only for classes with both positives and negatives
         # among these rows (a class no current row has would divide by zero).
         present = [c for c in range(k) if 0 < int(np.count_nonzero(y_true == c)) < y_true.size]
-        aucs = [W.roc_auc_from_counts(y_true == c, proba[:, c]) for c in present]
-        aps = [W.average_precision_from_counts(y_true == c, proba[:, c]) for c in present]
+        aucs = [W.roc_auc_from_counts(y_true == c, scores[:, c]) for c in present]
+        aps = [W.average_precision_from_counts(y_true == c, scores[:, c]) for c in present]
 
         def macro(parts: list[CountStatistic]) -> CountStatistic:
             """The mean over classes, per resample, of the classes that resample has both
@@ -425,6 +475,10 @@ def _regression_statistics(
 
 
 Interval = tuple[float, float | None, float | None]
+# Metrics biased by the number of rows (the calibration error of a perfectly calibrated model is
+# above 0, more so on fewer rows): their bootstrap resamples are centred on the estimate, and
+# their reference baseline is taken at the current's size (`_expected_ece`).
+_SIZE_BIASED = frozenset({"ece"})
 
 
 def _ci(ci: M.ConfidenceInterval) -> Interval:
@@ -456,6 +510,18 @@ def side_metrics(
     def point(value: float) -> Interval:
         return value, None, None
 
+    notes: dict[str, str] = {}
+
+    def interval(name: str, ci: M.ConfidenceInterval) -> Interval:
+        if ci.defined:
+            return ci.estimate, ci.low, ci.high
+        total = ci.n_resamples + ci.n_undefined
+        notes[name] = (
+            f"no confidence interval: undefined on {ci.n_undefined} of {total} bootstrap "
+            "resamples (too few rows, or too few of a class)"
+        )
+        return ci.estimate, None, None
+
     if task.is_classification:
         seen = int(max(a["y_true"].max(initial=-1), a["y_pred"].max(initial=-1)) + 1)
         k = max(seen, int(a.get("n_labels", 0)))
@@ -483,25 +549,38 @@ def side_metrics(
             "f1": list(prf.f1),
             "support": list(prf.support),
         }
-        proba = a.get("proba")
-        if proba is not None and proba.shape[1] == k:
-            present = np.unique(y_true)
-            plain: dict[str, Callable[[Any, Any], float]] = {
-                "log_loss": lambda t, p: M.log_loss(t, p, labels),
-                "brier_score": lambda t, p: M.brier_score(t, p, labels),
-                "ece": lambda t, p: M.expected_calibration_error(t, p, labels),
+        proba, scores = a.get("proba"), a.get("scores")
+        if proba is not None and scores is not None and proba.shape[1] == k:
+            estimates = {
+                "log_loss": M.log_loss(y_true, proba, labels),
+                "brier_score": M.brier_score(y_true, proba, labels),
+                "ece": M.expected_calibration_error(y_true, proba, labels),
             }
-            if present.size == k and k >= 2:
-                plain["roc_auc"] = lambda t, p: M.roc_auc(t, p, labels)
-                plain["pr_auc"] = lambda t, p: M.pr_auc(t, p, labels)
-            estimates = {name: fn(y_true, proba) for name, fn in plain.items()}
+            missing = [c for c in range(k) if not np.any(y_true == c)]
+            if missing or k < 2:
+                names = [str(n) for n in a.get("labels", labels)]
+                why = (
+                    f"not computed: class(es) {', '.join(repr(names[c]) for c in missing[:5])} "
+                    "have no row in the target here, and one-vs-rest ROC-AUC and PR-AUC need "
+                    "every class"
+                )
+                notes.update({"roc_auc": why, "pr_auc": why})
+            else:
+                # From the count statistics with every count 1: ranked on the scores as given.
+                ranking = _proba_statistics(y_true, proba, scores, k)
+                ones = np.ones((1, y_true.size))
+                estimates["roc_auc"] = float(ranking["roc_auc"](ones)[0])
+                estimates["pr_auc"] = float(ranking["pr_auc"](ones)[0])
             if with_ci:
                 resamples = W.CountResamples.draw(y_true.size, n_resamples=n_boot, seed=seed)
-                stats = _proba_statistics(y_true[resamples.pool], proba[resamples.pool], k)
+                pool = resamples.pool
+                stats = _proba_statistics(y_true[pool], proba[pool], scores[pool], k)
                 found = resamples.intervals(
-                    {name: (stats[name], value) for name, value in estimates.items()}, conf
+                    {name: (stats[name], value) for name, value in estimates.items()},
+                    conf,
+                    centred=_SIZE_BIASED,
                 )
-                out.update({name: _ci(ci) for name, ci in found.items()})
+                out.update({name: interval(name, ci) for name, ci in found.items()})
             else:
                 out.update({name: point(value) for name, value in estimates.items()})
             curve = M.reliability_curve(y_true, proba, labels)
@@ -524,7 +603,7 @@ def side_metrics(
             found = resamples.intervals(
                 {name: (stats[name], v) for name, v in estimates.items() if name in stats}, conf
             )
-            out.update({name: _ci(ci) for name, ci in found.items()})
+            out.update({name: interval(name, ci) for name, ci in found.items()})
             # The median has no count form: resample rows (m-out-of-n beyond 20,000).
             out["median_absolute_error"] = ci_rows(M.median_absolute_error, y_true, y_pred)
         else:
@@ -553,11 +632,22 @@ def side_metrics(
             out["mean_iou"] = point(M.mean_iou(a["true_masks"], a["pred_masks"]))
             out["mean_dice"] = point(M.mean_dice(a["true_masks"], a["pred_masks"]))
             out["pixel_accuracy"] = point(M.pixel_accuracy(a["true_masks"], a["pred_masks"]))
+    if notes:
+        details["notes"] = notes
     return out, details
 
 
 # ---------------------------------------------------------------------------------------------
 # comparison
+
+
+def format_interval(low: float, high: float, digits: int = 4) -> str:
+    """An interval as ``[low, high]``: unambiguous with negative ends, unlike ``low-high``.
+
+    >>> format_interval(-0.72761, -0.27839)
+    '[-0.7276, -0.2784]'
+    """
+    return f"[{low:.{digits}g}, {high:.{digits}g}]"
 
 
 def _judge(
@@ -566,19 +656,26 @@ def _judge(
     reference: Interval | None,
     current: Interval | None,
     settings: PerformanceSettings,
+    *,
+    resized: tuple[float, int] | None = None,
+    note: str | None = None,
 ) -> MetricResult:
+    """One metric's comparison. ``resized`` is the reference's value expected on as many rows
+    as current (value, rows), the baseline of a size-biased metric when there is no benchmark."""
     label = metric_label(name)
     higher: bool | None = None if name in _NO_DIRECTION else name not in _LOWER_IS_BETTER
     ref_value = None if reference is None else reference[0]
     cur_value, low, high = (None, None, None) if current is None else current
-    baseline, source = (
-        (settings.benchmarks[name], "benchmark")
-        if name in settings.benchmarks
-        else (
-            ref_value,
-            None if ref_value is None else "reference",
-        )
-    )
+    baseline: float | None
+    source: str | None
+    if name in settings.benchmarks:
+        baseline, source, source_text = settings.benchmarks[name], "benchmark", "benchmark"
+    elif resized is not None:
+        baseline, source = resized[0], "reference"
+        source_text = f"reference, expected at {resized[1]:,} rows"
+    else:
+        baseline, source = ref_value, None if ref_value is None else "reference"
+        source_text = "reference"
     floor = settings.floors.get(name)
     delta = relative = None
     significant = False
@@ -608,9 +705,13 @@ def _judge(
             verb = "fell" if worse > 0 and higher else "rose" if worse > 0 else "moved"
             if worse <= 0:
                 verb = "improved" if worse < 0 else "held"
-            ci = f", {settings.confidence:.0%} CI {low:.4g}-{high:.4g}" if low is not None else ""
+            ci = (
+                f", {settings.confidence:.0%} CI {format_interval(low, high)}"
+                if low is not None and high is not None
+                else ""
+            )
             parts.append(
-                f"{label} {verb} from {baseline:.4g} ({source}) to {cur_value:.4g}{ci}"
+                f"{label} {verb} from {baseline:.4g} ({source_text}) to {cur_value:.4g}{ci}"
                 + (f", {relative:+.1%}" if relative is not None else "")
                 + ("; significant" if significant and worse > 0 else "")
             )
@@ -623,7 +724,7 @@ def _judge(
             )
     if cur_value is None:
         status = "skipped"
-        parts.append(f"{label}: no current value")
+        parts.append(f"{label}: no current value" + (f" ({note})" if note else ""))
     elif not parts:
         parts.append(f"{label} {cur_value:.4g}")
     return MetricResult(
@@ -643,7 +744,53 @@ def _judge(
         significant=significant,
         status=status,
         message="; ".join(parts) + ".",
+        note=note,
     )
+
+
+def overall_status(metrics: Sequence[MetricResult]) -> str:
+    """The performance status, by the rule the verdict uses for its performance reasons.
+
+    ``alert`` when a primary metric is in alert (the verdict's ``retrain``); ``warning`` when a
+    primary metric is in warning, a secondary metric in alert, or a secondary metric in warning
+    with a significant change (the verdict's ``investigate``); ``ok`` otherwise. So a secondary
+    metric in alert beside ok primary metrics reads ``warning``, as the verdict ``investigate``.
+
+    >>> def m(status, primary, significant=False):
+    ...     return MetricResult("x", "x", True, primary, None, None, None, None, None, None,
+    ...                         None, None, None, significant, status, "")
+    >>> overall_status([m(OK, True), m(ALERT, False)]), overall_status([m(ALERT, True)])
+    ('warning', 'alert')
+    >>> overall_status([m(OK, True), m(WARNING, False)])
+    'ok'
+    """
+    if any(m.primary and m.status == ALERT for m in metrics):
+        return ALERT
+    if any(
+        m.status == ALERT or (m.status == WARNING and (m.primary or m.significant)) for m in metrics
+    ):
+        return WARNING
+    return OK
+
+
+# Rows scored in all when the reference's ECE is estimated at the current's size: 200 subsamples
+# of up to 10,000 rows, fewer (but at least 20, whose mean varies little) of larger ones.
+_EXPECTED_ECE_ROWS = 2_000_000
+
+
+def _expected_ece(side: _Side, n_rows: int, seed: int) -> float | None:
+    """Mean calibration error of this side on subsamples of ``n_rows`` rows (without
+    replacement): what its ECE would read on as many rows as the other side. The ECE of even a
+    perfectly calibrated model is above 0 and grows as rows get fewer, so a 40,000-row
+    reference against a 5,000-row current would otherwise always look better calibrated."""
+    y_true, proba = side.arrays.get("y_true"), side.arrays.get("proba")
+    if proba is None or y_true is None or not 0 < n_rows < y_true.size:
+        return None
+    ece = W.ece_of_rows(*_calibration_pairs(y_true, proba))
+    rng = np.random.default_rng([seed, 2])
+    n_subsamples = min(200, max(20, _EXPECTED_ECE_ROWS // n_rows))
+    values = [ece(rng.choice(y_true.size, size=n_rows, replace=False)) for _ in range(n_subsamples)]
+    return float(np.mean(values))
 
 
 def run_performance(
@@ -685,14 +832,25 @@ def run_performance(
             "current metrics are reported without a baseline."
         )
     names = list(dict.fromkeys([*ref_values, *cur_values]))
+    notes: Mapping[str, str] = cur_details.get("notes", {})
+    resized: dict[str, tuple[float, int]] = {}
+    if ref is not None and "ece" in ref_values and "ece" in cur_values:
+        expected = _expected_ece(ref, cur.n_labelled, settings.seed)
+        if expected is not None:
+            resized["ece"] = (expected, cur.n_labelled)
     results = tuple(
-        _judge(n, model.task, ref_values.get(n), cur_values.get(n), settings) for n in names
+        _judge(
+            n,
+            model.task,
+            ref_values.get(n),
+            cur_values.get(n),
+            settings,
+            resized=resized.get(n),
+            note=notes.get(n),
+        )
+        for n in names
     )
-    worst = max(
-        (r.status for r in results if r.status != "skipped"),
-        key=lambda s: {OK: 0, WARNING: 1, ALERT: 2}[s],
-        default=OK,
-    )
+    worst = overall_status(results)
     if cur.n_labelled < cur.n_rows:
         warnings.append(
             f"Performance uses the {cur.n_labelled:,} of {cur.n_rows:,} current rows that have "

@@ -111,14 +111,26 @@ class Window:
 
 @dataclass(frozen=True)
 class WindowsResult:
+    """The windows and their bands. ``n_analysed`` counts the windows large enough to analyse
+    ("0 of 7 out of band" means nothing when none was), ``n_out_of_band`` those flagged; both
+    follow from ``windows``."""
+
     by: str
     windows: tuple[Window, ...]
     bands: Mapping[str, MetricBand] = field(default_factory=dict)
     note: str | None = None
+    n_analysed: int = field(init=False)
+    n_out_of_band: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_analysed", sum(not w.too_small for w in self.windows))
+        object.__setattr__(self, "n_out_of_band", sum(bool(w.out_of_band) for w in self.windows))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "by": self.by,
+            "n_analysed": self.n_analysed,
+            "n_out_of_band": self.n_out_of_band,
             "windows": [w.to_dict() for w in self.windows],
             "bands": {k: dict(_clean(asdict(v))) for k, v in self.bands.items()},
             "note": self.note,
@@ -219,6 +231,7 @@ def learn_bands(
     k_sigma: float,
     scale: float = 1.0,
     min_relative_width: float = 0.0,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> dict[str, MetricBand]:
     """Normal band of each value over reference windows (at least three): a prediction interval
     for one new window, ``mean ± t * sd * sqrt(1 + 1/n)``, whose coverage is that of ± k sigma
@@ -229,11 +242,16 @@ def learn_bands(
     the rows it is measured on, so bands learnt on reference windows of m rows are applied to
     current windows of n rows with ``scale = sqrt(m / n)``. A band is never narrower than
     ``min_relative_width`` times the mean on each side, so a metric that barely varied over a few
-    reference windows does not flag changes too small to matter.
+    reference windows does not flag changes too small to matter. ``ranges`` maps a metric to the
+    range its values can take (accuracy in [0, 1]): its band is clipped to it.
 
     >>> bands = learn_bands([{"accuracy": 0.90}, {"accuracy": 0.92}, {"accuracy": 0.91}], 3.0)
     >>> round(bands["accuracy"].low, 3), round(bands["accuracy"].high, 3)
     (0.688, 1.132)
+    >>> clipped = learn_bands([{"accuracy": 0.90}, {"accuracy": 0.92}, {"accuracy": 0.91}], 3.0,
+    ...                       ranges={"accuracy": (0.0, 1.0)})
+    >>> round(clipped["accuracy"].low, 3), clipped["accuracy"].high
+    (0.688, 1.0)
     """
     names = {name for values in per_window for name in values}
     bands: dict[str, MetricBand] = {}
@@ -248,5 +266,7 @@ def learn_bands(
         coverage = 2 * float(sps.norm.cdf(k_sigma)) - 1
         t = float(sps.t.ppf(1 - (1 - coverage) / 2, values.size - 1))
         half = max(t * std * math.sqrt(1 + 1 / values.size), min_relative_width * abs(mean))
-        bands[name] = MetricBand(mean, std, mean - half, mean + half, values.size)
+        lowest, highest = (ranges or {}).get(name, (-math.inf, math.inf))
+        low, high = max(mean - half, lowest), min(mean + half, highest)
+        bands[name] = MetricBand(mean, std, low, high, values.size)
     return bands

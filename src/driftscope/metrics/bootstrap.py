@@ -58,7 +58,9 @@ class ConfidenceInterval:
     ``estimate`` is the metric on all the data, ``[low, high]`` the percentile interval at level
     ``confidence``. ``method`` says how the resamples were drawn: ``"percentile"`` (n of n rows),
     ``"m_out_of_n_percentile"`` (m of n rows, rescaled) or ``"multinomial_percentile"``
-    (resampled confusion matrices).
+    (resampled confusion matrices). ``n_undefined`` counts the resamples the metric could not
+    score (ROC-AUC on a resample with one class), left out of the interval; when they are too
+    many to ignore, ``low`` and ``high`` are NaN (`defined` is False).
     """
 
     estimate: float
@@ -67,6 +69,12 @@ class ConfidenceInterval:
     confidence: float
     n_resamples: int
     method: str
+    n_undefined: int = 0
+
+    @property
+    def defined(self) -> bool:
+        """Whether the interval has finite ends."""
+        return math.isfinite(self.low) and math.isfinite(self.high)
 
 
 def _settings(

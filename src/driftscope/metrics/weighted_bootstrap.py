@@ -8,13 +8,21 @@ seeded subsample of ``max_rows`` rows is resampled and the spread rescaled by sq
 m-out-of-n bootstrap, for root-n statistics such as these), as in `bootstrap_ci`.
 
 The statistics here agree with the plain functions when every count is 1 (tested).
+
+A statistic may be undefined on some resamples (ROC-AUC when a resample holds one class only,
+which happens with a handful of rows): those resamples are left out, and when they are more than
+`MAX_UNDEFINED_SHARE` of all, the interval is not given (its ends are NaN), since an interval
+conditioned on the rare resamples that can be scored says little. Statistics biased by the
+sample size (the calibration error grows as rows get fewer, and a bootstrap resample repeats
+rows) can be ``centred``: their resamples are shifted so their mean is the estimate, the
+bootstrap's bias correction, so the interval sits around the estimate instead of above it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,9 +30,11 @@ from numpy.typing import NDArray
 from driftscope.metrics.bootstrap import ConfidenceInterval, _interval
 
 __all__ = [
+    "MAX_UNDEFINED_SHARE",
     "CountResamples",
     "average_precision_from_counts",
     "ece_from_counts",
+    "ece_of_rows",
     "mean_from_counts",
     "roc_auc_from_counts",
 ]
@@ -33,6 +43,8 @@ FloatArray = NDArray[np.float64]
 # Cells of the count matrix per block: small enough (512 KB) that the temporaries of each
 # statistic are recycled by the allocator instead of page-faulted afresh.
 _BLOCK_CELLS = 65_536
+# Beyond this share of resamples on which a statistic is undefined, it gets no interval.
+MAX_UNDEFINED_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -94,24 +106,40 @@ class CountResamples:
         self,
         statistics: Mapping[str, tuple[Callable[[FloatArray], FloatArray], float]],
         confidence: float = 0.95,
+        centred: Collection[str] = (),
     ) -> dict[str, ConfidenceInterval]:
         """Intervals of several statistics (name -> (statistic, estimate)), drawing each block
-        of counts once for all of them."""
+        of counts once for all of them. Resamples a statistic is undefined on (NaN) are left out
+        (see the module notes); the statistics named in ``centred`` have their resamples
+        centred on the estimate."""
         replicates: dict[str, list[FloatArray]] = {name: [] for name in statistics}
         for block in self.blocks():
             for name, (statistic, _) in statistics.items():
-                replicates[name].append(statistic(block))
+                # Undefined resamples divide by zero: counted below, not warned about.
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    replicates[name].append(statistic(block))
         return {
-            name: _interval(
-                name,
-                estimate,
-                np.concatenate(replicates[name]),
-                confidence,
-                self.method,
-                self.scale,
+            name: self._interval(
+                name, estimate, np.concatenate(replicates[name]), confidence, name in centred
             )
             for name, (_, estimate) in statistics.items()
         }
+
+    def _interval(
+        self, name: str, estimate: float, values: FloatArray, confidence: float, centred: bool
+    ) -> ConfidenceInterval:
+        finite = np.isfinite(values)
+        n_undefined = int(values.size - np.count_nonzero(finite))
+        if n_undefined > MAX_UNDEFINED_SHARE * values.size or not math.isfinite(estimate):
+            nan = math.nan
+            return ConfidenceInterval(
+                estimate, nan, nan, confidence, values.size - n_undefined, self.method, n_undefined
+            )
+        values = values[finite]
+        if centred:
+            values = values - (values.mean() - estimate)
+        found = _interval(name, estimate, values, confidence, self.method, self.scale)
+        return replace(found, n_undefined=n_undefined)
 
 
 def mean_from_counts(values: FloatArray) -> Callable[[FloatArray], FloatArray]:
@@ -153,7 +181,8 @@ def roc_auc_from_counts(
         below = np.cumsum(neg_g, axis=1) - neg_g
         u = np.sum(pos_g * (below + 0.5 * neg_g), axis=1)
         n_pos, n_neg = pos_g.sum(axis=1), neg_g.sum(axis=1)
-        result: FloatArray = u / (n_pos * n_neg)
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN: a resample of one class
+            result: FloatArray = u / (n_pos * n_neg)
         return result
 
     return stat
@@ -180,10 +209,21 @@ def average_precision_from_counts(
         total = tp[:, -1:]
         with np.errstate(invalid="ignore", divide="ignore"):
             precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        result: FloatArray = np.sum(tp_g * precision, axis=1) / total[:, 0]
+            # NaN: a resample without positives.
+            result: FloatArray = np.sum(tp_g * precision, axis=1) / total[:, 0]
         return result
 
     return stat
+
+
+def _ece_bins(
+    confidence: FloatArray, correct: FloatArray, n_bins: int
+) -> tuple[NDArray[np.intp], FloatArray]:
+    """Each row's bin on ``confidence`` and its gap ``confidence - correct``."""
+    conf = np.asarray(confidence, dtype=np.float64)
+    # Right-closed bins (a, b] and [0, b], scikit-learn's rule, as `reliability_curve`.
+    bins = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], conf, side="left")
+    return bins, conf - np.asarray(correct, dtype=np.float64)
 
 
 def ece_from_counts(
@@ -191,15 +231,27 @@ def ece_from_counts(
 ) -> Callable[[FloatArray], FloatArray]:
     """Expected calibration error with equal-width bins on ``confidence`` (as
     `expected_calibration_error`): sum over bins of |sum(confidence) - sum(correct)| / n."""
-    conf = np.asarray(confidence, dtype=np.float64)
-    # Right-closed bins (a, b] and [0, b], scikit-learn's rule, as `reliability_curve`.
-    bins = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], conf, side="left")
-    onehot = np.zeros((conf.size, n_bins))
-    onehot[np.arange(conf.size), bins] = 1.0
-    gap = onehot * (conf - np.asarray(correct, dtype=np.float64))[:, None]
+    bins, gaps = _ece_bins(confidence, correct, n_bins)
+    onehot = np.zeros((bins.size, n_bins))
+    onehot[np.arange(bins.size), bins] = 1.0
+    gap = onehot * gaps[:, None]
 
     def stat(counts: FloatArray) -> FloatArray:
         result: FloatArray = np.abs(counts @ gap).sum(axis=1) / counts.sum(axis=1)
         return result
+
+    return stat
+
+
+def ece_of_rows(
+    confidence: FloatArray, correct: FloatArray, n_bins: int = 10
+) -> Callable[[NDArray[np.int64]], float]:
+    """The calibration error of `ece_from_counts` on a subset of rows given by their positions
+    (each counted once): for many subsamples of a large table, without a count per row."""
+    bins, gaps = _ece_bins(confidence, correct, n_bins)
+
+    def stat(rows: NDArray[np.int64]) -> float:
+        sums = np.bincount(bins[rows], weights=gaps[rows], minlength=n_bins)
+        return float(np.abs(sums).sum() / rows.size)
 
     return stat

@@ -1065,10 +1065,7 @@ def _nav(report: Mapping[str, Any]) -> str:
         items.append(("quality", "Data quality", _badge(quality.get("status"))))
     windows = report.get("windows")
     if windows is not None:
-        listed = windows.get("windows") or []
-        out = [w for w in listed if w.get("out_of_band")]
-        badge = _badge("warning" if out else "ok", f"{len(out)} of {len(listed)} out of band")
-        items.append(("windows", "Time windows", badge))
+        items.append(("windows", "Time windows", _windows_badge(windows)))
     dataset = report.get("dataset") or {}
     text = f"{dataset.get('n_drifted', _DASH)} of {dataset.get('n_columns', _DASH)} columns"
     items.append(("drift", "Data drift", _badge("alert" if dataset.get("drifted") else "ok", text)))
@@ -1149,19 +1146,25 @@ def _metric_row(metric: Mapping[str, Any]) -> str:
     )
     notes = ("primary · " if metric.get("primary") else "") + direction
     low, high = metric.get("current_low"), metric.get("current_high")
-    ci = _DASH if low is None or high is None else f"{_fmt(low)} – {_fmt(high)}"
+    ci = _DASH if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
     source = metric.get("baseline_source")
+    baseline = metric.get("baseline")
+    if source == "reference" and baseline is not None and baseline != metric.get("reference"):
+        source = "reference, at the current's size"
     baseline_extra = f"<small>{_e(source)}</small>" if source else ""
     if metric.get("floor") is not None:
         baseline_extra += f"<small>floor {_fmt(metric['floor'])}</small>"
     delta = metric.get("delta")
     change_extra = f"<small>{_signed(delta)}</small>" if delta is not None else ""
+    if delta is not None and source:
+        change_extra += f"<small>vs {_e(source.split(',')[0])} {_fmt(baseline)}</small>"
     significant = "<small>significant</small>" if metric.get("significant") else ""
     label = metric.get("label") or metric.get("name")
+    note = f'<small class="ds-note">{_e(metric["note"])}</small>' if metric.get("note") else ""
     return (
         f'<tr class="ds-st-{_e(metric.get("status"))}">'
         f'<th scope="row" data-v="{_e(label)}" title="{_e(metric.get("message", ""))}">'
-        f"{_e(label)}<small>{notes}</small></th>"
+        f"{_e(label)}<small>{notes}</small>{note}</th>"
         + _num_td(metric.get("reference"))
         + _num_td(metric.get("current"))
         + _num_td(low, text=ci)
@@ -1196,8 +1199,9 @@ def _metrics_table(report: Mapping[str, Any], performance: Mapping[str, Any]) ->
     return (
         '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-metrics-table">'
         f"{header}<tbody>{rows}</tbody></table></div>"
-        '<p class="ds-muted">Primary metrics first. Change is relative to the baseline; '
-        "hover a metric for the finding in words.</p>"
+        '<p class="ds-muted">Primary metrics first. Change is relative to the baseline (the '
+        "benchmark where one is given, else the reference); hover a metric for the finding in "
+        "words.</p>"
     )
 
 
@@ -1563,6 +1567,20 @@ def _window_table(report: Mapping[str, Any], metrics: Sequence[tuple[str, str, b
     )
 
 
+def _windows_badge(windows: Mapping[str, Any]) -> str:
+    """Out-of-band windows among the analysed ones; no green badge when none was analysed.
+
+    >>> _windows_badge({"windows": [{"too_small": True}], "n_analysed": 0})
+    '<span class="ds-badge ds-badge-skip">no window analysed</span>'
+    """
+    listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
+    analysed = windows.get("n_analysed", sum(not w.get("too_small") for w in listed))
+    out = sum(bool(w.get("out_of_band")) for w in listed)
+    if not analysed:
+        return _badge("skipped", "no window analysed")
+    return _badge("warning" if out else "ok", f"{out} of {analysed} analysed out of band")
+
+
 def _windows_section(report: Mapping[str, Any]) -> str:
     windows: Mapping[str, Any] | None = report.get("windows")
     if windows is None:
@@ -1572,8 +1590,9 @@ def _windows_section(report: Mapping[str, Any]) -> str:
     small = [w for w in listed if w.get("too_small")]
     out = [w for w in listed if w.get("out_of_band")]
     lead = (
-        f'<p class="ds-lead">{len(listed)} window{"s" if len(listed) != 1 else ""} '
-        f"({_e(windows.get('by', _DASH))}) · {len(out)} out of band · {len(small)} too small"
+        f'<p class="ds-lead">{_windows_badge(windows)} {len(listed)} '
+        f"window{'s' if len(listed) != 1 else ''} ({_e(windows.get('by', _DASH))}) · "
+        f"{len(listed) - len(small)} analysed · {len(out)} out of band · {len(small)} too small"
         + (f' · <span class="ds-muted">{_e(windows["note"])}</span>' if windows.get("note") else "")
         + "</p>"
     )
