@@ -4,6 +4,7 @@ Python API: generated files, a tiny ONNX model trained here, scikit-learn's bund
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -563,3 +564,72 @@ def test_cli_refusals_name_the_option(
     argv = ["images", "drift", str(images), str(images), "--model", "my_models:embed"]
     assert main([*argv, "--input-size", "8x8", "--json", str(out), "-q"]) == 0
     assert _report(out)["inputs"]["embedding_source"] == "callable model my_models:embed"
+
+
+# -- hostile paths ------------------------------------------------------------------------------
+
+
+def _with_hostile_rows(table: Path, extra: dict[str, object]) -> tuple[Path, int]:
+    """The table as JSON Lines with rows of paths that name no readable file added (a
+    symbolic link loop, a NUL byte, a name and a path too long for the file system, a home
+    folder of nobody, a folder, a pipe), and how many were added."""
+    folder = table.parent
+    os.symlink("loop2", folder / "loop1")
+    os.symlink("loop1", folder / "loop2")
+    (folder / "a_folder").mkdir()
+    hostile = ["loop1", "a\x00b.png", "x" * 5000, "a/" * 3000 + "x", "~nobody_ds/x", "a_folder"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "a_pipe")
+        hostile.append("a_pipe")
+    frame = pd.read_csv(table)
+    rows = [*frame.to_dict("records"), *({**extra, "inputs": h} for h in hostile)]
+    out = table.with_suffix(".jsonl")
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return out, len(hostile)
+
+
+def test_hostile_paths_are_counted_by_every_file_command(tmp_path: Path) -> None:
+    images = tmp_path / "images"
+    base = _image_set(images, "base", 16, 0.5, seed=0)
+    cur, n_bad = _with_hostile_rows(_image_set(images, "cur", 16, 0.5, seed=1), {"camera": "a"})
+    model = brightness_classifier(tmp_path / "model.onnx")
+    sounds = tmp_path / "sounds"
+    a_base, a_cur = (_audio_set(sounds, n, 12, 0.01, seed=s) for n, s in (("base", 0), ("cur", 1)))
+    for table in (a_base, a_cur):
+        pd.read_csv(table).assign(transcript="a b c", asr="a b d").to_csv(table, index=False)
+    a_cur, _ = _with_hostile_rows(a_cur, {"transcript": "a b", "asr": "a b"})
+    out = tmp_path / "r.json"
+    runs = {
+        "images drift": ["images", "drift", str(base), str(cur)],
+        "images model-drift": [
+            *("images", "model-drift", str(base), str(cur)),
+            *("--model", str(model)),
+        ],
+        "audio drift": ["audio", "drift", str(a_base), str(a_cur)],
+        "asr": [
+            *("asr", str(a_base), str(a_cur)),
+            *("--reference-text", "transcript", "--hypothesis-text", "asr"),
+        ],
+    }
+    for name, argv in runs.items():
+        assert main([*argv, "--json", str(out), "-q"]) == 0, name
+        current = _report(out)["inputs"]["current"]
+        assert current["n_failed"] == n_bad, name
+        assert current["n_read"] == current["n_rows"] - n_bad, name
+        assert set(current["by_problem"]) == {"unreadable", "missing"}, name
+        assert all(len(p["path"]) <= 300 for p in current["examples"]), name
+
+
+def test_a_path_with_a_lone_surrogate_is_read_and_shown_escaped(tmp_path: Path) -> None:
+    # Python hands a file name that is not valid UTF-8 over as lone surrogates; such a name
+    # in a DataFrame must still be read, and be shown where a report is written as UTF-8.
+    base = _image_set(tmp_path, "base", 12, 0.5, seed=0)
+    odd = tmp_path / "base" / "odd\udcff.png"
+    (tmp_path / "base" / "0.png").rename(odd)
+    paths = [str(odd), *(str(tmp_path / "base" / f"{i}.png") for i in range(1, 12))]
+    frame = pd.DataFrame({"inputs": pd.Series(np.array(paths, dtype=object), dtype=object)})
+    report = compare_images(frame, base, allow_roots=[tmp_path])
+    data = report.to_dict()
+    assert data["inputs"]["reference"]["n_read"] == 12
+    assert data["inputs"]["examples"]["reference"][0]["path"].endswith("odd\\udcff.png")
+    report.to_html().encode("utf-8")

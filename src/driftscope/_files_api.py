@@ -18,7 +18,7 @@ from driftscope.analyses.inputs import Example, InputFiles, InputsSection
 from driftscope.data.io import Table, read_table
 from driftscope.data.schema import ColumnKind, ColumnSpec, Schema
 from driftscope.exceptions import EmptyDataError, SchemaError
-from driftscope.modalities._paths import FileProblem, ResolvedPaths, resolve_paths
+from driftscope.modalities._paths import FileProblem, ResolvedPaths, resolve_paths, shown
 from driftscope.report import Report
 
 __all__ = ["compare_audio", "compare_images", "compare_text", "monitor_asr", "monitor_images"]
@@ -148,7 +148,7 @@ def _examples(side: _Side, n: int, preview: Callable[[Path], str] | None) -> tup
                 thumbnail = preview(path)
             except Exception:  # a preview is a nicety; the features were read already
                 thumbnail = None
-        chosen.append(Example(row, str(path), thumbnail))
+        chosen.append(Example(row, shown(str(path)), thumbnail))
     return tuple(chosen)
 
 
