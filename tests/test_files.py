@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -633,3 +635,117 @@ def test_a_path_with_a_lone_surrogate_is_read_and_shown_escaped(tmp_path: Path) 
     assert data["inputs"]["reference"]["n_read"] == 12
     assert data["inputs"]["examples"]["reference"][0]["path"].endswith("odd\\udcff.png")
     report.to_html().encode("utf-8")
+
+
+# -- forged headers, under a memory limit --------------------------------------------------------
+
+_UNDER_LIMIT = """
+import resource, sys
+
+import driftscope._cli_files, driftscope._files_api, driftscope.modalities.audio
+import driftscope.modalities.images
+from driftscope.cli import main
+
+
+def address_space() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line[:7] == "VmSize:")
+
+
+limit = address_space() + int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+sys.exit(main(sys.argv[2:]))
+"""
+#: What a run may add to the address space of the interpreter with driftscope imported.
+MEMORY_BUDGET = 3 << 29  # 1.5 GiB
+
+
+def _under_memory_limit(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a fresh interpreter whose address space is limited, as a user's machine
+    would limit it, to what it has after its imports plus `MEMORY_BUDGET`."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        # Thread pools and malloc arenas reserve address space they never use; kept small, so
+        # that the limit measures the data.
+        "MALLOC_ARENA_MAX": "2",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    command = [sys.executable, "-c", _UNDER_LIMIT, str(MEMORY_BUDGET), *argv]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="the limit is set from /proc/self/status"
+)
+
+
+@pytest.mark.slow
+@needs_proc
+def test_forged_wav_headers_are_per_file_problems_under_a_memory_limit(tmp_path: Path) -> None:
+    from tests.modalities.forged import forged_wav
+
+    base = _audio_set(tmp_path, "base", 10, 0.01, seed=0)
+    cur = _audio_set(tmp_path, "cur", 10, 0.01, seed=1)
+    forged = [forged_wav(tmp_path / f"{rate}.wav", rate) for rate in (10**8, 10**9)]
+    frame = pd.concat([pd.read_csv(cur), pd.DataFrame({"inputs": [p.name for p in forged]})])
+    for table in (base, cur):
+        (frame if table == cur else pd.read_csv(base)).assign(
+            transcript="a b c", asr="a b d"
+        ).to_csv(table, index=False)
+    out = tmp_path / "r.json"
+    texts = ["--reference-text", "transcript", "--hypothesis-text", "asr"]
+    for argv in (["audio", "drift", str(base), str(cur)], ["asr", str(base), str(cur), *texts]):
+        run = _under_memory_limit([*argv, "--json", str(out), "-q"])
+        assert run.returncode == 0, run.stderr
+        current = _report(out)["inputs"]["current"]
+        assert (current["n_read"], current["by_problem"]) == (10, {"unreadable": 2})
+        details = [p["detail"] for p in current["examples"]]
+        assert "declares a sample rate of 100,000,000 Hz" in details[0]
+
+
+@pytest.mark.slow
+@needs_proc
+def test_forged_image_headers_are_per_file_problems_under_a_memory_limit(tmp_path: Path) -> None:
+    from tests.modalities.forged import forged_jpeg, forged_png, forged_tiff
+    from tests.onnx_models import brightness_segmenter
+
+    # Just past Pillow's limit of 89.5 million pixels (refused, not warned about), far past it,
+    # and just under it (declared, not in the file: the decode fails on the missing data).
+    images = tmp_path / "cur"
+    images.mkdir()
+    forged = [
+        forged_png(images / "over.png", 9000, 10000),
+        forged_png(images / "huge.png", 30000, 30000),
+        forged_jpeg(images / "over.jpg", 9500, 9500),
+        forged_tiff(images / "over.tif", 9500, 9500),
+        forged_png(images / "under.png", 9400, 9500),
+        forged_tiff(images / "under.tif", 9400, 9500),
+    ]
+    base = _mask_set(tmp_path, "base", 12, 32, seed=0)
+    cur = _mask_set(tmp_path, "cur", 12, 32, seed=1)
+    # A mask within Pillow's limit that compresses to 90 kB and would be 700 MB as int64.
+    Image.fromarray(np.zeros((9500, 9400), np.uint8)).save(images / "zeros_mask.png")
+    masks = [forged_png(images / "over_mask.png", 9000, 10000, "L"), images / "zeros_mask.png"]
+    frame = pd.read_csv(cur)
+    frame.loc[[0, 1], "masks"] = [f"cur/{m.name}" for m in masks]
+    extra = pd.DataFrame({"inputs": [f"cur/{p.name}" for p in forged], "masks": "cur/0_mask.png"})
+    pd.concat([frame, extra]).to_csv(cur, index=False)
+    model = brightness_segmenter(tmp_path / "seg.onnx")
+    out = tmp_path / "r.json"
+    runs = (
+        ["images", "drift", str(base), str(cur), "--model", str(model)],
+        ["images", "model-drift", str(base), str(cur), "--model", str(model)],
+    )
+    for argv in runs:
+        argv += ["--task", "segmentation"] if "model-drift" in argv else []
+        run = _under_memory_limit([*argv, "--json", str(out), "-q"])
+        assert run.returncode == 0, run.stderr
+        current = _report(out)["inputs"]["current"]
+        assert current["n_read"] == 12
+        problems = {p["path"]: p["detail"] for p in current["examples"]}
+        assert {f"cur/{p.name}" for p in forged} <= set(problems)
+        assert "exceeds limit of 89478485 pixels" in problems["cur/over.tif"]
+    assert "exceeds limit" in problems["cur/over_mask.png"]
+    assert "a mask may have at most 16,777,216 pixels" in problems["cur/zeros_mask.png"]

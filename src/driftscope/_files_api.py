@@ -5,6 +5,7 @@ section with what was read, what was not, and what the embeddings say."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -487,15 +488,35 @@ def compare_text(
     )
 
 
+#: Most pixels a ground-truth mask may have (4096 x 4096): masks are kept in memory as int64
+#: beside the predicted masks resized to their size, and a header of a few bytes may declare
+#: any size.
+MAX_MASK_PIXELS = 1 << 24
+
+
+def _check_mask_size(shape: tuple[int, ...]) -> None:
+    if math.prod(shape) > MAX_MASK_PIXELS:
+        raise ValueError(
+            f"it declares {' x '.join(map(str, shape))} values; a mask may have at most "
+            f"{MAX_MASK_PIXELS:,} pixels (4096 x 4096)"
+        )
+
+
 def _load_mask(path: Path) -> np.ndarray:
     """A ground-truth mask of class indices: a 2-D ``.npy`` array, or a single-channel image
-    (a colour image whose channels are equal is read as one channel)."""
+    (a colour image whose channels are equal is read as one channel), of at most
+    `MAX_MASK_PIXELS` pixels, which is checked on the size the file declares before it is
+    read."""
     if path.suffix.lower() == ".npy":
-        mask = np.load(path, allow_pickle=False)
+        # Memory-mapped: the header's shape is checked before any value is read.
+        mapped = np.load(path, allow_pickle=False, mmap_mode="r")
+        _check_mask_size(mapped.shape)
+        mask = np.asarray(mapped)
     else:
-        from PIL import Image
+        from driftscope.modalities.images import open_image
 
-        with Image.open(path) as image:
+        with open_image(path) as image:
+            _check_mask_size((image.height, image.width))
             mask = np.asarray(image)
     if mask.ndim == 3 and mask.shape[2] in (3, 4) and (mask[..., :3] == mask[..., :1]).all():
         mask = mask[..., 0]
