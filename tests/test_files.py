@@ -16,9 +16,15 @@ import soundfile as sf
 from PIL import Image, ImageFilter
 from tests.onnx_models import brightness_classifier, digits_classifier
 
-from driftscope._files_api import compare_audio, compare_images, compare_text, monitor_images
+from driftscope._files_api import (
+    compare_audio,
+    compare_images,
+    compare_text,
+    monitor_asr,
+    monitor_images,
+)
 from driftscope.cli import main
-from driftscope.exceptions import EmptyDataError, SchemaError
+from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
 from driftscope.report._validate import validate_report
 
 
@@ -749,3 +755,76 @@ def test_forged_image_headers_are_per_file_problems_under_a_memory_limit(tmp_pat
         assert "exceeds limit of 89478485 pixels" in problems["cur/over.tif"]
     assert "exceeds limit" in problems["cur/over_mask.png"]
     assert "a mask may have at most 16,777,216 pixels" in problems["cur/zeros_mask.png"]
+
+
+# -- messages and help ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["images", "drift"],
+        ["images", "model-drift"],
+        ["audio", "drift"],
+        ["text", "drift"],
+        ["asr"],
+    ],
+)
+def test_every_files_command_has_examples_and_exit_codes_in_its_help(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*command, "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # as wrapped for any terminal width
+    assert f"Examples: driftscope {' '.join(command)} " in out
+    assert "Exit codes: 0 it ran" in out
+    assert "2 usage or input error" in out
+
+
+def test_text_drift_help_speaks_of_text_columns_not_paths(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["text", "drift", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "path" not in out.replace("<path>", "")
+    assert "with a text column" in out
+    assert "--column <str> The column of texts, in both tables." in out
+
+
+def test_the_same_column_as_reference_and_hypothesis_is_refused_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = tmp_path / "texts.csv"
+    pd.DataFrame({"transcript": ["a b"] * 4, "asr": ["a b"] * 4}).to_csv(texts, index=False)
+    options = ["--reference-text", "transcript", "--hypothesis-text", "transcript"]
+    assert main(["asr", str(texts), str(texts), *options]) == 2
+    assert capsys.readouterr().err.startswith(
+        "error: --reference-text and --hypothesis-text both name the column 'transcript'; "
+        "expected the reference transcripts and the recognizer's output in two columns."
+    )
+    with pytest.raises(ParameterError, match=r"^reference_text and hypothesis_text both name"):
+        monitor_asr(texts, texts, reference_text="asr", hypothesis_text="asr")
+
+
+def test_a_model_returning_text_stops_the_run_naming_the_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.onnx_models import labelling_classifier
+
+    images = _image_set(tmp_path, "imgs", 12, 0.5, seed=0)
+    (tmp_path / "text_models.py").write_text(
+        "def labels(batch):\n    return ['cat'] * len(batch)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", list(sys.path))  # the loader adds the cwd
+    onnx_file = labelling_classifier(tmp_path / "labels.onnx")
+    for command in (["images", "model-drift"], ["images", "drift"]):
+        argv = [*command, str(images), str(images), "--input-size", "32x32"]
+        assert main([*argv, "--model", "text_models:labels"]) == 2
+        assert capsys.readouterr().err.startswith(
+            "error: model text_models:labels returned text, such as 'cat'; expected numbers, one "
+            "row per input: class scores or probabilities of shape (batch, classes)"
+        )
+        assert main([*argv, "--model", str(onnx_file)]) == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"error: {onnx_file}: output 'label' is tensor(string), not numbers;" in err
+        assert "with --model-output (model_output= in Python): score." in err

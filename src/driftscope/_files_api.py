@@ -18,7 +18,7 @@ from driftscope.analyses.embeddings import MIN_ROWS, embedding_drift
 from driftscope.analyses.inputs import Example, InputFiles, InputsSection
 from driftscope.data.io import Table, read_table
 from driftscope.data.schema import ColumnKind, ColumnSpec, Schema
-from driftscope.exceptions import EmptyDataError, SchemaError
+from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
 from driftscope.modalities._paths import FileProblem, ResolvedPaths, resolve_paths, shown
 from driftscope.report import Report
 
@@ -801,6 +801,11 @@ def monitor_asr(
     from driftscope._monitor import monitor
     from driftscope.modalities.audio import audio_feature_kinds, extract_audio_features
 
+    if reference_text == hypothesis_text:
+        raise ParameterError(
+            f"reference_text and hypothesis_text both name the column {reference_text!r}; "
+            "expected the reference transcripts and the recognizer's output in two columns."
+        )
     frames: list[pd.DataFrame] = []
     sides: list[_Side | None] = []
     kinds = audio_feature_kinds()

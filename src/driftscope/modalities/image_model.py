@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope.modalities._paths import FileProblem
-from driftscope.models._load import Model, ModelError
+from driftscope.models._load import Model, ModelError, ModelOutputError
 
 __all__ = ["ModelOutputs", "load_image_batch", "model_input_size", "run_image_model"]
 
@@ -90,6 +90,8 @@ def _one(
         return FileProblem(row, str(path), "unreadable", open_detail(path, exc))
     try:
         out = np.asarray(model(batch)[0], dtype=np.float64)
+    except ModelOutputError:
+        raise  # the same for every input: the run stops with the model's message
     except ModelError as exc:
         return FileProblem(row, str(path), "model failed", str(exc))
     if not np.isfinite(out).all():
@@ -119,6 +121,8 @@ def run_image_model(
         chunk_rows = list(rows[start : start + batch_size])
         try:
             result = model(load_image_batch(chunk, channels, shape))
+        except ModelOutputError:
+            raise
         except Exception:  # a bad file or a model failure: find which, input by input
             for path, row in zip(chunk, chunk_rows, strict=True):
                 single = _one(model, path, row, channels, shape)
