@@ -808,7 +808,7 @@ def test_the_same_column_as_reference_and_hypothesis_is_refused_naming_both(
 def test_a_model_returning_text_stops_the_run_naming_the_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.onnx_models import labelling_classifier
+    from tests.models.onnx_labels import labelling_classifier
 
     images = _image_set(tmp_path, "imgs", 12, 0.5, seed=0)
     (tmp_path / "text_models.py").write_text(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.onnx_models import brightness_classifier, brightness_segmenter, labelling_classifier
+from tests.models.onnx_labels import labelling_classifier
+from tests.onnx_models import brightness_classifier, brightness_segmenter
 
 from driftscope.models import Model, load_model
 from driftscope.models._load import ModelError, ModelOutputError
