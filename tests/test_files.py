@@ -828,3 +828,27 @@ def test_a_model_returning_text_stops_the_run_naming_the_model(
         err = " ".join(capsys.readouterr().err.split())
         assert f"error: {onnx_file}: output 'label' is tensor(string), not numbers;" in err
         assert "with --model-output (model_output= in Python): score." in err
+
+
+# -- columns of paths beside the inputs -----------------------------------------------------------
+
+
+def test_a_column_of_mask_paths_is_listed_not_tested_on_a_split_without_drift(
+    tmp_path: Path,
+) -> None:
+    # Two samples of one source, each image with its mask path: a classifier's run (the masks
+    # are not its ground truth) and the image features must not drift because every row has its
+    # own mask path.
+    base = _mask_set(tmp_path, "base", 60, 32, seed=0)
+    cur = _mask_set(tmp_path, "cur", 60, 32, seed=1)
+    model = brightness_classifier(tmp_path / "clf.onnx")
+    monitored = monitor_images(base, cur, model, n_resamples=200).to_dict()
+    compared = compare_images(base, cur).to_dict()
+    assert monitored["verdict"]["decision"] == "ok", monitored["verdict"]["reasons"]
+    for data in (monitored, compared):
+        (masks,) = (c for c in data["columns"] if c["name"] == "masks")
+        assert (masks["kind"], masks["skipped"], masks["drifted"]) == ("id", True, False)
+        assert masks["note"] == "file paths, one per input: excluded from drift"
+        assert all("masks" not in test["columns"] for test in data["multivariate"])
+        assert not any(test["drifted"] for test in data["multivariate"])
+    assert compared["dataset"]["drifted"] is False

@@ -17,9 +17,15 @@ from driftscope._api import compare
 from driftscope.analyses.embeddings import MIN_ROWS, embedding_drift
 from driftscope.analyses.inputs import Example, InputFiles, InputsSection
 from driftscope.data.io import Table, read_table
-from driftscope.data.schema import ColumnKind, ColumnSpec, Schema
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
-from driftscope.modalities._paths import FileProblem, ResolvedPaths, resolve_paths, shown
+from driftscope.modalities._paths import (
+    FileProblem,
+    ResolvedPaths,
+    holds_paths,
+    resolve_paths,
+    shown,
+)
 from driftscope.report import Report
 
 __all__ = ["compare_audio", "compare_images", "compare_text", "monitor_asr", "monitor_images"]
@@ -49,6 +55,36 @@ class _Side:
         return rows, [by_row[r] for r in rows]
 
 
+def _base(source: Any) -> Path:
+    """The folder relative paths in ``source`` are read from: the table's, or the current
+    folder for a DataFrame."""
+    return Path(source).resolve().parent if isinstance(source, str | Path) else Path.cwd()
+
+
+#: Why a column of paths beside the inputs is listed but not drift-tested.
+PATH_COLUMN_NOTE = "file paths, one per input: excluded from drift"
+
+
+def _schema(kinds: dict[str, ColumnKind], frames: Sequence[pd.DataFrame], base: Path) -> Schema:
+    """The features' kinds, and the other columns of both tables that hold file paths (masks,
+    a second view of each input) declared as ids: every row has its own path, which tested as
+    a category would always drift (and make the whole-table tests drift with it)."""
+    specs = [ColumnSpec(name=c, kind=k) for c, k in kinds.items() if c in frames[0].columns]
+    first = frames[0]
+    for name in first.columns:
+        if name in kinds or not all(name in f.columns for f in frames[1:]):
+            continue
+        values = first[name]
+        if pd.api.types.is_numeric_dtype(values) or not holds_paths(values, base):
+            continue
+        specs.append(
+            ColumnSpec(
+                name=name, kind=ColumnKind.ID, role=ColumnRole.FEATURE, note=PATH_COLUMN_NOTE
+            )
+        )
+    return Schema(tuple(specs))
+
+
 def _read(source: Any, name: str | None, column: str) -> tuple[Table, Path]:
     table = read_table(source, name=name)
     if column not in table.frame.columns:
@@ -58,8 +94,7 @@ def _read(source: Any, name: str | None, column: str) -> tuple[Table, Path]:
         )
     if len(table.frame) == 0:
         raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
-    base = Path(source).resolve().parent if isinstance(source, str | Path) else Path.cwd()
-    return table, base
+    return table, _base(source)
 
 
 def _side(
@@ -250,11 +285,11 @@ def _file_drift(
     ref = _side(reference, reference_name, column, allow_roots, extract, workers)
     cur = _side(current, current_name, column, allow_roots, extract, workers)
     names = list(kinds)
-    schema = Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items()))
+    frames = [_with_metadata(side, column, names) for side in (ref, cur)]
     report = compare(
-        _with_metadata(ref, column, names),
-        _with_metadata(cur, column, names),
-        schema,
+        frames[0],
+        frames[1],
+        _schema(kinds, frames, ref.base),
         alpha=alpha,
         seed=seed,
         correction=FEATURE_CORRECTION,
@@ -462,10 +497,14 @@ def compare_text(
 
     kinds = {c: ColumnKind.NUMERICAL for c in names if c != "empty"}
     kinds["empty"] = ColumnKind.BOOLEAN
-    report = compare(
+    frames = [
         joined(found.reference_features, ref_table),
         joined(found.current_features, cur_table),
-        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items())),
+    ]
+    report = compare(
+        frames[0],
+        frames[1],
+        _schema(kinds, frames, _base(reference)),
         alpha=alpha,
         seed=seed,
         correction=FEATURE_CORRECTION,
@@ -725,7 +764,7 @@ def monitor_images(
     report = monitor(
         frames[0],
         frames[1],
-        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items())),
+        _schema(kinds, frames, sides[0].base),
         target="target" if has_target else None,
         prediction="prediction",
         proba_prefix="proba_" if task == "classification" else None,
@@ -842,7 +881,7 @@ def monitor_asr(
     report = monitor(
         frames[0],
         frames[1],
-        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items() if c in frames[0])),
+        _schema(kinds, frames, _base(reference)),
         target=reference_text,
         prediction=hypothesis_text,
         task="asr",

@@ -12,6 +12,7 @@ from driftscope.modalities._paths import (
     MAX_SHOWN_DETAIL,
     MAX_SHOWN_PATH,
     FileProblem,
+    holds_paths,
     resolve_paths,
     shown,
 )
@@ -178,3 +179,17 @@ def test_shown_cuts_long_text_to_the_limit_and_is_stable() -> None:
     assert shown(once, limit=80) == once
     problem = FileProblem(0, long, "missing", long)
     assert dataclasses.replace(problem, problem="unreadable").path == problem.path
+
+
+def test_a_column_holds_paths_when_every_value_has_an_extension_and_one_file_exists(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "1.png").write_bytes(b"x")
+    assert holds_paths([None, "", float("nan"), "m/0.png", "m/1.png"], tmp_path)
+    assert holds_paths([str(tmp_path / "m" / "1.png")], tmp_path / "elsewhere")
+    assert not holds_paths(["m/0.png", "m/2.png"], tmp_path)  # no file: not known to be paths
+    assert not holds_paths(["m/1.png", "cat"], tmp_path)  # a value without an extension
+    assert not holds_paths(["m/1.png", 3.5], tmp_path)
+    assert not holds_paths(["Mr. Smith went home.", "a\x00b.png", "x" * 5000 + ".png"], tmp_path)
+    assert not holds_paths([], tmp_path)

@@ -17,8 +17,10 @@ from pathlib import Path
 __all__ = [
     "MAX_SHOWN_DETAIL",
     "MAX_SHOWN_PATH",
+    "PATH_SAMPLE",
     "FileProblem",
     "ResolvedPaths",
+    "holds_paths",
     "resolve_paths",
     "shown",
 ]
@@ -182,3 +184,40 @@ def resolve_paths(
         rows.append(row)
         paths.append(path)
     return ResolvedPaths(tuple(rows), tuple(paths), tuple(problems))
+
+
+#: Values of a column looked at to tell whether it holds file paths.
+PATH_SAMPLE = 100
+
+
+def _names_file(value: str, base: Path) -> bool:
+    try:
+        return (base / Path(value).expanduser()).is_file()
+    except (OSError, RuntimeError, ValueError):  # a cell may hold anything
+        return False
+
+
+def holds_paths(values: Iterable[object], base: Path) -> bool:
+    """Whether ``values`` (a column of a table in the folder ``base``) are file paths: among the
+    first `PATH_SAMPLE` that are not empty, every one is text ending in a file extension
+    (``masks/3.png``) and at least one names a file that exists.
+
+    A column of paths (masks beside the images, a second view of each input) has a distinct
+    value on every row: tested as a category it would always drift.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "a.png").write_bytes(b"x")
+    ...     holds_paths(["a.png", "b.png", None], Path(folder)), holds_paths(["cat"], Path(folder))
+    (True, False)
+    """
+    sample: list[str] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+            continue
+        if not isinstance(value, str) or not Path(value).suffix:
+            return False
+        sample.append(value)
+        if len(sample) == PATH_SAMPLE:
+            break
+    return any(_names_file(value, Path(base)) for value in sample)
