@@ -852,3 +852,37 @@ def test_a_column_of_mask_paths_is_listed_not_tested_on_a_split_without_drift(
         assert all("masks" not in test["columns"] for test in data["multivariate"])
         assert not any(test["drifted"] for test in data["multivariate"])
     assert compared["dataset"]["drifted"] is False
+
+
+def test_a_file_that_may_not_be_read_is_unreadable_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Root reads any file, so the refusal a user would meet is simulated where the file is
+    # opened: by Pillow (Python's open) and by libsndfile (soundfile.SoundFile).
+    import builtins
+
+    import soundfile
+
+    images = _image_set(tmp_path, "imgs", 12, 0.5, seed=0)
+    sounds = _audio_set(tmp_path, "wavs", 12, 0.01, seed=0)
+    opened, sound_file = builtins.open, soundfile.SoundFile
+
+    def refuse(path: object) -> None:
+        if Path(str(path)).name in ("3.png", "3.wav"):
+            raise PermissionError(13, "Permission denied", str(path))
+
+    def guarded_open(file: object, *args: object, **kwargs: object) -> object:
+        refuse(file)
+        return opened(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    def guarded_sound(file: object, *args: object, **kwargs: object) -> object:
+        refuse(file)
+        return sound_file(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(soundfile, "SoundFile", guarded_sound)
+    for report in (compare_images(images, images), compare_audio(sounds, sounds)):
+        current = report.to_dict()["inputs"]["current"]
+        (problem,) = current["examples"]
+        assert (current["n_read"], problem["row"], problem["problem"]) == (11, 3, "unreadable")
+        assert "Permission denied" in problem["detail"]
