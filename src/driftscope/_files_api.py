@@ -65,14 +65,20 @@ def _base(source: Any) -> Path:
 PATH_COLUMN_NOTE = "file paths, one per input: excluded from drift"
 
 
-def _schema(kinds: dict[str, ColumnKind], frames: Sequence[pd.DataFrame], base: Path) -> Schema:
+def _schema(
+    kinds: dict[str, ColumnKind],
+    frames: Sequence[pd.DataFrame],
+    base: Path,
+    roles: Sequence[str | None] = (),
+) -> Schema:
     """The features' kinds, and the other columns of both tables that hold file paths (masks,
     a second view of each input) declared as ids: every row has its own path, which tested as
-    a category would always drift (and make the whole-table tests drift with it)."""
+    a category would always drift (and make the whole-table tests drift with it). ``roles``
+    are the columns the caller gives a role (target, prediction, timestamp), left alone."""
     specs = [ColumnSpec(name=c, kind=k) for c, k in kinds.items() if c in frames[0].columns]
     first = frames[0]
     for name in first.columns:
-        if name in kinds or not all(name in f.columns for f in frames[1:]):
+        if name in kinds or name in roles or not all(name in f.columns for f in frames[1:]):
             continue
         values = first[name]
         if pd.api.types.is_numeric_dtype(values) or not holds_paths(values, base):
@@ -764,7 +770,7 @@ def monitor_images(
     report = monitor(
         frames[0],
         frames[1],
-        _schema(kinds, frames, sides[0].base),
+        _schema(kinds, frames, sides[0].base, _MODEL_COLUMNS),
         target="target" if has_target else None,
         prediction="prediction",
         proba_prefix="proba_" if task == "classification" else None,
@@ -881,7 +887,7 @@ def monitor_asr(
     report = monitor(
         frames[0],
         frames[1],
-        _schema(kinds, frames, _base(reference)),
+        _schema(kinds, frames, _base(reference), (reference_text, hypothesis_text, timestamp)),
         target=reference_text,
         prediction=hypothesis_text,
         task="asr",

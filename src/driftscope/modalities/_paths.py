@@ -97,6 +97,16 @@ class _Unusable(Exception):
         self.detail = detail
 
 
+def _is_empty(value: object) -> bool:
+    """An empty cell: None, NaN or the empty string (compared as text only, as a cell may hold
+    an array)."""
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value)
+    )
+
+
 def _within(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == root or path.is_relative_to(root) for root in roots)
 
@@ -171,7 +181,7 @@ def resolve_paths(
     paths: list[Path] = []
     problems: list[FileProblem] = []
     for row, value in enumerate(values):
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        if _is_empty(value):
             problems.append(FileProblem(row, "", "no path", "the cell is empty"))
             continue
         written = str(value)
@@ -213,7 +223,7 @@ def holds_paths(values: Iterable[object], base: Path) -> bool:
     """
     sample: list[str] = []
     for value in values:
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        if _is_empty(value):
             continue
         if not isinstance(value, str) or not Path(value).suffix:
             return False
