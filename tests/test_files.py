@@ -886,3 +886,19 @@ def test_a_file_that_may_not_be_read_is_unreadable_and_the_run_goes_on(
         (problem,) = current["examples"]
         assert (current["n_read"], problem["row"], problem["problem"]) == (11, 3, "unreadable")
         assert "Permission denied" in problem["detail"]
+
+
+def test_a_side_of_only_hostile_paths_is_a_short_error_naming_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _image_set(tmp_path, "base", 10, 0.5, seed=0)
+    hostile = tmp_path / "hostile.jsonl"
+    cells = ["x" * 5000, "a\x00b.png", "y" * 100_000, "z" * 100_000]
+    hostile.write_text("".join(json.dumps({"inputs": c}) + "\n" for c in cells))
+    assert main(["images", "drift", str(base), str(hostile)]) == 2
+    err = capsys.readouterr().err
+    bare = "".join(err.split())  # as wrapped for any terminal width
+    expected = f"None of the 4 files in column 'inputs' of '{hostile}' could be read"
+    assert "".join(expected.split()) in bare
+    assert "NUL byte" in err
+    assert len(err) < 2000

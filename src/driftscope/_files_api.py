@@ -120,10 +120,10 @@ def _side(
     problems = [dataclasses.replace(p, path=str(written.iloc[p.row])) for p in problems]
     all_problems = tuple(sorted((*resolved.problems, *problems), key=lambda p: p.row))
     if len(features) == 0:
-        shown = "; ".join(f"row {p.row}: {p.detail}" for p in all_problems[:3])
+        listed = "; ".join(f"row {p.row}: {shown(p.detail, 400)}" for p in all_problems[:3])
         raise EmptyDataError(
             f"None of the {len(table.frame)} files in column {column!r} of {table.name!r} "
-            f"could be read ({shown}{'; ...' if len(all_problems) > 3 else ''})."
+            f"could be read ({listed}{'; ...' if len(all_problems) > 3 else ''})."
         )
     return _Side(table, column, base, resolved, features, all_problems)
 
