@@ -35,6 +35,9 @@ Baseline = Annotated[
 ]
 New = Annotated[Path, typer.Argument(help="Table of what the model sees now, same layout.")]
 Column = Annotated[str, typer.Option(help="Column holding the file paths.")]
+TextBaseline = Annotated[
+    Path, typer.Argument(help="Baseline table (CSV, Parquet, JSON Lines) with a text column.")
+]
 AllowRoot = Annotated[
     list[Path] | None,
     typer.Option(
@@ -81,6 +84,7 @@ Examples:
   driftscope images drift a.csv b.csv --allow-root /data/images --fail-on-drift
 
 Each table has an `inputs` column of image paths, absolute or relative to the table's file.
+
 Exit codes: 0 it ran; 1 drift with --fail-on-drift; 2 usage or input error (also when no image
 of a side could be read).
 """
@@ -131,6 +135,7 @@ Examples:
 
 Ground truth, when the tables have it: a `labels` column (classification) or a `masks` column
 of mask paths, PNG or .npy (segmentation); --labels-column names another.
+
 Exit codes: 0 it ran (verdict below --fail-on); 1 verdict at --fail-on or worse; 2 usage or
 input error.
 """
@@ -191,7 +196,23 @@ def images_model_drift(
     _exit_on(report, fail_on)
 
 
-@audio_app.command("drift")
+AUDIO_EPILOG = """
+\b
+Examples:
+  driftscope audio drift baseline.csv new.csv -o report.html --json report.json
+  driftscope audio drift baseline.csv new.csv --workers 2 --fail-on-drift
+  driftscope audio drift a.csv b.csv --column wav --allow-root /data/audio
+
+Each table has an `inputs` column of WAV, FLAC or OGG paths, absolute or relative to the
+table's file. A file that cannot be used (missing, corrupt, a header beyond the limits of
+docs/audio.md) is counted in the report, not fatal.
+
+Exit codes: 0 it ran; 1 drift with --fail-on-drift; 2 usage or input error (also when no file
+of a side could be read).
+"""
+
+
+@audio_app.command("drift", epilog=AUDIO_EPILOG)
 def audio_drift(
     baseline: Baseline,
     new: New,
@@ -215,18 +236,38 @@ def audio_drift(
         raise typer.Exit(EXIT_DRIFT)
 
 
-@text_app.command("drift")
+TEXT_EPILOG = """
+\b
+Examples:
+  driftscope text drift baseline.csv new.csv --column review -o report.html
+  driftscope text drift train.parquet today.parquet --column query --top-terms 40 \\
+      --json report.json --fail-on-drift
+  driftscope text drift a.csv b.csv --column body --embedding minilm
+
+The texts are read from the --column of both tables; the other columns are compared too.
+
+Exit codes: 0 it ran; 1 drift (features, embeddings or terms) with --fail-on-drift; 2 usage
+or input error.
+"""
+
+
+@text_app.command("drift", epilog=TEXT_EPILOG)
 def text_drift(
-    baseline: Baseline,
+    baseline: TextBaseline,
     new: New,
-    column: Annotated[str, typer.Option(help="The text column.")],
+    column: Annotated[str, typer.Option(help="The column of texts, in both tables.")],
     embedding: Annotated[
         str, typer.Option(help="tfidf-svd, or minilm with the [text] extra.")
     ] = "tfidf-svd",
     top_terms: Annotated[int, typer.Option(min=1, help="Most changed terms listed.")] = 20,
     html: Html = None,
     json_path: Json = None,
-    fail_on_drift: FailOnDrift = False,
+    fail_on_drift: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-drift", help="Exit 1 when the text features, embeddings or terms drifted."
+        ),
+    ] = False,
     seed: Seed = 0,
     quiet: Quiet = False,
 ) -> None:
@@ -255,6 +296,7 @@ Examples:
       --timestamp ts --period W --benchmark-wer 0.12 --fail-on retrain -o report.html
 
 With an `inputs` column of WAV/FLAC paths, the audio is compared too.
+
 Exit codes: 0 it ran (verdict below --fail-on); 1 verdict at --fail-on or worse; 2 usage or
 input error.
 """
@@ -287,6 +329,11 @@ def asr(
     per window, with the audio's drift and a verdict."""
     from driftscope._files_api import monitor_asr
 
+    if reference_text == hypothesis_text:
+        raise ParameterError(
+            f"--reference-text and --hypothesis-text both name the column {reference_text!r}; "
+            "expected the reference transcripts and the recognizer's output in two columns."
+        )
     if fail_on is not None and fail_on not in _DECISIONS:
         raise ParameterError(f"--fail-on must be one of {', '.join(_DECISIONS)}; got {fail_on!r}.")
     report = monitor_asr(

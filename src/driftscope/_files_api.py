@@ -5,6 +5,7 @@ section with what was read, what was not, and what the embeddings say."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,15 @@ from driftscope._api import compare
 from driftscope.analyses.embeddings import MIN_ROWS, embedding_drift
 from driftscope.analyses.inputs import Example, InputFiles, InputsSection
 from driftscope.data.io import Table, read_table
-from driftscope.data.schema import ColumnKind, ColumnSpec, Schema
-from driftscope.exceptions import EmptyDataError, SchemaError
-from driftscope.modalities._paths import FileProblem, ResolvedPaths, resolve_paths
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
+from driftscope.modalities._paths import (
+    FileProblem,
+    ResolvedPaths,
+    holds_paths,
+    resolve_paths,
+    shown,
+)
 from driftscope.report import Report
 
 __all__ = ["compare_audio", "compare_images", "compare_text", "monitor_asr", "monitor_images"]
@@ -48,6 +55,42 @@ class _Side:
         return rows, [by_row[r] for r in rows]
 
 
+def _base(source: Any) -> Path:
+    """The folder relative paths in ``source`` are read from: the table's, or the current
+    folder for a DataFrame."""
+    return Path(source).resolve().parent if isinstance(source, str | Path) else Path.cwd()
+
+
+#: Why a column of paths beside the inputs is listed but not drift-tested.
+PATH_COLUMN_NOTE = "file paths, one per input: excluded from drift"
+
+
+def _schema(
+    kinds: dict[str, ColumnKind],
+    frames: Sequence[pd.DataFrame],
+    base: Path,
+    roles: Sequence[str | None] = (),
+) -> Schema:
+    """The features' kinds, and the other columns of both tables that hold file paths (masks,
+    a second view of each input) declared as ids: every row has its own path, which tested as
+    a category would always drift (and make the whole-table tests drift with it). ``roles``
+    are the columns the caller gives a role (target, prediction, timestamp), left alone."""
+    specs = [ColumnSpec(name=c, kind=k) for c, k in kinds.items() if c in frames[0].columns]
+    first = frames[0]
+    for name in first.columns:
+        if name in kinds or name in roles or not all(name in f.columns for f in frames[1:]):
+            continue
+        values = first[name]
+        if pd.api.types.is_numeric_dtype(values) or not holds_paths(values, base):
+            continue
+        specs.append(
+            ColumnSpec(
+                name=name, kind=ColumnKind.ID, role=ColumnRole.FEATURE, note=PATH_COLUMN_NOTE
+            )
+        )
+    return Schema(tuple(specs))
+
+
 def _read(source: Any, name: str | None, column: str) -> tuple[Table, Path]:
     table = read_table(source, name=name)
     if column not in table.frame.columns:
@@ -57,8 +100,7 @@ def _read(source: Any, name: str | None, column: str) -> tuple[Table, Path]:
         )
     if len(table.frame) == 0:
         raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
-    base = Path(source).resolve().parent if isinstance(source, str | Path) else Path.cwd()
-    return table, base
+    return table, _base(source)
 
 
 def _side(
@@ -78,10 +120,10 @@ def _side(
     problems = [dataclasses.replace(p, path=str(written.iloc[p.row])) for p in problems]
     all_problems = tuple(sorted((*resolved.problems, *problems), key=lambda p: p.row))
     if len(features) == 0:
-        shown = "; ".join(f"row {p.row}: {p.detail}" for p in all_problems[:3])
+        listed = "; ".join(f"row {p.row}: {shown(p.detail, 400)}" for p in all_problems[:3])
         raise EmptyDataError(
             f"None of the {len(table.frame)} files in column {column!r} of {table.name!r} "
-            f"could be read ({shown}{'; ...' if len(all_problems) > 3 else ''})."
+            f"could be read ({listed}{'; ...' if len(all_problems) > 3 else ''})."
         )
     return _Side(table, column, base, resolved, features, all_problems)
 
@@ -148,7 +190,7 @@ def _examples(side: _Side, n: int, preview: Callable[[Path], str] | None) -> tup
                 thumbnail = preview(path)
             except Exception:  # a preview is a nicety; the features were read already
                 thumbnail = None
-        chosen.append(Example(row, str(path), thumbnail))
+        chosen.append(Example(row, shown(str(path)), thumbnail))
     return tuple(chosen)
 
 
@@ -249,11 +291,11 @@ def _file_drift(
     ref = _side(reference, reference_name, column, allow_roots, extract, workers)
     cur = _side(current, current_name, column, allow_roots, extract, workers)
     names = list(kinds)
-    schema = Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items()))
+    frames = [_with_metadata(side, column, names) for side in (ref, cur)]
     report = compare(
-        _with_metadata(ref, column, names),
-        _with_metadata(cur, column, names),
-        schema,
+        frames[0],
+        frames[1],
+        _schema(kinds, frames, ref.base),
         alpha=alpha,
         seed=seed,
         correction=FEATURE_CORRECTION,
@@ -461,10 +503,14 @@ def compare_text(
 
     kinds = {c: ColumnKind.NUMERICAL for c in names if c != "empty"}
     kinds["empty"] = ColumnKind.BOOLEAN
-    report = compare(
+    frames = [
         joined(found.reference_features, ref_table),
         joined(found.current_features, cur_table),
-        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items())),
+    ]
+    report = compare(
+        frames[0],
+        frames[1],
+        _schema(kinds, frames, _base(reference)),
         alpha=alpha,
         seed=seed,
         correction=FEATURE_CORRECTION,
@@ -487,15 +533,35 @@ def compare_text(
     )
 
 
+#: Most pixels a ground-truth mask may have (4096 x 4096): masks are kept in memory as int64
+#: beside the predicted masks resized to their size, and a header of a few bytes may declare
+#: any size.
+MAX_MASK_PIXELS = 1 << 24
+
+
+def _check_mask_size(shape: tuple[int, ...]) -> None:
+    if math.prod(shape) > MAX_MASK_PIXELS:
+        raise ValueError(
+            f"it declares {' x '.join(map(str, shape))} values; a mask may have at most "
+            f"{MAX_MASK_PIXELS:,} pixels (4096 x 4096)"
+        )
+
+
 def _load_mask(path: Path) -> np.ndarray:
     """A ground-truth mask of class indices: a 2-D ``.npy`` array, or a single-channel image
-    (a colour image whose channels are equal is read as one channel)."""
+    (a colour image whose channels are equal is read as one channel), of at most
+    `MAX_MASK_PIXELS` pixels, which is checked on the size the file declares before it is
+    read."""
     if path.suffix.lower() == ".npy":
-        mask = np.load(path, allow_pickle=False)
+        # Memory-mapped: the header's shape is checked before any value is read.
+        mapped = np.load(path, allow_pickle=False, mmap_mode="r")
+        _check_mask_size(mapped.shape)
+        mask = np.asarray(mapped)
     else:
-        from PIL import Image
+        from driftscope.modalities.images import open_image
 
-        with Image.open(path) as image:
+        with open_image(path) as image:
+            _check_mask_size((image.height, image.width))
             mask = np.asarray(image)
     if mask.ndim == 3 and mask.shape[2] in (3, 4) and (mask[..., :3] == mask[..., :1]).all():
         mask = mask[..., 0]
@@ -704,7 +770,7 @@ def monitor_images(
     report = monitor(
         frames[0],
         frames[1],
-        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items())),
+        _schema(kinds, frames, sides[0].base, _MODEL_COLUMNS),
         target="target" if has_target else None,
         prediction="prediction",
         proba_prefix="proba_" if task == "classification" else None,
@@ -780,6 +846,11 @@ def monitor_asr(
     from driftscope._monitor import monitor
     from driftscope.modalities.audio import audio_feature_kinds, extract_audio_features
 
+    if reference_text == hypothesis_text:
+        raise ParameterError(
+            f"reference_text and hypothesis_text both name the column {reference_text!r}; "
+            "expected the reference transcripts and the recognizer's output in two columns."
+        )
     frames: list[pd.DataFrame] = []
     sides: list[_Side | None] = []
     kinds = audio_feature_kinds()
@@ -816,7 +887,7 @@ def monitor_asr(
     report = monitor(
         frames[0],
         frames[1],
-        Schema(tuple(ColumnSpec(name=c, kind=k) for c, k in kinds.items() if c in frames[0])),
+        _schema(kinds, frames, _base(reference), (reference_text, hypothesis_text, timestamp)),
         target=reference_text,
         prediction=hypothesis_text,
         task="asr",

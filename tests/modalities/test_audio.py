@@ -16,6 +16,7 @@ import pytest
 import soundfile as sf
 from numpy.typing import NDArray
 from scipy import signal
+from tests.modalities.forged import forged_wav
 
 from driftscope.data.schema import ColumnKind
 from driftscope.exceptions import EmptyDataError, FileFormatError, ParameterError
@@ -417,6 +418,60 @@ def test_bad_files_become_problems_in_input_order(tmp_path: Path) -> None:
     for p in problems:
         assert isinstance(p, FileProblem)
         assert p.path in p.detail
+
+
+def forged_headers(folder: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (a WAV whose header declares what driftscope refuses, a phrase of the detail)."""
+    day = int(audio.MAX_DURATION_S)
+    return {
+        "100 MHz": (forged_wav(folder / "100mhz.wav", 100_000_000), "100,000,000 Hz"),
+        "1 GHz": (forged_wav(folder / "1ghz.wav", 1_000_000_000), "1,000,000,000 Hz"),
+        "500 Hz": (forged_wav(folder / "500hz.wav", 500), "expected 1,000 to 384,000 Hz"),
+        "1000 channels": (forged_wav(folder / "ch.wav", 48_000, channels=1000), "1,000 chan"),
+        "25 hours": (
+            forged_wav(folder / "long.wav", 1000, size=44 + 1000 * (day + 3600), bits=8),
+            "25.0 hours at 1,000 Hz",
+        ),
+    }
+
+
+def test_forged_headers_are_refused_before_decoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_decoding(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a sample was decoded")
+
+    forged = forged_headers(tmp_path)
+    monkeypatch.setattr(audio, "_settings", no_decoding)
+    for name, (path, phrase) in forged.items():
+        with pytest.raises(FileFormatError, match=phrase) as caught:
+            audio_features(path)
+        assert str(path) in str(caught.value), name
+    monkeypatch.undo()
+    paths = [path for path, _ in forged.values()]
+    table, problems = extract_audio_features(paths, list(range(len(paths))))
+    assert table.empty
+    assert [(p.row, p.problem) for p in problems] == [(i, "unreadable") for i in range(5)]
+
+
+def test_the_limits_themselves_are_read(tmp_path: Path) -> None:
+    x = np.zeros((audio.MIN_SAMPLE_RATE // 10, audio.MAX_CHANNELS))
+    f = audio_features(write(tmp_path / "edge.wav", x, audio.MIN_SAMPLE_RATE, "PCM_16"))
+    assert (f["sample_rate"], f["channels"]) == (1000.0, 64.0)
+    hi = audio_features(write(tmp_path / "hi.wav", tone(440.0, 384_000, 0.1), 384_000))
+    assert level(hi, "pitch_hz") == pytest.approx(440.0, rel=0.01)
+
+
+@pytest.mark.parametrize("limit", ["MAX_BLOCK_SAMPLES", "MAX_PITCH_SAMPLES"])
+def test_blocks_bounded_in_samples_give_the_same_features(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    sr = 16000
+    x = np.stack([tone(220.0, sr, 2.0, 0.3), tone(330.0, sr, 2.0, 0.2)], axis=1)
+    path = write(tmp_path / "stereo.wav", x, sr)
+    whole = audio_features(path)
+    monkeypatch.setattr(audio, limit, 2000)  # a few hops per block
+    np.testing.assert_allclose(numeric(audio_features(path)), numeric(whole), rtol=1e-9)
 
 
 def test_two_workers_equal_one(tmp_path: Path) -> None:

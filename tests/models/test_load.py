@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.models.onnx_labels import labelling_classifier
 from tests.onnx_models import brightness_classifier, brightness_segmenter
 
-from driftscope.models import load_model
-from driftscope.models._load import ModelError
+from driftscope.models import Model, load_model
+from driftscope.models._load import ModelError, ModelOutputError
 
 
 def _batch(levels: list[float], size: int = 32) -> np.ndarray:
@@ -124,3 +125,47 @@ def test_torchscript_file_torch_module_and_import_string(tmp_path: Path) -> None
     broken.write_bytes(b"not a torchscript archive")
     with pytest.raises(ModelError, match=r"broken\.pt could not be loaded as a TorchScript model"):
         load_model(broken)
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        (lambda b: np.array(["cat"] * len(b)), r"returned text, such as 'cat'"),
+        (lambda b: ["cat"] * len(b), r"returned text, such as 'cat'"),
+        (lambda b: [b"x"] * len(b), r"returned bytes, such as b'x'"),
+        (lambda b: {"scores": b}, r"returned a dictionary \(keys 'scores'\)"),
+        (lambda b: [[0.1], [0.2, 0.3]], "returned rows of different shapes"),
+        (lambda b: [{"cat": 0.1}] * len(b), r"returned Python objects, such as \{'cat': 0\.1\}"),
+        (lambda b: np.ones(len(b), complex), "returned complex numbers"),
+    ],
+)
+def test_a_model_returning_no_numbers_is_named_with_what_was_expected(
+    returned: object, message: str
+) -> None:
+    model = Model("labels", "callable", returned)  # type: ignore[arg-type]
+    with pytest.raises(ModelOutputError, match=message) as caught:
+        model(_batch([0.1, 0.9], size=2))
+    text = str(caught.value)
+    assert text.startswith("model labels returned")
+    assert "expected numbers, one row per input" in text
+
+
+def test_numbers_as_python_objects_are_numbers() -> None:
+    model = load_model(lambda b: [[0.25, 0.75]] * len(b))
+    assert model(_batch([0.1, 0.9], size=2)).tolist() == [[0.25, 0.75], [0.25, 0.75]]
+
+
+def test_an_onnx_output_of_text_is_refused_at_load_naming_the_file_and_the_numeric_ones(
+    tmp_path: Path,
+) -> None:
+    path = labelling_classifier(tmp_path / "labels.onnx")
+    with pytest.raises(ModelOutputError) as caught:
+        load_model(path)
+    assert str(caught.value) == (
+        f"{path}: output 'label' is tensor(string), not numbers; expected numbers, one row per "
+        "input: class scores or probabilities of shape (batch, classes), per-pixel scores "
+        "(batch, classes, height, width), or an embedding (batch, ...); choose one of its "
+        "numeric outputs with --model-output (model_output= in Python): score."
+    )
+    scores = load_model(path, output="score")(_batch([0.2, 0.7]))
+    np.testing.assert_allclose(scores, [[0.2], [0.7]], rtol=1e-5)  # float32 means

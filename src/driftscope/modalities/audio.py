@@ -69,6 +69,25 @@ YIN_THRESHOLD = 0.1
 """A pitch frame is voiced when YIN's normalised difference dips below this (de Cheveigné 2002)."""
 BLOCK_HOPS = 500
 """Frames' worth of samples read at a time (5 s of audio): bounds memory on long files."""
+MAX_BLOCK_SAMPLES = 1 << 22
+"""At most this many samples (all channels) are decoded at a time, 32 MiB as float64: files with
+many channels are read in blocks of fewer than `BLOCK_HOPS` hops."""
+MAX_PITCH_SAMPLES = 1 << 20
+"""At most this many samples of pitch frames are analysed at a time. A pitch frame is two of the
+longest periods searched, so its length grows with the sample rate, and the frames of a block
+with its square: above 48 kHz, blocks hold fewer than `BLOCK_HOPS` hops (the features are the
+same; memory stays near that of 48 kHz)."""
+MAX_SAMPLE_RATE = 384_000
+"""Highest sample rate read, in Hz (the highest of the common studio rates). The analysis
+settings grow with the rate (a forged header claiming 1 GHz asked for gigabytes), so a header
+claiming more is refused before anything is decoded."""
+MIN_SAMPLE_RATE = 1_000
+"""Lowest sample rate read, in Hz: below it a 25 ms frame holds too few samples to describe."""
+MAX_CHANNELS = 64
+"""Most channels read (a 7th-order Ambisonics recording has 64)."""
+MAX_DURATION_S = 24 * 3600.0
+"""Longest file read, in seconds (24 hours), as its header declares it: the time a file takes
+grows with its length."""
 _PITCH_BINS_PER_OCTAVE = 1200  # 1-cent histogram: the median is exact to half a cent
 
 _MFCC_COLUMNS = tuple(f"mfcc_{k}_{stat}" for k in range(N_MFCC) for stat in ("mean", "std"))
@@ -381,6 +400,26 @@ def _reason(exc: BaseException) -> str:
     return str(reason).removeprefix("Error : ").strip().rstrip(".")
 
 
+def _check_header(sound: sf.SoundFile, path: Path) -> None:
+    """Refuse a file whose header declares a sample rate, channel count or duration beyond the
+    documented limits, before any sample is decoded (a forged header is a few bytes)."""
+    rate, channels, frames = int(sound.samplerate), int(sound.channels), int(sound.frames)
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise FileFormatError(
+            f"{path} declares a sample rate of {rate:,} Hz; expected {MIN_SAMPLE_RATE:,} to "
+            f"{MAX_SAMPLE_RATE:,} Hz (a forged or corrupt header?)."
+        )
+    if channels > MAX_CHANNELS:
+        raise FileFormatError(
+            f"{path} declares {channels:,} channels; expected at most {MAX_CHANNELS}."
+        )
+    if frames / rate > MAX_DURATION_S:
+        raise FileFormatError(
+            f"{path} declares {frames:,} frames, {frames / rate / 3600:,.1f} hours at "
+            f"{rate:,} Hz; expected at most {MAX_DURATION_S / 3600:.0f} hours."
+        )
+
+
 def _blocks(sound: sf.SoundFile, size: int) -> Iterator[FloatArray]:
     while True:
         block = sound.read(size, dtype="float64", always_2d=True)
@@ -411,7 +450,9 @@ def audio_features(path: Path) -> dict[str, float | str]:
     Raises
     ------
     FileFormatError
-        The file is not audio soundfile can decode, or holds NaN or infinite samples.
+        The file is not audio soundfile can decode, holds NaN or infinite samples, or its
+        header declares a sample rate, channel count or duration beyond `MIN_SAMPLE_RATE`,
+        `MAX_SAMPLE_RATE`, `MAX_CHANNELS`, `MAX_DURATION_S` (checked before decoding).
     EmptyDataError
         The file has no bytes or no audio frames.
 
@@ -442,7 +483,14 @@ def audio_features(path: Path) -> dict[str, float | str]:
 
 
 def _analyse(sound: sf.SoundFile, path: Path) -> dict[str, float | str]:
+    _check_header(sound, path)
     s = _settings(int(sound.samplerate))
+    hops = min(
+        BLOCK_HOPS,
+        MAX_BLOCK_SAMPLES // (s.hop * sound.channels),
+        MAX_PITCH_SAMPLES // s.pitch_frame,
+    )
+    block_frames = max(1, hops) * s.hop
     spectral = _Framer(s.frame, s.hop)
     pitch = _Framer(s.pitch_frame, s.hop)
     acc = _Accumulator()
@@ -451,7 +499,7 @@ def _analyse(sound: sf.SoundFile, path: Path) -> dict[str, float | str]:
     peak = 0.0
     crossings = 0
     previous_sign: bool | None = None
-    for block in _blocks(sound, BLOCK_HOPS * s.hop):
+    for block in _blocks(sound, block_frames):
         samples += block.shape[0]
         square_sum += float(np.einsum("ij,ij->", block, block))
         peak = max(peak, float(np.max(np.abs(block))))
@@ -501,6 +549,8 @@ def _features_or_problem(path: Path) -> _Outcome:
         return None, "empty", str(exc)
     except FileFormatError as exc:
         return None, "unreadable", str(exc)
+    except MemoryError:  # past the header checks, still one file: the others go on
+        return None, "unreadable", f"{path} needs more memory to decode than is available."
 
 
 def _check_count(value: object, name: str) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope.modalities._paths import FileProblem
-from driftscope.models._load import Model, ModelError
+from driftscope.models._load import Model, ModelError, ModelOutputError
 
 __all__ = ["ModelOutputs", "load_image_batch", "model_input_size", "run_image_model"]
 
@@ -57,14 +57,22 @@ def model_input_size(model: Model, size: tuple[int, int] | None) -> tuple[int, t
 def load_image_batch(
     paths: Sequence[Path], channels: int, size: tuple[int, int]
 ) -> NDArray[np.float32]:
-    """Images as one float32 NCHW batch in [0, 1], resized (bilinear) to ``size``."""
+    """Images as one float32 NCHW batch in [0, 1], resized (bilinear) to ``size``.
+
+    Images past Pillow's decompression-bomb limit are refused (`open_image`); a JPEG is decoded
+    at the smallest DCT scale (1/2, 1/4, 1/8) that still covers ``size``.
+    """
     from PIL import Image
 
+    from driftscope.modalities.images import open_image
+
     height, width = size
+    mode = "L" if channels == 1 else "RGB"
     batch = np.empty((len(paths), channels, height, width), np.float32)
     for i, path in enumerate(paths):
-        with Image.open(path) as image:
-            converted = image.convert("L" if channels == 1 else "RGB")
+        with open_image(path) as image:
+            image.draft(mode, (width, height))
+            converted = image.convert(mode)
             resized = converted.resize((width, height), Image.Resampling.BILINEAR)
             pixels = np.asarray(resized, dtype=np.float32) / 255.0
         batch[i] = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
@@ -74,12 +82,16 @@ def load_image_batch(
 def _one(
     model: Model, path: Path, row: int, channels: int, size: tuple[int, int]
 ) -> NDArray[np.float64] | FileProblem:
+    from driftscope.modalities.images import open_detail
+
     try:
         batch = load_image_batch([path], channels, size)
     except Exception as exc:  # Pillow raises many kinds for a bad file
-        return FileProblem(row, str(path), "unreadable", f"{path}: {exc}")
+        return FileProblem(row, str(path), "unreadable", open_detail(path, exc))
     try:
         out = np.asarray(model(batch)[0], dtype=np.float64)
+    except ModelOutputError:
+        raise  # the same for every input: the run stops with the model's message
     except ModelError as exc:
         return FileProblem(row, str(path), "model failed", str(exc))
     if not np.isfinite(out).all():
@@ -109,6 +121,8 @@ def run_image_model(
         chunk_rows = list(rows[start : start + batch_size])
         try:
             result = model(load_image_batch(chunk, channels, shape))
+        except ModelOutputError:
+            raise
         except Exception:  # a bad file or a model failure: find which, input by input
             for path, row in zip(chunk, chunk_rows, strict=True):
                 single = _one(model, path, row, channels, shape)

@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Final
@@ -49,6 +50,7 @@ __all__ = [
     "extract_image_features",
     "image_feature_kinds",
     "image_features",
+    "open_image",
     "thumbnail_data_uri",
 ]
 
@@ -116,9 +118,26 @@ def image_feature_kinds() -> dict[str, ColumnKind]:
     }
 
 
-def _open_detail(path: Path, exc: BaseException) -> str:
+def open_detail(path: Path, exc: BaseException) -> str:
+    """Why ``path`` could not be read as an image, for a `FileProblem` or a message."""
     reason = str(exc) or type(exc).__name__
     return f"{path} cannot be read as an image: {reason} ({type(exc).__name__})"
+
+
+@contextmanager
+def open_image(path: Path) -> Iterator[Image.Image]:
+    """``Image.open(path)``, refusing a possible decompression bomb instead of warning about it.
+
+    Pillow reads the size a file declares before decoding a pixel; past its limit
+    (``PIL.Image.MAX_IMAGE_PIXELS``, 89.5 million pixels) it only warns, and decodes up to twice
+    that. A header of a few bytes may declare any size, so every image driftscope opens (inputs,
+    thumbnails, model batches, masks) is refused past the limit: ``DecompressionBombError``,
+    never a decode of gigabytes.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(path) as image:
+            yield image
 
 
 def _reduction(width: int, height: int) -> int:
@@ -185,47 +204,43 @@ def _load_planes(
     except FileNotFoundError:
         raise InputFileNotFoundError(f"{path} does not exist.") from None
     except OSError as exc:
-        raise _UnusableImage("unreadable", _open_detail(path, exc)) from exc
+        raise _UnusableImage("unreadable", open_detail(path, exc)) from exc
     if size == 0:
         raise _UnusableImage("empty", f"{path} is empty (0 bytes).")
     try:
-        with warnings.catch_warnings():
-            # Past Pillow's limit (PIL.Image.MAX_IMAGE_PIXELS) a file is a possible
-            # decompression bomb: refused, not merely warned about.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-                facts: dict[str, float | str] = {
-                    "width": width,
-                    "height": height,
-                    "aspect_ratio": width / height if height else math.nan,
-                    "mode": image.mode,
-                    "channels": len(image.getbands()),
-                    "format": image.format or "unknown",
-                    "file_size": size,
-                }
-                if width * height == 0:
-                    raise _UnusableImage("empty", f"{path} has no pixels ({width}x{height}).")
-                factor = _reduction(width, height)
-                if factor > 1 and image.format in ("JPEG", "MPO"):
-                    # The decoder scales by 1/2, 1/4 or 1/8 while decoding: far less memory.
-                    image.draft(None, (math.ceil(width / factor), math.ceil(height / factor)))
-                image.load()
-                work, full_scale = _working_image(image)
-                # What the decoder's draft scale left to do is done by box averaging.
-                remaining = factor // max(1, round(width / work.size[0]))
-                if remaining > 1:
-                    work = work.reduce(remaining)
-                # Pillow splits bands in C: contiguous planes, no strided copies in numpy.
-                bands = work.split()[:3] if work.mode in ("RGB", "RGBA") else (work,)
-                space.ready((work.size[1], work.size[0]))
-                planes = tuple(space.floats[: len(bands)])
-                for plane, band in zip(planes, bands, strict=True):
-                    np.copyto(plane, np.asarray(band))
+        with open_image(path) as image:
+            width, height = image.size
+            facts: dict[str, float | str] = {
+                "width": width,
+                "height": height,
+                "aspect_ratio": width / height if height else math.nan,
+                "mode": image.mode,
+                "channels": len(image.getbands()),
+                "format": image.format or "unknown",
+                "file_size": size,
+            }
+            if width * height == 0:
+                raise _UnusableImage("empty", f"{path} has no pixels ({width}x{height}).")
+            factor = _reduction(width, height)
+            if factor > 1 and image.format in ("JPEG", "MPO"):
+                # The decoder scales by 1/2, 1/4 or 1/8 while decoding: far less memory.
+                image.draft(None, (math.ceil(width / factor), math.ceil(height / factor)))
+            image.load()
+            work, full_scale = _working_image(image)
+            # What the decoder's draft scale left to do is done by box averaging.
+            remaining = factor // max(1, round(width / work.size[0]))
+            if remaining > 1:
+                work = work.reduce(remaining)
+            # Pillow splits bands in C: contiguous planes, no strided copies in numpy.
+            bands = work.split()[:3] if work.mode in ("RGB", "RGBA") else (work,)
+            space.ready((work.size[1], work.size[0]))
+            planes = tuple(space.floats[: len(bands)])
+            for plane, band in zip(planes, bands, strict=True):
+                np.copyto(plane, np.asarray(band))
     except (_UnusableImage, InputFileNotFoundError):
         raise
     except Exception as exc:  # Pillow raises many types for one bad file; none may stop a run.
-        raise _UnusableImage("unreadable", _open_detail(path, exc)) from exc
+        raise _UnusableImage("unreadable", open_detail(path, exc)) from exc
     if full_scale != 255.0:
         for plane in planes:
             plane /= full_scale / 255.0  # 65535 / 255 = 257: 16-bit levels map exactly
@@ -642,14 +657,12 @@ def thumbnail_data_uri(path: Path, size: int = 96) -> str:
         raise InputFileNotFoundError(f"{path} does not exist.")
     buffer = io.BytesIO()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                image.draft(None, (size, size))
-                keep_alpha = "A" in image.getbands() or "transparency" in image.info
-                thumb = image.convert("RGBA" if keep_alpha else "RGB")
-                thumb.thumbnail((size, size))
-                thumb.save(buffer, format="PNG", optimize=True)
+        with open_image(path) as image:
+            image.draft(None, (size, size))
+            keep_alpha = "A" in image.getbands() or "transparency" in image.info
+            thumb = image.convert("RGBA" if keep_alpha else "RGB")
+            thumb.thumbnail((size, size))
+            thumb.save(buffer, format="PNG", optimize=True)
     except Exception as exc:
-        raise FileFormatError(_open_detail(path, exc)) from exc
+        raise FileFormatError(open_detail(path, exc)) from exc
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -16,13 +16,42 @@ from numpy.typing import NDArray
 
 from driftscope.exceptions import DriftscopeError
 
-__all__ = ["Model", "ModelError", "load_model"]
+__all__ = ["Model", "ModelError", "ModelOutputError", "load_model"]
 
 _TORCH_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript")
+#: What a model must return, said in every message about an output that is not that.
+_EXPECTED_OUTPUT = (
+    "expected numbers, one row per input: class scores or probabilities of shape (batch, "
+    "classes), per-pixel scores (batch, classes, height, width), or an embedding (batch, ...)"
+)
+#: ONNX element types that are numbers (``tensor(<type>)``).
+_ONNX_NUMERIC = frozenset(
+    f"tensor({t})"
+    for t in (
+        "float",
+        "double",
+        "float16",
+        "bfloat16",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "bool",
+    )
+)
 
 
 class ModelError(DriftscopeError, ValueError):
     """A model that cannot be loaded, or that fails on its input."""
+
+
+class ModelOutputError(ModelError):
+    """A model whose output is not numbers (text labels, a dictionary, ragged arrays): the same
+    for every input, so a run stops at the first batch instead of failing input by input."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +73,7 @@ class Model:
             out = self.run(np.ascontiguousarray(batch, dtype=np.float32))
         except Exception as exc:  # the user's code: any failure is the model's
             raise ModelError(f"model {self.name} failed: {type(exc).__name__}: {exc}") from exc
-        arr = _as_array(out)
+        arr = _as_array(out, self.name)
         if arr.ndim == 0 or arr.shape[0] != batch.shape[0]:
             raise ModelError(
                 f"model {self.name} returned shape {arr.shape} for a batch of {batch.shape[0]}; "
@@ -53,12 +82,51 @@ class Model:
         return arr
 
 
-def _as_array(out: Any) -> NDArray[np.float64]:
-    if isinstance(out, list | tuple):
-        out = out[0]
+def _described(values: NDArray[Any]) -> str:
+    """What an array that is not numbers holds, with its first value (cut short)."""
+    from driftscope.modalities._paths import shown
+
+    kind = {"U": "text", "S": "bytes", "O": "Python objects", "c": "complex numbers"}.get(
+        values.dtype.kind, f"values of type {values.dtype}"
+    )
+    value = values.flat[0] if values.size else None
+    if isinstance(value, np.generic):
+        value = value.item()
+    first = f", such as {shown(repr(value), 60)}" if values.size else ""
+    return f"{kind}{first}"
+
+
+def _as_array(out: Any, name: str) -> NDArray[np.float64]:
+    """The model's output as float64, or a `ModelOutputError` naming the model, what it
+    returned and what was expected."""
+    if isinstance(out, list | tuple) and out and hasattr(out[0], "shape"):
+        out = out[0]  # the first of several outputs (a torch module returning a tuple)
     if hasattr(out, "detach"):  # a torch tensor
         out = out.detach().cpu().numpy()
-    return np.asarray(out, dtype=np.float64)
+    if isinstance(out, dict):
+        raise ModelOutputError(
+            f"model {name} returned a dictionary (keys {_shown_keys(out)}); {_EXPECTED_OUTPUT}."
+        )
+    try:
+        values = np.asarray(out)
+    except ValueError as exc:  # numpy refuses ragged lists
+        raise ModelOutputError(
+            f"model {name} returned rows of different shapes ({exc}); {_EXPECTED_OUTPUT}."
+        ) from None
+    if values.dtype.kind in "biuf":
+        return values.astype(np.float64, copy=False)
+    if values.dtype.kind == "O":
+        try:
+            return values.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    raise ModelOutputError(f"model {name} returned {_described(values)}; {_EXPECTED_OUTPUT}.")
+
+
+def _shown_keys(mapping: dict[Any, Any]) -> str:
+    """The first few keys of ``mapping``, for a message."""
+    keys = [repr(k) for k in list(mapping)[:5]]
+    return ", ".join(keys) + (", ..." if len(mapping) > 5 else "")
 
 
 def _onnx(path: Path, output: str | None) -> Model:
@@ -80,6 +148,19 @@ def _onnx(path: Path, output: str | None) -> Model:
     if output is not None and output not in names:
         raise ModelError(f"{path} has no output {output!r}; its outputs are {names}.")
     wanted = [output or names[0]]
+    types = {o.name: o.type for o in session.get_outputs()}
+    if types[wanted[0]] not in _ONNX_NUMERIC:
+        numeric = [n for n in names if types[n] in _ONNX_NUMERIC]
+        choice = (
+            f"choose one of its numeric outputs with --model-output (model_output= in "
+            f"Python): {', '.join(numeric)}"
+            if numeric
+            else "it has no numeric output"
+        )
+        raise ModelOutputError(
+            f"{path}: output {wanted[0]!r} is {types[wanted[0]]}, not numbers; "
+            f"{_EXPECTED_OUTPUT}; {choice}."
+        )
     shape = tuple(d if isinstance(d, int) else None for d in first.shape[1:])
 
     def run(batch: NDArray[np.float32]) -> Any:
