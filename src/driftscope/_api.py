@@ -8,15 +8,71 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from driftscope._shorten import shown
 from driftscope.analyses.drift import DriftSettings, decision_rules, run_drift
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.data.infer import infer_schema
-from driftscope.data.io import Table, read_table
-from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import EmptyDataError, SchemaError
+from driftscope.data.io import Table, read_table, table_type_problem
+from driftscope.data.schema import (
+    ColumnRole,
+    ColumnSpec,
+    Schema,
+    method_problem,
+    threshold_problem,
+)
+from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError, invalid_parameter
 from driftscope.report import Report, RunMetadata
 
 __all__ = ["compare"]
+
+# numpy's and scikit-learn's seeds are unsigned 32-bit integers.
+MAX_SEED = 2**32 - 1
+
+
+def check_arguments(
+    reference: Any,
+    current: Any,
+    *,
+    seed: object,
+    methods: Mapping[str, str] | None,
+    thresholds: Mapping[str, float] | None,
+    schema: Schema | None = None,
+    owner: str = "compare",
+) -> None:
+    """Refuse, before any work, arguments that would fail later or deep inside numpy.
+
+    Each message names the argument: the tables, the seed, a column's method or threshold.
+    """
+    for argument, value in (("reference", reference), ("current", current)):
+        problem = table_type_problem(value)
+        if problem is not None:
+            raise ParameterError(
+                f"The {argument!r} argument of {owner} must be {problem}. "
+                f"Got {type(value).__name__}."
+            )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise invalid_parameter(owner, "seed", "an int in [0, 2**32 - 1]", seed)
+    if not isinstance(methods, Mapping | None) or not isinstance(thresholds, Mapping | None):
+        raise ParameterError(
+            f"The 'methods' and 'thresholds' arguments of {owner} must be mappings of column "
+            "name to value."
+        )
+    for column, method in (methods or {}).items():
+        expected = method_problem(method)
+        if expected is not None:
+            raise ParameterError(
+                f"The method for column {shown(column)} (methods=) must be {expected}. "
+                f"Got {shown(method)}."
+            )
+    for column, threshold in (thresholds or {}).items():
+        spec = schema.get(column) if schema is not None else None
+        chosen = (methods or {}).get(column) or (spec.method if spec is not None else None)
+        expected = threshold_problem(threshold, chosen)
+        if expected is not None:
+            raise ParameterError(
+                f"The threshold for column {shown(column)} (thresholds=) must be {expected}. "
+                f"Got {shown(threshold)}."
+            )
 
 
 def _as_schema(schema: Schema | Mapping[str, Any] | str | Path | None) -> Schema:
@@ -94,6 +150,10 @@ def compare(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    user_schema = _as_schema(schema)
+    check_arguments(
+        reference, current, seed=seed, methods=methods, thresholds=thresholds, schema=user_schema
+    )
     settings = DriftSettings(
         alpha=alpha,
         numerical_effect_threshold=numerical_effect_threshold,
@@ -107,7 +167,6 @@ def compare(
         seed=seed,
         n_jobs=n_jobs,
     )
-    user_schema = _as_schema(schema)
     for name, role in ((target, ColumnRole.TARGET), (prediction, ColumnRole.PREDICTION)):
         if name is not None:
             user_schema = user_schema.with_column(ColumnSpec(name=name, role=role))

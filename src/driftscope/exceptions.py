@@ -12,6 +12,7 @@ __all__ = [
     "EmptyDataError",
     "FileFormatError",
     "InputFileNotFoundError",
+    "OutputFileError",
     "ParameterError",
     "SchemaError",
 ]
@@ -27,6 +28,10 @@ class ParameterError(DriftscopeError, ValueError):
 
 class InputFileNotFoundError(DriftscopeError, FileNotFoundError):
     """An input file does not exist."""
+
+
+class OutputFileError(DriftscopeError, OSError):
+    """An output file (a report) cannot be written where the user asked."""
 
 
 class FileFormatError(DriftscopeError, ValueError):

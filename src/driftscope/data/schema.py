@@ -287,7 +287,7 @@ def _load_yaml(raw: bytes, source: str) -> Any:
     class NoAliasLoader(yaml.SafeLoader):
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise SchemaError(
                     f"{source}: line {mark.line + 1} uses a YAML alias (*name); aliases are "
                     "not accepted in a schema file (they can expand without bound). Write the "
