@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,13 @@ from driftscope.data.schema import (
     method_problem,
     threshold_problem,
 )
-from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError, invalid_parameter
+from driftscope.exceptions import (
+    EmptyDataError,
+    InputTypeError,
+    ParameterError,
+    SchemaError,
+    invalid_parameter,
+)
 from driftscope.report import Report, RunMetadata
 
 __all__ = ["compare"]
@@ -46,11 +53,11 @@ def check_arguments(
     for argument, value in (("reference", reference), ("current", current)):
         problem = table_type_problem(value)
         if problem is not None:
-            raise ParameterError(
+            raise InputTypeError(
                 f"The {argument!r} argument of {owner} must be {problem}. "
                 f"Got {type(value).__name__}."
             )
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= int(seed) <= MAX_SEED:
         raise invalid_parameter(owner, "seed", "an int in [0, 2**32 - 1]", seed)
     if not isinstance(methods, Mapping | None) or not isinstance(thresholds, Mapping | None):
         raise ParameterError(

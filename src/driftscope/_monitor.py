@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope._api import _as_schema, check_arguments, read_pair
-from driftscope._shorten import shorten, shown
+from driftscope._shorten import shown
 from driftscope.analyses import verdict as V
 from driftscope.analyses._features import encode_features, sample_rows
 from driftscope.analyses.change_points import ChangePoints, detect_change_points
@@ -127,8 +127,28 @@ def _check_window_arguments(
         raise invalid_parameter("monitor", "period", "one of 'D', 'W', 'M'", period)
 
 
+def _utc_if_mixed(frame: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with ``column`` as UTC datetimes when its strings mix UTC offsets (which pandas
+    refuses to parse as one column), so that windows and change points can still use it."""
+    if (
+        column is None
+        or column not in frame.columns
+        or pd.api.types.is_datetime64_any_dtype(frame[column].dtype)
+    ):
+        return frame, []
+    try:
+        pd.to_datetime(frame[column], errors="coerce", format="mixed")
+    except (ValueError, TypeError):
+        converted = pd.to_datetime(frame[column], errors="coerce", format="mixed", utc=True)
+        frame = frame.assign(**{column: converted})
+        return frame, [
+            f"Timestamp column {shown(column)} mixes time zones; its dates are compared in UTC."
+        ]
+    return frame, []
+
+
 def _timestamp_warnings(
-    reference: pd.DataFrame, current: pd.DataFrame, timestamp: str | None
+    current: pd.DataFrame, timestamp: str | None
 ) -> tuple[str | None, list[str]]:
     """The timestamp column when current has dates to cut windows on; otherwise None and a
     warning saying why the time-based parts are skipped (drift and performance still run)."""
@@ -138,12 +158,6 @@ def _timestamp_warnings(
         times, warnings = parse_timestamps(current, timestamp, "current")
     except ColumnError as exc:
         return None, [f"{exc} Time windows and change points are skipped."]
-    except (ValueError, TypeError) as exc:
-        # pandas refuses some mixes outright (e.g. offsets that differ with utc=False).
-        return None, [
-            f"Timestamp column {shown(timestamp)} (current) could not be read as dates "
-            f"({shorten(str(exc), 200)}). Time windows and change points are skipped."
-        ]
     if len(current) and times.isna().all():
         return None, [
             f"Timestamp column {shown(timestamp)} (current) is empty: no row has a date. "
@@ -644,8 +658,10 @@ def monitor(
                     )
                 )
     timings["schema"] = time.perf_counter() - t0
-    dated, timestamp_warnings = _timestamp_warnings(ref_frame, cur_frame, model.timestamp)
-    warnings += timestamp_warnings
+    ref_frame, ref_zones = _utc_if_mixed(ref_frame, model.timestamp)
+    cur_frame, cur_zones = _utc_if_mixed(cur_frame, model.timestamp)
+    dated, timestamp_warnings = _timestamp_warnings(cur_frame, model.timestamp)
+    warnings += list(dict.fromkeys(ref_zones + cur_zones)) + timestamp_warnings
     # Unreadable dates stop only what needs them: windows by row count run in row order.
     timed_model = replace(model, timestamp=dated)
 

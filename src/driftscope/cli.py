@@ -234,7 +234,9 @@ def _drift_options(
         expected = method_problem(value)
         if expected is not None:
             raise typer.BadParameter(
-                f"{name}={shown(value)}: expected {expected}", param_hint="--method"
+                f"Unknown drift method {shown(value)} for column {shown(name)}; expected "
+                f"{expected}",
+                param_hint="--method",
             )
     user_schema = Schema.from_yaml(schema) if schema is not None else Schema()
     for name, value in _pairs(kind or [], "--kind").items():
@@ -426,7 +428,10 @@ def report(
     from driftscope._monitor import monitor
 
     _check_choice(fail_on, ("retrain", "investigate"), "--fail-on")
-    _check_choice(period if period is None else period.upper(), ("D", "W", "M"), "--period")
+    if period is not None and period.upper() not in ("D", "W", "M"):
+        raise typer.BadParameter(
+            f"expected one of D, W, M; got {shown(period)}", param_hint="--period"
+        )
     inputs = (reference, current, schema, labels)
     _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
     user_schema, alpha, per_column, methods = _drift_options(

@@ -12,6 +12,7 @@ __all__ = [
     "EmptyDataError",
     "FileFormatError",
     "InputFileNotFoundError",
+    "InputTypeError",
     "OutputFileError",
     "ParameterError",
     "SchemaError",
@@ -28,6 +29,10 @@ class ParameterError(DriftscopeError, ValueError):
 
 class InputFileNotFoundError(DriftscopeError, FileNotFoundError):
     """An input file does not exist."""
+
+
+class InputTypeError(DriftscopeError, TypeError):
+    """An argument is of a type the function does not accept (a table given as None, a list...)."""
 
 
 class OutputFileError(DriftscopeError, OSError):

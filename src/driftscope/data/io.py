@@ -17,6 +17,7 @@ from driftscope.exceptions import (
     EmptyDataError,
     FileFormatError,
     InputFileNotFoundError,
+    InputTypeError,
     ParameterError,
 )
 
@@ -216,7 +217,7 @@ def read_table(
         shown = name or str(path)
         frame, warnings = _read_file(path, encoding, delimiter)
     else:
-        raise ParameterError(f"Expected {_TABLE_TYPES}. Got {type(source).__name__}.")
+        raise InputTypeError(f"Expected {_TABLE_TYPES}. Got {type(source).__name__}.")
     if frame.shape[1] == 0:
         raise EmptyDataError(f"{shown!r} has no columns.")
     frame = _flat_columns(frame, shown)
