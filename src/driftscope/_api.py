@@ -116,6 +116,27 @@ def read_pair(
     return tables
 
 
+def check_columns(
+    reference: Table,
+    current: Table,
+    columns: Sequence[str] | None,
+    methods: Mapping[str, str] | None,
+    thresholds: Mapping[str, float] | None,
+) -> None:
+    """Refuse column names, given to pick columns or set a method or threshold, that are in
+    neither table (a typo would otherwise be silently ignored)."""
+    known = set(reference.frame.columns) | set(current.frame.columns)
+    missing = [c for c in columns or () if c not in known]
+    if missing:
+        raise SchemaError(
+            f"Column(s) {', '.join(map(shown, missing[:10]))} were asked for but are in neither "
+            f"{reference.name!r} nor {current.name!r}."
+        )
+    for name in [*(methods or {}), *(thresholds or {})]:
+        if name not in known:
+            raise SchemaError(f"A method or threshold is set for unknown column {shown(name)}.")
+
+
 def compare(
     reference: Any,
     current: Any,
@@ -184,20 +205,12 @@ def compare(
     )
     timings["read"] = time.perf_counter() - t0
     ref_frame, cur_frame = ref_table.frame, cur_table.frame
+    check_columns(ref_table, cur_table, columns, settings.methods, settings.thresholds)
     if columns is not None:
-        missing = [c for c in columns if c not in ref_frame.columns and c not in cur_frame.columns]
-        if missing:
-            raise SchemaError(
-                f"Column(s) {', '.join(map(repr, missing))} were asked for but are in neither "
-                f"{ref_table.name!r} nor {cur_table.name!r}."
-            )
         # The target and prediction, when named, are compared too (label and prediction drift).
         keep = list(dict.fromkeys([*columns, *(c for c in (target, prediction) if c)]))
         ref_frame = ref_frame[[c for c in keep if c in ref_frame.columns]]
         cur_frame = cur_frame[[c for c in keep if c in cur_frame.columns]]
-    for name in list(settings.methods) + list(settings.thresholds):
-        if name not in ref_frame.columns and name not in cur_frame.columns:
-            raise SchemaError(f"A method or threshold is set for unknown column {name!r}.")
 
     t0 = time.perf_counter()
     full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from driftscope._api import _as_schema, check_arguments, read_pair
+from driftscope._api import _as_schema, check_arguments, check_columns, read_pair
 from driftscope._shorten import shown
 from driftscope.analyses import verdict as V
 from driftscope.analyses._features import encode_features, sample_rows
@@ -632,6 +632,7 @@ def monitor(
             target = label_column
             user_schema = user_schema.with_column(ColumnSpec(name=target, role=ColumnRole.TARGET))
     timings["read"] = time.perf_counter() - t0
+    check_columns(ref_table, cur_table, columns, methods, thresholds)
     if columns is not None:
         keep = list(
             dict.fromkeys([*columns, *(c for c in (target, prediction, timestamp, id) if c)])

@@ -54,11 +54,16 @@ def _sniff_delimiter(path: Path, encoding: str) -> str:
         return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
-def _encoding_error(shown: str, encoding: str, exc: UnicodeDecodeError) -> FileFormatError:
+def _encoding_error(shown: str, encoding: str, exc: UnicodeError) -> FileFormatError:
+    where = ""
+    if isinstance(exc, UnicodeDecodeError):
+        where = f" (byte {exc.object[exc.start]:#04x} at position {exc.start})"
+    else:
+        # A codec's own complaint, such as "UTF-16 stream does not start with BOM".
+        where = f" ({quoted(str(exc), 100)})"
     return FileFormatError(
-        f"File {shown!r} is not valid {encoding} text (byte {exc.object[exc.start]:#04x} "
-        f"at position {exc.start}). Pass the file's encoding (for example --encoding latin-1) "
-        "or convert it to UTF-8."
+        f"File {shown!r} is not valid {encoding} text{where}. Pass the file's encoding "
+        "(for example --encoding latin-1) or convert it to UTF-8."
     )
 
 
@@ -67,13 +72,13 @@ def _read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.Data
     shown = str(path)
     try:
         sep = delimiter or _sniff_delimiter(path, encoding)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
         raise _encoding_error(shown, encoding, exc) from None
     except LookupError:
         raise FileFormatError(f"Unknown text encoding {encoding!r} for file {shown!r}.") from None
     try:
         frame = pd.read_csv(path, sep=sep, encoding=encoding, low_memory=False)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
         raise _encoding_error(shown, encoding, exc) from None
     except pd.errors.EmptyDataError:
         raise EmptyDataError(f"File {shown!r} is empty: expected a header row and data.") from None
@@ -124,15 +129,17 @@ def _read_file(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.Dat
         if fmt == "parquet":
             return pd.read_parquet(path), []
         return pd.read_json(path, lines=True, encoding=encoding), []
-    except UnicodeDecodeError:
-        raise FileFormatError(
-            f"File {shown!r} is not valid {encoding} text. Pass the file's encoding."
-        ) from None
+    except UnicodeError as exc:
+        raise _encoding_error(shown, encoding, exc) from None
+    except LookupError:
+        raise FileFormatError(f"Unknown text encoding {encoding!r} for file {shown!r}.") from None
     except (ValueError, OSError) as exc:
         # pyarrow and pandas raise subclasses of these for corrupt files.
         kind = "Parquet" if fmt == "parquet" else "JSON Lines (one JSON object per line)"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FileFormatError(f"File {shown!r} could not be read as {kind}: {first}") from None
+        raise FileFormatError(
+            f"File {shown!r} could not be read as {kind}: {quoted(first, 300)[1:-1]}"
+        ) from None
 
 
 def _from_object(data: Any) -> pd.DataFrame | None:
