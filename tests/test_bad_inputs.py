@@ -780,3 +780,101 @@ def test_timestamps_that_mix_utc_offsets_are_dates(data: Path) -> None:
     )  # fmt: skip
     assert report.windows is not None and len(report.windows.windows) == 4
     assert any("mixes time zones" in w for w in report.warnings)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. hostile inputs, in one subprocess under an address-space limit
+
+# Enough for the runs (about 750 MB resident with a 50 MB cell; pyarrow's thread pools reserve
+# more address space than they use); far below the 6.8 GB the alias bomb reached.
+ADDRESS_SPACE = 3 * 2**30
+HUGE_CELL = 50_000_000
+
+_HOSTILE_RUNNER = """
+import contextlib, io, json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+from driftscope.cli import main
+for line in sys.stdin:
+    case = json.loads(line)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(case["argv"])
+    print(json.dumps({{"id": case["id"], "code": code, "err": err.getvalue()[:5000]}}), flush=True)
+"""
+
+
+def _hostile_cases(d: Path, o: Path) -> dict[str, list[str]]:
+    ref, cur, huge = str(d / "ref.csv"), str(d / "cur.csv"), str(o / "huge_cell.csv")
+    bomb = str(d / "bomb.yaml")
+    return {
+        "drift-yaml-bomb": ["drift", ref, cur, "-q", "--schema", bomb],
+        "report-yaml-bomb": ["report", ref, cur, "-q", "--schema", bomb, "--target", "y"],
+        "quality-yaml-bomb": ["quality", ref, cur, "-q", "--schema", bomb],
+        "drift-huge-cell": ["drift", ref, huge, "-q", "--no-multivariate",
+                            "--json", str(o / "drift.json"), "-o", str(o / "drift.html")],
+        "quality-huge-cell": ["quality", ref, huge, "-q", "--json", str(o / "quality.json"),
+                              "-o", str(o / "quality.html")],
+        "report-huge-cell": ["report", ref, huge, "-q", "--no-multivariate", "--target", "y",
+                             "--prediction", "p", "--json", str(o / "report.json")],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hostile(data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("hostile")
+    table = _table(ROWS, 3).astype({"city": object})
+    table.loc[3, "city"] = "Q" * HUGE_CELL  # one cell of 50 MB, in a categorical column
+    table.to_csv(out / "huge_cell.csv", index=False)
+    cases = _hostile_cases(data, out)
+    lines = "".join(json.dumps({"id": k, "argv": v}) + "\n" for k, v in cases.items())
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _HOSTILE_RUNNER.format(limit=ADDRESS_SPACE)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    results = {r["id"]: r for r in map(json.loads, done.stdout.splitlines())}
+    results["_stderr"] = done.stderr[-3000:]
+    return out, results
+
+
+@pytest.mark.parametrize("name", ["drift-yaml-bomb", "report-yaml-bomb", "quality-yaml-bomb"])
+def test_a_yaml_alias_bomb_is_refused_within_the_memory_limit(
+    name: str, hostile: tuple[Path, dict[str, Any]]
+) -> None:
+    _, results = hostile
+    assert name in results, results["_stderr"]
+    result = results[name]
+    assert result["code"] == 2
+    assert "bomb.yaml" in result["err"]
+    assert "alias" in result["err"]
+    assert "Traceback" not in result["err"]
+    assert len(result["err"]) < 1000
+
+
+@pytest.mark.parametrize(
+    "name,outputs",
+    [
+        ("drift-huge-cell", ("drift.json", "drift.html")),
+        ("quality-huge-cell", ("quality.json", "quality.html")),
+        ("report-huge-cell", ("report.json",)),
+    ],
+)
+def test_a_huge_cell_is_quoted_truncated_within_the_memory_limit(
+    name: str, outputs: tuple[str, ...], hostile: tuple[Path, dict[str, Any]]
+) -> None:
+    folder, results = hostile
+    assert name in results, results["_stderr"]
+    assert results[name]["code"] == 0, results[name]["err"]
+    assert "Traceback" not in results[name]["err"]
+    for output in outputs:
+        text = (folder / output).read_text(encoding="utf-8")
+        # The reports quote the cell (an unseen category, a quality example), cut short.
+        assert len(text) < 4_000_000, (output, len(text))
+        assert "Q" * 1000 not in text
+        assert f"({HUGE_CELL:,} characters, truncated)" in text, output
+        if output.endswith(".json"):
+            json.loads(text)
