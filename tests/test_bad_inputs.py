@@ -96,6 +96,13 @@ def _write_inputs(d: Path) -> None:
     cur[["age", "city"]].rename(columns={"age": "a2", "city": "c2"}).to_csv(
         d / "other_cols.csv", index=False
     )
+    cur.head(2).to_csv(d / "two_rows.csv", index=False)
+    blob = cur.assign(blob=[bytes([i % 256, 0xFF, 0xFE]) for i in range(ROWS)])
+    blob.to_parquet(d / "blob_ref.parquet")
+    blob.to_parquet(d / "blob_cur.parquet")
+    rng = np.random.default_rng(5)
+    scores = cur.head(30).assign(p=rng.random(30))
+    scores.to_csv(d / "scores.csv", index=False)
     labels = pd.DataFrame({"rid": range(ROWS), "y": cur["y"]})
     labels.to_csv(d / "labels.csv", index=False)
     _write_schemas(d)
@@ -145,6 +152,13 @@ def _write_files(d: Path) -> None:
         Image.fromarray(pixels).save(d / "img" / f"{i}.png")
         rows.append({"inputs": f"img/{i}.png", "labels": i % 2})
     pd.DataFrame(rows).drop(columns="labels").to_csv(d / "images.csv", index=False)
+    # One bad path among good ones: a symlink loop, a NUL byte, a 5,000-character name.
+    (d / "img" / "loop.png").symlink_to(d / "img" / "loop.png")
+    odd_paths = ["img/loop.png", "img/a\x00b.png", "img/" + "n" * 5000 + ".png"]
+    for i, odd in enumerate(odd_paths):
+        good = pd.DataFrame(rows).drop(columns="labels")
+        good.loc[0, "inputs"] = odd
+        good.to_csv(d / f"images_odd_path_{i}.csv", index=False)
     pd.DataFrame(rows).to_csv(d / "images_labels.csv", index=False)
     (d / "wav").mkdir()
     rows = []
@@ -161,6 +175,9 @@ def _write_files(d: Path) -> None:
             def classify(batch):
                 score = batch.reshape(len(batch), -1).mean(axis=1)
                 return np.stack([score, 1 - score], axis=1)
+
+            def strings(batch):
+                return np.array([["cat", "dog"]] * len(batch))
             """
         )
     )
@@ -545,6 +562,9 @@ RUNS_THAT_GO_ON: list[tuple[str, tuple[str, ...], tuple[str, ...], str | None]] 
     ("report-unparseable-timestamps-rows", ("report", "{d}/ref.csv", "{d}/badts.csv",
      "--target", "y", "--prediction", "p", "--timestamp", "ts", "--windows", "2", "-q",
      "--json", "{o}/r.json"), ("'ts'", "skipped"), None),
+    ("asr-unparseable-timestamps-period", ("asr", "{d}/ref.csv", "{d}/badts.csv",
+     "--reference-text", "text", "--hypothesis-text", "hyp", "--timestamp", "ts", "--period",
+     "W", "-q", "--json", "{o}/r.json"), ("'ts'", "No time windows by period 'W'"), None),
     ("drift-nan-column", ("drift", "{d}/ref.csv", "{d}/nan_age.csv", "-q", "--json",
      "{o}/r.json", "--no-multivariate"), ("age",), None),
     ("drift-infinite-values", ("drift", "{d}/ref.csv", "{d}/inf_age.csv", "-q", "--json",
@@ -582,6 +602,59 @@ RUNS_THAT_GO_ON: list[tuple[str, tuple[str, ...], tuple[str, ...], str | None]] 
              "--windows", "2", "-q", "--json", "{o}/r.json"),
             0,
             (),
+        ).param(),
+        Case(
+            "report-two-current-rows-windows",
+            ("report", "{d}/ref.csv", "{d}/two_rows.csv", "--target", "y", "--prediction", "p",
+             "--windows", "2", "-q", "--json", "{o}/r.json"),
+            0,
+            (),
+        ).param(),
+        Case(
+            "report-continuous-predictions-binary-task",
+            ("report", "{d}/ref.csv", "{d}/scores.csv", "--target", "y", "--prediction", "p",
+             "--task", "binary", "-q", "--json", "{o}/r.json"),
+            2,
+            ("--prediction", "binary"),
+            "h-metrics",
+        ).param(),
+        *(
+            Case(
+                f"{command}-binary-column",
+                (command, "{d}/blob_ref.parquet", "{d}/blob_cur.parquet", "-q", "--json",
+                 "{o}/r.json"),
+                0,
+                (),
+                "h-infer",
+            ).param()
+            for command in ("drift", "report", "quality")
+        ),
+        *(
+            Case(
+                f"images-drift-odd-path-{i}",
+                ("images", "drift", "{d}/images.csv", f"{{d}}/images_odd_path_{i}.csv", "-q",
+                 "--json", "{o}/r.json"),
+                0,
+                (),
+                "h-files",
+            ).param()
+            for i in range(3)
+        ),
+        Case(
+            "model-drift-model-returns-strings",
+            ("images", "model-drift", "{d}/images.csv", "{d}/images.csv", "-q", "--model",
+             "bad_input_models:strings", "--input-size", "4x4", "--json", "{o}/r.json"),
+            2,
+            ("bad_input_models:strings",),
+            "h-files",
+        ).param(),
+        Case(
+            "stream-param-not-a-boolean",
+            ("stream", "{d}/ref.csv", "--column", "y", "--detector", "hddm_a", "--param",
+             "two_sided_test=maybe"),
+            2,
+            ("--param", "two_sided_test", "'maybe'"),
+            "h-streaming",
         ).param(),
         Case(
             "model-drift-few-labelled-images",
@@ -749,7 +822,7 @@ API_CALLS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("call,culprit", [pytest.param(f, c, id=i) for i, f, c in API_CALLS])
+@pytest.mark.parametrize(("call", "culprit"), [pytest.param(f, c, id=i) for i, f, c in API_CALLS])
 def test_the_api_raises_a_driftscope_error_naming_the_argument(
     call: Callable[[pd.DataFrame, pd.DataFrame, Path], Any],
     culprit: tuple[str, ...],
@@ -778,7 +851,8 @@ def test_timestamps_that_mix_utc_offsets_are_dates(data: Path) -> None:
         reference, current, target="y", prediction="p", timestamp="ts", period="D",
         min_window_rows=5, multivariate=False, n_resamples=100,
     )  # fmt: skip
-    assert report.windows is not None and len(report.windows.windows) == 4
+    assert report.windows is not None
+    assert len(report.windows.windows) == 4
     assert any("mixes time zones" in w for w in report.warnings)
 
 
@@ -856,7 +930,7 @@ def test_a_yaml_alias_bomb_is_refused_within_the_memory_limit(
 
 
 @pytest.mark.parametrize(
-    "name,outputs",
+    ("name", "outputs"),
     [
         ("drift-huge-cell", ("drift.json", "drift.html")),
         ("quality-huge-cell", ("quality.json", "quality.html")),
