@@ -688,7 +688,8 @@ def main(argv: list[str] | None = None) -> int:
         _err.print("Aborted.")
         return EXIT_INTERRUPTED
     finally:
-        if in_main_thread:
+        # None: the previous handler was not installed from Python; nothing to put back.
+        if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
 
