@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -238,13 +239,40 @@ def _outputs_are_whole(folder: Path, code: int) -> None:
             assert text.rstrip().endswith("</html>")
 
 
+def _isolated_inputs(case: Case, data: Path, folder: Path) -> Path:
+    """A copy of the inputs a case names, for the cases that aim an output at an input: were
+    the input overwritten, only this case would see it, not every case after it."""
+    folder.mkdir()
+    for arg in case.argv:
+        if arg.startswith("{d}/"):
+            source = data / arg.removeprefix("{d}/")
+            if source.is_file():
+                shutil.copy(source, folder / source.name)
+    for media in ("img", "wav"):  # the files the image and audio tables list
+        shutil.copytree(data / media, folder / media, symlinks=True)
+    return folder
+
+
+def _contents(argv: list[str], out_dir: Path) -> dict[str, bytes]:
+    return {
+        a: Path(a).read_bytes()
+        for a in argv
+        if os.path.isfile(a) and not Path(a).resolve().is_relative_to(out_dir.resolve())
+    }
+
+
 def _run(
     case: Case, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> tuple[str, str]:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    code = main(_argv(case, data, out_dir))
+    if "-is-" in case.id:  # an output path that names an input
+        data = _isolated_inputs(case, data, tmp_path / "inputs")
+    argv = _argv(case, data, out_dir)
+    inputs = _contents(argv, out_dir)
+    code = main(argv)
     captured = capsys.readouterr()
+    assert _contents(argv, out_dir) == inputs, "an input file was changed"
     assert "Traceback" not in captured.out + captured.err
     assert "internal error" not in captured.err
     assert code == case.code, captured.err
