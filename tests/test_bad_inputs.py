@@ -792,6 +792,9 @@ API_CALLS = [
      lambda r, c, d: driftscope.compare(r, c, thresholds={"age": math.nan}), ("'age'",)),
     ("compare-threshold-string",
      lambda r, c, d: driftscope.compare(r, c, thresholds={"age": "0.1"}), ("'age'",)),
+    ("compare-schema-spec-threshold",
+     lambda r, c, d: driftscope.compare(r, c, driftscope.Schema(
+         (driftscope.ColumnSpec("age", threshold=7),))), ("'age'", "(schema)", "(0, 1]")),
     ("compare-method-magic",
      lambda r, c, d: driftscope.compare(r, c, methods={"age": "magic"}), ("'age'", "'magic'")),
     ("compare-methods-list",

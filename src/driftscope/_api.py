@@ -71,13 +71,16 @@ def check_arguments(
                 f"The method for column {shown(column)} (methods=) must be {expected}. "
                 f"Got {shown(method)}."
             )
-    for column, threshold in (thresholds or {}).items():
+    # A schema's own thresholds (a ColumnSpec built in Python) are held to the same ranges.
+    given = [(s.name, s.threshold, "schema") for s in schema or () if s.threshold is not None]
+    given += [(c, t, "thresholds=") for c, t in (thresholds or {}).items()]
+    for column, threshold, where in given:
         spec = schema.get(column) if schema is not None else None
         chosen = (methods or {}).get(column) or (spec.method if spec is not None else None)
         expected = threshold_problem(threshold, chosen)
         if expected is not None:
             raise ParameterError(
-                f"The threshold for column {shown(column)} (thresholds=) must be {expected}. "
+                f"The threshold for column {shown(column)} ({where}) must be {expected}. "
                 f"Got {shown(threshold)}."
             )
 
