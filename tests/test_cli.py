@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -152,3 +155,71 @@ def test_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "bad.csv" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_ctrl_c_prints_aborted_exits_130_and_writes_no_report(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    ref, cur, _ = files
+    out = tmp_path / "r.json"
+    # The comparison is replaced by one that says it started and then waits, so the SIGINT
+    # lands inside the run (not during start-up), with no timing involved.
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        import driftscope._api
+
+        def stalled(*args, **kwargs):
+            print("running", flush=True)
+            time.sleep(120)
+
+        driftscope._api.compare = stalled
+        from driftscope.cli import main
+        sys.exit(main(["drift", {str(ref)!r}, {str(cur)!r}, "--json", {str(out)!r}]))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "running"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr.strip() == "Aborted."
+    assert "Traceback" not in stdout + stderr
+    assert not out.exists()
+
+
+def test_help_documents_the_exit_codes_with_ctrl_c(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["--help"], ["drift", "--help"], ["report", "--help"], ["quality", "--help"]):
+        assert main(command) == 0
+        assert "130 interrupted" in capsys.readouterr().out
+
+
+def test_threshold_help_says_level_for_tests_and_floor_for_distances(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["drift", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "significance level" in text
+    assert "floor when it is a distance" in text
+    assert "docs/drift-decision.md" in text
+
+
+def test_quality_writes_an_html_report_beside_the_json(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    ref, cur, _ = files
+    html, js = tmp_path / "q.html", tmp_path / "q.json"
+    assert main(["quality", str(ref), str(cur), "-q", "-o", str(html), "--json", str(js)]) == 0
+    page = html.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Data quality" in page
+    checks = json.loads(js.read_text())["quality"]["checks"]
+    assert all(check["message"].split(":")[0] in page for check in checks[:5])

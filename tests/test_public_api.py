@@ -20,6 +20,8 @@ EXPECTED_ALL = [
     "EmptyDataError",
     "FileFormatError",
     "InputFileNotFoundError",
+    "InputTypeError",
+    "OutputFileError",
     "ParameterError",
     "Report",
     "Schema",
@@ -40,6 +42,8 @@ EXPECTED_BUILTINS = {
     "EmptyDataError": ValueError,
     "FileFormatError": ValueError,
     "InputFileNotFoundError": FileNotFoundError,
+    "InputTypeError": TypeError,
+    "OutputFileError": OSError,
     "ParameterError": ValueError,
     "SchemaError": ValueError,
 }

@@ -17,6 +17,8 @@ from driftscope.exceptions import (
     EmptyDataError,
     FileFormatError,
     InputFileNotFoundError,
+    InputTypeError,
+    OutputFileError,
     ParameterError,
     SchemaError,
 )
@@ -61,6 +63,8 @@ __all__ = [
     "EmptyDataError",
     "FileFormatError",
     "InputFileNotFoundError",
+    "InputTypeError",
+    "OutputFileError",
     "ParameterError",
     "Report",
     "Schema",

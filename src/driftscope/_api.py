@@ -5,18 +5,84 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
+from driftscope._shorten import shown
 from driftscope.analyses.drift import DriftSettings, decision_rules, require_tested, run_drift
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.data.infer import infer_schema
-from driftscope.data.io import Table, read_table
-from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import EmptyDataError, SchemaError
+from driftscope.data.io import Table, read_table, table_type_problem
+from driftscope.data.schema import (
+    ColumnRole,
+    ColumnSpec,
+    Schema,
+    method_problem,
+    threshold_problem,
+)
+from driftscope.exceptions import (
+    EmptyDataError,
+    InputTypeError,
+    ParameterError,
+    SchemaError,
+    invalid_parameter,
+)
 from driftscope.report import Report, RunMetadata
 
 __all__ = ["compare"]
+
+# numpy's and scikit-learn's seeds are unsigned 32-bit integers.
+MAX_SEED = 2**32 - 1
+
+
+def check_arguments(
+    reference: Any,
+    current: Any,
+    *,
+    seed: object,
+    methods: Mapping[str, str] | None,
+    thresholds: Mapping[str, float] | None,
+    schema: Schema | None = None,
+    owner: str = "compare",
+) -> None:
+    """Refuse, before any work, arguments that would fail later or deep inside numpy.
+
+    Each message names the argument: the tables, the seed, a column's method or threshold.
+    """
+    for argument, value in (("reference", reference), ("current", current)):
+        problem = table_type_problem(value)
+        if problem is not None:
+            raise InputTypeError(
+                f"The {argument!r} argument of {owner} must be {problem}. "
+                f"Got {type(value).__name__}."
+            )
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= int(seed) <= MAX_SEED:
+        raise invalid_parameter(owner, "seed", "an int in [0, 2**32 - 1]", seed)
+    if not isinstance(methods, Mapping | None) or not isinstance(thresholds, Mapping | None):
+        raise ParameterError(
+            f"The 'methods' and 'thresholds' arguments of {owner} must be mappings of column "
+            "name to value."
+        )
+    for column, method in (methods or {}).items():
+        expected = method_problem(method)
+        if expected is not None:
+            raise ParameterError(
+                f"The method for column {shown(column)} (methods=) must be {expected}. "
+                f"Got {shown(method)}."
+            )
+    # A schema's own thresholds (a ColumnSpec built in Python) are held to the same ranges.
+    given = [(s.name, s.threshold, "schema") for s in schema or () if s.threshold is not None]
+    given += [(c, t, "thresholds=") for c, t in (thresholds or {}).items()]
+    for column, threshold, where in given:
+        spec = schema.get(column) if schema is not None else None
+        chosen = (methods or {}).get(column) or (spec.method if spec is not None else None)
+        expected = threshold_problem(threshold, chosen)
+        if expected is not None:
+            raise ParameterError(
+                f"The threshold for column {shown(column)} ({where}) must be {expected}. "
+                f"Got {shown(threshold)}."
+            )
 
 
 def _as_schema(schema: Schema | Mapping[str, Any] | str | Path | None) -> Schema:
@@ -51,6 +117,27 @@ def read_pair(
         if len(table.frame) == 0:
             raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
     return tables
+
+
+def check_columns(
+    reference: Table,
+    current: Table,
+    columns: Sequence[str] | None,
+    methods: Mapping[str, str] | None,
+    thresholds: Mapping[str, float] | None,
+) -> None:
+    """Refuse column names, given to pick columns or set a method or threshold, that are in
+    neither table (a typo would otherwise be silently ignored)."""
+    known = set(reference.frame.columns) | set(current.frame.columns)
+    missing = [c for c in columns or () if c not in known]
+    if missing:
+        raise SchemaError(
+            f"Column(s) {', '.join(map(shown, missing[:10]))} were asked for but are in neither "
+            f"{reference.name!r} nor {current.name!r}."
+        )
+    for name in [*(methods or {}), *(thresholds or {})]:
+        if name not in known:
+            raise SchemaError(f"A method or threshold is set for unknown column {shown(name)}.")
 
 
 def compare(
@@ -94,6 +181,10 @@ def compare(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    user_schema = _as_schema(schema)
+    check_arguments(
+        reference, current, seed=seed, methods=methods, thresholds=thresholds, schema=user_schema
+    )
     settings = DriftSettings(
         alpha=alpha,
         numerical_effect_threshold=numerical_effect_threshold,
@@ -107,7 +198,6 @@ def compare(
         seed=seed,
         n_jobs=n_jobs,
     )
-    user_schema = _as_schema(schema)
     for name, role in ((target, ColumnRole.TARGET), (prediction, ColumnRole.PREDICTION)):
         if name is not None:
             user_schema = user_schema.with_column(ColumnSpec(name=name, role=role))
@@ -118,20 +208,12 @@ def compare(
     )
     timings["read"] = time.perf_counter() - t0
     ref_frame, cur_frame = ref_table.frame, cur_table.frame
+    check_columns(ref_table, cur_table, columns, settings.methods, settings.thresholds)
     if columns is not None:
-        missing = [c for c in columns if c not in ref_frame.columns and c not in cur_frame.columns]
-        if missing:
-            raise SchemaError(
-                f"Column(s) {', '.join(map(repr, missing))} were asked for but are in neither "
-                f"{ref_table.name!r} nor {cur_table.name!r}."
-            )
         # The target and prediction, when named, are compared too (label and prediction drift).
         keep = list(dict.fromkeys([*columns, *(c for c in (target, prediction) if c)]))
         ref_frame = ref_frame[[c for c in keep if c in ref_frame.columns]]
         cur_frame = cur_frame[[c for c in keep if c in cur_frame.columns]]
-    for name in list(settings.methods) + list(settings.thresholds):
-        if name not in ref_frame.columns and name not in cur_frame.columns:
-            raise SchemaError(f"A method or threshold is set for unknown column {name!r}.")
 
     t0 = time.perf_counter()
     full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)

@@ -3,6 +3,7 @@ verdict for a model, in one call. The CLI's `driftscope report` is this function
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from driftscope._api import _as_schema, read_pair
+from driftscope._api import _as_schema, check_arguments, check_columns, read_pair
+from driftscope._shorten import shown
 from driftscope.analyses import verdict as V
 from driftscope.analyses._features import encode_features, sample_rows
 from driftscope.analyses.change_points import ChangePoints, detect_change_points
@@ -44,6 +46,7 @@ from driftscope.analyses.quality import QualityResult, QualitySettings, run_qual
 from driftscope.analyses.results import ColumnDrift, DriftResult
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.analyses.windows import (
+    PERIODS,
     Window,
     WindowSettings,
     WindowsResult,
@@ -54,12 +57,120 @@ from driftscope.analyses.windows import (
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import ColumnError, SchemaError
+from driftscope.exceptions import ColumnError, ParameterError, SchemaError, invalid_parameter
 from driftscope.report import Report, RunMetadata
 
-__all__ = ["monitor", "quality_report"]
+__all__ = ["metric_value_problem", "monitor", "quality_report"]
 
 _CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+
+# The range each metric can take: a benchmark or floor outside it can never be met or missed.
+_UNIT_METRICS = frozenset(
+    {
+        "accuracy",
+        "balanced_accuracy",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+        "f1_weighted",
+        "f1_micro",
+        "roc_auc",
+        "pr_auc",
+        "brier_score",
+        "ece",
+        "mean_iou",
+        "mean_dice",
+        "pixel_accuracy",
+    }
+)
+_NON_NEGATIVE_METRICS = frozenset(
+    {"log_loss", "mae", "rmse", "mape", "median_absolute_error", "wer", "cer"}
+)
+
+
+def metric_value_problem(name: str, value: object) -> str | None:
+    """What a benchmark or floor for metric ``name`` must be, when ``value`` is not that.
+
+    >>> metric_value_problem("accuracy", 0.9) is None
+    True
+    >>> metric_value_problem("accuracy", 7)
+    'a number in [0, 1] (accuracy lies in [0, 1])'
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return "a finite number"
+    if name in _UNIT_METRICS and not 0 <= value <= 1:
+        return f"a number in [0, 1] ({name} lies in [0, 1])"
+    if name in _NON_NEGATIVE_METRICS and value < 0:
+        return f"a number >= 0 ({name} is never negative)"
+    if name == "r2" and value > 1:
+        return "a number <= 1 (r2 is at most 1)"
+    return None
+
+
+def _check_metric_values(values: Mapping[str, float] | None, argument: str) -> None:
+    for name, value in (values or {}).items():
+        problem = metric_value_problem(name, value)
+        if problem is not None:
+            raise ParameterError(
+                f"The {argument} value for metric {shown(name)} must be {problem}. "
+                f"Got {shown(value)}."
+            )
+
+
+def _check_window_arguments(
+    period: object, window_size: object, n_windows: object, min_window_rows: object
+) -> None:
+    """The window arguments checked under the names `monitor` gives them."""
+    for argument, value, optional in (
+        ("window_size", window_size, True),
+        ("n_windows", n_windows, True),
+        ("min_window_rows", min_window_rows, False),
+    ):
+        if value is None and optional:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise invalid_parameter("monitor", argument, "an int >= 1", value)
+    if period is not None and (not isinstance(period, str) or period.upper() not in PERIODS):
+        raise invalid_parameter("monitor", "period", "one of 'D', 'W', 'M'", period)
+
+
+def _utc_if_mixed(frame: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with ``column`` as UTC datetimes when its strings mix UTC offsets (which pandas
+    refuses to parse as one column), so that windows and change points can still use it."""
+    if (
+        column is None
+        or column not in frame.columns
+        or pd.api.types.is_datetime64_any_dtype(frame[column].dtype)
+    ):
+        return frame, []
+    try:
+        pd.to_datetime(frame[column], errors="coerce", format="mixed")
+    except (ValueError, TypeError):
+        converted = pd.to_datetime(frame[column], errors="coerce", format="mixed", utc=True)
+        frame = frame.assign(**{column: converted})
+        return frame, [
+            f"Timestamp column {shown(column)} mixes time zones; its dates are compared in UTC."
+        ]
+    return frame, []
+
+
+def _timestamp_warnings(
+    current: pd.DataFrame, timestamp: str | None
+) -> tuple[str | None, list[str]]:
+    """The timestamp column when current has dates to cut windows on; otherwise None and a
+    warning saying why the time-based parts are skipped (drift and performance still run)."""
+    if timestamp is None or timestamp not in current.columns:
+        return timestamp, []
+    try:
+        times, warnings = parse_timestamps(current, timestamp, "current")
+    except ColumnError as exc:
+        return None, [f"{exc} Time windows and change points are skipped."]
+    if len(current) and times.isna().all():
+        return None, [
+            f"Timestamp column {shown(timestamp)} (current) is empty: no row has a date. "
+            "Time windows and change points are skipped."
+        ]
+    return timestamp, warnings
 
 
 def _join_labels(
@@ -535,6 +646,18 @@ def monitor(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    user_schema = _as_schema(schema)
+    check_arguments(
+        reference,
+        current,
+        seed=seed,
+        methods=methods,
+        thresholds=thresholds,
+        schema=user_schema,
+        owner="monitor",
+    )
+    _check_metric_values(benchmarks, "benchmarks")
+    _check_metric_values(floors, "floors")
     drift_settings = DriftSettings(
         alpha=alpha,
         drift_share=drift_share,
@@ -551,11 +674,11 @@ def monitor(
         floors=dict(floors or {}),
         seed=seed,
     )
+    _check_window_arguments(period, window_size, n_windows, min_window_rows)
     window_settings = WindowSettings(
         period=period, size=window_size, count=n_windows, min_rows=min_window_rows
     )
     quality_settings = QualitySettings()
-    user_schema = _as_schema(schema)
     for name, role in (
         (target, ColumnRole.TARGET),
         (prediction, ColumnRole.PREDICTION),
@@ -579,6 +702,7 @@ def monitor(
             target = label_column
             user_schema = user_schema.with_column(ColumnSpec(name=target, role=ColumnRole.TARGET))
     timings["read"] = time.perf_counter() - t0
+    check_columns(ref_table, cur_table, columns, methods, thresholds)
     if columns is not None:
         keep = list(
             dict.fromkeys([*columns, *(c for c in (target, prediction, timestamp, id) if c)])
@@ -605,6 +729,12 @@ def monitor(
                     )
                 )
     timings["schema"] = time.perf_counter() - t0
+    ref_frame, ref_zones = _utc_if_mixed(ref_frame, model.timestamp)
+    cur_frame, cur_zones = _utc_if_mixed(cur_frame, model.timestamp)
+    dated, timestamp_warnings = _timestamp_warnings(cur_frame, model.timestamp)
+    warnings += list(dict.fromkeys(ref_zones + cur_zones)) + timestamp_warnings
+    # Unreadable dates stop only what needs them: windows by row count run in row order.
+    timed_model = replace(model, timestamp=dated)
 
     cache = ReferenceCache()
 
@@ -662,13 +792,18 @@ def monitor(
 
     windows = None
     window_splits: list[Any] = []
-    if window_settings.active:
+    if window_settings.period is not None and dated is None and model.timestamp is not None:
+        warnings.append(
+            f"No time windows by period {window_settings.period!r}: the timestamp column "
+            f"{shown(model.timestamp)} gives no usable date."
+        )
+    elif window_settings.active:
         t0 = time.perf_counter()
         windows, window_warnings, window_splits = _windows(
             ref_frame,
             cur_frame,
             full_schema,
-            model,
+            timed_model,
             drift_settings,
             performance_settings,
             quality_settings,
@@ -679,9 +814,9 @@ def monitor(
         timings["windows"] = time.perf_counter() - t0
 
     change_points = None
-    if performance is not None and model.timestamp is not None:
+    if performance is not None and dated is not None:
         t0 = time.perf_counter()
-        change_points = _change_points(cur_frame, model, [sp.rows for sp in window_splits])
+        change_points = _change_points(cur_frame, timed_model, [sp.rows for sp in window_splits])
         timings["change_points"] = time.perf_counter() - t0
 
     reasons = _reasons(drift, performance, concept, quality_result, windows, model)
@@ -746,6 +881,9 @@ def quality_report(
     delimiter: str | None = None,
 ) -> dict[str, Any]:
     """Data quality alone (`driftscope quality`): JSON-ready data with the inputs and checks."""
+    check_arguments(
+        reference, current, seed=0, methods=None, thresholds=None, owner="quality_report"
+    )
     ref_table, cur_table = read_pair(reference, current, encoding=encoding, delimiter=delimiter)
     full_schema, warnings = infer_schema(ref_table.frame, cur_table.frame, _as_schema(schema))
     result = run_quality(

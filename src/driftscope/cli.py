@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import os
+import signal
 import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
+from driftscope._shorten import shown
 from driftscope._version import __version__
 from driftscope.exceptions import DriftscopeError
 
@@ -19,10 +25,19 @@ __all__ = ["app", "main"]
 EXIT_OK = 0
 EXIT_DRIFT = 1
 EXIT_USAGE = 2
+# The shell's convention for a run stopped by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+ROOT_EPILOG = """
+Exit codes: 0 it ran; 1 the run found what --fail-on-drift or --fail-on asks to fail on; 2 usage
+or input error (a one-line message names the option, file or column); 130 interrupted by Ctrl-C
+("Aborted." is printed and no report file is written).
+"""
 
 app = typer.Typer(
     name="driftscope",
     help="Watch machine-learning models after they ship: find data drift and say what moved.",
+    epilog=ROOT_EPILOG,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -68,14 +83,82 @@ def _check_choice(value: str | None, allowed: tuple[str, ...], option: str) -> N
         )
 
 
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise typer.BadParameter(f"{shown(text)} is not a number", param_hint=option) from None
+
+
 def _numbers(values: list[str], option: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for name, value in _pairs(values, option).items():
-        try:
-            out[name] = float(value)
-        except ValueError:
-            raise typer.BadParameter(f"{value!r} is not a number", param_hint=option) from None
+    return {name: _number(value, option) for name, value in _pairs(values, option).items()}
+
+
+def _metric_values(values: list[str], option: str) -> dict[str, float]:
+    """METRIC=VALUE pairs, each value inside the range its metric can take."""
+    from driftscope._monitor import metric_value_problem
+
+    out = _numbers(values, option)
+    for name, value in out.items():
+        problem = metric_value_problem(name, value)
+        if problem is not None:
+            raise typer.BadParameter(f"{name}={value:g}: expected {problem}", param_hint=option)
     return out
+
+
+def _check_delimiter(value: str | None) -> str | None:
+    if value is not None and len(value) != 1:
+        raise typer.BadParameter(
+            f"expected one character, such as ',' ';' '|' or a tab; got {shown(value)}",
+            param_hint="--delimiter",
+        )
+    return value
+
+
+def _check_share(value: float) -> float:
+    if not 0 < value <= 1:
+        raise typer.BadParameter(
+            f"expected a share of columns in (0, 1]; got {value:g}", param_hint="--drift-share"
+        )
+    return value
+
+
+def _same_file(a: str, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a == os.path.realpath(b)
+
+
+def _check_outputs(outputs: dict[str, Path | None], inputs: Sequence[Path | None]) -> None:
+    """Refuse an output path that names an input, a folder, or another output's file.
+
+    Checked before anything is computed, so a mistyped path costs nothing; symlinks are
+    followed, so a link to an input is caught too.
+    """
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        real = os.path.realpath(path)
+        if os.path.isdir(real):
+            raise typer.BadParameter(
+                f"{shown(str(path))} is a folder; expected a file path", param_hint=option
+            )
+        for source in inputs:
+            if source is not None and _same_file(real, source):
+                raise typer.BadParameter(
+                    f"{shown(str(path))} is the input file {shown(str(source))}; refusing to "
+                    "overwrite an input. Choose another path",
+                    param_hint=option,
+                )
+        if real in seen:
+            raise typer.BadParameter(
+                f"{seen[real]} and {option} name the same file {shown(str(path))}; give each "
+                "report its own path",
+                param_hint=option,
+            )
+        seen[real] = option
 
 
 # Options shared by `drift` and `report`, declared once.
@@ -96,7 +179,11 @@ Methods = Annotated[
 Thresholds = Annotated[
     list[str] | None,
     typer.Option(
-        "--threshold", help="VALUE (significance level for all tests) or COL=VALUE for one column."
+        "--threshold",
+        help="VALUE: the significance level of every test, in (0, 1] (default 0.05). "
+        "COL=VALUE: for one column, a significance level when its method is a test (drift when "
+        "p < VALUE), the statistic's floor when it is a distance such as psi (drift when the "
+        "distance >= VALUE); see docs/drift-decision.md.",
     ),
 ]
 Kinds = Annotated[
@@ -108,14 +195,25 @@ Correction = Annotated[
     typer.Option(help="Correction across columns: bonferroni or bh (Benjamini-Hochberg)."),
 ]
 DriftShare = Annotated[
-    float, typer.Option(help="Share of drifted columns that makes dataset drift.")
+    float,
+    typer.Option(
+        help="Share of drifted columns that makes dataset drift, in (0, 1].",
+        callback=_check_share,
+    ),
 ]
 Html = Annotated[Path | None, typer.Option("-o", "--html", help="Write an HTML report.")]
 Json = Annotated[Path | None, typer.Option("--json", help="Write a JSON report.")]
 Multivariate = Annotated[bool, typer.Option(help="Run the dataset-level MMD and classifier tests.")]
-Seed = Annotated[int, typer.Option(help="Seed for every random step.")]
+Seed = Annotated[
+    int, typer.Option(min=0, max=2**32 - 1, help="Seed for every random step, 0 to 2**32-1.")
+]
 Encoding = Annotated[str, typer.Option(help="Text encoding of CSV/JSON files.")]
-Delimiter = Annotated[str | None, typer.Option(help="CSV delimiter (sniffed when not given).")]
+Delimiter = Annotated[
+    str | None,
+    typer.Option(
+        help="CSV delimiter, one character (sniffed when not given).", callback=_check_delimiter
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")]
 
 
@@ -124,32 +222,61 @@ def _drift_options(
     kind: list[str] | None,
     threshold: list[str] | None,
     correction: str | None,
-) -> tuple[Any, float, dict[str, float]]:
-    """The user schema, alpha and per-column thresholds from the shared drift options."""
-    from driftscope.data.schema import ColumnSpec, Schema
+    method: list[str] | None = None,
+) -> tuple[Any, float, dict[str, float], dict[str, str]]:
+    """The user schema, alpha, per-column thresholds and methods from the shared drift options,
+    each value checked here so that a message names the option it came from."""
+    from driftscope.data.schema import ColumnSpec, Schema, method_problem, threshold_problem
 
     _check_choice(correction, ("bonferroni", "bh"), "--correction")
-    alpha = 0.05
-    global_values = [item for item in threshold or [] if "=" not in item]
-    for item in global_values:
-        try:
-            alpha = float(item)
-        except ValueError:
+    methods = _pairs(method or [], "--method")
+    for name, value in methods.items():
+        expected = method_problem(value)
+        if expected is not None:
             raise typer.BadParameter(
-                f"{item!r} is not a number", param_hint="--threshold"
-            ) from None
-    per_column = _numbers([i for i in threshold or [] if "=" in i], "--threshold")
+                f"Unknown drift method {shown(value)} for column {shown(name)}; expected "
+                f"{expected}",
+                param_hint="--method",
+            )
     user_schema = Schema.from_yaml(schema) if schema is not None else Schema()
     for name, value in _pairs(kind or [], "--kind").items():
         user_schema = user_schema.with_column(ColumnSpec(name=name, kind=value))  # type: ignore[arg-type]
-    return user_schema, alpha, per_column
+    alpha = 0.05
+    for item in [item for item in threshold or [] if "=" not in item]:
+        alpha = _number(item, "--threshold")
+        if not (math.isfinite(alpha) and 0 < alpha <= 1):
+            raise typer.BadParameter(
+                f"{shown(item)}: a threshold without a column is the significance level of "
+                "every test, expected in (0, 1] (COL=VALUE sets one column's threshold)",
+                param_hint="--threshold",
+            )
+    per_column = _numbers([i for i in threshold or [] if "=" in i], "--threshold")
+    for column, limit in per_column.items():
+        spec = user_schema.get(column)
+        column_method = methods.get(column) or (spec.method if spec is not None else None)
+        expected = threshold_problem(limit, column_method)
+        if expected is not None:
+            raise typer.BadParameter(
+                f"{column}={limit:g}: expected {expected}", param_hint="--threshold"
+            )
+    return user_schema, alpha, per_column, methods
 
 
-def _present(report: Any, html: Path | None, json_path: Path | None, quiet: bool) -> None:
-    if html is not None:
-        report.save_html(html)
-    if json_path is not None:
-        report.save_json(json_path)
+def _present(
+    report: Any,
+    html: Path | None,
+    json_path: Path | None,
+    quiet: bool,
+    inputs: Sequence[Path | None] = (),
+) -> None:
+    """Write the reports asked for (both or neither), then print the summary."""
+    metadata = getattr(report, "metadata", None)
+    # The tables a report was made from are named in its metadata (their paths, for files).
+    named = [getattr(metadata, side, None) for side in ("reference", "current")]
+    sources = [*inputs, *(Path(n) for n in named if isinstance(n, str) and os.path.exists(n))]
+    _check_outputs({"-o/--html": html, "--json": json_path}, sources)
+    if html is not None or json_path is not None:
+        report.save(html=html, json=json_path)
     if not quiet:
         out = Console()
         out.print(report)
@@ -167,7 +294,7 @@ Examples:
   driftscope drift ref.csv cur.csv --schema schema.yaml --kind zip=categorical
 
 Exit codes: 0 it ran (no drift, or drift without --fail-on-drift); 1 dataset drift with
---fail-on-drift; 2 usage or input error.
+--fail-on-drift; 2 usage or input error; 130 interrupted (Ctrl-C).
 """
 
 
@@ -198,7 +325,11 @@ def drift(
     """Compare CURRENT with REFERENCE column by column and report what drifted."""
     from driftscope._api import compare
 
-    user_schema, alpha, per_column = _drift_options(schema, kind, threshold, correction)
+    inputs = (reference, current, schema)
+    _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
+    user_schema, alpha, per_column, methods = _drift_options(
+        schema, kind, threshold, correction, method
+    )
     report = compare(
         reference,
         current,
@@ -206,7 +337,7 @@ def drift(
         target=target,
         prediction=prediction,
         columns=_split_columns(columns) if columns else None,
-        methods=_pairs(method or [], "--method"),
+        methods=methods,
         thresholds=per_column,
         alpha=alpha,
         drift_share=drift_share,
@@ -216,7 +347,7 @@ def drift(
         encoding=encoding,
         delimiter=delimiter,
     )
-    _present(report, html, json_path, quiet)
+    _present(report, html, json_path, quiet, inputs)
     if fail_on_drift and report.drifted:
         raise typer.Exit(EXIT_DRIFT)
 
@@ -231,7 +362,7 @@ Examples:
       --labels labels.csv --floor f1_macro=0.8
 
 Exit codes: 0 it ran (and the verdict is below --fail-on); 1 the verdict is --fail-on or worse;
-2 usage or input error.
+2 usage or input error; 130 interrupted (Ctrl-C).
 """
 
 
@@ -258,10 +389,12 @@ def report(
     period: Annotated[
         str | None, typer.Option(help="Time windows by calendar period: D, W or M.")
     ] = None,
-    window_size: Annotated[int | None, typer.Option(help="Time windows of N rows.")] = None,
-    windows: Annotated[int | None, typer.Option(help="Split current into N windows.")] = None,
+    window_size: Annotated[int | None, typer.Option(min=1, help="Time windows of N rows.")] = None,
+    windows: Annotated[
+        int | None, typer.Option(min=1, help="Split current into N windows.")
+    ] = None,
     min_window_rows: Annotated[
-        int, typer.Option(help="Windows with fewer rows are marked, not analysed.")
+        int, typer.Option(min=1, help="Windows with fewer rows are marked, not analysed.")
     ] = 100,
     benchmark: Annotated[
         list[str] | None,
@@ -295,7 +428,15 @@ def report(
     from driftscope._monitor import monitor
 
     _check_choice(fail_on, ("retrain", "investigate"), "--fail-on")
-    user_schema, alpha, per_column = _drift_options(schema, kind, threshold, correction)
+    if period is not None and period.upper() not in ("D", "W", "M"):
+        raise typer.BadParameter(
+            f"expected one of D, W, M; got {shown(period)}", param_hint="--period"
+        )
+    inputs = (reference, current, schema, labels)
+    _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
+    user_schema, alpha, per_column, methods = _drift_options(
+        schema, kind, threshold, correction, method
+    )
     result = monitor(
         reference,
         current,
@@ -311,10 +452,10 @@ def report(
         window_size=window_size,
         n_windows=windows,
         min_window_rows=min_window_rows,
-        benchmarks=_numbers(benchmark or [], "--benchmark"),
-        floors=_numbers(floor or [], "--floor"),
+        benchmarks=_metric_values(benchmark or [], "--benchmark"),
+        floors=_metric_values(floor or [], "--floor"),
         columns=_split_columns(columns) if columns else None,
-        methods=_pairs(method or [], "--method"),
+        methods=methods,
         thresholds=per_column,
         alpha=alpha,
         drift_share=drift_share,
@@ -325,17 +466,45 @@ def report(
         encoding=encoding,
         delimiter=delimiter,
     )
-    _present(result, html, json_path, quiet)
+    _present(result, html, json_path, quiet, inputs)
     if fail_on is not None and result.verdict is not None and result.verdict.at_least(fail_on):
         raise typer.Exit(EXIT_DRIFT)
 
 
-@app.command("quality")
+QUALITY_EPILOG = """
+\b
+Examples:
+  driftscope quality train.parquet today.parquet -o quality.html --json quality.json
+  driftscope quality ref.csv cur.csv --schema schema.yaml --fail-on alert
+
+Exit codes: 0 it ran (no check at --fail-on or worse); 1 a check is at --fail-on or worse;
+2 usage or input error; 130 interrupted (Ctrl-C).
+"""
+
+
+def _quality_html(result: dict[str, Any]) -> str:
+    """The data-quality section as a standalone HTML page, in the monitoring report's layout."""
+    from driftscope.report.html import render_html
+
+    quality = result["quality"]
+    metadata = {
+        "reference": result["reference"],
+        "current": result["current"],
+        "created_at": result["created_at"],
+        "n_reference_rows": quality.get("n_reference_rows"),
+        "n_current_rows": quality.get("n_current_rows"),
+        "driftscope_version": __version__,
+    }
+    return render_html({"metadata": metadata, "quality": quality, "warnings": result["warnings"]})
+
+
+@app.command("quality", epilog=QUALITY_EPILOG)
 def quality_command(
     reference: Reference,
     current: Current,
     schema: SchemaFile = None,
     kind: Kinds = None,
+    html: Html = None,
     json_path: Json = None,
     fail_on: Annotated[
         str | None,
@@ -349,16 +518,25 @@ def quality_command(
     import json
 
     from driftscope._monitor import quality_report
-    from driftscope.report._report import write_atomic
+    from driftscope.report._report import write_all
     from driftscope.report.quality_terminal import render_quality
 
     _check_choice(fail_on, ("warning", "alert"), "--fail-on")
-    user_schema, _, _ = _drift_options(schema, kind, None, None)
+    _check_outputs({"-o/--html": html, "--json": json_path}, (reference, current, schema))
+    user_schema, _, _, _ = _drift_options(schema, kind, None, None)
     result = quality_report(reference, current, user_schema, encoding=encoding, delimiter=delimiter)
+    files = []
+    if html is not None:
+        files.append((html, _quality_html(result)))
     if json_path is not None:
-        write_atomic(json_path, json.dumps(result, indent=2, allow_nan=False))
+        files.append((json_path, json.dumps(result, indent=2, allow_nan=False)))
+    write_all(files)
     if not quiet:
-        Console().print(render_quality(result))
+        out = Console()
+        out.print(render_quality(result))
+        for label, path in (("HTML", html), ("JSON", json_path)):
+            if path is not None:
+                out.print(f"{label} report: {path}")
     levels = {"ok": 0, "warning": 1, "alert": 2}
     if fail_on is not None and levels.get(result["quality"]["status"], 0) >= levels[fail_on]:
         raise typer.Exit(EXIT_DRIFT)
@@ -557,8 +735,34 @@ def stream(
         raise typer.Exit(EXIT_DRIFT)
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C, raised instead of KeyboardInterrupt: typer turns a KeyboardInterrupt into a silent
+    exit 130, and this one passes through it to `main`, which says what happened."""
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise _Interrupted
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; turn every error into a clear message and exit code 2, never a traceback."""
+    """Run the CLI; turn every error into a clear message and exit code 2, never a traceback.
+
+    Ctrl-C prints "Aborted." and returns 130, the shell's code for a run stopped by SIGINT.
+    """
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _interrupt) if in_main_thread else None
+    try:
+        return _run(argv)
+    except (_Interrupted, KeyboardInterrupt):
+        _err.print("Aborted.")
+        return EXIT_INTERRUPTED
+    finally:
+        # None: the previous handler was not installed from Python; nothing to put back.
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         # Outside standalone mode click returns an Exit's code instead of raising it.
         rc = app(args=argv, prog_name="driftscope", standalone_mode=False)
@@ -566,9 +770,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except SystemExit as exc:  # pragma: no cover - click may still raise it
         return int(exc.code or 0)
-    except (typer.Abort, KeyboardInterrupt):
+    except typer.Abort:
         _err.print("Aborted.")
-        return EXIT_USAGE
+        return EXIT_INTERRUPTED
     except Exception as exc:
         show = getattr(exc, "show", None)
         if isinstance(exc, typer.TyperException) and callable(show):

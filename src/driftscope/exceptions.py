@@ -12,6 +12,8 @@ __all__ = [
     "EmptyDataError",
     "FileFormatError",
     "InputFileNotFoundError",
+    "InputTypeError",
+    "OutputFileError",
     "ParameterError",
     "SchemaError",
 ]
@@ -27,6 +29,14 @@ class ParameterError(DriftscopeError, ValueError):
 
 class InputFileNotFoundError(DriftscopeError, FileNotFoundError):
     """An input file does not exist."""
+
+
+class InputTypeError(DriftscopeError, TypeError):
+    """An argument is of a type the function does not accept (a table given as None, a list...)."""
+
+
+class OutputFileError(DriftscopeError, OSError):
+    """An output file (a report) cannot be written where the user asked."""
 
 
 class FileFormatError(DriftscopeError, ValueError):

@@ -14,6 +14,8 @@ from driftscope.exceptions import (
     EmptyDataError,
     FileFormatError,
     InputFileNotFoundError,
+    InputTypeError,
+    ParameterError,
 )
 
 
@@ -219,7 +221,9 @@ def test_arrow_table_gives_the_pandas_frame(frame: pd.DataFrame) -> None:
 
 
 def test_unsupported_object_says_what_is_accepted() -> None:
-    with pytest.raises(TypeError, match=r"Expected a file path, a pandas or polars .* Got list\."):
+    with pytest.raises(
+        InputTypeError, match=r"Expected a file path, a pandas or polars .* Got list\."
+    ):
         read_table([[1, 2], [3, 4]])
 
 
@@ -342,3 +346,47 @@ def test_non_string_column_names_become_strings() -> None:
 def test_frame_without_columns() -> None:
     with pytest.raises(EmptyDataError, match=r"^'current' has no columns\.$"):
         read_table(pd.DataFrame(index=[0, 1]), name="current")
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 9: arguments and tables that used to raise foreign exceptions
+
+
+@pytest.mark.parametrize("delimiter", ["", ";;", "ab"])
+def test_a_delimiter_of_other_than_one_character_is_refused(delimiter: str, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ParameterError) as caught:
+        read_table(path, delimiter=delimiter)
+    assert str(caught.value) == (
+        f"The 'delimiter' must be one character, such as ',' ';' '|' or a tab. Got {delimiter!r}."
+    )
+
+
+def test_multiindex_columns_are_refused_by_name() -> None:
+    frame = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))
+    with pytest.raises(FileFormatError, match=r"'ref' has hierarchical \(MultiIndex\) columns"):
+        read_table(frame, name="ref")
+
+
+@pytest.mark.parametrize("source", [None, b"a,b", [1, 2], {"a": [1]}, 3])
+def test_an_unsupported_source_is_a_driftscope_type_error(source: object) -> None:
+    with pytest.raises(InputTypeError, match="Expected a file path"):
+        read_table(source)
+
+
+def test_a_codec_error_names_the_file_and_the_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(FileFormatError) as caught:
+        read_table(path, encoding="utf-16")
+    assert str(caught.value).startswith(f"File {str(path)!r} is not valid utf-16 text (")
+
+
+def test_a_huge_header_is_quoted_shortened(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a;" + "b" * 100_000 + "\n1;2\n")
+    table = read_table(path, delimiter=",")
+    (warning,) = table.warnings
+    assert "(100,002 characters, truncated)" in warning
+    assert len(warning) < 600

@@ -298,8 +298,9 @@ def test_missing_yaml_file(tmp_path: Path) -> None:
 
 
 def test_directory_instead_of_yaml_file(tmp_path: Path) -> None:
-    with pytest.raises(InputFileNotFoundError, match="does not exist"):
+    with pytest.raises(SchemaError) as caught:
         Schema.from_yaml(tmp_path)
+    assert str(caught.value) == f"Schema file {str(tmp_path)!r} is a folder; expected a YAML file."
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats as sps
 
+from driftscope._shorten import shorten, shown
 from driftscope.analyses._features import encode_features, sample_rows
 from driftscope.analyses.results import (
     ColumnDrift,
@@ -233,7 +234,7 @@ def _numeric_values(
         bad = numbers.isna() & series.notna()
         n_bad = int(bad.sum())
         if n_bad:
-            examples = ", ".join(repr(v) for v in series[bad].astype(str).unique()[:3])
+            examples = ", ".join(shown(v) for v in series[bad].astype(str).unique()[:3])
             warnings.append(
                 f"Column {column!r} ({side}): {n_bad} value(s) are not numbers (e.g. {examples}); "
                 "they are counted as missing."
@@ -435,7 +436,7 @@ def _prepare(
         reference_counts=ref_counts,
         current_counts=cur_counts,
         unseen_count=int(cur_counts[unseen].sum()),
-        unseen_examples=tuple(str(v) for v in labels[unseen][order]),
+        unseen_examples=tuple(shorten(str(v)) for v in labels[unseen][order]),
     )
 
 
@@ -494,7 +495,7 @@ def _summary(prep: _Prepared) -> ColumnSummary | None:
         total = prep.reference_counts + prep.current_counts
         order = np.argsort(-total, kind="stable")
         top, rest = order[:_PLOT_CATEGORIES], order[_PLOT_CATEGORIES:]
-        labels = [str(v) for v in prep.categories[top]]
+        labels = [shorten(str(v)) for v in prep.categories[top]]
         ref_c = [int(c) for c in prep.reference_counts[top]]
         cur_c = [int(c) for c in prep.current_counts[top]]
         if rest.size:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from driftscope._shorten import shorten
 from driftscope.analyses.results import _clean
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError, invalid_parameter
@@ -290,7 +291,7 @@ def _example(value: object) -> str:
         if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
             return str(int(v))
         return repr(v)
-    return str(value)
+    return shorten(str(value))
 
 
 def _quoted(examples: Sequence[str]) -> str:

@@ -112,7 +112,8 @@ def _parse_share_numbers(values: pd.Series) -> float:
 
 
 def _parse_share_dates(values: pd.Series) -> float:
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    # utc=True: strings with different UTC offsets are dates too (pandas refuses the mix).
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
     return float(parsed.notna().mean()) if len(values) else 0.0
 
 

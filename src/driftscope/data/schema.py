@@ -7,15 +7,17 @@ Python, from the CLI, or from a YAML file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from driftscope._shorten import shorten, shown
 from driftscope.exceptions import InputFileNotFoundError, SchemaError
 
-__all__ = ["ColumnKind", "ColumnRole", "ColumnSpec", "Schema"]
+__all__ = ["MAX_SCHEMA_BYTES", "ColumnKind", "ColumnRole", "ColumnSpec", "Schema"]
 
 
 class ColumnKind(StrEnum):
@@ -59,10 +61,10 @@ class ColumnSpec:
         # Kinds and roles may be given as strings (``ColumnSpec("zip", kind="categorical")``);
         # store the enum so identity checks such as ``kind is ColumnKind.TEXT`` hold downstream.
         object.__setattr__(
-            self, "kind", _enum(ColumnKind, self.kind, f"The kind of column {self.name!r}")
+            self, "kind", _enum(ColumnKind, self.kind, f"The kind of column {shown(self.name)}")
         )
         object.__setattr__(
-            self, "role", _enum(ColumnRole, self.role, f"The role of column {self.name!r}")
+            self, "role", _enum(ColumnRole, self.role, f"The role of column {shown(self.name)}")
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,7 +85,7 @@ def _enum(enum: type[StrEnum], value: object, where: str) -> Any:
         return enum(str(value).strip().lower())
     except ValueError:
         allowed = ", ".join(repr(str(v)) for v in enum)
-        raise SchemaError(f"{where} must be one of {allowed}. Got {value!r}.") from None
+        raise SchemaError(f"{where} must be one of {allowed}. Got {shown(value)}.") from None
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class Schema:
         by_name: dict[str, ColumnSpec] = {}
         for spec in self.columns:
             if spec.name in by_name:
-                raise SchemaError(f"Column {spec.name!r} appears twice in the schema.")
+                raise SchemaError(f"Column {shown(spec.name)} appears twice in the schema.")
             by_name[spec.name] = spec
         object.__setattr__(self, "_by_name", by_name)
 
@@ -134,8 +136,8 @@ class Schema:
         merged = replace(base, **given)
         merged = replace(
             merged,
-            kind=_enum(ColumnKind, merged.kind, f"The kind of column {spec.name!r}"),
-            role=_enum(ColumnRole, merged.role, f"The role of column {spec.name!r}"),
+            kind=_enum(ColumnKind, merged.kind, f"The kind of column {shown(spec.name)}"),
+            role=_enum(ColumnRole, merged.role, f"The role of column {shown(spec.name)}"),
         )
         if spec.name in self._by_name:
             return Schema(tuple(merged if c.name == spec.name else c for c in self.columns))
@@ -153,7 +155,7 @@ class Schema:
         ``prediction``, ``timestamp``, ``id`` (a column name or list of names) and ``ignore``.
         """
         if not isinstance(data, Mapping):
-            raise SchemaError(f"{source}: expected a mapping at the top level. Got {data!r}.")
+            raise SchemaError(f"{source}: expected a mapping at the top level. Got {shown(data)}.")
         known = {"columns", "target", "prediction", "probabilities", "timestamp", "id", "ignore"}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -161,28 +163,31 @@ class Schema:
                 f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; "
                 f"expected some of {', '.join(sorted(known))}."
             )
-        schema = cls()
+        # Built in one pass (with_column copies the schema: quadratic in a file of 50k columns).
+        specs: dict[str, ColumnSpec] = {}
         raw_columns = data.get("columns") or {}
         items: Iterable[tuple[str, Any]]
         if isinstance(raw_columns, Mapping):
             items = raw_columns.items()
         elif isinstance(raw_columns, list):
             items = []
+            seen: set[str] = set()
             for entry in raw_columns:
                 if not isinstance(entry, Mapping) or "name" not in entry:
                     raise SchemaError(
                         f"{source}: each entry of 'columns' must be a mapping with a 'name'. "
-                        f"Got {entry!r}."
+                        f"Got {shown(entry)}."
                     )
-                if any(str(entry["name"]) == seen for seen, _ in items):
+                if str(entry["name"]) in seen:
                     raise SchemaError(
-                        f"{source}: column {str(entry['name'])!r} appears twice in 'columns'; "
+                        f"{source}: column {shown(str(entry['name']))} appears twice in 'columns'; "
                         "expected each column once."
                     )
+                seen.add(str(entry["name"]))
                 items.append((str(entry["name"]), {k: v for k, v in entry.items() if k != "name"}))
         else:
             raise SchemaError(
-                f"{source}: 'columns' must be a mapping or a list. Got {raw_columns!r}."
+                f"{source}: 'columns' must be a mapping or a list. Got {shown(raw_columns)}."
             )
         fields_allowed = {"kind", "role", "method", "threshold", "note"}
         for name, entry in items:
@@ -190,32 +195,37 @@ class Schema:
                 entry = {"kind": entry}
             if not isinstance(entry, Mapping):
                 raise SchemaError(
-                    f"{source}: column {name!r} must map to a mapping. Got {entry!r}."
+                    f"{source}: column {shown(name)} must map to a mapping. Got {shown(entry)}."
                 )
             bad = sorted(set(entry) - fields_allowed)
             if bad:
                 raise SchemaError(
-                    f"{source}: column {name!r} has unknown field(s) {', '.join(map(repr, bad))}; "
+                    f"{source}: column {shown(name)} has unknown field(s) "
+                    f"{', '.join(map(shown, bad))}; "
                     f"expected some of {', '.join(sorted(fields_allowed))}."
+                )
+            method = entry.get("method")
+            expected = None if method is None else method_problem(method)
+            if expected is not None:
+                raise SchemaError(
+                    f"{source}: the method of column {shown(name)} must be {expected}. "
+                    f"Got {shown(method)}."
                 )
             threshold = entry.get("threshold")
             # bool is an int in Python, but `threshold: yes` is a mistake, not 1.0.
-            if threshold is not None and (
-                isinstance(threshold, bool) or not isinstance(threshold, int | float)
-            ):
+            expected = None if threshold is None else threshold_problem(threshold, method)
+            if expected is not None:
                 raise SchemaError(
-                    f"{source}: the threshold of column {name!r} must be a number. "
-                    f"Got {threshold!r}."
+                    f"{source}: the threshold of column {shown(name)} must be {expected}. "
+                    f"Got {shown(threshold)}."
                 )
-            schema = schema.with_column(
-                ColumnSpec(
-                    name=str(name),
-                    kind=_enum(ColumnKind, entry.get("kind"), f"{source}: the kind of {name!r}"),
-                    role=_enum(ColumnRole, entry.get("role"), f"{source}: the role of {name!r}"),
-                    method=entry.get("method"),
-                    threshold=None if threshold is None else float(threshold),
-                    note=entry.get("note"),
-                )
+            specs[str(name)] = ColumnSpec(
+                name=str(name),
+                kind=_enum(ColumnKind, entry.get("kind"), f"{source}: the kind of {shown(name)}"),
+                role=_enum(ColumnRole, entry.get("role"), f"{source}: the role of {shown(name)}"),
+                method=method,
+                threshold=None if threshold is None else float(threshold),
+                note=entry.get("note"),
             )
         shortcuts = {
             "target": ColumnRole.TARGET,
@@ -232,21 +242,110 @@ class Schema:
             names = [value] if isinstance(value, str) else value
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 raise SchemaError(
-                    f"{source}: {key!r} must be a column name or a list of names. Got {value!r}."
+                    f"{source}: {key!r} must be a column name or a list of names. "
+                    f"Got {shown(value)}."
                 )
             for n in names:
-                schema = schema.with_column(ColumnSpec(name=n, role=role))
-        return schema
+                specs[n] = replace(specs[n], role=role) if n in specs else ColumnSpec(n, role=role)
+        return cls(tuple(specs.values()))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Schema:
-        import yaml
+        """Read a schema from a YAML file (see docs/schema.md).
 
+        The file is read with a safe loader that refuses aliases (``*name``): nested aliases
+        expand exponentially (a 400-byte "billion laughs" file grows to gigabytes), and a schema
+        never needs them. Files over `MAX_SCHEMA_BYTES` are refused before they are parsed.
+        """
         p = Path(path)
+        shown_path = shown(str(p))
+        if p.is_dir():
+            raise SchemaError(f"Schema file {shown_path} is a folder; expected a YAML file.")
         if not p.is_file():
-            raise InputFileNotFoundError(f"Schema file {str(p)!r} does not exist.")
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise SchemaError(f"Schema file {str(p)!r} is not valid YAML: {exc}") from None
-        return cls.from_dict(data or {}, source=f"Schema file {str(p)!r}")
+            raise InputFileNotFoundError(f"Schema file {shown_path} does not exist.")
+        size = p.stat().st_size
+        if size > MAX_SCHEMA_BYTES:
+            raise SchemaError(
+                f"Schema file {shown_path} is {size:,} bytes; expected at most "
+                f"{MAX_SCHEMA_BYTES:,} (a schema lists columns, it holds no data)."
+            )
+        source = f"Schema file {shown_path}"
+        data = _load_yaml(p.read_bytes(), source)
+        return cls.from_dict(data or {}, source=source)
+
+
+# A schema of thousands of columns is a few hundred kilobytes; anything bigger is not a schema.
+MAX_SCHEMA_BYTES = 1024 * 1024
+
+
+def _load_yaml(raw: bytes, source: str) -> Any:
+    """Parse YAML safely: no Python objects, no aliases, bounded nesting, and errors that say
+    where the problem is without quoting the file."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise SchemaError(
+                    f"{source}: line {mark.line + 1} uses a YAML alias (*name); aliases are "
+                    "not accepted in a schema file (they can expand without bound). Write the "
+                    "value out instead."
+                )
+            return super().compose_node(parent, index)
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            f"{source} is not valid YAML: it is not UTF-8 text (byte {raw[exc.start]:#04x} at "
+            f"position {exc.start})."
+        ) from None
+    try:
+        return yaml.load(text, Loader=NoAliasLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"{source} is not valid YAML: {shorten(str(exc), 500)}") from None
+    except RecursionError:
+        raise SchemaError(
+            f"{source} nests too deeply to be a schema; expected columns with a few fields each."
+        ) from None
+
+
+def threshold_problem(value: object, method: str | None) -> str | None:
+    """Why ``value`` cannot be the drift threshold of a column tested by ``method`` (None or
+    ``"auto"`` for the default rule), or None when it can.
+
+    For a test the threshold is a significance level, in (0, 1]; for a distance it is the
+    statistic's floor, a finite number > 0 (docs/drift-decision.md).
+
+    >>> threshold_problem(0.01, None) is None, threshold_problem(7, "psi") is None
+    (True, True)
+    >>> threshold_problem(7, "ks")
+    "a significance level in (0, 1] (method 'ks' is a test)"
+    """
+    from driftscope.stats import METHODS
+
+    is_test = method is None or method == "auto" or (method in METHODS and METHODS[method].is_test)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "a number"
+    if not math.isfinite(value):
+        return "a finite number"
+    if is_test and not 0 < value <= 1:
+        what = (
+            "the default rule uses tests"
+            if method in (None, "auto")
+            else f"method {method!r} is a test"
+        )
+        return f"a significance level in (0, 1] ({what})"
+    if value <= 0:
+        return f"a distance floor > 0 (method {method!r} is a distance)"
+    return None
+
+
+def method_problem(method: object) -> str | None:
+    """Why ``method`` is not a drift method name, or None when it is one (or ``"auto"``)."""
+    from driftscope.stats import METHODS
+
+    if isinstance(method, str) and (method == "auto" or method in METHODS):
+        return None
+    return f"one of {', '.join(sorted(['auto', *METHODS]))}"
