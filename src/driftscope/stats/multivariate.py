@@ -140,18 +140,21 @@ def mmd_rbf(
         return StatResult("mmd", 0.0, 1.0)
     # Column 0 is the observed labelling: it goes through exactly the arithmetic of the
     # relabellings, so a relabelling equal to it compares equal.
-    scores = statistics(_labellings(n, m, n_permutations, seed))
+    dtype = np.float64 if n_features is None else np.float32
+    scores = statistics(_labellings(n, m, n_permutations, seed, dtype))
     observed = float(scores[0])
     bar = observed - 1e-10 * abs(observed) - 1e-15
     extreme = int(np.count_nonzero(scores[1:] >= bar))
     return StatResult("mmd", observed, (1 + extreme) / (1 + n_permutations))
 
 
-_Statistics = Callable[[FloatArray], FloatArray]
+_Statistics = Callable[[NDArray[np.floating[Any]]], FloatArray]
 
 
 @functools.lru_cache(maxsize=8)
-def _labellings(n: int, m: int, n_permutations: int, seed: int) -> FloatArray:
+def _labellings(
+    n: int, m: int, n_permutations: int, seed: int, dtype: type[np.floating[Any]] = np.float64
+) -> NDArray[np.floating[Any]]:
     """(n + m, 1 + n_permutations) 0/1 columns: the observed labelling (first n rows are the
     reference), then seeded relabellings.
 
@@ -163,7 +166,7 @@ def _labellings(n: int, m: int, n_permutations: int, seed: int) -> FloatArray:
     labels[:n] = 1.0
     rng = np.random.default_rng([seed, 1])
     permuted = rng.permuted(np.tile(labels, (n_permutations, 1)), axis=1)
-    columns = np.ascontiguousarray(np.vstack([labels, permuted]).T)
+    columns = np.ascontiguousarray(np.vstack([labels, permuted]).T, dtype=dtype)
     columns.setflags(write=False)
     return columns
 
@@ -207,7 +210,7 @@ def _exact_mmd2(pooled: FloatArray, n: int) -> _Statistics | None:
     row_sums = kernel.sum(axis=1)
     grand = float(row_sums.sum())
 
-    def statistics(in_reference: FloatArray) -> FloatArray:
+    def statistics(in_reference: NDArray[np.floating[Any]]) -> FloatArray:
         # in_reference: (total, B) 0/1 columns marking which rows are labelled reference.
         within_ref = np.einsum("ib,ib->b", in_reference, kernel @ in_reference)
         return _unbiased(n, m, within_ref, row_sums @ in_reference, grand)
@@ -245,12 +248,11 @@ def _fourier_mmd2(
     column_sums = features.sum(axis=0, dtype=np.float64)
     grand = float(column_sums @ column_sums - diagonal.sum())
 
-    def statistics(in_reference: FloatArray) -> FloatArray:
-        labels = in_reference.astype(np.float32)
+    def statistics(in_reference: NDArray[np.floating[Any]]) -> FloatArray:
         # (B, D): feature sums over the rows labelled reference, then in float64. One BLAS
         # thread: the product is small, and the caller runs other work beside it.
         with _threadpools("blas").limit(limits=1):
-            sums = (labels.T @ features).astype(np.float64)
+            sums = (in_reference.T @ features).astype(np.float64)
         on_diagonal = diagonal @ in_reference
         within_ref = np.einsum("bd,bd->b", sums, sums) - on_diagonal
         ref_all = sums @ column_sums - on_diagonal
@@ -305,10 +307,10 @@ def domain_classifier_test(
     Each side is subsampled to the same number of rows (at most ``max_samples``); a seeded half
     of each trains a small gradient-boosted tree classifier (scikit-learn's
     ``HistGradientBoostingClassifier``: 25 trees of at most 6 leaves, learning rate 0.2, 64 bins
-    a feature, 50 rows a leaf or fewer on small samples) to predict "current" (1) against "reference" (0), and the
-    other half is scored. The p-value is the one-sided Mann-Whitney U test that held-out current
-    rows score higher than held-out reference rows; it is valid because the held-out rows played
-    no part in training.
+    a feature, 50 rows a leaf or fewer on small samples) to predict "current" (1) against
+    "reference" (0), and the other half is scored. The p-value is the one-sided Mann-Whitney U
+    test that held-out current rows score higher than held-out reference rows; it is valid
+    because the held-out rows played no part in training.
 
     The statistic, the held-out ROC-AUC, is also the effect size: the probability that the model
     ranks a random current row above a random reference row. 0.5 means the model cannot tell the
