@@ -212,3 +212,114 @@ def test_parameters_are_validated(fn: object, kwargs: dict[str, object], name: s
     x = np.zeros((10, 2))
     with pytest.raises(ParameterError, match=f"'{name}' parameter"):
         fn(x, x, **kwargs)  # type: ignore[operator]
+
+
+# --- MMD with random Fourier features -------------------------------------------------------------
+
+
+def test_fourier_mmd_approaches_the_exact_statistic() -> None:
+    # Random features approximate the same kernel: with many features the two estimates of
+    # MMD^2 agree to a few per cent of the exact one (the bandwidths differ too: random pairs).
+    x, y = gaussians(300, 300, shift=0.5, seed=6)
+    exact = mmd_rbf(x, y, n_permutations=10).statistic
+    approx = mmd_rbf(x, y, n_permutations=10, n_features=4096).statistic
+    assert exact > 0.05
+    assert abs(approx - exact) < 0.05 * exact
+
+
+def test_fourier_mmd_no_drift_and_drift() -> None:
+    same = mmd_rbf(*gaussians(2000, 2000, seed=1), max_samples=2000, n_features=128)
+    assert same.p_value is not None
+    assert same.p_value > 0.05
+    shifted = mmd_rbf(*gaussians(2000, 2000, shift=0.1, seed=1), max_samples=2000, n_features=128)
+    assert shifted.p_value == 1 / 201
+    assert shifted.statistic > 10 * abs(same.statistic)
+
+
+def test_fourier_mmd_is_seeded_and_reuses_its_relabellings() -> None:
+    x, y = gaussians(400, 300, shift=0.1)
+    first = mmd_rbf(x, y, n_features=64, seed=5)
+    assert first == mmd_rbf(x, y, n_features=64, seed=5)
+    assert first != mmd_rbf(x, y, n_features=64, seed=6)
+    from driftscope.stats.multivariate import _labellings
+
+    columns = _labellings(400, 300, 200, 5, np.float32)
+    assert columns is _labellings(400, 300, 200, 5, np.float32)
+    assert not columns.flags.writeable
+    # Column 0 is the observed split; every relabelling keeps the side sizes.
+    assert columns[:400, 0].all()
+    assert not columns[400:, 0].any()
+    assert (columns.sum(axis=0) == 400).all()
+
+
+def test_fourier_mmd_of_identical_rows_is_zero() -> None:
+    x = np.ones((30, 3))
+    assert mmd_rbf(x, x, n_features=16) == mmd_rbf(x, x)
+
+
+def test_fourier_mmd_statistic_is_scale_free() -> None:
+    x, y = gaussians(500, 500, shift=0.3, seed=8)
+    result = mmd_rbf(x, y, n_features=64, seed=2)
+    rescaled = mmd_rbf(1000 * x, 1000 * y, n_features=64, seed=2)
+    assert np.isclose(result.statistic, rescaled.statistic, rtol=1e-4)
+    assert 0 < result.statistic < 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_features", [None, 64])
+def test_mmd_p_values_are_uniform_under_no_drift(n_features: int | None) -> None:
+    # 400 no-drift splits: P(p <= k / 100) must be k / 100 for every k (the permutation p-value
+    # is exact), so the rejection rate at 0.05 stays inside Binomial(400, 0.05)'s 99.9% range and
+    # the p-values pass a KS test against the uniform distribution.
+    p_values = []
+    for seed in range(400):
+        x, y = gaussians(120, 100, dims=4, seed=10_000 + seed)
+        p = mmd_rbf(x, y, n_permutations=99, n_features=n_features, seed=seed).p_value
+        assert p is not None
+        p_values.append(p)
+    rejections = sum(p <= 0.05 for p in p_values)
+    assert 6 <= rejections <= 37
+    # The p-values live on the grid k / 100: compare with a uniform on that grid.
+    assert sps.kstest(np.array(p_values) - 0.005, "uniform").pvalue > 0.001
+
+
+@pytest.mark.slow
+def test_domain_classifier_p_values_are_uniform_under_no_drift() -> None:
+    p_values = []
+    for seed in range(300):
+        x, y = gaussians(300, 300, dims=4, seed=20_000 + seed)
+        p = domain_classifier_test(x, y, seed=seed).p_value
+        assert p is not None
+        p_values.append(p)
+    rejections = sum(p < 0.05 for p in p_values)
+    # Binomial(300, 0.05): 99.9% of runs give 4 to 28 rejections.
+    assert 4 <= rejections <= 28
+    assert sps.kstest(p_values, "uniform").pvalue > 0.001
+
+
+def test_thread_limits_see_the_openmp_runtime_whatever_was_imported_first() -> None:
+    # A controller made before scikit-learn loads its OpenMP runtime would limit nothing, and
+    # the classifier would then spin one thread per core on a busy machine.
+    import subprocess
+    import sys
+
+    code = (
+        "from driftscope.stats.multivariate import _threadpools\n"
+        "blas = _threadpools('blas')\n"
+        "openmp = _threadpools('openmp')\n"
+        "print(len(blas.lib_controllers), len(openmp.lib_controllers))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    n_blas, n_openmp = map(int, done.stdout.split())
+    assert n_blas >= 1
+    assert n_openmp >= 1
+
+
+def test_fourier_mmd_validates_n_features() -> None:
+    x = np.zeros((10, 2))
+    with pytest.raises(ParameterError, match="'n_features' parameter of mmd_rbf must be an even"):
+        mmd_rbf(x, x, n_features=7)
+    with pytest.raises(ParameterError, match="'n_features' parameter"):
+        mmd_rbf(x, x, n_features=0)
