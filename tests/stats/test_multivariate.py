@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 from scipy.spatial.distance import cdist, pdist
 
-from driftscope.exceptions import ParameterError
+from driftscope.exceptions import ColumnError, DriftscopeError, ParameterError
 from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
 
 FloatArray = NDArray[np.float64]
@@ -195,8 +195,16 @@ TESTS = [mmd_rbf, domain_classifier_test]
     ],
 )
 def test_inputs_are_validated(fn: object, x: FloatArray, y: FloatArray, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(DriftscopeError, match=message) as raised:
         fn(x, y)  # type: ignore[operator]
+    assert isinstance(raised.value, ValueError)
+
+
+@pytest.mark.parametrize("fn", TESTS, ids=lambda f: f.__name__)
+def test_non_numeric_input_names_the_side(fn: object) -> None:
+    words = np.array([["a", "b"]] * 10)
+    with pytest.raises(ColumnError, match=r"needs numbers in the current\. Got ndarray"):
+        fn(np.zeros((10, 2)), words)  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(
@@ -206,6 +214,9 @@ def test_inputs_are_validated(fn: object, x: FloatArray, y: FloatArray, message:
         (mmd_rbf, {"max_samples": 1}, "max_samples"),
         (mmd_rbf, {"max_samples": 10.5}, "max_samples"),
         (domain_classifier_test, {"max_samples": 2}, "max_samples"),
+        (mmd_rbf, {"seed": -5}, "seed"),
+        (domain_classifier_test, {"seed": -5}, "seed"),
+        (mmd_rbf, {"seed": 1.5}, "seed"),
     ],
 )
 def test_parameters_are_validated(fn: object, kwargs: dict[str, object], name: str) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
-from driftscope.exceptions import invalid_parameter
+from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
 from driftscope.stats._result import StatResult
 
 __all__ = ["domain_classifier_test", "mmd_rbf"]
@@ -24,27 +24,33 @@ __all__ = ["domain_classifier_test", "mmd_rbf"]
 FloatArray = NDArray[np.float64]
 
 
+def _matrix(data: ArrayLike, side: str, owner: str) -> FloatArray:
+    try:
+        out = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ColumnError(
+            f"{owner} needs numbers in the {side}. Got {type(data).__name__} that numpy cannot "
+            f"turn into floats ({str(error)[:80]})."
+        ) from None
+    return out[:, np.newaxis] if out.ndim == 1 else out
+
+
 def _matrices(
     reference: ArrayLike, current: ArrayLike, min_rows: int, owner: str
 ) -> tuple[FloatArray, FloatArray]:
-    ref = np.asarray(reference, dtype=np.float64)
-    cur = np.asarray(current, dtype=np.float64)
-    if ref.ndim == 1:
-        ref = ref[:, np.newaxis]
-    if cur.ndim == 1:
-        cur = cur[:, np.newaxis]
+    ref, cur = _matrix(reference, "reference", owner), _matrix(current, "current", owner)
     if ref.ndim != 2 or cur.ndim != 2 or ref.shape[1] != cur.shape[1]:
-        raise ValueError(
+        raise ColumnError(
             f"{owner} needs two 2-D arrays with the same number of columns. "
             f"Got shapes {ref.shape} and {cur.shape}."
         )
     for side, data in (("reference", ref), ("current", cur)):
         if data.shape[0] < min_rows:
-            raise ValueError(
+            raise EmptyDataError(
                 f"{owner} needs at least {min_rows} rows in the {side}. Got {data.shape[0]}."
             )
         if not bool(np.isfinite(data).all()):
-            raise ValueError(f"{owner} needs finite values in the {side}. Got NaN or inf.")
+            raise ColumnError(f"{owner} needs finite values in the {side}. Got NaN or inf.")
     return ref, cur
 
 
@@ -121,6 +127,7 @@ def mmd_rbf(
     """
     _check_int(n_permutations, "mmd_rbf", "n_permutations", 1)
     _check_int(max_samples, "mmd_rbf", "max_samples", 2)
+    _check_int(seed, "mmd_rbf", "seed", 0)
     if n_features is not None:
         _check_int(n_features, "mmd_rbf", "n_features", 2)
         if n_features % 2:
@@ -331,6 +338,7 @@ def domain_classifier_test(
     ('domain_classifier', True, True)
     """
     _check_int(max_samples, "domain_classifier_test", "max_samples", 4)
+    _check_int(seed, "domain_classifier_test", "seed", 0)
     ref, cur = _matrices(reference, current, 4, "domain_classifier_test")
     from sklearn.ensemble import HistGradientBoostingClassifier
 
