@@ -130,31 +130,36 @@ def test_domain_classifier_no_drift_and_drift() -> None:
     assert shifted.statistic > 0.6
 
 
-def test_domain_classifier_auc_and_p_value_match_sklearn_and_scipy() -> None:
+SMALL_MODEL = {
+    "max_iter": 25,
+    "learning_rate": 0.2,
+    "max_leaf_nodes": 6,
+    "max_bins": 64,
+    "min_samples_leaf": 6,  # 150 training rows a side
+}
+WIDE_MODEL = {"max_iter": 50, "learning_rate": 0.1, "max_leaf_nodes": 15}
+
+
+@pytest.mark.parametrize(("dims", "params"), [(5, SMALL_MODEL), (80, WIDE_MODEL)])
+def test_domain_classifier_auc_and_p_value_match_sklearn_and_scipy(
+    dims: int, params: dict[str, float]
+) -> None:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from threadpoolctl import threadpool_limits
 
-    x, y = gaussians(300, 300, shift=0.3, seed=5)
+    x, y = gaussians(300, 300, dims=dims, shift=0.3, seed=5)
     # Replay the documented procedure: equal sizes (no subsampling), seeded shuffle, halves.
     rng = np.random.default_rng(9)
     x, y = x[rng.permutation(300)], y[rng.permutation(300)]
-    model = HistGradientBoostingClassifier(
-        max_iter=25,
-        learning_rate=0.2,
-        max_leaf_nodes=6,
-        max_bins=64,
-        min_samples_leaf=6,  # 150 training rows a side
-        early_stopping=False,
-        random_state=9,
-    )
+    model = HistGradientBoostingClassifier(**params, early_stopping=False, random_state=9)
     with threadpool_limits(limits=1, user_api="openmp"):
         model.fit(np.vstack([x[:150], y[:150]]), np.repeat([0, 1], 150))
         ref_scores = model.predict_proba(x[150:])[:, 1]
         cur_scores = model.predict_proba(y[150:])[:, 1]
     auc = roc_auc_score(np.repeat([0, 1], 150), np.r_[ref_scores, cur_scores])
     p = sps.mannwhitneyu(cur_scores, ref_scores, alternative="greater").pvalue
-    result = domain_classifier_test(*gaussians(300, 300, shift=0.3, seed=5), seed=9)
+    result = domain_classifier_test(*gaussians(300, 300, dims=dims, shift=0.3, seed=5), seed=9)
     assert np.isclose(result.statistic, auc, rtol=1e-12)
     assert np.isclose(result.p_value, p, rtol=1e-12)  # type: ignore[arg-type]
 

@@ -268,16 +268,25 @@ def _fourier_mmd2(
     return statistics
 
 
-# The domain classifier: many small trees. Its cost is mostly scikit-learn's Python work per
-# tree node, so 25 trees of 6 leaves (125 splits) cost a quarter of 50 trees of 15 leaves, and
-# on seeded simulations (15 features, 2 x 5,000 rows: one mean moved 0.1 sd, all means moved
-# 0.04 sd, one sd x1.2, a correlation of 0.5 appearing, a category) they reject at least as often
-# at the same false-alarm rate: small additive trees suit the small shifts a monitor must see.
-_CLASSIFIER_PARAMS: dict[str, Any] = {
+# The domain classifier on tables: many small trees. Its cost is mostly scikit-learn's Python
+# work per tree node, so 25 trees of 6 leaves (125 splits) cost a quarter of 50 trees of 15
+# leaves, and on seeded simulations (15 features, 2 x 5,000 rows: one mean moved 0.1 sd, all
+# means moved 0.04 sd, one sd x1.2, a correlation of 0.5 appearing, a category) they reject at
+# least as often at the same false-alarm rate: small additive trees suit the small shifts of a
+# few columns. 125 splits cannot look at many more features than that, and on 64 to 256
+# dimensional embeddings they lost power, so wider inputs keep the larger model.
+_SMALL_MODEL_MAX_FEATURES = 64
+_SMALL_MODEL: dict[str, Any] = {
     "max_iter": 25,
     "learning_rate": 0.2,
     "max_leaf_nodes": 6,
     "max_bins": 64,
+    "early_stopping": False,
+}
+_WIDE_MODEL: dict[str, Any] = {
+    "max_iter": 50,
+    "learning_rate": 0.1,
+    "max_leaf_nodes": 15,
     "early_stopping": False,
 }
 
@@ -313,9 +322,11 @@ def domain_classifier_test(
 
     Each side is subsampled to the same number of rows (at most ``max_samples``); a seeded half
     of each trains a small gradient-boosted tree classifier (scikit-learn's
-    ``HistGradientBoostingClassifier``: 25 trees of at most 6 leaves, learning rate 0.2, 64 bins
-    a feature, 50 rows a leaf or fewer on small samples) to predict "current" (1) against
-    "reference" (0), and the other half is scored. The p-value is the one-sided Mann-Whitney U
+    ``HistGradientBoostingClassifier``) to predict "current" (1) against "reference" (0), and the
+    other half is scored. Up to 64 features the model is 25 trees of at most 6 leaves (learning
+    rate 0.2, 64 bins a feature, 50 rows a leaf or fewer on small samples); wider inputs, such
+    as embeddings, get 50 trees of at most 15 leaves (learning rate 0.1, scikit-learn's other
+    defaults). The p-value is the one-sided Mann-Whitney U
     test that held-out current rows score higher than held-out reference rows; it is valid
     because the held-out rows played no part in training.
 
@@ -325,7 +336,7 @@ def domain_classifier_test(
     on the units, and it does not grow with the sample size (more rows only make it more exact).
 
     Needs at least 4 rows per side; scikit-learn is imported on first use. Training runs on one
-    OpenMP thread (about 0.03 s for 2 x 5,000 rows of 15 features).
+    OpenMP thread (about 0.03 s for 2 x 5,000 rows of 15 features, 0.1 s for the wide model).
 
     References
     ----------
@@ -350,9 +361,11 @@ def domain_classifier_test(
     half = size // 2
     train = np.vstack([ref[:half], cur[:half]])
     target = np.repeat([0, 1], half)
-    model = HistGradientBoostingClassifier(
-        **_CLASSIFIER_PARAMS, min_samples_leaf=_min_leaf(half), random_state=seed
-    )
+    if ref.shape[1] <= _SMALL_MODEL_MAX_FEATURES:
+        params = {**_SMALL_MODEL, "min_samples_leaf": _min_leaf(half)}
+    else:
+        params = _WIDE_MODEL
+    model = HistGradientBoostingClassifier(**params, random_state=seed)
     # One OpenMP thread: the model is small, and on a busy machine OpenMP's spinning threads
     # make it tens of times slower. Parallelism belongs to the caller (across columns, tests).
     with _threadpools("openmp").limit(limits=1):
