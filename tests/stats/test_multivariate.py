@@ -273,6 +273,18 @@ def test_fourier_mmd_of_identical_rows_is_zero() -> None:
     assert mmd_rbf(x, x, n_features=16) == mmd_rbf(x, x)
 
 
+def test_fourier_mmd_with_rows_mostly_repeated_still_sees_the_few_that_differ() -> None:
+    # Random pairs of 4,000 rows of which 6 differ are all repeats: the bandwidth falls back to
+    # the rows' spread instead of declaring every row equal.
+    x = np.zeros((2000, 2))
+    y = np.zeros((2000, 2))
+    y[:6] = 3.0
+    result = mmd_rbf(x, y, max_samples=2000, n_features=64)
+    assert result.statistic > 0
+    assert result.p_value is not None
+    assert result.p_value < 1.0
+
+
 def test_fourier_mmd_statistic_is_scale_free() -> None:
     x, y = gaussians(500, 500, shift=0.3, seed=8)
     result = mmd_rbf(x, y, n_features=64, seed=2)

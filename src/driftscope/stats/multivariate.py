@@ -241,7 +241,12 @@ def _fourier_mmd2(
     gaps = pooled[first[distinct]] - pooled[second[distinct]]
     bandwidth = _bandwidth(np.sqrt(np.einsum("ij,ij->i", gaps, gaps)))
     if bandwidth is None:
-        return None
+        # Every sampled pair was a repeated row: take the root mean squared distance between
+        # two rows, sqrt(2 * total variance), which is 0 only when all rows are equal.
+        spread = math.sqrt(2.0 * float(pooled.var(axis=0).sum()))
+        if spread == 0.0:
+            return None
+        bandwidth = spread
     frequencies = rng.normal(scale=1.0 / bandwidth, size=(pooled.shape[1], n_features // 2))
     # float32 from here: cos and sin and the products are several times faster, and an error of
     # 1e-7 in a feature is far below the permutation null's spread.
