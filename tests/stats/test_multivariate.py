@@ -274,12 +274,13 @@ def test_fourier_mmd_of_identical_rows_is_zero() -> None:
 
 
 def test_fourier_mmd_with_rows_mostly_repeated_still_sees_the_few_that_differ() -> None:
-    # Random pairs of 4,000 rows of which 6 differ are all repeats: the bandwidth falls back to
-    # the rows' spread instead of declaring every row equal.
-    x = np.zeros((2000, 2))
-    y = np.zeros((2000, 2))
-    y[:6] = 3.0
-    result = mmd_rbf(x, y, max_samples=2000, n_features=64)
+    # 2 of 40,000 rows differ: with seed 2 none of the 10,000 random pairs that set the bandwidth
+    # touches them, so the bandwidth falls back to the rows' spread instead of declaring every
+    # row equal (a statistic of exactly 0 and a p-value of 1).
+    x = np.zeros((20_000, 1))
+    y = np.zeros((20_000, 1))
+    y[:2] = 3.0
+    result = mmd_rbf(x, y, max_samples=20_000, n_features=16, n_permutations=20, seed=2)
     assert result.statistic > 0
     assert result.p_value is not None
     assert result.p_value < 1.0
