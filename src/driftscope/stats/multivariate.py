@@ -278,8 +278,9 @@ def _fourier_mmd2(
 # leaves, and on seeded simulations (15 features, 2 x 5,000 rows: one mean moved 0.1 sd, all
 # means moved 0.04 sd, one sd x1.2, a correlation of 0.5 appearing, a category) they reject at
 # least as often at the same false-alarm rate: small additive trees suit the small shifts of a
-# few columns. 125 splits cannot look at many more features than that, and on 64 to 256
-# dimensional embeddings they lost power, so wider inputs keep the larger model.
+# few columns. 125 splits cannot look at many more features than that: on 256-dimensional
+# embeddings they lost power (up to 64 dimensions they did not), so wider inputs keep the larger
+# model. Seeded rejection rates for both: benchmarks/RESULTS.md.
 _SMALL_MODEL_MAX_FEATURES = 64
 _SMALL_MODEL: dict[str, Any] = {
     "max_iter": 25,
