@@ -33,6 +33,7 @@ from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ParameterError, invalid_parameter
 from driftscope.stats import METHODS, SortedPair
 from driftscope.stats._reference_side import PreparedReference
+from driftscope.stats._result import StatResult
 from driftscope.stats.categorical import chi2_homogeneity, cramers_v
 from driftscope.stats.novelty import unseen_categories_test
 from driftscope.stats.numerical import ks_2samp, wasserstein_distance
@@ -717,22 +718,35 @@ def _multivariate(
     if not names or len(ref_x) < 10 or len(cur_x) < 10:
         return ()
     a = settings.alpha
+
+    def mmd() -> StatResult:
+        return mmd_rbf(
+            ref_x, cur_x, max_samples=_MMD_ROWS, n_features=_MMD_FEATURES, seed=settings.seed
+        )
+
+    def classifier() -> StatResult:
+        return domain_classifier_test(
+            ref_x, cur_x, max_samples=_CLASSIFIER_ROWS, seed=settings.seed
+        )
+
+    if (settings.n_jobs or min(os.cpu_count() or 1, 8)) > 1:
+        # The two tests overlap: the column tests often finish first and leave a core idle.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(mmd)
+            classified = classifier()
+            mmd_result = pending.result()
+    else:
+        mmd_result, classified = mmd(), classifier()
     tests = (
         (
-            mmd_rbf(
-                ref_x,
-                cur_x,
-                max_samples=_MMD_ROWS,
-                n_features=_MMD_FEATURES,
-                seed=settings.seed,
-            ),
+            mmd_result,
             _MMD_ROWS,
             f"MMD^2 with an RBF kernel (median-heuristic bandwidth, {_MMD_FEATURES} random "
             "Fourier features), permutation p-value; an effect size in [0, 2], 0 for no drift, "
             "smaller for the same move the more columns there are",
         ),
         (
-            domain_classifier_test(ref_x, cur_x, max_samples=_CLASSIFIER_ROWS, seed=settings.seed),
+            classified,
             _CLASSIFIER_ROWS,
             "held-out ROC-AUC of a classifier telling current from reference; an effect size, "
             "0.5 for no drift, 1.0 for sides that never overlap",
