@@ -47,6 +47,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/streaming_speed.py
 	$(BIN)/python benchmarks/streaming_quality.py
 	$(BIN)/python benchmarks/images.py
+	bash benchmarks/setup_nannyml.sh
+	$(BIN)/python benchmarks/multivariate_vs_nannyml.py
 
 clean:
 	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache

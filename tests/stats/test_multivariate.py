@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 from scipy.spatial.distance import cdist, pdist
 
-from driftscope.exceptions import ParameterError
+from driftscope.exceptions import ColumnError, DriftscopeError, ParameterError
 from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
 
 FloatArray = NDArray[np.float64]
@@ -51,8 +51,9 @@ def test_mmd_permutation_p_value_matches_explicit_relabelling() -> None:
     pooled = np.vstack([x, y])
     bandwidth = float(np.median(pdist(pooled)))
     observed = unbiased_mmd2(x, y, bandwidth)
-    # Replay the documented procedure: no subsampling here, then seeded relabellings.
-    rng = np.random.default_rng(3)
+    # Replay the documented procedure: no subsampling here, then relabellings drawn from their
+    # own stream, default_rng([seed, 1]).
+    rng = np.random.default_rng([3, 1])
     labels = np.r_[np.ones(30), np.zeros(25)]
     permuted = rng.permuted(np.tile(labels, (50, 1)), axis=1)
     null = [unbiased_mmd2(pooled[row == 1], pooled[row == 0], bandwidth) for row in permuted]
@@ -129,25 +130,36 @@ def test_domain_classifier_no_drift_and_drift() -> None:
     assert shifted.statistic > 0.6
 
 
-def test_domain_classifier_auc_and_p_value_match_sklearn_and_scipy() -> None:
+SMALL_MODEL = {
+    "max_iter": 25,
+    "learning_rate": 0.2,
+    "max_leaf_nodes": 6,
+    "max_bins": 64,
+    "min_samples_leaf": 6,  # 150 training rows a side
+}
+WIDE_MODEL = {"max_iter": 50, "learning_rate": 0.1, "max_leaf_nodes": 15}
+
+
+@pytest.mark.parametrize(("dims", "params"), [(5, SMALL_MODEL), (80, WIDE_MODEL)])
+def test_domain_classifier_auc_and_p_value_match_sklearn_and_scipy(
+    dims: int, params: dict[str, float]
+) -> None:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from threadpoolctl import threadpool_limits
 
-    x, y = gaussians(300, 300, shift=0.3, seed=5)
+    x, y = gaussians(300, 300, dims=dims, shift=0.3, seed=5)
     # Replay the documented procedure: equal sizes (no subsampling), seeded shuffle, halves.
     rng = np.random.default_rng(9)
     x, y = x[rng.permutation(300)], y[rng.permutation(300)]
-    model = HistGradientBoostingClassifier(
-        max_iter=50, max_leaf_nodes=15, learning_rate=0.1, early_stopping=False, random_state=9
-    )
+    model = HistGradientBoostingClassifier(**params, early_stopping=False, random_state=9)
     with threadpool_limits(limits=1, user_api="openmp"):
         model.fit(np.vstack([x[:150], y[:150]]), np.repeat([0, 1], 150))
         ref_scores = model.predict_proba(x[150:])[:, 1]
         cur_scores = model.predict_proba(y[150:])[:, 1]
     auc = roc_auc_score(np.repeat([0, 1], 150), np.r_[ref_scores, cur_scores])
     p = sps.mannwhitneyu(cur_scores, ref_scores, alternative="greater").pvalue
-    result = domain_classifier_test(*gaussians(300, 300, shift=0.3, seed=5), seed=9)
+    result = domain_classifier_test(*gaussians(300, 300, dims=dims, shift=0.3, seed=5), seed=9)
     assert np.isclose(result.statistic, auc, rtol=1e-12)
     assert np.isclose(result.p_value, p, rtol=1e-12)  # type: ignore[arg-type]
 
@@ -188,8 +200,16 @@ TESTS = [mmd_rbf, domain_classifier_test]
     ],
 )
 def test_inputs_are_validated(fn: object, x: FloatArray, y: FloatArray, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(DriftscopeError, match=message) as raised:
         fn(x, y)  # type: ignore[operator]
+    assert isinstance(raised.value, ValueError)
+
+
+@pytest.mark.parametrize("fn", TESTS, ids=lambda f: f.__name__)
+def test_non_numeric_input_names_the_side(fn: object) -> None:
+    words = np.array([["a", "b"]] * 10)
+    with pytest.raises(ColumnError, match=r"needs numbers in the current\. Got ndarray"):
+        fn(np.zeros((10, 2)), words)  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(
@@ -199,9 +219,136 @@ def test_inputs_are_validated(fn: object, x: FloatArray, y: FloatArray, message:
         (mmd_rbf, {"max_samples": 1}, "max_samples"),
         (mmd_rbf, {"max_samples": 10.5}, "max_samples"),
         (domain_classifier_test, {"max_samples": 2}, "max_samples"),
+        (mmd_rbf, {"seed": -5}, "seed"),
+        (domain_classifier_test, {"seed": -5}, "seed"),
+        (mmd_rbf, {"seed": 1.5}, "seed"),
     ],
 )
 def test_parameters_are_validated(fn: object, kwargs: dict[str, object], name: str) -> None:
     x = np.zeros((10, 2))
     with pytest.raises(ParameterError, match=f"'{name}' parameter"):
         fn(x, x, **kwargs)  # type: ignore[operator]
+
+
+# --- MMD with random Fourier features -------------------------------------------------------------
+
+
+def test_fourier_mmd_approaches_the_exact_statistic() -> None:
+    # Random features approximate the same kernel: with many features the two estimates of
+    # MMD^2 agree to a few per cent of the exact one (the bandwidths differ too: random pairs).
+    x, y = gaussians(300, 300, shift=0.5, seed=6)
+    exact = mmd_rbf(x, y, n_permutations=10).statistic
+    approx = mmd_rbf(x, y, n_permutations=10, n_features=4096).statistic
+    assert exact > 0.05
+    assert abs(approx - exact) < 0.05 * exact
+
+
+def test_fourier_mmd_no_drift_and_drift() -> None:
+    same = mmd_rbf(*gaussians(2000, 2000, seed=1), max_samples=2000, n_features=128)
+    assert same.p_value is not None
+    assert same.p_value > 0.05
+    shifted = mmd_rbf(*gaussians(2000, 2000, shift=0.1, seed=1), max_samples=2000, n_features=128)
+    assert shifted.p_value == 1 / 201
+    assert shifted.statistic > 10 * abs(same.statistic)
+
+
+def test_fourier_mmd_is_seeded_and_reuses_its_relabellings() -> None:
+    x, y = gaussians(400, 300, shift=0.1)
+    first = mmd_rbf(x, y, n_features=64, seed=5)
+    assert first == mmd_rbf(x, y, n_features=64, seed=5)
+    assert first != mmd_rbf(x, y, n_features=64, seed=6)
+    from driftscope.stats.multivariate import _labellings
+
+    columns = _labellings(400, 300, 200, 5, np.float32)
+    assert columns is _labellings(400, 300, 200, 5, np.float32)
+    assert not columns.flags.writeable
+    # Column 0 is the observed split; every relabelling keeps the side sizes.
+    assert columns[:400, 0].all()
+    assert not columns[400:, 0].any()
+    assert (columns.sum(axis=0) == 400).all()
+
+
+def test_fourier_mmd_of_identical_rows_is_zero() -> None:
+    x = np.ones((30, 3))
+    assert mmd_rbf(x, x, n_features=16) == mmd_rbf(x, x)
+
+
+def test_fourier_mmd_with_rows_mostly_repeated_still_sees_the_few_that_differ() -> None:
+    # 2 of 40,000 rows differ: with seed 2 none of the 10,000 random pairs that set the bandwidth
+    # touches them, so the bandwidth falls back to the rows' spread instead of declaring every
+    # row equal (a statistic of exactly 0 and a p-value of 1).
+    x = np.zeros((20_000, 1))
+    y = np.zeros((20_000, 1))
+    y[:2] = 3.0
+    result = mmd_rbf(x, y, max_samples=20_000, n_features=16, n_permutations=20, seed=2)
+    assert result.statistic > 0
+    assert result.p_value is not None
+    assert result.p_value < 1.0
+
+
+def test_fourier_mmd_statistic_is_scale_free() -> None:
+    x, y = gaussians(500, 500, shift=0.3, seed=8)
+    result = mmd_rbf(x, y, n_features=64, seed=2)
+    rescaled = mmd_rbf(1000 * x, 1000 * y, n_features=64, seed=2)
+    assert np.isclose(result.statistic, rescaled.statistic, rtol=1e-4)
+    assert 0 < result.statistic < 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_features", [None, 64])
+def test_mmd_p_values_are_uniform_under_no_drift(n_features: int | None) -> None:
+    # 400 no-drift splits: P(p <= k / 100) must be k / 100 for every k (the permutation p-value
+    # is exact), so the rejection rate at 0.05 stays inside Binomial(400, 0.05)'s 99.9% range and
+    # the p-values pass a KS test against the uniform distribution.
+    p_values = []
+    for seed in range(400):
+        x, y = gaussians(120, 100, dims=4, seed=10_000 + seed)
+        p = mmd_rbf(x, y, n_permutations=99, n_features=n_features, seed=seed).p_value
+        assert p is not None
+        p_values.append(p)
+    rejections = sum(p <= 0.05 for p in p_values)
+    assert 6 <= rejections <= 37
+    # The p-values live on the grid k / 100: compare with a uniform on that grid.
+    assert sps.kstest(np.array(p_values) - 0.005, "uniform").pvalue > 0.001
+
+
+@pytest.mark.slow
+def test_domain_classifier_p_values_are_uniform_under_no_drift() -> None:
+    p_values = []
+    for seed in range(300):
+        x, y = gaussians(300, 300, dims=4, seed=20_000 + seed)
+        p = domain_classifier_test(x, y, seed=seed).p_value
+        assert p is not None
+        p_values.append(p)
+    rejections = sum(p < 0.05 for p in p_values)
+    # Binomial(300, 0.05): 99.9% of runs give 4 to 28 rejections.
+    assert 4 <= rejections <= 28
+    assert sps.kstest(p_values, "uniform").pvalue > 0.001
+
+
+def test_thread_limits_see_the_openmp_runtime_whatever_was_imported_first() -> None:
+    # A controller made before scikit-learn loads its OpenMP runtime would limit nothing, and
+    # the classifier would then spin one thread per core on a busy machine.
+    import subprocess
+    import sys
+
+    code = (
+        "from driftscope.stats.multivariate import _threadpools\n"
+        "blas = _threadpools('blas')\n"
+        "openmp = _threadpools('openmp')\n"
+        "print(len(blas.lib_controllers), len(openmp.lib_controllers))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    n_blas, n_openmp = map(int, done.stdout.split())
+    assert n_blas >= 1
+    assert n_openmp >= 1
+
+
+def test_fourier_mmd_validates_n_features() -> None:
+    x = np.zeros((10, 2))
+    with pytest.raises(ParameterError, match="'n_features' parameter of mmd_rbf must be an even"):
+        mmd_rbf(x, x, n_features=7)
+    with pytest.raises(ParameterError, match="'n_features' parameter"):
+        mmd_rbf(x, x, n_features=0)

@@ -45,28 +45,57 @@ def encode_features(
         r = reference[spec.name].iloc[reference_rows]
         c = current[spec.name].iloc[current_rows]
         if spec.kind is ColumnKind.NUMERICAL:
-            rv = np.array(pd.to_numeric(r, errors="coerce").to_numpy(np.float64, na_value=np.nan))
-            cv = np.array(pd.to_numeric(c, errors="coerce").to_numpy(np.float64, na_value=np.nan))
-            rv[~np.isfinite(rv)] = np.nan
-            cv[~np.isfinite(cv)] = np.nan
-            if np.isnan(rv).all():
+            encoded = _scaled(_floats(r), _floats(c))
+            if encoded is None:
                 continue
-            centre = float(np.nanmedian(rv))
-            scale = float(np.nanstd(rv)) or 1.0
-            rv = (np.where(np.isnan(rv), centre, rv) - centre) / scale
-            cv = (np.where(np.isnan(cv), centre, cv) - centre) / scale
+            rv, cv = encoded
         else:
-            labels = r.astype("string")
-            freq = labels.value_counts(normalize=True, dropna=True)
-            if freq.size >= _MANY_LABELS and freq.size > 0.5 * int(labels.notna().sum()):
+            encoded = _shares(r, c)
+            if encoded is None:
                 continue
-            rv = labels.map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
-            cv = c.astype("string").map(freq).astype("Float64").fillna(0).to_numpy(dtype=np.float64)
-            scale = float(np.std(rv)) or 1.0
-            rv, cv = rv / scale, cv / scale
-        ref_cols.append(np.asarray(rv, dtype=np.float64))
-        cur_cols.append(np.asarray(cv, dtype=np.float64))
+            rv, cv = encoded
+        ref_cols.append(rv)
+        cur_cols.append(cv)
         names.append(spec.name)
     if not names:
         return np.empty((len(reference_rows), 0)), np.empty((len(current_rows), 0)), names
     return np.column_stack(ref_cols), np.column_stack(cur_cols), names
+
+
+def _floats(values: pd.Series) -> NDArray[np.float64]:
+    out = np.array(pd.to_numeric(values, errors="coerce").to_numpy(np.float64, na_value=np.nan))
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _scaled(
+    ref: NDArray[np.float64], cur: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """Centred on the reference median, scaled by its sd; missing values become the median."""
+    present = ~np.isnan(ref)
+    if not present.any():
+        return None
+    centre = float(np.median(ref[present]))
+    scale = float(np.std(ref[present])) or 1.0
+    rv = (np.where(present, ref, centre) - centre) / scale
+    cv = (np.where(np.isnan(cur), centre, cur) - centre) / scale
+    return rv, cv
+
+
+def _shares(
+    ref: pd.Series, cur: pd.Series
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """Each value's share among the reference rows (0 for missing or unseen), scaled by its sd.
+
+    None for an id-like column (many labels, most of them seen once), which would make any two
+    samples separable.
+    """
+    codes, uniques = pd.factorize(ref.astype("string"))  # missing: -1
+    if len(uniques) >= _MANY_LABELS and len(uniques) > 0.5 * int((codes >= 0).sum()):
+        return None
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    shares = np.append(counts / max(int(counts.sum()), 1), 0.0)  # index -1: share 0
+    cur_codes = pd.Index(uniques).get_indexer(cur.astype("string"))  # missing, unseen: -1
+    rv, cv = shares[codes], shares[cur_codes]
+    scale = float(np.std(rv)) or 1.0
+    return rv / scale, cv / scale

@@ -7,13 +7,16 @@ every result is deterministic for a given ``seed``.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
-from driftscope.exceptions import invalid_parameter
+from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
 from driftscope.stats._result import StatResult
 
 __all__ = ["domain_classifier_test", "mmd_rbf"]
@@ -21,27 +24,33 @@ __all__ = ["domain_classifier_test", "mmd_rbf"]
 FloatArray = NDArray[np.float64]
 
 
+def _matrix(data: ArrayLike, side: str, owner: str) -> FloatArray:
+    try:
+        out = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ColumnError(
+            f"{owner} needs numbers in the {side}. Got {type(data).__name__} that numpy cannot "
+            f"turn into floats ({str(error)[:80]})."
+        ) from None
+    return out[:, np.newaxis] if out.ndim == 1 else out
+
+
 def _matrices(
     reference: ArrayLike, current: ArrayLike, min_rows: int, owner: str
 ) -> tuple[FloatArray, FloatArray]:
-    ref = np.asarray(reference, dtype=np.float64)
-    cur = np.asarray(current, dtype=np.float64)
-    if ref.ndim == 1:
-        ref = ref[:, np.newaxis]
-    if cur.ndim == 1:
-        cur = cur[:, np.newaxis]
+    ref, cur = _matrix(reference, "reference", owner), _matrix(current, "current", owner)
     if ref.ndim != 2 or cur.ndim != 2 or ref.shape[1] != cur.shape[1]:
-        raise ValueError(
+        raise ColumnError(
             f"{owner} needs two 2-D arrays with the same number of columns. "
             f"Got shapes {ref.shape} and {cur.shape}."
         )
     for side, data in (("reference", ref), ("current", cur)):
         if data.shape[0] < min_rows:
-            raise ValueError(
+            raise EmptyDataError(
                 f"{owner} needs at least {min_rows} rows in the {side}. Got {data.shape[0]}."
             )
         if not bool(np.isfinite(data).all()):
-            raise ValueError(f"{owner} needs finite values in the {side}. Got NaN or inf.")
+            raise ColumnError(f"{owner} needs finite values in the {side}. Got NaN or inf.")
     return ref, cur
 
 
@@ -62,6 +71,7 @@ def mmd_rbf(
     *,
     n_permutations: int = 200,
     max_samples: int = 1000,
+    n_features: int | None = None,
     seed: int = 0,
 ) -> StatResult:
     """Maximum mean discrepancy with a Gaussian (RBF) kernel, and a permutation p-value.
@@ -70,8 +80,22 @@ def mmd_rbf(
     between pooled rows (the median heuristic [1]_). The statistic is the *unbiased* estimate of
     MMD^2 (diagonal terms left out), so it is centred on 0 under no drift and can be slightly
     negative. The p-value is ``(1 + #{permuted >= observed}) / (1 + n_permutations)``, over
-    seeded relabellings of the pooled rows; the kernel matrix is built once and every permutation
-    is scored by one matrix product. Each side is first subsampled to at most ``max_samples`` rows.
+    seeded relabellings of the pooled rows. Each side is first subsampled to at most
+    ``max_samples`` rows.
+
+    The statistic is also the effect size: ``k`` is 1 for identical rows and falls towards 0 for
+    rows far apart on the scale of the data, so MMD^2 lies in [0, 2] whatever the units (0: same
+    distribution; 2: the two sides share no neighbourhood at all). Rescaling every feature by the
+    same factor leaves it unchanged.
+
+    With ``n_features=None`` the kernel matrix is exact: built once, every permutation scored by
+    one matrix product (cost grows with the square of the pooled rows). With ``n_features=D`` the
+    kernel is approximated by ``D`` random Fourier features [2]_ (``D / 2`` seeded frequencies
+    drawn for the same bandwidth, each giving a cosine and a sine), so ``k(x, y)`` is the inner
+    product of two feature vectors and a permutation costs ``O(rows * D)`` instead of
+    ``O(rows^2)``: several times more rows for the same time. The bandwidth is then the median
+    over seeded random pairs of pooled rows instead of all pairs. Either way the kernel does not
+    depend on which side a row came from, so the permutation p-value stays exact.
 
     Parameters
     ----------
@@ -80,65 +104,217 @@ def mmd_rbf(
     n_permutations
         Number of relabellings: the smallest possible p-value is ``1 / (1 + n_permutations)``.
     max_samples
-        Rows kept per side (cost grows with the square of the pooled rows).
+        Rows kept per side.
+    n_features
+        ``None`` for the exact kernel, or an even number of random Fourier features.
     seed
-        Seed of the subsampling and the permutations.
+        Seed of the subsampling, the frequencies and the permutations.
 
     References
     ----------
     .. [1] Gretton, A., Borgwardt, K. M., Rasch, M. J., Schölkopf, B. and Smola, A. (2012). A
        kernel two-sample test. Journal of Machine Learning Research, 13, 723-773.
+    .. [2] Rahimi, A. and Recht, B. (2007). Random features for large-scale kernel machines.
+       Advances in Neural Information Processing Systems 20.
 
     >>> rng = np.random.default_rng(0)
     >>> r = mmd_rbf(rng.normal(size=(200, 3)), rng.normal(0.5, size=(200, 3)))
     >>> r.method, r.statistic > 0, r.p_value
     ('mmd', True, 0.004975124378109453)
+    >>> fast = mmd_rbf(rng.normal(size=(2000, 3)), rng.normal(0.2, size=(2000, 3)), n_features=128)
+    >>> fast.p_value
+    0.004975124378109453
     """
     _check_int(n_permutations, "mmd_rbf", "n_permutations", 1)
     _check_int(max_samples, "mmd_rbf", "max_samples", 2)
+    _check_int(seed, "mmd_rbf", "seed", 0)
+    if n_features is not None:
+        _check_int(n_features, "mmd_rbf", "n_features", 2)
+        if n_features % 2:
+            raise invalid_parameter("mmd_rbf", "n_features", "an even int or None", n_features)
     ref, cur = _matrices(reference, current, 2, "mmd_rbf")
     rng = np.random.default_rng(seed)
     ref, cur = _subsample(ref, max_samples, rng), _subsample(cur, max_samples, rng)
     n, m = ref.shape[0], cur.shape[0]
     pooled = np.vstack([ref, cur])
-    total = n + m
     # Center first: it does not change distances and keeps the Gram-matrix trick accurate.
     pooled -= pooled.mean(axis=0)
+    if n_features is None:
+        statistics = _exact_mmd2(pooled, n)
+    else:
+        statistics = _fourier_mmd2(pooled, n, int(n_features), rng)
+    if statistics is None:
+        return StatResult("mmd", 0.0, 1.0)
+    # Column 0 is the observed labelling: it goes through exactly the arithmetic of the
+    # relabellings, so a relabelling equal to it compares equal.
+    dtype = np.float64 if n_features is None else np.float32
+    scores = statistics(_labellings(n, m, n_permutations, seed, dtype))
+    observed = float(scores[0])
+    bar = observed - 1e-10 * abs(observed) - 1e-15
+    extreme = int(np.count_nonzero(scores[1:] >= bar))
+    return StatResult("mmd", observed, (1 + extreme) / (1 + n_permutations))
+
+
+_Statistics = Callable[[NDArray[np.floating[Any]]], FloatArray]
+
+
+@functools.lru_cache(maxsize=8)
+def _labellings(
+    n: int, m: int, n_permutations: int, seed: int, dtype: type[np.floating[Any]] = np.float64
+) -> NDArray[np.floating[Any]]:
+    """(n + m, 1 + n_permutations) 0/1 columns: the observed labelling (first n rows are the
+    reference), then seeded relabellings.
+
+    They come from their own stream (``default_rng([seed, 1])``), independent of the data, so the
+    same sizes and seed give the same matrix: it is built once and reused by every window or
+    chunk of a run (read-only; about 3 MB for 2 x 2,000 rows).
+    """
+    labels = np.zeros(n + m)
+    labels[:n] = 1.0
+    rng = np.random.default_rng([seed, 1])
+    permuted = rng.permuted(np.tile(labels, (n_permutations, 1)), axis=1)
+    columns = np.ascontiguousarray(np.vstack([labels, permuted]).T, dtype=dtype)
+    columns.setflags(write=False)
+    return columns
+
+
+def _unbiased(
+    n: int, m: int, within_ref: FloatArray, ref_all: FloatArray, grand: float
+) -> FloatArray:
+    """Unbiased MMD^2 per labelling from the kernel sums (diagonal already left out).
+
+    ``within_ref`` sums k over pairs inside the rows labelled reference, ``ref_all`` over pairs
+    with the first row labelled reference, ``grand`` over all pairs.
+    """
+    between = ref_all - within_ref
+    within_cur = grand - 2.0 * ref_all + within_ref
+    stat: FloatArray = (
+        within_ref / (n * (n - 1)) + within_cur / (m * (m - 1)) - 2.0 * between / (n * m)
+    )
+    return stat
+
+
+def _bandwidth(distances: FloatArray) -> float | None:
+    """The median heuristic; the mean distance between distinct rows when most rows repeat."""
+    bandwidth = float(np.median(distances))
+    if bandwidth > 0.0:
+        return bandwidth
+    positive = distances[distances > 0]
+    return float(np.mean(positive)) if positive.size else None
+
+
+def _exact_mmd2(pooled: FloatArray, n: int) -> _Statistics | None:
+    total = pooled.shape[0]
+    m = total - n
     sq_norms = np.einsum("ij,ij->i", pooled, pooled)
     sq_dist = sq_norms[:, np.newaxis] + sq_norms[np.newaxis, :] - 2.0 * (pooled @ pooled.T)
     np.maximum(sq_dist, 0.0, out=sq_dist)
-    upper = sq_dist[np.triu_indices(total, k=1)]
-    bandwidth = float(np.median(np.sqrt(upper)))
-    if bandwidth == 0.0:
-        positive = upper[upper > 0]
-        if positive.size == 0:
-            return StatResult("mmd", 0.0, 1.0)
-        # Mostly duplicated rows: fall back to the mean distance between distinct rows.
-        bandwidth = float(np.mean(np.sqrt(positive)))
+    bandwidth = _bandwidth(np.sqrt(sq_dist[np.triu_indices(total, k=1)]))
+    if bandwidth is None:
+        return None
     kernel = np.exp(sq_dist / (-2.0 * bandwidth**2))
     np.fill_diagonal(kernel, 0.0)
     row_sums = kernel.sum(axis=1)
     grand = float(row_sums.sum())
 
-    def unbiased(in_reference: FloatArray) -> FloatArray:
+    def statistics(in_reference: NDArray[np.floating[Any]]) -> FloatArray:
         # in_reference: (total, B) 0/1 columns marking which rows are labelled reference.
         within_ref = np.einsum("ib,ib->b", in_reference, kernel @ in_reference)
-        ref_all = row_sums @ in_reference
-        between = ref_all - within_ref
-        within_cur = grand - 2.0 * ref_all + within_ref
-        stat: FloatArray = (
-            within_ref / (n * (n - 1)) + within_cur / (m * (m - 1)) - 2.0 * between / (n * m)
-        )
-        return stat
+        return _unbiased(n, m, within_ref, row_sums @ in_reference, grand)
 
-    labels = np.zeros(total)
-    labels[:n] = 1.0
-    observed = float(unbiased(labels[:, np.newaxis])[0])
-    permuted = rng.permuted(np.tile(labels, (n_permutations, 1)), axis=1).T
-    null = unbiased(permuted)
-    bar = observed - 1e-10 * abs(observed) - 1e-15
-    extreme = int(np.count_nonzero(null >= bar))
-    return StatResult("mmd", observed, (1 + extreme) / (1 + n_permutations))
+    return statistics
+
+
+# Pairs of pooled rows whose distances set the bandwidth of the random-feature kernel: the
+# median of 10,000 distances is within about 2% of the median of all of them.
+_BANDWIDTH_PAIRS = 10_000
+
+
+def _fourier_mmd2(
+    pooled: FloatArray, n: int, n_features: int, rng: np.random.Generator
+) -> _Statistics | None:
+    total = pooled.shape[0]
+    m = total - n
+    first = rng.integers(0, total, size=_BANDWIDTH_PAIRS)
+    second = rng.integers(0, total, size=_BANDWIDTH_PAIRS)
+    distinct = first != second
+    gaps = pooled[first[distinct]] - pooled[second[distinct]]
+    bandwidth = _bandwidth(np.sqrt(np.einsum("ij,ij->i", gaps, gaps)))
+    if bandwidth is None:
+        # Every sampled pair was a repeated row: take the root mean squared distance between
+        # two rows, sqrt(2 * total variance), which is 0 only when all rows are equal.
+        spread = math.sqrt(2.0 * float(pooled.var(axis=0).sum()))
+        if spread == 0.0:
+            return None
+        bandwidth = spread
+    frequencies = rng.normal(scale=1.0 / bandwidth, size=(pooled.shape[1], n_features // 2))
+    # float32 from here: cos and sin and the products are several times faster, and an error of
+    # 1e-7 in a feature is far below the permutation null's spread.
+    angles = (pooled @ frequencies).astype(np.float32)
+    features = np.hstack([np.cos(angles), np.sin(angles)])
+    features *= np.float32(math.sqrt(2.0 / n_features))
+    # k(x, y) = <phi(x), phi(y)>. Centring phi leaves every unbiased MMD^2 unchanged (it adds
+    # f(x) + f(y) + c to the kernel, which cancels) and keeps the sums below small and exact.
+    features -= features.mean(axis=0, dtype=np.float64).astype(np.float32)
+    diagonal = np.einsum("ij,ij->i", features, features, dtype=np.float64)
+    column_sums = features.sum(axis=0, dtype=np.float64)
+    grand = float(column_sums @ column_sums - diagonal.sum())
+
+    def statistics(in_reference: NDArray[np.floating[Any]]) -> FloatArray:
+        # (B, D): feature sums over the rows labelled reference, then in float64. One BLAS
+        # thread: the product is small, and the caller runs other work beside it.
+        with _threadpools("blas").limit(limits=1):
+            sums = (in_reference.T @ features).astype(np.float64)
+        on_diagonal = diagonal @ in_reference
+        within_ref = np.einsum("bd,bd->b", sums, sums) - on_diagonal
+        ref_all = sums @ column_sums - on_diagonal
+        return _unbiased(n, m, within_ref, ref_all, grand)
+
+    return statistics
+
+
+# The domain classifier on tables: many small trees. Its cost is mostly scikit-learn's Python
+# work per tree node, so 25 trees of 6 leaves (125 splits) cost a quarter of 50 trees of 15
+# leaves, and on seeded simulations (15 features, 2 x 5,000 rows: one mean moved 0.1 sd, all
+# means moved 0.04 sd, one sd x1.2, a correlation of 0.5 appearing, a category) they reject at
+# least as often at the same false-alarm rate: small additive trees suit the small shifts of a
+# few columns. 125 splits cannot look at many more features than that: on 256-dimensional
+# embeddings they lost power (up to 64 dimensions they did not), so wider inputs keep the larger
+# model. Seeded rejection rates for both: benchmarks/RESULTS.md.
+_SMALL_MODEL_MAX_FEATURES = 64
+_SMALL_MODEL: dict[str, Any] = {
+    "max_iter": 25,
+    "learning_rate": 0.2,
+    "max_leaf_nodes": 6,
+    "max_bins": 64,
+    "early_stopping": False,
+}
+_WIDE_MODEL: dict[str, Any] = {
+    "max_iter": 50,
+    "learning_rate": 0.1,
+    "max_leaf_nodes": 15,
+    "early_stopping": False,
+}
+
+
+def _min_leaf(half: int) -> int:
+    """Rows a leaf needs: 50 from 2,500 training rows a side (a leaf then holds 1% of them),
+    fewer on small samples so that a few dozen rows can still be split."""
+    return min(50, max(5, half // 25))
+
+
+@functools.cache
+def _threadpools(user_api: str) -> Any:
+    """A controller of the thread pools loaded now; finding them takes milliseconds, so once.
+
+    The OpenMP runtime is the one scikit-learn's trees bring, so it is imported first: a
+    controller made before it is loaded would not see it and would limit nothing.
+    """
+    if user_api == "openmp":
+        import sklearn.ensemble  # noqa: F401
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+    return ThreadpoolController().select(user_api=user_api)
 
 
 def domain_classifier_test(
@@ -153,12 +329,20 @@ def domain_classifier_test(
     Each side is subsampled to the same number of rows (at most ``max_samples``); a seeded half
     of each trains a small gradient-boosted tree classifier (scikit-learn's
     ``HistGradientBoostingClassifier``) to predict "current" (1) against "reference" (0), and the
-    other half is scored. The statistic is the held-out ROC-AUC (0.5: indistinguishable). The
-    p-value is the one-sided Mann-Whitney U test that held-out current rows score higher than
-    held-out reference rows; it is valid because the held-out rows played no part in training.
+    other half is scored. Up to 64 features the model is 25 trees of at most 6 leaves (learning
+    rate 0.2, 64 bins a feature, 50 rows a leaf or fewer on small samples); wider inputs, such
+    as embeddings, get 50 trees of at most 15 leaves (learning rate 0.1, scikit-learn's other
+    defaults). The p-value is the one-sided Mann-Whitney U
+    test that held-out current rows score higher than held-out reference rows; it is valid
+    because the held-out rows played no part in training.
+
+    The statistic, the held-out ROC-AUC, is also the effect size: the probability that the model
+    ranks a random current row above a random reference row. 0.5 means the model cannot tell the
+    sides apart, 1.0 that every current row looks unlike every reference row; it does not depend
+    on the units, and it does not grow with the sample size (more rows only make it more exact).
 
     Needs at least 4 rows per side; scikit-learn is imported on first use. Training runs on one
-    OpenMP thread (about 0.1 s for 2 x 5,000 rows of 10 features).
+    OpenMP thread (about 0.03 s for 2 x 5,000 rows of 15 features, 0.1 s for the wide model).
 
     References
     ----------
@@ -171,9 +355,9 @@ def domain_classifier_test(
     ('domain_classifier', True, True)
     """
     _check_int(max_samples, "domain_classifier_test", "max_samples", 4)
+    _check_int(seed, "domain_classifier_test", "seed", 0)
     ref, cur = _matrices(reference, current, 4, "domain_classifier_test")
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     rng = np.random.default_rng(seed)
     size = min(ref.shape[0], cur.shape[0], max_samples)
@@ -183,16 +367,14 @@ def domain_classifier_test(
     half = size // 2
     train = np.vstack([ref[:half], cur[:half]])
     target = np.repeat([0, 1], half)
-    model = HistGradientBoostingClassifier(
-        max_iter=50,
-        max_leaf_nodes=15,
-        learning_rate=0.1,
-        early_stopping=False,
-        random_state=seed,
-    )
+    if ref.shape[1] <= _SMALL_MODEL_MAX_FEATURES:
+        params = {**_SMALL_MODEL, "min_samples_leaf": _min_leaf(half)}
+    else:
+        params = _WIDE_MODEL
+    model = HistGradientBoostingClassifier(**params, random_state=seed)
     # One OpenMP thread: the model is small, and on a busy machine OpenMP's spinning threads
     # make it tens of times slower. Parallelism belongs to the caller (across columns, tests).
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with _threadpools("openmp").limit(limits=1):
         model.fit(train, target)
         ref_scores = model.predict_proba(ref[half:])[:, 1]
         cur_scores = model.predict_proba(cur[half:])[:, 1]
