@@ -655,6 +655,7 @@ def stream(
             f"expected a number in (0, inf), got {target_false_alarms!r}",
             param_hint="--target-false-alarms",
         )
+    _check_outputs({"--json": json_path}, [file])
     table = read_table(file, encoding=encoding, delimiter=delimiter)
     frame = table.frame
     for name in (column, timestamp):
