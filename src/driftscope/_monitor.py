@@ -485,11 +485,22 @@ def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]
 
 def _model_column_reasons(drift: DriftResult) -> list[V.Reason]:
     """Label drift per target column; prediction drift once for the predicted labels and once
-    for all probability columns together (a binary model's two columns move as one)."""
+    for all probability columns together (a binary model's two columns move as one).
+
+    The prediction and probability columns are one family: each counts when it stays drifted
+    across the family's tests (`_beyond_chance`), as features do."""
     reasons = []
     roles = {"target": "Label drift", "prediction": "Prediction drift"}
+    outputs = [
+        c
+        for c in drift.columns
+        if not c.skipped and c.role in (str(ColumnRole.PREDICTION), str(ColumnRole.PROBABILITY))
+    ]
+    counted = _beyond_chance(
+        [c for c in outputs if c.drifted], len(outputs), drift.dataset.correction
+    )
     for c in drift.columns:
-        if c.drifted and c.role in roles:
+        if c.drifted and c.role in roles and (c.role == "target" or c in counted):
             reasons.append(
                 V.Reason(
                     "label_drift" if c.role == "target" else "prediction_drift",
@@ -498,9 +509,7 @@ def _model_column_reasons(drift: DriftResult) -> list[V.Reason]:
                     c.effect_size or 0.0,
                 )
             )
-    probabilities = [
-        c for c in drift.columns if c.drifted and c.role == str(ColumnRole.PROBABILITY)
-    ]
+    probabilities = [c for c in counted if c.role == str(ColumnRole.PROBABILITY)]
     if probabilities:
         top = max(probabilities, key=lambda c: c.effect_size or 0.0)
         names = ", ".join(repr(c.name) for c in probabilities)
@@ -549,10 +558,16 @@ def _reasons(
                         "performance", V.INVESTIGATE, m.message, abs(m.relative_change or 0) / 2
                     )
                 )
-    if concept is not None and concept.drifted:
+    significant_drop = performance is not None and any(
+        m.primary and m.significant for m in performance.metrics
+    )
+    # With inputs that did not move, concept drift is a performance drop and nothing else: it
+    # counts when the performance comparison (family-wise over the metrics) finds the drop too,
+    # not on a second, looser test of the same question.
+    if concept is not None and concept.drifted and (concept.inputs_moved or significant_drop):
         severity = V.RETRAIN if dropped else V.INVESTIGATE
         reasons.append(V.Reason("concept_drift", severity, concept.message, concept.concept_effect))
-    if concept is not None and not concept.separable:
+    if concept is not None and concept.outside:
         reasons.append(
             V.Reason("concept_drift", V.INVESTIGATE, concept.message, concept.domain_auc - 0.5)
         )

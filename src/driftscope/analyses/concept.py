@@ -77,6 +77,7 @@ class ConceptDrift:
     drifted: bool
     inputs_moved: bool
     separable: bool
+    outside: bool
     domain_auc: float
     n_reference: int
     n_current: int
@@ -139,11 +140,20 @@ def concept_drift(
     # Importance weight of a reference row: density ratio p_cur(x) / p_ref(x), from the odds of
     # the domain classifier corrected for the two sample sizes; clipped so a few rows cannot
     # carry the estimate.
-    p = np.clip(p_ref, 1e-3, 1 - 1e-3)
-    weights = p / (1 - p) * (n_ref / n_cur)
-    cap = float(np.quantile(weights, settings.weight_clip))
-    weights = np.minimum(weights, cap)
-    weights /= weights.mean()
+    scores = np.concatenate([p_ref, p_cur])
+    labels = np.concatenate([np.zeros(n_ref), np.ones(n_cur)])
+    auc = _auc(labels, scores)
+    inputs_moved = auc >= 0.55
+    if inputs_moved:
+        p = np.clip(p_ref, 1e-3, 1 - 1e-3)
+        weights = p / (1 - p) * (n_ref / n_cur)
+        cap = float(np.quantile(weights, settings.weight_clip))
+        weights = np.minimum(weights, cap)
+        weights /= weights.mean()
+    else:
+        # The classifier cannot tell the sides apart: the density ratio is 1 everywhere, and
+        # weights from its (overfitted, on small data) probabilities would be noise alone.
+        weights = np.ones(n_ref)
     ref_mean = float(np.mean(reference_loss))
     expected = float(np.average(reference_loss, weights=weights))
     cur_mean = float(np.mean(current_loss))
@@ -161,26 +171,31 @@ def concept_drift(
     relevant = gap >= max(
         settings.min_absolute_effect, settings.min_relative_effect * max(expected, 1e-12)
     )
-    scores = np.concatenate([p_ref, p_cur])
-    labels = np.concatenate([np.zeros(n_ref), np.ones(n_cur)])
-    auc = _auc(labels, scores)
-    inputs_moved = auc >= 0.55
     n_eff = float(np.sum(weights) ** 2 / np.sum(weights**2))
     # Reweighting needs overlap: when current inputs lie where the reference has (almost) no
     # rows, a handful of reference rows would stand in for all of current, and the split into
     # covariate and concept parts means nothing.
-    separable = (
+    separable = not inputs_moved or (
         n_eff >= max(settings.min_effective_rows, settings.min_effective_share * n_ref)
         and auc < settings.max_domain_auc
     )
+    outside = auc >= settings.max_domain_auc
     drifted = bool(separable and p_value < settings.alpha and relevant)
     message = _message(loss_name, ref_mean, expected, cur_mean, p_value, drifted, inputs_moved, auc)
-    if not separable:
+    if outside:
         message = (
             f"The inputs moved outside what the model was validated on: current inputs lie "
             f"where the reference has almost no rows (domain AUC {auc:.2f}, effective reference "
             f"rows {n_eff:.0f} of {n_ref}), so concept drift cannot be told apart from the input "
             f"shift; {loss_name} {ref_mean:.4g} in reference, {cur_mean:.4g} on current."
+        )
+    elif not separable:
+        message = (
+            f"Concept drift not determined: the inputs moved (domain AUC {auc:.2f}) and too few "
+            f"reference rows carry the reweighting (effective {n_eff:.0f} of {n_ref}, fewer than "
+            f"{max(settings.min_effective_rows, settings.min_effective_share * n_ref):.0f}) to "
+            f"tell concept drift from the input shift; {loss_name} {ref_mean:.4g} in reference, "
+            f"{cur_mean:.4g} on current."
         )
     return ConceptDrift(
         method="importance_weighted_loss",
@@ -194,6 +209,7 @@ def concept_drift(
         drifted=drifted,
         inputs_moved=inputs_moved,
         separable=separable,
+        outside=outside,
         domain_auc=auc,
         n_reference=n_ref,
         n_current=n_cur,

@@ -3,11 +3,21 @@
 Every metric is computed on both sides with a seeded bootstrap confidence interval on current.
 Status per metric (docs/monitoring.md, "Performance status"):
 
-- **alert**: below a user floor, or a *significant* drop (the current interval excludes the
-  baseline) of at least ``alert_drop`` relative to the baseline;
-- **warning**: a significant drop smaller than that but at least ``warning_drop``, or a drop of
-  at least ``alert_drop`` that is not significant (too few rows to be sure);
-- **ok** otherwise.
+- **alert**: below a user floor, or a *significant* drop of at least ``alert_drop`` relative to
+  the baseline;
+- **warning**: a significant drop smaller than that but at least ``warning_drop``;
+- **ok** otherwise: a drop that is not significant is within what sampling alone gives, and its
+  message says so.
+
+Significant means beyond the uncertainty of the difference. Against a benchmark (a fixed number)
+that is the current interval alone: it excludes the benchmark. Against the reference value, which
+is measured on a sample too, the half-width of the current interval on the side of the reference
+is combined with the reference's own, taken as current's scaled by sqrt(n_current / n_reference):
+the drop must exceed sqrt(h_current^2 + h_reference^2). Treating the reference value as exact
+would flag about one random split in three on a few hundred rows. The task's metrics are one
+family: the half-widths are widened from the interval's level to the Bonferroni level over the
+k metrics with a direction (normal quantiles: z(1 - a / 2k) / z(1 - a / 2), a = 1 - confidence),
+so that k looks at one model do not find a drop k times as often.
 
 The baseline is the user's benchmark for that metric when given, else the reference value; for
 the calibration error, which grows as rows get fewer, the reference's value expected on as many
@@ -650,6 +660,19 @@ def format_interval(low: float, high: float, digits: int = 4) -> str:
     return f"[{low:.{digits}g}, {high:.{digits}g}]"
 
 
+def _family_widening(confidence: float, k: int) -> float:
+    """How much wider a two-sided interval at the Bonferroni level over k tests is than one at
+    ``confidence`` (normal quantiles).
+
+    >>> round(_family_widening(0.95, 1), 6), round(_family_widening(0.95, 3), 3)
+    (1.0, 1.221)
+    """
+    from scipy.stats import norm
+
+    a = 1.0 - confidence
+    return float(norm.ppf(1 - a / (2 * max(k, 1))) / norm.ppf(1 - a / 2))
+
+
 def _judge(
     name: str,
     task: Task,
@@ -659,9 +682,14 @@ def _judge(
     *,
     resized: tuple[float, int] | None = None,
     note: str | None = None,
+    reference_scale: float = 0.0,
+    widen: float = 1.0,
 ) -> MetricResult:
     """One metric's comparison. ``resized`` is the reference's value expected on as many rows
-    as current (value, rows), the baseline of a size-biased metric when there is no benchmark."""
+    as current (value, rows), the baseline of a size-biased metric when there is no benchmark.
+    ``reference_scale`` is sqrt(n_current / n_reference): the reference value's half-width
+    relative to current's, when the baseline is the reference value (0 treats it as exact);
+    ``widen`` the factor from the interval's level to the family-wise level."""
     label = metric_label(name)
     higher: bool | None = None if name in _NO_DIRECTION else name not in _LOWER_IS_BETTER
     ref_value = None if reference is None else reference[0]
@@ -670,9 +698,11 @@ def _judge(
     source: str | None
     if name in settings.benchmarks:
         baseline, source, source_text = settings.benchmarks[name], "benchmark", "benchmark"
+        reference_scale = 0.0  # a benchmark is a fixed number
     elif resized is not None:
         baseline, source = resized[0], "reference"
         source_text = f"reference, expected at {resized[1]:,} rows"
+        reference_scale = 0.0  # its spread is in the expectation's own resamples
     else:
         baseline, source = ref_value, None if ref_value is None else "reference"
         source_text = "reference"
@@ -694,13 +724,14 @@ def _judge(
             rel_worse = (
                 (worse / abs(baseline)) if baseline != 0 else (math.inf if worse > 0 else 0.0)
             )
-            if low is not None and high is not None:
-                significant = bool((high < baseline) if higher else (low > baseline))
+            if low is not None and high is not None and worse > 0:
+                # The current interval's half towards the baseline, and the reference's own.
+                half = (high - cur_value) if higher else (cur_value - low)
+                margin = widen * math.hypot(half, half * reference_scale)
+                significant = bool(worse > margin)
             if significant and rel_worse >= settings.alert_drop:
                 status = ALERT
-            elif (
-                significant and rel_worse >= settings.warning_drop
-            ) or rel_worse >= settings.alert_drop:
+            elif significant and rel_worse >= settings.warning_drop:
                 status = WARNING
             verb = "fell" if worse > 0 and higher else "rose" if worse > 0 else "moved"
             if worse <= 0:
@@ -713,7 +744,13 @@ def _judge(
             parts.append(
                 f"{label} {verb} from {baseline:.4g} ({source_text}) to {cur_value:.4g}{ci}"
                 + (f", {relative:+.1%}" if relative is not None else "")
-                + ("; significant" if significant and worse > 0 else "")
+                + (
+                    "; significant"
+                    if significant
+                    else "; within sampling error"
+                    if worse > 0 and rel_worse >= settings.warning_drop and low is not None
+                    else ""
+                )
             )
     if floor is not None and cur_value is not None and higher is not None:
         below = cur_value < floor if higher else cur_value > floor
@@ -838,6 +875,11 @@ def run_performance(
         expected = _expected_ece(ref, cur.n_labelled, settings.seed)
         if expected is not None:
             resized["ece"] = (expected, cur.n_labelled)
+    reference_scale = (
+        math.sqrt(cur.n_labelled / ref.n_labelled) if ref is not None and ref.n_labelled else 0.0
+    )
+    family = sum(1 for n in names if n not in _NO_DIRECTION and cur_values.get(n) is not None)
+    widen = _family_widening(settings.confidence, family)
     results = tuple(
         _judge(
             n,
@@ -847,6 +889,8 @@ def run_performance(
             settings,
             resized=resized.get(n),
             note=notes.get(n),
+            reference_scale=reference_scale,
+            widen=widen,
         )
         for n in names
     )

@@ -1405,6 +1405,7 @@ def _concept_section(report: Mapping[str, Any]) -> str:
         ),
         ("Current rows", _fmt(concept.get("n_current"))),
         ("Separable", _fmt(concept.get("separable"))),
+        ("Outside the reference", _fmt(concept.get("outside"))),
         ("Method", _e(concept.get("method", _DASH))),
     ]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)
