@@ -113,3 +113,45 @@ def test_perfectly_separated_inputs_are_refused() -> None:
 def test_max_domain_auc_is_validated() -> None:
     with pytest.raises(ParameterError, match="'max_domain_auc' parameter of ConceptSettings"):
         ConceptSettings(max_domain_auc=0.5)
+
+
+def test_unmoved_inputs_weigh_every_reference_row_the_same() -> None:
+    # 150 rows a side from one distribution: the domain classifier learns nothing, and weights
+    # from its probabilities would be noise that cuts the effective reference to a third.
+    x_ref, _, loss_ref = _world(150, 0.0, False, 3)
+    x_cur, _, loss_cur = _world(150, 0.0, False, 4)
+    result = concept_drift(
+        x_ref, x_cur, loss_ref, loss_cur, loss_name="error_rate", settings=ConceptSettings()
+    )
+    assert not result.inputs_moved
+    assert result.effective_n_reference == pytest.approx(150)
+    assert result.expected_loss == pytest.approx(result.reference_loss)
+    assert result.separable
+    assert not result.outside
+
+
+def test_separated_inputs_are_outside_and_undetermined_ones_are_not() -> None:
+    x_ref, _, loss_ref = _world(2000, 0.0, False, 5)
+    x_far, _, loss_far = _world(2000, 8.0, False, 6)
+    far = concept_drift(
+        x_ref, x_far, loss_ref, loss_far, loss_name="error_rate", settings=ConceptSettings()
+    )
+    assert far.outside
+    assert not far.separable
+    assert not far.drifted
+    assert "outside what the model was validated on" in far.message
+    # A moderate move with a demand for more effective rows than the reference can give:
+    # undetermined, said so, and not called "outside".
+    x_near, _, loss_near = _world(2000, 0.7, False, 7)
+    near = concept_drift(
+        x_ref,
+        x_near,
+        loss_ref,
+        loss_near,
+        loss_name="error_rate",
+        settings=ConceptSettings(min_effective_rows=1e9),
+    )
+    assert near.inputs_moved
+    assert not near.outside
+    assert not near.separable
+    assert near.message.startswith("Concept drift not determined")
