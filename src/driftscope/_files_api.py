@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from driftscope._api import compare
+from driftscope._shorten import printable
 from driftscope.analyses.embeddings import MIN_ROWS, embedding_drift
 from driftscope.analyses.inputs import Example, InputFiles, InputsSection
 from driftscope.data.io import Table, read_table
@@ -24,7 +25,6 @@ from driftscope.modalities._paths import (
     ResolvedPaths,
     holds_paths,
     resolve_paths,
-    shown,
 )
 from driftscope.report import Report
 
@@ -120,7 +120,7 @@ def _side(
     problems = [dataclasses.replace(p, path=str(written.iloc[p.row])) for p in problems]
     all_problems = tuple(sorted((*resolved.problems, *problems), key=lambda p: p.row))
     if len(features) == 0:
-        listed = "; ".join(f"row {p.row}: {shown(p.detail, 400)}" for p in all_problems[:3])
+        listed = "; ".join(f"row {p.row}: {printable(p.detail, 400)}" for p in all_problems[:3])
         raise EmptyDataError(
             f"None of the {len(table.frame)} files in column {column!r} of {table.name!r} "
             f"could be read ({listed}{'; ...' if len(all_problems) > 3 else ''})."
@@ -190,7 +190,7 @@ def _examples(side: _Side, n: int, preview: Callable[[Path], str] | None) -> tup
                 thumbnail = preview(path)
             except Exception:  # a preview is a nicety; the features were read already
                 thumbnail = None
-        chosen.append(Example(row, shown(str(path)), thumbnail))
+        chosen.append(Example(row, printable(str(path)), thumbnail))
     return tuple(chosen)
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from driftscope._shorten import printable
 from driftscope.modalities._paths import (
     MAX_SHOWN_DETAIL,
     MAX_SHOWN_PATH,
     FileProblem,
     holds_paths,
     resolve_paths,
-    shown,
 )
 
 
@@ -166,17 +166,17 @@ def test_a_path_that_cannot_be_searched_is_unreadable(
         ("bad\udcff", "bad\\udcff"),
     ],
 )
-def test_shown_escapes_what_cannot_be_printed(text: str, expected: str) -> None:
-    assert shown(text) == expected
+def test_printable_escapes_what_cannot_be_printed(text: str, expected: str) -> None:
+    assert printable(text) == expected
 
 
-def test_shown_cuts_long_text_to_the_limit_and_is_stable() -> None:
+def test_printable_cuts_long_text_to_the_limit_and_is_stable() -> None:
     long = "a" * 100 + "\x00" * 5000 + "z" * 100
-    once = shown(long, limit=80)
+    once = printable(long, limit=80)
     assert len(once) == 80
     assert once.startswith("a" * 10)
     assert once.endswith("z (5200 characters)")
-    assert shown(once, limit=80) == once
+    assert printable(once, limit=80) == once
     problem = FileProblem(0, long, "missing", long)
     assert dataclasses.replace(problem, problem="unreadable").path == problem.path
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from driftscope._shorten import printable
+
 __all__ = [
     "MAX_SHOWN_DETAIL",
     "MAX_SHOWN_PATH",
@@ -22,7 +24,6 @@ __all__ = [
     "ResolvedPaths",
     "holds_paths",
     "resolve_paths",
-    "shown",
 ]
 
 #: Characters of a path, and of a detail, kept in a `FileProblem`: a cell may hold megabytes,
@@ -31,37 +32,13 @@ MAX_SHOWN_PATH = 300
 MAX_SHOWN_DETAIL = 1000
 
 
-def shown(text: str, limit: int = MAX_SHOWN_PATH) -> str:
-    """``text`` as a report or a message may show it: characters that cannot be printed (NUL,
-    control characters, lone surrogates) escaped as in a Python string literal, and, past
-    ``limit`` characters, the middle cut out with the full length noted. The result is at most
-    ``limit`` characters long, so showing it again leaves it unchanged.
-
-    >>> shown("a\\x00b.png")
-    'a\\\\x00b.png'
-    >>> shown("x" * 5000, limit=40)
-    'xxxxxxxxxxxxxx…xxxxxxx (5000 characters)'
-    """
-    length = len(text)
-    if length > 2 * limit:  # escaping never shortens: this much is enough to fill the limit
-        text = text[:limit] + text[-limit:]
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-    if len(text) <= limit and length <= 2 * limit:
-        return text
-    note = f" ({length} characters)"
-    keep = max(limit - len(note) - 1, 2)
-    head = keep * 2 // 3
-    return f"{text[:head]}…{text[len(text) - (keep - head) :]}{note}"
-
-
 @dataclass(frozen=True)
 class FileProblem:
     """One input that could not be used: its row, the path as written, what went wrong
     (``missing``, ``outside allowed roots``, ``no path``, ``unreadable``, ``empty``, ``model
     failed``) and a detail for people.
 
-    ``path`` and ``detail`` are kept printable and short (`shown`): they go into reports and
+    ``path`` and ``detail`` are kept printable and short (`printable`): they go into reports and
     messages, and the cell they come from may hold anything.
     """
 
@@ -71,8 +48,8 @@ class FileProblem:
     detail: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "path", shown(self.path, MAX_SHOWN_PATH))
-        object.__setattr__(self, "detail", shown(self.detail, MAX_SHOWN_DETAIL))
+        object.__setattr__(self, "path", printable(self.path, MAX_SHOWN_PATH))
+        object.__setattr__(self, "detail", printable(self.detail, MAX_SHOWN_DETAIL))
 
     def to_dict(self) -> dict[str, object]:
         return {"row": self.row, "path": self.path, "problem": self.problem, "detail": self.detail}
@@ -114,10 +91,10 @@ def _within(path: Path, roots: Sequence[Path]) -> bool:
 def _not_a_file(path: Path) -> str:
     """Why ``path``, which is not a regular file, cannot be read: the detail of a ``missing``."""
     if path.is_dir():
-        return f"{shown(str(path))} is a folder, not a file"
+        return f"{printable(str(path))} is a folder, not a file"
     if path.exists():
-        return f"{shown(str(path))} is not a regular file (a device, socket or pipe)"
-    return f"{shown(str(path))} does not exist"
+        return f"{printable(str(path))} is not a regular file (a device, socket or pipe)"
+    return f"{printable(str(path))} does not exist"
 
 
 def _os_reason(exc: OSError) -> str:
@@ -155,15 +132,15 @@ def _checked(path: Path, roots: Sequence[Path]) -> None:
     """Refuse ``path`` when it is outside ``roots`` or not a regular file that can be
     reached."""
     if not _within(path, roots):
-        allowed = ", ".join(shown(str(r)) for r in roots)
+        allowed = ", ".join(printable(str(r)) for r in roots)
         raise _Unusable(
             "outside allowed roots",
-            f"{shown(str(path))} is not under {allowed} (add a root with --allow-root)",
+            f"{printable(str(path))} is not under {allowed} (add a root with --allow-root)",
         )
     try:
         is_file = path.is_file()
     except OSError as exc:  # a name too long, a folder on the way that may not be searched
-        raise _Unusable("unreadable", f"{shown(str(path))}: {_os_reason(exc)}") from None
+        raise _Unusable("unreadable", f"{printable(str(path))}: {_os_reason(exc)}") from None
     if not is_file:
         raise _Unusable("missing", _not_a_file(path))
 

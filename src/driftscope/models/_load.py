@@ -84,7 +84,7 @@ class Model:
 
 def _described(values: NDArray[Any]) -> str:
     """What an array that is not numbers holds, with its first value (cut short)."""
-    from driftscope.modalities._paths import shown
+    from driftscope._shorten import printable
 
     kind = {"U": "text", "S": "bytes", "O": "Python objects", "c": "complex numbers"}.get(
         values.dtype.kind, f"values of type {values.dtype}"
@@ -92,7 +92,7 @@ def _described(values: NDArray[Any]) -> str:
     value = values.flat[0] if values.size else None
     if isinstance(value, np.generic):
         value = value.item()
-    first = f", such as {shown(repr(value), 60)}" if values.size else ""
+    first = f", such as {printable(repr(value), 60)}" if values.size else ""
     return f"{kind}{first}"
 
 
