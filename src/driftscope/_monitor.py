@@ -64,30 +64,6 @@ __all__ = ["metric_value_problem", "monitor", "quality_report"]
 
 _CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
-# The range each metric can take: a benchmark or floor outside it can never be met or missed.
-_UNIT_METRICS = frozenset(
-    {
-        "accuracy",
-        "balanced_accuracy",
-        "precision_macro",
-        "recall_macro",
-        "f1_macro",
-        "f1_weighted",
-        "f1_micro",
-        "roc_auc",
-        "pr_auc",
-        "brier_score",
-        "ece",
-        "mean_iou",
-        "mean_dice",
-        "pixel_accuracy",
-    }
-)
-_NON_NEGATIVE_METRICS = frozenset(
-    {"log_loss", "mae", "rmse", "mape", "median_absolute_error", "wer", "cer"}
-)
-
-
 def metric_value_problem(name: str, value: object) -> str | None:
     """What a benchmark or floor for metric ``name`` must be, when ``value`` is not that.
 
@@ -98,13 +74,15 @@ def metric_value_problem(name: str, value: object) -> str | None:
     """
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return "a finite number"
-    if name in _UNIT_METRICS and not 0 <= value <= 1:
-        return f"a number in [0, 1] ({name} lies in [0, 1])"
-    if name in _NON_NEGATIVE_METRICS and value < 0:
-        return f"a number >= 0 ({name} is never negative)"
-    if name == "r2" and value > 1:
-        return "a number <= 1 (r2 is at most 1)"
-    return None
+    # A benchmark or floor outside the range the metric can take can never be met or missed.
+    low, high = METRIC_RANGES.get(name, (-math.inf, math.inf))
+    if low <= value <= high:
+        return None
+    if math.isinf(high):
+        return f"a number >= {low:g} ({name} is never below {low:g})"
+    if math.isinf(low):
+        return f"a number <= {high:g} ({name} is at most {high:g})"
+    return f"a number in [{low:g}, {high:g}] ({name} lies in [{low:g}, {high:g}])"
 
 
 def _check_metric_values(values: Mapping[str, float] | None, argument: str) -> None:

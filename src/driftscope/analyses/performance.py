@@ -94,7 +94,8 @@ _LOWER_IS_BETTER = {
 _NO_DIRECTION = {"mean_error"}
 _UNIT = (0.0, 1.0)
 _POSITIVE = (0.0, math.inf)
-# The range of each metric's values: a window's normal band is clipped to it.
+# The range of each metric's values: a window's normal band is clipped to it, and a benchmark
+# or a floor outside it is refused.
 METRIC_RANGES: Mapping[str, tuple[float, float]] = {
     **dict.fromkeys(
         (
@@ -104,6 +105,7 @@ METRIC_RANGES: Mapping[str, tuple[float, float]] = {
             "recall_macro",
             "f1_macro",
             "f1_weighted",
+            "f1_micro",
             "roc_auc",
             "pr_auc",
             "ece",
