@@ -223,3 +223,8 @@ def test_quality_writes_an_html_report_beside_the_json(
     assert "Data quality" in page
     checks = json.loads(js.read_text())["quality"]["checks"]
     assert all(check["message"].split(":")[0] in page for check in checks[:5])
+    # Neither a verdict nor dataset drift was computed: the page shows neither, not even empty.
+    assert "data quality report" in page
+    assert "No verdict" not in page
+    assert "No dataset drift" not in page
+    assert 'aria-label="Verdict"' not in page

@@ -1800,6 +1800,17 @@ def _monitor_body(report: Mapping[str, Any]) -> str:
     )
 
 
+def _quality_body(report: Mapping[str, Any]) -> str:
+    """A report of data quality alone (`driftscope quality -o`): no verdict and no drift were
+    computed, so neither is shown, not even as an empty "No verdict" or "No dataset drift"."""
+    return (
+        "<header><h1>driftscope data quality report</h1>"
+        f"{_meta(report)}</header>"
+        + _quality_section(report)
+        + f'<div data-section="warnings">{_warnings(report)}</div>'
+    )
+
+
 def _reliability_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
     performance: Mapping[str, Any] = report.get("performance") or {}
     details: Mapping[str, Any] = performance.get("details") or {}
@@ -1981,7 +1992,9 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     '&lt;b&gt;age&lt;/b&gt;'
     """
     monitoring = is_monitoring(report)
-    if monitoring:
+    if monitoring and report.get("verdict") is None and report.get("dataset") is None:
+        body = _quality_body(report)
+    elif monitoring:
         body = _monitor_body(report)
     else:
         body = (
