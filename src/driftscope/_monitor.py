@@ -64,6 +64,7 @@ __all__ = ["metric_value_problem", "monitor", "quality_report"]
 
 _CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
+
 def metric_value_problem(name: str, value: object) -> str | None:
     """What a benchmark or floor for metric ``name`` must be, when ``value`` is not that.
 
