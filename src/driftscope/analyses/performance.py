@@ -105,7 +105,6 @@ METRIC_RANGES: Mapping[str, tuple[float, float]] = {
             "recall_macro",
             "f1_macro",
             "f1_weighted",
-            "f1_micro",
             "roc_auc",
             "pr_auc",
             "ece",
