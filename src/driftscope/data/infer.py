@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError
@@ -73,6 +74,8 @@ def _sample(series: pd.Series) -> pd.Series:
 
 def _as_text(sample: pd.Series) -> pd.Series:
     """Values as Python strings (``astype(str)`` on pandas' string dtype may not be)."""
+    if isinstance(sample.dtype, pd.StringDtype):
+        return sample.astype(object)  # already str, one by one
     return sample.astype(object).map(str).astype(object)
 
 
@@ -90,9 +93,24 @@ def _distinct_like_ids(reference: pd.Series, current: pd.Series) -> bool:
     return bool(pd.concat([reference, current], ignore_index=True).nunique() >= _ID_MIN_DISTINCT)
 
 
-def _mostly_match(values: pd.Series, pattern: re.Pattern[str]) -> bool:
-    """Whether at least `_PARSE_SHARE` of the string values match ``pattern`` in full."""
-    return bool(np.mean([pattern.fullmatch(v) is not None for v in values]) >= _PARSE_SHARE)
+def _mostly_match(counts: pd.Series, pattern: re.Pattern[str]) -> bool:
+    """Whether at least `_PARSE_SHARE` of the string values match ``pattern`` in full, from
+    their counts (`value_counts`: each distinct value is matched once)."""
+    matched = np.fromiter((pattern.fullmatch(v) is not None for v in counts.index), bool)
+    return _weighted_share(counts, matched) >= _PARSE_SHARE
+
+
+def _weighted_mean(counts: pd.Series, values: pd.Series) -> float:
+    """The mean over all values of a measure of each distinct value, weighted by ``counts``."""
+    weights = counts.to_numpy(dtype=np.float64)
+    return float(np.dot(weights, values.to_numpy(dtype=np.float64)) / weights.sum())
+
+
+def _weighted_share(counts: pd.Series, flags: NDArray[np.bool_] | pd.Series) -> float:
+    """The share of values whose distinct value is flagged, weighted by ``counts``."""
+    weights = counts.to_numpy(dtype=np.float64)
+    total = float(weights.sum())
+    return float(weights[np.asarray(flags, dtype=bool)].sum()) / total if total else 0.0
 
 
 def _zero_padded(values: pd.Series) -> bool:
@@ -111,10 +129,12 @@ def _parse_share_numbers(values: pd.Series) -> float:
     return float(parsed.notna().mean()) if len(values) else 0.0
 
 
-def _parse_share_dates(values: pd.Series) -> float:
+def _parse_share_dates(counts: pd.Series) -> float:
+    """The share of values that parse as dates, from their counts (each distinct value parsed
+    once: parsing is slow per value)."""
     # utc=True: strings with different UTC offsets are dates too (pandas refuses the mix).
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-    return float(parsed.notna().mean()) if len(values) else 0.0
+    parsed = pd.to_datetime(pd.Series(counts.index), errors="coerce", format="mixed", utc=True)
+    return _weighted_share(counts, parsed.notna().to_numpy())
 
 
 def _infer_object_kind(
@@ -123,7 +143,10 @@ def _infer_object_kind(
     """Kind of a column holding strings or mixed Python objects; ``current`` is a sample of
     the current side's values, read only to tell ids from categories."""
     as_text = _as_text(sample)
-    n_unique = as_text.nunique()
+    # The checks below read each distinct value once, weighted by its count: the same shares
+    # as value by value, at the cost of the distinct values (a category has a handful).
+    counts = as_text.value_counts(sort=False)
+    n_unique = len(counts)
     if n_unique == 1:
         return ColumnKind.CONSTANT, "one distinct value"
     if n_unique == 2 and frozenset(as_text.str.strip().str.lower().unique()) in _BOOLEAN_WORDS:
@@ -152,18 +175,20 @@ def _infer_object_kind(
                 "they are counted as missing"
             )
         return ColumnKind.NUMERICAL, note
-    if _mostly_match(as_text, _PATH) and ids():
+    if _mostly_match(counts, _PATH) and ids():
         return ColumnKind.ID, f"file paths, every one distinct: treated as ids, {_EXCLUDED}"
     if (
         share_numeric < 0.5
-        and _parse_share_dates(as_text.iloc[:: max(1, len(as_text) // 20)]) >= _PARSE_SHARE
-        and _parse_share_dates(as_text) >= _PARSE_SHARE
+        and _parse_share_dates(as_text.iloc[:: max(1, len(as_text) // 20)].value_counts())
+        >= _PARSE_SHARE
+        and _parse_share_dates(counts) >= _PARSE_SHARE
     ):
         return ColumnKind.DATETIME, "parsed as dates"
+    distinct = pd.Series(counts.index, dtype=object)
     if (
-        float(as_text.str.len().mean()) >= _TEXT_MIN_MEAN_LENGTH
-        and n_unique > 0.5 * len(as_text)
-        and float((as_text.str.count(r"\s+") + 1).mean()) >= _TEXT_MIN_MEAN_WORDS
+        n_unique > 0.5 * len(as_text)
+        and _weighted_mean(counts, distinct.str.len()) >= _TEXT_MIN_MEAN_LENGTH
+        and _weighted_mean(counts, distinct.str.count(r"\s+") + 1) >= _TEXT_MIN_MEAN_WORDS
     ):
         return ColumnKind.TEXT, "free text: compared on text length"
     if ids():
