@@ -160,7 +160,12 @@ def print_mix(mix: str, ds: dict[str, Any] | None, nml: dict[str, Any] | None) -
     if ds is not None:
         v = ds["variants"]
         flags.add_row(
-            "driftscope dataset rule (share of columns)", _flags(v["columns"]["dataset_drift"])
+            "driftscope dataset verdict, per-column only (share of columns)",
+            _flags(v["columns"]["dataset_drift"]),
+        )
+        flags.add_row(
+            "driftscope dataset verdict (share, or whole-table test with AUC >= 0.55)",
+            _flags(v["columns+multivariate"]["dataset_drift"]),
         )
         for method in ("mmd", "domain_classifier"):
             test = v["columns+multivariate"][method]
