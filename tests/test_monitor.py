@@ -614,3 +614,50 @@ def test_no_window_analysed_is_not_shown_as_fine() -> None:
     assert "no window analysed" in html
     assert "0 of 3 out of band" not in html
     validate_report(report.to_dict())
+
+
+def _small_error_rise(seed: int, n: int = 1500) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Same inputs, the prediction flipped on 5% of rows in reference and 7.5% on current."""
+    rng = np.random.default_rng(seed)
+
+    def side(flip: float) -> pd.DataFrame:
+        x = rng.normal(size=(n, 3))
+        target = (x[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(int)
+        prediction = (x[:, 0] > 0).astype(int)
+        prediction = np.where(rng.random(n) < flip, 1 - prediction, prediction)
+        frame = pd.DataFrame(x, columns=["a", "b", "c"])
+        return frame.assign(target=target, prediction=prediction)
+
+    return side(0.05), side(0.075)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_concept_flag_and_verdict_agree(seed: int) -> None:
+    # A small rise in errors that the loss test may call concept drift while the family-wise
+    # performance comparison calls it sampling error: the flag must follow the verdict.
+    ref, cur = _small_error_rise(seed)
+    report = _monitor(ref, cur, target="target", prediction="prediction", quality=False)
+    concept, verdict = report.concept_drift, report.verdict
+    assert concept is not None
+    assert verdict is not None
+    counted = any(r.source == "concept_drift" for r in verdict.reasons)
+    assert concept.drifted == (counted and not concept.outside), concept.message
+    if concept.p_value < 0.05 and not concept.drifted and not concept.inputs_moved:
+        assert concept.message.startswith("No concept drift counted"), concept.message
+
+
+def test_unconfirmed_concept_drift_is_reported_as_not_counted() -> None:
+    ref, cur = _small_error_rise(1)
+    report = _monitor(ref, cur, target="target", prediction="prediction", quality=False)
+    concept = report.concept_drift
+    assert concept is not None
+    assert report.verdict is not None
+    assert concept.p_value < 0.05
+    assert not concept.drifted
+    assert "no significant drop in accuracy" in concept.message
+    assert report.verdict.decision == "ok"
+    html = report.to_html()
+    nav = html[html.index('data-target="concept"') :]
+    nav = nav[: nav.index("</button>")]
+    assert "no drift" in nav, nav
+    assert "drifted" not in nav, nav

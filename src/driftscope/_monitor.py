@@ -512,6 +512,30 @@ def _numbers(c: ColumnDrift) -> str:
     )
 
 
+def _confirm_concept(concept: ConceptDrift, performance: PerformanceResult) -> ConceptDrift:
+    """With inputs that did not move, concept drift is a performance drop and nothing else: it
+    counts when the performance comparison (family-wise over the metrics) finds the drop too, not
+    on a second, looser test of the same question. Otherwise the result says it was not counted,
+    so the report's concept-drift flag and the verdict agree."""
+    if not concept.drifted or concept.inputs_moved:
+        return concept
+    primary = [m for m in performance.metrics if m.primary]
+    if any(m.significant for m in primary):
+        return concept
+    names = " or ".join(metric_label(m.name) for m in primary) or "the primary metric"
+    return replace(
+        concept,
+        drifted=False,
+        message=(
+            f"No concept drift counted: the inputs did not move (domain AUC "
+            f"{concept.domain_auc:.2f}), and the performance comparison finds no significant drop "
+            f"in {names}; the loss test alone gives {concept.loss} {concept.reference_loss:.4g} "
+            f"in reference, {concept.current_loss:.4g} on current (p = {concept.p_value:.2g}), "
+            f"which the family-wise performance test puts within sampling error."
+        ),
+    )
+
+
 def _reasons(
     drift: DriftResult,
     performance: PerformanceResult | None,
@@ -537,13 +561,7 @@ def _reasons(
                         "performance", V.INVESTIGATE, m.message, abs(m.relative_change or 0) / 2
                     )
                 )
-    significant_drop = performance is not None and any(
-        m.primary and m.significant for m in performance.metrics
-    )
-    # With inputs that did not move, concept drift is a performance drop and nothing else: it
-    # counts when the performance comparison (family-wise over the metrics) finds the drop too,
-    # not on a second, looser test of the same question.
-    if concept is not None and concept.drifted and (concept.inputs_moved or significant_drop):
+    if concept is not None and concept.drifted:
         severity = V.RETRAIN if dropped else V.INVESTIGATE
         reasons.append(V.Reason("concept_drift", severity, concept.message, concept.concept_effect))
     if concept is not None and concept.outside:
@@ -783,6 +801,8 @@ def monitor(
     else:
         concept = None
         require_tested(drift, ref_table.name, cur_table.name)
+    if concept is not None and performance is not None:
+        concept = _confirm_concept(concept, performance)
 
     windows = None
     window_splits: list[Any] = []

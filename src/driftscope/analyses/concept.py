@@ -184,10 +184,11 @@ def concept_drift(
     message = _message(loss_name, ref_mean, expected, cur_mean, p_value, drifted, inputs_moved, auc)
     if outside:
         message = (
-            f"The inputs moved outside what the model was validated on: current inputs lie "
-            f"where the reference has almost no rows (domain AUC {auc:.2f}, effective reference "
-            f"rows {n_eff:.0f} of {n_ref}), so concept drift cannot be told apart from the input "
-            f"shift; {loss_name} {ref_mean:.4g} in reference, {cur_mean:.4g} on current."
+            f"The inputs moved outside what the model was validated on: a classifier tells "
+            f"current rows from reference rows almost perfectly (domain AUC {auc:.2f}, at least "
+            f"{settings.max_domain_auc:.2f}), so current inputs lie where the reference has few "
+            f"or no rows and concept drift cannot be told apart from the input shift; "
+            f"{loss_name} {ref_mean:.4g} in reference, {cur_mean:.4g} on current."
         )
     elif not separable:
         message = (

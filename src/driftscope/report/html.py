@@ -1057,8 +1057,14 @@ def _nav(report: Mapping[str, Any]) -> str:
         items.append(("performance", "Performance", status))
     concept = report.get("concept_drift")
     if concept is not None:
-        drifted = bool(concept.get("drifted"))
-        badge = _badge("alert", "drifted") if drifted else _badge("ok", "no drift")
+        if concept.get("drifted"):
+            badge = _badge("alert", "drifted")
+        elif concept.get("outside"):
+            badge = _badge("warning", "outside the reference")
+        elif concept.get("separable") is False:
+            badge = _badge(None, "not determined")
+        else:
+            badge = _badge("ok", "no drift")
         items.append(("concept", "Concept drift", badge))
     quality = report.get("quality")
     if quality is not None:
