@@ -661,3 +661,28 @@ def test_unconfirmed_concept_drift_is_reported_as_not_counted() -> None:
     nav = nav[: nav.index("</button>")]
     assert "no drift" in nav, nav
     assert "drifted" not in nav, nav
+
+
+def test_dataset_rule_counts_features_only() -> None:
+    # Labels and predictions move (class 1 from 30% to 60%), the three features do not: that is
+    # label and prediction drift, each its own reason, and no dataset (input) drift.
+    rng = np.random.default_rng(11)
+
+    def side(share: float, n: int = 3000) -> pd.DataFrame:
+        frame = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+        target = (rng.random(n) < share).astype(int)
+        prediction = np.where(rng.random(n) < 0.9, target, 1 - target)
+        return frame.assign(target=target, prediction=prediction)
+
+    report = _monitor(side(0.3), side(0.6), target="target", prediction="prediction")
+    dataset = report.drift.dataset
+    assert dataset.n_columns == 3
+    assert not dataset.drifted
+    assert dataset.summary.startswith("No dataset drift: 0 of 3 features drifted")
+    assert report.verdict is not None
+    sources = {r.source for r in report.verdict.reasons}
+    assert "data_drift" not in sources
+    assert {"label_drift", "prediction_drift"} <= sources
+    html = report.to_html()
+    nav = html[html.index('data-target="drift"') :]
+    assert "0 of 3 features" in nav[: nav.index("</button>")]

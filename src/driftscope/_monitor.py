@@ -25,6 +25,7 @@ from driftscope.analyses.concept import ConceptDrift, ConceptSettings, concept_d
 from driftscope.analyses.drift import (
     DriftSettings,
     ReferenceCache,
+    dataset_columns,
     decision_rules,
     require_tested,
     run_drift,
@@ -426,7 +427,7 @@ def _beyond_chance(
 def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]:
     """A reason when the dataset drifted or features drifted beyond chance, quoting the same
     counts as the drift summary; otherwise a note for the verdict's summary."""
-    features = [c for c in drift.columns if c.role == str(ColumnRole.FEATURE) and not c.skipped]
+    features = dataset_columns(drift.columns)
     drifted = [c for c in features if c.drifted]
     if not drifted and not drift.dataset.drifted:
         return None, None
@@ -434,10 +435,12 @@ def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]
     counts = f"{len(drifted)} of {len(features)} features drifted"
     if not drift.dataset.drifted and not real:
         return None, (
-            f"{counts} on its own test, no more than chance explains across {len(features)} "
-            f"tests; {drift.dataset.summary[0].lower()}{drift.dataset.summary[1:]}"
+            f"{counts}, no more than chance alone explains across {len(features)} tests; "
+            f"{drift.dataset.summary[0].lower()}{drift.dataset.summary[1:]}"
         )
-    parts = []
+    # The dataset summary counts the same features, so when it fired it leads and the largest
+    # drift follows; otherwise the count of features beyond chance is the reason.
+    parts = [drift.dataset.summary] if drift.dataset.drifted else []
     if drifted:
         top = max(drifted, key=lambda c: c.effect_size or 0.0)
         effect = (
@@ -446,13 +449,12 @@ def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]
             else ""
         )
         beyond = (
-            f" ({len(real)} beyond what chance explains across {len(features)} tests)"
+            f"{len(real)} of them beyond what chance explains across {len(features)} tests; "
             if len(real) < len(drifted)
             else ""
         )
-        parts.append(f"{counts}{beyond}; largest: {top.name}{effect}.")
-    if drift.dataset.drifted:
-        parts.append(drift.dataset.summary)
+        lead = "" if drift.dataset.drifted else f"{counts}: "
+        parts.append(f"{lead}{beyond}largest drift in {top.name!r}{effect}.")
     reason = V.Reason(
         "data_drift",
         V.INVESTIGATE,

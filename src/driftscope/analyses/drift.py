@@ -190,7 +190,7 @@ def decision_rules(settings: DriftSettings) -> dict[str, str]:
         ),
         "dataset": (
             f"The dataset is drifted when at least {settings.drift_share:.0%} of the tested "
-            "columns are drifted"
+            "feature columns are drifted"
             + (
                 f" (after {settings.correction} correction across columns)"
                 if settings.correction
@@ -881,7 +881,7 @@ def run_drift(
 def require_tested(result: DriftResult, reference: str, current: str) -> None:
     """Refuse a run in which no column could be tested: "no drift in 0 of 0 columns" would
     pass ``--fail-on-drift`` while nothing was compared."""
-    if result.dataset.n_columns:
+    if result.dataset.n_columns or any(not c.skipped for c in result.columns):
         return
     empty = [c.name for c in result.columns if c.skipped][:10]
     raise EmptyDataError(
@@ -920,20 +920,32 @@ def _judge_multivariate(
     )
 
 
+def dataset_columns(columns: Sequence[ColumnDrift]) -> list[ColumnDrift]:
+    """The columns the dataset rule counts: tested features (a skipped feature counts when a
+    signal, such as unseen categories, still fired on it)."""
+    feature = str(ColumnRole.FEATURE)
+    return [c for c in columns if c.role == feature and (not c.skipped or c.signals)]
+
+
 def _dataset(
     columns: Sequence[ColumnDrift],
     multivariate: Sequence[MultivariateDrift],
     settings: DriftSettings,
 ) -> DatasetDrift:
-    """The dataset verdict and the one sentence that states it, with its numbers."""
-    counted = [c for c in columns if not c.skipped or c.signals]
+    """The dataset verdict and the one sentence that states it, with its numbers.
+
+    Dataset drift is drift of the inputs, P(X): the share counts features only, as the
+    whole-table tests do. Target, prediction and probability columns are tested and shown, and
+    are label and prediction drift, each its own finding."""
+    counted = dataset_columns(columns)
+    noun = "columns" if all(c.role == str(ColumnRole.FEATURE) for c in columns) else "features"
     n_drifted = sum(c.drifted for c in counted)
     share = n_drifted / len(counted) if counted else 0.0
     by_share = bool(counted) and share >= settings.drift_share
     fired = [m for m in multivariate if m.drifted]
     signals = (*(("column_share",) if by_share else ()), *(("multivariate",) if fired else ()))
     columns_text = (
-        f"{n_drifted} of {len(counted)} columns drifted "
+        f"{n_drifted} of {len(counted)} {noun} drifted "
         f"({share:.0%}; threshold {settings.drift_share:.0%})"
     )
     auc = next((m.effect_size for m in multivariate if m.effect_size is not None), None)

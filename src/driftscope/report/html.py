@@ -1073,7 +1073,9 @@ def _nav(report: Mapping[str, Any]) -> str:
     if windows is not None:
         items.append(("windows", "Time windows", _windows_badge(windows)))
     dataset = report.get("dataset") or {}
-    text = f"{dataset.get('n_drifted', _DASH)} of {dataset.get('n_columns', _DASH)} columns"
+    roles = {c.get("role") for c in report.get("columns") or []}
+    noun = "columns" if roles <= {"feature"} else "features"
+    text = f"{dataset.get('n_drifted', _DASH)} of {dataset.get('n_columns', _DASH)} {noun}"
     items.append(("drift", "Data drift", _badge("alert" if dataset.get("drifted") else "ok", text)))
     n_warnings = len(report.get("warnings") or [])
     if n_warnings:
