@@ -73,6 +73,23 @@ def test_drift_with_fail_on_drift_exits_one(files: tuple[Path, Path, Path]) -> N
     assert main(["drift", str(ref), str(drifted), "-q", "--fail-on-drift"]) == 1
 
 
+def test_drift_task_option_compares_class_ids_as_categories(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    for name, shares in (("ref", [0.77, 0.18, 0.05]), ("cur", [0.77, 0.04, 0.19])):
+        y = rng.choice(3, size=2000, p=shares)
+        pd.DataFrame({"x": rng.normal(size=2000), "y": y}).to_csv(tmp_path / f"{name}.csv")
+    js = tmp_path / "r.json"
+    args = ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"), "--target", "y"]
+    assert main([*args, "--task", "multiclass", "--json", str(js), "-q"]) == 0
+    column = next(c for c in json.loads(js.read_text())["columns"] if c["name"] == "y")
+    assert column["kind"] == "categorical"
+    assert column["drifted"]
+    assert main([*args, "--task", "regression", "--json", str(js), "-q"]) == 0
+    column = next(c for c in json.loads(js.read_text())["columns"] if c["name"] == "y")
+    assert column["kind"] == "numerical"
+    assert main([*args, "--task", "nonsense", "-q"]) == 2
+
+
 def test_method_threshold_and_columns_options(
     files: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:

@@ -319,6 +319,34 @@ def test_class_labels_are_drift_tested_as_categories_and_label_drift_is_a_reason
     validate_report(report.to_dict())
 
 
+@pytest.mark.parametrize(
+    ("task", "kind"),
+    [(None, "categorical"), ("classification", "categorical"), ("regression", "numerical")],
+)
+def test_compare_tests_class_labels_as_categories(task: str | None, kind: str) -> None:
+    # compare has no model analysis, but --target/--prediction with class ids are label and
+    # prediction drift all the same: the swap of class shares is drift.
+    ref, cur = _labels(3000, [0.77, 0.18, 0.05], 60), _labels(3000, [0.77, 0.04, 0.19], 61)
+    report = driftscope.compare(
+        ref, cur, target="target", prediction="prediction", task=task, multivariate=False
+    )
+    for name in ("target", "prediction"):
+        assert report.schema[name].kind == kind
+        column = next(c for c in report.drift.columns if c.name == name)
+        if kind == "categorical":
+            assert column.method not in ("ks", "wasserstein")
+            assert column.drifted
+        else:
+            assert column.method in ("ks", "wasserstein")
+    validate_report(report.to_dict())
+
+
+def test_compare_refuses_scores_given_as_class_labels() -> None:
+    frame = pd.DataFrame({"x": np.arange(200.0), "y": np.linspace(0, 1, 200)})
+    with pytest.raises(driftscope.SchemaError, match=r"'y'.*non-integer.*task 'binary'"):
+        driftscope.compare(frame, frame, target="y", task="binary", multivariate=False)
+
+
 @pytest.mark.parametrize("positive", ["1", "yes"])
 def test_a_single_probability_column_is_the_class_it_names(positive: str) -> None:
     from sklearn.metrics import log_loss, roc_auc_score

@@ -11,6 +11,7 @@ from typing import Any
 
 from driftscope._shorten import shown
 from driftscope.analyses.drift import DriftSettings, decision_rules, require_tested, run_drift
+from driftscope.analyses.model import class_labels_as_categories
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import Table, read_table, table_type_problem
@@ -147,6 +148,7 @@ def compare(
     *,
     target: str | None = None,
     prediction: str | None = None,
+    task: str | None = None,
     columns: Sequence[str] | None = None,
     methods: Mapping[str, str] | None = None,
     thresholds: Mapping[str, float] | None = None,
@@ -170,6 +172,10 @@ def compare(
     DataFrames, or pyarrow Tables. ``schema`` overrides inferred kinds and roles; ``columns``
     limits the comparison; ``methods`` and ``thresholds`` pick a drift method and threshold per
     column (see `driftscope.stats.METHODS`). The default rule is in docs/drift-decision.md.
+    ``target`` and ``prediction`` are compared too (label and prediction drift), as categories
+    when they hold class labels: ``task`` says so (``"classification"``, ``"binary"``,
+    ``"multiclass"``; ``"regression"`` keeps numbers numbers), or, without it, integers with at
+    most 50 distinct values in the reference are taken for class ids, as `monitor` does.
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
@@ -218,6 +224,9 @@ def compare(
     t0 = time.perf_counter()
     full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)
     ref_frame, cur_frame, full_schema = expand_text_columns(ref_frame, cur_frame, full_schema)
+    full_schema = class_labels_as_categories(
+        full_schema, ref_frame, cur_frame, target=target, prediction=prediction, task=task
+    )
     timings["schema"] = time.perf_counter() - t0
     if not any(s.role is not ColumnRole.IGNORED for s in full_schema):
         raise EmptyDataError(

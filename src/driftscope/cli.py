@@ -305,6 +305,13 @@ def drift(
     schema: SchemaFile = None,
     target: Target = None,
     prediction: Prediction = None,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            help="classification, binary or multiclass: --target/--prediction hold class labels "
+            "and are compared as categories; regression: as numbers. Inferred when not given."
+        ),
+    ] = None,
     columns: Columns = None,
     method: Methods = None,
     threshold: Thresholds = None,
@@ -336,6 +343,7 @@ def drift(
         user_schema,
         target=target,
         prediction=prediction,
+        task=task,
         columns=_split_columns(columns) if columns else None,
         methods=methods,
         thresholds=per_column,

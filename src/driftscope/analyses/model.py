@@ -177,26 +177,12 @@ def resolve_model_columns(
             warnings,
         )
     model_cols = [c for c in (target, prediction) if c is not None]
-    kinds = {schema[c].kind for c in model_cols}
     if resolved is None:
-        if kinds <= {ColumnKind.TEXT}:
-            resolved = Task.ASR
-        elif probabilities or parsed == "classification":
-            resolved = Task.BINARY
-        elif kinds <= {ColumnKind.NUMERICAL}:
-            values = pd.concat([reference[c] for c in model_cols if c in reference])
-            numbers = pd.to_numeric(values, errors="coerce").dropna().to_numpy(np.float64)
-            finite = numbers[np.isfinite(numbers)]
-            integral = finite.size > 0 and bool(np.all(np.mod(finite, 1) == 0))
-            distinct = np.unique(finite).size if integral else _MAX_CLASSES + 1
-            resolved = Task.BINARY if integral and distinct <= _MAX_CLASSES else Task.REGRESSION
-        else:
-            resolved = Task.BINARY
+        resolved = _infer_task(schema, reference, model_cols, bool(probabilities), parsed)
     if resolved.is_classification:
-        for column, what in ((target, "target"), (prediction, "prediction")):
-            if column is not None:
-                _check_class_labels(column, what, reference, current, resolved, task)
-                schema = _as_categorical(schema, column)
+        schema = _labels_as_categories(
+            schema, reference, current, target, prediction, resolved, task
+        )
         series = [frame[c] for frame in (reference, current) for c in model_cols if c in frame]
         labels = _distinct(series)
         if probabilities:
@@ -250,6 +236,87 @@ def resolve_model_columns(
         ),
         schema,
         warnings,
+    )
+
+
+def _infer_task(
+    schema: Schema,
+    reference: pd.DataFrame,
+    model_cols: list[str],
+    has_probabilities: bool,
+    parsed: Task | str | None,
+) -> Task:
+    """The task when none is given: text labels are speech, probabilities or ``classification``
+    make it classification, and numbers are class ids when all are integers with at most
+    `_MAX_CLASSES` distinct values in the reference (a regression target otherwise)."""
+    kinds = {schema[c].kind for c in model_cols}
+    if kinds <= {ColumnKind.TEXT}:
+        return Task.ASR
+    if has_probabilities or parsed == "classification":
+        return Task.BINARY
+    if kinds <= {ColumnKind.NUMERICAL}:
+        values = pd.concat([reference[c] for c in model_cols if c in reference])
+        numbers = pd.to_numeric(values, errors="coerce").dropna().to_numpy(np.float64)
+        finite = numbers[np.isfinite(numbers)]
+        integral = finite.size > 0 and bool(np.all(np.mod(finite, 1) == 0))
+        distinct = np.unique(finite).size if integral else _MAX_CLASSES + 1
+        return Task.BINARY if integral and distinct <= _MAX_CLASSES else Task.REGRESSION
+    return Task.BINARY
+
+
+def _labels_as_categories(
+    schema: Schema,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    target: str | None,
+    prediction: str | None,
+    task: Task,
+    asked: str | None,
+) -> Schema:
+    for column, what in ((target, "target"), (prediction, "prediction")):
+        if column is not None:
+            _check_class_labels(column, what, reference, current, task, asked)
+            schema = _as_categorical(schema, column)
+    return schema
+
+
+def class_labels_as_categories(
+    schema: Schema,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    target: str | None,
+    prediction: str | None,
+    task: str | None = None,
+) -> Schema:
+    """For label and prediction drift without a model analysis (`compare`): when the target and
+    prediction hold class labels (``task`` says classification, or it is inferred as `monitor`
+    does), they are drift-tested as categories, not as numbers.
+
+    >>> import pandas as pd
+    >>> from driftscope.data.infer import infer_schema
+    >>> ref, cur = pd.DataFrame({"y": [0, 1, 2] * 50}), pd.DataFrame({"y": [0, 2, 2] * 50})
+    >>> schema, _ = infer_schema(ref, cur)
+    >>> str(class_labels_as_categories(schema, ref, cur, target="y", prediction=None)["y"].kind)
+    'categorical'
+    """
+    model_cols = [c for c in (target, prediction) if c is not None and c in schema]
+    if not model_cols:
+        return schema
+    parsed = parse_task(task)
+    resolved = parsed if isinstance(parsed, Task) else None
+    if resolved is None:
+        resolved = _infer_task(schema, reference, model_cols, False, parsed)
+    if not resolved.is_classification:
+        return schema
+    return _labels_as_categories(
+        schema,
+        reference,
+        current,
+        target if target in model_cols else None,
+        prediction if prediction in model_cols else None,
+        resolved,
+        task,
     )
 
 
