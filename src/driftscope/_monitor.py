@@ -406,17 +406,20 @@ def _change_points(
 
 
 def _beyond_chance(
-    drifted: Sequence[ColumnDrift], n_tested: int, correction: str | None
+    drifted: Sequence[ColumnDrift], n_tested: int, correction: str | None, families: int = 1
 ) -> list[ColumnDrift]:
     """The drifted columns that stay drifted across many columns (family-wise, Bonferroni).
 
     Each column is tested at alpha, so among 60 columns without drift about three fire by
-    chance; the verdict only counts those whose decision p-value is below alpha / m. Columns
-    decided by a distance (no p-value), or already corrected across columns, count as they are.
+    chance; the verdict only counts those whose decision p-value is below alpha / m. The
+    column-level reasons come from up to three families (features, the target, the model's
+    outputs), each given alpha / ``families``, so that together they raise a false alarm with
+    probability at most alpha. Columns decided by a distance (no p-value), or already corrected
+    across columns, count as they are.
     """
     if correction is not None:
         return list(drifted)
-    m = max(n_tested, 1)
+    m = max(n_tested, 1) * max(families, 1)
     return [
         c
         for c in drifted
@@ -424,20 +427,38 @@ def _beyond_chance(
     ]
 
 
+def _column_families(drift: DriftResult) -> tuple[list[ColumnDrift], ...]:
+    """The tested columns by family: features, targets, model outputs (predictions and
+    probabilities); the non-empty ones share alpha in `_beyond_chance`."""
+    tested = [c for c in drift.columns if not c.skipped]
+    outputs = (str(ColumnRole.PREDICTION), str(ColumnRole.PROBABILITY))
+    return (
+        dataset_columns(drift.columns),
+        [c for c in tested if c.role == str(ColumnRole.TARGET)],
+        [c for c in tested if c.role in outputs],
+    )
+
+
+def _n_families(drift: DriftResult) -> int:
+    return sum(1 for family in _column_families(drift) if family)
+
+
 def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]:
     """A reason when the dataset drifted or features drifted beyond chance, quoting the same
     counts as the drift summary; otherwise a note for the verdict's summary."""
     features = dataset_columns(drift.columns)
     drifted = [c for c in features if c.drifted]
+    unconfirmed = _unconfirmed_model_columns(drift)
     if not drifted and not drift.dataset.drifted:
-        return None, None
-    real = _beyond_chance(drifted, len(features), drift.dataset.correction)
+        return None, unconfirmed
+    real = _beyond_chance(drifted, len(features), drift.dataset.correction, _n_families(drift))
     counts = f"{len(drifted)} of {len(features)} features drifted"
     if not drift.dataset.drifted and not real:
-        return None, (
+        note = (
             f"{counts}, no more than chance alone explains across {len(features)} tests; "
             f"{drift.dataset.summary[0].lower()}{drift.dataset.summary[1:]}"
         )
+        return None, note + (f" {unconfirmed}" if unconfirmed else "")
     # The dataset summary counts the same features, so when it fired it leads and the largest
     # drift follows; otherwise the count of features beyond chance is the reason.
     parts = [drift.dataset.summary] if drift.dataset.drifted else []
@@ -464,24 +485,44 @@ def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]
     return reason, None
 
 
+def _counted_model_columns(drift: DriftResult) -> list[ColumnDrift]:
+    """Drifted target and output columns that stay drifted across their family (the target
+    alone; the prediction and probability columns together) at its share of alpha."""
+    _, targets, outputs = _column_families(drift)
+    families = _n_families(drift)
+    counted: list[ColumnDrift] = []
+    for family in (targets, outputs):
+        drifted = [c for c in family if c.drifted]
+        counted += _beyond_chance(drifted, len(family), drift.dataset.correction, families)
+    return counted
+
+
+def _unconfirmed_model_columns(drift: DriftResult) -> str | None:
+    """A note naming target and output columns drifted on their own test but not beyond chance."""
+    _, targets, outputs = _column_families(drift)
+    counted = _counted_model_columns(drift)
+    left = [c for c in (*targets, *outputs) if c.drifted and c not in counted]
+    if not left:
+        return None
+    level = f" {left[0].threshold:g}" if left[0].threshold is not None else ""
+    return (
+        f"{', '.join(repr(c.name) for c in left)} drifted on its own test, but not beyond what "
+        f"chance explains when features, target and model outputs share the level{level} "
+        f"({_n_families(drift)} families, an equal share each)."
+    )
+
+
 def _model_column_reasons(drift: DriftResult) -> list[V.Reason]:
     """Label drift per target column; prediction drift once for the predicted labels and once
     for all probability columns together (a binary model's two columns move as one).
 
-    The prediction and probability columns are one family: each counts when it stays drifted
-    across the family's tests (`_beyond_chance`), as features do."""
+    Each counts when it stays drifted across its family's tests at the family's share of alpha
+    (`_beyond_chance`), as features do."""
     reasons = []
     roles = {"target": "Label drift", "prediction": "Prediction drift"}
-    outputs = [
-        c
-        for c in drift.columns
-        if not c.skipped and c.role in (str(ColumnRole.PREDICTION), str(ColumnRole.PROBABILITY))
-    ]
-    counted = _beyond_chance(
-        [c for c in outputs if c.drifted], len(outputs), drift.dataset.correction
-    )
+    counted = _counted_model_columns(drift)
     for c in drift.columns:
-        if c.drifted and c.role in roles and (c.role == "target" or c in counted):
+        if c.drifted and c.role in roles and c in counted:
             reasons.append(
                 V.Reason(
                     "label_drift" if c.role == "target" else "prediction_drift",

@@ -137,6 +137,15 @@ def open_image(path: Path) -> Iterator[Image.Image]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(path) as image:
+            # The filter above is process-wide state that another thread may undo (it is not
+            # thread-safe), so the declared size is checked here too before any decoding.
+            limit = Image.MAX_IMAGE_PIXELS
+            width, height = image.size
+            if limit is not None and width * height > limit:
+                raise Image.DecompressionBombError(
+                    f"Image size ({width * height} pixels) exceeds limit of {limit} pixels, "
+                    "could be decompression bomb DOS attack."
+                )
             yield image
 
 
