@@ -105,6 +105,12 @@ def _write_inputs(d: Path) -> None:
     rng = np.random.default_rng(5)
     scores = cur.head(30).assign(p=rng.random(30))
     scores.to_csv(d / "scores.csv", index=False)
+    # Two id-like columns (an order reference, a session): both ids, neither the id.
+    for name, frame, start in (("ids_ref.csv", ref, 0), ("ids_cur.csv", cur, 10_000)):
+        frame.assign(
+            ref_id=[f"u{i}" for i in range(start, start + ROWS)],
+            session=[f"s{7 * i + start}" for i in range(ROWS)],
+        ).to_csv(d / name, index=False)
     labels = pd.DataFrame({"rid": range(ROWS), "y": cur["y"]})
     labels.to_csv(d / "labels.csv", index=False)
     _write_schemas(d)
@@ -136,6 +142,7 @@ def _write_schemas(d: Path) -> None:
         "twice.yaml": "columns:\n  - {name: age}\n  - {name: age}\n",
         "columns_scalar.yaml": "columns: 3\n",
         "target_number.yaml": "target: 3\n",
+        "two_ids.yaml": "id: [ref_id, session]\n",
     }
     for name, text in schemas.items():
         (d / name).write_text(text)
@@ -594,6 +601,12 @@ RUNS_THAT_GO_ON: list[tuple[str, tuple[str, ...], tuple[str, ...], str | None]] 
     ("asr-unparseable-timestamps-period", ("asr", "{d}/ref.csv", "{d}/badts.csv",
      "--reference-text", "text", "--hypothesis-text", "hyp", "--timestamp", "ts", "--period",
      "W", "-q", "--json", "{o}/r.json"), ("'ts'", "No time windows by period 'W'"), None),
+    ("report-two-id-columns", ("report", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "--target", "y",
+     "--prediction", "p", "-q", "--json", "{o}/r.json", "-o", "{o}/r.html"), (), None),
+    ("drift-two-id-columns", ("drift", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "-q", "--json",
+     "{o}/r.json", "-o", "{o}/r.html", "--no-multivariate"), (), None),
+    ("quality-two-id-columns", ("quality", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "-q", "--json",
+     "{o}/q.json"), (), None),
     ("drift-nan-column", ("drift", "{d}/ref.csv", "{d}/nan_age.csv", "-q", "--json",
      "{o}/r.json", "--no-multivariate"), ("age",), None),
     ("drift-infinite-values", ("drift", "{d}/ref.csv", "{d}/inf_age.csv", "-q", "--json",
@@ -624,6 +637,13 @@ RUNS_THAT_GO_ON: list[tuple[str, tuple[str, ...], tuple[str, ...], str | None]] 
             ("drift", "{d}/ref.csv", "{d}/other_cols.csv", "-q", "--json", "{o}/r.json"),
             2,
             ("share no columns",),
+        ).param(),
+        Case(
+            "report-two-declared-ids",
+            ("report", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "--target", "y", "--prediction", "p",
+             "--schema", "{d}/two_ids.yaml", "-q", "--json", "{o}/r.json"),
+            2,
+            ("'ref_id', 'session'", "--id", "--schema"),
         ).param(),
         Case(
             "report-one-row-windows",
@@ -695,6 +715,25 @@ def test_odd_data_runs_on_or_stops_by_name(
     case: Case, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run(case, data, tmp_path, capsys)
+
+
+def test_two_id_like_columns_are_listed_untested_in_every_report(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["report", str(data / "ids_ref.csv"), str(data / "ids_cur.csv"), "--target", "y",
+            "--prediction", "p", "-q", "--json", str(tmp_path / "r.json"),
+            "-o", str(tmp_path / "r.html")]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "r.json").read_text())
+    columns = {c["name"]: c for c in report["columns"]}
+    for name in ("ref_id", "session"):
+        assert columns[name]["kind"] == "id"
+        assert columns[name]["skipped"]
+        assert "excluded from drift" in columns[name]["note"]
+    assert report["model"]["id"] is None
+    html = (tmp_path / "r.html").read_text()
+    assert "ref_id" in html
+    assert "session" in html
 
 
 # ---------------------------------------------------------------------------------------------
