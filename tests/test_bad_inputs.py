@@ -81,6 +81,13 @@ def _write_inputs(d: Path) -> None:
     odd.to_csv(d / "badts.csv", index=False)
     odd["ts"] = np.nan
     odd.to_csv(d / "emptyts.csv", index=False)
+    # Some dates, and the words people write for none: pandas reads n/a as missing, the rest
+    # stay text.
+    odd["ts"] = cur["ts"]
+    odd.loc[::4, "ts"] = "n/a"
+    odd.loc[1::8, "ts"] = "none"
+    odd.loc[3::8, "ts"] = "-"
+    odd.to_csv(d / "partts.csv", index=False)
     nan = cur.copy()
     nan["age"] = np.nan
     nan.to_csv(d / "nan_age.csv", index=False)
@@ -591,10 +598,18 @@ RUNS_THAT_GO_ON: list[tuple[str, tuple[str, ...], tuple[str, ...], str | None]] 
      ("'ts'", "skipped"), None),
     ("report-unparseable-timestamps-period", ("report", "{d}/ref.csv", "{d}/badts.csv",
      "--target", "y", "--prediction", "p", "--timestamp", "ts", "--period", "W", "-q",
-     "--json", "{o}/r.json"), ("'ts'", "No time windows by period 'W'"), None),
+     "--json", "{o}/r.json"), ("'ts'", "none of its 120 rows has a date (120 unreadable, e.g. "
+     "'not a date')", "No time windows by period 'W'"), None),
     ("report-empty-timestamps-period", ("report", "{d}/ref.csv", "{d}/emptyts.csv",
      "--target", "y", "--prediction", "p", "--timestamp", "ts", "--period", "D", "-q",
-     "--json", "{o}/r.json"), ("'ts'", "is empty"), None),
+     "--json", "{o}/r.json"), ("'ts'", "none of its 120 rows has a date (120 empty",
+     "No time windows by period 'D'"), None),
+    ("report-some-timestamps-say-none-period", ("report", "{d}/ref.csv", "{d}/partts.csv",
+     "--target", "y", "--prediction", "p", "--timestamp", "ts", "--period", "D", "-q",
+     "--json", "{o}/r.json"), ("'ts'", "60 of 120 rows have no date", "30 unreadable, e.g. "
+     "'none', '-'", "30 empty or marked missing"), None),
+    ("quality-unparseable-timestamps", ("quality", "{d}/ref.csv", "{d}/badts.csv", "-q",
+     "--json", "{o}/q.json"), (), None),
     ("report-unparseable-timestamps-rows", ("report", "{d}/ref.csv", "{d}/badts.csv",
      "--target", "y", "--prediction", "p", "--timestamp", "ts", "--windows", "2", "-q",
      "--json", "{o}/r.json"), ("'ts'", "skipped"), None),
@@ -715,6 +730,41 @@ def test_odd_data_runs_on_or_stops_by_name(
     case: Case, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run(case, data, tmp_path, capsys)
+
+
+@pytest.mark.parametrize("current", ["badts.csv", "emptyts.csv"])
+def test_unreadable_and_empty_timestamps_give_the_same_kind_of_outcome(
+    current: str, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["report", str(data / "ref.csv"), str(data / current), "--target", "y",
+            "--prediction", "p", "--timestamp", "ts", "--period", "D", "-q",
+            "--json", str(tmp_path / "r.json")]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["windows"] is None
+    about_ts = [w for w in report["warnings"] if "'ts'" in w]
+    assert len(about_ts) == 1, report["warnings"]
+    assert about_ts[0].startswith("Timestamp column 'ts' (current): none of its 120 rows has")
+    assert "No time windows by period 'D' and no change points." in about_ts[0]
+    # Either way the quality checks flag the column and the verdict says to look.
+    assert report["verdict"]["decision"] == "investigate"
+    reasons = " ".join(r["message"] for r in report["verdict"]["reasons"])
+    assert "ts" in reasons
+
+
+def test_quality_says_timestamps_could_not_be_read_as_dates(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["quality", str(data / "ref.csv"), str(data / "badts.csv"), "-q", "--json",
+            str(tmp_path / "q.json")]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    checks = json.loads((tmp_path / "q.json").read_text())["quality"]["checks"]
+    (check,) = [c for c in checks if c["column"] == "ts" and c["check"] == "type_change"]
+    assert check["message"] == (
+        "ts: 100% of current values could not be read as dates (reference 0%; e.g. 'not a date')."
+    )
+    assert check["status"] == "alert"
+    assert check["examples"] == ["not a date"]
 
 
 def test_two_id_like_columns_are_listed_untested_in_every_report(
