@@ -58,7 +58,7 @@ from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ColumnError, ParameterError, SchemaError, invalid_parameter
-from driftscope.report import Report, RunMetadata
+from driftscope.report import SCHEMA_VERSION, Report, RunMetadata
 
 __all__ = ["metric_value_problem", "monitor", "quality_report"]
 
@@ -885,6 +885,8 @@ def quality_report(
         ref_table.frame, cur_table.frame, full_schema, settings or QualitySettings()
     )
     return {
+        # The same version as the report JSON: `quality` here is that report's quality section.
+        "schema_version": SCHEMA_VERSION,
         "reference": ref_table.name,
         "current": cur_table.name,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -495,7 +495,14 @@ def _quality_html(result: dict[str, Any]) -> str:
         "n_current_rows": quality.get("n_current_rows"),
         "driftscope_version": __version__,
     }
-    return render_html({"metadata": metadata, "quality": quality, "warnings": result["warnings"]})
+    return render_html(
+        {
+            "schema_version": result["schema_version"],
+            "metadata": metadata,
+            "quality": quality,
+            "warnings": result["warnings"],
+        }
+    )
 
 
 @app.command("quality", epilog=QUALITY_EPILOG)
