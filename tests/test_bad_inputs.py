@@ -81,6 +81,13 @@ def _write_inputs(d: Path) -> None:
     odd.to_csv(d / "badts.csv", index=False)
     odd["ts"] = np.nan
     odd.to_csv(d / "emptyts.csv", index=False)
+    # Some dates, and the words people write for none: pandas reads n/a as missing, the rest
+    # stay text.
+    odd["ts"] = cur["ts"]
+    odd.loc[::4, "ts"] = "n/a"
+    odd.loc[1::8, "ts"] = "none"
+    odd.loc[3::8, "ts"] = "-"
+    odd.to_csv(d / "partts.csv", index=False)
     nan = cur.copy()
     nan["age"] = np.nan
     nan.to_csv(d / "nan_age.csv", index=False)
@@ -105,6 +112,12 @@ def _write_inputs(d: Path) -> None:
     rng = np.random.default_rng(5)
     scores = cur.head(30).assign(p=rng.random(30))
     scores.to_csv(d / "scores.csv", index=False)
+    # Two id-like columns (an order reference, a session): both ids, neither the id.
+    for name, frame, start in (("ids_ref.csv", ref, 0), ("ids_cur.csv", cur, 10_000)):
+        frame.assign(
+            ref_id=[f"u{i}" for i in range(start, start + ROWS)],
+            session=[f"s{7 * i + start}" for i in range(ROWS)],
+        ).to_csv(d / name, index=False)
     labels = pd.DataFrame({"rid": range(ROWS), "y": cur["y"]})
     labels.to_csv(d / "labels.csv", index=False)
     _write_schemas(d)
@@ -136,6 +149,7 @@ def _write_schemas(d: Path) -> None:
         "twice.yaml": "columns:\n  - {name: age}\n  - {name: age}\n",
         "columns_scalar.yaml": "columns: 3\n",
         "target_number.yaml": "target: 3\n",
+        "two_ids.yaml": "id: [ref_id, session]\n",
     }
     for name, text in schemas.items():
         (d / name).write_text(text)
@@ -584,16 +598,30 @@ RUNS_THAT_GO_ON: list[tuple[str, tuple[str, ...], tuple[str, ...], str | None]] 
      ("'ts'", "skipped"), None),
     ("report-unparseable-timestamps-period", ("report", "{d}/ref.csv", "{d}/badts.csv",
      "--target", "y", "--prediction", "p", "--timestamp", "ts", "--period", "W", "-q",
-     "--json", "{o}/r.json"), ("'ts'", "No time windows by period 'W'"), None),
+     "--json", "{o}/r.json"), ("'ts'", "none of its 120 rows has a date (120 unreadable, e.g. "
+     "'not a date')", "No time windows by period 'W'"), None),
     ("report-empty-timestamps-period", ("report", "{d}/ref.csv", "{d}/emptyts.csv",
      "--target", "y", "--prediction", "p", "--timestamp", "ts", "--period", "D", "-q",
-     "--json", "{o}/r.json"), ("'ts'", "is empty"), None),
+     "--json", "{o}/r.json"), ("'ts'", "none of its 120 rows has a date (120 empty",
+     "No time windows by period 'D'"), None),
+    ("report-some-timestamps-say-none-period", ("report", "{d}/ref.csv", "{d}/partts.csv",
+     "--target", "y", "--prediction", "p", "--timestamp", "ts", "--period", "D", "-q",
+     "--json", "{o}/r.json"), ("'ts'", "60 of 120 rows have no date", "30 unreadable, e.g. "
+     "'none', '-'", "30 empty or marked missing"), None),
+    ("quality-unparseable-timestamps", ("quality", "{d}/ref.csv", "{d}/badts.csv", "-q",
+     "--json", "{o}/q.json"), (), None),
     ("report-unparseable-timestamps-rows", ("report", "{d}/ref.csv", "{d}/badts.csv",
      "--target", "y", "--prediction", "p", "--timestamp", "ts", "--windows", "2", "-q",
      "--json", "{o}/r.json"), ("'ts'", "skipped"), None),
     ("asr-unparseable-timestamps-period", ("asr", "{d}/ref.csv", "{d}/badts.csv",
      "--reference-text", "text", "--hypothesis-text", "hyp", "--timestamp", "ts", "--period",
      "W", "-q", "--json", "{o}/r.json"), ("'ts'", "No time windows by period 'W'"), None),
+    ("report-two-id-columns", ("report", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "--target", "y",
+     "--prediction", "p", "-q", "--json", "{o}/r.json", "-o", "{o}/r.html"), (), None),
+    ("drift-two-id-columns", ("drift", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "-q", "--json",
+     "{o}/r.json", "-o", "{o}/r.html", "--no-multivariate"), (), None),
+    ("quality-two-id-columns", ("quality", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "-q", "--json",
+     "{o}/q.json"), (), None),
     ("drift-nan-column", ("drift", "{d}/ref.csv", "{d}/nan_age.csv", "-q", "--json",
      "{o}/r.json", "--no-multivariate"), ("age",), None),
     ("drift-infinite-values", ("drift", "{d}/ref.csv", "{d}/inf_age.csv", "-q", "--json",
@@ -624,6 +652,13 @@ RUNS_THAT_GO_ON: list[tuple[str, tuple[str, ...], tuple[str, ...], str | None]] 
             ("drift", "{d}/ref.csv", "{d}/other_cols.csv", "-q", "--json", "{o}/r.json"),
             2,
             ("share no columns",),
+        ).param(),
+        Case(
+            "report-two-declared-ids",
+            ("report", "{d}/ids_ref.csv", "{d}/ids_cur.csv", "--target", "y", "--prediction", "p",
+             "--schema", "{d}/two_ids.yaml", "-q", "--json", "{o}/r.json"),
+            2,
+            ("'ref_id', 'session'", "--id", "--schema"),
         ).param(),
         Case(
             "report-one-row-windows",
@@ -695,6 +730,60 @@ def test_odd_data_runs_on_or_stops_by_name(
     case: Case, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run(case, data, tmp_path, capsys)
+
+
+@pytest.mark.parametrize("current", ["badts.csv", "emptyts.csv"])
+def test_unreadable_and_empty_timestamps_give_the_same_kind_of_outcome(
+    current: str, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["report", str(data / "ref.csv"), str(data / current), "--target", "y",
+            "--prediction", "p", "--timestamp", "ts", "--period", "D", "-q",
+            "--json", str(tmp_path / "r.json")]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["windows"] is None
+    about_ts = [w for w in report["warnings"] if "'ts'" in w]
+    assert len(about_ts) == 1, report["warnings"]
+    assert about_ts[0].startswith("Timestamp column 'ts' (current): none of its 120 rows has")
+    assert "No time windows by period 'D' and no change points." in about_ts[0]
+    # Either way the quality checks flag the column and the verdict says to look.
+    assert report["verdict"]["decision"] == "investigate"
+    reasons = " ".join(r["message"] for r in report["verdict"]["reasons"])
+    assert "ts" in reasons
+
+
+def test_quality_says_timestamps_could_not_be_read_as_dates(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["quality", str(data / "ref.csv"), str(data / "badts.csv"), "-q", "--json",
+            str(tmp_path / "q.json")]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    checks = json.loads((tmp_path / "q.json").read_text())["quality"]["checks"]
+    (check,) = [c for c in checks if c["column"] == "ts" and c["check"] == "type_change"]
+    assert check["message"] == (
+        "ts: 100% of current values could not be read as dates (reference 0%; e.g. 'not a date')."
+    )
+    assert check["status"] == "alert"
+    assert check["examples"] == ["not a date"]
+
+
+def test_two_id_like_columns_are_listed_untested_in_every_report(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["report", str(data / "ids_ref.csv"), str(data / "ids_cur.csv"), "--target", "y",
+            "--prediction", "p", "-q", "--json", str(tmp_path / "r.json"),
+            "-o", str(tmp_path / "r.html")]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "r.json").read_text())
+    columns = {c["name"]: c for c in report["columns"]}
+    for name in ("ref_id", "session"):
+        assert columns[name]["kind"] == "id"
+        assert columns[name]["skipped"]
+        assert "excluded from drift" in columns[name]["note"]
+    assert report["model"]["id"] is None
+    html = (tmp_path / "r.html").read_text()
+    assert "ref_id" in html
+    assert "session" in html
 
 
 # ---------------------------------------------------------------------------------------------

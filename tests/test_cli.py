@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -213,10 +214,45 @@ def test_ctrl_c_prints_aborted_exits_130_and_writes_no_report(
     assert not out.exists()
 
 
-def test_help_documents_the_exit_codes_with_ctrl_c(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in (["--help"], ["drift", "--help"], ["report", "--help"], ["quality", "--help"]):
-        assert main(command) == 0
-        assert "130 interrupted" in capsys.readouterr().out
+def _command_paths() -> list[list[str]]:
+    """Every command and group of the CLI, as the words that name it (the root is [])."""
+    import typer
+
+    from driftscope.cli import app
+
+    paths: list[list[str]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        paths.append(path)
+        # A group (typer's own, not necessarily a click.Group) holds its commands by name.
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_every_command_is_walked() -> None:
+    names = {" ".join(path) for path in _command_paths()}
+    assert names >= {"", "drift", "report", "quality", "stream", "asr", "images drift",
+                     "images model-drift", "audio drift", "text drift"}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "driftscope")
+def test_every_help_lists_the_same_exit_codes(
+    path: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    assert main([*path, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    (paragraph,) = re.findall(r"Exit codes: .*?no output file is written\)\.", text)
+    codes = re.findall(r"(?:^|; )(\d+) ", paragraph.removeprefix("Exit codes: "))
+    assert codes == ["0", "1", "2", "130"], paragraph
+    assert "2 usage or input error" in paragraph
+    assert paragraph.endswith(
+        '130 interrupted by Ctrl-C ("Aborted." is printed and no output file is written).'
+    )
 
 
 def test_threshold_help_says_level_for_tests_and_floor_for_distances(

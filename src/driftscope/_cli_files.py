@@ -16,16 +16,25 @@ from driftscope.cli import (
     Seed,
     _present,
     app,
+    exit_codes_help,
 )
 from driftscope.exceptions import ParameterError
 
 __all__ = ["audio_app", "images_app", "text_app"]
 
+_GROUP_EXIT_CODES = exit_codes_help("", "drift with --fail-on-drift, or a verdict at --fail-on")
 images_app = typer.Typer(
-    help="Image data drift and image-model drift.", no_args_is_help=True, rich_markup_mode=None
+    help="Image data drift and image-model drift.",
+    epilog=_GROUP_EXIT_CODES,
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-audio_app = typer.Typer(help="Audio data drift.", no_args_is_help=True, rich_markup_mode=None)
-text_app = typer.Typer(help="Text data drift.", no_args_is_help=True, rich_markup_mode=None)
+audio_app = typer.Typer(
+    help="Audio data drift.", epilog=_GROUP_EXIT_CODES, no_args_is_help=True, rich_markup_mode=None
+)
+text_app = typer.Typer(
+    help="Text data drift.", epilog=_GROUP_EXIT_CODES, no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(images_app, name="images")
 app.add_typer(audio_app, name="audio")
 app.add_typer(text_app, name="text")
@@ -85,9 +94,9 @@ Examples:
 
 Each table has an `inputs` column of image paths, absolute or relative to the table's file.
 
-Exit codes: 0 it ran; 1 drift with --fail-on-drift; 2 usage or input error (also when no image
-of a side could be read).
-"""
+""" + exit_codes_help(
+    "", "drift with --fail-on-drift", "also when no image of a side could be read"
+)
 
 
 @images_app.command("drift", epilog=IMAGES_EPILOG)
@@ -136,9 +145,7 @@ Examples:
 Ground truth, when the tables have it: a `labels` column (classification) or a `masks` column
 of mask paths, PNG or .npy (segmentation); --labels-column names another.
 
-Exit codes: 0 it ran (verdict below --fail-on); 1 verdict at --fail-on or worse; 2 usage or
-input error.
-"""
+""" + exit_codes_help(" (verdict below --fail-on)", "verdict at --fail-on or worse")
 
 _DECISIONS = ("investigate", "retrain")
 
@@ -207,9 +214,7 @@ Each table has an `inputs` column of WAV, FLAC or OGG paths, absolute or relativ
 table's file. A file that cannot be used (missing, corrupt, a header beyond the limits of
 docs/audio.md) is counted in the report, not fatal.
 
-Exit codes: 0 it ran; 1 drift with --fail-on-drift; 2 usage or input error (also when no file
-of a side could be read).
-"""
+""" + exit_codes_help("", "drift with --fail-on-drift", "also when no file of a side could be read")
 
 
 @audio_app.command("drift", epilog=AUDIO_EPILOG)
@@ -246,9 +251,7 @@ Examples:
 
 The texts are read from the --column of both tables; the other columns are compared too.
 
-Exit codes: 0 it ran; 1 drift (features, embeddings or terms) with --fail-on-drift; 2 usage
-or input error.
-"""
+""" + exit_codes_help("", "drift (features, embeddings or terms) with --fail-on-drift")
 
 
 @text_app.command("drift", epilog=TEXT_EPILOG)
@@ -297,9 +300,7 @@ Examples:
 
 With an `inputs` column of WAV/FLAC paths, the audio is compared too.
 
-Exit codes: 0 it ran (verdict below --fail-on); 1 verdict at --fail-on or worse; 2 usage or
-input error.
-"""
+""" + exit_codes_help(" (verdict below --fail-on)", "verdict at --fail-on or worse")
 
 
 @app.command("asr", epilog=ASR_EPILOG)

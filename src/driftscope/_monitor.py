@@ -59,7 +59,7 @@ from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ColumnError, ParameterError, SchemaError, invalid_parameter
-from driftscope.report import Report, RunMetadata
+from driftscope.report import SCHEMA_VERSION, Report, RunMetadata
 
 __all__ = ["metric_value_problem", "monitor", "quality_report"]
 
@@ -135,21 +135,23 @@ def _utc_if_mixed(frame: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame
 
 
 def _timestamp_warnings(
-    current: pd.DataFrame, timestamp: str | None
+    current: pd.DataFrame, timestamp: str | None, windows: WindowSettings
 ) -> tuple[str | None, list[str]]:
-    """The timestamp column when current has dates to cut windows on; otherwise None and a
-    warning saying why the time-based parts are skipped (drift and performance still run)."""
+    """The timestamp column when current has dates to cut windows on, with a warning counting
+    the rows that have none; when no row has a date, None and one warning saying so, with the
+    counts, and what is skipped (drift and performance still run)."""
     if timestamp is None or timestamp not in current.columns:
         return timestamp, []
-    try:
-        times, warnings = parse_timestamps(current, timestamp, "current")
-    except ColumnError as exc:
-        return None, [f"{exc} Time windows and change points are skipped."]
+    times, warnings = parse_timestamps(current, timestamp, "current")
     if len(current) and times.isna().all():
-        return None, [
-            f"Timestamp column {shown(timestamp)} (current) is empty: no row has a date. "
-            "Time windows and change points are skipped."
-        ]
+        # Unreadable and empty columns alike: the run goes on without what needs dates.
+        if windows.period is not None:
+            skipped = f"No time windows by period {windows.period!r} and no change points."
+        elif windows.active:
+            skipped = "Windows follow row order; change points are skipped."
+        else:
+            skipped = "Change points are skipped."
+        return None, [f"{' '.join(warnings)} {skipped}"]
     return timestamp, warnings
 
 
@@ -258,7 +260,9 @@ def _windows(
     settings: WindowSettings,
     cache: ReferenceCache,
 ) -> tuple[WindowsResult, list[str], list[Any]]:
-    splits, warnings = split_windows(current, settings, model.timestamp, "current")
+    # The rows without a date were counted once already (`_timestamp_warnings`).
+    splits, _ = split_windows(current, settings, model.timestamp, "current")
+    warnings: list[str] = []
     window_drift = replace(drift_settings, multivariate=False)
     # The model's columns are read and encoded once; each window takes its rows from them.
     current_side = None
@@ -786,7 +790,7 @@ def monitor(
     timings["schema"] = time.perf_counter() - t0
     ref_frame, ref_zones = _utc_if_mixed(ref_frame, model.timestamp)
     cur_frame, cur_zones = _utc_if_mixed(cur_frame, model.timestamp)
-    dated, timestamp_warnings = _timestamp_warnings(cur_frame, model.timestamp)
+    dated, timestamp_warnings = _timestamp_warnings(cur_frame, model.timestamp, window_settings)
     warnings += list(dict.fromkeys(ref_zones + cur_zones)) + timestamp_warnings
     # Unreadable dates stop only what needs them: windows by row count run in row order.
     timed_model = replace(model, timestamp=dated)
@@ -849,12 +853,9 @@ def monitor(
 
     windows = None
     window_splits: list[Any] = []
-    if window_settings.period is not None and dated is None and model.timestamp is not None:
-        warnings.append(
-            f"No time windows by period {window_settings.period!r}: the timestamp column "
-            f"{shown(model.timestamp)} gives no usable date."
-        )
-    elif window_settings.active:
+    # Without a date in current there are no windows by period (`_timestamp_warnings` said why).
+    undated = model.timestamp is not None and dated is None
+    if window_settings.active and not (window_settings.period is not None and undated):
         t0 = time.perf_counter()
         windows, window_warnings, window_splits = _windows(
             ref_frame,
@@ -947,6 +948,8 @@ def quality_report(
         ref_table.frame, cur_table.frame, full_schema, settings or QualitySettings()
     )
     return {
+        # The same version as the report JSON: `quality` here is that report's quality section.
+        "schema_version": SCHEMA_VERSION,
         "reference": ref_table.name,
         "current": cur_table.name,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

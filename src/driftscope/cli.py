@@ -28,11 +28,24 @@ EXIT_USAGE = 2
 # The shell's convention for a run stopped by Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
 
-ROOT_EPILOG = """
-Exit codes: 0 it ran; 1 the run found what --fail-on-drift or --fail-on asks to fail on; 2 usage
-or input error (a one-line message names the option, file or column); 130 interrupted by Ctrl-C
-("Aborted." is printed and no report file is written).
-"""
+
+def exit_codes_help(ran: str, failed: str, usage: str = "") -> str:
+    """The exit-code paragraph of a command's help. Every command's help is built with it, so
+    all list the same four codes in the same words; each fills in what "ran" and "failed" mean
+    for it (``ran`` is appended to "it ran", ``usage`` after "usage or input error, ").
+
+    >>> exit_codes_help(" (no drift)", "dataset drift with --fail-on-drift")[:60]
+    'Exit codes: 0 it ran (no drift); 1 dataset drift with --fail'
+    """
+    return (
+        f"Exit codes: {EXIT_OK} it ran{ran}; {EXIT_DRIFT} {failed}; {EXIT_USAGE} usage or input "
+        f"error{', ' + usage if usage else ''} (a one-line message names the option, file or "
+        f"column); {EXIT_INTERRUPTED} "
+        'interrupted by Ctrl-C ("Aborted." is printed and no output file is written).'
+    )
+
+
+ROOT_EPILOG = exit_codes_help("", "the run found what --fail-on-drift or --fail-on asks to fail on")
 
 app = typer.Typer(
     name="driftscope",
@@ -293,9 +306,9 @@ Examples:
   driftscope drift ref.csv cur.csv --method age=psi --threshold age=0.1 --fail-on-drift
   driftscope drift ref.csv cur.csv --schema schema.yaml --kind zip=categorical
 
-Exit codes: 0 it ran (no drift, or drift without --fail-on-drift); 1 dataset drift with
---fail-on-drift; 2 usage or input error; 130 interrupted (Ctrl-C).
-"""
+""" + exit_codes_help(
+    " (no drift, or drift without --fail-on-drift)", "dataset drift with --fail-on-drift"
+)
 
 
 @app.command(epilog=DRIFT_EPILOG)
@@ -369,9 +382,7 @@ Examples:
   driftscope report ref.csv cur.csv --target y --prediction p --id request_id \\
       --labels labels.csv --floor f1_macro=0.8
 
-Exit codes: 0 it ran (and the verdict is below --fail-on); 1 the verdict is --fail-on or worse;
-2 usage or input error; 130 interrupted (Ctrl-C).
-"""
+""" + exit_codes_help(" (and the verdict is below --fail-on)", "the verdict is --fail-on or worse")
 
 
 @app.command(epilog=REPORT_EPILOG)
@@ -485,9 +496,7 @@ Examples:
   driftscope quality train.parquet today.parquet -o quality.html --json quality.json
   driftscope quality ref.csv cur.csv --schema schema.yaml --fail-on alert
 
-Exit codes: 0 it ran (no check at --fail-on or worse); 1 a check is at --fail-on or worse;
-2 usage or input error; 130 interrupted (Ctrl-C).
-"""
+""" + exit_codes_help(" (no check at --fail-on or worse)", "a check is at --fail-on or worse")
 
 
 def _quality_html(result: dict[str, Any]) -> str:
@@ -503,7 +512,14 @@ def _quality_html(result: dict[str, Any]) -> str:
         "n_current_rows": quality.get("n_current_rows"),
         "driftscope_version": __version__,
     }
-    return render_html({"metadata": metadata, "quality": quality, "warnings": result["warnings"]})
+    return render_html(
+        {
+            "schema_version": result["schema_version"],
+            "metadata": metadata,
+            "quality": quality,
+            "warnings": result["warnings"],
+        }
+    )
 
 
 @app.command("quality", epilog=QUALITY_EPILOG)
@@ -557,8 +573,7 @@ Examples:
   driftscope stream latency.parquet --column ms --detector adwin --param delta=0.0001 \\
       --timestamp ts --json detections.json
 
-Exit codes: 0 it ran; 1 a drift was found with --fail-on-drift; 2 usage or input error.
-"""
+""" + exit_codes_help("", "a drift was found with --fail-on-drift")
 
 
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}

@@ -106,6 +106,40 @@ def test_type_change_numbers_arriving_as_text() -> None:
     )
 
 
+def _dates(n: int, bad: int, word: str = "n.a.") -> pd.DataFrame:
+    values = pd.date_range("2026-01-01", periods=n, freq="h").astype(str).tolist()
+    values[:bad] = [word] * bad
+    return pd.DataFrame({"ts": values})
+
+
+@pytest.mark.parametrize("timestamp", [False, True])
+def test_type_change_of_dates_that_cannot_be_read(timestamp: bool) -> None:
+    schema = {"timestamp": "ts"} if timestamp else None
+    check = run(_dates(200, 0), _dates(200, 200, "garbage"), schema).get("type_change", "ts")
+    assert (check.status, check.count, check.share, check.reference_share) == (
+        "alert", 200, 1.0, 0.0,
+    )  # fmt: skip
+    assert check.examples == ("garbage",)
+    name = "ts (the timestamp column)" if timestamp else "ts"
+    assert check.message == (
+        f"{name}: 100% of current values could not be read as dates (reference 0%; e.g. 'garbage')."
+    )
+
+
+def test_dates_unreadable_as_often_as_in_the_reference_are_no_type_change() -> None:
+    check = run(_dates(400, 8), _dates(400, 8)).get("type_change", "ts")
+    assert check.status == "ok"
+    assert (check.count, check.reference_share) == (8, 0.02)
+
+
+def test_dates_that_read_say_so() -> None:
+    check = run(_dates(200, 0), _dates(200, 0)).get("type_change", "ts")
+    assert check.status == "ok"
+    assert check.message == (
+        "ts: every non-missing current value reads as a date (reference 0% could not be read)."
+    )
+
+
 def test_type_change_of_dtype_alone() -> None:
     reference = pd.DataFrame({"plan": ["a", "b"] * 50})
     current = pd.DataFrame({"plan": [1, 2, None] * 30})

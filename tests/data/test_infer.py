@@ -170,7 +170,7 @@ def test_strings_that_parse_as_dates_are_datetime(fmt: str) -> None:
 def test_distinct_values_with_an_id_name_are_ids(name: str) -> None:
     spec = _infer(pd.Series(np.arange(N) * 7 + 1000), name=name)
     assert spec.kind is ColumnKind.ID
-    assert spec.role is ColumnRole.ID
+    assert spec.role is ColumnRole.FEATURE  # the id role is the user's to give
     assert spec.note is not None
     assert "excluded from drift" in spec.note
 
@@ -178,7 +178,7 @@ def test_distinct_values_with_an_id_name_are_ids(name: str) -> None:
 def test_distinct_strings_with_an_id_name_are_ids() -> None:
     spec = _infer(pd.Series([f"ord-{i:05d}x" for i in range(N)]), name="order_id")
     assert spec.kind is ColumnKind.ID
-    assert spec.role is ColumnRole.ID
+    assert spec.role is ColumnRole.FEATURE  # the id role is the user's to give
 
 
 def test_an_id_name_with_repeated_values_is_not_an_id() -> None:
@@ -196,7 +196,7 @@ def test_distinct_numbers_without_an_id_name_are_numerical() -> None:
 def test_a_thousand_distinct_strings_are_ids_whatever_the_name() -> None:
     spec = _infer(pd.Series([f"sku{i:05d}x" for i in range(1_000)]), name="code")
     assert spec.kind is ColumnKind.ID
-    assert spec.role is ColumnRole.ID
+    assert spec.role is ColumnRole.FEATURE  # the id role is the user's to give
     assert spec.note is not None
     assert "every sampled value is distinct" in spec.note
 
@@ -232,10 +232,66 @@ def test_unique_strings_are_ids_at_every_size(make: Any, note: str, n: int) -> N
     reference, current = make(rng, 0)[:n], make(rng, 500_000)[:n]
     spec = _infer_sides(reference, current, name="ref")
     assert spec.kind is ColumnKind.ID
-    assert spec.role is ColumnRole.ID
+    assert spec.role is ColumnRole.FEATURE  # the id role is the user's to give
     assert spec.note is not None
     assert note in spec.note
     assert "excluded from drift" in spec.note
+
+
+def _two_id_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two sides with two id-like columns (an order reference, a session) and one feature."""
+    rng = np.random.default_rng(21)
+
+    def side(start: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "ref_id": [f"u{i}" for i in range(start, start + 200)],
+                "session": [f"s{7 * i + start}" for i in range(200)],
+                "x": rng.normal(size=200),
+            }
+        )
+
+    return side(0), side(1_000)
+
+
+def test_several_id_like_columns_are_ids_and_none_takes_the_id_role() -> None:
+    reference, current = _two_id_frames()
+    schema, _ = infer_schema(reference, current)
+    for name in ("ref_id", "session"):
+        assert schema[name].kind is ColumnKind.ID
+        assert schema[name].role is ColumnRole.FEATURE
+    assert [spec.name for spec in schema if spec.role is ColumnRole.ID] == []
+
+
+def test_the_declared_id_alone_takes_the_id_role() -> None:
+    reference, current = _two_id_frames()
+    schema, _ = infer_schema(reference, current, Schema((ColumnSpec("session", role="id"),)))
+    assert schema["session"].role is ColumnRole.ID
+    assert schema["ref_id"].kind is ColumnKind.ID
+    assert schema["ref_id"].role is ColumnRole.FEATURE
+
+
+def test_two_id_like_columns_leave_the_monitor_running_with_both_untested() -> None:
+    reference, current = _two_id_frames()
+    for frame in (reference, current):
+        frame["y"] = (frame["x"] > 0).astype(int)
+        frame["p"] = frame["y"]
+
+    report = driftscope.monitor(reference, current, target="y", prediction="p")
+
+    assert report.model.id is None
+    for name in ("ref_id", "session"):
+        column = report.drift.column(name)
+        assert column.kind == "id"
+        assert column.skipped
+        assert not column.drifted
+        assert "excluded from drift" in (column.note or "")
+
+
+def test_two_declared_ids_are_refused_by_name_and_option() -> None:
+    reference, current = _two_id_frames()
+    with pytest.raises(SchemaError, match=r"'ref_id', 'session'.*--id.*--schema"):
+        driftscope.monitor(reference, current, schema={"id": ["ref_id", "session"]})
 
 
 def test_eight_levels_in_eight_rows_stay_categorical() -> None:
@@ -476,8 +532,8 @@ def test_compare_skips_ids_and_datetimes_and_tests_text_on_length() -> None:
         "city": ColumnKind.CATEGORICAL,
         "active": ColumnKind.BOOLEAN,
     }
-    # The id column has the id role, so it is listed but not tested; its note says why.
-    assert report.schema["user_id"].role is ColumnRole.ID
+    # The id column has the kind id, so it is listed but not tested; its note says why.
+    assert report.schema["user_id"].role is ColumnRole.FEATURE
     assert "excluded from drift" in (report.schema["user_id"].note or "")
     for name in ("user_id", "signup", "visit_day"):
         column = report.drift.column(name)

@@ -25,7 +25,11 @@ from driftscope.data.schema import ColumnSpec
 from driftscope.metrics.classification import ReliabilityCurve
 from driftscope.metrics.regression import ErrorDistribution
 from driftscope.report import SCHEMA_VERSION, Report
-from driftscope.report._validate import report_schema, validate_report
+from driftscope.report._validate import (
+    report_schema,
+    validate_quality_report,
+    validate_report,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "report-schema.md"
 
@@ -259,6 +263,7 @@ DOC_SECTIONS = {
     "concept_drift": "concept_drift",
     "quality": "quality",
     "quality_check": "quality_check",
+    "quality_report": "quality_report",
     "windows": "windows",
     "window": "window",
     "metric_band": "metric_band",
@@ -438,3 +443,68 @@ def test_broken_monitor_report_fails_with_its_path(monitor_dict: dict[str, Any],
         validate_report(broken)
     assert expected in str(info.value)
     assert str(info.value).startswith("The report does not match report-schema.json (1 problem)")
+
+
+# ---------------------------------------------------------------------------------------------
+# the quality JSON (`driftscope quality --json`)
+
+
+def _quality_json(tmp_path: Path) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+
+    from driftscope.cli import main
+
+    rng = np.random.default_rng(3)
+    for name, shift in (("ref.csv", 0.0), ("cur.csv", 2.0)):
+        pd.DataFrame({"x": rng.normal(shift, size=300), "c": rng.choice(["a", "b"], 300)}).to_csv(
+            tmp_path / name, index=False
+        )
+    out = tmp_path / "q.json"
+    argv = [
+        "quality",
+        str(tmp_path / "ref.csv"),
+        str(tmp_path / "cur.csv"),
+        "-q",
+        "--json",
+        str(out),
+        "-o",
+        str(tmp_path / "q.html"),
+    ]
+    assert main(argv) == 0
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+def test_the_quality_json_carries_the_report_schema_version_and_validates(
+    tmp_path: Path,
+) -> None:
+    data = _quality_json(tmp_path)
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert next(iter(data)) == "schema_version"
+    validate_quality_report(data)
+    assert f"report schema {SCHEMA_VERSION}" in (tmp_path / "q.html").read_text()
+    spec = _defs()["quality_report"]
+    assert set(spec["properties"]) == set(spec["required"]) == set(data)
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (_drop(("schema_version",)), "'schema_version' is a required property"),
+        (_set(("schema_version",), "2.0"), "schema_version"),
+        (_set(("quality", "checks", 0, "status"), "fine"), "quality/checks/0/status"),
+        (_set(("extra",), 1), "('extra' was unexpected)"),
+    ],
+    ids=["no-version", "major-2", "bad-status", "extra-field"],
+)
+def test_a_broken_quality_json_fails_with_its_path(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None], where: str
+) -> None:
+    data = _quality_json(tmp_path)
+    edit(data)
+    with pytest.raises(
+        jsonschema.ValidationError, match="The quality report does not match"
+    ) as info:
+        validate_quality_report(data)
+    assert where in str(info.value)

@@ -133,7 +133,9 @@ def resolve_model_columns(
     for role in (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.TIMESTAMP, ColumnRole.ID):
         if len(by_role.get(role, [])) > 1:
             raise SchemaError(
-                f"Expected at most one {role} column. Got {', '.join(map(repr, by_role[role]))}."
+                f"Expected at most one {role} column. Got {', '.join(map(repr, by_role[role]))}. "
+                f"Name one with the {role}= argument (--{role}) or with '{role}' in the schema "
+                f"file (--schema), and give the others another role."
             )
 
     def only(role: ColumnRole) -> str | None:

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from driftscope._shorten import shorten
 from driftscope.analyses.results import _clean
+from driftscope.data.dates import read_dates
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError, invalid_parameter
 
@@ -769,6 +770,39 @@ def _type_check(
     )
 
 
+def _date_check(col: _Column, settings: QualitySettings, timestamp: bool) -> QualityCheck:
+    """The type check of a date column: the share of current values that cannot be read as
+    dates (with examples), graded on its increase over the reference's share, beyond noise."""
+    ref, cur = read_dates(col.reference), read_dates(col.current)
+    what = f"{col.name} (the timestamp column)" if timestamp else col.name
+    ref_share = _share(ref.n_unreadable, col.n_reference)
+    share = _share(cur.n_unreadable, col.n_current)
+    if cur.n_unreadable:
+        message = (
+            f"{what}: {_pct(share)} of current values could not be read as dates "
+            f"(reference {_pct(ref_share)}; e.g. {_quoted(cur.examples)})."
+        )
+    elif cur.n_missing == col.n_current:
+        message = f"{what}: no values to read as dates."
+    else:
+        message = (
+            f"{what}: every non-missing current value reads as a date "
+            f"(reference {_pct(ref_share)} could not be read)."
+        )
+    return _graded(
+        "type_change",
+        col.name,
+        cur.n_unreadable,
+        col.n_current,
+        ref_share,
+        _levels(settings, "type_change"),
+        message,
+        cur.examples,
+        relative=True,
+        reference_total=col.n_reference,
+    )
+
+
 def _constant_checks(
     name: str,
     settings: QualitySettings,
@@ -1093,7 +1127,11 @@ def _check_column(
         checks.append(_type_check(col, settings, numbers))
         checks += _numerical_checks(col, settings, *numbers)
         return checks
-    checks.append(_type_check(col, settings, None))
+    if spec.kind is ColumnKind.DATETIME or spec.role is ColumnRole.TIMESTAMP:
+        # Dates are mostly text in a file: whether they read as dates is the type that matters.
+        checks.append(_date_check(col, settings, spec.role is ColumnRole.TIMESTAMP))
+    else:
+        checks.append(_type_check(col, settings, None))
     if not bookkeeping:
         checks += _category_checks(col, settings, unseen=spec.kind in _CATEGORY_KINDS)
     return checks

@@ -14,6 +14,7 @@ from scipy import stats as sps
 
 from driftscope._shorten import shown
 from driftscope.analyses.results import _clean
+from driftscope.data.dates import read_dates
 from driftscope.exceptions import ColumnError, invalid_parameter
 
 __all__ = [
@@ -147,32 +148,27 @@ class _Split:
 
 
 def parse_timestamps(frame: pd.DataFrame, column: str, side: str) -> tuple[pd.Series, list[str]]:
-    """The timestamp column as datetimes; unparseable values become NaT, with a warning."""
+    """The timestamp column as datetimes, NaT where a row has no date, and a warning counting
+    those rows (unreadable values with examples, and empty ones).
+
+    A column where no row has a date is returned all NaT, with a warning that says so; the
+    caller decides what it stops (windows by period, change points)."""
     if column not in frame.columns:
         raise ColumnError(f"Timestamp column {shown(column)} is not in the {side} data.")
-    raw = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        return raw, []
-    # No date is 100 characters long; a longer cell is not handed to the parser, which takes
-    # seconds on a megabyte of text.
-    plausible = raw.where(~(raw.astype("string").str.len() > 100).fillna(False))
-    parsed = pd.to_datetime(plausible, errors="coerce", format="mixed", utc=False)
-    bad = parsed.isna() & raw.notna()
-    warnings: list[str] = []
-    n_bad = int(bad.sum())
-    if n_bad == len(raw) and len(raw):
-        raise ColumnError(
-            f"Timestamp column {column!r} ({side}): no value could be parsed as a date "
-            f"(e.g. {shown(str(raw.iloc[0]), 80)}); expected ISO dates such as 2026-01-31 "
-            "or 2026-01-31T12:00."
-        )
-    if n_bad:
-        examples = ", ".join(shown(str(v), 80) for v in raw[bad].unique()[:3])
-        warnings.append(
-            f"Timestamp column {column!r} ({side}): {n_bad} value(s) could not be parsed as dates "
-            f"(e.g. {examples}); those rows are left out of the time windows."
-        )
-    return parsed, warnings
+    read = read_dates(frame[column])
+    if not read.n_undated:
+        return read.dates, []
+    n_rows = len(frame)
+    if read.n_undated == n_rows:
+        return read.dates, [
+            f"Timestamp column {shown(column)} ({side}): none of its {n_rows:,} rows has a date "
+            f"({read.describe_undated()}); expected dates such as 2026-01-31 or "
+            "2026-01-31T12:00."
+        ]
+    return read.dates, [
+        f"Timestamp column {shown(column)} ({side}): {read.n_undated:,} of {n_rows:,} rows have "
+        f"no date ({read.describe_undated()}); those rows are left out of the time windows."
+    ]
 
 
 def split_windows(

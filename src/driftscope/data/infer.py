@@ -308,8 +308,10 @@ def infer_schema(
             )
         role = given.role
         if role is None:
+            # An id-like column keeps the feature role: its kind (id) already leaves it out of
+            # the tests, and a table may hold several (an order reference, a session). The id
+            # role is the user's to give (``id=``, ``--id``, ``id:`` in a schema file): it names
+            # the one column late labels are joined on.
             role = _ROLE_NAMES.get(name.lower(), ColumnRole.FEATURE)
-            if kind is ColumnKind.ID:
-                role = ColumnRole.ID
         specs.append(replace(given, kind=kind, role=role, note=note))
     return Schema(tuple(specs)), warnings

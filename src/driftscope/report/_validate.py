@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["report_schema", "validate_report"]
+__all__ = ["report_schema", "validate_quality_report", "validate_report"]
 
 _SCHEMA_FILE = "report-schema.json"
 _MAX_LISTED = 20
@@ -55,19 +55,52 @@ def validate_report(report_dict: Any) -> None:
       (top level): 'change_points' is a required property
     ...
     """
+    _validate(report_dict, report_schema(), "The report", "validate_report")
+
+
+def validate_quality_report(quality_dict: Any) -> None:
+    """Raise if ``quality_dict`` does not match the JSON of ``driftscope quality --json`` (the
+    ``quality_report`` definition of the same JSON Schema); return ``None`` if it does.
+
+    Raises
+    ------
+    ImportError
+        If ``jsonschema`` (a development dependency) is not installed.
+    jsonschema.ValidationError
+        If the dict does not match, every mismatch listed with its path.
+
+    Examples
+    --------
+    >>> validate_quality_report({"schema_version": "1.0"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    jsonschema.exceptions.ValidationError: The quality report does not match ... (5 problems):
+      (top level): 'created_at' is a required property
+    ...
+    """
+    schema = report_schema()
+    quality_schema = {
+        "$schema": schema["$schema"],
+        "$defs": schema["$defs"],
+        "$ref": "#/$defs/quality_report",
+    }
+    _validate(quality_dict, quality_schema, "The quality report", "validate_quality_report")
+
+
+def _validate(data: Any, schema: dict[str, Any], what: str, caller: str) -> None:
     try:
         import jsonschema
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "validate_report needs the 'jsonschema' package, a development dependency of "
+            f"{caller} needs the 'jsonschema' package, a development dependency of "
             "driftscope. Install it with: pip install 'driftscope[dev]' "
             "(or pip install jsonschema)."
         ) from None
 
-    validator = jsonschema.Draft202012Validator(report_schema())
+    validator = jsonschema.Draft202012Validator(schema)
     # An error under "anyOf" (a nullable object) says little; its best sub-error says what broke.
     errors = sorted(
-        (jsonschema.exceptions.best_match([e]) or e for e in validator.iter_errors(report_dict)),
+        (jsonschema.exceptions.best_match([e]) or e for e in validator.iter_errors(data)),
         key=lambda e: ([str(p) for p in e.absolute_path], e.message),
     )
     if not errors:
@@ -83,5 +116,5 @@ def validate_report(report_dict: Any) -> None:
         lines.append(f"  ... and {len(errors) - _MAX_LISTED} more")
     plural = "problem" if len(errors) == 1 else "problems"
     raise jsonschema.ValidationError(
-        f"The report does not match {_SCHEMA_FILE} ({len(errors)} {plural}):\n" + "\n".join(lines)
+        f"{what} does not match {_SCHEMA_FILE} ({len(errors)} {plural}):\n" + "\n".join(lines)
     )
