@@ -22,6 +22,10 @@ so that k looks at one model do not find a drop k times as often.
 The baseline is the user's benchmark for that metric when given, else the reference value; for
 the calibration error, which grows as rows get fewer, the reference's value expected on as many
 rows as current. The overall status follows the verdict's rule (`overall_status`).
+
+Below `MIN_INTERVAL_ROWS` labelled current rows no metric gets an interval, and a metric without
+one, or with one of no width towards the baseline, is never significant. An interval of no width
+at the edge of [0, 1] (every row right, or every row wrong) is replaced by the exact binomial one.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from driftscope.metrics import weighted_bootstrap as W
 
 __all__ = [
     "METRIC_RANGES",
+    "MIN_INTERVAL_ROWS",
     "MetricResult",
     "PerformanceResult",
     "PerformanceSettings",
@@ -490,6 +495,19 @@ Interval = tuple[float, float | None, float | None]
 # above 0, more so on fewer rows): their bootstrap resamples are centred on the estimate, and
 # their reference baseline is taken at the current's size (`_expected_ece`).
 _SIZE_BIASED = frozenset({"ece"})
+# Below this many labelled current rows (utterances, images) metrics get no interval: a
+# percentile bootstrap of a handful of rows is too coarse to call anything significant.
+MIN_INTERVAL_ROWS = 30
+
+
+def _clopper_pearson_edge(n: int, confidence: float) -> float:
+    """How far the exact (Clopper-Pearson) interval of a share seen at 0 (or 1) in n rows
+    reaches: 1 - (a / 2)^(1 / n), a = 1 - confidence.
+
+    >>> round(_clopper_pearson_edge(30, 0.95), 4), round(_clopper_pearson_edge(200, 0.95), 4)
+    (0.1157, 0.0183)
+    """
+    return float(1.0 - ((1.0 - confidence) / 2.0) ** (1.0 / n))
 
 
 def _ci(ci: M.ConfidenceInterval) -> Interval:
@@ -533,6 +551,8 @@ def side_metrics(
         )
         return ci.estimate, None, None
 
+    few = with_ci and side.n_labelled < MIN_INTERVAL_ROWS
+    with_ci = with_ci and not few
     if task.is_classification:
         seen = int(max(a["y_true"].max(initial=-1), a["y_pred"].max(initial=-1)) + 1)
         k = max(seen, int(a.get("n_labels", 0)))
@@ -643,6 +663,29 @@ def side_metrics(
             out["mean_iou"] = point(M.mean_iou(a["true_masks"], a["pred_masks"]))
             out["mean_dice"] = point(M.mean_dice(a["true_masks"], a["pred_masks"]))
             out["pixel_accuracy"] = point(M.pixel_accuracy(a["true_masks"], a["pred_masks"]))
+    if few:
+        for name in out:
+            notes.setdefault(
+                name,
+                f"no confidence interval: {side.n_labelled} labelled row(s), fewer than "
+                f"{MIN_INTERVAL_ROWS}; a change is not judged significant",
+            )
+    for name, (value, low, high) in out.items():
+        # Every resample alike (every row right, or every row wrong): the percentile interval
+        # has no width, and a drop beside it would look certain on any number of rows.
+        if (
+            low is not None
+            and low == high
+            and METRIC_RANGES.get(name) == _UNIT
+            and value in (0.0, 1.0)
+        ):
+            edge = _clopper_pearson_edge(side.n_labelled, conf)
+            out[name] = (value, max(0.0, value - edge), min(1.0, value + edge))
+            notes.setdefault(
+                name,
+                f"every bootstrap resample gave {value:g}: the interval is the exact "
+                f"(Clopper-Pearson) one of a share seen at {value:g} in {side.n_labelled:,} rows",
+            )
     if notes:
         details["notes"] = notes
     return out, details
@@ -672,6 +715,20 @@ def _family_widening(confidence: float, k: int) -> float:
 
     a = 1.0 - confidence
     return float(norm.ppf(1 - a / (2 * max(k, 1))) / norm.ppf(1 - a / 2))
+
+
+def _significance_text(significant: bool, large: bool, half: float | None) -> str:
+    """What the message says of a drop: significant, within sampling error, or not judged
+    (no interval, or one without width towards the baseline); nothing for a small move."""
+    if significant:
+        return "; significant"
+    if not large:
+        return ""
+    if half is None:
+        return "; not judged without a confidence interval"
+    if half <= 0:
+        return "; not judged: the interval has no width towards the baseline"
+    return "; within sampling error"
 
 
 def _judge(
@@ -725,9 +782,13 @@ def _judge(
             rel_worse = (
                 (worse / abs(baseline)) if baseline != 0 else (math.inf if worse > 0 else 0.0)
             )
-            if low is not None and high is not None and worse > 0:
-                # The current interval's half towards the baseline, and the reference's own.
+            # The current interval's half towards the baseline, and the reference's own. A
+            # half of zero (too few rows, every resample alike) measures nothing: it never
+            # makes a drop significant.
+            half: float | None = None
+            if low is not None and high is not None:
                 half = (high - cur_value) if higher else (cur_value - low)
+            if half is not None and half > 0 and worse > 0:
                 margin = widen * math.hypot(half, half * reference_scale)
                 significant = bool(worse > margin)
             if significant and rel_worse >= settings.alert_drop:
@@ -745,12 +806,8 @@ def _judge(
             parts.append(
                 f"{label} {verb} from {baseline:.4g} ({source_text}) to {cur_value:.4g}{ci}"
                 + (f", {relative:+.1%}" if relative is not None else "")
-                + (
-                    "; significant"
-                    if significant
-                    else "; within sampling error"
-                    if worse > 0 and rel_worse >= settings.warning_drop and low is not None
-                    else ""
+                + _significance_text(
+                    significant, worse > 0 and rel_worse >= settings.warning_drop, half
                 )
             )
     if floor is not None and cur_value is not None and higher is not None:
