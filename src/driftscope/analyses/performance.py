@@ -43,15 +43,23 @@ from numpy.typing import NDArray
 from driftscope import metrics as M
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
-from driftscope.exceptions import ColumnError, ParameterError, invalid_parameter
+from driftscope.exceptions import (
+    ColumnError,
+    MetricNotComputedError,
+    ParameterError,
+    invalid_parameter,
+)
 from driftscope.metrics import weighted_bootstrap as W
 
 __all__ = [
     "METRIC_RANGES",
     "MIN_INTERVAL_ROWS",
+    "TASK_METRICS",
     "MetricResult",
     "PerformanceResult",
     "PerformanceSettings",
+    "check_metric_names",
+    "computed_metrics",
     "format_interval",
     "overall_status",
     "run_performance",
@@ -66,7 +74,6 @@ _LABELS = {
     "recall_macro": "recall (macro)",
     "f1_macro": "F1 (macro)",
     "f1_weighted": "F1 (weighted)",
-    "f1_micro": "F1 (micro)",
     "roc_auc": "ROC-AUC",
     "pr_auc": "PR-AUC",
     "log_loss": "log loss",
@@ -127,6 +134,23 @@ METRIC_RANGES: Mapping[str, tuple[float, float]] = {
     "r2": (-math.inf, 1.0),
     "mean_error": (-math.inf, math.inf),
 }
+_PROBABILITY_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier_score", "ece")
+_CLASSIFICATION_METRICS = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "f1_weighted",
+)
+# The metrics each task computes; a classifier's probability metrics need probability columns.
+TASK_METRICS: Mapping[Task, tuple[str, ...]] = {
+    Task.BINARY: _CLASSIFICATION_METRICS + _PROBABILITY_METRICS,
+    Task.MULTICLASS: _CLASSIFICATION_METRICS + _PROBABILITY_METRICS,
+    Task.REGRESSION: ("mae", "rmse", "mape", "median_absolute_error", "r2", "mean_error"),
+    Task.ASR: ("wer", "cer"),
+    Task.SEGMENTATION: ("mean_iou", "mean_dice", "pixel_accuracy"),
+}
 PRIMARY = {
     Task.BINARY: ("accuracy", "f1_macro", "roc_auc"),
     Task.MULTICLASS: ("accuracy", "f1_macro", "roc_auc"),
@@ -166,18 +190,76 @@ class PerformanceSettings:
                 f"a float in [0, alert_drop={self.alert_drop}]",
                 self.warning_drop,
             )
-        known = set(_LABELS)
+        known = [n for n in _LABELS if n not in _NO_DIRECTION]
         for mapping, what in ((self.floors, "floor"), (self.benchmarks, "benchmark")):
             for name, value in mapping.items():
                 if name not in known:
-                    raise ParameterError(
-                        f"Unknown metric {name!r} in a {what}; expected one of "
-                        f"{', '.join(sorted(known))}."
+                    raise _not_computed(
+                        f"{what}s",
+                        str(name),
+                        "is a level with no better direction"
+                        if name in _NO_DIRECTION
+                        else "is not a metric driftscope computes",
+                        _every_task_metrics(),
                     )
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ParameterError(
                         f"The {what} for {name!r} must be a number. Got {value!r}."
                     )
+
+
+def computed_metrics(task: Task, probabilities: bool) -> tuple[str, ...]:
+    """The metrics ``task`` computes that a benchmark or floor can apply to (all but those
+    without a direction); a classifier's probability metrics only with ``probabilities``.
+
+    >>> computed_metrics(Task.ASR, probabilities=False)
+    ('wer', 'cer')
+    """
+    return tuple(
+        name
+        for name in TASK_METRICS[task]
+        if name not in _NO_DIRECTION and (probabilities or name not in _PROBABILITY_METRICS)
+    )
+
+
+def check_metric_names(settings: PerformanceSettings, task: Task, probabilities: bool) -> None:
+    """Refuse a benchmark or floor for a metric this task never computes: it would be
+    accepted and then never compared with anything."""
+    computed = computed_metrics(task, probabilities)
+    for mapping, argument in ((settings.benchmarks, "benchmarks"), (settings.floors, "floors")):
+        for name in mapping:
+            if name in computed:
+                continue
+            if task.is_classification and name in _PROBABILITY_METRICS:
+                reason = f"needs probability columns, and this {task} model has none"
+            elif name in _NO_DIRECTION and name in TASK_METRICS[task]:
+                reason = "is a level with no better direction"
+            else:
+                reason = f"is not computed by a {task} task"
+            raise _not_computed(argument, name, reason, f"one of {', '.join(computed)}")
+
+
+def _every_task_metrics() -> str:
+    """The metrics each task computes, for a name no task knows."""
+    tasks = {
+        "classification": computed_metrics(Task.MULTICLASS, probabilities=False),
+        "classification with probability columns": _PROBABILITY_METRICS,
+        "regression": computed_metrics(Task.REGRESSION, probabilities=False),
+        "speech recognition": TASK_METRICS[Task.ASR],
+        "segmentation": TASK_METRICS[Task.SEGMENTATION],
+    }
+    return "one of " + "; ".join(f"{task}: {', '.join(names)}" for task, names in tasks.items())
+
+
+def _not_computed(argument: str, name: str, reason: str, expected: str) -> MetricNotComputedError:
+    return MetricNotComputedError(
+        f"The {argument} name metric {name!r}, which {reason}: no {argument[:-1]} can apply to "
+        f"it. Expected {expected}.",
+        argument=argument,
+        metric=name,
+        reason=reason,
+        expected=expected,
+    )
 
 
 @dataclass(frozen=True)
