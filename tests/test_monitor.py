@@ -155,6 +155,21 @@ def test_a_classification_metric_is_refused_for_regression() -> None:
     assert "mae, rmse, mape, median_absolute_error, r2" in caught.value.expected
 
 
+def test_the_metric_names_per_task_are_the_ones_computed() -> None:
+    from driftscope.analyses.model import Task
+    from driftscope.analyses.performance import TASK_METRICS
+
+    report = _monitor(_classification(400, 97), _classification(400, 98))
+    assert report.performance is not None
+    assert {m.name for m in report.performance.metrics} == set(TASK_METRICS[Task.BINARY])
+    rng = np.random.default_rng(99)
+    x = rng.normal(size=600)
+    frame = pd.DataFrame({"x": x, "y": x + rng.normal(size=600), "yhat": x})
+    report = _monitor(frame[:300], frame[300:], target="y", prediction="yhat")
+    assert report.performance is not None
+    assert {m.name for m in report.performance.metrics} == set(TASK_METRICS[Task.REGRESSION])
+
+
 @pytest.mark.parametrize(
     ("option", "value", "listed"),
     [
