@@ -81,7 +81,7 @@ def test_report_with_windows_and_benchmark(files: tuple[Path, Path, Path], tmp_p
     [
         (["--fail-on", "panic"], "retrain or investigate"),
         (["--benchmark", "accuracy=high"], "'high' is not a number"),
-        (["--benchmark", "speed=0.9"], "Unknown metric 'speed'"),
+        (["--benchmark", "speed=0.9"], "--benchmark: metric 'speed' is not a metric driftscope"),
         (["--period", "Q", "--timestamp", "day"], "one of D, W, M"),
         (["--task", "poetry"], "Unknown task 'poetry'"),
         (["--proba-prefix", "score_"], "probability prefix 'score_'"),

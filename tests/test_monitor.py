@@ -103,6 +103,98 @@ def test_benchmark_and_floor_set_the_baseline() -> None:
     assert "below the floor 0.95" in f1.message
 
 
+# --- a benchmark or floor for a metric the task never computes is refused ---------------------
+
+
+def _label_only(n: int, seed: int) -> pd.DataFrame:
+    """A binary classifier's frame without probability columns."""
+    frame = _classification(n, seed)
+    return frame.drop(columns=["proba_0", "proba_1", "timestamp"])
+
+
+@pytest.mark.parametrize(
+    ("argument", "values", "reason"),
+    [
+        ("benchmarks", {"f1_micro": 0.9}, "is not a metric driftscope computes"),
+        ("benchmarks", {"mae": 0.5}, "is not computed by a binary_classification task"),
+        ("floors", {"wer": 0.2}, "is not computed by a binary_classification task"),
+        ("floors", {"roc_auc": 0.7}, "needs probability columns"),
+        ("benchmarks", {"pr_auc": 0.7}, "needs probability columns"),
+        ("floors", {"mean_error": 0.0}, "is a level with no better direction"),
+    ],
+)
+def test_a_metric_the_task_does_not_compute_is_refused(
+    argument: str, values: dict[str, float], reason: str
+) -> None:
+    ref, cur = _label_only(400, 90), _label_only(400, 91)
+    with pytest.raises(driftscope.MetricNotComputedError, match=reason) as caught:
+        _monitor(ref, cur, **{argument: values})
+    error = caught.value
+    assert isinstance(error, driftscope.ParameterError)
+    assert error.argument == argument
+    assert error.metric == next(iter(values))
+    assert f"metric {error.metric!r}" in str(error)
+    assert "accuracy, balanced_accuracy, precision_macro" in error.expected
+
+
+def test_probability_metrics_take_a_benchmark_when_probabilities_are_given() -> None:
+    ref, cur = _classification(600, 92), _classification(600, 93)
+    report = _monitor(ref, cur, benchmarks={"roc_auc": 0.5}, floors={"brier_score": 0.9})
+    assert report.performance is not None
+    assert report.performance.metric("roc_auc").baseline_source == "benchmark"
+    assert report.performance.metric("brier_score").floor == 0.9
+
+
+def test_a_classification_metric_is_refused_for_regression() -> None:
+    rng = np.random.default_rng(94)
+    x = rng.normal(size=600)
+    frame = pd.DataFrame({"x": x, "y": x + rng.normal(size=600), "yhat": x})
+    with pytest.raises(driftscope.MetricNotComputedError, match="regression task") as caught:
+        _monitor(frame[:300], frame[300:], target="y", prediction="yhat",
+                 benchmarks={"accuracy": 0.9})  # fmt: skip
+    assert "mae, rmse, mape, median_absolute_error, r2" in caught.value.expected
+
+
+def test_the_metric_names_per_task_are_the_ones_computed() -> None:
+    from driftscope.analyses.model import Task
+    from driftscope.analyses.performance import TASK_METRICS
+
+    report = _monitor(_classification(400, 97), _classification(400, 98))
+    assert report.performance is not None
+    assert {m.name for m in report.performance.metrics} == set(TASK_METRICS[Task.BINARY])
+    rng = np.random.default_rng(99)
+    x = rng.normal(size=600)
+    frame = pd.DataFrame({"x": x, "y": x + rng.normal(size=600), "yhat": x})
+    report = _monitor(frame[:300], frame[300:], target="y", prediction="yhat")
+    assert report.performance is not None
+    assert {m.name for m in report.performance.metrics} == set(TASK_METRICS[Task.REGRESSION])
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "listed"),
+    [
+        ("--benchmark", "f1_micro=0.9", "classification: accuracy"),
+        ("--benchmark", "mae=0.5", "one of accuracy, balanced_accuracy"),
+        ("--floor", "roc_auc=0.7", "one of accuracy, balanced_accuracy"),
+    ],
+)
+def test_the_command_line_refuses_it_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, listed: str
+) -> None:
+    from driftscope.cli import main
+
+    paths = [tmp_path / "ref.csv", tmp_path / "cur.csv"]
+    _label_only(300, 95).to_csv(paths[0], index=False)
+    _label_only(300, 96).to_csv(paths[1], index=False)
+    code = main(["report", *map(str, paths), option, value, "-q"])
+    assert code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"Invalid value for {option}" in err
+    assert f"metric '{value.split('=')[0]}'" in err
+    assert listed in err
+    assert "Traceback" not in err
+
+
 def test_regression_task() -> None:
     rng = np.random.default_rng(9)
     x = rng.normal(size=(6000, 2))

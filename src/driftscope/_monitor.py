@@ -39,6 +39,7 @@ from driftscope.analyses.performance import (
     PerformanceResult,
     PerformanceSettings,
     _side,
+    check_metric_names,
     metric_label,
     run_performance,
     side_metrics,
@@ -776,6 +777,8 @@ def monitor(
         full_schema, ref_frame, cur_frame, task=task, proba_prefix=proba_prefix
     )
     warnings += schema_warnings + model_warnings
+    if model.task is not None:
+        check_metric_names(performance_settings, model.task, bool(model.probabilities))
     if model.task is Task.SEGMENTATION:
         # Mask columns hold arrays or paths: the drift core has no test for them, performance does.
         for name in (model.target, model.prediction):

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from driftscope._shorten import shown
 from driftscope._version import __version__
-from driftscope.exceptions import DriftscopeError
+from driftscope.exceptions import DriftscopeError, MetricNotComputedError
 
 __all__ = ["app", "main"]
 
@@ -117,6 +117,12 @@ def _metric_values(values: list[str], option: str) -> dict[str, float]:
         if problem is not None:
             raise typer.BadParameter(f"{name}={value:g}: expected {problem}", param_hint=option)
     return out
+
+
+def _metric_refusal(exc: MetricNotComputedError) -> str:
+    """A `MetricNotComputedError` said for a command-line option: the metric, why, and the
+    metrics that can take one."""
+    return f"metric {shown(exc.metric)} {exc.reason}; expected {exc.expected}"
 
 
 def _check_delimiter(value: str | None) -> str | None:
@@ -456,35 +462,44 @@ def report(
     user_schema, alpha, per_column, methods = _drift_options(
         schema, kind, threshold, correction, method
     )
-    result = monitor(
-        reference,
-        current,
-        user_schema,
-        target=target,
-        prediction=prediction,
-        proba_prefix=proba_prefix,
-        task=task,
-        timestamp=timestamp,
-        id=id_column,
-        labels=labels,
-        period=period,
-        window_size=window_size,
-        n_windows=windows,
-        min_window_rows=min_window_rows,
-        benchmarks=_metric_values(benchmark or [], "--benchmark"),
-        floors=_metric_values(floor or [], "--floor"),
-        columns=_split_columns(columns) if columns else None,
-        methods=methods,
-        thresholds=per_column,
-        alpha=alpha,
-        drift_share=drift_share,
-        correction=correction,
-        multivariate=multivariate,
-        quality=quality,
-        seed=seed,
-        encoding=encoding,
-        delimiter=delimiter,
-    )
+    benchmarks = _metric_values(benchmark or [], "--benchmark")
+    floors = _metric_values(floor or [], "--floor")
+    try:
+        result = monitor(
+            reference,
+            current,
+            user_schema,
+            target=target,
+            prediction=prediction,
+            proba_prefix=proba_prefix,
+            task=task,
+            timestamp=timestamp,
+            id=id_column,
+            labels=labels,
+            period=period,
+            window_size=window_size,
+            n_windows=windows,
+            min_window_rows=min_window_rows,
+            benchmarks=benchmarks,
+            floors=floors,
+            columns=_split_columns(columns) if columns else None,
+            methods=methods,
+            thresholds=per_column,
+            alpha=alpha,
+            drift_share=drift_share,
+            correction=correction,
+            multivariate=multivariate,
+            quality=quality,
+            seed=seed,
+            encoding=encoding,
+            delimiter=delimiter,
+        )
+    except MetricNotComputedError as exc:
+        # The task is known only once the data is read: the refusal names the option.
+        option = {"benchmarks": "--benchmark", "floors": "--floor"}.get(exc.argument)
+        if option is None:
+            raise
+        raise typer.BadParameter(_metric_refusal(exc), param_hint=option) from None
     _present(result, html, json_path, quiet, inputs)
     if fail_on is not None and result.verdict is not None and result.verdict.at_least(fail_on):
         raise typer.Exit(EXIT_DRIFT)

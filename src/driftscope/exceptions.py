@@ -13,6 +13,7 @@ __all__ = [
     "FileFormatError",
     "InputFileNotFoundError",
     "InputTypeError",
+    "MetricNotComputedError",
     "OutputFileError",
     "ParameterError",
     "SchemaError",
@@ -25,6 +26,31 @@ class DriftscopeError(Exception):
 
 class ParameterError(DriftscopeError, ValueError):
     """A parameter has a value outside what the function or class accepts."""
+
+
+class MetricNotComputedError(ParameterError):
+    """A benchmark or floor names a metric the model's task does not compute, so it could never
+    be met or missed.
+
+    ``argument`` is the argument that named it (``"benchmarks"`` or ``"floors"``), ``metric``
+    the name, ``reason`` why it cannot apply and ``expected`` the metrics that can, which a
+    command line can quote under its own option names.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str = "",
+        metric: str = "",
+        reason: str = "",
+        expected: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.argument = argument
+        self.metric = metric
+        self.reason = reason
+        self.expected = expected
 
 
 class InputFileNotFoundError(DriftscopeError, FileNotFoundError):

@@ -122,6 +122,85 @@ def test_confusion_matrix_and_prf_match_sklearn_on_any_labels(pairs: list[tuple[
     np.testing.assert_allclose(result.f1, f, rtol=RTOL)
 
 
+def _rows(cm: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The (true, predicted) rows a confusion matrix counts."""
+    k = cm.shape[0]
+    cells = np.repeat(np.arange(k * k), cm.ravel())
+    return cells // k, cells % k
+
+
+_AVERAGED = (
+    ("precision", cls.precision_from_confusion),
+    ("recall", cls.recall_from_confusion),
+    ("f1", cls.f1_from_confusion),
+)
+
+
+# A matrix over more labels than the data holds is what monitoring builds (every class the
+# model knows): classes absent from both arrays must not count in the macro mean.
+@pytest.mark.filterwarnings("ignore:A single label was found:UserWarning")
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=40),
+    st.integers(0, 3),
+)
+def test_macro_and_weighted_from_a_padded_matrix_match_sklearn_without_labels(
+    pairs: list[tuple[int, int]], extra: int
+) -> None:
+    y = np.array([a for a, _ in pairs])
+    pred = np.array([b for _, b in pairs])
+    cm = cls.confusion_matrix(y, pred, labels=np.arange(6 + extra))
+    for average in ("macro", "weighted", "micro"):
+        p, r, f, _ = skm.precision_recall_fscore_support(y, pred, average=average, zero_division=0)
+        got = [float(fn(cm, average)) for _, fn in _AVERAGED]
+        assert got == pytest.approx([p, r, f], rel=RTOL, abs=1e-15)
+        assert float(cls.f1_from_confusion(cm, average)) == pytest.approx(
+            skm.f1_score(y, pred, average=average, zero_division=0), rel=RTOL, abs=1e-15
+        )
+
+
+@pytest.mark.filterwarnings("ignore:A single label was found:UserWarning")
+@pytest.mark.parametrize(
+    ("y", "pred"),
+    [
+        ([1, 1], [1, 1]),  # one class, every row right
+        ([0, 1], [0, 1]),  # two of ten classes, every row right
+        ([0, 0, 2, 2], [1, 1, 0, 0]),  # every row wrong
+        ([3, 3, 3], [5, 5, 5]),  # one class true, another predicted
+        ([0, 1, 2, 4, 5, 6, 7, 8, 9], [0, 1, 2, 4, 5, 6, 7, 8, 8]),  # class 3 missing
+    ],
+)
+def test_macro_averages_skip_classes_absent_from_both_sides(y: list[int], pred: list[int]) -> None:
+    cm = cls.confusion_matrix(y, pred, labels=np.arange(10))
+    for name, fn in _AVERAGED:
+        for average in ("macro", "weighted"):
+            expected = getattr(skm, f"{name}_score")(y, pred, average=average, zero_division=0)
+            assert float(fn(cm, average)) == pytest.approx(expected, rel=RTOL, abs=1e-15)
+    # Given labels keep counting every class (scikit-learn's labels=...): 2 of 10 classes right.
+    assert float(cls.f1_from_confusion(np.diag([1, 1] + [0] * 8), only_present=False)) == 0.2
+
+
+def test_macro_of_each_resample_matches_sklearn_on_that_resample() -> None:
+    # The multinomial bootstrap scores every resampled matrix on its own classes: a class with
+    # one row vanishes from some resamples and must leave their mean, not count as 0.
+    rng = np.random.default_rng(11)
+    for trial in range(30):
+        k = int(rng.integers(2, 7))
+        cm = rng.integers(0, 4, size=(k, k)) * (rng.random((k, k)) < 0.5)
+        cm[0, 0] += 1
+        padded = np.zeros((k + 2, k + 2), dtype=np.int64)
+        padded[:k, :k] = cm
+        n = int(padded.sum())
+        batch = rng.multinomial(n, padded.ravel() / n, size=20).reshape(20, k + 2, k + 2)
+        for name, fn in _AVERAGED:
+            for average in ("macro", "weighted"):
+                batched = fn(batch, average)
+                score = getattr(skm, f"{name}_score")
+                expected = [score(*_rows(b), average=average, zero_division=0) for b in batch]
+                np.testing.assert_allclose(batched, expected, rtol=RTOL, atol=1e-15,
+                                           err_msg=f"{name} {average} trial {trial}")  # fmt: skip
+
+
 def test_from_confusion_functions_are_batched() -> None:
     rng = np.random.default_rng(3)
     batch = rng.integers(0, 20, size=(7, 4, 4))

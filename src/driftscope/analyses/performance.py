@@ -22,6 +22,10 @@ so that k looks at one model do not find a drop k times as often.
 The baseline is the user's benchmark for that metric when given, else the reference value; for
 the calibration error, which grows as rows get fewer, the reference's value expected on as many
 rows as current. The overall status follows the verdict's rule (`overall_status`).
+
+Below `MIN_INTERVAL_ROWS` labelled current rows no metric gets an interval, and a metric without
+one, or with one of no width towards the baseline, is never significant. An interval of no width
+at the edge of [0, 1] (every row right, or every row wrong) is replaced by the exact binomial one.
 """
 
 from __future__ import annotations
@@ -39,14 +43,23 @@ from numpy.typing import NDArray
 from driftscope import metrics as M
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
-from driftscope.exceptions import ColumnError, ParameterError, invalid_parameter
+from driftscope.exceptions import (
+    ColumnError,
+    MetricNotComputedError,
+    ParameterError,
+    invalid_parameter,
+)
 from driftscope.metrics import weighted_bootstrap as W
 
 __all__ = [
     "METRIC_RANGES",
+    "MIN_INTERVAL_ROWS",
+    "TASK_METRICS",
     "MetricResult",
     "PerformanceResult",
     "PerformanceSettings",
+    "check_metric_names",
+    "computed_metrics",
     "format_interval",
     "overall_status",
     "run_performance",
@@ -61,7 +74,6 @@ _LABELS = {
     "recall_macro": "recall (macro)",
     "f1_macro": "F1 (macro)",
     "f1_weighted": "F1 (weighted)",
-    "f1_micro": "F1 (micro)",
     "roc_auc": "ROC-AUC",
     "pr_auc": "PR-AUC",
     "log_loss": "log loss",
@@ -122,6 +134,23 @@ METRIC_RANGES: Mapping[str, tuple[float, float]] = {
     "r2": (-math.inf, 1.0),
     "mean_error": (-math.inf, math.inf),
 }
+_PROBABILITY_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier_score", "ece")
+_CLASSIFICATION_METRICS = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "f1_weighted",
+)
+# The metrics each task computes; a classifier's probability metrics need probability columns.
+TASK_METRICS: Mapping[Task, tuple[str, ...]] = {
+    Task.BINARY: _CLASSIFICATION_METRICS + _PROBABILITY_METRICS,
+    Task.MULTICLASS: _CLASSIFICATION_METRICS + _PROBABILITY_METRICS,
+    Task.REGRESSION: ("mae", "rmse", "mape", "median_absolute_error", "r2", "mean_error"),
+    Task.ASR: ("wer", "cer"),
+    Task.SEGMENTATION: ("mean_iou", "mean_dice", "pixel_accuracy"),
+}
 PRIMARY = {
     Task.BINARY: ("accuracy", "f1_macro", "roc_auc"),
     Task.MULTICLASS: ("accuracy", "f1_macro", "roc_auc"),
@@ -161,18 +190,76 @@ class PerformanceSettings:
                 f"a float in [0, alert_drop={self.alert_drop}]",
                 self.warning_drop,
             )
-        known = set(_LABELS)
+        known = [n for n in _LABELS if n not in _NO_DIRECTION]
         for mapping, what in ((self.floors, "floor"), (self.benchmarks, "benchmark")):
             for name, value in mapping.items():
                 if name not in known:
-                    raise ParameterError(
-                        f"Unknown metric {name!r} in a {what}; expected one of "
-                        f"{', '.join(sorted(known))}."
+                    raise _not_computed(
+                        f"{what}s",
+                        str(name),
+                        "is a level with no better direction"
+                        if name in _NO_DIRECTION
+                        else "is not a metric driftscope computes",
+                        _every_task_metrics(),
                     )
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ParameterError(
                         f"The {what} for {name!r} must be a number. Got {value!r}."
                     )
+
+
+def computed_metrics(task: Task, probabilities: bool) -> tuple[str, ...]:
+    """The metrics ``task`` computes that a benchmark or floor can apply to (all but those
+    without a direction); a classifier's probability metrics only with ``probabilities``.
+
+    >>> computed_metrics(Task.ASR, probabilities=False)
+    ('wer', 'cer')
+    """
+    return tuple(
+        name
+        for name in TASK_METRICS[task]
+        if name not in _NO_DIRECTION and (probabilities or name not in _PROBABILITY_METRICS)
+    )
+
+
+def check_metric_names(settings: PerformanceSettings, task: Task, probabilities: bool) -> None:
+    """Refuse a benchmark or floor for a metric this task never computes: it would be
+    accepted and then never compared with anything."""
+    computed = computed_metrics(task, probabilities)
+    for mapping, argument in ((settings.benchmarks, "benchmarks"), (settings.floors, "floors")):
+        for name in mapping:
+            if name in computed:
+                continue
+            if task.is_classification and name in _PROBABILITY_METRICS:
+                reason = f"needs probability columns, and this {task} model has none"
+            elif name in _NO_DIRECTION and name in TASK_METRICS[task]:
+                reason = "is a level with no better direction"
+            else:
+                reason = f"is not computed by a {task} task"
+            raise _not_computed(argument, name, reason, f"one of {', '.join(computed)}")
+
+
+def _every_task_metrics() -> str:
+    """The metrics each task computes, for a name no task knows."""
+    tasks = {
+        "classification": computed_metrics(Task.MULTICLASS, probabilities=False),
+        "classification with probability columns": _PROBABILITY_METRICS,
+        "regression": computed_metrics(Task.REGRESSION, probabilities=False),
+        "speech recognition": TASK_METRICS[Task.ASR],
+        "segmentation": TASK_METRICS[Task.SEGMENTATION],
+    }
+    return "one of " + "; ".join(f"{task}: {', '.join(names)}" for task, names in tasks.items())
+
+
+def _not_computed(argument: str, name: str, reason: str, expected: str) -> MetricNotComputedError:
+    return MetricNotComputedError(
+        f"The {argument} name metric {name!r}, which {reason}: no {argument[:-1]} can apply to "
+        f"it. Expected {expected}.",
+        argument=argument,
+        metric=name,
+        reason=reason,
+        expected=expected,
+    )
 
 
 @dataclass(frozen=True)
@@ -490,6 +577,19 @@ Interval = tuple[float, float | None, float | None]
 # above 0, more so on fewer rows): their bootstrap resamples are centred on the estimate, and
 # their reference baseline is taken at the current's size (`_expected_ece`).
 _SIZE_BIASED = frozenset({"ece"})
+# Below this many labelled current rows (utterances, images) metrics get no interval: a
+# percentile bootstrap of a handful of rows is too coarse to call anything significant.
+MIN_INTERVAL_ROWS = 30
+
+
+def _clopper_pearson_edge(n: int, confidence: float) -> float:
+    """How far the exact (Clopper-Pearson) interval of a share seen at 0 (or 1) in n rows
+    reaches: 1 - (a / 2)^(1 / n), a = 1 - confidence.
+
+    >>> round(_clopper_pearson_edge(30, 0.95), 4), round(_clopper_pearson_edge(200, 0.95), 4)
+    (0.1157, 0.0183)
+    """
+    return float(1.0 - ((1.0 - confidence) / 2.0) ** (1.0 / n))
 
 
 def _ci(ci: M.ConfidenceInterval) -> Interval:
@@ -533,6 +633,8 @@ def side_metrics(
         )
         return ci.estimate, None, None
 
+    few = with_ci and side.n_labelled < MIN_INTERVAL_ROWS
+    with_ci = with_ci and not few
     if task.is_classification:
         seen = int(max(a["y_true"].max(initial=-1), a["y_pred"].max(initial=-1)) + 1)
         k = max(seen, int(a.get("n_labels", 0)))
@@ -643,6 +745,29 @@ def side_metrics(
             out["mean_iou"] = point(M.mean_iou(a["true_masks"], a["pred_masks"]))
             out["mean_dice"] = point(M.mean_dice(a["true_masks"], a["pred_masks"]))
             out["pixel_accuracy"] = point(M.pixel_accuracy(a["true_masks"], a["pred_masks"]))
+    if few:
+        for name in out:
+            notes.setdefault(
+                name,
+                f"no confidence interval: {side.n_labelled} labelled row(s), fewer than "
+                f"{MIN_INTERVAL_ROWS}; a change is not judged significant",
+            )
+    for name, (value, low, high) in out.items():
+        # Every resample alike (every row right, or every row wrong): the percentile interval
+        # has no width, and a drop beside it would look certain on any number of rows.
+        if (
+            low is not None
+            and low == high
+            and METRIC_RANGES.get(name) == _UNIT
+            and value in (0.0, 1.0)
+        ):
+            edge = _clopper_pearson_edge(side.n_labelled, conf)
+            out[name] = (value, max(0.0, value - edge), min(1.0, value + edge))
+            notes.setdefault(
+                name,
+                f"every bootstrap resample gave {value:g}: the interval is the exact "
+                f"(Clopper-Pearson) one of a share seen at {value:g} in {side.n_labelled:,} rows",
+            )
     if notes:
         details["notes"] = notes
     return out, details
@@ -672,6 +797,20 @@ def _family_widening(confidence: float, k: int) -> float:
 
     a = 1.0 - confidence
     return float(norm.ppf(1 - a / (2 * max(k, 1))) / norm.ppf(1 - a / 2))
+
+
+def _significance_text(significant: bool, large: bool, half: float | None) -> str:
+    """What the message says of a drop: significant, within sampling error, or not judged
+    (no interval, or one without width towards the baseline); nothing for a small move."""
+    if significant:
+        return "; significant"
+    if not large:
+        return ""
+    if half is None:
+        return "; not judged without a confidence interval"
+    if half <= 0:
+        return "; not judged: the interval has no width towards the baseline"
+    return "; within sampling error"
 
 
 def _judge(
@@ -725,9 +864,13 @@ def _judge(
             rel_worse = (
                 (worse / abs(baseline)) if baseline != 0 else (math.inf if worse > 0 else 0.0)
             )
-            if low is not None and high is not None and worse > 0:
-                # The current interval's half towards the baseline, and the reference's own.
+            # The current interval's half towards the baseline, and the reference's own. A
+            # half of zero (too few rows, every resample alike) measures nothing: it never
+            # makes a drop significant.
+            half: float | None = None
+            if low is not None and high is not None:
                 half = (high - cur_value) if higher else (cur_value - low)
+            if half is not None and half > 0 and worse > 0:
                 margin = widen * math.hypot(half, half * reference_scale)
                 significant = bool(worse > margin)
             if significant and rel_worse >= settings.alert_drop:
@@ -745,12 +888,8 @@ def _judge(
             parts.append(
                 f"{label} {verb} from {baseline:.4g} ({source_text}) to {cur_value:.4g}{ci}"
                 + (f", {relative:+.1%}" if relative is not None else "")
-                + (
-                    "; significant"
-                    if significant
-                    else "; within sampling error"
-                    if worse > 0 and rel_worse >= settings.warning_drop and low is not None
-                    else ""
+                + _significance_text(
+                    significant, worse > 0 and rel_worse >= settings.warning_drop, half
                 )
             )
     if floor is not None and cur_value is not None and higher is not None:

@@ -206,12 +206,24 @@ def _counts(cm: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     return tp, cm.sum(axis=-2), cm.sum(axis=-1)
 
 
-def _average(per_class: FloatArray, support: FloatArray, average: Average | None) -> FloatArray:
+def _average(
+    per_class: FloatArray,
+    support: FloatArray,
+    predicted: FloatArray,
+    average: Average | None,
+    only_present: bool,
+) -> FloatArray:
     if average is None:
         return per_class
     if average == "macro":
-        return np.asarray(per_class.mean(axis=-1))
-    # weighted
+        if not only_present:
+            return np.asarray(per_class.mean(axis=-1))
+        # A class with no row in this matrix, true or predicted, is not a class of this data:
+        # counted as 0 it would pull the mean down (scikit-learn's labels=None leaves it out).
+        present = (support + predicted) > 0
+        total = np.where(present, per_class, 0.0).sum(axis=-1)
+        return _safe_divide(total, present.sum(axis=-1).astype(np.float64))
+    # weighted: a class without support weighs 0, present or not.
     return _safe_divide((per_class * support).sum(axis=-1), support.sum(axis=-1))
 
 
@@ -248,43 +260,60 @@ def balanced_accuracy_from_confusion(cm: ArrayLike) -> FloatArray:
     return _safe_divide(recall.sum(axis=-1), present.sum(axis=-1).astype(np.float64))
 
 
-def precision_from_confusion(cm: ArrayLike, average: Average | None = "macro") -> FloatArray:
+def precision_from_confusion(
+    cm: ArrayLike, average: Average | None = "macro", *, only_present: bool = True
+) -> FloatArray:
     """Precision of a confusion matrix or batch, shape (..., k, k).
 
     ``average`` is ``"macro"``, ``"micro"``, ``"weighted"`` (by support), all of shape (...), or
     None for per-class values of shape (..., k). A class never predicted has precision 0.
 
+    The macro mean is over the classes with a row in that matrix, true or predicted, as
+    scikit-learn's ``average="macro"`` with ``labels=None``: per matrix, so a class missing from
+    one bootstrap resample is left out of that resample's mean. ``only_present=False`` counts
+    every class of the matrix (a class with no row as 0), as scikit-learn given ``labels``.
+
     >>> cm = np.array([[5, 1], [2, 2]])
     >>> precision_from_confusion(cm, average=None)
     array([0.71428571, 0.66666667])
+    >>> cm = np.array([[2, 0, 0], [0, 0, 0], [0, 0, 1]])  # the middle class has no row
+    >>> precision_from_confusion(cm), precision_from_confusion(cm, only_present=False)
+    (array(1.), array(0.66666667))
     """
     _check_average(average, "precision_from_confusion")
     matrix = _as_confusion(cm, "precision_from_confusion")
     tp, predicted, support = _counts(matrix)
     if average == "micro":
         return _safe_divide(tp.sum(axis=-1), predicted.sum(axis=-1))
-    return _average(_safe_divide(tp, predicted), support, average)
+    return _average(_safe_divide(tp, predicted), support, predicted, average, only_present)
 
 
-def recall_from_confusion(cm: ArrayLike, average: Average | None = "macro") -> FloatArray:
-    """Recall of a confusion matrix or batch; ``average`` as in `precision_from_confusion`.
+def recall_from_confusion(
+    cm: ArrayLike, average: Average | None = "macro", *, only_present: bool = True
+) -> FloatArray:
+    """Recall of a confusion matrix or batch; ``average`` and ``only_present`` as in
+    `precision_from_confusion`.
 
     >>> recall_from_confusion(np.array([[5, 1], [2, 2]]), average="weighted")
     array(0.7)
     """
     _check_average(average, "recall_from_confusion")
     matrix = _as_confusion(cm, "recall_from_confusion")
-    tp, _, support = _counts(matrix)
+    tp, predicted, support = _counts(matrix)
     if average == "micro":
         return _safe_divide(tp.sum(axis=-1), support.sum(axis=-1))
-    return _average(_safe_divide(tp, support), support, average)
+    return _average(_safe_divide(tp, support), support, predicted, average, only_present)
 
 
-def f1_from_confusion(cm: ArrayLike, average: Average | None = "macro") -> FloatArray:
-    """F1 of a confusion matrix or batch; ``average`` as in `precision_from_confusion`.
+def f1_from_confusion(
+    cm: ArrayLike, average: Average | None = "macro", *, only_present: bool = True
+) -> FloatArray:
+    """F1 of a confusion matrix or batch; ``average`` and ``only_present`` as in
+    `precision_from_confusion`.
 
     Per class ``F1 = 2 TP / (2 TP + FP + FN)``, the harmonic mean of precision and recall, and 0
-    when the class is neither present nor predicted. Macro F1 is the mean of per-class F1.
+    when the class is neither present nor predicted. Macro F1 is the mean of per-class F1 over
+    the classes present (true or predicted) in the matrix.
 
     >>> f1_from_confusion(np.array([[5, 1], [2, 2]]), average="macro")
     array(0.67032967)
@@ -295,7 +324,9 @@ def f1_from_confusion(cm: ArrayLike, average: Average | None = "macro") -> Float
     if average == "micro":
         tp_sum = tp.sum(axis=-1)
         return _safe_divide(2.0 * tp_sum, predicted.sum(axis=-1) + support.sum(axis=-1))
-    return _average(_safe_divide(2.0 * tp, predicted + support), support, average)
+    return _average(
+        _safe_divide(2.0 * tp, predicted + support), support, predicted, average, only_present
+    )
 
 
 def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -343,11 +374,13 @@ def precision_recall_f1(
     else:
         label_array = validate_labels(labels, owner, minimum=1)
     cm = _confusion(true, pred, label_array, owner)
+    # Given labels count in the macro mean even when absent from both arrays, as scikit-learn.
+    every = labels is not None
     averages = {
         name: PRFAverage(
-            float(precision_from_confusion(cm, name)),
-            float(recall_from_confusion(cm, name)),
-            float(f1_from_confusion(cm, name)),
+            float(precision_from_confusion(cm, name, only_present=not every)),
+            float(recall_from_confusion(cm, name, only_present=not every)),
+            float(f1_from_confusion(cm, name, only_present=not every)),
         )
         for name in _AVERAGES
     }
