@@ -192,3 +192,27 @@ def test_notebook_fragment_names_every_column(
     for name in names:
         assert html.escape(name, quote=True) in fragment, name
     assert hostile not in fragment
+
+
+@pytest.mark.parametrize(
+    ("reference", "current"),
+    [
+        # A side read with a missing value holds floats where the other holds integers.
+        (pd.Series([1, 2, 3] * 40), pd.Series([1.0, 2.0, 3.0] * 40 + [np.nan])),
+        # 0.0 and -0.0 are one value; which one pandas keeps depends on the row order.
+        (pd.Series([-0.0] + [0.0] * 99), pd.Series([0.0] * 100)),
+    ],
+    ids=["int-vs-float", "signed-zero"],
+)
+def test_equal_values_of_another_dtype_are_one_category(
+    reference: pd.Series, current: pd.Series
+) -> None:
+    report = driftscope.compare(
+        pd.DataFrame({"x": reference}),
+        pd.DataFrame({"x": current}),
+        {"columns": {"x": {"kind": "categorical"}}},
+        multivariate=False,
+    )
+    column = report.drift.column("x")
+    assert not column.drifted, column
+    assert "unseen_categories" not in column.signals

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from driftscope.analyses._labels import row_labels
 from driftscope.data.schema import ColumnKind, ColumnSpec
 
 __all__ = ["encode_features", "sample_rows"]
@@ -90,12 +91,12 @@ def _shares(
     None for an id-like column (many labels, most of them seen once), which would make any two
     samples separable.
     """
-    codes, uniques = pd.factorize(ref.astype("string"))  # missing: -1
+    codes, uniques = pd.factorize(row_labels(ref))  # missing: -1
     if len(uniques) >= _MANY_LABELS and len(uniques) > 0.5 * int((codes >= 0).sum()):
         return None
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     shares = np.append(counts / max(int(counts.sum()), 1), 0.0)  # index -1: share 0
-    cur_codes = pd.Index(uniques).get_indexer(cur.astype("string"))  # missing, unseen: -1
+    cur_codes = pd.Index(uniques).get_indexer(row_labels(cur))  # missing, unseen: -1
     rv, cv = shares[codes], shares[cur_codes]
     scale = float(np.std(rv)) or 1.0
     return rv / scale, cv / scale

@@ -23,6 +23,7 @@ from scipy import stats as sps
 
 from driftscope._shorten import shorten, shown
 from driftscope.analyses._features import encode_features, sample_rows
+from driftscope.analyses._labels import value_labels
 from driftscope.analyses.results import (
     ColumnDrift,
     ColumnSummary,
@@ -262,8 +263,8 @@ def _text_lengths(series: pd.Series) -> NDArray[np.float64]:
 
 def _value_counts(series: pd.Series) -> pd.Series:
     counts = series.value_counts(dropna=True, sort=False)
-    # Labels as strings so 1 and "1" (or True and "True") meet on both sides.
-    counts.index = counts.index.astype(str)
+    # Labels as text so 1, 1.0 and "1" (or True and "True", 0.0 and -0.0) meet on both sides.
+    counts.index = pd.Index(value_labels(counts.index), dtype=object)
     return counts.groupby(level=0, sort=False).sum()
 
 

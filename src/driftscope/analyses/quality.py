@@ -22,6 +22,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope._shorten import shorten
+from driftscope.analyses._labels import value_labels
 from driftscope.analyses.results import _clean
 from driftscope.data.dates import read_dates
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
@@ -546,9 +547,7 @@ def _label_counts(series: pd.Series) -> pd.Series:
     values = index.to_numpy()
     labels: NDArray[Any] | list[str]
     if values.dtype.kind == "f":
-        whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (np.abs(values) < 1e15)
-        labels = values.astype(str).astype(object)
-        labels[whole] = values[whole].astype(np.int64).astype(str)
+        labels = value_labels(values)
     elif values.dtype.kind == "O":
         labels = [_example(v) for v in values]
     else:
