@@ -774,8 +774,9 @@ def _multivariate(
             mmd_result,
             _MMD_ROWS,
             f"MMD^2 with an RBF kernel (median-heuristic bandwidth, {_MMD_FEATURES} random "
-            "Fourier features), permutation p-value; an effect size in [0, 2], 0 for no drift, "
-            "smaller for the same move the more columns there are",
+            "Fourier features), permutation p-value; the statistic is near 0 without drift and "
+            "smaller for the same move the more columns there are, so the effect size that "
+            "decides is the domain classifier's AUC",
         ),
         (
             classified,
