@@ -317,6 +317,11 @@ Examples:
 )
 
 
+#: Version of the `stream --json` document (docs/streaming.md, "The JSON of `stream`"): the
+#: minor number grows with added fields, the major one with changed or removed ones.
+STREAM_SCHEMA_VERSION = "1.0"
+
+
 @app.command(epilog=DRIFT_EPILOG)
 def drift(
     reference: Reference,
@@ -739,6 +744,7 @@ def stream(
     ]
     if json_path is not None:
         payload = {
+            "schema_version": STREAM_SCHEMA_VERSION,
             "file": table.name,
             "column": column,
             "detector": type(watcher).__name__,

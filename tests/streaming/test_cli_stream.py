@@ -43,6 +43,10 @@ def test_stream_reports_drifts_with_timestamps(stream_file: Path, tmp_path: Path
     # Row 2000 is 2,000 minutes after 2026-01-01 00:00: 2026-01-02 09:20.
     assert after[0]["timestamp"].startswith("2026-01-02")
     assert data["detector"] == "PageHinkley"
+    assert data["schema_version"] == "1.0"
+    documented = (Path(__file__).parents[2] / "docs" / "streaming.md").read_text()
+    for field in data:
+        assert f"| `{field}` |" in documented, field
 
 
 def test_error_stream_detector_and_fail_on_drift(stream_file: Path) -> None:
