@@ -294,6 +294,64 @@ def test_fourier_mmd_statistic_is_scale_free() -> None:
     assert 0 < result.statistic < 2
 
 
+def test_prepared_fourier_reference_matches_the_explicit_formula_on_its_features() -> None:
+    # A reference larger than max_samples: the rows left out set the bandwidth, the kernel is the
+    # inner product of the random features, and the statistic is the textbook unbiased MMD^2
+    # with that kernel, whichever side's sums were computed first.
+    from driftscope.stats.multivariate import FourierReference, _fourier_features
+
+    x, y = gaussians(700, 250, shift=0.3, seed=4)
+    side = FourierReference.build(x, max_samples=300, n_features=64, seed=3)
+    assert side is not None
+    assert side.n == 300
+    result = side.test(y, n_permutations=50)
+    assert result == mmd_rbf(x, y, max_samples=300, n_features=64, n_permutations=50, seed=3)
+    phi_x = _fourier_features(side_rows(side, x) - side.centre, side.frequencies).astype(float)
+    phi_y = _fourier_features(y - side.centre, side.frequencies).astype(float)
+    kxx, kyy, kxy = phi_x @ phi_x.T, phi_y @ phi_y.T, phi_x @ phi_y.T
+    n, m = len(phi_x), len(phi_y)
+    expected = (
+        (kxx.sum() - np.trace(kxx)) / (n * (n - 1))
+        + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        - 2 * kxy.mean()
+    )
+    assert np.isclose(result.statistic, expected, rtol=1e-4, atol=1e-6)
+    assert result.statistic > 0.01
+    # Its sums over the relabellings are kept per current size: a second sample reuses them.
+    assert side.test(y, n_permutations=50) == result
+
+
+def side_rows(side: object, reference: FloatArray) -> FloatArray:
+    """The reference rows a FourierReference tests, replayed from its documented seeding."""
+    rng = np.random.default_rng(side.seed)  # type: ignore[attr-defined]
+    chosen = np.zeros(len(reference), dtype=bool)
+    chosen[rng.choice(len(reference), size=side.n, replace=False)] = True  # type: ignore[attr-defined]
+    return reference[chosen]
+
+
+def test_a_reference_barely_larger_than_max_samples_takes_the_pooled_bandwidth() -> None:
+    from driftscope.stats.multivariate import FourierReference
+
+    x, y = gaussians(301, 200, seed=1)
+    assert FourierReference.build(x, max_samples=300, n_features=16, seed=0) is None
+    assert FourierReference.build(x, max_samples=299, n_features=16, seed=0) is not None
+    assert mmd_rbf(x, y, max_samples=300, n_features=16).p_value is not None
+
+
+@pytest.mark.slow
+def test_prepared_fourier_mmd_p_values_are_uniform_under_no_drift() -> None:
+    # The bandwidth comes from reference rows outside the test: the p-value stays exact.
+    p_values = []
+    for seed in range(400):
+        x, y = gaussians(400, 100, dims=4, seed=30_000 + seed)
+        p = mmd_rbf(x, y, n_permutations=99, max_samples=100, n_features=64, seed=seed).p_value
+        assert p is not None
+        p_values.append(p)
+    rejections = sum(p <= 0.05 for p in p_values)
+    assert 6 <= rejections <= 37
+    assert sps.kstest(np.array(p_values) - 0.005, "uniform").pvalue > 0.001
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("n_features", [None, 64])
 def test_mmd_p_values_are_uniform_under_no_drift(n_features: int | None) -> None:
