@@ -23,6 +23,7 @@ EXPECTED_ALL = [
     "InputTypeError",
     "OutputFileError",
     "ParameterError",
+    "Reference",
     "Report",
     "Schema",
     "SchemaError",
@@ -34,6 +35,7 @@ EXPECTED_ALL = [
     "monitor",
     "monitor_asr",
     "monitor_images",
+    "prepare",
 ]
 
 # Each public error and the built-in that `except` clauses written without driftscope catch.
