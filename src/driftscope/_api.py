@@ -164,8 +164,10 @@ class Reference:
     comparison would otherwise redo on the reference: each numerical column sorted, each
     categorical column's counts, and the whole-table tests' encoded reference rows, random
     features and bandwidth (per ``seed``: a seed not prepared is prepared on first use). A report
-    from ``compare(reference, current)`` has the numbers of ``compare(table, current,
-    schema=reference.schema)``, without that work.
+    from ``compare(reference, current)`` has the numbers of ``compare(table, current)`` whenever
+    inference from both tables gives the schema inferred from the reference alone (it can differ
+    only where current alone would change a kind: a pandas ``category`` dtype or raw bytes in
+    current only, ids in the reference that repeat in current), without redoing that work.
 
     The table given to `prepare` is kept, not copied: do not modify it afterwards.
     """
