@@ -48,9 +48,13 @@ class _Shares:
     scale: float
 
     def apply(self, values: pd.Series) -> NDArray[np.float64]:
-        # missing, unseen: -1
-        codes = self.labels.get_indexer(pd.Index(values.astype("string")))
-        out: NDArray[np.float64] = self.shares[codes] / self.scale
+        # Each distinct value is looked up once; missing and unseen values get index -1. Python
+        # objects are made strings first: 1, 1.0 and True are one key to factorize, three labels.
+        if values.dtype == object:
+            values = values.astype("string")
+        codes, uniques = pd.factorize(values)
+        found = self.labels.get_indexer(pd.Index(pd.Series(uniques).astype("string")))
+        out: NDArray[np.float64] = self.shares[np.append(found, -1)[codes]] / self.scale
         return out
 
 

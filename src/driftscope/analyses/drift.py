@@ -266,6 +266,8 @@ def _value_counts(series: pd.Series) -> pd.Series:
     counts = series.value_counts(dropna=True, sort=False)
     # Labels as strings so 1 and "1" (or True and "True") meet on both sides.
     counts.index = counts.index.astype(str)
+    if counts.index.is_unique:
+        return counts
     return counts.groupby(level=0, sort=False).sum()
 
 
@@ -274,10 +276,24 @@ def _categorical_counts(
 ) -> tuple[NDArray[np.object_], NDArray[np.int64], NDArray[np.int64], int]:
     """Counts over the union of categories, aligned, with rare categories pooled past the cap."""
     cur_counts = _value_counts(current)
-    # Sorted by label, so seeded resampling tests do not depend on the order rows arrive in.
-    joined = pd.concat([ref_counts, cur_counts], axis=1, join="outer", sort=True).fillna(0)
-    counts = joined.to_numpy(dtype=np.int64)
-    labels = joined.index.to_numpy(dtype=object)
+    # The reference's labels, then those only current has; then sorted by label, so seeded
+    # resampling tests do not depend on the order rows arrive in.
+    at = ref_counts.index.get_indexer(cur_counts.index)
+    unseen = at < 0
+    n_ref = len(ref_counts)
+    labels = np.concatenate(
+        [
+            ref_counts.index.to_numpy(dtype=object),
+            cur_counts.index.to_numpy(dtype=object)[unseen],
+        ]
+    )
+    counts = np.zeros((labels.size, 2), dtype=np.int64)
+    counts[:n_ref, 0] = ref_counts.to_numpy(dtype=np.int64)
+    cur_values = cur_counts.to_numpy(dtype=np.int64)
+    counts[at[~unseen], 1] = cur_values[~unseen]
+    counts[n_ref:, 1] = cur_values[unseen]
+    order = np.argsort(labels, kind="stable")
+    labels, counts = labels[order], counts[order]
     pooled = 0
     if len(labels) > max_categories:
         order = np.argsort(-(counts[:, 0] + counts[:, 1]), kind="stable")
@@ -342,21 +358,21 @@ class ReferenceCache:
         with self._lock:
             return self._entries.setdefault(key, value)
 
+    def has(self, key: tuple[Any, ...]) -> bool:
+        with self._lock:
+            return key in self._entries
+
     def fill(self, reference: pd.DataFrame, schema: Schema, settings: DriftSettings) -> None:
         """Prepare every column the schema tests, and the whole-table tests' reference rows
         for ``settings.seed`` when ``settings.multivariate``."""
         specs = tested_specs(schema)
         for spec in specs:
-            if spec.kind in (ColumnKind.NUMERICAL, ColumnKind.TEXT):
-                self.get_or_make(
-                    (spec.name, "numerical"),
-                    lambda spec=spec: _numerical_reference(spec, reference[spec.name]),
-                )
+            key = _reference_key(spec)
+            column = reference[spec.name]
+            if key[1] == "numerical":
+                self.get_or_make(key, lambda s=spec, c=column: _numerical_reference(s, c))
             else:
-                self.get_or_make(
-                    (spec.name, "categorical"),
-                    lambda spec=spec: _categorical_reference(reference[spec.name]),
-                )
+                self.get_or_make(key, lambda c=column: _categorical_reference(c))
         if settings.multivariate:
             _multivariate_reference(reference, specs, settings.seed, self)
 
@@ -416,7 +432,7 @@ def _prepare(
             )
     if numerical_path:
         prepared_reference, n_ref, missing_ref, ref_warnings = cache.get_or_make(
-            (name, "numerical"), lambda: _numerical_reference(spec, reference)
+            _reference_key(spec), lambda: _numerical_reference(spec, reference)
         )
         ref_sorted = prepared_reference.values
         if kind is ColumnKind.TEXT:
@@ -444,7 +460,7 @@ def _prepare(
         return prepared
 
     ref_value_counts, n_ref, missing_ref = cache.get_or_make(
-        (name, "categorical"), lambda: _categorical_reference(reference)
+        _reference_key(spec), lambda: _categorical_reference(reference)
     )
     labels, ref_counts, cur_counts, pooled = _categorical_counts(
         ref_value_counts, current, settings.max_categories
@@ -920,7 +936,7 @@ def run_drift(
         return found, time.perf_counter() - t0
 
     multivariate: tuple[MultivariateDrift, ...] = ()
-    n_jobs = settings.n_jobs or min(os.cpu_count() or 1, 8)
+    n_jobs = settings.n_jobs or _default_jobs(reference_side, to_test, len(reference), len(current))
     if n_jobs > 1 and len(to_test) > 1:
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
             # The multivariate tests are the longest single task: start them first so they
@@ -944,6 +960,26 @@ def run_drift(
     multivariate = _judge_multivariate(multivariate, settings)
     dataset = _dataset(columns, multivariate, settings)
     return DriftResult(tuple(columns), dataset, multivariate, tuple(warnings)), timings
+
+
+# Rows a column's tests must read (current, plus the reference unless it is prepared) below
+# which threads do not pay: the work is then mostly Python per column, and threads only take
+# turns with the GIL (on 5,000-row chunks against a prepared reference, one thread was 15%
+# faster than two; benchmarks/RESULTS.md).
+_THREADED_ROWS = 50_000
+
+
+def _default_jobs(
+    cache: ReferenceCache, specs: Sequence[ColumnSpec], n_reference: int, n_current: int
+) -> int:
+    prepared = all(cache.has(_reference_key(spec)) for spec in specs)
+    rows = n_current + (0 if prepared else n_reference)
+    return min(os.cpu_count() or 1, 8) if rows >= _THREADED_ROWS else 1
+
+
+def _reference_key(spec: ColumnSpec) -> tuple[str, str]:
+    numerical = spec.kind in (ColumnKind.NUMERICAL, ColumnKind.TEXT)
+    return (spec.name, "numerical" if numerical else "categorical")
 
 
 def require_tested(result: DriftResult, reference: str, current: str) -> None:

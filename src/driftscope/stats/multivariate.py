@@ -372,6 +372,12 @@ class FourierReference:
     def test(self, current: FloatArray, *, n_permutations: int = 200) -> StatResult:
         """MMD^2 between the prepared reference rows and ``current`` (subsampled to the same
         number of rows at most), with its permutation p-value."""
+        # One BLAS thread: the products are small, and on a busy machine a pool of BLAS threads
+        # makes them several times slower; the caller runs other work beside this.
+        with _threadpools("blas").limit(limits=1):
+            return self._test(current, n_permutations)
+
+    def _test(self, current: FloatArray, n_permutations: int) -> StatResult:
         rng = np.random.default_rng([self.seed, 2])
         cur = _subsample(current, self.n, rng)
         n, m = self.n, cur.shape[0]
@@ -382,8 +388,7 @@ class FourierReference:
         grand = float(column_sums @ column_sums - self.diagonal.sum() - diagonal.sum())
         ref_sums, ref_diagonal = self._reference_sums(m, n_permutations)
         labels = _labellings(n, m, n_permutations, self.seed, np.float32)[n:]
-        with _threadpools("blas").limit(limits=1):
-            sums = ref_sums + (labels.T @ features).astype(np.float64)
+        sums = ref_sums + (labels.T @ features).astype(np.float64)
         on_diagonal = ref_diagonal + diagonal @ labels
         within_ref = np.einsum("bd,bd->b", sums, sums) - on_diagonal
         ref_all = sums @ column_sums - on_diagonal
