@@ -346,11 +346,16 @@ class ReferenceCache:
     does not depend on whether the entry was ready.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, retain: bool = True) -> None:
+        self.retain = retain
         self._entries: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
 
     def get_or_make(self, key: tuple[Any, ...], make: Any) -> Any:
+        if not self.retain:
+            # One comparison: each entry is used once, so nothing is kept (memory stays that of
+            # one column at a time, on the thread's reused buffers).
+            return make()
         with self._lock:
             if key in self._entries:
                 return self._entries[key]
@@ -365,7 +370,7 @@ class ReferenceCache:
     def fill(self, reference: pd.DataFrame, schema: Schema, settings: DriftSettings) -> None:
         """Prepare every column the schema tests, and the whole-table tests' reference rows
         for ``settings.seed`` when ``settings.multivariate``."""
-        specs = tested_specs(schema)
+        specs = columns_to_test(schema)
         for spec in specs:
             key = _reference_key(spec)
             column = reference[spec.name]
@@ -377,7 +382,7 @@ class ReferenceCache:
             _multivariate_reference(reference, specs, settings.seed, self)
 
 
-def tested_specs(schema: Schema) -> list[ColumnSpec]:
+def columns_to_test(schema: Schema) -> list[ColumnSpec]:
     """The columns the drift analysis tests: features, targets and predictions whose kind has
     a test."""
     return [
@@ -390,17 +395,17 @@ def tested_specs(schema: Schema) -> list[ColumnSpec]:
 
 
 def _numerical_reference(
-    spec: ColumnSpec, reference: pd.Series
+    spec: ColumnSpec, reference: pd.Series, scratch: _Scratch | None = None
 ) -> tuple[PreparedReference, int, int, list[str]]:
     """A numerical (or text-length) column's reference side: its sorted finite values, its
-    size, its missing count and its warnings."""
+    size, its missing count and its warnings. On ``scratch`` only when it is used at once and
+    dropped: a kept copy must outlive the thread's buffers."""
     found: list[str] = []
     if spec.kind is ColumnKind.TEXT:
         values = _text_lengths(reference)
     else:
         values, found = _numeric_values(reference, spec.name, "reference")
-    # Not on a thread's scratch buffer: the cached copy outlives the column's test.
-    ordered = _sorted_finite(values, None, 0)
+    ordered = _sorted_finite(values, scratch, 0)
     return PreparedReference(ordered), int(values.size), int(np.isnan(values).sum()), found
 
 
@@ -432,7 +437,8 @@ def _prepare(
             )
     if numerical_path:
         prepared_reference, n_ref, missing_ref, ref_warnings = cache.get_or_make(
-            _reference_key(spec), lambda: _numerical_reference(spec, reference)
+            _reference_key(spec),
+            lambda: _numerical_reference(spec, reference, None if cache.retain else scratch),
         )
         ref_sorted = prepared_reference.values
         if kind is ColumnKind.TEXT:
@@ -921,7 +927,7 @@ def run_drift(
 
     scratch: dict[int, _Scratch] = {}
     # One path for a reference prepared ahead and one seen once: the same numbers either way.
-    reference_side = ReferenceCache() if cache is None else cache
+    reference_side = ReferenceCache(retain=False) if cache is None else cache
 
     def work(spec: ColumnSpec) -> _Tested:
         mine = scratch.setdefault(threading.get_ident(), _Scratch())
@@ -972,7 +978,7 @@ _THREADED_ROWS = 50_000
 def _default_jobs(
     cache: ReferenceCache, specs: Sequence[ColumnSpec], n_reference: int, n_current: int
 ) -> int:
-    prepared = all(cache.has(_reference_key(spec)) for spec in specs)
+    prepared = cache.retain and all(cache.has(_reference_key(spec)) for spec in specs)
     rows = n_current + (0 if prepared else n_reference)
     return min(os.cpu_count() or 1, 8) if rows >= _THREADED_ROWS else 1
 
