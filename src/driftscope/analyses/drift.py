@@ -857,8 +857,9 @@ def _multivariate(
         (
             mmd_result,
             _MMD_ROWS,
-            f"MMD^2 with an RBF kernel (median-heuristic bandwidth, {_MMD_FEATURES} random "
-            "Fourier features), permutation p-value; an effect size in [0, 2], 0 for no drift, "
+            f"MMD^2 with an RBF kernel (median-heuristic bandwidth from reference rows outside "
+            f"the test, {_MMD_FEATURES} random Fourier features), permutation p-value; an effect "
+            "size in [0, 2], 0 for no drift, "
             "smaller for the same move the more columns there are",
         ),
         (
