@@ -234,9 +234,12 @@ class Reference:
                 "every column the reference was prepared with (prepare it with columns= to "
                 "compare fewer)."
             )
+        ref_types, cur_types = self._frame.dtypes.to_dict(), frame.dtypes.to_dict()
         for spec in self._schema:
             if spec.name in present and spec.kind is ColumnKind.NUMERICAL:
-                _check_numbers(spec.name, self._frame[spec.name], frame[spec.name], current.name)
+                _check_numbers(
+                    spec.name, ref_types[spec.name], cur_types[spec.name], frame, current.name
+                )
         schema = Schema(
             tuple(
                 s for s in self._schema if s.name in present or s.name not in self._source_columns
@@ -245,14 +248,17 @@ class Reference:
         return self._expansion.apply(frame), schema
 
 
-def _check_numbers(column: str, reference: pd.Series, current: pd.Series, name: str) -> None:
-    """Refuse a column the reference holds as numbers and current as something else."""
+def _check_numbers(
+    column: str, reference: Any, current: Any, frame: pd.DataFrame, name: str
+) -> None:
+    """Refuse a column the reference holds as numbers (dtype ``reference``) and current as
+    something else (dtype ``current``), unless current has no values in it at all."""
     numeric = pd.api.types.is_numeric_dtype
-    if not numeric(reference.dtype) or numeric(current.dtype) or current.isna().all():
+    if not numeric(reference) or numeric(current) or frame[column].isna().all():
         return
     raise ColumnError(
-        f"Column {shown(column)} holds numbers ({reference.dtype}) in the prepared reference but "
-        f"{current.dtype} values in the current data {name!r}; expected numbers. Convert the "
+        f"Column {shown(column)} holds numbers ({reference}) in the prepared reference but "
+        f"{current} values in the current data {name!r}; expected numbers. Convert the "
         "column, or prepare the reference with a schema that gives it another kind."
     )
 

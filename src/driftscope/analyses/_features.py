@@ -77,7 +77,14 @@ class FeatureEncoding:
         """The given rows of ``current`` as a float matrix, one column per encoded feature."""
         if not self.columns:
             return np.empty((len(rows), 0))
-        return np.column_stack([c.apply(current[c.name].iloc[rows]) for c in self.columns])
+        # Distinct positions, as many as rows: every row in order, no copy needed.
+        every = len(rows) == len(current)
+        return np.column_stack(
+            [
+                c.apply(current[c.name] if every else current[c.name].iloc[rows])
+                for c in self.columns
+            ]
+        )
 
 
 def fit_encoding(
@@ -123,7 +130,11 @@ def encode_features(
 
 
 def _floats(values: pd.Series) -> NDArray[np.float64]:
-    out = np.array(pd.to_numeric(values, errors="coerce").to_numpy(np.float64, na_value=np.nan))
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values
+    else:
+        numbers = pd.to_numeric(values, errors="coerce")
+    out = np.array(numbers.to_numpy(np.float64, na_value=np.nan))
     out[~np.isfinite(out)] = np.nan
     return out
 
