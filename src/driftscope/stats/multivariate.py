@@ -564,7 +564,7 @@ def discriminant_test(
     The statistic, the held-out ROC-AUC, is the effect size, read as for
     `domain_classifier_test` (0.5: indistinguishable; 1.0: the sides never overlap). The work is
     a few small matrix products: about 2 ms for 2 x 5,000 rows of 15 features, where the
-    gradient-boosted trees of `domain_classifier_test` take about 30 ms. On seeded tables of 10
+    gradient-boosted trees of `domain_classifier_test` take about 25 ms. On seeded tables of 10
     numerical and 5 categorical columns it rejects at least as often as those trees on a moved
     mean, a new correlation or moved category shares, a little less often on a changed spread
     (benchmarks/RESULTS.md). It sees only what a quadratic rule on a few features can: a change
