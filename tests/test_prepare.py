@@ -211,3 +211,29 @@ def test_compare_with_a_prepared_reference_still_checks_current(
         driftscope.compare(prepared, table(10, seed=2).iloc[:0])
     with pytest.raises(SchemaError, match="unknown column 'nope'"):
         driftscope.compare(prepared, table(500, seed=2), thresholds={"nope": 0.1})
+
+
+def test_a_small_reference_takes_the_same_paths_as_the_table(tmp_path: Any) -> None:
+    # 600 rows: the MMD's bandwidth comes from the pooled rows (no reference rows to spare) and
+    # each column is compared by one merged pass (current is not much smaller than reference).
+    reference = table(600, seed=11)
+    path = tmp_path / "reference.csv"
+    reference.to_csv(path, index=False)
+    chunk = table(400, seed=12, shift=0.3)
+
+    prepared = driftscope.prepare(path)
+    report = same_report(driftscope.compare(prepared, chunk), driftscope.compare(path, chunk))
+
+    assert report["metadata"]["reference"] == str(path)
+    assert {m["method"] for m in report["multivariate"]} == {"mmd", "domain_classifier"}
+
+
+def test_a_current_table_with_extra_columns_gets_the_tables_warnings(
+    reference: pd.DataFrame, prepared: driftscope.Reference
+) -> None:
+    chunk = table(2_000, seed=13).assign(note="free-form")
+    report = same_report(
+        driftscope.compare(prepared, chunk, multivariate=False),
+        driftscope.compare(reference, chunk, multivariate=False),
+    )
+    assert any("'note' is in the current data only" in w for w in report["warnings"])
