@@ -16,13 +16,15 @@ What it does, for each column mix (``10num-5cat``: 10 numerical and 5 categorica
    between two categories of the first. Written once to Parquet under benchmarks/out/.
 2. Runs driftscope (``_run_multivariate_driftscope.py``, this venv): ``compare(reference, chunk)``
    for each chunk, per-column tests only, then with the multivariate tests (MMD and domain
-   classifier). Then NannyML (``_run_nannyml.py``, in benchmarks/.venv-nannyml): the univariate
-   drift calculator and the data-reconstruction calculator, each ``fit(reference)`` +
-   ``calculate(current)`` with ``chunk_size=5000``; the domain-classifier calculator too with
-   ``--domain-classifier`` (minutes).
+   classifier); then the same with ``prepare(reference)`` once and ``compare(prepared, chunk)``
+   (the preparation's time counted in the total). Then NannyML (``_run_nannyml.py``, in
+   benchmarks/.venv-nannyml): the univariate drift calculator and the data-reconstruction
+   calculator, each ``fit(reference)`` + ``calculate(current)`` with ``chunk_size=5000``; the
+   domain-classifier calculator too with ``--domain-classifier`` (minutes).
 3. Prints each variant's median time over the repeats, its ratio to NannyML univariate, and
-   which chunks each one flagged; checks the target: driftscope with the multivariate tests takes
-   at most NannyML univariate's time (``--check``: exit 1 when missed).
+   which chunks each one flagged; checks the target: driftscope with the multivariate tests, the
+   reference prepared once, takes at most NannyML univariate's time (``--check``: exit 1 when
+   missed).
 """
 
 from __future__ import annotations
@@ -123,10 +125,34 @@ def _rows(ds: dict[str, Any] | None, nml: dict[str, Any] | None) -> list[tuple[s
     rows: list[tuple[str, float, str]] = []
     if ds is not None:
         v = ds["variants"]
-        rows.append(("driftscope, per-column", v["columns"]["median_seconds"], ""))
+        rows.append(
+            ("driftscope compare(table, chunk), per-column", v["columns"]["median_seconds"], "")
+        )
         both = v["columns+multivariate"]
-        rows.append(("driftscope, per-column + multivariate", both["median_seconds"], ""))
+        rows.append(
+            ("driftscope compare(table, chunk), + multivariate", both["median_seconds"], "")
+        )
         rows.append(("  of which multivariate (inside compare)", both["multivariate_seconds"], ""))
+        if "prepared columns+multivariate" in v:
+            cols, prep = v["prepared columns"], v["prepared columns+multivariate"]
+            rows.append(
+                (
+                    "driftscope prepare + compare(prepared, chunk), per-column",
+                    cols["median_seconds"],
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    "driftscope prepare + compare(prepared, chunk), + multivariate",
+                    prep["median_seconds"],
+                    "",
+                )
+            )
+            rows.append(("  of which prepare (once)", prep["median_prepare_seconds"], ""))
+            rows.append(
+                ("  of which multivariate (inside compare)", prep["multivariate_seconds"], "")
+            )
     if nml is not None:
         for name, label in (
             ("univariate", "NannyML univariate"),
@@ -167,8 +193,14 @@ def print_mix(mix: str, ds: dict[str, Any] | None, nml: dict[str, Any] | None) -
             "driftscope dataset verdict (share, or whole-table test with AUC >= 0.55)",
             _flags(v["columns+multivariate"]["dataset_drift"]),
         )
+        timed = "prepared columns+multivariate" if "prepared columns+multivariate" in v else None
+        if timed is not None:
+            flags.add_row(
+                "driftscope dataset verdict, prepared reference",
+                _flags(v[timed]["dataset_drift"]),
+            )
         for method in ("mmd", "domain_classifier"):
-            test = v["columns+multivariate"][method]
+            test = v[timed or "columns+multivariate"][method]
             stats = ", ".join(f"{s:.3f}" for s in test["statistic"])
             flags.add_row(f"driftscope {method} p < 0.05", _flags(test["flagged"]))
             flags.add_row("  statistic per chunk", stats)
@@ -181,11 +213,20 @@ def print_mix(mix: str, ds: dict[str, Any] | None, nml: dict[str, Any] | None) -
                 )
     con.print(flags)
     if ds is not None and base:
-        took = ds["variants"]["columns+multivariate"]["median_seconds"]
+        # The target is on what a user monitoring chunk by chunk runs: the reference prepared
+        # once (as NannyML fits it once), then one comparison per chunk.
+        v = ds["variants"]
+        timed = v.get("prepared columns+multivariate", v["columns+multivariate"])
+        took = timed["median_seconds"]
         summary["target_met"] = took <= base
+        summary["same_decisions"] = (
+            timed["dataset_drift"] == v["columns+multivariate"]["dataset_drift"]
+        )
         con.print(
-            f"target: driftscope with the multivariate tests <= NannyML univariate: "
-            f"{took:.2f} s vs {base:.2f} s -> {'met' if took <= base else 'MISSED'}\n"
+            f"target: driftscope (prepare + compare per chunk, with the multivariate tests) <= "
+            f"NannyML univariate: {took:.2f} s vs {base:.2f} s -> "
+            f"{'met' if took <= base else 'MISSED'}; decisions of the prepared and the plain "
+            f"path {'agree' if summary['same_decisions'] else 'DIFFER'}\n"
         )
     return summary
 

@@ -24,6 +24,7 @@ EXPECTED_ALL = [
     "MetricNotComputedError",
     "OutputFileError",
     "ParameterError",
+    "Reference",
     "Report",
     "Schema",
     "SchemaError",
@@ -35,6 +36,7 @@ EXPECTED_ALL = [
     "monitor",
     "monitor_asr",
     "monitor_images",
+    "prepare",
 ]
 
 # Each public error and the built-in that `except` clauses written without driftscope catch.

@@ -25,7 +25,7 @@ from driftscope.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from driftscope._api import compare
+    from driftscope._api import Reference, compare, prepare
     from driftscope._files_api import (
         compare_audio,
         compare_images,
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "compare": "driftscope._api",
+    "prepare": "driftscope._api",
+    "Reference": "driftscope._api",
     "monitor": "driftscope._monitor",
     "compare_images": "driftscope._files_api",
     "compare_audio": "driftscope._files_api",
@@ -68,6 +70,7 @@ __all__ = [
     "MetricNotComputedError",
     "OutputFileError",
     "ParameterError",
+    "Reference",
     "Report",
     "Schema",
     "SchemaError",
@@ -79,6 +82,7 @@ __all__ = [
     "monitor",
     "monitor_asr",
     "monitor_images",
+    "prepare",
 ]
 
 

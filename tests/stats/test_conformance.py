@@ -334,6 +334,7 @@ def test_public_surface() -> None:
         "chi2_homogeneity",
         "cramers_v",
         "cramervonmises_2samp",
+        "discriminant_test",
         "domain_classifier_test",
         "energy_distance",
         "epps_singleton",

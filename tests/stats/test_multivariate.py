@@ -9,7 +9,7 @@ from scipy import stats as sps
 from scipy.spatial.distance import cdist, pdist
 
 from driftscope.exceptions import ColumnError, DriftscopeError, ParameterError
-from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
+from driftscope.stats.multivariate import discriminant_test, domain_classifier_test, mmd_rbf
 
 FloatArray = NDArray[np.float64]
 
@@ -183,9 +183,107 @@ def test_domain_classifier_false_positive_rate() -> None:
     assert rejections <= 5
 
 
+# --- quadratic discriminant -----------------------------------------------------------------------
+
+
+def test_discriminant_no_drift_and_drift() -> None:
+    same = discriminant_test(*gaussians(2000, 2000, seed=2))
+    assert same.method == "domain_classifier"
+    assert same.p_value is not None
+    assert same.p_value > 0.05
+    assert abs(same.statistic - 0.5) < 0.05
+    shifted = discriminant_test(*gaussians(2000, 2000, shift=0.3, seed=2))
+    assert shifted.p_value is not None
+    assert shifted.p_value < 1e-6
+    assert shifted.statistic > 0.6
+
+
+def test_discriminant_sees_a_changed_spread_and_a_new_correlation() -> None:
+    # Means unchanged: a linear rule on the columns alone would see nothing.
+    x, y = gaussians(3000, 3000, dims=6, seed=4)
+    wider = y.copy()
+    wider[:, 1] *= 1.3
+    assert discriminant_test(x, wider).p_value < 1e-4  # type: ignore[operator]
+    correlated = y.copy()
+    correlated[:, 3] = 0.5 * y[:, 2] + np.sqrt(0.75) * y[:, 3]
+    assert discriminant_test(x, correlated).p_value < 1e-4  # type: ignore[operator]
+
+
+def test_discriminant_auc_and_p_value_match_sklearn_lda_and_scipy() -> None:
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.metrics import roc_auc_score
+
+    x, y = gaussians(600, 600, dims=4, shift=0.1, seed=5)
+    y[:, 2] *= 1.2
+    # Replay the documented procedure: equal sizes (no subsampling), seeded shuffle, halves,
+    # every column, square and pairwise product built explicitly, the 5 with the largest Welch t
+    # on the training halves, scikit-learn's shrunk LDA on them.
+    rng = np.random.default_rng(9)
+    xs, ys = x[rng.permutation(600)], y[rng.permutation(600)]
+
+    def expand(a: FloatArray) -> FloatArray:
+        i, j = np.triu_indices(4)
+        return np.hstack([a, a[:, i] * a[:, j]])
+
+    ex, ey = expand(xs), expand(ys)
+    welch = np.abs(ey[:300].mean(0) - ex[:300].mean(0)) / np.sqrt(
+        (ex[:300].var(0) + ey[:300].var(0)) / 300
+    )
+    keep = np.argsort(-welch)[:5]
+    model = LinearDiscriminantAnalysis(solver="lsqr", shrinkage=0.1)
+    model.fit(np.vstack([ex[:300, keep], ey[:300, keep]]), np.repeat([0, 1], 300))
+    ref_scores = model.decision_function(ex[300:, keep])
+    cur_scores = model.decision_function(ey[300:, keep])
+    auc = roc_auc_score(np.repeat([0, 1], 300), np.r_[ref_scores, cur_scores])
+    p = sps.mannwhitneyu(cur_scores, ref_scores, alternative="greater").pvalue
+
+    result = discriminant_test(x, y, seed=9)
+
+    assert np.isclose(result.statistic, auc, rtol=1e-12)
+    assert np.isclose(result.p_value, p, rtol=1e-9)  # type: ignore[arg-type]
+    assert result.p_value < 0.05  # type: ignore[operator]
+
+
+def test_discriminant_is_seeded_and_handles_constant_columns() -> None:
+    x, y = gaussians(400, 120, shift=0.2, seed=3)
+    assert discriminant_test(x, y, seed=1) == discriminant_test(x, y, seed=1)
+    assert discriminant_test(x, y, seed=1) != discriminant_test(x, y, seed=2)
+    flat = np.zeros((50, 3))
+    assert discriminant_test(flat, flat).p_value == 1.0
+    # Constant on each side but not the same constant: the sides never overlap.
+    apart = discriminant_test(flat, flat + 1.0)
+    assert apart.statistic == 1.0
+
+
+def test_discriminant_false_positive_rate() -> None:
+    rejections = 0
+    for seed in range(30):
+        x, y = gaussians(200, 200, dims=3, seed=300 + seed)
+        p = discriminant_test(x, y, seed=seed).p_value
+        assert p is not None
+        rejections += p < 0.05
+    assert rejections <= 5
+
+
+@pytest.mark.slow
+def test_discriminant_p_values_are_uniform_under_no_drift() -> None:
+    # Gaussian columns, and skewed, tied ones (rounded lognormals) as tables have.
+    p_values = []
+    for seed in range(300):
+        x, y = gaussians(300, 300, dims=4, seed=40_000 + seed)
+        if seed % 2:
+            x, y = np.round(np.exp(x)), np.round(np.exp(y))
+        p = discriminant_test(x, y, seed=seed).p_value
+        assert p is not None
+        p_values.append(p)
+    rejections = sum(p < 0.05 for p in p_values)
+    assert 4 <= rejections <= 28
+    assert sps.kstest(p_values, "uniform").pvalue > 0.001
+
+
 # --- input validation -----------------------------------------------------------------------------
 
-TESTS = [mmd_rbf, domain_classifier_test]
+TESTS = [mmd_rbf, domain_classifier_test, discriminant_test]
 
 
 @pytest.mark.parametrize("fn", TESTS, ids=lambda f: f.__name__)
@@ -221,6 +319,9 @@ def test_non_numeric_input_names_the_side(fn: object) -> None:
         (domain_classifier_test, {"max_samples": 2}, "max_samples"),
         (mmd_rbf, {"seed": -5}, "seed"),
         (domain_classifier_test, {"seed": -5}, "seed"),
+        (discriminant_test, {"max_samples": 3}, "max_samples"),
+        (discriminant_test, {"n_features": 0}, "n_features"),
+        (discriminant_test, {"seed": -1}, "seed"),
         (mmd_rbf, {"seed": 1.5}, "seed"),
     ],
 )
@@ -292,6 +393,64 @@ def test_fourier_mmd_statistic_is_scale_free() -> None:
     rescaled = mmd_rbf(1000 * x, 1000 * y, n_features=64, seed=2)
     assert np.isclose(result.statistic, rescaled.statistic, rtol=1e-4)
     assert 0 < result.statistic < 2
+
+
+def test_prepared_fourier_reference_matches_the_explicit_formula_on_its_features() -> None:
+    # A reference larger than max_samples: the rows left out set the bandwidth, the kernel is the
+    # inner product of the random features, and the statistic is the textbook unbiased MMD^2
+    # with that kernel, whichever side's sums were computed first.
+    from driftscope.stats.multivariate import FourierReference, _fourier_features
+
+    x, y = gaussians(700, 250, shift=0.3, seed=4)
+    side = FourierReference.build(x, max_samples=300, n_features=64, seed=3)
+    assert side is not None
+    assert side.n == 300
+    result = side.test(y, n_permutations=50)
+    assert result == mmd_rbf(x, y, max_samples=300, n_features=64, n_permutations=50, seed=3)
+    phi_x = _fourier_features(side_rows(side, x) - side.centre, side.frequencies).astype(float)
+    phi_y = _fourier_features(y - side.centre, side.frequencies).astype(float)
+    kxx, kyy, kxy = phi_x @ phi_x.T, phi_y @ phi_y.T, phi_x @ phi_y.T
+    n, m = len(phi_x), len(phi_y)
+    expected = (
+        (kxx.sum() - np.trace(kxx)) / (n * (n - 1))
+        + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        - 2 * kxy.mean()
+    )
+    assert np.isclose(result.statistic, expected, rtol=1e-4, atol=1e-6)
+    assert result.statistic > 0.01
+    # Its sums over the relabellings are kept per current size: a second sample reuses them.
+    assert side.test(y, n_permutations=50) == result
+
+
+def side_rows(side: object, reference: FloatArray) -> FloatArray:
+    """The reference rows a FourierReference tests, replayed from its documented seeding."""
+    rng = np.random.default_rng(side.seed)  # type: ignore[attr-defined]
+    chosen = np.zeros(len(reference), dtype=bool)
+    chosen[rng.choice(len(reference), size=side.n, replace=False)] = True  # type: ignore[attr-defined]
+    return reference[chosen]
+
+
+def test_a_reference_barely_larger_than_max_samples_takes_the_pooled_bandwidth() -> None:
+    from driftscope.stats.multivariate import FourierReference
+
+    x, y = gaussians(301, 200, seed=1)
+    assert FourierReference.build(x, max_samples=300, n_features=16, seed=0) is None
+    assert FourierReference.build(x, max_samples=299, n_features=16, seed=0) is not None
+    assert mmd_rbf(x, y, max_samples=300, n_features=16).p_value is not None
+
+
+@pytest.mark.slow
+def test_prepared_fourier_mmd_p_values_are_uniform_under_no_drift() -> None:
+    # The bandwidth comes from reference rows outside the test: the p-value stays exact.
+    p_values = []
+    for seed in range(400):
+        x, y = gaussians(400, 100, dims=4, seed=30_000 + seed)
+        p = mmd_rbf(x, y, n_permutations=99, max_samples=100, n_features=64, seed=seed).p_value
+        assert p is not None
+        p_values.append(p)
+    rejections = sum(p <= 0.05 for p in p_values)
+    assert 6 <= rejections <= 37
+    assert sps.kstest(np.array(p_values) - 0.005, "uniform").pvalue > 0.001
 
 
 @pytest.mark.slow

@@ -38,9 +38,27 @@ def value_labels(values: Any) -> NDArray[np.object_]:
     return np.array([str(v) for v in values], dtype=object)
 
 
+def factorize_labels(series: pd.Series) -> tuple[NDArray[np.intp], NDArray[np.object_]]:
+    """Codes of each row into distinct `value_labels` (-1 for missing), each value read once.
+
+    Python objects are made strings first: 1, 1.0 and True are one key to pandas' hashing and
+    three labels here.
+
+    >>> codes, labels = factorize_labels(pd.Series([1.0, None, -0.0, 0.0, 1.0]))
+    >>> codes.tolist(), labels.tolist()
+    ([0, -1, 1, 1, 0], ['1', '0'])
+    """
+    if series.dtype == object:
+        series = series.astype("string")
+    codes, uniques = pd.factorize(series)
+    merged, labels = pd.factorize(pd.Index(value_labels(pd.Index(uniques)), dtype=object))
+    out = np.where(codes >= 0, np.append(merged, -1)[codes], -1)
+    return out.astype(np.intp), np.asarray(labels, dtype=object)
+
+
 def row_labels(series: pd.Series) -> pd.Series:
     """`value_labels` of every row, missing values left missing (one label per distinct value)."""
-    codes, uniques = pd.factorize(series)
-    labels = np.empty(len(uniques) + 1, dtype=object)  # code -1 (missing) takes the last slot
-    labels[:-1] = value_labels(uniques)
-    return pd.Series(labels[codes], index=series.index, dtype=object)
+    codes, labels = factorize_labels(series)
+    table = np.empty(len(labels) + 1, dtype=object)  # code -1 (missing) takes the last slot
+    table[:-1] = labels
+    return pd.Series(table[codes], index=series.index, dtype=object)

@@ -8,6 +8,7 @@ shift nobody would act on. See docs/drift-decision.md.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import threading
@@ -22,7 +23,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from driftscope._shorten import shorten, shown
-from driftscope.analyses._features import encode_features, sample_rows
+from driftscope.analyses._features import FeatureEncoding, fit_encoding, sample_rows
 from driftscope.analyses._labels import value_labels
 from driftscope.analyses.results import (
     ColumnDrift,
@@ -37,6 +38,7 @@ from driftscope.stats import METHODS, SortedPair
 from driftscope.stats._reference_side import PreparedReference
 from driftscope.stats._result import StatResult
 from driftscope.stats.categorical import chi2_homogeneity, total_variation_distance
+from driftscope.stats.multivariate import FourierReference
 from driftscope.stats.novelty import unseen_categories_test
 from driftscope.stats.numerical import ks_2samp, wasserstein_distance
 
@@ -265,6 +267,8 @@ def _value_counts(series: pd.Series) -> pd.Series:
     counts = series.value_counts(dropna=True, sort=False)
     # Labels as text so 1, 1.0 and "1" (or True and "True", 0.0 and -0.0) meet on both sides.
     counts.index = pd.Index(value_labels(counts.index), dtype=object)
+    if counts.index.is_unique:
+        return counts
     return counts.groupby(level=0, sort=False).sum()
 
 
@@ -273,10 +277,24 @@ def _categorical_counts(
 ) -> tuple[NDArray[np.object_], NDArray[np.int64], NDArray[np.int64], int]:
     """Counts over the union of categories, aligned, with rare categories pooled past the cap."""
     cur_counts = _value_counts(current)
-    # Sorted by label, so seeded resampling tests do not depend on the order rows arrive in.
-    joined = pd.concat([ref_counts, cur_counts], axis=1, join="outer", sort=True).fillna(0)
-    counts = joined.to_numpy(dtype=np.int64)
-    labels = joined.index.to_numpy(dtype=object)
+    # The reference's labels, then those only current has; then sorted by label, so seeded
+    # resampling tests do not depend on the order rows arrive in.
+    at = ref_counts.index.get_indexer(cur_counts.index)
+    unseen = at < 0
+    n_ref = len(ref_counts)
+    labels = np.concatenate(
+        [
+            ref_counts.index.to_numpy(dtype=object),
+            cur_counts.index.to_numpy(dtype=object)[unseen],
+        ]
+    )
+    counts = np.zeros((labels.size, 2), dtype=np.int64)
+    counts[:n_ref, 0] = ref_counts.to_numpy(dtype=np.int64)
+    cur_values = cur_counts.to_numpy(dtype=np.int64)
+    counts[at[~unseen], 1] = cur_values[~unseen]
+    counts[n_ref:, 1] = cur_values[unseen]
+    order = np.argsort(labels, kind="stable")
+    labels, counts = labels[order], counts[order]
     pooled = 0
     if len(labels) > max_categories:
         order = np.argsort(-(counts[:, 0] + counts[:, 1]), kind="stable")
@@ -320,14 +338,25 @@ def _sorted_finite(
 
 
 class ReferenceCache:
-    """What a column's reference side costs to prepare (a sorted copy, category counts), kept
-    so that comparing several current windows with one reference does that work once."""
+    """What the reference side costs to prepare (a sorted copy of each numerical column, the
+    category counts of each categorical one, the encoded rows of the whole-table tests), kept so
+    that comparing several current tables with one reference does that work once.
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], Any] = {}
+    `fill` does it all ahead (`driftscope.prepare`); otherwise each entry is made on first use.
+    Either way an entry is computed by the same function from the reference alone, so a result
+    does not depend on whether the entry was ready.
+    """
+
+    def __init__(self, retain: bool = True) -> None:
+        self.retain = retain
+        self._entries: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
 
-    def get_or_make(self, key: tuple[str, str], make: Any) -> Any:
+    def get_or_make(self, key: tuple[Any, ...], make: Any) -> Any:
+        if not self.retain:
+            # One comparison: each entry is used once, so nothing is kept (memory stays that of
+            # one column at a time, on the thread's reused buffers).
+            return make()
         with self._lock:
             if key in self._entries:
                 return self._entries[key]
@@ -335,14 +364,64 @@ class ReferenceCache:
         with self._lock:
             return self._entries.setdefault(key, value)
 
+    def has(self, key: tuple[Any, ...]) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def fill(self, reference: pd.DataFrame, schema: Schema, settings: DriftSettings) -> None:
+        """Prepare every column the schema tests, and the whole-table tests' reference rows
+        for ``settings.seed`` when ``settings.multivariate``."""
+        specs = columns_to_test(schema)
+        for spec in specs:
+            key = _reference_key(spec)
+            column = reference[spec.name]
+            if key[1] == "numerical":
+                self.get_or_make(key, lambda s=spec, c=column: _numerical_reference(s, c))
+            else:
+                self.get_or_make(key, lambda c=column: _categorical_reference(c))
+        if settings.multivariate:
+            _multivariate_reference(reference, specs, settings.seed, self)
+
+
+def columns_to_test(schema: Schema) -> list[ColumnSpec]:
+    """The columns the drift analysis tests: features, targets and predictions whose kind has
+    a test."""
+    return [
+        spec
+        for spec in schema
+        if spec.role is not ColumnRole.IGNORED
+        and spec.role in _TESTED_ROLES
+        and spec.kind not in _UNTESTED_KINDS
+    ]
+
+
+def _numerical_reference(
+    spec: ColumnSpec, reference: pd.Series, scratch: _Scratch | None = None
+) -> tuple[PreparedReference, int, int, list[str]]:
+    """A numerical (or text-length) column's reference side: its sorted finite values, its
+    size, its missing count and its warnings. On ``scratch`` only when it is used at once and
+    dropped: a kept copy must outlive the thread's buffers."""
+    found: list[str] = []
+    if spec.kind is ColumnKind.TEXT:
+        values = _text_lengths(reference)
+    else:
+        values, found = _numeric_values(reference, spec.name, "reference")
+    ordered = _sorted_finite(values, scratch, 0)
+    return PreparedReference(ordered), int(values.size), int(np.isnan(values).sum()), found
+
+
+def _categorical_reference(reference: pd.Series) -> tuple[pd.Series, int, int]:
+    """A categorical column's reference side: counts per label, rows, missing count."""
+    return _value_counts(reference), len(reference), int(reference.isna().sum())
+
 
 def _prepare(
     spec: ColumnSpec,
     reference: pd.Series,
     current: pd.Series,
     settings: DriftSettings,
-    scratch: _Scratch | None = None,
-    cache: ReferenceCache | None = None,
+    scratch: _Scratch | None,
+    cache: ReferenceCache,
 ) -> _Prepared:
     name = spec.name
     warnings: list[str] = []
@@ -358,33 +437,13 @@ def _prepare(
                 f"column {name!r} is {kind}. Pick a {family} method or change the column's kind."
             )
     if numerical_path:
-        to_values = _text_lengths if kind is ColumnKind.TEXT else None
-
-        def reference_side() -> tuple[NDArray[np.float64], int, int, list[str]]:
-            found: list[str] = []
-            if to_values is not None:
-                values = to_values(reference)
-            else:
-                values, found = _numeric_values(reference, name, "reference")
-            # A cached copy must outlive this thread's scratch buffers.
-            ordered = _sorted_finite(values, None if cache is not None else scratch, 0)
-            return ordered, int(values.size), int(np.isnan(values).sum()), found
-
-        prepared_reference: PreparedReference | None = None
-        if cache is not None:
-
-            def prepared_side() -> tuple[PreparedReference, int, int, list[str]]:
-                ordered, size, missing, found = reference_side()
-                return PreparedReference(ordered), size, missing, found
-
-            prepared_reference, n_ref, missing_ref, ref_warnings = cache.get_or_make(
-                (name, "numerical"), prepared_side
-            )
-            ref_sorted = prepared_reference.values
-        else:
-            ref_sorted, n_ref, missing_ref, ref_warnings = reference_side()
-        if to_values is not None:
-            cur_values = to_values(current)
+        prepared_reference, n_ref, missing_ref, ref_warnings = cache.get_or_make(
+            _reference_key(spec),
+            lambda: _numerical_reference(spec, reference, None if cache.retain else scratch),
+        )
+        ref_sorted = prepared_reference.values
+        if kind is ColumnKind.TEXT:
+            cur_values = _text_lengths(current)
         else:
             cur_values, cur_warnings = _numeric_values(current, name, "current")
             warnings += cur_warnings
@@ -401,19 +460,15 @@ def _prepare(
         if ref_sorted.size and cur_sorted.size:
             # Binary searches of current into the reference beat one pass over both only when
             # current is much the smaller (a time window against a long reference).
-            if prepared_reference is not None and 4 * cur_sorted.size <= ref_sorted.size:
+            if 4 * cur_sorted.size <= ref_sorted.size:
                 prepared.pair = SortedPair.against(prepared_reference, cur_sorted)
             else:
                 prepared.pair = SortedPair(ref_sorted, cur_sorted)
         return prepared
 
-    def reference_counts() -> tuple[pd.Series, int]:
-        return _value_counts(reference), int(reference.isna().sum())
-
-    if cache is not None:
-        ref_value_counts, missing_ref = cache.get_or_make((name, "categorical"), reference_counts)
-    else:
-        ref_value_counts, missing_ref = reference_counts()
+    ref_value_counts, n_ref, missing_ref = cache.get_or_make(
+        _reference_key(spec), lambda: _categorical_reference(reference)
+    )
     labels, ref_counts, cur_counts, pooled = _categorical_counts(
         ref_value_counts, current, settings.max_categories
     )
@@ -433,7 +488,7 @@ def _prepare(
     order = np.argsort(-cur_counts[unseen], kind="stable")[:5]
     return _Prepared(
         spec=spec,
-        n_reference=len(reference),
+        n_reference=n_ref,
         n_current=len(current),
         missing_reference=missing_ref,
         missing_current=int(current.isna().sum()),
@@ -720,69 +775,100 @@ def _decide(tested: Sequence[_Tested], settings: DriftSettings) -> list[ColumnDr
 # multivariate
 
 
-def _multivariate(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    specs: Sequence[ColumnSpec],
-    settings: DriftSettings,
-) -> tuple[MultivariateDrift, ...]:
-    from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
+@dataclass(frozen=True)
+class _MultivariateReference:
+    """The reference side of the whole-table tests for one seed: the encoded reference rows
+    (and how to encode current rows alike), the generator's state after drawing them (current
+    rows are drawn next), and the MMD's reference side when the reference is large enough."""
 
+    encoding: FeatureEncoding
+    rng_state: dict[str, Any]
+    mmd: FourierReference | None
+
+
+def _multivariate_usable(specs: Sequence[ColumnSpec]) -> list[ColumnSpec]:
     # Ids, paths, free text and bytes tell every row apart, so they would tell the two sides
     # apart too: only columns with a distribution to compare enter (`encode_features` also
     # drops categorical columns whose values turn out to be nearly all distinct).
-    usable = [
+    return [
         s
         for s in specs
         if s.role is ColumnRole.FEATURE
         and s.kind in (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
     ]
-    if not usable:
+
+
+def _multivariate_reference(
+    reference: pd.DataFrame, specs: Sequence[ColumnSpec], seed: int, cache: ReferenceCache
+) -> _MultivariateReference:
+    usable = _multivariate_usable(specs)
+
+    def make() -> _MultivariateReference:
+
+        rng = np.random.default_rng(seed)
+        encoding = fit_encoding(
+            reference, usable, sample_rows(len(reference), _CLASSIFIER_ROWS, rng)
+        )
+        mmd = None
+        if encoding.columns:
+            mmd = FourierReference.build(
+                encoding.reference, max_samples=_MMD_ROWS, n_features=_MMD_FEATURES, seed=seed
+            )
+        return _MultivariateReference(encoding, copy.deepcopy(dict(rng.bit_generator.state)), mmd)
+
+    key = ("<whole-table tests>", seed, tuple(s.name for s in usable))
+    found: _MultivariateReference = cache.get_or_make(key, make)
+    return found
+
+
+def _multivariate(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    specs: Sequence[ColumnSpec],
+    settings: DriftSettings,
+    cache: ReferenceCache | None = None,
+) -> tuple[MultivariateDrift, ...]:
+    from driftscope.stats.multivariate import discriminant_test, mmd_rbf
+
+    if not _multivariate_usable(specs):
         return ()
+    side = _multivariate_reference(reference, specs, settings.seed, cache or ReferenceCache())
     rng = np.random.default_rng(settings.seed)
-    ref_x, cur_x, names = encode_features(
-        reference,
-        current,
-        usable,
-        sample_rows(len(reference), _CLASSIFIER_ROWS, rng),
-        sample_rows(len(current), _CLASSIFIER_ROWS, rng),
-    )
+    rng.bit_generator.state = side.rng_state
+    ref_x = side.encoding.reference
+    cur_x = side.encoding.transform(current, sample_rows(len(current), _CLASSIFIER_ROWS, rng))
+    names = side.encoding.names
     if not names or len(ref_x) < 10 or len(cur_x) < 10:
         return ()
     a = settings.alpha
 
     def mmd() -> StatResult:
+        if side.mmd is not None:
+            return side.mmd.test(cur_x)
         return mmd_rbf(
             ref_x, cur_x, max_samples=_MMD_ROWS, n_features=_MMD_FEATURES, seed=settings.seed
         )
 
-    def classifier() -> StatResult:
-        return domain_classifier_test(
-            ref_x, cur_x, max_samples=_CLASSIFIER_ROWS, seed=settings.seed
-        )
-
-    if (settings.n_jobs or min(os.cpu_count() or 1, 8)) > 1:
-        # The two tests overlap: the column tests often finish first and leave a core idle.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(mmd)
-            classified = classifier()
-            mmd_result = pending.result()
-    else:
-        mmd_result, classified = mmd(), classifier()
+    # A quadratic discriminant on the few features that differ most: a few milliseconds where
+    # gradient-boosted trees took tens, with at least their power on moved means, correlations
+    # and category shares (a little less on a changed spread; benchmarks/RESULTS.md).
+    classified = discriminant_test(ref_x, cur_x, max_samples=_CLASSIFIER_ROWS, seed=settings.seed)
+    mmd_result = mmd()
     tests = (
         (
             mmd_result,
             _MMD_ROWS,
-            f"MMD^2 with an RBF kernel (median-heuristic bandwidth, {_MMD_FEATURES} random "
-            "Fourier features), permutation p-value; the statistic is near 0 without drift and "
-            "smaller for the same move the more columns there are, so the effect size that "
-            "decides is the domain classifier's AUC",
+            f"MMD^2 with an RBF kernel (median-heuristic bandwidth from reference rows outside "
+            f"the test, {_MMD_FEATURES} random Fourier features), permutation p-value; the "
+            "statistic is near 0 without drift and smaller for the same move the more columns "
+            "there are, so the effect size that decides is the domain classifier's AUC",
         ),
         (
             classified,
             _CLASSIFIER_ROWS,
-            "held-out ROC-AUC of a classifier telling current from reference; an effect size, "
-            "0.5 for no drift, 1.0 for sides that never overlap",
+            "held-out ROC-AUC of a classifier telling current from reference (a linear "
+            "discriminant on the 5 columns, squares or pairwise products that differ most); an "
+            "effect size, 0.5 for no drift, 1.0 for sides that never overlap",
         ),
     )
     return tuple(
@@ -842,19 +928,23 @@ def run_drift(
         to_test.append(spec)
 
     scratch: dict[int, _Scratch] = {}
+    # One path for a reference prepared ahead and one seen once: the same numbers either way.
+    reference_side = ReferenceCache(retain=False) if cache is None else cache
 
     def work(spec: ColumnSpec) -> _Tested:
         mine = scratch.setdefault(threading.get_ident(), _Scratch())
-        prep = _prepare(spec, reference[spec.name], current[spec.name], settings, mine, cache)
+        prep = _prepare(
+            spec, reference[spec.name], current[spec.name], settings, mine, reference_side
+        )
         return _test_column(prep, settings)
 
     def multivariate_task() -> tuple[tuple[MultivariateDrift, ...], float]:
         t0 = time.perf_counter()
-        found = _multivariate(reference, current, to_test, settings)
+        found = _multivariate(reference, current, to_test, settings, reference_side)
         return found, time.perf_counter() - t0
 
     multivariate: tuple[MultivariateDrift, ...] = ()
-    n_jobs = settings.n_jobs or min(os.cpu_count() or 1, 8)
+    n_jobs = settings.n_jobs or _default_jobs(reference_side, to_test, len(reference), len(current))
     if n_jobs > 1 and len(to_test) > 1:
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
             # The multivariate tests are the longest single task: start them first so they
@@ -878,6 +968,26 @@ def run_drift(
     multivariate = _judge_multivariate(multivariate, settings)
     dataset = _dataset(columns, multivariate, settings)
     return DriftResult(tuple(columns), dataset, multivariate, tuple(warnings)), timings
+
+
+# Rows a column's tests must read (current, plus the reference unless it is prepared) below
+# which threads do not pay: the work is then mostly Python per column, and threads only take
+# turns with the GIL (on 5,000-row chunks against a prepared reference, one thread was 15%
+# faster than two; benchmarks/RESULTS.md).
+_THREADED_ROWS = 50_000
+
+
+def _default_jobs(
+    cache: ReferenceCache, specs: Sequence[ColumnSpec], n_reference: int, n_current: int
+) -> int:
+    prepared = cache.retain and all(cache.has(_reference_key(spec)) for spec in specs)
+    rows = n_current + (0 if prepared else n_reference)
+    return min(os.cpu_count() or 1, 8) if rows >= _THREADED_ROWS else 1
+
+
+def _reference_key(spec: ColumnSpec) -> tuple[str, str]:
+    numerical = spec.kind in (ColumnKind.NUMERICAL, ColumnKind.TEXT)
+    return (spec.name, "numerical" if numerical else "categorical")
 
 
 def require_tested(result: DriftResult, reference: str, current: str) -> None:

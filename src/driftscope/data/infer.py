@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -12,7 +13,7 @@ from numpy.typing import NDArray
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError
 
-__all__ = ["infer_schema"]
+__all__ = ["infer_schema", "schema_change_warnings"]
 
 # Inference reads at most this many non-missing values per column: enough to tell kinds apart,
 # cheap at a million rows.
@@ -248,6 +249,25 @@ def _refuse_bytes(name: str, kind: ColumnKind, reference: pd.Series, current: pd
         )
 
 
+def schema_change_warnings(reference: Sequence[str], current: Sequence[str]) -> list[str]:
+    """One warning per column found on one side only, reference columns first."""
+    warnings: list[str] = []
+    cur_set, ref_set = set(current), set(reference)
+    for name in reference:
+        if name not in cur_set:
+            warnings.append(
+                f"Schema change: column {name!r} is in the reference only; "
+                "it is left out of the comparison."
+            )
+    for name in current:
+        if name not in ref_set:
+            warnings.append(
+                f"Schema change: column {name!r} is in the current data only; "
+                "it is left out of the comparison."
+            )
+    return warnings
+
+
 def infer_schema(
     reference: pd.DataFrame, current: pd.DataFrame, schema: Schema | None = None
 ) -> tuple[Schema, list[str]]:
@@ -266,22 +286,10 @@ def infer_schema(
     ["Schema change: column 'extra' is in the reference only; it is left out of the comparison."]
     """
     user = schema or Schema()
-    warnings: list[str] = []
     ref_cols = list(reference.columns)
     cur_cols = set(current.columns)
-    for name in ref_cols:
-        if name not in cur_cols:
-            warnings.append(
-                f"Schema change: column {name!r} is in the reference only; "
-                "it is left out of the comparison."
-            )
     ref_set = set(ref_cols)
-    for name in current.columns:
-        if name not in ref_set:
-            warnings.append(
-                f"Schema change: column {name!r} is in the current data only; "
-                "it is left out of the comparison."
-            )
+    warnings = schema_change_warnings(ref_cols, list(current.columns))
     unknown = [s.name for s in user if s.name not in ref_set and s.name not in cur_cols]
     if unknown:
         raise SchemaError(

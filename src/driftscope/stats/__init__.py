@@ -21,7 +21,7 @@ from driftscope.stats.categorical import (
     g_test,
     two_proportion_z_test,
 )
-from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
+from driftscope.stats.multivariate import discriminant_test, domain_classifier_test, mmd_rbf
 from driftscope.stats.numerical import (
     anderson_ksamp,
     cramervonmises_2samp,
@@ -43,6 +43,7 @@ __all__ = [
     "chi2_homogeneity",
     "cramers_v",
     "cramervonmises_2samp",
+    "discriminant_test",
     "domain_classifier_test",
     "energy_distance",
     "epps_singleton",

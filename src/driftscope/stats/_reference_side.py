@@ -12,7 +12,7 @@ both statistics need only binary searches of the current values into the referen
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -28,13 +28,15 @@ class PreparedReference:
     """A sorted reference sample with its prefix sums, ready for many comparisons."""
 
     values: FloatArray
-    prefix: FloatArray = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def prefix(self) -> FloatArray:
+        """Sums of the first k values, k = 0..n (made on first use: a pair compared by one
+        merged pass does not need them)."""
         prefix = np.empty(self.values.size + 1)
         prefix[0] = 0.0
         np.cumsum(self.values, out=prefix[1:])
-        object.__setattr__(self, "prefix", prefix)
+        return prefix
 
     @property
     def n(self) -> int:
