@@ -22,9 +22,9 @@ What it does, for each column mix (``10num-5cat``: 10 numerical and 5 categorica
    calculator, each ``fit(reference)`` + ``calculate(current)`` with ``chunk_size=5000``; the
    domain-classifier calculator too with ``--domain-classifier`` (minutes).
 3. Prints each variant's median time over the repeats, its ratio to NannyML univariate, and
-   which chunks each one flagged; checks the target: driftscope with the multivariate tests, the
-   reference prepared once, takes at most NannyML univariate's time (``--check``: exit 1 when
-   missed).
+   which chunks each one flagged; checks two targets: the whole-table tests alone (issue 9: "at
+   most NannyML's time on the same chunks"), and driftscope with them, the reference prepared
+   once, each at most NannyML univariate's time (``--check``: exit 1 when one is missed).
 """
 
 from __future__ import annotations
@@ -226,8 +226,18 @@ def print_mix(mix: str, ds: dict[str, Any] | None, nml: dict[str, Any] | None) -
             f"target: driftscope (prepare + compare per chunk, with the multivariate tests) <= "
             f"NannyML univariate: {took:.2f} s vs {base:.2f} s -> "
             f"{'met' if took <= base else 'MISSED'}; decisions of the prepared and the plain "
-            f"path {'agree' if summary['same_decisions'] else 'DIFFER'}\n"
+            f"path {'agree' if summary['same_decisions'] else 'DIFFER'}"
         )
+        # Issue 9's own words: the whole-table tests "should cost little on small runs: at most
+        # NannyML's time on the same chunks".
+        tests_took = timed.get("multivariate_seconds")
+        if tests_took is not None:
+            summary["tests_target_met"] = tests_took <= base
+            con.print(
+                f"target: the whole-table tests alone (inside compare, prepared reference) <= "
+                f"NannyML univariate: {tests_took:.2f} s vs {base:.2f} s -> "
+                f"{'met' if tests_took <= base else 'MISSED'}\n"
+            )
     return summary
 
 
@@ -291,7 +301,8 @@ def main() -> int:
         write_json(run_dir / "summary.json", {"driftscope": ds, "nannyml": nml})
     if failed:
         return 2
-    if args.check and not all(s.get("target_met", True) for s in summaries):
+    met = [s.get("target_met", True) and s.get("tests_target_met", True) for s in summaries]
+    if args.check and not all(met):
         return 1
     return 0
 
