@@ -1,7 +1,7 @@
 """Performance drift: is the model still as good as on the reference (or a benchmark)?
 
 Every metric is computed on both sides with a seeded bootstrap confidence interval on current.
-Status per metric (docs/monitoring.md, "Performance status"):
+Status per metric (docs/performance.md, "Performance status"):
 
 - **alert**: below a user floor, or a *significant* drop of at least ``alert_drop`` relative to
   the baseline;
