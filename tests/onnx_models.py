@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import onnx
+from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
 
@@ -75,15 +77,22 @@ def brightness_segmenter(path: Path, size: int = 32) -> Path:
     return _save(graph, path)
 
 
-def digits_classifier(path: Path) -> Path:
-    """A logistic regression on scikit-learn's bundled 8x8 digits, as an ONNX graph: a grey
-    (1, 8, 8) image in [0, 1] -> Flatten -> Gemm -> Softmax over the 10 digits. Trained here,
-    in a second, on pixels scaled as ``value / 16``."""
+@functools.cache
+def _digits_weights() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The digits model's weights and biases, trained once per test session."""
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
 
     digits = load_digits()
     model = LogisticRegression(max_iter=2000).fit(digits.data / 16.0, digits.target)
+    return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+
+
+def digits_classifier(path: Path) -> Path:
+    """A logistic regression on scikit-learn's bundled 8x8 digits, as an ONNX graph: a grey
+    (1, 8, 8) image in [0, 1] -> Flatten -> Gemm -> Softmax over the 10 digits. Trained here,
+    in a second, on pixels scaled as ``value / 16``."""
+    weight, bias = _digits_weights()
     nodes = [
         helper.make_node("Flatten", ["image"], ["flat"]),
         helper.make_node("Gemm", ["flat", "w", "b"], ["logits"], transB=1),
@@ -95,8 +104,8 @@ def digits_classifier(path: Path) -> Path:
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, 8, 8])],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", 10])],
         [
-            numpy_helper.from_array(model.coef_.astype(np.float32), "w"),
-            numpy_helper.from_array(model.intercept_.astype(np.float32), "b"),
+            numpy_helper.from_array(weight, "w"),
+            numpy_helper.from_array(bias, "b"),
         ],
     )
     return _save(graph, path)

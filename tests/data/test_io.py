@@ -205,7 +205,7 @@ def test_pandas_frame_is_taken_as_is(frame: pd.DataFrame) -> None:
 
 
 def test_polars_frame_gives_the_pandas_frame(frame: pd.DataFrame) -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
 
     table = read_table(pl.from_pandas(frame))
 

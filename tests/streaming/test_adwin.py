@@ -10,12 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
+from river import drift as river_drift
 
 from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import Detections
 from driftscope.streaming.adwin import ADWIN
-
-river_drift = pytest.importorskip("river.drift")
 
 
 def _streams() -> dict[str, NDArray[np.float64]]:

@@ -163,7 +163,9 @@ def test_calibration_needs_a_parameter() -> None:
 
 def _tree_errors(concepts: list[object], n_each: int) -> np.ndarray:
     """A Hoeffding tree's predict-then-learn 0/1 errors on River concepts, one after another."""
-    tree = pytest.importorskip("river.tree").HoeffdingTreeClassifier()
+    from river.tree import HoeffdingTreeClassifier
+
+    tree = HoeffdingTreeClassifier()
     errors = []
     for concept in concepts:
         for x, y in concept.take(n_each):  # type: ignore[attr-defined]
@@ -177,7 +179,8 @@ def test_a_calibration_holds_up_on_held_out_river_streams() -> None:
     # The issue's case: on a stable STAGGER error stream nothing fires at HDDM_A's default, so
     # the point estimate ran to drift_confidence ~0.1, which then fired about 24 times per 10k
     # on drifting STAGGER streams while the tree relearned.
-    synth = pytest.importorskip("river.datasets.synth")
+    from river.datasets import synth
+
     stable = _tree_errors([synth.STAGGER(classification_function=0, seed=101)], 40_000)
     result = calibrate(HDDM_A(), stable, target_false_alarms_per_10k=1.0)
     assert result.met

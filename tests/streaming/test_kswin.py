@@ -14,14 +14,13 @@ import tracemalloc
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+from river import drift as river_drift
 from scipy import stats
 
 from driftscope.exceptions import ColumnError, ParameterError
 from driftscope.streaming import kswin
 from driftscope.streaming._core.kswin import _randbelow, _sample, use_pool_method
 from driftscope.streaming.kswin import KSWIN
-
-river_drift = pytest.importorskip("river.drift")
 
 
 def _streams() -> dict[str, NDArray[np.float64]]:

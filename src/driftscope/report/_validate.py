@@ -55,7 +55,7 @@ def validate_report(report_dict: Any) -> None:
       (top level): 'change_points' is a required property
     ...
     """
-    _validate(report_dict, report_schema(), "The report", "validate_report")
+    _validate(report_dict, None, "The report", "validate_report")
 
 
 def validate_quality_report(quality_dict: Any) -> None:
@@ -78,16 +78,23 @@ def validate_quality_report(quality_dict: Any) -> None:
       (top level): 'created_at' is a required property
     ...
     """
+    _validate(quality_dict, "quality_report", "The quality report", "validate_quality_report")
+
+
+@cache
+def _validator(definition: str | None) -> Any:
+    """The validator of the whole report, or of one definition of its schema; built once, so
+    checking many reports does not rebuild it."""
+    import jsonschema
+
     schema = report_schema()
-    quality_schema = {
-        "$schema": schema["$schema"],
-        "$defs": schema["$defs"],
-        "$ref": "#/$defs/quality_report",
-    }
-    _validate(quality_dict, quality_schema, "The quality report", "validate_quality_report")
+    if definition is not None:
+        schema = {"$schema": schema["$schema"], "$defs": schema["$defs"]}
+        schema["$ref"] = f"#/$defs/{definition}"
+    return jsonschema.Draft202012Validator(schema)
 
 
-def _validate(data: Any, schema: dict[str, Any], what: str, caller: str) -> None:
+def _validate(data: Any, definition: str | None, what: str, caller: str) -> None:
     try:
         import jsonschema
     except ImportError:  # pragma: no cover - depends on the environment
@@ -97,7 +104,7 @@ def _validate(data: Any, schema: dict[str, Any], what: str, caller: str) -> None
             "(or pip install jsonschema)."
         ) from None
 
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(definition)
     # An error under "anyOf" (a nullable object) says little; its best sub-error says what broke.
     errors = sorted(
         (jsonschema.exceptions.best_match([e]) or e for e in validator.iter_errors(data)),
