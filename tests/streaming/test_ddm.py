@@ -1,4 +1,5 @@
-"""DDM against River's ``drift.binary.DDM`` on seeded error streams."""
+"""DDM: River parity at hypothesis split points, drift and warning positions, settings (the
+seeded parity table is in test_river_parity.py)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.typing import NDArray
 from river.drift.binary import DDM as RiverDDM
+from tests.streaming._streams import error_streams, one_by_one
 
 from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import Detections
 from driftscope.streaming.ddm import DDM
 
-
-def _streams() -> dict[str, NDArray[np.int64]]:
-    rng = np.random.default_rng(7)
-    rates = {
-        "stable": np.full(4000, 0.1),
-        "abrupt": np.repeat([0.1, 0.4], 2000),
-        "gradual": np.linspace(0.05, 0.6, 5000),
-        "several": np.repeat([0.1, 0.5, 0.05, 0.7, 0.2, 0.9, 0.0, 1.0], 1500),
-    }
-    return {name: (rng.random(p.size) < p).astype(np.int64) for name, p in rates.items()}
-
-
-STREAMS = _streams()
+STREAMS = error_streams(fall=False)
 PARAMS: list[dict[str, Any]] = [
     {},
     {"warm_start": 5, "warning_threshold": 1.0, "drift_threshold": 1.5},
@@ -36,38 +25,6 @@ PARAMS: list[dict[str, Any]] = [
     # Drifts every few values.
     {"warm_start": 0, "warning_threshold": 0.5, "drift_threshold": 1.0},
 ]
-
-
-def _one_by_one(detector: Any, values: NDArray[np.int64]) -> tuple[list[int], list[int]]:
-    warnings, drifts = [], []
-    for i, x in enumerate(values.tolist()):
-        detector.update(x)
-        if detector.warning_detected:
-            warnings.append(i)
-        if detector.drift_detected:
-            drifts.append(i)
-    return warnings, drifts
-
-
-@pytest.mark.parametrize("params", PARAMS)
-@pytest.mark.parametrize("name", list(STREAMS))
-def test_matches_river(name: str, params: dict[str, Any]) -> None:
-    values = STREAMS[name]
-    expected = _one_by_one(RiverDDM(**params), values)
-    assert _one_by_one(DDM(**params), values) == expected
-    found = DDM(**params).update_many(values)
-    assert (found.warnings.tolist(), found.drifts.tolist()) == expected
-    if name != "stable":
-        assert expected[1], "the stream should drift, or this test checks little"
-
-
-def test_defaults_match_river() -> None:
-    river = RiverDDM()
-    assert DDM().get_params() == {
-        "warm_start": river.warm_start,
-        "warning_threshold": river.warning_threshold,
-        "drift_threshold": river.drift_threshold,
-    }
 
 
 @settings(max_examples=60, deadline=None)
@@ -84,8 +41,8 @@ def test_update_many_equals_update_property(
     params = {"warm_start": warm_start, "warning_threshold": threshold / 2}
     params["drift_threshold"] = threshold
     one = DDM(**params)
-    expected = _one_by_one(one, values)
-    assert expected == _one_by_one(RiverDDM(**params), values)
+    expected = one_by_one(one, values)
+    assert expected == one_by_one(RiverDDM(**params), values)
     many = DDM(**params)
     first = many.update_many(values[:split])
     second = many.update_many(values[split:])

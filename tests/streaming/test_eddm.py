@@ -1,4 +1,5 @@
-"""EDDM against River's ``drift.binary.EDDM`` on seeded error streams."""
+"""EDDM: River parity at hypothesis split points, drift and warning positions, settings (the
+seeded parity table is in test_river_parity.py)."""
 
 from __future__ import annotations
 
@@ -10,63 +11,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.typing import NDArray
 from river.drift.binary import EDDM as RiverEDDM
+from tests.streaming._streams import error_streams, one_by_one
 
 from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import Detections
 from driftscope.streaming.eddm import EDDM
 
-
-def _streams() -> dict[str, NDArray[np.int64]]:
-    rng = np.random.default_rng(7)
-    rates = {
-        "stable": np.full(4000, 0.1),
-        "abrupt": np.repeat([0.1, 0.4], 2000),
-        "gradual": np.linspace(0.05, 0.6, 5000),
-        "several": np.repeat([0.1, 0.5, 0.05, 0.7, 0.2, 0.9, 0.0, 1.0], 1500),
-    }
-    return {name: (rng.random(p.size) < p).astype(np.int64) for name, p in rates.items()}
-
-
-STREAMS = _streams()
+STREAMS = error_streams(fall=False)
 PARAMS: list[dict[str, Any]] = [
     {},
     {"warm_start": 5, "alpha": 0.9, "beta": 0.8},
     {"warm_start": 0},
 ]
-
-
-def _one_by_one(detector: Any, values: NDArray[np.int64]) -> tuple[list[int], list[int]]:
-    warnings, drifts = [], []
-    for i, x in enumerate(values.tolist()):
-        detector.update(x)
-        if detector.warning_detected:
-            warnings.append(i)
-        if detector.drift_detected:
-            drifts.append(i)
-    return warnings, drifts
-
-
-@pytest.mark.parametrize("params", PARAMS)
-@pytest.mark.parametrize("name", list(STREAMS))
-def test_matches_river(name: str, params: dict[str, Any]) -> None:
-    values = STREAMS[name]
-    expected = _one_by_one(RiverEDDM(**params), values)
-    assert _one_by_one(EDDM(**params), values) == expected
-    found = EDDM(**params).update_many(values)
-    assert (found.warnings.tolist(), found.drifts.tolist()) == expected
-    if name != "stable":
-        assert expected[1], "the stream should drift, or this test checks little"
-
-
-def test_defaults_match_river() -> None:
-    river = RiverEDDM()
-    assert EDDM().get_params() == {
-        "warm_start": river.warm_start,
-        "alpha": river.alpha,
-        "beta": river.beta,
-    }
 
 
 @settings(max_examples=60, deadline=None)
@@ -82,8 +39,8 @@ def test_update_many_equals_update_property(
     values = np.asarray(bits, np.int64)
     params: dict[str, Any] = {"warm_start": warm_start, "alpha": alpha, "beta": alpha * 0.95}
     one = EDDM(**params)
-    expected = _one_by_one(one, values)
-    assert expected == _one_by_one(RiverEDDM(**params), values)
+    expected = one_by_one(one, values)
+    assert expected == one_by_one(RiverEDDM(**params), values)
     many = EDDM(**params)
     first = many.update_many(values[:split])
     second = many.update_many(values[split:])
@@ -151,7 +108,7 @@ def test_parameter_validation(params: dict[str, Any], message: str) -> None:
 
 def test_warning_holds_between_errors_like_river() -> None:
     values = STREAMS["gradual"]
-    warnings, _ = _one_by_one(RiverEDDM(), values)
+    warnings, _ = one_by_one(RiverEDDM(), values)
     held = [i for i in warnings if values[i] == 0]
     assert held, "a warning should hold over correct predictions"
     assert EDDM().update_many(values).warnings.tolist() == warnings

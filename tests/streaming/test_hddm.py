@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.typing import NDArray
 from river.drift.binary import HDDMA as RiverHDDMA
 from river.drift.binary import HDDMW as RiverHDDMW
+from tests.streaming._streams import error_streams, one_by_one
 
 from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import DriftDetector
@@ -46,53 +46,7 @@ CASES: list[tuple[type[DriftDetector], Any, dict[str, Any]]] = [
 DETECTORS = sorted({case[0] for case in CASES}, key=lambda cls: cls.__name__)
 
 
-def _streams() -> dict[str, NDArray[np.int64]]:
-    rng = np.random.default_rng(7)
-    rates = {
-        "stable": np.full(4000, 0.1),
-        "abrupt": np.repeat([0.1, 0.4], 2000),
-        "fall": np.repeat([0.4, 0.1], 2000),
-        "gradual": np.linspace(0.05, 0.6, 5000),
-        "several": np.repeat([0.1, 0.5, 0.05, 0.7, 0.2, 0.9, 0.0, 1.0], 1500),
-    }
-    return {name: (rng.random(p.size) < p).astype(np.int64) for name, p in rates.items()}
-
-
-STREAMS = _streams()
-
-
-def _one_by_one(detector: Any, values: NDArray[np.int64]) -> tuple[list[int], list[int]]:
-    warnings, drifts = [], []
-    for i, x in enumerate(values.tolist()):
-        detector.update(x)
-        if detector.warning_detected:
-            warnings.append(i)
-        if detector.drift_detected:
-            drifts.append(i)
-    return warnings, drifts
-
-
-def _case_id(case: tuple[type[DriftDetector], Any, dict[str, Any]]) -> str:
-    return f"{case[0].__name__}-{case[2]}"
-
-
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-@pytest.mark.parametrize("name", list(STREAMS))
-def test_matches_river(name: str, case: tuple[type[DriftDetector], Any, dict[str, Any]]) -> None:
-    ours, theirs, params = case
-    values = STREAMS[name]
-    expected = _one_by_one(theirs(**params), values)
-    assert _one_by_one(ours(**params), values) == expected
-    found = ours(**params).update_many(values)
-    assert (found.warnings.tolist(), found.drifts.tolist()) == expected
-    if name in {"abrupt", "gradual", "several"} or (name == "fall" and params):
-        assert expected[1], "the stream should drift, or this test checks little"
-
-
-@pytest.mark.parametrize(("ours", "theirs"), [(HDDM_A, RiverHDDMA), (HDDM_W, RiverHDDMW)])
-def test_defaults_match_river(ours: type[DriftDetector], theirs: Any) -> None:
-    river = theirs()
-    assert ours().get_params() == {name: getattr(river, name) for name in ours().get_params()}
+STREAMS = error_streams(fall=True)
 
 
 @settings(max_examples=60, deadline=None)
@@ -107,8 +61,8 @@ def test_matches_river_on_random_streams_split_anywhere(
     ours, theirs, params = case
     values = np.asarray(bits, np.int64)
     one = ours(**params)
-    expected = _one_by_one(one, values)
-    assert expected == _one_by_one(theirs(**params), values)
+    expected = one_by_one(one, values)
+    assert expected == one_by_one(theirs(**params), values)
     many = ours(**params)
     first = many.update_many(values[:split])
     second = many.update_many(values[split:])
