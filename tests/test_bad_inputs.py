@@ -30,9 +30,9 @@ import soundfile as sf
 from PIL import Image
 
 import driftscope
-from driftscope._monitor import quality_report
 from driftscope.cli import main
 from driftscope.exceptions import DriftscopeError
+from driftscope.workflows.monitor import quality_report
 
 ROWS = 120
 

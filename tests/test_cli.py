@@ -185,13 +185,13 @@ def test_ctrl_c_prints_aborted_exits_130_and_writes_no_report(
     script = textwrap.dedent(
         f"""
         import sys, time
-        import driftscope._api
+        import driftscope.workflows.compare
 
         def stalled(*args, **kwargs):
             print("running", flush=True)
             time.sleep(120)
 
-        driftscope._api.compare = stalled
+        driftscope.workflows.compare.compare = stalled
         from driftscope.cli import main
         sys.exit(main(["drift", {str(ref)!r}, {str(cur)!r}, "--json", {str(out)!r}]))
         """

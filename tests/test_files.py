@@ -16,16 +16,16 @@ import soundfile as sf
 from PIL import Image, ImageFilter
 from tests.onnx_models import brightness_classifier, digits_classifier
 
-from driftscope._files_api import (
+from driftscope.cli import main
+from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
+from driftscope.report._validate import validate_report
+from driftscope.workflows.files import (
     compare_audio,
     compare_images,
     compare_text,
     monitor_asr,
     monitor_images,
 )
-from driftscope.cli import main
-from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
-from driftscope.report._validate import validate_report
 
 
 def _image_set(
@@ -648,7 +648,7 @@ def test_a_path_with_a_lone_surrogate_is_read_and_shown_escaped(tmp_path: Path) 
 _UNDER_LIMIT = """
 import resource, sys
 
-import driftscope._cli_files, driftscope._files_api, driftscope.modalities.audio
+import driftscope.cli.files, driftscope.workflows.files, driftscope.modalities.audio
 import driftscope.modalities.images
 from driftscope.cli import main
 

@@ -25,29 +25,29 @@ from driftscope.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from driftscope._api import Reference, compare, prepare
-    from driftscope._files_api import (
+    from driftscope.analyses.drift import DriftSettings
+    from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+    from driftscope.report import Report
+    from driftscope.workflows.compare import Reference, compare, prepare
+    from driftscope.workflows.files import (
         compare_audio,
         compare_images,
         compare_text,
         monitor_asr,
         monitor_images,
     )
-    from driftscope._monitor import monitor
-    from driftscope.analyses.drift import DriftSettings
-    from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
-    from driftscope.report import Report
+    from driftscope.workflows.monitor import monitor
 
 _LAZY = {
-    "compare": "driftscope._api",
-    "prepare": "driftscope._api",
-    "Reference": "driftscope._api",
-    "monitor": "driftscope._monitor",
-    "compare_images": "driftscope._files_api",
-    "compare_audio": "driftscope._files_api",
-    "compare_text": "driftscope._files_api",
-    "monitor_images": "driftscope._files_api",
-    "monitor_asr": "driftscope._files_api",
+    "compare": "driftscope.workflows.compare",
+    "prepare": "driftscope.workflows.compare",
+    "Reference": "driftscope.workflows.compare",
+    "monitor": "driftscope.workflows.monitor",
+    "compare_images": "driftscope.workflows.files",
+    "compare_audio": "driftscope.workflows.files",
+    "compare_text": "driftscope.workflows.files",
+    "monitor_images": "driftscope.workflows.files",
+    "monitor_asr": "driftscope.workflows.files",
     "DriftSettings": "driftscope.analyses.drift",
     "ColumnKind": "driftscope.data.schema",
     "ColumnRole": "driftscope.data.schema",

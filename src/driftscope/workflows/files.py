@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from driftscope._api import compare
 from driftscope._shorten import printable
 from driftscope.analyses.embeddings import MIN_ROWS, embedding_drift
 from driftscope.analyses.inputs import Example, InputFiles, InputsSection
@@ -27,6 +26,7 @@ from driftscope.modalities._paths import (
     resolve_paths,
 )
 from driftscope.report import Report
+from driftscope.workflows.compare import compare
 
 __all__ = ["compare_audio", "compare_images", "compare_text", "monitor_asr", "monitor_images"]
 
@@ -696,10 +696,10 @@ def monitor_images(
     accuracy or mean IoU and Dice on both sides with confidence intervals, and ends with the
     retrain verdict (`driftscope.monitor`).
     """
-    from driftscope._monitor import monitor
     from driftscope.modalities.image_model import classification_table, segmentation_table
     from driftscope.modalities.images import extract_image_features, image_feature_kinds
     from driftscope.models import load_model
+    from driftscope.workflows.monitor import monitor
 
     if task not in ("classification", "segmentation"):
         raise SchemaError(f"task must be 'classification' or 'segmentation'; got {task!r}.")
@@ -843,8 +843,8 @@ def monitor_asr(
     window when ``timestamp`` and ``period`` are given, against the baseline or
     ``benchmark_wer``; beside them the drift of the audio (``column`` of WAV/FLAC paths, when
     the tables have it), and the verdict (`driftscope.monitor` with ``task="asr"``)."""
-    from driftscope._monitor import monitor
     from driftscope.modalities.audio import audio_feature_kinds, extract_audio_features
+    from driftscope.workflows.monitor import monitor
 
     if reference_text == hypothesis_text:
         raise ParameterError(

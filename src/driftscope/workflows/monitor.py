@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from driftscope._api import _as_schema, check_arguments, check_columns, read_pair
 from driftscope._shorten import shown
 from driftscope.analyses import verdict as V
 from driftscope.analyses._features import encode_features, sample_rows
@@ -61,6 +60,7 @@ from driftscope.data.io import read_table
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ColumnError, ParameterError, SchemaError, invalid_parameter
 from driftscope.report import SCHEMA_VERSION, Report, RunMetadata
+from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
 
 __all__ = ["metric_value_problem", "monitor", "quality_report"]
 

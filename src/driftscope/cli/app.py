@@ -109,7 +109,7 @@ def _numbers(values: list[str], option: str) -> dict[str, float]:
 
 def _metric_values(values: list[str], option: str) -> dict[str, float]:
     """METRIC=VALUE pairs, each value inside the range its metric can take."""
-    from driftscope._monitor import metric_value_problem
+    from driftscope.workflows.monitor import metric_value_problem
 
     out = _numbers(values, option)
     for name, value in out.items():
@@ -354,7 +354,7 @@ def drift(
     quiet: Quiet = False,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column and report what drifted."""
-    from driftscope._api import compare
+    from driftscope.workflows.compare import compare
 
     inputs = (reference, current, schema)
     _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
@@ -455,7 +455,7 @@ def report(
     quiet: Quiet = False,
 ) -> None:
     """Monitor a model: drift, performance, concept drift, quality, windows and a verdict."""
-    from driftscope._monitor import monitor
+    from driftscope.workflows.monitor import monitor
 
     _check_choice(fail_on, ("retrain", "investigate"), "--fail-on")
     if period is not None and period.upper() not in ("D", "W", "M"):
@@ -561,9 +561,9 @@ def quality_command(
     """Check the data quality of CURRENT against REFERENCE (missing values, ranges, types...)."""
     import json
 
-    from driftscope._monitor import quality_report
     from driftscope.report._report import write_all
     from driftscope.report.quality_terminal import render_quality
+    from driftscope.workflows.monitor import quality_report
 
     _check_choice(fail_on, ("warning", "alert"), "--fail-on")
     _check_outputs({"-o/--html": html, "--json": json_path}, (reference, current, schema))
@@ -840,7 +840,7 @@ def _run(argv: list[str] | None) -> int:
 
 
 # The image, audio and text commands live in their own module; importing it registers them.
-import driftscope._cli_files  # noqa: E402, F401
+import driftscope.cli.files  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

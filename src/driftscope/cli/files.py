@@ -1,5 +1,5 @@
-"""The `driftscope images`, `audio`, `text` and `asr` commands: parse, call `_files_api`,
-present. Registered on the main app by `driftscope.cli`."""
+"""The `driftscope images`, `audio`, `text` and `asr` commands: parse, call
+`driftscope.workflows.files`, present. Registered on the main app by `driftscope.cli.app`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from driftscope.cli import (
+from driftscope.cli.app import (
     EXIT_DRIFT,
     Html,
     Json,
@@ -117,7 +117,7 @@ def images_drift(
 ) -> None:
     """Compare the images listed in NEW with those in BASELINE: image features, and embeddings
     when a model is given."""
-    from driftscope._files_api import compare_images
+    from driftscope.workflows.files import compare_images
 
     report = compare_images(
         baseline,
@@ -180,7 +180,7 @@ def images_model_drift(
 ) -> None:
     """Run MODEL on both sets of images and compare its outputs and, with ground truth, its
     accuracy or IoU; end with a verdict (ok, investigate, retrain)."""
-    from driftscope._files_api import monitor_images
+    from driftscope.workflows.files import monitor_images
 
     if fail_on is not None and fail_on not in _DECISIONS:
         raise ParameterError(f"--fail-on must be one of {', '.join(_DECISIONS)}; got {fail_on!r}.")
@@ -231,7 +231,7 @@ def audio_drift(
     quiet: Quiet = False,
 ) -> None:
     """Compare the audio files (WAV, FLAC, OGG) listed in NEW with those in BASELINE."""
-    from driftscope._files_api import compare_audio
+    from driftscope.workflows.files import compare_audio
 
     report = compare_audio(
         baseline, new, column=column, allow_roots=allow_root, workers=workers, seed=seed
@@ -275,8 +275,8 @@ def text_drift(
     quiet: Quiet = False,
 ) -> None:
     """Compare a text column of NEW with BASELINE: text features, terms and embeddings."""
-    from driftscope._files_api import compare_text
     from driftscope.modalities.text import EMBEDDING_METHODS
+    from driftscope.workflows.files import compare_text
 
     if embedding not in EMBEDDING_METHODS:
         raise ParameterError(
@@ -328,7 +328,7 @@ def asr(
 ) -> None:
     """Has the speech recognizer degraded? WER and CER against the baseline (or a benchmark),
     per window, with the audio's drift and a verdict."""
-    from driftscope._files_api import monitor_asr
+    from driftscope.workflows.files import monitor_asr
 
     if reference_text == hypothesis_text:
         raise ParameterError(
