@@ -53,3 +53,27 @@ def test_the_verdict_serialises_its_reasons_in_order() -> None:
     assert data["decision"] == INVESTIGATE
     assert [r["source"] for r in data["reasons"]] == ["b", "a"]
     assert data["summary"] == verdict.summary
+
+
+def test_the_monitoring_verdict_counts_features_beyond_chance_only() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from driftscope.analyses.drift import DriftSettings, run_drift
+    from driftscope.analyses.model import ModelColumns
+    from driftscope.analyses.verdict import monitoring_verdict
+    from driftscope.data.infer import infer_schema
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame(rng.normal(size=(3000, 4)), columns=list("abcd"))
+    cur = pd.DataFrame(rng.normal(size=(3000, 4)), columns=list("abcd"))
+    none = ModelColumns(None, None, None, (), (), None, None, "no target or prediction")
+    schema, _ = infer_schema(ref, cur)
+    quiet, _ = run_drift(ref, cur, schema, DriftSettings(multivariate=False))
+    assert monitoring_verdict(quiet, None, None, None, None, None, none).decision == OK
+    cur["a"] += 0.5
+    moved, _ = run_drift(ref, cur, schema, DriftSettings(multivariate=False))
+    verdict = monitoring_verdict(moved, None, None, None, None, None, none)
+    assert verdict.decision == INVESTIGATE
+    assert verdict.reasons[0].source == "data_drift"
+    assert "'a'" in verdict.reasons[0].message

@@ -24,18 +24,14 @@ from driftscope.analyses.concept import ConceptDrift, ConceptSettings, concept_d
 from driftscope.analyses.drift import (
     DriftSettings,
     ReferenceCache,
-    dataset_columns,
     decision_rules,
     require_tested,
     run_drift,
 )
 from driftscope.analyses.model import ModelColumns, Task, encode_labels, resolve_model_columns
 from driftscope.analyses.performance import (
-    ALERT,
     METRIC_RANGES,
     PRIMARY,
-    WARNING,
-    PerformanceResult,
     PerformanceSettings,
     _side,
     check_metric_names,
@@ -43,8 +39,7 @@ from driftscope.analyses.performance import (
     run_performance,
     side_metrics,
 )
-from driftscope.analyses.quality import QualityResult, QualitySettings, run_quality
-from driftscope.analyses.results import ColumnDrift, DriftResult
+from driftscope.analyses.quality import QualitySettings, run_quality
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.analyses.windows import (
     PERIODS,
@@ -410,247 +405,6 @@ def _change_points(
     )
 
 
-def _beyond_chance(
-    drifted: Sequence[ColumnDrift], n_tested: int, correction: str | None, families: int = 1
-) -> list[ColumnDrift]:
-    """The drifted columns that stay drifted across many columns (family-wise, Bonferroni).
-
-    Each column is tested at alpha, so among 60 columns without drift about three fire by
-    chance; the verdict only counts those whose decision p-value is below alpha / m. The
-    column-level reasons come from up to three families (features, the target, the model's
-    outputs), each given alpha / ``families``, so that together they raise a false alarm with
-    probability at most alpha. Columns decided by a distance (no p-value), or already corrected
-    across columns, count as they are.
-    """
-    if correction is not None:
-        return list(drifted)
-    m = max(n_tested, 1) * max(families, 1)
-    return [
-        c
-        for c in drifted
-        if c.decision_p_value is None or c.threshold is None or c.decision_p_value < c.threshold / m
-    ]
-
-
-def _column_families(drift: DriftResult) -> tuple[list[ColumnDrift], ...]:
-    """The tested columns by family: features, targets, model outputs (predictions and
-    probabilities); the non-empty ones share alpha in `_beyond_chance`."""
-    tested = [c for c in drift.columns if not c.skipped]
-    outputs = (str(ColumnRole.PREDICTION), str(ColumnRole.PROBABILITY))
-    return (
-        dataset_columns(drift.columns),
-        [c for c in tested if c.role == str(ColumnRole.TARGET)],
-        [c for c in tested if c.role in outputs],
-    )
-
-
-def _n_families(drift: DriftResult) -> int:
-    return sum(1 for family in _column_families(drift) if family)
-
-
-def _data_drift_reason(drift: DriftResult) -> tuple[V.Reason | None, str | None]:
-    """A reason when the dataset drifted or features drifted beyond chance, quoting the same
-    counts as the drift summary; otherwise a note for the verdict's summary."""
-    features = dataset_columns(drift.columns)
-    drifted = [c for c in features if c.drifted]
-    unconfirmed = _unconfirmed_model_columns(drift)
-    if not drifted and not drift.dataset.drifted:
-        return None, unconfirmed
-    real = _beyond_chance(drifted, len(features), drift.dataset.correction, _n_families(drift))
-    counts = f"{len(drifted)} of {len(features)} features drifted"
-    if not drift.dataset.drifted and not real:
-        note = (
-            f"{counts}, no more than chance alone explains across {len(features)} tests; "
-            f"{drift.dataset.summary[0].lower()}{drift.dataset.summary[1:]}"
-        )
-        return None, note + (f" {unconfirmed}" if unconfirmed else "")
-    # The dataset summary counts the same features, so when it fired it leads and the largest
-    # drift follows; otherwise the count of features beyond chance is the reason.
-    parts = [drift.dataset.summary] if drift.dataset.drifted else []
-    if drifted:
-        top = max(drifted, key=lambda c: c.effect_size or 0.0)
-        effect = (
-            f", {top.effect_size_method} {top.effect_size:.2f}"
-            if top.effect_size is not None
-            else ""
-        )
-        beyond = (
-            f"{len(real)} of them beyond what chance explains across {len(features)} tests; "
-            if len(real) < len(drifted)
-            else ""
-        )
-        lead = "" if drift.dataset.drifted else f"{counts}: "
-        parts.append(f"{lead}{beyond}largest drift in {top.name!r}{effect}.")
-    reason = V.Reason(
-        "data_drift",
-        V.INVESTIGATE,
-        " ".join(parts),
-        len(drifted) / len(features) if features else 1.0,
-    )
-    return reason, None
-
-
-def _counted_model_columns(drift: DriftResult) -> list[ColumnDrift]:
-    """Drifted target and output columns that stay drifted across their family (the target
-    alone; the prediction and probability columns together) at its share of alpha."""
-    _, targets, outputs = _column_families(drift)
-    families = _n_families(drift)
-    counted: list[ColumnDrift] = []
-    for family in (targets, outputs):
-        drifted = [c for c in family if c.drifted]
-        counted += _beyond_chance(drifted, len(family), drift.dataset.correction, families)
-    return counted
-
-
-def _unconfirmed_model_columns(drift: DriftResult) -> str | None:
-    """A note naming target and output columns drifted on their own test but not beyond chance."""
-    _, targets, outputs = _column_families(drift)
-    counted = _counted_model_columns(drift)
-    left = [c for c in (*targets, *outputs) if c.drifted and c not in counted]
-    if not left:
-        return None
-    level = f" {left[0].threshold:g}" if left[0].threshold is not None else ""
-    return (
-        f"{', '.join(repr(c.name) for c in left)} drifted on its own test, but not beyond what "
-        f"chance explains when features, target and model outputs share the level{level} "
-        f"({_n_families(drift)} families, an equal share each)."
-    )
-
-
-def _model_column_reasons(drift: DriftResult) -> list[V.Reason]:
-    """Label drift per target column; prediction drift once for the predicted labels and once
-    for all probability columns together (a binary model's two columns move as one).
-
-    Each counts when it stays drifted across its family's tests at the family's share of alpha
-    (`_beyond_chance`), as features do."""
-    reasons = []
-    roles = {"target": "Label drift", "prediction": "Prediction drift"}
-    counted = _counted_model_columns(drift)
-    for c in drift.columns:
-        if c.drifted and c.role in roles and c in counted:
-            reasons.append(
-                V.Reason(
-                    "label_drift" if c.role == "target" else "prediction_drift",
-                    V.INVESTIGATE,
-                    f"{roles[c.role]} in {c.name!r} ({', '.join(c.signals)}){_numbers(c)}.",
-                    c.effect_size or 0.0,
-                )
-            )
-    probabilities = [c for c in counted if c.role == str(ColumnRole.PROBABILITY)]
-    if probabilities:
-        top = max(probabilities, key=lambda c: c.effect_size or 0.0)
-        names = ", ".join(repr(c.name) for c in probabilities)
-        reasons.append(
-            V.Reason(
-                "prediction_drift",
-                V.INVESTIGATE,
-                f"Prediction drift in the probabilities ({names}); largest in {top.name!r}"
-                f"{_numbers(top)}.",
-                top.effect_size or 0.0,
-            )
-        )
-    return reasons
-
-
-def _numbers(c: ColumnDrift) -> str:
-    return (
-        (f": {c.method} statistic {c.statistic:.3g}" if c.statistic is not None else "")
-        + (f", p = {c.p_value:.2g}" if c.p_value is not None else "")
-        + (f", {c.effect_size_method} {c.effect_size:.2f}" if c.effect_size is not None else "")
-    )
-
-
-def _confirm_concept(concept: ConceptDrift, performance: PerformanceResult) -> ConceptDrift:
-    """With inputs that did not move, concept drift is a performance drop and nothing else: it
-    counts when the performance comparison (family-wise over the metrics) finds the drop too, not
-    on a second, looser test of the same question. Otherwise the result says it was not counted,
-    so the report's concept-drift flag and the verdict agree."""
-    if not concept.drifted or concept.inputs_moved:
-        return concept
-    primary = [m for m in performance.metrics if m.primary]
-    if any(m.significant for m in primary):
-        return concept
-    names = " or ".join(metric_label(m.name) for m in primary) or "the primary metric"
-    return replace(
-        concept,
-        drifted=False,
-        message=(
-            f"No concept drift counted: the inputs did not move (domain AUC "
-            f"{concept.domain_auc:.2f}), and the performance comparison finds no significant drop "
-            f"in {names}; the loss test alone gives {concept.loss} {concept.reference_loss:.4g} "
-            f"in reference, {concept.current_loss:.4g} on current (p = {concept.p_value:.2g}), "
-            f"which the family-wise performance test puts within sampling error."
-        ),
-    )
-
-
-def _reasons(
-    drift: DriftResult,
-    performance: PerformanceResult | None,
-    concept: ConceptDrift | None,
-    quality: QualityResult | None,
-    windows: WindowsResult | None,
-    model: ModelColumns,
-) -> list[V.Reason]:
-    reasons: list[V.Reason] = []
-    dropped = False
-    if performance is not None:
-        for m in performance.metrics:
-            if m.status == ALERT and m.primary:
-                dropped = True
-                reasons.append(
-                    V.Reason("performance", V.RETRAIN, m.message, abs(m.relative_change or 0))
-                )
-            elif m.status == ALERT or (m.status == WARNING and (m.primary or m.significant)):
-                # A secondary metric's large but not significant move (a Brier score of 0.005
-                # against 0.006 is +14%) is shown in the table, not made a reason.
-                reasons.append(
-                    V.Reason(
-                        "performance", V.INVESTIGATE, m.message, abs(m.relative_change or 0) / 2
-                    )
-                )
-    if concept is not None and concept.drifted:
-        severity = V.RETRAIN if dropped else V.INVESTIGATE
-        reasons.append(V.Reason("concept_drift", severity, concept.message, concept.concept_effect))
-    if concept is not None and concept.outside:
-        reasons.append(
-            V.Reason("concept_drift", V.INVESTIGATE, concept.message, concept.domain_auc - 0.5)
-        )
-    data_drift, _ = _data_drift_reason(drift)
-    if data_drift is not None:
-        reasons.append(data_drift)
-    reasons += _model_column_reasons(drift)
-    if quality is not None:
-        alerts = [c for c in quality.checks if c.status == "alert"]
-        for check in alerts[:5]:
-            reasons.append(V.Reason("quality", V.INVESTIGATE, check.message, check.share or 0.0))
-    if windows is not None:
-        broken = [w for w in windows.windows if w.out_of_band]
-        if broken:
-            names = sorted({n for w in broken for n in w.out_of_band})
-            reasons.append(
-                V.Reason(
-                    "windows",
-                    V.INVESTIGATE,
-                    f"{len(broken)} of {len(windows.windows)} windows left the normal band learnt "
-                    f"from the reference for {', '.join(metric_label(n) for n in names[:3])}"
-                    + (f" and {len(names) - 3} more metrics" if len(names) > 3 else "")
-                    + f" (first: {broken[0].label}).",
-                    len(broken) / len(windows.windows),
-                )
-            )
-    if performance is None and model.target is not None:
-        reasons.append(
-            V.Reason(
-                "performance",
-                V.INVESTIGATE if data_drift is not None else V.OK,
-                "No current labels: performance could not be measured.",
-                0.0,
-            )
-        )
-    return [r for r in reasons if r.severity != V.OK]
-
-
 def monitor(
     reference: Any,
     current: Any,
@@ -852,7 +606,7 @@ def monitor(
         concept = None
         require_tested(drift, ref_table.name, cur_table.name)
     if concept is not None and performance is not None:
-        concept = _confirm_concept(concept, performance)
+        concept = V.confirm_concept(concept, performance)
 
     windows = None
     window_splits: list[Any] = []
@@ -880,21 +634,9 @@ def monitor(
         change_points = _change_points(cur_frame, timed_model, [sp.rows for sp in window_splits])
         timings["change_points"] = time.perf_counter() - t0
 
-    reasons = _reasons(drift, performance, concept, quality_result, windows, model)
-    if change_points is not None and change_points.drifts:
-        first = change_points.drifts[0]
-        name = change_points.detector.split("(")[0]
-        reasons.append(
-            V.Reason(
-                "change_points",
-                V.INVESTIGATE,
-                f"The model's {change_points.stream.replace('_', ' ')} changed in time: "
-                f"{name} found {len(change_points.drifts)} drift(s), "
-                f"the first at {first.timestamp or f'item {first.index}'}.",
-                0.1,
-            )
-        )
-    verdict = V.decide(reasons, note=_data_drift_reason(drift)[1])
+    verdict = V.monitoring_verdict(
+        drift, performance, concept, quality_result, windows, change_points, model
+    )
     timings["total"] = time.perf_counter() - started
     metadata = RunMetadata(
         reference=ref_table.name,
