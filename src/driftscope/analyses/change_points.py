@@ -17,7 +17,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from driftscope.analyses.model import ModelColumns, Task
+from driftscope.analyses.performance import _side
 from driftscope.analyses.results import _clean
+from driftscope.analyses.windows import parse_timestamps
 
 __all__ = ["ChangePoint", "ChangePoints", "detect_change_points"]
 
@@ -104,4 +107,26 @@ def detect_change_points(
         stream="error_rate" if binary else "absolute_error",
         n_items=int(stream.size),
         events=tuple(events),
+    )
+
+
+def change_points_from_frame(
+    current: pd.DataFrame, model: ModelColumns, windows: Sequence[NDArray[np.int64]]
+) -> ChangePoints | None:
+    """The recommended streaming detector over the time-ordered losses of labelled rows."""
+    task = model.task
+    if task is None or not (task.is_classification or task is Task.REGRESSION):
+        return None
+    side = _side(current, model, "current", [])
+    if side is None or side.n_labelled == 0 or model.timestamp is None:
+        return None
+    times, _ = parse_timestamps(current, model.timestamp, "current")
+    rows = side.rows
+    dated = times.iloc[rows].notna().to_numpy()
+    if task.is_classification:
+        losses = np.asarray(side.arrays["y_true"] != side.arrays["y_pred"], dtype=np.float64)
+    else:
+        losses = np.abs(side.arrays["y_pred"] - side.arrays["y_true"])
+    return detect_change_points(
+        losses[dated], rows[dated], times, binary=task.is_classification, windows=windows
     )

@@ -17,10 +17,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats as sps
 
+from driftscope.analyses._features import encode_features, sample_rows
+from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
+from driftscope.data.schema import ColumnKind, ColumnRole, Schema
 from driftscope.exceptions import invalid_parameter
 
 __all__ = ["ConceptDrift", "ConceptSettings", "concept_drift"]
@@ -257,3 +261,67 @@ def _message(
             f"No concept drift: the change in {loss} is explained by the inputs moving; {numbers}."
         )
     return f"No concept drift; {numbers}."
+
+
+#: The feature kinds the domain classifier of the concept test reads.
+_CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+
+
+def concept_from_frames(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    schema: Schema,
+    model: ModelColumns,
+    settings: ConceptSettings,
+) -> tuple[ConceptDrift | None, list[str]]:
+    """Per-row losses on labelled rows and encoded features, into the concept-drift test."""
+    task = model.task
+    if task is None or model.target is None or model.prediction is None:
+        return None, []
+    if not (task.is_classification or task is Task.REGRESSION):
+        return None, [f"Concept drift is not tested for {task} (no tabular features)."]
+    features = [s for s in schema if s.role is ColumnRole.FEATURE and s.kind in _CONCEPT_KINDS]
+    if not features:
+        return None, ["Concept drift is not tested: no feature columns."]
+
+    def labelled_rows(frame: pd.DataFrame) -> NDArray[np.int64]:
+        assert model.target is not None
+        assert model.prediction is not None
+        ok = frame[model.target].notna() & frame[model.prediction].notna()
+        return np.flatnonzero(ok.to_numpy()).astype(np.int64)
+
+    rng = np.random.default_rng(settings.seed)
+    ref_rows = labelled_rows(reference)
+    cur_rows = labelled_rows(current)
+    if ref_rows.size < 100 or cur_rows.size < 100:
+        return None, ["Concept drift is not tested: fewer than 100 labelled rows on a side."]
+    ref_rows = ref_rows[sample_rows(ref_rows.size, settings.max_rows, rng)]
+    cur_rows = cur_rows[sample_rows(cur_rows.size, settings.max_rows, rng)]
+
+    def losses(frame: pd.DataFrame, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        assert model.target is not None
+        assert model.prediction is not None
+        target, prediction = frame[model.target].iloc[rows], frame[model.prediction].iloc[rows]
+        if task is Task.REGRESSION:
+            t = pd.to_numeric(target, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+            p = pd.to_numeric(prediction, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+            return np.asarray(np.nan_to_num(np.abs(t - p), nan=0.0), dtype=np.float64)
+        encoded = encode_labels(target, prediction, model.labels)
+        assert encoded.y_true is not None
+        assert encoded.y_pred is not None
+        return np.asarray(encoded.y_true != encoded.y_pred, dtype=np.float64)
+
+    ref_x, cur_x, names = encode_features(reference, current, features, ref_rows, cur_rows)
+    if not names:
+        return None, ["Concept drift is not tested: no usable feature columns."]
+    loss_name = "absolute_error" if task is Task.REGRESSION else "error_rate"
+    result = concept_drift(
+        ref_x,
+        cur_x,
+        losses(reference, ref_rows),
+        losses(current, cur_rows),
+        loss_name=loss_name,
+        settings=settings,
+        feature_names=names,
+    )
+    return result, []

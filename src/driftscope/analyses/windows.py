@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -13,8 +13,20 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from driftscope._shorten import shown
+from driftscope.analyses.drift import DriftSettings, ReferenceCache, run_drift
+from driftscope.analyses.model import ModelColumns
+from driftscope.analyses.performance import (
+    METRIC_RANGES,
+    PRIMARY,
+    PerformanceSettings,
+    _side,
+    metric_label,
+    side_metrics,
+)
+from driftscope.analyses.quality import QualitySettings, run_quality
 from driftscope.analyses.results import _clean
 from driftscope.data.dates import read_dates
+from driftscope.data.schema import Schema
 from driftscope.exceptions import ColumnError, invalid_parameter
 
 __all__ = [
@@ -270,3 +282,182 @@ def learn_bands(
         low, high = max(mean - half, lowest), min(mean + half, highest)
         bands[name] = MetricBand(mean, std, low, high, values.size)
     return bands
+
+
+def utc_if_mixed(frame: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with ``column`` as UTC datetimes when its strings mix UTC offsets (which pandas
+    refuses to parse as one column), so that windows and change points can still use it."""
+    if (
+        column is None
+        or column not in frame.columns
+        or pd.api.types.is_datetime64_any_dtype(frame[column].dtype)
+    ):
+        return frame, []
+    try:
+        pd.to_datetime(frame[column], errors="coerce", format="mixed")
+    except (ValueError, TypeError):
+        converted = pd.to_datetime(frame[column], errors="coerce", format="mixed", utc=True)
+        frame = frame.assign(**{column: converted})
+        return frame, [
+            f"Timestamp column {shown(column)} mixes time zones; its dates are compared in UTC."
+        ]
+    return frame, []
+
+
+def timestamp_warnings(
+    current: pd.DataFrame, timestamp: str | None, windows: WindowSettings
+) -> tuple[str | None, list[str]]:
+    """The timestamp column when current has dates to cut windows on, with a warning counting
+    the rows that have none; when no row has a date, None and one warning saying so, with the
+    counts, and what is skipped (drift and performance still run)."""
+    if timestamp is None or timestamp not in current.columns:
+        return timestamp, []
+    times, warnings = parse_timestamps(current, timestamp, "current")
+    if len(current) and times.isna().all():
+        # Unreadable and empty columns alike: the run goes on without what needs dates.
+        if windows.period is not None:
+            skipped = f"No time windows by period {windows.period!r} and no change points."
+        elif windows.active:
+            skipped = "Windows follow row order; change points are skipped."
+        else:
+            skipped = "Change points are skipped."
+        return None, [f"{' '.join(warnings)} {skipped}"]
+    return timestamp, warnings
+
+
+def run_windows(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    schema: Schema,
+    model: ModelColumns,
+    drift_settings: DriftSettings,
+    performance_settings: PerformanceSettings,
+    quality_settings: QualitySettings,
+    settings: WindowSettings,
+    cache: ReferenceCache,
+) -> tuple[WindowsResult, list[str], list[Any]]:
+    # The rows without a date were counted once already (`timestamp_warnings`).
+    splits, _ = split_windows(current, settings, model.timestamp, "current")
+    warnings: list[str] = []
+    window_drift = replace(drift_settings, multivariate=False)
+    # The model's columns are read and encoded once; each window takes its rows from them.
+    current_side = None
+    if model.task is not None and model.target is not None and model.prediction is not None:
+        current_side = _side(current, model, "current", [])
+
+    def analyse(i: int, split: Any) -> Window:
+        part = current.iloc[split.rows]
+        if len(part) < settings.min_rows:
+            return Window(
+                i,
+                split.label,
+                split.start,
+                split.end,
+                len(part),
+                True,
+                note=f"{len(part)} rows, under the minimum {settings.min_rows}: not analysed",
+            )
+        drift, _ = run_drift(reference, part, schema, window_drift, cache)
+        values: dict[str, float | None] = {}
+        notes: list[str] = []
+        if model.task is not None and current_side is not None:
+            side = current_side.subset(split.rows)
+            if side.n_labelled > 0:
+                point, details = side_metrics(model.task, side, performance_settings, with_ci=False)
+                values = {k: v[0] for k, v in point.items()}
+                notes = _metric_notes(details.get("notes", {}))
+            else:
+                notes = ["no row with both a target and a prediction: no metric"]
+        quality = run_quality(reference, part, schema, quality_settings)
+        return Window(
+            index=i,
+            label=split.label,
+            start=split.start,
+            end=split.end,
+            n_rows=len(part),
+            too_small=False,
+            drift_share=drift.dataset.drift_share,
+            n_drifted=drift.dataset.n_drifted,
+            n_columns=drift.dataset.n_columns,
+            dataset_drifted=drift.dataset.drifted,
+            drifted_columns=tuple(drift.drifted_columns),
+            drift_scores={c.name: c.effect_size for c in drift.columns if not c.skipped},
+            metrics=values,
+            quality_status=quality.status,
+            note="; ".join(notes) or None,
+        )
+
+    windows = [analyse(i, split) for i, split in enumerate(splits)]
+
+    # Normal bands for each metric, from windows of the reference cut the same way (by period
+    # when the reference has timestamps), or in row chunks when that gives fewer than three.
+    def reference_splits(cut: WindowSettings) -> list[Any]:
+        try:
+            found, _ = split_windows(reference, cut, model.timestamp, "reference")
+        except ColumnError:
+            return []
+        return [sp for sp in found if len(sp.rows) >= settings.min_rows]
+
+    has_times = model.timestamp is not None and model.timestamp in reference.columns
+    ref_splits = reference_splits(settings) if settings.period is None or has_times else []
+    if len(ref_splits) < 5:
+        sizes = [w.n_rows for w in windows if not w.too_small]
+        # Ten windows where the reference allows: a spread from three is too rough to trust.
+        size = min(int(np.median(sizes)) if sizes else len(reference), len(reference) // 10)
+        size = max(size, settings.min_rows)
+        if len(reference) >= 3 * size:
+            ref_splits = reference_splits(WindowSettings(size=size, min_rows=settings.min_rows))
+    per_window: list[dict[str, float | None]] = []
+    ref_sizes: list[int] = []
+    if model.task is not None and model.target is not None and model.prediction is not None:
+        reference_side = _side(reference, model, "reference", [])
+        for split in ref_splits if reference_side is not None else []:
+            assert reference_side is not None
+            side = reference_side.subset(split.rows)
+            if side.n_labelled > 0:
+                point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
+                per_window.append({k: v[0] for k, v in point.items()})
+                ref_sizes.append(side.n_labelled)
+    cur_sizes = [w.n_rows for w in windows if not w.too_small]
+    scale = 1.0
+    if ref_sizes and cur_sizes:
+        scale = float(np.sqrt(np.mean(ref_sizes) / np.median(cur_sizes)))
+    bands = learn_bands(
+        per_window, settings.k_sigma, scale, performance_settings.warning_drop, METRIC_RANGES
+    )
+    flagged: list[Window] = []
+    # Only the task's primary metrics are held to the bands: a dozen correlated metrics over
+    # many windows would otherwise raise alarms by sheer number.
+    watched = set(PRIMARY.get(model.task, ())) if model.task is not None else set()
+    for w in windows:
+        out = tuple(
+            name
+            for name, value in w.metrics.items()
+            if value is not None
+            and name in watched
+            and name in bands
+            and not (bands[name].low <= value <= bands[name].high)
+        )
+        flagged.append(replace(w, out_of_band=out))
+    note = None
+    if windows and not any(not w.too_small for w in windows):
+        note = (
+            f"No window was analysed: all {len(windows)} have fewer than {settings.min_rows} rows."
+        )
+    elif not bands:
+        note = "No normal bands: the reference gives fewer than three windows with labels."
+    small = sum(w.too_small for w in flagged)
+    if small:
+        warnings.append(
+            f"{small} window(s) have fewer than {settings.min_rows} rows; they are marked, "
+            "not analysed."
+        )
+    return WindowsResult(settings.describe(), tuple(flagged), bands, note), warnings, splits
+
+
+def _metric_notes(notes: Mapping[str, str]) -> list[str]:
+    """Why metrics are missing from a window, one line per reason: "ROC-AUC, PR-AUC: ..."."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in notes.items():
+        by_reason.setdefault(reason, []).append(metric_label(name))
+    return [f"{', '.join(names)} {reason}" for reason, names in by_reason.items()]

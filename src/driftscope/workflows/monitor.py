@@ -12,15 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from numpy.typing import NDArray
-
 from driftscope._shorten import shown
 from driftscope.analyses import verdict as V
-from driftscope.analyses._features import encode_features, sample_rows
-from driftscope.analyses.change_points import ChangePoints, detect_change_points
-from driftscope.analyses.concept import ConceptDrift, ConceptSettings, concept_drift
+from driftscope.analyses.change_points import (
+    change_points_from_frame,
+)
+from driftscope.analyses.concept import (
+    ConceptDrift,
+    ConceptSettings,
+    concept_from_frames,
+)
 from driftscope.analyses.drift import (
     DriftSettings,
     ReferenceCache,
@@ -28,38 +29,31 @@ from driftscope.analyses.drift import (
     require_tested,
     run_drift,
 )
-from driftscope.analyses.model import ModelColumns, Task, encode_labels, resolve_model_columns
+from driftscope.analyses.model import Task, resolve_model_columns
 from driftscope.analyses.performance import (
     METRIC_RANGES,
-    PRIMARY,
     PerformanceSettings,
-    _side,
     check_metric_names,
-    metric_label,
     run_performance,
-    side_metrics,
 )
 from driftscope.analyses.quality import QualitySettings, run_quality
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.analyses.windows import (
     PERIODS,
-    Window,
     WindowSettings,
-    WindowsResult,
-    learn_bands,
-    parse_timestamps,
-    split_windows,
+    run_windows,
+    timestamp_warnings,
+    utc_if_mixed,
 )
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
-from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import ColumnError, ParameterError, SchemaError, invalid_parameter
+from driftscope.data.labels import join_labels
+from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import ParameterError, invalid_parameter
 from driftscope.report import SCHEMA_VERSION, Report, RunMetadata
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
 
 __all__ = ["metric_value_problem", "monitor", "quality_report"]
-
-_CONCEPT_KINDS = (ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
 
 def metric_value_problem(name: str, value: object) -> str | None:
@@ -108,301 +102,6 @@ def _check_window_arguments(
             raise invalid_parameter("monitor", argument, "an int >= 1", value)
     if period is not None and (not isinstance(period, str) or period.upper() not in PERIODS):
         raise invalid_parameter("monitor", "period", "one of 'D', 'W', 'M'", period)
-
-
-def _utc_if_mixed(frame: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, list[str]]:
-    """``frame`` with ``column`` as UTC datetimes when its strings mix UTC offsets (which pandas
-    refuses to parse as one column), so that windows and change points can still use it."""
-    if (
-        column is None
-        or column not in frame.columns
-        or pd.api.types.is_datetime64_any_dtype(frame[column].dtype)
-    ):
-        return frame, []
-    try:
-        pd.to_datetime(frame[column], errors="coerce", format="mixed")
-    except (ValueError, TypeError):
-        converted = pd.to_datetime(frame[column], errors="coerce", format="mixed", utc=True)
-        frame = frame.assign(**{column: converted})
-        return frame, [
-            f"Timestamp column {shown(column)} mixes time zones; its dates are compared in UTC."
-        ]
-    return frame, []
-
-
-def _timestamp_warnings(
-    current: pd.DataFrame, timestamp: str | None, windows: WindowSettings
-) -> tuple[str | None, list[str]]:
-    """The timestamp column when current has dates to cut windows on, with a warning counting
-    the rows that have none; when no row has a date, None and one warning saying so, with the
-    counts, and what is skipped (drift and performance still run)."""
-    if timestamp is None or timestamp not in current.columns:
-        return timestamp, []
-    times, warnings = parse_timestamps(current, timestamp, "current")
-    if len(current) and times.isna().all():
-        # Unreadable and empty columns alike: the run goes on without what needs dates.
-        if windows.period is not None:
-            skipped = f"No time windows by period {windows.period!r} and no change points."
-        elif windows.active:
-            skipped = "Windows follow row order; change points are skipped."
-        else:
-            skipped = "Change points are skipped."
-        return None, [f"{' '.join(warnings)} {skipped}"]
-    return timestamp, warnings
-
-
-def _join_labels(
-    current: pd.DataFrame, labels: pd.DataFrame, id_column: str | None, target: str | None
-) -> tuple[pd.DataFrame, list[str], str]:
-    """Attach labels that arrived later (a table of id and target) to current rows by id."""
-    if id_column is None:
-        raise SchemaError("Joining late labels needs the id column: pass id= (--id).")
-    if target is None:
-        others = [c for c in labels.columns if c != id_column]
-        if len(others) != 1:
-            raise SchemaError(
-                "The labels table must hold the id column and one target column, or name the "
-                "target with target= (--target). Got columns "
-                f"{', '.join(map(repr, labels.columns))}."
-            )
-        target = str(others[0])
-    for frame, side in ((current, "current data"), (labels, "labels")):
-        if id_column not in frame.columns:
-            raise SchemaError(f"The id column {id_column!r} is not in the {side}.")
-    if target not in labels.columns:
-        raise SchemaError(f"The target column {target!r} is not in the labels.")
-    dupes = int(labels[id_column].duplicated().sum())
-    if dupes:
-        raise SchemaError(
-            f"The labels hold {dupes} duplicated id(s) in {id_column!r}; expected one label per id."
-        )
-    base = current.drop(columns=[target]) if target in current.columns else current
-    joined = base.merge(labels[[id_column, target]], on=id_column, how="left", validate="m:1")
-    matched = int(joined[target].notna().sum())
-    warnings = [
-        f"Labels joined on {id_column!r}: {matched:,} of {len(current):,} current rows have one."
-    ]
-    return joined, warnings, target
-
-
-def _concept(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    schema: Schema,
-    model: ModelColumns,
-    settings: ConceptSettings,
-) -> tuple[ConceptDrift | None, list[str]]:
-    """Per-row losses on labelled rows and encoded features, into the concept-drift test."""
-    task = model.task
-    if task is None or model.target is None or model.prediction is None:
-        return None, []
-    if not (task.is_classification or task is Task.REGRESSION):
-        return None, [f"Concept drift is not tested for {task} (no tabular features)."]
-    features = [s for s in schema if s.role is ColumnRole.FEATURE and s.kind in _CONCEPT_KINDS]
-    if not features:
-        return None, ["Concept drift is not tested: no feature columns."]
-
-    def labelled_rows(frame: pd.DataFrame) -> NDArray[np.int64]:
-        assert model.target is not None
-        assert model.prediction is not None
-        ok = frame[model.target].notna() & frame[model.prediction].notna()
-        return np.flatnonzero(ok.to_numpy()).astype(np.int64)
-
-    rng = np.random.default_rng(settings.seed)
-    ref_rows = labelled_rows(reference)
-    cur_rows = labelled_rows(current)
-    if ref_rows.size < 100 or cur_rows.size < 100:
-        return None, ["Concept drift is not tested: fewer than 100 labelled rows on a side."]
-    ref_rows = ref_rows[sample_rows(ref_rows.size, settings.max_rows, rng)]
-    cur_rows = cur_rows[sample_rows(cur_rows.size, settings.max_rows, rng)]
-
-    def losses(frame: pd.DataFrame, rows: NDArray[np.int64]) -> NDArray[np.float64]:
-        assert model.target is not None
-        assert model.prediction is not None
-        target, prediction = frame[model.target].iloc[rows], frame[model.prediction].iloc[rows]
-        if task is Task.REGRESSION:
-            t = pd.to_numeric(target, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-            p = pd.to_numeric(prediction, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-            return np.asarray(np.nan_to_num(np.abs(t - p), nan=0.0), dtype=np.float64)
-        encoded = encode_labels(target, prediction, model.labels)
-        assert encoded.y_true is not None
-        assert encoded.y_pred is not None
-        return np.asarray(encoded.y_true != encoded.y_pred, dtype=np.float64)
-
-    ref_x, cur_x, names = encode_features(reference, current, features, ref_rows, cur_rows)
-    if not names:
-        return None, ["Concept drift is not tested: no usable feature columns."]
-    loss_name = "absolute_error" if task is Task.REGRESSION else "error_rate"
-    result = concept_drift(
-        ref_x,
-        cur_x,
-        losses(reference, ref_rows),
-        losses(current, cur_rows),
-        loss_name=loss_name,
-        settings=settings,
-        feature_names=names,
-    )
-    return result, []
-
-
-def _windows(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    schema: Schema,
-    model: ModelColumns,
-    drift_settings: DriftSettings,
-    performance_settings: PerformanceSettings,
-    quality_settings: QualitySettings,
-    settings: WindowSettings,
-    cache: ReferenceCache,
-) -> tuple[WindowsResult, list[str], list[Any]]:
-    # The rows without a date were counted once already (`_timestamp_warnings`).
-    splits, _ = split_windows(current, settings, model.timestamp, "current")
-    warnings: list[str] = []
-    window_drift = replace(drift_settings, multivariate=False)
-    # The model's columns are read and encoded once; each window takes its rows from them.
-    current_side = None
-    if model.task is not None and model.target is not None and model.prediction is not None:
-        current_side = _side(current, model, "current", [])
-
-    def analyse(i: int, split: Any) -> Window:
-        part = current.iloc[split.rows]
-        if len(part) < settings.min_rows:
-            return Window(
-                i,
-                split.label,
-                split.start,
-                split.end,
-                len(part),
-                True,
-                note=f"{len(part)} rows, under the minimum {settings.min_rows}: not analysed",
-            )
-        drift, _ = run_drift(reference, part, schema, window_drift, cache)
-        values: dict[str, float | None] = {}
-        notes: list[str] = []
-        if model.task is not None and current_side is not None:
-            side = current_side.subset(split.rows)
-            if side.n_labelled > 0:
-                point, details = side_metrics(model.task, side, performance_settings, with_ci=False)
-                values = {k: v[0] for k, v in point.items()}
-                notes = _metric_notes(details.get("notes", {}))
-            else:
-                notes = ["no row with both a target and a prediction: no metric"]
-        quality = run_quality(reference, part, schema, quality_settings)
-        return Window(
-            index=i,
-            label=split.label,
-            start=split.start,
-            end=split.end,
-            n_rows=len(part),
-            too_small=False,
-            drift_share=drift.dataset.drift_share,
-            n_drifted=drift.dataset.n_drifted,
-            n_columns=drift.dataset.n_columns,
-            dataset_drifted=drift.dataset.drifted,
-            drifted_columns=tuple(drift.drifted_columns),
-            drift_scores={c.name: c.effect_size for c in drift.columns if not c.skipped},
-            metrics=values,
-            quality_status=quality.status,
-            note="; ".join(notes) or None,
-        )
-
-    windows = [analyse(i, split) for i, split in enumerate(splits)]
-
-    # Normal bands for each metric, from windows of the reference cut the same way (by period
-    # when the reference has timestamps), or in row chunks when that gives fewer than three.
-    def reference_splits(cut: WindowSettings) -> list[Any]:
-        try:
-            found, _ = split_windows(reference, cut, model.timestamp, "reference")
-        except ColumnError:
-            return []
-        return [sp for sp in found if len(sp.rows) >= settings.min_rows]
-
-    has_times = model.timestamp is not None and model.timestamp in reference.columns
-    ref_splits = reference_splits(settings) if settings.period is None or has_times else []
-    if len(ref_splits) < 5:
-        sizes = [w.n_rows for w in windows if not w.too_small]
-        # Ten windows where the reference allows: a spread from three is too rough to trust.
-        size = min(int(np.median(sizes)) if sizes else len(reference), len(reference) // 10)
-        size = max(size, settings.min_rows)
-        if len(reference) >= 3 * size:
-            ref_splits = reference_splits(WindowSettings(size=size, min_rows=settings.min_rows))
-    per_window: list[dict[str, float | None]] = []
-    ref_sizes: list[int] = []
-    if model.task is not None and model.target is not None and model.prediction is not None:
-        reference_side = _side(reference, model, "reference", [])
-        for split in ref_splits if reference_side is not None else []:
-            assert reference_side is not None
-            side = reference_side.subset(split.rows)
-            if side.n_labelled > 0:
-                point, _ = side_metrics(model.task, side, performance_settings, with_ci=False)
-                per_window.append({k: v[0] for k, v in point.items()})
-                ref_sizes.append(side.n_labelled)
-    cur_sizes = [w.n_rows for w in windows if not w.too_small]
-    scale = 1.0
-    if ref_sizes and cur_sizes:
-        scale = float(np.sqrt(np.mean(ref_sizes) / np.median(cur_sizes)))
-    bands = learn_bands(
-        per_window, settings.k_sigma, scale, performance_settings.warning_drop, METRIC_RANGES
-    )
-    flagged: list[Window] = []
-    # Only the task's primary metrics are held to the bands: a dozen correlated metrics over
-    # many windows would otherwise raise alarms by sheer number.
-    watched = set(PRIMARY.get(model.task, ())) if model.task is not None else set()
-    for w in windows:
-        out = tuple(
-            name
-            for name, value in w.metrics.items()
-            if value is not None
-            and name in watched
-            and name in bands
-            and not (bands[name].low <= value <= bands[name].high)
-        )
-        flagged.append(replace(w, out_of_band=out))
-    note = None
-    if windows and not any(not w.too_small for w in windows):
-        note = (
-            f"No window was analysed: all {len(windows)} have fewer than {settings.min_rows} rows."
-        )
-    elif not bands:
-        note = "No normal bands: the reference gives fewer than three windows with labels."
-    small = sum(w.too_small for w in flagged)
-    if small:
-        warnings.append(
-            f"{small} window(s) have fewer than {settings.min_rows} rows; they are marked, "
-            "not analysed."
-        )
-    return WindowsResult(settings.describe(), tuple(flagged), bands, note), warnings, splits
-
-
-def _metric_notes(notes: Mapping[str, str]) -> list[str]:
-    """Why metrics are missing from a window, one line per reason: "ROC-AUC, PR-AUC: ..."."""
-    by_reason: dict[str, list[str]] = {}
-    for name, reason in notes.items():
-        by_reason.setdefault(reason, []).append(metric_label(name))
-    return [f"{', '.join(names)} {reason}" for reason, names in by_reason.items()]
-
-
-def _change_points(
-    current: pd.DataFrame, model: ModelColumns, windows: Sequence[NDArray[np.int64]]
-) -> ChangePoints | None:
-    """The recommended streaming detector over the time-ordered losses of labelled rows."""
-    task = model.task
-    if task is None or not (task.is_classification or task is Task.REGRESSION):
-        return None
-    side = _side(current, model, "current", [])
-    if side is None or side.n_labelled == 0 or model.timestamp is None:
-        return None
-    times, _ = parse_timestamps(current, model.timestamp, "current")
-    rows = side.rows
-    dated = times.iloc[rows].notna().to_numpy()
-    if task.is_classification:
-        losses = np.asarray(side.arrays["y_true"] != side.arrays["y_pred"], dtype=np.float64)
-    else:
-        losses = np.abs(side.arrays["y_pred"] - side.arrays["y_true"])
-    return detect_change_points(
-        losses[dated], rows[dated], times, binary=task.is_classification, windows=windows
-    )
 
 
 def monitor(
@@ -510,7 +209,7 @@ def monitor(
     ref_frame, cur_frame = ref_table.frame, cur_table.frame
     if labels is not None:
         label_table = read_table(labels, name=None, encoding=encoding, delimiter=delimiter)
-        cur_frame, joined, label_column = _join_labels(cur_frame, label_table.frame, id, target)
+        cur_frame, joined, label_column = join_labels(cur_frame, label_table.frame, id, target)
         warnings += joined
         if target is None:
             target = label_column
@@ -545,10 +244,10 @@ def monitor(
                     )
                 )
     timings["schema"] = time.perf_counter() - t0
-    ref_frame, ref_zones = _utc_if_mixed(ref_frame, model.timestamp)
-    cur_frame, cur_zones = _utc_if_mixed(cur_frame, model.timestamp)
-    dated, timestamp_warnings = _timestamp_warnings(cur_frame, model.timestamp, window_settings)
-    warnings += list(dict.fromkeys(ref_zones + cur_zones)) + timestamp_warnings
+    ref_frame, ref_zones = utc_if_mixed(ref_frame, model.timestamp)
+    cur_frame, cur_zones = utc_if_mixed(cur_frame, model.timestamp)
+    dated, date_warnings = timestamp_warnings(cur_frame, model.timestamp, window_settings)
+    warnings += list(dict.fromkeys(ref_zones + cur_zones)) + date_warnings
     # Unreadable dates stop only what needs them: windows by row count run in row order.
     timed_model = replace(model, timestamp=dated)
 
@@ -568,7 +267,7 @@ def monitor(
         target_col = model.target
         if target_col is None or target_col not in cur_frame or cur_frame[target_col].isna().all():
             return None, []
-        return _concept(
+        return concept_from_frames(
             ref_frame, cur_frame, full_schema, model, ConceptSettings(alpha=alpha, seed=seed)
         )
 
@@ -610,11 +309,11 @@ def monitor(
 
     windows = None
     window_splits: list[Any] = []
-    # Without a date in current there are no windows by period (`_timestamp_warnings` said why).
+    # Without a date in current there are no windows by period (`timestamp_warnings` said why).
     undated = model.timestamp is not None and dated is None
     if window_settings.active and not (window_settings.period is not None and undated):
         t0 = time.perf_counter()
-        windows, window_warnings, window_splits = _windows(
+        windows, window_warnings, window_splits = run_windows(
             ref_frame,
             cur_frame,
             full_schema,
@@ -631,7 +330,9 @@ def monitor(
     change_points = None
     if performance is not None and dated is not None:
         t0 = time.perf_counter()
-        change_points = _change_points(cur_frame, timed_model, [sp.rows for sp in window_splits])
+        change_points = change_points_from_frame(
+            cur_frame, timed_model, [sp.rows for sp in window_splits]
+        )
         timings["change_points"] = time.perf_counter() - t0
 
     verdict = V.monitoring_verdict(
