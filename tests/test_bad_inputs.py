@@ -32,7 +32,7 @@ from PIL import Image
 import driftscope
 from driftscope.cli import main
 from driftscope.exceptions import DriftscopeError
-from driftscope.workflows.monitor import quality_report
+from driftscope.workflows.quality import quality_report
 
 ROWS = 120
 

@@ -563,7 +563,7 @@ def quality_command(
 
     from driftscope.report._report import write_all
     from driftscope.report.quality_terminal import render_quality
-    from driftscope.workflows.monitor import quality_report
+    from driftscope.workflows.quality import quality_report
 
     _check_choice(fail_on, ("warning", "alert"), "--fail-on")
     _check_outputs({"-o/--html": html, "--json": json_path}, (reference, current, schema))

@@ -16,7 +16,7 @@ _RANK = {"alert": 0, "warning": 1, "ok": 2}
 
 
 def render_quality(data: Mapping[str, Any], max_rows: int = 30) -> RenderableType:
-    """Render the dict returned by `driftscope.workflows.monitor.quality_report`."""
+    """Render the dict returned by `driftscope.workflows.quality.quality_report`."""
     quality = data["quality"]
     head = Text()
     head.append(f"DATA QUALITY: {quality['status'].upper()}", style=_STYLE[quality["status"]])

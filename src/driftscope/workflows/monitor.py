@@ -50,10 +50,10 @@ from driftscope.data.io import read_table
 from driftscope.data.labels import join_labels
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ParameterError, invalid_parameter
-from driftscope.report import SCHEMA_VERSION, Report, RunMetadata
+from driftscope.report import Report, RunMetadata
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
 
-__all__ = ["metric_value_problem", "monitor", "quality_report"]
+__all__ = ["metric_value_problem", "monitor"]
 
 
 def metric_value_problem(name: str, value: object) -> str | None:
@@ -373,32 +373,3 @@ def monitor(
         verdict=verdict,
         extra_warnings=tuple(warnings),
     )
-
-
-def quality_report(
-    reference: Any,
-    current: Any,
-    schema: Schema | Mapping[str, Any] | str | Path | None = None,
-    *,
-    settings: QualitySettings | None = None,
-    encoding: str = "utf-8",
-    delimiter: str | None = None,
-) -> dict[str, Any]:
-    """Data quality alone (`driftscope quality`): JSON-ready data with the inputs and checks."""
-    check_arguments(
-        reference, current, seed=0, methods=None, thresholds=None, owner="quality_report"
-    )
-    ref_table, cur_table = read_pair(reference, current, encoding=encoding, delimiter=delimiter)
-    full_schema, warnings = infer_schema(ref_table.frame, cur_table.frame, _as_schema(schema))
-    result = run_quality(
-        ref_table.frame, cur_table.frame, full_schema, settings or QualitySettings()
-    )
-    return {
-        # The same version as the report JSON: `quality` here is that report's quality section.
-        "schema_version": SCHEMA_VERSION,
-        "reference": ref_table.name,
-        "current": cur_table.name,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "warnings": [*ref_table.warnings, *cur_table.warnings, *warnings],
-        "quality": result.to_dict(),
-    }
