@@ -682,7 +682,6 @@ def stream(
     """Replay a stream through a drift detector and list each warning and drift."""
     import json
     import math
-    import warnings
 
     import pandas as pd
     from rich.table import Table
@@ -691,7 +690,7 @@ def stream(
     from driftscope.exceptions import ColumnError, SchemaError
     from driftscope.report._report import write_atomic
     from driftscope.streaming._registry import make_detector
-    from driftscope.streaming.calibrate import CalibrationWarning, calibrate
+    from driftscope.streaming.replay import replay
 
     if not 0 < target_false_alarms < math.inf:
         raise typer.BadParameter(
@@ -719,24 +718,19 @@ def stream(
             f"expected numbers ({int(bad.sum())} row(s) are missing or not numeric)."
         )
     params = _typed(detector, _pairs(param or [], "--param"))
-    watcher = make_detector(detector, params)
     array = values.to_numpy(dtype=float)
-    calibration = None
-    if calibrate_on is not None:
-        if calibrate_on > len(array):
-            raise typer.BadParameter(
-                f"expected at most the {len(array):,} rows of {table.name!r}, got {calibrate_on}",
-                param_hint="--calibrate-on",
-            )
-        with warnings.catch_warnings():
-            # Said below, in the summary and the JSON, instead of as a Python warning.
-            warnings.simplefilter("ignore", CalibrationWarning)
-            calibration = calibrate(watcher, array[:calibrate_on], target_false_alarms)
-        watcher = calibration.detector
-    found = watcher.update_many(array)
-    events = sorted(
-        [(int(i), "warning") for i in found.warnings] + [(int(i), "drift") for i in found.drifts]
+    if calibrate_on is not None and calibrate_on > len(array):
+        raise typer.BadParameter(
+            f"expected at most the {len(array):,} rows of {table.name!r}, got {calibrate_on}",
+            param_hint="--calibrate-on",
+        )
+    run = replay(
+        make_detector(detector, params),
+        array,
+        calibrate_on=calibrate_on,
+        target_false_alarms_per_10k=target_false_alarms,
     )
+    watcher, found, calibration, events = run.detector, run.detections, run.calibration, run.events
     times = frame[timestamp].astype(str).tolist() if timestamp is not None else None
     detections = [
         {"index": i, "kind": kind, "timestamp": None if times is None else times[i]}

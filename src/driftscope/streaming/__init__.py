@@ -15,6 +15,7 @@ from driftscope.streaming.evaluate import Evaluation, evaluate
 from driftscope.streaming.hddm import HDDM_A, HDDM_W
 from driftscope.streaming.kswin import KSWIN
 from driftscope.streaming.page_hinkley import PageHinkley
+from driftscope.streaming.replay import Replay, replay
 from driftscope.streaming.stepd import STEPD
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "DriftDetector",
     "Evaluation",
     "PageHinkley",
+    "Replay",
     "calibrate",
     "evaluate",
+    "replay",
 ]
