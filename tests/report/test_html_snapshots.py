@@ -38,12 +38,14 @@ DIFF_LINES = 40
 
 
 def _pinned(report: Report) -> Report:
-    """The report with its creation time, version and timings fixed (timing names are kept)."""
+    """The report with its creation time, version and timings fixed (timing names are kept,
+    in alphabetical order)."""
     metadata = dataclasses.replace(
         report.metadata,
         created_at=CREATED_AT,
         driftscope_version=VERSION,
-        timings=dict.fromkeys(report.metadata.timings, 0.25),
+        # Sections run concurrently and record their timings as they finish: sort the names.
+        timings=dict.fromkeys(sorted(report.metadata.timings), 0.25),
     )
     return dataclasses.replace(report, metadata=metadata)
 
