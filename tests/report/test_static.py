@@ -1,4 +1,5 @@
-"""The report's CSS and JavaScript are files in the package, inlined into every page."""
+"""The report's CSS, JavaScript and templates are files in the package; the CSS and JavaScript
+are inlined into every page."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from driftscope.report import Report
 from driftscope.report.html import render_html, static_text
 
 STATIC = ("report.css", "report.js", "monitor.css", "monitor.js")
+TEMPLATES = ("page.html", "report.html")
 ROOT = Path(__file__).parents[2]
 
 
@@ -23,13 +25,20 @@ def test_static_file_is_in_the_package(name: str) -> None:
     assert file.read_text(encoding="utf-8") == static_text(name)
 
 
-@pytest.mark.parametrize("name", STATIC)
-def test_static_file_ships_in_the_wheel(name: str) -> None:
-    """The package data in pyproject.toml names every static file (an editable install would
-    find them without it, a wheel would not)."""
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_is_in_the_package(name: str) -> None:
+    assert (resources.files("driftscope.report") / "templates" / name).is_file()
+
+
+@pytest.mark.parametrize(
+    "path", [*(f"static/{n}" for n in STATIC), *(f"templates/{n}" for n in TEMPLATES)]
+)
+def test_file_ships_in_the_wheel(path: str) -> None:
+    """The package data in pyproject.toml names every static file and template (an editable
+    install would find them without it, a wheel would not)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["driftscope"]
-    assert any(fnmatch(f"report/static/{name}", pattern) for pattern in patterns)
+    assert any(fnmatch(f"report/{path}", pattern) for pattern in patterns)
 
 
 @pytest.mark.parametrize("name", STATIC)

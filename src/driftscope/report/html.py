@@ -9,6 +9,10 @@ A monitoring report (`driftscope.monitor`) opens with the verdict, then performa
 drift, data quality and time windows, then the drift sections. Its handful of charts are drawn
 from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
 A drift-only report (every monitoring section null) renders exactly as it always did.
+
+The page's frame is Jinja2 templates (templates/page.html for the offline file around
+templates/report.html, which is also the notebook fragment) and its styles and scripts are
+files under static/; the sections inside are still built here as escaped strings.
 """
 
 from __future__ import annotations
@@ -18,19 +22,17 @@ import html
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from markupsafe import Markup
+
 __all__ = ["render_html"]
 
 _DASH = "\u2014"
-
-# default-src 'none' blocks fetch, images, fonts and frames from anywhere: the page is offline.
-_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "img-src data: blob:; font-src data:"
-)
 
 # The page's own styles and behaviour are files under static/: report.css and report.js (sortable
 # tables, the details toggle, lazy plots; the script initialises every report root on the page
@@ -48,6 +50,31 @@ def static_text(name: str) -> str:
     """
     file = resources.files("driftscope.report").joinpath(f"static/{name}")
     return file.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What the page templates show (templates/page.html, templates/report.html): the title, a
+    plain string the template escapes, and the rest as markup already safe to place."""
+
+    title: str
+    monitoring: bool
+    css: Markup
+    body: Markup
+    data: Markup
+    script: Markup
+    plotly: Markup
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The report's templates: escaped unless marked safe, and an unknown name is an error."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("driftscope.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 def _inline(*names: str) -> str:
@@ -1502,33 +1529,15 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
             + _schema_table(report)
             + _rules(report)
         )
-    root = (
-        '<div class="ds-report" data-ds-monitor="1">' if monitoring else '<div class="ds-report">'
-    )
-    css = _inline("report.css", "monitor.css") if monitoring else _inline("report.css")
-    script = _inline("report.js", "monitor.js") if monitoring else _inline("report.js")
-    fragment = (
-        f"{root}"
-        f"<style>{css}</style>"
-        f"{body}"
-        f'<script type="application/json" class="ds-data">{_json_for_script(_plot_data(report))}'
-        "</script>"
-        f"<script>{script}</script>"
-        # Plotly last: the table is usable while the browser still parses ~1 MB of script.
-        f"<script>{plotly_js()}</script>"
-        "</div>"
-    )
-    if not standalone:
-        return fragment
     meta: Mapping[str, Any] = report.get("metadata") or {}
-    title = f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}"
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="generator" content="driftscope">'
-        f"<title>{_e(title)}</title>"
-        "<style>body { margin: 0; padding: 1rem 1.5rem 3rem; background: #fff; }</style>"
-        f"</head><body>{fragment}</body></html>\n"
+    page = _Page(
+        title=f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}",
+        monitoring=monitoring,
+        css=Markup(_inline("report.css", "monitor.css") if monitoring else _inline("report.css")),
+        body=Markup(body),
+        data=Markup(_json_for_script(_plot_data(report))),
+        script=Markup(_inline("report.js", "monitor.js") if monitoring else _inline("report.js")),
+        plotly=Markup(plotly_js()),
     )
+    template = _templates().get_template("page.html" if standalone else "report.html")
+    return template.render(page=page)
