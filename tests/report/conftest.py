@@ -594,3 +594,12 @@ def monitor_dict(monitor_report: Report) -> dict[str, Any]:
 def monitor_hostile() -> dict[str, str]:
     """The user strings planted in `churn_data` that must come out escaped."""
     return {"feature": HOSTILE_FEATURE, "plan": HOSTILE_PLAN}
+
+
+@pytest.fixture(scope="session")
+def quality_result() -> dict[str, Any]:
+    """What `driftscope quality` computes on the churn data: the data-quality checks alone."""
+    from driftscope.workflows.quality import quality_report
+
+    reference, current = churn_data(seed=5)
+    return quality_report(reference, current)

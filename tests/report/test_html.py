@@ -341,7 +341,7 @@ def _section_html(page: str, name: str) -> str:
 
 
 def test_a_drift_report_has_no_monitoring_markup(report: Report, compare_report: Report) -> None:
-    from driftscope.report.html import _MONITOR_CSS, _MONITOR_JS
+    from driftscope.report.html import static_text
 
     for data in (report.to_dict(), compare_report.to_dict()):
         assert all(data[key] is None for key in MONITOR_KEYS)
@@ -352,8 +352,8 @@ def test_a_drift_report_has_no_monitoring_markup(report: Report, compare_report:
         own = _without_plotly(page)
         for mark in ("ds-decision", "data-section", "data-ds-monitor", "ds-chart", "Performance"):
             assert mark not in own, mark
-        assert _MONITOR_CSS not in own
-        assert _MONITOR_JS not in own
+        assert static_text("monitor.css") not in own
+        assert static_text("monitor.js") not in own
         assert set(_data_blob(page)) == {"columns"}
         assert "<h1>driftscope drift report</h1>" in own
 

@@ -9,6 +9,10 @@ A monitoring report (`driftscope.monitor`) opens with the verdict, then performa
 drift, data quality and time windows, then the drift sections. Its handful of charts are drawn
 from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
 A drift-only report (every monitoring section null) renders exactly as it always did.
+
+The page's frame is Jinja2 templates (templates/page.html for the offline file around
+templates/report.html, which is also the notebook fragment) and its styles and scripts are
+files under static/; the sections inside are still built here as escaped strings.
 """
 
 from __future__ import annotations
@@ -18,553 +22,64 @@ import html
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 __all__ = ["render_html"]
 
 _DASH = "\u2014"
 
-# default-src 'none' blocks fetch, images, fonts and frames from anywhere: the page is offline.
-_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "img-src data: blob:; font-src data:"
-)
-
-_CSS = """
-.ds-report {
-  --ds-fg: #1f2328; --ds-muted: #59636e; --ds-border: #d1d9e0; --ds-bg-soft: #f6f8fa;
-  --ds-drift: #b42318; --ds-drift-bg: #fef3f2; --ds-ok: #067647; --ds-ok-bg: #ecfdf3;
-  --ds-warn: #93370d; --ds-warn-bg: #fffaeb; --ds-warn-border: #f79009;
-  --ds-ref: #4c78a8; --ds-cur: #f58518;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-    "Noto Sans", sans-serif;
-  color: var(--ds-fg); font-size: 14px; line-height: 1.45; max-width: 1400px; margin: 0 auto;
-}
-.ds-report * { box-sizing: border-box; }
-.ds-report h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
-.ds-report h2 { font-size: 1.15rem; margin: 1.75rem 0 .5rem; padding-bottom: .25rem;
-  border-bottom: 1px solid var(--ds-border); }
-.ds-report code, .ds-report pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
-  "Liberation Mono", monospace; font-size: .85em; }
-.ds-report pre { background: var(--ds-bg-soft); padding: .75rem; border-radius: 6px;
-  overflow-x: auto; }
-.ds-report .ds-muted { color: var(--ds-muted); }
-.ds-report .ds-verdict { border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0;
-  border: 1px solid; }
-.ds-report .ds-verdict.ds-is-drift { background: var(--ds-drift-bg);
-  border-color: var(--ds-drift); }
-.ds-report .ds-verdict.ds-is-ok { background: var(--ds-ok-bg); border-color: var(--ds-ok); }
-.ds-report .ds-verdict-main { font-size: 1.35rem; font-weight: 650; margin: .25rem 0; }
-.ds-report .ds-is-drift .ds-verdict-main { color: var(--ds-drift); }
-.ds-report .ds-is-ok .ds-verdict-main { color: var(--ds-ok); }
-.ds-report .ds-verdict p { margin: .2rem 0; }
-.ds-report dl.ds-meta { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem;
-  margin: .5rem 0; }
-.ds-report dl.ds-meta dt { color: var(--ds-muted); }
-.ds-report dl.ds-meta dd { margin: 0; overflow-wrap: anywhere; }
-.ds-report .ds-warnings { background: var(--ds-warn-bg); border: 1px solid var(--ds-warn-border);
-  border-left-width: 6px; border-radius: 6px; padding: .75rem 1rem; color: var(--ds-warn); }
-.ds-report .ds-warnings ul { margin: 0; padding-left: 1.25rem; }
-.ds-report .ds-warnings li { margin: .15rem 0; overflow-wrap: anywhere; }
-.ds-report .ds-table-wrap { overflow-x: auto; border: 1px solid var(--ds-border);
-  border-radius: 6px; }
-.ds-report table { border-collapse: collapse; width: 100%; font-size: 13px; }
-.ds-report th, .ds-report td { padding: .3rem .45rem; text-align: left; vertical-align: top;
-  border-bottom: 1px solid var(--ds-border); }
-.ds-report thead th { background: var(--ds-bg-soft); position: sticky; top: 0; z-index: 1;
-  white-space: nowrap; font-weight: 600; }
-.ds-report td.ds-num, .ds-report th.ds-num { text-align: right;
-  font-variant-numeric: tabular-nums; white-space: nowrap; }
-.ds-report th button.ds-sort { all: unset; cursor: pointer; }
-.ds-report th button.ds-sort:focus-visible { outline: 2px solid var(--ds-ref); }
-.ds-report th button.ds-sort::after { content: "\\2195"; color: var(--ds-muted);
-  display: inline-block; width: 1em; text-align: right; visibility: hidden; }
-.ds-report th:hover button.ds-sort::after,
-.ds-report th button.ds-sort:focus-visible::after { visibility: visible; }
-.ds-report th[aria-sort="ascending"] button.ds-sort::after { content: "\\25B2"; color: inherit;
-  visibility: visible; }
-.ds-report th[aria-sort="descending"] button.ds-sort::after { content: "\\25BC"; color: inherit;
-  visibility: visible; }
-.ds-report tbody.ds-drifted > tr.ds-row { background: var(--ds-drift-bg); }
-.ds-report tbody.ds-drifted > tr.ds-row > :first-child {
-  box-shadow: inset 4px 0 0 var(--ds-drift); }
-.ds-report tr.ds-row:hover { background: #eef2f6; }
-.ds-report tbody.ds-drifted > tr.ds-row:hover { background: #fde4e1; }
-.ds-report .ds-drift-table th[scope="row"] { min-width: 9rem; max-width: 20rem; }
-.ds-report button.ds-toggle { all: unset; cursor: pointer; font-weight: 600;
-  overflow-wrap: break-word; }
-.ds-report button.ds-toggle:focus-visible { outline: 2px solid var(--ds-ref); }
-.ds-report .ds-caret { display: inline-block; width: 1em; color: var(--ds-muted);
-  transition: transform .1s; }
-.ds-report button.ds-toggle[aria-expanded="true"] .ds-caret { transform: rotate(90deg); }
-.ds-report .ds-badge { display: inline-block; padding: 0 .45rem; border-radius: 999px;
-  font-size: 12px; font-weight: 600; white-space: nowrap; }
-.ds-report .ds-badge-drift { background: var(--ds-drift); color: #fff; }
-.ds-report .ds-badge-ok { background: var(--ds-ok-bg); color: var(--ds-ok); }
-.ds-report .ds-badge-skip { background: #eaeef2; color: var(--ds-muted); }
-.ds-report .ds-tag { display: inline-block; background: #eaeef2; border-radius: 4px;
-  padding: 0 .3rem; margin: 0 .2rem .1rem 0; font-size: 12px; white-space: nowrap; }
-.ds-report small { color: var(--ds-muted); display: block; font-size: 11.5px; }
-.ds-report tr.ds-details > td { background: #fbfcfd; padding: .75rem 1rem; }
-.ds-report .ds-detail-grid { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr);
-  gap: 1rem; align-items: start; position: sticky; left: 1rem; }
-@media (max-width: 900px) { .ds-report .ds-detail-grid { grid-template-columns: 1fr; } }
-.ds-report .ds-plot { min-height: 280px; }
-.ds-report .ds-plot-empty { min-height: 0; color: var(--ds-muted); font-style: italic; }
-.ds-report .ds-toolbar { display: flex; gap: 1rem; align-items: center; margin: .5rem 0; }
-.ds-report .ds-note { overflow-wrap: break-word; min-width: 10rem; max-width: 28rem; }
-.ds-report dl.ds-rules dt { font-weight: 600; margin-top: .5rem; }
-.ds-report dl.ds-rules dd { margin: .1rem 0 0 1rem; }
-.ds-report .ds-examples { display: flex; flex-wrap: wrap; gap: 0.5rem; }
-.ds-report .ds-example { margin: 0; text-align: center; font-size: 0.75rem; color: #555; }
-.ds-report .ds-example img { display: block; width: 96px; height: 96px; object-fit: contain;
-  image-rendering: pixelated; border: 1px solid #ddd; }
-"""
-
-# The page's own behaviour: sortable tables, the details toggle, lazy plots. It initialises
-# every report root on the page that is not yet initialised, so it needs no element ids and
-# several reports can live in one notebook.
-_JS = r"""
-(function () {
-  "use strict";
-  function parseData(root) {
-    var node = root.querySelector("script.ds-data");
-    return node ? JSON.parse(node.textContent) : { columns: [] };
-  }
-  function sortKey(unit, index, type) {
-    var row = unit.tagName === "TBODY" ? unit.rows[0] : unit;
-    var cell = row.cells[index];
-    if (!cell) { return null; }
-    var raw = cell.hasAttribute("data-v") ? cell.getAttribute("data-v") : cell.textContent.trim();
-    if (raw === "") { return null; }
-    if (type === "num") { var x = parseFloat(raw); return isNaN(x) ? null : x; }
-    return raw.toLowerCase();
-  }
-  function sortTable(th) {
-    var table = th.closest("table");
-    var headers = Array.prototype.slice.call(th.parentNode.children);
-    var index = headers.indexOf(th);
-    var type = th.getAttribute("data-type") || "str";
-    var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
-    headers.forEach(function (h) { h.removeAttribute("aria-sort"); });
-    th.setAttribute("aria-sort", dir);
-    var sign = dir === "ascending" ? 1 : -1;
-    var byGroup = table.getAttribute("data-sort-unit") === "tbody";
-    var parent = byGroup ? table : table.tBodies[0];
-    var units = Array.prototype.slice.call(byGroup ? table.tBodies : table.tBodies[0].rows);
-    var keyed = units.map(function (u, i) {
-      return { unit: u, key: sortKey(u, index, type), pos: i };
-    });
-    keyed.sort(function (a, b) {
-      // Missing values go last in both directions; ties keep their current order.
-      if (a.key === null && b.key === null) { return a.pos - b.pos; }
-      if (a.key === null) { return 1; }
-      if (b.key === null) { return -1; }
-      var c = type === "num" ? a.key - b.key : a.key.localeCompare(b.key);
-      return c !== 0 ? sign * c : a.pos - b.pos;
-    });
-    keyed.forEach(function (k) { parent.appendChild(k.unit); });
-  }
-  function plotText(s) {
-    // Plotly reads a subset of HTML in labels; entities make user strings literal.
-    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  }
-  function shares(counts) {
-    var total = counts.reduce(function (a, b) { return a + b; }, 0);
-    return counts.map(function (c) { return total > 0 ? c / total : 0; });
-  }
-  function drawPlot(root, target, col) {
-    if (!window.Plotly) {
-      target.textContent = "The plotting library did not load, so this plot cannot be shown.";
-      return;
-    }
-    var style = getComputedStyle(root);
-    var colors = [style.getPropertyValue("--ds-ref").trim() || "#4c78a8",
-                  style.getPropertyValue("--ds-cur").trim() || "#f58518"];
-    var sides = [["reference", col.ref], ["current", col.cur]];
-    var numerical = Array.isArray(col.edges) && col.edges.length === col.ref.length + 1;
-    var traces = sides.map(function (side, i) {
-      var counts = side[1];
-      var trace = { type: "bar", name: side[0], y: shares(counts), marker: { color: colors[i] } };
-      if (numerical) {
-        trace.x = col.edges.slice(0, -1);
-        trace.width = col.edges.slice(1).map(function (hi, j) { return hi - col.edges[j]; });
-        trace.offset = 0;
-        trace.opacity = 0.55;
-        trace.customdata = counts.map(function (c, j) {
-          return [col.edges[j], col.edges[j + 1], c];
-        });
-        trace.hovertemplate = "[%{customdata[0]:.4~g}, %{customdata[1]:.4~g}]<br>" +
-          "%{y:.2%} of rows (%{customdata[2]:,})<extra>" + side[0] + "</extra>";
-      } else {
-        var labels = Array.isArray(col.cats) && col.cats.length === counts.length
-          ? col.cats : counts.map(function (_, j) { return "bin " + (j + 1); });
-        trace.x = labels.map(plotText);
-        trace.customdata = counts;
-        trace.hovertemplate = "%{x}<br>%{y:.2%} of rows (%{customdata:,})<extra>" +
-          side[0] + "</extra>";
-      }
-      return trace;
-    });
-    var layout = {
-      barmode: numerical ? "overlay" : "group", bargap: numerical ? 0 : 0.2, height: 300,
-      margin: { l: 60, r: 10, t: 30, b: 50 },
-      legend: { orientation: "h", x: 0, y: 1.15 },
-      font: { family: style.fontFamily, size: 12 },
-      xaxis: numerical ? { automargin: true } : { type: "category", automargin: true },
-      yaxis: { title: { text: "share of non-missing rows" }, tickformat: ".0%",
-               rangemode: "tozero" },
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"
-    };
-    window.Plotly.newPlot(target, traces, layout,
-                          { responsive: true, displaylogo: false, showLink: false });
-  }
-  function fitDetails(root) {
-    // The drift table may be wider than its scrolling box: keep an open column's details as
-    // wide as the visible part, pinned to its left edge, so the plot and facts stay in view.
-    Array.prototype.forEach.call(root.querySelectorAll(".ds-table-wrap"), function (wrap) {
-      var width = Math.max(320, wrap.clientWidth - 48) + "px";
-      var open = wrap.querySelectorAll("tr.ds-details:not([hidden]) .ds-detail-grid");
-      Array.prototype.forEach.call(open, function (grid) { grid.style.width = width; });
-    });
-  }
-  function toggle(root, data, button) {
-    var unit = button.closest("tbody");
-    var details = unit.querySelector("tr.ds-details");
-    var open = button.getAttribute("aria-expanded") !== "true";
-    button.setAttribute("aria-expanded", open ? "true" : "false");
-    details.hidden = !open;
-    if (!open) { return; }
-    fitDetails(root);
-    var target = details.querySelector(".ds-plot");
-    if (!target || target.getAttribute("data-drawn") === "1") { return; }
-    var col = data.columns[parseInt(unit.getAttribute("data-i"), 10)];
-    if (col) {
-      target.setAttribute("data-drawn", "1");
-      drawPlot(root, target, col);
-    }
-  }
-  function init(root) {
-    root.setAttribute("data-ds-init", "1");
-    var data = parseData(root);
-    window.addEventListener("resize", function () { fitDetails(root); });
-    root.addEventListener("click", function (event) {
-      var sortButton = event.target.closest("button.ds-sort");
-      if (sortButton && root.contains(sortButton)) { sortTable(sortButton.closest("th")); return; }
-      var toggleButton = event.target.closest("button.ds-toggle");
-      if (toggleButton && root.contains(toggleButton)) { toggle(root, data, toggleButton); }
-    });
-    root.addEventListener("change", function (event) {
-      var box = event.target;
-      if (!box.classList || !box.classList.contains("ds-only-drifted")) { return; }
-      var table = root.querySelector("table.ds-drift-table");
-      Array.prototype.forEach.call(table.tBodies, function (b) {
-        b.hidden = box.checked && !b.classList.contains("ds-drifted");
-      });
-    });
-  }
-  Array.prototype.forEach.call(
-    document.querySelectorAll(".ds-report:not([data-ds-init])"), init);
-})();
-"""
+# The page's own styles and behaviour are files under static/: report.css and report.js (sortable
+# tables, the details toggle, lazy plots; the script initialises every report root on the page
+# that is not yet initialised, so it needs no element ids and several reports can live in one
+# notebook). Monitoring reports (`driftscope.monitor`) add a verdict banner and model sections;
+# monitor.css and monitor.js are only included in those reports, so a drift report is unchanged.
 
 
-# Monitoring reports (`driftscope.monitor`) add a verdict banner and model sections. Their
-# styles and script are only included in those reports, so a drift report is unchanged.
-_MONITOR_CSS = """
-.ds-report { --ds-amber: #93370d; --ds-amber-bg: #fffaeb; --ds-amber-border: #f79009;
-  --ds-band: rgba(76, 120, 168, .16); }
-.ds-report .ds-decision { border-radius: 10px; padding: 1.1rem 1.4rem; margin: 1rem 0;
-  border: 1px solid; border-left-width: 10px; }
-.ds-report .ds-decision p { margin: .25rem 0; }
-.ds-report .ds-decision-kicker { text-transform: uppercase; letter-spacing: .08em;
-  font-size: 12px; font-weight: 600; opacity: .8; }
-.ds-report .ds-decision-main { font-size: 2.1rem; font-weight: 750; line-height: 1.15;
-  margin: .1rem 0 .35rem; }
-.ds-report .ds-decision-summary { font-size: 1.02rem; max-width: 75rem; }
-.ds-report .ds-dec-retrain { background: var(--ds-drift-bg); border-color: var(--ds-drift); }
-.ds-report .ds-dec-retrain .ds-decision-main, .ds-report .ds-dec-retrain .ds-decision-kicker {
-  color: var(--ds-drift); }
-.ds-report .ds-dec-investigate { background: var(--ds-amber-bg);
-  border-color: var(--ds-amber-border); }
-.ds-report .ds-dec-investigate .ds-decision-main,
-.ds-report .ds-dec-investigate .ds-decision-kicker { color: var(--ds-amber); }
-.ds-report .ds-dec-ok { background: var(--ds-ok-bg); border-color: var(--ds-ok); }
-.ds-report .ds-dec-ok .ds-decision-main, .ds-report .ds-dec-ok .ds-decision-kicker {
-  color: var(--ds-ok); }
-.ds-report .ds-dec-unknown { background: var(--ds-bg-soft); border-color: var(--ds-border); }
-.ds-report ol.ds-reasons { margin: .6rem 0 .2rem; padding-left: 1.6rem; }
-.ds-report ol.ds-reasons li { margin: .3rem 0; overflow-wrap: anywhere; }
-.ds-report ol.ds-reasons .ds-badge, .ds-report ol.ds-reasons .ds-tag { margin-right: .35rem; }
-.ds-report .ds-more-reasons summary { cursor: pointer; color: var(--ds-muted); }
-.ds-report .ds-badge-warn { background: var(--ds-amber-bg); color: var(--ds-amber);
-  box-shadow: inset 0 0 0 1px var(--ds-amber-border); }
-.ds-report .ds-badge-alert { background: var(--ds-drift); color: #fff; }
-.ds-report .ds-src { background: #e7ecf3; color: #33415c; }
-.ds-report nav.ds-nav { display: flex; flex-wrap: wrap; gap: .4rem; margin: .75rem 0; }
-.ds-report button.ds-jump { font: inherit; font-size: 13px; cursor: pointer; padding: .25rem .6rem;
-  border: 1px solid var(--ds-border); border-radius: 999px; background: #fff; color: inherit; }
-.ds-report button.ds-jump:hover { background: var(--ds-bg-soft); }
-.ds-report button.ds-jump:focus-visible { outline: 2px solid var(--ds-ref); }
-.ds-report button.ds-jump .ds-badge { margin-left: .3rem; }
-.ds-report .ds-lead { margin: .25rem 0 .75rem; }
-.ds-report .ds-grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr));
-  gap: 1rem 1.5rem; align-items: start; margin: 1rem 0; }
-@media (max-width: 900px) { .ds-report .ds-grid2 { grid-template-columns: 1fr; } }
-.ds-report h3 { font-size: 1rem; margin: 1.1rem 0 .4rem; }
-.ds-report figure { margin: 0; }
-.ds-report figcaption { font-weight: 600; margin-bottom: .3rem; }
-.ds-report .ds-chart { min-height: 300px; border: 1px solid var(--ds-border);
-  border-radius: 6px; padding: .25rem; }
-.ds-report table.ds-compact { width: auto; min-width: 14rem; }
-.ds-report td.ds-diag { font-weight: 700; background: #eef4fb; }
-.ds-report th.ds-group { text-align: center; }
-.ds-report td.ds-out { color: var(--ds-drift); font-weight: 650; }
-.ds-report tr.ds-small > * { color: var(--ds-muted); background: #fafbfc; }
-.ds-report tr.ds-st-alert > :first-child { box-shadow: inset 4px 0 0 var(--ds-drift); }
-.ds-report tr.ds-st-warning > :first-child { box-shadow: inset 4px 0 0 var(--ds-amber-border); }
-.ds-report .ds-ok-checks { margin-top: .6rem; }
-.ds-report .ds-ok-checks > summary { cursor: pointer; color: var(--ds-muted); margin: .3rem 0; }
-.ds-report .ds-flow { display: flex; flex-wrap: wrap; align-items: center; gap: .35rem .6rem;
-  font-size: 15px; margin: .5rem 0; }
-.ds-report .ds-flow b { font-variant-numeric: tabular-nums; }
-.ds-report .ds-flow small { display: inline; }
-.ds-report .ds-flow .ds-arrow { color: var(--ds-muted); }
-.ds-report .ds-callout { border-radius: 6px; padding: .6rem .9rem; margin: .5rem 0;
-  border: 1px solid var(--ds-border); background: var(--ds-bg-soft); }
-.ds-report .ds-callout.ds-is-drift { background: var(--ds-drift-bg);
-  border-color: var(--ds-drift); }
-.ds-report .ds-callout.ds-is-ok { background: var(--ds-ok-bg); border-color: var(--ds-ok); }
-.ds-report .ds-fig.ds-wide { grid-column: 1 / -1; }
-.ds-report .ds-table-wrap.ds-fit { display: inline-block; max-width: 100%; vertical-align: top; }
-.ds-report table.ds-window-table th[scope="row"] { white-space: nowrap; }
-.ds-report [data-section="drift"] .ds-verdict { padding: .6rem 1rem; }
-.ds-report [data-section="drift"] .ds-verdict-main { font-size: 1.1rem; }
-"""
+@functools.cache
+def static_text(name: str) -> str:
+    """The text of one file under ``report/static/``, as shipped in the package.
 
-_MONITOR_JS = r"""
-(function () {
-  "use strict";
-  var CONFIG = { responsive: true, displaylogo: false, showLink: false };
-  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
-  function plotText(s) {
-    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  }
-  function repeat(value, n) {
-    var out = [];
-    for (var i = 0; i < n; i++) { out.push(value); }
-    return out;
-  }
-  function shares(counts) {
-    var total = counts.reduce(function (a, b) { return a + b; }, 0);
-    return counts.map(function (c) { return total > 0 ? c / total : 0; });
-  }
-  function palette(root) {
-    var style = getComputedStyle(root);
-    function v(name, fallback) { return style.getPropertyValue(name).trim() || fallback; }
-    return { ref: v("--ds-ref", "#4c78a8"), cur: v("--ds-cur", "#f58518"),
-             bad: v("--ds-drift", "#b42318"), band: v("--ds-band", "rgba(76,120,168,.16)"),
-             muted: v("--ds-muted", "#59636e"), font: style.fontFamily };
-  }
-  function layout(c, extra) {
-    var base = {
-      height: 300, margin: { l: 60, r: 16, t: 36, b: 50 },
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
-      font: { family: c.font, size: 12 },
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"
-    };
-    Object.keys(extra).forEach(function (k) { base[k] = extra[k]; });
-    return base;
-  }
-  function tick(label) { return plotText(label).replace("/", "/<br>"); }
-  function smallWindows(w, c) {
-    // Windows too small to analyse: a grey column and a label, so a gap reads as a gap.
-    var shapes = [], notes = [];
-    w.too_small.forEach(function (small, i) {
-      if (!small) { return; }
-      shapes.push({ type: "rect", xref: "x", yref: "paper", x0: i - 0.5, x1: i + 0.5, y0: 0, y1: 1,
-                    fillcolor: "rgba(140,149,159,.18)", line: { width: 0 }, layer: "below" });
-      notes.push({ xref: "x", yref: "paper", x: i, y: 1, yanchor: "bottom", showarrow: false,
-                   text: "too small", font: { size: 10, color: c.muted } });
-    });
-    // Change points of the streaming detector on the errors: a dashed line in their window.
-    var marked = {};
-    (w.change_points || []).forEach(function (p) {
-      if (marked[p.window]) { return; }
-      marked[p.window] = true;
-      shapes.push({ type: "line", xref: "x", yref: "paper", x0: p.window, x1: p.window,
-                    y0: 0, y1: 1, line: { color: c.bad, width: 1.5, dash: "dot" } });
-      notes.push({ xref: "x", yref: "paper", x: p.window, y: 1, yanchor: "bottom",
-                   showarrow: false, text: "change point", font: { size: 10, color: c.bad },
-                   hovertext: plotText(p.timestamp || "") });
-    });
-    return { shapes: shapes, annotations: notes };
-  }
-  function windowAxis() { return { type: "category", automargin: true, tickangle: 0 }; }
-  var charts = {
-    reliability: function (m, c) {
-      var r = m.reliability;
-      if (!r) { return null; }
-      var traces = [{ type: "scatter", mode: "lines", x: [0, 1], y: [0, 1],
-                      name: "perfect calibration",
-                      line: { dash: "dot", width: 1, color: c.muted }, hoverinfo: "skip" }];
-      r.sides.forEach(function (s) {
-        var color = s.side === "reference" ? c.ref : c.cur;
-        traces.push({ type: "scatter", mode: "lines+markers", name: plotText(s.name),
-                      x: s.x, y: s.y,
-                      customdata: s.n, line: { color: color }, marker: { color: color, size: 7 },
-                      hovertemplate: "predicted %{x:.3f}<br>observed %{y:.3f}<br>" +
-                        "%{customdata:,} rows" +
-                        "<extra>" + plotText(s.side) + "</extra>" });
-      });
-      return { traces: traces, layout: layout(c, {
-        xaxis: { title: { text: plotText(r.x_title) }, range: [0, 1], automargin: true },
-        yaxis: { title: { text: plotText(r.y_title) }, range: [0, 1], automargin: true },
-        height: 340 }) };
-    },
-    errors: function (m, c) {
-      var e = m.errors;
-      if (!e) { return null; }
-      var traces = e.sides.map(function (s) {
-        var color = s.side === "reference" ? c.ref : c.cur;
-        return { type: "bar", name: plotText(s.name), x: s.edges.slice(0, -1), y: shares(s.counts),
-                 width: s.edges.slice(1).map(function (hi, j) { return hi - s.edges[j]; }),
-                 offset: 0, opacity: 0.55, marker: { color: color }, customdata: s.counts,
-                 hovertemplate: "error from %{x:.4~g}<br>%{y:.1%} of rows (%{customdata:,})" +
-                   "<extra>" + plotText(s.side) + "</extra>" };
-      });
-      return { traces: traces, layout: layout(c, {
-        barmode: "overlay", bargap: 0,
-        xaxis: { title: { text: "error" }, automargin: true },
-        yaxis: { title: { text: "share of rows" }, tickformat: ".0%", rangemode: "tozero" },
-        height: 340 }) };
-    },
-    concept: function (m, c) {
-      var k = m.concept;
-      if (!k) { return null; }
-      return { traces: [{ type: "bar", x: k.steps.map(plotText), y: k.values,
-                          marker: { color: [c.ref, "#8c959f", c.cur] },
-                          texttemplate: "%{y:.4g}", textposition: "outside", cliponaxis: false,
-                          hovertemplate: "%{x}<br>%{y:.4g}<extra></extra>" }],
-               layout: layout(c, { showlegend: false, xaxis: { automargin: true },
-                                   yaxis: { title: { text: plotText(k.loss) },
-                                            rangemode: "tozero" } }) };
-    },
-    metric: function (m, c, el) {
-      var w = m.windows, mt = w && w.metrics[parseInt(el.getAttribute("data-k"), 10)];
-      if (!mt) { return null; }
-      var x = w.labels.map(tick), n = x.length, traces = [];
-      if (mt.band) {
-        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.band.high, n),
-                      line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
-        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.band.low, n),
-                      fill: "tonexty", fillcolor: c.band, line: { width: 0 },
-                      name: "normal band (reference)", hoverinfo: "skip" });
-        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.band.mean, n),
-                      line: { dash: "dash", width: 1, color: c.ref }, name: "reference mean",
-                      hoverinfo: "skip" });
-      } else if (mt.reference !== null) {
-        traces.push({ type: "scatter", mode: "lines", x: x, y: repeat(mt.reference, n),
-                      line: { dash: "dash", width: 1, color: c.ref }, name: "reference",
-                      hoverinfo: "skip" });
-      }
-      traces.push({ type: "scatter", mode: "lines+markers", x: x, y: mt.values, name: "current",
-                    connectgaps: false, line: { color: c.cur },
-                    marker: { size: mt.out.map(function (o) { return o ? 10 : 6; }),
-                              color: mt.out.map(function (o) { return o ? c.bad : c.cur; }) },
-                    customdata: mt.out.map(function (o) { return o ? " \u2014 out of band" : ""; }),
-                    hovertemplate: "%{x}<br>%{y:.4g}%{customdata}<extra></extra>" });
-      var small = smallWindows(w, c);
-      return { traces: traces, layout: layout(c, {
-        xaxis: windowAxis(),
-        yaxis: { automargin: true }, shapes: small.shapes, annotations: small.annotations }) };
-    },
-    "drift-share": function (m, c) {
-      var w = m.windows;
-      if (!w) { return null; }
-      var x = w.labels.map(tick), small = smallWindows(w, c);
-      return { traces: [
-        { type: "bar", x: x, y: w.drift_share, name: "share of columns drifted",
-          marker: { color: w.dataset_drifted.map(function (d) { return d ? c.bad : c.ref; }) },
-          hovertemplate: "%{x}<br>%{y:.0%} of columns drifted<extra></extra>" },
-        { type: "scatter", mode: "lines", x: x, y: repeat(w.threshold, x.length),
-          line: { dash: "dash", width: 1, color: c.bad }, name: "dataset drift threshold",
-          hoverinfo: "skip" }],
-        layout: layout(c, { xaxis: windowAxis(),
-                            yaxis: { tickformat: ".0%", range: [0, 1] },
-                            shapes: small.shapes, annotations: small.annotations }) };
-    },
-    "column-scores": function (m, c) {
-      var w = m.windows;
-      if (!w || !w.columns.length) { return null; }
-      var x = w.labels.map(tick), small = smallWindows(w, c);
-      var traces = w.columns.map(function (col) {
-        return { type: "scatter", mode: "lines+markers", x: x, y: col.scores,
-                 name: plotText(col.name),
-                 connectgaps: false,
-                 marker: { size: col.drifted.map(function (d) { return d ? 10 : 5; }) },
-                 customdata: col.drifted.map(function (d) { return d ? " \u2014 drifted" : ""; }),
-                 hovertemplate: "%{x}<br>%{y:.3f}%{customdata}<extra>" + plotText(col.name) +
-                   "</extra>" };
-      });
-      return { traces: traces, layout: layout(c, {
-        xaxis: windowAxis(), yaxis: { title: { text: "effect size" }, rangemode: "tozero" },
-        legend: { orientation: "v", x: 1.01, y: 1, yanchor: "top" },
-        margin: { l: 60, r: 10, t: 20, b: 50 }, height: 380,
-        shapes: small.shapes, annotations: small.annotations }) };
-    }
-  };
-  function drawAll(root, data, scope) {
-    var c = palette(root);
-    each(scope.querySelectorAll(".ds-chart:not([data-drawn])"), function (el) {
-      var closed = el.closest("details:not([open])");
-      if (closed && root.contains(closed)) { return; }
-      el.setAttribute("data-drawn", "1");
-      var make = charts[el.getAttribute("data-chart")];
-      var spec = make ? make(data.monitor || {}, c, el) : null;
-      if (!spec) { el.textContent = "No data for this chart."; return; }
-      window.Plotly.newPlot(el, spec.traces, spec.layout, CONFIG);
-    });
-  }
-  function whenPlotly(root, fn) {
-    // Plotly's script comes after this one, so the page is usable while it is parsed.
-    var tries = 0;
-    (function attempt() {
-      if (window.Plotly) { fn(); return; }
-      if (++tries > 200) {
-        each(root.querySelectorAll(".ds-chart:not([data-drawn])"), function (el) {
-          el.textContent = "The plotting library did not load, so this chart cannot be shown.";
-        });
-        return;
-      }
-      setTimeout(attempt, 50);
-    })();
-  }
-  function init(root) {
-    root.setAttribute("data-ds-minit", "1");
-    var node = root.querySelector("script.ds-data");
-    var data = node ? JSON.parse(node.textContent) : {};
-    root.addEventListener("toggle", function (event) {
-      var box = event.target;
-      if (box.tagName === "DETAILS" && box.open && window.Plotly) { drawAll(root, data, box); }
-    }, true);
-    root.addEventListener("click", function (event) {
-      var jump = event.target.closest("button.ds-jump");
-      if (!jump || !root.contains(jump)) { return; }
-      var name = jump.getAttribute("data-target");
-      var target = null;
-      each(root.querySelectorAll("[data-section]"), function (s) {
-        if (!target && s.getAttribute("data-section") === name) { target = s; }
-      });
-      if (target) { target.scrollIntoView({ behavior: "smooth", block: "start" }); }
-    });
-    whenPlotly(root, function () { drawAll(root, data, root); });
-  }
-  each(document.querySelectorAll(".ds-report[data-ds-monitor]:not([data-ds-minit])"), init);
-})();
-"""
+    >>> static_text("report.css").startswith(".ds-report {")
+    True
+    """
+    file = resources.files("driftscope.report").joinpath(f"static/{name}")
+    return file.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What the page templates show (templates/page.html, templates/report.html): the title, a
+    plain string the template escapes, and the rest as markup already safe to place."""
+
+    title: str
+    monitoring: bool
+    css: Markup
+    body: Markup
+    data: Markup
+    script: Markup
+    plotly: Markup
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The report's templates: escaped unless marked safe, and an unknown name is an error."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("driftscope.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _inline(*names: str) -> str:
+    """Files to inline in one ``<style>`` or ``<script>`` element, each starting on a new line."""
+    return "".join("\n" + static_text(name) for name in names)
 
 
 def _e(value: object) -> str:
@@ -2014,33 +1529,15 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
             + _schema_table(report)
             + _rules(report)
         )
-    root = (
-        '<div class="ds-report" data-ds-monitor="1">' if monitoring else '<div class="ds-report">'
-    )
-    css = _CSS + _MONITOR_CSS if monitoring else _CSS
-    script = _JS + _MONITOR_JS if monitoring else _JS
-    fragment = (
-        f"{root}"
-        f"<style>{css}</style>"
-        f"{body}"
-        f'<script type="application/json" class="ds-data">{_json_for_script(_plot_data(report))}'
-        "</script>"
-        f"<script>{script}</script>"
-        # Plotly last: the table is usable while the browser still parses ~1 MB of script.
-        f"<script>{plotly_js()}</script>"
-        "</div>"
-    )
-    if not standalone:
-        return fragment
     meta: Mapping[str, Any] = report.get("metadata") or {}
-    title = f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}"
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="generator" content="driftscope">'
-        f"<title>{_e(title)}</title>"
-        "<style>body { margin: 0; padding: 1rem 1.5rem 3rem; background: #fff; }</style>"
-        f"</head><body>{fragment}</body></html>\n"
+    page = _Page(
+        title=f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}",
+        monitoring=monitoring,
+        css=Markup(_inline("report.css", "monitor.css") if monitoring else _inline("report.css")),
+        body=Markup(body),
+        data=Markup(_json_for_script(_plot_data(report))),
+        script=Markup(_inline("report.js", "monitor.js") if monitoring else _inline("report.js")),
+        plotly=Markup(plotly_js()),
     )
+    template = _templates().get_template("page.html" if standalone else "report.html")
+    return template.render(page=page)

@@ -1,0 +1,73 @@
+"""The page templates: escaped by default, strict about names, one body for page and notebook."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import jinja2
+import pytest
+from markupsafe import Markup
+
+from driftscope.report import Report
+from driftscope.report.html import _Page, _templates, render_html
+
+
+class _Title(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.inside = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.text += data
+
+
+def _page(body: str | Markup) -> _Page:
+    return _Page(
+        title="t",
+        monitoring=False,
+        css=Markup(""),
+        body=body,  # type: ignore[arg-type]
+        data=Markup("{}"),
+        script=Markup(""),
+        plotly=Markup(""),
+    )
+
+
+def test_the_title_is_escaped_by_the_template(report_dict: dict[str, object]) -> None:
+    hostile = """</title><script>alert("x")</script> 'q' & r"""
+    report_dict["metadata"] = {"reference": hostile, "current": "cur.csv"}
+    page = render_html(report_dict)
+    head = page[: page.index("</head>")]
+    assert "<script>" not in head
+    parser = _Title()
+    parser.feed(head)
+    assert parser.text == f"driftscope: {hostile} vs cur.csv"
+
+
+def test_a_plain_string_is_escaped_and_markup_is_kept() -> None:
+    template = _templates().get_template("report.html")
+    assert "&lt;b&gt;x&lt;/b&gt;" in template.render(page=_page("<b>x</b>"))
+    assert "<b>x</b>" in template.render(page=_page(Markup("<b>x</b>")))
+
+
+def test_an_unknown_name_is_an_error() -> None:
+    template = _templates().from_string("{{ page.no_such_field }}")
+    with pytest.raises(jinja2.UndefinedError):
+        template.render(page=_page(Markup("")))
+
+
+@pytest.mark.parametrize("fixture", ["report", "monitor_report"])
+def test_the_page_wraps_the_notebook_fragment(fixture: str, request: pytest.FixtureRequest) -> None:
+    """One body template: the offline page is the notebook fragment inside the page's body."""
+    report: Report = request.getfixturevalue(fixture)
+    page, fragment = report.to_html(), report._repr_html_()
+    assert page.endswith(f"<body>{fragment}</body></html>\n")
+    assert page.startswith("<!DOCTYPE html>\n")
