@@ -58,8 +58,10 @@ from driftscope.analyses.windows import (
 )
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
+from driftscope.data.paths import base_folder
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ColumnError, ParameterError, SchemaError, invalid_parameter
+from driftscope.modalities.masks import read_masks
 from driftscope.report import SCHEMA_VERSION, Report, RunMetadata
 
 __all__ = ["metric_value_problem", "monitor", "quality_report"]
@@ -651,6 +653,40 @@ def _reasons(
     return [r for r in reasons if r.severity != V.OK]
 
 
+#: Masks that could not be used, listed by path in a warning; the rest are counted.
+_MASK_PROBLEMS_SHOWN = 3
+
+
+def _read_mask_columns(
+    frame: pd.DataFrame,
+    columns: Sequence[str | None],
+    side: str,
+    base: Path,
+    allow_roots: Sequence[Path | str] | None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with its mask columns as arrays, read through the one mask loader (paths
+    resolved against ``base`` and read only under ``allow_roots``, as `monitor_images` reads
+    them). A mask that cannot be used leaves its row unlabelled; a warning counts them and
+    names the first few with the reason."""
+    warnings: list[str] = []
+    frame = frame.copy()
+    for column in dict.fromkeys(c for c in columns if c is not None and c in frame.columns):
+        cells = frame[column].tolist()
+        found = read_masks(cells, range(len(cells)), column, base, allow_roots)
+        frame[column] = pd.Series(found.masks, index=frame.index, dtype=object)
+        if found.problems:
+            listed = "; ".join(
+                f"row {p.row}: {p.problem}: {p.detail}"
+                for p in found.problems[:_MASK_PROBLEMS_SHOWN]
+            )
+            more = "; ..." if len(found.problems) > _MASK_PROBLEMS_SHOWN else ""
+            warnings.append(
+                f"Masks ({side}): {len(found.problems)} mask file(s) in column {column!r} could "
+                f"not be used and their rows are left out of performance ({listed}{more})."
+            )
+    return frame, warnings
+
+
 def monitor(
     reference: Any,
     current: Any,
@@ -684,6 +720,7 @@ def monitor(
     current_name: str | None = None,
     encoding: str = "utf-8",
     delimiter: str | None = None,
+    allow_roots: Sequence[Path | str] | None = None,
 ) -> Report:
     """Monitor a model: data, prediction and label drift, performance, concept drift, data
     quality, time windows, and a verdict (``ok``, ``investigate`` or ``retrain``).
@@ -691,6 +728,12 @@ def monitor(
     ``labels`` optionally holds labels that arrived later (a file or table with the ``id`` and
     ``target`` columns); they are joined to current by ``id``. Windows: ``period`` (D, W or M on
     the ``timestamp``), ``window_size`` rows, or ``n_windows`` parts.
+
+    With ``task="segmentation"`` the target and prediction cells hold masks: arrays, or paths
+    of ``.npy`` or image files read, as `monitor_images` reads files, only under ``allow_roots``
+    (default: each table's folder and below; the current folder for a DataFrame). A mask that
+    cannot be used (outside the roots, missing, unreadable) leaves its row unlabelled, with a
+    warning naming it.
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
@@ -790,6 +833,16 @@ def monitor(
                         note="segmentation masks: measured by performance, not drift-tested",
                     )
                 )
+        # Mask files are read here, through the one gate for user-given paths, never by the
+        # analyses.
+        masks = (model.target, model.prediction)
+        ref_frame, ref_problems = _read_mask_columns(
+            ref_frame, masks, "reference", base_folder(reference), allow_roots
+        )
+        cur_frame, cur_problems = _read_mask_columns(
+            cur_frame, masks, "current", base_folder(current), allow_roots
+        )
+        warnings += ref_problems + cur_problems
     timings["schema"] = time.perf_counter() - t0
     ref_frame, ref_zones = _utc_if_mixed(ref_frame, model.timestamp)
     cur_frame, cur_zones = _utc_if_mixed(cur_frame, model.timestamp)
