@@ -36,9 +36,13 @@ def test_masks_inside_the_roots_are_read_and_arrays_kept(folders: tuple[Path, Pa
     )
     assert found.problems == ()
     a, b, kept, *empty = found.masks
-    assert a is not None and a.tolist() == np.eye(3).tolist()
-    assert b is not None and b.tolist() == [[2] * 4] * 2
-    assert kept is not None and kept.dtype == np.int64 and kept.tolist() == cell.tolist()
+    assert a is not None
+    assert a.tolist() == np.eye(3).tolist()
+    assert b is not None
+    assert b.tolist() == [[2] * 4] * 2
+    assert kept is not None
+    assert kept.dtype == np.int64
+    assert kept.tolist() == cell.tolist()
     assert empty == [None, None, None]
 
 
@@ -60,7 +64,8 @@ def test_masks_outside_the_roots_are_refused_by_row_path_and_roots(
         assert problem.detail.startswith("mask (truth): ")
         assert str(secret / "leak.npy") in problem.detail
         assert f"is not under {data}" in problem.detail
-        assert "--allow-root" in problem.detail and "allow_roots=" in problem.detail
+        assert "--allow-root" in problem.detail
+        assert "allow_roots=" in problem.detail
     # Allowing the folder admits all three; the link is read through.
     allowed = read_masks(escapes, [0, 1, 2], "truth", data, [data, secret])
     assert allowed.problems == ()
