@@ -11,6 +11,7 @@ strict, so the mark goes when the fix lands); none is marked today.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -18,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -972,7 +973,119 @@ def test_timestamps_that_mix_utc_offsets_are_dates(data: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 6. hostile inputs, in one subprocess under an address-space limit
+# 6. segmentation masks: read only under the allowed roots, as images are
+
+#: The ways a mask path in a table leads out of the table's folder.
+MASK_ESCAPES = {"dotdot": 3, "absolute": 7, "symlink": 11}
+
+
+@pytest.fixture(scope="module")
+def masks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """``tables/ref.csv`` and ``tables/cur.csv`` (target ``mask``, prediction ``pred``: paths of
+    .npy masks under ``tables/``), and ``secret/``, beside it, with a mask of class 7. Three rows
+    of current name the secret mask: by ``..``, by an absolute path and by a symbolic link inside
+    ``tables/`` that points out."""
+    root = tmp_path_factory.mktemp("masks")
+    tables, secret = root / "tables", root / "secret"
+    (tables / "m").mkdir(parents=True)
+    secret.mkdir()
+    np.save(secret / "leak.npy", np.full((8, 8), 7, dtype=np.int64))
+    (tables / "m" / "link.npy").symlink_to(secret / "leak.npy")
+    rng = np.random.default_rng(5)
+    for side in ("ref", "cur"):
+        rows = []
+        for i in range(30):
+            true = rng.integers(0, 3, (8, 8))
+            pred = np.where(rng.random((8, 8)) < 0.2, rng.integers(0, 3, (8, 8)), true)
+            np.save(tables / "m" / f"{side}{i}.npy", true)
+            np.save(tables / "m" / f"{side}{i}_pred.npy", pred)
+            rows.append({"x": rng.normal(), "mask": f"m/{side}{i}.npy",
+                         "pred": f"m/{side}{i}_pred.npy"})  # fmt: skip
+        frame = pd.DataFrame(rows)
+        if side == "cur":
+            escapes = {
+                "dotdot": "../secret/leak.npy",
+                "absolute": str(secret / "leak.npy"),
+                "symlink": "m/link.npy",
+            }
+            for how, row in MASK_ESCAPES.items():
+                frame.loc[row, "mask"] = escapes[how]
+        frame.to_csv(tables / f"{side}.csv", index=False)
+    return tables, secret, escapes
+
+
+def _refused(warnings: Sequence[str], tables: Path, escapes: dict[str, str]) -> None:
+    """The three escapes are refused in one warning naming each row, path and the roots."""
+    (told,) = [w for w in warnings if w.startswith("Masks (current)")]
+    assert "3 mask file(s) in column 'mask'" in told
+    for how, row in MASK_ESCAPES.items():
+        assert f"row {row}: outside allowed roots: mask (mask): " in told, how
+    assert told.count(f"is not under {tables}") == 3
+    assert "--allow-root" in told
+    assert "allow_roots=" in told
+    assert not any(w.startswith("Masks (reference)") for w in warnings)
+
+
+def test_masks_outside_the_allowed_roots_are_refused_by_monitor(
+    masks: tuple[Path, Path, dict[str, str]],
+) -> None:
+    tables, secret, escapes = masks
+    run = functools.partial(
+        driftscope.monitor, tables / "ref.csv", tables / "cur.csv", target="mask",
+        prediction="pred", task="segmentation", n_resamples=100, multivariate=False,
+    )  # fmt: skip
+    report = run()
+    _refused(report.warnings, tables, escapes)
+    # The masks inside are read; the refused rows are left out of performance, not scored.
+    assert report.performance is not None
+    assert report.performance.n_reference_labelled == 30
+    assert report.performance.n_current_labelled == 30 - len(MASK_ESCAPES)
+    assert report.performance.metric("mean_iou").current is not None
+    # Allowing the secret folder reads all three (and their class 7 lowers the current IoU).
+    allowed = run(allow_roots=[tables, secret])
+    assert not any(w.startswith("Masks") for w in allowed.warnings)
+    assert allowed.performance is not None
+    assert allowed.performance.n_current_labelled == 30
+    scored = allowed.performance.metric("mean_iou").current
+    assert scored is not None
+    assert scored < report.performance.metric("mean_iou").current
+
+
+def test_masks_outside_the_allowed_roots_are_refused_from_a_dataframe(
+    masks: tuple[Path, Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table given in memory reads relative paths from the current folder, under it only."""
+    tables, _, escapes = masks
+    monkeypatch.chdir(tables)
+    report = driftscope.monitor(
+        pd.read_csv(tables / "ref.csv"), pd.read_csv(tables / "cur.csv"), target="mask",
+        prediction="pred", task="segmentation", n_resamples=100, multivariate=False,
+    )  # fmt: skip
+    _refused(report.warnings, tables, escapes)
+
+
+def test_masks_outside_the_allowed_roots_are_refused_by_the_cli(
+    masks: tuple[Path, Path, dict[str, str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tables, secret, escapes = masks
+    argv = ["report", str(tables / "ref.csv"), str(tables / "cur.csv"), "--target", "mask",
+            "--prediction", "pred", "--task", "segmentation", "--no-multivariate",
+            "-q"]  # fmt: skip
+    assert main([*argv, "--json", str(tmp_path / "r.json")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    report = json.loads((tmp_path / "r.json").read_text())
+    _refused(report["warnings"], tables, escapes)
+    assert report["performance"]["n_current_labelled"] == 30 - len(MASK_ESCAPES)
+    # --allow-root, repeatable, admits them.
+    roots = ["--allow-root", str(tables), "--allow-root", str(secret)]
+    assert main([*argv, *roots, "--json", str(tmp_path / "all.json")]) == 0
+    report = json.loads((tmp_path / "all.json").read_text())
+    assert not any(w.startswith("Masks") for w in report["warnings"])
+    assert report["performance"]["n_current_labelled"] == 30
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. hostile inputs, in one subprocess under an address-space limit
 
 # Enough for the runs (about 750 MB resident with a 50 MB cell; pyarrow's thread pools reserve
 # more address space than they use); far below the 6.8 GB the alias bomb reached.

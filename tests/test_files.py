@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -461,15 +462,22 @@ def test_segmentation_masks_of_another_size_and_bad_masks(tmp_path: Path) -> Non
     cur = _mask_set(tmp_path, "cur", 40, 64, seed=1)  # masks twice the model's size
     (tmp_path / "cur" / "3_mask.png").write_bytes(b"junk")
     Image.new("RGB", (64, 64), (255, 0, 0)).save(tmp_path / "cur" / "5_mask.png")
+    # A mask whose link leads out of the table's folder: refused by the gate, as images are.
+    outside = tmp_path.parent / f"{tmp_path.name}-outside_mask.png"
+    shutil.copy(tmp_path / "cur" / "7_mask.png", outside)
+    (tmp_path / "cur" / "7_mask.png").unlink()
+    (tmp_path / "cur" / "7_mask.png").symlink_to(outside)
     report = monitor_images(base, cur, model, task="segmentation", n_resamples=200)
     iou = next(m for m in report.performance.metrics if m.name == "mean_iou")
     assert iou.reference > 0.99
     assert iou.current > 0.99  # predictions resized to the 64 x 64 masks
     problems = {p["row"]: p for p in report.to_dict()["inputs"]["current"]["examples"]}
-    assert set(problems) == {3, 5}
+    assert set(problems) == {3, 5, 7}
     assert "cur/3_mask.png" in problems[3]["path"]
     assert "single-channel mask" in problems[5]["detail"]
-    assert report.performance.n_current_labelled == 38
+    assert problems[7]["problem"] == "outside allowed roots"
+    assert str(outside) in problems[7]["detail"]
+    assert report.performance.n_current_labelled == 37
 
 
 def test_non_finite_model_outputs_are_per_image_problems(tmp_path: Path) -> None:

@@ -18,10 +18,10 @@ from numpy.typing import NDArray
 from scipy import signal
 from tests.modalities.forged import forged_wav
 
+from driftscope.data.paths import FileProblem
 from driftscope.data.schema import ColumnKind
 from driftscope.exceptions import EmptyDataError, FileFormatError, ParameterError
 from driftscope.modalities import audio
-from driftscope.modalities._paths import FileProblem
 from driftscope.modalities.audio import (
     AUDIO_CATEGORICAL_FEATURES,
     AUDIO_FEATURE_COLUMNS,

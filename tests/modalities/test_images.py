@@ -21,9 +21,9 @@ from scipy import stats as sps
 from sklearn.datasets import load_digits
 
 from driftscope import ColumnSpec, Schema, compare
+from driftscope.data.paths import FileProblem
 from driftscope.exceptions import FileFormatError, InputFileNotFoundError, ParameterError
 from driftscope.modalities import images
-from driftscope.modalities._paths import FileProblem
 from driftscope.modalities.images import (
     IMAGE_FEATURE_COLUMNS,
     extract_image_features,

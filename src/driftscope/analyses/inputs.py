@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftscope.modalities._paths import FileProblem
+from driftscope.data.paths import FileProblem
 
 __all__ = ["Example", "InputFiles", "InputsSection"]
 

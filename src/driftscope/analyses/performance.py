@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +40,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope import metrics as M
+from driftscope._shorten import printable
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
 from driftscope.exceptions import (
@@ -394,35 +394,18 @@ def _probabilities(
 
 
 def _masks(values: pd.Series, column: str, side: str) -> list[NDArray[np.int64]]:
-    """Masks from arrays in the cells, or from .npy / image paths."""
+    """The masks of a column, as arrays. Mask files are read before the analysis, through the
+    one gate for user-given paths (`driftscope.modalities.masks.read_masks`): a path reaching
+    here was not read, and is refused rather than opened."""
     out: list[NDArray[np.int64]] = []
     for value in values:
-        if isinstance(value, np.ndarray):
-            out.append(np.asarray(value, dtype=np.int64))
-            continue
-        path = Path(str(value))
-        if not path.is_file():
+        if not isinstance(value, np.ndarray):
             raise ColumnError(
-                f"Column {column!r} ({side}): mask file {str(path)!r} does not exist; expected "
-                "a path to a .npy or image file, or a 2-D array."
+                f"Column {column!r} ({side}): expected a mask as a 2-D array; got "
+                f"{printable(repr(value), 100)} (mask files are read by driftscope.monitor, "
+                "under the allowed roots)."
             )
-        if path.suffix.lower() == ".npy":
-            out.append(np.asarray(np.load(path, allow_pickle=False), dtype=np.int64))
-            continue
-        try:
-            from PIL import Image
-        except ImportError:
-            raise ColumnError(
-                f"Column {column!r}: reading image masks needs Pillow: "
-                "pip install 'driftscope[images]'."
-            ) from None
-        try:
-            with Image.open(path) as image:
-                out.append(np.asarray(image, dtype=np.int64))
-        except OSError as exc:
-            raise ColumnError(
-                f"Column {column!r} ({side}): {str(path)!r} is not a readable image: {exc}"
-            ) from None
+        out.append(np.asarray(value, dtype=np.int64))
     return out
 
 

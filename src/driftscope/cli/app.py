@@ -396,6 +396,15 @@ Examples:
 """ + exit_codes_help(" (and the verdict is below --fail-on)", "the verdict is --fail-on or worse")
 
 
+AllowRoot = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-root",
+        help="Folder files may be read from (repeatable); default: each table's folder.",
+    ),
+]
+
+
 @app.command(epilog=REPORT_EPILOG)
 def report(
     reference: Reference,
@@ -452,9 +461,13 @@ def report(
     seed: Seed = 0,
     encoding: Encoding = "utf-8",
     delimiter: Delimiter = None,
+    allow_root: AllowRoot = None,
     quiet: Quiet = False,
 ) -> None:
-    """Monitor a model: drift, performance, concept drift, quality, windows and a verdict."""
+    """Monitor a model: drift, performance, concept drift, quality, windows and a verdict.
+
+    With --task segmentation, mask files named in the target and prediction columns are read
+    only under the allowed roots (--allow-root), as the images commands read files."""
     from driftscope.workflows.monitor import monitor
 
     _check_choice(fail_on, ("retrain", "investigate"), "--fail-on")
@@ -498,6 +511,7 @@ def report(
             seed=seed,
             encoding=encoding,
             delimiter=delimiter,
+            allow_roots=allow_root,
         )
     except MetricNotComputedError as exc:
         # The task is known only once the data is read: the refusal names the option.

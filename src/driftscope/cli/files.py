@@ -10,6 +10,7 @@ import typer
 
 from driftscope.cli.app import (
     EXIT_DRIFT,
+    AllowRoot,
     Html,
     Json,
     Quiet,
@@ -46,13 +47,6 @@ New = Annotated[Path, typer.Argument(help="Table of what the model sees now, sam
 Column = Annotated[str, typer.Option(help="Column holding the file paths.")]
 TextBaseline = Annotated[
     Path, typer.Argument(help="Baseline table (CSV, Parquet, JSON Lines) with a text column.")
-]
-AllowRoot = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--allow-root",
-        help="Folder files may be read from (repeatable); default: each table's folder.",
-    ),
 ]
 Workers = Annotated[int, typer.Option(min=1, help="Worker processes for feature extraction.")]
 Model = Annotated[

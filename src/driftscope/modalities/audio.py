@@ -28,9 +28,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from scipy import signal
 
+from driftscope.data.paths import FileProblem
 from driftscope.data.schema import ColumnKind
 from driftscope.exceptions import EmptyDataError, FileFormatError, invalid_parameter
-from driftscope.modalities._paths import FileProblem
 
 try:
     import soundfile as sf

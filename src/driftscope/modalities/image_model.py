@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from driftscope.modalities._paths import FileProblem
+from driftscope.data.paths import FileProblem
 from driftscope.models._load import Model, ModelError, ModelOutputError
 
 __all__ = ["ModelOutputs", "load_image_batch", "model_input_size", "run_image_model"]

@@ -40,9 +40,9 @@ import pandas as pd
 from numpy.typing import NDArray
 from PIL import Image
 
+from driftscope.data.paths import FileProblem
 from driftscope.data.schema import ColumnKind
 from driftscope.exceptions import FileFormatError, InputFileNotFoundError, invalid_parameter
-from driftscope.modalities._paths import FileProblem
 
 __all__ = [
     "ANALYSIS_PIXELS",

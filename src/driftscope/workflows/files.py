@@ -5,7 +5,6 @@ section with what was read, what was not, and what the embeddings say."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,16 @@ from driftscope._shorten import printable
 from driftscope.analyses.embeddings import MIN_ROWS, embedding_drift
 from driftscope.analyses.inputs import Example, InputFiles, InputsSection
 from driftscope.data.io import Table, read_table
-from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
-from driftscope.modalities._paths import (
+from driftscope.data.paths import (
     FileProblem,
     ResolvedPaths,
+    base_folder,
     holds_paths,
     resolve_paths,
 )
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
+from driftscope.modalities.masks import read_masks
 from driftscope.report import Report
 from driftscope.workflows.compare import compare
 
@@ -53,12 +54,6 @@ class _Side:
         by_row = dict(zip(self.resolved.rows, self.resolved.paths, strict=True))
         rows = [int(r) for r in self.features.index]
         return rows, [by_row[r] for r in rows]
-
-
-def _base(source: Any) -> Path:
-    """The folder relative paths in ``source`` are read from: the table's, or the current
-    folder for a DataFrame."""
-    return Path(source).resolve().parent if isinstance(source, str | Path) else Path.cwd()
 
 
 #: Why a column of paths beside the inputs is listed but not drift-tested.
@@ -100,7 +95,7 @@ def _read(source: Any, name: str | None, column: str) -> tuple[Table, Path]:
         )
     if len(table.frame) == 0:
         raise EmptyDataError(f"{table.name!r} has 0 rows: there is nothing to compare.")
-    return table, _base(source)
+    return table, base_folder(source)
 
 
 def _side(
@@ -510,7 +505,7 @@ def compare_text(
     report = compare(
         frames[0],
         frames[1],
-        _schema(kinds, frames, _base(reference)),
+        _schema(kinds, frames, base_folder(reference)),
         alpha=alpha,
         seed=seed,
         correction=FEATURE_CORRECTION,
@@ -533,46 +528,6 @@ def compare_text(
     )
 
 
-#: Most pixels a ground-truth mask may have (4096 x 4096): masks are kept in memory as int64
-#: beside the predicted masks resized to their size, and a header of a few bytes may declare
-#: any size.
-MAX_MASK_PIXELS = 1 << 24
-
-
-def _check_mask_size(shape: tuple[int, ...]) -> None:
-    if math.prod(shape) > MAX_MASK_PIXELS:
-        raise ValueError(
-            f"it declares {' x '.join(map(str, shape))} values; a mask may have at most "
-            f"{MAX_MASK_PIXELS:,} pixels (4096 x 4096)"
-        )
-
-
-def _load_mask(path: Path) -> np.ndarray:
-    """A ground-truth mask of class indices: a 2-D ``.npy`` array, or a single-channel image
-    (a colour image whose channels are equal is read as one channel), of at most
-    `MAX_MASK_PIXELS` pixels, which is checked on the size the file declares before it is
-    read."""
-    if path.suffix.lower() == ".npy":
-        # Memory-mapped: the header's shape is checked before any value is read.
-        mapped = np.load(path, allow_pickle=False, mmap_mode="r")
-        _check_mask_size(mapped.shape)
-        mask = np.asarray(mapped)
-    else:
-        from driftscope.modalities.images import open_image
-
-        with open_image(path) as image:
-            _check_mask_size((image.height, image.width))
-            mask = np.asarray(image)
-    if mask.ndim == 3 and mask.shape[2] in (3, 4) and (mask[..., :3] == mask[..., :1]).all():
-        mask = mask[..., 0]
-    if mask.ndim != 2:
-        raise ValueError(
-            f"expected a single-channel mask of class indices (height, width); got shape "
-            f"{mask.shape}"
-        )
-    return np.asarray(mask, dtype=np.int64)
-
-
 def _targets(
     side: _Side,
     column: str,
@@ -580,32 +535,14 @@ def _targets(
     allow_roots: Sequence[Path | str] | None,
     rows: Sequence[int],
 ) -> tuple[list[Any], tuple[FileProblem, ...]]:
-    """Ground truth for ``rows``: class labels as they are (as strings), or masks read from
-    the paths, resolved like the inputs. A mask that is missing or unreadable leaves its input
-    unlabelled (None), with a problem naming it."""
+    """Ground truth for ``rows``: class labels as they are (as strings), or masks read through
+    the one mask loader, resolved and gated like the inputs. A mask that is outside the allowed
+    roots, missing or unreadable leaves its input unlabelled (None), with a problem naming it."""
     values = side.table.frame[column]
     if task != "segmentation":
         return [None if pd.isna(values.iloc[r]) else str(values.iloc[r]) for r in rows], ()
-    resolved = resolve_paths(values.tolist(), side.base, allow_roots)
-    by_row = dict(zip(resolved.rows, resolved.paths, strict=True))
-    problems = [
-        dataclasses.replace(p, detail=f"mask ({column}): {p.detail}")
-        for p in resolved.problems
-        if p.problem != "no path" and p.row in set(rows)
-    ]
-    masks: list[Any] = []
-    for row in rows:
-        path = by_row.get(row)
-        if path is None:
-            masks.append(None)
-            continue
-        try:
-            masks.append(_load_mask(path))
-        except Exception as exc:  # numpy and Pillow raise many kinds for a bad file
-            detail = f"mask ({column}) {path} could not be used: {exc}"
-            problems.append(FileProblem(row, str(values.iloc[row]), "unreadable", detail))
-            masks.append(None)
-    return masks, tuple(problems)
+    found = read_masks([values.iloc[r] for r in rows], rows, column, side.base, allow_roots)
+    return list(found.masks), found.problems
 
 
 def _fit_masks(predicted: Sequence[Any], true: Sequence[Any]) -> list[Any]:
@@ -887,7 +824,9 @@ def monitor_asr(
     report = monitor(
         frames[0],
         frames[1],
-        _schema(kinds, frames, _base(reference), (reference_text, hypothesis_text, timestamp)),
+        _schema(
+            kinds, frames, base_folder(reference), (reference_text, hypothesis_text, timestamp)
+        ),
         target=reference_text,
         prediction=hypothesis_text,
         task="asr",

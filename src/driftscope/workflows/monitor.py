@@ -48,8 +48,10 @@ from driftscope.analyses.windows import (
 from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
 from driftscope.data.labels import join_labels
+from driftscope.data.paths import base_folder
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ParameterError, invalid_parameter
+from driftscope.modalities.masks import read_mask_columns
 from driftscope.report import Report, RunMetadata
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
 
@@ -137,6 +139,7 @@ def monitor(
     current_name: str | None = None,
     encoding: str = "utf-8",
     delimiter: str | None = None,
+    allow_roots: Sequence[Path | str] | None = None,
 ) -> Report:
     """Monitor a model: data, prediction and label drift, performance, concept drift, data
     quality, time windows, and a verdict (``ok``, ``investigate`` or ``retrain``).
@@ -144,6 +147,12 @@ def monitor(
     ``labels`` optionally holds labels that arrived later (a file or table with the ``id`` and
     ``target`` columns); they are joined to current by ``id``. Windows: ``period`` (D, W or M on
     the ``timestamp``), ``window_size`` rows, or ``n_windows`` parts.
+
+    With ``task="segmentation"`` the target and prediction cells hold masks: arrays, or paths
+    of ``.npy`` or image files read, as `monitor_images` reads files, only under ``allow_roots``
+    (default: each table's folder and below; the current folder for a DataFrame). A mask that
+    cannot be used (outside the roots, missing, unreadable) leaves its row unlabelled, with a
+    warning naming it.
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
@@ -243,6 +252,16 @@ def monitor(
                         note="segmentation masks: measured by performance, not drift-tested",
                     )
                 )
+        # Mask files are read here, through the one gate for user-given paths, never by the
+        # analyses.
+        masks = (model.target, model.prediction)
+        ref_frame, ref_problems = read_mask_columns(
+            ref_frame, masks, "reference", base_folder(reference), allow_roots
+        )
+        cur_frame, cur_problems = read_mask_columns(
+            cur_frame, masks, "current", base_folder(current), allow_roots
+        )
+        warnings += ref_problems + cur_problems
     timings["schema"] = time.perf_counter() - t0
     ref_frame, ref_zones = utc_if_mixed(ref_frame, model.timestamp)
     cur_frame, cur_zones = utc_if_mixed(cur_frame, model.timestamp)

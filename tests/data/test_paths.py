@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from driftscope._shorten import printable
-from driftscope.modalities._paths import (
+from driftscope.data.paths import (
     MAX_SHOWN_DETAIL,
     MAX_SHOWN_PATH,
     FileProblem,

@@ -1,5 +1,7 @@
-"""File paths that come from user data: resolved against the table they came from and read only
-under the roots the operator allows.
+"""The one gate for file paths that come from user data (image, audio and mask paths in a
+table's cells): resolved against the table they came from and read only under the roots the
+operator allows (``allow_roots=`` in Python, ``--allow-root`` on the command line; by default the
+table's folder and below).
 
 A cell of a table can hold anything: a NUL byte, a name longer than the file system allows, a
 symbolic link that loops, characters no file name can be encoded with. Each of those is one
@@ -13,6 +15,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from driftscope._shorten import printable
 
@@ -22,6 +25,7 @@ __all__ = [
     "PATH_SAMPLE",
     "FileProblem",
     "ResolvedPaths",
+    "base_folder",
     "holds_paths",
     "resolve_paths",
 ]
@@ -135,7 +139,8 @@ def _checked(path: Path, roots: Sequence[Path]) -> None:
         allowed = ", ".join(printable(str(r)) for r in roots)
         raise _Unusable(
             "outside allowed roots",
-            f"{printable(str(path))} is not under {allowed} (add a root with --allow-root)",
+            f"{printable(str(path))} is not under {allowed} "
+            "(add a root with --allow-root, allow_roots= in Python)",
         )
     try:
         is_file = path.is_file()
@@ -143,6 +148,12 @@ def _checked(path: Path, roots: Sequence[Path]) -> None:
         raise _Unusable("unreadable", f"{printable(str(path))}: {_os_reason(exc)}") from None
     if not is_file:
         raise _Unusable("missing", _not_a_file(path))
+
+
+def base_folder(source: Any) -> Path:
+    """The folder relative paths in ``source`` are read from: the table file's, or the current
+    folder for a table given in memory (a DataFrame)."""
+    return Path(source).resolve().parent if isinstance(source, str | Path) else Path.cwd()
 
 
 def resolve_paths(
