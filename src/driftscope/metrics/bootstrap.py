@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
+from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError, invalid_parameter
 from driftscope.metrics._checks import FloatArray, check_int
 
 __all__ = [
@@ -119,7 +119,7 @@ def _as_float(value: object, owner: str) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise TypeError(
+        raise InputTypeError(
             f"{owner} needs a metric that returns a float. Got {type(value).__name__}."
         ) from None
 
@@ -248,14 +248,14 @@ def bootstrap_ci_confusion(
     k = counts.shape[0]
     estimate = np.asarray(metric_from_cm(counts[np.newaxis]), dtype=np.float64).reshape(-1)
     if estimate.size != 1:
-        raise TypeError(
+        raise InputTypeError(
             f"{owner} needs metric_from_cm to return one value per matrix of a (B, k, k) batch. "
             f"Got {estimate.size} values for B = 1."
         )
     draws = rng.multinomial(n, counts.ravel() / n, size=resamples).reshape(resamples, k, k)
     replicates = np.asarray(metric_from_cm(draws), dtype=np.float64)
     if replicates.shape != (resamples,):
-        raise TypeError(
+        raise InputTypeError(
             f"{owner} needs metric_from_cm to return one value per matrix of a (B, k, k) batch. "
             f"Got shape {replicates.shape} for B = {resamples}."
         )

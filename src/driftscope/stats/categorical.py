@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 from scipy import stats as sps
 
-from driftscope.exceptions import invalid_parameter
+from driftscope.exceptions import ColumnError, invalid_parameter
 from driftscope.stats._distances import FloatArray, aligned_counts, shares, smooth, whole_counts
 from driftscope.stats._result import StatResult
 
@@ -189,7 +189,7 @@ def fisher_exact(reference_counts: ArrayLike, current_counts: ArrayLike) -> Stat
     """
     ref, cur = aligned_counts(reference_counts, current_counts)
     if ref.size != 2:
-        raise ValueError(
+        raise ColumnError(
             f"fisher_exact needs exactly two categories (a 2 x 2 table). Got {ref.size}."
         )
     table = np.stack([whole_counts(ref, "fisher_exact"), whole_counts(cur, "fisher_exact")])
@@ -213,7 +213,7 @@ def two_proportion_z_test(reference_counts: ArrayLike, current_counts: ArrayLike
     """
     ref, cur = aligned_counts(reference_counts, current_counts)
     if ref.size != 2:
-        raise ValueError(f"two_proportion_z_test needs exactly two categories. Got {ref.size}.")
+        raise ColumnError(f"two_proportion_z_test needs exactly two categories. Got {ref.size}.")
     n, m = ref.sum(), cur.sum()
     pooled = (ref[1] + cur[1]) / (n + m)
     se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n + 1.0 / m))
