@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Collection, Sized
-from numbers import Real
+from numbers import Integral, Real
 from typing import Literal, overload
 
 import numpy as np
@@ -44,7 +44,7 @@ def is_real(value: object) -> bool:
 
 def is_int(value: object) -> bool:
     """An integer (Python or numpy), not a bool."""
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def interval(low: float, high: float, closed: Closed = "both") -> str:
