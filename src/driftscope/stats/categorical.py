@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 from scipy import stats as sps
 
+from driftscope._validate import check_choice, check_int
 from driftscope.exceptions import ColumnError, invalid_parameter
 from driftscope.stats._distances import FloatArray, aligned_counts, shares, smooth, whole_counts
 from driftscope.stats._result import StatResult
@@ -139,12 +140,8 @@ def chi2_homogeneity(
     >>> chi2_homogeneity([3, 1, 0], [0, 2, 4], seed=0).method
     'chi2_monte_carlo'
     """
-    if method not in _CHI2_METHODS:
-        raise invalid_parameter("chi2_homogeneity", "method", f"one of {_CHI2_METHODS}", method)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 1:
-        raise invalid_parameter(
-            "chi2_homogeneity", "n_resamples", "an int in [1, inf)", n_resamples
-        )
+    check_choice("chi2_homogeneity", "method", method, _CHI2_METHODS)
+    check_int("chi2_homogeneity", "n_resamples", n_resamples, low=1)
     ref, cur = _table(reference_counts, current_counts)
     if ref.size < 2:
         return StatResult("chi2", 0.0, 1.0)

@@ -21,7 +21,8 @@ from scipy import special
 from scipy import stats as sps
 from scipy.stats import _stats_py as _scipy_stats_py
 
-from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError, invalid_parameter
+from driftscope._validate import check_int
+from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError
 from driftscope.stats._ecdf import SortedPair
 from driftscope.stats._result import StatResult
 from driftscope.stats.categorical import hellinger_distance as _hellinger_counts
@@ -605,8 +606,7 @@ def _binned_counts(
     ties merge bins); the outer edges are -inf and +inf, so every current value falls in a bin.
     Bins are closed on the right: (e_i, e_i+1]. Counting is one binary search per edge.
     """
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 2:
-        raise invalid_parameter(owner, "n_bins", "an int in [2, inf)", n_bins)
+    check_int(owner, "n_bins", n_bins, low=2)
     edges = np.unique(_sorted_quantiles(pair.reference, np.arange(1, n_bins) / n_bins))
     ref_cum = np.searchsorted(pair.reference, edges, side="right")
     cur_cum = np.searchsorted(pair.current, edges, side="right")
