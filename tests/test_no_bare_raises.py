@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 import driftscope
+from driftscope.exceptions import ColumnError, DriftscopeError, EmptyDataError, InputTypeError
+from driftscope.metrics import bootstrap_ci
+from driftscope.stats import anderson_ksamp, fisher_exact, ks_2samp
+from driftscope.stats.categorical import total_variation_distance
+from driftscope.stats.novelty import unseen_categories_test
 
 PACKAGE = Path(driftscope.__file__).parent
 BARE = frozenset({"ValueError", "TypeError", "RuntimeError", "KeyError"})
@@ -146,3 +154,25 @@ def test_the_scan_finds_a_bare_raise(tmp_path: Path) -> None:
     pyx = tmp_path / "m.pyx"
     pyx.write_text("cdef int h(self) except -1:\n    raise RuntimeError('x')  # raise KeyError\n")
     assert _cython_raises(pyx) == [(2, "h", "RuntimeError")]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "builtin"),
+    [
+        (lambda: total_variation_distance([1, 2], [1, 2, 3]), ColumnError, ValueError),
+        (lambda: total_variation_distance([], []), EmptyDataError, ValueError),
+        (lambda: fisher_exact([1, 2, 3], [3, 2, 1]), ColumnError, ValueError),
+        (lambda: unseen_categories_test([1, -1], [1, 1]), ColumnError, ValueError),
+        (lambda: ks_2samp([1.0, 2.0]), InputTypeError, TypeError),
+        (lambda: ks_2samp([], [1.0]), EmptyDataError, ValueError),
+        (lambda: anderson_ksamp([1.0, 1.0], [1.0, 1.0]), ColumnError, ValueError),
+        (lambda: bootstrap_ci(lambda y: "x", [1, 2, 3]), InputTypeError, TypeError),
+    ],
+)
+def test_former_bare_raises_are_driftscope_errors_and_still_builtins(
+    call: Callable[[], object], error: type[DriftscopeError], builtin: type[Exception]
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert isinstance(info.value, DriftscopeError)
+    assert isinstance(info.value, builtin)

@@ -86,6 +86,8 @@ def test_check_choice() -> None:
         check_choice("f", "mode", ["up"], ("up", "down"))
     with pytest.raises(ParameterError, match=r"must be one of 'a'\. Got \{\}\.$"):
         check_choice("f", "mode", {}, {"a"})
+    with pytest.raises(ParameterError, match=r"must be one of 'a', 'b'\. Got array"):
+        check_choice("f", "mode", np.array(["a", "b"]), ("a", "b"))
 
 
 def test_check_bool() -> None:

@@ -199,7 +199,7 @@ def check_choice(
         return None
     try:
         found = value in choices
-    except TypeError:  # an unhashable value asked of a set
+    except (TypeError, ValueError):  # an unhashable value asked of a set; an array's ==
         found = False
     if not found:
         listed = ", ".join(repr(c) for c in choices)
