@@ -36,15 +36,15 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("analyses/performance.py", "metric", "KeyError"): (
         "a lookup by name: KeyError is what a missing key raises, like a mapping"
     ),
-    ("cli.py", "_typed", "ValueError"): (
+    ("cli/app.py", "_typed", "ValueError"): (
         "the same signal float() gives on bad text, caught a few lines below and turned into "
         "typer.BadParameter; it never leaves the function"
     ),
-    ("_files_api.py", "_check_mask_size", "ValueError"): (
+    ("workflows/files.py", "_check_mask_size", "ValueError"): (
         "caught by _targets and reported as a FileProblem, never raised to the user; the mask "
         "loader moves to data/paths.py in the paths part of issue 10, which converts it"
     ),
-    ("_files_api.py", "_load_mask", "ValueError"): (
+    ("workflows/files.py", "_load_mask", "ValueError"): (
         "caught by _targets and reported as a FileProblem, never raised to the user; the mask "
         "loader moves to data/paths.py in the paths part of issue 10, which converts it"
     ),
