@@ -6,6 +6,8 @@ message says what was expected and what was got.
 
 from __future__ import annotations
 
+from driftscope._shorten import shown
+
 __all__ = [
     "ColumnError",
     "DriftscopeError",
@@ -82,9 +84,12 @@ class ColumnError(DriftscopeError, ValueError):
 
 
 def invalid_parameter(owner: str, name: str, expected: str, got: object) -> ParameterError:
-    """Build the one message shape for bad parameters.
+    """Build the one message shape for bad parameters; the value got is quoted bounded (a huge
+    list is not written out whole).
 
     >>> str(invalid_parameter("PageHinkley", "threshold", "a float in (0, inf)", -1))
     "The 'threshold' parameter of PageHinkley must be a float in (0, inf). Got -1."
     """
-    return ParameterError(f"The {name!r} parameter of {owner} must be {expected}. Got {got!r}.")
+    return ParameterError(
+        f"The {name!r} parameter of {owner} must be {expected}. Got {shown(got)}."
+    )

@@ -668,12 +668,12 @@ def test_schema_naming_unknown_columns_is_an_error() -> None:
     [
         (
             {"missing_warning": 1.5},
-            "The 'missing_warning' parameter of QualitySettings must be None or a number in "
-            "[0, 1]. Got 1.5.",
+            "The 'missing_warning' parameter of QualitySettings must be a float in [0, 1] or "
+            "None. Got 1.5.",
         ),
         (
             {"unseen_alert": True},
-            "The 'unseen_alert' parameter of QualitySettings must be None or a number in [0, 1]. "
+            "The 'unseen_alert' parameter of QualitySettings must be a float in [0, 1] or None. "
             "Got True.",
         ),
         (
@@ -683,21 +683,21 @@ def test_schema_naming_unknown_columns_is_an_error() -> None:
         ),
         (
             {"iqr_k": 0},
-            "The 'iqr_k' parameter of QualitySettings must be a finite number > 0. Got 0.",
+            "The 'iqr_k' parameter of QualitySettings must be a float in (0, inf). Got 0.",
         ),
         (
             {"near_constant_share": 0.5},
-            "The 'near_constant_share' parameter of QualitySettings must be a number in "
+            "The 'near_constant_share' parameter of QualitySettings must be a float in "
             "(0.5, 1]. Got 0.5.",
         ),
         (
             {"constant_status": "error"},
-            "The 'constant_status' parameter of QualitySettings must be 'ok', 'warning' or "
+            "The 'constant_status' parameter of QualitySettings must be one of 'ok', 'warning', "
             "'alert'. Got 'error'.",
         ),
         (
             {"n_jobs": 0},
-            "The 'n_jobs' parameter of QualitySettings must be None or an int >= 1. Got 0.",
+            "The 'n_jobs' parameter of QualitySettings must be an int in [1, inf) or None. Got 0.",
         ),
     ],
 )

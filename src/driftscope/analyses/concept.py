@@ -21,6 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats as sps
 
+from driftscope._validate import check_int, check_probability
 from driftscope.analyses._features import encode_features, sample_rows
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
@@ -52,8 +53,7 @@ class ConceptSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not 0 < self.alpha < 1:
-            raise invalid_parameter("ConceptSettings", "alpha", "a float in (0, 1)", self.alpha)
+        check_probability("ConceptSettings", "alpha", self.alpha)
         if not 0.5 < self.weight_clip <= 1:
             raise invalid_parameter(
                 "ConceptSettings", "weight_clip", "a quantile in (0.5, 1]", self.weight_clip
@@ -62,8 +62,7 @@ class ConceptSettings:
             raise invalid_parameter(
                 "ConceptSettings", "max_domain_auc", "a ROC-AUC in (0.5, 1]", self.max_domain_auc
             )
-        if self.max_rows < 100:
-            raise invalid_parameter("ConceptSettings", "max_rows", "an int >= 100", self.max_rows)
+        check_int("ConceptSettings", "max_rows", self.max_rows, low=100)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from driftscope._shorten import shorten, shown
+from driftscope._validate import check_choice, check_int, check_probability
 from driftscope.analyses._features import FeatureEncoding, fit_encoding, sample_rows
 from driftscope.analyses._labels import value_labels
 from driftscope.analyses.results import (
@@ -106,9 +107,7 @@ class DriftSettings:
             if not isinstance(value, int | float) or not value >= 0:
                 raise invalid_parameter(owner, name, "a number >= 0", value)
         for name in ("alpha", "drift_share", "unseen_share_threshold"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not 0 < value <= 1:
-                raise invalid_parameter(owner, name, "a number in (0, 1]", value)
+            check_probability(owner, name, getattr(self, name), closed="right")
         threshold = self.multivariate_effect_threshold
         if (
             isinstance(threshold, bool)
@@ -118,12 +117,8 @@ class DriftSettings:
             raise invalid_parameter(
                 owner, "multivariate_effect_threshold", "a ROC-AUC in (0.5, 1]", threshold
             )
-        if self.correction not in CORRECTIONS:
-            raise invalid_parameter(
-                owner, "correction", "None, 'bonferroni' or 'bh'", self.correction
-            )
-        if not isinstance(self.max_categories, int) or self.max_categories < 2:
-            raise invalid_parameter(owner, "max_categories", "an int >= 2", self.max_categories)
+        check_choice(owner, "correction", self.correction, CORRECTIONS)
+        check_int(owner, "max_categories", self.max_categories, low=2)
         for column, method in self.methods.items():
             if method != AUTO and method not in METHODS:
                 names = ", ".join(sorted([AUTO, *METHODS]))

@@ -22,8 +22,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
+from driftscope._validate import check_choice, check_int, check_probability
 from driftscope.analyses.results import _clean
-from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
+from driftscope.exceptions import ColumnError, EmptyDataError
 from driftscope.stats import SortedPair, ks_2samp, wasserstein_distance
 from driftscope.stats._result import StatResult
 from driftscope.stats.multivariate import domain_classifier_test, mmd_rbf
@@ -187,18 +188,9 @@ def _matrix(values: ArrayLike, side: str, min_rows: int) -> FloatArray:
 
 def _check_inputs(n_components: int, correction: str, alpha: float) -> None:
     owner = "embedding_drift"
-    if isinstance(n_components, bool) or not isinstance(n_components, int | np.integer):
-        raise invalid_parameter(owner, "n_components", "an int in [1, inf)", n_components)
-    if n_components < 1:
-        raise invalid_parameter(owner, "n_components", "an int in [1, inf)", n_components)
-    if correction not in _CORRECTIONS:
-        raise invalid_parameter(owner, "correction", "'bh' or 'bonferroni'", correction)
-    if (
-        isinstance(alpha, bool)
-        or not isinstance(alpha, int | float)
-        or not 0.0 < float(alpha) < 1.0
-    ):
-        raise invalid_parameter(owner, "alpha", "a float in (0, 1)", alpha)
+    check_int(owner, "n_components", n_components, low=1)
+    check_choice(owner, "correction", correction, _CORRECTIONS)
+    check_probability(owner, "alpha", alpha)
 
 
 def _principal_axes(

@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 
 from driftscope import metrics as M
 from driftscope._shorten import printable
+from driftscope._validate import check_int, check_probability
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
 from driftscope.exceptions import (
@@ -179,10 +180,8 @@ class PerformanceSettings:
 
     def __post_init__(self) -> None:
         owner = "PerformanceSettings"
-        if not 0 < self.confidence < 1:
-            raise invalid_parameter(owner, "confidence", "a float in (0, 1)", self.confidence)
-        if self.n_resamples < 100:
-            raise invalid_parameter(owner, "n_resamples", "an int >= 100", self.n_resamples)
+        check_probability(owner, "confidence", self.confidence)
+        check_int(owner, "n_resamples", self.n_resamples, low=100)
         if not 0 <= self.warning_drop <= self.alert_drop:
             raise invalid_parameter(
                 owner,

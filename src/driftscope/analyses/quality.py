@@ -22,6 +22,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope._shorten import shorten
+from driftscope._validate import check_choice, check_float, check_int
 from driftscope.analyses._labels import value_labels
 from driftscope.analyses.results import _clean
 from driftscope.data.dates import read_dates
@@ -106,7 +107,7 @@ class QualitySettings:
     Traceback (most recent call last):
     ...
     driftscope.exceptions.ParameterError: The 'iqr_k' parameter of QualitySettings must be a \
-finite number > 0. Got -1.
+float in (0, inf). Got -1.
     """
 
     missing_warning: float | None = 0.05
@@ -138,27 +139,19 @@ finite number > 0. Got -1.
             warning = getattr(self, f"{prefix}_warning")
             alert = getattr(self, f"{prefix}_alert")
             for name, value in ((f"{prefix}_warning", warning), (f"{prefix}_alert", alert)):
-                if value is not None and (not _is_number(value) or not 0 <= value <= 1):
-                    raise invalid_parameter(owner, name, "None or a number in [0, 1]", value)
+                check_float(owner, name, value, low=0, high=1, allow_none=True)
             if warning is not None and alert is not None and alert < warning:
                 raise invalid_parameter(
                     owner, f"{prefix}_alert", f"at least {prefix}_warning ({warning:g})", alert
                 )
-        if not _is_number(self.iqr_k) or not 0 < self.iqr_k < math.inf:
-            raise invalid_parameter(owner, "iqr_k", "a finite number > 0", self.iqr_k)
+        check_float(owner, "iqr_k", self.iqr_k, low=0, closed="neither")
         # The most common value is only found exactly when it holds more than half the values.
-        if not _is_number(self.near_constant_share) or not 0.5 < self.near_constant_share <= 1:
-            raise invalid_parameter(
-                owner, "near_constant_share", "a number in (0.5, 1]", self.near_constant_share
-            )
+        check_float(
+            owner, "near_constant_share", self.near_constant_share, low=0.5, high=1, closed="right"
+        )
         for name in ("column_change_status", "dtype_change_status", "constant_status"):
-            value = getattr(self, name)
-            if value not in STATUSES:
-                raise invalid_parameter(owner, name, "'ok', 'warning' or 'alert'", value)
-        if self.n_jobs is not None and (
-            isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs < 1
-        ):
-            raise invalid_parameter(owner, "n_jobs", "None or an int >= 1", self.n_jobs)
+            check_choice(owner, name, getattr(self, name), STATUSES)
+        check_int(owner, "n_jobs", self.n_jobs, low=1, allow_none=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "n_jobs"}
@@ -174,11 +167,6 @@ _THRESHOLD_PREFIXES = (
     "negative",
     "type_change",
 )
-
-
-def _is_number(value: object) -> bool:
-    # bool is an int in Python, but `missing_warning=True` is a mistake, not 1.
-    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from driftscope._validate import check_choice, check_int, check_probability
 from driftscope.analyses.embeddings import MIN_ROWS, EmbeddingDrift, embedding_drift
 from driftscope.exceptions import EmptyDataError
 from driftscope.modalities.text import (
+    EMBEDDING_METHODS,
     TermDrift,
-    _check_alpha,
-    _check_int,
-    _check_method,
     _embed,
     _features,
     _minilm_embed,
@@ -154,14 +153,14 @@ def text_drift(
     0.5714285714285714
     """
     owner = "text_drift"
-    _check_method(owner, "embedding_method", embedding_method)
-    n_components = _check_int(owner, "n_components", n_components, 1)
-    pca_components = _check_int(owner, "pca_components", pca_components, 1)
-    top = _check_int(owner, "top", top, 0)
-    min_count = _check_int(owner, "min_count", min_count, 1)
-    vocabulary_min_count = _check_int(owner, "vocabulary_min_count", vocabulary_min_count, 1)
-    n_permutations = _check_int(owner, "n_permutations", n_permutations, 1)
-    alpha = _check_alpha(owner, alpha)
+    check_choice(owner, "embedding_method", embedding_method, EMBEDDING_METHODS)
+    n_components = check_int(owner, "n_components", n_components, low=1)
+    pca_components = check_int(owner, "pca_components", pca_components, low=1)
+    top = check_int(owner, "top", top, low=0)
+    min_count = check_int(owner, "min_count", min_count, low=1)
+    vocabulary_min_count = check_int(owner, "vocabulary_min_count", vocabulary_min_count, low=1)
+    n_permutations = check_int(owner, "n_permutations", n_permutations, low=1)
+    alpha = check_probability(owner, "alpha", alpha)
     ref = _texts(reference_texts, owner, "reference_texts")
     cur = _texts(current_texts, owner, "current_texts")
     vocabulary = _vocabulary(ref.tokens, vocabulary_min_count)

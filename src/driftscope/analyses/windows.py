@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from driftscope._shorten import shown
+from driftscope._validate import check_float, check_int
 from driftscope.analyses.drift import DriftSettings, ReferenceCache, run_drift
 from driftscope.analyses.model import ModelColumns
 from driftscope.analyses.performance import (
@@ -63,12 +64,9 @@ class WindowSettings:
             raise invalid_parameter("WindowSettings", "period", "one of D, W, M", self.period)
         for name in ("size", "count"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise invalid_parameter("WindowSettings", name, "an int >= 1", value)
-        if self.min_rows < 1:
-            raise invalid_parameter("WindowSettings", "min_rows", "an int >= 1", self.min_rows)
-        if not self.k_sigma > 0:
-            raise invalid_parameter("WindowSettings", "k_sigma", "a float > 0", self.k_sigma)
+            check_int("WindowSettings", name, value, low=1, allow_none=True)
+        check_int("WindowSettings", "min_rows", self.min_rows, low=1)
+        check_float("WindowSettings", "k_sigma", self.k_sigma, low=0, closed="neither")
 
     @property
     def active(self) -> bool:

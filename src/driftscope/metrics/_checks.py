@@ -6,8 +6,6 @@ and what was got: lengths by number, bad probability rows by count and worst sum
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -18,7 +16,6 @@ __all__ = [
     "IntArray",
     "as_1d",
     "check_comparable",
-    "check_int",
     "check_proba",
     "check_same_length",
     "encode",
@@ -62,19 +59,6 @@ def check_same_length(
             f"{owner} needs {first_name} and {second_name} of the same length. "
             f"Got {len(first)} and {n_second}."
         )
-
-
-def check_int(owner: str, name: str, value: object, minimum: int) -> int:
-    """``value`` as an int at least ``minimum`` (bools are refused)."""
-    if isinstance(value, bool | np.bool_):
-        raise invalid_parameter(owner, name, f"an int >= {minimum}", value)
-    try:
-        number = operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise invalid_parameter(owner, name, f"an int >= {minimum}", value) from None
-    if number < minimum:
-        raise invalid_parameter(owner, name, f"an int >= {minimum}", value)
-    return number
 
 
 def _kind(array: NDArray[np.generic]) -> str:

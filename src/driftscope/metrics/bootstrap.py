@@ -37,8 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
-from driftscope.metrics._checks import FloatArray, check_int
+from driftscope._validate import check_int, check_probability
+from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError, invalid_parameter
+from driftscope.metrics._checks import FloatArray
 
 __all__ = [
     "ConfidenceInterval",
@@ -80,16 +81,10 @@ class ConfidenceInterval:
 def _settings(
     owner: str, n_resamples: object, confidence: object, seed: int | None
 ) -> tuple[int, float, np.random.Generator]:
-    resamples = check_int(owner, "n_resamples", n_resamples, 2)
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, float | int | np.floating)
-        or not 0.0 < float(confidence) < 1.0
-    ):
-        raise invalid_parameter(owner, "confidence", "a float in (0, 1)", confidence)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise invalid_parameter(owner, "seed", "an int or None", seed)
-    return resamples, float(confidence), np.random.default_rng(seed)
+    resamples = check_int(owner, "n_resamples", n_resamples, low=2)
+    level = check_probability(owner, "confidence", confidence)
+    check_int(owner, "seed", seed, allow_none=True)
+    return resamples, level, np.random.default_rng(seed)
 
 
 def _interval(
@@ -119,7 +114,7 @@ def _as_float(value: object, owner: str) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise TypeError(
+        raise InputTypeError(
             f"{owner} needs a metric that returns a float. Got {type(value).__name__}."
         ) from None
 
@@ -178,7 +173,7 @@ def bootstrap_ci(
     """
     owner = "bootstrap_ci"
     resamples, level, rng = _settings(owner, n_resamples, confidence, seed)
-    rows_cap = check_int(owner, "max_rows", max_rows, 2)
+    rows_cap = check_int(owner, "max_rows", max_rows, low=2)
     if not callable(metric):
         raise invalid_parameter(owner, "metric", "a callable returning a float", metric)
     if not arrays:
@@ -248,14 +243,14 @@ def bootstrap_ci_confusion(
     k = counts.shape[0]
     estimate = np.asarray(metric_from_cm(counts[np.newaxis]), dtype=np.float64).reshape(-1)
     if estimate.size != 1:
-        raise TypeError(
+        raise InputTypeError(
             f"{owner} needs metric_from_cm to return one value per matrix of a (B, k, k) batch. "
             f"Got {estimate.size} values for B = 1."
         )
     draws = rng.multinomial(n, counts.ravel() / n, size=resamples).reshape(resamples, k, k)
     replicates = np.asarray(metric_from_cm(draws), dtype=np.float64)
     if replicates.shape != (resamples,):
-        raise TypeError(
+        raise InputTypeError(
             f"{owner} needs metric_from_cm to return one value per matrix of a (B, k, k) batch. "
             f"Got shape {replicates.shape} for B = {resamples}."
         )
@@ -301,7 +296,7 @@ def bootstrap_ci_ratio(
     """
     owner = "bootstrap_ci_ratio"
     resamples, level, rng = _settings(owner, n_resamples, confidence, seed)
-    rows_cap = check_int(owner, "max_rows", max_rows, 2)
+    rows_cap = check_int(owner, "max_rows", max_rows, low=2)
     num = np.asarray(numerators, dtype=np.float64)
     den = np.asarray(denominators, dtype=np.float64)
     if num.shape != den.shape or num.ndim not in (1, 2):

@@ -24,13 +24,13 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from driftscope._validate import check_choice, check_int
 from driftscope.exceptions import ColumnError, invalid_parameter
 from driftscope.metrics._checks import (
     FloatArray,
     IntArray,
     as_1d,
     check_comparable,
-    check_int,
     check_proba,
     check_same_length,
     encode,
@@ -228,8 +228,7 @@ def _average(
 
 
 def _check_average(average: object, owner: str) -> None:
-    if average is not None and average not in _AVERAGES:
-        raise invalid_parameter(owner, "average", "'macro', 'micro', 'weighted' or None", average)
+    check_choice(owner, "average", average, _AVERAGES, allow_none=True)
 
 
 def accuracy_from_confusion(cm: ArrayLike) -> FloatArray:
@@ -521,7 +520,7 @@ def brier_score(y_true: ArrayLike, proba: ArrayLike, labels: ArrayLike) -> float
 
 
 def _check_bins(n_bins: object, owner: str) -> int:
-    return check_int(owner, "n_bins", n_bins, 1)
+    return check_int(owner, "n_bins", n_bins, low=1)
 
 
 def reliability_curve(

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from driftscope._validate import check_int
 from driftscope.exceptions import ColumnError
-from driftscope.metrics._checks import FloatArray, as_1d, check_int, check_same_length
+from driftscope.metrics._checks import FloatArray, as_1d, check_same_length
 
 __all__ = [
     "ERROR_QUANTILE_LEVELS",
@@ -166,7 +167,7 @@ def error_distribution(y_true: ArrayLike, y_pred: ArrayLike, n_bins: int = 30) -
     (0.0, 0.0, (-1.0, 0.0, 1.0), (1, 3))
     """
     owner = "error_distribution"
-    bins = check_int(owner, "n_bins", n_bins, 1)
+    bins = check_int(owner, "n_bins", n_bins, low=1)
     true, pred = _pair(y_true, y_pred, owner)
     error = pred - true
     quantiles = np.quantile(error, ERROR_QUANTILE_LEVELS)

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
-from driftscope.metrics._checks import check_int
+from driftscope._validate import check_int
+from driftscope.exceptions import ColumnError, EmptyDataError
 
 __all__ = [
     "SegmentationCounts",
@@ -129,8 +129,7 @@ def _prepare(
         sizes = np.array([int(np.prod(s)) for s in true_shapes])
         image = np.repeat(np.arange(n_images, dtype=np.intp), sizes)
     if ignore_index is not None:
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, int | np.integer):
-            raise invalid_parameter(owner, "ignore_index", "an int or None", ignore_index)
+        check_int(owner, "ignore_index", ignore_index)
         keep = true != ignore_index
         true, pred = true[keep], pred[keep]
         if image is not None:
@@ -140,7 +139,7 @@ def _prepare(
     if n_classes is None:
         classes = max(int(true.max()), int(pred.max())) + 1
     else:
-        classes = check_int(owner, "n_classes", n_classes, 1)
+        classes = check_int(owner, "n_classes", n_classes, low=1)
     for name, values in (("true_masks", true), ("pred_masks", pred)):
         low, high = int(values.min()), int(values.max())
         if low < 0 or high >= classes:

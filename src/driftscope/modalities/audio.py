@@ -28,9 +28,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from scipy import signal
 
+from driftscope._validate import check_int, check_length
 from driftscope.data.paths import FileProblem
 from driftscope.data.schema import ColumnKind
-from driftscope.exceptions import EmptyDataError, FileFormatError, invalid_parameter
+from driftscope.exceptions import EmptyDataError, FileFormatError
 
 try:
     import soundfile as sf
@@ -553,11 +554,6 @@ def _features_or_problem(path: Path) -> _Outcome:
         return None, "unreadable", f"{path} needs more memory to decode than is available."
 
 
-def _check_count(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise invalid_parameter("extract_audio_features", name, "an int in [1, inf)", value)
-
-
 def _worker_context() -> BaseContext:
     """Where worker processes come from: a fork server where the platform has one, else spawn.
 
@@ -617,12 +613,10 @@ def extract_audio_features(
         The table (columns `AUDIO_FEATURE_COLUMNS`, kinds from `audio_feature_kinds`) and one
         `FileProblem` (``unreadable`` or ``empty``) per file left out, in input order.
     """
-    _check_count(workers, "workers")
-    _check_count(chunksize, "chunksize")
-    if len(paths) != len(rows):
-        raise invalid_parameter(
-            "extract_audio_features", "rows", f"one row per path ({len(paths)})", len(rows)
-        )
+    owner = "extract_audio_features"
+    check_int(owner, "workers", workers, low=1)
+    check_int(owner, "chunksize", chunksize, low=1)
+    check_length(owner, "rows", rows, len(paths), "'paths' (one row per path)")
     records: list[dict[str, float | str]] = []
     kept: list[int] = []
     problems: list[FileProblem] = []

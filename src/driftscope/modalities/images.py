@@ -40,9 +40,10 @@ import pandas as pd
 from numpy.typing import NDArray
 from PIL import Image
 
+from driftscope._validate import check_int, check_length
 from driftscope.data.paths import FileProblem
 from driftscope.data.schema import ColumnKind
-from driftscope.exceptions import FileFormatError, InputFileNotFoundError, invalid_parameter
+from driftscope.exceptions import FileFormatError, InputFileNotFoundError
 
 __all__ = [
     "ANALYSIS_PIXELS",
@@ -620,13 +621,9 @@ def extract_image_features(
     [(1, 'unreadable')]
     """
     owner = "extract_image_features"
-    for name, value in (("workers", workers), ("chunksize", chunksize)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise invalid_parameter(owner, name, "an int in [1, inf)", value)
-    if len(paths) != len(rows):
-        raise invalid_parameter(
-            owner, "rows", f"a sequence as long as 'paths' ({len(paths)} items)", len(rows)
-        )
+    check_int(owner, "workers", workers, low=1)
+    check_int(owner, "chunksize", chunksize, low=1)
+    check_length(owner, "rows", rows, len(paths), "'paths'")
     table = _TableBuilder(len(paths))
     problems: list[FileProblem] = []
     for outcome in _outcomes(rows, paths, workers, chunksize):
@@ -659,8 +656,7 @@ def thumbnail_data_uri(path: Path, size: int = 96) -> str:
     >>> uri.startswith("data:image/png;base64,")
     True
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise invalid_parameter("thumbnail_data_uri", "size", "an int in [1, inf)", size)
+    check_int("thumbnail_data_uri", "size", size, low=1)
     path = Path(path)
     if not path.is_file():
         raise InputFileNotFoundError(f"{path} does not exist.")

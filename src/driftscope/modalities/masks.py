@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope.data.paths import FileProblem, resolve_paths
-from driftscope.exceptions import ColumnError
+from driftscope.exceptions import ColumnError, FileFormatError
 
 __all__ = ["MAX_MASK_PIXELS", "Masks", "load_mask", "read_mask_columns", "read_masks"]
 
@@ -40,7 +40,7 @@ class Masks:
 
 def _check_size(shape: tuple[int, ...]) -> None:
     if math.prod(shape) > MAX_MASK_PIXELS:
-        raise ValueError(
+        raise FileFormatError(
             f"it declares {' x '.join(map(str, shape))} values; a mask may have at most "
             f"{MAX_MASK_PIXELS:,} pixels (4096 x 4096)"
         )
@@ -76,7 +76,7 @@ def load_mask(path: Path) -> NDArray[np.int64]:
     if mask.ndim == 3 and mask.shape[2] in (3, 4) and (mask[..., :3] == mask[..., :1]).all():
         mask = mask[..., 0]
     if mask.ndim != 2:
-        raise ValueError(
+        raise FileFormatError(
             f"expected a single-channel mask of class indices (height, width); got shape "
             f"{mask.shape}"
         )

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
+from driftscope._validate import check_choice, check_int, check_probability
+from driftscope.exceptions import ColumnError, EmptyDataError
 from driftscope.stats.categorical import chi2_homogeneity, cramers_v
 
 __all__ = [
@@ -154,18 +155,6 @@ def _tokenize(values: pd.Series) -> pd.Series:
     return values.str.lower().str.findall(TOKEN_PATTERN)
 
 
-def _check_int(owner: str, name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise invalid_parameter(owner, name, f"an int in [{low}, inf)", value)
-    return int(value)
-
-
-def _check_alpha(owner: str, alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-        raise invalid_parameter(owner, "alpha", "a float in (0, 1)", alpha)
-    return float(alpha)
-
-
 def _segment_sums(flags: NDArray[Any], lengths: IntArray) -> IntArray:
     """Sum of ``flags`` over consecutive segments of the given lengths (0 for empty ones)."""
     out = np.zeros(lengths.size, dtype=np.int64)
@@ -200,7 +189,7 @@ def build_vocabulary(texts: Sequence[str | None] | pd.Series, min_count: int = 1
     >>> sorted(build_vocabulary(["The cat", "the dog", None], min_count=2))
     ['the']
     """
-    min_count = _check_int("build_vocabulary", "min_count", min_count, 1)
+    min_count = check_int("build_vocabulary", "min_count", min_count, low=1)
     return _vocabulary(_texts(texts, "build_vocabulary", "texts").tokens, min_count)
 
 
@@ -583,11 +572,11 @@ def term_drift(
     (['bird', 'dog'], True, True)
     """
     owner = "term_drift"
-    top = _check_int(owner, "top", top, 0)
-    min_count = _check_int(owner, "min_count", min_count, 1)
-    max_terms = _check_int(owner, "max_terms", max_terms, 1)
-    n_permutations = _check_int(owner, "n_permutations", n_permutations, 1)
-    alpha = _check_alpha(owner, alpha)
+    top = check_int(owner, "top", top, low=0)
+    min_count = check_int(owner, "min_count", min_count, low=1)
+    max_terms = check_int(owner, "max_terms", max_terms, low=1)
+    n_permutations = check_int(owner, "n_permutations", n_permutations, low=1)
+    alpha = check_probability(owner, "alpha", alpha)
     return _term_drift(
         _texts(reference_texts, owner, "reference_texts"),
         _texts(current_texts, owner, "current_texts"),
@@ -655,11 +644,6 @@ def _minilm_embed(model: Any, values: pd.Series) -> FloatArray:
     return np.asarray(vectors, dtype=np.float64).reshape(len(texts), -1)
 
 
-def _check_method(owner: str, name: str, method: str) -> None:
-    if method not in EMBEDDING_METHODS:
-        raise invalid_parameter(owner, name, f"one of {EMBEDDING_METHODS}", method)
-
-
 def text_embeddings(
     reference_texts: Sequence[str | None] | pd.Series,
     current_texts: Sequence[str | None] | pd.Series,
@@ -689,8 +673,8 @@ def text_embeddings(
     ((3, 2), (1, 2))
     """
     owner = "text_embeddings"
-    _check_method(owner, "method", method)
-    n_components = _check_int(owner, "n_components", n_components, 1)
+    check_choice(owner, "method", method, EMBEDDING_METHODS)
+    n_components = check_int(owner, "n_components", n_components, low=1)
     ref = _texts(reference_texts, owner, "reference_texts")
     cur = _texts(current_texts, owner, "current_texts")
     if method == "minilm":
@@ -718,7 +702,7 @@ def text_feature_pair(
     ([0.0, 0.5, 0.0], [0.5])
     """
     owner = "text_feature_pair"
-    vocabulary_min_count = _check_int(owner, "vocabulary_min_count", vocabulary_min_count, 1)
+    vocabulary_min_count = check_int(owner, "vocabulary_min_count", vocabulary_min_count, low=1)
     ref = _texts(reference_texts, owner, "reference_texts")
     cur = _texts(current_texts, owner, "current_texts")
     vocabulary = _vocabulary(ref.tokens, vocabulary_min_count)

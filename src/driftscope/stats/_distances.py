@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from driftscope.exceptions import ColumnError, EmptyDataError
+
 __all__ = ["SMOOTHING", "aligned_counts", "shares", "smooth", "whole_counts"]
 
 FloatArray = NDArray[np.float64]
@@ -31,31 +33,31 @@ def aligned_counts(
     ref = np.asarray(reference_counts, dtype=np.float64)
     cur = np.asarray(current_counts, dtype=np.float64)
     if ref.ndim != 1 or cur.ndim != 1:
-        raise ValueError(
+        raise ColumnError(
             "Reference and current counts must be 1-D vectors over the same categories. "
             f"Got shapes {ref.shape} and {cur.shape}."
         )
     if ref.shape != cur.shape:
-        raise ValueError(
+        raise ColumnError(
             "Reference and current counts must be aligned over the same categories. "
             f"Got lengths {ref.size} and {cur.size}."
         )
     if ref.size == 0:
-        raise ValueError("Counts must cover at least one category. Got empty vectors.")
+        raise EmptyDataError("Counts must cover at least one category. Got empty vectors.")
     for side, counts in (("reference", ref), ("current", cur)):
         if not bool(np.all(np.isfinite(counts))) or bool(np.any(counts < 0)):
-            raise ValueError(
+            raise ColumnError(
                 f"The {side} counts must be finite and non-negative. Got {counts.tolist()[:10]}."
             )
         if not counts.sum() > 0:
-            raise ValueError(f"The {side} counts must have a positive total. Got 0.")
+            raise EmptyDataError(f"The {side} counts must have a positive total. Got 0.")
     return ref, cur
 
 
 def whole_counts(counts: FloatArray, owner: str) -> NDArray[np.int64]:
     """Return float counts as int64, checking they are whole numbers (exact tests need them)."""
     if not bool(np.all(counts == np.floor(counts))):
-        raise ValueError(f"{owner} needs whole-number counts. Got {counts.tolist()[:10]}.")
+        raise ColumnError(f"{owner} needs whole-number counts. Got {counts.tolist()[:10]}.")
     return counts.astype(np.int64)
 
 

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from driftscope.exceptions import ColumnError, EmptyDataError
 from driftscope.stats._reference_side import PreparedReference
 
 __all__ = ["SortedPair", "as_sorted_finite"]
@@ -28,9 +29,9 @@ def as_sorted_finite(values: ArrayLike, name: str = "sample") -> FloatArray:
     if arr.ndim != 1:
         arr = arr.ravel()
     if arr.size == 0:
-        raise ValueError(f"The {name} must hold at least one value. Got an empty array.")
+        raise EmptyDataError(f"The {name} must hold at least one value. Got an empty array.")
     if not np.isfinite(arr).all():
-        raise ValueError(f"The {name} must hold only finite values. Got NaN or inf.")
+        raise ColumnError(f"The {name} must hold only finite values. Got NaN or inf.")
     if arr.size > 1 and not bool(np.all(arr[1:] >= arr[:-1])):
         arr = np.sort(arr)
     return arr

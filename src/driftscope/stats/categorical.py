@@ -18,7 +18,8 @@ from numpy.typing import ArrayLike
 from scipy import special
 from scipy import stats as sps
 
-from driftscope.exceptions import invalid_parameter
+from driftscope._validate import check_choice, check_int
+from driftscope.exceptions import ColumnError, invalid_parameter
 from driftscope.stats._distances import FloatArray, aligned_counts, shares, smooth, whole_counts
 from driftscope.stats._result import StatResult
 
@@ -139,12 +140,8 @@ def chi2_homogeneity(
     >>> chi2_homogeneity([3, 1, 0], [0, 2, 4], seed=0).method
     'chi2_monte_carlo'
     """
-    if method not in _CHI2_METHODS:
-        raise invalid_parameter("chi2_homogeneity", "method", f"one of {_CHI2_METHODS}", method)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 1:
-        raise invalid_parameter(
-            "chi2_homogeneity", "n_resamples", "an int in [1, inf)", n_resamples
-        )
+    check_choice("chi2_homogeneity", "method", method, _CHI2_METHODS)
+    check_int("chi2_homogeneity", "n_resamples", n_resamples, low=1)
     ref, cur = _table(reference_counts, current_counts)
     if ref.size < 2:
         return StatResult("chi2", 0.0, 1.0)
@@ -189,7 +186,7 @@ def fisher_exact(reference_counts: ArrayLike, current_counts: ArrayLike) -> Stat
     """
     ref, cur = aligned_counts(reference_counts, current_counts)
     if ref.size != 2:
-        raise ValueError(
+        raise ColumnError(
             f"fisher_exact needs exactly two categories (a 2 x 2 table). Got {ref.size}."
         )
     table = np.stack([whole_counts(ref, "fisher_exact"), whole_counts(cur, "fisher_exact")])
@@ -213,7 +210,7 @@ def two_proportion_z_test(reference_counts: ArrayLike, current_counts: ArrayLike
     """
     ref, cur = aligned_counts(reference_counts, current_counts)
     if ref.size != 2:
-        raise ValueError(f"two_proportion_z_test needs exactly two categories. Got {ref.size}.")
+        raise ColumnError(f"two_proportion_z_test needs exactly two categories. Got {ref.size}.")
     n, m = ref.sum(), cur.sum()
     pooled = (ref[1] + cur[1]) / (n + m)
     se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n + 1.0 / m))

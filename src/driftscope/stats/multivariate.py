@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
+from driftscope._validate import check_int
 from driftscope.exceptions import ColumnError, EmptyDataError, invalid_parameter
 from driftscope.stats._result import StatResult
 
@@ -52,11 +53,6 @@ def _matrices(
         if not bool(np.isfinite(data).all()):
             raise ColumnError(f"{owner} needs finite values in the {side}. Got NaN or inf.")
     return ref, cur
-
-
-def _check_int(value: int, owner: str, name: str, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise invalid_parameter(owner, name, f"an int in [{low}, inf)", value)
 
 
 def _subsample(data: FloatArray, size: int, rng: np.random.Generator) -> FloatArray:
@@ -128,11 +124,11 @@ def mmd_rbf(
     >>> fast.p_value
     0.004975124378109453
     """
-    _check_int(n_permutations, "mmd_rbf", "n_permutations", 1)
-    _check_int(max_samples, "mmd_rbf", "max_samples", 2)
-    _check_int(seed, "mmd_rbf", "seed", 0)
+    check_int("mmd_rbf", "n_permutations", n_permutations, low=1)
+    check_int("mmd_rbf", "max_samples", max_samples, low=2)
+    check_int("mmd_rbf", "seed", seed, low=0)
     if n_features is not None:
-        _check_int(n_features, "mmd_rbf", "n_features", 2)
+        check_int("mmd_rbf", "n_features", n_features, low=2)
         if n_features % 2:
             raise invalid_parameter("mmd_rbf", "n_features", "an even int or None", n_features)
     ref, cur = _matrices(reference, current, 2, "mmd_rbf")
@@ -476,8 +472,8 @@ def domain_classifier_test(
     >>> r.method, r.statistic > 0.6, r.p_value < 0.01
     ('domain_classifier', True, True)
     """
-    _check_int(max_samples, "domain_classifier_test", "max_samples", 4)
-    _check_int(seed, "domain_classifier_test", "seed", 0)
+    check_int("domain_classifier_test", "max_samples", max_samples, low=4)
+    check_int("domain_classifier_test", "seed", seed, low=0)
     ref, cur = _matrices(reference, current, 4, "domain_classifier_test")
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -580,9 +576,9 @@ def discriminant_test(
     >>> r.method, r.statistic > 0.6, r.p_value < 0.01
     ('domain_classifier', True, True)
     """
-    _check_int(max_samples, "discriminant_test", "max_samples", 4)
-    _check_int(n_features, "discriminant_test", "n_features", 1)
-    _check_int(seed, "discriminant_test", "seed", 0)
+    check_int("discriminant_test", "max_samples", max_samples, low=4)
+    check_int("discriminant_test", "n_features", n_features, low=1)
+    check_int("discriminant_test", "seed", seed, low=0)
     ref, cur = _matrices(reference, current, 4, "discriminant_test")
     rng = np.random.default_rng(seed)
     size = min(ref.shape[0], cur.shape[0], max_samples)

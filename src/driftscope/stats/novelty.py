@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from driftscope.exceptions import ColumnError
 from driftscope.stats._result import StatResult
 
 __all__ = ["unseen_categories_test"]
@@ -40,12 +41,12 @@ def unseen_categories_test(
     ref = np.asarray(reference_counts, dtype=np.int64)
     cur = np.asarray(current_counts, dtype=np.int64)
     if ref.shape != cur.shape or ref.ndim != 1:
-        raise ValueError(
+        raise ColumnError(
             "reference_counts and current_counts must be 1-D and aligned. "
             f"Got shapes {ref.shape} and {cur.shape}."
         )
     if (ref < 0).any() or (cur < 0).any():
-        raise ValueError("Counts must be >= 0.")
+        raise ColumnError("Counts must be >= 0.")
     n_cur = int(cur.sum())
     observed = int(cur[ref == 0].sum())
     if n_cur == 0 or observed == 0:

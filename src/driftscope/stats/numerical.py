@@ -21,7 +21,8 @@ from scipy import special
 from scipy import stats as sps
 from scipy.stats import _stats_py as _scipy_stats_py
 
-from driftscope.exceptions import invalid_parameter
+from driftscope._validate import check_int
+from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError
 from driftscope.stats._ecdf import SortedPair
 from driftscope.stats._result import StatResult
 from driftscope.stats.categorical import hellinger_distance as _hellinger_counts
@@ -59,7 +60,7 @@ def _pair(reference: ArrayLike | SortedPair, current: ArrayLike | None) -> Sorte
     if isinstance(reference, SortedPair):
         return reference
     if current is None:
-        raise TypeError("Pass either a SortedPair or both a reference and a current sample.")
+        raise InputTypeError("Pass either a SortedPair or both a reference and a current sample.")
     return SortedPair.from_samples(reference, current)
 
 
@@ -173,7 +174,7 @@ def _has_ties(pair: SortedPair) -> bool:
 
 def _at_least(pair: SortedPair, size: int, owner: str) -> None:
     if pair.n_reference < size or pair.n_current < size:
-        raise ValueError(
+        raise EmptyDataError(
             f"{owner} needs at least {size} values in each sample. "
             f"Got {pair.n_reference} in reference and {pair.n_current} in current."
         )
@@ -319,7 +320,7 @@ def anderson_ksamp(
     pair = _pair(reference, current)
     _at_least(pair, 2, "anderson_ksamp")
     if pair.values.size < 2:
-        raise ValueError(
+        raise ColumnError(
             "anderson_ksamp needs at least 2 distinct values in the pooled sample. "
             f"Got only {pair.values[0]!r}."
         )
@@ -536,7 +537,7 @@ def epps_singleton(
         q25, q75 = _sorted_quantiles(pair.values, quartiles)
     sigma = (q75 - q25) / 2.0
     if not sigma > 0.0:
-        raise ValueError(
+        raise ColumnError(
             "epps_singleton needs a pooled sample with a positive interquartile range. "
             f"Got an interquartile range of 0 (both quartiles are {float(q25)!r})."
         )
@@ -605,8 +606,7 @@ def _binned_counts(
     ties merge bins); the outer edges are -inf and +inf, so every current value falls in a bin.
     Bins are closed on the right: (e_i, e_i+1]. Counting is one binary search per edge.
     """
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 2:
-        raise invalid_parameter(owner, "n_bins", "an int in [2, inf)", n_bins)
+    check_int(owner, "n_bins", n_bins, low=2)
     edges = np.unique(_sorted_quantiles(pair.reference, np.arange(1, n_bins) / n_bins))
     ref_cum = np.searchsorted(pair.reference, edges, side="right")
     cur_cum = np.searchsorted(pair.current, edges, side="right")

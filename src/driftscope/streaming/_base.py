@@ -14,7 +14,6 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,16 +41,6 @@ class Detections:
         )
 
     __hash__ = None  # type: ignore[assignment]
-
-
-def is_int(value: object) -> bool:
-    """An integer parameter value (numpy integers too), not a bool."""
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
-def is_real(value: object) -> bool:
-    """A real-number parameter value (ints, floats, numpy numbers), not a bool."""
-    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 def _to_plain(value: Any) -> Any:

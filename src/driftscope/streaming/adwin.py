@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_int, is_real
+from driftscope._validate import check_int, check_probability
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector
 from driftscope.streaming._core.adwin import ADWINCore
 
 __all__ = ["ADWIN"]
@@ -88,18 +89,14 @@ class ADWIN(ADWINCore, DriftDetector):
         self.max_buckets = max_buckets
         self.min_window_length = min_window_length
         self.grace_period = grace_period
-        if not is_real(delta) or not 0.0 < delta < 1.0:
-            raise self._invalid("delta", "a float in (0, 1)")
-        if not is_int(clock) or clock < 1:
-            raise self._invalid("clock", "an int in [1, inf)")
+        owner = type(self).__name__
+        check_probability(owner, "delta", delta)
+        check_int(owner, "clock", clock, low=1)
         # With a single bucket per row a merge empties its row, and dropping the oldest bucket
         # can then reach an empty row (River's implementation panics there).
-        if not is_int(max_buckets) or max_buckets < 2:
-            raise self._invalid("max_buckets", "an int in [2, inf)")
-        if not is_int(min_window_length) or min_window_length < 1:
-            raise self._invalid("min_window_length", "an int in [1, inf)")
-        if not is_int(grace_period) or grace_period < 0:
-            raise self._invalid("grace_period", "an int in [0, inf)")
+        check_int(owner, "max_buckets", max_buckets, low=2)
+        check_int(owner, "min_window_length", min_window_length, low=1)
+        check_int(owner, "grace_period", grace_period, low=0)
         self._configure(delta, clock, max_buckets, min_window_length, grace_period)
         super().__init__()
 

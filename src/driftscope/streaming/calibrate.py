@@ -21,8 +21,9 @@ from typing import Any
 from numpy.typing import NDArray
 from scipy import stats
 
-from driftscope.exceptions import ParameterError, invalid_parameter
-from driftscope.streaming._base import DriftDetector, is_real
+from driftscope._validate import check_choice, check_float, check_int
+from driftscope.exceptions import ParameterError
+from driftscope.streaming._base import DriftDetector
 
 __all__ = ["Calibration", "CalibrationStatus", "CalibrationWarning", "calibrate"]
 
@@ -121,8 +122,7 @@ def _search_range(
     start = float(detector.get_params()[parameter])
     floor, ceiling = detector._calibration_bounds(parameter)
     for name, given in (("low", low), ("high", high)):
-        if given is not None and (not is_real(given) or not 0 < given < math.inf):
-            raise invalid_parameter("calibrate", name, "a float in (0, inf) or None", given)
+        check_float("calibrate", name, given, low=0, closed="neither", allow_none=True)
     lo = low if low is not None else max(start / 1e4, floor, 1e-300)
     hi = high if high is not None else min(start * 1e4, ceiling)
     if not lo < hi:
@@ -207,14 +207,9 @@ def calibrate(
     """
     parameter, fewer_alarms_when = _parameter(detector, parameter, fewer_alarms_when)
     target = target_false_alarms_per_10k
-    if not is_real(target) or not 0 < target < math.inf:
-        raise invalid_parameter(
-            "calibrate", "target_false_alarms_per_10k", "a float in (0, inf)", target
-        )
-    if not is_real(confidence) or not 0.5 <= confidence < 1:
-        raise invalid_parameter("calibrate", "confidence", "a float in [0.5, 1)", confidence)
-    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
-        raise invalid_parameter("calibrate", "iterations", "an int >= 1", iterations)
+    check_float("calibrate", "target_false_alarms_per_10k", target, low=0, closed="neither")
+    check_float("calibrate", "confidence", confidence, low=0.5, high=1, closed="left")
+    check_int("calibrate", "iterations", iterations, low=1)
     stream = detector._check_values(null_stream)
     if stream.size == 0:
         raise ParameterError(
@@ -291,10 +286,7 @@ def _parameter(
             )
         parameter = parameter or default[0]
         fewer_alarms_when = fewer_alarms_when or default[1]
-    if fewer_alarms_when not in ("higher", "lower"):
-        raise invalid_parameter(
-            "calibrate", "fewer_alarms_when", "'higher' or 'lower'", fewer_alarms_when
-        )
+    check_choice("calibrate", "fewer_alarms_when", fewer_alarms_when, ("higher", "lower"))
     params = detector.get_params()
     if parameter not in params:
         raise ParameterError(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
-from driftscope.streaming._base import DriftDetector, is_int, is_real
+from driftscope._validate import check_choice, check_float, check_int
+from driftscope.streaming._base import DriftDetector
 from driftscope.streaming._core.cusum import CUSUMCore
 
 __all__ = ["CUSUM"]
@@ -97,13 +97,10 @@ class CUSUM(CUSUMCore, DriftDetector):
         self.slack = slack
         self.threshold = threshold
         self.mode = mode
-        if not is_int(min_instances) or min_instances < 2:
-            raise self._invalid("min_instances", "an int in [2, inf)")
-        if not is_real(slack) or not 0 <= slack < math.inf:
-            raise self._invalid("slack", "a float in [0, inf)")
-        if not is_real(threshold) or not 0 < threshold < math.inf:
-            raise self._invalid("threshold", "a float in (0, inf)")
-        if mode not in _MODES:
-            raise self._invalid("mode", "one of 'up', 'down', 'both'")
+        owner = type(self).__name__
+        check_int(owner, "min_instances", min_instances, low=2)
+        check_float(owner, "slack", slack, low=0)
+        check_float(owner, "threshold", threshold, low=0, closed="neither")
+        check_choice(owner, "mode", mode, _MODES)
         self._configure(min_instances, slack, threshold, mode)
         super().__init__()

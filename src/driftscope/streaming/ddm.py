@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from driftscope.streaming._base import DriftDetector, is_int, is_real
+from driftscope._validate import check_float, check_int
+from driftscope.streaming._base import DriftDetector
 from driftscope.streaming._core.ddm import DDMCore
 
 __all__ = ["DDM"]
@@ -68,11 +69,9 @@ class DDM(DDMCore, DriftDetector):
         self.warm_start = warm_start
         self.warning_threshold = warning_threshold
         self.drift_threshold = drift_threshold
-        if not is_int(warm_start) or warm_start < 0:
-            raise self._invalid("warm_start", "an int in [0, inf)")
+        check_int(type(self).__name__, "warm_start", warm_start, low=0)
         for name in ("warning_threshold", "drift_threshold"):
             value: Any = getattr(self, name)
-            if not is_real(value) or not 0 < value < math.inf:
-                raise self._invalid(name, "a float in (0, inf)")
+            check_float(type(self).__name__, name, value, low=0, closed="neither")
         self._configure(warm_start, warning_threshold, drift_threshold)
         super().__init__()

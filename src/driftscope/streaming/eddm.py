@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import DriftDetector, is_int, is_real
+from driftscope._validate import check_int, check_probability, is_real
+from driftscope.streaming._base import DriftDetector
 from driftscope.streaming._core.eddm import EDDMCore
 
 __all__ = ["EDDM"]
@@ -82,10 +83,8 @@ class EDDM(EDDMCore, DriftDetector):
         self.warm_start = warm_start
         self.alpha = alpha
         self.beta = beta
-        if not is_int(warm_start) or warm_start < 0:
-            raise self._invalid("warm_start", "an int in [0, inf)")
-        if not is_real(alpha) or not 0 < alpha <= 1:
-            raise self._invalid("alpha", "a float in (0, 1]")
+        check_int(type(self).__name__, "warm_start", warm_start, low=0)
+        check_probability(type(self).__name__, "alpha", alpha, closed="right")
         if not is_real(beta) or not 0 < beta <= alpha:
             raise self._invalid("beta", f"a float in (0, alpha] = (0, {alpha!r}]")
         self._configure(warm_start, alpha, beta)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from driftscope._validate import check_int
 from driftscope.exceptions import invalid_parameter
 
 __all__ = ["Evaluation", "evaluate"]
@@ -63,10 +64,8 @@ def evaluate(
     >>> e.n_true_detections, e.n_false_alarms, e.mean_delay, e.recall
     (2, 1, 25.0, 1.0)
     """
-    if not isinstance(n_items, int) or n_items < 1:
-        raise invalid_parameter("evaluate", "n_items", "an int >= 1", n_items)
-    if max_delay is not None and (not isinstance(max_delay, int) or max_delay < 1):
-        raise invalid_parameter("evaluate", "max_delay", "an int >= 1 or None", max_delay)
+    check_int("evaluate", "n_items", n_items, low=1)
+    check_int("evaluate", "max_delay", max_delay, low=1, allow_none=True)
     found = np.unique(np.asarray(detections, dtype=np.int64))
     points = np.unique(np.asarray(drift_points, dtype=np.int64))
     for name, arr in (("detections", found), ("drift_points", points)):

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_real
+from driftscope._validate import check_bool, check_probability
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector
 from driftscope.streaming._core.hddm import HDDMACore, HDDMWCore
 
 __all__ = ["HDDM_A", "HDDM_W"]
 
 
 def _check_confidence(detector: DriftDetector, name: str) -> None:
-    value = getattr(detector, name)
-    if not is_real(value) or not 0 < value < 1:
-        raise detector._invalid(name, "a float in (0, 1)")
+    check_probability(type(detector).__name__, name, getattr(detector, name))
 
 
 def _check_flag(detector: DriftDetector, name: str) -> None:
-    if not isinstance(getattr(detector, name), bool):
-        raise detector._invalid(name, "a bool")
+    check_bool(type(detector).__name__, name, getattr(detector, name))
 
 
 class HDDM_A(HDDMACore, DriftDetector):
@@ -167,8 +165,7 @@ class HDDM_W(HDDMWCore, DriftDetector):
         self.two_sided_test = two_sided_test
         _check_confidence(self, "drift_confidence")
         _check_confidence(self, "warning_confidence")
-        if not is_real(lambda_val) or not 0 < lambda_val <= 1:
-            raise self._invalid("lambda_val", "a float in (0, 1]")
+        check_probability(type(self).__name__, "lambda_val", lambda_val, closed="right")
         _check_flag(self, "two_sided_test")
         self._configure(drift_confidence, warning_confidence, lambda_val, two_sided_test)
         super().__init__()

@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_int, is_real
+from driftscope._validate import check_int, check_probability, is_int
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector
 from driftscope.streaming._core.kswin import KSWINCore
 
 __all__ = ["KSWIN"]
@@ -91,18 +92,15 @@ class KSWIN(KSWINCore, DriftDetector):
         self.stat_size = stat_size
         self.seed = seed
         self.window = window
-        if not is_real(alpha) or not 0.0 < alpha < 1.0:
-            raise self._invalid("alpha", "a float in (0, 1)")
+        check_probability(type(self).__name__, "alpha", alpha)
         # The window takes memory only as values arrive (see `_core/kswin.pyx`), so any size
         # an index can address is accepted.
-        if not is_int(window_size) or not 2 <= window_size <= sys.maxsize:
-            raise self._invalid("window_size", f"an int in [2, {sys.maxsize}]")
+        check_int(type(self).__name__, "window_size", window_size, low=2, high=sys.maxsize)
         # The sample is drawn without replacement from the window_size - stat_size older values.
         if not is_int(stat_size) or not 1 <= stat_size <= window_size // 2:
             expected = f"an int in [1, window_size // 2 = {window_size // 2}]"
             raise self._invalid("stat_size", expected)
-        if seed is not None and not is_int(seed):
-            raise self._invalid("seed", "an int or None")
+        check_int(type(self).__name__, "seed", seed, allow_none=True)
         if window is not None:
             if not isinstance(window, Sequence | np.ndarray) or isinstance(window, str | bytes):
                 raise self._invalid("window", "a sequence of finite numbers or None")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
-from driftscope.streaming._base import DriftDetector, is_int, is_real
+from driftscope._validate import check_choice, check_float, check_int, check_probability
+from driftscope.streaming._base import DriftDetector
 from driftscope.streaming._core.page_hinkley import PageHinkleyCore
 
 __all__ = ["PageHinkley"]
@@ -80,15 +80,11 @@ class PageHinkley(PageHinkleyCore, DriftDetector):
         self.threshold = threshold
         self.alpha = alpha
         self.mode = mode
-        if not is_int(min_instances) or min_instances < 1:
-            raise self._invalid("min_instances", "an int in [1, inf)")
-        if not is_real(delta) or not 0 <= delta < math.inf:
-            raise self._invalid("delta", "a float in [0, inf)")
-        if not is_real(threshold) or not 0 < threshold < math.inf:
-            raise self._invalid("threshold", "a float in (0, inf)")
-        if not is_real(alpha) or not 0 < alpha <= 1:
-            raise self._invalid("alpha", "a float in (0, 1]")
-        if mode not in _MODES:
-            raise self._invalid("mode", "one of 'up', 'down', 'both'")
+        owner = type(self).__name__
+        check_int(owner, "min_instances", min_instances, low=1)
+        check_float(owner, "delta", delta, low=0)
+        check_float(owner, "threshold", threshold, low=0, closed="neither")
+        check_probability(owner, "alpha", alpha, closed="right")
+        check_choice(owner, "mode", mode, _MODES)
         self._configure(min_instances, delta, threshold, alpha, mode)
         super().__init__()

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from driftscope.exceptions import invalid_parameter
+from driftscope._validate import check_int
 from driftscope.streaming._base import Detections, DriftDetector
 from driftscope.streaming.calibrate import Calibration, CalibrationWarning, calibrate
 
@@ -53,13 +53,8 @@ def replay(
     """
     array = np.asarray(values, dtype=np.float64)
     calibration = None
+    check_int("replay", "calibrate_on", calibrate_on, low=1, high=array.size, allow_none=True)
     if calibrate_on is not None:
-        if isinstance(calibrate_on, bool) or not isinstance(calibrate_on, int | np.integer):
-            raise invalid_parameter("replay", "calibrate_on", "an int or None", calibrate_on)
-        if not 1 <= calibrate_on <= array.size:
-            raise invalid_parameter(
-                "replay", "calibrate_on", f"an int in [1, {array.size}]", calibrate_on
-            )
         with warnings.catch_warnings():
             # Said by the result (`calibration.status`), not as a Python warning.
             warnings.simplefilter("ignore", CalibrationWarning)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from driftscope.streaming._base import SIGNIFICANCE, DriftDetector, is_int, is_real
+from driftscope._validate import check_int, check_probability, is_real
+from driftscope.streaming._base import SIGNIFICANCE, DriftDetector
 from driftscope.streaming._core.stepd import STEPDCore
 
 __all__ = ["STEPD"]
@@ -82,10 +83,8 @@ class STEPD(STEPDCore, DriftDetector):
         self.window_size = window_size
         self.alpha_drift = alpha_drift
         self.alpha_warning = alpha_warning
-        if not is_int(window_size) or window_size < 1:
-            raise self._invalid("window_size", "an int in [1, inf)")
-        if not is_real(alpha_warning) or not 0 < alpha_warning < 1:
-            raise self._invalid("alpha_warning", "a float in (0, 1)")
+        check_int(type(self).__name__, "window_size", window_size, low=1)
+        check_probability(type(self).__name__, "alpha_warning", alpha_warning)
         if not is_real(alpha_drift) or not 0 < alpha_drift <= alpha_warning:
             raise self._invalid(
                 "alpha_drift", f"a float in (0, alpha_warning] = (0, {alpha_warning!r}]"
