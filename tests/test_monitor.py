@@ -807,3 +807,46 @@ def test_dataset_rule_counts_features_only() -> None:
     html = report.to_html()
     nav = html[html.index('data-target="drift"') :]
     assert "0 of 3 features" in nav[: nav.index("</button>")]
+
+
+def test_settings_objects_and_keywords_set_the_same_things_and_messages_name_the_caller() -> None:
+    from driftscope.analyses.drift import DriftSettings
+    from driftscope.analyses.performance import PerformanceSettings
+    from driftscope.analyses.quality import QualitySettings
+
+    ref, cur = _classification(1500, 31), _classification(1500, 32)
+    by_object = driftscope.monitor(
+        ref,
+        cur,
+        drift_settings=DriftSettings(
+            alpha=0.01,
+            categorical_effect_threshold=0.2,
+            max_categories=50,
+            multivariate=False,
+            seed=3,
+        ),
+        performance_settings=PerformanceSettings(n_resamples=200, seed=3),
+        quality_settings=QualitySettings(missing_warning=0.3, missing_alert=0.4),
+        seed=3,
+    )
+    by_keywords = _monitor(
+        ref,
+        cur,
+        alpha=0.01,
+        categorical_effect_threshold=0.2,
+        max_categories=50,
+        n_resamples=200,
+        seed=3,
+        quality_settings=QualitySettings(missing_warning=0.3, missing_alert=0.4),
+    )
+    for report in (by_object, by_keywords):
+        assert report.metadata.settings["alpha"] == 0.01
+        assert report.metadata.settings["categorical_effect_threshold"] == 0.2
+        assert report.metadata.settings["max_categories"] == 50
+    assert by_object.drift.columns == by_keywords.drift.columns
+    with pytest.raises(driftscope.ParameterError, match="'alpha' parameter of monitor"):
+        _monitor(ref, cur, alpha=2)
+    with pytest.raises(driftscope.ParameterError, match="'alpha' parameter of compare"):
+        driftscope.compare(ref, cur, alpha=2)
+    with pytest.raises(driftscope.ParameterError, match=r"either as drift_settings= .*alpha="):
+        driftscope.monitor(ref, cur, drift_settings=DriftSettings(), alpha=0.01)

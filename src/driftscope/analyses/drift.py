@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -95,9 +95,10 @@ class DriftSettings:
     max_categories: int = 10_000
     seed: int = 0
     n_jobs: int | None = None
+    #: Who the user called, named in parameter messages (`compare`, `monitor`).
+    owner: InitVar[str] = "DriftSettings"
 
-    def __post_init__(self) -> None:
-        owner = "compare"
+    def __post_init__(self, owner: str) -> None:
         for name in (
             "numerical_effect_threshold",
             "categorical_effect_threshold",

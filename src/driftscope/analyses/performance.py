@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import InitVar, asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -177,9 +177,10 @@ class PerformanceSettings:
     floors: Mapping[str, float] = field(default_factory=dict)
     benchmarks: Mapping[str, float] = field(default_factory=dict)
     seed: int = 0
+    #: Who the user called, named in parameter messages (`monitor`).
+    owner: InitVar[str] = "PerformanceSettings"
 
-    def __post_init__(self) -> None:
-        owner = "PerformanceSettings"
+    def __post_init__(self, owner: str) -> None:
         check_probability(owner, "confidence", self.confidence)
         check_int(owner, "n_resamples", self.n_resamples, low=100)
         if not 0 <= self.warning_drop <= self.alert_drop:

@@ -44,6 +44,7 @@ from driftscope.exceptions import (
     invalid_parameter,
 )
 from driftscope.report import Report, RunMetadata
+from driftscope.workflows._settings import drift_settings as _drift_settings
 
 __all__ = ["Reference", "compare", "prepare"]
 
@@ -344,7 +345,9 @@ def prepare(
     if not any(s.role is not ColumnRole.IGNORED for s in full_schema):
         raise EmptyDataError(f"{table.name!r} has no column to compare.")
     cache = ReferenceCache()
-    cache.fill(frame, full_schema, DriftSettings(multivariate=multivariate, seed=seed))
+    cache.fill(
+        frame, full_schema, DriftSettings(multivariate=multivariate, seed=seed, owner="prepare")
+    )
     return Reference(table, frame, full_schema, keep, source_columns, expansion, cache)
 
 
@@ -434,6 +437,7 @@ def compare(
     current_name: str | None = None,
     encoding: str = "utf-8",
     delimiter: str | None = None,
+    drift_settings: DriftSettings | None = None,
 ) -> Report:
     """Compare a current dataset with a reference, column by column and as a whole.
 
@@ -444,6 +448,8 @@ def compare(
     left out). ``schema`` overrides inferred kinds and roles; ``columns``
     limits the comparison; ``methods`` and ``thresholds`` pick a drift method and threshold per
     column (see `driftscope.stats.METHODS`). The default rule is in docs/drift-decision.md.
+    ``drift_settings`` gives every setting at once as a `DriftSettings` (the keywords ``alpha`` to
+    ``n_jobs`` are its shortcuts; give one or the other).
     ``target`` and ``prediction`` are compared too (label and prediction drift), as categories
     when they hold class labels: ``task`` says so (``"classification"``, ``"binary"``,
     ``"multiclass"``; ``"regression"`` keeps numbers numbers), or, without it, integers with at
@@ -459,11 +465,14 @@ def compare(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    drift_settings_given = drift_settings
     user_schema = _as_schema(schema)
     check_arguments(
         reference, current, seed=seed, methods=methods, thresholds=thresholds, schema=user_schema
     )
-    settings = DriftSettings(
+    settings = _drift_settings(
+        "compare",
+        drift_settings_given,
         alpha=alpha,
         numerical_effect_threshold=numerical_effect_threshold,
         categorical_effect_threshold=categorical_effect_threshold,

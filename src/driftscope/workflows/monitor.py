@@ -53,6 +53,8 @@ from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ParameterError, invalid_parameter
 from driftscope.modalities.masks import read_mask_columns
 from driftscope.report import Report, RunMetadata
+from driftscope.workflows._settings import drift_settings as _drift_settings
+from driftscope.workflows._settings import performance_settings as _performance_settings
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
 
 __all__ = ["metric_value_problem", "monitor"]
@@ -140,6 +142,12 @@ def monitor(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     allow_roots: Sequence[Path | str] | None = None,
+    numerical_effect_threshold: float = 0.1,
+    categorical_effect_threshold: float = 0.05,
+    max_categories: int = 10_000,
+    drift_settings: DriftSettings | None = None,
+    performance_settings: PerformanceSettings | None = None,
+    quality_settings: QualitySettings | None = None,
 ) -> Report:
     """Monitor a model: data, prediction and label drift, performance, concept drift, data
     quality, time windows, and a verdict (``ok``, ``investigate`` or ``retrain``).
@@ -147,6 +155,10 @@ def monitor(
     ``labels`` optionally holds labels that arrived later (a file or table with the ``id`` and
     ``target`` columns); they are joined to current by ``id``. Windows: ``period`` (D, W or M on
     the ``timestamp``), ``window_size`` rows, or ``n_windows`` parts.
+
+    ``drift_settings``, ``performance_settings`` and ``quality_settings`` give every setting of
+    those analyses at once (the drift and performance keywords above are their shortcuts; give
+    one or the other); parameter messages name ``monitor``.
 
     With ``task="segmentation"`` the target and prediction cells hold masks: arrays, or paths
     of ``.npy`` or image files read, as `monitor_images` reads files, only under ``allow_roots``
@@ -180,17 +192,24 @@ def monitor(
     )
     _check_metric_values(benchmarks, "benchmarks")
     _check_metric_values(floors, "floors")
-    drift_settings = DriftSettings(
+    drift_settings = _drift_settings(
+        "monitor",
+        drift_settings,
         alpha=alpha,
+        numerical_effect_threshold=numerical_effect_threshold,
+        categorical_effect_threshold=categorical_effect_threshold,
         drift_share=drift_share,
         correction=correction,
         methods=dict(methods or {}),
         thresholds=dict(thresholds or {}),
         multivariate=multivariate,
+        max_categories=max_categories,
         seed=seed,
         n_jobs=n_jobs,
     )
-    performance_settings = PerformanceSettings(
+    performance_settings = _performance_settings(
+        "monitor",
+        performance_settings,
         n_resamples=n_resamples,
         benchmarks=dict(benchmarks or {}),
         floors=dict(floors or {}),
@@ -200,7 +219,7 @@ def monitor(
     window_settings = WindowSettings(
         period=period, size=window_size, count=n_windows, min_rows=min_window_rows
     )
-    quality_settings = QualitySettings()
+    quality_settings = quality_settings or QualitySettings()
     for name, role in (
         (target, ColumnRole.TARGET),
         (prediction, ColumnRole.PREDICTION),
