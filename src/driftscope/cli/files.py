@@ -1,5 +1,5 @@
 """The `driftscope images`, `audio`, `text` and `asr` commands: parse, call
-`driftscope.workflows.files`, present. Registered on the main app by `driftscope.cli.app`."""
+`driftscope.workflows.files`, present. `register` adds them to the main app."""
 
 from __future__ import annotations
 
@@ -8,20 +8,21 @@ from typing import Annotated
 
 import typer
 
-from driftscope.cli.app import (
-    EXIT_DRIFT,
+from driftscope.cli._options import (
     AllowRoot,
     Html,
     Json,
     Quiet,
     Seed,
+    _check_choice,
     _present,
-    app,
     exit_codes_help,
+    fail_if,
+    fail_on_verdict,
 )
 from driftscope.exceptions import ParameterError
 
-__all__ = ["audio_app", "images_app", "text_app"]
+__all__ = ["audio_app", "images_app", "register", "text_app"]
 
 _GROUP_EXIT_CODES = exit_codes_help("", "drift with --fail-on-drift, or a verdict at --fail-on")
 images_app = typer.Typer(
@@ -36,9 +37,6 @@ audio_app = typer.Typer(
 text_app = typer.Typer(
     help="Text data drift.", epilog=_GROUP_EXIT_CODES, no_args_is_help=True, rich_markup_mode=None
 )
-app.add_typer(images_app, name="images")
-app.add_typer(audio_app, name="audio")
-app.add_typer(text_app, name="text")
 
 Baseline = Annotated[
     Path, typer.Argument(help="Baseline table (CSV, Parquet, JSON Lines) with a column of paths.")
@@ -125,8 +123,7 @@ def images_drift(
         seed=seed,
     )
     _present(report, html, json_path, quiet)
-    if fail_on_drift and _drifted(report):
-        raise typer.Exit(EXIT_DRIFT)
+    fail_if(fail_on_drift and _drifted(report))
 
 
 MODEL_DRIFT_EPILOG = """
@@ -141,7 +138,7 @@ of mask paths, PNG or .npy (segmentation); --labels-column names another.
 
 """ + exit_codes_help(" (verdict below --fail-on)", "verdict at --fail-on or worse")
 
-_DECISIONS = ("investigate", "retrain")
+_DECISIONS = ("retrain", "investigate")
 
 
 @images_app.command("model-drift", epilog=MODEL_DRIFT_EPILOG)
@@ -176,8 +173,7 @@ def images_model_drift(
     accuracy or IoU; end with a verdict (ok, investigate, retrain)."""
     from driftscope.workflows.files import monitor_images
 
-    if fail_on is not None and fail_on not in _DECISIONS:
-        raise ParameterError(f"--fail-on must be one of {', '.join(_DECISIONS)}; got {fail_on!r}.")
+    _check_choice(fail_on, _DECISIONS, "--fail-on")
     report = monitor_images(
         baseline,
         new,
@@ -194,7 +190,7 @@ def images_model_drift(
         seed=seed,
     )
     _present(report, html, json_path, quiet)
-    _exit_on(report, fail_on)
+    fail_on_verdict(report.verdict, fail_on)
 
 
 AUDIO_EPILOG = """
@@ -231,8 +227,7 @@ def audio_drift(
         baseline, new, column=column, allow_roots=allow_root, workers=workers, seed=seed
     )
     _present(report, html, json_path, quiet)
-    if fail_on_drift and _drifted(report):
-        raise typer.Exit(EXIT_DRIFT)
+    fail_if(fail_on_drift and _drifted(report))
 
 
 TEXT_EPILOG = """
@@ -281,8 +276,7 @@ def text_drift(
     )
     _present(report, html, json_path, quiet)
     terms = getattr(report.inputs, "terms", None)
-    if fail_on_drift and (_drifted(report) or getattr(terms, "drifted", False)):
-        raise typer.Exit(EXIT_DRIFT)
+    fail_if(fail_on_drift and (_drifted(report) or getattr(terms, "drifted", False)))
 
 
 ASR_EPILOG = """
@@ -297,7 +291,6 @@ With an `inputs` column of WAV/FLAC paths, the audio is compared too.
 """ + exit_codes_help(" (verdict below --fail-on)", "verdict at --fail-on or worse")
 
 
-@app.command("asr", epilog=ASR_EPILOG)
 def asr(
     baseline: Baseline,
     new: New,
@@ -329,8 +322,7 @@ def asr(
             f"--reference-text and --hypothesis-text both name the column {reference_text!r}; "
             "expected the reference transcripts and the recognizer's output in two columns."
         )
-    if fail_on is not None and fail_on not in _DECISIONS:
-        raise ParameterError(f"--fail-on must be one of {', '.join(_DECISIONS)}; got {fail_on!r}.")
+    _check_choice(fail_on, _DECISIONS, "--fail-on")
     report = monitor_asr(
         baseline,
         new,
@@ -345,15 +337,12 @@ def asr(
         seed=seed,
     )
     _present(report, html, json_path, quiet)
-    _exit_on(report, fail_on)
+    fail_on_verdict(report.verdict, fail_on)
 
 
-def _exit_on(report: object, fail_on: str | None) -> None:
-    verdict = getattr(report, "verdict", None)
-    decision = getattr(verdict, "decision", "ok")
-    if (
-        fail_on is not None
-        and decision in _DECISIONS
-        and _DECISIONS.index(decision) >= _DECISIONS.index(fail_on)
-    ):
-        raise typer.Exit(EXIT_DRIFT)
+def register(app: typer.Typer) -> None:
+    """Add the image, audio and text groups and the `asr` command to ``app``."""
+    app.add_typer(images_app, name="images")
+    app.add_typer(audio_app, name="audio")
+    app.add_typer(text_app, name="text")
+    app.command("asr", epilog=ASR_EPILOG)(asr)
