@@ -202,7 +202,8 @@ def check_choice(
     except (TypeError, ValueError):  # an unhashable value asked of a set; an array's ==
         found = False
     if not found:
-        listed = ", ".join(repr(c) for c in choices)
+        # A StrEnum member reads as its string, as the user would type it.
+        listed = ", ".join(repr(str(c)) if isinstance(c, str) else repr(c) for c in choices)
         raise invalid_parameter(owner, name, _or_none(f"one of {listed}", allow_none), value)
     return value
 

@@ -44,6 +44,7 @@ from driftscope._shorten import printable
 from driftscope._validate import check_int, check_probability
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
 from driftscope.analyses.results import _clean
+from driftscope.analyses.status import Status
 from driftscope.exceptions import (
     ColumnError,
     MetricNotComputedError,
@@ -67,7 +68,7 @@ __all__ = [
     "side_metrics",
 ]
 
-OK, WARNING, ALERT = "ok", "warning", "alert"
+OK, WARNING, ALERT = Status.OK, Status.WARNING, Status.ALERT
 _LABELS = {
     "accuracy": "accuracy",
     "balanced_accuracy": "balanced accuracy",
@@ -883,7 +884,7 @@ def _judge(
                 f"{label} {cur_value:.4g} is {'below' if higher else 'above'} the floor {floor:.4g}"
             )
     if cur_value is None:
-        status = "skipped"
+        status = Status.SKIPPED
         parts.append(f"{label}: no current value" + (f" ({note})" if note else ""))
     elif not parts:
         parts.append(f"{label} {cur_value:.4g}")

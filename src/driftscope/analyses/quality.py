@@ -25,6 +25,7 @@ from driftscope._shorten import shorten
 from driftscope._validate import check_choice, check_float, check_int
 from driftscope.analyses._labels import value_labels
 from driftscope.analyses.results import _clean
+from driftscope.analyses.status import Status
 from driftscope.data.dates import read_dates
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError, invalid_parameter
@@ -45,8 +46,8 @@ CHECKS = (
     "infinite_values",
     "negative_values",
 )
-STATUSES = ("ok", "warning", "alert")
-_RANK = {status: rank for rank, status in enumerate(STATUSES)}
+STATUSES = (Status.OK, Status.WARNING, Status.ALERT)
+_RANK: dict[str, int] = {str(status): status.rank for status in STATUSES}
 _EXAMPLES = 5
 # Shares are differences of ratios: 0.06 - 0.01 is 0.04999... in floating point, and a share
 # exactly at a threshold must reach it.

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftscope.analyses.drift import dataset_columns
 from driftscope.analyses.performance import ALERT, WARNING, metric_label
+from driftscope.analyses.status import Decision
 from driftscope.data.schema import ColumnRole
 
 if TYPE_CHECKING:
@@ -36,10 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Reason", "Verdict", "confirm_concept", "decide", "monitoring_verdict"]
 
-OK = "ok"
-INVESTIGATE = "investigate"
-RETRAIN = "retrain"
-_ORDER = {OK: 0, INVESTIGATE: 1, RETRAIN: 2}
+OK, INVESTIGATE, RETRAIN = Decision.OK, Decision.INVESTIGATE, Decision.RETRAIN
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ class Verdict:
 
     def at_least(self, level: str) -> bool:
         """Whether the decision is ``level`` or worse (``--fail-on``)."""
-        return _ORDER[self.decision] >= _ORDER[level]
+        return Decision(self.decision).at_least(level)
 
 
 def decide(reasons: Sequence[Reason], note: str | None = None) -> Verdict:
@@ -84,7 +82,7 @@ def decide(reasons: Sequence[Reason], note: str | None = None) -> Verdict:
     >>> v.decision, [r.source for r in v.reasons]
     ('retrain', ['performance', 'drift'])
     """
-    ranked = sorted(reasons, key=lambda r: (-_ORDER[r.severity], -r.score))
+    ranked = sorted(reasons, key=lambda r: (-Decision(r.severity).rank, -r.score))
     decision = ranked[0].severity if ranked else OK
     if decision == RETRAIN:
         summary = "Retrain: the model's performance has dropped. " + ranked[0].message

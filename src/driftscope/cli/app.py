@@ -17,6 +17,7 @@ from rich.text import Text
 
 from driftscope._shorten import shown
 from driftscope._version import __version__
+from driftscope.analyses.status import Status
 from driftscope.cli import files
 from driftscope.cli._options import (
     EXIT_INTERRUPTED,
@@ -414,8 +415,7 @@ def quality_command(
         for label, path in (("HTML", html), ("JSON", json_path)):
             if path is not None:
                 out.print(f"{label} report: {path}")
-    levels = {"ok": 0, "warning": 1, "alert": 2}
-    fail_if(fail_on is not None and levels.get(result["quality"]["status"], 0) >= levels[fail_on])
+    fail_if(fail_on is not None and Status(result["quality"]["status"]).at_least(fail_on))
 
 
 STREAM_EPILOG = """

@@ -9,10 +9,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from driftscope.analyses.status import Status
+
 __all__ = ["render_quality"]
 
 _STYLE = {"alert": "bold red", "warning": "yellow", "ok": "green"}
-_RANK = {"alert": 0, "warning": 1, "ok": 2}
+# Worst first.
+_RANK = {status: -status.rank for status in Status}
 
 
 def render_quality(data: Mapping[str, Any], max_rows: int = 30) -> RenderableType:
