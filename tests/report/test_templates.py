@@ -71,3 +71,11 @@ def test_the_page_wraps_the_notebook_fragment(fixture: str, request: pytest.Fixt
     page, fragment = report.to_html(), report._repr_html_()
     assert page.endswith(f"<body>{fragment}</body></html>\n")
     assert page.startswith("<!DOCTYPE html>\n")
+
+
+def test_values_are_escaped_as_the_builders_escape_them() -> None:
+    """Quotes spelt as `html.escape` spells them, so a section moved to a template keeps its
+    bytes; markup passes unchanged."""
+    template = _templates().from_string("{{ text }}|{{ markup }}")
+    rendered = template.render(text="""<a href="x">'&'</a>""", markup=Markup("<b>&amp;</b>"))
+    assert rendered == "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;|<b>&amp;</b>"

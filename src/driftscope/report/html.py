@@ -66,6 +66,18 @@ class _Page:
     plotly: Markup
 
 
+def _escaped(value: object) -> object:
+    """What a template prints: markup as it is, anything else escaped as `_e` escapes it.
+
+    Jinja's own escaping spells quotes ``&#34;`` and ``&#39;``; the pages have always spelt them
+    ``&quot;`` and ``&#x27;``, so the templates escape the same way and the pages keep their bytes.
+    An undefined name still fails here (its ``str`` raises).
+    """
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(_e(value))
+
+
 @functools.cache
 def _templates() -> jinja2.Environment:
     """The report's templates: escaped unless marked safe, and an unknown name is an error."""
@@ -74,7 +86,17 @@ def _templates() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_escaped,
     )
+
+
+def _render(section: str, **view: object) -> str:
+    """One section's markup from its template, ``templates/sections/<section>.html``.
+
+    A plain string, like the builders' (adding a plain string to a `Markup` would escape it), and
+    as trusted: the template escaped every value that was not already markup.
+    """
+    return _templates().get_template(f"sections/{section}.html").render(**view)
 
 
 def _inline(*names: str) -> str:
@@ -305,14 +327,8 @@ def _multivariate(report: Mapping[str, Any]) -> str:
 
 
 def _warnings(report: Mapping[str, Any]) -> str:
-    warnings: Sequence[str] = report.get("warnings") or []
-    if not warnings:
-        return '<section><h2>Warnings</h2><p class="ds-muted">No warnings.</p></section>'
-    items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
-    return (
-        f'<section><h2>Warnings ({len(warnings)})</h2><div class="ds-warnings" role="alert">'
-        f"<ul>{items}</ul></div></section>"
-    )
+    warnings: Sequence[object] = report.get("warnings") or []
+    return _render("warnings", warnings=tuple(str(w) for w in warnings))
 
 
 _DRIFT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -473,11 +489,7 @@ def _schema_table(report: Mapping[str, Any]) -> str:
 
 def _rules(report: Mapping[str, Any]) -> str:
     rules: Mapping[str, Any] = report.get("rules") or {}
-    head = "<h2>Decision rules</h2>"
-    if not rules:
-        return f'<section>{head}<p class="ds-muted">No rules recorded.</p></section>'
-    body = "".join(f"<dt>{_e(kind)}</dt><dd>{_e(rule)}</dd>" for kind, rule in rules.items())
-    return f'<section>{head}<dl class="ds-rules">{body}</dl></section>'
+    return _render("rules", rules=tuple((str(k), str(v)) for k, v in rules.items()))
 
 
 # ---------------------------------------------------------------------------------------------
