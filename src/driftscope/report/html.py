@@ -566,13 +566,21 @@ def _labelled(labels: Sequence[Any], i: int) -> str:
     return _e(labels[i]) if i < len(labels) else _e(i)
 
 
-def _reason_item(reason: Mapping[str, Any]) -> str:
-    severity = reason.get("severity")
-    return (
-        f"<li>{_badge(severity)}"
-        f'<span class="ds-tag ds-src">{_words(reason.get("source"))}</span>'
-        f"{_e(reason.get('message', ''))}</li>"
-    )
+@dataclass(frozen=True)
+class _Reason:
+    """One reason of the verdict: its severity's badge, where it comes from, what it says."""
+
+    badge: Markup
+    source: Markup
+    message: str
+
+    @classmethod
+    def of(cls, reason: Mapping[str, Any]) -> _Reason:
+        return cls(
+            badge=Markup(_badge(reason.get("severity"))),
+            source=Markup(_words(reason.get("source"))),
+            message=str(reason.get("message", "")),
+        )
 
 
 def _nav(report: Mapping[str, Any]) -> str:
@@ -614,30 +622,34 @@ def _nav(report: Mapping[str, Any]) -> str:
     return f'<nav class="ds-nav" aria-label="Sections">{buttons}</nav>'
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """The verdict banner (templates/sections/verdict.html): the first reasons are listed, the
+    rest behind a toggle."""
+
+    css_class: str
+    decision: str
+    summary: str | None
+    reasons: tuple[_Reason, ...]
+    more_reasons: tuple[_Reason, ...]
+
+
 def _verdict_banner(report: Mapping[str, Any]) -> str:
     verdict: Mapping[str, Any] = report.get("verdict") or {}
     decision = verdict.get("decision")
-    cls, word = _DECISIONS.get(str(decision), ("ds-dec-unknown", "No verdict"))
+    css_class, word = _DECISIONS.get(str(decision), ("ds-dec-unknown", "No verdict"))
     if decision is not None and str(decision) not in _DECISIONS:
         word = str(decision)
-    reasons: Sequence[Mapping[str, Any]] = verdict.get("reasons") or []
-    items = [_reason_item(r) for r in reasons]
-    shown, rest = items[:_REASONS_SHOWN], items[_REASONS_SHOWN:]
-    reasons_html = f'<ol class="ds-reasons">{"".join(shown)}</ol>' if shown else ""
-    if rest:
-        reasons_html += (
-            f'<details class="ds-more-reasons"><summary>{len(rest)} more '
-            f"reason{'s' if len(rest) != 1 else ''}</summary>"
-            f'<ol class="ds-reasons" start="{len(shown) + 1}">{"".join(rest)}</ol></details>'
-        )
+    reasons = tuple(_Reason.of(r) for r in verdict.get("reasons") or [])
     summary = verdict.get("summary")
-    summary_html = f'<p class="ds-decision-summary">{_e(summary)}</p>' if summary else ""
-    return (
-        f'<section class="ds-decision {cls}" aria-label="Verdict">'
-        '<p class="ds-decision-kicker">Verdict</p>'
-        f'<p class="ds-decision-main">{_e(word)}</p>'
-        f"{summary_html}{reasons_html}</section>"
+    view = _Verdict(
+        css_class=css_class,
+        decision=word,
+        summary=str(summary) if summary else None,
+        reasons=reasons[:_REASONS_SHOWN],
+        more_reasons=reasons[_REASONS_SHOWN:],
     )
+    return _render("verdict", verdict=view)
 
 
 def _model_row(report: Mapping[str, Any]) -> str:
