@@ -583,6 +583,15 @@ class _Reason:
         )
 
 
+@dataclass(frozen=True)
+class _Jump:
+    """A jump button of the nav: the section it scrolls to, its name, its status badge."""
+
+    target: str
+    label: str
+    badge: Markup
+
+
 def _nav(report: Mapping[str, Any]) -> str:
     """Jump buttons to each section, each with the section's status."""
     items: list[tuple[str, str, str]] = []
@@ -615,11 +624,8 @@ def _nav(report: Mapping[str, Any]) -> str:
     n_warnings = len(report.get("warnings") or [])
     if n_warnings:
         items.append(("warnings", f"Warnings ({n_warnings})", ""))
-    buttons = "".join(
-        f'<button type="button" class="ds-jump" data-target="{name}">{label}{badge}</button>'
-        for name, label, badge in items
-    )
-    return f'<nav class="ds-nav" aria-label="Sections">{buttons}</nav>'
+    jumps = tuple(_Jump(target, label, Markup(badge)) for target, label, badge in items)
+    return _render("nav", jumps=jumps)
 
 
 @dataclass(frozen=True)
