@@ -201,61 +201,90 @@ def _sortable_header(labels: Sequence[tuple[str, str]]) -> str:
     return f"<thead><tr>{''.join(cells)}</tr></thead>"
 
 
+@dataclass(frozen=True)
+class _DatasetHeadline:
+    """The dataset drift headline (templates/sections/dataset.html)."""
+
+    label: str
+    drifted: bool
+    summary: str
+    correction: str | None
+    rule: str | None
+    n_warnings: int
+
+
 def _dataset_box(report: Mapping[str, Any], label: str = "Verdict") -> str:
     """The dataset drift verdict: the headline of a drift report."""
     dataset: Mapping[str, Any] = report.get("dataset") or {}
-    drifted = bool(dataset.get("drifted"))
-    verdict = "Dataset drift detected" if drifted else "No dataset drift"
-    correction = dataset.get("correction")
-    n_warnings = len(report.get("warnings") or [])
     summary = str(dataset.get("summary") or "")
-    facts = (
-        _e(summary.split(": ", 1)[1] if ": " in summary else summary)
-        + f" · correction for multiple tests: {_e(correction) if correction else 'none'}"
+    correction, rule = dataset.get("correction"), dataset.get("rule")
+    view = _DatasetHeadline(
+        label=label,
+        drifted=bool(dataset.get("drifted")),
+        # The summary's first words say what the headline already says in large type.
+        summary=summary.split(": ", 1)[1] if ": " in summary else summary,
+        correction=str(correction) if correction else None,
+        rule=str(rule) if rule else None,
+        n_warnings=len(report.get("warnings") or []),
     )
-    warn_line = (
-        f"<p><strong>{n_warnings} warning{'s' if n_warnings != 1 else ''}</strong>: see below.</p>"
-        if n_warnings
-        else ""
-    )
-    rule = dataset.get("rule")
-    rule_line = f'<p class="ds-muted">{_e(rule)}</p>' if rule else ""
-    status = "ds-is-drift" if drifted else "ds-is-ok"
-    return (
-        f'<section class="ds-verdict {status}" aria-label="{_e(label)}">'
-        f'<p class="ds-verdict-main">{verdict}</p>'
-        f"<p>{facts}</p>{rule_line}{warn_line}</section>"
-    )
+    return _render("dataset", dataset=view)
 
 
-def _meta(report: Mapping[str, Any], extra: str = "") -> str:
-    """The run: inputs, versions, timings (``extra`` rows go after the inputs), and settings."""
+@dataclass(frozen=True)
+class _Model:
+    """The model a monitoring report watched: its task, its columns by role, its note."""
+
+    task: str
+    columns: tuple[tuple[str, str], ...]
+    probabilities: tuple[str, ...]
+    note: str | None
+
+    @classmethod
+    def of(cls, model: Mapping[str, Any]) -> _Model:
+        roles = ("target", "prediction", "timestamp", "id")
+        return cls(
+            task=str(model.get("task") or "no task").replace("_", " "),
+            columns=tuple((r, str(model[r])) for r in roles if model.get(r) is not None),
+            probabilities=tuple(str(p) for p in model.get("probabilities") or []),
+            note=str(model["note"]) if model.get("note") else None,
+        )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The run (templates/sections/run.html): inputs, model, versions, timings and settings."""
+
+    reference: str
+    n_reference_rows: Markup
+    current: str
+    n_current_rows: Markup
+    model: _Model | None
+    version: str
+    schema_version: str
+    created_at: str
+    timings: tuple[tuple[str, Markup], ...]
+    settings: str | None
+
+
+def _meta(report: Mapping[str, Any], with_model: bool = False) -> str:
+    """The run: inputs, the model (``with_model``), versions, timings, and settings."""
     meta: Mapping[str, Any] = report.get("metadata") or {}
     timings: Mapping[str, Any] = meta.get("timings") or {}
-    timing_text = (
-        " · ".join(f"{_e(k)} {_fmt(v)} s" for k, v in timings.items()) if timings else _DASH
-    )
     settings = meta.get("settings") or {}
-    settings_html = (
-        "<details><summary>Settings</summary>"
-        f"<pre>{_e(json.dumps(settings, indent=2, sort_keys=True, default=str))}</pre></details>"
-        if settings
-        else ""
+    model: Mapping[str, Any] | None = report.get("model") if with_model else None
+    view = _Run(
+        reference=str(meta.get("reference", _DASH)),
+        n_reference_rows=Markup(_fmt(meta.get("n_reference_rows"))),
+        current=str(meta.get("current", _DASH)),
+        n_current_rows=Markup(_fmt(meta.get("n_current_rows"))),
+        model=_Model.of(model) if model is not None else None,
+        version=str(meta.get("driftscope_version", _DASH)),
+        schema_version=str(report.get("schema_version", _DASH)),
+        created_at=str(meta.get("created_at", _DASH)),
+        timings=tuple((str(k), Markup(_fmt(v))) for k, v in timings.items()),
+        settings=json.dumps(settings, indent=2, sort_keys=True, default=str) if settings else None,
     )
-    return (
-        '<dl class="ds-meta">'
-        f"<dt>Reference</dt><dd><code>{_e(meta.get('reference', _DASH))}</code>"
-        f" · {_fmt(meta.get('n_reference_rows'))} rows</dd>"
-        f"<dt>Current</dt><dd><code>{_e(meta.get('current', _DASH))}</code>"
-        f" · {_fmt(meta.get('n_current_rows'))} rows</dd>"
-        f"{extra}"
-        f"<dt>driftscope</dt><dd>{_e(meta.get('driftscope_version', _DASH))}"
-        f" · report schema {_e(report.get('schema_version', _DASH))}</dd>"
-        f"<dt>Created</dt><dd>{_e(meta.get('created_at', _DASH))}</dd>"
-        f"<dt>Timings</dt><dd>{timing_text}</dd>"
-        "</dl>"
-        f"{settings_html}"
-    )
+    return _render("run", run=view)
 
 
 def _header(report: Mapping[str, Any]) -> str:
@@ -658,28 +687,13 @@ def _verdict_banner(report: Mapping[str, Any]) -> str:
     return _render("verdict", verdict=view)
 
 
-def _model_row(report: Mapping[str, Any]) -> str:
-    model: Mapping[str, Any] | None = report.get("model")
-    if model is None:
-        return ""
-    parts = [f"<strong>{_words(model.get('task') or 'no task')}</strong>"]
-    for key in ("target", "prediction", "timestamp", "id"):
-        if model.get(key) is not None:
-            parts.append(f"{key} <code>{_e(model[key])}</code>")
-    probabilities = model.get("probabilities") or []
-    if probabilities:
-        parts.append("probabilities " + ", ".join(f"<code>{_e(p)}</code>" for p in probabilities))
-    note = f"<small>{_e(model['note'])}</small>" if model.get("note") else ""
-    return f"<dt>Model</dt><dd>{' · '.join(parts)}{note}</dd>"
-
-
 def _monitor_header(report: Mapping[str, Any]) -> str:
     return (
         "<header>"
         "<h1>driftscope monitoring report</h1>"
         f"{_verdict_banner(report)}"
         f"{_nav(report)}"
-        f"{_meta(report, _model_row(report))}"
+        f"{_meta(report, with_model=True)}"
         "</header>"
     )
 
