@@ -163,6 +163,24 @@ def _num_td(value: object, text: str | None = None, extra: str = "", cls: str = 
     return f'<td class="{classes}" data-v="{raw}" title="{raw}">{shown}{extra}</td>'
 
 
+@dataclass(frozen=True)
+class _Number:
+    """A number's table cell (the `num_td` macro of templates/sections/cells.html): its text,
+    formatted, and its exact value for the sort key and the tooltip."""
+
+    shown: Markup
+    exact: str
+
+    @classmethod
+    def of(cls, value: object, text: str | None = None, extra: str = "") -> _Number:
+        return cls(Markup((_fmt(value) if text is None else text) + extra), _raw(value))
+
+
+def _text(value: object) -> str | None:
+    """A value for a text cell, missing kept missing (the `text_td` macro shows a dash)."""
+    return None if value is None else str(value)
+
+
 def _text_td(value: object, cls: str = "") -> str:
     shown = _DASH if value is None else _e(value)
     attr = f' class="{cls}"' if cls else ""
@@ -482,38 +500,32 @@ def _drift_table(report: Mapping[str, Any]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _SchemaColumn:
+    """One row of the schema table (templates/sections/schema.html)."""
+
+    name: str
+    kind: str | None
+    role: str | None
+    method: str | None
+    threshold: _Number
+    note: str | None
+
+    @classmethod
+    def of(cls, spec: Mapping[str, Any]) -> _SchemaColumn:
+        return cls(
+            name=str(spec.get("name")),
+            kind=_text(spec.get("kind")),
+            role=_text(spec.get("role")),
+            method=_text(spec.get("method")),
+            threshold=_Number.of(spec.get("threshold")),
+            note=_text(spec.get("note")),
+        )
+
+
 def _schema_table(report: Mapping[str, Any]) -> str:
     specs: Sequence[Mapping[str, Any]] = (report.get("schema") or {}).get("columns") or []
-    head = "<h2>Schema</h2>"
-    if not specs:
-        return f'<section>{head}<p class="ds-muted">The schema is empty.</p></section>'
-    rows = "".join(
-        "<tr>"
-        + f"<td>{_e(spec.get('name'))}</td>"
-        + _text_td(spec.get("kind"))
-        + _text_td(spec.get("role"))
-        + _text_td(spec.get("method"))
-        + _num_td(spec.get("threshold"))
-        + _text_td(spec.get("note"), "ds-note")
-        + "</tr>"
-        for spec in specs
-    )
-    header = _sortable_header(
-        [
-            ("Column", "str"),
-            ("Kind", "str"),
-            ("Role", "str"),
-            ("Method", "str"),
-            ("Threshold", "num"),
-            ("Note", "str"),
-        ]
-    )
-    return (
-        f"<section>{head}"
-        '<p class="ds-muted">What each column is and how it was tested; inferred unless set.</p>'
-        f'<div class="ds-table-wrap"><table class="ds-table ds-schema-table">{header}'
-        f"<tbody>{rows}</tbody></table></div></section>"
-    )
+    return _render("schema", columns=tuple(_SchemaColumn.of(spec) for spec in specs))
 
 
 def _rules(report: Mapping[str, Any]) -> str:
