@@ -322,55 +322,55 @@ def _drift_badge(drifted: object, skipped: bool = False) -> tuple[str, str]:
     return '<span class="ds-badge ds-badge-ok">no</span>', "0"
 
 
+@dataclass(frozen=True)
+class _Status:
+    """A status cell (the `status_td` macro): its badge and its sort key."""
+
+    badge: Markup
+    rank: str
+
+
+def _drift_status(drifted: object, skipped: bool = False) -> _Status:
+    badge, rank = _drift_badge(drifted, skipped)
+    return _Status(Markup(badge), rank)
+
+
+@dataclass(frozen=True)
+class _MultivariateTest:
+    """One whole-table test (templates/sections/multivariate.html)."""
+
+    method: str | None
+    statistic: _Number
+    p_value: _Number
+    threshold: _Number
+    effect_size: _Number
+    effect_size_threshold: _Number
+    drifted: _Status
+    n_reference: _Number
+    n_current: _Number
+    columns: tuple[str, ...]
+    note: str | None
+
+    @classmethod
+    def of(cls, test: Mapping[str, Any]) -> _MultivariateTest:
+        return cls(
+            method=_text(test.get("method")),
+            statistic=_Number.of(test.get("statistic")),
+            p_value=_Number.of(test.get("p_value")),
+            threshold=_Number.of(test.get("threshold")),
+            effect_size=_Number.of(test.get("effect_size")),
+            effect_size_threshold=_Number.of(test.get("effect_size_threshold")),
+            drifted=_drift_status(test.get("drifted")),
+            n_reference=_Number.of(test.get("n_reference")),
+            n_current=_Number.of(test.get("n_current")),
+            columns=tuple(str(c) for c in test.get("columns") or []),
+            note=_text(test.get("note")),
+        )
+
+
 def _multivariate(report: Mapping[str, Any]) -> str:
     tests: Sequence[Mapping[str, Any]] = report.get("multivariate") or []
-    head = "<h2>Multivariate tests</h2>"
-    if not tests:
-        return f'<section>{head}<p class="ds-muted">No multivariate test was run.</p></section>'
-    rows = []
-    for test in tests:
-        badge, key = _drift_badge(test.get("drifted"))
-        columns = test.get("columns") or []
-        rows.append(
-            "<tr>"
-            + _text_td(test.get("method"))
-            + _num_td(test.get("statistic"))
-            + _num_td(test.get("p_value"))
-            + _num_td(test.get("threshold"))
-            + _num_td(test.get("effect_size"))
-            + _num_td(test.get("effect_size_threshold"))
-            + f'<td data-v="{key}">{badge}</td>'
-            + _num_td(test.get("n_reference"))
-            + _num_td(test.get("n_current"))
-            + f'<td class="ds-note"><span class="ds-muted">{len(columns)}:</span> '
-            + f"{_tags(columns)}</td>"
-            + _text_td(test.get("note"), "ds-note")
-            + "</tr>"
-        )
-    header = _sortable_header(
-        [
-            ("Method", "str"),
-            ("Statistic", "num"),
-            ("p-value", "num"),
-            ("p-value level", "num"),
-            ("AUC (effect)", "num"),
-            ("AUC floor", "num"),
-            ("Drifted", "num"),
-            ("n ref", "num"),
-            ("n cur", "num"),
-            ("Columns", "str"),
-            ("Note", "str"),
-        ]
-    )
-    return (
-        f"<section>{head}"
-        '<p class="ds-muted">Each test compares all usable columns at once, on a bounded, '
-        "seeded subsample (the row counts below). A test calls drift when its p-value is below "
-        "its level (the two tests share alpha) and the domain classifier's held-out ROC-AUC, the "
-        "effect size of the whole table, reaches its floor.</p>"
-        f'<div class="ds-table-wrap"><table class="ds-table">{header}'
-        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
-    )
+    return _render("multivariate", tests=tuple(_MultivariateTest.of(t) for t in tests))
 
 
 def _warnings(report: Mapping[str, Any]) -> str:
