@@ -166,14 +166,16 @@ def _num_td(value: object, text: str | None = None, extra: str = "", cls: str = 
 @dataclass(frozen=True)
 class _Number:
     """A number's table cell (the `num_td` macro of templates/sections/cells.html): its text,
-    formatted, and its exact value for the sort key and the tooltip."""
+    formatted, its exact value for the sort key and the tooltip, and a note in small type."""
 
     shown: Markup
     exact: str
+    small: str | None = None
 
     @classmethod
-    def of(cls, value: object, text: str | None = None, extra: str = "") -> _Number:
-        return cls(Markup((_fmt(value) if text is None else text) + extra), _raw(value))
+    def of(cls, value: object, text: str | None = None, small: str | None = None) -> _Number:
+        """``text`` (markup) shows instead of the formatted value; ``small`` is a note below."""
+        return cls(Markup(_fmt(value) if text is None else text), _raw(value), small)
 
 
 def _text(value: object) -> str | None:
@@ -378,126 +380,95 @@ def _warnings(report: Mapping[str, Any]) -> str:
     return _render("warnings", warnings=tuple(str(w) for w in warnings))
 
 
-_DRIFT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Column", "str"),
-    ("Kind", "str"),
-    ("Role", "str"),
-    ("Method", "str"),
-    ("Statistic", "num"),
-    ("p-value", "num"),
-    ("Effect size", "num"),
-    ("Threshold(s)", "num"),
-    ("Drifted", "num"),
-    ("Signals", "str"),
-    ("n ref", "num"),
-    ("n cur", "num"),
-    ("Missing ref", "num"),
-    ("Missing cur", "num"),
-    ("Note", "str"),
-)
+@dataclass(frozen=True)
+class _DriftColumn:
+    """One column's drift (templates/sections/columns.html): its row, and the details under it."""
 
+    name: str
+    drifted: bool
+    kind: str | None
+    role: str | None
+    method: str | None
+    statistic: _Number
+    p_value: _Number
+    effect_size: _Number
+    threshold: str
+    thresholds: tuple[str, ...]
+    status: _Status
+    signals: tuple[str, ...]
+    n_reference: _Number
+    n_current: _Number
+    missing_reference: _Number
+    missing_current: _Number
+    note: str | None
+    has_summary: bool
+    decision_p_value: Markup
+    missing_p_value: Markup
+    unseen_share: Markup
+    unseen_p_value: Markup
+    unseen_examples: tuple[str, ...]
 
-def _facts(col: Mapping[str, Any]) -> str:
-    """The per-column numbers that do not fit in the table row."""
-    items: list[tuple[str, str]] = [
-        ("Decision p-value", _fmt(col.get("decision_p_value"))),
-        ("Missing-share change p-value", _fmt(col.get("missing_p_value"))),
-        ("Unseen categories (share of current)", _fmt_share(col.get("unseen_share"))),
-        ("Unseen categories p-value", _fmt(col.get("unseen_p_value"))),
-    ]
-    examples = col.get("unseen_examples") or []
-    if examples:
-        items.append(("Unseen examples", _tags(examples)))
-    if col.get("note"):
-        items.append(("Note", _e(col["note"])))
-    body = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in items)
-    return f'<dl class="ds-meta">{body}</dl>'
-
-
-def _drift_row(index: int, col: Mapping[str, Any]) -> str:
-    skipped = bool(col.get("skipped"))
-    badge, key = _drift_badge(col.get("drifted"), skipped)
-    effect_method = col.get("effect_size_method")
-    effect_extra = f"<small>{_e(effect_method)}</small>" if effect_method else ""
-    decision = col.get("decision_p_value")
-    p_value, level = col.get("p_value"), col.get("threshold")
-    if decision is not None and decision != p_value:
-        p_extra = f"<small>decision p {_fmt(decision)}</small>"
-    elif (
-        decision is None
-        and col.get("effect_size_threshold") is not None
-        and p_value is not None
-        and level is not None
-        and p_value < level
-    ):
-        # Significant, yet not drift: say why beside the p-value instead of a bare "no".
-        p_extra = "<small>effect below its floor</small>"
-    else:
-        p_extra = ""
-    # A test's threshold is its significance level; a distance's is a floor on the statistic.
-    thresholds = []
-    if col.get("threshold") is not None:
-        label = "p &lt;" if col.get("p_value") is not None else "stat \u2265"
-        thresholds.append(f"{label} {_fmt(col['threshold'])}")
-    if col.get("effect_size_threshold") is not None:
-        thresholds.append(f"effect \u2265 {_fmt(col['effect_size_threshold'])}")
-    threshold_text = "<br>".join(thresholds) if thresholds else _DASH
-    threshold_key = col.get("threshold")
-    if threshold_key is None:
-        threshold_key = col.get("effect_size_threshold")
-
-    cells = [
-        f'<th scope="row" data-v="{_e(col.get("name"))}">'
-        '<button type="button" class="ds-toggle" aria-expanded="false">'
-        f'<span class="ds-caret" aria-hidden="true">\u25b8</span>{_e(col.get("name"))}'
-        "</button></th>",
-        _text_td(col.get("kind")),
-        _text_td(col.get("role")),
-        _text_td(col.get("method")),
-        _num_td(col.get("statistic")),
-        _num_td(col.get("p_value"), extra=p_extra),
-        _num_td(col.get("effect_size"), extra=effect_extra),
-        _num_td(threshold_key, text=threshold_text),
-        f'<td data-v="{key}">{badge}</td>',
-        f"<td>{_tags(col.get('signals') or [])}</td>",
-        _num_td(col.get("n_reference")),
-        _num_td(col.get("n_current")),
-        _num_td(col.get("missing_share_reference"), _fmt_share(col.get("missing_share_reference"))),
-        _num_td(col.get("missing_share_current"), _fmt_share(col.get("missing_share_current"))),
-        _text_td(col.get("note"), "ds-note"),
-    ]
-    plot = (
-        '<div class="ds-plot" role="img" aria-label="Reference and current distributions"></div>'
-        if col.get("summary")
-        else '<p class="ds-plot ds-plot-empty">No distribution summary for this column.</p>'
-    )
-    details = (
-        f'<tr class="ds-details" hidden><td colspan="{len(_DRIFT_COLUMNS)}">'
-        f'<div class="ds-detail-grid"><div>{plot}</div>{_facts(col)}</div></td></tr>'
-    )
-    drifted_cls = " ds-drifted" if col.get("drifted") else ""
-    return (
-        f'<tbody class="ds-col{drifted_cls}" data-i="{index}">'
-        f'<tr class="ds-row">{"".join(cells)}</tr>{details}</tbody>'
-    )
+    @classmethod
+    def of(cls, col: Mapping[str, Any]) -> _DriftColumn:
+        decision = col.get("decision_p_value")
+        p_value, level = col.get("p_value"), col.get("threshold")
+        effect_floor = col.get("effect_size_threshold")
+        if decision is not None and decision != p_value:
+            p_note: str | None = f"decision p {_plain(decision)}"
+        elif (
+            decision is None
+            and effect_floor is not None
+            and p_value is not None
+            and level is not None
+            and p_value < level
+        ):
+            # Significant, yet not drift: say why beside the p-value instead of a bare "no".
+            p_note = "effect below its floor"
+        else:
+            p_note = None
+        # A test's threshold is its significance level; a distance's is a floor on the statistic.
+        thresholds = []
+        if level is not None:
+            label = "p <" if p_value is not None else "stat \u2265"
+            thresholds.append(f"{label} {_plain(level)}")
+        if effect_floor is not None:
+            thresholds.append(f"effect \u2265 {_plain(effect_floor)}")
+        missing_ref, missing_cur = (
+            col.get("missing_share_reference"),
+            col.get("missing_share_current"),
+        )
+        return cls(
+            name=str(col.get("name")),
+            drifted=bool(col.get("drifted")),
+            kind=_text(col.get("kind")),
+            role=_text(col.get("role")),
+            method=_text(col.get("method")),
+            statistic=_Number.of(col.get("statistic")),
+            p_value=_Number.of(p_value, small=p_note),
+            effect_size=_Number.of(
+                col.get("effect_size"), small=_text(col.get("effect_size_method"))
+            ),
+            threshold=_raw(level if level is not None else effect_floor),
+            thresholds=tuple(thresholds),
+            status=_drift_status(col.get("drifted"), bool(col.get("skipped"))),
+            signals=tuple(str(s) for s in col.get("signals") or []),
+            n_reference=_Number.of(col.get("n_reference")),
+            n_current=_Number.of(col.get("n_current")),
+            missing_reference=_Number.of(missing_ref, _fmt_share(missing_ref)),
+            missing_current=_Number.of(missing_cur, _fmt_share(missing_cur)),
+            note=_text(col.get("note")),
+            has_summary=bool(col.get("summary")),
+            decision_p_value=Markup(_fmt(decision)),
+            missing_p_value=Markup(_fmt(col.get("missing_p_value"))),
+            unseen_share=Markup(_fmt_share(col.get("unseen_share"))),
+            unseen_p_value=Markup(_fmt(col.get("unseen_p_value"))),
+            unseen_examples=tuple(str(e) for e in col.get("unseen_examples") or []),
+        )
 
 
 def _drift_table(report: Mapping[str, Any]) -> str:
     columns: Sequence[Mapping[str, Any]] = report.get("columns") or []
-    head = "<h2>Column drift</h2>"
-    if not columns:
-        return f'<section>{head}<p class="ds-muted">No columns were compared.</p></section>'
-    body = "".join(_drift_row(i, col) for i, col in enumerate(columns))
-    return (
-        f"<section>{head}"
-        '<div class="ds-toolbar"><label><input type="checkbox" class="ds-only-drifted"> '
-        "Show drifted columns only</label>"
-        '<span class="ds-muted">Click a header to sort; click a column name for its '
-        "distributions. Missing shares and plots are shares of rows (0–100%).</span></div>"
-        '<div class="ds-table-wrap"><table class="ds-table ds-drift-table" '
-        f'data-sort-unit="tbody">{_sortable_header(_DRIFT_COLUMNS)}{body}</table></div>'
-        "</section>"
-    )
+    return _render("columns", columns=tuple(_DriftColumn.of(col) for col in columns))
 
 
 @dataclass(frozen=True)
