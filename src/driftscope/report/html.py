@@ -542,6 +542,11 @@ def _badge(status: object, text: str | None = None) -> str:
     return f'<span class="ds-badge {cls}">{_e(shown)}</span>'
 
 
+def _status(status: object) -> _Status:
+    """A status cell's badge and sort rank (worst first)."""
+    return _Status(Markup(_badge(status)), str(_BADGES.get(str(status), ("", 9))[1]))
+
+
 def _status_td(status: object, extra: str = "") -> str:
     rank = _BADGES.get(str(status), ("", 9))[1]
     return f'<td data-v="{rank}">{_badge(status)}{extra}</td>'
@@ -971,44 +976,57 @@ def _concept_section(report: Mapping[str, Any]) -> str:
     return _section("concept", "Concept drift", body)
 
 
-_CHECK_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Status", "num"),
-    ("Check", "str"),
-    ("Column", "str"),
-    ("Current share", "num"),
-    ("Reference share", "num"),
-    ("Warning / alert at", "num"),
-    ("Rows", "num"),
-    ("Finding", "str"),
-)
+@dataclass(frozen=True)
+class _Check:
+    """One data-quality check (templates/sections/quality.html)."""
+
+    status: _Status
+    status_word: str
+    check: Markup
+    column: str | None
+    share: _Number
+    reference_share: _Number
+    levels: _Number
+    count: _Number
+    message: str
+    examples: tuple[str, ...]
+
+    @classmethod
+    def of(cls, check: Mapping[str, Any]) -> _Check:
+        threshold, alert = check.get("threshold"), check.get("alert_threshold")
+        both = (
+            _DASH if threshold is None and alert is None else f"{_fmt(threshold)} / {_fmt(alert)}"
+        )
+        share, reference_share = check.get("share"), check.get("reference_share")
+        return cls(
+            status=_status(check.get("status")),
+            status_word=str(check.get("status")),
+            check=Markup(_words(check.get("check"))),
+            column=_text(check.get("column")),
+            share=_Number.of(share, _fmt_share(share)),
+            reference_share=_Number.of(reference_share, _fmt_share(reference_share)),
+            levels=_Number.of(threshold if threshold is not None else alert, text=both),
+            count=_Number.of(check.get("count")),
+            message=str(check.get("message", "")),
+            examples=tuple(str(e) for e in check.get("examples") or []),
+        )
 
 
-def _check_row(check: Mapping[str, Any]) -> str:
-    threshold, alert = check.get("threshold"), check.get("alert_threshold")
-    levels = _DASH if threshold is None and alert is None else f"{_fmt(threshold)} / {_fmt(alert)}"
-    examples = check.get("examples") or []
-    example_html = f"<br>{_tags(examples)}" if examples else ""
-    column = check.get("column")
-    return (
-        f'<tr class="ds-st-{_e(check.get("status"))}">'
-        + _status_td(check.get("status"))
-        + f"<td>{_words(check.get('check'))}</td>"
-        + (_text_td(column) if column is not None else '<td class="ds-muted">all rows</td>')
-        + _num_td(check.get("share"), _fmt_share(check.get("share")))
-        + _num_td(check.get("reference_share"), _fmt_share(check.get("reference_share")))
-        + _num_td(threshold if threshold is not None else alert, text=levels)
-        + _num_td(check.get("count"))
-        + f'<td class="ds-note">{_e(check.get("message", ""))}{example_html}</td>'
-        + "</tr>"
-    )
+@dataclass(frozen=True)
+class _Quality:
+    """The data-quality section (templates/sections/quality.html): counts for its lead, the
+    checks in warning or alert (worst first), and those that are ok."""
 
-
-def _check_table(checks: Sequence[Mapping[str, Any]], cls: str) -> str:
-    rows = "".join(_check_row(c) for c in checks)
-    return (
-        f'<div class="ds-table-wrap"><table class="ds-table {cls}">'
-        f"{_sortable_header(_CHECK_COLUMNS)}<tbody>{rows}</tbody></table></div>"
-    )
+    badge: Markup
+    n_alerts: Markup
+    one_alert: bool
+    n_warnings: Markup
+    one_warning: bool
+    n_checks: int
+    n_current_rows: Markup
+    n_reference_rows: Markup
+    problems: tuple[_Check, ...]
+    fine: tuple[_Check, ...]
 
 
 def _quality_section(report: Mapping[str, Any]) -> str:
@@ -1020,26 +1038,19 @@ def _quality_section(report: Mapping[str, Any]) -> str:
         (c for c in checks if c.get("status") != "ok"),
         key=lambda c: _BADGES.get(str(c.get("status")), ("", 9))[1],
     )
-    fine = [c for c in checks if c.get("status") == "ok"]
-    lead = (
-        f'<p class="ds-lead">{_badge(quality.get("status"))} '
-        f"{_fmt(quality.get('n_alerts'))} alert{'s' if quality.get('n_alerts') != 1 else ''} · "
-        f"{_fmt(quality.get('n_warnings'))} warning{'s' if quality.get('n_warnings') != 1 else ''}"
-        f" · {len(checks)} checks on {_fmt(quality.get('n_current_rows'))} current rows against "
-        f"{_fmt(quality.get('n_reference_rows'))} reference rows</p>"
+    view = _Quality(
+        badge=Markup(_badge(quality.get("status"))),
+        n_alerts=Markup(_fmt(quality.get("n_alerts"))),
+        one_alert=quality.get("n_alerts") == 1,
+        n_warnings=Markup(_fmt(quality.get("n_warnings"))),
+        one_warning=quality.get("n_warnings") == 1,
+        n_checks=len(checks),
+        n_current_rows=Markup(_fmt(quality.get("n_current_rows"))),
+        n_reference_rows=Markup(_fmt(quality.get("n_reference_rows"))),
+        problems=tuple(_Check.of(c) for c in problems),
+        fine=tuple(_Check.of(c) for c in checks if c.get("status") == "ok"),
     )
-    body = lead
-    if problems:
-        body += _check_table(problems, "ds-quality-table")
-    else:
-        body += '<p class="ds-muted">No check is in warning or alert.</p>'
-    if fine:
-        body += (
-            f'<details class="ds-ok-checks"><summary>{len(fine)} check'
-            f"{'s' if len(fine) != 1 else ''} that are ok</summary>"
-            f"{_check_table(fine, 'ds-quality-table ds-quality-ok')}</details>"
-        )
-    return _section("quality", "Data quality", body)
+    return _render("quality", quality=view)
 
 
 def _metric_labels(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
