@@ -923,57 +923,63 @@ def _performance_section(report: Mapping[str, Any]) -> str:
     return _section("performance", "Performance", body)
 
 
+@dataclass(frozen=True)
+class _Concept:
+    """The concept drift section (templates/sections/concept.html), its numbers formatted."""
+
+    css_class: str
+    message: str
+    loss: Markup
+    reference_loss: Markup
+    expected_loss: Markup
+    current_loss: Markup
+    covariate_effect: Markup
+    concept_effect: Markup
+    p_value: Markup
+    domain_auc: Markup
+    inputs_moved: bool
+    effective_n_reference: Markup
+    n_reference: Markup
+    n_current: Markup
+    separable: Markup
+    outside: Markup
+    method: str
+
+
 def _concept_section(report: Mapping[str, Any]) -> str:
     concept: Mapping[str, Any] | None = report.get("concept_drift")
     if concept is None:
         return ""
     if concept.get("drifted"):
-        cls = "ds-is-drift"
+        css_class = "ds-is-drift"
     elif concept.get("separable") is False:
-        cls = ""
+        css_class = ""
     else:
-        cls = "ds-is-ok"
-    loss = concept.get("loss")
-    flow = (
-        '<div class="ds-flow">'
-        f"<span>{_words(loss)}:</span>"
-        f"<span>reference <b>{_fmt(concept.get('reference_loss'))}</b></span>"
-        '<span class="ds-arrow">→</span>'
-        f"<span>expected on current inputs <b>{_fmt(concept.get('expected_loss'))}</b> "
-        f"<small>covariate {_signed(concept.get('covariate_effect'))}"
-        "</small></span>"
-        '<span class="ds-arrow">→</span>'
-        f"<span>observed on current <b>{_fmt(concept.get('current_loss'))}</b> "
-        f"<small>concept {_signed(concept.get('concept_effect'))}"
-        "</small></span></div>"
+        css_class = "ds-is-ok"
+
+    def number(key: str) -> Markup:
+        return Markup(_fmt(concept.get(key)))
+
+    view = _Concept(
+        css_class=css_class,
+        message=str(concept.get("message", "")),
+        loss=Markup(_words(concept.get("loss"))),
+        reference_loss=number("reference_loss"),
+        expected_loss=number("expected_loss"),
+        current_loss=number("current_loss"),
+        covariate_effect=Markup(_signed(concept.get("covariate_effect"))),
+        concept_effect=Markup(_signed(concept.get("concept_effect"))),
+        p_value=number("p_value"),
+        domain_auc=number("domain_auc"),
+        inputs_moved=bool(concept.get("inputs_moved")),
+        effective_n_reference=number("effective_n_reference"),
+        n_reference=number("n_reference"),
+        n_current=number("n_current"),
+        separable=number("separable"),
+        outside=number("outside"),
+        method=str(concept.get("method", _DASH)),
     )
-    facts = [
-        ("p-value (concept effect > 0)", _fmt(concept.get("p_value"))),
-        (
-            "Domain AUC",
-            f"{_fmt(concept.get('domain_auc'))} "
-            f"({'the inputs moved' if concept.get('inputs_moved') else 'the inputs did not move'})",
-        ),
-        (
-            "Effective reference rows",
-            f"{_fmt(concept.get('effective_n_reference'))} of {_fmt(concept.get('n_reference'))}",
-        ),
-        ("Current rows", _fmt(concept.get("n_current"))),
-        ("Separable", _fmt(concept.get("separable"))),
-        ("Outside the reference", _fmt(concept.get("outside"))),
-        ("Method", _e(concept.get("method", _DASH))),
-    ]
-    dl = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)
-    body = (
-        f'<div class="ds-callout {cls}">{_e(concept.get("message", ""))}</div>'
-        f"{flow}"
-        f'<div class="ds-grid2">{_chart("concept", "Reference, expected and current loss")}'
-        f'<dl class="ds-meta">{dl}</dl></div>'
-        '<p class="ds-muted">Reference rows are reweighted to look like current inputs: the '
-        "expected loss is what current would show if only the inputs had moved (covariate "
-        "part); what current shows beyond it is the concept part.</p>"
-    )
-    return _section("concept", "Concept drift", body)
+    return _render("concept", concept=view)
 
 
 @dataclass(frozen=True)
