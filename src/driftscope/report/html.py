@@ -1081,58 +1081,55 @@ def _metric_labels(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
     return [(str(n), str(label), primary) for n, label, primary in found]
 
 
-def _window_table(report: Mapping[str, Any], metrics: Sequence[tuple[str, str, bool]]) -> str:
-    windows: Sequence[Mapping[str, Any]] = (report.get("windows") or {}).get("windows") or []
-    shown = [(n, label) for n, label, primary in metrics if primary]
-    labels = dict((n, label) for n, label, _ in metrics)
-    header = _sortable_header(
-        [
-            ("Window", "str"),
-            ("Rows", "num"),
-            ("Drift share", "num"),
-            ("Drifted columns", "str"),
-            *((label, "num") for _, label in shown),
-            ("Out of band", "str"),
-            ("Quality", "num"),
-            ("Note", "str"),
-        ]
-    )
-    rows = []
-    for w in windows:
+@dataclass(frozen=True)
+class _Chart:
+    """A figure the browser draws from the data blob (the `chart` macro)."""
+
+    kind: str
+    caption: str
+    k: int | None = None
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One row of the windows table (templates/sections/windows.html)."""
+
+    index: str
+    span: str
+    label: str
+    too_small: bool
+    n_rows: _Number
+    drift_share: _Number
+    n_drifted: Markup
+    n_columns: Markup
+    drifted_columns: tuple[str, ...]
+    metrics: tuple[tuple[_Number, bool], ...]
+    out_of_band: tuple[str, ...]
+    quality: _Status | None
+    note: str | None
+
+    @classmethod
+    def of(cls, w: Mapping[str, Any], metrics: Sequence[str], labels: Mapping[str, str]) -> _Window:
+        """The window ``w`` with the values of ``metrics`` (names), out-of-band ones by label."""
         out = w.get("out_of_band") or []
         values: Mapping[str, Any] = w.get("metrics") or {}
-        small = bool(w.get("too_small"))
-        span = f"{w.get('start') or ''} – {w.get('end') or ''}" if w.get("start") else ""
-        cells = [
-            f'<th scope="row" data-v="{_e(w.get("index"))}" title="{_e(span)}">'
-            f"{_e(w.get('label'))}</th>",
-            _num_td(
-                w.get("n_rows"),
-                extra='<small><span class="ds-badge ds-badge-skip">too small</span></small>'
-                if small
-                else "",
-            ),
-            _num_td(w.get("drift_share"), _fmt_share(w.get("drift_share"))),
-            f'<td><span class="ds-muted">{_fmt(w.get("n_drifted"))} of '
-            f"{_fmt(w.get('n_columns'))}</span> {_tags(w.get('drifted_columns') or [])}</td>"
-            if not small
-            else f"<td>{_DASH}</td>",
-        ]
-        for name, _ in shown:
-            cells.append(_num_td(values.get(name), cls="ds-out" if name in out else ""))
-        cells.append(f"<td>{_tags(labels.get(n, n) for n in out) if out else _DASH}</td>")
-        cells.append(
-            _status_td(w.get("quality_status"))
-            if w.get("quality_status") is not None
-            else f'<td data-v="9">{_DASH}</td>'
+        quality = w.get("quality_status")
+        return cls(
+            index=str(w.get("index")),
+            span=f"{w.get('start') or ''} – {w.get('end') or ''}" if w.get("start") else "",
+            label=str(w.get("label")),
+            too_small=bool(w.get("too_small")),
+            n_rows=_Number.of(w.get("n_rows")),
+            drift_share=_Number.of(w.get("drift_share"), _fmt_share(w.get("drift_share"))),
+            n_drifted=Markup(_fmt(w.get("n_drifted"))),
+            n_columns=Markup(_fmt(w.get("n_columns"))),
+            drifted_columns=tuple(str(c) for c in w.get("drifted_columns") or []),
+            metrics=tuple((_Number.of(values.get(name)), name in out) for name in metrics),
+            out_of_band=tuple(str(labels.get(n, n)) for n in out),
+            quality=_status(quality) if quality is not None else None,
+            note=_text(w.get("note")),
         )
-        cells.append(_text_td(w.get("note"), "ds-note"))
-        cls = ' class="ds-small"' if small else (' class="ds-st-warning"' if out else "")
-        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return (
-        '<div class="ds-table-wrap"><table class="ds-table ds-window-table">'
-        f"{header}<tbody>{''.join(rows)}</tbody></table></div>"
-    )
 
 
 def _windows_badge(windows: Mapping[str, Any]) -> str:
@@ -1149,54 +1146,61 @@ def _windows_badge(windows: Mapping[str, Any]) -> str:
     return _badge("warning" if out else "ok", f"{out} of {analysed} analysed out of band")
 
 
+@dataclass(frozen=True)
+class _Windows:
+    """The time-windows section (templates/sections/windows.html)."""
+
+    badge: Markup
+    by: str
+    n_analysed: int
+    n_out: int
+    n_small: int
+    note: str | None
+    charts: tuple[_Chart, ...]
+    more_charts: tuple[_Chart, ...]
+    metric_columns: tuple[tuple[str, str], ...]
+    rows: tuple[_Window, ...]
+
+
 def _windows_section(report: Mapping[str, Any]) -> str:
     windows: Mapping[str, Any] | None = report.get("windows")
     if windows is None:
         return ""
     listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
     metrics = _metric_labels(report)
-    small = [w for w in listed if w.get("too_small")]
-    out = [w for w in listed if w.get("out_of_band")]
-    lead = (
-        f'<p class="ds-lead">{_windows_badge(windows)} {len(listed)} '
-        f"window{'s' if len(listed) != 1 else ''} ({_e(windows.get('by', _DASH))}) · "
-        f"{len(listed) - len(small)} analysed · {len(out)} out of band · {len(small)} too small"
-        + (f' · <span class="ds-muted">{_e(windows["note"])}</span>' if windows.get("note") else "")
-        + "</p>"
-    )
-    if not listed:
-        return _section("windows", "Time windows", lead)
+    n_small = sum(bool(w.get("too_small")) for w in listed)
     charts = [
-        _chart("metric", f"{label}{' (primary)' if primary else ''}", k)
+        _Chart("metric", f"{label}{' (primary)' if primary else ''}", k)
         for k, (_, label, primary) in enumerate(metrics)
     ]
     first = [c for c, (_, _, primary) in zip(charts, metrics, strict=True) if primary]
     later = [c for c, (_, _, primary) in zip(charts, metrics, strict=True) if not primary]
-    data = _windows_data(report) or {}
+    data = (_windows_data(report) or {}) if listed else {}
     n_scored, n_shown = data.get("n_scored", 0), len(data.get("columns") or [])
-    scores_caption = (
-        f"Drift score per column: the {n_shown} with the largest score, of {n_scored}"
-        if n_shown < n_scored
-        else "Drift score per column"
-    )
-    first.append(_chart("drift-share", "Share of columns drifted"))
+    first.append(_Chart("drift-share", "Share of columns drifted"))
     if n_shown:
-        first.append(_chart("column-scores", scores_caption, wide=True))
-    body = (
-        lead + '<p class="ds-muted">Each metric per window, with the normal band learnt from the '
-        "reference (shaded) where there is one; red points left the band. Grey columns mark "
-        "windows too small to analyse. Drift scores are effect sizes (Wasserstein distance in "
-        "reference standard deviations, or total variation distance between category shares); "
-        "larger points drifted.</p>" + f'<div class="ds-grid2">{"".join(first)}</div>'
-    )
-    if later:
-        body += (
-            f'<details class="ds-more-metrics"><summary>{len(later)} more metric'
-            f"{'s' if len(later) != 1 else ''} per window</summary>"
-            f'<div class="ds-grid2">{"".join(later)}</div></details>'
+        caption = (
+            f"Drift score per column: the {n_shown} with the largest score, of {n_scored}"
+            if n_shown < n_scored
+            else "Drift score per column"
         )
-    body += "<h3>Windows</h3>" + _window_table(report, metrics)
-    return _section("windows", "Time windows", body)
+        first.append(_Chart("column-scores", caption, wide=True))
+    # The table shows the primary metrics; every metric has its chart.
+    shown = [name for name, _, primary in metrics if primary]
+    labels = {name: label for name, label, _ in metrics}
+    view = _Windows(
+        badge=Markup(_windows_badge(windows)),
+        by=str(windows.get("by", _DASH)),
+        n_analysed=len(listed) - n_small,
+        n_out=sum(bool(w.get("out_of_band")) for w in listed),
+        n_small=n_small,
+        note=str(windows["note"]) if windows.get("note") else None,
+        charts=tuple(first),
+        more_charts=tuple(later),
+        metric_columns=tuple((labels[name], "num") for name in shown),
+        rows=tuple(_Window.of(w, shown, labels) for w in listed),
+    )
+    return _render("windows", windows=view)
 
 
 _MODALITY_WORDS = {"image": "Images", "audio": "Audio files", "text": "Texts"}
