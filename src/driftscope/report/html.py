@@ -166,16 +166,21 @@ def _num_td(value: object, text: str | None = None, extra: str = "", cls: str = 
 @dataclass(frozen=True)
 class _Number:
     """A number's table cell (the `num_td` macro of templates/sections/cells.html): its text,
-    formatted, its exact value for the sort key and the tooltip, and a note in small type."""
+    formatted, its exact value for the sort key and the tooltip, and notes in small type."""
 
     shown: Markup
     exact: str
-    small: str | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, value: object, text: str | None = None, small: str | None = None) -> _Number:
-        """``text`` (markup) shows instead of the formatted value; ``small`` is a note below."""
-        return cls(Markup(_fmt(value) if text is None else text), _raw(value), small)
+    def of(cls, value: object, text: str | None = None, notes: Iterable[str] = ()) -> _Number:
+        """``text`` (markup) shows instead of the formatted value; ``notes`` below it, small."""
+        return cls(Markup(_fmt(value) if text is None else text), _raw(value), tuple(notes))
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """A note to show, if there is one (empty and missing show nothing)."""
+    return (str(value),) if value else ()
 
 
 def _text(value: object) -> str | None:
@@ -414,7 +419,7 @@ class _DriftColumn:
         p_value, level = col.get("p_value"), col.get("threshold")
         effect_floor = col.get("effect_size_threshold")
         if decision is not None and decision != p_value:
-            p_note: str | None = f"decision p {_plain(decision)}"
+            p_notes: tuple[str, ...] = (f"decision p {_plain(decision)}",)
         elif (
             decision is None
             and effect_floor is not None
@@ -423,9 +428,9 @@ class _DriftColumn:
             and p_value < level
         ):
             # Significant, yet not drift: say why beside the p-value instead of a bare "no".
-            p_note = "effect below its floor"
+            p_notes = ("effect below its floor",)
         else:
-            p_note = None
+            p_notes = ()
         # A test's threshold is its significance level; a distance's is a floor on the statistic.
         thresholds = []
         if level is not None:
@@ -444,9 +449,9 @@ class _DriftColumn:
             role=_text(col.get("role")),
             method=_text(col.get("method")),
             statistic=_Number.of(col.get("statistic")),
-            p_value=_Number.of(p_value, small=p_note),
+            p_value=_Number.of(p_value, notes=p_notes),
             effect_size=_Number.of(
-                col.get("effect_size"), small=_text(col.get("effect_size_method"))
+                col.get("effect_size"), notes=_texts(col.get("effect_size_method"))
             ),
             threshold=_raw(level if level is not None else effect_floor),
             thresholds=tuple(thresholds),
