@@ -194,10 +194,6 @@ def _text_td(value: object, cls: str = "") -> str:
     return f"<td{attr}>{shown}</td>"
 
 
-def _tags(items: Iterable[object]) -> str:
-    return "".join(f'<span class="ds-tag">{_e(item)}</span>' for item in items)
-
-
 def _json_for_script(data: object) -> str:
     """JSON that cannot close or comment out the ``<script>`` element that holds it.
 
@@ -212,18 +208,6 @@ def _json_for_script(data: object) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-
-
-def _sortable_header(labels: Sequence[tuple[str, str]]) -> str:
-    cells = []
-    for label, kind in labels:
-        cls = ' class="ds-num"' if kind == "num" else ""
-        cells.append(
-            f'<th scope="col" data-type="{kind}"{cls}>'
-            f'<button type="button" class="ds-sort" title="Sort by {_e(label)}">'
-            f"{_e(label)}</button></th>"
-        )
-    return f"<thead><tr>{''.join(cells)}</tr></thead>"
 
 
 @dataclass(frozen=True)
@@ -552,11 +536,6 @@ def _status(status: object) -> _Status:
     return _Status(Markup(_badge(status)), str(_BADGES.get(str(status), ("", 9))[1]))
 
 
-def _status_td(status: object, extra: str = "") -> str:
-    rank = _BADGES.get(str(status), ("", 9))[1]
-    return f'<td data-v="{rank}">{_badge(status)}{extra}</td>'
-
-
 def _words(value: object) -> str:
     """A machine name for reading: ``binary_classification`` -> ``binary classification``."""
     return _e(str(value).replace("_", " ")) if value is not None else _DASH
@@ -582,10 +561,6 @@ def _signed(value: object, percent: bool = False) -> str:
 
 def _section(name: str, title: str, body: str) -> str:
     return f'<section class="ds-section" data-section="{name}"><h2>{title}</h2>{body}</section>'
-
-
-def _labelled(labels: Sequence[Any], i: int) -> str:
-    return _e(labels[i]) if i < len(labels) else _e(i)
 
 
 @dataclass(frozen=True)
@@ -699,233 +674,194 @@ def _confidence_label(report: Mapping[str, Any]) -> str:
     return "CI"
 
 
-def _metric_row(metric: Mapping[str, Any]) -> str:
-    higher = metric.get("higher_is_better")
-    direction = (
-        "no direction" if higher is None else ("higher is better" if higher else "lower is better")
-    )
-    notes = ("primary · " if metric.get("primary") else "") + direction
-    low, high = metric.get("current_low"), metric.get("current_high")
-    ci = _DASH if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
-    source = metric.get("baseline_source")
-    baseline = metric.get("baseline")
-    if source == "reference" and baseline is not None and baseline != metric.get("reference"):
-        source = "reference, at the current's size"
-    baseline_extra = f"<small>{_e(source)}</small>" if source else ""
-    if metric.get("floor") is not None:
-        baseline_extra += f"<small>floor {_fmt(metric['floor'])}</small>"
-    delta = metric.get("delta")
-    change_extra = f"<small>{_signed(delta)}</small>" if delta is not None else ""
-    if delta is not None and source:
-        change_extra += f"<small>vs {_e(source.split(',')[0])} {_fmt(baseline)}</small>"
-    significant = "<small>significant</small>" if metric.get("significant") else ""
-    label = metric.get("label") or metric.get("name")
-    note = f'<small class="ds-note">{_e(metric["note"])}</small>' if metric.get("note") else ""
-    return (
-        f'<tr class="ds-st-{_e(metric.get("status"))}">'
-        f'<th scope="row" data-v="{_e(label)}" title="{_e(metric.get("message", ""))}">'
-        f"{_e(label)}<small>{notes}</small>{note}</th>"
-        + _num_td(metric.get("reference"))
-        + _num_td(metric.get("current"))
-        + _num_td(low, text=ci)
-        + _num_td(metric.get("baseline"), extra=baseline_extra)
-        + _num_td(
-            metric.get("relative_change"),
-            text=_signed(metric.get("relative_change"), percent=True),
-            extra=change_extra,
+@dataclass(frozen=True)
+class _Metric:
+    """One metric of the performance table (templates/sections/performance.html)."""
+
+    status_word: str
+    label: str
+    message: str
+    notes: str
+    note: str | None
+    reference: _Number
+    current: _Number
+    interval: _Number
+    baseline: _Number
+    change: _Number
+    status: _Status
+    significant: bool
+
+    @classmethod
+    def of(cls, metric: Mapping[str, Any]) -> _Metric:
+        higher = metric.get("higher_is_better")
+        direction = (
+            "no direction"
+            if higher is None
+            else ("higher is better" if higher else "lower is better")
         )
-        + _status_td(metric.get("status"), significant)
-        + "</tr>"
-    )
-
-
-def _metrics_table(report: Mapping[str, Any], performance: Mapping[str, Any]) -> str:
-    metrics: Sequence[Mapping[str, Any]] = performance.get("metrics") or []
-    if not metrics:
-        return '<p class="ds-muted">No metric could be computed.</p>'
-    ordered = sorted(metrics, key=lambda m: not m.get("primary"))
-    header = _sortable_header(
-        [
-            ("Metric", "str"),
-            ("Reference", "num"),
-            ("Current", "num"),
-            (_confidence_label(report), "num"),
-            ("Baseline", "num"),
-            ("Change", "num"),
-            ("Status", "num"),
-        ]
-    )
-    rows = "".join(_metric_row(m) for m in ordered)
-    return (
-        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-metrics-table">'
-        f"{header}<tbody>{rows}</tbody></table></div>"
-        '<p class="ds-muted">Primary metrics first. Change is relative to the baseline (the '
-        "benchmark where one is given, else the reference); hover a metric for the finding in "
-        "words.</p>"
-    )
-
-
-def _confusion_table(matrix: Sequence[Sequence[Any]], labels: Sequence[Any], caption: str) -> str:
-    size = len(matrix)
-    head = "".join(
-        f'<th scope="col" class="ds-num">{_labelled(labels, j)}</th>' for j in range(size)
-    )
-    rows = []
-    for i, row in enumerate(matrix):
-        cells = "".join(
-            f'<td class="ds-num{" ds-diag" if i == j else ""}">{_fmt(v)}</td>'
-            for j, v in enumerate(row)
+        low, high = metric.get("current_low"), metric.get("current_high")
+        interval = _DASH if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
+        source = metric.get("baseline_source")
+        baseline = metric.get("baseline")
+        if source == "reference" and baseline is not None and baseline != metric.get("reference"):
+            source = "reference, at the current's size"
+        baseline_notes = [str(source)] if source else []
+        if metric.get("floor") is not None:
+            baseline_notes.append(f"floor {_plain(metric['floor'])}")
+        delta = metric.get("delta")
+        change_notes = [html.unescape(_signed(delta))] if delta is not None else []
+        if delta is not None and source:
+            change_notes.append(f"vs {str(source).split(',')[0]} {_plain(baseline)}")
+        change = metric.get("relative_change")
+        return cls(
+            status_word=str(metric.get("status")),
+            label=str(metric.get("label") or metric.get("name")),
+            message=str(metric.get("message", "")),
+            notes=("primary · " if metric.get("primary") else "") + direction,
+            note=str(metric["note"]) if metric.get("note") else None,
+            reference=_Number.of(metric.get("reference")),
+            current=_Number.of(metric.get("current")),
+            interval=_Number.of(low, text=interval),
+            baseline=_Number.of(baseline, notes=baseline_notes),
+            change=_Number.of(change, text=_signed(change, percent=True), notes=change_notes),
+            status=_status(metric.get("status")),
+            significant=bool(metric.get("significant")),
         )
-        rows.append(f'<tr><th scope="row">{_labelled(labels, i)}</th>{cells}</tr>')
-    return (
-        f"<figure><figcaption>{caption}</figcaption>"
-        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-compact '
-        f'ds-cm-table"><thead><tr><th scope="col">true \\ predicted</th>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div></figure>"
-    )
 
 
-def _side_caption(name: str, n: object) -> str:
-    return f'{name} <span class="ds-muted">· {_fmt(n)} labelled rows</span>'
+@dataclass(frozen=True)
+class _Confusion:
+    """One side's confusion matrix: counts by true (rows) and predicted (columns) class."""
+
+    side: str
+    n_labelled: Markup
+    labels: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Markup, ...]], ...]
 
 
-def _confusion(performance: Mapping[str, Any]) -> str:
+def _class_label(labels: Sequence[Any], i: int) -> str:
+    return str(labels[i]) if i < len(labels) else str(i)
+
+
+def _confusions(performance: Mapping[str, Any]) -> tuple[_Confusion, ...]:
     details: Mapping[str, Any] = performance.get("details") or {}
     labels = performance.get("labels") or []
-    figures = []
+    matrices = []
     for side, name, n in (
         ("reference", "Reference", performance.get("n_reference_labelled")),
         ("current", "Current", performance.get("n_current_labelled")),
     ):
         matrix = (details.get(side) or {}).get("confusion_matrix")
         if matrix:
-            figures.append(_confusion_table(matrix, labels, _side_caption(name, n)))
-    if not figures:
-        return ""
-    return (
-        "<h3>Confusion matrices</h3>"
-        '<p class="ds-muted">Rows: true class; columns: predicted class; counts of rows.</p>'
-        f'<div class="ds-grid2">{"".join(figures)}</div>'
-    )
+            rows = tuple(
+                (_class_label(labels, i), tuple(Markup(_fmt(v)) for v in row))
+                for i, row in enumerate(matrix)
+            )
+            heads = tuple(_class_label(labels, j) for j in range(len(matrix)))
+            matrices.append(_Confusion(name, Markup(_fmt(n)), heads, rows))
+    return tuple(matrices)
 
 
-def _per_class(performance: Mapping[str, Any]) -> str:
+def _per_class(
+    performance: Mapping[str, Any],
+) -> tuple[tuple[str, tuple[_Number, ...]], ...] | None:
+    """Precision, recall, F1 and support per class, reference and current side by side."""
     details: Mapping[str, Any] = performance.get("details") or {}
     labels = performance.get("labels") or []
     sides = [(details.get(s) or {}).get("per_class") or {} for s in ("reference", "current")]
     if not any(sides):
-        return ""
-    keys = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"), ("support", "Support"))
-    n = max(len(side.get(key) or []) for side in sides for key, _ in keys)
-    groups = "".join(f'<th scope="colgroup" colspan="2" class="ds-group">{t}</th>' for _, t in keys)
-    subs = '<th class="ds-num">ref</th><th class="ds-num">cur</th>' * len(keys)
-    rows = []
-    for i in range(n):
-        cells = []
-        for key, _ in keys:
-            for side in sides:
-                values = side.get(key) or []
-                cells.append(_num_td(values[i] if i < len(values) else None))
-        rows.append(f'<tr><th scope="row">{_labelled(labels, i)}</th>{"".join(cells)}</tr>')
-    return (
-        "<h3>Per class</h3>"
-        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-per-class">'
-        f'<thead><tr><th scope="col" rowspan="2">Class</th>{groups}</tr><tr>{subs}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        return None
+    keys = ("precision", "recall", "f1", "support")
+    n = max(len(side.get(key) or []) for side in sides for key in keys)
+
+    def value(side: Mapping[str, Any], key: str, i: int) -> object:
+        values = side.get(key) or []
+        return values[i] if i < len(values) else None
+
+    return tuple(
+        (
+            _class_label(labels, i),
+            tuple(_Number.of(value(side, key, i)) for key in keys for side in sides),
+        )
+        for i in range(n)
     )
 
 
-def _error_table(performance: Mapping[str, Any]) -> str:
+def _errors(performance: Mapping[str, Any]) -> tuple[tuple[str, _Number, _Number], ...] | None:
+    """The error distribution's rows (mean, spread, quantiles), reference and current; ``None``
+    without errors, empty when neither side has one."""
     details: Mapping[str, Any] = performance.get("details") or {}
+    if not any("error_distribution" in (details.get(s) or {}) for s in ("reference", "current")):
+        return None
     sides = [(details.get(s) or {}).get("error_distribution") for s in ("reference", "current")]
     if not any(sides):
-        return ""
+        return ()
     levels: Sequence[Any] = next((s.get("quantile_levels") or [] for s in sides if s), [])
-    rows = [
-        '<tr><th scope="row">mean (bias)</th>'
-        + "".join(_num_td((s or {}).get("mean")) for s in sides)
-        + "</tr>",
-        '<tr><th scope="row">standard deviation</th>'
-        + "".join(_num_td((s or {}).get("std")) for s in sides)
-        + "</tr>",
-    ]
-    for i, level in enumerate(levels):
-        cells = ""
+
+    def numbers(key: str, i: int | None = None) -> tuple[_Number, _Number]:
+        found = []
         for s in sides:
-            values = (s or {}).get("quantiles") or []
-            cells += _num_td(values[i] if i < len(values) else None)
-        shown = f"{level * 100:g}%" if isinstance(level, int | float) else _e(level)
-        rows.append(f'<tr><th scope="row">quantile {shown}</th>{cells}</tr>')
-    return (
-        '<div><table class="ds-table ds-compact ds-error-table"><thead><tr>'
-        '<th scope="col">Error (prediction − target)</th><th class="ds-num">Reference</th>'
-        f'<th class="ds-num">Current</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-    )
+            value = (s or {}).get(key)
+            if i is not None:
+                value = value[i] if value and i < len(value) else None
+            found.append(_Number.of(value))
+        return found[0], found[1]
+
+    rows = [("mean (bias)", *numbers("mean")), ("standard deviation", *numbers("std"))]
+    for i, level in enumerate(levels):
+        shown = f"{level * 100:g}%" if isinstance(level, int | float) else str(level)
+        rows.append((f"quantile {shown}", *numbers("quantiles", i)))
+    return tuple(rows)
 
 
-def _chart(kind: str, caption: str, k: int | None = None, wide: bool = False) -> str:
-    """A figure whose plot the browser draws from the data blob (``k`` picks a series)."""
-    index = "" if k is None else f' data-k="{k}"'
-    cls = "ds-fig ds-wide" if wide else "ds-fig"
-    return (
-        f'<figure class="{cls}"><figcaption>{_e(caption)}</figcaption>'
-        f'<div class="ds-chart" data-chart="{kind}"{index} role="img" aria-label="{_e(caption)}">'
-        "</div></figure>"
-    )
+@dataclass(frozen=True)
+class _Performance:
+    """The performance section (templates/sections/performance.html)."""
+
+    badge: Markup
+    task: Markup
+    labels: tuple[str, ...]
+    n_reference_labelled: Markup
+    n_reference: Markup
+    n_current_labelled: Markup
+    n_current: Markup
+    note: str | None
+    confidence: str
+    metrics: tuple[_Metric, ...]
+    confusions: tuple[_Confusion, ...]
+    per_class: tuple[tuple[str, tuple[_Number, ...]], ...] | None
+    reliability: bool
+    errors: tuple[tuple[str, _Number, _Number], ...] | None
 
 
 def _performance_section(report: Mapping[str, Any]) -> str:
     performance: Mapping[str, Any] | None = report.get("performance")
     if performance is None:
-        if report.get("model") is None:
-            return ""
-        return _section(
-            "performance",
-            "Performance",
-            '<p class="ds-muted">Not measured in this run: there is no target column, or no '
-            "current row has both a label and a prediction. The warnings say which.</p>",
-        )
-    labels = performance.get("labels") or []
-    lead = (
-        f'<p class="ds-lead">{_badge(performance.get("status"))} '
-        f"<strong>{_words(performance.get('task'))}</strong>"
-        + (f" · labels {_tags(labels)}" if labels else "")
-        + f" · measured on {_fmt(performance.get('n_reference_labelled'))} of "
-        f"{_fmt(performance.get('n_reference'))} reference rows and "
-        f"{_fmt(performance.get('n_current_labelled'))} of {_fmt(performance.get('n_current'))} "
-        "current rows (those with a label and a prediction)</p>"
-    )
-    note = f'<p class="ds-muted">{_e(performance["note"])}</p>' if performance.get("note") else ""
+        # A monitoring run with a model that could not measure says so; without a model, nothing.
+        return "" if report.get("model") is None else _render("performance", performance=None)
     details: Mapping[str, Any] = performance.get("details") or {}
-    has = {
-        key: any(key in (details.get(s) or {}) for s in ("reference", "current"))
-        for key in ("reliability", "error_distribution")
-    }
-    plots = ""
-    if has["reliability"]:
-        plots += (
-            "<h3>Calibration</h3>"
-            f'<div class="ds-grid2">{_chart("reliability", "Reliability curves")}'
-            '<p class="ds-muted">Each point is a bin of predicted probability: how often the '
-            "event happened against how likely the model said it was. Points on the diagonal "
-            "are well calibrated; the legend gives each side's expected calibration error."
-            "</p></div>"
-        )
-    if has["error_distribution"]:
-        plots += (
-            "<h3>Errors</h3>"
-            f'<div class="ds-grid2">{_chart("errors", "Error distributions")}'
-            f"{_error_table(performance)}</div>"
-        )
-    body = (
-        lead
-        + note
-        + _metrics_table(report, performance)
-        + _confusion(performance)
-        + _per_class(performance)
-        + plots
+    metrics: Sequence[Mapping[str, Any]] = performance.get("metrics") or []
+
+    def number(key: str) -> Markup:
+        return Markup(_fmt(performance.get(key)))
+
+    view = _Performance(
+        badge=Markup(_badge(performance.get("status"))),
+        task=Markup(_words(performance.get("task"))),
+        labels=tuple(str(label) for label in performance.get("labels") or []),
+        n_reference_labelled=number("n_reference_labelled"),
+        n_reference=number("n_reference"),
+        n_current_labelled=number("n_current_labelled"),
+        n_current=number("n_current"),
+        note=str(performance["note"]) if performance.get("note") else None,
+        confidence=_confidence_label(report),
+        metrics=tuple(_Metric.of(m) for m in sorted(metrics, key=lambda m: not m.get("primary"))),
+        confusions=_confusions(performance),
+        per_class=_per_class(performance),
+        reliability=any("reliability" in (details.get(s) or {}) for s in ("reference", "current")),
+        errors=_errors(performance),
     )
-    return _section("performance", "Performance", body)
+    return _render("performance", performance=view)
 
 
 @dataclass(frozen=True)
