@@ -1147,131 +1147,217 @@ def _windows_section(report: Mapping[str, Any]) -> str:
 _MODALITY_WORDS = {"image": "Images", "audio": "Audio files", "text": "Texts"}
 
 
-def _input_files_rows(inputs: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class _InputFiles:
+    """One side's input files: how many rows, read, not used, and why."""
+
+    side: str
+    table: str | None
+    n_rows: _Number
+    n_read: _Number
+    n_failed: _Number
+    problems: str
+
+
+@dataclass(frozen=True)
+class _InputProblem:
+    """One input that could not be used."""
+
+    side: str
+    row: _Number
+    path: str | None
+    problem: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class _EmbeddingTest:
+    label: str
+    statistic: _Number
+    p_value: _Number
+
+
+@dataclass(frozen=True)
+class _Component:
+    """A principal component of the embeddings: its number, its tests, its drift badge."""
+
+    component: str
+    numbers: tuple[_Number, ...]
+    badge: Markup
+
+
+@dataclass(frozen=True)
+class _Embedding:
+    badge: Markup
+    source: str
+    n_reference: Markup
+    n_current: Markup
+    n_features: Markup
+    tests: tuple[_EmbeddingTest, ...]
+    components: tuple[_Component, ...]
+    rule: str
+
+
+@dataclass(frozen=True)
+class _Term:
+    term: str | None
+    reference_count: _Number
+    current_count: _Number
+    reference_share: Markup
+    current_share: Markup
+    log_ratio: _Number
+
+
+@dataclass(frozen=True)
+class _Terms:
+    badge: Markup
+    method: str
+    statistic: Markup
+    p_value: Markup
+    cramers_v: Markup
+    rule: str
+    rows: tuple[_Term, ...]
+
+
+@dataclass(frozen=True)
+class _Example:
+    preview: str | None
+    path: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The inputs section (templates/sections/inputs.html)."""
+
+    title: str
+    column: str
+    n_features: int
+    files: tuple[_InputFiles, ...]
+    problems: tuple[_InputProblem, ...]
+    embedding: _Embedding | None
+    terms: _Terms | None
+    examples: tuple[tuple[str, tuple[_Example, ...]], ...]
+    notes: tuple[str, ...]
+
+
+_SIDES = ("reference", "current")
+
+
+def _input_files(inputs: Mapping[str, Any]) -> tuple[_InputFiles, ...]:
     rows = []
-    for side in ("reference", "current"):
+    for side in _SIDES:
         files: Mapping[str, Any] = inputs.get(side) or {}
-        problems = ", ".join(
-            f"{n} {_e(kind)}" for kind, n in (files.get("by_problem") or {}).items()
-        )
+        problems = ", ".join(f"{n} {kind}" for kind, n in (files.get("by_problem") or {}).items())
         rows.append(
-            f"<tr><td>{side}</td>{_text_td(files.get('table'))}"
-            f"{_num_td(files.get('n_rows'))}{_num_td(files.get('n_read'))}"
-            f"{_num_td(files.get('n_failed'))}<td>{problems or _DASH}</td></tr>"
-        )
-    head = (
-        "<tr><th>side</th><th>table</th><th>rows</th><th>read</th><th>not used</th>"
-        "<th>why</th></tr>"
-    )
-    return f'<div class="ds-table-wrap"><table class="ds-table">{head}{"".join(rows)}</table></div>'
-
-
-def _input_problems(inputs: Mapping[str, Any]) -> str:
-    rows = []
-    for side in ("reference", "current"):
-        for p in (inputs.get(side) or {}).get("examples") or []:
-            rows.append(
-                f"<tr><td>{side}</td>{_num_td(p.get('row'))}{_text_td(p.get('path'))}"
-                f"{_text_td(p.get('problem'))}{_text_td(p.get('detail'), 'ds-note')}</tr>"
+            _InputFiles(
+                side=side,
+                table=_text(files.get("table")),
+                n_rows=_Number.of(files.get("n_rows")),
+                n_read=_Number.of(files.get("n_read")),
+                n_failed=_Number.of(files.get("n_failed")),
+                problems=problems,
             )
-    if not rows:
-        return ""
-    head = "<tr><th>side</th><th>row</th><th>path</th><th>problem</th><th>detail</th></tr>"
-    return (
-        "<h3>Inputs not used</h3>"
-        f'<div class="ds-table-wrap"><table class="ds-table">{head}{"".join(rows)}</table></div>'
+        )
+    return tuple(rows)
+
+
+def _input_problems(inputs: Mapping[str, Any]) -> tuple[_InputProblem, ...]:
+    return tuple(
+        _InputProblem(
+            side=side,
+            row=_Number.of(p.get("row")),
+            path=_text(p.get("path")),
+            problem=_text(p.get("problem")),
+            detail=_text(p.get("detail")),
+        )
+        for side in _SIDES
+        for p in (inputs.get(side) or {}).get("examples") or []
     )
 
 
-def _embedding_block(inputs: Mapping[str, Any]) -> str:
+def _embedding(inputs: Mapping[str, Any]) -> _Embedding | None:
     emb = inputs.get("embedding")
     if not emb:
-        return ""
+        return None
     tests = []
     for key, label in (("mmd", "MMD"), ("domain_classifier", "domain classifier (AUC)")):
         test = emb.get(key)
         if test:
             tests.append(
-                f"<tr><td>{label}</td>{_num_td(test.get('statistic'))}"
-                f"{_num_td(test.get('p_value'))}</tr>"
+                _EmbeddingTest(
+                    label, _Number.of(test.get("statistic")), _Number.of(test.get("p_value"))
+                )
             )
-    components = []
-    for c in (emb.get("components") or [])[:5]:
-        badge, _ = _drift_badge(c.get("drifted"))
-        components.append(
-            f"<tr><td>PC {_e(c.get('component'))}</td>{_num_td(c.get('explained_variance'))}"
-            f"{_num_td(c.get('ks_statistic'))}{_num_td(c.get('adjusted_p_value'))}"
-            f"{_num_td(c.get('wasserstein'))}{_num_td(c.get('mean_shift'))}"
-            f"{_num_td(c.get('std_ratio'))}<td>{badge}</td></tr>"
+    keys = (
+        "explained_variance",
+        "ks_statistic",
+        "adjusted_p_value",
+        "wasserstein",
+        "mean_shift",
+        "std_ratio",
+    )
+    components = tuple(
+        _Component(
+            component=str(c.get("component")),
+            numbers=tuple(_Number.of(c.get(key)) for key in keys),
+            badge=Markup(_drift_badge(c.get("drifted"))[0]),
         )
-    badge, _ = _drift_badge(emb.get("drifted"))
-    source = _e(inputs.get("embedding_source") or "embeddings")
-    return (
-        f"<h3>Embedding drift {badge}</h3>"
-        f'<p class="ds-muted">Embeddings from {source}: {_fmt(emb.get("n_reference"))} reference '
-        f"and {_fmt(emb.get('n_current'))} current inputs, {_fmt(emb.get('n_features'))} "
-        "dimensions.</p>"
-        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>test</th>'
-        f"<th>statistic</th><th>p-value</th></tr>{''.join(tests)}</table></div>"
-        + _components_table(components)
-        + f'<p class="ds-muted">{_e(emb.get("rule", ""))}</p>'
+        for c in (emb.get("components") or [])[:5]
+    )
+    return _Embedding(
+        badge=Markup(_drift_badge(emb.get("drifted"))[0]),
+        source=str(inputs.get("embedding_source") or "embeddings"),
+        n_reference=Markup(_fmt(emb.get("n_reference"))),
+        n_current=Markup(_fmt(emb.get("n_current"))),
+        n_features=Markup(_fmt(emb.get("n_features"))),
+        tests=tuple(tests),
+        components=components,
+        rule=str(emb.get("rule", "")),
     )
 
 
-def _components_table(rows: Sequence[str]) -> str:
-    if not rows:
-        return '<p class="ds-muted">No principal component could be tested.</p>'
-    return (
-        "<h4>Most changed principal components</h4>"
-        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>component</th>'
-        "<th>explained variance</th><th>KS</th><th>adjusted p</th><th>Wasserstein (sd)</th>"
-        f"<th>mean shift (sd)</th><th>sd ratio</th><th>drifted</th></tr>{''.join(rows)}"
-        "</table></div>"
-    )
-
-
-def _terms_block(inputs: Mapping[str, Any]) -> str:
+def _terms(inputs: Mapping[str, Any]) -> _Terms | None:
     terms = inputs.get("terms")
     if not terms:
-        return ""
-    rows = "".join(
-        f"<tr>{_text_td(t.get('term'))}{_num_td(t.get('reference_count'))}"
-        f'{_num_td(t.get("current_count"))}<td class="ds-num">'
-        f'{_fmt_share(t.get("reference_share"))}</td><td class="ds-num">'
-        f"{_fmt_share(t.get('current_share'))}</td>{_num_td(t.get('log_ratio'))}</tr>"
+        return None
+    rows = tuple(
+        _Term(
+            term=_text(t.get("term")),
+            reference_count=_Number.of(t.get("reference_count")),
+            current_count=_Number.of(t.get("current_count")),
+            reference_share=Markup(_fmt_share(t.get("reference_share"))),
+            current_share=Markup(_fmt_share(t.get("current_share"))),
+            log_ratio=_Number.of(t.get("log_ratio")),
+        )
         for t in terms.get("top_terms") or []
     )
-    badge, _ = _drift_badge(terms.get("drifted"))
-    return (
-        f"<h3>Terms {badge}</h3>"
-        f'<p class="ds-muted">{_e(terms.get("method"))}: statistic '
-        f"{_fmt(terms.get('statistic'))}, p-value {_fmt(terms.get('p_value'))}, Cramér's V "
-        f"{_fmt(terms.get('cramers_v'))}. {_e(terms.get('rule', ''))}</p>"
-        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>term</th>'
-        "<th>reference count</th><th>current count</th><th>reference share</th>"
-        f"<th>current share</th><th>log ratio</th></tr>{rows}</table></div>"
+    return _Terms(
+        badge=Markup(_drift_badge(terms.get("drifted"))[0]),
+        method=str(terms.get("method")),
+        statistic=Markup(_fmt(terms.get("statistic"))),
+        p_value=Markup(_fmt(terms.get("p_value"))),
+        cramers_v=Markup(_fmt(terms.get("cramers_v"))),
+        rule=str(terms.get("rule", "")),
+        rows=rows,
     )
 
 
-def _examples_block(inputs: Mapping[str, Any]) -> str:
+def _examples(inputs: Mapping[str, Any]) -> tuple[tuple[str, tuple[_Example, ...]], ...]:
     examples: Mapping[str, Any] = inputs.get("examples") or {}
-    parts = []
-    for side in ("reference", "current"):
-        items = examples.get(side) or []
-        if not items:
-            continue
-        figures = "".join(
-            '<figure class="ds-example">'
-            + (
-                f'<img src="{_e(item["preview"])}" alt="{_e(item.get("path"))}" loading="lazy">'
-                if item.get("preview")
-                else ""
+    found = []
+    for side in _SIDES:
+        items = tuple(
+            _Example(
+                preview=str(item["preview"]) if item.get("preview") else None,
+                path=str(item.get("path")),
+                name=Path(str(item.get("path"))).name,
             )
-            + f"<figcaption>{_e(Path(str(item.get('path'))).name)}</figcaption></figure>"
-            for item in items
+            for item in examples.get(side) or []
         )
-        parts.append(f'<h4>{side}</h4><div class="ds-examples">{figures}</div>')
-    return ("<h3>Examples</h3>" + "".join(parts)) if parts else ""
+        if items:
+            found.append((side, items))
+    return tuple(found)
 
 
 def _inputs_section(report: Mapping[str, Any]) -> str:
@@ -1280,19 +1366,18 @@ def _inputs_section(report: Mapping[str, Any]) -> str:
     inputs = report.get("inputs")
     if not inputs:
         return ""
-    word = _MODALITY_WORDS.get(str(inputs.get("modality")), "Inputs")
-    notes = "".join(f'<p class="ds-muted">{_e(n)}</p>' for n in inputs.get("notes") or [])
-    body = (
-        f'<p class="ds-muted">Column {_e(inputs.get("column"))}: each input became '
-        f"{len(inputs.get('features') or [])} features, tested in the drift table below.</p>"
-        + _input_files_rows(inputs)
-        + _input_problems(inputs)
-        + _embedding_block(inputs)
-        + _terms_block(inputs)
-        + _examples_block(inputs)
-        + notes
+    view = _Inputs(
+        title=_MODALITY_WORDS.get(str(inputs.get("modality")), "Inputs"),
+        column=str(inputs.get("column")),
+        n_features=len(inputs.get("features") or []),
+        files=_input_files(inputs),
+        problems=_input_problems(inputs),
+        embedding=_embedding(inputs),
+        terms=_terms(inputs),
+        examples=_examples(inputs),
+        notes=tuple(str(n) for n in inputs.get("notes") or []),
     )
-    return _section("inputs", word, body)
+    return _render("inputs", inputs=view)
 
 
 def _monitor_body(report: Mapping[str, Any]) -> str:
