@@ -10,9 +10,12 @@ drift, data quality and time windows, then the drift sections. Its handful of ch
 from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
 A drift-only report (every monitoring section null) renders exactly as it always did.
 
-The page's frame is Jinja2 templates (templates/page.html for the offline file around
-templates/report.html, which is also the notebook fragment) and its styles and scripts are
-files under static/; the sections inside are still built here as escaped strings.
+The page is Jinja2 templates: templates/page.html for the offline file around
+templates/report.html, which is also the notebook fragment, and inside it one template per
+section under templates/sections/ (body.html orders them for each kind of report; cells.html
+holds the table macros they share). Each section's template renders a frozen view model built
+here from the report dict, its numbers already formatted (`_fmt`, `_badge`, ...): the formatting
+is Python, the markup is templates. The styles and scripts are files under static/.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -296,10 +300,6 @@ def _meta(report: Mapping[str, Any], with_model: bool = False) -> str:
     return _render("run", run=view)
 
 
-def _header(report: Mapping[str, Any]) -> str:
-    return f"<header><h1>driftscope drift report</h1>{_dataset_box(report)}{_meta(report)}</header>"
-
-
 def _drift_badge(drifted: object, skipped: bool = False) -> tuple[str, str]:
     """The badge and its sort key: drifted 1, not drifted 0, skipped -1.
 
@@ -559,10 +559,6 @@ def _signed(value: object, percent: bool = False) -> str:
     return f"{value:+.4g}"
 
 
-def _section(name: str, title: str, body: str) -> str:
-    return f'<section class="ds-section" data-section="{name}"><h2>{title}</h2>{body}</section>'
-
-
 @dataclass(frozen=True)
 class _Reason:
     """One reason of the verdict: its severity's badge, where it comes from, what it says."""
@@ -653,17 +649,6 @@ def _verdict_banner(report: Mapping[str, Any]) -> str:
         more_reasons=reasons[_REASONS_SHOWN:],
     )
     return _render("verdict", verdict=view)
-
-
-def _monitor_header(report: Mapping[str, Any]) -> str:
-    return (
-        "<header>"
-        "<h1>driftscope monitoring report</h1>"
-        f"{_verdict_banner(report)}"
-        f"{_nav(report)}"
-        f"{_meta(report, with_model=True)}"
-        "</header>"
-    )
 
 
 def _confidence_label(report: Mapping[str, Any]) -> str:
@@ -1380,32 +1365,74 @@ def _inputs_section(report: Mapping[str, Any]) -> str:
     return _render("inputs", inputs=view)
 
 
-def _monitor_body(report: Mapping[str, Any]) -> str:
-    return (
-        _monitor_header(report)
-        + _performance_section(report)
-        + _concept_section(report)
-        + _quality_section(report)
-        + _windows_section(report)
-        + _inputs_section(report)
-        + _section("drift", "Data drift", _dataset_box(report, "Dataset drift"))
-        + _multivariate(report)
-        + f'<div data-section="warnings">{_warnings(report)}</div>'
-        + _drift_table(report)
-        + _schema_table(report)
-        + _rules(report)
-    )
+class _Layout(StrEnum):
+    """Which sections a report shows, in which order (templates/sections/body.html)."""
+
+    DRIFT = "drift"
+    MONITORING = "monitoring"
+    QUALITY = "quality"
 
 
-def _quality_body(report: Mapping[str, Any]) -> str:
-    """A report of data quality alone (`driftscope quality -o`): no verdict and no drift were
-    computed, so neither is shown, not even as an empty "No verdict" or "No dataset drift"."""
-    return (
-        "<header><h1>driftscope data quality report</h1>"
-        f"{_meta(report)}</header>"
-        + _quality_section(report)
-        + f'<div data-section="warnings">{_warnings(report)}</div>'
+_NONE = Markup("")
+
+
+@dataclass(frozen=True)
+class _Body:
+    """The report's sections, each rendered by its own template, for the body's layout; a
+    section the layout does not show stays empty."""
+
+    layout: _Layout
+    run: Markup
+    warnings: Markup
+    dataset: Markup = _NONE
+    verdict: Markup = _NONE
+    nav: Markup = _NONE
+    performance: Markup = _NONE
+    concept: Markup = _NONE
+    quality: Markup = _NONE
+    windows: Markup = _NONE
+    inputs: Markup = _NONE
+    multivariate: Markup = _NONE
+    columns: Markup = _NONE
+    schema: Markup = _NONE
+    rules: Markup = _NONE
+
+
+def _body(report: Mapping[str, Any], monitoring: bool) -> str:
+    if monitoring and report.get("verdict") is None and report.get("dataset") is None:
+        body = _Body(
+            _Layout.QUALITY,
+            run=Markup(_meta(report)),
+            warnings=Markup(_warnings(report)),
+            quality=Markup(_quality_section(report)),
+        )
+        return _render("body", body=body)
+    drift = {
+        "inputs": Markup(_inputs_section(report)),
+        "multivariate": Markup(_multivariate(report)),
+        "warnings": Markup(_warnings(report)),
+        "columns": Markup(_drift_table(report)),
+        "schema": Markup(_schema_table(report)),
+        "rules": Markup(_rules(report)),
+    }
+    if not monitoring:
+        body = _Body(
+            _Layout.DRIFT, run=Markup(_meta(report)), dataset=Markup(_dataset_box(report)), **drift
+        )
+        return _render("body", body=body)
+    body = _Body(
+        _Layout.MONITORING,
+        run=Markup(_meta(report, with_model=True)),
+        dataset=Markup(_dataset_box(report, "Dataset drift")),
+        verdict=Markup(_verdict_banner(report)),
+        nav=Markup(_nav(report)),
+        performance=Markup(_performance_section(report)),
+        concept=Markup(_concept_section(report)),
+        quality=Markup(_quality_section(report)),
+        windows=Markup(_windows_section(report)),
+        **drift,
     )
+    return _render("body", body=body)
 
 
 def _reliability_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -1589,20 +1616,7 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     '&lt;b&gt;age&lt;/b&gt;'
     """
     monitoring = is_monitoring(report)
-    if monitoring and report.get("verdict") is None and report.get("dataset") is None:
-        body = _quality_body(report)
-    elif monitoring:
-        body = _monitor_body(report)
-    else:
-        body = (
-            _header(report)
-            + _inputs_section(report)
-            + _multivariate(report)
-            + _warnings(report)
-            + _drift_table(report)
-            + _schema_table(report)
-            + _rules(report)
-        )
+    body = _body(report, monitoring)
     meta: Mapping[str, Any] = report.get("metadata") or {}
     page = _Page(
         title=f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}",
