@@ -160,13 +160,6 @@ def _raw(value: object) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _num_td(value: object, text: str | None = None, extra: str = "", cls: str = "") -> str:
-    shown = _fmt(value) if text is None else text
-    raw = _e(_raw(value))
-    classes = f"ds-num {cls}" if cls else "ds-num"
-    return f'<td class="{classes}" data-v="{raw}" title="{raw}">{shown}{extra}</td>'
-
-
 @dataclass(frozen=True)
 class _Number:
     """A number's table cell (the `num_td` macro of templates/sections/cells.html): its text,
@@ -190,12 +183,6 @@ def _texts(value: object) -> tuple[str, ...]:
 def _text(value: object) -> str | None:
     """A value for a text cell, missing kept missing (the `text_td` macro shows a dash)."""
     return None if value is None else str(value)
-
-
-def _text_td(value: object, cls: str = "") -> str:
-    shown = _DASH if value is None else _e(value)
-    attr = f' class="{cls}"' if cls else ""
-    return f"<td{attr}>{shown}</td>"
 
 
 def _json_for_script(data: object) -> str:
