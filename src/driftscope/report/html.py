@@ -97,8 +97,8 @@ def _templates() -> jinja2.Environment:
 def _render(section: str, **view: object) -> str:
     """One section's markup from its template, ``templates/sections/<section>.html``.
 
-    A plain string, like the builders' (adding a plain string to a `Markup` would escape it), and
-    as trusted: the template escaped every value that was not already markup.
+    Trusted, since the template escaped every value that was not already markup; returned as a
+    plain string, which the caller wraps in `Markup` where it passes it on to another template.
     """
     return _templates().get_template(f"sections/{section}.html").render(**view)
 
