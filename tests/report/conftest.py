@@ -550,6 +550,42 @@ def build_compare_report() -> Report:
     )
 
 
+HOSTILE_TEXT = "review <b>\"text\"</b> & 'notes'"
+
+
+def build_text_report(seed: int = 5) -> Report:
+    """A `compare_text` run: the inputs section (files, embedding drift, terms) over a drift
+    report; the column's name and the input names must come out escaped."""
+    import pandas as pd
+
+    from driftscope.workflows.files import compare_text
+
+    rng = np.random.default_rng(seed)
+    words = ["cat", "dog", "fish", "bird", "mouse", "horse", "snake"]
+    shares = {
+        "reference": [0.4, 0.3, 0.1, 0.1, 0.04, 0.03, 0.03],
+        "current": [0.1, 0.1, 0.2, 0.2, 0.2, 0.1, 0.1],
+    }
+    frames = {
+        side: pd.DataFrame(
+            {HOSTILE_TEXT: [" ".join(rng.choice(words, 8, p=p)) for _ in range(150)]}
+        )
+        for side, p in shares.items()
+    }
+    return compare_text(
+        frames["reference"],
+        frames["current"],
+        column=HOSTILE_TEXT,
+        reference_name="reviews <2025>.csv",
+        current_name="reviews 'now' & \"then\".csv",
+    )
+
+
+@pytest.fixture(scope="session")
+def text_report() -> Report:
+    return build_text_report()
+
+
 @pytest.fixture(scope="session")
 def monitor_report() -> Report:
     return build_monitor_report()

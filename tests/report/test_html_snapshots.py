@@ -116,6 +116,7 @@ PAGES: dict[str, Callable[[pytest.FixtureRequest], str]] = {
     "multiclass_report.html": _page("multiclass_report"),
     "unlabelled_report.html": _page("unlabelled_report"),
     "compare_report.html": _page("compare_report"),
+    "text_report.html": _page("text_report"),
     "quality_report.html": _quality_page,
 }
 

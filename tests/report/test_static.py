@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from fnmatch import fnmatch
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -14,8 +14,21 @@ from driftscope.report import Report
 from driftscope.report.html import render_html, static_text
 
 STATIC = ("report.css", "report.js", "monitor.css", "monitor.js")
-TEMPLATES = ("page.html", "report.html")
 ROOT = Path(__file__).parents[2]
+_TEMPLATE_DIR = ROOT / "src" / "driftscope" / "report" / "templates"
+TEMPLATES = tuple(
+    sorted(p.relative_to(_TEMPLATE_DIR).as_posix() for p in _TEMPLATE_DIR.rglob("*.html"))
+)
+
+
+def _globbed(path: str, pattern: str) -> bool:
+    """Whether setuptools' package-data glob takes ``path``: ``*`` stays within one folder."""
+    parts, wanted = PurePosixPath(path).parts, PurePosixPath(pattern).parts
+    return len(parts) == len(wanted) and all(map(fnmatch, parts, wanted))
+
+
+def test_the_templates_are_found() -> None:
+    assert {"page.html", "report.html"} <= set(TEMPLATES)
 
 
 @pytest.mark.parametrize("name", STATIC)
@@ -27,7 +40,7 @@ def test_static_file_is_in_the_package(name: str) -> None:
 
 @pytest.mark.parametrize("name", TEMPLATES)
 def test_template_is_in_the_package(name: str) -> None:
-    assert (resources.files("driftscope.report") / "templates" / name).is_file()
+    assert resources.files("driftscope.report").joinpath(f"templates/{name}").is_file()
 
 
 @pytest.mark.parametrize(
@@ -38,7 +51,7 @@ def test_file_ships_in_the_wheel(path: str) -> None:
     install would find them without it, a wheel would not)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["driftscope"]
-    assert any(fnmatch(f"report/{path}", pattern) for pattern in patterns)
+    assert any(_globbed(f"report/{path}", pattern) for pattern in patterns)
 
 
 @pytest.mark.parametrize("name", STATIC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -71,3 +72,21 @@ def test_the_page_wraps_the_notebook_fragment(fixture: str, request: pytest.Fixt
     page, fragment = report.to_html(), report._repr_html_()
     assert page.endswith(f"<body>{fragment}</body></html>\n")
     assert page.startswith("<!DOCTYPE html>\n")
+
+
+def test_values_are_escaped_as_the_builders_escape_them() -> None:
+    """Quotes spelt as `html.escape` spells them, so a section moved to a template keeps its
+    bytes; markup passes unchanged."""
+    template = _templates().from_string("{{ text }}|{{ markup }}")
+    rendered = template.render(text="""<a href="x">'&'</a>""", markup=Markup("<b>&amp;</b>"))
+    assert rendered == "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;|<b>&amp;</b>"
+
+
+def test_no_template_marks_a_value_safe() -> None:
+    """Only markup built in Python from escaped parts is trusted; a template never says ``|safe``
+    of a value (which could be a string from the data)."""
+    folder = Path(__file__).parents[2] / "src" / "driftscope" / "report" / "templates"
+    templates = sorted(folder.rglob("*.html"))
+    assert len(templates) > 2
+    for template in templates:
+        assert "|safe" not in template.read_text(encoding="utf-8").replace(" ", ""), template

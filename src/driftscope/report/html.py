@@ -10,9 +10,12 @@ drift, data quality and time windows, then the drift sections. Its handful of ch
 from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
 A drift-only report (every monitoring section null) renders exactly as it always did.
 
-The page's frame is Jinja2 templates (templates/page.html for the offline file around
-templates/report.html, which is also the notebook fragment) and its styles and scripts are
-files under static/; the sections inside are still built here as escaped strings.
+The page is Jinja2 templates: templates/page.html for the offline file around
+templates/report.html, which is also the notebook fragment, and inside it one template per
+section under templates/sections/ (body.html orders them for each kind of report; cells.html
+holds the table macros they share). Each section's template renders a frozen view model built
+here from the report dict, its numbers already formatted (`_fmt`, `_badge`, ...): the formatting
+is Python, the markup is templates. The styles and scripts are files under static/.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -66,6 +70,18 @@ class _Page:
     plotly: Markup
 
 
+def _escaped(value: object) -> object:
+    """What a template prints: markup as it is, anything else escaped as `_e` escapes it.
+
+    Jinja's own escaping spells quotes ``&#34;`` and ``&#39;``; the pages have always spelt them
+    ``&quot;`` and ``&#x27;``, so the templates escape the same way and the pages keep their bytes.
+    An undefined name still fails here (its ``str`` raises).
+    """
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(_e(value))
+
+
 @functools.cache
 def _templates() -> jinja2.Environment:
     """The report's templates: escaped unless marked safe, and an unknown name is an error."""
@@ -74,7 +90,17 @@ def _templates() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_escaped,
     )
+
+
+def _render(section: str, **view: object) -> str:
+    """One section's markup from its template, ``templates/sections/<section>.html``.
+
+    Trusted, since the template escaped every value that was not already markup; returned as a
+    plain string, which the caller wraps in `Markup` where it passes it on to another template.
+    """
+    return _templates().get_template(f"sections/{section}.html").render(**view)
 
 
 def _inline(*names: str) -> str:
@@ -134,21 +160,29 @@ def _raw(value: object) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _num_td(value: object, text: str | None = None, extra: str = "", cls: str = "") -> str:
-    shown = _fmt(value) if text is None else text
-    raw = _e(_raw(value))
-    classes = f"ds-num {cls}" if cls else "ds-num"
-    return f'<td class="{classes}" data-v="{raw}" title="{raw}">{shown}{extra}</td>'
+@dataclass(frozen=True)
+class _Number:
+    """A number's table cell (the `num_td` macro of templates/sections/cells.html): its text,
+    formatted, its exact value for the sort key and the tooltip, and notes in small type."""
+
+    shown: Markup
+    exact: str
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, value: object, text: str | None = None, notes: Iterable[str] = ()) -> _Number:
+        """``text`` (markup) shows instead of the formatted value; ``notes`` below it, small."""
+        return cls(Markup(_fmt(value) if text is None else text), _raw(value), tuple(notes))
 
 
-def _text_td(value: object, cls: str = "") -> str:
-    shown = _DASH if value is None else _e(value)
-    attr = f' class="{cls}"' if cls else ""
-    return f"<td{attr}>{shown}</td>"
+def _texts(value: object) -> tuple[str, ...]:
+    """A note to show, if there is one (empty and missing show nothing)."""
+    return (str(value),) if value else ()
 
 
-def _tags(items: Iterable[object]) -> str:
-    return "".join(f'<span class="ds-tag">{_e(item)}</span>' for item in items)
+def _text(value: object) -> str | None:
+    """A value for a text cell, missing kept missing (the `text_td` macro shows a dash)."""
+    return None if value is None else str(value)
 
 
 def _json_for_script(data: object) -> str:
@@ -167,77 +201,90 @@ def _json_for_script(data: object) -> str:
     )
 
 
-def _sortable_header(labels: Sequence[tuple[str, str]]) -> str:
-    cells = []
-    for label, kind in labels:
-        cls = ' class="ds-num"' if kind == "num" else ""
-        cells.append(
-            f'<th scope="col" data-type="{kind}"{cls}>'
-            f'<button type="button" class="ds-sort" title="Sort by {_e(label)}">'
-            f"{_e(label)}</button></th>"
-        )
-    return f"<thead><tr>{''.join(cells)}</tr></thead>"
+@dataclass(frozen=True)
+class _DatasetHeadline:
+    """The dataset drift headline (templates/sections/dataset.html)."""
+
+    label: str
+    drifted: bool
+    summary: str
+    correction: str | None
+    rule: str | None
+    n_warnings: int
 
 
 def _dataset_box(report: Mapping[str, Any], label: str = "Verdict") -> str:
     """The dataset drift verdict: the headline of a drift report."""
     dataset: Mapping[str, Any] = report.get("dataset") or {}
-    drifted = bool(dataset.get("drifted"))
-    verdict = "Dataset drift detected" if drifted else "No dataset drift"
-    correction = dataset.get("correction")
-    n_warnings = len(report.get("warnings") or [])
     summary = str(dataset.get("summary") or "")
-    facts = (
-        _e(summary.split(": ", 1)[1] if ": " in summary else summary)
-        + f" · correction for multiple tests: {_e(correction) if correction else 'none'}"
+    correction, rule = dataset.get("correction"), dataset.get("rule")
+    view = _DatasetHeadline(
+        label=label,
+        drifted=bool(dataset.get("drifted")),
+        # The summary's first words say what the headline already says in large type.
+        summary=summary.split(": ", 1)[1] if ": " in summary else summary,
+        correction=str(correction) if correction else None,
+        rule=str(rule) if rule else None,
+        n_warnings=len(report.get("warnings") or []),
     )
-    warn_line = (
-        f"<p><strong>{n_warnings} warning{'s' if n_warnings != 1 else ''}</strong>: see below.</p>"
-        if n_warnings
-        else ""
-    )
-    rule = dataset.get("rule")
-    rule_line = f'<p class="ds-muted">{_e(rule)}</p>' if rule else ""
-    status = "ds-is-drift" if drifted else "ds-is-ok"
-    return (
-        f'<section class="ds-verdict {status}" aria-label="{_e(label)}">'
-        f'<p class="ds-verdict-main">{verdict}</p>'
-        f"<p>{facts}</p>{rule_line}{warn_line}</section>"
-    )
+    return _render("dataset", dataset=view)
 
 
-def _meta(report: Mapping[str, Any], extra: str = "") -> str:
-    """The run: inputs, versions, timings (``extra`` rows go after the inputs), and settings."""
+@dataclass(frozen=True)
+class _Model:
+    """The model a monitoring report watched: its task, its columns by role, its note."""
+
+    task: str
+    columns: tuple[tuple[str, str], ...]
+    probabilities: tuple[str, ...]
+    note: str | None
+
+    @classmethod
+    def of(cls, model: Mapping[str, Any]) -> _Model:
+        roles = ("target", "prediction", "timestamp", "id")
+        return cls(
+            task=str(model.get("task") or "no task").replace("_", " "),
+            columns=tuple((r, str(model[r])) for r in roles if model.get(r) is not None),
+            probabilities=tuple(str(p) for p in model.get("probabilities") or []),
+            note=str(model["note"]) if model.get("note") else None,
+        )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The run (templates/sections/run.html): inputs, model, versions, timings and settings."""
+
+    reference: str
+    n_reference_rows: Markup
+    current: str
+    n_current_rows: Markup
+    model: _Model | None
+    version: str
+    schema_version: str
+    created_at: str
+    timings: tuple[tuple[str, Markup], ...]
+    settings: str | None
+
+
+def _meta(report: Mapping[str, Any], with_model: bool = False) -> str:
+    """The run: inputs, the model (``with_model``), versions, timings, and settings."""
     meta: Mapping[str, Any] = report.get("metadata") or {}
     timings: Mapping[str, Any] = meta.get("timings") or {}
-    timing_text = (
-        " · ".join(f"{_e(k)} {_fmt(v)} s" for k, v in timings.items()) if timings else _DASH
-    )
     settings = meta.get("settings") or {}
-    settings_html = (
-        "<details><summary>Settings</summary>"
-        f"<pre>{_e(json.dumps(settings, indent=2, sort_keys=True, default=str))}</pre></details>"
-        if settings
-        else ""
+    model: Mapping[str, Any] | None = report.get("model") if with_model else None
+    view = _Run(
+        reference=str(meta.get("reference", _DASH)),
+        n_reference_rows=Markup(_fmt(meta.get("n_reference_rows"))),
+        current=str(meta.get("current", _DASH)),
+        n_current_rows=Markup(_fmt(meta.get("n_current_rows"))),
+        model=_Model.of(model) if model is not None else None,
+        version=str(meta.get("driftscope_version", _DASH)),
+        schema_version=str(report.get("schema_version", _DASH)),
+        created_at=str(meta.get("created_at", _DASH)),
+        timings=tuple((str(k), Markup(_fmt(v))) for k, v in timings.items()),
+        settings=json.dumps(settings, indent=2, sort_keys=True, default=str) if settings else None,
     )
-    return (
-        '<dl class="ds-meta">'
-        f"<dt>Reference</dt><dd><code>{_e(meta.get('reference', _DASH))}</code>"
-        f" · {_fmt(meta.get('n_reference_rows'))} rows</dd>"
-        f"<dt>Current</dt><dd><code>{_e(meta.get('current', _DASH))}</code>"
-        f" · {_fmt(meta.get('n_current_rows'))} rows</dd>"
-        f"{extra}"
-        f"<dt>driftscope</dt><dd>{_e(meta.get('driftscope_version', _DASH))}"
-        f" · report schema {_e(report.get('schema_version', _DASH))}</dd>"
-        f"<dt>Created</dt><dd>{_e(meta.get('created_at', _DASH))}</dd>"
-        f"<dt>Timings</dt><dd>{timing_text}</dd>"
-        "</dl>"
-        f"{settings_html}"
-    )
-
-
-def _header(report: Mapping[str, Any]) -> str:
-    return f"<header><h1>driftscope drift report</h1>{_dataset_box(report)}{_meta(report)}</header>"
+    return _render("run", run=view)
 
 
 def _drift_badge(drifted: object, skipped: bool = False) -> tuple[str, str]:
@@ -253,231 +300,184 @@ def _drift_badge(drifted: object, skipped: bool = False) -> tuple[str, str]:
     return '<span class="ds-badge ds-badge-ok">no</span>', "0"
 
 
+@dataclass(frozen=True)
+class _Status:
+    """A status cell (the `status_td` macro): its badge and its sort key."""
+
+    badge: Markup
+    rank: str
+
+
+def _drift_status(drifted: object, skipped: bool = False) -> _Status:
+    badge, rank = _drift_badge(drifted, skipped)
+    return _Status(Markup(badge), rank)
+
+
+@dataclass(frozen=True)
+class _MultivariateTest:
+    """One whole-table test (templates/sections/multivariate.html)."""
+
+    method: str | None
+    statistic: _Number
+    p_value: _Number
+    threshold: _Number
+    effect_size: _Number
+    effect_size_threshold: _Number
+    drifted: _Status
+    n_reference: _Number
+    n_current: _Number
+    columns: tuple[str, ...]
+    note: str | None
+
+    @classmethod
+    def of(cls, test: Mapping[str, Any]) -> _MultivariateTest:
+        return cls(
+            method=_text(test.get("method")),
+            statistic=_Number.of(test.get("statistic")),
+            p_value=_Number.of(test.get("p_value")),
+            threshold=_Number.of(test.get("threshold")),
+            effect_size=_Number.of(test.get("effect_size")),
+            effect_size_threshold=_Number.of(test.get("effect_size_threshold")),
+            drifted=_drift_status(test.get("drifted")),
+            n_reference=_Number.of(test.get("n_reference")),
+            n_current=_Number.of(test.get("n_current")),
+            columns=tuple(str(c) for c in test.get("columns") or []),
+            note=_text(test.get("note")),
+        )
+
+
 def _multivariate(report: Mapping[str, Any]) -> str:
     tests: Sequence[Mapping[str, Any]] = report.get("multivariate") or []
-    head = "<h2>Multivariate tests</h2>"
-    if not tests:
-        return f'<section>{head}<p class="ds-muted">No multivariate test was run.</p></section>'
-    rows = []
-    for test in tests:
-        badge, key = _drift_badge(test.get("drifted"))
-        columns = test.get("columns") or []
-        rows.append(
-            "<tr>"
-            + _text_td(test.get("method"))
-            + _num_td(test.get("statistic"))
-            + _num_td(test.get("p_value"))
-            + _num_td(test.get("threshold"))
-            + _num_td(test.get("effect_size"))
-            + _num_td(test.get("effect_size_threshold"))
-            + f'<td data-v="{key}">{badge}</td>'
-            + _num_td(test.get("n_reference"))
-            + _num_td(test.get("n_current"))
-            + f'<td class="ds-note"><span class="ds-muted">{len(columns)}:</span> '
-            + f"{_tags(columns)}</td>"
-            + _text_td(test.get("note"), "ds-note")
-            + "</tr>"
-        )
-    header = _sortable_header(
-        [
-            ("Method", "str"),
-            ("Statistic", "num"),
-            ("p-value", "num"),
-            ("p-value level", "num"),
-            ("AUC (effect)", "num"),
-            ("AUC floor", "num"),
-            ("Drifted", "num"),
-            ("n ref", "num"),
-            ("n cur", "num"),
-            ("Columns", "str"),
-            ("Note", "str"),
-        ]
-    )
-    return (
-        f"<section>{head}"
-        '<p class="ds-muted">Each test compares all usable columns at once, on a bounded, '
-        "seeded subsample (the row counts below). A test calls drift when its p-value is below "
-        "its level (the two tests share alpha) and the domain classifier's held-out ROC-AUC, the "
-        "effect size of the whole table, reaches its floor.</p>"
-        f'<div class="ds-table-wrap"><table class="ds-table">{header}'
-        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
-    )
+    return _render("multivariate", tests=tuple(_MultivariateTest.of(t) for t in tests))
 
 
 def _warnings(report: Mapping[str, Any]) -> str:
-    warnings: Sequence[str] = report.get("warnings") or []
-    if not warnings:
-        return '<section><h2>Warnings</h2><p class="ds-muted">No warnings.</p></section>'
-    items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
-    return (
-        f'<section><h2>Warnings ({len(warnings)})</h2><div class="ds-warnings" role="alert">'
-        f"<ul>{items}</ul></div></section>"
-    )
+    warnings: Sequence[object] = report.get("warnings") or []
+    return _render("warnings", warnings=tuple(str(w) for w in warnings))
 
 
-_DRIFT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Column", "str"),
-    ("Kind", "str"),
-    ("Role", "str"),
-    ("Method", "str"),
-    ("Statistic", "num"),
-    ("p-value", "num"),
-    ("Effect size", "num"),
-    ("Threshold(s)", "num"),
-    ("Drifted", "num"),
-    ("Signals", "str"),
-    ("n ref", "num"),
-    ("n cur", "num"),
-    ("Missing ref", "num"),
-    ("Missing cur", "num"),
-    ("Note", "str"),
-)
+@dataclass(frozen=True)
+class _DriftColumn:
+    """One column's drift (templates/sections/columns.html): its row, and the details under it."""
 
+    name: str
+    drifted: bool
+    kind: str | None
+    role: str | None
+    method: str | None
+    statistic: _Number
+    p_value: _Number
+    effect_size: _Number
+    threshold: str
+    thresholds: tuple[str, ...]
+    status: _Status
+    signals: tuple[str, ...]
+    n_reference: _Number
+    n_current: _Number
+    missing_reference: _Number
+    missing_current: _Number
+    note: str | None
+    has_summary: bool
+    decision_p_value: Markup
+    missing_p_value: Markup
+    unseen_share: Markup
+    unseen_p_value: Markup
+    unseen_examples: tuple[str, ...]
 
-def _facts(col: Mapping[str, Any]) -> str:
-    """The per-column numbers that do not fit in the table row."""
-    items: list[tuple[str, str]] = [
-        ("Decision p-value", _fmt(col.get("decision_p_value"))),
-        ("Missing-share change p-value", _fmt(col.get("missing_p_value"))),
-        ("Unseen categories (share of current)", _fmt_share(col.get("unseen_share"))),
-        ("Unseen categories p-value", _fmt(col.get("unseen_p_value"))),
-    ]
-    examples = col.get("unseen_examples") or []
-    if examples:
-        items.append(("Unseen examples", _tags(examples)))
-    if col.get("note"):
-        items.append(("Note", _e(col["note"])))
-    body = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in items)
-    return f'<dl class="ds-meta">{body}</dl>'
-
-
-def _drift_row(index: int, col: Mapping[str, Any]) -> str:
-    skipped = bool(col.get("skipped"))
-    badge, key = _drift_badge(col.get("drifted"), skipped)
-    effect_method = col.get("effect_size_method")
-    effect_extra = f"<small>{_e(effect_method)}</small>" if effect_method else ""
-    decision = col.get("decision_p_value")
-    p_value, level = col.get("p_value"), col.get("threshold")
-    if decision is not None and decision != p_value:
-        p_extra = f"<small>decision p {_fmt(decision)}</small>"
-    elif (
-        decision is None
-        and col.get("effect_size_threshold") is not None
-        and p_value is not None
-        and level is not None
-        and p_value < level
-    ):
-        # Significant, yet not drift: say why beside the p-value instead of a bare "no".
-        p_extra = "<small>effect below its floor</small>"
-    else:
-        p_extra = ""
-    # A test's threshold is its significance level; a distance's is a floor on the statistic.
-    thresholds = []
-    if col.get("threshold") is not None:
-        label = "p &lt;" if col.get("p_value") is not None else "stat \u2265"
-        thresholds.append(f"{label} {_fmt(col['threshold'])}")
-    if col.get("effect_size_threshold") is not None:
-        thresholds.append(f"effect \u2265 {_fmt(col['effect_size_threshold'])}")
-    threshold_text = "<br>".join(thresholds) if thresholds else _DASH
-    threshold_key = col.get("threshold")
-    if threshold_key is None:
-        threshold_key = col.get("effect_size_threshold")
-
-    cells = [
-        f'<th scope="row" data-v="{_e(col.get("name"))}">'
-        '<button type="button" class="ds-toggle" aria-expanded="false">'
-        f'<span class="ds-caret" aria-hidden="true">\u25b8</span>{_e(col.get("name"))}'
-        "</button></th>",
-        _text_td(col.get("kind")),
-        _text_td(col.get("role")),
-        _text_td(col.get("method")),
-        _num_td(col.get("statistic")),
-        _num_td(col.get("p_value"), extra=p_extra),
-        _num_td(col.get("effect_size"), extra=effect_extra),
-        _num_td(threshold_key, text=threshold_text),
-        f'<td data-v="{key}">{badge}</td>',
-        f"<td>{_tags(col.get('signals') or [])}</td>",
-        _num_td(col.get("n_reference")),
-        _num_td(col.get("n_current")),
-        _num_td(col.get("missing_share_reference"), _fmt_share(col.get("missing_share_reference"))),
-        _num_td(col.get("missing_share_current"), _fmt_share(col.get("missing_share_current"))),
-        _text_td(col.get("note"), "ds-note"),
-    ]
-    plot = (
-        '<div class="ds-plot" role="img" aria-label="Reference and current distributions"></div>'
-        if col.get("summary")
-        else '<p class="ds-plot ds-plot-empty">No distribution summary for this column.</p>'
-    )
-    details = (
-        f'<tr class="ds-details" hidden><td colspan="{len(_DRIFT_COLUMNS)}">'
-        f'<div class="ds-detail-grid"><div>{plot}</div>{_facts(col)}</div></td></tr>'
-    )
-    drifted_cls = " ds-drifted" if col.get("drifted") else ""
-    return (
-        f'<tbody class="ds-col{drifted_cls}" data-i="{index}">'
-        f'<tr class="ds-row">{"".join(cells)}</tr>{details}</tbody>'
-    )
+    @classmethod
+    def of(cls, col: Mapping[str, Any]) -> _DriftColumn:
+        decision = col.get("decision_p_value")
+        p_value, level = col.get("p_value"), col.get("threshold")
+        effect_floor = col.get("effect_size_threshold")
+        if decision is not None and decision != p_value:
+            p_notes: tuple[str, ...] = (f"decision p {_plain(decision)}",)
+        elif (
+            decision is None
+            and effect_floor is not None
+            and p_value is not None
+            and level is not None
+            and p_value < level
+        ):
+            # Significant, yet not drift: say why beside the p-value instead of a bare "no".
+            p_notes = ("effect below its floor",)
+        else:
+            p_notes = ()
+        # A test's threshold is its significance level; a distance's is a floor on the statistic.
+        thresholds = []
+        if level is not None:
+            label = "p <" if p_value is not None else "stat \u2265"
+            thresholds.append(f"{label} {_plain(level)}")
+        if effect_floor is not None:
+            thresholds.append(f"effect \u2265 {_plain(effect_floor)}")
+        missing_ref, missing_cur = (
+            col.get("missing_share_reference"),
+            col.get("missing_share_current"),
+        )
+        return cls(
+            name=str(col.get("name")),
+            drifted=bool(col.get("drifted")),
+            kind=_text(col.get("kind")),
+            role=_text(col.get("role")),
+            method=_text(col.get("method")),
+            statistic=_Number.of(col.get("statistic")),
+            p_value=_Number.of(p_value, notes=p_notes),
+            effect_size=_Number.of(
+                col.get("effect_size"), notes=_texts(col.get("effect_size_method"))
+            ),
+            threshold=_raw(level if level is not None else effect_floor),
+            thresholds=tuple(thresholds),
+            status=_drift_status(col.get("drifted"), bool(col.get("skipped"))),
+            signals=tuple(str(s) for s in col.get("signals") or []),
+            n_reference=_Number.of(col.get("n_reference")),
+            n_current=_Number.of(col.get("n_current")),
+            missing_reference=_Number.of(missing_ref, _fmt_share(missing_ref)),
+            missing_current=_Number.of(missing_cur, _fmt_share(missing_cur)),
+            note=_text(col.get("note")),
+            has_summary=bool(col.get("summary")),
+            decision_p_value=Markup(_fmt(decision)),
+            missing_p_value=Markup(_fmt(col.get("missing_p_value"))),
+            unseen_share=Markup(_fmt_share(col.get("unseen_share"))),
+            unseen_p_value=Markup(_fmt(col.get("unseen_p_value"))),
+            unseen_examples=tuple(str(e) for e in col.get("unseen_examples") or []),
+        )
 
 
 def _drift_table(report: Mapping[str, Any]) -> str:
     columns: Sequence[Mapping[str, Any]] = report.get("columns") or []
-    head = "<h2>Column drift</h2>"
-    if not columns:
-        return f'<section>{head}<p class="ds-muted">No columns were compared.</p></section>'
-    body = "".join(_drift_row(i, col) for i, col in enumerate(columns))
-    return (
-        f"<section>{head}"
-        '<div class="ds-toolbar"><label><input type="checkbox" class="ds-only-drifted"> '
-        "Show drifted columns only</label>"
-        '<span class="ds-muted">Click a header to sort; click a column name for its '
-        "distributions. Missing shares and plots are shares of rows (0–100%).</span></div>"
-        '<div class="ds-table-wrap"><table class="ds-table ds-drift-table" '
-        f'data-sort-unit="tbody">{_sortable_header(_DRIFT_COLUMNS)}{body}</table></div>'
-        "</section>"
-    )
+    return _render("columns", columns=tuple(_DriftColumn.of(col) for col in columns))
+
+
+@dataclass(frozen=True)
+class _SchemaColumn:
+    """One row of the schema table (templates/sections/schema.html)."""
+
+    name: str
+    kind: str | None
+    role: str | None
+    method: str | None
+    threshold: _Number
+    note: str | None
+
+    @classmethod
+    def of(cls, spec: Mapping[str, Any]) -> _SchemaColumn:
+        return cls(
+            name=str(spec.get("name")),
+            kind=_text(spec.get("kind")),
+            role=_text(spec.get("role")),
+            method=_text(spec.get("method")),
+            threshold=_Number.of(spec.get("threshold")),
+            note=_text(spec.get("note")),
+        )
 
 
 def _schema_table(report: Mapping[str, Any]) -> str:
     specs: Sequence[Mapping[str, Any]] = (report.get("schema") or {}).get("columns") or []
-    head = "<h2>Schema</h2>"
-    if not specs:
-        return f'<section>{head}<p class="ds-muted">The schema is empty.</p></section>'
-    rows = "".join(
-        "<tr>"
-        + f"<td>{_e(spec.get('name'))}</td>"
-        + _text_td(spec.get("kind"))
-        + _text_td(spec.get("role"))
-        + _text_td(spec.get("method"))
-        + _num_td(spec.get("threshold"))
-        + _text_td(spec.get("note"), "ds-note")
-        + "</tr>"
-        for spec in specs
-    )
-    header = _sortable_header(
-        [
-            ("Column", "str"),
-            ("Kind", "str"),
-            ("Role", "str"),
-            ("Method", "str"),
-            ("Threshold", "num"),
-            ("Note", "str"),
-        ]
-    )
-    return (
-        f"<section>{head}"
-        '<p class="ds-muted">What each column is and how it was tested; inferred unless set.</p>'
-        f'<div class="ds-table-wrap"><table class="ds-table ds-schema-table">{header}'
-        f"<tbody>{rows}</tbody></table></div></section>"
-    )
+    return _render("schema", columns=tuple(_SchemaColumn.of(spec) for spec in specs))
 
 
 def _rules(report: Mapping[str, Any]) -> str:
     rules: Mapping[str, Any] = report.get("rules") or {}
-    head = "<h2>Decision rules</h2>"
-    if not rules:
-        return f'<section>{head}<p class="ds-muted">No rules recorded.</p></section>'
-    body = "".join(f"<dt>{_e(kind)}</dt><dd>{_e(rule)}</dd>" for kind, rule in rules.items())
-    return f'<section>{head}<dl class="ds-rules">{body}</dl></section>'
+    return _render("rules", rules=tuple((str(k), str(v)) for k, v in rules.items()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,9 +518,9 @@ def _badge(status: object, text: str | None = None) -> str:
     return f'<span class="ds-badge {cls}">{_e(shown)}</span>'
 
 
-def _status_td(status: object, extra: str = "") -> str:
-    rank = _BADGES.get(str(status), ("", 9))[1]
-    return f'<td data-v="{rank}">{_badge(status)}{extra}</td>'
+def _status(status: object) -> _Status:
+    """A status cell's badge and sort rank (worst first)."""
+    return _Status(Markup(_badge(status)), str(_BADGES.get(str(status), ("", 9))[1]))
 
 
 def _words(value: object) -> str:
@@ -546,21 +546,30 @@ def _signed(value: object, percent: bool = False) -> str:
     return f"{value:+.4g}"
 
 
-def _section(name: str, title: str, body: str) -> str:
-    return f'<section class="ds-section" data-section="{name}"><h2>{title}</h2>{body}</section>'
+@dataclass(frozen=True)
+class _Reason:
+    """One reason of the verdict: its severity's badge, where it comes from, what it says."""
+
+    badge: Markup
+    source: Markup
+    message: str
+
+    @classmethod
+    def of(cls, reason: Mapping[str, Any]) -> _Reason:
+        return cls(
+            badge=Markup(_badge(reason.get("severity"))),
+            source=Markup(_words(reason.get("source"))),
+            message=str(reason.get("message", "")),
+        )
 
 
-def _labelled(labels: Sequence[Any], i: int) -> str:
-    return _e(labels[i]) if i < len(labels) else _e(i)
+@dataclass(frozen=True)
+class _Jump:
+    """A jump button of the nav: the section it scrolls to, its name, its status badge."""
 
-
-def _reason_item(reason: Mapping[str, Any]) -> str:
-    severity = reason.get("severity")
-    return (
-        f"<li>{_badge(severity)}"
-        f'<span class="ds-tag ds-src">{_words(reason.get("source"))}</span>'
-        f"{_e(reason.get('message', ''))}</li>"
-    )
+    target: str
+    label: str
+    badge: Markup
 
 
 def _nav(report: Mapping[str, Any]) -> str:
@@ -595,63 +604,38 @@ def _nav(report: Mapping[str, Any]) -> str:
     n_warnings = len(report.get("warnings") or [])
     if n_warnings:
         items.append(("warnings", f"Warnings ({n_warnings})", ""))
-    buttons = "".join(
-        f'<button type="button" class="ds-jump" data-target="{name}">{label}{badge}</button>'
-        for name, label, badge in items
-    )
-    return f'<nav class="ds-nav" aria-label="Sections">{buttons}</nav>'
+    jumps = tuple(_Jump(target, label, Markup(badge)) for target, label, badge in items)
+    return _render("nav", jumps=jumps)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """The verdict banner (templates/sections/verdict.html): the first reasons are listed, the
+    rest behind a toggle."""
+
+    css_class: str
+    decision: str
+    summary: str | None
+    reasons: tuple[_Reason, ...]
+    more_reasons: tuple[_Reason, ...]
 
 
 def _verdict_banner(report: Mapping[str, Any]) -> str:
     verdict: Mapping[str, Any] = report.get("verdict") or {}
     decision = verdict.get("decision")
-    cls, word = _DECISIONS.get(str(decision), ("ds-dec-unknown", "No verdict"))
+    css_class, word = _DECISIONS.get(str(decision), ("ds-dec-unknown", "No verdict"))
     if decision is not None and str(decision) not in _DECISIONS:
         word = str(decision)
-    reasons: Sequence[Mapping[str, Any]] = verdict.get("reasons") or []
-    items = [_reason_item(r) for r in reasons]
-    shown, rest = items[:_REASONS_SHOWN], items[_REASONS_SHOWN:]
-    reasons_html = f'<ol class="ds-reasons">{"".join(shown)}</ol>' if shown else ""
-    if rest:
-        reasons_html += (
-            f'<details class="ds-more-reasons"><summary>{len(rest)} more '
-            f"reason{'s' if len(rest) != 1 else ''}</summary>"
-            f'<ol class="ds-reasons" start="{len(shown) + 1}">{"".join(rest)}</ol></details>'
-        )
+    reasons = tuple(_Reason.of(r) for r in verdict.get("reasons") or [])
     summary = verdict.get("summary")
-    summary_html = f'<p class="ds-decision-summary">{_e(summary)}</p>' if summary else ""
-    return (
-        f'<section class="ds-decision {cls}" aria-label="Verdict">'
-        '<p class="ds-decision-kicker">Verdict</p>'
-        f'<p class="ds-decision-main">{_e(word)}</p>'
-        f"{summary_html}{reasons_html}</section>"
+    view = _Verdict(
+        css_class=css_class,
+        decision=word,
+        summary=str(summary) if summary else None,
+        reasons=reasons[:_REASONS_SHOWN],
+        more_reasons=reasons[_REASONS_SHOWN:],
     )
-
-
-def _model_row(report: Mapping[str, Any]) -> str:
-    model: Mapping[str, Any] | None = report.get("model")
-    if model is None:
-        return ""
-    parts = [f"<strong>{_words(model.get('task') or 'no task')}</strong>"]
-    for key in ("target", "prediction", "timestamp", "id"):
-        if model.get(key) is not None:
-            parts.append(f"{key} <code>{_e(model[key])}</code>")
-    probabilities = model.get("probabilities") or []
-    if probabilities:
-        parts.append("probabilities " + ", ".join(f"<code>{_e(p)}</code>" for p in probabilities))
-    note = f"<small>{_e(model['note'])}</small>" if model.get("note") else ""
-    return f"<dt>Model</dt><dd>{' · '.join(parts)}{note}</dd>"
-
-
-def _monitor_header(report: Mapping[str, Any]) -> str:
-    return (
-        "<header>"
-        "<h1>driftscope monitoring report</h1>"
-        f"{_verdict_banner(report)}"
-        f"{_nav(report)}"
-        f"{_meta(report, _model_row(report))}"
-        "</header>"
-    )
+    return _render("verdict", verdict=view)
 
 
 def _confidence_label(report: Mapping[str, Any]) -> str:
@@ -662,233 +646,217 @@ def _confidence_label(report: Mapping[str, Any]) -> str:
     return "CI"
 
 
-def _metric_row(metric: Mapping[str, Any]) -> str:
-    higher = metric.get("higher_is_better")
-    direction = (
-        "no direction" if higher is None else ("higher is better" if higher else "lower is better")
-    )
-    notes = ("primary · " if metric.get("primary") else "") + direction
-    low, high = metric.get("current_low"), metric.get("current_high")
-    ci = _DASH if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
-    source = metric.get("baseline_source")
-    baseline = metric.get("baseline")
-    if source == "reference" and baseline is not None and baseline != metric.get("reference"):
-        source = "reference, at the current's size"
-    baseline_extra = f"<small>{_e(source)}</small>" if source else ""
-    if metric.get("floor") is not None:
-        baseline_extra += f"<small>floor {_fmt(metric['floor'])}</small>"
-    delta = metric.get("delta")
-    change_extra = f"<small>{_signed(delta)}</small>" if delta is not None else ""
-    if delta is not None and source:
-        change_extra += f"<small>vs {_e(source.split(',')[0])} {_fmt(baseline)}</small>"
-    significant = "<small>significant</small>" if metric.get("significant") else ""
-    label = metric.get("label") or metric.get("name")
-    note = f'<small class="ds-note">{_e(metric["note"])}</small>' if metric.get("note") else ""
-    return (
-        f'<tr class="ds-st-{_e(metric.get("status"))}">'
-        f'<th scope="row" data-v="{_e(label)}" title="{_e(metric.get("message", ""))}">'
-        f"{_e(label)}<small>{notes}</small>{note}</th>"
-        + _num_td(metric.get("reference"))
-        + _num_td(metric.get("current"))
-        + _num_td(low, text=ci)
-        + _num_td(metric.get("baseline"), extra=baseline_extra)
-        + _num_td(
-            metric.get("relative_change"),
-            text=_signed(metric.get("relative_change"), percent=True),
-            extra=change_extra,
+@dataclass(frozen=True)
+class _Metric:
+    """One metric of the performance table (templates/sections/performance.html)."""
+
+    status_word: str
+    label: str
+    message: str
+    notes: str
+    note: str | None
+    reference: _Number
+    current: _Number
+    interval: _Number
+    baseline: _Number
+    change: _Number
+    status: _Status
+    significant: bool
+
+    @classmethod
+    def of(cls, metric: Mapping[str, Any]) -> _Metric:
+        higher = metric.get("higher_is_better")
+        direction = (
+            "no direction"
+            if higher is None
+            else ("higher is better" if higher else "lower is better")
         )
-        + _status_td(metric.get("status"), significant)
-        + "</tr>"
-    )
-
-
-def _metrics_table(report: Mapping[str, Any], performance: Mapping[str, Any]) -> str:
-    metrics: Sequence[Mapping[str, Any]] = performance.get("metrics") or []
-    if not metrics:
-        return '<p class="ds-muted">No metric could be computed.</p>'
-    ordered = sorted(metrics, key=lambda m: not m.get("primary"))
-    header = _sortable_header(
-        [
-            ("Metric", "str"),
-            ("Reference", "num"),
-            ("Current", "num"),
-            (_confidence_label(report), "num"),
-            ("Baseline", "num"),
-            ("Change", "num"),
-            ("Status", "num"),
-        ]
-    )
-    rows = "".join(_metric_row(m) for m in ordered)
-    return (
-        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-metrics-table">'
-        f"{header}<tbody>{rows}</tbody></table></div>"
-        '<p class="ds-muted">Primary metrics first. Change is relative to the baseline (the '
-        "benchmark where one is given, else the reference); hover a metric for the finding in "
-        "words.</p>"
-    )
-
-
-def _confusion_table(matrix: Sequence[Sequence[Any]], labels: Sequence[Any], caption: str) -> str:
-    size = len(matrix)
-    head = "".join(
-        f'<th scope="col" class="ds-num">{_labelled(labels, j)}</th>' for j in range(size)
-    )
-    rows = []
-    for i, row in enumerate(matrix):
-        cells = "".join(
-            f'<td class="ds-num{" ds-diag" if i == j else ""}">{_fmt(v)}</td>'
-            for j, v in enumerate(row)
+        low, high = metric.get("current_low"), metric.get("current_high")
+        interval = _DASH if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
+        source = metric.get("baseline_source")
+        baseline = metric.get("baseline")
+        if source == "reference" and baseline is not None and baseline != metric.get("reference"):
+            source = "reference, at the current's size"
+        baseline_notes = [str(source)] if source else []
+        if metric.get("floor") is not None:
+            baseline_notes.append(f"floor {_plain(metric['floor'])}")
+        delta = metric.get("delta")
+        change_notes = [html.unescape(_signed(delta))] if delta is not None else []
+        if delta is not None and source:
+            change_notes.append(f"vs {str(source).split(',')[0]} {_plain(baseline)}")
+        change = metric.get("relative_change")
+        return cls(
+            status_word=str(metric.get("status")),
+            label=str(metric.get("label") or metric.get("name")),
+            message=str(metric.get("message", "")),
+            notes=("primary · " if metric.get("primary") else "") + direction,
+            note=str(metric["note"]) if metric.get("note") else None,
+            reference=_Number.of(metric.get("reference")),
+            current=_Number.of(metric.get("current")),
+            interval=_Number.of(low, text=interval),
+            baseline=_Number.of(baseline, notes=baseline_notes),
+            change=_Number.of(change, text=_signed(change, percent=True), notes=change_notes),
+            status=_status(metric.get("status")),
+            significant=bool(metric.get("significant")),
         )
-        rows.append(f'<tr><th scope="row">{_labelled(labels, i)}</th>{cells}</tr>')
-    return (
-        f"<figure><figcaption>{caption}</figcaption>"
-        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-compact '
-        f'ds-cm-table"><thead><tr><th scope="col">true \\ predicted</th>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div></figure>"
-    )
 
 
-def _side_caption(name: str, n: object) -> str:
-    return f'{name} <span class="ds-muted">· {_fmt(n)} labelled rows</span>'
+@dataclass(frozen=True)
+class _Confusion:
+    """One side's confusion matrix: counts by true (rows) and predicted (columns) class."""
+
+    side: str
+    n_labelled: Markup
+    labels: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Markup, ...]], ...]
 
 
-def _confusion(performance: Mapping[str, Any]) -> str:
+def _class_label(labels: Sequence[Any], i: int) -> str:
+    return str(labels[i]) if i < len(labels) else str(i)
+
+
+def _confusions(performance: Mapping[str, Any]) -> tuple[_Confusion, ...]:
     details: Mapping[str, Any] = performance.get("details") or {}
     labels = performance.get("labels") or []
-    figures = []
+    matrices = []
     for side, name, n in (
         ("reference", "Reference", performance.get("n_reference_labelled")),
         ("current", "Current", performance.get("n_current_labelled")),
     ):
         matrix = (details.get(side) or {}).get("confusion_matrix")
         if matrix:
-            figures.append(_confusion_table(matrix, labels, _side_caption(name, n)))
-    if not figures:
-        return ""
-    return (
-        "<h3>Confusion matrices</h3>"
-        '<p class="ds-muted">Rows: true class; columns: predicted class; counts of rows.</p>'
-        f'<div class="ds-grid2">{"".join(figures)}</div>'
-    )
+            rows = tuple(
+                (_class_label(labels, i), tuple(Markup(_fmt(v)) for v in row))
+                for i, row in enumerate(matrix)
+            )
+            heads = tuple(_class_label(labels, j) for j in range(len(matrix)))
+            matrices.append(_Confusion(name, Markup(_fmt(n)), heads, rows))
+    return tuple(matrices)
 
 
-def _per_class(performance: Mapping[str, Any]) -> str:
+def _per_class(
+    performance: Mapping[str, Any],
+) -> tuple[tuple[str, tuple[_Number, ...]], ...] | None:
+    """Precision, recall, F1 and support per class, reference and current side by side."""
     details: Mapping[str, Any] = performance.get("details") or {}
     labels = performance.get("labels") or []
     sides = [(details.get(s) or {}).get("per_class") or {} for s in ("reference", "current")]
     if not any(sides):
-        return ""
-    keys = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"), ("support", "Support"))
-    n = max(len(side.get(key) or []) for side in sides for key, _ in keys)
-    groups = "".join(f'<th scope="colgroup" colspan="2" class="ds-group">{t}</th>' for _, t in keys)
-    subs = '<th class="ds-num">ref</th><th class="ds-num">cur</th>' * len(keys)
-    rows = []
-    for i in range(n):
-        cells = []
-        for key, _ in keys:
-            for side in sides:
-                values = side.get(key) or []
-                cells.append(_num_td(values[i] if i < len(values) else None))
-        rows.append(f'<tr><th scope="row">{_labelled(labels, i)}</th>{"".join(cells)}</tr>')
-    return (
-        "<h3>Per class</h3>"
-        '<div class="ds-table-wrap ds-fit"><table class="ds-table ds-per-class">'
-        f'<thead><tr><th scope="col" rowspan="2">Class</th>{groups}</tr><tr>{subs}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        return None
+    keys = ("precision", "recall", "f1", "support")
+    n = max(len(side.get(key) or []) for side in sides for key in keys)
+
+    def value(side: Mapping[str, Any], key: str, i: int) -> object:
+        values = side.get(key) or []
+        return values[i] if i < len(values) else None
+
+    return tuple(
+        (
+            _class_label(labels, i),
+            tuple(_Number.of(value(side, key, i)) for key in keys for side in sides),
+        )
+        for i in range(n)
     )
 
 
-def _error_table(performance: Mapping[str, Any]) -> str:
+def _errors(performance: Mapping[str, Any]) -> tuple[tuple[str, _Number, _Number], ...] | None:
+    """The error distribution's rows (mean, spread, quantiles), reference and current; ``None``
+    without errors, empty when neither side has one."""
     details: Mapping[str, Any] = performance.get("details") or {}
+    if not any("error_distribution" in (details.get(s) or {}) for s in ("reference", "current")):
+        return None
     sides = [(details.get(s) or {}).get("error_distribution") for s in ("reference", "current")]
     if not any(sides):
-        return ""
+        return ()
     levels: Sequence[Any] = next((s.get("quantile_levels") or [] for s in sides if s), [])
-    rows = [
-        '<tr><th scope="row">mean (bias)</th>'
-        + "".join(_num_td((s or {}).get("mean")) for s in sides)
-        + "</tr>",
-        '<tr><th scope="row">standard deviation</th>'
-        + "".join(_num_td((s or {}).get("std")) for s in sides)
-        + "</tr>",
-    ]
-    for i, level in enumerate(levels):
-        cells = ""
+
+    def numbers(key: str, i: int | None = None) -> tuple[_Number, _Number]:
+        found = []
         for s in sides:
-            values = (s or {}).get("quantiles") or []
-            cells += _num_td(values[i] if i < len(values) else None)
-        shown = f"{level * 100:g}%" if isinstance(level, int | float) else _e(level)
-        rows.append(f'<tr><th scope="row">quantile {shown}</th>{cells}</tr>')
-    return (
-        '<div><table class="ds-table ds-compact ds-error-table"><thead><tr>'
-        '<th scope="col">Error (prediction − target)</th><th class="ds-num">Reference</th>'
-        f'<th class="ds-num">Current</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-    )
+            value = (s or {}).get(key)
+            if i is not None:
+                value = value[i] if value and i < len(value) else None
+            found.append(_Number.of(value))
+        return found[0], found[1]
+
+    rows = [("mean (bias)", *numbers("mean")), ("standard deviation", *numbers("std"))]
+    for i, level in enumerate(levels):
+        shown = f"{level * 100:g}%" if isinstance(level, int | float) else str(level)
+        rows.append((f"quantile {shown}", *numbers("quantiles", i)))
+    return tuple(rows)
 
 
-def _chart(kind: str, caption: str, k: int | None = None, wide: bool = False) -> str:
-    """A figure whose plot the browser draws from the data blob (``k`` picks a series)."""
-    index = "" if k is None else f' data-k="{k}"'
-    cls = "ds-fig ds-wide" if wide else "ds-fig"
-    return (
-        f'<figure class="{cls}"><figcaption>{_e(caption)}</figcaption>'
-        f'<div class="ds-chart" data-chart="{kind}"{index} role="img" aria-label="{_e(caption)}">'
-        "</div></figure>"
-    )
+@dataclass(frozen=True)
+class _Performance:
+    """The performance section (templates/sections/performance.html)."""
+
+    badge: Markup
+    task: Markup
+    labels: tuple[str, ...]
+    n_reference_labelled: Markup
+    n_reference: Markup
+    n_current_labelled: Markup
+    n_current: Markup
+    note: str | None
+    confidence: str
+    metrics: tuple[_Metric, ...]
+    confusions: tuple[_Confusion, ...]
+    per_class: tuple[tuple[str, tuple[_Number, ...]], ...] | None
+    reliability: bool
+    errors: tuple[tuple[str, _Number, _Number], ...] | None
 
 
 def _performance_section(report: Mapping[str, Any]) -> str:
     performance: Mapping[str, Any] | None = report.get("performance")
     if performance is None:
-        if report.get("model") is None:
-            return ""
-        return _section(
-            "performance",
-            "Performance",
-            '<p class="ds-muted">Not measured in this run: there is no target column, or no '
-            "current row has both a label and a prediction. The warnings say which.</p>",
-        )
-    labels = performance.get("labels") or []
-    lead = (
-        f'<p class="ds-lead">{_badge(performance.get("status"))} '
-        f"<strong>{_words(performance.get('task'))}</strong>"
-        + (f" · labels {_tags(labels)}" if labels else "")
-        + f" · measured on {_fmt(performance.get('n_reference_labelled'))} of "
-        f"{_fmt(performance.get('n_reference'))} reference rows and "
-        f"{_fmt(performance.get('n_current_labelled'))} of {_fmt(performance.get('n_current'))} "
-        "current rows (those with a label and a prediction)</p>"
-    )
-    note = f'<p class="ds-muted">{_e(performance["note"])}</p>' if performance.get("note") else ""
+        # A monitoring run with a model that could not measure says so; without a model, nothing.
+        return "" if report.get("model") is None else _render("performance", performance=None)
     details: Mapping[str, Any] = performance.get("details") or {}
-    has = {
-        key: any(key in (details.get(s) or {}) for s in ("reference", "current"))
-        for key in ("reliability", "error_distribution")
-    }
-    plots = ""
-    if has["reliability"]:
-        plots += (
-            "<h3>Calibration</h3>"
-            f'<div class="ds-grid2">{_chart("reliability", "Reliability curves")}'
-            '<p class="ds-muted">Each point is a bin of predicted probability: how often the '
-            "event happened against how likely the model said it was. Points on the diagonal "
-            "are well calibrated; the legend gives each side's expected calibration error."
-            "</p></div>"
-        )
-    if has["error_distribution"]:
-        plots += (
-            "<h3>Errors</h3>"
-            f'<div class="ds-grid2">{_chart("errors", "Error distributions")}'
-            f"{_error_table(performance)}</div>"
-        )
-    body = (
-        lead
-        + note
-        + _metrics_table(report, performance)
-        + _confusion(performance)
-        + _per_class(performance)
-        + plots
+    metrics: Sequence[Mapping[str, Any]] = performance.get("metrics") or []
+
+    def number(key: str) -> Markup:
+        return Markup(_fmt(performance.get(key)))
+
+    view = _Performance(
+        badge=Markup(_badge(performance.get("status"))),
+        task=Markup(_words(performance.get("task"))),
+        labels=tuple(str(label) for label in performance.get("labels") or []),
+        n_reference_labelled=number("n_reference_labelled"),
+        n_reference=number("n_reference"),
+        n_current_labelled=number("n_current_labelled"),
+        n_current=number("n_current"),
+        note=str(performance["note"]) if performance.get("note") else None,
+        confidence=_confidence_label(report),
+        metrics=tuple(_Metric.of(m) for m in sorted(metrics, key=lambda m: not m.get("primary"))),
+        confusions=_confusions(performance),
+        per_class=_per_class(performance),
+        reliability=any("reliability" in (details.get(s) or {}) for s in ("reference", "current")),
+        errors=_errors(performance),
     )
-    return _section("performance", "Performance", body)
+    return _render("performance", performance=view)
+
+
+@dataclass(frozen=True)
+class _Concept:
+    """The concept drift section (templates/sections/concept.html), its numbers formatted."""
+
+    css_class: str
+    message: str
+    loss: Markup
+    reference_loss: Markup
+    expected_loss: Markup
+    current_loss: Markup
+    covariate_effect: Markup
+    concept_effect: Markup
+    p_value: Markup
+    domain_auc: Markup
+    inputs_moved: bool
+    effective_n_reference: Markup
+    n_reference: Markup
+    n_current: Markup
+    separable: Markup
+    outside: Markup
+    method: str
 
 
 def _concept_section(report: Mapping[str, Any]) -> str:
@@ -896,92 +864,88 @@ def _concept_section(report: Mapping[str, Any]) -> str:
     if concept is None:
         return ""
     if concept.get("drifted"):
-        cls = "ds-is-drift"
+        css_class = "ds-is-drift"
     elif concept.get("separable") is False:
-        cls = ""
+        css_class = ""
     else:
-        cls = "ds-is-ok"
-    loss = concept.get("loss")
-    flow = (
-        '<div class="ds-flow">'
-        f"<span>{_words(loss)}:</span>"
-        f"<span>reference <b>{_fmt(concept.get('reference_loss'))}</b></span>"
-        '<span class="ds-arrow">→</span>'
-        f"<span>expected on current inputs <b>{_fmt(concept.get('expected_loss'))}</b> "
-        f"<small>covariate {_signed(concept.get('covariate_effect'))}"
-        "</small></span>"
-        '<span class="ds-arrow">→</span>'
-        f"<span>observed on current <b>{_fmt(concept.get('current_loss'))}</b> "
-        f"<small>concept {_signed(concept.get('concept_effect'))}"
-        "</small></span></div>"
+        css_class = "ds-is-ok"
+
+    def number(key: str) -> Markup:
+        return Markup(_fmt(concept.get(key)))
+
+    view = _Concept(
+        css_class=css_class,
+        message=str(concept.get("message", "")),
+        loss=Markup(_words(concept.get("loss"))),
+        reference_loss=number("reference_loss"),
+        expected_loss=number("expected_loss"),
+        current_loss=number("current_loss"),
+        covariate_effect=Markup(_signed(concept.get("covariate_effect"))),
+        concept_effect=Markup(_signed(concept.get("concept_effect"))),
+        p_value=number("p_value"),
+        domain_auc=number("domain_auc"),
+        inputs_moved=bool(concept.get("inputs_moved")),
+        effective_n_reference=number("effective_n_reference"),
+        n_reference=number("n_reference"),
+        n_current=number("n_current"),
+        separable=number("separable"),
+        outside=number("outside"),
+        method=str(concept.get("method", _DASH)),
     )
-    facts = [
-        ("p-value (concept effect > 0)", _fmt(concept.get("p_value"))),
-        (
-            "Domain AUC",
-            f"{_fmt(concept.get('domain_auc'))} "
-            f"({'the inputs moved' if concept.get('inputs_moved') else 'the inputs did not move'})",
-        ),
-        (
-            "Effective reference rows",
-            f"{_fmt(concept.get('effective_n_reference'))} of {_fmt(concept.get('n_reference'))}",
-        ),
-        ("Current rows", _fmt(concept.get("n_current"))),
-        ("Separable", _fmt(concept.get("separable"))),
-        ("Outside the reference", _fmt(concept.get("outside"))),
-        ("Method", _e(concept.get("method", _DASH))),
-    ]
-    dl = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)
-    body = (
-        f'<div class="ds-callout {cls}">{_e(concept.get("message", ""))}</div>'
-        f"{flow}"
-        f'<div class="ds-grid2">{_chart("concept", "Reference, expected and current loss")}'
-        f'<dl class="ds-meta">{dl}</dl></div>'
-        '<p class="ds-muted">Reference rows are reweighted to look like current inputs: the '
-        "expected loss is what current would show if only the inputs had moved (covariate "
-        "part); what current shows beyond it is the concept part.</p>"
-    )
-    return _section("concept", "Concept drift", body)
+    return _render("concept", concept=view)
 
 
-_CHECK_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Status", "num"),
-    ("Check", "str"),
-    ("Column", "str"),
-    ("Current share", "num"),
-    ("Reference share", "num"),
-    ("Warning / alert at", "num"),
-    ("Rows", "num"),
-    ("Finding", "str"),
-)
+@dataclass(frozen=True)
+class _Check:
+    """One data-quality check (templates/sections/quality.html)."""
+
+    status: _Status
+    status_word: str
+    check: Markup
+    column: str | None
+    share: _Number
+    reference_share: _Number
+    levels: _Number
+    count: _Number
+    message: str
+    examples: tuple[str, ...]
+
+    @classmethod
+    def of(cls, check: Mapping[str, Any]) -> _Check:
+        threshold, alert = check.get("threshold"), check.get("alert_threshold")
+        both = (
+            _DASH if threshold is None and alert is None else f"{_fmt(threshold)} / {_fmt(alert)}"
+        )
+        share, reference_share = check.get("share"), check.get("reference_share")
+        return cls(
+            status=_status(check.get("status")),
+            status_word=str(check.get("status")),
+            check=Markup(_words(check.get("check"))),
+            column=_text(check.get("column")),
+            share=_Number.of(share, _fmt_share(share)),
+            reference_share=_Number.of(reference_share, _fmt_share(reference_share)),
+            levels=_Number.of(threshold if threshold is not None else alert, text=both),
+            count=_Number.of(check.get("count")),
+            message=str(check.get("message", "")),
+            examples=tuple(str(e) for e in check.get("examples") or []),
+        )
 
 
-def _check_row(check: Mapping[str, Any]) -> str:
-    threshold, alert = check.get("threshold"), check.get("alert_threshold")
-    levels = _DASH if threshold is None and alert is None else f"{_fmt(threshold)} / {_fmt(alert)}"
-    examples = check.get("examples") or []
-    example_html = f"<br>{_tags(examples)}" if examples else ""
-    column = check.get("column")
-    return (
-        f'<tr class="ds-st-{_e(check.get("status"))}">'
-        + _status_td(check.get("status"))
-        + f"<td>{_words(check.get('check'))}</td>"
-        + (_text_td(column) if column is not None else '<td class="ds-muted">all rows</td>')
-        + _num_td(check.get("share"), _fmt_share(check.get("share")))
-        + _num_td(check.get("reference_share"), _fmt_share(check.get("reference_share")))
-        + _num_td(threshold if threshold is not None else alert, text=levels)
-        + _num_td(check.get("count"))
-        + f'<td class="ds-note">{_e(check.get("message", ""))}{example_html}</td>'
-        + "</tr>"
-    )
+@dataclass(frozen=True)
+class _Quality:
+    """The data-quality section (templates/sections/quality.html): counts for its lead, the
+    checks in warning or alert (worst first), and those that are ok."""
 
-
-def _check_table(checks: Sequence[Mapping[str, Any]], cls: str) -> str:
-    rows = "".join(_check_row(c) for c in checks)
-    return (
-        f'<div class="ds-table-wrap"><table class="ds-table {cls}">'
-        f"{_sortable_header(_CHECK_COLUMNS)}<tbody>{rows}</tbody></table></div>"
-    )
+    badge: Markup
+    n_alerts: Markup
+    one_alert: bool
+    n_warnings: Markup
+    one_warning: bool
+    n_checks: int
+    n_current_rows: Markup
+    n_reference_rows: Markup
+    problems: tuple[_Check, ...]
+    fine: tuple[_Check, ...]
 
 
 def _quality_section(report: Mapping[str, Any]) -> str:
@@ -993,26 +957,19 @@ def _quality_section(report: Mapping[str, Any]) -> str:
         (c for c in checks if c.get("status") != "ok"),
         key=lambda c: _BADGES.get(str(c.get("status")), ("", 9))[1],
     )
-    fine = [c for c in checks if c.get("status") == "ok"]
-    lead = (
-        f'<p class="ds-lead">{_badge(quality.get("status"))} '
-        f"{_fmt(quality.get('n_alerts'))} alert{'s' if quality.get('n_alerts') != 1 else ''} · "
-        f"{_fmt(quality.get('n_warnings'))} warning{'s' if quality.get('n_warnings') != 1 else ''}"
-        f" · {len(checks)} checks on {_fmt(quality.get('n_current_rows'))} current rows against "
-        f"{_fmt(quality.get('n_reference_rows'))} reference rows</p>"
+    view = _Quality(
+        badge=Markup(_badge(quality.get("status"))),
+        n_alerts=Markup(_fmt(quality.get("n_alerts"))),
+        one_alert=quality.get("n_alerts") == 1,
+        n_warnings=Markup(_fmt(quality.get("n_warnings"))),
+        one_warning=quality.get("n_warnings") == 1,
+        n_checks=len(checks),
+        n_current_rows=Markup(_fmt(quality.get("n_current_rows"))),
+        n_reference_rows=Markup(_fmt(quality.get("n_reference_rows"))),
+        problems=tuple(_Check.of(c) for c in problems),
+        fine=tuple(_Check.of(c) for c in checks if c.get("status") == "ok"),
     )
-    body = lead
-    if problems:
-        body += _check_table(problems, "ds-quality-table")
-    else:
-        body += '<p class="ds-muted">No check is in warning or alert.</p>'
-    if fine:
-        body += (
-            f'<details class="ds-ok-checks"><summary>{len(fine)} check'
-            f"{'s' if len(fine) != 1 else ''} that are ok</summary>"
-            f"{_check_table(fine, 'ds-quality-table ds-quality-ok')}</details>"
-        )
-    return _section("quality", "Data quality", body)
+    return _render("quality", quality=view)
 
 
 def _metric_labels(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
@@ -1037,58 +994,55 @@ def _metric_labels(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
     return [(str(n), str(label), primary) for n, label, primary in found]
 
 
-def _window_table(report: Mapping[str, Any], metrics: Sequence[tuple[str, str, bool]]) -> str:
-    windows: Sequence[Mapping[str, Any]] = (report.get("windows") or {}).get("windows") or []
-    shown = [(n, label) for n, label, primary in metrics if primary]
-    labels = dict((n, label) for n, label, _ in metrics)
-    header = _sortable_header(
-        [
-            ("Window", "str"),
-            ("Rows", "num"),
-            ("Drift share", "num"),
-            ("Drifted columns", "str"),
-            *((label, "num") for _, label in shown),
-            ("Out of band", "str"),
-            ("Quality", "num"),
-            ("Note", "str"),
-        ]
-    )
-    rows = []
-    for w in windows:
+@dataclass(frozen=True)
+class _Chart:
+    """A figure the browser draws from the data blob (the `chart` macro)."""
+
+    kind: str
+    caption: str
+    k: int | None = None
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One row of the windows table (templates/sections/windows.html)."""
+
+    index: str
+    span: str
+    label: str
+    too_small: bool
+    n_rows: _Number
+    drift_share: _Number
+    n_drifted: Markup
+    n_columns: Markup
+    drifted_columns: tuple[str, ...]
+    metrics: tuple[tuple[_Number, bool], ...]
+    out_of_band: tuple[str, ...]
+    quality: _Status | None
+    note: str | None
+
+    @classmethod
+    def of(cls, w: Mapping[str, Any], metrics: Sequence[str], labels: Mapping[str, str]) -> _Window:
+        """The window ``w`` with the values of ``metrics`` (names), out-of-band ones by label."""
         out = w.get("out_of_band") or []
         values: Mapping[str, Any] = w.get("metrics") or {}
-        small = bool(w.get("too_small"))
-        span = f"{w.get('start') or ''} – {w.get('end') or ''}" if w.get("start") else ""
-        cells = [
-            f'<th scope="row" data-v="{_e(w.get("index"))}" title="{_e(span)}">'
-            f"{_e(w.get('label'))}</th>",
-            _num_td(
-                w.get("n_rows"),
-                extra='<small><span class="ds-badge ds-badge-skip">too small</span></small>'
-                if small
-                else "",
-            ),
-            _num_td(w.get("drift_share"), _fmt_share(w.get("drift_share"))),
-            f'<td><span class="ds-muted">{_fmt(w.get("n_drifted"))} of '
-            f"{_fmt(w.get('n_columns'))}</span> {_tags(w.get('drifted_columns') or [])}</td>"
-            if not small
-            else f"<td>{_DASH}</td>",
-        ]
-        for name, _ in shown:
-            cells.append(_num_td(values.get(name), cls="ds-out" if name in out else ""))
-        cells.append(f"<td>{_tags(labels.get(n, n) for n in out) if out else _DASH}</td>")
-        cells.append(
-            _status_td(w.get("quality_status"))
-            if w.get("quality_status") is not None
-            else f'<td data-v="9">{_DASH}</td>'
+        quality = w.get("quality_status")
+        return cls(
+            index=str(w.get("index")),
+            span=f"{w.get('start') or ''} – {w.get('end') or ''}" if w.get("start") else "",
+            label=str(w.get("label")),
+            too_small=bool(w.get("too_small")),
+            n_rows=_Number.of(w.get("n_rows")),
+            drift_share=_Number.of(w.get("drift_share"), _fmt_share(w.get("drift_share"))),
+            n_drifted=Markup(_fmt(w.get("n_drifted"))),
+            n_columns=Markup(_fmt(w.get("n_columns"))),
+            drifted_columns=tuple(str(c) for c in w.get("drifted_columns") or []),
+            metrics=tuple((_Number.of(values.get(name)), name in out) for name in metrics),
+            out_of_band=tuple(str(labels.get(n, n)) for n in out),
+            quality=_status(quality) if quality is not None else None,
+            note=_text(w.get("note")),
         )
-        cells.append(_text_td(w.get("note"), "ds-note"))
-        cls = ' class="ds-small"' if small else (' class="ds-st-warning"' if out else "")
-        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return (
-        '<div class="ds-table-wrap"><table class="ds-table ds-window-table">'
-        f"{header}<tbody>{''.join(rows)}</tbody></table></div>"
-    )
 
 
 def _windows_badge(windows: Mapping[str, Any]) -> str:
@@ -1105,184 +1059,277 @@ def _windows_badge(windows: Mapping[str, Any]) -> str:
     return _badge("warning" if out else "ok", f"{out} of {analysed} analysed out of band")
 
 
+@dataclass(frozen=True)
+class _Windows:
+    """The time-windows section (templates/sections/windows.html)."""
+
+    badge: Markup
+    by: str
+    n_analysed: int
+    n_out: int
+    n_small: int
+    note: str | None
+    charts: tuple[_Chart, ...]
+    more_charts: tuple[_Chart, ...]
+    metric_columns: tuple[tuple[str, str], ...]
+    rows: tuple[_Window, ...]
+
+
 def _windows_section(report: Mapping[str, Any]) -> str:
     windows: Mapping[str, Any] | None = report.get("windows")
     if windows is None:
         return ""
     listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
     metrics = _metric_labels(report)
-    small = [w for w in listed if w.get("too_small")]
-    out = [w for w in listed if w.get("out_of_band")]
-    lead = (
-        f'<p class="ds-lead">{_windows_badge(windows)} {len(listed)} '
-        f"window{'s' if len(listed) != 1 else ''} ({_e(windows.get('by', _DASH))}) · "
-        f"{len(listed) - len(small)} analysed · {len(out)} out of band · {len(small)} too small"
-        + (f' · <span class="ds-muted">{_e(windows["note"])}</span>' if windows.get("note") else "")
-        + "</p>"
-    )
-    if not listed:
-        return _section("windows", "Time windows", lead)
+    n_small = sum(bool(w.get("too_small")) for w in listed)
     charts = [
-        _chart("metric", f"{label}{' (primary)' if primary else ''}", k)
+        _Chart("metric", f"{label}{' (primary)' if primary else ''}", k)
         for k, (_, label, primary) in enumerate(metrics)
     ]
     first = [c for c, (_, _, primary) in zip(charts, metrics, strict=True) if primary]
     later = [c for c, (_, _, primary) in zip(charts, metrics, strict=True) if not primary]
-    data = _windows_data(report) or {}
+    data = (_windows_data(report) or {}) if listed else {}
     n_scored, n_shown = data.get("n_scored", 0), len(data.get("columns") or [])
-    scores_caption = (
-        f"Drift score per column: the {n_shown} with the largest score, of {n_scored}"
-        if n_shown < n_scored
-        else "Drift score per column"
-    )
-    first.append(_chart("drift-share", "Share of columns drifted"))
+    first.append(_Chart("drift-share", "Share of columns drifted"))
     if n_shown:
-        first.append(_chart("column-scores", scores_caption, wide=True))
-    body = (
-        lead + '<p class="ds-muted">Each metric per window, with the normal band learnt from the '
-        "reference (shaded) where there is one; red points left the band. Grey columns mark "
-        "windows too small to analyse. Drift scores are effect sizes (Wasserstein distance in "
-        "reference standard deviations, or total variation distance between category shares); "
-        "larger points drifted.</p>" + f'<div class="ds-grid2">{"".join(first)}</div>'
-    )
-    if later:
-        body += (
-            f'<details class="ds-more-metrics"><summary>{len(later)} more metric'
-            f"{'s' if len(later) != 1 else ''} per window</summary>"
-            f'<div class="ds-grid2">{"".join(later)}</div></details>'
+        caption = (
+            f"Drift score per column: the {n_shown} with the largest score, of {n_scored}"
+            if n_shown < n_scored
+            else "Drift score per column"
         )
-    body += "<h3>Windows</h3>" + _window_table(report, metrics)
-    return _section("windows", "Time windows", body)
+        first.append(_Chart("column-scores", caption, wide=True))
+    # The table shows the primary metrics; every metric has its chart.
+    shown = [name for name, _, primary in metrics if primary]
+    labels = {name: label for name, label, _ in metrics}
+    view = _Windows(
+        badge=Markup(_windows_badge(windows)),
+        by=str(windows.get("by", _DASH)),
+        n_analysed=len(listed) - n_small,
+        n_out=sum(bool(w.get("out_of_band")) for w in listed),
+        n_small=n_small,
+        note=str(windows["note"]) if windows.get("note") else None,
+        charts=tuple(first),
+        more_charts=tuple(later),
+        metric_columns=tuple((labels[name], "num") for name in shown),
+        rows=tuple(_Window.of(w, shown, labels) for w in listed),
+    )
+    return _render("windows", windows=view)
 
 
 _MODALITY_WORDS = {"image": "Images", "audio": "Audio files", "text": "Texts"}
 
 
-def _input_files_rows(inputs: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class _InputFiles:
+    """One side's input files: how many rows, read, not used, and why."""
+
+    side: str
+    table: str | None
+    n_rows: _Number
+    n_read: _Number
+    n_failed: _Number
+    problems: str
+
+
+@dataclass(frozen=True)
+class _InputProblem:
+    """One input that could not be used."""
+
+    side: str
+    row: _Number
+    path: str | None
+    problem: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class _EmbeddingTest:
+    label: str
+    statistic: _Number
+    p_value: _Number
+
+
+@dataclass(frozen=True)
+class _Component:
+    """A principal component of the embeddings: its number, its tests, its drift badge."""
+
+    component: str
+    numbers: tuple[_Number, ...]
+    badge: Markup
+
+
+@dataclass(frozen=True)
+class _Embedding:
+    badge: Markup
+    source: str
+    n_reference: Markup
+    n_current: Markup
+    n_features: Markup
+    tests: tuple[_EmbeddingTest, ...]
+    components: tuple[_Component, ...]
+    rule: str
+
+
+@dataclass(frozen=True)
+class _Term:
+    term: str | None
+    reference_count: _Number
+    current_count: _Number
+    reference_share: Markup
+    current_share: Markup
+    log_ratio: _Number
+
+
+@dataclass(frozen=True)
+class _Terms:
+    badge: Markup
+    method: str
+    statistic: Markup
+    p_value: Markup
+    cramers_v: Markup
+    rule: str
+    rows: tuple[_Term, ...]
+
+
+@dataclass(frozen=True)
+class _Example:
+    preview: str | None
+    path: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The inputs section (templates/sections/inputs.html)."""
+
+    title: str
+    column: str
+    n_features: int
+    files: tuple[_InputFiles, ...]
+    problems: tuple[_InputProblem, ...]
+    embedding: _Embedding | None
+    terms: _Terms | None
+    examples: tuple[tuple[str, tuple[_Example, ...]], ...]
+    notes: tuple[str, ...]
+
+
+_SIDES = ("reference", "current")
+
+
+def _input_files(inputs: Mapping[str, Any]) -> tuple[_InputFiles, ...]:
     rows = []
-    for side in ("reference", "current"):
+    for side in _SIDES:
         files: Mapping[str, Any] = inputs.get(side) or {}
-        problems = ", ".join(
-            f"{n} {_e(kind)}" for kind, n in (files.get("by_problem") or {}).items()
-        )
+        problems = ", ".join(f"{n} {kind}" for kind, n in (files.get("by_problem") or {}).items())
         rows.append(
-            f"<tr><td>{side}</td>{_text_td(files.get('table'))}"
-            f"{_num_td(files.get('n_rows'))}{_num_td(files.get('n_read'))}"
-            f"{_num_td(files.get('n_failed'))}<td>{problems or _DASH}</td></tr>"
-        )
-    head = (
-        "<tr><th>side</th><th>table</th><th>rows</th><th>read</th><th>not used</th>"
-        "<th>why</th></tr>"
-    )
-    return f'<div class="ds-table-wrap"><table class="ds-table">{head}{"".join(rows)}</table></div>'
-
-
-def _input_problems(inputs: Mapping[str, Any]) -> str:
-    rows = []
-    for side in ("reference", "current"):
-        for p in (inputs.get(side) or {}).get("examples") or []:
-            rows.append(
-                f"<tr><td>{side}</td>{_num_td(p.get('row'))}{_text_td(p.get('path'))}"
-                f"{_text_td(p.get('problem'))}{_text_td(p.get('detail'), 'ds-note')}</tr>"
+            _InputFiles(
+                side=side,
+                table=_text(files.get("table")),
+                n_rows=_Number.of(files.get("n_rows")),
+                n_read=_Number.of(files.get("n_read")),
+                n_failed=_Number.of(files.get("n_failed")),
+                problems=problems,
             )
-    if not rows:
-        return ""
-    head = "<tr><th>side</th><th>row</th><th>path</th><th>problem</th><th>detail</th></tr>"
-    return (
-        "<h3>Inputs not used</h3>"
-        f'<div class="ds-table-wrap"><table class="ds-table">{head}{"".join(rows)}</table></div>'
+        )
+    return tuple(rows)
+
+
+def _input_problems(inputs: Mapping[str, Any]) -> tuple[_InputProblem, ...]:
+    return tuple(
+        _InputProblem(
+            side=side,
+            row=_Number.of(p.get("row")),
+            path=_text(p.get("path")),
+            problem=_text(p.get("problem")),
+            detail=_text(p.get("detail")),
+        )
+        for side in _SIDES
+        for p in (inputs.get(side) or {}).get("examples") or []
     )
 
 
-def _embedding_block(inputs: Mapping[str, Any]) -> str:
+def _embedding(inputs: Mapping[str, Any]) -> _Embedding | None:
     emb = inputs.get("embedding")
     if not emb:
-        return ""
+        return None
     tests = []
     for key, label in (("mmd", "MMD"), ("domain_classifier", "domain classifier (AUC)")):
         test = emb.get(key)
         if test:
             tests.append(
-                f"<tr><td>{label}</td>{_num_td(test.get('statistic'))}"
-                f"{_num_td(test.get('p_value'))}</tr>"
+                _EmbeddingTest(
+                    label, _Number.of(test.get("statistic")), _Number.of(test.get("p_value"))
+                )
             )
-    components = []
-    for c in (emb.get("components") or [])[:5]:
-        badge, _ = _drift_badge(c.get("drifted"))
-        components.append(
-            f"<tr><td>PC {_e(c.get('component'))}</td>{_num_td(c.get('explained_variance'))}"
-            f"{_num_td(c.get('ks_statistic'))}{_num_td(c.get('adjusted_p_value'))}"
-            f"{_num_td(c.get('wasserstein'))}{_num_td(c.get('mean_shift'))}"
-            f"{_num_td(c.get('std_ratio'))}<td>{badge}</td></tr>"
+    keys = (
+        "explained_variance",
+        "ks_statistic",
+        "adjusted_p_value",
+        "wasserstein",
+        "mean_shift",
+        "std_ratio",
+    )
+    components = tuple(
+        _Component(
+            component=str(c.get("component")),
+            numbers=tuple(_Number.of(c.get(key)) for key in keys),
+            badge=Markup(_drift_badge(c.get("drifted"))[0]),
         )
-    badge, _ = _drift_badge(emb.get("drifted"))
-    source = _e(inputs.get("embedding_source") or "embeddings")
-    return (
-        f"<h3>Embedding drift {badge}</h3>"
-        f'<p class="ds-muted">Embeddings from {source}: {_fmt(emb.get("n_reference"))} reference '
-        f"and {_fmt(emb.get('n_current'))} current inputs, {_fmt(emb.get('n_features'))} "
-        "dimensions.</p>"
-        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>test</th>'
-        f"<th>statistic</th><th>p-value</th></tr>{''.join(tests)}</table></div>"
-        + _components_table(components)
-        + f'<p class="ds-muted">{_e(emb.get("rule", ""))}</p>'
+        for c in (emb.get("components") or [])[:5]
+    )
+    return _Embedding(
+        badge=Markup(_drift_badge(emb.get("drifted"))[0]),
+        source=str(inputs.get("embedding_source") or "embeddings"),
+        n_reference=Markup(_fmt(emb.get("n_reference"))),
+        n_current=Markup(_fmt(emb.get("n_current"))),
+        n_features=Markup(_fmt(emb.get("n_features"))),
+        tests=tuple(tests),
+        components=components,
+        rule=str(emb.get("rule", "")),
     )
 
 
-def _components_table(rows: Sequence[str]) -> str:
-    if not rows:
-        return '<p class="ds-muted">No principal component could be tested.</p>'
-    return (
-        "<h4>Most changed principal components</h4>"
-        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>component</th>'
-        "<th>explained variance</th><th>KS</th><th>adjusted p</th><th>Wasserstein (sd)</th>"
-        f"<th>mean shift (sd)</th><th>sd ratio</th><th>drifted</th></tr>{''.join(rows)}"
-        "</table></div>"
-    )
-
-
-def _terms_block(inputs: Mapping[str, Any]) -> str:
+def _terms(inputs: Mapping[str, Any]) -> _Terms | None:
     terms = inputs.get("terms")
     if not terms:
-        return ""
-    rows = "".join(
-        f"<tr>{_text_td(t.get('term'))}{_num_td(t.get('reference_count'))}"
-        f'{_num_td(t.get("current_count"))}<td class="ds-num">'
-        f'{_fmt_share(t.get("reference_share"))}</td><td class="ds-num">'
-        f"{_fmt_share(t.get('current_share'))}</td>{_num_td(t.get('log_ratio'))}</tr>"
+        return None
+    rows = tuple(
+        _Term(
+            term=_text(t.get("term")),
+            reference_count=_Number.of(t.get("reference_count")),
+            current_count=_Number.of(t.get("current_count")),
+            reference_share=Markup(_fmt_share(t.get("reference_share"))),
+            current_share=Markup(_fmt_share(t.get("current_share"))),
+            log_ratio=_Number.of(t.get("log_ratio")),
+        )
         for t in terms.get("top_terms") or []
     )
-    badge, _ = _drift_badge(terms.get("drifted"))
-    return (
-        f"<h3>Terms {badge}</h3>"
-        f'<p class="ds-muted">{_e(terms.get("method"))}: statistic '
-        f"{_fmt(terms.get('statistic'))}, p-value {_fmt(terms.get('p_value'))}, Cramér's V "
-        f"{_fmt(terms.get('cramers_v'))}. {_e(terms.get('rule', ''))}</p>"
-        '<div class="ds-table-wrap"><table class="ds-table"><tr><th>term</th>'
-        "<th>reference count</th><th>current count</th><th>reference share</th>"
-        f"<th>current share</th><th>log ratio</th></tr>{rows}</table></div>"
+    return _Terms(
+        badge=Markup(_drift_badge(terms.get("drifted"))[0]),
+        method=str(terms.get("method")),
+        statistic=Markup(_fmt(terms.get("statistic"))),
+        p_value=Markup(_fmt(terms.get("p_value"))),
+        cramers_v=Markup(_fmt(terms.get("cramers_v"))),
+        rule=str(terms.get("rule", "")),
+        rows=rows,
     )
 
 
-def _examples_block(inputs: Mapping[str, Any]) -> str:
+def _examples(inputs: Mapping[str, Any]) -> tuple[tuple[str, tuple[_Example, ...]], ...]:
     examples: Mapping[str, Any] = inputs.get("examples") or {}
-    parts = []
-    for side in ("reference", "current"):
-        items = examples.get(side) or []
-        if not items:
-            continue
-        figures = "".join(
-            '<figure class="ds-example">'
-            + (
-                f'<img src="{_e(item["preview"])}" alt="{_e(item.get("path"))}" loading="lazy">'
-                if item.get("preview")
-                else ""
+    found = []
+    for side in _SIDES:
+        items = tuple(
+            _Example(
+                preview=str(item["preview"]) if item.get("preview") else None,
+                path=str(item.get("path")),
+                name=Path(str(item.get("path"))).name,
             )
-            + f"<figcaption>{_e(Path(str(item.get('path'))).name)}</figcaption></figure>"
-            for item in items
+            for item in examples.get(side) or []
         )
-        parts.append(f'<h4>{side}</h4><div class="ds-examples">{figures}</div>')
-    return ("<h3>Examples</h3>" + "".join(parts)) if parts else ""
+        if items:
+            found.append((side, items))
+    return tuple(found)
 
 
 def _inputs_section(report: Mapping[str, Any]) -> str:
@@ -1291,47 +1338,88 @@ def _inputs_section(report: Mapping[str, Any]) -> str:
     inputs = report.get("inputs")
     if not inputs:
         return ""
-    word = _MODALITY_WORDS.get(str(inputs.get("modality")), "Inputs")
-    notes = "".join(f'<p class="ds-muted">{_e(n)}</p>' for n in inputs.get("notes") or [])
-    body = (
-        f'<p class="ds-muted">Column {_e(inputs.get("column"))}: each input became '
-        f"{len(inputs.get('features') or [])} features, tested in the drift table below.</p>"
-        + _input_files_rows(inputs)
-        + _input_problems(inputs)
-        + _embedding_block(inputs)
-        + _terms_block(inputs)
-        + _examples_block(inputs)
-        + notes
+    view = _Inputs(
+        title=_MODALITY_WORDS.get(str(inputs.get("modality")), "Inputs"),
+        column=str(inputs.get("column")),
+        n_features=len(inputs.get("features") or []),
+        files=_input_files(inputs),
+        problems=_input_problems(inputs),
+        embedding=_embedding(inputs),
+        terms=_terms(inputs),
+        examples=_examples(inputs),
+        notes=tuple(str(n) for n in inputs.get("notes") or []),
     )
-    return _section("inputs", word, body)
+    return _render("inputs", inputs=view)
 
 
-def _monitor_body(report: Mapping[str, Any]) -> str:
-    return (
-        _monitor_header(report)
-        + _performance_section(report)
-        + _concept_section(report)
-        + _quality_section(report)
-        + _windows_section(report)
-        + _inputs_section(report)
-        + _section("drift", "Data drift", _dataset_box(report, "Dataset drift"))
-        + _multivariate(report)
-        + f'<div data-section="warnings">{_warnings(report)}</div>'
-        + _drift_table(report)
-        + _schema_table(report)
-        + _rules(report)
+class _Layout(StrEnum):
+    """Which sections a report shows, in which order (templates/sections/body.html)."""
+
+    DRIFT = "drift"
+    MONITORING = "monitoring"
+    QUALITY = "quality"
+
+
+_NONE = Markup("")
+
+
+@dataclass(frozen=True)
+class _Body:
+    """The report's sections, each rendered by its own template, for the body's layout; a
+    section the layout does not show stays empty."""
+
+    layout: _Layout
+    run: Markup
+    warnings: Markup
+    dataset: Markup = _NONE
+    verdict: Markup = _NONE
+    nav: Markup = _NONE
+    performance: Markup = _NONE
+    concept: Markup = _NONE
+    quality: Markup = _NONE
+    windows: Markup = _NONE
+    inputs: Markup = _NONE
+    multivariate: Markup = _NONE
+    columns: Markup = _NONE
+    schema: Markup = _NONE
+    rules: Markup = _NONE
+
+
+def _body(report: Mapping[str, Any], monitoring: bool) -> str:
+    if monitoring and report.get("verdict") is None and report.get("dataset") is None:
+        body = _Body(
+            _Layout.QUALITY,
+            run=Markup(_meta(report)),
+            warnings=Markup(_warnings(report)),
+            quality=Markup(_quality_section(report)),
+        )
+        return _render("body", body=body)
+    drift = {
+        "inputs": Markup(_inputs_section(report)),
+        "multivariate": Markup(_multivariate(report)),
+        "warnings": Markup(_warnings(report)),
+        "columns": Markup(_drift_table(report)),
+        "schema": Markup(_schema_table(report)),
+        "rules": Markup(_rules(report)),
+    }
+    if not monitoring:
+        body = _Body(
+            _Layout.DRIFT, run=Markup(_meta(report)), dataset=Markup(_dataset_box(report)), **drift
+        )
+        return _render("body", body=body)
+    body = _Body(
+        _Layout.MONITORING,
+        run=Markup(_meta(report, with_model=True)),
+        dataset=Markup(_dataset_box(report, "Dataset drift")),
+        verdict=Markup(_verdict_banner(report)),
+        nav=Markup(_nav(report)),
+        performance=Markup(_performance_section(report)),
+        concept=Markup(_concept_section(report)),
+        quality=Markup(_quality_section(report)),
+        windows=Markup(_windows_section(report)),
+        **drift,
     )
-
-
-def _quality_body(report: Mapping[str, Any]) -> str:
-    """A report of data quality alone (`driftscope quality -o`): no verdict and no drift were
-    computed, so neither is shown, not even as an empty "No verdict" or "No dataset drift"."""
-    return (
-        "<header><h1>driftscope data quality report</h1>"
-        f"{_meta(report)}</header>"
-        + _quality_section(report)
-        + f'<div data-section="warnings">{_warnings(report)}</div>'
-    )
+    return _render("body", body=body)
 
 
 def _reliability_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -1515,20 +1603,7 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     '&lt;b&gt;age&lt;/b&gt;'
     """
     monitoring = is_monitoring(report)
-    if monitoring and report.get("verdict") is None and report.get("dataset") is None:
-        body = _quality_body(report)
-    elif monitoring:
-        body = _monitor_body(report)
-    else:
-        body = (
-            _header(report)
-            + _inputs_section(report)
-            + _multivariate(report)
-            + _warnings(report)
-            + _drift_table(report)
-            + _schema_table(report)
-            + _rules(report)
-        )
+    body = _body(report, monitoring)
     meta: Mapping[str, Any] = report.get("metadata") or {}
     page = _Page(
         title=f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}",
