@@ -8,13 +8,23 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftscope._shorten import shown
 from driftscope._version import __version__
 from driftscope.analyses.results import DriftResult
 from driftscope.data.schema import Schema
 from driftscope.exceptions import OutputFileError
+
+if TYPE_CHECKING:
+    from driftscope.analyses.change_points import ChangePoints
+    from driftscope.analyses.concept import ConceptDrift
+    from driftscope.analyses.inputs import InputsSection
+    from driftscope.analyses.model import ModelColumns
+    from driftscope.analyses.performance import PerformanceResult
+    from driftscope.analyses.quality import QualityResult
+    from driftscope.analyses.verdict import Verdict
+    from driftscope.analyses.windows import WindowsResult
 
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_all", "write_atomic"]
 
@@ -123,15 +133,15 @@ class Report:
     metadata: RunMetadata
     rules: dict[str, str]
     # Sections of a model-monitoring report (`driftscope.monitor`); None in a drift-only one.
-    model: Any = None
-    performance: Any = None
-    concept_drift: Any = None
-    quality: Any = None
-    windows: Any = None
-    change_points: Any = None
-    verdict: Any = None
-    # Files or texts behind the features (`driftscope.analyses.inputs.InputsSection`), if any.
-    inputs: Any = None
+    model: ModelColumns | None = None
+    performance: PerformanceResult | None = None
+    concept_drift: ConceptDrift | None = None
+    quality: QualityResult | None = None
+    windows: WindowsResult | None = None
+    change_points: ChangePoints | None = None
+    verdict: Verdict | None = None
+    # Files or texts behind the features, if any.
+    inputs: InputsSection | None = None
     extra_warnings: tuple[str, ...] = ()
 
     @property
