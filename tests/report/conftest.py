@@ -638,4 +638,4 @@ def quality_result() -> dict[str, Any]:
     from driftscope.workflows.quality import quality_report
 
     reference, current = churn_data(seed=5)
-    return quality_report(reference, current)
+    return quality_report(reference, current).to_dict()

@@ -402,7 +402,8 @@ def quality_command(
     _check_choice(fail_on, ("warning", "alert"), "--fail-on")
     _check_outputs({"-o/--html": html, "--json": json_path}, (reference, current, schema))
     user_schema, _, _, _ = _drift_options(schema, kind, None, None)
-    result = quality_report(reference, current, user_schema, encoding=encoding, delimiter=delimiter)
+    found = quality_report(reference, current, user_schema, encoding=encoding, delimiter=delimiter)
+    result = found.to_dict()
     files = []
     if html is not None:
         files.append((html, _quality_html(result)))
@@ -415,7 +416,7 @@ def quality_command(
         for label, path in (("HTML", html), ("JSON", json_path)):
             if path is not None:
                 out.print(f"{label} report: {path}")
-    fail_if(fail_on is not None and Status(result["quality"]["status"]).at_least(fail_on))
+    fail_if(fail_on is not None and Status(found.status).at_least(fail_on))
 
 
 STREAM_EPILOG = """
