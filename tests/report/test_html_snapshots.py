@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from driftscope.report import Report
-from driftscope.report.html import plotly_js, render_html
+from driftscope.report.html import plotly_js, render_html, static_text
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("DRIFTSCOPE_UPDATE_SNAPSHOTS") == "1"
@@ -50,14 +50,26 @@ def _pinned(report: Report) -> Report:
     return dataclasses.replace(report, metadata=metadata)
 
 
+#: The static files a page inlines, stood in for by their name and hash in the snapshots (each
+#: is checked on its own in test_static.py; the snapshots hold the markup around them).
+STATIC_FILES = ("monitor.css", "monitor.js", "report.css", "report.js")
+
+
 def _normalised(page: str) -> str:
-    """The page with Plotly's bundle, inlined exactly once, replaced by its size and hash."""
+    """The page with Plotly's bundle (inlined exactly once) and the static CSS and JavaScript
+    files replaced by their size and hash."""
     bundle = plotly_js()
     assert page.count(bundle) == 1
     digest = hashlib.sha256(bundle.encode("utf-8")).hexdigest()
-    return page.replace(
+    page = page.replace(
         bundle, f"/* plotly-basic.min.js: {len(bundle)} characters, sha256 {digest} */"
     )
+    for name in STATIC_FILES:
+        text = static_text(name).strip("\n")
+        assert page.count(text) <= 1, name
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        page = page.replace(text, f"/* static/{name}: {len(text)} characters, sha256 {digest} */")
+    return page
 
 
 def _lines(page: str) -> list[str]:
