@@ -54,11 +54,3 @@ def factorize_labels(series: pd.Series) -> tuple[NDArray[np.intp], NDArray[np.ob
     merged, labels = pd.factorize(pd.Index(value_labels(pd.Index(uniques)), dtype=object))
     out = np.where(codes >= 0, np.append(merged, -1)[codes], -1)
     return out.astype(np.intp), np.asarray(labels, dtype=object)
-
-
-def row_labels(series: pd.Series) -> pd.Series:
-    """`value_labels` of every row, missing values left missing (one label per distinct value)."""
-    codes, labels = factorize_labels(series)
-    table = np.empty(len(labels) + 1, dtype=object)  # code -1 (missing) takes the last slot
-    table[:-1] = labels
-    return pd.Series(table[codes], index=series.index, dtype=object)

@@ -108,17 +108,20 @@ _LOWER_IS_BETTER = {
 _NO_DIRECTION = {"mean_error"}
 _UNIT = (0.0, 1.0)
 _POSITIVE = (0.0, math.inf)
+_CLASSIFICATION_METRICS = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "f1_weighted",
+)
 # The range of each metric's values: a window's normal band is clipped to it, and a benchmark
 # or a floor outside it is refused.
 METRIC_RANGES: Mapping[str, tuple[float, float]] = {
     **dict.fromkeys(
         (
-            "accuracy",
-            "balanced_accuracy",
-            "precision_macro",
-            "recall_macro",
-            "f1_macro",
-            "f1_weighted",
+            *_CLASSIFICATION_METRICS,
             "roc_auc",
             "pr_auc",
             "ece",
@@ -137,14 +140,6 @@ METRIC_RANGES: Mapping[str, tuple[float, float]] = {
     "mean_error": (-math.inf, math.inf),
 }
 _PROBABILITY_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier_score", "ece")
-_CLASSIFICATION_METRICS = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision_macro",
-    "recall_macro",
-    "f1_macro",
-    "f1_weighted",
-)
 # The metrics each task computes; a classifier's probability metrics need probability columns.
 TASK_METRICS: Mapping[Task, tuple[str, ...]] = {
     Task.BINARY: _CLASSIFICATION_METRICS + _PROBABILITY_METRICS,
