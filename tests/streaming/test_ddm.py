@@ -18,13 +18,6 @@ from driftscope.streaming._base import Detections
 from driftscope.streaming.ddm import DDM
 
 STREAMS = error_streams(fall=False)
-PARAMS: list[dict[str, Any]] = [
-    {},
-    {"warm_start": 5, "warning_threshold": 1.0, "drift_threshold": 1.5},
-    {"warm_start": 0},
-    # Drifts every few values.
-    {"warm_start": 0, "warning_threshold": 0.5, "drift_threshold": 1.0},
-]
 
 
 @settings(max_examples=60, deadline=None)

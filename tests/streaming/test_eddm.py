@@ -19,11 +19,6 @@ from driftscope.streaming._base import Detections
 from driftscope.streaming.eddm import EDDM
 
 STREAMS = error_streams(fall=False)
-PARAMS: list[dict[str, Any]] = [
-    {},
-    {"warm_start": 5, "alpha": 0.9, "beta": 0.8},
-    {"warm_start": 0},
-]
 
 
 @settings(max_examples=60, deadline=None)

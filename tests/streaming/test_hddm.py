@@ -11,38 +11,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from river.drift.binary import HDDMA as RiverHDDMA
-from river.drift.binary import HDDMW as RiverHDDMW
-from tests.streaming._streams import error_streams, one_by_one
+from tests.streaming._streams import RIVER_CASES, error_streams, one_by_one
 
 from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import DriftDetector
 from driftscope.streaming.hddm import HDDM_A, HDDM_W
 
-#: Our detector, River's, and settings to compare them with.
-CASES: list[tuple[type[DriftDetector], Any, dict[str, Any]]] = [
-    (HDDM_A, RiverHDDMA, {}),
-    (HDDM_A, RiverHDDMA, {"two_sided_test": True}),
-    (
-        HDDM_A,
-        RiverHDDMA,
-        {"drift_confidence": 0.01, "warning_confidence": 0.05, "two_sided_test": True},
-    ),
-    # Drifts every few values.
-    (HDDM_A, RiverHDDMA, {"drift_confidence": 0.3, "warning_confidence": 0.4}),
-    (HDDM_W, RiverHDDMW, {}),
-    (HDDM_W, RiverHDDMW, {"two_sided_test": True}),
-    (
-        HDDM_W,
-        RiverHDDMW,
-        {
-            "drift_confidence": 0.01,
-            "warning_confidence": 0.05,
-            "lambda_val": 0.2,
-            "two_sided_test": True,
-        },
-    ),
-]
+#: Our detector, River's, and settings to compare them with (the HDDM rows of the parity table).
+CASES = [case for case in RIVER_CASES if case[0] in (HDDM_A, HDDM_W)]
 DETECTORS = sorted({case[0] for case in CASES}, key=lambda cls: cls.__name__)
 
 

@@ -14,6 +14,7 @@ from river.drift.binary import DDM as RiverDDM
 from river.drift.binary import EDDM as RiverEDDM
 from river.drift.binary import HDDMA as RiverHDDMA
 from river.drift.binary import HDDMW as RiverHDDMW
+from tests.streaming._streams import RIVER_CASES as CASES
 from tests.streaming._streams import error_streams, one_by_one
 
 from driftscope.streaming._base import DriftDetector
@@ -28,36 +29,6 @@ STREAMS = {
     HDDM_A: error_streams(fall=True),
     HDDM_W: error_streams(fall=True),
 }
-# (ours, River's, settings). The last of each detector drifts every few values.
-CASES: list[tuple[type[DriftDetector], Any, dict[str, Any]]] = [
-    (DDM, RiverDDM, {}),
-    (DDM, RiverDDM, {"warm_start": 5, "warning_threshold": 1.0, "drift_threshold": 1.5}),
-    (DDM, RiverDDM, {"warm_start": 0}),
-    (DDM, RiverDDM, {"warm_start": 0, "warning_threshold": 0.5, "drift_threshold": 1.0}),
-    (EDDM, RiverEDDM, {}),
-    (EDDM, RiverEDDM, {"warm_start": 5, "alpha": 0.9, "beta": 0.8}),
-    (EDDM, RiverEDDM, {"warm_start": 0}),
-    (HDDM_A, RiverHDDMA, {}),
-    (HDDM_A, RiverHDDMA, {"two_sided_test": True}),
-    (
-        HDDM_A,
-        RiverHDDMA,
-        {"drift_confidence": 0.01, "warning_confidence": 0.05, "two_sided_test": True},
-    ),
-    (HDDM_A, RiverHDDMA, {"drift_confidence": 0.3, "warning_confidence": 0.4}),
-    (HDDM_W, RiverHDDMW, {}),
-    (HDDM_W, RiverHDDMW, {"two_sided_test": True}),
-    (
-        HDDM_W,
-        RiverHDDMW,
-        {
-            "drift_confidence": 0.01,
-            "warning_confidence": 0.05,
-            "lambda_val": 0.2,
-            "two_sided_test": True,
-        },
-    ),
-]
 # Streams on which every case must find a drift (else the equality says little); on falling
 # errors only the HDDM cases with settings of their own (two-sided, or firing every few values).
 MUST_DRIFT = {"abrupt", "gradual", "several"}

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from scipy.stats import norm
+from tests.streaming._streams import one_by_one
 
 from driftscope.exceptions import ParameterError
 from driftscope.streaming._base import Detections
@@ -74,23 +75,12 @@ PARAMS: list[dict[str, Any]] = [
 ]
 
 
-def _one_by_one(detector: Any, values: NDArray[np.int64]) -> tuple[list[int], list[int]]:
-    warnings, drifts = [], []
-    for i, x in enumerate(values.tolist()):
-        detector.update(x)
-        if detector.warning_detected:
-            warnings.append(i)
-        if detector.drift_detected:
-            drifts.append(i)
-    return warnings, drifts
-
-
 @pytest.mark.parametrize("params", PARAMS)
 @pytest.mark.parametrize("name", list(STREAMS))
 def test_matches_the_formula(name: str, params: dict[str, Any]) -> None:
     values = STREAMS[name]
     expected = _oracle(values, **params)
-    assert _one_by_one(STEPD(**params), values) == expected
+    assert one_by_one(STEPD(**params), values) == expected
     found = STEPD(**params).update_many(values)
     assert (found.warnings.tolist(), found.drifts.tolist()) == expected
     if name != "stable":
@@ -134,7 +124,7 @@ def test_update_many_equals_update_property(
     values = np.asarray(bits, np.int64)
     params = {"window_size": window_size, "alpha_drift": alpha / 2, "alpha_warning": alpha}
     one = STEPD(**params)
-    expected = _one_by_one(one, values)
+    expected = one_by_one(one, values)
     many = STEPD(**params)
     first = many.update_many(values[:split])
     second = many.update_many(values[split:])
