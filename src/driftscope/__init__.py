@@ -28,26 +28,23 @@ if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
     from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
     from driftscope.report import Report
+    from driftscope.workflows.asr import monitor_asr
+    from driftscope.workflows.audio import compare_audio
     from driftscope.workflows.compare import Reference, compare, prepare
-    from driftscope.workflows.files import (
-        compare_audio,
-        compare_images,
-        compare_text,
-        monitor_asr,
-        monitor_images,
-    )
+    from driftscope.workflows.images import compare_images, monitor_images
     from driftscope.workflows.monitor import monitor
+    from driftscope.workflows.text import compare_text
 
 _LAZY = {
     "compare": "driftscope.workflows.compare",
     "prepare": "driftscope.workflows.compare",
     "Reference": "driftscope.workflows.compare",
     "monitor": "driftscope.workflows.monitor",
-    "compare_images": "driftscope.workflows.files",
-    "compare_audio": "driftscope.workflows.files",
-    "compare_text": "driftscope.workflows.files",
-    "monitor_images": "driftscope.workflows.files",
-    "monitor_asr": "driftscope.workflows.files",
+    "compare_images": "driftscope.workflows.images",
+    "compare_audio": "driftscope.workflows.audio",
+    "compare_text": "driftscope.workflows.text",
+    "monitor_images": "driftscope.workflows.images",
+    "monitor_asr": "driftscope.workflows.asr",
     "DriftSettings": "driftscope.analyses.drift",
     "ColumnKind": "driftscope.data.schema",
     "ColumnRole": "driftscope.data.schema",

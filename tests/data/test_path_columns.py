@@ -10,7 +10,7 @@ import pandas as pd
 from PIL import Image
 from tests.onnx_models import digits_classifier
 
-from driftscope.workflows.files import monitor_images
+from driftscope.workflows.images import monitor_images
 
 
 def _digit_set(folder: Path, name: str, seed: int, n: int = 80) -> Path:

@@ -558,7 +558,7 @@ def build_text_report(seed: int = 5) -> Report:
     report; the column's name and the input names must come out escaped."""
     import pandas as pd
 
-    from driftscope.workflows.files import compare_text
+    from driftscope.workflows.text import compare_text
 
     rng = np.random.default_rng(seed)
     words = ["cat", "dog", "fish", "bird", "mouse", "horse", "snake"]

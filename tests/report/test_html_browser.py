@@ -365,7 +365,7 @@ def test_image_report_shows_inputs_and_thumbnails_offline(
     import pandas as pd
     from PIL import Image
 
-    from driftscope.workflows.files import compare_images
+    from driftscope.workflows.images import compare_images
 
     rng = np.random.default_rng(0)
     for side, level in (("a", 0.3), ("b", 0.7)):

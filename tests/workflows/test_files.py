@@ -20,13 +20,10 @@ from tests.onnx_models import brightness_classifier, digits_classifier
 from driftscope.cli import main
 from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
 from driftscope.report._validate import validate_report
-from driftscope.workflows.files import (
-    compare_audio,
-    compare_images,
-    compare_text,
-    monitor_asr,
-    monitor_images,
-)
+from driftscope.workflows.asr import monitor_asr
+from driftscope.workflows.audio import compare_audio
+from driftscope.workflows.images import compare_images, monitor_images
+from driftscope.workflows.text import compare_text
 
 
 def _image_set(
@@ -656,7 +653,8 @@ def test_a_path_with_a_lone_surrogate_is_read_and_shown_escaped(tmp_path: Path) 
 _UNDER_LIMIT = """
 import resource, sys
 
-import driftscope.cli.files, driftscope.workflows.files, driftscope.modalities.audio
+import driftscope.cli.files, driftscope.workflows.images, driftscope.workflows.audio
+import driftscope.workflows.asr, driftscope.modalities.audio
 import driftscope.modalities.images
 from driftscope.cli import main
 

@@ -7,9 +7,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftscope.analyses.quality import QualityCheck, QualityResult
+from driftscope.analyses.status import Decision, Status
+from driftscope.analyses.verdict import Reason, Verdict, decide
 from driftscope.data.paths import FileProblem
 
-__all__ = ["Example", "InputFiles", "InputsSection"]
+__all__ = [
+    "UNUSABLE_ALERT",
+    "Example",
+    "InputFiles",
+    "InputsSection",
+    "unusable_inputs",
+    "with_unusable_inputs",
+]
 
 #: Problems listed by name in a report, per side; the rest are counted.
 MAX_LISTED_PROBLEMS = 20
@@ -95,3 +105,58 @@ class InputsSection:
             },
             "notes": list(self.notes),
         }
+
+
+#: Increase of the share of current inputs that could not be used, over the reference's, at
+#: which the ``unusable_inputs`` quality check is an alert (any unusable input is a warning).
+UNUSABLE_ALERT = 0.05
+
+
+def unusable_inputs(section: InputsSection) -> QualityCheck:
+    """The ``unusable_inputs`` data-quality check of a monitoring run over files: a warning when
+    any current input could not be used, an alert when their share rose by `UNUSABLE_ALERT` or
+    more over the reference's."""
+    cur, ref = section.current, section.reference
+    share = cur.n_failed / cur.n_rows if cur.n_rows else 0.0
+    ref_share = ref.n_failed / ref.n_rows if ref.n_rows else 0.0
+    status = (
+        Status.ALERT
+        if share - ref_share >= UNUSABLE_ALERT
+        else Status.WARNING
+        if cur.n_failed
+        else Status.OK
+    )
+    message = (
+        f"{section.column}: {cur.summary()} (reference {ref.n_failed} of {ref.n_rows})."
+        if cur.n_failed
+        else f"{section.column}: every current input could be used."
+    )
+    return QualityCheck(
+        check="unusable_inputs",
+        column=section.column,
+        count=cur.n_failed,
+        share=share,
+        reference_share=ref_share,
+        examples=tuple(
+            f"row {p.row}: {p.path or '(empty)'} ({p.problem})" for p in cur.problems[:5]
+        ),
+        threshold=0.0,
+        alert_threshold=UNUSABLE_ALERT,
+        status=status,
+        message=message,
+    )
+
+
+def with_unusable_inputs(
+    quality: QualityResult, verdict: Verdict, section: InputsSection
+) -> tuple[QualityResult, Verdict]:
+    """The quality checks with `unusable_inputs` added, and the verdict with it as a reason
+    ("investigate") when it is an alert."""
+    check = unusable_inputs(section)
+    quality = QualityResult.from_checks(
+        (*quality.checks, check), quality.n_reference_rows, quality.n_current_rows
+    )
+    if check.status == Status.ALERT:
+        reason = Reason("quality", Decision.INVESTIGATE, check.message, check.share)
+        verdict = decide((*verdict.reasons, reason))
+    return quality, verdict

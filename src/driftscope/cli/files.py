@@ -1,5 +1,6 @@
-"""The `driftscope images`, `audio`, `text` and `asr` commands: parse, call
-`driftscope.workflows.files`, present. `register` adds them to the main app."""
+"""The `driftscope images`, `audio`, `text` and `asr` commands: parse, call the file workflows
+(`driftscope.workflows.images`, `audio`, `text`, `asr`), present. `register` adds them to the
+main app."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def images_drift(
 ) -> None:
     """Compare the images listed in NEW with those in BASELINE: image features, and embeddings
     when a model is given."""
-    from driftscope.workflows.files import compare_images
+    from driftscope.workflows.images import compare_images
 
     report = compare_images(
         baseline,
@@ -171,7 +172,7 @@ def images_model_drift(
 ) -> None:
     """Run MODEL on both sets of images and compare its outputs and, with ground truth, its
     accuracy or IoU; end with a verdict (ok, investigate, retrain)."""
-    from driftscope.workflows.files import monitor_images
+    from driftscope.workflows.images import monitor_images
 
     _check_choice(fail_on, _DECISIONS, "--fail-on")
     report = monitor_images(
@@ -221,7 +222,7 @@ def audio_drift(
     quiet: Quiet = False,
 ) -> None:
     """Compare the audio files (WAV, FLAC, OGG) listed in NEW with those in BASELINE."""
-    from driftscope.workflows.files import compare_audio
+    from driftscope.workflows.audio import compare_audio
 
     report = compare_audio(
         baseline, new, column=column, allow_roots=allow_root, workers=workers, seed=seed
@@ -265,7 +266,7 @@ def text_drift(
 ) -> None:
     """Compare a text column of NEW with BASELINE: text features, terms and embeddings."""
     from driftscope.modalities.text import EMBEDDING_METHODS
-    from driftscope.workflows.files import compare_text
+    from driftscope.workflows.text import compare_text
 
     if embedding not in EMBEDDING_METHODS:
         raise ParameterError(
@@ -315,7 +316,7 @@ def asr(
 ) -> None:
     """Has the speech recognizer degraded? WER and CER against the baseline (or a benchmark),
     per window, with the audio's drift and a verdict."""
-    from driftscope.workflows.files import monitor_asr
+    from driftscope.workflows.asr import monitor_asr
 
     if reference_text == hypothesis_text:
         raise ParameterError(
