@@ -10,19 +10,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from driftscope import exceptions
 from driftscope._version import __version__
-from driftscope.exceptions import (
-    ColumnError,
-    DriftscopeError,
-    EmptyDataError,
-    FileFormatError,
-    InputFileNotFoundError,
-    InputTypeError,
-    MetricNotComputedError,
-    OutputFileError,
-    ParameterError,
-    SchemaError,
-)
+from driftscope.exceptions import *  # noqa: F403  (the exceptions are part of the public API)
 
 if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
@@ -53,24 +43,14 @@ _LAZY = {
     "Report": "driftscope.report",
 }
 
-__all__ = [
-    "ColumnError",
+__all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "ColumnKind",
     "ColumnRole",
     "ColumnSpec",
     "DriftSettings",
-    "DriftscopeError",
-    "EmptyDataError",
-    "FileFormatError",
-    "InputFileNotFoundError",
-    "InputTypeError",
-    "MetricNotComputedError",
-    "OutputFileError",
-    "ParameterError",
     "Reference",
     "Report",
     "Schema",
-    "SchemaError",
     "__version__",
     "compare",
     "compare_audio",
@@ -80,6 +60,7 @@ __all__ = [
     "monitor_asr",
     "monitor_images",
     "prepare",
+    *exceptions.__all__,
 ]
 
 

@@ -20,7 +20,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import chain
 from typing import Any
 
@@ -457,25 +457,26 @@ def _term_drift(
     n_ref_tokens = int(ref.tokens.str.len().sum())
     n_cur_tokens = int(cur.tokens.str.len().sum())
 
+    untested_result = TermDrift(
+        top_terms=(),
+        method="chi2_permutation",
+        statistic=0.0,
+        p_value=1.0,
+        cramers_v=0.0,
+        n_categories=0,
+        n_reference_texts=ref_texts,
+        n_current_texts=cur_texts,
+        n_reference_tokens=n_ref_tokens,
+        n_current_tokens=n_cur_tokens,
+        n_permutations=n_permutations,
+        alpha=alpha,
+        effect_threshold=TERM_EFFECT_FLOOR,
+        drifted=False,
+        rule=_term_rule(alpha),
+    )
+
     def untested(note: str, changes: tuple[TermChange, ...] = ()) -> TermDrift:
-        return TermDrift(
-            top_terms=changes,
-            method="chi2_permutation",
-            statistic=0.0,
-            p_value=1.0,
-            cramers_v=0.0,
-            n_categories=0,
-            n_reference_texts=ref_texts,
-            n_current_texts=cur_texts,
-            n_reference_tokens=n_ref_tokens,
-            n_current_tokens=n_cur_tokens,
-            n_permutations=n_permutations,
-            alpha=alpha,
-            effect_threshold=TERM_EFFECT_FLOOR,
-            drifted=False,
-            rule=_term_rule(alpha),
-            note=note,
-        )
+        return replace(untested_result, top_terms=changes, note=note)
 
     if n_ref_tokens == 0 or n_cur_tokens == 0:
         side = "reference" if n_ref_tokens == 0 else "current"
@@ -512,22 +513,14 @@ def _term_drift(
     # Texts that are missing hold no tokens: they cannot move the table, so leave them out.
     present = np.flatnonzero(np.concatenate([~ref.missing, ~cur.missing]))
     p_value = _permutation_p_value(table[present], ref_texts, statistic, n_permutations, seed)
-    return TermDrift(
+    return replace(
+        untested_result,
         top_terms=changes,
-        method="chi2_permutation",
         statistic=statistic,
         p_value=p_value,
         cramers_v=effect,
         n_categories=int(ref_row.size),
-        n_reference_texts=ref_texts,
-        n_current_texts=cur_texts,
-        n_reference_tokens=n_ref_tokens,
-        n_current_tokens=n_cur_tokens,
-        n_permutations=n_permutations,
-        alpha=alpha,
-        effect_threshold=TERM_EFFECT_FLOOR,
         drifted=bool(p_value < alpha and effect >= TERM_EFFECT_FLOOR),
-        rule=_term_rule(alpha),
     )
 
 
