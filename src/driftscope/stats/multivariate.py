@@ -61,6 +61,20 @@ def _subsample(data: FloatArray, size: int, rng: np.random.Generator) -> FloatAr
     return data[rng.choice(data.shape[0], size=size, replace=False)]
 
 
+def _shuffled_pair(
+    reference: ArrayLike, current: ArrayLike, max_samples: int, seed: int, owner: str
+) -> tuple[FloatArray, FloatArray]:
+    """Both sides as matrices of the same number of rows (at most ``max_samples``, at least 4),
+    in a seeded random order, for a classifier trained on the first half of each and scored on
+    the second. Subsampling shuffles large inputs already; the second shuffle makes small ones
+    split at random too."""
+    ref, cur = _matrices(reference, current, 4, owner)
+    rng = np.random.default_rng(seed)
+    size = min(ref.shape[0], cur.shape[0], max_samples)
+    ref, cur = _subsample(ref, size, rng), _subsample(cur, size, rng)
+    return ref[rng.permutation(size)], cur[rng.permutation(size)]
+
+
 def mmd_rbf(
     reference: ArrayLike,
     current: ArrayLike,
@@ -474,15 +488,10 @@ def domain_classifier_test(
     """
     check_int("domain_classifier_test", "max_samples", max_samples, low=4)
     check_int("domain_classifier_test", "seed", seed, low=0)
-    ref, cur = _matrices(reference, current, 4, "domain_classifier_test")
+    ref, cur = _shuffled_pair(reference, current, max_samples, seed, "domain_classifier_test")
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    rng = np.random.default_rng(seed)
-    size = min(ref.shape[0], cur.shape[0], max_samples)
-    ref, cur = _subsample(ref, size, rng), _subsample(cur, size, rng)
-    # Subsampling already shuffled large inputs; shuffle again so small ones split at random.
-    ref, cur = ref[rng.permutation(size)], cur[rng.permutation(size)]
-    half = size // 2
+    half = ref.shape[0] // 2
     train = np.vstack([ref[:half], cur[:half]])
     target = np.repeat([0, 1], half)
     if ref.shape[1] <= _SMALL_MODEL_MAX_FEATURES:
@@ -579,13 +588,9 @@ def discriminant_test(
     check_int("discriminant_test", "max_samples", max_samples, low=4)
     check_int("discriminant_test", "n_features", n_features, low=1)
     check_int("discriminant_test", "seed", seed, low=0)
-    ref, cur = _matrices(reference, current, 4, "discriminant_test")
-    rng = np.random.default_rng(seed)
-    size = min(ref.shape[0], cur.shape[0], max_samples)
-    ref, cur = _subsample(ref, size, rng), _subsample(cur, size, rng)
-    ref, cur = ref[rng.permutation(size)], cur[rng.permutation(size)]
+    ref, cur = _shuffled_pair(reference, current, max_samples, seed, "discriminant_test")
     ref, cur = np.clip(ref, -_CLIP, _CLIP), np.clip(cur, -_CLIP, _CLIP)
-    half = size // 2
+    half = ref.shape[0] // 2
     first, second = np.triu_indices(ref.shape[1])
     with _threadpools("blas").limit(limits=1):
         ref_means, ref_vars = _moments(ref[:half], first, second)
