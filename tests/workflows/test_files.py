@@ -390,6 +390,28 @@ def test_a_model_failing_on_some_images_is_reported_per_image(tmp_path: Path) ->
     assert check.examples == ("row 40: cur/bright.png (model failed)",)
 
 
+def test_too_few_images_for_embedding_drift_say_so(tmp_path: Path) -> None:
+    """Below 20 embedded inputs a side, every file workflow says why it ran no embedding drift
+    (`monitor_images` used to say nothing)."""
+    base = _image_set(tmp_path, "base", 12, 0.4, seed=0)
+    cur = _image_set(tmp_path, "cur", 12, 0.4, seed=1)
+
+    def means(batch: np.ndarray) -> np.ndarray:
+        level = batch.reshape(len(batch), -1).mean(axis=1)
+        return np.stack([level, 1 - level], axis=1)
+
+    note = (
+        "Embedding drift was not run: embedding_drift needs at least 20 rows in the reference "
+        "embeddings. Got 12."
+    )
+    monitored = monitor_images(base, cur, means, classes=["dark", "light"], n_resamples=100)
+    compared = compare_images(base, cur, model=means)
+    for report in (monitored, compared):
+        assert report.inputs.embedding is None
+        assert note in report.inputs.notes
+        assert note in report.warnings
+
+
 def test_many_unusable_inputs_are_a_quality_alert_and_a_verdict_reason(tmp_path: Path) -> None:
     model = digits_classifier(tmp_path / "digits.onnx")
     base = _digit_set(tmp_path, "base", 0, seed=0, n=120)

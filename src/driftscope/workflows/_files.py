@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from driftscope._shorten import printable
-from driftscope.analyses.embeddings import MIN_ROWS, EmbeddingDrift, embedding_drift
+from driftscope.analyses.embeddings import EmbeddingDrift, embedding_drift
 from driftscope.analyses.inputs import Example, InputFiles, InputsSection, with_unusable_inputs
 from driftscope.data.io import Table, read_table
 from driftscope.data.paths import (
@@ -184,14 +184,8 @@ def embedding_or_note(
     notes: list[str],
 ) -> EmbeddingDrift | None:
     """Embedding drift of the reference's and the current's embeddings, or None with a note
-    saying why it could not run (fewer than `MIN_ROWS` per side)."""
+    saying why it could not run (too few rows: `embedding_drift` says how many it needs)."""
     reference, current = embeddings
-    if min(len(reference), len(current)) < MIN_ROWS:
-        notes.append(
-            f"Embedding drift needs at least {MIN_ROWS} embedded inputs per side; got "
-            f"{len(reference)} and {len(current)}."
-        )
-        return None
     try:
         return embedding_drift(
             reference, current, n_components=n_components, seed=seed, alpha=alpha
