@@ -150,7 +150,9 @@ class WindowsResult:
 
 
 @dataclass(frozen=True)
-class _Split:
+class WindowSplit:
+    """One window of current: its label, its rows (positions in current) and its dates."""
+
     label: str
     rows: NDArray[np.int64]
     start: str | None
@@ -183,7 +185,7 @@ def parse_timestamps(frame: pd.DataFrame, column: str, side: str) -> tuple[pd.Se
 
 def split_windows(
     frame: pd.DataFrame, settings: WindowSettings, timestamp: str | None, side: str = "current"
-) -> tuple[list[_Split], list[str]]:
+) -> tuple[list[WindowSplit], list[str]]:
     """Row positions of each window, in time order (or row order without a timestamp)."""
     warnings: list[str] = []
     n = len(frame)
@@ -208,7 +210,7 @@ def split_windows(
         for i, period in enumerate(uniques):
             rows = positions[order[bounds[i] : bounds[i + 1]]]
             splits.append(
-                _Split(
+                WindowSplit(
                     str(period),
                     rows.astype(np.int64),
                     period.start_time.isoformat(),
@@ -232,7 +234,7 @@ def split_windows(
             chunk = times.iloc[rows]
             start = None if chunk.isna().all() else chunk.min().isoformat()
             end = None if chunk.isna().all() else chunk.max().isoformat()
-        splits.append(_Split(f"rows {edges[i]}-{edges[i + 1] - 1}", rows, start, end))
+        splits.append(WindowSplit(f"rows {edges[i]}-{edges[i + 1] - 1}", rows, start, end))
     return splits, warnings
 
 
@@ -333,7 +335,7 @@ def run_windows(
     quality_settings: QualitySettings,
     settings: WindowSettings,
     cache: ReferenceCache,
-) -> tuple[WindowsResult, list[str], list[Any]]:
+) -> tuple[WindowsResult, list[str], list[WindowSplit]]:
     # The rows without a date were counted once already (`timestamp_warnings`).
     splits, _ = split_windows(current, settings, model.timestamp, "current")
     warnings: list[str] = []

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import pandas as pd
 
 from driftscope._shorten import shown
 from driftscope.analyses import verdict as V
@@ -29,24 +32,28 @@ from driftscope.analyses.drift import (
     require_tested,
     run_drift,
 )
-from driftscope.analyses.model import Task, resolve_model_columns
+from driftscope.analyses.model import ModelColumns, Task, resolve_model_columns
 from driftscope.analyses.performance import (
     METRIC_RANGES,
+    PerformanceResult,
     PerformanceSettings,
     check_metric_names,
     run_performance,
 )
-from driftscope.analyses.quality import QualitySettings, run_quality
+from driftscope.analyses.quality import QualityResult, QualitySettings, run_quality
+from driftscope.analyses.results import DriftResult
 from driftscope.analyses.text_columns import expand_text_columns
 from driftscope.analyses.windows import (
     PERIODS,
     WindowSettings,
+    WindowSplit,
+    WindowsResult,
     run_windows,
     timestamp_warnings,
     utc_if_mixed,
 )
 from driftscope.data.infer import infer_schema
-from driftscope.data.io import read_table
+from driftscope.data.io import Table, read_table
 from driftscope.data.labels import join_labels
 from driftscope.data.paths import base_folder
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
@@ -58,6 +65,8 @@ from driftscope.workflows._settings import performance_settings as _performance_
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
 
 __all__ = ["metric_value_problem", "monitor"]
+
+_T = TypeVar("_T")
 
 
 def metric_value_problem(name: str, value: object) -> str | None:
@@ -178,8 +187,7 @@ def monitor(
     >>> report.verdict.decision
     'retrain'
     """
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
+    log = _Run(started=time.perf_counter())
     user_schema = _as_schema(schema)
     check_arguments(
         reference,
@@ -192,34 +200,35 @@ def monitor(
     )
     _check_metric_values(benchmarks, "benchmarks")
     _check_metric_values(floors, "floors")
-    drift_settings = _drift_settings(
-        "monitor",
-        drift_settings,
-        alpha=alpha,
-        numerical_effect_threshold=numerical_effect_threshold,
-        categorical_effect_threshold=categorical_effect_threshold,
-        drift_share=drift_share,
-        correction=correction,
-        methods=dict(methods or {}),
-        thresholds=dict(thresholds or {}),
-        multivariate=multivariate,
-        max_categories=max_categories,
-        seed=seed,
-        n_jobs=n_jobs,
+    settings = _Settings(
+        drift=_drift_settings(
+            "monitor",
+            drift_settings,
+            alpha=alpha,
+            numerical_effect_threshold=numerical_effect_threshold,
+            categorical_effect_threshold=categorical_effect_threshold,
+            drift_share=drift_share,
+            correction=correction,
+            methods=dict(methods or {}),
+            thresholds=dict(thresholds or {}),
+            multivariate=multivariate,
+            max_categories=max_categories,
+            seed=seed,
+            n_jobs=n_jobs,
+        ),
+        performance=_performance_settings(
+            "monitor",
+            performance_settings,
+            n_resamples=n_resamples,
+            benchmarks=dict(benchmarks or {}),
+            floors=dict(floors or {}),
+            seed=seed,
+        ),
+        windows=_window_settings(period, window_size, n_windows, min_window_rows),
+        quality=quality_settings or QualitySettings(),
+        concept=ConceptSettings(alpha=alpha, seed=seed),
+        with_quality=quality,
     )
-    performance_settings = _performance_settings(
-        "monitor",
-        performance_settings,
-        n_resamples=n_resamples,
-        benchmarks=dict(benchmarks or {}),
-        floors=dict(floors or {}),
-        seed=seed,
-    )
-    _check_window_arguments(period, window_size, n_windows, min_window_rows)
-    window_settings = WindowSettings(
-        period=period, size=window_size, count=n_windows, min_rows=min_window_rows
-    )
-    quality_settings = quality_settings or QualitySettings()
     for name, role in (
         (target, ColumnRole.TARGET),
         (prediction, ColumnRole.PREDICTION),
@@ -229,179 +238,58 @@ def monitor(
         if name is not None:
             user_schema = user_schema.with_column(ColumnSpec(name=name, role=role))
 
-    t0 = time.perf_counter()
-    ref_table, cur_table = read_pair(
-        reference, current, reference_name, current_name, encoding=encoding, delimiter=delimiter
-    )
-    warnings: list[str] = [*ref_table.warnings, *cur_table.warnings]
-    ref_frame, cur_frame = ref_table.frame, cur_table.frame
-    if labels is not None:
-        label_table = read_table(labels, name=None, encoding=encoding, delimiter=delimiter)
-        cur_frame, joined, label_column = join_labels(cur_frame, label_table.frame, id, target)
-        warnings += joined
-        if target is None:
-            target = label_column
-            user_schema = user_schema.with_column(ColumnSpec(name=target, role=ColumnRole.TARGET))
-    timings["read"] = time.perf_counter() - t0
-    check_columns(ref_table, cur_table, columns, methods, thresholds)
-    if columns is not None:
-        keep = list(
-            dict.fromkeys([*columns, *(c for c in (target, prediction, timestamp, id) if c)])
+    with log.timed("read"):
+        tables = read_pair(
+            reference, current, reference_name, current_name, encoding=encoding, delimiter=delimiter
         )
-        ref_frame = ref_frame[[c for c in keep if c in ref_frame.columns]]
-        cur_frame = cur_frame[[c for c in keep if c in cur_frame.columns]]
-
-    t0 = time.perf_counter()
-    full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)
-    ref_frame, cur_frame, full_schema = expand_text_columns(ref_frame, cur_frame, full_schema)
-    model, full_schema, model_warnings = resolve_model_columns(
-        full_schema, ref_frame, cur_frame, task=task, proba_prefix=proba_prefix
-    )
-    warnings += schema_warnings + model_warnings
-    if model.task is not None:
-        check_metric_names(performance_settings, model.task, bool(model.probabilities))
-    if model.task is Task.SEGMENTATION:
-        # Mask columns hold arrays or paths: the drift core has no test for them, performance does.
-        for name in (model.target, model.prediction):
-            if name is not None:
-                full_schema = full_schema.with_column(
-                    ColumnSpec(
-                        name=name,
-                        role=ColumnRole.IGNORED,
-                        note="segmentation masks: measured by performance, not drift-tested",
-                    )
+        log.warnings += [*tables[0].warnings, *tables[1].warnings]
+        frames = (tables[0].frame, tables[1].frame)
+        if labels is not None:
+            label_table = read_table(labels, name=None, encoding=encoding, delimiter=delimiter)
+            current_frame, joined, label_column = join_labels(
+                frames[1], label_table.frame, id, target
+            )
+            frames = (frames[0], current_frame)
+            log.warnings += joined
+            if target is None:
+                target = label_column
+                user_schema = user_schema.with_column(
+                    ColumnSpec(name=target, role=ColumnRole.TARGET)
                 )
-        # Mask files are read here, through the one gate for user-given paths, never by the
-        # analyses.
-        masks = (model.target, model.prediction)
-        ref_frame, ref_problems = read_mask_columns(
-            ref_frame, masks, "reference", base_folder(reference), allow_roots
+    check_columns(*tables, columns, methods, thresholds)
+    if columns is not None:
+        keep = [*columns, *(c for c in (target, prediction, timestamp, id) if c)]
+        frames = _only(frames, keep)
+    with log.timed("schema"):
+        frames, full_schema, model = _model_and_schema(
+            log, frames, user_schema, task, proba_prefix, settings.performance
         )
-        cur_frame, cur_problems = read_mask_columns(
-            cur_frame, masks, "current", base_folder(current), allow_roots
-        )
-        warnings += ref_problems + cur_problems
-    timings["schema"] = time.perf_counter() - t0
-    ref_frame, ref_zones = utc_if_mixed(ref_frame, model.timestamp)
-    cur_frame, cur_zones = utc_if_mixed(cur_frame, model.timestamp)
-    dated, date_warnings = timestamp_warnings(cur_frame, model.timestamp, window_settings)
-    warnings += list(dict.fromkeys(ref_zones + cur_zones)) + date_warnings
+        if model.task is Task.SEGMENTATION:
+            bases = (base_folder(reference), base_folder(current))
+            frames, full_schema = _read_masks(log, frames, full_schema, model, bases, allow_roots)
+    frames, dated = _dated(log, frames, model, settings.windows)
+    drift, performance, concept, quality_result = _analyse(
+        log, frames, full_schema, model, settings
+    )
+    if performance is None:
+        require_tested(drift, tables[0].name, tables[1].name)
     # Unreadable dates stop only what needs them: windows by row count run in row order.
     timed_model = replace(model, timestamp=dated)
-
-    cache = ReferenceCache()
-
-    def timed(name: str, work: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            t0 = time.perf_counter()
-            try:
-                return work()
-            finally:
-                timings[name] = time.perf_counter() - t0
-
-        return run
-
-    def concept_task() -> tuple[ConceptDrift | None, list[str]]:
-        target_col = model.target
-        if target_col is None or target_col not in cur_frame or cur_frame[target_col].isna().all():
-            return None, []
-        return concept_from_frames(
-            ref_frame, cur_frame, full_schema, model, ConceptSettings(alpha=alpha, seed=seed)
-        )
-
-    # The analyses are independent: performance, concept drift and quality (mostly on one core
-    # each) run beside the drift analysis, which spreads its columns over its own threads.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        performance_job = pool.submit(
-            timed(
-                "performance",
-                lambda: run_performance(ref_frame, cur_frame, model, performance_settings),
-            )
-        )
-        concept_job = pool.submit(timed("concept_drift", concept_task))
-        quality_job = (
-            pool.submit(
-                timed(
-                    "quality",
-                    lambda: run_quality(ref_frame, cur_frame, full_schema, quality_settings),
-                )
-            )
-            if quality
-            else None
-        )
-        t0 = time.perf_counter()
-        drift, drift_timings = run_drift(ref_frame, cur_frame, full_schema, drift_settings, cache)
-        timings["drift"] = time.perf_counter() - t0
-        timings.update({f"drift_{k}": v for k, v in drift_timings.items()})
-        performance, perf_warnings = performance_job.result()
-        concept, concept_warnings = concept_job.result()
-        quality_result = quality_job.result() if quality_job is not None else None
-    warnings += perf_warnings
-    if performance is not None:
-        warnings += concept_warnings
-    else:
-        concept = None
-        require_tested(drift, ref_table.name, cur_table.name)
-    if concept is not None and performance is not None:
-        concept = V.confirm_concept(concept, performance)
-
-    windows = None
-    window_splits: list[Any] = []
-    # Without a date in current there are no windows by period (`timestamp_warnings` said why).
-    undated = model.timestamp is not None and dated is None
-    if window_settings.active and not (window_settings.period is not None and undated):
-        t0 = time.perf_counter()
-        windows, window_warnings, window_splits = run_windows(
-            ref_frame,
-            cur_frame,
-            full_schema,
-            timed_model,
-            drift_settings,
-            performance_settings,
-            quality_settings,
-            window_settings,
-            cache,
-        )
-        warnings += window_warnings
-        timings["windows"] = time.perf_counter() - t0
-
+    windows, window_splits = _windows(log, frames, full_schema, model, timed_model, settings)
     change_points = None
     if performance is not None and dated is not None:
-        t0 = time.perf_counter()
-        change_points = change_points_from_frame(
-            cur_frame, timed_model, [sp.rows for sp in window_splits]
-        )
-        timings["change_points"] = time.perf_counter() - t0
-
+        with log.timed("change_points"):
+            change_points = change_points_from_frame(
+                frames[1], timed_model, [split.rows for split in window_splits]
+            )
     verdict = V.monitoring_verdict(
         drift, performance, concept, quality_result, windows, change_points, model
-    )
-    timings["total"] = time.perf_counter() - started
-    metadata = RunMetadata(
-        reference=ref_table.name,
-        current=cur_table.name,
-        n_reference_rows=len(ref_frame),
-        n_current_rows=len(cur_frame),
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        settings={
-            **drift_settings.to_dict(),
-            "performance": {
-                "confidence": performance_settings.confidence,
-                "n_resamples": performance_settings.n_resamples,
-                "warning_drop": performance_settings.warning_drop,
-                "alert_drop": performance_settings.alert_drop,
-                "benchmarks": dict(performance_settings.benchmarks),
-                "floors": dict(performance_settings.floors),
-            },
-            "windows": window_settings.describe() if window_settings.active else None,
-        },
-        timings=timings,
     )
     return Report(
         drift=drift,
         schema=full_schema,
-        metadata=metadata,
-        rules=decision_rules(drift_settings),
+        metadata=_metadata(log, tables, frames, settings),
+        rules=decision_rules(settings.drift),
         model=model,
         performance=performance,
         concept_drift=concept,
@@ -409,5 +297,235 @@ def monitor(
         windows=windows,
         change_points=change_points,
         verdict=verdict,
-        extra_warnings=tuple(warnings),
+        extra_warnings=tuple(log.warnings),
+    )
+
+
+@dataclass
+class _Run:
+    """What one run keeps beside its results: its warnings, how long each step took, and the
+    reference's share of the drift work, done once for the whole table and every window."""
+
+    started: float
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    cache: ReferenceCache = field(default_factory=ReferenceCache)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[step] = time.perf_counter() - t0
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """Every analysis's settings for one run; the whole table's quality is checked only
+    ``with_quality`` (the windows always check theirs)."""
+
+    drift: DriftSettings
+    performance: PerformanceSettings
+    windows: WindowSettings
+    quality: QualitySettings
+    concept: ConceptSettings
+    with_quality: bool
+
+
+Frames = tuple[pd.DataFrame, pd.DataFrame]
+
+
+def _window_settings(
+    period: str | None, window_size: int | None, n_windows: int | None, min_window_rows: int
+) -> WindowSettings:
+    _check_window_arguments(period, window_size, n_windows, min_window_rows)
+    return WindowSettings(
+        period=period, size=window_size, count=n_windows, min_rows=min_window_rows
+    )
+
+
+def _only(frames: Frames, keep: Sequence[str]) -> Frames:
+    """Both frames cut to the ``keep`` columns they have, in that order, each once."""
+    names = list(dict.fromkeys(keep))
+    reference, current = frames
+    return (
+        reference[[c for c in names if c in reference.columns]],
+        current[[c for c in names if c in current.columns]],
+    )
+
+
+def _model_and_schema(
+    log: _Run,
+    frames: Frames,
+    user_schema: Schema,
+    task: str | None,
+    proba_prefix: str | None,
+    performance: PerformanceSettings,
+) -> tuple[Frames, Schema, ModelColumns]:
+    """The full schema (inferred where the user said nothing, text columns expanded into
+    features) and the model's columns, with the metrics checked against the model's task."""
+    full_schema, schema_warnings = infer_schema(*frames, user_schema)
+    reference, current, full_schema = expand_text_columns(*frames, full_schema)
+    model, full_schema, model_warnings = resolve_model_columns(
+        full_schema, reference, current, task=task, proba_prefix=proba_prefix
+    )
+    log.warnings += schema_warnings + model_warnings
+    if model.task is not None:
+        check_metric_names(performance, model.task, bool(model.probabilities))
+    return (reference, current), full_schema, model
+
+
+def _read_masks(
+    log: _Run,
+    frames: Frames,
+    full_schema: Schema,
+    model: ModelColumns,
+    bases: tuple[Path, Path],
+    allow_roots: Sequence[Path | str] | None,
+) -> tuple[Frames, Schema]:
+    """Segmentation: the mask columns, measured by performance and not drift-tested, read here,
+    through the one gate for user-given paths, never by the analyses."""
+    masks = (model.target, model.prediction)
+    for name in masks:
+        if name is not None:
+            full_schema = full_schema.with_column(
+                ColumnSpec(
+                    name=name,
+                    role=ColumnRole.IGNORED,
+                    note="segmentation masks: measured by performance, not drift-tested",
+                )
+            )
+    read = [
+        read_mask_columns(frame, masks, side, base, allow_roots)
+        for frame, side, base in zip(frames, ("reference", "current"), bases, strict=True)
+    ]
+    log.warnings += read[0][1] + read[1][1]
+    return (read[0][0], read[1][0]), full_schema
+
+
+def _dated(
+    log: _Run, frames: Frames, model: ModelColumns, windows: WindowSettings
+) -> tuple[Frames, str | None]:
+    """Both frames with their timestamps in UTC where the zones are mixed, and the timestamp
+    column when current's dates can be read (None otherwise, with a warning saying why)."""
+    reference, ref_zones = utc_if_mixed(frames[0], model.timestamp)
+    current, cur_zones = utc_if_mixed(frames[1], model.timestamp)
+    dated, date_warnings = timestamp_warnings(current, model.timestamp, windows)
+    log.warnings += list(dict.fromkeys(ref_zones + cur_zones)) + date_warnings
+    return (reference, current), dated
+
+
+def _analyse(
+    log: _Run, frames: Frames, full_schema: Schema, model: ModelColumns, settings: _Settings
+) -> tuple[DriftResult, PerformanceResult | None, ConceptDrift | None, QualityResult | None]:
+    """Drift, performance, concept drift and quality of the whole current table.
+
+    The analyses are independent: performance, concept drift and quality (mostly on one core
+    each) run beside the drift analysis, which spreads its columns over its own threads.
+    Concept drift needs performance (labels), and counts only where performance confirms it.
+    """
+    reference, current = frames
+
+    def timed(step: str, work: Callable[[], _T]) -> Callable[[], _T]:
+        def run() -> _T:
+            with log.timed(step):
+                return work()
+
+        return run
+
+    def concept() -> tuple[ConceptDrift | None, list[str]]:
+        target = model.target
+        if target is None or target not in current or current[target].isna().all():
+            return None, []
+        return concept_from_frames(reference, current, full_schema, model, settings.concept)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        performance_job = pool.submit(
+            timed(
+                "performance",
+                lambda: run_performance(reference, current, model, settings.performance),
+            )
+        )
+        concept_job = pool.submit(timed("concept_drift", concept))
+        quality_job = (
+            pool.submit(
+                timed(
+                    "quality",
+                    lambda: run_quality(reference, current, full_schema, settings.quality),
+                )
+            )
+            if settings.with_quality
+            else None
+        )
+        with log.timed("drift"):
+            drift, drift_timings = run_drift(
+                reference, current, full_schema, settings.drift, log.cache
+            )
+        log.timings.update({f"drift_{k}": v for k, v in drift_timings.items()})
+        performance, performance_warnings = performance_job.result()
+        concept_drift, concept_warnings = concept_job.result()
+        quality_result = quality_job.result() if quality_job is not None else None
+    log.warnings += performance_warnings
+    if performance is None:
+        return drift, None, None, quality_result
+    log.warnings += concept_warnings
+    if concept_drift is not None:
+        concept_drift = V.confirm_concept(concept_drift, performance)
+    return drift, performance, concept_drift, quality_result
+
+
+def _windows(
+    log: _Run,
+    frames: Frames,
+    full_schema: Schema,
+    model: ModelColumns,
+    timed_model: ModelColumns,
+    settings: _Settings,
+) -> tuple[WindowsResult | None, list[WindowSplit]]:
+    """The analyses per time window of current, when windows were asked for and can be made
+    (no windows by period without a date in current: `timestamp_warnings` said why)."""
+    windows = settings.windows
+    undated = model.timestamp is not None and timed_model.timestamp is None
+    if not windows.active or (windows.period is not None and undated):
+        return None, []
+    with log.timed("windows"):
+        result, window_warnings, splits = run_windows(
+            *frames,
+            full_schema,
+            timed_model,
+            settings.drift,
+            settings.performance,
+            settings.quality,
+            windows,
+            log.cache,
+        )
+    log.warnings += window_warnings
+    return result, splits
+
+
+def _metadata(
+    log: _Run, tables: tuple[Table, Table], frames: Frames, settings: _Settings
+) -> RunMetadata:
+    log.timings["total"] = time.perf_counter() - log.started
+    performance = settings.performance
+    return RunMetadata(
+        reference=tables[0].name,
+        current=tables[1].name,
+        n_reference_rows=len(frames[0]),
+        n_current_rows=len(frames[1]),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        settings={
+            **settings.drift.to_dict(),
+            "performance": {
+                "confidence": performance.confidence,
+                "n_resamples": performance.n_resamples,
+                "warning_drop": performance.warning_drop,
+                "alert_drop": performance.alert_drop,
+                "benchmarks": dict(performance.benchmarks),
+                "floors": dict(performance.floors),
+            },
+            "windows": settings.windows.describe() if settings.windows.active else None,
+        },
+        timings=log.timings,
     )
