@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import soundfile as sf
-from PIL import Image, ImageFilter
+from PIL import Image
 from tests.onnx_models import brightness_classifier, digits_classifier
+from tests.workflows._sets import audio_set, image_set, mask_set, read_report
 
 from driftscope.cli import main
 from driftscope.exceptions import EmptyDataError, ParameterError, SchemaError
@@ -25,40 +25,13 @@ from driftscope.workflows.audio import compare_audio
 from driftscope.workflows.images import compare_images, monitor_images
 from driftscope.workflows.text import compare_text
 
-
-def _image_set(
-    folder: Path, name: str, n: int, brightness: float, seed: int, blur: float = 0.0
-) -> Path:
-    """``n`` 32x32 RGB images of noise around ``brightness``, listed in ``name``.csv (relative
-    paths), with a ``camera`` metadata column."""
-    rng = np.random.default_rng(seed)
-    (folder / name).mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i in range(n):
-        pixels = np.clip(rng.normal(brightness, 0.12, (32, 32, 3)), 0, 1)
-        image = Image.fromarray((pixels * 255).astype(np.uint8))
-        if blur:
-            image = image.filter(ImageFilter.GaussianBlur(blur))
-        image.save(folder / name / f"{i}.png")
-        rows.append({"inputs": f"{name}/{i}.png", "camera": "a" if i % 2 else "b"})
-    table = folder / f"{name}.csv"
-    pd.DataFrame(rows).to_csv(table, index=False)
-    return table
-
-
-def _report(path: Path) -> dict:
-    data = json.loads(path.read_text())
-    validate_report(data)
-    return data
-
-
 # -- images: features --------------------------------------------------------------------------
 
 
 def test_a_brightness_shift_is_found_and_a_same_source_sample_is_not(tmp_path: Path) -> None:
-    base = _image_set(tmp_path, "base", 80, 0.4, seed=0)
-    same = _image_set(tmp_path, "same", 80, 0.4, seed=1)
-    brighter = _image_set(tmp_path, "brighter", 80, 0.6, seed=2)
+    base = image_set(tmp_path, "base", 80, 0.4, seed=0)
+    same = image_set(tmp_path, "same", 80, 0.4, seed=1)
+    brighter = image_set(tmp_path, "brighter", 80, 0.6, seed=2)
     shifted = compare_images(base, brighter)
     assert {"brightness", "mean_r", "mean_g", "mean_b"} <= set(shifted.drift.drifted_columns)
     assert "camera" not in shifted.drift.drifted_columns
@@ -74,8 +47,8 @@ def test_a_brightness_shift_is_found_and_a_same_source_sample_is_not(tmp_path: P
 
 
 def test_blur_moves_sharpness(tmp_path: Path) -> None:
-    base = _image_set(tmp_path, "base", 60, 0.5, seed=0)
-    blurred = _image_set(tmp_path, "blurred", 60, 0.5, seed=1, blur=1.5)
+    base = image_set(tmp_path, "base", 60, 0.5, seed=0)
+    blurred = image_set(tmp_path, "blurred", 60, 0.5, seed=1, blur=1.5)
     report = compare_images(base, blurred)
     assert {"sharpness", "noise"} <= set(report.drift.drifted_columns)
     from driftscope.modalities.images import image_features
@@ -85,8 +58,8 @@ def test_blur_moves_sharpness(tmp_path: Path) -> None:
 
 
 def test_bad_files_are_counted_not_fatal(tmp_path: Path) -> None:
-    base = _image_set(tmp_path, "base", 30, 0.5, seed=0)
-    cur = _image_set(tmp_path, "cur", 30, 0.5, seed=1)
+    base = image_set(tmp_path, "base", 30, 0.5, seed=0)
+    cur = image_set(tmp_path, "cur", 30, 0.5, seed=1)
     (tmp_path / "cur" / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     (tmp_path / "cur" / "empty.png").write_bytes(b"")
     outside = tmp_path.parent / f"{tmp_path.name}-outside.png"
@@ -114,7 +87,7 @@ def test_bad_files_are_counted_not_fatal(tmp_path: Path) -> None:
 
 
 def test_nothing_readable_or_no_inputs_column_is_a_clear_error(tmp_path: Path) -> None:
-    base = _image_set(tmp_path, "base", 10, 0.5, seed=0)
+    base = image_set(tmp_path, "base", 10, 0.5, seed=0)
     broken = tmp_path / "broken.csv"
     pd.DataFrame({"inputs": ["a.png", "b.png"]}).to_csv(broken, index=False)
     with pytest.raises(EmptyDataError, match=r"None of the 2 files in column 'inputs'"):
@@ -126,14 +99,14 @@ def test_nothing_readable_or_no_inputs_column_is_a_clear_error(tmp_path: Path) -
 
 
 def test_images_drift_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    base = _image_set(tmp_path, "base", 40, 0.35, seed=0)
-    cur = _image_set(tmp_path, "cur", 40, 0.65, seed=1)
+    base = image_set(tmp_path, "base", 40, 0.35, seed=0)
+    cur = image_set(tmp_path, "cur", 40, 0.65, seed=1)
     model = brightness_classifier(tmp_path / "model.onnx")
     out = tmp_path / "r.json"
     html = tmp_path / "r.html"
     argv = ["images", "drift", str(base), str(cur), "--model", str(model), "--json", str(out)]
     assert main([*argv, "-o", str(html), "-q", "--fail-on-drift", "--workers", "2"]) == 1
-    data = _report(out)
+    data = read_report(out)
     assert data["inputs"]["embedding"]["drifted"]
     assert data["inputs"]["embedding_source"] == "onnx model model.onnx"
     page = html.read_text()
@@ -190,7 +163,7 @@ def test_model_drift_cli_with_fail_on_and_without_labels(tmp_path: Path) -> None
     out = tmp_path / "r.json"
     argv = ["images", "model-drift", str(base), str(rotated), "--model", str(model)]
     assert main([*argv, "--json", str(out), "-q", "--fail-on", "retrain"]) == 1
-    assert _report(out)["verdict"]["decision"] == "retrain"
+    assert read_report(out)["verdict"]["decision"] == "retrain"
     unlabelled = tmp_path / "unlabelled.csv"
     pd.read_csv(rotated).drop(columns=["labels"]).to_csv(unlabelled, index=False)
     assert (
@@ -199,7 +172,7 @@ def test_model_drift_cli_with_fail_on_and_without_labels(tmp_path: Path) -> None
         )
         == 0
     )
-    data = _report(out)
+    data = read_report(out)
     assert data["performance"] is None
     assert data["verdict"]["decision"] in ("investigate", "retrain")
     assert any("No 'labels' column" in n for n in data["inputs"]["notes"])
@@ -209,27 +182,10 @@ def test_model_drift_cli_with_fail_on_and_without_labels(tmp_path: Path) -> None
 # -- audio --------------------------------------------------------------------------------------
 
 
-def _audio_set(folder: Path, name: str, n: int, noise: float, seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    (folder / name).mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i in range(n):
-        sr = 16_000
-        t = np.arange(sr // 2) / sr
-        pitch = rng.uniform(110, 220)
-        signal = 0.3 * np.sin(2 * np.pi * pitch * t) * (1 + 0.5 * np.sin(2 * np.pi * 4 * t))
-        signal = signal + rng.normal(0, noise, t.size)
-        sf.write(folder / name / f"{i}.wav", signal, sr)
-        rows.append({"inputs": f"{name}/{i}.wav"})
-    table = folder / f"{name}.csv"
-    pd.DataFrame(rows).to_csv(table, index=False)
-    return table
-
-
 def test_audio_noise_is_found_and_bad_files_counted(tmp_path: Path) -> None:
-    base = _audio_set(tmp_path, "base", 30, 0.005, seed=0)
-    same = _audio_set(tmp_path, "same", 30, 0.005, seed=1)
-    noisy = _audio_set(tmp_path, "noisy", 30, 0.1, seed=2)
+    base = audio_set(tmp_path, "base", 30, 0.005, seed=0)
+    same = audio_set(tmp_path, "same", 30, 0.005, seed=1)
+    noisy = audio_set(tmp_path, "noisy", 30, 0.1, seed=2)
     (tmp_path / "noisy" / "bad.wav").write_text("not audio")
     table = pd.read_csv(noisy)
     pd.concat([table, pd.DataFrame({"inputs": ["noisy/bad.wav"]})]).to_csv(noisy, index=False)
@@ -268,8 +224,8 @@ def test_asr_cli_says_the_recognizer_degraded(tmp_path: Path) -> None:
         ]
         frame.to_csv(table, index=False)
 
-    base = _audio_set(tmp_path, "base", 60, 0.005, seed=0)
-    new = _audio_set(tmp_path, "new", 60, 0.08, seed=1)
+    base = audio_set(tmp_path, "base", 60, 0.005, seed=0)
+    new = audio_set(tmp_path, "new", 60, 0.08, seed=1)
     add_text(base, 0.05)
     add_text(new, 0.3)
     out = tmp_path / "asr.json"
@@ -283,7 +239,7 @@ def test_asr_cli_says_the_recognizer_degraded(tmp_path: Path) -> None:
         "asr",
     ]
     assert main([*argv, "--json", str(out), "-q", "--fail-on", "retrain"]) == 1
-    data = _report(out)
+    data = read_report(out)
     assert data["verdict"]["decision"] == "retrain"
     assert data["inputs"]["modality"] == "audio"
     wer = next(m for m in data["performance"]["metrics"] if m["name"] == "wer")
@@ -324,7 +280,7 @@ def test_text_drift_cli(tmp_path: Path) -> None:
         )
         == 1
     )
-    data = _report(out)
+    data = read_report(out)
     top = {t["term"] for t in data["inputs"]["terms"]["top_terms"][:6]}
     assert top & {"crypto", "wallet", "token", "blockchain"}
     assert data["inputs"]["terms"]["drifted"]
@@ -363,8 +319,8 @@ def test_text_columns_inside_compare_become_text_features() -> None:
 
 
 def test_a_model_failing_on_some_images_is_reported_per_image(tmp_path: Path) -> None:
-    base = _image_set(tmp_path, "base", 40, 0.4, seed=0)
-    cur = _image_set(tmp_path, "cur", 40, 0.4, seed=1)
+    base = image_set(tmp_path, "base", 40, 0.4, seed=0)
+    cur = image_set(tmp_path, "cur", 40, 0.4, seed=1)
     bright = tmp_path / "cur" / "bright.png"
     Image.new("RGB", (32, 32), (255, 255, 255)).save(bright)
     table = pd.read_csv(cur)
@@ -393,8 +349,8 @@ def test_a_model_failing_on_some_images_is_reported_per_image(tmp_path: Path) ->
 def test_too_few_images_for_embedding_drift_say_so(tmp_path: Path) -> None:
     """Below 20 embedded inputs a side, every file workflow says why it ran no embedding drift
     (`monitor_images` used to say nothing)."""
-    base = _image_set(tmp_path, "base", 12, 0.4, seed=0)
-    cur = _image_set(tmp_path, "cur", 12, 0.4, seed=1)
+    base = image_set(tmp_path, "base", 12, 0.4, seed=0)
+    cur = image_set(tmp_path, "cur", 12, 0.4, seed=1)
 
     def means(batch: np.ndarray) -> np.ndarray:
         level = batch.reshape(len(batch), -1).mean(axis=1)
@@ -444,7 +400,7 @@ def test_asr_windows_by_week(tmp_path: Path) -> None:
     out = tmp_path / "asr.json"
     argv = ["asr", str(base), str(new), "--reference-text", "ref", "--hypothesis-text", "hyp"]
     assert main([*argv, "--timestamp", "ts", "--period", "W", "--json", str(out), "-q"]) == 0
-    data = _report(out)
+    data = read_report(out)
     windows = data["windows"]["windows"]
     assert len(windows) == 4
     wer = [w["metrics"]["wer"] for w in windows]
@@ -452,33 +408,12 @@ def test_asr_windows_by_week(tmp_path: Path) -> None:
     assert data["inputs"] is None  # no audio column: transcripts only
 
 
-def _mask_set(folder: Path, name: str, n: int, mask_size: int, seed: int) -> Path:
-    """Images whose top part is bright, with ground-truth masks (bright = class 1) saved at
-    ``mask_size`` (the segmenter works at 32 x 32)."""
-    rng = np.random.default_rng(seed)
-    (folder / name).mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i in range(n):
-        cut = int(rng.integers(8, 24))
-        pixels = np.full((32, 32, 3), 0.2)
-        pixels[:cut] = 0.9
-        Image.fromarray((pixels * 255).astype(np.uint8)).save(folder / name / f"{i}.png")
-        mask = np.zeros((32, 32), np.uint8)
-        mask[:cut] = 1
-        big = Image.fromarray(mask).resize((mask_size, mask_size), Image.Resampling.NEAREST)
-        big.save(folder / name / f"{i}_mask.png")
-        rows.append({"inputs": f"{name}/{i}.png", "masks": f"{name}/{i}_mask.png"})
-    table = folder / f"{name}.csv"
-    pd.DataFrame(rows).to_csv(table, index=False)
-    return table
-
-
 def test_segmentation_masks_of_another_size_and_bad_masks(tmp_path: Path) -> None:
     from tests.onnx_models import brightness_segmenter
 
     model = brightness_segmenter(tmp_path / "seg.onnx")
-    base = _mask_set(tmp_path, "base", 40, 32, seed=0)
-    cur = _mask_set(tmp_path, "cur", 40, 64, seed=1)  # masks twice the model's size
+    base = mask_set(tmp_path, "base", 40, 32, seed=0)
+    cur = mask_set(tmp_path, "cur", 40, 64, seed=1)  # masks twice the model's size
     (tmp_path / "cur" / "3_mask.png").write_bytes(b"junk")
     Image.new("RGB", (64, 64), (255, 0, 0)).save(tmp_path / "cur" / "5_mask.png")
     # A mask whose link leads out of the table's folder: refused by the gate, as images are.
@@ -500,8 +435,8 @@ def test_segmentation_masks_of_another_size_and_bad_masks(tmp_path: Path) -> Non
 
 
 def test_non_finite_model_outputs_are_per_image_problems(tmp_path: Path) -> None:
-    base = _image_set(tmp_path, "base", 30, 0.4, seed=0)
-    cur = _image_set(tmp_path, "cur", 30, 0.4, seed=1)
+    base = image_set(tmp_path, "base", 30, 0.4, seed=0)
+    cur = image_set(tmp_path, "cur", 30, 0.4, seed=1)
 
     def nan_on_bright(batch: np.ndarray) -> np.ndarray:
         means = batch.reshape(len(batch), -1).mean(axis=1)
@@ -574,7 +509,7 @@ def _flat_model(folder: Path) -> Path:
 def test_cli_refusals_name_the_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = _audio_set(tmp_path, "base", 12, 0.01, seed=0)
+    base = audio_set(tmp_path, "base", 12, 0.01, seed=0)
     texts = tmp_path / "texts.csv"
     pd.DataFrame({"transcript": ["a b"] * 12, "asr": ["a b"] * 12}).to_csv(texts, index=False)
     with_text = pd.read_csv(base).assign(transcript="a b", asr="a b")
@@ -594,11 +529,11 @@ def test_cli_refusals_name_the_option(
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.path", list(__import__("sys").path))  # the loader adds the cwd
-    images = _image_set(tmp_path, "imgs", 24, 0.5, seed=0)
+    images = image_set(tmp_path, "imgs", 24, 0.5, seed=0)
     out = tmp_path / "r.json"
     argv = ["images", "drift", str(images), str(images), "--model", "my_models:embed"]
     assert main([*argv, "--input-size", "8x8", "--json", str(out), "-q"]) == 0
-    assert _report(out)["inputs"]["embedding_source"] == "callable model my_models:embed"
+    assert read_report(out)["inputs"]["embedding_source"] == "callable model my_models:embed"
 
 
 # -- hostile paths ------------------------------------------------------------------------------
@@ -625,11 +560,11 @@ def _with_hostile_rows(table: Path, extra: dict[str, object]) -> tuple[Path, int
 
 def test_hostile_paths_are_counted_by_every_file_command(tmp_path: Path) -> None:
     images = tmp_path / "images"
-    base = _image_set(images, "base", 16, 0.5, seed=0)
-    cur, n_bad = _with_hostile_rows(_image_set(images, "cur", 16, 0.5, seed=1), {"camera": "a"})
+    base = image_set(images, "base", 16, 0.5, seed=0)
+    cur, n_bad = _with_hostile_rows(image_set(images, "cur", 16, 0.5, seed=1), {"camera": "a"})
     model = brightness_classifier(tmp_path / "model.onnx")
     sounds = tmp_path / "sounds"
-    a_base, a_cur = (_audio_set(sounds, n, 12, 0.01, seed=s) for n, s in (("base", 0), ("cur", 1)))
+    a_base, a_cur = (audio_set(sounds, n, 12, 0.01, seed=s) for n, s in (("base", 0), ("cur", 1)))
     for table in (a_base, a_cur):
         pd.read_csv(table).assign(transcript="a b c", asr="a b d").to_csv(table, index=False)
     a_cur, _ = _with_hostile_rows(a_cur, {"transcript": "a b", "asr": "a b"})
@@ -648,7 +583,7 @@ def test_hostile_paths_are_counted_by_every_file_command(tmp_path: Path) -> None
     }
     for name, argv in runs.items():
         assert main([*argv, "--json", str(out), "-q"]) == 0, name
-        current = _report(out)["inputs"]["current"]
+        current = read_report(out)["inputs"]["current"]
         assert current["n_failed"] == n_bad, name
         assert current["n_read"] == current["n_rows"] - n_bad, name
         assert set(current["by_problem"]) == {"unreadable", "missing"}, name
@@ -658,7 +593,7 @@ def test_hostile_paths_are_counted_by_every_file_command(tmp_path: Path) -> None
 def test_a_path_with_a_lone_surrogate_is_read_and_shown_escaped(tmp_path: Path) -> None:
     # Python hands a file name that is not valid UTF-8 over as lone surrogates; such a name
     # in a DataFrame must still be read, and be shown where a report is written as UTF-8.
-    base = _image_set(tmp_path, "base", 12, 0.5, seed=0)
+    base = image_set(tmp_path, "base", 12, 0.5, seed=0)
     odd = tmp_path / "base" / "odd\udcff.png"
     (tmp_path / "base" / "0.png").rename(odd)
     paths = [str(odd), *(str(tmp_path / "base" / f"{i}.png") for i in range(1, 12))]
@@ -720,8 +655,8 @@ needs_proc = pytest.mark.skipif(
 def test_forged_wav_headers_are_per_file_problems_under_a_memory_limit(tmp_path: Path) -> None:
     from tests.modalities.forged import forged_wav
 
-    base = _audio_set(tmp_path, "base", 10, 0.01, seed=0)
-    cur = _audio_set(tmp_path, "cur", 10, 0.01, seed=1)
+    base = audio_set(tmp_path, "base", 10, 0.01, seed=0)
+    cur = audio_set(tmp_path, "cur", 10, 0.01, seed=1)
     forged = [forged_wav(tmp_path / f"{rate}.wav", rate) for rate in (10**8, 10**9)]
     frame = pd.concat([pd.read_csv(cur), pd.DataFrame({"inputs": [p.name for p in forged]})])
     for table in (base, cur):
@@ -733,7 +668,7 @@ def test_forged_wav_headers_are_per_file_problems_under_a_memory_limit(tmp_path:
     for argv in (["audio", "drift", str(base), str(cur)], ["asr", str(base), str(cur), *texts]):
         run = _under_memory_limit([*argv, "--json", str(out), "-q"])
         assert run.returncode == 0, run.stderr
-        current = _report(out)["inputs"]["current"]
+        current = read_report(out)["inputs"]["current"]
         assert (current["n_read"], current["by_problem"]) == (10, {"unreadable": 2})
         details = [p["detail"] for p in current["examples"]]
         assert "declares a sample rate of 100,000,000 Hz" in details[0]
@@ -757,8 +692,8 @@ def test_forged_image_headers_are_per_file_problems_under_a_memory_limit(tmp_pat
         forged_png(images / "under.png", 9400, 9500),
         forged_tiff(images / "under.tif", 9400, 9500),
     ]
-    base = _mask_set(tmp_path, "base", 12, 32, seed=0)
-    cur = _mask_set(tmp_path, "cur", 12, 32, seed=1)
+    base = mask_set(tmp_path, "base", 12, 32, seed=0)
+    cur = mask_set(tmp_path, "cur", 12, 32, seed=1)
     # A mask within Pillow's limit that compresses to 90 kB and would be 700 MB as int64.
     Image.fromarray(np.zeros((9500, 9400), np.uint8)).save(images / "zeros_mask.png")
     masks = [forged_png(images / "over_mask.png", 9000, 10000, "L"), images / "zeros_mask.png"]
@@ -776,7 +711,7 @@ def test_forged_image_headers_are_per_file_problems_under_a_memory_limit(tmp_pat
         argv += ["--task", "segmentation"] if "model-drift" in argv else []
         run = _under_memory_limit([*argv, "--json", str(out), "-q"])
         assert run.returncode == 0, run.stderr
-        current = _report(out)["inputs"]["current"]
+        current = read_report(out)["inputs"]["current"]
         assert current["n_read"] == 12
         problems = {p["path"]: p["detail"] for p in current["examples"]}
         assert {f"cur/{p.name}" for p in forged} <= set(problems)
@@ -838,7 +773,7 @@ def test_a_model_returning_text_stops_the_run_naming_the_model(
 ) -> None:
     from tests.models.onnx_labels import labelling_classifier
 
-    images = _image_set(tmp_path, "imgs", 12, 0.5, seed=0)
+    images = image_set(tmp_path, "imgs", 12, 0.5, seed=0)
     (tmp_path / "text_models.py").write_text(
         "def labels(batch):\n    return ['cat'] * len(batch)\n"
     )
@@ -867,8 +802,8 @@ def test_a_column_of_mask_paths_is_listed_not_tested_on_a_split_without_drift(
     # Two samples of one source, each image with its mask path: a classifier's run (the masks
     # are not its ground truth) and the image features must not drift because every row has its
     # own mask path.
-    base = _mask_set(tmp_path, "base", 60, 32, seed=0)
-    cur = _mask_set(tmp_path, "cur", 60, 32, seed=1)
+    base = mask_set(tmp_path, "base", 60, 32, seed=0)
+    cur = mask_set(tmp_path, "cur", 60, 32, seed=1)
     model = brightness_classifier(tmp_path / "clf.onnx")
     monitored = monitor_images(base, cur, model, n_resamples=200).to_dict()
     compared = compare_images(base, cur).to_dict()
@@ -891,8 +826,8 @@ def test_a_file_that_may_not_be_read_is_unreadable_and_the_run_goes_on(
 
     import soundfile
 
-    images = _image_set(tmp_path, "imgs", 12, 0.5, seed=0)
-    sounds = _audio_set(tmp_path, "wavs", 12, 0.01, seed=0)
+    images = image_set(tmp_path, "imgs", 12, 0.5, seed=0)
+    sounds = audio_set(tmp_path, "wavs", 12, 0.01, seed=0)
     opened, sound_file = builtins.open, soundfile.SoundFile
 
     def refuse(path: object) -> None:
@@ -919,7 +854,7 @@ def test_a_file_that_may_not_be_read_is_unreadable_and_the_run_goes_on(
 def test_a_side_of_only_hostile_paths_is_a_short_error_naming_the_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = _image_set(tmp_path, "base", 10, 0.5, seed=0)
+    base = image_set(tmp_path, "base", 10, 0.5, seed=0)
     hostile = tmp_path / "hostile.jsonl"
     cells = ["x" * 5000, "a\x00b.png", "y" * 100_000, "z" * 100_000]
     hostile.write_text("".join(json.dumps({"inputs": c}) + "\n" for c in cells))
