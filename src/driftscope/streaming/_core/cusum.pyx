@@ -1,13 +1,11 @@
-"""CUSUM kernel: state, per-value update and the `update_many` loop."""
+"""CUSUM kernel: state and per-value step (`DetectorCore` runs it)."""
 
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.math cimport sqrt
 
-from driftscope.streaming._core._values cimport as_value, as_values
-
-cdef enum Mode:
-    UP, DOWN, BOTH
+from driftscope.streaming._core._detector cimport DetectorCore
+from driftscope.streaming._core._mode cimport DOWN, UP, as_mode
 
 
 cdef double pairwise_sum(const double* a, Py_ssize_t n) noexcept:
@@ -45,10 +43,7 @@ cdef double pairwise_sum(const double* a, Py_ssize_t n) noexcept:
     return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2)
 
 
-cdef class CUSUMCore:
-    cdef public long long _n_seen
-    cdef public bint _drift_detected
-    cdef public bint _warning_detected
+cdef class CUSUMCore(DetectorCore):
     cdef public double _reference
     cdef public double _sigma
     # S+ = total - running minimum of the total (and of 0): Page's max(0, .) recursion.
@@ -58,7 +53,7 @@ cdef class CUSUMCore:
     cdef public double _min_decrease
     # The warm-up values of the current test (that fix its reference), `n_warmup` of them, in
     # the first `capacity` doubles of `buffer`; the next `capacity` are scratch space for the
-    # squared deviations. The buffer grows as needed, outside `step`, up to `min_instances`.
+    # squared deviations. The buffer grows as needed, up to `min_instances`.
     cdef double* buffer
     cdef Py_ssize_t capacity
     cdef Py_ssize_t n_warmup
@@ -80,7 +75,7 @@ cdef class CUSUMCore:
         self.min_instances_ = min(min_instances, PY_SSIZE_T_MAX // (2 * sizeof(double)))
         self.slack_ = slack
         self.threshold_ = threshold
-        self.mode_ = UP if mode == "up" else DOWN if mode == "down" else BOTH
+        self.mode_ = as_mode(mode)
 
     cdef int reserve(self, Py_ssize_t n) except -1:
         """Room for ``n`` warm-up values (at most `min_instances` are ever needed)."""
@@ -114,12 +109,9 @@ cdef class CUSUMCore:
             self.buffer[i] = given[i]
         self.n_warmup = n
 
-    def _restart(self):
-        """A new test with a new reference; `n_seen` keeps counting."""
-        self.restart()
-
-    cdef inline void restart(self) noexcept:
-        self._drift_detected = False
+    cdef int restart(self) except -1:
+        """A new test with a new reference."""
+        DetectorCore.restart(self)
         self.n_warmup = 0
         self._reference = 0.0
         self._sigma = 0.0
@@ -127,6 +119,7 @@ cdef class CUSUMCore:
         self._min_increase = 0.0
         self._total_decrease = 0.0
         self._min_decrease = 0.0
+        return 0
 
     cdef void fix_reference(self) noexcept:
         # np.mean and np.std(ddof=1), operation for operation: the identity 0.0 plus numpy's
@@ -141,17 +134,16 @@ cdef class CUSUMCore:
         self._reference = mean
         self._sigma = sqrt((0.0 + pairwise_sum(squares, n)) / <double>(n - 1))
 
-    cdef inline bint step(self, double x) noexcept:
+    cdef int step(self, double x) except -1:
         cdef double dev, k, limit
         cdef bint up, down
-        if self._drift_detected:
-            self.restart()
-        self._n_seen += 1
         if self.n_warmup < self.min_instances_:
+            if self.n_warmup == self.capacity:
+                self.reserve(self.n_warmup + 1)
             self.buffer[self.n_warmup] = x
             self.n_warmup += 1
             if self.n_warmup < self.min_instances_:
-                return False
+                return 0
             self.fix_reference()
         dev = x - self._reference
         k = self.slack_ * self._sigma
@@ -165,22 +157,4 @@ cdef class CUSUMCore:
         up = self.mode_ != DOWN and self._total_increase - self._min_increase > limit
         down = self.mode_ != UP and self._total_decrease - self._min_decrease > limit
         self._drift_detected = up or down
-        return self._drift_detected
-
-    def update(self, x):
-        """Add one value; `drift_detected` tells whether the chart fired on it."""
-        cdef double v = as_value(x, self, False)
-        if self.n_warmup >= self.capacity:
-            self.reserve(self.n_warmup + 1)
-        self.step(v)
-
-    def update_many(self, values):
-        """Process a whole array; the same detections and final state as `update` per value."""
-        cdef const double[::1] a = as_values(self, values, False)
-        cdef Py_ssize_t i
-        self.reserve(self.n_warmup + a.shape[0])
-        drifts = []
-        for i in range(a.shape[0]):
-            if self.step(a[i]):
-                drifts.append(i)
-        return self._detections((), drifts)
+        return 0

@@ -1,13 +1,9 @@
-"""EDDM kernel: state, per-value update and the `update_many` loop."""
+"""EDDM kernel: state and per-value step (`DetectorCore` runs it)."""
 
 from libc.limits cimport LLONG_MAX
 from libc.math cimport sqrt
 
-import numpy as np
-
-from driftscope.streaming._base import Detections
-
-from driftscope.streaming._core._values cimport as_value, as_values
+from driftscope.streaming._core._detector cimport DetectorCore
 
 cdef extern from *:
     # Exact integer sums, as Python's ints would be: the sum of squared distances and the
@@ -15,10 +11,7 @@ cdef extern from *:
     ctypedef long long int128 "__int128"
 
 
-cdef class EDDMCore:
-    cdef public long long _n_seen
-    cdef public bint _drift_detected
-    cdef public bint _warning_detected
+cdef class EDDMCore(DetectorCore):
     cdef public long long _n
     cdef public long long _n_errors
     cdef public long long _last_error
@@ -45,13 +38,8 @@ cdef class EDDMCore:
         self.square_sum = (<int128><long long>(value >> 64) << 64) + <int128>(
             <unsigned long long>(value & 0xFFFFFFFFFFFFFFFF))
 
-    def _restart(self):
-        """Fresh statistics; `n_seen` keeps counting."""
-        self.restart()
-
-    cdef inline void restart(self) noexcept:
-        self._drift_detected = False
-        self._warning_detected = False
+    cdef int restart(self) except -1:
+        DetectorCore.restart(self)
         self._n = 0
         self._n_errors = 0
         self._last_error = 0  # position (1-based, since the restart) of the last error
@@ -59,15 +47,13 @@ cdef class EDDMCore:
         self._distance_sum = 0
         self.square_sum = 0
         self._p2s_max = -1.0
+        return 0
 
-    cdef inline bint step(self, double x) noexcept:
-        if self._drift_detected:
-            self.restart()
-        self._n_seen += 1
+    cdef int step(self, double x) except -1:
         self._n += 1
         if x == 1.0:
             self.error()
-        return self._drift_detected
+        return 0
 
     cdef inline void error(self) noexcept:
         cdef long long n, s1, distance
@@ -93,28 +79,3 @@ cdef class EDDMCore:
                 self._drift_detected = True
             else:
                 self._warning_detected = level < self.alpha_
-
-    def update(self, x):
-        """Take one value of the error stream (1 = error, 0 = correct)."""
-        self.step(as_value(x, self, True))
-
-    def update_many(self, values):
-        """Process a whole array; the same detections and final state as `update` per value."""
-        cdef const double[::1] a = as_values(self, values, True)
-        cdef Py_ssize_t i, n_warnings = 0
-        cdef long long[::1] warnings
-        # A warning holds from one error to the next, so it can be on a large share of the
-        # values: their positions go to a C array that doubles when full, not a Python list.
-        found = np.empty(64, np.int64)
-        warnings = found
-        drifts = []
-        for i in range(a.shape[0]):
-            if self.step(a[i]):
-                drifts.append(i)
-            if self._warning_detected:
-                if n_warnings == warnings.shape[0]:
-                    found = np.concatenate((found, np.empty_like(found)))
-                    warnings = found
-                warnings[n_warnings] = i
-                n_warnings += 1
-        return Detections(found[:n_warnings].copy(), np.fromiter(drifts, np.int64))

@@ -1,11 +1,6 @@
-from numpy.typing import ArrayLike
+from driftscope.streaming._core._detector import DetectorCore
 
-from driftscope.streaming._base import Detections
-
-class HDDMACore:
-    _n_seen: int
-    _drift_detected: bool
-    _warning_detected: bool
+class HDDMACore(DetectorCore):
     _n: int
     _n_errors: int
     _n_min: int
@@ -15,14 +10,8 @@ class HDDMACore:
     def _configure(
         self, drift_confidence: float, warning_confidence: float, two_sided_test: bool
     ) -> None: ...
-    def _restart(self) -> None: ...
-    def update(self, x: float) -> None: ...
-    def update_many(self, values: ArrayLike) -> Detections: ...
 
-class HDDMWCore:
-    _n_seen: int
-    _drift_detected: bool
-    _warning_detected: bool
+class HDDMWCore(DetectorCore):
     _incr_cutpoint: float
     _decr_cutpoint: float
     _total: list[float]
@@ -37,6 +26,3 @@ class HDDMWCore:
         lambda_val: float,
         two_sided_test: bool,
     ) -> None: ...
-    def _restart(self) -> None: ...
-    def update(self, x: float) -> None: ...
-    def update_many(self, values: ArrayLike) -> Detections: ...

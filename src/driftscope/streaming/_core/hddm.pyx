@@ -1,14 +1,11 @@
-"""HDDM_A and HDDM_W kernels: state, per-value update and the `update_many` loop."""
+"""HDDM_A and HDDM_W kernels: state and per-value step (`DetectorCore` runs them)."""
 
 from libc.math cimport INFINITY, log, pow, sqrt
 
-from driftscope.streaming._core._values cimport as_value, as_values
+from driftscope.streaming._core._detector cimport DetectorCore
 
 
-cdef class HDDMACore:
-    cdef public long long _n_seen
-    cdef public bint _drift_detected
-    cdef public bint _warning_detected
+cdef class HDDMACore(DetectorCore):
     # The whole stream since the last drift, and the two cut points (as counts of values and
     # of errors; 0 values means not set yet).
     cdef public long long _n
@@ -27,19 +24,15 @@ cdef class HDDMACore:
         self.log_warning_ = log(2.0 / warning_confidence)
         self.two_sided_test_ = two_sided_test
 
-    def _restart(self):
-        """Forget the statistics, as after a drift (the count of values seen is kept)."""
-        self.restart()
-
-    cdef inline void restart(self) noexcept:
-        self._drift_detected = False
-        self._warning_detected = False
+    cdef int restart(self) except -1:
+        DetectorCore.restart(self)
         self._n = 0
         self._n_errors = 0
         self._n_min = 0
         self._n_errors_min = 0
         self._n_max = 0
         self._n_errors_max = 0
+        return 0
 
     cdef inline double bound(self, long long n) noexcept:
         return sqrt(1.0 / <double>(2 * n) * self.log_cut_)
@@ -54,12 +47,9 @@ cdef class HDDMACore:
         mean = <double>self._n_errors / <double>self._n
         return ((mean - mean_cut) if rise else (mean_cut - mean)) >= eps
 
-    cdef inline void step(self, double x) noexcept:
+    cdef int step(self, double x) except -1:
         cdef double mean, eps, mean_min, mean_max
         cdef bint drift, warning, fall_drift, fall_warning
-        if self._drift_detected:
-            self.restart()
-        self._n_seen += 1
         self._n += 1
         self._n_errors += x == 1.0
         mean = <double>self._n_errors / <double>self._n
@@ -89,24 +79,7 @@ cdef class HDDMACore:
             drift, warning = drift or fall_drift, warning or fall_warning
         self._drift_detected = drift
         self._warning_detected = warning
-
-    def update(self, x):
-        """Take one value of the error stream (1 = error, 0 = correct)."""
-        self.step(as_value(x, self, True))
-
-    def update_many(self, values):
-        """Process a whole array; the same detections and final state as `update` per value."""
-        cdef const double[::1] a = as_values(self, values, True)
-        cdef Py_ssize_t i
-        warnings = []
-        drifts = []
-        for i in range(a.shape[0]):
-            self.step(a[i])
-            if self._warning_detected:
-                warnings.append(i)
-            if self._drift_detected:
-                drifts.append(i)
-        return self._detections(warnings, drifts)
+        return 0
 
 
 cdef struct Sample:
@@ -144,13 +117,15 @@ cdef inline bint mcdiarmid_changed(const Sample* before, const Sample* after,
     return after.mean - before.mean > sqrt((before.ibc + after.ibc) * log_term / 2.0)
 
 
-cdef class HDDMWCore:
-    cdef public long long _n_seen
-    cdef public bint _drift_detected
-    cdef public bint _warning_detected
+cdef enum:
+    # Indices of HDDMWCore.samples.
+    TOTAL, S1_INCR, S2_INCR, S1_DECR, S2_DECR
+
+
+cdef class HDDMWCore(DetectorCore):
     cdef public double _incr_cutpoint
     cdef public double _decr_cutpoint
-    cdef Sample total, s1_incr, s2_incr, s1_decr, s2_decr
+    cdef Sample samples[5]
     cdef double lambda_val_, lambda_sq_, c_lambda_sq_, log_drift_, log_warning_
     cdef bint two_sided_test_
 
@@ -163,113 +138,74 @@ cdef class HDDMWCore:
         self.log_warning_ = log(1.0 / warning_confidence)
         self.two_sided_test_ = two_sided_test
 
-    # The samples are [moving average, independent bound condition, values seen] in the state.
-    @property
-    def _total(self):
-        return sample_to_list(self.total)
+    _total = SampleField(TOTAL)
+    _s1_incr = SampleField(S1_INCR)
+    _s2_incr = SampleField(S2_INCR)
+    _s1_decr = SampleField(S1_DECR)
+    _s2_decr = SampleField(S2_DECR)
 
-    @_total.setter
-    def _total(self, value):
-        self.total = sample_from_list(value)
-
-    @property
-    def _s1_incr(self):
-        return sample_to_list(self.s1_incr)
-
-    @_s1_incr.setter
-    def _s1_incr(self, value):
-        self.s1_incr = sample_from_list(value)
-
-    @property
-    def _s2_incr(self):
-        return sample_to_list(self.s2_incr)
-
-    @_s2_incr.setter
-    def _s2_incr(self, value):
-        self.s2_incr = sample_from_list(value)
-
-    @property
-    def _s1_decr(self):
-        return sample_to_list(self.s1_decr)
-
-    @_s1_decr.setter
-    def _s1_decr(self, value):
-        self.s1_decr = sample_from_list(value)
-
-    @property
-    def _s2_decr(self):
-        return sample_to_list(self.s2_decr)
-
-    @_s2_decr.setter
-    def _s2_decr(self, value):
-        self.s2_decr = sample_from_list(value)
-
-    def _restart(self):
-        """Forget the statistics, as after a drift (the count of values seen is kept)."""
-        self.restart()
-
-    cdef inline void restart(self) noexcept:
-        self._drift_detected = False
-        self._warning_detected = False
-        self.total = empty_sample()
-        self.s1_incr = empty_sample()
-        self.s2_incr = empty_sample()
-        self.s1_decr = empty_sample()
-        self.s2_decr = empty_sample()
+    cdef int restart(self) except -1:
+        cdef int i
+        DetectorCore.restart(self)
+        for i in range(5):
+            self.samples[i] = empty_sample()
         self._incr_cutpoint = INFINITY
         self._decr_cutpoint = -INFINITY
+        return 0
 
     cdef inline void add(self, Sample* s, double x) noexcept:
         s.mean = x if s.n == 0 else self.lambda_val_ * x + (1.0 - self.lambda_val_) * s.mean
         s.ibc = self.lambda_sq_ + self.c_lambda_sq_ * s.ibc
         s.n += 1
 
-    cdef inline void step(self, double x) noexcept:
+    cdef int step(self, double x) except -1:
         cdef double eps
         cdef bint drift, warning
-        if self._drift_detected:
-            self.restart()
-        self._n_seen += 1
-        self.add(&self.total, x)
-        eps = sqrt(self.total.ibc * self.log_drift_ / 2.0)
+        cdef Sample* total = &self.samples[TOTAL]
+        cdef Sample* s1_incr = &self.samples[S1_INCR]
+        cdef Sample* s2_incr = &self.samples[S2_INCR]
+        cdef Sample* s1_decr = &self.samples[S1_DECR]
+        cdef Sample* s2_decr = &self.samples[S2_DECR]
+        self.add(total, x)
+        eps = sqrt(total.ibc * self.log_drift_ / 2.0)
 
-        if self.total.mean + eps < self._incr_cutpoint:
-            self._incr_cutpoint = self.total.mean + eps
-            self.s1_incr = self.total
-            self.s2_incr = empty_sample()
+        if total.mean + eps < self._incr_cutpoint:
+            self._incr_cutpoint = total.mean + eps
+            s1_incr[0] = total[0]
+            s2_incr[0] = empty_sample()
         else:
-            self.add(&self.s2_incr, x)
-        drift = mcdiarmid_changed(&self.s1_incr, &self.s2_incr, self.log_drift_)
-        warning = not drift and mcdiarmid_changed(&self.s1_incr, &self.s2_incr, self.log_warning_)
+            self.add(s2_incr, x)
+        drift = mcdiarmid_changed(s1_incr, s2_incr, self.log_drift_)
+        warning = not drift and mcdiarmid_changed(s1_incr, s2_incr, self.log_warning_)
 
-        if self.total.mean - eps > self._decr_cutpoint:
-            self._decr_cutpoint = self.total.mean - eps
-            self.s1_decr = self.total
-            self.s2_decr = empty_sample()
+        if total.mean - eps > self._decr_cutpoint:
+            self._decr_cutpoint = total.mean - eps
+            s1_decr[0] = total[0]
+            s2_decr[0] = empty_sample()
         else:
-            self.add(&self.s2_decr, x)
+            self.add(s2_decr, x)
         if self.two_sided_test_:
-            if mcdiarmid_changed(&self.s2_decr, &self.s1_decr, self.log_drift_):
+            if mcdiarmid_changed(s2_decr, s1_decr, self.log_drift_):
                 drift = True
-            elif mcdiarmid_changed(&self.s2_decr, &self.s1_decr, self.log_warning_):
+            elif mcdiarmid_changed(s2_decr, s1_decr, self.log_warning_):
                 warning = True
         self._drift_detected = drift
         self._warning_detected = warning
+        return 0
 
-    def update(self, x):
-        """Take one value of the error stream (1 = error, 0 = correct)."""
-        self.step(as_value(x, self, True))
 
-    def update_many(self, values):
-        """Process a whole array; the same detections and final state as `update` per value."""
-        cdef const double[::1] a = as_values(self, values, True)
-        cdef Py_ssize_t i
-        warnings = []
-        drifts = []
-        for i in range(a.shape[0]):
-            self.step(a[i])
-            if self._warning_detected:
-                warnings.append(i)
-            if self._drift_detected:
-                drifts.append(i)
-        return self._detections(warnings, drifts)
+cdef class SampleField:
+    """One of HDDMWCore's samples in the state: [moving average, independent bound condition,
+    values seen]."""
+    cdef int index
+
+    def __init__(self, int index):
+        self.index = index
+
+    def __get__(self, HDDMWCore core, owner):
+        if core is None:
+            return self
+        return sample_to_list(core.samples[self.index])
+
+    def __set__(self, HDDMWCore core not None, value):
+        core.samples[self.index] = sample_from_list(value)

@@ -1,17 +1,12 @@
-"""Page-Hinkley kernel: state, per-value update and the `update_many` loop."""
+"""Page-Hinkley kernel: state and per-value step (`DetectorCore` runs it)."""
 
 from libc.math cimport INFINITY
 
-from driftscope.streaming._core._values cimport as_value, as_values
-
-cdef enum Mode:
-    UP, DOWN, BOTH
+from driftscope.streaming._core._detector cimport DetectorCore
+from driftscope.streaming._core._mode cimport DOWN, UP, as_mode
 
 
-cdef class PageHinkleyCore:
-    cdef public long long _n_seen
-    cdef public bint _drift_detected
-    cdef public bint _warning_detected
+cdef class PageHinkleyCore(DetectorCore):
     cdef public long long _n
     cdef public double _x_sum
     cdef public double _sum_increase
@@ -28,14 +23,10 @@ cdef class PageHinkleyCore:
         self.delta_ = delta
         self.threshold_ = threshold
         self.alpha_ = alpha
-        self.mode_ = UP if mode == "up" else DOWN if mode == "down" else BOTH
+        self.mode_ = as_mode(mode)
 
-    def _restart(self):
-        """Fresh test statistics; `n_seen` keeps counting."""
-        self.restart()
-
-    cdef inline void restart(self) noexcept:
-        self._drift_detected = False
+    cdef int restart(self) except -1:
+        DetectorCore.restart(self)
         self._n = 0
         self._x_sum = 0.0
         self._sum_increase = 0.0
@@ -43,13 +34,11 @@ cdef class PageHinkleyCore:
         self._min_increase = INFINITY
         # River starts the running maximum at -1, not -inf; kept so detections match.
         self._max_decrease = -1.0
+        return 0
 
-    cdef inline bint step(self, double x) noexcept:
+    cdef int step(self, double x) except -1:
         cdef double dev
         cdef bint up, down
-        if self._drift_detected:
-            self.restart()
-        self._n_seen += 1
         self._n += 1
         self._x_sum += x
         dev = x - self._x_sum / <double>self._n
@@ -63,18 +52,4 @@ cdef class PageHinkleyCore:
             up = self.mode_ != DOWN and self._sum_increase - self._min_increase > self.threshold_
             down = self.mode_ != UP and self._max_decrease - self._sum_decrease > self.threshold_
             self._drift_detected = up or down
-        return self._drift_detected
-
-    def update(self, x):
-        """Add one value; `drift_detected` tells whether the test fired on it."""
-        self.step(as_value(x, self, False))
-
-    def update_many(self, values):
-        """Process a whole array; the same detections and final state as `update` per value."""
-        cdef const double[::1] a = as_values(self, values, False)
-        cdef Py_ssize_t i
-        drifts = []
-        for i in range(a.shape[0]):
-            if self.step(a[i]):
-                drifts.append(i)
-        return self._detections((), drifts)
+        return 0

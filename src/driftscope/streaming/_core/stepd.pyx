@@ -1,12 +1,12 @@
-"""STEPD kernel: state, a ring buffer of the recent values, the per-value update and the
-`update_many` loop."""
+"""STEPD kernel: state, a ring buffer of the recent values and the per-value step
+(`DetectorCore` runs it)."""
 
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from libc.math cimport erfc, fabs, sqrt
 
 from statistics import NormalDist
 
-from driftscope.streaming._core._values cimport as_value, as_values
+from driftscope.streaming._core._detector cimport DetectorCore
 
 cdef extern from *:
     # Exact products of counts in the one-sided check, as Python's ints would be.
@@ -21,10 +21,7 @@ cdef double SKIP_SLACK = 1e-3
 cdef long long MAX_WINDOW = 1LL << 61
 
 
-cdef class STEPDCore:
-    cdef public long long _n_seen
-    cdef public bint _drift_detected
-    cdef public bint _warning_detected
+cdef class STEPDCore(DetectorCore):
     cdef public long long _n
     cdef public long long _n_correct
     cdef public long long _recent_correct
@@ -46,7 +43,7 @@ cdef class STEPDCore:
         self.skip_below = -NormalDist().inv_cdf(alpha_warning) - SKIP_SLACK
 
     cdef int reserve(self, Py_ssize_t count) except -1:
-        """Room for `count` more values in the ring before `update` or `update_many`."""
+        """Room for `count` more values in the ring."""
         cdef long long need = min(self.w_, self.size + count)
         cdef long long grown
         cdef unsigned char *ring
@@ -75,27 +72,22 @@ cdef class STEPDCore:
             self.ring[i] = kept[i]
         self.size = len(kept)
 
-    def _restart(self):
-        """Fresh statistics; `n_seen` keeps counting."""
-        self.restart()
-
-    cdef inline void restart(self) noexcept:
-        self._drift_detected = False
-        self._warning_detected = False
+    cdef int restart(self) except -1:
+        DetectorCore.restart(self)
         self._n = 0  # values since the start or the last drift
         self._n_correct = 0  # correct predictions among them
         self.size = 0
         self.head = 0
         self._recent_correct = 0
+        return 0
 
-    cdef inline bint step(self, double x) noexcept:
+    cdef int step(self, double x) except -1:
         cdef long long w = self.w_
         cdef long long n_o, r_r, r_o
         cdef unsigned char correct = x == 0.0
         cdef double inv, p_hat, statistic, p
-        if self._drift_detected:
-            self.restart()
-        self._n_seen += 1
+        if self.size == self.capacity and self.size < w:
+            self.reserve(1)  # before any change: out of memory, the state stays whole
         self._n += 1
         self._n_correct += correct
         if self.size == w:
@@ -110,41 +102,21 @@ cdef class STEPDCore:
         self._recent_correct += correct
         self._warning_detected = False
         if self._n < 2 * w:
-            return False
+            return 0
         n_o, r_r = self._n - w, self._recent_correct
         r_o = self._n_correct - r_r
         if <int128>r_o * w <= <int128>r_r * n_o:  # recent accuracy not lower: p = 1
-            return False
+            return 0
         inv = 1.0 / <double>n_o + 1.0 / <double>w
         p_hat = <double>self._n_correct / <double>self._n
         statistic = ((fabs(<double>r_o / <double>n_o - <double>r_r / <double>w) - 0.5 * inv)
                      / sqrt(p_hat * (1.0 - p_hat) * inv))
         if statistic <= self.skip_below:  # p >= alpha_warning: neither warning nor drift
-            return False
+            return 0
         # P(Z > T), as Python's 0.5 * math.erfc(T / sqrt(2)) with the same libm erfc.
         p = 0.5 * erfc(statistic / SQRT2)
         if p < self.alpha_drift_:
             self._drift_detected = True
         else:
             self._warning_detected = p < self.alpha_warning_
-        return self._drift_detected
-
-    def update(self, x):
-        """Take one value of the error stream (1 = error, 0 = correct)."""
-        cdef double v = as_value(x, self, True)
-        self.reserve(1)
-        self.step(v)
-
-    def update_many(self, values):
-        """Process a whole array; the same detections and final state as `update` per value."""
-        cdef const double[::1] a = as_values(self, values, True)
-        cdef Py_ssize_t i
-        self.reserve(a.shape[0])
-        warnings = []
-        drifts = []
-        for i in range(a.shape[0]):
-            if self.step(a[i]):
-                drifts.append(i)
-            elif self._warning_detected:
-                warnings.append(i)
-        return self._detections(warnings, drifts)
+        return 0
