@@ -287,30 +287,47 @@ def _meta(report: Mapping[str, Any], with_model: bool = False) -> str:
     return _render("run", run=view)
 
 
-def _drift_badge(drifted: object, skipped: bool = False) -> tuple[str, str]:
-    """The badge and its sort key: drifted 1, not drifted 0, skipped -1.
+class _Tone(StrEnum):
+    """A badge's colour: its class ``ds-badge-<tone>`` in static/report.css and monitor.css."""
 
-    A column whose distribution test was skipped can still drift on another signal (its share
-    of missing values), so "drifted" wins over "skipped".
-    """
-    if drifted:
-        return '<span class="ds-badge ds-badge-drift">drifted</span>', "1"
-    if skipped:
-        return '<span class="ds-badge ds-badge-skip">skipped</span>', "-1"
-    return '<span class="ds-badge ds-badge-ok">no</span>', "0"
+    DRIFT = "drift"
+    ALERT = "alert"
+    WARN = "warn"
+    OK = "ok"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class _Badge:
+    """A badge (the `badge` macro of templates/sections/cells.html): its colour and its text."""
+
+    tone: _Tone
+    text: str
 
 
 @dataclass(frozen=True)
 class _Status:
     """A status cell (the `status_td` macro): its badge and its sort key."""
 
-    badge: Markup
+    badge: _Badge
     rank: str
 
 
 def _drift_status(drifted: object, skipped: bool = False) -> _Status:
-    badge, rank = _drift_badge(drifted, skipped)
-    return _Status(Markup(badge), rank)
+    """The badge and its sort key: drifted 1, not drifted 0, skipped -1.
+
+    A column whose distribution test was skipped can still drift on another signal (its share
+    of missing values), so "drifted" wins over "skipped".
+    """
+    if drifted:
+        return _Status(_Badge(_Tone.DRIFT, "drifted"), "1")
+    if skipped:
+        return _Status(_Badge(_Tone.SKIP, "skipped"), "-1")
+    return _Status(_Badge(_Tone.OK, "no"), "0")
+
+
+def _drift_badge(drifted: object) -> _Badge:
+    return _drift_status(drifted).badge
 
 
 @dataclass(frozen=True)
@@ -489,14 +506,14 @@ _DECISIONS = {
     "investigate": ("ds-dec-investigate", "Investigate"),
     "ok": ("ds-dec-ok", "OK"),
 }
-# Badge class and sort rank (worst first) of every status word the sections use.
+# Badge colour and sort rank (worst first) of every status word the sections use.
 _BADGES = {
-    "alert": ("ds-badge-alert", 0),
-    "retrain": ("ds-badge-alert", 0),
-    "warning": ("ds-badge-warn", 1),
-    "investigate": ("ds-badge-warn", 1),
-    "ok": ("ds-badge-ok", 2),
-    "skipped": ("ds-badge-skip", 3),
+    "alert": (_Tone.ALERT, 0),
+    "retrain": (_Tone.ALERT, 0),
+    "warning": (_Tone.WARN, 1),
+    "investigate": (_Tone.WARN, 1),
+    "ok": (_Tone.OK, 2),
+    "skipped": (_Tone.SKIP, 3),
 }
 _REASONS_SHOWN = 6
 _WINDOW_COLUMNS_SHOWN = 10
@@ -511,16 +528,22 @@ def is_monitoring(report: Mapping[str, Any]) -> bool:
     return any(report.get(key) is not None for key in _MONITOR_KEYS)
 
 
-def _badge(status: object, text: str | None = None) -> str:
-    """A status badge coloured by ``status``, reading ``text`` (the status itself by default)."""
-    cls = _BADGES.get(str(status), ("ds-badge-skip", 9))[0]
-    shown = text if text is not None else (_DASH if status is None else status)
-    return f'<span class="ds-badge {cls}">{_e(shown)}</span>'
+def _badge(status: object, text: str | None = None) -> _Badge:
+    """A status badge coloured by ``status``, reading ``text`` (the status itself by default).
+
+    >>> _badge("investigate")
+    _Badge(tone=<_Tone.WARN: 'warn'>, text='investigate')
+    >>> _badge(None, "not measured")
+    _Badge(tone=<_Tone.SKIP: 'skip'>, text='not measured')
+    """
+    tone = _BADGES.get(str(status), (_Tone.SKIP, 9))[0]
+    shown = text if text is not None else (_DASH if status is None else str(status))
+    return _Badge(tone, shown)
 
 
 def _status(status: object) -> _Status:
     """A status cell's badge and sort rank (worst first)."""
-    return _Status(Markup(_badge(status)), str(_BADGES.get(str(status), ("", 9))[1]))
+    return _Status(_badge(status), str(_BADGES.get(str(status), ("", 9))[1]))
 
 
 def _words(value: object) -> str:
@@ -550,14 +573,14 @@ def _signed(value: object, percent: bool = False) -> str:
 class _Reason:
     """One reason of the verdict: its severity's badge, where it comes from, what it says."""
 
-    badge: Markup
+    badge: _Badge
     source: Markup
     message: str
 
     @classmethod
     def of(cls, reason: Mapping[str, Any]) -> _Reason:
         return cls(
-            badge=Markup(_badge(reason.get("severity"))),
+            badge=_badge(reason.get("severity")),
             source=Markup(_words(reason.get("source"))),
             message=str(reason.get("message", "")),
         )
@@ -569,12 +592,12 @@ class _Jump:
 
     target: str
     label: str
-    badge: Markup
+    badge: _Badge | None
 
 
 def _nav(report: Mapping[str, Any]) -> str:
     """Jump buttons to each section, each with the section's status."""
-    items: list[tuple[str, str, str]] = []
+    items: list[tuple[str, str, _Badge | None]] = []
     performance = report.get("performance")
     if performance is not None or report.get("model") is not None:
         status = _badge(performance.get("status")) if performance else _badge(None, "not measured")
@@ -603,8 +626,8 @@ def _nav(report: Mapping[str, Any]) -> str:
     items.append(("drift", "Data drift", _badge("alert" if dataset.get("drifted") else "ok", text)))
     n_warnings = len(report.get("warnings") or [])
     if n_warnings:
-        items.append(("warnings", f"Warnings ({n_warnings})", ""))
-    jumps = tuple(_Jump(target, label, Markup(badge)) for target, label, badge in items)
+        items.append(("warnings", f"Warnings ({n_warnings})", None))
+    jumps = tuple(_Jump(target, label, badge) for target, label, badge in items)
     return _render("nav", jumps=jumps)
 
 
@@ -790,7 +813,7 @@ def _errors(performance: Mapping[str, Any]) -> tuple[tuple[str, _Number, _Number
 class _Performance:
     """The performance section (templates/sections/performance.html)."""
 
-    badge: Markup
+    badge: _Badge
     task: Markup
     labels: tuple[str, ...]
     n_reference_labelled: Markup
@@ -818,7 +841,7 @@ def _performance_section(report: Mapping[str, Any]) -> str:
         return Markup(_fmt(performance.get(key)))
 
     view = _Performance(
-        badge=Markup(_badge(performance.get("status"))),
+        badge=_badge(performance.get("status")),
         task=Markup(_words(performance.get("task"))),
         labels=tuple(str(label) for label in performance.get("labels") or []),
         n_reference_labelled=number("n_reference_labelled"),
@@ -936,7 +959,7 @@ class _Quality:
     """The data-quality section (templates/sections/quality.html): counts for its lead, the
     checks in warning or alert (worst first), and those that are ok."""
 
-    badge: Markup
+    badge: _Badge
     n_alerts: Markup
     one_alert: bool
     n_warnings: Markup
@@ -958,7 +981,7 @@ def _quality_section(report: Mapping[str, Any]) -> str:
         key=lambda c: _BADGES.get(str(c.get("status")), ("", 9))[1],
     )
     view = _Quality(
-        badge=Markup(_badge(quality.get("status"))),
+        badge=_badge(quality.get("status")),
         n_alerts=Markup(_fmt(quality.get("n_alerts"))),
         one_alert=quality.get("n_alerts") == 1,
         n_warnings=Markup(_fmt(quality.get("n_warnings"))),
@@ -1045,11 +1068,11 @@ class _Window:
         )
 
 
-def _windows_badge(windows: Mapping[str, Any]) -> str:
+def _windows_badge(windows: Mapping[str, Any]) -> _Badge:
     """Out-of-band windows among the analysed ones; no green badge when none was analysed.
 
     >>> _windows_badge({"windows": [{"too_small": True}], "n_analysed": 0})
-    '<span class="ds-badge ds-badge-skip">no window analysed</span>'
+    _Badge(tone=<_Tone.SKIP: 'skip'>, text='no window analysed')
     """
     listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
     analysed = windows.get("n_analysed", sum(not w.get("too_small") for w in listed))
@@ -1063,7 +1086,7 @@ def _windows_badge(windows: Mapping[str, Any]) -> str:
 class _Windows:
     """The time-windows section (templates/sections/windows.html)."""
 
-    badge: Markup
+    badge: _Badge
     by: str
     n_analysed: int
     n_out: int
@@ -1102,7 +1125,7 @@ def _windows_section(report: Mapping[str, Any]) -> str:
     shown = [name for name, _, primary in metrics if primary]
     labels = {name: label for name, label, _ in metrics}
     view = _Windows(
-        badge=Markup(_windows_badge(windows)),
+        badge=_windows_badge(windows),
         by=str(windows.get("by", _DASH)),
         n_analysed=len(listed) - n_small,
         n_out=sum(bool(w.get("out_of_band")) for w in listed),
@@ -1155,12 +1178,12 @@ class _Component:
 
     component: str
     numbers: tuple[_Number, ...]
-    badge: Markup
+    badge: _Badge
 
 
 @dataclass(frozen=True)
 class _Embedding:
-    badge: Markup
+    badge: _Badge
     source: str
     n_reference: Markup
     n_current: Markup
@@ -1182,7 +1205,7 @@ class _Term:
 
 @dataclass(frozen=True)
 class _Terms:
-    badge: Markup
+    badge: _Badge
     method: str
     statistic: Markup
     p_value: Markup
@@ -1273,12 +1296,12 @@ def _embedding(inputs: Mapping[str, Any]) -> _Embedding | None:
         _Component(
             component=str(c.get("component")),
             numbers=tuple(_Number.of(c.get(key)) for key in keys),
-            badge=Markup(_drift_badge(c.get("drifted"))[0]),
+            badge=_drift_badge(c.get("drifted")),
         )
         for c in (emb.get("components") or [])[:5]
     )
     return _Embedding(
-        badge=Markup(_drift_badge(emb.get("drifted"))[0]),
+        badge=_drift_badge(emb.get("drifted")),
         source=str(inputs.get("embedding_source") or "embeddings"),
         n_reference=Markup(_fmt(emb.get("n_reference"))),
         n_current=Markup(_fmt(emb.get("n_current"))),
@@ -1305,7 +1328,7 @@ def _terms(inputs: Mapping[str, Any]) -> _Terms | None:
         for t in terms.get("top_terms") or []
     )
     return _Terms(
-        badge=Markup(_drift_badge(terms.get("drifted"))[0]),
+        badge=_drift_badge(terms.get("drifted")),
         method=str(terms.get("method")),
         statistic=Markup(_fmt(terms.get("statistic"))),
         p_value=Markup(_fmt(terms.get("p_value"))),
