@@ -10,7 +10,17 @@ import pytest
 from markupsafe import Markup
 
 from driftscope.report import Report
-from driftscope.report.html import _Page, _templates, render_html
+from driftscope.report.html import (
+    _Badge,
+    _Body,
+    _Layout,
+    _Number,
+    _Page,
+    _run,
+    _templates,
+    _Tone,
+    render_html,
+)
 
 
 class _Title(HTMLParser):
@@ -30,12 +40,12 @@ class _Title(HTMLParser):
             self.text += data
 
 
-def _page(body: str | Markup) -> _Page:
+def _page() -> _Page:
     return _Page(
         title="t",
         monitoring=False,
         css=Markup(""),
-        body=body,  # type: ignore[arg-type]
+        body=_Body(_Layout.QUALITY, run=_run({}), warnings=("<b>x</b>",)),
         data=Markup("{}"),
         script=Markup(""),
         plotly=Markup(""),
@@ -53,16 +63,29 @@ def test_the_title_is_escaped_by_the_template(report_dict: dict[str, object]) ->
     assert parser.text == f"driftscope: {hostile} vs cur.csv"
 
 
+def test_the_page_renders_its_body_in_the_same_pass() -> None:
+    """The body is a view model, not markup: the page's template renders it, escaping it."""
+    rendered = _templates().get_template("report.html").render(page=_page())
+    assert "<li>&lt;b&gt;x&lt;/b&gt;</li>" in rendered
+    assert "<b>x</b>" not in rendered
+
+
 def test_a_plain_string_is_escaped_and_markup_is_kept() -> None:
-    template = _templates().get_template("report.html")
-    assert "&lt;b&gt;x&lt;/b&gt;" in template.render(page=_page("<b>x</b>"))
-    assert "<b>x</b>" in template.render(page=_page(Markup("<b>x</b>")))
+    """A badge's text is plain text; a number's arrives formatted, as markup."""
+    template = _templates().from_string(
+        '{% from "sections/cells.html" import badge, num_td %}{{ badge(b) }}{{ num_td(n) }}'
+    )
+    rendered = template.render(b=_Badge(_Tone.WARN, "<b>x</b>"), n=_Number.of(1e-4, "&lt;0.1%"))
+    assert rendered == (
+        '<span class="ds-badge ds-badge-warn">&lt;b&gt;x&lt;/b&gt;</span>'
+        '<td class="ds-num" data-v="0.0001" title="0.0001">&lt;0.1%</td>'
+    )
 
 
 def test_an_unknown_name_is_an_error() -> None:
     template = _templates().from_string("{{ page.no_such_field }}")
     with pytest.raises(jinja2.UndefinedError):
-        template.render(page=_page(Markup("")))
+        template.render(page=_page())
 
 
 @pytest.mark.parametrize("fixture", ["report", "monitor_report"])

@@ -10,12 +10,16 @@ drift, data quality and time windows, then the drift sections. Its handful of ch
 from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
 A drift-only report (every monitoring section null) renders exactly as it always did.
 
-The page is Jinja2 templates: templates/page.html for the offline file around
-templates/report.html, which is also the notebook fragment, and inside it one template per
-section under templates/sections/ (body.html orders them for each kind of report; cells.html
-holds the table macros they share). Each section's template renders a frozen view model built
-here from the report dict, its numbers already formatted (`_fmt`, `_badge`, ...): the formatting
-is Python, the markup is templates. The styles and scripts are files under static/.
+The page is Jinja2 templates, rendered in one pass from one view model. This module builds
+that model from the report dict: a `_Body` of frozen dataclasses, one view per section shown
+(`_Verdict`, `_Performance`, `_Quality`, `_Windows`, ...), its numbers already formatted
+(`_fmt`, `_signed`, ...) and its badges given as a tone and a text (`_badge`): the formatting
+is Python, the markup is templates. templates/page.html is the offline file around
+templates/report.html, which is also the notebook fragment; that includes
+templates/sections/body.html, which includes the sections' templates in the order of the
+report's kind, each reading its view from the body (cells.html holds the macros they share:
+table cells, badges, charts). Only the styles and scripts, files under static/, and the data
+blob reach the templates as ready markup.
 """
 
 from __future__ import annotations
@@ -59,12 +63,13 @@ def static_text(name: str) -> str:
 @dataclass(frozen=True)
 class _Page:
     """What the page templates show (templates/page.html, templates/report.html): the title, a
-    plain string the template escapes, and the rest as markup already safe to place."""
+    plain string the template escapes, the body's view model, and the inlined files and data
+    blob as markup already safe to place."""
 
     title: str
     monitoring: bool
     css: Markup
-    body: Markup
+    body: _Body
     data: Markup
     script: Markup
     plotly: Markup
@@ -92,15 +97,6 @@ def _templates() -> jinja2.Environment:
         keep_trailing_newline=True,
         finalize=_escaped,
     )
-
-
-def _render(section: str, **view: object) -> str:
-    """One section's markup from its template, ``templates/sections/<section>.html``.
-
-    Trusted, since the template escaped every value that was not already markup; returned as a
-    plain string, which the caller wraps in `Markup` where it passes it on to another template.
-    """
-    return _templates().get_template(f"sections/{section}.html").render(**view)
 
 
 def _inline(*names: str) -> str:
@@ -213,12 +209,12 @@ class _DatasetHeadline:
     n_warnings: int
 
 
-def _dataset_box(report: Mapping[str, Any], label: str = "Verdict") -> str:
+def _dataset_headline(report: Mapping[str, Any], label: str) -> _DatasetHeadline:
     """The dataset drift verdict: the headline of a drift report."""
     dataset: Mapping[str, Any] = report.get("dataset") or {}
     summary = str(dataset.get("summary") or "")
     correction, rule = dataset.get("correction"), dataset.get("rule")
-    view = _DatasetHeadline(
+    return _DatasetHeadline(
         label=label,
         drifted=bool(dataset.get("drifted")),
         # The summary's first words say what the headline already says in large type.
@@ -227,7 +223,6 @@ def _dataset_box(report: Mapping[str, Any], label: str = "Verdict") -> str:
         rule=str(rule) if rule else None,
         n_warnings=len(report.get("warnings") or []),
     )
-    return _render("dataset", dataset=view)
 
 
 @dataclass(frozen=True)
@@ -266,13 +261,13 @@ class _Run:
     settings: str | None
 
 
-def _meta(report: Mapping[str, Any], with_model: bool = False) -> str:
+def _run(report: Mapping[str, Any], with_model: bool = False) -> _Run:
     """The run: inputs, the model (``with_model``), versions, timings, and settings."""
     meta: Mapping[str, Any] = report.get("metadata") or {}
     timings: Mapping[str, Any] = meta.get("timings") or {}
     settings = meta.get("settings") or {}
     model: Mapping[str, Any] | None = report.get("model") if with_model else None
-    view = _Run(
+    return _Run(
         reference=str(meta.get("reference", _DASH)),
         n_reference_rows=Markup(_fmt(meta.get("n_reference_rows"))),
         current=str(meta.get("current", _DASH)),
@@ -284,33 +279,49 @@ def _meta(report: Mapping[str, Any], with_model: bool = False) -> str:
         timings=tuple((str(k), Markup(_fmt(v))) for k, v in timings.items()),
         settings=json.dumps(settings, indent=2, sort_keys=True, default=str) if settings else None,
     )
-    return _render("run", run=view)
 
 
-def _drift_badge(drifted: object, skipped: bool = False) -> tuple[str, str]:
-    """The badge and its sort key: drifted 1, not drifted 0, skipped -1.
+class _Tone(StrEnum):
+    """A badge's colour: its class ``ds-badge-<tone>`` in static/report.css and monitor.css."""
 
-    A column whose distribution test was skipped can still drift on another signal (its share
-    of missing values), so "drifted" wins over "skipped".
-    """
-    if drifted:
-        return '<span class="ds-badge ds-badge-drift">drifted</span>', "1"
-    if skipped:
-        return '<span class="ds-badge ds-badge-skip">skipped</span>', "-1"
-    return '<span class="ds-badge ds-badge-ok">no</span>', "0"
+    DRIFT = "drift"
+    ALERT = "alert"
+    WARN = "warn"
+    OK = "ok"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class _Badge:
+    """A badge (the `badge` macro of templates/sections/cells.html): its colour and its text."""
+
+    tone: _Tone
+    text: str
 
 
 @dataclass(frozen=True)
 class _Status:
     """A status cell (the `status_td` macro): its badge and its sort key."""
 
-    badge: Markup
+    badge: _Badge
     rank: str
 
 
 def _drift_status(drifted: object, skipped: bool = False) -> _Status:
-    badge, rank = _drift_badge(drifted, skipped)
-    return _Status(Markup(badge), rank)
+    """The badge and its sort key: drifted 1, not drifted 0, skipped -1.
+
+    A column whose distribution test was skipped can still drift on another signal (its share
+    of missing values), so "drifted" wins over "skipped".
+    """
+    if drifted:
+        return _Status(_Badge(_Tone.DRIFT, "drifted"), "1")
+    if skipped:
+        return _Status(_Badge(_Tone.SKIP, "skipped"), "-1")
+    return _Status(_Badge(_Tone.OK, "no"), "0")
+
+
+def _drift_badge(drifted: object) -> _Badge:
+    return _drift_status(drifted).badge
 
 
 @dataclass(frozen=True)
@@ -346,14 +357,14 @@ class _MultivariateTest:
         )
 
 
-def _multivariate(report: Mapping[str, Any]) -> str:
+def _multivariate(report: Mapping[str, Any]) -> tuple[_MultivariateTest, ...]:
     tests: Sequence[Mapping[str, Any]] = report.get("multivariate") or []
-    return _render("multivariate", tests=tuple(_MultivariateTest.of(t) for t in tests))
+    return tuple(_MultivariateTest.of(t) for t in tests)
 
 
-def _warnings(report: Mapping[str, Any]) -> str:
+def _warnings(report: Mapping[str, Any]) -> tuple[str, ...]:
     warnings: Sequence[object] = report.get("warnings") or []
-    return _render("warnings", warnings=tuple(str(w) for w in warnings))
+    return tuple(str(w) for w in warnings)
 
 
 @dataclass(frozen=True)
@@ -442,9 +453,9 @@ class _DriftColumn:
         )
 
 
-def _drift_table(report: Mapping[str, Any]) -> str:
+def _drift_columns(report: Mapping[str, Any]) -> tuple[_DriftColumn, ...]:
     columns: Sequence[Mapping[str, Any]] = report.get("columns") or []
-    return _render("columns", columns=tuple(_DriftColumn.of(col) for col in columns))
+    return tuple(_DriftColumn.of(col) for col in columns)
 
 
 @dataclass(frozen=True)
@@ -470,14 +481,15 @@ class _SchemaColumn:
         )
 
 
-def _schema_table(report: Mapping[str, Any]) -> str:
+def _schema_columns(report: Mapping[str, Any]) -> tuple[_SchemaColumn, ...]:
     specs: Sequence[Mapping[str, Any]] = (report.get("schema") or {}).get("columns") or []
-    return _render("schema", columns=tuple(_SchemaColumn.of(spec) for spec in specs))
+    return tuple(_SchemaColumn.of(spec) for spec in specs)
 
 
-def _rules(report: Mapping[str, Any]) -> str:
+def _rules(report: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The decision rule of each kind of column."""
     rules: Mapping[str, Any] = report.get("rules") or {}
-    return _render("rules", rules=tuple((str(k), str(v)) for k, v in rules.items()))
+    return tuple((str(k), str(v)) for k, v in rules.items())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,14 +501,14 @@ _DECISIONS = {
     "investigate": ("ds-dec-investigate", "Investigate"),
     "ok": ("ds-dec-ok", "OK"),
 }
-# Badge class and sort rank (worst first) of every status word the sections use.
+# Badge colour and sort rank (worst first) of every status word the sections use.
 _BADGES = {
-    "alert": ("ds-badge-alert", 0),
-    "retrain": ("ds-badge-alert", 0),
-    "warning": ("ds-badge-warn", 1),
-    "investigate": ("ds-badge-warn", 1),
-    "ok": ("ds-badge-ok", 2),
-    "skipped": ("ds-badge-skip", 3),
+    "alert": (_Tone.ALERT, 0),
+    "retrain": (_Tone.ALERT, 0),
+    "warning": (_Tone.WARN, 1),
+    "investigate": (_Tone.WARN, 1),
+    "ok": (_Tone.OK, 2),
+    "skipped": (_Tone.SKIP, 3),
 }
 _REASONS_SHOWN = 6
 _WINDOW_COLUMNS_SHOWN = 10
@@ -511,16 +523,22 @@ def is_monitoring(report: Mapping[str, Any]) -> bool:
     return any(report.get(key) is not None for key in _MONITOR_KEYS)
 
 
-def _badge(status: object, text: str | None = None) -> str:
-    """A status badge coloured by ``status``, reading ``text`` (the status itself by default)."""
-    cls = _BADGES.get(str(status), ("ds-badge-skip", 9))[0]
-    shown = text if text is not None else (_DASH if status is None else status)
-    return f'<span class="ds-badge {cls}">{_e(shown)}</span>'
+def _badge(status: object, text: str | None = None) -> _Badge:
+    """A status badge coloured by ``status``, reading ``text`` (the status itself by default).
+
+    >>> _badge("investigate")
+    _Badge(tone=<_Tone.WARN: 'warn'>, text='investigate')
+    >>> _badge(None, "not measured")
+    _Badge(tone=<_Tone.SKIP: 'skip'>, text='not measured')
+    """
+    tone = _BADGES.get(str(status), (_Tone.SKIP, 9))[0]
+    shown = text if text is not None else (_DASH if status is None else str(status))
+    return _Badge(tone, shown)
 
 
 def _status(status: object) -> _Status:
     """A status cell's badge and sort rank (worst first)."""
-    return _Status(Markup(_badge(status)), str(_BADGES.get(str(status), ("", 9))[1]))
+    return _Status(_badge(status), str(_BADGES.get(str(status), ("", 9))[1]))
 
 
 def _words(value: object) -> str:
@@ -550,14 +568,14 @@ def _signed(value: object, percent: bool = False) -> str:
 class _Reason:
     """One reason of the verdict: its severity's badge, where it comes from, what it says."""
 
-    badge: Markup
+    badge: _Badge
     source: Markup
     message: str
 
     @classmethod
     def of(cls, reason: Mapping[str, Any]) -> _Reason:
         return cls(
-            badge=Markup(_badge(reason.get("severity"))),
+            badge=_badge(reason.get("severity")),
             source=Markup(_words(reason.get("source"))),
             message=str(reason.get("message", "")),
         )
@@ -569,12 +587,12 @@ class _Jump:
 
     target: str
     label: str
-    badge: Markup
+    badge: _Badge | None
 
 
-def _nav(report: Mapping[str, Any]) -> str:
+def _nav(report: Mapping[str, Any]) -> tuple[_Jump, ...]:
     """Jump buttons to each section, each with the section's status."""
-    items: list[tuple[str, str, str]] = []
+    items: list[tuple[str, str, _Badge | None]] = []
     performance = report.get("performance")
     if performance is not None or report.get("model") is not None:
         status = _badge(performance.get("status")) if performance else _badge(None, "not measured")
@@ -603,9 +621,8 @@ def _nav(report: Mapping[str, Any]) -> str:
     items.append(("drift", "Data drift", _badge("alert" if dataset.get("drifted") else "ok", text)))
     n_warnings = len(report.get("warnings") or [])
     if n_warnings:
-        items.append(("warnings", f"Warnings ({n_warnings})", ""))
-    jumps = tuple(_Jump(target, label, Markup(badge)) for target, label, badge in items)
-    return _render("nav", jumps=jumps)
+        items.append(("warnings", f"Warnings ({n_warnings})", None))
+    return tuple(_Jump(target, label, badge) for target, label, badge in items)
 
 
 @dataclass(frozen=True)
@@ -620,7 +637,7 @@ class _Verdict:
     more_reasons: tuple[_Reason, ...]
 
 
-def _verdict_banner(report: Mapping[str, Any]) -> str:
+def _verdict_banner(report: Mapping[str, Any]) -> _Verdict:
     verdict: Mapping[str, Any] = report.get("verdict") or {}
     decision = verdict.get("decision")
     css_class, word = _DECISIONS.get(str(decision), ("ds-dec-unknown", "No verdict"))
@@ -628,14 +645,13 @@ def _verdict_banner(report: Mapping[str, Any]) -> str:
         word = str(decision)
     reasons = tuple(_Reason.of(r) for r in verdict.get("reasons") or [])
     summary = verdict.get("summary")
-    view = _Verdict(
+    return _Verdict(
         css_class=css_class,
         decision=word,
         summary=str(summary) if summary else None,
         reasons=reasons[:_REASONS_SHOWN],
         more_reasons=reasons[_REASONS_SHOWN:],
     )
-    return _render("verdict", verdict=view)
 
 
 def _confidence_label(report: Mapping[str, Any]) -> str:
@@ -790,7 +806,7 @@ def _errors(performance: Mapping[str, Any]) -> tuple[tuple[str, _Number, _Number
 class _Performance:
     """The performance section (templates/sections/performance.html)."""
 
-    badge: Markup
+    badge: _Badge
     task: Markup
     labels: tuple[str, ...]
     n_reference_labelled: Markup
@@ -806,19 +822,18 @@ class _Performance:
     errors: tuple[tuple[str, _Number, _Number], ...] | None
 
 
-def _performance_section(report: Mapping[str, Any]) -> str:
+def _performance_section(report: Mapping[str, Any]) -> _Performance | None:
     performance: Mapping[str, Any] | None = report.get("performance")
     if performance is None:
-        # A monitoring run with a model that could not measure says so; without a model, nothing.
-        return "" if report.get("model") is None else _render("performance", performance=None)
+        return None
     details: Mapping[str, Any] = performance.get("details") or {}
     metrics: Sequence[Mapping[str, Any]] = performance.get("metrics") or []
 
     def number(key: str) -> Markup:
         return Markup(_fmt(performance.get(key)))
 
-    view = _Performance(
-        badge=Markup(_badge(performance.get("status"))),
+    return _Performance(
+        badge=_badge(performance.get("status")),
         task=Markup(_words(performance.get("task"))),
         labels=tuple(str(label) for label in performance.get("labels") or []),
         n_reference_labelled=number("n_reference_labelled"),
@@ -833,7 +848,6 @@ def _performance_section(report: Mapping[str, Any]) -> str:
         reliability=any("reliability" in (details.get(s) or {}) for s in ("reference", "current")),
         errors=_errors(performance),
     )
-    return _render("performance", performance=view)
 
 
 @dataclass(frozen=True)
@@ -859,10 +873,10 @@ class _Concept:
     method: str
 
 
-def _concept_section(report: Mapping[str, Any]) -> str:
+def _concept_section(report: Mapping[str, Any]) -> _Concept | None:
     concept: Mapping[str, Any] | None = report.get("concept_drift")
     if concept is None:
-        return ""
+        return None
     if concept.get("drifted"):
         css_class = "ds-is-drift"
     elif concept.get("separable") is False:
@@ -873,7 +887,7 @@ def _concept_section(report: Mapping[str, Any]) -> str:
     def number(key: str) -> Markup:
         return Markup(_fmt(concept.get(key)))
 
-    view = _Concept(
+    return _Concept(
         css_class=css_class,
         message=str(concept.get("message", "")),
         loss=Markup(_words(concept.get("loss"))),
@@ -892,7 +906,6 @@ def _concept_section(report: Mapping[str, Any]) -> str:
         outside=number("outside"),
         method=str(concept.get("method", _DASH)),
     )
-    return _render("concept", concept=view)
 
 
 @dataclass(frozen=True)
@@ -936,7 +949,7 @@ class _Quality:
     """The data-quality section (templates/sections/quality.html): counts for its lead, the
     checks in warning or alert (worst first), and those that are ok."""
 
-    badge: Markup
+    badge: _Badge
     n_alerts: Markup
     one_alert: bool
     n_warnings: Markup
@@ -948,17 +961,17 @@ class _Quality:
     fine: tuple[_Check, ...]
 
 
-def _quality_section(report: Mapping[str, Any]) -> str:
+def _quality_section(report: Mapping[str, Any]) -> _Quality | None:
     quality: Mapping[str, Any] | None = report.get("quality")
     if quality is None:
-        return ""
+        return None
     checks: Sequence[Mapping[str, Any]] = quality.get("checks") or []
     problems = sorted(
         (c for c in checks if c.get("status") != "ok"),
         key=lambda c: _BADGES.get(str(c.get("status")), ("", 9))[1],
     )
-    view = _Quality(
-        badge=Markup(_badge(quality.get("status"))),
+    return _Quality(
+        badge=_badge(quality.get("status")),
         n_alerts=Markup(_fmt(quality.get("n_alerts"))),
         one_alert=quality.get("n_alerts") == 1,
         n_warnings=Markup(_fmt(quality.get("n_warnings"))),
@@ -969,7 +982,6 @@ def _quality_section(report: Mapping[str, Any]) -> str:
         problems=tuple(_Check.of(c) for c in problems),
         fine=tuple(_Check.of(c) for c in checks if c.get("status") == "ok"),
     )
-    return _render("quality", quality=view)
 
 
 def _metric_labels(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
@@ -1045,11 +1057,11 @@ class _Window:
         )
 
 
-def _windows_badge(windows: Mapping[str, Any]) -> str:
+def _windows_badge(windows: Mapping[str, Any]) -> _Badge:
     """Out-of-band windows among the analysed ones; no green badge when none was analysed.
 
     >>> _windows_badge({"windows": [{"too_small": True}], "n_analysed": 0})
-    '<span class="ds-badge ds-badge-skip">no window analysed</span>'
+    _Badge(tone=<_Tone.SKIP: 'skip'>, text='no window analysed')
     """
     listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
     analysed = windows.get("n_analysed", sum(not w.get("too_small") for w in listed))
@@ -1063,7 +1075,7 @@ def _windows_badge(windows: Mapping[str, Any]) -> str:
 class _Windows:
     """The time-windows section (templates/sections/windows.html)."""
 
-    badge: Markup
+    badge: _Badge
     by: str
     n_analysed: int
     n_out: int
@@ -1075,10 +1087,10 @@ class _Windows:
     rows: tuple[_Window, ...]
 
 
-def _windows_section(report: Mapping[str, Any]) -> str:
+def _windows_section(report: Mapping[str, Any]) -> _Windows | None:
     windows: Mapping[str, Any] | None = report.get("windows")
     if windows is None:
-        return ""
+        return None
     listed: Sequence[Mapping[str, Any]] = windows.get("windows") or []
     metrics = _metric_labels(report)
     n_small = sum(bool(w.get("too_small")) for w in listed)
@@ -1101,8 +1113,8 @@ def _windows_section(report: Mapping[str, Any]) -> str:
     # The table shows the primary metrics; every metric has its chart.
     shown = [name for name, _, primary in metrics if primary]
     labels = {name: label for name, label, _ in metrics}
-    view = _Windows(
-        badge=Markup(_windows_badge(windows)),
+    return _Windows(
+        badge=_windows_badge(windows),
         by=str(windows.get("by", _DASH)),
         n_analysed=len(listed) - n_small,
         n_out=sum(bool(w.get("out_of_band")) for w in listed),
@@ -1113,7 +1125,6 @@ def _windows_section(report: Mapping[str, Any]) -> str:
         metric_columns=tuple((labels[name], "num") for name in shown),
         rows=tuple(_Window.of(w, shown, labels) for w in listed),
     )
-    return _render("windows", windows=view)
 
 
 _MODALITY_WORDS = {"image": "Images", "audio": "Audio files", "text": "Texts"}
@@ -1155,12 +1166,12 @@ class _Component:
 
     component: str
     numbers: tuple[_Number, ...]
-    badge: Markup
+    badge: _Badge
 
 
 @dataclass(frozen=True)
 class _Embedding:
-    badge: Markup
+    badge: _Badge
     source: str
     n_reference: Markup
     n_current: Markup
@@ -1182,7 +1193,7 @@ class _Term:
 
 @dataclass(frozen=True)
 class _Terms:
-    badge: Markup
+    badge: _Badge
     method: str
     statistic: Markup
     p_value: Markup
@@ -1273,12 +1284,12 @@ def _embedding(inputs: Mapping[str, Any]) -> _Embedding | None:
         _Component(
             component=str(c.get("component")),
             numbers=tuple(_Number.of(c.get(key)) for key in keys),
-            badge=Markup(_drift_badge(c.get("drifted"))[0]),
+            badge=_drift_badge(c.get("drifted")),
         )
         for c in (emb.get("components") or [])[:5]
     )
     return _Embedding(
-        badge=Markup(_drift_badge(emb.get("drifted"))[0]),
+        badge=_drift_badge(emb.get("drifted")),
         source=str(inputs.get("embedding_source") or "embeddings"),
         n_reference=Markup(_fmt(emb.get("n_reference"))),
         n_current=Markup(_fmt(emb.get("n_current"))),
@@ -1305,7 +1316,7 @@ def _terms(inputs: Mapping[str, Any]) -> _Terms | None:
         for t in terms.get("top_terms") or []
     )
     return _Terms(
-        badge=Markup(_drift_badge(terms.get("drifted"))[0]),
+        badge=_drift_badge(terms.get("drifted")),
         method=str(terms.get("method")),
         statistic=Markup(_fmt(terms.get("statistic"))),
         p_value=Markup(_fmt(terms.get("p_value"))),
@@ -1332,13 +1343,13 @@ def _examples(inputs: Mapping[str, Any]) -> tuple[tuple[str, tuple[_Example, ...
     return tuple(found)
 
 
-def _inputs_section(report: Mapping[str, Any]) -> str:
+def _inputs_section(report: Mapping[str, Any]) -> _Inputs | None:
     """What the inputs behind the feature columns were: files read and not, embedding drift,
-    term drift, examples; empty for a plain table."""
+    term drift, examples; none for a plain table."""
     inputs = report.get("inputs")
     if not inputs:
-        return ""
-    view = _Inputs(
+        return None
+    return _Inputs(
         title=_MODALITY_WORDS.get(str(inputs.get("modality")), "Inputs"),
         column=str(inputs.get("column")),
         n_features=len(inputs.get("features") or []),
@@ -1349,7 +1360,6 @@ def _inputs_section(report: Mapping[str, Any]) -> str:
         examples=_examples(inputs),
         notes=tuple(str(n) for n in inputs.get("notes") or []),
     )
-    return _render("inputs", inputs=view)
 
 
 class _Layout(StrEnum):
@@ -1360,66 +1370,58 @@ class _Layout(StrEnum):
     QUALITY = "quality"
 
 
-_NONE = Markup("")
-
-
 @dataclass(frozen=True)
 class _Body:
-    """The report's sections, each rendered by its own template, for the body's layout; a
-    section the layout does not show stays empty."""
+    """The whole report's view model (templates/sections/body.html): the view of each section
+    its layout shows, each section's template reading its own; ``None`` for a section the
+    layout does not show, or the report does not have."""
 
     layout: _Layout
-    run: Markup
-    warnings: Markup
-    dataset: Markup = _NONE
-    verdict: Markup = _NONE
-    nav: Markup = _NONE
-    performance: Markup = _NONE
-    concept: Markup = _NONE
-    quality: Markup = _NONE
-    windows: Markup = _NONE
-    inputs: Markup = _NONE
-    multivariate: Markup = _NONE
-    columns: Markup = _NONE
-    schema: Markup = _NONE
-    rules: Markup = _NONE
+    run: _Run
+    warnings: tuple[str, ...]
+    dataset: _DatasetHeadline | None = None
+    verdict: _Verdict | None = None
+    nav: tuple[_Jump, ...] | None = None
+    performance: _Performance | None = None
+    concept: _Concept | None = None
+    quality: _Quality | None = None
+    windows: _Windows | None = None
+    inputs: _Inputs | None = None
+    multivariate: tuple[_MultivariateTest, ...] | None = None
+    columns: tuple[_DriftColumn, ...] | None = None
+    schema: tuple[_SchemaColumn, ...] | None = None
+    rules: tuple[tuple[str, str], ...] | None = None
 
 
-def _body(report: Mapping[str, Any], monitoring: bool) -> str:
-    if monitoring and report.get("verdict") is None and report.get("dataset") is None:
-        body = _Body(
-            _Layout.QUALITY,
-            run=Markup(_meta(report)),
-            warnings=Markup(_warnings(report)),
-            quality=Markup(_quality_section(report)),
-        )
-        return _render("body", body=body)
-    drift = {
-        "inputs": Markup(_inputs_section(report)),
-        "multivariate": Markup(_multivariate(report)),
-        "warnings": Markup(_warnings(report)),
-        "columns": Markup(_drift_table(report)),
-        "schema": Markup(_schema_table(report)),
-        "rules": Markup(_rules(report)),
-    }
+def _body(report: Mapping[str, Any], monitoring: bool) -> _Body:
     if not monitoring:
-        body = _Body(
-            _Layout.DRIFT, run=Markup(_meta(report)), dataset=Markup(_dataset_box(report)), **drift
-        )
-        return _render("body", body=body)
-    body = _Body(
-        _Layout.MONITORING,
-        run=Markup(_meta(report, with_model=True)),
-        dataset=Markup(_dataset_box(report, "Dataset drift")),
-        verdict=Markup(_verdict_banner(report)),
-        nav=Markup(_nav(report)),
-        performance=Markup(_performance_section(report)),
-        concept=Markup(_concept_section(report)),
-        quality=Markup(_quality_section(report)),
-        windows=Markup(_windows_section(report)),
-        **drift,
+        layout = _Layout.DRIFT
+    elif report.get("verdict") is None and report.get("dataset") is None:
+        layout = _Layout.QUALITY
+    else:
+        layout = _Layout.MONITORING
+    # The model's sections are a monitoring report's, the drift sections every report's but data
+    # quality alone; data quality is every monitoring report's. A drift report's headline is its
+    # verdict, a monitoring report's has a verdict of its own.
+    model, drift = layout == _Layout.MONITORING, layout != _Layout.QUALITY
+    headline = "Dataset drift" if model else "Verdict"
+    return _Body(
+        layout,
+        run=_run(report, with_model=model),
+        warnings=_warnings(report),
+        dataset=_dataset_headline(report, headline) if drift else None,
+        verdict=_verdict_banner(report) if model else None,
+        nav=_nav(report) if model else None,
+        performance=_performance_section(report) if model else None,
+        concept=_concept_section(report) if model else None,
+        quality=_quality_section(report) if monitoring else None,
+        windows=_windows_section(report) if model else None,
+        inputs=_inputs_section(report) if drift else None,
+        multivariate=_multivariate(report) if drift else None,
+        columns=_drift_columns(report) if drift else None,
+        schema=_schema_columns(report) if drift else None,
+        rules=_rules(report) if drift else None,
     )
-    return _render("body", body=body)
 
 
 def _reliability_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -1603,13 +1605,12 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     '&lt;b&gt;age&lt;/b&gt;'
     """
     monitoring = is_monitoring(report)
-    body = _body(report, monitoring)
     meta: Mapping[str, Any] = report.get("metadata") or {}
     page = _Page(
         title=f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}",
         monitoring=monitoring,
         css=Markup(_inline("report.css", "monitor.css") if monitoring else _inline("report.css")),
-        body=Markup(body),
+        body=_body(report, monitoring),
         data=Markup(_json_for_script(_plot_data(report))),
         script=Markup(_inline("report.js", "monitor.js") if monitoring else _inline("report.js")),
         plotly=Markup(plotly_js()),
