@@ -77,3 +77,25 @@ def test_the_monitoring_verdict_counts_features_beyond_chance_only() -> None:
     assert verdict.decision == INVESTIGATE
     assert verdict.reasons[0].source == "data_drift"
     assert "'a'" in verdict.reasons[0].message
+
+
+def test_the_largest_drift_starts_its_own_sentence_after_the_dataset_headline() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from driftscope.analyses.drift import DriftSettings, run_drift
+    from driftscope.analyses.model import ModelColumns
+    from driftscope.analyses.verdict import monitoring_verdict
+    from driftscope.data.infer import infer_schema
+
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame(rng.normal(size=(2000, 3)), columns=list("abc"))
+    cur = pd.DataFrame(rng.normal(size=(2000, 3)), columns=list("abc"))
+    cur[["a", "b"]] += [0.3, 0.8]
+    none = ModelColumns(None, None, None, (), (), None, None, "no target or prediction")
+    schema, _ = infer_schema(ref, cur)
+    drift, _ = run_drift(ref, cur, schema, DriftSettings(multivariate=False))
+    assert drift.dataset.drifted
+    message = monitoring_verdict(drift, None, None, None, None, None, none).reasons[0].message
+    assert message.startswith(drift.dataset.summary)
+    assert message.endswith(" Largest drift in 'b', wasserstein_normed 0.77."), message

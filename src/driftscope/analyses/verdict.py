@@ -167,7 +167,8 @@ def _data_drift_reason(drift: DriftResult) -> tuple[Reason | None, str | None]:
             else ""
         )
         lead = "" if drift.dataset.drifted else f"{counts}: "
-        parts.append(f"{lead}{beyond}largest drift in {top.name!r}{effect}.")
+        sentence = f"{lead}{beyond}largest drift in {top.name!r}{effect}."
+        parts.append(sentence[:1].upper() + sentence[1:])
     reason = Reason(
         "data_drift",
         INVESTIGATE,
