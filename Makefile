@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser bench clean
+.PHONY: run test lint typecheck pytest browser postgres bench clean
 
 # The streaming kernels are compiled at install time; editing one reinstalls (and rebuilds).
 KERNELS := $(wildcard src/driftscope/streaming/_core/*.pyx src/driftscope/streaming/_core/*.pxd)
@@ -34,7 +34,16 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-pytest: $(STAMP) browser
+# The service's store is tested on a real PostgreSQL too: the tests start a throw-away cluster
+# with Debian's server binaries on loopback (tests/server/_postgres.py).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		SUDO=""; if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+pytest: $(STAMP) browser postgres
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

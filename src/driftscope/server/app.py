@@ -1,0 +1,177 @@
+"""The service: `create_app` builds the FastAPI application from its settings (nothing happens at
+import), opens and migrates the store, creates the first admin when there is none, and runs the
+analysis worker in the process unless told not to.
+
+Every error is an RFC 9457 problem (``application/problem+json``) naming the field at fault; no
+traceback reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from driftscope._version import __version__
+from driftscope.server import db
+from driftscope.server.errors import ServiceError, TooLarge
+from driftscope.server.jobs import Worker
+from driftscope.server.routes import auth, models, runs, users
+from driftscope.server.services import runs as run_service
+from driftscope.server.services.users import ensure_admin
+from driftscope.server.settings import ServerSettings
+from driftscope.server.state import State, open_state
+
+__all__ = ["API", "create_app"]
+
+API = "/api/v1"
+PROBLEM = "application/problem+json"
+log = logging.getLogger("driftscope.server")
+
+
+def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body |= {"instance": instance, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        errors.append({"field": ".".join(location) or "body", "detail": str(error.get("msg"))})
+    return errors
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse(
+            exc.problem(request.url.path), status_code=exc.status, media_type=PROBLEM
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['detail']}" for e in errors[:5])
+        return _problem(422, "Invalid input", detail, request.url.path, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return _problem(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _problem(
+            500,
+            "Internal error",
+            "The server failed on this request; the error is in its log.",
+            request.url.path,
+        )
+
+
+class BodyLimit:
+    """Refuse a request whose body is larger than ``limit`` bytes, by its Content-Length or,
+    when it is sent in chunks, as soon as more has arrived."""
+
+    def __init__(self, app: ASGIApp, limit: Callable[[], int]) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit()
+        headers = dict(scope.get("headers") or ())
+        length = headers.get(b"content-length")
+        too_large = TooLarge(
+            f"The request body is larger than the limit of {limit:,} bytes "
+            "(DRIFTSCOPE_MAX_UPLOAD_BYTES)."
+        )
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _send_problem(scope, send, too_large)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise too_large
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except TooLarge as exc:
+            await _send_problem(scope, send, exc)
+
+
+async def _send_problem(scope: Scope, send: Send, exc: ServiceError) -> None:
+    response = JSONResponse(exc.problem(scope.get("path", "")), exc.status, media_type=PROBLEM)
+    await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
+    """The application. ``state`` is opened from ``settings`` at start unless given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = state or open_state(settings)
+        with db.transaction(opened.writers) as session:
+            password = ensure_admin(session, settings)
+        if password is not None:
+            # Shown once, never stored in the clear: the operator must keep it now.
+            print(
+                "driftscope: created the first admin, user 'admin', password "
+                f"{password}\n  (shown once; change it after logging in, or set "
+                "DRIFTSCOPE_ADMIN_PASSWORD before the first start)",
+                file=sys.stderr,
+                flush=True,
+            )
+        app.state.driftscope = opened
+        worker = Worker(opened, run_service.JOB_KINDS) if settings.worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop(timeout=30)
+            if state is None:
+                opened.engine.dispose()
+
+    app = FastAPI(
+        title="driftscope",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=f"{API}/openapi.json",
+        docs_url=f"{API}/docs",
+        redoc_url=None,
+    )
+    _handlers(app)
+    for router in (auth.router, users.router, models.router, runs.router):
+        app.include_router(router, prefix=API)
+
+    @app.get(f"{API}/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Is the service up (no login needed; says nothing else)."""
+        return {"status": "ok"}
+
+    app.add_middleware(BodyLimit, limit=lambda: settings.max_upload_bytes)
+    return app

@@ -1,0 +1,119 @@
+"""The store's engine and sessions, made by a factory (nothing happens at import), and the
+migrations applied to it (Alembic, `server/migrations/`).
+
+SQLite, the default, is opened with write-ahead logging (readers never wait for the writer),
+foreign keys enforced and a busy timeout, so the server and a `driftscope worker` can share the
+file. PostgreSQL is one URL away (``postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = [
+    "current_revision",
+    "is_sqlite",
+    "make_engine",
+    "make_sessions",
+    "make_writers",
+    "transaction",
+    "upgrade",
+]
+
+#: How long a SQLite connection waits for another writer before it gives up, in seconds.
+SQLITE_BUSY_SECONDS = 30
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling is turned off, so that a write transaction can
+        # start with BEGIN IMMEDIATE (`_sqlite_begin`).
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    connection.isolation_level = None
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A write transaction (`transaction`) takes the write lock at its start: two writers queue on
+    # the busy timeout instead of one failing with "database is locked" when it would upgrade a
+    # read lock. Reads begin deferred and, with WAL, never wait for a writer.
+    write = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_sessions(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+_WRITE = "driftscope_write"
+
+
+def make_writers(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for writes: on SQLite their transaction begins IMMEDIATE, at its first
+    statement (not before, so that a request's other work can run before it takes the lock)."""
+    return sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+
+
+@contextmanager
+def transaction(writers: sessionmaker[Session]) -> Iterator[Session]:
+    """A session (from `make_writers`) whose work is committed at the end of the block, or
+    rolled back on error. A read needs only ``with sessions() as session``."""
+    with writers() as session, session.begin():
+        yield session
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the migrations up to ``revision`` (Alembic, `server/migrations/`)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    location = resources.files("driftscope.server").joinpath("migrations")
+    config.set_main_option("script_location", str(location))
+    return config

@@ -1,0 +1,205 @@
+"""Durable jobs: every analysis is a row in ``jobs``, claimed by a worker, retried, and picked
+up again after a crash.
+
+A worker claims the oldest queued job in a transaction of its own (PostgreSQL: ``FOR UPDATE
+SKIP LOCKED``, so several workers never take the same job; SQLite: the write lock of ``BEGIN
+IMMEDIATE``), beats a heartbeat while it runs it, and records the end: done, or failed with the
+message. A job that failed on bad data (a `DriftscopeError`) is not retried, as it would fail
+again; any other error is retried up to ``max_attempts``. A running job whose heartbeat stopped
+(its worker was killed) is queued again by `recover_stale`, which every worker runs as it starts
+and between jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from driftscope.exceptions import DriftscopeError
+from driftscope.server import db
+from driftscope.server.models import Job, JobStatus, now
+from driftscope.server.state import State
+
+__all__ = ["JobKind", "Worker", "claim", "enqueue", "recover_stale", "run_one"]
+
+log = logging.getLogger("driftscope.server.jobs")
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """What a kind of job runs (given the state, the payload and a callback to report
+    progress), and what is done once when it has failed for good (given the message)."""
+
+    run: Callable[[State, Mapping[str, Any], Callable[[str], None]], None]
+    failed: Callable[[State, Mapping[str, Any], str], None] | None = None
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: Mapping[str, Any],
+    max_attempts: int,
+    run_id: int | None = None,
+) -> Job:
+    """A new queued job, committed with the caller's transaction (so a run and its analysis job
+    are stored together or not at all)."""
+    job = Job(kind=kind, payload=dict(payload), max_attempts=max_attempts, run_id=run_id)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def claim(state: State, worker: str) -> Job | None:
+    """The oldest queued job, now running for ``worker``; None when there is none."""
+    with db.transaction(state.writers) as session:
+        query = select(Job).where(Job.status == JobStatus.QUEUED).order_by(Job.id).limit(1)
+        if not db.is_sqlite(state.engine):
+            query = query.with_for_update(skip_locked=True)
+        job = session.scalar(query)
+        if job is None:
+            return None
+        job.status = JobStatus.RUNNING
+        job.attempts += 1
+        job.worker = worker
+        job.started_at = job.heartbeat_at = now()
+        job.error = None
+        return job
+
+
+def recover_stale(state: State, kinds: Mapping[str, JobKind]) -> int:
+    """Queue again the running jobs whose heartbeat is older than ``job_stale_seconds`` (their
+    worker died); those out of attempts fail. The number recovered."""
+    cutoff = now() - timedelta(seconds=state.settings.job_stale_seconds)
+    given_up: list[tuple[str, dict[str, Any], str]] = []
+    with db.transaction(state.writers) as session:
+        stale = list(
+            session.scalars(
+                select(Job).where(Job.status == JobStatus.RUNNING, Job.heartbeat_at < cutoff)
+            )
+        )
+        for job in stale:
+            message = f"its worker {job.worker} stopped reporting (killed or crashed)"
+            if job.attempts >= job.max_attempts:
+                job.status = JobStatus.FAILED
+                job.error = f"Gave up after {job.attempts} attempts: {message}."
+                job.finished_at = now()
+                given_up.append((job.kind, job.payload, job.error))
+            else:
+                job.status = JobStatus.QUEUED
+                job.error = f"Attempt {job.attempts} ended: {message}; queued again."
+    for kind, payload, error in given_up:
+        _failed(state, kinds, kind, payload, error)
+    return len(stale)
+
+
+def _failed(
+    state: State, kinds: Mapping[str, JobKind], kind: str, payload: Mapping[str, Any], error: str
+) -> None:
+    known = kinds.get(kind)
+    if known is not None and known.failed is not None:
+        known.failed(state, payload, error)
+
+
+def _beat(state: State, job_id: int, progress: str | None = None) -> None:
+    values: dict[str, Any] = {"heartbeat_at": now()}
+    if progress is not None:
+        values["progress"] = progress
+    with db.transaction(state.writers) as session:
+        session.execute(
+            update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING).values(**values)
+        )
+
+
+def _finish(state: State, job_id: int, error: str | None, retry: bool) -> str | None:
+    """Record the end of an attempt; the job's status after it (None if it was deleted)."""
+    with db.transaction(state.writers) as session:
+        job = session.get(Job, job_id)
+        if job is None:  # deleted while it ran (its run or model was deleted)
+            return None
+        if error is None:
+            job.status = JobStatus.DONE
+        elif retry and job.attempts < job.max_attempts:
+            job.status = JobStatus.QUEUED
+        else:
+            job.status = JobStatus.FAILED
+        job.error = error
+        job.finished_at = now() if job.status != JobStatus.QUEUED else None
+        return job.status
+
+
+def run_one(state: State, kinds: Mapping[str, JobKind], worker: str) -> bool:
+    """Claim and run one job; False when there was none."""
+    job = claim(state, worker)
+    if job is None:
+        return False
+    stop = threading.Event()
+    interval = max(state.settings.job_stale_seconds / 4, 0.05)
+
+    def heartbeat() -> None:
+        while not stop.wait(interval):
+            _beat(state, job.id)
+
+    beating = threading.Thread(target=heartbeat, name=f"job-{job.id}-heartbeat", daemon=True)
+    beating.start()
+    error: str | None = None
+    retry = False
+    try:
+        kind = kinds.get(job.kind)
+        if kind is None:
+            raise DriftscopeError(f"No worker knows jobs of kind {job.kind!r}.")
+        kind.run(state, job.payload, lambda progress: _beat(state, job.id, progress))
+    except DriftscopeError as exc:  # bad data: it would fail again
+        error = str(exc)
+    except Exception as exc:  # anything else may pass on another attempt
+        log.exception("job %s (%s) failed", job.id, job.kind)
+        error, retry = f"{type(exc).__name__}: {exc}", True
+    finally:
+        stop.set()
+        beating.join()
+    if _finish(state, job.id, error, retry) == JobStatus.FAILED and error is not None:
+        _failed(state, kinds, job.kind, job.payload, error)
+    return True
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class Worker:
+    """A thread that runs jobs until stopped: in the server process, or `driftscope worker`."""
+
+    def __init__(self, state: State, kinds: Mapping[str, JobKind]) -> None:
+        self.state = state
+        self.kinds = kinds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="driftscope-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        name = worker_name()
+        while not self._stop.is_set():
+            try:
+                recover_stale(self.state, self.kinds)
+                ran = run_one(self.state, self.kinds, name)
+            except Exception:  # the store is away for a moment: wait, then try again
+                log.exception("the worker could not reach the store")
+                ran = False
+            if not ran:
+                self._stop.wait(self.state.settings.job_poll_seconds)

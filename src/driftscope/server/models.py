@@ -1,0 +1,338 @@
+"""The store's tables (SQLAlchemy 2 ORM). The migrations under `server/migrations/` create them;
+a change here needs a new migration (`tests/server/test_db.py` checks that the two agree).
+
+The numbers a dashboard plots are rows of their own (`RunMetric`, `RunFeature`, `RunCheck`,
+indexed by run), so a time series over many runs is one query and no report is parsed to draw
+it. A run's full report is an artifact (JSON), read only when that run is opened.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Alias",
+    "AliasMove",
+    "ApiToken",
+    "Audit",
+    "Base",
+    "Job",
+    "JobStatus",
+    "LoginFailure",
+    "Model",
+    "Role",
+    "Run",
+    "RunCheck",
+    "RunFeature",
+    "RunMetric",
+    "RunStatus",
+    "User",
+    "UserSession",
+    "Version",
+    "now",
+]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and read back aware (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        # A naive time is taken for UTC, as the store writes and reads only UTC.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Role(StrEnum):
+    """viewer < editor < admin: each may do what the ones below it may."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def may(self, needed: Role) -> bool:
+        return self.rank >= needed.rank
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RunStatus(StrEnum):
+    """A run is pending until its analysis job ends, then analysed or failed."""
+
+    PENDING = "pending"
+    ANALYSED = "analysed"
+    FAILED = "failed"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class UserSession(Base):
+    """A browser session: the cookie holds a random secret, the store only its hash."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A service's token: shown once, stored as a hash, scoped to a role, revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The token's first characters, shown in lists so a token can be told apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """A failed login, kept for throttling (`login_attempts` per `login_window_seconds`)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Audit(Base):
+    """Every write: who, what, on which object, when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=now, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(256))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Model(Base):
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    task: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    created_by: Mapped[str] = mapped_column(String(128))
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="model", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Version(Base):
+    """An immutable version of a model: its files, baseline, columns and benchmark metrics."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("model_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    created_by: Mapped[str] = mapped_column(String(128))
+    #: Artifacts (content hashes): the baseline as Parquet, the model and preprocessor files.
+    baseline: Mapped[str] = mapped_column(String(64))
+    model_file: Mapped[str | None] = mapped_column(String(64))
+    model_format: Mapped[str | None] = mapped_column(String(16))
+    preprocessor_file: Mapped[str | None] = mapped_column(String(64))
+    preprocessor_format: Mapped[str | None] = mapped_column(String(16))
+    target: Mapped[str | None] = mapped_column(String(256))
+    prediction: Mapped[str | None] = mapped_column(String(256))
+    proba_prefix: Mapped[str | None] = mapped_column(String(256))
+    timestamp: Mapped[str | None] = mapped_column(String(256))
+    id_column: Mapped[str | None] = mapped_column(String(256))
+    #: The schema as `Schema.to_dict` writes it, and the benchmark metrics ({"accuracy": 0.92}).
+    schema: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    benchmarks: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    n_baseline_rows: Mapped[int] = mapped_column(Integer)
+
+    model: Mapped[Model] = relationship(back_populates="versions")
+
+
+class Alias(Base):
+    """``production`` or ``staging`` of a model, pointing at one of its versions."""
+
+    __tablename__ = "aliases"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+
+
+class AliasMove(Base):
+    """One move of an alias (promote or rollback), with who and when: the history."""
+
+    __tablename__ = "alias_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(32))
+    from_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", ondelete="SET NULL")
+    )
+    to_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Run(Base):
+    """One batch of production data for a version, with its date, and its analysis."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_model_date", "model_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    #: The data's date (when production saw it), not when it was uploaded.
+    date: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    created_by: Mapped[str] = mapped_column(String(128))
+    data: Mapped[str] = mapped_column(String(64))
+    labels: Mapped[str | None] = mapped_column(String(64))
+    n_rows: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.PENDING)
+    error: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[str | None] = mapped_column(String(64))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    drift_share: Mapped[float | None] = mapped_column(Float)
+    dataset_drifted: Mapped[bool | None] = mapped_column(Boolean)
+    analysed_at: Mapped[datetime | None]
+
+
+class RunMetric(Base):
+    """A performance metric of a run, with its confidence interval and what it is held to."""
+
+    __tablename__ = "run_metrics"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)
+    reference: Mapped[float | None] = mapped_column(Float)
+    benchmark: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class RunFeature(Base):
+    """One column's drift in a run (features, the target and the prediction)."""
+
+    __tablename__ = "run_features"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    column: Mapped[str] = mapped_column(String(256), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str | None] = mapped_column(String(32))
+    statistic: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    effect_size: Mapped[float | None] = mapped_column(Float)
+    drifted: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class RunCheck(Base):
+    """A data-quality check's status in a run."""
+
+    __tablename__ = "run_checks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    check: Mapped[str] = mapped_column(String(64), primary_key=True)
+    column: Mapped[str] = mapped_column(String(256), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    share: Mapped[float | None] = mapped_column(Float)
+
+
+class Job(Base):
+    """A durable unit of work (an analysis): queued, claimed by a worker, done or failed."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_created", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The run the job analyses, if it analyses one (deleting the run deletes the job).
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    progress: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

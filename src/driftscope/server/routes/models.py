@@ -1,0 +1,186 @@
+"""Models, their versions, and the aliases (promote, rollback, history)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from sqlalchemy import func, select
+
+from driftscope.server.deps import Editor, Reader, Session_, State_
+from driftscope.server.errors import Invalid
+from driftscope.server.models import Alias, AliasMove, Model, Version
+from driftscope.server.schemas import AliasMoveOut, ModelIn, ModelOut, Page, PromoteIn, VersionOut
+from driftscope.server.services import registry
+from driftscope.server.services.uploads import Upload
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def _model_out(session: Session_, model: Model) -> ModelOut:
+    aliases = {
+        alias.alias: number
+        for alias, number in session.execute(
+            select(Alias, Version.number)
+            .join(Version, Version.id == Alias.version_id)
+            .where(Alias.model_id == model.id)
+        )
+    }
+    count = session.scalar(select(func.count()).where(Version.model_id == model.id)) or 0
+    out = ModelOut.model_validate(model)
+    return out.model_copy(update={"aliases": aliases, "n_versions": count})
+
+
+@router.get("")
+def list_models(
+    session: Session_,
+    who: Reader,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    search: Annotated[str | None, Query(max_length=128)] = None,
+) -> Page[ModelOut]:
+    query = select(Model)
+    if search:
+        query = query.where(Model.name.contains(search, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Model.name).offset(offset).limit(limit))
+    items = [_model_out(session, row) for row in rows]
+    return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+@router.post("", status_code=201)
+def create_model(body: ModelIn, session: Session_, who: Editor) -> ModelOut:
+    model = registry.create_model(session, who, body.name, body.task, body.description)
+    return _model_out(session, model)
+
+
+@router.get("/{name}")
+def show_model(name: str, session: Session_, who: Reader) -> ModelOut:
+    return _model_out(session, registry.get_model(session, name))
+
+
+@router.delete("/{name}", status_code=204)
+def delete_model(name: str, session: Session_, who: Editor) -> None:
+    registry.delete_model(session, who, name)
+
+
+def _version_out(version: Version) -> VersionOut:
+    return VersionOut.model_validate(
+        {
+            **{k: getattr(version, k) for k in VersionOut.model_fields if k != "schema_"},
+            "schema": version.schema,
+        }
+    )
+
+
+@router.get("/{name}/versions")
+def list_versions(name: str, session: Session_, who: Reader) -> list[VersionOut]:
+    model = registry.get_model(session, name)
+    rows = session.scalars(
+        select(Version).where(Version.model_id == model.id).order_by(Version.number)
+    )
+    return [_version_out(row) for row in rows]
+
+
+def _json_field(value: str | None, field: str) -> dict[str, Any] | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise Invalid(
+            f"{field!r} must be a JSON object: {exc.msg} at {exc.pos}.", field=field
+        ) from None
+    if not isinstance(parsed, dict):
+        raise Invalid(f"{field!r} must be a JSON object; got {type(parsed).__name__}.", field=field)
+    return parsed
+
+
+def _upload(file: UploadFile | None, field: str) -> Upload | None:
+    if file is None:
+        return None
+    return Upload(field, file.filename or "", file.file)
+
+
+@router.post("/{name}/versions", status_code=201)
+def add_version(
+    name: str,
+    session: Session_,
+    state: State_,
+    who: Editor,
+    baseline: Annotated[
+        UploadFile, File(description="The reference data: CSV, Parquet or JSON Lines")
+    ],
+    target: Annotated[str | None, Form(max_length=256)] = None,
+    prediction: Annotated[str | None, Form(max_length=256)] = None,
+    proba_prefix: Annotated[str | None, Form(max_length=256)] = None,
+    timestamp: Annotated[str | None, Form(max_length=256)] = None,
+    id_column: Annotated[str | None, Form(max_length=256)] = None,
+    schema_overrides: Annotated[str | None, Form(alias="schema", max_length=1_000_000)] = None,
+    benchmarks: Annotated[str | None, Form(max_length=100_000)] = None,
+    model_file: Annotated[UploadFile | None, File()] = None,
+    preprocessor: Annotated[UploadFile | None, File()] = None,
+) -> VersionOut:
+    """Add a version: the baseline, the columns that play a role, the schema's overrides and
+    the benchmark metrics (JSON objects), and optionally the model and preprocessor files."""
+    version = registry.add_version(
+        state,
+        session,
+        who,
+        name,
+        baseline=Upload("baseline", baseline.filename or "", baseline.file),
+        columns=registry.VersionColumns(target, prediction, proba_prefix, timestamp, id_column),
+        schema=_json_field(schema_overrides, "schema"),
+        benchmarks=_json_field(benchmarks, "benchmarks"),
+        model_file=_upload(model_file, "model_file"),
+        preprocessor=_upload(preprocessor, "preprocessor"),
+    )
+    return _version_out(version)
+
+
+@router.get("/{name}/versions/{number}")
+def show_version(name: str, number: int, session: Session_, who: Reader) -> VersionOut:
+    model = registry.get_model(session, name)
+    return _version_out(registry.get_version(session, model, number))
+
+
+@router.post("/{name}/aliases/{alias}")
+def promote(name: str, alias: str, body: PromoteIn, session: Session_, who: Editor) -> AliasMoveOut:
+    """Point an alias (``production`` or ``staging``) at a version."""
+    move = registry.promote(session, who, name, alias, body.version)
+    return _move_out(session, move)
+
+
+@router.post("/{name}/aliases/{alias}/rollback")
+def rollback(name: str, alias: str, session: Session_, who: Editor) -> AliasMoveOut:
+    """Point an alias back at the version it held before its last promotion."""
+    move = registry.rollback(session, who, name, alias)
+    return _move_out(session, move)
+
+
+@router.get("/{name}/aliases/history")
+def alias_history(name: str, session: Session_, who: Reader) -> list[AliasMoveOut]:
+    model = registry.get_model(session, name)
+    moves = session.scalars(
+        select(AliasMove).where(AliasMove.model_id == model.id).order_by(AliasMove.id.desc())
+    )
+    return [_move_out(session, move) for move in moves]
+
+
+def _move_out(session: Session_, move: AliasMove) -> AliasMoveOut:
+    def number(version_id: int | None) -> int | None:
+        version = session.get(Version, version_id) if version_id is not None else None
+        return version.number if version is not None else None
+
+    return AliasMoveOut(
+        alias=move.alias,
+        action=move.action,
+        from_version=number(move.from_version_id),
+        to_version=number(move.to_version_id),
+        actor=move.actor,
+        at=move.at,
+    )

@@ -1,0 +1,193 @@
+"""Production runs (upload, list, show, report, delete), the model's timeline, and jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from sqlalchemy import func, select
+
+from driftscope.server.deps import Editor, Reader, Session_, State_
+from driftscope.server.errors import NotFound
+from driftscope.server.models import Job, JobStatus, Run, RunMetric, Version
+from driftscope.server.schemas import JobOut, Page, RunOut
+from driftscope.server.services import registry, runs
+from driftscope.server.services.uploads import Upload
+
+router = APIRouter(tags=["runs"])
+
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _run_out(session: Session_, run: Run) -> RunOut:
+    version = session.get(Version, run.version_id)
+    job = session.scalar(select(Job).where(Job.run_id == run.id).order_by(Job.id.desc()))
+    fields = {name: getattr(run, name) for name in RunOut.model_fields if hasattr(run, name)}
+    fields["version"] = version.number if version is not None else 0
+    fields["job"] = JobOut.model_validate(job) if job is not None else None
+    return RunOut.model_validate(fields)
+
+
+@router.post("/models/{name}/runs", status_code=201)
+def upload_run(
+    name: str,
+    session: Session_,
+    state: State_,
+    who: Editor,
+    data: Annotated[UploadFile, File(description="Production data: CSV, Parquet or JSON Lines")],
+    date: Annotated[datetime | None, Form(description="When production saw the data")] = None,
+    labels: Annotated[UploadFile | None, File(description="Ground truth, by id")] = None,
+    version: Annotated[int | None, Form(ge=1)] = None,
+) -> RunOut:
+    """Upload a run of production data (with its predictions, and ground truth in it or in a
+    file of its own); its analysis is queued."""
+    run = runs.upload_run(
+        state,
+        session,
+        who,
+        name,
+        data=Upload("data", data.filename or "", data.file),
+        date=date,
+        labels=Upload("labels", labels.filename or "", labels.file) if labels else None,
+        version=version,
+    )
+    return _run_out(session, run)
+
+
+@router.get("/models/{name}/runs")
+def list_runs(
+    name: str,
+    session: Session_,
+    who: Reader,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[RunOut]:
+    """The model's runs, newest data first."""
+    model = registry.get_model(session, name)
+    query = select(Run).where(Run.model_id == model.id)
+    if since is not None:
+        query = query.where(Run.date >= since)
+    if until is not None:
+        query = query.where(Run.date < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Run.date.desc(), Run.id.desc()).offset(offset).limit(limit)
+    )
+    return Page(items=[_run_out(session, r) for r in rows], total=total, offset=offset, limit=limit)
+
+
+@router.get("/models/{name}/runs/{run_id}")
+def show_run(name: str, run_id: int, session: Session_, who: Reader) -> RunOut:
+    model = registry.get_model(session, name)
+    return _run_out(session, runs.get_run(session, model, run_id))
+
+
+@router.get("/models/{name}/runs/{run_id}/report")
+def run_report(
+    name: str, run_id: int, session: Session_, state: State_, who: Reader
+) -> dict[str, Any]:
+    """The run's full report, the JSON `driftscope report --json` writes."""
+    model = registry.get_model(session, name)
+    return runs.report_json(state, runs.get_run(session, model, run_id))
+
+
+@router.delete("/models/{name}/runs/{run_id}", status_code=204)
+def delete_run(name: str, run_id: int, session: Session_, who: Editor) -> None:
+    runs.delete_run(session, who, name, run_id)
+
+
+@router.get("/models/{name}/timeline")
+def timeline(
+    name: str,
+    session: Session_,
+    who: Reader,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """What a dashboard plots, over the analysed runs in date order: the verdict and drift
+    share of each run, and each metric with its interval. Two indexed queries, nothing parsed."""
+    model = registry.get_model(session, name)
+    query = select(
+        Run.id, Run.date, Run.verdict, Run.drift_share, Run.dataset_drifted, Run.n_rows
+    ).where(Run.model_id == model.id, Run.status == "analysed")
+    if since is not None:
+        query = query.where(Run.date >= since)
+    if until is not None:
+        query = query.where(Run.date < until)
+    points = [
+        {
+            "run": r.id,
+            "date": r.date,
+            "verdict": r.verdict,
+            "drift_share": r.drift_share,
+            "dataset_drifted": r.dataset_drifted,
+            "n_rows": r.n_rows,
+        }
+        for r in session.execute(query.order_by(Run.date, Run.id))
+    ]
+    ids = [p["run"] for p in points]
+    metrics: dict[str, list[dict[str, Any]]] = {}
+    if ids:
+        rows = session.execute(
+            select(RunMetric)
+            .join(Run, Run.id == RunMetric.run_id)
+            .where(RunMetric.run_id.in_(ids))
+            .order_by(Run.date, Run.id)
+        ).scalars()
+        for m in rows:
+            metrics.setdefault(m.metric, []).append(
+                {
+                    "run": m.run_id,
+                    "value": m.value,
+                    "lower": m.lower,
+                    "upper": m.upper,
+                    "reference": m.reference,
+                    "benchmark": m.benchmark,
+                    "status": m.status,
+                }
+            )
+    return {"model": model.name, "runs": points, "metrics": metrics}
+
+
+@router.get("/jobs")
+def list_jobs(
+    session: Session_,
+    who: Reader,
+    status: Annotated[JobStatus | None, Query()] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[JobOut]:
+    query = select(Job)
+    if status is not None:
+        query = query.where(Job.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Job.id.desc()).offset(offset).limit(limit))
+    return Page(
+        items=[JobOut.model_validate(j) for j in rows], total=total, offset=offset, limit=limit
+    )
+
+
+@router.get("/jobs/{job_id}")
+def show_job(job_id: int, session: Session_, who: Reader) -> JobOut:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"No job {job_id}.")
+    return JobOut.model_validate(job)
+
+
+@router.post("/jobs/{job_id}/retry")
+def retry_job(job_id: int, session: Session_, who: Editor) -> JobOut:
+    """Queue a failed job again, with a fresh set of attempts."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"No job {job_id}.")
+    if job.status == JobStatus.FAILED:
+        job.status = JobStatus.QUEUED
+        job.attempts = 0
+        job.error = None
+        job.finished_at = None
+    return JobOut.model_validate(job)

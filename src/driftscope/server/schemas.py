@@ -1,0 +1,172 @@
+"""What the REST API reads and writes (pydantic), apart from the store's rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AliasMoveOut",
+    "JobOut",
+    "LoginIn",
+    "MeOut",
+    "ModelIn",
+    "ModelOut",
+    "Page",
+    "PasswordIn",
+    "PromoteIn",
+    "RunOut",
+    "TokenCreated",
+    "TokenIn",
+    "TokenOut",
+    "UserIn",
+    "UserOut",
+    "VersionOut",
+]
+
+T = TypeVar("T")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``items`` from ``offset``, and how many there are in all."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+    csrf_token: str | None = None
+
+
+class PasswordIn(_In):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class UserIn(_In):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+    role: str
+
+
+class UserOut(_Out):
+    id: int
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+class TokenIn(_In):
+    name: str = Field(max_length=128)
+    role: str = "viewer"
+
+
+class TokenOut(_Out):
+    id: int
+    name: str
+    prefix: str
+    role: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    """A new token, with its secret: shown this once, never again."""
+
+    token: str
+
+
+class ModelIn(_In):
+    name: str = Field(max_length=128)
+    task: str
+    description: str = Field(default="", max_length=10_000)
+
+
+class ModelOut(_Out):
+    id: int
+    name: str
+    task: str
+    description: str
+    created_at: datetime
+    created_by: str
+    aliases: dict[str, int] = {}
+    n_versions: int = 0
+
+
+class VersionOut(_Out):
+    number: int
+    created_at: datetime
+    created_by: str
+    target: str | None
+    prediction: str | None
+    proba_prefix: str | None
+    timestamp: str | None
+    id_column: str | None
+    model_format: str | None
+    preprocessor_format: str | None
+    benchmarks: dict[str, float]
+    n_baseline_rows: int
+    schema_: dict[str, Any] = Field(alias="schema", serialization_alias="schema")
+
+
+class PromoteIn(_In):
+    version: int = Field(ge=1)
+
+
+class AliasMoveOut(BaseModel):
+    alias: str
+    action: str
+    from_version: int | None
+    to_version: int | None
+    actor: str
+    at: datetime
+
+
+class RunOut(_Out):
+    id: int
+    version: int
+    date: datetime
+    created_at: datetime
+    created_by: str
+    n_rows: int
+    status: str
+    error: str | None
+    verdict: str | None
+    drift_share: float | None
+    dataset_drifted: bool | None
+    analysed_at: datetime | None
+    job: JobOut | None = None
+
+
+class JobOut(_Out):
+    id: int
+    kind: str
+    status: str
+    attempts: int
+    max_attempts: int
+    progress: str
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

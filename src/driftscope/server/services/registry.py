@@ -1,0 +1,373 @@
+"""The model registry: models, their immutable versions, and the ``production`` and ``staging``
+aliases, moved by `promote` and `rollback` with a history of who moved them and when.
+
+A version keeps its baseline (the reference data, as Parquet), the columns that play a role
+(target, prediction, probabilities, timestamp, id), the schema inferred from the baseline with
+the user's overrides, the benchmark metrics the model must keep, and optionally the model file
+and a preprocessor. Model files that run code when loaded (pickle, joblib) are refused unless the
+operator started the server with ``--allow-pickle``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from driftscope.analyses.model import Task, resolve_model_columns
+from driftscope.analyses.performance import PerformanceSettings, check_metric_names
+from driftscope.data.infer import infer_schema
+from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import DriftscopeError
+from driftscope.server.errors import Conflict, Invalid, NotFound, TooLarge
+from driftscope.server.models import Alias, AliasMove, Model, Version
+from driftscope.server.services.uploads import Upload, read_upload
+from driftscope.server.services.users import Principal, audit
+from driftscope.server.state import State
+from driftscope.server.storage import TooLargeError
+from driftscope.workflows.monitor import metric_value_problem
+
+__all__ = [
+    "ALIASES",
+    "ModelTask",
+    "VersionColumns",
+    "add_version",
+    "create_model",
+    "delete_model",
+    "get_model",
+    "get_version",
+    "promote",
+    "rollback",
+    "serving_version",
+]
+
+#: The aliases a version can hold (MLflow's convention; stages are deprecated there).
+ALIASES = ("production", "staging")
+_NAME_LIMIT = 128
+
+
+class ModelTask(StrEnum):
+    """What a registered model does; ``monitor_task`` is the task `driftscope.monitor` runs."""
+
+    BINARY = "binary_classification"
+    MULTICLASS = "multiclass_classification"
+    REGRESSION = "regression"
+    TEXT = "text_classification"
+
+    @property
+    def monitor_task(self) -> str:
+        return {
+            ModelTask.BINARY: "binary",
+            ModelTask.MULTICLASS: "multiclass",
+            ModelTask.REGRESSION: "regression",
+            ModelTask.TEXT: "classification",
+        }[self]
+
+
+#: Model file formats by extension; the pickle family runs code when loaded.
+MODEL_FORMATS = {".onnx": "onnx", ".skops": "skops"}
+PICKLE_FORMATS = {".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib"}
+
+
+def _task(value: str) -> ModelTask:
+    try:
+        return ModelTask(value)
+    except ValueError:
+        known = ", ".join(t.value for t in ModelTask)
+        raise Invalid(f"The task must be one of {known}; got {value!r}.", field="task") from None
+
+
+def create_model(
+    session: Session, principal: Principal, name: str, task: str, description: str = ""
+) -> Model:
+    if not name.strip() or len(name) > _NAME_LIMIT or name != name.strip() or "/" in name:
+        raise Invalid(
+            f"A model name is 1 to {_NAME_LIMIT} characters, without '/' or surrounding "
+            f"spaces; got {name!r}.",
+            field="name",
+        )
+    model_task = _task(task)
+    if session.scalar(select(Model).where(Model.name == name)) is not None:
+        raise Conflict(f"A model named {name!r} exists already.", field="name")
+    model = Model(name=name, task=model_task, description=description, created_by=principal.actor)
+    session.add(model)
+    session.flush()
+    audit(session, principal.actor, "model.create", f"model:{name}", task=str(model_task))
+    return model
+
+
+def get_model(session: Session, name: str) -> Model:
+    model = session.scalar(select(Model).where(Model.name == name))
+    if model is None:
+        raise NotFound(f"No model named {name!r}.")
+    return model
+
+
+def get_version(session: Session, model: Model, number: int) -> Version:
+    version = session.scalar(
+        select(Version).where(Version.model_id == model.id, Version.number == number)
+    )
+    if version is None:
+        raise NotFound(f"Model {model.name!r} has no version {number}.")
+    return version
+
+
+def serving_version(session: Session, model: Model) -> Version:
+    """The version ``production`` points at, or else the latest."""
+    alias = session.get(Alias, (model.id, "production"))
+    if alias is not None:
+        version = session.get(Version, alias.version_id)
+        if version is not None:
+            return version
+    latest = session.scalar(
+        select(Version).where(Version.model_id == model.id).order_by(Version.number.desc())
+    )
+    if latest is None:
+        raise Conflict(f"Model {model.name!r} has no version yet: add one first.")
+    return latest
+
+
+def delete_model(session: Session, principal: Principal, name: str) -> None:
+    """Delete a model with its versions, runs and their points (the artifacts no row names any
+    more are removed by `sweep_artifacts`)."""
+    model = get_model(session, name)
+    session.delete(model)
+    audit(session, principal.actor, "model.delete", f"model:{name}")
+
+
+class VersionColumns:
+    """The columns of a version's data that play a role, as the request names them."""
+
+    def __init__(
+        self,
+        target: str | None = None,
+        prediction: str | None = None,
+        proba_prefix: str | None = None,
+        timestamp: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        self.target = target or None
+        self.prediction = prediction or None
+        self.proba_prefix = proba_prefix or None
+        self.timestamp = timestamp or None
+        self.id = id or None
+
+    def roles(self) -> dict[str, ColumnRole]:
+        named = {
+            self.target: ColumnRole.TARGET,
+            self.prediction: ColumnRole.PREDICTION,
+            self.timestamp: ColumnRole.TIMESTAMP,
+            self.id: ColumnRole.ID,
+        }
+        return {name: role for name, role in named.items() if name is not None}
+
+
+def _model_format(state: State, upload: Upload | None, field: str) -> str | None:
+    """The format of an uploaded model (or preprocessor) file, by its extension."""
+    if upload is None:
+        return None
+    if upload.suffix in PICKLE_FORMATS:
+        if not state.settings.allow_pickle:
+            raise Invalid(
+                f"{field!r} is a {PICKLE_FORMATS[upload.suffix]} file, which runs code when it "
+                "is loaded; the server accepts one only when started with --allow-pickle "
+                "(DRIFTSCOPE_ALLOW_PICKLE=1). ONNX (.onnx) and skops (.skops) files are safe.",
+                field=field,
+            )
+        return PICKLE_FORMATS[upload.suffix]
+    if upload.suffix in MODEL_FORMATS:
+        return MODEL_FORMATS[upload.suffix]
+    known = ", ".join(sorted({*MODEL_FORMATS, *PICKLE_FORMATS}))
+    raise Invalid(
+        f"{field!r} must be a model file ({known}); got {upload.filename!r}.", field=field
+    )
+
+
+def _store_file(state: State, upload: Upload | None) -> str | None:
+    if upload is None:
+        return None
+    limit = state.settings.max_upload_bytes
+    try:
+        key = state.artifacts.put_stream(upload.stream, limit, repr(upload.field))
+    except TooLargeError as exc:
+        raise TooLarge(str(exc), field=upload.field) from None
+    if state.artifacts.path(key).stat().st_size == 0:
+        raise Invalid(f"{upload.field!r} ({upload.filename!r}) is empty.", field=upload.field)
+    return key
+
+
+def _schema(
+    baseline: Any,
+    columns: VersionColumns,
+    overrides: Mapping[str, Any] | None,
+    task: ModelTask,
+) -> tuple[Schema, list[str]]:
+    """The baseline's schema: the user's overrides and roles, the rest inferred."""
+    missing = [name for name in columns.roles() if name not in baseline.columns]
+    if missing:
+        shown = ", ".join(map(repr, baseline.columns[:20]))
+        raise Invalid(
+            f"The baseline has no column {missing[0]!r}; its columns are {shown}.",
+            field="baseline",
+        )
+    try:
+        schema = Schema.from_dict(overrides, source="schema") if overrides else Schema(())
+        for name, role in columns.roles().items():
+            schema = schema.with_column(ColumnSpec(name=name, role=role))
+        full, warnings = infer_schema(baseline, baseline, schema)
+        resolve_model_columns(
+            full, baseline, baseline, task=task.monitor_task, proba_prefix=columns.proba_prefix
+        )
+    except DriftscopeError as exc:
+        raise Invalid(str(exc), field="schema") from None
+    return full, warnings
+
+
+def _benchmarks(
+    values: Mapping[str, Any] | None, task: ModelTask, has_proba: bool
+) -> dict[str, float]:
+    benchmarks: dict[str, float] = {}
+    for name, value in (values or {}).items():
+        problem = metric_value_problem(name, value)
+        if problem is not None:
+            raise Invalid(
+                f"The benchmark for {name!r} must be {problem}; got {value!r}.", field="benchmarks"
+            )
+        benchmarks[name] = float(value)
+    tasks = {ModelTask.BINARY: Task.BINARY, ModelTask.REGRESSION: Task.REGRESSION}
+    monitor_task = tasks.get(task, Task.MULTICLASS)
+    try:
+        check_metric_names(PerformanceSettings(benchmarks=benchmarks), monitor_task, has_proba)
+    except DriftscopeError as exc:
+        raise Invalid(str(exc), field="benchmarks") from None
+    return benchmarks
+
+
+def add_version(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model_name: str,
+    *,
+    baseline: Upload,
+    columns: VersionColumns,
+    schema: Mapping[str, Any] | None = None,
+    benchmarks: Mapping[str, Any] | None = None,
+    model_file: Upload | None = None,
+    preprocessor: Upload | None = None,
+) -> Version:
+    """A new version of a model, numbered after the last. Every field is checked before
+    anything is stored; the files are stored as artifacts, the row in the caller's
+    transaction."""
+    model = get_model(session, model_name)
+    task = ModelTask(model.task)
+    frame = read_upload(state, baseline)
+    full, _warnings = _schema(frame, columns, schema, task)
+    has_proba = columns.proba_prefix is not None and any(
+        str(c).startswith(columns.proba_prefix) for c in frame.columns
+    )
+    checked = _benchmarks(benchmarks, task, has_proba)
+    model_format = _model_format(state, model_file, "model_file")
+    preprocessor_format = _model_format(state, preprocessor, "preprocessor")
+    number = (
+        session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id)) or 0
+    ) + 1
+    version = Version(
+        model_id=model.id,
+        number=number,
+        created_by=principal.actor,
+        baseline=state.artifacts.put_frame(frame),
+        model_file=_store_file(state, model_file),
+        model_format=model_format,
+        preprocessor_file=_store_file(state, preprocessor),
+        preprocessor_format=preprocessor_format,
+        target=columns.target,
+        prediction=columns.prediction,
+        proba_prefix=columns.proba_prefix,
+        timestamp=columns.timestamp,
+        id_column=columns.id,
+        schema=full.to_dict(),
+        benchmarks=checked,
+        n_baseline_rows=len(frame),
+    )
+    session.add(version)
+    session.flush()
+    audit(session, principal.actor, "version.create", f"model:{model.name}/v{number}")
+    return version
+
+
+def _alias_name(alias: str) -> str:
+    if alias not in ALIASES:
+        raise Invalid(f"An alias is one of {', '.join(ALIASES)}; got {alias!r}.", field="alias")
+    return alias
+
+
+def promote(
+    session: Session, principal: Principal, model_name: str, alias: str, number: int
+) -> AliasMove:
+    """Point ``alias`` at version ``number``, keeping the move in the history."""
+    model = get_model(session, model_name)
+    _alias_name(alias)
+    version = get_version(session, model, number)
+    return _move(session, principal, model, alias, version, "promote")
+
+
+def rollback(
+    session: Session, principal: Principal, model_name: str, alias: str = "production"
+) -> AliasMove:
+    """Point ``alias`` back at the version it held before its last promotion."""
+    model = get_model(session, model_name)
+    _alias_name(alias)
+    current = session.get(Alias, (model.id, alias))
+    if current is None:
+        raise Conflict(f"Model {model.name!r} has no {alias!r} version to roll back.")
+    last = session.scalar(
+        select(AliasMove)
+        .where(
+            AliasMove.model_id == model.id,
+            AliasMove.alias == alias,
+            AliasMove.action == "promote",
+            AliasMove.to_version_id == current.version_id,
+        )
+        .order_by(AliasMove.id.desc())
+    )
+    before = session.get(Version, last.from_version_id) if last and last.from_version_id else None
+    if before is None:
+        raise Conflict(
+            f"Model {model.name!r}: {alias!r} held no other version before; nothing to roll "
+            "back to."
+        )
+    return _move(session, principal, model, alias, before, "rollback")
+
+
+def _move(
+    session: Session, principal: Principal, model: Model, alias: str, version: Version, action: str
+) -> AliasMove:
+    current = session.get(Alias, (model.id, alias))
+    before = current.version_id if current is not None else None
+    if current is None:
+        session.add(Alias(model_id=model.id, alias=alias, version_id=version.id))
+    else:
+        current.version_id = version.id
+    move = AliasMove(
+        model_id=model.id,
+        alias=alias,
+        from_version_id=before,
+        to_version_id=version.id,
+        action=action,
+        actor=principal.actor,
+    )
+    session.add(move)
+    session.flush()
+    audit(
+        session,
+        principal.actor,
+        f"alias.{action}",
+        f"model:{model.name}",
+        alias=alias,
+        version=version.number,
+    )
+    return move

@@ -1,0 +1,269 @@
+"""Production runs: a batch of a model's production data with its date, analysed by
+`driftscope.monitor` against the version's baseline in a job of its own.
+
+Uploading stores the data (and the ground truth, when it comes in a file of its own, joined by
+the id column) as Parquet artifacts, and the run with its analysis job in one transaction: a run
+is never stored without its job, nor a job without its run. The analysis stores the report as an
+artifact and the numbers a dashboard plots (`RunMetric`, `RunFeature`, `RunCheck`) as rows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from driftscope.data.schema import Schema
+from driftscope.report import Report
+from driftscope.server import db
+from driftscope.server.errors import Invalid, NotFound
+from driftscope.server.jobs import JobKind, enqueue
+from driftscope.server.models import (
+    Model,
+    Run,
+    RunCheck,
+    RunFeature,
+    RunMetric,
+    RunStatus,
+    Version,
+    now,
+)
+from driftscope.server.services.registry import (
+    ModelTask,
+    get_model,
+    get_version,
+    serving_version,
+)
+from driftscope.server.services.uploads import Upload, read_upload
+from driftscope.server.services.users import Principal, audit
+from driftscope.server.state import State
+
+__all__ = ["ANALYSE", "JOB_KINDS", "analyse_run", "delete_run", "get_run", "upload_run"]
+
+#: The job kind that analyses a run.
+ANALYSE = "analyse_run"
+
+
+def upload_run(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model_name: str,
+    *,
+    data: Upload,
+    date: datetime | None,
+    labels: Upload | None = None,
+    version: int | None = None,
+) -> Run:
+    """Store a run of production data for a version (by default the ``production`` one, else
+    the latest) and queue its analysis."""
+    model = get_model(session, model_name)
+    chosen = (
+        get_version(session, model, version)
+        if version is not None
+        else serving_version(session, model)
+    )
+    frame = read_upload(state, data)
+    _check_columns(frame, chosen, labels is not None)
+    label_key = None
+    if labels is not None:
+        label_frame = read_upload(state, labels)
+        for needed in (chosen.id_column, chosen.target):
+            if needed is not None and needed not in label_frame.columns:
+                raise Invalid(
+                    f"The ground truth has no column {needed!r}; it needs the id column and the "
+                    "target column of the version.",
+                    field="labels",
+                )
+        label_key = state.artifacts.put_frame(label_frame)
+    run = Run(
+        model_id=model.id,
+        version_id=chosen.id,
+        date=_aware(date) if date is not None else now(),
+        created_by=principal.actor,
+        data=state.artifacts.put_frame(frame),
+        labels=label_key,
+        n_rows=len(frame),
+    )
+    session.add(run)
+    session.flush()
+    enqueue(session, ANALYSE, {"run_id": run.id}, state.settings.job_max_attempts, run.id)
+    audit(
+        session,
+        principal.actor,
+        "run.create",
+        f"model:{model.name}/run:{run.id}",
+        version=chosen.number,
+        rows=len(frame),
+    )
+    return run
+
+
+def _aware(date: datetime) -> datetime:
+    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
+
+
+def _check_columns(frame: Any, version: Version, separate_labels: bool) -> None:
+    """A run must carry the model's predictions (the service does not run models yet for
+    tables it is not given predictions for), and the id when its labels come apart."""
+    if version.prediction is not None and version.prediction not in frame.columns:
+        raise Invalid(
+            f"The run has no prediction column {version.prediction!r}, which version "
+            f"{version.number} names.",
+            field="data",
+        )
+    if separate_labels:
+        if version.id_column is None:
+            raise Invalid(
+                "Ground truth in a file of its own is joined to the run by the id column; "
+                f"version {version.number} names none (give one when adding the version).",
+                field="labels",
+            )
+        if version.id_column not in frame.columns:
+            raise Invalid(
+                f"The run has no id column {version.id_column!r} to join its ground truth on.",
+                field="data",
+            )
+
+
+def get_run(session: Session, model: Model, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None or run.model_id != model.id:
+        raise NotFound(f"Model {model.name!r} has no run {run_id}.")
+    return run
+
+
+def delete_run(session: Session, principal: Principal, model_name: str, run_id: int) -> None:
+    """Delete a run with its points (its artifacts go with the next `sweep_artifacts`)."""
+    model = get_model(session, model_name)
+    run = get_run(session, model, run_id)
+    session.delete(run)
+    audit(session, principal.actor, "run.delete", f"model:{model.name}/run:{run_id}")
+
+
+def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[str], None]) -> None:
+    """The analysis job: `driftscope.monitor` of the run against its version's baseline."""
+    from driftscope.workflows.monitor import monitor
+
+    run_id = int(payload["run_id"])
+    with state.sessions() as session:
+        run = session.get(Run, run_id)
+        if run is None:  # deleted before its analysis
+            return
+        version = session.get(Version, run.version_id)
+        model = session.get(Model, run.model_id)
+        if version is None or model is None:
+            return
+    progress("reading")
+    reference = state.artifacts.read_frame(version.baseline)
+    current = state.artifacts.read_frame(run.data)
+    labels = state.artifacts.read_frame(run.labels) if run.labels else None
+    progress("analysing")
+    report = monitor(
+        reference,
+        current,
+        Schema.from_dict(version.schema, source=f"version {version.number}'s schema"),
+        target=version.target,
+        prediction=version.prediction,
+        proba_prefix=version.proba_prefix,
+        task=ModelTask(model.task).monitor_task,
+        timestamp=version.timestamp,
+        id=version.id_column,
+        labels=labels,
+        benchmarks=version.benchmarks or None,
+        reference_name=f"{model.name} v{version.number} baseline",
+        current_name=f"{model.name} run {run.id}",
+    )
+    progress("storing")
+    report_key = state.artifacts.put_bytes(report.to_json(indent=None).encode("utf-8"))
+    with db.transaction(state.writers) as session:
+        stored = session.get(Run, run_id)
+        if stored is None:
+            return
+        _store_points(session, stored, report)
+        stored.report = report_key
+        stored.status = RunStatus.ANALYSED
+        stored.error = None
+        stored.analysed_at = now()
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _store_points(session: Session, run: Run, report: Report) -> None:
+    """The numbers a dashboard plots, as rows; a re-analysis replaces the run's old ones."""
+    for table in (RunMetric, RunFeature, RunCheck):
+        session.execute(delete(table).where(table.run_id == run.id))
+    dataset = report.drift.dataset
+    run.drift_share = _number(dataset.drift_share)
+    run.dataset_drifted = bool(dataset.drifted)
+    run.verdict = str(report.verdict.decision) if report.verdict is not None else None
+    for column in report.drift.columns:
+        session.add(
+            RunFeature(
+                run_id=run.id,
+                column=column.name,
+                role=str(column.role),
+                method=column.method,
+                statistic=_number(column.statistic),
+                p_value=_number(column.p_value),
+                effect_size=_number(column.effect_size),
+                drifted=column.drifted,
+            )
+        )
+    if report.performance is not None:
+        for metric in report.performance.metrics:
+            session.add(
+                RunMetric(
+                    run_id=run.id,
+                    metric=metric.name,
+                    value=_number(metric.current),
+                    lower=_number(metric.current_low),
+                    upper=_number(metric.current_high),
+                    reference=_number(metric.reference),
+                    benchmark=(
+                        _number(metric.baseline) if metric.baseline_source == "benchmark" else None
+                    ),
+                    status=str(metric.status),
+                )
+            )
+    if report.quality is not None:
+        for check in report.quality.checks:
+            session.add(
+                RunCheck(
+                    run_id=run.id,
+                    check=check.check,
+                    column=check.column or "",
+                    status=str(check.status),
+                    share=_number(check.share),
+                )
+            )
+
+
+def _analysis_failed(state: State, payload: Mapping[str, Any], error: str) -> None:
+    """A run whose analysis failed for good says why."""
+    with db.transaction(state.writers) as session:
+        run = session.get(Run, int(payload["run_id"]))
+        if run is not None:
+            run.status = RunStatus.FAILED
+            run.error = error
+
+
+#: The jobs this service runs, by kind.
+JOB_KINDS = {ANALYSE: JobKind(analyse_run, _analysis_failed)}
+
+
+def report_json(state: State, run: Run) -> dict[str, Any]:
+    if run.report is None:
+        raise NotFound(f"Run {run.id} has no report yet (its analysis is {run.status}).")
+    loaded: dict[str, Any] = json.loads(state.artifacts.read_bytes(run.report))
+    return loaded

@@ -1,0 +1,80 @@
+"""Uploaded tables: copied to a temporary file under the data directory within the size limit,
+read by the same reader as the library (`driftscope.data.io.read_table`: CSV, TSV, Parquet,
+JSON Lines), and refused with a message naming the request field when they cannot be used."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from driftscope.data.io import SUPPORTED_SUFFIXES, read_table
+from driftscope.exceptions import DriftscopeError
+from driftscope.server.errors import Invalid, TooLarge
+from driftscope.server.state import State
+
+__all__ = ["Upload", "read_upload", "spool"]
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: the name the client gave it (only its extension is used) and its
+    content."""
+
+    field: str
+    filename: str
+    stream: BinaryIO
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.filename or "").suffix.lower()
+
+
+def spool(state: State, upload: Upload, folder: Path) -> Path:
+    """The upload copied into ``folder`` as ``<field><suffix>``, refused past the size limit."""
+    limit = state.settings.max_upload_bytes
+    target = folder / f"{upload.field}{upload.suffix}"
+    copied = 0
+    with target.open("wb") as out:
+        while chunk := upload.stream.read(_CHUNK):
+            copied += len(chunk)
+            if copied > limit:
+                raise TooLarge(
+                    f"{upload.field!r} is larger than the limit of {limit:,} bytes "
+                    "(DRIFTSCOPE_MAX_UPLOAD_BYTES).",
+                    field=upload.field,
+                )
+            out.write(chunk)
+    return target
+
+
+def read_upload(state: State, upload: Upload) -> pd.DataFrame:
+    """The uploaded table, with at least one row."""
+    if upload.suffix not in SUPPORTED_SUFFIXES:
+        known = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise Invalid(
+            f"{upload.field!r} must be a table file ({known}); got {upload.filename!r}.",
+            field=upload.field,
+        )
+    scratch = state.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=scratch))
+    try:
+        path = spool(state, upload, folder)
+        try:
+            frame = read_table(path, name=upload.filename).frame
+        except DriftscopeError as exc:
+            raise Invalid(
+                f"{upload.field!r} could not be read: {exc}", field=upload.field
+            ) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if len(frame) == 0:
+        raise Invalid(f"{upload.field!r} ({upload.filename!r}) has no rows.", field=upload.field)
+    return frame

@@ -1,0 +1,71 @@
+"""The service's settings: command-line options over ``DRIFTSCOPE_*`` environment variables over
+defaults (pydantic-settings), made by `load_settings`, never at import, so a test builds its own.
+
+Every setting is listed, with its variable and default, in docs/service.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ServerSettings", "load_settings"]
+
+
+class ServerSettings(BaseSettings):
+    """How the service runs. ``database_url`` defaults to a SQLite file in ``data_dir``."""
+
+    model_config = SettingsConfigDict(env_prefix="DRIFTSCOPE_", extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("driftscope-data")
+    database_url: str | None = None
+    #: Allow model files that run code when loaded (pickle, joblib). Off: ONNX and skops only.
+    allow_pickle: bool = False
+    #: The first admin's password; without it one is generated and printed once.
+    admin_password: SecretStr | None = None
+    #: Run analysis jobs in the server process (off: run `driftscope worker` beside it).
+    worker: bool = True
+    #: Seconds an idle worker waits before it looks for a job again.
+    job_poll_seconds: float = Field(default=1.0, gt=0)
+    #: A running job whose worker has not reported for this long is taken to have died.
+    job_stale_seconds: float = Field(default=120.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+    #: The largest request body accepted, in bytes (uploads included).
+    max_upload_bytes: int = Field(default=1 << 30, ge=1024)
+    #: A zip of images or audio: at most this many members and this many bytes unpacked.
+    max_zip_members: int = Field(default=100_000, ge=1)
+    max_zip_bytes: int = Field(default=8 << 30, ge=1024)
+    #: Browser sessions last this many seconds.
+    session_seconds: int = Field(default=12 * 3600, ge=60)
+    #: Failed logins of one user name allowed in `login_window_seconds` before it is throttled.
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    #: Send the session cookie over HTTPS only (turn on behind a TLS proxy).
+    secure_cookies: bool = False
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def url(self) -> str:
+        """The database URL: ``database_url``, or the SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'driftscope.db'}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+
+def load_settings(**given: Any) -> ServerSettings:
+    """Settings from ``given`` (options left at None are not given), then the environment,
+    then the defaults."""
+    return ServerSettings(**{k: v for k, v in given.items() if v is not None})

@@ -1,0 +1,129 @@
+"""Artifacts (baselines and runs as Parquet, model files, report JSON) under the data directory,
+named by the SHA-256 of their content.
+
+Every write goes to a temporary file in the same folder, is flushed to disk, and is renamed into
+place: a crash leaves either the whole file or none, never half of one behind a database row.
+The same content is stored once; `sweep` deletes what no row names any more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from driftscope.exceptions import DriftscopeError
+
+__all__ = ["ArtifactKeyError", "ArtifactStore", "TooLargeError"]
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+_CHUNK = 1 << 20
+
+
+class TooLargeError(DriftscopeError, ValueError):
+    """An upload beyond the configured size limit."""
+
+
+class ArtifactKeyError(DriftscopeError, KeyError):
+    """A name that is not an artifact's (a SHA-256 in hex)."""
+
+
+class ArtifactStore:
+    """Content-addressed files under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        if not _KEY.fullmatch(key):
+            raise ArtifactKeyError(f"not an artifact key: {key!r}")
+        return self.root / key[:2] / key
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def put_bytes(self, data: bytes) -> str:
+        return self._put(lambda out: out.write(data))
+
+    def put_stream(self, stream: BinaryIO, limit: int, what: str = "the upload") -> str:
+        """Copy ``stream`` in, refusing it past ``limit`` bytes (nothing is kept then)."""
+
+        def copy(out: BinaryIO) -> None:
+            total = 0
+            while chunk := stream.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise TooLargeError(f"{what} is larger than the limit of {limit:,} bytes.")
+                out.write(chunk)
+
+        return self._put(copy)
+
+    def put_frame(self, frame: pd.DataFrame) -> str:
+        """A table as Parquet."""
+        return self._put(lambda out: frame.to_parquet(out, index=False))
+
+    def read_bytes(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
+    def read_frame(self, key: str) -> pd.DataFrame:
+        return pd.read_parquet(self.path(key))
+
+    def sweep(self, referenced: Iterable[str], grace_seconds: float = 3600.0) -> int:
+        """Delete every artifact not in ``referenced``, and left-over temporary files; the count.
+
+        Files younger than ``grace_seconds`` stay: an artifact is written before the row that
+        names it is committed, and a temporary file may still be being written.
+        """
+        keep = set(referenced)
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - grace_seconds
+        for folder in self.root.iterdir():
+            if not folder.is_dir():
+                continue
+            for file in folder.iterdir():
+                unnamed = _KEY.fullmatch(file.name) and file.name not in keep
+                if (unnamed or file.name.startswith(".tmp-")) and file.stat().st_mtime < cutoff:
+                    file.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    def _put(self, write: Callable[[BinaryIO], object]) -> str:
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = self.root / ".staging"
+        staging.mkdir(exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".tmp-", dir=staging)
+        temporary = Path(name)
+        try:
+            with os.fdopen(handle, "w+b") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+                out.seek(0)
+                digest = hashlib.sha256()
+                while chunk := out.read(_CHUNK):
+                    digest.update(chunk)
+            key = digest.hexdigest()
+            target = self.path(key)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(temporary, target)
+            _fsync_folder(target.parent)
+            return key
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,83 @@
+"""A real PostgreSQL for the tests: a throw-away cluster (Debian's ``initdb`` and ``pg_ctl``)
+in a temporary folder, listening on a free loopback port, one database per test.
+
+As root the cluster runs as the ``postgres`` user (PostgreSQL refuses to run as root). Without
+the server binaries this fails, naming the package: `make test` installs it (Makefile target
+``postgres``)."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import psycopg
+
+__all__ = ["PostgresCluster", "free_port"]
+
+
+def _binaries() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise RuntimeError(
+            "PostgreSQL's server is not installed (no /usr/lib/postgresql/*/bin/initdb): "
+            "`make postgres` installs Debian's package, as `make test` does."
+        )
+    return Path(found[-1]).parent
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class PostgresCluster:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.data = folder / "cluster"
+        self.port = free_port()
+        self.bin = _binaries()
+        self._names = itertools.count()
+        self.as_root = os.geteuid() == 0
+
+    def _run(self, *argv: str) -> None:
+        command = [str(self.bin / argv[0]), *argv[1:]]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        if self.as_root:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off"
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.folder / "log"),
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def new_database(self) -> str:
+        """A fresh database; its SQLAlchemy URL."""
+        name = f"test_{next(self._names)}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"

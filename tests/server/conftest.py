@@ -1,0 +1,187 @@
+"""The service under test: a store in a temporary folder (SQLite, and PostgreSQL in a cluster
+this session starts on loopback), the app in process through Starlette's TestClient, and the
+analysis jobs run by the test itself (`run_jobs`) unless a test starts a worker."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from tests.server._postgres import PostgresCluster
+
+from driftscope.server import db, jobs
+from driftscope.server.app import create_app
+from driftscope.server.services.runs import JOB_KINDS
+from driftscope.server.settings import ServerSettings, load_settings
+from driftscope.server.state import State, open_state
+
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    # Not under pytest's temporary folder, which only its owner may enter: as root the cluster
+    # runs as the postgres user.
+    folder = Path(tempfile.mkdtemp(prefix="driftscope-postgres-"))
+    cluster = PostgresCluster(folder)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'driftscope.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.new_database()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> ServerSettings:
+    return load_settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        admin_password=ADMIN_PASSWORD,
+        worker=False,
+        job_stale_seconds=2.0,
+        login_attempts=3,
+    )
+
+
+@pytest.fixture
+def state(settings: ServerSettings) -> Iterator[State]:
+    opened = open_state(settings)
+    try:
+        yield opened
+    finally:
+        opened.engine.dispose()
+
+
+@pytest.fixture
+def client(settings: ServerSettings, state: State) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, state), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+def log_in(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
+    """Log the client in; its CSRF token, which the client then sends with every request."""
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    csrf: str = response.json()["csrf_token"]
+    client.headers["X-CSRF-Token"] = csrf
+    return csrf
+
+
+@pytest.fixture
+def admin(client: TestClient) -> TestClient:
+    log_in(client)
+    return client
+
+
+def token_client(client: TestClient, token: str) -> TestClient:
+    other = TestClient(client.app, base_url="http://127.0.0.1")
+    other.headers["Authorization"] = f"Bearer {token}"
+    return other
+
+
+def new_token(admin: TestClient, role: str = "editor") -> str:
+    response = admin.post("/api/v1/tokens", json={"name": f"{role} service", "role": role})
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+def run_jobs(state: State) -> int:
+    """Run every queued job; how many ran."""
+    ran = 0
+    while jobs.run_one(state, JOB_KINDS, "test-worker"):
+        ran += 1
+    return ran
+
+
+def as_parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def as_csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def breast_cancer_split() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """scikit-learn's breast cancer set with a logistic model's predictions and probabilities:
+    the model fitted on one half (the baseline is the other half's first part, data it did not
+    learn from), and a production run."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+
+    frame = load_breast_cancer(as_frame=True).frame
+    train, rest = train_test_split(frame, test_size=0.6, random_state=0, stratify=frame.target)
+    features = [c for c in frame.columns if c != "target"]
+    model = LogisticRegression(max_iter=10_000).fit(train[features], train.target)
+    rest = rest.copy()
+    rest["prediction"] = model.predict(rest[features])
+    rest["proba_1"] = model.predict_proba(rest[features])[:, 1]
+    rest["proba_0"] = 1 - rest["proba_1"]
+    rest.insert(0, "id", [f"p{i}" for i in range(len(rest))])
+    baseline, production = train_test_split(rest, test_size=0.5, random_state=1)
+    return baseline.reset_index(drop=True), production.reset_index(drop=True)
+
+
+def add_model(client: TestClient, name: str = "cancer", **version: Any) -> dict[str, Any]:
+    """A binary model with one version whose baseline is the breast cancer baseline."""
+    assert (
+        client.post(
+            "/api/v1/models", json={"name": name, "task": "binary_classification"}
+        ).status_code
+        == 201
+    )
+    baseline, _ = breast_cancer_split()
+    fields = {
+        "target": "target",
+        "prediction": "prediction",
+        "proba_prefix": "proba_",
+        "id_column": "id",
+        **version,
+    }
+    response = client.post(
+        f"/api/v1/models/{name}/versions",
+        files={"baseline": ("baseline.parquet", as_parquet(baseline))},
+        data=fields,
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def is_postgres(state: State) -> bool:
+    return not db.is_sqlite(state.engine)
+
+
+__all__ = [
+    "ADMIN_PASSWORD",
+    "add_model",
+    "as_csv",
+    "as_parquet",
+    "breast_cancer_split",
+    "is_postgres",
+    "log_in",
+    "new_token",
+    "os",
+    "run_jobs",
+    "token_client",
+]

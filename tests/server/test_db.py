@@ -1,0 +1,47 @@
+"""`server.db` and the migrations: the store the migrations build is the one the models
+describe, SQLite is opened safely, and `driftscope db upgrade` applies them once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from driftscope.cli import main
+from driftscope.server import db
+from driftscope.server.models import Base
+from driftscope.server.state import State
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> None:
+    with state.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    assert db.current_revision(state.engine) == "0001"
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'nested' / 'store.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+    engine.dispose()
+
+
+def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: object) -> None:
+    data = tmp_path / "data"
+    assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
+    assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert out.splitlines() == ["store at revision 0001 (was None)", "store at revision 0001"]
+    assert (data / "driftscope.db").is_file()
+
+
+def test_a_bad_database_url_is_a_clear_error(tmp_path: Path, capsys: object) -> None:
+    assert main(["db", "upgrade", "--database-url", "nosuchdb://x"]) == 2
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "nosuchdb" in err
+    assert "Traceback" not in err

@@ -1,0 +1,146 @@
+"""`server.jobs`: durable jobs claimed once, retried when it may help, recovered after a crash."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from driftscope.exceptions import DriftscopeError
+from driftscope.server import db, jobs
+from driftscope.server.models import Job, JobStatus, now
+from driftscope.server.state import State
+
+
+def _enqueue(state: State, n: int, kind: str = "count", max_attempts: int = 3) -> list[int]:
+    with db.transaction(state.writers) as session:
+        return [jobs.enqueue(session, kind, {"i": i}, max_attempts).id for i in range(n)]
+
+
+def _job(state: State, job_id: int) -> Job:
+    with state.sessions() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def test_every_job_is_run_once_by_concurrent_workers(state: State) -> None:
+    ids = _enqueue(state, 40)
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def count(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        with lock:
+            seen.append(int(payload["i"]))
+
+    kinds = {"count": jobs.JobKind(count)}
+
+    def drain(name: str) -> None:
+        while jobs.run_one(state, kinds, name):
+            pass
+
+    workers = [threading.Thread(target=drain, args=(f"w{i}",)) for i in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(seen) == list(range(40))
+    assert {_job(state, i).status for i in ids} == {JobStatus.DONE}
+
+
+def test_bad_data_fails_at_once_other_errors_are_retried(state: State) -> None:
+    calls: list[str] = []
+    failed: list[str] = []
+
+    def bad_data(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        calls.append("bad")
+        raise DriftscopeError("column 'x' is empty")
+
+    def flaky(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        calls.append("flaky")
+        if calls.count("flaky") < 3:
+            raise ConnectionError("store away")
+        progress("done at last")
+
+    def broken(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        raise RuntimeError("always")
+
+    kinds = {
+        "bad": jobs.JobKind(bad_data, lambda s, p, e: failed.append(e)),
+        "flaky": jobs.JobKind(flaky),
+        "broken": jobs.JobKind(broken, lambda s, p, e: failed.append(e)),
+    }
+    [bad] = _enqueue(state, 1, "bad")
+    [flaky_id] = _enqueue(state, 1, "flaky")
+    [broken_id] = _enqueue(state, 1, "broken", max_attempts=2)
+    while jobs.run_one(state, kinds, "w"):
+        pass
+    assert (_job(state, bad).status, _job(state, bad).attempts) == (JobStatus.FAILED, 1)
+    assert _job(state, bad).error == "column 'x' is empty"
+    flaky_job = _job(state, flaky_id)
+    assert (flaky_job.status, flaky_job.attempts, flaky_job.progress) == (
+        JobStatus.DONE,
+        3,
+        "done at last",
+    )
+    broken_job = _job(state, broken_id)
+    assert (broken_job.status, broken_job.attempts) == (JobStatus.FAILED, 2)
+    assert broken_job.error == "RuntimeError: always"
+    assert failed == ["column 'x' is empty", "RuntimeError: always"]
+
+
+def test_a_job_whose_worker_died_is_queued_again_and_finishes(state: State) -> None:
+    [job_id] = _enqueue(state, 1)
+    claimed = jobs.claim(state, "killed-worker")
+    assert claimed is not None
+    assert claimed.id == job_id
+    kinds = {"count": jobs.JobKind(lambda s, p, progress: None)}
+    # The heartbeat is fresh: nothing to recover yet.
+    assert jobs.recover_stale(state, kinds) == 0
+    with db.transaction(state.writers) as session:
+        session.execute(
+            update(Job).values(heartbeat_at=now() - timedelta(seconds=60)).where(Job.id == job_id)
+        )
+    assert jobs.recover_stale(state, kinds) == 1
+    assert "stopped reporting" in (_job(state, job_id).error or "")
+    assert jobs.run_one(state, kinds, "new-worker")
+    finished = _job(state, job_id)
+    assert (finished.status, finished.attempts, finished.error) == (JobStatus.DONE, 2, None)
+
+
+def test_a_long_job_keeps_its_heartbeat(state: State) -> None:
+    # job_stale_seconds is 2 in these tests: the heartbeat beats every 0.5 s.
+    [job_id] = _enqueue(state, 1)
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        started.set()
+        release.wait(10)
+
+    kinds = {"count": jobs.JobKind(slow)}
+    runner = threading.Thread(target=jobs.run_one, args=(state, kinds, "slow-worker"))
+    runner.start()
+    started.wait(10)
+    time.sleep(2.5)
+    assert jobs.recover_stale(state, kinds) == 0
+    assert _job(state, job_id).status == JobStatus.RUNNING
+    release.set()
+    runner.join()
+    assert _job(state, job_id).status == JobStatus.DONE
+
+
+def test_the_worker_thread_runs_jobs_until_stopped(state: State) -> None:
+    done = threading.Event()
+    kinds = {"count": jobs.JobKind(lambda s, p, progress: done.set())}
+    worker = jobs.Worker(state, kinds)
+    worker.start()
+    _enqueue(state, 1)
+    assert done.wait(10)
+    worker.stop(timeout=10)
+    with state.sessions() as session:
+        assert list(session.scalars(select(Job.status))) == [JobStatus.DONE]

@@ -1,0 +1,207 @@
+"""`driftscope serve` as a user runs it: a real process on a loopback port, talked to over HTTP,
+killed with SIGKILL during an upload and during an analysis, and started again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+from tests.server._postgres import free_port
+from tests.server.conftest import ADMIN_PASSWORD, as_parquet, breast_cancer_split
+
+
+class Server:
+    """`driftscope serve` in a process of its own, on a data directory that outlives it."""
+
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.clients: list[httpx.Client] = []
+        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DRIFTSCOPE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "DRIFTSCOPE_JOB_STALE_SECONDS": "1",
+            "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2",
+        }
+        with (self.data_dir.parent / "serve.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "driftscope",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--database-url",
+                    self.database_url,
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError("driftscope serve did not answer within 60 s")
+
+    def close_clients(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
+
+    def kill(self) -> None:
+        self.close_clients()
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        self.close_clients()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def client(self) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=60)
+        self.clients.append(client)
+        response = client.post(
+            "/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return client
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    running = Server(tmp_path / "data", database_url)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _model(client: httpx.Client) -> pd.DataFrame:
+    baseline, production = breast_cancer_split()
+    client.post("/models", json={"name": "cancer", "task": "binary_classification"})
+    response = client.post(
+        "/models/cancer/versions",
+        files={"baseline": ("b.parquet", as_parquet(baseline))},
+        data={"target": "target", "prediction": "prediction", "proba_prefix": "proba_"},
+    )
+    assert response.status_code == 201, response.text
+    return production
+
+
+def _wait(client: httpx.Client, run_id: int, timeout: float = 120) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run: dict[str, object] = client.get(f"/models/cancer/runs/{run_id}").json()
+        if run["status"] != "pending":
+            return run
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} still pending after {timeout} s")
+
+
+@pytest.mark.slow
+def test_a_run_is_analysed_by_the_server_and_survives_a_restart(server: Server) -> None:
+    client = server.client()
+    production = _model(client)
+    run = client.post(
+        "/models/cancer/runs", files={"data": ("run.parquet", as_parquet(production))}
+    ).json()
+    analysed = _wait(client, int(run["id"]))
+    assert analysed["status"] == "analysed"
+    assert analysed["verdict"] in ("ok", "investigate")
+    server.stop()
+    server.start()
+    again = server.client().get(f"/models/cancer/runs/{run['id']}").json()
+    assert again == analysed
+
+
+@pytest.mark.slow
+def test_a_server_killed_during_an_analysis_finishes_it_after_a_restart(server: Server) -> None:
+    client = server.client()
+    production = _model(client)
+    # A run large enough that its analysis takes a few seconds.
+    rng = np.random.default_rng(0)
+    big = production.sample(60_000, replace=True, random_state=0).reset_index(drop=True)
+    big["mean radius"] += rng.normal(0, 0.5, len(big))
+    run = client.post("/models/cancer/runs", files={"data": ("run.parquet", as_parquet(big))})
+    run_id = int(run.json()["id"])
+    deadline = time.monotonic() + 60
+    while client.get(f"/models/cancer/runs/{run_id}").json()["job"]["status"] != "running":
+        assert time.monotonic() < deadline, "the analysis never started"
+        time.sleep(0.05)
+    server.kill()
+    server.start()
+    client = server.client()
+    finished = _wait(client, run_id)
+    assert finished["status"] == "analysed"
+    job = finished["job"]
+    assert isinstance(job, dict)
+    assert job["status"] == "done"
+    assert job["attempts"] == 2
+    assert "stopped reporting" not in str(job["error"] or "")
+    assert len(client.get("/models/cancer/runs").json()["items"]) == 1
+
+
+@pytest.mark.slow
+def test_a_server_killed_during_an_upload_stores_no_part_of_it(server: Server) -> None:
+    client = server.client()
+    production = _model(client)
+    payload = as_parquet(production.sample(200_000, replace=True, random_state=1))
+    boundary = "driftscopeboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="data"; '
+        'filename="run.parquet"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    # Send the headers and a third of the file by hand, then kill the server mid-body.
+    with socket.create_connection(("127.0.0.1", server.port)) as raw:
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        body_length = len(head) + len(payload) + len(f"\r\n--{boundary}--\r\n")
+        request = (
+            "POST /api/v1/models/cancer/runs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {body_length}\r\nCookie: {cookie}\r\n"
+            f"X-CSRF-Token: {client.headers['X-CSRF-Token']}\r\n\r\n"
+        ).encode()
+        raw.sendall(request + head + payload[: len(payload) // 3])
+        time.sleep(0.5)
+        server.kill()
+    server.start()
+    client = server.client()
+    assert client.get("/models/cancer/runs").json()["total"] == 0
+    assert client.get("/jobs").json()["total"] == 0
+    staging = server.data_dir / "artifacts" / ".staging"
+    assert not staging.exists() or list(staging.iterdir()) == []
+    # The service goes on: the same upload, whole, is stored and analysed.
+    whole = client.post(
+        "/models/cancer/runs", files={"data": ("run.parquet", as_parquet(production))}
+    )
+    assert whole.status_code == 201
+    assert _wait(client, int(whole.json()["id"]))["status"] == "analysed"
+    assert json.loads(json.dumps(client.get("/jobs").json()))["total"] == 1
