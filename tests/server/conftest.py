@@ -19,9 +19,9 @@ from tests.server._postgres import PostgresCluster
 
 from driftscope.server import db, jobs
 from driftscope.server.app import create_app
-from driftscope.server.services.runs import JOB_KINDS
 from driftscope.server.settings import ServerSettings, load_settings
 from driftscope.server.state import State, open_state
+from driftscope.server.worker import JOB_KINDS
 
 ADMIN_PASSWORD = "correct horse battery staple"
 

@@ -140,13 +140,12 @@ def worker(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Run analysis jobs from the store until stopped (beside `driftscope serve --no-worker`,
     or several of them on PostgreSQL)."""
     settings = _settings(data_dir=data_dir, database_url=database_url)
-    from driftscope.server.jobs import Worker
-    from driftscope.server.services.runs import JOB_KINDS
     from driftscope.server.state import open_state
+    from driftscope.server.worker import make_worker
 
     state = open_state(settings)
     try:
-        Worker(state, JOB_KINDS).run()
+        make_worker(state).run()
     finally:
         state.engine.dispose()
 

@@ -23,12 +23,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from driftscope._version import __version__
 from driftscope.server import db
 from driftscope.server.errors import ServiceError, TooLarge
-from driftscope.server.jobs import Worker
-from driftscope.server.routes import auth, models, runs, users
-from driftscope.server.services import runs as run_service
+from driftscope.server.routes import auth, ingest, models, runs, users
 from driftscope.server.services.users import ensure_admin
 from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State, open_state
+from driftscope.server.worker import make_worker
 
 __all__ = ["API", "create_app"]
 
@@ -145,7 +144,7 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
                 flush=True,
             )
         app.state.driftscope = opened
-        worker = Worker(opened, run_service.JOB_KINDS) if settings.worker else None
+        worker = make_worker(opened) if settings.worker else None
         if worker is not None:
             worker.start()
         try:
@@ -165,7 +164,7 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
         redoc_url=None,
     )
     _handlers(app)
-    for router in (auth.router, users.router, models.router, runs.router):
+    for router in (auth.router, users.router, models.router, runs.router, ingest.router):
         app.include_router(router, prefix=API)
 
     @app.get(f"{API}/health", tags=["health"])

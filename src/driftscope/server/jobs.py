@@ -175,11 +175,18 @@ def worker_name() -> str:
 
 
 class Worker:
-    """A thread that runs jobs until stopped: in the server process, or `driftscope worker`."""
+    """A thread that runs jobs until stopped: in the server process, or `driftscope worker`.
+    Between jobs it runs ``periodic`` (work that makes jobs, such as closing ended periods)."""
 
-    def __init__(self, state: State, kinds: Mapping[str, JobKind]) -> None:
+    def __init__(
+        self,
+        state: State,
+        kinds: Mapping[str, JobKind],
+        periodic: Callable[[State], object] | None = None,
+    ) -> None:
         self.state = state
         self.kinds = kinds
+        self.periodic = periodic
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -197,6 +204,8 @@ class Worker:
         while not self._stop.is_set():
             try:
                 recover_stale(self.state, self.kinds)
+                if self.periodic is not None:
+                    self.periodic(self.state)
                 ran = run_one(self.state, self.kinds, name)
             except Exception:  # the store is away for a moment: wait, then try again
                 log.exception("the worker could not reach the store")

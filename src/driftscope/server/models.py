@@ -8,7 +8,7 @@ it. A run's full report is an artifact (JSON), read only when that run is opened
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -28,13 +28,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "PERIODS",
     "Alias",
     "AliasMove",
     "ApiToken",
     "Audit",
     "Base",
+    "Feedback",
     "Job",
     "JobStatus",
+    "Label",
+    "LoggedChunk",
     "LoginFailure",
     "Model",
     "Role",
@@ -48,6 +52,10 @@ __all__ = [
     "Version",
     "now",
 ]
+
+
+#: How logged predictions are grouped into runs (a model's ``period``), and each one's length.
+PERIODS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 
 def now() -> datetime:
@@ -179,6 +187,8 @@ class Model(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=now)
     created_by: Mapped[str] = mapped_column(String(128))
+    #: Logged predictions are grouped into one run per period: "hour", "day" or "week".
+    period: Mapped[str] = mapped_column(String(8), default="day", server_default="day")
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="model", cascade="all, delete-orphan", passive_deletes=True
@@ -265,10 +275,61 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     report: Mapped[str | None] = mapped_column(String(64))
+    #: "upload" (a batch sent whole), or "logged" (predictions logged one batch at a time,
+    #: grouped by the model's period, which starts at ``period_start``).
+    source: Mapped[str] = mapped_column(String(16), default="upload", server_default="upload")
+    period_start: Mapped[datetime | None]
+    #: What the service noticed while assembling the run (duplicated ids, ...), for its page.
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     verdict: Mapped[str | None] = mapped_column(String(16))
     drift_share: Mapped[float | None] = mapped_column(Float)
     dataset_drifted: Mapped[bool | None] = mapped_column(Boolean)
     analysed_at: Mapped[datetime | None]
+
+
+class LoggedChunk(Base):
+    """Logged predictions of one period, as received in one request (a Parquet artifact); the
+    period's run gathers its chunks when it is analysed."""
+
+    __tablename__ = "logged_chunks"
+    __table_args__ = (Index("ix_logged_chunks_model_period", "model_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    period_start: Mapped[datetime]
+    data: Mapped[str] = mapped_column(String(64))
+    n_rows: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(default=now)
+    #: The run the chunk was last analysed in (None: not analysed yet).
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+
+
+class Label(Base):
+    """Ground truth that arrived for a logged prediction, by its id (the last one sent wins)."""
+
+    __tablename__ = "labels"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=now, index=True)
+
+
+class Feedback(Base):
+    """A user's thumbs up (+1) or down (-1) on a prediction, with an optional comment."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_model_received", "model_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    record_id: Mapped[str] = mapped_column(String(256))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=now)
 
 
 class RunMetric(Base):

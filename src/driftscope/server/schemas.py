@@ -101,6 +101,8 @@ class ModelIn(_In):
     name: str = Field(max_length=128)
     task: str
     description: str = Field(default="", max_length=10_000)
+    #: How logged predictions are grouped into runs: hour, day or week.
+    period: str = "day"
 
 
 class ModelOut(_Out):
@@ -110,6 +112,7 @@ class ModelOut(_Out):
     description: str
     created_at: datetime
     created_by: str
+    period: str
     aliases: dict[str, int] = {}
     n_versions: int = 0
 
@@ -156,6 +159,8 @@ class RunOut(_Out):
     drift_share: float | None
     dataset_drifted: bool | None
     analysed_at: datetime | None
+    source: str
+    notes: list[str]
     job: JobOut | None = None
 
 

@@ -54,7 +54,7 @@ def list_models(
 
 @router.post("", status_code=201)
 def create_model(body: ModelIn, session: Session_, who: Editor) -> ModelOut:
-    model = registry.create_model(session, who, body.name, body.task, body.description)
+    model = registry.create_model(session, who, body.name, body.task, body.description, body.period)
     return _model_out(session, model)
 
 

@@ -23,7 +23,7 @@ from driftscope.data.infer import infer_schema
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Conflict, Invalid, NotFound, TooLarge
-from driftscope.server.models import Alias, AliasMove, Model, Version
+from driftscope.server.models import PERIODS, Alias, AliasMove, Model, Version
 from driftscope.server.services.uploads import Upload, read_upload
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
@@ -35,6 +35,7 @@ __all__ = [
     "ModelTask",
     "VersionColumns",
     "add_version",
+    "check_period",
     "create_model",
     "delete_model",
     "get_model",
@@ -80,8 +81,20 @@ def _task(value: str) -> ModelTask:
         raise Invalid(f"The task must be one of {known}; got {value!r}.", field="task") from None
 
 
+def check_period(period: str) -> str:
+    """A model's period, checked: how its logged predictions are grouped into runs."""
+    if period not in PERIODS:
+        raise Invalid(f"The period is one of {', '.join(PERIODS)}; got {period!r}.", field="period")
+    return period
+
+
 def create_model(
-    session: Session, principal: Principal, name: str, task: str, description: str = ""
+    session: Session,
+    principal: Principal,
+    name: str,
+    task: str,
+    description: str = "",
+    period: str = "day",
 ) -> Model:
     if not name.strip() or len(name) > _NAME_LIMIT or name != name.strip() or "/" in name:
         raise Invalid(
@@ -90,6 +103,8 @@ def create_model(
             field="name",
         )
     model_task = _task(task)
+    if period not in PERIODS:
+        raise Invalid(f"The period is one of {', '.join(PERIODS)}; got {period!r}.", field="period")
     if session.scalar(select(Model).where(Model.name == name)) is not None:
         raise Conflict(f"A model named {name!r} exists already.", field="name")
     model = Model(name=name, task=model_task, description=description, created_by=principal.actor)

@@ -1,0 +1,495 @@
+"""Predictions logged by online services, the ground truth that comes later, and feedback.
+
+A service posts batches of predictions (JSON records or an Arrow IPC stream): each row has the
+version's id column, a timestamp, the features, the prediction and the class probabilities. A
+batch is checked, split by the model's period (hour, day or week, by the rows' timestamps) and
+stored as one Parquet chunk per period; nothing is analysed while a request waits. A period's
+run gathers its chunks and is analysed like an uploaded run once the period has ended (or at
+once on `flush`); chunks that arrive later for an analysed period are added and the run is
+analysed again.
+
+Ground truth is posted by id and kept in the store (the last label sent for an id wins); the
+logged runs that hold those ids are analysed again with it. Feedback (thumbs up or down, with a
+comment) is kept as a signal of its own.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from driftscope.server import db
+from driftscope.server.errors import Invalid
+from driftscope.server.jobs import JobKind, enqueue
+from driftscope.server.models import (
+    PERIODS,
+    Feedback,
+    Job,
+    JobStatus,
+    Label,
+    LoggedChunk,
+    Model,
+    Run,
+    RunStatus,
+    Version,
+    now,
+)
+from driftscope.server.services.registry import get_model, serving_version
+from driftscope.server.services.runs import analyse_run
+from driftscope.server.services.users import Principal, audit
+from driftscope.server.state import State
+
+__all__ = [
+    "ASSEMBLE",
+    "ATTACH_LABELS",
+    "JOB_KINDS",
+    "PERIODS",
+    "IngestStatus",
+    "enqueue_due_periods",
+    "ingest_status",
+    "log_feedback",
+    "log_labels",
+    "log_predictions",
+    "queue_periods",
+    "read_arrow",
+    "set_period",
+]
+
+ASSEMBLE = "assemble_period"
+ATTACH_LABELS = "attach_labels"
+#: The largest batch of predictions, labels or feedback one request may carry.
+MAX_BATCH_ROWS = 1_000_000
+_TIMESTAMP = "timestamp"
+
+
+def set_period(session: Session, principal: Principal, model_name: str, period: str) -> Model:
+    if period not in PERIODS:
+        raise Invalid(f"The period is one of {', '.join(PERIODS)}; got {period!r}.", field="period")
+    model = get_model(session, model_name)
+    model.period = period
+    audit(session, principal.actor, "model.period", f"model:{model.name}", period=period)
+    return model
+
+
+def read_arrow(body: bytes, field: str = "body") -> pd.DataFrame:
+    """A table sent as an Arrow IPC stream."""
+    import pyarrow as pa
+
+    try:
+        with pa.ipc.open_stream(io.BytesIO(body)) as reader:
+            table = reader.read_all()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise Invalid(f"The body is not an Arrow IPC stream: {exc}", field=field) from None
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
+
+
+def _period_start(stamps: pd.Series, period: str) -> pd.Series:
+    """The start of each time's period (hours and days in UTC; weeks start on Monday)."""
+    days: pd.Series = stamps.dt.floor("D")
+    if period == "week":
+        monday: pd.Series = days - pd.to_timedelta(days.dt.weekday, unit="D")
+        return monday
+    if period == "hour":
+        hours: pd.Series = stamps.dt.floor("h")
+        return hours
+    return days
+
+
+def _timestamps(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        raise Invalid(
+            f"Each logged prediction needs its time in a {column!r} column.", field=column
+        )
+    try:
+        stamps = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            f"The {column!r} column must hold ISO 8601 times: {exc}", field=column
+        ) from None
+    if stamps.isna().any():
+        row = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+        raise Invalid(f"Row {row} has no {column!r}.", field=column)
+    return stamps
+
+
+def _ids(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
+    if column not in frame.columns:
+        raise Invalid(f"Each {what} needs its id in the {column!r} column.", field=column)
+    ids = frame[column]
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise Invalid(f"Row {row} has no {column!r}.", field=column)
+    as_text = ids.astype(str)
+    repeated = as_text[as_text.duplicated()]
+    if len(repeated):
+        shown = ", ".join(map(repr, repeated.unique()[:5]))
+        raise Invalid(
+            f"{len(repeated)} {what}(s) repeat an id of the same batch ({shown}); each id once.",
+            field=column,
+        )
+    return as_text
+
+
+def _check_rows(frame: pd.DataFrame, what: str) -> None:
+    if len(frame) == 0:
+        raise Invalid(f"The batch holds no {what}.", field="rows")
+    if len(frame) > MAX_BATCH_ROWS:
+        raise Invalid(
+            f"A batch holds at most {MAX_BATCH_ROWS:,} {what}; got {len(frame):,}.", field="rows"
+        )
+
+
+@dataclass(frozen=True)
+class Logged:
+    received: int
+    periods: tuple[datetime, ...]
+
+
+def log_predictions(
+    state: State, session: Session, principal: Principal, model_name: str, frame: pd.DataFrame
+) -> Logged:
+    """Store a batch of predictions of the serving version, one chunk per period."""
+    model = get_model(session, model_name)
+    version = serving_version(session, model)
+    _check_rows(frame, "predictions")
+    id_column = version.id_column or "id"
+    _ids(frame, id_column, "prediction")
+    time_column = version.timestamp or _TIMESTAMP
+    stamps = _timestamps(frame, time_column)
+    if version.prediction is not None and version.prediction not in frame.columns:
+        raise Invalid(
+            f"Each logged row needs the prediction in {version.prediction!r}.",
+            field=version.prediction,
+        )
+    starts = _period_start(stamps, model.period)
+    periods = []
+    for start, rows in frame.groupby(starts, sort=True):
+        period_start = pd.Timestamp(cast(Any, start)).to_pydatetime()
+        chunk = LoggedChunk(
+            model_id=model.id,
+            version_id=version.id,
+            period_start=period_start,
+            data=state.artifacts.put_frame(rows.reset_index(drop=True)),
+            n_rows=len(rows),
+        )
+        session.add(chunk)
+        periods.append(period_start)
+    return Logged(len(frame), tuple(periods))
+
+
+def log_labels(
+    state: State, session: Session, principal: Principal, model_name: str, frame: pd.DataFrame
+) -> int:
+    """Keep ground truth by id (the last sent wins), and queue the analysis of the runs it
+    concerns again."""
+    model = get_model(session, model_name)
+    version = serving_version(session, model)
+    _check_rows(frame, "labels")
+    id_column = version.id_column or "id"
+    ids = _ids(frame, id_column, "label")
+    target = version.target
+    if target is None or target not in frame.columns:
+        raise Invalid(
+            f"Each label needs the ground truth in the version's target column {target!r}.",
+            field=str(target),
+        )
+    values = frame[target]
+    if values.isna().any():
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise Invalid(f"Row {row} has no {target!r}.", field=target)
+    received = now()
+    rows = [
+        {"model_id": model.id, "record_id": i, "value": str(v), "received_at": received}
+        for i, v in zip(ids, values, strict=True)
+    ]
+    insert = pg_insert if not db.is_sqlite(state.engine) else sqlite_insert
+    for start in range(0, len(rows), 10_000):
+        statement = insert(Label).values(rows[start : start + 10_000])
+        statement = statement.on_conflict_do_update(
+            index_elements=[Label.model_id, Label.record_id],
+            set_={"value": statement.excluded.value, "received_at": statement.excluded.received_at},
+        )
+        session.execute(statement)
+    _enqueue_once(session, state, ATTACH_LABELS, {"model_id": model.id})
+    audit(session, principal.actor, "labels.log", f"model:{model.name}", rows=len(rows))
+    return len(rows)
+
+
+def log_feedback(
+    session: Session, principal: Principal, model_name: str, frame: pd.DataFrame
+) -> int:
+    model = get_model(session, model_name)
+    _check_rows(frame, "feedback")
+    ids = _ids(frame, "id", "feedback")
+    if "score" not in frame.columns:
+        raise Invalid("Each feedback needs a score: 1 (thumbs up) or -1 (down).", field="score")
+    scores = pd.to_numeric(frame["score"], errors="coerce")
+    bad = ~scores.isin([1, -1])
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise Invalid(
+            f"Row {row}: a score is 1 (thumbs up) or -1 (down); got {frame['score'].iloc[row]!r}.",
+            field="score",
+        )
+    comments = frame["comment"].fillna("").astype(str) if "comment" in frame else None
+    received = now()
+    session.add_all(
+        Feedback(
+            model_id=model.id,
+            record_id=i,
+            score=int(s),
+            comment=comments.iloc[k][:10_000] if comments is not None else "",
+            received_at=received,
+        )
+        for k, (i, s) in enumerate(zip(ids, scores, strict=True))
+    )
+    return len(frame)
+
+
+def _enqueue_once(session: Session, state: State, kind: str, payload: Mapping[str, Any]) -> bool:
+    """Queue a job unless the same one is queued already (a running one may have missed what
+    just arrived, so it does not count); whether it was queued."""
+    queued = session.scalars(
+        select(Job.payload).where(Job.kind == kind, Job.status == JobStatus.QUEUED)
+    )
+    if any(dict(p) == dict(payload) for p in queued):
+        return False
+    enqueue(session, kind, payload, state.settings.job_max_attempts)
+    return True
+
+
+def enqueue_due_periods(state: State) -> int:
+    """The worker's periodic pass: queue the analysis of every period that has ended with
+    logged predictions not analysed yet; how many were queued."""
+    with db.transaction(state.writers) as session:
+        return queue_periods(session, state)
+
+
+def queue_periods(
+    session: Session, state: State, include_open: bool = False, model_id: int | None = None
+) -> int:
+    """Queue the assembly of every period with chunks not analysed yet whose period has ended
+    (or of every such period, with ``include_open``); how many were queued."""
+    query = (
+        select(LoggedChunk.model_id, LoggedChunk.period_start, Model.period)
+        .join(Model, Model.id == LoggedChunk.model_id)
+        .where(LoggedChunk.run_id.is_(None))
+        .group_by(LoggedChunk.model_id, LoggedChunk.period_start, Model.period)
+    )
+    if model_id is not None:
+        query = query.where(LoggedChunk.model_id == model_id)
+    current = now()
+    queued = 0
+    for chunk_model, start, period in session.execute(query):
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        if not include_open and start + PERIODS[period] > current:
+            continue
+        payload = {"model_id": chunk_model, "period_start": start.isoformat()}
+        queued += _enqueue_once(session, state, ASSEMBLE, payload)
+    return queued
+
+
+def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str], None]) -> None:
+    """Gather a period's chunks into its run (made now if the period has none), then analyse."""
+    model_id = int(payload["model_id"])
+    start = datetime.fromisoformat(str(payload["period_start"]))
+    with db.transaction(state.writers) as session:
+        model = session.get(Model, model_id)
+        if model is None:
+            return
+        chunks = list(
+            session.scalars(
+                select(LoggedChunk)
+                .where(LoggedChunk.model_id == model_id, LoggedChunk.period_start == start)
+                .order_by(LoggedChunk.id)
+            )
+        )
+        if not chunks:
+            return
+        version = session.get(Version, chunks[-1].version_id)
+        if version is None:
+            return
+        frames = [state.artifacts.read_frame(chunk.data) for chunk in chunks]
+        data = pd.concat(frames, ignore_index=True)
+        id_column = version.id_column or "id"
+        notes = []
+        repeated = data[id_column].astype(str).duplicated(keep="first")
+        if repeated.any():
+            notes.append(
+                f"{int(repeated.sum())} prediction(s) were logged again with an id already "
+                "logged in this period; the first of each was kept."
+            )
+            data = data[~repeated.to_numpy()].reset_index(drop=True)
+        labels = _labels_for(session, model_id, data[id_column].astype(str), version)
+        run = session.scalar(select(Run).where(Run.model_id == model_id, Run.period_start == start))
+        if run is None:
+            run = Run(
+                model_id=model_id,
+                version_id=version.id,
+                date=start,
+                created_by="driftscope (logged predictions)",
+                source="logged",
+                period_start=start,
+                data="",
+                n_rows=0,
+            )
+            session.add(run)
+        run.version_id = version.id
+        run.data = state.artifacts.put_frame(data)
+        run.labels = state.artifacts.put_frame(labels) if len(labels) else None
+        run.n_rows = len(data)
+        run.notes = notes
+        run.status = RunStatus.PENDING
+        session.flush()
+        for chunk in chunks:
+            chunk.run_id = run.id
+        run_id = run.id
+    progress(f"analysing run {run_id} of the period from {start.isoformat()}")
+    analyse_run(state, {"run_id": run_id}, progress)
+
+
+def _labels_for(session: Session, model_id: int, ids: pd.Series, version: Version) -> pd.DataFrame:
+    """The stored ground truth of ``ids``, as a table the run's analysis joins by id."""
+    id_column = version.id_column or "id"
+    target = version.target or "target"
+    found: list[tuple[str, str]] = []
+    wanted = ids.tolist()
+    for start in range(0, len(wanted), 5_000):
+        part = wanted[start : start + 5_000]
+        rows = session.execute(
+            select(Label.record_id, Label.value).where(
+                Label.model_id == model_id, Label.record_id.in_(part)
+            )
+        )
+        found += [(record, value) for record, value in rows]
+    return pd.DataFrame(found, columns=[id_column, target])
+
+
+def _attach_labels(
+    state: State, payload: Mapping[str, Any], progress: Callable[[str], None]
+) -> None:
+    """Analyse again every logged run that holds an id whose ground truth arrived after the
+    run was last analysed."""
+    model_id = int(payload["model_id"])
+    with state.sessions() as session:
+        runs = list(
+            session.execute(
+                select(Run.id, Run.period_start, Run.analysed_at, Run.data, Version.id_column)
+                .join(Version, Version.id == Run.version_id)
+                .where(Run.model_id == model_id, Run.source == "logged")
+            )
+        )
+        analysed = [r.analysed_at for r in runs if r.analysed_at is not None]
+        since = min(analysed) if analysed and all(r.analysed_at for r in runs) else None
+        query = select(Label.record_id, Label.received_at).where(Label.model_id == model_id)
+        if since is not None:
+            query = query.where(Label.received_at > since)
+        arrived = {record: at for record, at in session.execute(query)}
+    if not arrived:
+        return
+    new_ids = np.array(list(arrived), dtype=object)
+    times = np.array(list(arrived.values()), dtype=object)
+    for run in runs:
+        if run.period_start is None:
+            continue
+        column = run.id_column or "id"
+        ids = pd.read_parquet(state.artifacts.path(run.data), columns=[column])[column]
+        hit = np.isin(new_ids, ids.astype(str).to_numpy())
+        if run.analysed_at is not None:
+            hit &= np.array([t > run.analysed_at for t in times], dtype=bool)
+        if not hit.any():
+            continue
+        progress(f"{int(hit.sum())} new label(s) for run {run.id}")
+        with db.transaction(state.writers) as session:
+            _enqueue_once(
+                session,
+                state,
+                ASSEMBLE,
+                {"model_id": model_id, "period_start": run.period_start.isoformat()},
+            )
+
+
+def _assembly_failed(state: State, payload: Mapping[str, Any], error: str) -> None:
+    """The period's run (if it was made) says why its analysis failed."""
+    start = datetime.fromisoformat(str(payload["period_start"]))
+    with db.transaction(state.writers) as session:
+        run = session.scalar(
+            select(Run).where(Run.model_id == int(payload["model_id"]), Run.period_start == start)
+        )
+        if run is not None:
+            run.status = RunStatus.FAILED
+            run.error = error
+
+
+#: The jobs of this module, by kind.
+JOB_KINDS = {
+    ASSEMBLE: JobKind(_assemble, _assembly_failed),
+    ATTACH_LABELS: JobKind(_attach_labels),
+}
+
+
+@dataclass(frozen=True)
+class IngestStatus:
+    rows_received: int
+    chunks_waiting: int
+    rows_waiting: int
+    oldest_waiting: datetime | None
+    runs_pending: int
+    last_error: str | None
+    labels: int
+    feedback: int
+
+
+def ingest_status(session: Session, model: Model) -> IngestStatus:
+    """Rows received, rows not analysed yet (and since when), runs pending analysis, the last
+    analysis error, and how many labels and feedback are stored."""
+    received = session.execute(
+        select(func.coalesce(func.sum(LoggedChunk.n_rows), 0)).where(
+            LoggedChunk.model_id == model.id
+        )
+    ).scalar_one()
+    waiting = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(LoggedChunk.n_rows), 0),
+            func.min(LoggedChunk.received_at),
+        ).where(LoggedChunk.model_id == model.id, LoggedChunk.run_id.is_(None))
+    ).one()
+    pending = session.scalar(
+        select(func.count())
+        .select_from(Run)
+        .where(Run.model_id == model.id, Run.status == RunStatus.PENDING)
+    )
+    error = session.scalar(
+        select(Run.error)
+        .where(Run.model_id == model.id, Run.status == RunStatus.FAILED)
+        .order_by(Run.id.desc())
+    )
+    labels = session.scalar(
+        select(func.count()).select_from(Label).where(Label.model_id == model.id)
+    )
+    feedback = session.scalar(
+        select(func.count()).select_from(Feedback).where(Feedback.model_id == model.id)
+    )
+    oldest = waiting[2]
+    return IngestStatus(
+        rows_received=int(received),
+        chunks_waiting=int(waiting[0]),
+        rows_waiting=int(waiting[1]),
+        oldest_waiting=oldest.replace(tzinfo=UTC) if oldest and oldest.tzinfo is None else oldest,
+        runs_pending=int(pending or 0),
+        last_error=error,
+        labels=int(labels or 0),
+        feedback=int(feedback or 0),
+    )

@@ -1,0 +1,18 @@
+"""The service's worker: every kind of job it runs, and the periodic work that makes jobs."""
+
+from __future__ import annotations
+
+from driftscope.server.jobs import JobKind, Worker
+from driftscope.server.services import ingest, runs
+from driftscope.server.state import State
+
+__all__ = ["JOB_KINDS", "make_worker"]
+
+#: Every job the service runs, by kind.
+JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS}
+
+
+def make_worker(state: State) -> Worker:
+    """A worker for every kind of job, which also queues the analysis of logged periods as
+    they end."""
+    return Worker(state, JOB_KINDS, periodic=ingest.enqueue_due_periods)
