@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import joblib
 from fastapi.testclient import TestClient
+from sklearn.linear_model import LogisticRegression
 from tests.server.conftest import add_model, as_csv, as_parquet, breast_cancer_split, log_in
 
 from driftscope.server.app import create_app
@@ -80,15 +83,20 @@ def test_pickle_models_are_accepted_when_the_operator_allows_them(
     allowing = settings.model_copy(update={"allow_pickle": True})
     with TestClient(create_app(allowing), base_url="http://127.0.0.1") as client:
         log_in(client)
-        client.post("/api/v1/models", json={"name": "p", "task": "regression"})
+        client.post("/api/v1/models", json={"name": "p", "task": "binary_classification"})
         baseline, _ = breast_cancer_split()
+        features = [c for c in baseline.columns if c.startswith(("mean", "worst"))]
+        features = [c for c in baseline.columns if c in features or " error" in c]
+        model = LogisticRegression(max_iter=10_000).fit(baseline[features], baseline.target)
+        dumped = io.BytesIO()
+        joblib.dump(model, dumped)
         response = client.post(
             "/api/v1/models/p/versions",
             files={
-                "baseline": ("b.parquet", as_parquet(baseline)),
-                "model_file": ("model.joblib", b"\x80\x04K\x01."),
+                "baseline": ("b.parquet", as_parquet(baseline[["id", *features, "target"]])),
+                "model_file": ("model.joblib", dumped.getvalue()),
             },
-            data={"target": "target"},
+            data={"target": "target", "id_column": "id"},
         )
         assert response.status_code == 201, response.text
         assert response.json()["model_format"] == "joblib"

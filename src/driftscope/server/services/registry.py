@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,12 @@ from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Conflict, Invalid, NotFound, TooLarge
 from driftscope.server.models import PERIODS, Alias, AliasMove, Model, Version
+from driftscope.server.services.predict import (
+    CHECK_ROWS,
+    ModelRunError,
+    load_predictor,
+    predict_columns,
+)
 from driftscope.server.services.uploads import Upload, read_upload
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
@@ -232,13 +239,14 @@ def _schema(
         schema = Schema.from_dict(overrides, source="schema") if overrides else Schema(())
         for name, role in columns.roles().items():
             schema = schema.with_column(ColumnSpec(name=name, role=role))
-        full, warnings = infer_schema(baseline, baseline, schema)
-        resolve_model_columns(
-            full, baseline, baseline, task=task.monitor_task, proba_prefix=columns.proba_prefix
+        inferred, warnings = infer_schema(baseline, baseline, schema)
+        # The model's columns take their roles (target, prediction, each class's probability).
+        _model, full, model_warnings = resolve_model_columns(
+            inferred, baseline, baseline, task=task.monitor_task, proba_prefix=columns.proba_prefix
         )
     except DriftscopeError as exc:
         raise Invalid(str(exc), field="schema") from None
-    return full, warnings
+    return full, [*warnings, *model_warnings]
 
 
 def _benchmarks(
@@ -280,13 +288,27 @@ def add_version(
     model = get_model(session, model_name)
     task = ModelTask(model.task)
     frame = read_upload(state, baseline)
+    model_format = _model_format(state, model_file, "model_file")
+    preprocessor_format = _model_format(state, preprocessor, "preprocessor")
+    if preprocessor is not None and model_file is None:
+        raise Invalid("A preprocessor needs the model it prepares data for.", field="preprocessor")
+    stored_model = _store_file(state, model_file)
+    stored_preprocessor = _store_file(state, preprocessor)
+    if stored_model is not None and model_format is not None:
+        frame, columns = _with_predictions(
+            state,
+            frame,
+            columns,
+            schema,
+            task,
+            (stored_model, model_format),
+            (stored_preprocessor, preprocessor_format) if stored_preprocessor else None,
+        )
     full, _warnings = _schema(frame, columns, schema, task)
     has_proba = columns.proba_prefix is not None and any(
         str(c).startswith(columns.proba_prefix) for c in frame.columns
     )
     checked = _benchmarks(benchmarks, task, has_proba)
-    model_format = _model_format(state, model_file, "model_file")
-    preprocessor_format = _model_format(state, preprocessor, "preprocessor")
     number = (
         session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id)) or 0
     ) + 1
@@ -295,9 +317,9 @@ def add_version(
         number=number,
         created_by=principal.actor,
         baseline=state.artifacts.put_frame(frame),
-        model_file=_store_file(state, model_file),
+        model_file=stored_model,
         model_format=model_format,
-        preprocessor_file=_store_file(state, preprocessor),
+        preprocessor_file=stored_preprocessor,
         preprocessor_format=preprocessor_format,
         target=columns.target,
         prediction=columns.prediction,
@@ -312,6 +334,50 @@ def add_version(
     session.flush()
     audit(session, principal.actor, "version.create", f"model:{model.name}/v{number}")
     return version
+
+
+def _with_predictions(
+    state: State,
+    frame: pd.DataFrame,
+    columns: VersionColumns,
+    overrides: Mapping[str, Any] | None,
+    task: ModelTask,
+    model: tuple[str, str],
+    preprocessor: tuple[str, str | None] | None,
+) -> tuple[pd.DataFrame, VersionColumns]:
+    """Check that the model runs on the baseline (on its first rows, or on all of them to give
+    the baseline its predictions when it has none), and name the prediction columns."""
+    classifier = task != ModelTask.REGRESSION
+    prediction = columns.prediction or "prediction"
+    prefix = columns.proba_prefix or ("proba_" if classifier else None)
+    needs = prediction not in frame.columns
+    named = VersionColumns(
+        columns.target,
+        prediction,
+        prefix if needs else columns.proba_prefix,
+        columns.timestamp,
+        columns.id,
+    )
+    without = frame.drop(columns=[prediction], errors="ignore")
+    preliminary, _ = _schema(
+        without,
+        VersionColumns(columns.target, None, None, columns.timestamp, columns.id),
+        overrides,
+        task,
+    )
+    artifacts = state.artifacts
+    try:
+        predictor = load_predictor(
+            preliminary.to_dict(),
+            artifacts.path(model[0]),
+            model[1],
+            (artifacts.path(preprocessor[0]), str(preprocessor[1])) if preprocessor else None,
+        )
+        sample = frame if needs else frame.head(CHECK_ROWS)
+        predicted = predict_columns(sample, predictor, prediction, named.proba_prefix)
+    except ModelRunError as exc:
+        raise Invalid(f"{exc} (checked on the baseline)", field="model_file") from None
+    return (predicted if needs else frame), named
 
 
 def _alias_name(alias: str) -> str:

@@ -33,6 +33,7 @@ from driftscope.server.models import (
     Version,
     now,
 )
+from driftscope.server.services.predict import predict_columns, version_predictor
 from driftscope.server.services.registry import (
     ModelTask,
     get_model,
@@ -109,12 +110,13 @@ def _aware(date: datetime) -> datetime:
 
 
 def _check_columns(frame: Any, version: Version, separate_labels: bool) -> None:
-    """A run must carry the model's predictions (the service does not run models yet for
-    tables it is not given predictions for), and the id when its labels come apart."""
-    if version.prediction is not None and version.prediction not in frame.columns:
+    """A run must carry the model's predictions unless the version has the model to make them,
+    and the id when its labels come apart."""
+    missing_prediction = version.prediction is not None and version.prediction not in frame
+    if missing_prediction and version.model_file is None:
         raise Invalid(
             f"The run has no prediction column {version.prediction!r}, which version "
-            f"{version.number} names.",
+            f"{version.number} names, and the version has no model file to make them.",
             field="data",
         )
     if separate_labels:
@@ -163,6 +165,14 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
     reference = state.artifacts.read_frame(version.baseline)
     current = state.artifacts.read_frame(run.data)
     labels = state.artifacts.read_frame(run.labels) if run.labels else None
+    if version.prediction is not None and version.prediction not in current:
+        progress("predicting")
+        current = predict_columns(
+            current,
+            version_predictor(state.artifacts, version),
+            version.prediction,
+            version.proba_prefix,
+        )
     progress("analysing")
     report = monitor(
         reference,
