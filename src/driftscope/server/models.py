@@ -189,6 +189,9 @@ class Model(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     #: Logged predictions are grouped into one run per period: "hour", "day" or "week".
     period: Mapped[str] = mapped_column(String(8), default="day", server_default="day")
+    #: Runs, logged predictions, labels and feedback older than this many days are deleted
+    #: (None: kept).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="model", cascade="all, delete-orphan", passive_deletes=True

@@ -113,6 +113,7 @@ class ModelOut(_Out):
     created_at: datetime
     created_by: str
     period: str
+    retention_days: int | None
     aliases: dict[str, int] = {}
     n_versions: int = 0
 

@@ -35,6 +35,8 @@ class ServerSettings(BaseSettings):
     #: A running job whose worker has not reported for this long is taken to have died.
     job_stale_seconds: float = Field(default=120.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
+    #: How often a worker applies the retention and deletes unused artifacts, in seconds.
+    housekeeping_seconds: float = Field(default=600.0, gt=0)
     #: The largest request body accepted, in bytes (uploads included).
     max_upload_bytes: int = Field(default=1 << 30, ge=1024)
     #: A zip of images or audio: at most this many members and this many bytes unpacked.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from driftscope.server.jobs import JobKind, Worker
-from driftscope.server.services import ingest, runs
+from driftscope.server.services import housekeeping, ingest, runs
 from driftscope.server.state import State
 
 __all__ = ["JOB_KINDS", "make_worker"]
@@ -14,5 +16,14 @@ JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS}
 
 def make_worker(state: State) -> Worker:
     """A worker for every kind of job, which also queues the analysis of logged periods as
-    they end."""
-    return Worker(state, JOB_KINDS, periodic=ingest.enqueue_due_periods)
+    they end, and every ``housekeeping_seconds`` applies retention and sweeps artifacts."""
+    last = [0.0]
+
+    def periodic(current: State) -> None:
+        ingest.enqueue_due_periods(current)
+        if time.monotonic() - last[0] >= current.settings.housekeeping_seconds:
+            last[0] = time.monotonic()
+            housekeeping.apply_retention(current)
+            housekeeping.sweep_artifacts(current)
+
+    return Worker(state, JOB_KINDS, periodic=periodic)

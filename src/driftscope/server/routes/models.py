@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from sqlalchemy import func, select
 
 from driftscope.server.deps import Editor, Reader, Session_, State_
 from driftscope.server.errors import Invalid
 from driftscope.server.models import Alias, AliasMove, Model, Version
 from driftscope.server.schemas import AliasMoveOut, ModelIn, ModelOut, Page, PromoteIn, VersionOut
-from driftscope.server.services import registry
+from driftscope.server.services import housekeeping, registry
 from driftscope.server.services.uploads import Upload
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -75,6 +75,18 @@ def _version_out(version: Version) -> VersionOut:
             "schema": version.schema,
         }
     )
+
+
+@router.put("/{name}/retention")
+def set_retention(
+    name: str,
+    session: Session_,
+    who: Editor,
+    days: Annotated[int | None, Body(embed=True, description="days to keep, or null")],
+) -> ModelOut:
+    """Keep the model's runs, logged predictions, labels and feedback this many days (by the
+    data's date), or everything (null)."""
+    return _model_out(session, housekeeping.set_retention(session, who, name, days))
 
 
 @router.get("/{name}/versions")

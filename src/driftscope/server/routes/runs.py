@@ -181,13 +181,5 @@ def show_job(job_id: int, session: Session_, who: Reader) -> JobOut:
 
 @router.post("/jobs/{job_id}/retry")
 def retry_job(job_id: int, session: Session_, who: Editor) -> JobOut:
-    """Queue a failed job again, with a fresh set of attempts."""
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"No job {job_id}.")
-    if job.status == JobStatus.FAILED:
-        job.status = JobStatus.QUEUED
-        job.attempts = 0
-        job.error = None
-        job.finished_at = None
-    return JobOut.model_validate(job)
+    """Queue a failed job again, with a fresh set of attempts (its run is pending again)."""
+    return JobOut.model_validate(runs.retry_job(session, who, job_id))

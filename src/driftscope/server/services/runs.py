@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from driftscope.data.schema import Schema
 from driftscope.report import Report
 from driftscope.server import db
-from driftscope.server.errors import Invalid, NotFound
+from driftscope.server.errors import Conflict, Invalid, NotFound
 from driftscope.server.jobs import JobKind, enqueue
 from driftscope.server.models import (
+    Job,
+    JobStatus,
     Model,
     Run,
     RunCheck,
@@ -44,7 +46,16 @@ from driftscope.server.services.uploads import Upload, read_upload
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
 
-__all__ = ["ANALYSE", "JOB_KINDS", "analyse_run", "delete_run", "get_run", "upload_run"]
+__all__ = [
+    "ANALYSE",
+    "JOB_KINDS",
+    "analyse_run",
+    "delete_run",
+    "get_run",
+    "retry_job",
+    "schema_change",
+    "upload_run",
+]
 
 #: The job kind that analyses a run.
 ANALYSE = "analyse_run"
@@ -164,6 +175,10 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
     progress("reading")
     reference = state.artifacts.read_frame(version.baseline)
     current = state.artifacts.read_frame(run.data)
+    # A logged run's timestamp column is the service's, not the model's.
+    changes = schema_change(
+        reference, current, version, {"timestamp"} if run.source == "logged" else set()
+    )
     labels = state.artifacts.read_frame(run.labels) if run.labels else None
     if version.prediction is not None and version.prediction not in current:
         progress("predicting")
@@ -197,9 +212,65 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
             return
         _store_points(session, stored, report)
         stored.report = report_key
+        kept = [n for n in stored.notes or [] if not n.startswith(SCHEMA_CHANGE)]
+        stored.notes = [*kept, *changes]
         stored.status = RunStatus.ANALYSED
         stored.error = None
         stored.analysed_at = now()
+
+
+#: How a run's note about columns that differ from the baseline's starts.
+SCHEMA_CHANGE = "Schema change"
+
+
+def schema_change(
+    reference: Any, current: Any, version: Version, ignored: set[str] | None = None
+) -> list[str]:
+    """A note when the run's columns are not the baseline's: it is analysed on the columns both
+    have. The prediction and probability columns the model makes, and a target or id that
+    comes in its own file, do not count."""
+    made = {version.prediction} if version.model_file else set()
+    made |= {
+        c
+        for c in reference.columns
+        if version.proba_prefix and version.model_file and str(c).startswith(version.proba_prefix)
+    }
+    apart = {version.target, version.id_column}
+    missing = [c for c in reference.columns if c not in current.columns and c not in made | apart]
+    new = [c for c in current.columns if c not in reference.columns and c not in (ignored or ())]
+    if not missing and not new:
+        return []
+    parts = []
+    if missing:
+        parts.append(f"lacks {len(missing)} of the baseline's columns ({_names(missing)})")
+    if new:
+        parts.append(f"has {len(new)} column(s) the baseline does not have ({_names(new)})")
+    return [f"{SCHEMA_CHANGE}: the run {' and '.join(parts)}; analysed on the shared columns."]
+
+
+def _names(columns: list[Any]) -> str:
+    shown = ", ".join(repr(str(c)) for c in columns[:5])
+    return shown + (", ..." if len(columns) > 5 else "")
+
+
+def retry_job(session: Session, principal: Principal, job_id: int) -> Job:
+    """Queue a failed job again with a fresh set of attempts; its run is pending again."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"No job {job_id}.")
+    if job.status != JobStatus.FAILED:
+        raise Conflict(f"Job {job_id} is {job.status}; only a failed job is retried.")
+    job.status = JobStatus.QUEUED
+    job.attempts = 0
+    job.error = None
+    job.finished_at = None
+    if job.run_id is not None:
+        run = session.get(Run, job.run_id)
+        if run is not None:
+            run.status = RunStatus.PENDING
+            run.error = None
+    audit(session, principal.actor, "job.retry", f"job:{job_id}")
+    return job
 
 
 def _number(value: Any) -> float | None:
