@@ -231,7 +231,7 @@ def test_a_table_of_another_type_or_a_missing_file_is_refused_before_sending(
 ) -> None:
     with pytest.raises(InputTypeError, match="'baseline' must be a file path"):
         client.add_version("cancer", [1, 2, 3])
-    with pytest.raises(FileNotFoundError, match="nope.csv"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
         client.upload_run("cancer", tmp_path / "nope.csv")
 
 
