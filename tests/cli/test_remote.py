@@ -71,13 +71,14 @@ def test_a_model_is_added_promoted_and_a_run_uploaded_and_shown(
     baseline, production = tables
     schema = tmp_path / "schema.yaml"
     schema.write_text("columns:\n  - name: id\n    role: id\n")
+    out, _ = cli("models", "add", "cancer", "--task", "binary_classification")
+    assert out.strip() == "Added model 'cancer' (binary_classification)."
     out, _ = cli(
-        "models", "add", "cancer", "--task", "binary_classification", "--baseline",
-        str(baseline), "--target", "target", "--prediction", "prediction", "--proba-prefix",
-        "proba_", "--schema", str(schema), "--benchmark", "accuracy=0.9",
+        "models", "add-version", "cancer", str(baseline), "--target", "target", "--prediction",
+        "prediction", "--proba-prefix", "proba_", "--schema", str(schema), "--benchmark",
+        "accuracy=0.9",
     )  # fmt: skip
-    assert "Added model 'cancer' (binary_classification)." in out
-    assert "Added version 1 of 'cancer' (171 baseline rows)." in out
+    assert out.strip() == "Added version 1 of 'cancer' (171 baseline rows)."
     csv = tmp_path / "baseline.csv"
     pd.read_parquet(baseline).to_csv(csv, index=False)
     out, _ = cli("models", "add-version", "cancer", str(csv), "--target", "target")

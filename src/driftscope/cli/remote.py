@@ -22,7 +22,7 @@ from driftscope.cli._options import _metric_values
 from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
-    from driftscope.client import Client, Model, Run, Token, Version
+    from driftscope.client import Client, Model, Run, Token
 
 __all__ = ["register"]
 
@@ -77,7 +77,7 @@ Alias = Annotated[str, typer.Option(help="The alias: production or staging.")]
 Offset = Annotated[int, typer.Option(min=0, help="Skip this many items.")]
 Limit = Annotated[int, typer.Option(min=1, max=500, help="At most this many items.")]
 
-# The options of a version, shared by `models add` (with --baseline) and `models add-version`.
+# The options of `models add-version`.
 Target = Annotated[str | None, typer.Option(help="Target (label) column of the baseline.")]
 Prediction = Annotated[str | None, typer.Option(help="Prediction column.")]
 ProbaPrefix = Annotated[
@@ -149,21 +149,6 @@ def _schema_overrides(path: Path | None) -> dict[str, Any] | None:
     return loaded
 
 
-def _add_version(client: Client, name: str, baseline: Path, **options: Any) -> Version:
-    schema, benchmark = options.pop("schema"), options.pop("benchmark")
-    version = client.add_version(
-        name,
-        baseline,
-        schema=_schema_overrides(schema),
-        benchmarks=_metric_values(benchmark or [], "--benchmark") or None,
-        **options,
-    )
-    typer.echo(
-        f"Added version {version.number} of {name!r} ({version.n_baseline_rows:,} baseline rows)."
-    )
-    return version
-
-
 @models_app.command("add", epilog=REMOTE_EPILOG)
 def models_add(
     name: ModelName,
@@ -175,41 +160,13 @@ def models_add(
         ),
     ],
     description: Annotated[str, typer.Option(help="What the model does.")] = "",
-    baseline: Annotated[
-        Path | None,
-        typer.Option(help="Also add version 1 with this reference data (CSV, Parquet, JSONL)."),
-    ] = None,
-    target: Target = None,
-    prediction: Prediction = None,
-    proba_prefix: ProbaPrefix = None,
-    timestamp: Timestamp = None,
-    id_column: IdColumn = None,
-    schema: SchemaFile = None,
-    benchmark: Benchmarks = None,
-    model_file: ModelFile = None,
-    preprocessor: Preprocessor = None,
     url: Url = None,
     token: TokenOption = None,
 ) -> None:
-    """Register a model, and with --baseline its first version."""
+    """Register a model (then `models add-version` gives it a baseline)."""
     with _client(url, token) as client:
         model = client.create_model(name, task, description)
-        typer.echo(f"Added model {model.name!r} ({model.task}).")
-        if baseline is not None:
-            _add_version(
-                client,
-                name,
-                baseline,
-                target=target,
-                prediction=prediction,
-                proba_prefix=proba_prefix,
-                timestamp=timestamp,
-                id_column=id_column,
-                schema=schema,
-                benchmark=benchmark,
-                model_file=model_file,
-                preprocessor=preprocessor,
-            )
+    typer.echo(f"Added model {model.name!r} ({model.task}).")
 
 
 @models_app.command("add-version", epilog=REMOTE_EPILOG)
@@ -229,9 +186,10 @@ def models_add_version(
     token: TokenOption = None,
 ) -> None:
     """Add a version of a model, numbered after the last, with its baseline."""
+    overrides = _schema_overrides(schema)
+    benchmarks = _metric_values(benchmark or [], "--benchmark") or None
     with _client(url, token) as client:
-        _add_version(
-            client,
+        version = client.add_version(
             name,
             baseline,
             target=target,
@@ -239,11 +197,14 @@ def models_add_version(
             proba_prefix=proba_prefix,
             timestamp=timestamp,
             id_column=id_column,
-            schema=schema,
-            benchmark=benchmark,
+            schema=overrides,
+            benchmarks=benchmarks,
             model_file=model_file,
             preprocessor=preprocessor,
         )
+    typer.echo(
+        f"Added version {version.number} of {name!r} ({version.n_baseline_rows:,} baseline rows)."
+    )
 
 
 def _model_row(model: Model) -> list[Any]:
