@@ -11,6 +11,7 @@ import driftscope
 from driftscope import exceptions
 
 EXPECTED_ALL = [
+    "Client",
     "ColumnError",
     "ColumnKind",
     "ColumnRole",
@@ -18,6 +19,7 @@ EXPECTED_ALL = [
     "DriftSettings",
     "DriftscopeError",
     "EmptyDataError",
+    "ExtraMissingError",
     "FileFormatError",
     "InputFileNotFoundError",
     "InputTypeError",
@@ -28,6 +30,9 @@ EXPECTED_ALL = [
     "Report",
     "Schema",
     "SchemaError",
+    "ServiceConnectionError",
+    "ServiceRequestError",
+    "ServiceTimeoutError",
     "__version__",
     "compare",
     "compare_audio",
@@ -43,6 +48,7 @@ EXPECTED_ALL = [
 EXPECTED_BUILTINS = {
     "ColumnError": ValueError,
     "EmptyDataError": ValueError,
+    "ExtraMissingError": ImportError,
     "FileFormatError": ValueError,
     "InputFileNotFoundError": FileNotFoundError,
     "InputTypeError": TypeError,
@@ -50,6 +56,9 @@ EXPECTED_BUILTINS = {
     "OutputFileError": OSError,
     "ParameterError": ValueError,
     "SchemaError": ValueError,
+    "ServiceConnectionError": ConnectionError,
+    "ServiceRequestError": OSError,
+    "ServiceTimeoutError": TimeoutError,
 }
 
 

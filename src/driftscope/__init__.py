@@ -16,6 +16,7 @@ from driftscope.exceptions import *  # noqa: F403  (the exceptions are part of t
 
 if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
+    from driftscope.client import Client
     from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
     from driftscope.report import Report
     from driftscope.workflows.asr import monitor_asr
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from driftscope.workflows.text import compare_text
 
 _LAZY = {
+    "Client": "driftscope.client",
     "compare": "driftscope.workflows.compare",
     "prepare": "driftscope.workflows.compare",
     "Reference": "driftscope.workflows.compare",
@@ -44,6 +46,7 @@ _LAZY = {
 }
 
 __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
+    "Client",
     "ColumnKind",
     "ColumnRole",
     "ColumnSpec",

@@ -12,6 +12,7 @@ __all__ = [
     "ColumnError",
     "DriftscopeError",
     "EmptyDataError",
+    "ExtraMissingError",
     "FileFormatError",
     "InputFileNotFoundError",
     "InputTypeError",
@@ -19,6 +20,9 @@ __all__ = [
     "OutputFileError",
     "ParameterError",
     "SchemaError",
+    "ServiceConnectionError",
+    "ServiceRequestError",
+    "ServiceTimeoutError",
 ]
 
 
@@ -81,6 +85,45 @@ class SchemaError(DriftscopeError, ValueError):
 
 class ColumnError(DriftscopeError, ValueError):
     """One column holds values that the requested computation cannot use."""
+
+
+class ExtraMissingError(DriftscopeError, ImportError):
+    """A feature needs an optional extra (``driftscope[server]``...) that is not installed; the
+    message gives the line that installs it."""
+
+
+class ServiceRequestError(DriftscopeError, OSError):
+    """The driftscope service refused a request (an RFC 9457 problem): ``status`` is the HTTP
+    status, ``title`` and ``detail`` the problem's, ``field`` the request field at fault (None
+    when the problem names none), and ``errors`` every ``{"field", "detail"}`` it listed.
+
+    Like the standard library's `urllib.error.HTTPError`, an `OSError`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        title: str = "",
+        detail: str = "",
+        field: str | None = None,
+        errors: tuple[dict[str, str], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.field = field
+        self.errors = errors
+
+
+class ServiceConnectionError(DriftscopeError, ConnectionError):
+    """The driftscope service could not be reached at the URL given."""
+
+
+class ServiceTimeoutError(DriftscopeError, TimeoutError):
+    """The service did not answer, or a run was not analysed, within the time allowed."""
 
 
 def invalid_parameter(owner: str, name: str, expected: str, got: object) -> ParameterError:

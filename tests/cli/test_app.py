@@ -235,10 +235,16 @@ def _command_paths() -> list[list[str]]:
 def test_every_command_is_walked() -> None:
     names = {" ".join(path) for path in _command_paths()}
     assert names >= {"", "drift", "report", "quality", "stream", "asr", "images drift",
-                     "images model-drift", "audio drift", "text drift"}  # fmt: skip
+                     "images model-drift", "audio drift", "text drift", "models add",
+                     "models list", "models show", "models promote", "models rollback",
+                     "runs upload", "runs list", "runs show", "users add", "tokens create",
+                     "tokens revoke"}  # fmt: skip
 
 
-SERVICE_COMMANDS = {"serve", "worker", "db"}
+# The commands that talk to a running service: no code 1 either, and a refusal of the service
+# is an input error whose message names the field.
+REMOTE_COMMANDS = {"models", "runs", "users", "tokens"}
+SERVICE_COMMANDS = {"serve", "worker", "db", *REMOTE_COMMANDS}
 
 
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "driftscope")
@@ -253,6 +259,11 @@ def test_every_help_lists_the_same_exit_codes(
         # The service's commands judge no result: no code 1, and Ctrl-C stops a server cleanly.
         (paragraph,) = re.findall(r"Exit codes: [^\n]*?\)\.", text)
         assert "2 usage or input error (a one-line message names the option or setting)" in text
+        assert " 1 " not in paragraph
+        if path[0] in REMOTE_COMMANDS:
+            assert "the service refused the request (the message names the field at fault)" in text
+            assert paragraph.startswith("Exit codes: 0 done; 2 ")
+            assert "; 130 interrupted by Ctrl-C" in text
         return
     (paragraph,) = re.findall(r"Exit codes: .*?no output file is written\)\.", text)
     codes = re.findall(r"(?:^|; )(\d+) ", paragraph.removeprefix("Exit codes: "))

@@ -4,11 +4,7 @@ killed with SIGKILL during an upload and during an analysis, and started again."
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,81 +13,8 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from tests.server._postgres import free_port
-from tests.server.conftest import ADMIN_PASSWORD, as_parquet, breast_cancer_split
-
-
-class Server:
-    """`driftscope serve` in a process of its own, on a data directory that outlives it."""
-
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        self.data_dir = data_dir
-        self.database_url = database_url
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.clients: list[httpx.Client] = []
-        self.url = f"http://127.0.0.1:{self.port}/api/v1"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DRIFTSCOPE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "DRIFTSCOPE_JOB_STALE_SECONDS": "1",
-            "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2",
-        }
-        with (self.data_dir.parent / "serve.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "driftscope",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--data-dir",
-                    str(self.data_dir),
-                    "--database-url",
-                    self.database_url,
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise AssertionError("driftscope serve did not answer within 60 s")
-
-    def close_clients(self) -> None:
-        for client in self.clients:
-            client.close()
-        self.clients.clear()
-
-    def kill(self) -> None:
-        self.close_clients()
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        self.close_clients()
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-
-    def client(self) -> httpx.Client:
-        client = httpx.Client(base_url=self.url, timeout=60)
-        self.clients.append(client)
-        response = client.post(
-            "/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-        return client
+from tests.server._serve import Server
+from tests.server.conftest import as_parquet, breast_cancer_split
 
 
 @pytest.fixture

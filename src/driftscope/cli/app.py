@@ -18,7 +18,7 @@ from rich.text import Text
 from driftscope._shorten import shown
 from driftscope._version import __version__
 from driftscope.analyses.status import Status
-from driftscope.cli import files, service
+from driftscope.cli import files, remote, service
 from driftscope.cli._options import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -665,10 +665,11 @@ def _run(argv: list[str] | None) -> int:
     return rc if isinstance(rc, int) else EXIT_OK
 
 
-# The image, audio and text commands, and the service's, live in their own modules, added here
-# explicitly.
+# The image, audio and text commands, the service's, and those that talk to a running service
+# live in their own modules, added here explicitly.
 files.register(app)
 service.register(app)
+remote.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

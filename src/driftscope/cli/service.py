@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from driftscope.exceptions import DriftscopeError
+from driftscope.exceptions import DriftscopeError, ExtraMissingError
 
 __all__ = ["register"]
 
@@ -51,10 +51,6 @@ DatabaseUrl = Annotated[
         show_default=False,
     ),
 ]
-
-
-class ExtraMissingError(DriftscopeError, ImportError):
-    """A command needs an extra that is not installed."""
 
 
 def _settings(**given: Any) -> Any:

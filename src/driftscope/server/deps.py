@@ -59,7 +59,9 @@ def get_session(request: Request, state: State_) -> Iterator[Session]:
         yield session
 
 
-Session_ = Annotated[Session, Depends(get_session)]
+# Committed before the answer is sent (scope "function"; FastAPI's default ends a dependency
+# after it), so a client that acts on an answer finds the change made.
+Session_ = Annotated[Session, Depends(get_session, scope="function")]
 
 
 async def _csrf_given(request: Request) -> str | None:

@@ -1,0 +1,536 @@
+"""The commands that talk to a running service through `driftscope.Client`: `driftscope models`
+(add, add-version, list, show, promote, rollback), `runs` (upload, list, show), `users add` and
+`tokens` (create, list, revoke). Each takes --url and --token (``DRIFTSCOPE_URL``,
+``DRIFTSCOPE_TOKEN``); they need the ``server`` extra (httpx). `register` adds them to the app."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from driftscope._shorten import shown
+from driftscope.cli._options import _metric_values
+from driftscope.exceptions import DriftscopeError, SchemaError
+
+if TYPE_CHECKING:
+    from driftscope.client import Client, Model, Run, Token
+
+__all__ = ["register"]
+
+_USAGE = (
+    "2 usage or input error (a one-line message names the option or setting), the service "
+    "refused the request (the message names the field at fault) or could not be reached at --url"
+)
+_CTRL_C = '130 interrupted by Ctrl-C ("Aborted." is printed; a request the service took stands).'
+REMOTE_EPILOG = f"Exit codes: 0 done; {_USAGE}; {_CTRL_C}"
+UPLOAD_EPILOG = (
+    "With --wait the command waits for the run's analysis and prints its verdict. "
+    f"Exit codes: 0 done; {_USAGE}, or with --wait the analysis failed or outlasted --timeout; "
+    f"{_CTRL_C}"
+)
+
+models_app = typer.Typer(
+    help="The models of a driftscope service: add, list, show, promote, roll back.",
+    no_args_is_help=True,
+    epilog=REMOTE_EPILOG,
+)
+runs_app = typer.Typer(
+    help="Production runs of a model on a driftscope service: upload, list, show.",
+    no_args_is_help=True,
+    epilog=REMOTE_EPILOG,
+)
+users_app = typer.Typer(
+    help="Users of a driftscope service (admin).", no_args_is_help=True, epilog=REMOTE_EPILOG
+)
+tokens_app = typer.Typer(
+    help="API tokens of a driftscope service: create, list, revoke.",
+    no_args_is_help=True,
+    epilog=REMOTE_EPILOG,
+)
+
+Url = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="The service's address [env DRIFTSCOPE_URL; default http://127.0.0.1:8000].",
+        show_default=False,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token", help="An API token, dsk_... [env DRIFTSCOPE_TOKEN].", show_default=False
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ModelName = Annotated[str, typer.Argument(help="The model's name.")]
+Alias = Annotated[str, typer.Option(help="The alias: production or staging.")]
+Offset = Annotated[int, typer.Option(min=0, help="Skip this many items.")]
+Limit = Annotated[int, typer.Option(min=1, max=500, help="At most this many items.")]
+
+# The options of `models add-version`.
+Target = Annotated[str | None, typer.Option(help="Target (label) column of the baseline.")]
+Prediction = Annotated[str | None, typer.Option(help="Prediction column.")]
+ProbaPrefix = Annotated[
+    str | None, typer.Option(help="Prefix of the class probability columns, e.g. proba_.")
+]
+Timestamp = Annotated[str | None, typer.Option(help="Timestamp column.")]
+IdColumn = Annotated[
+    str | None, typer.Option("--id", help="Id column, to join labels sent apart with runs.")
+]
+SchemaFile = Annotated[
+    Path | None,
+    typer.Option("--schema", help="YAML or JSON file of schema overrides (docs/schema.md)."),
+]
+Benchmarks = Annotated[
+    list[str] | None,
+    typer.Option("--benchmark", help="METRIC=VALUE the model must keep (repeatable)."),
+]
+ModelFile = Annotated[
+    Path | None, typer.Option("--model-file", help="The model file (.onnx or .skops).")
+]
+Preprocessor = Annotated[Path | None, typer.Option(help="The preprocessor file (.onnx or .skops).")]
+
+
+def _client(url: str | None, token: str | None) -> Client:
+    from driftscope.client import Client
+
+    return Client(url, token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return dict(value)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=_jsonable, allow_nan=False))
+
+
+def _table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    view = Table(title=title)
+    for header in headers:
+        view.add_column(header)
+    for row in rows:
+        view.add_row(*("-" if cell is None else str(cell) for cell in row))
+    Console().print(view)
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def _schema_overrides(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"{shown(str(path))} is not YAML or JSON: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise typer.BadParameter(
+            f"{shown(str(path))} must hold a mapping; got {type(loaded).__name__}",
+            param_hint="--schema",
+        )
+    return loaded
+
+
+@models_app.command("add", epilog=REMOTE_EPILOG)
+def models_add(
+    name: ModelName,
+    task: Annotated[
+        str,
+        typer.Option(
+            help="binary_classification, multiclass_classification, regression or "
+            "text_classification."
+        ),
+    ],
+    description: Annotated[str, typer.Option(help="What the model does.")] = "",
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Register a model (then `models add-version` gives it a baseline)."""
+    with _client(url, token) as client:
+        model = client.create_model(name, task, description)
+    typer.echo(f"Added model {model.name!r} ({model.task}).")
+
+
+@models_app.command("add-version", epilog=REMOTE_EPILOG)
+def models_add_version(
+    name: ModelName,
+    baseline: Annotated[Path, typer.Argument(help="The reference data: CSV, Parquet or JSONL.")],
+    target: Target = None,
+    prediction: Prediction = None,
+    proba_prefix: ProbaPrefix = None,
+    timestamp: Timestamp = None,
+    id_column: IdColumn = None,
+    schema: SchemaFile = None,
+    benchmark: Benchmarks = None,
+    model_file: ModelFile = None,
+    preprocessor: Preprocessor = None,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Add a version of a model, numbered after the last, with its baseline."""
+    overrides = _schema_overrides(schema)
+    benchmarks = _metric_values(benchmark or [], "--benchmark") or None
+    with _client(url, token) as client:
+        version = client.add_version(
+            name,
+            baseline,
+            target=target,
+            prediction=prediction,
+            proba_prefix=proba_prefix,
+            timestamp=timestamp,
+            id_column=id_column,
+            schema=overrides,
+            benchmarks=benchmarks,
+            model_file=model_file,
+            preprocessor=preprocessor,
+        )
+    typer.echo(
+        f"Added version {version.number} of {name!r} ({version.n_baseline_rows:,} baseline rows)."
+    )
+
+
+def _model_row(model: Model) -> list[Any]:
+    aliases = model.aliases
+    return [
+        model.name,
+        model.task,
+        model.n_versions,
+        aliases.get("production"),
+        aliases.get("staging"),
+        _when(model.created_at),
+    ]
+
+
+_MODEL_HEADERS = ("name", "task", "versions", "production", "staging", "created")
+
+
+@models_app.command("list", epilog=REMOTE_EPILOG)
+def models_list(
+    search: Annotated[str | None, typer.Option(help="Only names containing this.")] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    as_json: AsJson = False,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """List the models by name."""
+    with _client(url, token) as client:
+        page = client.models(search, offset=offset, limit=limit)
+    if as_json:
+        _print_json(page)
+        return
+    title = f"{page.total} model(s)" + (
+        f", {len(page.items)} shown" if page.total > len(page.items) else ""
+    )
+    _table(title, _MODEL_HEADERS, map(_model_row, page.items))
+
+
+@models_app.command("show", epilog=REMOTE_EPILOG)
+def models_show(
+    name: ModelName, as_json: AsJson = False, url: Url = None, token: TokenOption = None
+) -> None:
+    """Show a model, its versions and the moves of its aliases."""
+    with _client(url, token) as client:
+        model = client.model(name)
+        versions = client.versions(name)
+        moves = client.alias_history(name)
+    if as_json:
+        _print_json({"model": model, "versions": versions, "alias_history": moves})
+        return
+    _table(f"Model {model.name!r}", _MODEL_HEADERS, [_model_row(model)])
+    if model.description:
+        typer.echo(model.description)
+    _table(
+        "Versions",
+        ("version", "baseline rows", "target", "prediction", "benchmarks", "created", "by"),
+        (
+            [
+                v.number,
+                f"{v.n_baseline_rows:,}",
+                v.target,
+                v.prediction,
+                ", ".join(f"{k}={x:g}" for k, x in v.benchmarks.items()) or None,
+                _when(v.created_at),
+                v.created_by,
+            ]
+            for v in versions
+        ),
+    )
+    if moves:
+        _table(
+            "Alias moves",
+            ("alias", "action", "from", "to", "by", "at"),
+            (
+                [m.alias, m.action, m.from_version, m.to_version, m.actor, _when(m.at)]
+                for m in moves
+            ),
+        )
+
+
+@models_app.command("promote", epilog=REMOTE_EPILOG)
+def models_promote(
+    name: ModelName,
+    version: Annotated[int, typer.Argument(min=1, help="The version number.")],
+    alias: Alias = "production",
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Point an alias (production by default) at a version."""
+    with _client(url, token) as client:
+        move = client.promote(name, version, alias)
+    was = move.from_version or "unset"
+    typer.echo(f"{name}@{move.alias} is version {move.to_version} (was {was}).")
+
+
+@models_app.command("rollback", epilog=REMOTE_EPILOG)
+def models_rollback(
+    name: ModelName, alias: Alias = "production", url: Url = None, token: TokenOption = None
+) -> None:
+    """Point an alias back at the version it held before its last promotion."""
+    with _client(url, token) as client:
+        move = client.rollback(name, alias)
+    typer.echo(
+        f"{name}@{move.alias} rolled back to version {move.to_version or 'unset'} "
+        f"(was {move.from_version})."
+    )
+
+
+def _run_line(run: Run) -> str:
+    line = (
+        f"Run {run.id} of {run.model!r} (version {run.version}, {run.n_rows:,} rows): {run.status}"
+    )
+    if run.verdict is not None:
+        line += f", verdict {run.verdict}"
+    if run.drift_share is not None:
+        line += f", drift share {run.drift_share:.0%}"
+    return line + "."
+
+
+@runs_app.command("upload", epilog=UPLOAD_EPILOG)
+def runs_upload(
+    model: ModelName,
+    data: Annotated[
+        Path, typer.Argument(help="Production rows with the model's predictions: CSV, Parquet...")
+    ],
+    date: Annotated[
+        datetime | None, typer.Option(help="When production saw the rows (default now).")
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Ground truth in a file of its own, joined by id.")
+    ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option(min=1, help="Compare with this version (default: production, else latest)."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for the analysis and print the verdict.")
+    ] = False,
+    timeout: Annotated[float, typer.Option(min=0, help="Seconds --wait waits at most.")] = 600.0,
+    as_json: AsJson = False,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Upload a production run of a model; its analysis is queued on the service."""
+    with _client(url, token) as client:
+        run = client.upload_run(model, data, date=date, labels=labels, version=version)
+        if wait:
+            run = client.wait(model, run.id, timeout=timeout)
+    if as_json:
+        _print_json(run)
+    else:
+        typer.echo(_run_line(run))
+    if run.status == "failed":
+        raise DriftscopeError(f"The analysis of run {run.id} failed: {run.error}")
+
+
+@runs_app.command("list", epilog=REMOTE_EPILOG)
+def runs_list(
+    model: ModelName,
+    since: Annotated[datetime | None, typer.Option(help="Only runs dated from then.")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Only runs dated before then.")] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    as_json: AsJson = False,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """List a model's runs, newest data first."""
+    with _client(url, token) as client:
+        page = client.runs(model, since=since, until=until, offset=offset, limit=limit)
+    if as_json:
+        _print_json(page)
+        return
+    _table(
+        f"{page.total} run(s) of {model!r}",
+        ("run", "date", "version", "rows", "status", "verdict", "drift share"),
+        (
+            [
+                r.id,
+                _when(r.date),
+                r.version,
+                f"{r.n_rows:,}",
+                r.status,
+                r.verdict,
+                None if r.drift_share is None else f"{r.drift_share:.0%}",
+            ]
+            for r in page.items
+        ),
+    )
+
+
+@runs_app.command("show", epilog=REMOTE_EPILOG)
+def runs_show(
+    model: ModelName,
+    run_id: Annotated[int, typer.Argument(help="The run's id.")],
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the run's full JSON report here.")
+    ] = None,
+    as_json: AsJson = False,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Show a run: its status, verdict and job; with --report, save its full report."""
+    from driftscope.report._report import write_atomic
+
+    with _client(url, token) as client:
+        run = client.run(model, run_id)
+        document = client.report(model, run_id) if report is not None else None
+    if report is not None:
+        write_atomic(report, json.dumps(document, indent=2, allow_nan=False))
+    if as_json:
+        _print_json(run)
+        return
+    typer.echo(_run_line(run))
+    if run.error:
+        typer.echo(f"Error: {run.error}")
+    if run.job is not None:
+        typer.echo(
+            f"Job {run.job.id}: {run.job.status}, attempt {run.job.attempts} of "
+            f"{run.job.max_attempts}" + (f", {run.job.progress}" if run.job.progress else "")
+        )
+    if report is not None:
+        typer.echo(f"JSON report: {report}")
+
+
+@users_app.command("add", epilog=REMOTE_EPILOG)
+def users_add(
+    username: Annotated[str, typer.Argument(help="The new user's name.")],
+    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="DRIFTSCOPE_USER_PASSWORD",
+            help="At least 12 characters [env DRIFTSCOPE_USER_PASSWORD; asked when not given].",
+            show_default=False,
+            show_envvar=False,
+        ),
+    ] = "",
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Add a user (needs an admin's token)."""
+    with _client(url, token) as client:
+        user = client.create_user(username, password, role)
+    typer.echo(f"Added user {user.username!r} ({user.role}).")
+
+
+def _token_rows(tokens: Iterable[Token]) -> Iterable[list[Any]]:
+    for t in tokens:
+        yield [
+            t.id,
+            t.name,
+            t.prefix + "...",
+            t.role,
+            _when(t.created_at),
+            _when(t.last_used_at),
+            _when(t.revoked_at),
+        ]
+
+
+_TOKEN_HEADERS = ("id", "name", "token", "role", "created", "last used", "revoked")
+
+
+@tokens_app.command("create", epilog=REMOTE_EPILOG)
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'nightly upload'.")],
+    role: Annotated[
+        str, typer.Option(help="viewer, editor or admin; at most one's own role.")
+    ] = "viewer",
+    username: Annotated[
+        str | None,
+        typer.Option(
+            help="Log in as this user with a password instead of a token (to make the first "
+            "token); the password is read from DRIFTSCOPE_PASSWORD or asked.",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Create an API token; its secret is printed this once and never again."""
+    with _client(url, None if username else token) as client:
+        if username is not None:
+            password = os.environ.get("DRIFTSCOPE_PASSWORD") or typer.prompt(
+                f"Password of {username}", hide_input=True
+            )
+            client.log_in(username, password)
+        created = client.create_token(name, role)
+    if as_json:
+        _print_json(created)
+        return
+    typer.echo(created.token)
+    Console(stderr=True).print(
+        f"Token {created.id} {created.name!r} ({created.role}): keep it now, it is not shown again."
+    )
+
+
+@tokens_app.command("list", epilog=REMOTE_EPILOG)
+def tokens_list(as_json: AsJson = False, url: Url = None, token: TokenOption = None) -> None:
+    """List one's tokens (an admin's: every token), without their secrets."""
+    with _client(url, token) as client:
+        tokens = client.tokens()
+    if as_json:
+        _print_json(tokens)
+        return
+    _table(f"{len(tokens)} token(s)", _TOKEN_HEADERS, _token_rows(tokens))
+
+
+@tokens_app.command("revoke", epilog=REMOTE_EPILOG)
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see `tokens list`).")],
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Revoke a token: the service refuses it from now on."""
+    with _client(url, token) as client:
+        revoked = client.revoke_token(token_id)
+    typer.echo(f"Revoked token {revoked.id} {revoked.name!r}.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `models`, `runs`, `users` and `tokens` groups to ``app``."""
+    app.add_typer(models_app, name="models")
+    app.add_typer(runs_app, name="runs")
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")

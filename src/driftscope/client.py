@@ -1,0 +1,634 @@
+"""A Python client of the monitoring service's REST API (`driftscope serve`, docs/service.md).
+
+`Client` sends each call to ``/api/v1`` with an API token and returns frozen dataclasses
+(`Model`, `Version`, `AliasMove`, `Run`, `Job`, `User`, `Token`, `NewToken`, `Page`), or plain
+dicts where the API answers free JSON (a run's report, a model's timeline). A refusal of the
+service (an RFC 9457 problem) is raised as `ServiceRequestError` naming the field at fault; a
+service that cannot be reached as `ServiceConnectionError` naming the URL.
+
+It needs httpx, in the ``server`` extra; importing this module without it says how to install it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import time
+import types
+import typing
+from collections.abc import Mapping
+from datetime import date as date_type
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Generic, TypeVar
+
+from driftscope.exceptions import (
+    ExtraMissingError,
+    InputFileNotFoundError,
+    InputTypeError,
+    ServiceConnectionError,
+    ServiceRequestError,
+    ServiceTimeoutError,
+)
+
+try:
+    import httpx
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ExtraMissingError(
+        "The driftscope client needs httpx, which is not installed: "
+        'pip install "driftscope[server]"'
+    ) from None
+
+__all__ = [
+    "DEFAULT_URL",
+    "AliasMove",
+    "Client",
+    "Job",
+    "Model",
+    "NewToken",
+    "Page",
+    "Run",
+    "Token",
+    "User",
+    "Version",
+]
+
+#: Where the client looks for the service when neither ``url`` nor ``DRIFTSCOPE_URL`` says.
+DEFAULT_URL = "http://127.0.0.1:8000"
+_API = "/api/v1"
+
+#: A table to upload: a file path (CSV, TSV, Parquet, JSON Lines), a pandas DataFrame (sent as
+#: Parquet), the bytes of a file (Parquet when they start with Parquet's magic number, else
+#: CSV), or a ``(filename, bytes)`` pair whose extension gives the format.
+Table = str | os.PathLike[str] | bytes | tuple[str, bytes] | Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """An analysis job: ``status`` is queued, running, done or failed."""
+
+    id: int
+    kind: str
+    status: str
+    attempts: int
+    max_attempts: int
+    progress: str
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A registered model; ``aliases`` maps ``production``/``staging`` to a version number."""
+
+    id: int
+    name: str
+    task: str
+    description: str
+    created_at: datetime
+    created_by: str
+    aliases: Mapping[str, int]
+    n_versions: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Version:
+    """A model version: its baseline's columns that play a role, schema and benchmarks."""
+
+    number: int
+    created_at: datetime
+    created_by: str
+    target: str | None
+    prediction: str | None
+    proba_prefix: str | None
+    timestamp: str | None
+    id_column: str | None
+    model_format: str | None
+    preprocessor_format: str | None
+    benchmarks: Mapping[str, float]
+    n_baseline_rows: int
+    schema: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class AliasMove:
+    """One move of an alias (``action`` is promote or rollback), by whom and when."""
+
+    alias: str
+    action: str
+    from_version: int | None
+    to_version: int | None
+    actor: str
+    at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """An uploaded production run of ``model``: ``status`` is pending until its analysis ends,
+    then analysed (with a ``verdict``) or failed (with an ``error``)."""
+
+    model: str
+    id: int
+    version: int
+    date: datetime
+    created_at: datetime
+    created_by: str
+    n_rows: int
+    status: str
+    error: str | None
+    verdict: str | None
+    drift_share: float | None
+    dataset_drifted: bool | None
+    analysed_at: datetime | None
+    job: Job | None
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Token:
+    """An API token, without its secret: ``prefix`` is the secret's first characters."""
+
+    id: int
+    name: str
+    prefix: str
+    role: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class NewToken(Token):
+    """A token just created, with its secret ``token`` (``dsk_...``): shown this once only."""
+
+    token: str
+
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: ``items`` from ``offset`` (at most ``limit``), of ``total`` in all."""
+
+    items: tuple[T, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+def _is_datetime(hint: Any) -> bool:
+    return hint is datetime or (
+        isinstance(hint, types.UnionType) and datetime in typing.get_args(hint)
+    )
+
+
+def _build(cls: type[T], data: Mapping[str, Any], **extra: Any) -> T:
+    """A result dataclass from the API's JSON: its fields taken by name, times parsed."""
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        value = extra[field.name] if field.name in extra else data.get(field.name)
+        if isinstance(value, str) and _is_datetime(hints[field.name]):
+            value = datetime.fromisoformat(value)
+        values[field.name] = value
+    return cls(**values)
+
+
+class Client:
+    """The monitoring service, over its REST API.
+
+    Parameters
+    ----------
+    url
+        The service's address, e.g. ``http://127.0.0.1:8000`` (a trailing ``/api/v1`` is
+        allowed). Default: ``DRIFTSCOPE_URL``, else `DEFAULT_URL`.
+    token
+        An API token (``dsk_...``, made with `create_token` or ``driftscope tokens create``).
+        Default: ``DRIFTSCOPE_TOKEN``. Without one, only `log_in` and `health` work.
+    timeout
+        Seconds to wait for each answer (an upload included).
+
+    Notes
+    -----
+    Use it as a context manager, or call `close`, to release its connections. Every refusal of
+    the service raises `ServiceRequestError` with the HTTP ``status``, the problem's ``detail``
+    and the ``field`` at fault; an unreachable service raises `ServiceConnectionError`.
+
+    Examples
+    --------
+    >>> from driftscope import Client
+    >>> with Client("http://127.0.0.1:8000", token="dsk_example") as client:
+    ...     client.url
+    'http://127.0.0.1:8000'
+    """
+
+    def __init__(
+        self, url: str | None = None, token: str | None = None, *, timeout: float = 60.0
+    ) -> None:
+        given = url or os.environ.get("DRIFTSCOPE_URL") or DEFAULT_URL
+        self.url = given.rstrip("/").removesuffix(_API).rstrip("/")
+        self.token = token or os.environ.get("DRIFTSCOPE_TOKEN") or None
+        self.timeout = timeout
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        self._http = httpx.Client(base_url=self.url + _API, headers=headers, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"Client({self.url!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections to the service."""
+        self._http.close()
+
+    # -- the one place requests are sent and refusals turned into errors --------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise ServiceTimeoutError(
+                f"The driftscope service at {self.url} did not answer {method} {_API}{path} "
+                f"within {self.timeout:g} s."
+            ) from None
+        except httpx.TransportError as exc:
+            raise ServiceConnectionError(
+                f"Cannot reach the driftscope service at {self.url} ({exc or type(exc).__name__}"
+                "); is `driftscope serve` running there? Set the address with --url or "
+                "DRIFTSCOPE_URL."
+            ) from None
+        if response.is_error:
+            raise _problem_error(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    # -- session --------------------------------------------------------------------------
+
+    def health(self) -> bool:
+        """Whether the service answers (no login needed)."""
+        answer = self._request("GET", "/health")
+        return isinstance(answer, dict) and answer.get("status") == "ok"
+
+    def log_in(self, username: str, password: str) -> str:
+        """Log in with a password instead of a token (to make the first token); the role."""
+        me = self._request("POST", "/auth/login", json={"username": username, "password": password})
+        self._http.headers["X-CSRF-Token"] = me["csrf_token"]
+        role: str = me["role"]
+        return role
+
+    # -- models, versions, aliases --------------------------------------------------------
+
+    def models(
+        self, search: str | None = None, *, offset: int = 0, limit: int = 100
+    ) -> Page[Model]:
+        """The models by name, those whose name contains ``search`` when given."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if search:
+            params["search"] = search
+        return _page(self._request("GET", "/models", params=params), Model)
+
+    def model(self, name: str) -> Model:
+        return _build(Model, self._request("GET", f"/models/{_part(name)}"))
+
+    def create_model(self, name: str, task: str, description: str = "") -> Model:
+        """Register a model; ``task`` is binary_classification, multiclass_classification,
+        regression or text_classification."""
+        body = {"name": name, "task": task, "description": description}
+        return _build(Model, self._request("POST", "/models", json=body))
+
+    def delete_model(self, name: str) -> None:
+        """Delete a model with its versions, runs and jobs."""
+        self._request("DELETE", f"/models/{_part(name)}")
+
+    def add_version(
+        self,
+        model: str,
+        baseline: Table,
+        *,
+        target: str | None = None,
+        prediction: str | None = None,
+        proba_prefix: str | None = None,
+        timestamp: str | None = None,
+        id_column: str | None = None,
+        schema: Mapping[str, Any] | None = None,
+        benchmarks: Mapping[str, float] | None = None,
+        model_file: str | os.PathLike[str] | None = None,
+        preprocessor: str | os.PathLike[str] | None = None,
+    ) -> Version:
+        """Add a version of ``model``, numbered after the last.
+
+        Parameters
+        ----------
+        model
+            The model's name.
+        baseline
+            The reference data: a path, a DataFrame, bytes or ``(filename, bytes)``.
+        target, prediction, proba_prefix, timestamp, id_column
+            The baseline's columns that play these roles (``proba_prefix``: columns
+            ``<prefix><class>`` with the class probabilities).
+        schema
+            Overrides of the inferred schema, as in docs/schema.md.
+        benchmarks
+            The metrics the model must keep, e.g. ``{"accuracy": 0.92}``.
+        model_file, preprocessor
+            Paths of the model and preprocessor files (ONNX or skops; pickle only when the
+            server allows it).
+        """
+        import json
+
+        fields = {
+            "target": target,
+            "prediction": prediction,
+            "proba_prefix": proba_prefix,
+            "timestamp": timestamp,
+            "id_column": id_column,
+            "schema": json.dumps(dict(schema)) if schema is not None else None,
+            "benchmarks": json.dumps(dict(benchmarks)) if benchmarks is not None else None,
+        }
+        with _Files() as files:
+            files.table("baseline", baseline)
+            files.path("model_file", model_file)
+            files.path("preprocessor", preprocessor)
+            answer = self._request(
+                "POST",
+                f"/models/{_part(model)}/versions",
+                data={k: v for k, v in fields.items() if v is not None},
+                files=files.items,
+            )
+        return _build(Version, answer)
+
+    def versions(self, model: str) -> list[Version]:
+        """The versions of ``model``, oldest first."""
+        answer = self._request("GET", f"/models/{_part(model)}/versions")
+        return [_build(Version, item) for item in answer]
+
+    def version(self, model: str, number: int) -> Version:
+        return _build(Version, self._request("GET", f"/models/{_part(model)}/versions/{number}"))
+
+    def promote(self, model: str, version: int, alias: str = "production") -> AliasMove:
+        """Point ``alias`` (``production`` or ``staging``) at ``version``."""
+        path = f"/models/{_part(model)}/aliases/{_part(alias)}"
+        return _build(AliasMove, self._request("POST", path, json={"version": version}))
+
+    def rollback(self, model: str, alias: str = "production") -> AliasMove:
+        """Point ``alias`` back at the version it held before its last promotion."""
+        path = f"/models/{_part(model)}/aliases/{_part(alias)}/rollback"
+        return _build(AliasMove, self._request("POST", path))
+
+    def alias_history(self, model: str) -> list[AliasMove]:
+        """Every move of the model's aliases, newest first."""
+        answer = self._request("GET", f"/models/{_part(model)}/aliases/history")
+        return [_build(AliasMove, item) for item in answer]
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def upload_run(
+        self,
+        model: str,
+        data: Table,
+        *,
+        date: datetime | date_type | str | None = None,
+        labels: Table | None = None,
+        version: int | None = None,
+    ) -> Run:
+        """Upload a production run; its analysis is queued and the run comes back pending
+        (see `wait`).
+
+        Parameters
+        ----------
+        model
+            The model's name.
+        data
+            The production rows with the model's predictions: a path, a DataFrame, bytes or
+            ``(filename, bytes)``.
+        date
+            When production saw the rows (default: now).
+        labels
+            Ground truth in a table of its own, joined by the version's id column.
+        version
+            The version to compare with (default: the ``production`` alias, else the latest).
+        """
+        fields: dict[str, str] = {}
+        if date is not None:
+            fields["date"] = date if isinstance(date, str) else date.isoformat()
+        if version is not None:
+            fields["version"] = str(version)
+        with _Files() as files:
+            files.table("data", data)
+            if labels is not None:
+                files.table("labels", labels)
+            answer = self._request(
+                "POST", f"/models/{_part(model)}/runs", data=fields, files=files.items
+            )
+        return _run(model, answer)
+
+    def runs(
+        self,
+        model: str,
+        *,
+        since: datetime | date_type | str | None = None,
+        until: datetime | date_type | str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Page[Run]:
+        """The model's runs, newest data first, those dated in [``since``, ``until``)."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit} | _period(since, until)
+        answer = self._request("GET", f"/models/{_part(model)}/runs", params=params)
+        items = tuple(_run(model, item) for item in answer["items"])
+        return Page(items, answer["total"], answer["offset"], answer["limit"])
+
+    def run(self, model: str, run_id: int) -> Run:
+        return _run(model, self._request("GET", f"/models/{_part(model)}/runs/{run_id}"))
+
+    def report(self, model: str, run_id: int) -> dict[str, Any]:
+        """The run's full report: the JSON ``driftscope report --json`` writes."""
+        answer: dict[str, Any] = self._request(
+            "GET", f"/models/{_part(model)}/runs/{run_id}/report"
+        )
+        return answer
+
+    def delete_run(self, model: str, run_id: int) -> None:
+        self._request("DELETE", f"/models/{_part(model)}/runs/{run_id}")
+
+    def wait(
+        self, model: str, run_id: int, *, timeout: float = 600.0, interval: float = 0.5
+    ) -> Run:
+        """The run once its analysis has ended (analysed or failed), asked every ``interval``
+        seconds; `ServiceTimeoutError` when it is still pending after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.run(model, run_id)
+            if run.status != "pending":
+                return run
+            if time.monotonic() >= deadline:
+                raise ServiceTimeoutError(
+                    f"Run {run_id} of {model!r} is still pending after {timeout:g} s "
+                    f"(its job is {run.job.status if run.job else 'missing'})."
+                )
+            time.sleep(interval)
+
+    def timeline(
+        self,
+        model: str,
+        *,
+        since: datetime | date_type | str | None = None,
+        until: datetime | date_type | str | None = None,
+    ) -> dict[str, Any]:
+        """What a dashboard plots: ``runs`` (the analysed runs in date order with verdict and
+        drift share) and ``metrics`` (each metric's series with its interval)."""
+        answer: dict[str, Any] = self._request(
+            "GET", f"/models/{_part(model)}/timeline", params=_period(since, until)
+        )
+        return answer
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def jobs(self, status: str | None = None, *, offset: int = 0, limit: int = 100) -> Page[Job]:
+        """The analysis jobs, newest first; only those in ``status`` when given."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if status is not None:
+            params["status"] = status
+        return _page(self._request("GET", "/jobs", params=params), Job)
+
+    def job(self, job_id: int) -> Job:
+        return _build(Job, self._request("GET", f"/jobs/{job_id}"))
+
+    def retry_job(self, job_id: int) -> Job:
+        """Queue a failed job again, with a fresh set of attempts."""
+        return _build(Job, self._request("POST", f"/jobs/{job_id}/retry"))
+
+    # -- users and tokens -----------------------------------------------------------------
+
+    def users(self) -> list[User]:
+        """Every user (admin only)."""
+        return [_build(User, item) for item in self._request("GET", "/users")]
+
+    def create_user(self, username: str, password: str, role: str = "viewer") -> User:
+        """Add a user (admin only); ``role`` is viewer, editor or admin."""
+        body = {"username": username, "password": password, "role": role}
+        return _build(User, self._request("POST", "/users", json=body))
+
+    def create_token(self, name: str, role: str = "viewer") -> NewToken:
+        """A new API token of at most one's own role; its secret is in the answer only."""
+        answer = self._request("POST", "/tokens", json={"name": name, "role": role})
+        return _build(NewToken, answer)
+
+    def tokens(self) -> list[Token]:
+        """One's tokens (an admin's: every token)."""
+        return [_build(Token, item) for item in self._request("GET", "/tokens")]
+
+    def revoke_token(self, token_id: int) -> Token:
+        """Revoke a token: it is refused from now on."""
+        return _build(Token, self._request("DELETE", f"/tokens/{token_id}"))
+
+
+def _problem_error(response: httpx.Response) -> ServiceRequestError:
+    """The driftscope error for a refusal: the RFC 9457 problem's status, title, detail and
+    the field it names, or the status and body when the answer is not a problem."""
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = None
+    if not isinstance(problem, dict):
+        problem = {"detail": response.text.strip()[:500] or response.reason_phrase}
+    title = str(problem.get("title") or response.reason_phrase)
+    detail = str(problem.get("detail") or title)
+    errors = tuple(e for e in problem.get("errors") or () if isinstance(e, dict))
+    field = str(errors[0].get("field")) if errors else None
+    where = f", field {field!r}" if field else ""
+    return ServiceRequestError(
+        f"{detail} (HTTP {response.status_code} {title}{where} on "
+        f"{response.request.method} {response.request.url.path})",
+        status=response.status_code,
+        title=title,
+        detail=detail,
+        field=field,
+        errors=errors,
+    )
+
+
+def _part(value: str) -> str:
+    """A name as one path segment."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+def _page(answer: Mapping[str, Any], cls: type[T]) -> Page[T]:
+    items = tuple(_build(cls, item) for item in answer["items"])
+    return Page(items, answer["total"], answer["offset"], answer["limit"])
+
+
+def _run(model: str, answer: Mapping[str, Any]) -> Run:
+    job = answer.get("job")
+    return _build(Run, answer, model=model, job=_build(Job, job) if job else None)
+
+
+def _period(
+    since: datetime | date_type | str | None, until: datetime | date_type | str | None
+) -> dict[str, str]:
+    given = {"since": since, "until": until}
+    return {
+        k: v if isinstance(v, str) else v.isoformat() for k, v in given.items() if v is not None
+    }
+
+
+class _Files:
+    """The files of one multipart request, opened from paths or built from tables, closed when
+    the request is sent."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[str, IO[bytes] | bytes]] = {}
+        self._opened: list[IO[bytes]] = []
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for handle in self._opened:
+            handle.close()
+
+    def path(self, field: str, path: str | os.PathLike[str] | None) -> None:
+        if path is None:
+            return
+        file = Path(path)
+        if not file.is_file():
+            raise InputFileNotFoundError(f"{field!r}: no file {str(file)!r}.")
+        handle = file.open("rb")
+        self._opened.append(handle)
+        self.items[field] = (file.name, handle)
+
+    def table(self, field: str, table: Table) -> None:
+        if isinstance(table, str | os.PathLike):
+            self.path(field, table)
+        elif isinstance(table, bytes):
+            suffix = ".parquet" if table[:4] == b"PAR1" else ".csv"
+            self.items[field] = (f"{field}{suffix}", table)
+        elif isinstance(table, tuple) and len(table) == 2 and isinstance(table[1], bytes):
+            self.items[field] = (str(table[0]), table[1])
+        elif callable(getattr(table, "to_parquet", None)):
+            buffer = io.BytesIO()
+            table.to_parquet(buffer, index=False)
+            self.items[field] = (f"{field}.parquet", buffer.getvalue())
+        else:
+            raise InputTypeError(
+                f"{field!r} must be a file path, a pandas DataFrame, bytes or (filename, bytes); "
+                f"got {type(table).__name__}."
+            )

@@ -1,0 +1,183 @@
+"""`driftscope models`, `runs`, `users` and `tokens` end to end against a real `driftscope serve`:
+exit codes, tables and JSON, and every refusal a one-line message without a traceback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.server._postgres import free_port
+from tests.server._serve import Server, serving
+from tests.server.conftest import ADMIN_PASSWORD, breast_cancer_split
+
+from driftscope.cli import main
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(tmp_path_factory.mktemp("remote")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tables")
+    baseline, production = breast_cancer_split()
+    baseline.to_parquet(folder / "baseline.parquet", index=False)
+    production.to_parquet(folder / "production.parquet", index=False)
+    return folder / "baseline.parquet", folder / "production.parquet"
+
+
+class Cli:
+    """`driftscope.cli.main` with the server's --url, an exit code and the output of each call."""
+
+    def __init__(self, server: Server, capsys: pytest.CaptureFixture[str]) -> None:
+        self.url = server.url.removesuffix("/api/v1")
+        self.capsys = capsys
+        self.token = ""
+
+    def __call__(self, *args: str, code: int = 0, token: str | None = None) -> tuple[str, str]:
+        words = [*args, "--url", self.url, "--token", self.token if token is None else token]
+        got = main(words)
+        out, err = self.capsys.readouterr()
+        assert got == code, (words, out, err)
+        assert "Traceback" not in out + err
+        return out, err
+
+    def json(self, *args: str) -> object:
+        out, _ = self(*args, "--json")
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(server: Server, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv("DRIFTSCOPE_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("COLUMNS", "160")  # tables as wide as a terminal would show them
+    runner = Cli(server, capsys)
+    out, err = runner("tokens", "create", "cli tests", "--role", "admin", "--username", "admin")
+    runner.token = out.strip()
+    assert runner.token.startswith("dsk_")
+    assert "not shown again" in err
+    return runner
+
+
+@pytest.mark.slow
+def test_a_model_is_added_promoted_and_a_run_uploaded_and_shown(
+    cli: Cli, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    baseline, production = tables
+    schema = tmp_path / "schema.yaml"
+    schema.write_text("columns:\n  - name: id\n    role: id\n")
+    out, _ = cli("models", "add", "cancer", "--task", "binary_classification")
+    assert out.strip() == "Added model 'cancer' (binary_classification)."
+    out, _ = cli(
+        "models", "add-version", "cancer", str(baseline), "--target", "target", "--prediction",
+        "prediction", "--proba-prefix", "proba_", "--schema", str(schema), "--benchmark",
+        "accuracy=0.9",
+    )  # fmt: skip
+    assert out.strip() == "Added version 1 of 'cancer' (171 baseline rows)."
+    csv = tmp_path / "baseline.csv"
+    pd.read_parquet(baseline).to_csv(csv, index=False)
+    out, _ = cli("models", "add-version", "cancer", str(csv), "--target", "target")
+    assert "Added version 2" in out
+
+    out, _ = cli("models", "promote", "cancer", "1")
+    assert out.strip() == "cancer@production is version 1 (was unset)."
+    cli("models", "promote", "cancer", "2")
+    out, _ = cli("models", "rollback", "cancer")
+    assert out.strip() == "cancer@production rolled back to version 1 (was 2)."
+    shown = cli.json("models", "show", "cancer")
+    assert isinstance(shown, dict)
+    assert shown["model"]["aliases"] == {"production": 1}
+    assert [v["number"] for v in shown["versions"]] == [1, 2]
+    assert shown["versions"][0]["benchmarks"] == {"accuracy": 0.9}
+    assert shown["versions"][0]["schema"]["columns"][0]["role"] == "id"
+    assert [m["action"] for m in shown["alias_history"]] == ["rollback", "promote", "promote"]
+    out, _ = cli("models", "show", "cancer")
+    assert "Alias moves" in out
+    assert "accuracy=0.9" in out
+    out, _ = cli("models", "list")
+    assert "cancer" in out
+    assert "binary_classification" in out
+
+    out, _ = cli("runs", "upload", "cancer", str(production), "--date", "2024-03-01", "--wait")
+    run_id = int(out.split()[1])
+    assert out.startswith(f"Run {run_id} of 'cancer' (version 1, 171 rows): analysed, verdict ")
+    run = cli.json("runs", "show", "cancer", str(run_id))
+    assert isinstance(run, dict)
+    assert run["status"] == "analysed"
+    assert run["date"].startswith("2024-03-01")
+    assert run["verdict"] in out
+    report = tmp_path / "report.json"
+    out, _ = cli("runs", "show", "cancer", str(run_id), "--report", str(report))
+    assert f"JSON report: {report}" in out
+    assert "Job " in out
+    assert json.loads(report.read_text())["verdict"]["decision"] == run["verdict"]
+    listed = cli.json("runs", "list", "cancer")
+    assert isinstance(listed, dict)
+    assert listed["total"] == 1
+    assert listed["items"][0] == run
+    out, _ = cli("runs", "list", "cancer")
+    assert "1 run(s) of 'cancer'" in out
+    assert cli.json("runs", "list", "cancer", "--since", "2024-04-01") == {
+        "items": [],
+        "total": 0,
+        "offset": 0,
+        "limit": 100,
+    }
+    # Without --wait the run comes back pending at once.
+    out, _ = cli("runs", "upload", "cancer", str(production))
+    assert ": pending." in out
+
+
+def test_users_and_tokens_are_added_listed_and_revoked(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRIFTSCOPE_USER_PASSWORD", "a long enough password")
+    out, _ = cli("users", "add", "dora", "--role", "editor")
+    assert out.strip() == "Added user 'dora' (editor)."
+    created = cli.json("tokens", "create", "reader", "--role", "viewer")
+    assert isinstance(created, dict)
+    secret, token_id = created["token"], created["id"]
+    assert secret.startswith("dsk_")
+    # A viewer reads, and may not change anything.
+    cli("models", "list", token=secret)
+    _, err = cli("models", "add", "nope", "--task", "regression", token=secret, code=2)
+    assert err.startswith("error: ")
+    assert "HTTP 403" in err
+    out, _ = cli("tokens", "list")
+    assert "reader" in out
+    assert secret not in out
+    out, _ = cli("tokens", "revoke", str(token_id))
+    assert out.strip() == f"Revoked token {token_id} 'reader'."
+    listed = cli.json("tokens", "list")
+    assert isinstance(listed, list)
+    assert next(t for t in listed if t["id"] == token_id)["revoked_at"] is not None
+    _, err = cli("models", "list", token=secret, code=2)
+    assert "HTTP 401" in err
+    assert "revoked" in err
+
+
+def test_a_refusal_names_the_field_and_exits_2(cli: Cli, tables: tuple[Path, Path]) -> None:
+    baseline, _ = tables
+    cli("models", "add", "refused", "--task", "regression")
+    _, err = cli("models", "add-version", "refused", str(baseline), "--target", "nope", code=2)
+    assert "field 'baseline'" in err
+    assert "HTTP 422" in err
+    _, err = cli("models", "add", "bad task", "--task", "astrology", code=2)
+    assert "field 'task'" in err
+    _, err = cli("runs", "show", "absent", "1", code=2)
+    assert "HTTP 404" in err
+    _, err = cli("models", "add-version", "refused", str(baseline), "--benchmark", "x", code=2)
+    assert "--benchmark" in err
+
+
+def test_an_unreachable_service_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    assert main(["models", "list", "--url", url, "--token", "dsk_x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: Cannot reach the driftscope service at {url}")
+    assert "Traceback" not in err

@@ -1,0 +1,111 @@
+"""`driftscope serve` run as a user runs it, in a process of its own on a free loopback port:
+shared by the tests of the server, of the Python client and of the commands that use it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from tests.server._postgres import free_port
+from tests.server.conftest import ADMIN_PASSWORD
+
+__all__ = ["Server", "admin_token", "serving"]
+
+
+class Server:
+    """`driftscope serve` in a process of its own, on a data directory that outlives it."""
+
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.clients: list[httpx.Client] = []
+        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DRIFTSCOPE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "DRIFTSCOPE_JOB_STALE_SECONDS": "1",
+            "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2",
+        }
+        with (self.data_dir.parent / "serve.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "driftscope",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--database-url",
+                    self.database_url,
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError("driftscope serve did not answer within 60 s")
+
+    def close_clients(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
+
+    def kill(self) -> None:
+        self.close_clients()
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        self.close_clients()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def client(self) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=60)
+        self.clients.append(client)
+        response = client.post(
+            "/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return client
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[Server]:
+    """A server on a SQLite store in ``folder``, stopped at the end."""
+    running = Server(folder / "data", f"sqlite:///{folder / 'data' / 'driftscope.db'}")
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def admin_token(server: Server) -> str:
+    """A new API token with the admin's role, made through the admin's login."""
+    response = server.client().post("/tokens", json={"name": "tests", "role": "admin"})
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    return token

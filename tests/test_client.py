@@ -1,0 +1,282 @@
+"""`driftscope.Client` against a real `driftscope serve` process on a SQLite store: the whole flow
+(model, version from a DataFrame, promotion, run, wait, timeline, report), aliases, tokens, and
+how every refusal and an unreachable service become driftscope errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.server._postgres import free_port
+from tests.server._serve import Server, admin_token, serving
+from tests.server.conftest import as_csv, as_parquet, breast_cancer_split
+
+import driftscope
+from driftscope.client import Client, NewToken, Page, Run
+from driftscope.exceptions import (
+    DriftscopeError,
+    InputTypeError,
+    ServiceConnectionError,
+    ServiceRequestError,
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(tmp_path_factory.mktemp("client")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def split() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return breast_cancer_split()
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[Client]:
+    with Client(server.url, admin_token(server)) as opened:
+        yield opened
+
+
+def _model(client: Client, name: str, baseline: pd.DataFrame) -> None:
+    client.create_model(name, "binary_classification", "a logistic model")
+    client.add_version(
+        name,
+        baseline,
+        target="target",
+        prediction="prediction",
+        proba_prefix="proba_",
+        id_column="id",
+        benchmarks={"accuracy": 0.9},
+    )
+
+
+@pytest.mark.slow
+def test_a_run_goes_from_upload_to_report_and_the_timeline_agrees(
+    client: Client, server: Server, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    baseline, production = split
+    _model(client, "cancer", baseline)
+    version = client.version("cancer", 1)
+    assert version.n_baseline_rows == len(baseline)
+    assert version.benchmarks == {"accuracy": 0.9}
+    assert version.schema == client.versions("cancer")[0].schema
+    move = client.promote("cancer", 1)
+    assert (move.alias, move.action, move.from_version, move.to_version) == (
+        "production",
+        "promote",
+        None,
+        1,
+    )
+    model = client.model("cancer")
+    assert model.aliases == {"production": 1}
+    assert model.n_versions == 1
+
+    date = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    pending = client.upload_run("cancer", production, date=date)
+    assert pending.status == "pending"
+    assert pending.model == "cancer"
+    assert pending.date == date
+    assert pending.n_rows == len(production)
+    run = client.wait("cancer", pending.id, timeout=120)
+    assert run.status == "analysed", run.error
+    assert run.verdict in ("ok", "investigate", "retrain")
+    assert run.job is not None
+    assert run.job.status == "done"
+
+    # What the client returns is what the API says.
+    raw = server.client()
+    api_run = raw.get(f"/models/cancer/runs/{run.id}").json()
+    assert (run.verdict, run.drift_share, run.n_rows) == (
+        api_run["verdict"],
+        api_run["drift_share"],
+        api_run["n_rows"],
+    )
+    report = client.report("cancer", run.id)
+    assert report == raw.get(f"/models/cancer/runs/{run.id}/report").json()
+    assert report["verdict"]["decision"] == run.verdict
+    timeline = client.timeline("cancer")
+    assert timeline == raw.get("/models/cancer/timeline").json()
+    (point,) = timeline["runs"]
+    assert (point["run"], point["verdict"], point["drift_share"]) == (
+        run.id,
+        run.verdict,
+        run.drift_share,
+    )
+    accuracy = timeline["metrics"]["accuracy"][0]
+    assert accuracy["benchmark"] == 0.9
+    assert client.timeline("cancer", since=datetime(2024, 4, 1, tzinfo=UTC))["runs"] == []
+
+    runs = client.runs("cancer")
+    assert isinstance(runs, Page)
+    assert runs.total == 1
+    assert runs.items == (run,)
+    job = client.job(run.job.id)
+    assert job == run.job
+    assert job in client.jobs("done").items
+    client.delete_run("cancer", run.id)
+    assert client.runs("cancer").total == 0
+
+
+def test_models_are_listed_paged_and_searched(client: Client) -> None:
+    for name in ("search-a", "search-b", "other-c"):
+        client.create_model(name, "regression")
+    found = client.models("search")
+    assert [m.name for m in found.items] == ["search-a", "search-b"]
+    assert found.total == 2
+    page = client.models("search", offset=1, limit=1)
+    assert [m.name for m in page.items] == ["search-b"]
+    assert (page.total, page.offset, page.limit) == (2, 1, 1)
+    client.delete_model("other-c")
+    with pytest.raises(ServiceRequestError) as caught:
+        client.model("other-c")
+    assert caught.value.status == 404
+
+
+def test_a_rollback_points_production_at_the_version_before(
+    client: Client, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    baseline, _ = split
+    _model(client, "rolled", baseline)
+    # Bytes and (filename, bytes) are tables too.
+    assert client.add_version("rolled", as_parquet(baseline), target="target").number == 2
+    assert client.add_version("rolled", ("b.csv", as_csv(baseline))).number == 3
+    client.promote("rolled", 1)
+    client.promote("rolled", 3)
+    client.promote("rolled", 2, alias="staging")
+    back = client.rollback("rolled")
+    assert (back.action, back.from_version, back.to_version) == ("rollback", 3, 1)
+    assert client.model("rolled").aliases == {"production": 1, "staging": 2}
+    history = client.alias_history("rolled")
+    assert [(m.alias, m.action, m.to_version) for m in history] == [
+        ("production", "rollback", 1),
+        ("staging", "promote", 2),
+        ("production", "promote", 3),
+        ("production", "promote", 1),
+    ]
+
+
+def test_a_token_is_shown_once_and_refused_once_revoked(client: Client, server: Server) -> None:
+    created = client.create_token("nightly", role="editor")
+    assert isinstance(created, NewToken)
+    assert created.token.startswith("dsk_")
+    assert created.token.startswith(created.prefix)
+    listed = {t.id: t for t in client.tokens()}
+    assert listed[created.id].revoked_at is None
+    assert not hasattr(listed[created.id], "token")
+    with Client(server.url, created.token) as nightly:
+        assert nightly.models().total >= 0
+        revoked = client.revoke_token(created.id)
+        assert revoked.revoked_at is not None
+        with pytest.raises(ServiceRequestError) as caught:
+            nightly.models()
+    assert caught.value.status == 401
+
+
+def test_a_user_logs_in_with_a_password_and_makes_a_token(client: Client, server: Server) -> None:
+    user = client.create_user("carol", "a long enough password", "editor")
+    assert (user.username, user.role, user.active) == ("carol", "editor", True)
+    assert "carol" in {u.username for u in client.users()}
+    with Client(server.url) as anonymous:
+        assert anonymous.health()
+        with pytest.raises(ServiceRequestError) as caught:
+            anonymous.models()
+        assert caught.value.status == 401
+        assert anonymous.log_in("carol", "a long enough password") == "editor"
+        token = anonymous.create_token("carol's", role="editor")
+    assert token.role == "editor"
+
+
+def test_a_refusal_names_the_field_and_its_status(
+    client: Client, server: Server, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    baseline, _ = split
+    client.create_model("refusals", "binary_classification")
+    with pytest.raises(ServiceRequestError) as caught:
+        client.add_version("refusals", baseline, target="no such column")
+    error = caught.value
+    assert isinstance(error, DriftscopeError)
+    assert isinstance(error, OSError)
+    assert error.status == 422
+    assert error.field == "baseline"
+    assert "no such column" in error.detail
+    assert "field 'baseline'" in str(error)
+    assert error.errors[0]["field"] == "baseline"
+
+    with pytest.raises(ServiceRequestError) as caught:
+        client.create_model("refusals", "no task")
+    assert caught.value.status == 422
+    assert caught.value.field == "task"
+
+    with pytest.raises(ServiceRequestError) as caught:
+        client.upload_run("absent", ("run.parquet", as_parquet(baseline)))
+    assert caught.value.status == 404
+    assert "absent" in caught.value.detail
+
+    viewer_token = client.create_token("reader", role="viewer").token
+    with Client(server.url, viewer_token) as viewer:
+        assert viewer.model("refusals").name == "refusals"
+        with pytest.raises(ServiceRequestError) as caught:
+            viewer.create_model("not allowed", "regression")
+    assert caught.value.status == 403
+
+
+def test_a_table_of_another_type_or_a_missing_file_is_refused_before_sending(
+    client: Client, tmp_path: Path
+) -> None:
+    with pytest.raises(InputTypeError, match="'baseline' must be a file path"):
+        client.add_version("cancer", [1, 2, 3])
+    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
+        client.upload_run("cancer", tmp_path / "nope.csv")
+
+
+def test_an_unreachable_service_is_named_in_the_message() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    with Client(url, "dsk_x") as nowhere, pytest.raises(ServiceConnectionError) as caught:
+        nowhere.models()
+    assert isinstance(caught.value, ConnectionError)
+    assert url in str(caught.value)
+    assert "driftscope serve" in str(caught.value)
+
+
+def test_url_and_token_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRIFTSCOPE_URL", "http://example.test:9000/api/v1/")
+    monkeypatch.setenv("DRIFTSCOPE_TOKEN", "dsk_env")
+    with Client() as client:
+        assert client.url == "http://example.test:9000"
+        assert client.token == "dsk_env"
+        assert repr(client) == "Client('http://example.test:9000')"
+    monkeypatch.delenv("DRIFTSCOPE_URL")
+    with Client(token="dsk_given") as client:
+        assert client.url == "http://127.0.0.1:8000"
+        assert client.token == "dsk_given"
+
+
+def test_the_results_are_frozen() -> None:
+    import dataclasses
+
+    run = Run("m", 1, 1, datetime.now(UTC), datetime.now(UTC), "a", 1, "pending", *[None] * 6)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run.status = "analysed"  # type: ignore[misc]
+
+
+def test_the_client_is_exported_lazily_and_says_how_to_install_httpx() -> None:
+    assert driftscope.Client is Client
+    code = (
+        "import sys; sys.modules['httpx'] = None\n"
+        "import driftscope\n"
+        "try:\n"
+        "    driftscope.Client\n"
+        "except ImportError as exc:\n"
+        "    print(type(exc).__name__, isinstance(exc, driftscope.DriftscopeError), exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == (
+        "ExtraMissingError True The driftscope client needs httpx, which is not installed: "
+        'pip install "driftscope[server]"'
+    )
