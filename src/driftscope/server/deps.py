@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from driftscope.server import db
@@ -31,12 +31,23 @@ __all__ = [
     "CSRF_HEADER",
     "Admin",
     "Editor",
+    "Id",
+    "Limit",
+    "Offset",
     "Reader",
     "Session_",
     "State_",
     "get_state",
     "requires",
 ]
+
+#: The largest id, offset or number a request may give: ids fit the store's 64-bit integers.
+MAX_ID = 2**62
+
+#: A row's id in a path, and a list's paging.
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
 
 COOKIE = "driftscope_session"
 CSRF_HEADER = "X-CSRF-Token"

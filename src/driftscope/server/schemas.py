@@ -135,7 +135,7 @@ class VersionOut(_Out):
 
 
 class PromoteIn(_In):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**62)
 
 
 class AliasMoveOut(BaseModel):

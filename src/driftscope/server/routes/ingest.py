@@ -74,11 +74,28 @@ def _in_transaction(state: State, work: Any) -> Any:
         return work(session)
 
 
-@router.post(
-    "/predictions",
-    status_code=201,
-    openapi_extra={"requestBody": {"description": _BATCH_DOC, "required": True}},
-)
+#: The request body of a batch, for the OpenAPI document (the routes read it themselves).
+_BATCH_BODY = {
+    "requestBody": {
+        "description": _BATCH_DOC,
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "rows": {"type": "array", "items": {"type": "object"}},
+                        "columns": {"type": "object", "additionalProperties": {"type": "array"}},
+                    },
+                }
+            },
+            ARROW: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.post("/predictions", status_code=201, openapi_extra=_BATCH_BODY)
 async def log_predictions(name: str, request: Request, state: State_, who: Editor) -> LoggedOut:
     """Log a batch of predictions of the model's serving version; they are analysed, grouped by
     the model's period, once the period has ended (or on `flush`)."""
@@ -91,7 +108,7 @@ async def log_predictions(name: str, request: Request, state: State_, who: Edito
     return LoggedOut(received=logged.received, periods=list(logged.periods))
 
 
-@router.post("/labels", status_code=201)
+@router.post("/labels", status_code=201, openapi_extra=_BATCH_BODY)
 async def log_labels(name: str, request: Request, state: State_, who: Editor) -> dict[str, int]:
     """Ground truth by id (the version's id and target columns; the last label of an id wins);
     the runs holding those ids are analysed again."""
@@ -104,7 +121,7 @@ async def log_labels(name: str, request: Request, state: State_, who: Editor) ->
     return {"received": count}
 
 
-@router.post("/feedback", status_code=201)
+@router.post("/feedback", status_code=201, openapi_extra=_BATCH_BODY)
 async def log_feedback(name: str, request: Request, state: State_, who: Editor) -> dict[str, int]:
     """Feedback on predictions: "id", "score" (1 thumbs up, -1 down), optional "comment"."""
     frame = await _batch(request)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from sqlalchemy import func, select
 
-from driftscope.server.deps import Editor, Reader, Session_, State_
+from driftscope.server.deps import Editor, Id, Limit, Offset, Reader, Session_, State_
 from driftscope.server.errors import Invalid
 from driftscope.server.models import Alias, AliasMove, Model, Version
 from driftscope.server.schemas import AliasMoveOut, ModelIn, ModelOut, Page, PromoteIn, VersionOut
@@ -16,9 +16,6 @@ from driftscope.server.services import housekeeping, registry
 from driftscope.server.services.uploads import Upload
 
 router = APIRouter(prefix="/models", tags=["models"])
-
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 def _model_out(session: Session_, model: Model) -> ModelOut:
@@ -155,7 +152,7 @@ def add_version(
 
 
 @router.get("/{name}/versions/{number}")
-def show_version(name: str, number: int, session: Session_, who: Reader) -> VersionOut:
+def show_version(name: str, number: Id, session: Session_, who: Reader) -> VersionOut:
     model = registry.get_model(session, name)
     return _version_out(registry.get_version(session, model, number))
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from sqlalchemy import func, select
 
-from driftscope.server.deps import Editor, Reader, Session_, State_
+from driftscope.server.deps import MAX_ID, Editor, Id, Limit, Offset, Reader, Session_, State_
 from driftscope.server.errors import NotFound
 from driftscope.server.models import Job, JobStatus, Run, RunMetric, Version
 from driftscope.server.schemas import JobOut, Page, RunOut
@@ -16,9 +16,6 @@ from driftscope.server.services import registry, runs
 from driftscope.server.services.uploads import Upload
 
 router = APIRouter(tags=["runs"])
-
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 def _run_out(session: Session_, run: Run) -> RunOut:
@@ -39,7 +36,7 @@ def upload_run(
     data: Annotated[UploadFile, File(description="Production data: CSV, Parquet or JSON Lines")],
     date: Annotated[datetime | None, Form(description="When production saw the data")] = None,
     labels: Annotated[UploadFile | None, File(description="Ground truth, by id")] = None,
-    version: Annotated[int | None, Form(ge=1)] = None,
+    version: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> RunOut:
     """Upload a run of production data (with its predictions, and ground truth in it or in a
     file of its own); its analysis is queued."""
@@ -81,14 +78,14 @@ def list_runs(
 
 
 @router.get("/models/{name}/runs/{run_id}")
-def show_run(name: str, run_id: int, session: Session_, who: Reader) -> RunOut:
+def show_run(name: str, run_id: Id, session: Session_, who: Reader) -> RunOut:
     model = registry.get_model(session, name)
     return _run_out(session, runs.get_run(session, model, run_id))
 
 
 @router.get("/models/{name}/runs/{run_id}/report")
 def run_report(
-    name: str, run_id: int, session: Session_, state: State_, who: Reader
+    name: str, run_id: Id, session: Session_, state: State_, who: Reader
 ) -> dict[str, Any]:
     """The run's full report, the JSON `driftscope report --json` writes."""
     model = registry.get_model(session, name)
@@ -96,7 +93,7 @@ def run_report(
 
 
 @router.delete("/models/{name}/runs/{run_id}", status_code=204)
-def delete_run(name: str, run_id: int, session: Session_, who: Editor) -> None:
+def delete_run(name: str, run_id: Id, session: Session_, who: Editor) -> None:
     runs.delete_run(session, who, name, run_id)
 
 
@@ -172,7 +169,7 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-def show_job(job_id: int, session: Session_, who: Reader) -> JobOut:
+def show_job(job_id: Id, session: Session_, who: Reader) -> JobOut:
     job = session.get(Job, job_id)
     if job is None:
         raise NotFound(f"No job {job_id}.")
@@ -180,6 +177,6 @@ def show_job(job_id: int, session: Session_, who: Reader) -> JobOut:
 
 
 @router.post("/jobs/{job_id}/retry")
-def retry_job(job_id: int, session: Session_, who: Editor) -> JobOut:
+def retry_job(job_id: Id, session: Session_, who: Editor) -> JobOut:
     """Queue a failed job again, with a fresh set of attempts (its run is pending again)."""
     return JobOut.model_validate(runs.retry_job(session, who, job_id))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from driftscope.server.deps import Admin, Reader, Session_
+from driftscope.server.deps import Admin, Id, Limit, Offset, Reader, Session_
 from driftscope.server.models import ApiToken, Audit, Role, User
 from driftscope.server.schemas import Page, TokenCreated, TokenIn, TokenOut, UserIn, UserOut
 from driftscope.server.services import users
 
 router = APIRouter(tags=["users"])
-
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.get("/users")
@@ -50,7 +47,7 @@ def create_token(body: TokenIn, session: Session_, who: Reader) -> TokenCreated:
 
 
 @router.delete("/tokens/{token_id}")
-def revoke_token(token_id: int, session: Session_, who: Reader) -> TokenOut:
+def revoke_token(token_id: Id, session: Session_, who: Reader) -> TokenOut:
     return TokenOut.model_validate(users.revoke_token(session, who, token_id))
 
 

@@ -1,0 +1,377 @@
+"""The service's speed, on this machine, server and clients on loopback (issue 11).
+
+1. Logged predictions: 20 features, batches of 10,000 rows, 4 concurrent clients, as JSON
+   (columns) and as Arrow IPC; rows per second, and every row accounted for (the service's
+   count of received rows equals what was sent).
+2. A 100,000-row run uploaded as Parquet: seconds from the start of the upload until the run is
+   analysed and on the timeline (the dashboard's data).
+3. With 1,000 runs of 50 features stored: the dashboard's queries (timeline, a page of runs),
+   median milliseconds, and the server's resident memory, against the same with 10 runs.
+
+    .venv/bin/python benchmarks/service.py [--database-url URL] [--batches N]
+
+Prints a table; the results and the command go in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+PASSWORD = "benchmark password 1234"
+ARROW = "application/vnd.apache.arrow.stream"
+N_FEATURES = 20
+BATCH = 10_000
+CLIENTS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, data_dir: Path, database_url: str | None) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        argv = [
+            sys.executable,
+            "-m",
+            "driftscope",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
+        if self.database_url:
+            argv += ["--database-url", self.database_url]
+        env = {
+            **os.environ,
+            "DRIFTSCOPE_ADMIN_PASSWORD": PASSWORD,
+            "DRIFTSCOPE_JOB_POLL_SECONDS": "0.05",
+        }
+        self.process = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise SystemExit("driftscope serve did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+    def rss_mib(self) -> float:
+        assert self.process is not None
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def token(self) -> str:
+        with httpx.Client(base_url=self.url) as client:
+            login = client.post("/auth/login", json={"username": "admin", "password": PASSWORD})
+            csrf = login.json()["csrf_token"]
+            made = client.post(
+                "/tokens", json={"name": "bench", "role": "admin"}, headers={"X-CSRF-Token": csrf}
+            )
+            token: str = made.json()["token"]
+            return token
+
+
+def _table(rows: int, seed: int, start: datetime) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        rng.normal(size=(rows, N_FEATURES)), columns=[f"f{i}" for i in range(N_FEATURES)]
+    )
+    frame.insert(0, "id", [f"s{seed}r{i}" for i in range(rows)])
+    frame["timestamp"] = [(start + timedelta(seconds=i)).isoformat() for i in range(rows)]
+    frame["prediction"] = (frame["f0"] > 0).astype(int)
+    frame["proba_1"] = 1 / (1 + np.exp(-frame["f0"]))
+    frame["proba_0"] = 1 - frame["proba_1"]
+    frame["target"] = (frame["f0"] + rng.normal(scale=0.5, size=rows) > 0).astype(int)
+    return frame
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _arrow(frame: pd.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def _model(client: httpx.Client, name: str, features: int = N_FEATURES) -> None:
+    client.post("/models", json={"name": name, "task": "binary_classification"})
+    baseline = _table(5_000, seed=999, start=datetime(2026, 1, 1, tzinfo=UTC))
+    if features != N_FEATURES:
+        rng = np.random.default_rng(1)
+        for i in range(N_FEATURES, features):
+            baseline[f"f{i}"] = rng.normal(size=len(baseline))
+    response = client.post(
+        f"/models/{name}/versions",
+        files={"baseline": ("baseline.parquet", _parquet(baseline.drop(columns=["timestamp"])))},
+        data={
+            "target": "target",
+            "prediction": "prediction",
+            "proba_prefix": "proba_",
+            "id_column": "id",
+        },
+    )
+    response.raise_for_status()
+
+
+def bench_logging(server: Server, token: str, batches: int) -> dict[str, float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    results: dict[str, float] = {}
+    for kind in ("json", "arrow"):
+        name = f"logged-{kind}"
+        with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
+            _model(client, name)
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        bodies = []
+        for b in range(batches * CLIENTS):
+            frame = _table(BATCH, seed=b, start=start).drop(columns=["target"])
+            if kind == "arrow":
+                bodies.append((_arrow(frame), {"Content-Type": ARROW}))
+            else:
+                payload = frame.to_json(orient="columns")
+                columns = {k: list(v.values()) for k, v in json.loads(payload).items()}
+                bodies.append(
+                    (
+                        json.dumps({"columns": columns}).encode(),
+                        {"Content-Type": "application/json"},
+                    )
+                )
+        errors: list[str] = []
+
+        def send(
+            mine: list[tuple[bytes, dict[str, str]]], name: str = name, errors: list[str] = errors
+        ) -> None:
+            with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
+                for body, extra in mine:
+                    response = client.post(
+                        f"/models/{name}/predictions", content=body, headers=extra
+                    )
+                    if response.status_code != 201:
+                        errors.append(response.text[:200])
+
+        threads = [
+            threading.Thread(target=send, args=(bodies[i::CLIENTS],)) for i in range(CLIENTS)
+        ]
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
+        if errors:
+            raise SystemExit(f"{kind}: {len(errors)} batches refused: {errors[0]}")
+        with httpx.Client(base_url=server.url, headers=headers) as client:
+            received = client.get(f"/models/{name}/ingestion").json()["rows_received"]
+        sent = len(bodies) * BATCH
+        if received != sent:
+            raise SystemExit(f"{kind}: sent {sent} rows, the service counts {received}")
+        results[kind] = sent / elapsed
+    return results
+
+
+def bench_run(server: Server, token: str) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
+        _model(client, "uploaded")
+        body = _parquet(_table(100_000, seed=7, start=datetime(2026, 11, 2, tzinfo=UTC)))
+        began = time.perf_counter()
+        run = client.post("/models/uploaded/runs", files={"data": ("run.parquet", body)}).json()
+        while True:
+            timeline = client.get("/models/uploaded/timeline").json()
+            if any(point["run"] == run["id"] for point in timeline["runs"]):
+                return time.perf_counter() - began
+            if client.get(f"/models/uploaded/runs/{run['id']}").json()["status"] == "failed":
+                raise SystemExit("the 100,000-row run failed")
+            time.sleep(0.02)
+
+
+def _fill_runs(url: str | None, data_dir: Path, n_runs: int, n_features: int) -> None:
+    """``n_runs`` analysed runs of a 50-feature model written straight into the store, with the
+    points a dashboard reads (the analysis itself is measured in step 2)."""
+    from sqlalchemy import select
+
+    from driftscope.server import db
+    from driftscope.server.models import Model, Run, RunFeature, RunMetric, RunStatus, Version
+    from driftscope.server.settings import load_settings
+    from driftscope.server.state import open_state
+
+    state = open_state(load_settings(data_dir=data_dir, database_url=url))
+    rng = np.random.default_rng(0)
+    with db.transaction(state.writers) as session:
+        model = session.scalar(select(Model).where(Model.name == "dashboard"))
+        assert model is not None
+        version = session.scalar(select(Version).where(Version.model_id == model.id))
+        assert version is not None
+        have = len(list(session.scalars(select(Run.id).where(Run.model_id == model.id))))
+        for k in range(have, n_runs):
+            run = Run(
+                model_id=model.id,
+                version_id=version.id,
+                created_by="bench",
+                date=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=k),
+                data=version.baseline,
+                n_rows=10_000,
+                status=RunStatus.ANALYSED,
+                verdict="ok",
+                drift_share=float(rng.uniform()),
+                dataset_drifted=False,
+                analysed_at=datetime.now(UTC),
+            )
+            session.add(run)
+            session.flush()
+            for metric in ("accuracy", "f1", "roc_auc", "precision", "recall"):
+                value = float(rng.uniform(0.8, 0.95))
+                session.add(
+                    RunMetric(
+                        run_id=run.id,
+                        metric=metric,
+                        value=value,
+                        lower=value - 0.01,
+                        upper=value + 0.01,
+                        reference=0.9,
+                        benchmark=None,
+                        status="ok",
+                    )
+                )
+            session.add_all(
+                RunFeature(
+                    run_id=run.id,
+                    column=f"f{i}",
+                    role="feature",
+                    method="ks",
+                    statistic=float(rng.uniform()),
+                    p_value=float(rng.uniform()),
+                    effect_size=float(rng.uniform()),
+                    drifted=False,
+                )
+                for i in range(n_features)
+            )
+    state.engine.dispose()
+
+
+def bench_dashboard(
+    data_dir: Path, url: str | None, repeats: int = 30
+) -> dict[int, dict[str, float]]:
+    out: dict[int, dict[str, float]] = {}
+    for n_runs in (10, 1000):
+        _fill_runs(url, data_dir, n_runs, 50)
+        server = Server(data_dir, url)
+        server.start()
+        try:
+            token = server.token()
+            headers = {"Authorization": f"Bearer {token}"}
+            timings: dict[str, list[float]] = {"timeline": [], "runs page": []}
+            with httpx.Client(base_url=server.url, headers=headers) as client:
+                for _ in range(repeats):
+                    for label, path in (
+                        ("timeline", "/models/dashboard/timeline"),
+                        ("runs page", "/models/dashboard/runs?limit=50"),
+                    ):
+                        began = time.perf_counter()
+                        client.get(path).raise_for_status()
+                        timings[label].append((time.perf_counter() - began) * 1000)
+            out[n_runs] = {k: statistics.median(v) for k, v in timings.items()}
+            out[n_runs]["rss_mib"] = server.rss_mib()
+        finally:
+            server.stop()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--batches", type=int, default=5, help="batches per client")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = Path(folder) / "data"
+        server = Server(data_dir, args.database_url)
+        server.start()
+        try:
+            token = server.token()
+            logging_rates = bench_logging(server, token, args.batches)
+            run_seconds = bench_run(server, token)
+            with httpx.Client(
+                base_url=server.url, headers={"Authorization": f"Bearer {token}"}
+            ) as c:
+                _model(c, "dashboard", features=50)
+        finally:
+            server.stop()
+        dashboard = bench_dashboard(data_dir, args.database_url)
+    store = "PostgreSQL" if args.database_url else "SQLite"
+    logged = f"{CLIENTS} clients x {args.batches} batches of {BATCH:,}"
+    rows = [
+        (
+            f"logged predictions, JSON columns, {logged}",
+            f"{logging_rates['json']:,.0f} rows/s",
+            ">= 100,000 rows/s",
+        ),
+        (
+            f"logged predictions, Arrow IPC, {logged}",
+            f"{logging_rates['arrow']:,.0f} rows/s",
+            ">= 1,000,000 rows/s",
+        ),
+        ("100,000-row Parquet run: upload to timeline", f"{run_seconds:.2f} s", "<= 5 s"),
+    ]
+    for n_runs, values in dashboard.items():
+        runs = f"{n_runs:,} runs x 50 features"
+        rows += [
+            (f"{runs}: timeline (median)", f"{values['timeline']:.1f} ms", "<= 50 ms"),
+            (f"{runs}: page of 50 runs (median)", f"{values['runs page']:.1f} ms", "<= 50 ms"),
+            (
+                f"{runs}: server RSS after the queries",
+                f"{values['rss_mib']:.0f} MiB",
+                "same as 10 runs",
+            ),
+        ]
+    print(f"driftscope serve on {store}, {os.cpu_count()} cores, clients on loopback\n")
+    print("| measure | result | target |")
+    print("| --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
