@@ -75,7 +75,9 @@ class Server:
             "DRIFTSCOPE_ADMIN_PASSWORD": PASSWORD,
             "DRIFTSCOPE_JOB_POLL_SECONDS": "0.05",
         }
-        self.process = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -164,7 +166,9 @@ def bench_logging(server: Server, token: str, batches: int) -> dict[str, float]:
         name = f"logged-{kind}"
         with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
             _model(client, name)
-        start = datetime(2026, 11, 1, tzinfo=UTC)
+        # Today's predictions, as a service logs them: the period is open, nothing is analysed
+        # while the batches come.
+        start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         bodies = []
         for b in range(batches * CLIENTS):
             frame = _table(BATCH, seed=b, start=start).drop(columns=["target"])

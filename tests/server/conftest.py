@@ -57,6 +57,7 @@ def settings(tmp_path: Path, database_url: str) -> ServerSettings:
         worker=False,
         job_stale_seconds=2.0,
         login_attempts=3,
+        period_quiet_seconds=0,
     )
 
 

@@ -228,3 +228,19 @@ def test_concurrent_loggers_lose_and_double_no_row(
     run_jobs(state)
     [run] = admin.get("/api/v1/models/cancer/runs").json()["items"]
     assert run["n_rows"] == 800
+
+
+def test_an_ended_period_waits_until_its_rows_stop_coming(logger: TestClient, state: State) -> None:
+    import dataclasses
+
+    _, production = breast_cancer_split()
+    logger.post(
+        "/api/v1/models/cancer/predictions",
+        json=_records(_logged(production, "2026-11-01T00:00:00Z")),
+    )
+    patient = dataclasses.replace(
+        state, settings=state.settings.model_copy(update={"period_quiet_seconds": 60})
+    )
+    # The day has ended, but its rows came a moment ago: a backlog may still be arriving.
+    assert enqueue_due_periods(patient) == 0
+    assert enqueue_due_periods(state) == 1  # no quiet time asked for

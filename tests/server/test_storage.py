@@ -58,3 +58,11 @@ def test_sweep_keeps_what_is_named_and_what_is_young(tmp_path: Path) -> None:
 def test_a_key_that_is_not_a_hash_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KeyError, match="not an artifact key"):
         ArtifactStore(tmp_path).path("../../etc/passwd")
+
+
+def test_rows_round_trip_through_arrow_ipc(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    frame = pd.DataFrame(
+        {"id": ["a", "b"], "x": [1.5, None], "t": pd.to_datetime(["2026-01-01"] * 2)}
+    )
+    pd.testing.assert_frame_equal(store.read_rows(store.put_rows(frame)), frame)

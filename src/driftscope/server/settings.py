@@ -35,6 +35,9 @@ class ServerSettings(BaseSettings):
     #: A running job whose worker has not reported for this long is taken to have died.
     job_stale_seconds: float = Field(default=120.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
+    #: A period of logged predictions is analysed once it has ended and no rows came for it
+    #: for this long, in seconds.
+    period_quiet_seconds: float = Field(default=60.0, ge=0)
     #: How often a worker applies the retention and deletes unused artifacts, in seconds.
     housekeeping_seconds: float = Field(default=600.0, gt=0)
     #: The largest request body accepted, in bytes (uploads included).

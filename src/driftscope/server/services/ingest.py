@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import numpy as np
@@ -180,7 +180,7 @@ def log_predictions(
             model_id=model.id,
             version_id=version.id,
             period_start=period_start,
-            data=state.artifacts.put_frame(rows.reset_index(drop=True)),
+            data=state.artifacts.put_rows(rows.reset_index(drop=True)),
             n_rows=len(rows),
         )
         session.add(chunk)
@@ -280,9 +280,15 @@ def queue_periods(
     session: Session, state: State, include_open: bool = False, model_id: int | None = None
 ) -> int:
     """Queue the assembly of every period with chunks not analysed yet whose period has ended
-    (or of every such period, with ``include_open``); how many were queued."""
+    and whose last chunk came ``period_quiet_seconds`` ago (or of every such period, with
+    ``include_open``); how many were queued."""
     query = (
-        select(LoggedChunk.model_id, LoggedChunk.period_start, Model.period)
+        select(
+            LoggedChunk.model_id,
+            LoggedChunk.period_start,
+            Model.period,
+            func.max(LoggedChunk.received_at),
+        )
         .join(Model, Model.id == LoggedChunk.model_id)
         .where(LoggedChunk.run_id.is_(None))
         .group_by(LoggedChunk.model_id, LoggedChunk.period_start, Model.period)
@@ -290,10 +296,14 @@ def queue_periods(
     if model_id is not None:
         query = query.where(LoggedChunk.model_id == model_id)
     current = now()
+    quiet = timedelta(seconds=state.settings.period_quiet_seconds)
     queued = 0
-    for chunk_model, start, period in session.execute(query):
+    for chunk_model, start, period, newest in session.execute(query):
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
-        if not include_open and start + PERIODS[period] > current:
+        newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)
+        # A period is analysed once it has ended and its rows have stopped coming for a while:
+        # a backlog sent late is analysed once, not once per batch.
+        if not include_open and (start + PERIODS[period] > current or newest > current - quiet):
             continue
         payload = {"model_id": chunk_model, "period_start": start.isoformat()}
         queued += _enqueue_once(session, state, ASSEMBLE, payload)
@@ -320,7 +330,7 @@ def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str]
         version = session.get(Version, chunks[-1].version_id)
         if version is None:
             return
-        frames = [state.artifacts.read_frame(chunk.data) for chunk in chunks]
+        frames = [state.artifacts.read_rows(chunk.data) for chunk in chunks]
         data = pd.concat(frames, ignore_index=True)
         id_column = version.id_column or "id"
         notes = []
