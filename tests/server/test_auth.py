@@ -229,3 +229,19 @@ def test_the_store_keeps_no_session_or_token_secret(admin: TestClient, state: St
     assert hash_secret(secret) in dump
     assert secret not in dump
     assert cookie not in dump
+
+
+def test_a_form_posted_through_a_session_needs_its_csrf_field(client: TestClient) -> None:
+    csrf = log_in(client)
+    del client.headers["X-CSRF-Token"]
+    client.post(
+        "/api/v1/models",
+        json={"name": "m", "task": "regression"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    form = {"target": "y"}
+    files = {"baseline": ("b.csv", b"x,y\n1,2\n3,4\n")}
+    refused = client.post("/api/v1/models/m/versions", data=form, files=files)
+    assert refused.status_code == 403
+    taken = client.post("/api/v1/models/m/versions", data={**form, "csrf_token": csrf}, files=files)
+    assert taken.status_code == 201, taken.text

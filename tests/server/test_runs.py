@@ -163,3 +163,37 @@ def test_the_timeline_and_the_run_list_follow_the_data_dates(
     assert newest["items"][0]["date"].startswith("2026-11-03")
     since = admin.get("/api/v1/models/cancer/timeline", params={"since": "2026-11-02T00:00:00Z"})
     assert [p["date"][:10] for p in since.json()["runs"]] == ["2026-11-03"]
+
+
+def test_concurrent_uploaders_lose_and_double_no_run(admin: TestClient, state: State) -> None:
+    import threading
+
+    from tests.server.conftest import new_token, token_client
+
+    add_model(admin)
+    token = new_token(admin)
+    _, production = breast_cancer_split()
+    body = as_parquet(production)
+    failures: list[str] = []
+
+    def upload(day: int) -> None:
+        own = token_client(admin, token)
+        for k in range(3):
+            response = own.post(
+                "/api/v1/models/cancer/runs",
+                files={"data": ("run.parquet", body)},
+                data={"date": f"2026-10-{day:02d}T{k:02d}:00:00Z"},
+            )
+            if response.status_code != 201:
+                failures.append(response.text)
+
+    threads = [threading.Thread(target=upload, args=(day,)) for day in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    listed = admin.get("/api/v1/models/cancer/runs", params={"limit": 100}).json()
+    assert listed["total"] == 12
+    assert len({run["date"] for run in listed["items"]}) == 12
+    assert run_jobs(state) == 12
