@@ -220,6 +220,8 @@ class Version(Base):
     proba_prefix: Mapped[str | None] = mapped_column(String(256))
     timestamp: Mapped[str | None] = mapped_column(String(256))
     id_column: Mapped[str | None] = mapped_column(String(256))
+    #: For image and audio models: the column of the table in the zip that names the files.
+    inputs_column: Mapped[str | None] = mapped_column(String(256))
     #: The schema as `Schema.to_dict` writes it, and the benchmark metrics ({"accuracy": 0.92}).
     schema: Mapped[dict[str, Any]] = mapped_column(default=dict)
     benchmarks: Mapped[dict[str, Any]] = mapped_column(default=dict)

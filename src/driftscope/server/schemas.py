@@ -127,6 +127,7 @@ class VersionOut(_Out):
     proba_prefix: str | None
     timestamp: str | None
     id_column: str | None
+    inputs_column: str | None
     model_format: str | None
     preprocessor_format: str | None
     benchmarks: dict[str, float]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -90,6 +91,22 @@ class ArtifactStore:
         frame: pd.DataFrame = feather.read_table(self.path(key)).to_pandas()
         return frame
 
+    def named(self, key: str, suffix: str) -> Path:
+        """The artifact under a name ending in ``suffix`` (a hard link, or a copy across
+        devices), for readers that know a file's format by its extension."""
+        folder = self.root / ".named"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{key}{suffix}"
+        if not target.exists():
+            temporary = folder / f".tmp-{key}{suffix}"
+            temporary.unlink(missing_ok=True)
+            try:
+                os.link(self.path(key), temporary)
+            except OSError:
+                shutil.copyfile(self.path(key), temporary)
+            os.replace(temporary, target)
+        return target
+
     def read_bytes(self, key: str) -> bytes:
         return self.path(key).read_bytes()
 
@@ -111,7 +128,9 @@ class ArtifactStore:
             if not folder.is_dir():
                 continue
             for file in folder.iterdir():
-                unnamed = _KEY.fullmatch(file.name) and file.name not in keep
+                # A named link (`named`) goes with its artifact.
+                key = file.name.split(".")[0] if folder.name == ".named" else file.name
+                unnamed = _KEY.fullmatch(key) and key not in keep
                 if (unnamed or file.name.startswith(".tmp-")) and file.stat().st_mtime < cutoff:
                     file.unlink(missing_ok=True)
                     removed += 1

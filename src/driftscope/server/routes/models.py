@@ -129,6 +129,9 @@ def add_version(
     proba_prefix: Annotated[str | None, Form(max_length=256)] = None,
     timestamp: Annotated[str | None, Form(max_length=256)] = None,
     id_column: Annotated[str | None, Form(max_length=256)] = None,
+    inputs_column: Annotated[
+        str | None, Form(max_length=256, description="image and audio models: the file column")
+    ] = None,
     schema_overrides: Annotated[str | None, Form(alias="schema", max_length=1_000_000)] = None,
     benchmarks: Annotated[str | None, Form(max_length=100_000)] = None,
     model_file: Annotated[UploadFile | None, File()] = None,
@@ -142,7 +145,9 @@ def add_version(
         who,
         name,
         baseline=Upload("baseline", baseline.filename or "", baseline.file),
-        columns=registry.VersionColumns(target, prediction, proba_prefix, timestamp, id_column),
+        columns=registry.VersionColumns(
+            target, prediction, proba_prefix, timestamp, id_column, inputs_column
+        ),
         schema=_json_field(schema_overrides, "schema"),
         benchmarks=_json_field(benchmarks, "benchmarks"),
         model_file=_upload(model_file, "model_file"),

@@ -5,6 +5,8 @@ runs, versions and models; a file young enough to belong to a write in progress 
 
 from __future__ import annotations
 
+import shutil
+import time
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -76,7 +78,16 @@ def referenced_artifacts(session: Session) -> set[str]:
 
 
 def sweep_artifacts(state: State, grace_seconds: float = 3600.0) -> int:
-    """Delete the artifacts no row names (older than ``grace_seconds``); how many."""
+    """Delete the artifacts no row names, and the unpacked folders of zips no row names (older
+    than ``grace_seconds``); how many."""
     with state.sessions() as session:
         keys = referenced_artifacts(session)
-    return state.artifacts.sweep(keys, grace_seconds)
+    removed = state.artifacts.sweep(keys, grace_seconds)
+    unpacked = state.settings.data_dir / "unpacked"
+    cutoff = time.time() - grace_seconds
+    if unpacked.is_dir():
+        for folder in unpacked.iterdir():
+            if folder.name not in keys and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+    return removed

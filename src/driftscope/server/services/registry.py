@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from driftscope.analyses.model import Task, resolve_model_columns
 from driftscope.analyses.performance import PerformanceSettings, check_metric_names
 from driftscope.data.infer import infer_schema
+from driftscope.data.io import read_table
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Conflict, Invalid, NotFound, TooLarge
 from driftscope.server.models import PERIODS, Alias, AliasMove, Model, Version
+from driftscope.server.services.archives import table_in, unpack
 from driftscope.server.services.predict import (
     CHECK_ROWS,
     ModelRunError,
@@ -64,6 +66,9 @@ class ModelTask(StrEnum):
     MULTICLASS = "multiclass_classification"
     REGRESSION = "regression"
     TEXT = "text_classification"
+    IMAGE = "image_classification"
+    SEGMENTATION = "image_segmentation"
+    SPEECH = "speech_recognition"
 
     @property
     def monitor_task(self) -> str:
@@ -72,7 +77,15 @@ class ModelTask(StrEnum):
             ModelTask.MULTICLASS: "multiclass",
             ModelTask.REGRESSION: "regression",
             ModelTask.TEXT: "classification",
+            ModelTask.IMAGE: "classification",
+            ModelTask.SEGMENTATION: "segmentation",
+            ModelTask.SPEECH: "asr",
         }[self]
+
+    @property
+    def on_files(self) -> bool:
+        """Whether its data is files (images, audio) named by a table, uploaded as a zip."""
+        return self in (ModelTask.IMAGE, ModelTask.SEGMENTATION, ModelTask.SPEECH)
 
 
 #: Model file formats by extension; the pickle family runs code when loaded.
@@ -170,7 +183,9 @@ class VersionColumns:
         proba_prefix: str | None = None,
         timestamp: str | None = None,
         id: str | None = None,
+        inputs: str | None = None,
     ) -> None:
+        self.inputs = inputs or None
         self.target = target or None
         self.prediction = prediction or None
         self.proba_prefix = proba_prefix or None
@@ -260,7 +275,12 @@ def _benchmarks(
                 f"The benchmark for {name!r} must be {problem}; got {value!r}.", field="benchmarks"
             )
         benchmarks[name] = float(value)
-    tasks = {ModelTask.BINARY: Task.BINARY, ModelTask.REGRESSION: Task.REGRESSION}
+    tasks = {
+        ModelTask.BINARY: Task.BINARY,
+        ModelTask.REGRESSION: Task.REGRESSION,
+        ModelTask.SEGMENTATION: Task.SEGMENTATION,
+        ModelTask.SPEECH: Task.ASR,
+    }
     monitor_task = tasks.get(task, Task.MULTICLASS)
     try:
         check_metric_names(PerformanceSettings(benchmarks=benchmarks), monitor_task, has_proba)
@@ -287,6 +307,10 @@ def add_version(
     transaction."""
     model = get_model(session, model_name)
     task = ModelTask(model.task)
+    if task.on_files:
+        return _add_files_version(
+            state, session, principal, model, baseline, columns, benchmarks, model_file
+        )
     frame = read_upload(state, baseline)
     model_format = _model_format(state, model_file, "model_file")
     preprocessor_format = _model_format(state, preprocessor, "preprocessor")
@@ -378,6 +402,104 @@ def _with_predictions(
     except ModelRunError as exc:
         raise Invalid(f"{exc} (checked on the baseline)", field="model_file") from None
     return (predicted if needs else frame), named
+
+
+def read_zipped_table(state: State, upload: Upload) -> tuple[str, pd.DataFrame]:
+    """An uploaded zip of files with the table naming them: the stored zip's key and the
+    table."""
+    if upload.suffix != ".zip":
+        raise Invalid(
+            f"{upload.field!r} of an image or audio model is a zip of the files with one table "
+            f"naming them; got {upload.filename!r}.",
+            field=upload.field,
+        )
+    key = _store_file(state, upload)
+    assert key is not None
+    table = table_in(unpack(state, key, upload.field), upload.field)
+    try:
+        frame = read_table(table).frame
+    except DriftscopeError as exc:
+        raise Invalid(f"{upload.field!r}: {exc}", field=upload.field) from None
+    if len(frame) == 0:
+        raise Invalid(
+            f"{upload.field!r}: the table {table.name!r} has no rows.", field=upload.field
+        )
+    return key, frame
+
+
+def _add_files_version(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model: Model,
+    baseline: Upload,
+    columns: VersionColumns,
+    benchmarks: Mapping[str, Any] | None,
+    model_file: Upload | None,
+) -> Version:
+    """A version of an image or audio model: its baseline a zip of files and the table naming
+    them (column ``inputs`` unless told), an ONNX image model (speech recognition: the
+    transcripts are in the table, the target and the prediction columns)."""
+    task = ModelTask(model.task)
+    inputs = columns.inputs or "inputs"
+    key, frame = read_zipped_table(state, baseline)
+    needed = [c for c in (columns.target, columns.prediction) if c]
+    if task == ModelTask.SPEECH:
+        if columns.target is None or columns.prediction is None:
+            raise Invalid(
+                "A speech recognition model needs the target (reference transcripts) and the "
+                "prediction (the recognizer's output) columns.",
+                field="target" if columns.target is None else "prediction",
+            )
+    else:
+        needed.append(inputs)
+        if model_file is None or model_file.suffix != ".onnx":
+            raise Invalid(
+                "An image model needs its model file, as ONNX (.onnx).", field="model_file"
+            )
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise Invalid(
+            f"The baseline's table has no column {missing[0]!r}; its columns are "
+            f"{', '.join(map(repr, frame.columns[:20]))}.",
+            field="baseline",
+        )
+    stored_model = _store_file(state, model_file)
+    if stored_model is not None:
+        from driftscope.models import load_model
+
+        try:
+            load_model(state.artifacts.named(stored_model, ".onnx"))
+        except (DriftscopeError, ImportError) as exc:
+            raise Invalid(f"The model could not be loaded: {exc}", field="model_file") from None
+    checked = (
+        _benchmarks(benchmarks, task, False)
+        if task == ModelTask.SPEECH
+        else {name: float(value) for name, value in (benchmarks or {}).items()}
+    )
+    number = (
+        session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id)) or 0
+    ) + 1
+    version = Version(
+        model_id=model.id,
+        number=number,
+        created_by=principal.actor,
+        baseline=key,
+        model_file=stored_model,
+        model_format="onnx" if stored_model else None,
+        target=columns.target,
+        prediction=columns.prediction,
+        timestamp=columns.timestamp,
+        id_column=columns.id,
+        inputs_column=inputs if task != ModelTask.SPEECH or inputs in frame.columns else None,
+        schema={},
+        benchmarks=checked,
+        n_baseline_rows=len(frame),
+    )
+    session.add(version)
+    session.flush()
+    audit(session, principal.actor, "version.create", f"model:{model.name}/v{number}")
+    return version
 
 
 def _alias_name(alias: str) -> str:

@@ -35,11 +35,13 @@ from driftscope.server.models import (
     Version,
     now,
 )
+from driftscope.server.services.archives import table_in, unpack
 from driftscope.server.services.predict import predict_columns, version_predictor
 from driftscope.server.services.registry import (
     ModelTask,
     get_model,
     get_version,
+    read_zipped_table,
     serving_version,
 )
 from driftscope.server.services.uploads import Upload, read_upload
@@ -80,6 +82,8 @@ def upload_run(
         if version is not None
         else serving_version(session, model)
     )
+    if ModelTask(model.task).on_files:
+        return _upload_files_run(state, session, principal, model, chosen, data, date, labels)
     frame = read_upload(state, data)
     _check_columns(frame, chosen, labels is not None)
     label_key = None
@@ -113,6 +117,44 @@ def upload_run(
         version=chosen.number,
         rows=len(frame),
     )
+    return run
+
+
+def _upload_files_run(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model: Model,
+    version: Version,
+    data: Upload,
+    date: datetime | None,
+    labels: Upload | None,
+) -> Run:
+    """A run of an image or audio model: a zip of the files and the table naming them (with
+    ground truth in the table, where there is some)."""
+    if labels is not None:
+        raise Invalid(
+            "Ground truth of an image or audio model goes in the zipped table, beside the files.",
+            field="labels",
+        )
+    key, frame = read_zipped_table(state, data)
+    task = ModelTask(model.task)
+    needed = [version.prediction] if task == ModelTask.SPEECH else [version.inputs_column]
+    missing = [c for c in needed if c and c not in frame.columns]
+    if missing:
+        raise Invalid(f"The run's table has no column {missing[0]!r}.", field="data")
+    run = Run(
+        model_id=model.id,
+        version_id=version.id,
+        date=_aware(date) if date is not None else now(),
+        created_by=principal.actor,
+        data=key,
+        n_rows=len(frame),
+    )
+    session.add(run)
+    session.flush()
+    enqueue(session, ANALYSE, {"run_id": run.id}, state.settings.job_max_attempts, run.id)
+    audit(session, principal.actor, "run.create", f"model:{model.name}/run:{run.id}")
     return run
 
 
@@ -160,9 +202,8 @@ def delete_run(session: Session, principal: Principal, model_name: str, run_id: 
 
 
 def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[str], None]) -> None:
-    """The analysis job: `driftscope.monitor` of the run against its version's baseline."""
-    from driftscope.workflows.monitor import monitor
-
+    """The analysis job: `driftscope.monitor` (or `monitor_images`, `monitor_asr`) of the run
+    against its version's baseline."""
     run_id = int(payload["run_id"])
     with state.sessions() as session:
         run = session.get(Run, run_id)
@@ -172,13 +213,88 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         model = session.get(Model, run.model_id)
         if version is None or model is None:
             return
+    task = ModelTask(model.task)
+    if task.on_files:
+        progress("analysing")
+        report = _files_report(state, task, model, version, run)
+        changes: list[str] = []
+    else:
+        report, changes = _table_report(state, task, model, version, run, progress)
+    progress("storing")
+    report_key = state.artifacts.put_bytes(report.to_json(indent=None).encode("utf-8"))
+    with db.transaction(state.writers) as session:
+        stored = session.get(Run, run_id)
+        if stored is None:
+            return
+        _store_points(session, stored, report)
+        stored.report = report_key
+        kept = [n for n in stored.notes or [] if not n.startswith(SCHEMA_CHANGE)]
+        stored.notes = [*kept, *changes]
+        stored.status = RunStatus.ANALYSED
+        stored.error = None
+        stored.analysed_at = now()
+
+
+def _files_report(
+    state: State, task: ModelTask, model: Model, version: Version, run: Run
+) -> Report:
+    """`monitor_images` or `monitor_asr` of the run's zip against the baseline's, reading files
+    only inside the two unpacked folders."""
+    reference_folder = unpack(state, version.baseline, "baseline")
+    current_folder = unpack(state, run.data, "data")
+    roots = [reference_folder, current_folder]
+    reference_name = f"{model.name} v{version.number} baseline"
+    current_name = f"{model.name} run {run.id}"
+    reference = table_in(reference_folder, "baseline")
+    current = table_in(current_folder, "data")
+    if task == ModelTask.SPEECH:
+        from driftscope.workflows.asr import monitor_asr
+
+        return monitor_asr(
+            reference,
+            current,
+            reference_text=str(version.target),
+            hypothesis_text=str(version.prediction),
+            column=version.inputs_column or "inputs",
+            allow_roots=roots,
+            timestamp=version.timestamp,
+            benchmark_wer=version.benchmarks.get("wer"),
+            reference_name=reference_name,
+            current_name=current_name,
+        )
+    from driftscope.workflows.images import monitor_images
+
+    return monitor_images(
+        reference,
+        current,
+        state.artifacts.named(str(version.model_file), ".onnx"),
+        task=task.monitor_task,
+        column=version.inputs_column or "inputs",
+        labels_column=version.target,
+        allow_roots=roots,
+        reference_name=reference_name,
+        current_name=current_name,
+    )
+
+
+def _table_report(
+    state: State,
+    task: ModelTask,
+    model: Model,
+    version: Version,
+    run: Run,
+    progress: Callable[[str], None],
+) -> tuple[Report, list[str]]:
+    """`driftscope.monitor` of a tabular run against its version's baseline, and the note of a
+    schema change."""
+    from driftscope.workflows.monitor import monitor
+
     progress("reading")
     reference = state.artifacts.read_frame(version.baseline)
     current = state.artifacts.read_frame(run.data)
     # A logged run's timestamp column is the service's, not the model's.
-    changes = schema_change(
-        reference, current, version, {"timestamp"} if run.source == "logged" else set()
-    )
+    ignored = {"timestamp"} if run.source == "logged" else set()
+    changes = schema_change(reference, current, version, ignored)
     labels = state.artifacts.read_frame(run.labels) if run.labels else None
     if version.prediction is not None and version.prediction not in current:
         progress("predicting")
@@ -196,7 +312,7 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         target=version.target,
         prediction=version.prediction,
         proba_prefix=version.proba_prefix,
-        task=ModelTask(model.task).monitor_task,
+        task=task.monitor_task,
         timestamp=version.timestamp,
         id=version.id_column,
         labels=labels,
@@ -204,19 +320,7 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         reference_name=f"{model.name} v{version.number} baseline",
         current_name=f"{model.name} run {run.id}",
     )
-    progress("storing")
-    report_key = state.artifacts.put_bytes(report.to_json(indent=None).encode("utf-8"))
-    with db.transaction(state.writers) as session:
-        stored = session.get(Run, run_id)
-        if stored is None:
-            return
-        _store_points(session, stored, report)
-        stored.report = report_key
-        kept = [n for n in stored.notes or [] if not n.startswith(SCHEMA_CHANGE)]
-        stored.notes = [*kept, *changes]
-        stored.status = RunStatus.ANALYSED
-        stored.error = None
-        stored.analysed_at = now()
+    return report, changes
 
 
 #: How a run's note about columns that differ from the baseline's starts.
