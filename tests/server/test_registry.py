@@ -139,3 +139,25 @@ def test_promote_and_rollback_keep_a_history(admin: TestClient) -> None:
         admin.post("/api/v1/models/cancer/aliases/production", json={"version": 9}).status_code
         == 404
     )
+
+
+def test_deleting_a_version_deletes_its_runs_and_its_alias(admin: TestClient, state: State) -> None:
+    from sqlalchemy import func, select
+    from tests.server.conftest import run_jobs
+
+    from driftscope.server.models import Run, RunMetric
+
+    add_model(admin)
+    _, production = breast_cancer_split()
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
+    admin.post("/api/v1/models/cancer/runs", files={"data": ("r.csv", as_csv(production))})
+    run_jobs(state)
+    assert admin.delete("/api/v1/models/cancer/versions/1").status_code == 204
+    assert admin.get("/api/v1/models/cancer").json()["aliases"] == {}
+    assert admin.get("/api/v1/models/cancer/versions/1").status_code == 404
+    with state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Run)) == 0
+        assert session.scalar(select(func.count()).select_from(RunMetric)) == 0
+    history = admin.get("/api/v1/models/cancer/aliases/history").json()
+    assert [(h["action"], h["to_version"]) for h in history] == [("promote", None)]
+    assert admin.delete("/api/v1/models/cancer/versions/1").status_code == 404

@@ -162,6 +162,12 @@ def show_version(name: str, number: Id, session: Session_, who: Reader) -> Versi
     return _version_out(registry.get_version(session, model, number))
 
 
+@router.delete("/{name}/versions/{number}", status_code=204)
+def delete_version(name: str, number: Id, session: Session_, who: Editor) -> None:
+    """Delete a version with its runs and their points; an alias on it goes too."""
+    registry.delete_version(session, who, name, number)
+
+
 @router.post("/{name}/aliases/{alias}")
 def promote(name: str, alias: str, body: PromoteIn, session: Session_, who: Editor) -> AliasMoveOut:
     """Point an alias (``production`` or ``staging``) at a version."""

@@ -47,6 +47,7 @@ __all__ = [
     "check_period",
     "create_model",
     "delete_model",
+    "delete_version",
     "get_model",
     "get_version",
     "promote",
@@ -171,6 +172,15 @@ def delete_model(session: Session, principal: Principal, name: str) -> None:
     model = get_model(session, name)
     session.delete(model)
     audit(session, principal.actor, "model.delete", f"model:{name}")
+
+
+def delete_version(session: Session, principal: Principal, model_name: str, number: int) -> None:
+    """Delete a version with its runs and their points; an alias on it is removed (and its
+    history keeps the move, with the version gone)."""
+    model = get_model(session, model_name)
+    version = get_version(session, model, number)
+    session.delete(version)
+    audit(session, principal.actor, "version.delete", f"model:{model.name}/v{number}")
 
 
 class VersionColumns:
