@@ -16,12 +16,13 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from driftscope.exceptions import DriftscopeError
@@ -55,7 +56,17 @@ def enqueue(
     job = Job(kind=kind, payload=dict(payload), max_attempts=max_attempts, run_id=run_id)
     session.add(job)
     session.flush()
+    # A worker in this process starts on it as soon as it is committed, not at its next poll.
+    event.listen(session, "after_commit", _wake_workers, once=True)
     return job
+
+
+#: Set when a job is committed in this process; the workers in it wait on it between polls.
+_WAKE = threading.Event()
+
+
+def _wake_workers(_session: Session) -> None:
+    _WAKE.set()
 
 
 def claim(state: State, worker: str) -> Job | None:
@@ -194,16 +205,17 @@ class Worker:
         self._thread = threading.Thread(target=self.run, name="driftscope-worker", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
     def run(self) -> None:
         name = worker_name()
+        settings = self.state.settings
+        # Stale jobs are looked for four times per stale interval, not at every poll.
+        every = settings.job_stale_seconds / 4
+        last_recovery = -every
         while not self._stop.is_set():
             try:
-                recover_stale(self.state, self.kinds)
+                if time.monotonic() - last_recovery >= every:
+                    recover_stale(self.state, self.kinds)
+                    last_recovery = time.monotonic()
                 if self.periodic is not None:
                     self.periodic(self.state)
                 ran = run_one(self.state, self.kinds, name)
@@ -211,4 +223,11 @@ class Worker:
                 log.exception("the worker could not reach the store")
                 ran = False
             if not ran:
-                self._stop.wait(self.state.settings.job_poll_seconds)
+                _WAKE.wait(settings.job_poll_seconds)
+                _WAKE.clear()
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stop.set()
+        _WAKE.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -271,17 +271,20 @@ def _enqueue_once(session: Session, state: State, kind: str, payload: Mapping[st
 
 def enqueue_due_periods(state: State) -> int:
     """The worker's periodic pass: queue the analysis of every period that has ended with
-    logged predictions not analysed yet; how many were queued."""
+    logged predictions not analysed yet; how many were queued. It looks first, and takes the
+    write lock only when a period is due."""
+    with state.sessions() as session:
+        if not _due(session, state, include_open=False, model_id=None):
+            return 0
     with db.transaction(state.writers) as session:
         return queue_periods(session, state)
 
 
-def queue_periods(
-    session: Session, state: State, include_open: bool = False, model_id: int | None = None
-) -> int:
-    """Queue the assembly of every period with chunks not analysed yet whose period has ended
-    and whose last chunk came ``period_quiet_seconds`` ago (or of every such period, with
-    ``include_open``); how many were queued."""
+def _due(
+    session: Session, state: State, include_open: bool, model_id: int | None
+) -> list[tuple[int, datetime]]:
+    """The periods with chunks not analysed yet that are due: ended, and no chunk for
+    ``period_quiet_seconds`` (every one, with ``include_open``)."""
     query = (
         select(
             LoggedChunk.model_id,
@@ -297,7 +300,7 @@ def queue_periods(
         query = query.where(LoggedChunk.model_id == model_id)
     current = now()
     quiet = timedelta(seconds=state.settings.period_quiet_seconds)
-    queued = 0
+    due = []
     for chunk_model, start, period, newest in session.execute(query):
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
         newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)
@@ -305,6 +308,16 @@ def queue_periods(
         # a backlog sent late is analysed once, not once per batch.
         if not include_open and (start + PERIODS[period] > current or newest > current - quiet):
             continue
+        due.append((int(chunk_model), start))
+    return due
+
+
+def queue_periods(
+    session: Session, state: State, include_open: bool = False, model_id: int | None = None
+) -> int:
+    """Queue the assembly of every due period (`_due`); how many were queued."""
+    queued = 0
+    for chunk_model, start in _due(session, state, include_open, model_id):
         payload = {"model_id": chunk_model, "period_start": start.isoformat()}
         queued += _enqueue_once(session, state, ASSEMBLE, payload)
     return queued
