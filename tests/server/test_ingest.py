@@ -244,3 +244,29 @@ def test_an_ended_period_waits_until_its_rows_stop_coming(logger: TestClient, st
     # The day has ended, but its rows came a moment ago: a backlog may still be arriving.
     assert enqueue_due_periods(patient) == 0
     assert enqueue_due_periods(state) == 1  # no quiet time asked for
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [("hour", 3), ("day", 2), ("week", 1)],
+)
+def test_typed_arrow_times_are_grouped_by_the_model_period(
+    logger: TestClient, admin: TestClient, period: str, expected: int
+) -> None:
+    assert admin.put("/api/v1/models/cancer/period", json={"period": period}).status_code == 200
+    _, production = breast_cancer_split()
+    rows = production.drop(columns=["target"]).iloc[:3].copy()
+    # Monday 2026-11-02 22:30 and 23:50 UTC, and Tuesday 00:10 (naive times are UTC).
+    rows["timestamp"] = pd.to_datetime(
+        ["2026-11-02 22:30", "2026-11-02 23:50", "2026-11-03 00:10"]
+    ).astype("datetime64[us]")
+    response = logger.post(
+        "/api/v1/models/cancer/predictions",
+        content=_arrow(rows),
+        headers={"Content-Type": ARROW},
+    )
+    assert response.status_code == 201, response.text
+    periods = response.json()["periods"]
+    assert len(periods) == expected
+    if period == "week":
+        assert periods[0].startswith("2026-11-02T00:00:00")

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 
@@ -75,14 +75,18 @@ class ArtifactStore:
         table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
         return self._put(lambda out: pq.write_table(table, out))
 
-    def put_rows(self, frame: pd.DataFrame) -> str:
-        """A table as an uncompressed Arrow IPC file: written at memory speed, for the logged
-        chunks a run gathers later (runs and baselines are Parquet)."""
-        import pyarrow as pa
+    def put_table(self, table: Any) -> str:
+        """An Arrow table as an uncompressed Arrow IPC file: written at memory speed, for the
+        logged chunks a run gathers later (runs and baselines are Parquet)."""
         import pyarrow.feather as feather
 
-        table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
         return self._put(lambda out: feather.write_feather(table, out, compression="uncompressed"))
+
+    def put_rows(self, frame: pd.DataFrame) -> str:
+        """A DataFrame as `put_table` writes it."""
+        import pyarrow as pa
+
+        return self.put_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1))
 
     def read_rows(self, key: str) -> pd.DataFrame:
         """A table written by `put_rows`."""

@@ -29,12 +29,14 @@ _BATCH_DOC = (
 )
 
 
-async def _batch(request: Request) -> pd.DataFrame:
-    """The table a request carries: JSON rows or columns, or an Arrow IPC stream."""
+async def _batch(request: Request, arrow: bool = False) -> Any:
+    """The table a request carries: JSON rows or columns, or an Arrow IPC stream (kept as an
+    Arrow table with ``arrow``, else a DataFrame)."""
     body = await request.body()
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == ARROW:
-        return await run_in_threadpool(ingest.read_arrow, body)
+        table = await run_in_threadpool(ingest.read_arrow, body)
+        return table if arrow else await run_in_threadpool(table.to_pandas)
     if content_type not in ("application/json", ""):
         raise Invalid(
             f"Send JSON (application/json) or Arrow ({ARROW}); got {content_type!r}.",
@@ -99,7 +101,7 @@ _BATCH_BODY = {
 async def log_predictions(name: str, request: Request, state: State_, who: Editor) -> LoggedOut:
     """Log a batch of predictions of the model's serving version; they are analysed, grouped by
     the model's period, once the period has ended (or on `flush`)."""
-    frame = await _batch(request)
+    frame = await _batch(request, arrow=True)
     logged = await run_in_threadpool(
         _in_transaction,
         state,

@@ -19,13 +19,31 @@ from driftscope.server.services.uploads import Upload
 router = APIRouter(tags=["runs"])
 
 
+def _runs_out(session: Session_, runs: list[Run]) -> list[RunOut]:
+    """The runs with their version numbers and latest jobs: two queries for the whole list."""
+    ids = [run.id for run in runs]
+    numbers = dict(
+        session.execute(
+            select(Version.id, Version.number).where(
+                Version.id.in_({run.version_id for run in runs})
+            )
+        ).all()
+    )
+    jobs: dict[int, Job] = {}
+    for job in session.scalars(select(Job).where(Job.run_id.in_(ids)).order_by(Job.id)):
+        jobs[int(job.run_id or 0)] = job  # the latest of each run, by id
+    out = []
+    for run in runs:
+        fields = {name: getattr(run, name) for name in RunOut.model_fields if hasattr(run, name)}
+        fields["version"] = numbers.get(run.version_id, 0)
+        latest = jobs.get(run.id)
+        fields["job"] = JobOut.model_validate(latest) if latest is not None else None
+        out.append(RunOut.model_validate(fields))
+    return out
+
+
 def _run_out(session: Session_, run: Run) -> RunOut:
-    version = session.get(Version, run.version_id)
-    job = session.scalar(select(Job).where(Job.run_id == run.id).order_by(Job.id.desc()))
-    fields = {name: getattr(run, name) for name in RunOut.model_fields if hasattr(run, name)}
-    fields["version"] = version.number if version is not None else 0
-    fields["job"] = JobOut.model_validate(job) if job is not None else None
-    return RunOut.model_validate(fields)
+    return _runs_out(session, [run])[0]
 
 
 @router.post("/models/{name}/runs", status_code=201)
@@ -75,7 +93,7 @@ def list_runs(
     rows = session.scalars(
         query.order_by(Run.date.desc(), Run.id.desc()).offset(offset).limit(limit)
     )
-    return Page(items=[_run_out(session, r) for r in rows], total=total, offset=offset, limit=limit)
+    return Page(items=_runs_out(session, list(rows)), total=total, offset=offset, limit=limit)
 
 
 @router.get("/models/{name}/runs/{run_id}")

@@ -19,10 +19,12 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -81,29 +83,14 @@ def set_period(session: Session, principal: Principal, model_name: str, period: 
     return model
 
 
-def read_arrow(body: bytes, field: str = "body") -> pd.DataFrame:
+def read_arrow(body: bytes, field: str = "body") -> pa.Table:
     """A table sent as an Arrow IPC stream."""
-    import pyarrow as pa
-
     try:
         with pa.ipc.open_stream(io.BytesIO(body)) as reader:
             table = reader.read_all()
     except (pa.ArrowInvalid, OSError) as exc:
         raise Invalid(f"The body is not an Arrow IPC stream: {exc}", field=field) from None
-    frame: pd.DataFrame = table.to_pandas()
-    return frame
-
-
-def _period_start(stamps: pd.Series, period: str) -> pd.Series:
-    """The start of each time's period (hours and days in UTC; weeks start on Monday)."""
-    days: pd.Series = stamps.dt.floor("D")
-    if period == "week":
-        monday: pd.Series = days - pd.to_timedelta(days.dt.weekday, unit="D")
-        return monday
-    if period == "hour":
-        hours: pd.Series = stamps.dt.floor("h")
-        return hours
-    return days
+    return table
 
 
 def _timestamps(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -141,7 +128,7 @@ def _ids(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
     return as_text
 
 
-def _check_rows(frame: pd.DataFrame, what: str) -> None:
+def _check_rows(frame: pd.DataFrame | pa.Table, what: str) -> None:
     if len(frame) == 0:
         raise Invalid(f"The batch holds no {what}.", field="rows")
     if len(frame) > MAX_BATCH_ROWS:
@@ -157,35 +144,87 @@ class Logged:
 
 
 def log_predictions(
-    state: State, session: Session, principal: Principal, model_name: str, frame: pd.DataFrame
+    state: State,
+    session: Session,
+    principal: Principal,
+    model_name: str,
+    batch: pd.DataFrame | pa.Table,
 ) -> Logged:
-    """Store a batch of predictions of the serving version, one chunk per period."""
+    """Store a batch of predictions of the serving version, one chunk per period. The batch is
+    checked and split as an Arrow table (an Arrow request never becomes a DataFrame)."""
     model = get_model(session, model_name)
     version = serving_version(session, model)
-    _check_rows(frame, "predictions")
+    table = (
+        batch
+        if isinstance(batch, pa.Table)
+        else pa.Table.from_pandas(batch, preserve_index=False, nthreads=1)
+    )
+    _check_rows(table, "predictions")
     id_column = version.id_column or "id"
-    _ids(frame, id_column, "prediction")
-    time_column = version.timestamp or _TIMESTAMP
-    stamps = _timestamps(frame, time_column)
-    if version.prediction is not None and version.prediction not in frame.columns:
+    _unique_ids(table, id_column, "prediction")
+    if version.prediction is not None and version.prediction not in table.column_names:
         raise Invalid(
             f"Each logged row needs the prediction in {version.prediction!r}.",
             field=version.prediction,
         )
-    starts = _period_start(stamps, model.period)
+    stamps = _arrow_timestamps(table, version.timestamp or _TIMESTAMP)
+    starts = _arrow_period_start(stamps, model.period)
     periods = []
-    for start, rows in frame.groupby(starts, sort=True):
-        period_start = pd.Timestamp(cast(Any, start)).to_pydatetime()
-        chunk = LoggedChunk(
-            model_id=model.id,
-            version_id=version.id,
-            period_start=period_start,
-            data=state.artifacts.put_rows(rows.reset_index(drop=True)),
-            n_rows=len(rows),
+    for start in sorted(pc.unique(starts).to_pylist()):
+        rows = table.filter(pc.equal(starts, pa.scalar(start, type=starts.type)))
+        period_start = start.astimezone(UTC)
+        session.add(
+            LoggedChunk(
+                model_id=model.id,
+                version_id=version.id,
+                period_start=period_start,
+                data=state.artifacts.put_table(rows),
+                n_rows=rows.num_rows,
+            )
         )
-        session.add(chunk)
         periods.append(period_start)
-    return Logged(len(frame), tuple(periods))
+    return Logged(table.num_rows, tuple(periods))
+
+
+def _first_row(mask: Any) -> int:
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
+def _unique_ids(table: pa.Table, column: str, what: str) -> None:
+    if column not in table.column_names:
+        raise Invalid(f"Each {what} needs its id in the {column!r} column.", field=column)
+    ids = table[column]
+    if ids.null_count:
+        row = _first_row(pc.is_null(ids).to_numpy(zero_copy_only=False))
+        raise Invalid(f"Row {row} has no {column!r}.", field=column)
+    if pc.count_distinct(ids).as_py() < table.num_rows:
+        _ids(table.select([column]).to_pandas(), column, what)  # names the repeated ids
+
+
+def _arrow_timestamps(table: pa.Table, column: str) -> pa.ChunkedArray:
+    """The batch's times in UTC: Arrow times as they are (a time without a zone is UTC), text
+    read as ISO 8601."""
+    if column not in table.column_names:
+        raise Invalid(
+            f"Each logged prediction needs its time in a {column!r} column.", field=column
+        )
+    values = table[column]
+    if pa.types.is_timestamp(values.type):
+        if values.null_count:
+            row = _first_row(pc.is_null(values).to_numpy(zero_copy_only=False))
+            raise Invalid(f"Row {row} has no {column!r}.", field=column)
+        if values.type.tz is None:
+            return values.cast(pa.timestamp(values.type.unit, tz="UTC"))
+        return values
+    parsed = _timestamps(table.select([column]).to_pandas(), column)
+    return pa.chunked_array([pa.Array.from_pandas(parsed)])
+
+
+def _arrow_period_start(stamps: pa.ChunkedArray, period: str) -> pa.ChunkedArray:
+    """The start of each time's period (hours and days in UTC; weeks start on Monday)."""
+    unit = {"hour": "hour", "day": "day", "week": "week"}[period]
+    floored: pa.ChunkedArray = pc.floor_temporal(stamps, unit=unit, week_starts_monday=True)
+    return floored
 
 
 def log_labels(
