@@ -179,4 +179,10 @@ def test_bad_zip_uploads_name_the_field(admin: TestClient, tmp_path: Path) -> No
         {"baseline": ("b.zip", one), "model_file": ("m.onnx", model)}, inputs_column="files"
     )
     assert "no column 'files'" in wrong_column["detail"]
+    not_computed = version(
+        {"baseline": ("b.zip", one), "model_file": ("m.onnx", model)},
+        target="labels",
+        benchmarks='{"wer": 0.1}',
+    )
+    assert not_computed["errors"][0]["field"] == "benchmarks"
     assert admin.get("/api/v1/models/digits").json()["n_versions"] == 0

@@ -343,9 +343,7 @@ def add_version(
         str(c).startswith(columns.proba_prefix) for c in frame.columns
     )
     checked = _benchmarks(benchmarks, task, has_proba)
-    number = (
-        session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id)) or 0
-    ) + 1
+    number = _next_number(session, model)
     version = Version(
         model_id=model.id,
         number=number,
@@ -482,14 +480,8 @@ def _add_files_version(
             load_model(state.artifacts.named(stored_model, ".onnx"))
         except (DriftscopeError, ImportError) as exc:
             raise Invalid(f"The model could not be loaded: {exc}", field="model_file") from None
-    checked = (
-        _benchmarks(benchmarks, task, False)
-        if task == ModelTask.SPEECH
-        else {name: float(value) for name, value in (benchmarks or {}).items()}
-    )
-    number = (
-        session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id)) or 0
-    ) + 1
+    checked = _benchmarks(benchmarks, task, task == ModelTask.IMAGE)
+    number = _next_number(session, model)
     version = Version(
         model_id=model.id,
         number=number,
@@ -510,6 +502,12 @@ def _add_files_version(
     session.flush()
     audit(session, principal.actor, "version.create", f"model:{model.name}/v{number}")
     return version
+
+
+def _next_number(session: Session, model: Model) -> int:
+    """The number of a model's next version: one after its last."""
+    last = session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id))
+    return (last or 0) + 1
 
 
 def _alias_name(alias: str) -> str:
