@@ -22,7 +22,7 @@ import pandas as pd
 
 from driftscope.exceptions import DriftscopeError
 
-__all__ = ["ArtifactKeyError", "ArtifactStore", "TooLargeError"]
+__all__ = ["ArtifactKeyError", "ArtifactStore", "TooLargeError", "copy_limited"]
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
@@ -53,18 +53,11 @@ class ArtifactStore:
     def put_bytes(self, data: bytes) -> str:
         return self._put(lambda out: out.write(data))
 
-    def put_stream(self, stream: BinaryIO, limit: int, what: str = "the upload") -> str:
+    def put_stream(
+        self, stream: BinaryIO, limit: int, what: str = "the upload", setting: str = ""
+    ) -> str:
         """Copy ``stream`` in, refusing it past ``limit`` bytes (nothing is kept then)."""
-
-        def copy(out: BinaryIO) -> None:
-            total = 0
-            while chunk := stream.read(_CHUNK):
-                total += len(chunk)
-                if total > limit:
-                    raise TooLargeError(f"{what} is larger than the limit of {limit:,} bytes.")
-                out.write(chunk)
-
-        return self._put(copy)
+        return self._put(lambda out: copy_limited(stream, out, limit, what, setting))
 
     def put_frame(self, frame: pd.DataFrame) -> str:
         """A table as Parquet. Converted on this thread: pyarrow's pool of converter threads
@@ -163,6 +156,18 @@ class ArtifactStore:
             return key
         finally:
             temporary.unlink(missing_ok=True)
+
+
+def copy_limited(source: BinaryIO, out: BinaryIO, limit: int, what: str, setting: str = "") -> None:
+    """Copy ``source`` to ``out`` in chunks, refusing it as soon as it passes ``limit`` bytes
+    (``setting`` names where the limit is set, for the message)."""
+    total = 0
+    while chunk := source.read(_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            where = f" ({setting})" if setting else ""
+            raise TooLargeError(f"{what} is larger than the limit of {limit:,} bytes{where}.")
+        out.write(chunk)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -74,6 +74,11 @@ MAX_BATCH_ROWS = 1_000_000
 _TIMESTAMP = "timestamp"
 
 
+def _first_row(mask: Any) -> int:
+    """The first row where ``mask`` (a boolean Series or array) is true."""
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
 def set_period(session: Session, principal: Principal, model_name: str, period: str) -> Model:
     if period not in PERIODS:
         raise Invalid(f"The period is one of {', '.join(PERIODS)}; got {period!r}.", field="period")
@@ -105,7 +110,7 @@ def _timestamps(frame: pd.DataFrame, column: str) -> pd.Series:
             f"The {column!r} column must hold ISO 8601 times: {exc}", field=column
         ) from None
     if stamps.isna().any():
-        row = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+        row = _first_row(stamps.isna())
         raise Invalid(f"Row {row} has no {column!r}.", field=column)
     return stamps
 
@@ -115,7 +120,7 @@ def _ids(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
         raise Invalid(f"Each {what} needs its id in the {column!r} column.", field=column)
     ids = frame[column]
     if ids.isna().any():
-        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        row = _first_row(ids.isna())
         raise Invalid(f"Row {row} has no {column!r}.", field=column)
     as_text = ids.astype(str)
     repeated = as_text[as_text.duplicated()]
@@ -186,10 +191,6 @@ def log_predictions(
     return Logged(table.num_rows, tuple(periods))
 
 
-def _first_row(mask: Any) -> int:
-    return int(np.flatnonzero(np.asarray(mask))[0])
-
-
 def _unique_ids(table: pa.Table, column: str, what: str) -> None:
     if column not in table.column_names:
         raise Invalid(f"Each {what} needs its id in the {column!r} column.", field=column)
@@ -222,8 +223,8 @@ def _arrow_timestamps(table: pa.Table, column: str) -> pa.ChunkedArray:
 
 def _arrow_period_start(stamps: pa.ChunkedArray, period: str) -> pa.ChunkedArray:
     """The start of each time's period (hours and days in UTC; weeks start on Monday)."""
-    unit = {"hour": "hour", "day": "day", "week": "week"}[period]
-    floored: pa.ChunkedArray = pc.floor_temporal(stamps, unit=unit, week_starts_monday=True)
+    # The periods are named as Arrow's units: hour, day, week.
+    floored: pa.ChunkedArray = pc.floor_temporal(stamps, unit=period, week_starts_monday=True)
     return floored
 
 
@@ -245,7 +246,7 @@ def log_labels(
         )
     values = frame[target]
     if values.isna().any():
-        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        row = _first_row(values.isna())
         raise Invalid(f"Row {row} has no {target!r}.", field=target)
     received = now()
     rows = [
@@ -276,7 +277,7 @@ def log_feedback(
     scores = pd.to_numeric(frame["score"], errors="coerce")
     bad = ~scores.isin([1, -1])
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = _first_row(bad)
         raise Invalid(
             f"Row {row}: a score is 1 (thumbs up) or -1 (down); got {frame['score'].iloc[row]!r}.",
             field="score",

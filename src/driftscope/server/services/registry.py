@@ -33,7 +33,7 @@ from driftscope.server.services.predict import (
     load_predictor,
     predict_columns,
 )
-from driftscope.server.services.uploads import Upload, read_upload
+from driftscope.server.services.uploads import LIMIT, Upload, read_upload
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
 from driftscope.server.storage import TooLargeError
@@ -238,7 +238,7 @@ def _store_file(state: State, upload: Upload | None) -> str | None:
         return None
     limit = state.settings.max_upload_bytes
     try:
-        key = state.artifacts.put_stream(upload.stream, limit, repr(upload.field))
+        key = state.artifacts.put_stream(upload.stream, limit, repr(upload.field), LIMIT)
     except TooLargeError as exc:
         raise TooLarge(str(exc), field=upload.field) from None
     if state.artifacts.path(key).stat().st_size == 0:
@@ -343,11 +343,7 @@ def add_version(
         str(c).startswith(columns.proba_prefix) for c in frame.columns
     )
     checked = _benchmarks(benchmarks, task, has_proba)
-    number = _next_number(session, model)
     version = Version(
-        model_id=model.id,
-        number=number,
-        created_by=principal.actor,
         baseline=state.artifacts.put_frame(frame),
         model_file=stored_model,
         model_format=model_format,
@@ -362,10 +358,7 @@ def add_version(
         benchmarks=checked,
         n_baseline_rows=len(frame),
     )
-    session.add(version)
-    session.flush()
-    audit(session, principal.actor, "version.create", f"model:{model.name}/v{number}")
-    return version
+    return _register(session, principal, model, version)
 
 
 def _with_predictions(
@@ -481,11 +474,7 @@ def _add_files_version(
         except (DriftscopeError, ImportError) as exc:
             raise Invalid(f"The model could not be loaded: {exc}", field="model_file") from None
     checked = _benchmarks(benchmarks, task, task == ModelTask.IMAGE)
-    number = _next_number(session, model)
     version = Version(
-        model_id=model.id,
-        number=number,
-        created_by=principal.actor,
         baseline=key,
         model_file=stored_model,
         model_format="onnx" if stored_model else None,
@@ -498,16 +487,20 @@ def _add_files_version(
         benchmarks=checked,
         n_baseline_rows=len(frame),
     )
+    return _register(session, principal, model, version)
+
+
+def _register(session: Session, principal: Principal, model: Model, version: Version) -> Version:
+    """Store a checked version as the model's next (numbered one after its last), in the
+    caller's transaction, and say so in the audit log."""
+    last = session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id))
+    version.model_id = model.id
+    version.number = (last or 0) + 1
+    version.created_by = principal.actor
     session.add(version)
     session.flush()
-    audit(session, principal.actor, "version.create", f"model:{model.name}/v{number}")
+    audit(session, principal.actor, "version.create", f"model:{model.name}/v{version.number}")
     return version
-
-
-def _next_number(session: Session, model: Model) -> int:
-    """The number of a model's next version: one after its last."""
-    last = session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id))
-    return (last or 0) + 1
 
 
 def _alias_name(alias: str) -> str:

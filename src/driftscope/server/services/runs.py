@@ -97,15 +97,25 @@ def upload_run(
                     field="labels",
                 )
         label_key = state.artifacts.put_frame(label_frame)
-    run = Run(
-        model_id=model.id,
-        version_id=chosen.id,
-        date=_aware(date) if date is not None else now(),
-        created_by=principal.actor,
-        data=state.artifacts.put_frame(frame),
-        labels=label_key,
-        n_rows=len(frame),
-    )
+    run = Run(data=state.artifacts.put_frame(frame), labels=label_key, n_rows=len(frame))
+    return _queue_run(state, session, principal, model, chosen, date, run)
+
+
+def _queue_run(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model: Model,
+    version: Version,
+    date: datetime | None,
+    run: Run,
+) -> Run:
+    """Store a run (its data already stored) for ``version`` with its analysis job, in the
+    caller's transaction, and say so in the audit log."""
+    run.model_id = model.id
+    run.version_id = version.id
+    run.date = _aware(date) if date is not None else now()
+    run.created_by = principal.actor
     session.add(run)
     session.flush()
     enqueue(session, ANALYSE, {"run_id": run.id}, state.settings.job_max_attempts, run.id)
@@ -114,8 +124,8 @@ def upload_run(
         principal.actor,
         "run.create",
         f"model:{model.name}/run:{run.id}",
-        version=chosen.number,
-        rows=len(frame),
+        version=version.number,
+        rows=run.n_rows,
     )
     return run
 
@@ -143,19 +153,9 @@ def _upload_files_run(
     missing = [c for c in needed if c and c not in frame.columns]
     if missing:
         raise Invalid(f"The run's table has no column {missing[0]!r}.", field="data")
-    run = Run(
-        model_id=model.id,
-        version_id=version.id,
-        date=_aware(date) if date is not None else now(),
-        created_by=principal.actor,
-        data=key,
-        n_rows=len(frame),
+    return _queue_run(
+        state, session, principal, model, version, date, Run(data=key, n_rows=len(frame))
     )
-    session.add(run)
-    session.flush()
-    enqueue(session, ANALYSE, {"run_id": run.id}, state.settings.job_max_attempts, run.id)
-    audit(session, principal.actor, "run.create", f"model:{model.name}/run:{run.id}")
-    return run
 
 
 def _aware(date: datetime) -> datetime:

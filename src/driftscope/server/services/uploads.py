@@ -16,10 +16,12 @@ from driftscope.data.io import SUPPORTED_SUFFIXES, read_table
 from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Invalid, TooLarge
 from driftscope.server.state import State
+from driftscope.server.storage import TooLargeError, copy_limited
 
 __all__ = ["Upload", "read_upload", "spool"]
 
-_CHUNK = 1 << 20
+#: Where the size limit of an upload is set, as its messages say.
+LIMIT = "DRIFTSCOPE_MAX_UPLOAD_BYTES"
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,14 @@ class Upload:
 
 def spool(state: State, upload: Upload, folder: Path) -> Path:
     """The upload copied into ``folder`` as ``<field><suffix>``, refused past the size limit."""
-    limit = state.settings.max_upload_bytes
     target = folder / f"{upload.field}{upload.suffix}"
-    copied = 0
     with target.open("wb") as out:
-        while chunk := upload.stream.read(_CHUNK):
-            copied += len(chunk)
-            if copied > limit:
-                raise TooLarge(
-                    f"{upload.field!r} is larger than the limit of {limit:,} bytes "
-                    "(DRIFTSCOPE_MAX_UPLOAD_BYTES).",
-                    field=upload.field,
-                )
-            out.write(chunk)
+        try:
+            copy_limited(
+                upload.stream, out, state.settings.max_upload_bytes, repr(upload.field), LIMIT
+            )
+        except TooLargeError as exc:
+            raise TooLarge(str(exc), field=upload.field) from None
     return target
 
 
