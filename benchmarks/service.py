@@ -155,10 +155,12 @@ def _model(client: httpx.Client, name: str, features: int = N_FEATURES) -> None:
     response.raise_for_status()
 
 
-def bench_logging(server: Server, token: str, batches: int) -> dict[str, float]:
+def bench_logging(
+    server: Server, token: str, batches: int, kinds: tuple[str, ...] = ("json", "arrow")
+) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {token}"}
     results: dict[str, float] = {}
-    for kind in ("json", "arrow"):
+    for kind in kinds:
         name = f"logged-{kind}"
         with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
             _model(client, name)
@@ -326,6 +328,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--batches", type=int, default=5, help="batches per client")
+    parser.add_argument(
+        "--only",
+        choices=("json", "arrow"),
+        default=None,
+        help="measure the logged predictions of one kind only",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
@@ -333,6 +341,10 @@ def main() -> None:
         server.start()
         try:
             token = server.token()
+            if args.only:
+                rate = bench_logging(server, token, args.batches, (args.only,))[args.only]
+                print(f"logged predictions as {args.only}: {rate:,.0f} rows/s")
+                return
             logging_rates = bench_logging(server, token, args.batches)
             run_seconds = bench_run(server, token)
             with httpx.Client(

@@ -12,10 +12,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from tests.server.conftest import add_model, breast_cancer_split, new_token, run_jobs, token_client
 
-from driftscope.server.models import Label, LoggedChunk
+from driftscope.server import db
+from driftscope.server.models import Label, LoggedChunk, Model
 from driftscope.server.services.ingest import enqueue_due_periods
 from driftscope.server.state import State
 
@@ -270,3 +271,30 @@ def test_typed_arrow_times_are_grouped_by_the_model_period(
     assert len(periods) == expected
     if period == "week":
         assert periods[0].startswith("2026-11-02T00:00:00")
+
+
+def test_a_batch_is_split_again_when_the_period_changes_while_it_is_stored(
+    logger: TestClient, admin: TestClient, state: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's chunks are written before the write lock is taken; should the model's period
+    change meanwhile, the batch is split again by the new period, not stored by the old."""
+    _, production = breast_cancer_split()
+    rows = _logged(production.iloc[:30], "2026-11-02T22:00:00Z", step="5min")  # 22:00-00:25
+    store = state.artifacts
+    put_table = store.put_table
+    changed: list[bool] = []
+
+    def change_then_put(table: pa.Table) -> str:
+        if not changed:
+            changed.append(True)
+            with db.transaction(state.writers) as session:
+                session.execute(update(Model).where(Model.name == "cancer").values(period="hour"))
+        return put_table(table)
+
+    monkeypatch.setattr(store, "put_table", change_then_put)
+    response = logger.post("/api/v1/models/cancer/predictions", json=_records(rows))
+    assert response.status_code == 201, response.text
+    assert len(response.json()["periods"]) == 3  # by hour: 22:00, 23:00, 00:00
+    with state.sessions() as session:
+        chunks = session.scalars(select(LoggedChunk.n_rows).order_by(LoggedChunk.period_start))
+        assert list(chunks) == [12, 12, 6]

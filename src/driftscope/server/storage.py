@@ -140,15 +140,12 @@ class ArtifactStore:
         handle, name = tempfile.mkstemp(prefix=".tmp-", dir=staging)
         temporary = Path(name)
         try:
-            with os.fdopen(handle, "w+b") as out:
-                write(out)
-                out.flush()
-                os.fsync(out.fileno())
-                out.seek(0)
-                digest = hashlib.sha256()
-                while chunk := out.read(_CHUNK):
-                    digest.update(chunk)
-            key = digest.hexdigest()
+            with os.fdopen(handle, "wb") as file:
+                out = _Hashing(file)
+                write(out)  # type: ignore[arg-type]
+                file.flush()
+                os.fsync(file.fileno())
+            key = out.digest.hexdigest()
             target = self.path(key)
             target.parent.mkdir(exist_ok=True)
             os.replace(temporary, target)
@@ -156,6 +153,37 @@ class ArtifactStore:
             return key
         finally:
             temporary.unlink(missing_ok=True)
+
+
+class _Hashing:
+    """A file being written that hashes what goes through it (no second read)."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.digest = hashlib.sha256()
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        self.digest.update(data)
+        return self.file.write(data)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def copy_limited(source: BinaryIO, out: BinaryIO, limit: int, what: str, setting: str = "") -> None:

@@ -102,11 +102,7 @@ async def log_predictions(name: str, request: Request, state: State_, who: Edito
     """Log a batch of predictions of the model's serving version; they are analysed, grouped by
     the model's period, once the period has ended (or on `flush`)."""
     frame = await _batch(request, arrow=True)
-    logged = await run_in_threadpool(
-        _in_transaction,
-        state,
-        lambda session: ingest.log_predictions(state, session, who, name, frame),
-    )
+    logged = await run_in_threadpool(ingest.log_predictions, state, who, name, frame)
     return LoggedOut(received=logged.received, periods=list(logged.periods))
 
 

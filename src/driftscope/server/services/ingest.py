@@ -3,7 +3,7 @@
 A service posts batches of predictions (JSON records or an Arrow IPC stream): each row has the
 version's id column, a timestamp, the features, the prediction and the class probabilities. A
 batch is checked, split by the model's period (hour, day or week, by the rows' timestamps) and
-stored as one Parquet chunk per period; nothing is analysed while a request waits. A period's
+stored as one Arrow IPC chunk per period; nothing is analysed while a request waits. A period's
 run gathers its chunks and is analysed like an uploaded run once the period has ended (or at
 once on `flush`); chunks that arrive later for an analysed period are added and the run is
 analysed again.
@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from driftscope.server import db
-from driftscope.server.errors import Invalid
+from driftscope.server.errors import Conflict, Invalid
 from driftscope.server.jobs import JobKind, enqueue
 from driftscope.server.models import (
     PERIODS,
@@ -148,23 +148,69 @@ class Logged:
     periods: tuple[datetime, ...]
 
 
+@dataclass(frozen=True)
+class _Target:
+    """Where a batch goes: the model, its serving version and its period, as read before the
+    batch's chunks are written."""
+
+    model_id: int
+    version_id: int
+    period: str
+
+    @classmethod
+    def of(cls, session: Session, model_name: str) -> tuple[_Target, Version]:
+        model = get_model(session, model_name)
+        version = serving_version(session, model)
+        return cls(model.id, version.id, model.period), version
+
+
+#: How often a batch is split again when its version or period changed while it was written.
+_ATTEMPTS = 3
+
+
 def log_predictions(
-    state: State,
-    session: Session,
-    principal: Principal,
-    model_name: str,
-    batch: pd.DataFrame | pa.Table,
+    state: State, principal: Principal, model_name: str, batch: pd.DataFrame | pa.Table
 ) -> Logged:
     """Store a batch of predictions of the serving version, one chunk per period. The batch is
-    checked and split as an Arrow table (an Arrow request never becomes a DataFrame)."""
-    model = get_model(session, model_name)
-    version = serving_version(session, model)
+    checked and split as an Arrow table (an Arrow request never becomes a DataFrame), and its
+    chunks are written before the write lock is taken: concurrent loggers wait for each other
+    only to add the chunks' rows. Should the serving version or the period change meanwhile,
+    the batch is split again for the new ones."""
     table = (
         batch
         if isinstance(batch, pa.Table)
         else pa.Table.from_pandas(batch, preserve_index=False, nthreads=1)
     )
     _check_rows(table, "predictions")
+    for _ in range(_ATTEMPTS):
+        with state.sessions() as session:
+            target, version = _Target.of(session, model_name)
+        chunks = _split(state, table, version, target.period)
+        with db.transaction(state.writers) as session:
+            if _Target.of(session, model_name)[0] != target:
+                continue
+            session.add_all(
+                LoggedChunk(
+                    model_id=target.model_id,
+                    version_id=target.version_id,
+                    period_start=start,
+                    data=key,
+                    n_rows=n_rows,
+                )
+                for start, key, n_rows in chunks
+            )
+            return Logged(table.num_rows, tuple(start for start, _, _ in chunks))
+    raise Conflict(
+        f"Model {model_name!r} changed its serving version or period while the batch was "
+        "stored; send it again."
+    )
+
+
+def _split(
+    state: State, table: pa.Table, version: Version, period: str
+) -> list[tuple[datetime, str, int]]:
+    """Check a batch against ``version`` and store it as one chunk per ``period``: each
+    period's start, its chunk's artifact and its rows."""
     id_column = version.id_column or "id"
     _unique_ids(table, id_column, "prediction")
     if version.prediction is not None and version.prediction not in table.column_names:
@@ -173,22 +219,17 @@ def log_predictions(
             field=version.prediction,
         )
     stamps = _arrow_timestamps(table, version.timestamp or _TIMESTAMP)
-    starts = _arrow_period_start(stamps, model.period)
-    periods = []
-    for start in sorted(pc.unique(starts).to_pylist()):
-        rows = table.filter(pc.equal(starts, pa.scalar(start, type=starts.type)))
-        period_start = start.astimezone(UTC)
-        session.add(
-            LoggedChunk(
-                model_id=model.id,
-                version_id=version.id,
-                period_start=period_start,
-                data=state.artifacts.put_table(rows),
-                n_rows=rows.num_rows,
-            )
+    starts = _arrow_period_start(stamps, period)
+    chunks = []
+    periods = sorted(pc.unique(starts).to_pylist())
+    for start in periods:
+        rows = (
+            table
+            if len(periods) == 1
+            else table.filter(pc.equal(starts, pa.scalar(start, type=starts.type)))
         )
-        periods.append(period_start)
-    return Logged(table.num_rows, tuple(periods))
+        chunks.append((start.astimezone(UTC), state.artifacts.put_table(rows), rows.num_rows))
+    return chunks
 
 
 def _unique_ids(table: pa.Table, column: str, what: str) -> None:
