@@ -5,10 +5,16 @@
    count of received rows equals what was sent).
 2. A 100,000-row run uploaded as Parquet: seconds from the start of the upload until the run is
    analysed and on the timeline (the dashboard's data).
-3. With 1,000 runs of 50 features stored: the dashboard's queries (timeline, a page of runs),
-   median milliseconds, and the server's resident memory, against the same with 10 runs.
+3. With 1,000 runs of 50 features stored (five metrics, each column's drift and eight
+   data-quality checks per column and run): the dashboard's queries (the timeline, the drift of
+   each column over the runs, a page of runs), median milliseconds, and the server's resident
+   memory, against the same with 10 runs.
 
-    .venv/bin/python benchmarks/service.py [--database-url URL] [--batches N]
+    .venv/bin/python benchmarks/service.py [--postgres | --database-url URL] [--batches N]
+        [--only json|arrow]
+
+``--postgres`` starts a throw-away PostgreSQL cluster on loopback (Debian's server binaries, as
+the tests start it, with ``fsync=off``); the default store is SQLite in a temporary folder.
 
 Prints a table; the results and the command go in benchmarks/RESULTS.md.
 """
@@ -19,10 +25,8 @@ import argparse
 import io
 import json
 import os
-import signal
-import socket
+import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,76 +39,25 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-PASSWORD = "benchmark password 1234"
+# The launcher of `driftscope serve` and the throw-away PostgreSQL cluster the tests use.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.server._postgres import PostgresCluster
+from tests.server._serve import Server, admin_token
+
 ARROW = "application/vnd.apache.arrow.stream"
 N_FEATURES = 20
 BATCH = 10_000
 CLIENTS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Server:
-    def __init__(self, data_dir: Path, database_url: str | None) -> None:
-        self.data_dir = data_dir
-        self.database_url = database_url
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/api/v1"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        argv = [
-            sys.executable,
-            "-m",
-            "driftscope",
-            "serve",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-        ]
-        if self.database_url:
-            argv += ["--database-url", self.database_url]
-        env = {**os.environ, "DRIFTSCOPE_ADMIN_PASSWORD": PASSWORD}
-        self.process = subprocess.Popen(
-            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise SystemExit("driftscope serve did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=60)
-
-    def rss_mib(self) -> float:
-        assert self.process is not None
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def token(self) -> str:
-        with httpx.Client(base_url=self.url) as client:
-            login = client.post("/auth/login", json={"username": "admin", "password": PASSWORD})
-            csrf = login.json()["csrf_token"]
-            made = client.post(
-                "/tokens", json={"name": "bench", "role": "admin"}, headers={"X-CSRF-Token": csrf}
-            )
-            token: str = made.json()["token"]
-            return token
+def _rss_mib(server: Server) -> float:
+    """The server process's resident memory."""
+    assert server.process is not None
+    with open(f"/proc/{server.process.pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _table(rows: int, seed: int, start: datetime) -> pd.DataFrame:
@@ -225,20 +178,37 @@ def bench_run(server: Server, token: str) -> float:
         run = client.post("/models/uploaded/runs", files={"data": ("run.parquet", body)}).json()
         while True:
             timeline = client.get("/models/uploaded/timeline").json()
-            if any(point["run"] == run["id"] for point in timeline["runs"]):
+            if run["id"] in timeline["runs"]["run"]:
                 return time.perf_counter() - began
             if client.get(f"/models/uploaded/runs/{run['id']}").json()["status"] == "failed":
                 raise SystemExit("the 100,000-row run failed")
             time.sleep(0.02)
 
 
-def _fill_runs(url: str | None, data_dir: Path, n_runs: int, n_features: int) -> None:
+#: The data-quality checks the analysis runs on each numerical column (eight, as in a report).
+_CHECKS = (
+    "missing_share", "type_change", "out_of_range", "outliers_iqr", "negative_values",
+    "infinite_values", "constant", "near_constant",
+)  # fmt: skip
+
+
+def _fill_runs(url: str, data_dir: Path, n_runs: int, n_features: int) -> None:
     """``n_runs`` analysed runs of a 50-feature model written straight into the store, with the
-    points a dashboard reads (the analysis itself is measured in step 2)."""
-    from sqlalchemy import select
+    points a dashboard reads: five metrics, each column's drift and eight quality checks per
+    column (the analysis itself is measured in step 2)."""
+    from sqlalchemy import insert, select
 
     from driftscope.server import db
-    from driftscope.server.models import Model, Run, RunFeature, RunMetric, RunStatus, Version
+    from driftscope.server.models import (
+        Model,
+        Run,
+        RunCheck,
+        RunFeature,
+        RunMetric,
+        RunStatus,
+        Version,
+    )
+    from driftscope.server.services.timeline import packed_row
     from driftscope.server.settings import load_settings
     from driftscope.server.state import open_state
 
@@ -262,63 +232,75 @@ def _fill_runs(url: str | None, data_dir: Path, n_runs: int, n_features: int) ->
                 verdict="ok",
                 drift_share=float(rng.uniform()),
                 dataset_drifted=False,
+                quality_warnings=int(rng.integers(0, 3)),
+                quality_alerts=0,
                 analysed_at=datetime.now(UTC),
             )
             session.add(run)
             session.flush()
+            metrics = []
             for metric in ("accuracy", "f1", "roc_auc", "precision", "recall"):
                 value = float(rng.uniform(0.8, 0.95))
-                session.add(
-                    RunMetric(
-                        run_id=run.id,
-                        metric=metric,
-                        value=value,
-                        lower=value - 0.01,
-                        upper=value + 0.01,
-                        reference=0.9,
-                        benchmark=None,
-                        status="ok",
-                    )
-                )
-            session.add_all(
-                RunFeature(
-                    run_id=run.id,
-                    column=f"f{i}",
-                    role="feature",
-                    method="ks",
-                    statistic=float(rng.uniform()),
-                    p_value=float(rng.uniform()),
-                    effect_size=float(rng.uniform()),
-                    drifted=False,
-                )
-                for i in range(n_features)
-            )
+                metrics.append(
+                    {"run_id": run.id, "metric": metric, "value": value, "lower": value - 0.01,
+                     "upper": value + 0.01, "reference": 0.9, "benchmark": None, "status": "ok"}
+                )  # fmt: skip
+            session.execute(insert(RunMetric), metrics)
+            columns = [f"f{i}" for i in range(n_features)]
+            drift = [
+                (column, "feature", "ks", float(rng.uniform()), float(rng.uniform()),
+                 bool(rng.uniform() < 0.1))
+                for column in columns
+            ]  # fmt: skip
+            session.execute(
+                insert(RunFeature),
+                [
+                    {"run_id": run.id, "column": column, "role": role, "method": method,
+                     "statistic": statistic, "p_value": p_value, "effect_size": None,
+                     "drifted": drifted}
+                    for column, role, method, statistic, p_value, drifted in drift
+                ],
+            )  # fmt: skip
+            # The same columns packed in one row, as the analysis stores them.
+            session.add(packed_row(run.id, drift))
+            session.execute(
+                insert(RunCheck),
+                [
+                    {"run_id": run.id, "check": check, "column": column, "status": "ok",
+                     "share": 0.0}
+                    for column in columns
+                    for check in _CHECKS
+                ],
+            )  # fmt: skip
     state.engine.dispose()
 
 
-def bench_dashboard(
-    data_dir: Path, url: str | None, repeats: int = 30
-) -> dict[int, dict[str, float]]:
+#: The dashboard's queries: its time series, its heatmap of per-column drift, a page of runs.
+_DASHBOARD = (
+    ("timeline", "/models/dashboard/timeline"),
+    ("feature drift", "/models/dashboard/timeline/features"),
+    ("runs page", "/models/dashboard/runs?limit=50"),
+)
+
+
+def bench_dashboard(data_dir: Path, url: str, repeats: int = 30) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = {}
     for n_runs in (10, 1000):
         _fill_runs(url, data_dir, n_runs, 50)
-        server = Server(data_dir, url)
+        server = Server(data_dir, url, settings={})
         server.start()
         try:
-            token = server.token()
+            token = admin_token(server)
             headers = {"Authorization": f"Bearer {token}"}
-            timings: dict[str, list[float]] = {"timeline": [], "runs page": []}
+            timings: dict[str, list[float]] = {label: [] for label, _ in _DASHBOARD}
             with httpx.Client(base_url=server.url, headers=headers) as client:
                 for _ in range(repeats):
-                    for label, path in (
-                        ("timeline", "/models/dashboard/timeline"),
-                        ("runs page", "/models/dashboard/runs?limit=50"),
-                    ):
+                    for label, path in _DASHBOARD:
                         began = time.perf_counter()
                         client.get(path).raise_for_status()
                         timings[label].append((time.perf_counter() - began) * 1000)
             out[n_runs] = {k: statistics.median(v) for k, v in timings.items()}
-            out[n_runs]["rss_mib"] = server.rss_mib()
+            out[n_runs]["rss_mib"] = _rss_mib(server)
         finally:
             server.stop()
     return out
@@ -326,7 +308,13 @@ def bench_dashboard(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=None)
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument("--database-url", default=None, help="an existing store (PostgreSQL)")
+    store.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a PostgreSQL cluster started on loopback for the run, as the tests start it",
+    )
     parser.add_argument("--batches", type=int, default=5, help="batches per client")
     parser.add_argument(
         "--only",
@@ -337,24 +325,38 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
-        server = Server(data_dir, args.database_url)
-        server.start()
+        url = args.database_url or f"sqlite:///{data_dir / 'driftscope.db'}"
+        cluster = None
+        if args.postgres:
+            cluster_folder = Path(tempfile.mkdtemp(prefix="driftscope-bench-postgres-"))
+            cluster = PostgresCluster(cluster_folder)
+            cluster.start()
+            url = cluster.new_database()
         try:
-            token = server.token()
-            if args.only:
-                rate = bench_logging(server, token, args.batches, (args.only,))[args.only]
-                print(f"logged predictions as {args.only}: {rate:,.0f} rows/s")
-                return
-            logging_rates = bench_logging(server, token, args.batches)
-            run_seconds = bench_run(server, token)
-            with httpx.Client(
-                base_url=server.url, headers={"Authorization": f"Bearer {token}"}
-            ) as c:
-                _model(c, "dashboard", features=50)
+            _measure(args, data_dir, url)
         finally:
-            server.stop()
-        dashboard = bench_dashboard(data_dir, args.database_url)
-    store = "PostgreSQL" if args.database_url else "SQLite"
+            if cluster is not None:
+                cluster.stop()
+                shutil.rmtree(cluster.folder, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace, data_dir: Path, url: str) -> None:
+    server = Server(data_dir, url, settings={})
+    server.start()
+    try:
+        token = admin_token(server)
+        if args.only:
+            rate = bench_logging(server, token, args.batches, (args.only,))[args.only]
+            print(f"logged predictions as {args.only}: {rate:,.0f} rows/s")
+            return
+        logging_rates = bench_logging(server, token, args.batches)
+        run_seconds = bench_run(server, token)
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
+            _model(c, "dashboard", features=50)
+    finally:
+        server.stop()
+    dashboard = bench_dashboard(data_dir, url)
+    store = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     logged = f"{CLIENTS} clients x {args.batches} batches of {BATCH:,}"
     rows = [
         (
@@ -373,6 +375,11 @@ def main() -> None:
         runs = f"{n_runs:,} runs x 50 features"
         rows += [
             (f"{runs}: timeline (median)", f"{values['timeline']:.1f} ms", "<= 50 ms"),
+            (
+                f"{runs}: drift of each column over the runs (median)",
+                f"{values['feature drift']:.1f} ms",
+                "<= 50 ms",
+            ),
             (f"{runs}: page of 50 runs (median)", f"{values['runs page']:.1f} ms", "<= 50 ms"),
             (
                 f"{runs}: server RSS after the queries",

@@ -1,6 +1,6 @@
-"""`driftscope.Client` against a real `driftscope serve` process on a SQLite store: the whole flow
-(model, version from a DataFrame, promotion, run, wait, timeline, report), aliases, tokens, and
-how every refusal and an unreachable service become driftscope errors."""
+"""`driftscope.Client` against a real `driftscope serve` process, on SQLite and on PostgreSQL:
+the whole flow (model, version from a DataFrame, promotion, run, wait, timeline, report),
+aliases, tokens, and how every refusal and an unreachable service become driftscope errors."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from tests.server._postgres import free_port
-from tests.server._serve import Server, admin_token, serving
+from tests.server._serve import Server, admin_token, database_for, serving
 from tests.server.conftest import as_csv, as_parquet, breast_cancer_split
 
 import driftscope
@@ -26,9 +26,12 @@ from driftscope.exceptions import (
 )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with serving(tmp_path_factory.mktemp("client")) as running:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`driftscope serve` on a SQLite store, and on PostgreSQL."""
+    with serving(tmp_path_factory.mktemp("client"), database_for(request)) as running:
         yield running
 
 
@@ -102,15 +105,17 @@ def test_a_run_goes_from_upload_to_report_and_the_timeline_agrees(
     assert report["verdict"]["decision"] == run.verdict
     timeline = client.timeline("cancer")
     assert timeline == raw.get("/models/cancer/timeline").json()
-    (point,) = timeline["runs"]
-    assert (point["run"], point["verdict"], point["drift_share"]) == (
-        run.id,
-        run.verdict,
-        run.drift_share,
+    points = timeline["runs"]
+    assert (points["run"], points["verdict"], points["drift_share"]) == (
+        [run.id],
+        [run.verdict],
+        [run.drift_share],
     )
-    accuracy = timeline["metrics"]["accuracy"][0]
-    assert accuracy["benchmark"] == 0.9
-    assert client.timeline("cancer", since=datetime(2024, 4, 1, tzinfo=UTC))["runs"] == []
+    assert timeline["metrics"]["accuracy"]["benchmark"] == [0.9]
+    assert client.timeline("cancer", since=datetime(2024, 4, 1, tzinfo=UTC))["runs"]["run"] == []
+    features = client.feature_timeline("cancer")
+    assert features == raw.get("/models/cancer/timeline/features").json()
+    assert features["runs"]["run"] == [run.id]
 
     runs = client.runs("cancer")
     assert isinstance(runs, Page)

@@ -491,10 +491,27 @@ class Client:
         since: datetime | date_type | str | None = None,
         until: datetime | date_type | str | None = None,
     ) -> dict[str, Any]:
-        """What a dashboard plots: ``runs`` (the analysed runs in date order with verdict and
-        drift share) and ``metrics`` (each metric's series with its interval)."""
+        """What a dashboard plots, as columns aligned with ``runs`` (the analysed runs in date
+        order: date, version, verdict, drift share, data-quality counts) and ``metrics`` (each
+        metric's value, interval, baseline and benchmark); ``pandas.DataFrame(t["runs"])``
+        makes a table of it."""
         answer: dict[str, Any] = self._request(
             "GET", f"/models/{_part(model)}/timeline", params=_period(since, until)
+        )
+        return answer
+
+    def feature_timeline(
+        self,
+        model: str,
+        *,
+        since: datetime | date_type | str | None = None,
+        until: datetime | date_type | str | None = None,
+    ) -> dict[str, Any]:
+        """Each column's drift over the analysed runs: ``columns`` maps a column to its role,
+        ``drifted_runs`` and its method, statistic, p-value, effect size and ``drifted`` per
+        run, aligned with ``runs``."""
+        answer: dict[str, Any] = self._request(
+            "GET", f"/models/{_part(model)}/timeline/features", params=_period(since, until)
         )
         return answer
 

@@ -10,15 +10,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from tests.server._postgres import free_port
-from tests.server._serve import Server, serving
+from tests.server._serve import Server, database_for, serving
 from tests.server.conftest import ADMIN_PASSWORD, breast_cancer_split
 
 from driftscope.cli import main
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with serving(tmp_path_factory.mktemp("remote")) as running:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`driftscope serve` on a SQLite store, and on PostgreSQL."""
+    with serving(tmp_path_factory.mktemp("remote"), database_for(request)) as running:
         yield running
 
 

@@ -1,5 +1,6 @@
 """`driftscope serve` run as a user runs it, in a process of its own on a free loopback port:
-shared by the tests of the server, of the Python client and of the commands that use it."""
+shared by the tests of the server, of the Python client and of the commands that use it, and
+by `benchmarks/service.py`."""
 
 from __future__ import annotations
 
@@ -8,35 +9,39 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from tests.server._postgres import free_port
-from tests.server.conftest import ADMIN_PASSWORD
 
-__all__ = ["Server", "admin_token", "serving"]
+__all__ = ["ADMIN_PASSWORD", "FAST_JOBS", "Server", "admin_token", "database_for", "serving"]
+
+#: The first admin's password in every test server.
+ADMIN_PASSWORD = "correct horse battery staple"
+
+#: Settings for tests that wait for jobs: a killed job is taken up again after a second.
+FAST_JOBS = {"DRIFTSCOPE_JOB_STALE_SECONDS": "1", "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2"}
 
 
 class Server:
     """`driftscope serve` in a process of its own, on a data directory that outlives it."""
 
-    def __init__(self, data_dir: Path, database_url: str) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str, settings: Mapping[str, str] = FAST_JOBS
+    ) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
+        self.settings = settings
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.clients: list[httpx.Client] = []
         self.url = f"http://127.0.0.1:{self.port}/api/v1"
 
     def start(self) -> None:
-        env = {
-            **os.environ,
-            "DRIFTSCOPE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "DRIFTSCOPE_JOB_STALE_SECONDS": "1",
-            "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2",
-        }
+        env = {**os.environ, "DRIFTSCOPE_ADMIN_PASSWORD": ADMIN_PASSWORD, **self.settings}
         with (self.data_dir.parent / "serve.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -92,10 +97,22 @@ class Server:
         return client
 
 
+def database_for(request: Any) -> str | None:
+    """The store of a fixture parametrised by ``"sqlite"`` and ``"postgresql"``: None for a
+    SQLite file in the data directory, or a new database in the session's cluster."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres").new_database()
+    return url
+
+
 @contextmanager
-def serving(folder: Path) -> Iterator[Server]:
-    """A server on a SQLite store in ``folder``, stopped at the end."""
-    running = Server(folder / "data", f"sqlite:///{folder / 'data' / 'driftscope.db'}")
+def serving(folder: Path, database_url: str | None = None) -> Iterator[Server]:
+    """A server with its data directory in ``folder`` and its store at ``database_url`` (a
+    SQLite file in the data directory by default), stopped at the end."""
+    running = Server(
+        folder / "data", database_url or f"sqlite:///{folder / 'data' / 'driftscope.db'}"
+    )
     running.start()
     try:
         yield running

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,28 +14,13 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from tests.server._postgres import PostgresCluster
+from tests.server._serve import ADMIN_PASSWORD
 
 from driftscope.server import db, jobs
 from driftscope.server.app import create_app
 from driftscope.server.settings import ServerSettings, load_settings
 from driftscope.server.state import State, open_state
 from driftscope.server.worker import JOB_KINDS
-
-ADMIN_PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresCluster]:
-    # Not under pytest's temporary folder, which only its owner may enter: as root the cluster
-    # runs as the postgres user.
-    folder = Path(tempfile.mkdtemp(prefix="driftscope-postgres-"))
-    cluster = PostgresCluster(folder)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fastapi.testclient import TestClient
 from sqlalchemy import text
+from tests.server.conftest import add_model, as_parquet, breast_cancer_split, run_jobs
 
 from driftscope.cli import main
 from driftscope.server import db
@@ -19,7 +21,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0004"
+    assert db.current_revision(state.engine) == "0005"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -36,7 +38,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0004 (was None)", "store at revision 0004"]
+    assert out.splitlines() == ["store at revision 0005 (was None)", "store at revision 0005"]
     assert (data / "driftscope.db").is_file()
 
 
@@ -45,3 +47,29 @@ def test_a_bad_database_url_is_a_clear_error(tmp_path: Path, capsys: object) -> 
     err = capsys.readouterr().err  # type: ignore[attr-defined]
     assert "nosuchdb" in err
     assert "Traceback" not in err
+
+
+def test_revision_0005_fills_the_quality_counts_and_packed_drift_of_earlier_runs(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    production = production.copy()
+    production.loc[production.index[:40], "mean radius"] = None  # a missing-values finding
+    admin.post(
+        "/api/v1/models/cancer/runs", files={"data": ("run.parquet", as_parquet(production))}
+    )
+    run_jobs(state)
+    counted = admin.get("/api/v1/models/cancer/timeline").json()["runs"]
+    assert counted["quality_alerts"][0] + counted["quality_warnings"][0] > 0
+    heatmap = admin.get("/api/v1/models/cancer/timeline/features").json()
+    assert heatmap["columns"]
+    # Down and up again: on SQLite the downgrade copies the runs table; its points stay.
+    db.downgrade(state.engine, "0004")
+    db.upgrade(state.engine)
+    again = admin.get("/api/v1/models/cancer/timeline").json()["runs"]
+    assert admin.get("/api/v1/models/cancer/timeline/features").json() == heatmap
+    assert (again["quality_warnings"], again["quality_alerts"]) == (
+        counted["quality_warnings"],
+        counted["quality_alerts"],
+    )

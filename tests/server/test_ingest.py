@@ -101,20 +101,22 @@ def test_late_labels_make_the_runs_be_analysed_again(
     assert response.status_code == 201, response.text
     assert response.json() == {"received": 120}
     run_jobs(state)
-    accuracy = admin.get("/api/v1/models/cancer/timeline").json()["metrics"]["accuracy"][0]
+    timeline = admin.get("/api/v1/models/cancer/timeline").json()
     labelled = production.iloc[:120]
-    assert accuracy["run"] == run["id"]
-    assert accuracy["value"] == pytest.approx(np.mean(labelled.prediction == labelled.target))
+    assert timeline["runs"]["run"] == [run["id"]]
+    assert timeline["metrics"]["accuracy"]["value"][0] == pytest.approx(
+        np.mean(labelled.prediction == labelled.target)
+    )
     # The last label of an id wins.
     flipped = labels.iloc[:10].assign(target=1 - labels.target.iloc[:10])
     logger.post("/api/v1/models/cancer/labels", json=_records(flipped))
     run_jobs(state)
     with state.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Label)) == 120
-    again = admin.get("/api/v1/models/cancer/timeline").json()["metrics"]["accuracy"][0]
+    again = admin.get("/api/v1/models/cancer/timeline").json()["metrics"]["accuracy"]
     truth = labelled.target.to_numpy().copy()
     truth[:10] = 1 - truth[:10]
-    assert again["value"] == pytest.approx(np.mean(labelled.prediction.to_numpy() == truth))
+    assert again["value"][0] == pytest.approx(np.mean(labelled.prediction.to_numpy() == truth))
 
 
 def test_flush_analyses_the_open_period_and_late_rows_are_added(
@@ -180,6 +182,11 @@ def test_bad_batches_name_what_is_wrong(logger: TestClient) -> None:
     )
     ragged = {"columns": {"id": ["a", "b"], "timestamp": ["2026-11-01T00:00:00Z"]}}
     assert post(json=ragged)["errors"][0]["field"] == "columns"
+    mixed = _records(logged.iloc[:2])
+    mixed["rows"][1]["mean radius"] = "twelve"  # a number, then text, in one column
+    refused = post(json=mixed)
+    assert refused["errors"][0]["field"] == "mean radius"
+    assert "mixes kinds of values" in refused["detail"]
     assert logger.post("/api/v1/models/nope/predictions", json=_records(logged)).status_code == 404
 
 

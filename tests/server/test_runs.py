@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.server.conftest import add_model, as_csv, as_parquet, breast_cancer_split, run_jobs
 
 import driftscope
-from driftscope.server.models import Job, RunFeature, RunMetric
+from driftscope.server.models import Job, RunMetric
 from driftscope.server.state import State
 
 
@@ -52,18 +52,35 @@ def test_a_run_is_analysed_as_the_library_analyses_it(admin: TestClient, state: 
     report = admin.get(f"/api/v1/models/cancer/runs/{run['id']}/report").json()
     assert report["verdict"]["decision"] == expected.verdict.decision
     timeline = admin.get("/api/v1/models/cancer/timeline").json()
-    accuracy = timeline["metrics"]["accuracy"][0]
+    accuracy = timeline["metrics"]["accuracy"]
     wanted = next(m for m in expected.performance.metrics if m.name == "accuracy")
-    assert accuracy["value"] == pytest.approx(wanted.current)
-    assert (accuracy["lower"], accuracy["upper"]) == pytest.approx(
+    assert accuracy["value"] == [pytest.approx(wanted.current)]
+    assert (accuracy["lower"][0], accuracy["upper"][0]) == pytest.approx(
         (wanted.current_low, wanted.current_high)
     )
-    assert accuracy["benchmark"] == 0.93
-    with state.sessions() as session:
-        n_features = session.scalar(select(func.count()).select_from(RunFeature))
-        drifted = set(session.scalars(select(RunFeature.column).where(RunFeature.drifted)))
-    assert n_features == len(expected.drift.columns)
-    assert drifted == {c.name for c in expected.drift.columns if c.drifted}
+    assert accuracy["benchmark"] == [0.93]
+    assert timeline["runs"]["version"] == [1]
+    statuses = [str(check.status) for check in expected.quality.checks]
+    assert (timeline["runs"]["quality_warnings"], timeline["runs"]["quality_alerts"]) == (
+        [statuses.count("warning")],
+        [statuses.count("alert")],
+    )
+    features = admin.get("/api/v1/models/cancer/timeline/features").json()
+    assert features["runs"]["run"] == [run["id"]]
+    columns = features["columns"]
+    assert set(columns) == {c.name for c in expected.drift.columns}
+    for column in expected.drift.columns:
+        shown = columns[column.name]
+        verdict = None if column.skipped else column.drifted  # a skipped column has none
+        assert (shown["role"], shown["methods"]) == (str(column.role), [column.method])
+        assert shown["drifted"] == [verdict]
+        assert shown["drifted_runs"] == int(bool(verdict))
+        assert shown["statistic"] == [
+            None if column.statistic is None else pytest.approx(column.statistic)
+        ]
+        assert shown["p_value"] == [
+            None if column.p_value is None else pytest.approx(column.p_value)
+        ]
 
 
 def test_late_ground_truth_in_its_own_file_is_joined_by_id(admin: TestClient, state: State) -> None:
@@ -77,9 +94,9 @@ def test_late_ground_truth_in_its_own_file_is_joined_by_id(admin: TestClient, st
         labels=("labels.parquet", as_parquet(labels)),
     )
     run_jobs(state)
-    accuracy = admin.get("/api/v1/models/cancer/timeline").json()["metrics"]["accuracy"][0]
+    accuracy = admin.get("/api/v1/models/cancer/timeline").json()["metrics"]["accuracy"]
     expected = float(np.mean(production.prediction == production.target))
-    assert accuracy["value"] == pytest.approx(expected)
+    assert accuracy["value"] == [pytest.approx(expected)]
 
 
 def test_runs_that_cannot_be_analysed_say_why(admin: TestClient, state: State) -> None:
@@ -155,14 +172,22 @@ def test_the_timeline_and_the_run_list_follow_the_data_dates(
         _upload(admin, frame, date)
     run_jobs(state)
     timeline = admin.get("/api/v1/models/cancer/timeline").json()
-    dates = [p["date"][:10] for p in timeline["runs"]]
+    dates = [date[:10] for date in timeline["runs"]["date"]]
     assert dates == ["2026-11-01", "2026-11-03"]
-    assert timeline["runs"][1]["drift_share"] > timeline["runs"][0]["drift_share"]
+    first, second = timeline["runs"]["drift_share"]
+    assert second > first
     newest = admin.get("/api/v1/models/cancer/runs", params={"limit": 1}).json()
     assert newest["total"] == 2
     assert newest["items"][0]["date"].startswith("2026-11-03")
     since = admin.get("/api/v1/models/cancer/timeline", params={"since": "2026-11-02T00:00:00Z"})
-    assert [p["date"][:10] for p in since.json()["runs"]] == ["2026-11-03"]
+    assert [date[:10] for date in since.json()["runs"]["date"]] == ["2026-11-03"]
+    before = {"until": "2026-11-01T00:00:00Z"}
+    empty = admin.get("/api/v1/models/cancer/timeline", params=before).json()
+    assert empty["runs"]["date"] == []
+    assert empty["metrics"] == {}
+    no_columns = admin.get("/api/v1/models/cancer/timeline/features", params=before).json()
+    assert no_columns["runs"] == {"run": [], "date": []}
+    assert no_columns["columns"] == {}
 
 
 def test_concurrent_uploaders_lose_and_double_no_run(admin: TestClient, state: State) -> None:

@@ -17,8 +17,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from driftscope.exceptions import DriftscopeError
+
 __all__ = [
+    "MigrationError",
     "current_revision",
+    "downgrade",
     "is_sqlite",
     "make_engine",
     "make_sessions",
@@ -26,6 +30,11 @@ __all__ = [
     "transaction",
     "upgrade",
 ]
+
+
+class MigrationError(DriftscopeError, RuntimeError):
+    """A migration that would leave the store inconsistent (rolled back)."""
+
 
 #: How long a SQLite connection waits for another writer before it gives up, in seconds.
 SQLITE_BUSY_SECONDS = 30
@@ -95,12 +104,40 @@ def transaction(writers: sessionmaker[Session]) -> Iterator[Session]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the migrations up to ``revision`` (Alembic, `server/migrations/`)."""
+    _migrate(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undo the migrations after ``revision``."""
+    _migrate(engine, "downgrade", revision)
+
+
+def _migrate(engine: Engine, direction: str, revision: str) -> None:
+    """Run the migrations in one transaction. On SQLite foreign keys are off meanwhile: a
+    table is altered by copying it and dropping the old one, and the drop would cascade to
+    every row that refers to it (a version's runs, a run's points). They are checked before
+    the transaction commits."""
     from alembic import command
 
-    with engine.begin() as connection:
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = is_sqlite(engine)
+        if sqlite:  # outside a transaction (SQLAlchemy's own would begin one)
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config = _alembic_config()
+                config.attributes["connection"] = connection
+                getattr(command, direction)(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise MigrationError(
+                            f"the migration to {revision} left a row of {broken[0]!r} that "
+                            f"refers to a missing row of {broken[2]!r}; nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def current_revision(engine: Engine) -> str | None:

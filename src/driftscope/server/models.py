@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -289,6 +290,9 @@ class Run(Base):
     verdict: Mapped[str | None] = mapped_column(String(16))
     drift_share: Mapped[float | None] = mapped_column(Float)
     dataset_drifted: Mapped[bool | None] = mapped_column(Boolean)
+    #: How many data-quality checks warned and alerted (their rows are in `RunCheck`).
+    quality_warnings: Mapped[int | None] = mapped_column(Integer)
+    quality_alerts: Mapped[int | None] = mapped_column(Integer)
     analysed_at: Mapped[datetime | None]
 
 
@@ -365,6 +369,23 @@ class RunFeature(Base):
     p_value: Mapped[float | None] = mapped_column(Float)
     effect_size: Mapped[float | None] = mapped_column(Float)
     drifted: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class RunColumnDrift(Base):
+    """A run's `RunFeature` rows again, packed in one row: the dashboard's heatmap reads one
+    row per run instead of one per column and run. The numbers are float64 and the verdicts
+    int8 (1 drifted, 0 not, -1 unknown), little-endian, in the order of ``columns``; NaN where
+    a number is missing."""
+
+    __tablename__ = "run_column_drift"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    columns: Mapped[list[str]] = mapped_column(JSON)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    methods: Mapped[list[str | None]] = mapped_column(JSON)
+    statistic: Mapped[bytes] = mapped_column(LargeBinary)
+    p_value: Mapped[bytes] = mapped_column(LargeBinary)
+    drifted: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RunCheck(Base):

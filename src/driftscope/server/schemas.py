@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import JSONResponse
 
 __all__ = [
     "AliasMoveOut",
+    "FastJSON",
     "JobOut",
     "LoginIn",
     "MeOut",
@@ -27,6 +30,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class FastJSON(JSONResponse):
+    """A large answer of plain lists and numbers (a timeline), written by pydantic's JSON
+    encoder (Rust; several times faster than the standard library's on 100,000 numbers). NaN
+    and infinities become null."""
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content)
 
 
 class _Out(BaseModel):
@@ -160,6 +172,8 @@ class RunOut(_Out):
     verdict: str | None
     drift_share: float | None
     dataset_drifted: bool | None
+    quality_warnings: int | None
+    quality_alerts: int | None
     analysed_at: datetime | None
     source: str
     notes: list[str]

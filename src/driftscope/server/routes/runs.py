@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from sqlalchemy import func, select
 
 from driftscope.server.deps import MAX_ID, Editor, Id, Limit, Offset, Reader, Session_, State_
 from driftscope.server.errors import NotFound
-from driftscope.server.models import Job, JobStatus, Run, RunMetric, RunStatus, Version
-from driftscope.server.schemas import JobOut, Page, RunOut
+from driftscope.server.models import Job, JobStatus, Run, Version
+from driftscope.server.schemas import FastJSON, JobOut, Page, RunOut
 from driftscope.server.services import registry, runs
+from driftscope.server.services import timeline as timelines
 from driftscope.server.services.uploads import Upload
 
 router = APIRouter(tags=["runs"])
@@ -116,47 +117,32 @@ def delete_run(name: str, run_id: Id, session: Session_, who: Editor) -> None:
     runs.delete_run(session, who, name, run_id)
 
 
+@dataclass(frozen=True)
+class _Dates:
+    """The runs' dates a timeline covers: from ``since`` (included) to ``until`` (excluded)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+Dates = Annotated[_Dates, Depends()]
+
+
 @router.get("/models/{name}/timeline", response_model=None)
-def timeline(
-    name: str,
-    session: Session_,
-    who: Reader,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> JSONResponse:
-    """What a dashboard plots, over the analysed runs in date order: the verdict and drift
-    share of each run, and each metric with its interval. Two indexed queries, nothing parsed;
-    the rows go to JSON as they come (no model validation of thousands of points)."""
+def timeline(name: str, session: Session_, who: Reader, dates: Dates) -> FastJSON:
+    """What a dashboard plots over the analysed runs in date order, as columns aligned with
+    ``runs``: each run's date, version, verdict, drift share and data-quality counts, and each
+    metric with its interval, baseline and benchmark (``null`` where a run has none)."""
     model = registry.get_model(session, name)
-    where = [Run.model_id == model.id, Run.status == RunStatus.ANALYSED]
-    if since is not None:
-        where.append(Run.date >= since)
-    if until is not None:
-        where.append(Run.date < until)
-    order = (Run.date, Run.id)
-    runs = session.execute(
-        select(Run.id, Run.date, Run.verdict, Run.drift_share, Run.dataset_drifted, Run.n_rows)
-        .where(*where)
-        .order_by(*order)
-    )
-    points = [
-        {"run": run_id, "date": date.isoformat(), "verdict": verdict, "drift_share": share,
-         "dataset_drifted": drifted, "n_rows": n_rows}
-        for run_id, date, verdict, share, drifted, n_rows in runs
-    ]  # fmt: skip
-    metrics: dict[str, list[dict[str, Any]]] = {}
-    rows = session.execute(
-        select(
-            RunMetric.metric, RunMetric.run_id, RunMetric.value, RunMetric.lower,
-            RunMetric.upper, RunMetric.reference, RunMetric.benchmark, RunMetric.status,
-        ).join(Run, Run.id == RunMetric.run_id).where(*where).order_by(*order)
-    )  # fmt: skip
-    for metric, run_id, value, lower, upper, reference, benchmark, status in rows:
-        metrics.setdefault(metric, []).append(
-            {"run": run_id, "value": value, "lower": lower, "upper": upper,
-             "reference": reference, "benchmark": benchmark, "status": status}
-        )  # fmt: skip
-    return JSONResponse({"model": model.name, "runs": points, "metrics": metrics})
+    return FastJSON(timelines.timeline(session, model, dates.since, dates.until))
+
+
+@router.get("/models/{name}/timeline/features", response_model=None)
+def feature_timeline(name: str, session: Session_, who: Reader, dates: Dates) -> FastJSON:
+    """Each column's drift over the analysed runs (the dashboard's heatmap): its role, how many
+    runs it drifted in, and per run the method, statistic, p-value, effect size and verdict."""
+    model = registry.get_model(session, name)
+    return FastJSON(timelines.feature_timeline(session, model, dates.since, dates.until))
 
 
 @router.get("/jobs")

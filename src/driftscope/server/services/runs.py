@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from driftscope.analyses.status import Status
 from driftscope.data.schema import Schema
 from driftscope.report import Report
 from driftscope.server import db
@@ -29,6 +30,7 @@ from driftscope.server.models import (
     Model,
     Run,
     RunCheck,
+    RunColumnDrift,
     RunFeature,
     RunMetric,
     RunStatus,
@@ -44,6 +46,7 @@ from driftscope.server.services.registry import (
     read_zipped_table,
     serving_version,
 )
+from driftscope.server.services.timeline import pack_column_drift
 from driftscope.server.services.uploads import Upload, read_upload
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
@@ -386,7 +389,7 @@ def _number(value: Any) -> float | None:
 
 def _store_points(session: Session, run: Run, report: Report) -> None:
     """The numbers a dashboard plots, as rows; a re-analysis replaces the run's old ones."""
-    for table in (RunMetric, RunFeature, RunCheck):
+    for table in (RunMetric, RunFeature, RunColumnDrift, RunCheck):
         session.execute(delete(table).where(table.run_id == run.id))
     dataset = report.drift.dataset
     run.drift_share = _number(dataset.drift_share)
@@ -402,9 +405,11 @@ def _store_points(session: Session, run: Run, report: Report) -> None:
                 statistic=_number(column.statistic),
                 p_value=_number(column.p_value),
                 effect_size=_number(column.effect_size),
-                drifted=column.drifted,
+                drifted=None if column.skipped else column.drifted,
             )
         )
+    if report.drift.columns:
+        session.add(pack_column_drift(run.id, report.drift.columns))
     if report.performance is not None:
         for metric in report.performance.metrics:
             session.add(
@@ -421,7 +426,11 @@ def _store_points(session: Session, run: Run, report: Report) -> None:
                     status=str(metric.status),
                 )
             )
+    run.quality_warnings = run.quality_alerts = None
     if report.quality is not None:
+        statuses = [str(check.status) for check in report.quality.checks]
+        run.quality_warnings = statuses.count(Status.WARNING)
+        run.quality_alerts = statuses.count(Status.ALERT)
         for check in report.quality.checks:
             session.add(
                 RunCheck(
