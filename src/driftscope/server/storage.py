@@ -69,11 +69,16 @@ class ArtifactStore:
         return self._put(lambda out: pq.write_table(table, out))
 
     def put_table(self, table: Any) -> str:
-        """An Arrow table as an uncompressed Arrow IPC file: written at memory speed, for the
-        logged chunks a run gathers later (runs and baselines are Parquet)."""
-        import pyarrow.feather as feather
+        """An Arrow table as an uncompressed Arrow IPC stream: written at memory speed, for the
+        logged chunks a run gathers later (runs and baselines are Parquet). A body that is such
+        a stream already is stored as it came, with `put_bytes`."""
+        import pyarrow as pa
 
-        return self._put(lambda out: feather.write_feather(table, out, compression="uncompressed"))
+        def write(out: BinaryIO) -> None:
+            with pa.ipc.new_stream(out, table.schema) as writer:
+                writer.write_table(table)
+
+        return self._put(write)
 
     def put_rows(self, frame: pd.DataFrame) -> str:
         """A DataFrame as `put_table` writes it."""
@@ -81,11 +86,20 @@ class ArtifactStore:
 
         return self.put_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1))
 
-    def read_rows(self, key: str) -> pd.DataFrame:
-        """A table written by `put_rows`."""
-        import pyarrow.feather as feather
+    def read_table(self, key: str) -> Any:
+        """An Arrow table stored by `put_table` or as an IPC stream (or, before those, as an
+        Arrow IPC file)."""
+        import pyarrow as pa
 
-        frame: pd.DataFrame = feather.read_table(self.path(key)).to_pandas()
+        with pa.memory_map(str(self.path(key))) as source:
+            if source.read(6) == b"ARROW1":  # the file format's magic
+                return pa.ipc.open_file(source).read_all()
+            source.seek(0)
+            return pa.ipc.open_stream(source).read_all()
+
+    def read_rows(self, key: str) -> pd.DataFrame:
+        """A table stored by `put_rows` or `put_table`, as a DataFrame."""
+        frame: pd.DataFrame = self.read_table(key).to_pandas()
         return frame
 
     def named(self, key: str, suffix: str) -> Path:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import pandas as pd
+import pyarrow as pa
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -102,7 +103,8 @@ async def log_predictions(name: str, request: Request, state: State_, who: Edito
     """Log a batch of predictions of the model's serving version; they are analysed, grouped by
     the model's period, once the period has ended (or on `flush`)."""
     frame = await _batch(request, arrow=True)
-    logged = await run_in_threadpool(ingest.log_predictions, state, who, name, frame)
+    stream = await request.body() if isinstance(frame, pa.Table) else None  # read once, kept
+    logged = await run_in_threadpool(ingest.log_predictions, state, who, name, frame, stream)
     return LoggedOut(received=logged.received, periods=list(logged.periods))
 
 

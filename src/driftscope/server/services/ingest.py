@@ -168,19 +168,24 @@ _ATTEMPTS = 3
 
 
 def log_predictions(
-    state: State, principal: Principal, model_name: str, batch: pd.DataFrame | pa.Table
+    state: State,
+    principal: Principal,
+    model_name: str,
+    batch: pd.DataFrame | pa.Table,
+    stream: bytes | None = None,
 ) -> Logged:
     """Store a batch of predictions of the serving version, one chunk per period. The batch is
     checked and split as an Arrow table (an Arrow request never becomes a DataFrame), and its
     chunks are written before the write lock is taken: concurrent loggers wait for each other
     only to add the chunks' rows. Should the serving version or the period change meanwhile,
-    the batch is split again for the new ones."""
+    the batch is split again for the new ones. ``stream`` is the Arrow IPC stream ``batch``
+    was read from, if it came as one: a batch of one period is stored as it came."""
     table = batch if isinstance(batch, pa.Table) else _as_table(batch)
     _check_rows(table, "predictions")
     for _ in range(_ATTEMPTS):
         with state.sessions() as session:
             target, version = _Target.of(session, model_name)
-        chunks = _split(state, table, version, target.period)
+        chunks = _split(state, table, version, target.period, stream)
         with db.transaction(state.writers) as session:
             if _Target.of(session, model_name)[0] != target:
                 continue
@@ -202,10 +207,11 @@ def log_predictions(
 
 
 def _split(
-    state: State, table: pa.Table, version: Version, period: str
+    state: State, table: pa.Table, version: Version, period: str, stream: bytes | None
 ) -> list[tuple[datetime, str, int]]:
     """Check a batch against ``version`` and store it as one chunk per ``period``: each
-    period's start, its chunk's artifact and its rows."""
+    period's start, its chunk's artifact and its rows. A batch of one period that came as an
+    Arrow stream is stored as it came (no second encoding)."""
     id_column = version.id_column or "id"
     _unique_ids(table, id_column, "prediction")
     if version.prediction is not None and version.prediction not in table.column_names:
@@ -217,12 +223,11 @@ def _split(
     starts = _arrow_period_start(stamps, period)
     chunks = []
     periods = sorted(pc.unique(starts).to_pylist())
+    if len(periods) == 1:
+        whole = state.artifacts.put_bytes(stream) if stream else state.artifacts.put_table(table)
+        return [(periods[0].astimezone(UTC), whole, table.num_rows)]
     for start in periods:
-        rows = (
-            table
-            if len(periods) == 1
-            else table.filter(pc.equal(starts, pa.scalar(start, type=starts.type)))
-        )
+        rows = table.filter(pc.equal(starts, pa.scalar(start, type=starts.type)))
         chunks.append((start.astimezone(UTC), state.artifacts.put_table(rows), rows.num_rows))
     return chunks
 
