@@ -13,7 +13,14 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
-from tests.server.conftest import add_model, breast_cancer_split, new_token, run_jobs, token_client
+from tests.server.conftest import (
+    add_model,
+    as_parquet,
+    breast_cancer_split,
+    new_token,
+    run_jobs,
+    token_client,
+)
 
 from driftscope.server import db
 from driftscope.server.models import Label, LoggedChunk, Model
@@ -305,3 +312,50 @@ def test_a_batch_is_split_again_when_the_period_changes_while_it_is_stored(
     with state.sessions() as session:
         chunks = session.scalars(select(LoggedChunk.n_rows).order_by(LoggedChunk.period_start))
         assert list(chunks) == [12, 12, 6]
+
+
+def test_each_batch_goes_to_the_version_serving_when_it_is_stored(
+    logger: TestClient, admin: TestClient, state: State
+) -> None:
+    """A process keeps where a model's last batch went; a promotion, or a version deleted and
+    another made in its place (SQLite may give it the same id), sends the next batch to the
+    new one."""
+    _, production = breast_cancer_split()
+    rows = _logged(production.iloc[:20], "2026-11-02T10:00:00Z")
+
+    def log(first: int) -> None:
+        batch = rows.assign(id=[f"r{first + i}" for i in range(len(rows))])
+        response = logger.post("/api/v1/models/cancer/predictions", json=_records(batch))
+        assert response.status_code == 201, response.text
+
+    def versions() -> list[int]:
+        with state.sessions() as session:
+            chunks = session.scalars(select(LoggedChunk.version_id).order_by(LoggedChunk.id))
+            return list(chunks)
+
+    log(0)
+    add_model_version = admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("b.parquet", as_parquet(breast_cancer_split()[0]))},
+        data={"target": "target", "prediction": "prediction", "id_column": "id"},
+    )
+    assert add_model_version.status_code == 201, add_model_version.text
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 2})
+    log(100)
+    first, second = versions()
+    assert first != second
+    assert admin.delete("/api/v1/models/cancer/versions/2").status_code == 204
+    renamed = breast_cancer_split()[0].rename(columns={"id": "record"})
+    remade = admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("b.parquet", as_parquet(renamed))},
+        data={"target": "target", "prediction": "prediction", "id_column": "record"},
+    )
+    assert remade.status_code == 201, remade.text
+    admin.post(
+        "/api/v1/models/cancer/aliases/production", json={"version": remade.json()["number"]}
+    )
+    # The version now serving names its ids "record": a batch with "id" is refused by it.
+    response = logger.post("/api/v1/models/cancer/predictions", json=_records(rows))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "record"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,9 @@ class State:
     sessions: sessionmaker[Session]
     writers: sessionmaker[Session]
     artifacts: ArtifactStore
+    #: Per model, where its last logged batch went (`services.ingest`): a hint that spares a
+    #: read per batch, checked again in the transaction that stores the batch.
+    logging_targets: dict[str, Any] = field(default_factory=dict)
 
 
 #: Scratch folders of uploads older than this were left by a process that died while reading.

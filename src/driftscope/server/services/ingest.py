@@ -45,7 +45,7 @@ from driftscope.server.models import (
     Version,
     now,
 )
-from driftscope.server.services.registry import get_model, serving_version
+from driftscope.server.services.registry import get_model, serving, serving_version
 from driftscope.server.services.runs import analyse_run
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
@@ -147,24 +147,10 @@ class Logged:
     periods: tuple[datetime, ...]
 
 
-@dataclass(frozen=True)
-class _Target:
-    """Where a batch goes: the model, its serving version and its period, as read before the
-    batch's chunks are written."""
-
-    model_id: int
-    version_id: int
-    period: str
-
-    @classmethod
-    def of(cls, session: Session, model_name: str) -> tuple[_Target, Version]:
-        model = get_model(session, model_name)
-        version = serving_version(session, model)
-        return cls(model.id, version.id, model.period), version
-
-
 #: How often a batch is split again when its version or period changed while it was written.
 _ATTEMPTS = 3
+#: How many models' last logging targets a process keeps.
+_KEPT_TARGETS = 1024
 
 
 def log_predictions(
@@ -182,12 +168,20 @@ def log_predictions(
     was read from, if it came as one: a batch of one period is stored as it came."""
     table = batch if isinstance(batch, pa.Table) else _as_table(batch)
     _check_rows(table, "predictions")
-    for _ in range(_ATTEMPTS):
-        with state.sessions() as session:
-            target, version = _Target.of(session, model_name)
+    for attempt in range(_ATTEMPTS):
+        planned = state.logging_targets.get(model_name) if attempt == 0 else None
+        if planned is None:
+            with state.sessions() as session:
+                target = serving(session, model_name)
+                version = session.get(Version, target.version_id)
+            if version is None:  # deleted since
+                continue
+            planned = (target, version)  # a version never changes: its row may be kept
+        target, version = planned
         chunks = _split(state, table, version, target.period, stream)
         with db.transaction(state.writers) as session:
-            if _Target.of(session, model_name)[0] != target:
+            if serving(session, model_name) != target:
+                state.logging_targets.pop(model_name, None)
                 continue
             session.add_all(
                 LoggedChunk(
@@ -199,7 +193,10 @@ def log_predictions(
                 )
                 for start, key, n_rows in chunks
             )
-            return Logged(table.num_rows, tuple(start for start, _, _ in chunks))
+        if len(state.logging_targets) >= _KEPT_TARGETS:
+            state.logging_targets.clear()
+        state.logging_targets[model_name] = planned
+        return Logged(table.num_rows, tuple(start for start, _, _ in chunks))
     raise Conflict(
         f"Model {model_name!r} changed its serving version or period while the batch was "
         "stored; send it again."

@@ -11,8 +11,9 @@ operator started the server with ``--allow-pickle``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -151,19 +152,61 @@ def get_version(session: Session, model: Model, number: int) -> Version:
     return version
 
 
+def _serving_id(model_id: Any) -> Any:
+    """The id of the version a model serves, as SQL: the one ``production`` points at, or
+    else the latest (NULL when the model has no version)."""
+    production = (
+        select(Alias.version_id)
+        .where(Alias.model_id == model_id, Alias.alias == "production")
+        .scalar_subquery()
+    )
+    latest = (
+        select(Version.id)
+        .where(Version.model_id == model_id)
+        .order_by(Version.number.desc())
+        .limit(1)
+        .correlate_except(Version)  # its own versions, not those of a query it is part of
+        .scalar_subquery()
+    )
+    return func.coalesce(production, latest)
+
+
+def _no_version(name: str) -> Conflict:
+    return Conflict(f"Model {name!r} has no version yet: add one first.")
+
+
 def serving_version(session: Session, model: Model) -> Version:
     """The version ``production`` points at, or else the latest."""
-    alias = session.get(Alias, (model.id, "production"))
-    if alias is not None:
-        version = session.get(Version, alias.version_id)
-        if version is not None:
-            return version
-    latest = session.scalar(
-        select(Version).where(Version.model_id == model.id).order_by(Version.number.desc())
-    )
-    if latest is None:
-        raise Conflict(f"Model {model.name!r} has no version yet: add one first.")
-    return latest
+    version_id = session.scalar(select(_serving_id(model.id)))
+    version = session.get(Version, version_id) if version_id is not None else None
+    if version is None:
+        raise _no_version(model.name)
+    return version
+
+
+class Serving(NamedTuple):
+    """Where a model's logged predictions go: the model, its period, and the version it serves
+    (with the time it was made: a version deleted and another made under the same id differ)."""
+
+    model_id: int
+    period: str
+    version_id: int
+    version_created: datetime
+
+
+def serving(session: Session, model_name: str) -> Serving:
+    """`Serving` of a model, in one query (for the requests that log predictions, many a
+    second)."""
+    row = session.execute(
+        select(Model.id, Model.period, Version.id, Version.created_at)
+        .outerjoin(Version, Version.id == _serving_id(Model.id))
+        .where(Model.name == model_name)
+    ).first()
+    if row is None:
+        raise NotFound(f"No model named {model_name!r}.")
+    if row[2] is None:
+        raise _no_version(model_name)
+    return Serving(*row)
 
 
 def delete_model(session: Session, principal: Principal, name: str) -> None:
