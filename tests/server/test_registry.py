@@ -161,3 +161,12 @@ def test_deleting_a_version_deletes_its_runs_and_its_alias(admin: TestClient, st
     history = admin.get("/api/v1/models/cancer/aliases/history").json()
     assert [(h["action"], h["to_version"]) for h in history] == [("promote", None)]
     assert admin.delete("/api/v1/models/cancer/versions/1").status_code == 404
+
+
+def test_a_model_keeps_the_period_it_is_created_with(admin: TestClient) -> None:
+    made = admin.post(
+        "/api/v1/models", json={"name": "weekly", "task": "regression", "period": "week"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["period"] == "week"
+    assert admin.get("/api/v1/models/weekly").json()["period"] == "week"

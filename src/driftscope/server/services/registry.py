@@ -129,7 +129,13 @@ def create_model(
         raise Invalid(f"The period is one of {', '.join(PERIODS)}; got {period!r}.", field="period")
     if session.scalar(select(Model).where(Model.name == name)) is not None:
         raise Conflict(f"A model named {name!r} exists already.", field="name")
-    model = Model(name=name, task=model_task, description=description, created_by=principal.actor)
+    model = Model(
+        name=name,
+        task=model_task,
+        description=description,
+        period=period,
+        created_by=principal.actor,
+    )
     session.add(model)
     session.flush()
     audit(session, principal.actor, "model.create", f"model:{name}", task=str(model_task))
