@@ -109,6 +109,16 @@ def test_late_labels_make_the_runs_be_analysed_again(
     assert response.json() == {"received": 120}
     run_jobs(state)
     timeline = admin.get("/api/v1/models/cancer/timeline").json()
+    # Labels come back as the baseline's numbers; the rows still waiting for one, the service's
+    # timestamp and the id that joins the labels are not findings.
+    report = admin.get(f"/api/v1/models/cancer/runs/{run['id']}/report").json()
+    target_checks = {c["check"]: c for c in report["quality"]["checks"] if c["column"] == "target"}
+    assert target_checks["type_change"]["status"] == "ok"
+    assert target_checks["missing_share"]["status"] == "ok"
+    assert "no label yet" in target_checks["missing_share"]["message"]
+    assert not any(c["column"] == "timestamp" for c in report["quality"]["checks"])
+    assert not any("Schema change" in w for w in report["warnings"])
+    assert admin.get(f"/api/v1/models/cancer/runs/{run['id']}").json()["notes"] == []
     labelled = production.iloc[:120]
     assert timeline["runs"]["run"] == [run["id"]]
     assert timeline["metrics"]["accuracy"]["value"][0] == pytest.approx(

@@ -303,6 +303,15 @@ def test_late_labels_join_by_id_and_duplicates_are_an_error() -> None:
     assert report.performance is not None
     assert report.performance.n_current_labelled == 1500
     assert any("1,500 of 2,000 current rows" in w for w in report.warnings)
+    # The 500 rows still waiting for a label are not missing data.
+    assert report.quality is not None
+    [coverage] = [
+        c for c in report.quality.checks if (c.check, c.column) == ("missing_share", "target")
+    ]
+    assert coverage.status == "ok"
+    assert coverage.message.startswith("target: 25% of current rows have no label yet")
+    assert report.verdict is not None
+    assert all("missing" not in r.message for r in report.verdict.reasons)
     with pytest.raises(driftscope.SchemaError, match="duplicated id"):
         _monitor(
             ref,

@@ -95,6 +95,9 @@ class DriftSettings:
     max_categories: int = 10_000
     seed: int = 0
     n_jobs: int | None = None
+    #: The target column when its labels arrive later (joined by id): its share of missing
+    #: values is labels not come yet, not drift, and is not tested.
+    pending_labels: str | None = None
     #: Who the user called, named in parameter messages (`compare`, `monitor`).
     owner: InitVar[str] = "DriftSettings"
 
@@ -677,7 +680,7 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
     elif stat is not None and threshold is not None and stat >= threshold:
         fixed.append("distribution")
 
-    missing = _missing_test(prep)
+    missing = None if name == settings.pending_labels else _missing_test(prep)
     missing_p = None
     if missing is not None:
         missing_p, h = missing

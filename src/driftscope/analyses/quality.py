@@ -13,7 +13,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from functools import partial
 from typing import Any
 
@@ -133,6 +133,9 @@ float in (0, inf). Got -1.
     dtype_change_status: str = "alert"
     constant_status: str = "warning"
     n_jobs: int | None = None
+    #: The target column when its labels arrive later (joined by id): its missing values are
+    #: labels not come yet, reported as such, never graded.
+    pending_labels: str | None = None
 
     def __post_init__(self) -> None:
         owner = "QualitySettings"
@@ -155,7 +158,11 @@ float in (0, inf). Got -1.
         check_int(owner, "n_jobs", self.n_jobs, low=1, allow_none=True)
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "n_jobs"}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("n_jobs", "pending_labels")
+        }
 
 
 _THRESHOLD_PREFIXES = (
@@ -1086,6 +1093,20 @@ def _category_checks(col: _Column, settings: QualitySettings, unseen: bool) -> l
     return checks
 
 
+def _label_coverage(check: QualityCheck) -> QualityCheck:
+    """The missing check of a target whose labels arrive later: how many rows wait for one."""
+    return replace(
+        check,
+        status="ok",
+        threshold=None,
+        alert_threshold=None,
+        message=(
+            f"{check.column}: {_pct(check.share)} of current rows have no label yet (labels "
+            "arrive later; performance is measured on the labelled rows)."
+        ),
+    )
+
+
 def _check_column(
     spec: ColumnSpec, reference: pd.Series, current: pd.Series, settings: QualitySettings
 ) -> list[QualityCheck]:
@@ -1325,7 +1346,10 @@ def run_quality(
     specs = [s for s in schema if s.name in reference and s.name in current]
 
     def check(spec: ColumnSpec) -> list[QualityCheck]:
-        return _check_column(spec, reference[spec.name], current[spec.name], settings)
+        checks = _check_column(spec, reference[spec.name], current[spec.name], settings)
+        if spec.name == settings.pending_labels:
+            checks = [_label_coverage(c) if c.check == "missing_share" else c for c in checks]
+        return checks
 
     tasks: list[Callable[[], Any]] = [
         partial(_duplicates, reference),

@@ -249,6 +249,11 @@ def monitor(
             current_frame, joined, label_column = join_labels(
                 frames[1], label_table.frame, id, target
             )
+            if id is not None and id not in frames[0].columns:
+                # An id only the current rows carry is there to join their labels: bookkeeping,
+                # not a column the reference lacks.
+                current_frame = current_frame.drop(columns=[id])
+                user_schema = Schema(tuple(c for c in user_schema if c.name != id))
             frames = (frames[0], current_frame)
             log.warnings += joined
             if target is None:
@@ -256,6 +261,12 @@ def monitor(
                 user_schema = user_schema.with_column(
                     ColumnSpec(name=target, role=ColumnRole.TARGET)
                 )
+            # Rows without a label yet are not missing data.
+            settings = replace(
+                settings,
+                drift=replace(settings.drift, pending_labels=target),
+                quality=replace(settings.quality, pending_labels=target),
+            )
     check_columns(*tables, columns, methods, thresholds)
     if columns is not None:
         keep = [*columns, *(c for c in (target, prediction, timestamp, id) if c)]

@@ -458,7 +458,7 @@ def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str]
                 "logged in this period; the first of each was kept."
             )
             data = data[~repeated.to_numpy()].reset_index(drop=True)
-        labels = _labels_for(session, model_id, data[id_column].astype(str), version)
+        labels = _labels_for(state, session, model_id, data[id_column].astype(str), version)
         run = session.scalar(select(Run).where(Run.model_id == model_id, Run.period_start == start))
         if run is None:
             run = Run(
@@ -486,7 +486,9 @@ def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str]
     analyse_run(state, {"run_id": run_id}, progress)
 
 
-def _labels_for(session: Session, model_id: int, ids: pd.Series, version: Version) -> pd.DataFrame:
+def _labels_for(
+    state: State, session: Session, model_id: int, ids: pd.Series, version: Version
+) -> pd.DataFrame:
     """The stored ground truth of ``ids``, as a table the run's analysis joins by id."""
     id_column = version.id_column or "id"
     target = version.target or "target"
@@ -500,7 +502,35 @@ def _labels_for(session: Session, model_id: int, ids: pd.Series, version: Versio
             )
         )
         found += [(record, value) for record, value in rows]
-    return pd.DataFrame(found, columns=[id_column, target])
+    labels = pd.DataFrame(found, columns=[id_column, target])
+    labels[target] = _as_baseline(labels[target], _baseline_type(state, version, target))
+    return labels
+
+
+def _baseline_type(state: State, version: Version, column: str) -> pa.DataType | None:
+    """The Arrow type of ``column`` in the version's baseline (read from its Parquet footer)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(state.artifacts.path(version.baseline))
+    return schema.field(column).type if column in schema.names else None
+
+
+def _as_baseline(values: pd.Series, like: pa.DataType | None) -> pd.Series:
+    """Labels, kept as text in the store, as values of the baseline target's type: numbers for
+    numbers, true and false for booleans. Values that are not of that type stay as they came,
+    for the analysis to report the type change."""
+    if like is None:
+        return values
+    if pa.types.is_boolean(like):
+        flags = values.str.lower().map({"true": True, "false": False, "1": True, "0": False})
+        return flags.astype(bool) if flags.notna().all() else values
+    if pa.types.is_integer(like) or pa.types.is_floating(like):
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.isna().any():
+            return values
+        whole = pa.types.is_integer(like) and bool((numbers % 1 == 0).all())
+        return numbers.astype("int64") if whole else numbers.astype(float)
+    return values
 
 
 def _attach_labels(

@@ -295,9 +295,14 @@ def _table_report(
     progress("reading")
     reference = state.artifacts.read_frame(version.baseline)
     current = state.artifacts.read_frame(run.data)
-    # A logged run's timestamp column is the service's, not the model's.
-    ignored = {"timestamp"} if run.source == "logged" else set()
-    changes = schema_change(reference, current, version, ignored)
+    id_column = version.id_column
+    if run.source == "logged":
+        # The time and the id every logged row carries are the service's when the version
+        # names none: the time is left out, the id joins the labels.
+        if version.timestamp is None:
+            current = current.drop(columns=["timestamp"], errors="ignore")
+        id_column = id_column or "id"
+    changes = schema_change(reference, current, version, {id_column} if id_column else set())
     labels = state.artifacts.read_frame(run.labels) if run.labels else None
     if version.prediction is not None and version.prediction not in current:
         progress("predicting")
@@ -317,7 +322,7 @@ def _table_report(
         proba_prefix=version.proba_prefix,
         task=task.monitor_task,
         timestamp=version.timestamp,
-        id=version.id_column,
+        id=id_column,
         labels=labels,
         benchmarks=version.benchmarks or None,
         reference_name=f"{model.name} v{version.number} baseline",
