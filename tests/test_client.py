@@ -4,20 +4,23 @@ aliases, tokens, and how every refusal and an unreachable service become driftsc
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from tests.server._postgres import free_port
 from tests.server._serve import Server, admin_token, database_for, serving
 from tests.server.conftest import as_csv, as_parquet, breast_cancer_split
 
 import driftscope
-from driftscope.client import Client, NewToken, Page, Run
+from driftscope.client import Client, Job, Logged, Model, NewToken, Page, Run, Version
 from driftscope.exceptions import (
     DriftscopeError,
     InputTypeError,
@@ -126,6 +129,109 @@ def test_a_run_goes_from_upload_to_report_and_the_timeline_agrees(
     assert job in client.jobs("done").items
     client.delete_run("cancer", run.id)
     assert client.runs("cancer").total == 0
+
+
+def _fields(cls: type) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def test_the_results_carry_every_field_the_api_returns(
+    client: Client, server: Server, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    baseline, production = split
+    created = client.create_model("fields", "binary_classification", period="week")
+    assert created.period == "week"
+    assert created.retention_days is None
+    client.add_version("fields", baseline, target="target", prediction="prediction", id_column="id")
+    kept = client.set_retention("fields", 30)
+    assert isinstance(kept, Model)
+    assert (kept.period, kept.retention_days) == ("week", 30)
+    assert client.model("fields") == kept
+    assert client.set_retention("fields", None).retention_days is None
+
+    # A run lacking a column of the baseline, with one it does not have: a schema change.
+    changed = production.drop(columns=["mean radius"]).assign(extra=1.0)
+    pending = client.upload_run("fields", changed, date="2024-03-01")
+    assert (pending.source, pending.notes) == ("upload", ())
+    run = client.wait("fields", pending.id, timeout=120)
+    assert run.status == "analysed", run.error
+    assert len(run.notes) == 1
+    assert run.notes[0].startswith("Schema change: the run lacks 1 of the baseline's columns")
+    assert run.quality_warnings is not None
+    assert run.quality_alerts is not None
+
+    raw = server.client()
+    api_model = raw.get("/models/fields").json()
+    api_version = raw.get("/models/fields/versions/1").json()
+    api_run = raw.get(f"/models/fields/runs/{run.id}").json()
+    assert _fields(Model) == set(api_model)
+    assert _fields(Version) == set(api_version)
+    assert _fields(Run) == set(api_run) | {"model"}
+    assert _fields(Job) == set(api_run["job"])
+    for field in ("quality_warnings", "quality_alerts", "source"):
+        assert getattr(run, field) == api_run[field]
+    assert list(run.notes) == api_run["notes"]
+
+
+def test_predictions_labels_and_feedback_are_logged_and_become_runs(
+    client: Client, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    baseline, production = split
+    _model(client, "logged", baseline)
+    client.promote("logged", 1)
+    logged = production.drop(columns=["target"]).assign(
+        timestamp=pd.date_range("2024-03-01T20:00:00Z", periods=len(production), freq="3min")
+    )
+    first = client.log_predictions("logged", logged.iloc[:100])  # a DataFrame
+    assert isinstance(first, Logged)
+    assert first.received == 100
+    assert first.periods == (
+        datetime(2024, 3, 1, tzinfo=UTC),
+        datetime(2024, 3, 2, tzinfo=UTC),
+    )
+    rest = pa.Table.from_pandas(logged.iloc[100:], preserve_index=False)
+    assert client.log_predictions("logged", rest).received == len(production) - 100
+    status = client.ingestion("logged")
+    assert (status["rows_received"], status["rows_waiting"]) == (len(production),) * 2
+
+    assert client.flush("logged") == 2
+    deadline = time.monotonic() + 120  # the worker gathers each period's rows into a run
+    runs = client.runs("logged").items
+    while len(runs) < 2 or {r.status for r in runs} != {"analysed"}:
+        assert time.monotonic() < deadline, (runs, client.ingestion("logged"))
+        time.sleep(0.2)
+        runs = client.runs("logged").items
+    assert sorted((r.date.day, r.n_rows, r.source) for r in runs) == [
+        (1, 80, "logged"),
+        (2, 91, "logged"),
+    ]
+    labels = production[["id", "target"]].iloc[:50]
+    assert client.log_labels("logged", labels) == 50
+    assert client.log_labels("logged", labels.to_dict(orient="records")) == 50
+    feedback = {"id": production["id"].iloc[:2].tolist(), "score": [1, -1], "comment": ["ok", None]}
+    assert client.log_feedback("logged", feedback) == 2
+    assert client.ingestion("logged")["feedback"] == 2
+
+    assert client.set_period("logged", "hour") == "hour"
+    assert client.model("logged").period == "hour"
+    with pytest.raises(ServiceRequestError) as caught:
+        client.set_period("logged", "fortnight")
+    assert (caught.value.status, caught.value.field) == (422, "period")
+    with pytest.raises(InputTypeError, match="A batch must be"):
+        client.log_predictions("logged", 42)
+
+
+def test_a_version_is_deleted(client: Client, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    baseline, _ = split
+    _model(client, "pruned", baseline)
+    client.add_version("pruned", baseline, target="target")
+    client.promote("pruned", 2)
+    client.delete_version("pruned", 2)
+    assert [v.number for v in client.versions("pruned")] == [1]
+    assert client.model("pruned").aliases == {}
+    with pytest.raises(ServiceRequestError) as caught:
+        client.version("pruned", 2)
+    assert caught.value.status == 404
 
 
 def test_models_are_listed_paged_and_searched(client: Client) -> None:
@@ -265,7 +371,8 @@ def test_url_and_token_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
 def test_the_results_are_frozen() -> None:
     import dataclasses
 
-    run = Run("m", 1, 1, datetime.now(UTC), datetime.now(UTC), "a", 1, "pending", *[None] * 6)
+    now = datetime.now(UTC)
+    run = Run("m", 1, 1, now, now, "a", 1, "pending", *[None] * 7, "upload", (), None)
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.status = "analysed"  # type: ignore[misc]
 

@@ -1,8 +1,9 @@
 """A Python client of the monitoring service's REST API (`driftscope serve`, docs/service.md).
 
 `Client` sends each call to ``/api/v1`` with an API token and returns frozen dataclasses
-(`Model`, `Version`, `AliasMove`, `Run`, `Job`, `User`, `Token`, `NewToken`, `Page`), or plain
-dicts where the API answers free JSON (a run's report, a model's timeline). A refusal of the
+(`Model`, `Version`, `AliasMove`, `Run`, `Job`, `User`, `Token`, `NewToken`, `Logged`, `Page`),
+or plain dicts where the API answers free JSON (a run's report, a model's timeline, the
+ingestion status). A refusal of the
 service (an RFC 9457 problem) is raised as `ServiceRequestError` naming the field at fault; a
 service that cannot be reached as `ServiceConnectionError` naming the URL.
 
@@ -45,6 +46,7 @@ __all__ = [
     "AliasMove",
     "Client",
     "Job",
+    "Logged",
     "Model",
     "NewToken",
     "Page",
@@ -62,6 +64,12 @@ _API = "/api/v1"
 #: Parquet), the bytes of a file (Parquet when they start with Parquet's magic number, else
 #: CSV), or a ``(filename, bytes)`` pair whose extension gives the format.
 Table = str | os.PathLike[str] | bytes | tuple[str, bytes] | Any
+
+#: A batch to log: a pandas DataFrame, a pyarrow Table or RecordBatch, a mapping of column name
+#: to values, or a list of records (column name to value).
+Batch = Any
+
+_ARROW = "application/vnd.apache.arrow.stream"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +90,9 @@ class Job:
 
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """A registered model; ``aliases`` maps ``production``/``staging`` to a version number."""
+    """A registered model; ``aliases`` maps ``production``/``staging`` to a version number,
+    ``period`` (hour, day or week) groups its logged predictions into runs, and its data is
+    kept ``retention_days`` (None: everything is kept)."""
 
     id: int
     name: str
@@ -90,6 +100,8 @@ class Model:
     description: str
     created_at: datetime
     created_by: str
+    period: str
+    retention_days: int | None
     aliases: Mapping[str, int]
     n_versions: int
 
@@ -106,6 +118,7 @@ class Version:
     proba_prefix: str | None
     timestamp: str | None
     id_column: str | None
+    inputs_column: str | None
     model_format: str | None
     preprocessor_format: str | None
     benchmarks: Mapping[str, float]
@@ -127,8 +140,10 @@ class AliasMove:
 
 @dataclasses.dataclass(frozen=True)
 class Run:
-    """An uploaded production run of ``model``: ``status`` is pending until its analysis ends,
-    then analysed (with a ``verdict``) or failed (with an ``error``)."""
+    """A production run of ``model``, uploaded or gathered from logged predictions (``source``):
+    ``status`` is pending until its analysis ends, then analysed (with a ``verdict`` and how
+    many data-quality checks warned and alerted) or failed (with an ``error``). ``notes`` say
+    what the analysis met on the way, e.g. a schema change."""
 
     model: str
     id: int
@@ -142,7 +157,11 @@ class Run:
     verdict: str | None
     drift_share: float | None
     dataset_drifted: bool | None
+    quality_warnings: int | None
+    quality_alerts: int | None
     analysed_at: datetime | None
+    source: str
+    notes: tuple[str, ...]
     job: Job | None
 
 
@@ -173,6 +192,15 @@ class NewToken(Token):
     """A token just created, with its secret ``token`` (``dsk_...``): shown this once only."""
 
     token: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Logged:
+    """A logged batch of predictions: how many rows the service ``received``, and the start of
+    each period they fall in."""
+
+    received: int
+    periods: tuple[datetime, ...]
 
 
 T = TypeVar("T")
@@ -307,15 +335,31 @@ class Client:
     def model(self, name: str) -> Model:
         return _build(Model, self._request("GET", f"/models/{_part(name)}"))
 
-    def create_model(self, name: str, task: str, description: str = "") -> Model:
+    def create_model(
+        self, name: str, task: str, description: str = "", period: str = "day"
+    ) -> Model:
         """Register a model; ``task`` is binary_classification, multiclass_classification,
-        regression or text_classification."""
-        body = {"name": name, "task": task, "description": description}
+        regression or text_classification (or, on files, image_classification,
+        image_segmentation, speech_recognition); ``period`` (hour, day or week) groups its
+        logged predictions into runs."""
+        body = {"name": name, "task": task, "description": description, "period": period}
         return _build(Model, self._request("POST", "/models", json=body))
 
     def delete_model(self, name: str) -> None:
         """Delete a model with its versions, runs and jobs."""
         self._request("DELETE", f"/models/{_part(name)}")
+
+    def set_period(self, model: str, period: str) -> str:
+        """Group the model's logged predictions by ``period`` (hour, day or week) from now on;
+        the period."""
+        answer = self._request("PUT", f"/models/{_part(model)}/period", json={"period": period})
+        return str(answer["period"])
+
+    def set_retention(self, model: str, days: int | None) -> Model:
+        """Keep the model's runs, logged predictions, labels and feedback ``days`` days (by
+        the data's date), or everything (None)."""
+        answer = self._request("PUT", f"/models/{_part(model)}/retention", json={"days": days})
+        return _build(Model, answer)
 
     def add_version(
         self,
@@ -327,6 +371,7 @@ class Client:
         proba_prefix: str | None = None,
         timestamp: str | None = None,
         id_column: str | None = None,
+        inputs_column: str | None = None,
         schema: Mapping[str, Any] | None = None,
         benchmarks: Mapping[str, float] | None = None,
         model_file: str | os.PathLike[str] | None = None,
@@ -340,16 +385,17 @@ class Client:
             The model's name.
         baseline
             The reference data: a path, a DataFrame, bytes or ``(filename, bytes)``.
-        target, prediction, proba_prefix, timestamp, id_column
+        target, prediction, proba_prefix, timestamp, id_column, inputs_column
             The baseline's columns that play these roles (``proba_prefix``: columns
-            ``<prefix><class>`` with the class probabilities).
+            ``<prefix><class>`` with the class probabilities; ``inputs_column``: an image or
+            audio model's file column).
         schema
             Overrides of the inferred schema, as in docs/schema.md.
         benchmarks
             The metrics the model must keep, e.g. ``{"accuracy": 0.92}``.
         model_file, preprocessor
-            Paths of the model and preprocessor files (ONNX or skops; pickle only when the
-            server allows it).
+            Paths of the model file (ONNX or skops) and of its preprocessor (skops); pickle and
+            joblib files only when the server allows them.
         """
         import json
 
@@ -359,6 +405,7 @@ class Client:
             "proba_prefix": proba_prefix,
             "timestamp": timestamp,
             "id_column": id_column,
+            "inputs_column": inputs_column,
             "schema": json.dumps(dict(schema)) if schema is not None else None,
             "benchmarks": json.dumps(dict(benchmarks)) if benchmarks is not None else None,
         }
@@ -381,6 +428,10 @@ class Client:
 
     def version(self, model: str, number: int) -> Version:
         return _build(Version, self._request("GET", f"/models/{_part(model)}/versions/{number}"))
+
+    def delete_version(self, model: str, number: int) -> None:
+        """Delete a version with its runs; an alias on it goes too."""
+        self._request("DELETE", f"/models/{_part(model)}/versions/{number}")
 
     def promote(self, model: str, version: int, alias: str = "production") -> AliasMove:
         """Point ``alias`` (``production`` or ``staging``) at ``version``."""
@@ -515,6 +566,62 @@ class Client:
         )
         return answer
 
+    # -- logged predictions, labels and feedback ------------------------------------------
+
+    def log_predictions(self, model: str, batch: Batch) -> Logged:
+        """Log a batch of the serving version's predictions, sent as an Arrow IPC stream: each
+        row with the version's id column, a ``timestamp`` (or the version's timestamp column)
+        and the prediction. They become runs by the model's period, analysed once it has ended
+        (or on `flush`)."""
+        answer = self._request(
+            "POST",
+            f"/models/{_part(model)}/predictions",
+            content=_arrow_stream(batch),
+            headers={"Content-Type": _ARROW},
+        )
+        return Logged(
+            int(answer["received"]),
+            tuple(datetime.fromisoformat(p) for p in answer["periods"]),
+        )
+
+    def log_labels(self, model: str, batch: Batch) -> int:
+        """Log ground truth by id (the version's id and target columns; the last label of an
+        id wins), sent as an Arrow IPC stream; the runs holding those ids are analysed again.
+        How many labels the service received."""
+        answer = self._request(
+            "POST",
+            f"/models/{_part(model)}/labels",
+            content=_arrow_stream(batch),
+            headers={"Content-Type": _ARROW},
+        )
+        return int(answer["received"])
+
+    def log_feedback(self, model: str, batch: Batch) -> int:
+        """Log feedback on predictions, sent as JSON columns: ``id``, ``score`` (1 thumbs up,
+        -1 down) and optionally ``comment``. How many the service received."""
+        import json
+
+        columns = _arrow_table(batch).to_pydict()
+        answer = self._request(
+            "POST",
+            f"/models/{_part(model)}/feedback",
+            content=json.dumps({"columns": columns}, default=_json_value, allow_nan=False),
+            headers={"Content-Type": "application/json"},
+        )
+        return int(answer["received"])
+
+    def flush(self, model: str) -> int:
+        """Analyse now every period with logged predictions not analysed yet, the open one
+        too; how many analyses were queued."""
+        return int(self._request("POST", f"/models/{_part(model)}/predictions/flush")["queued"])
+
+    def ingestion(self, model: str) -> dict[str, Any]:
+        """The model's ingestion status: rows received, rows waiting for their period's
+        analysis (and since when), runs pending, the last analysis error, and how many labels
+        and feedback are stored."""
+        answer: dict[str, Any] = self._request("GET", f"/models/{_part(model)}/ingestion")
+        return answer
+
     # -- jobs -----------------------------------------------------------------------------
 
     def jobs(self, status: str | None = None, *, offset: int = 0, limit: int = 100) -> Page[Job]:
@@ -595,7 +702,52 @@ def _page(answer: Mapping[str, Any], cls: type[T]) -> Page[T]:
 
 def _run(model: str, answer: Mapping[str, Any]) -> Run:
     job = answer.get("job")
-    return _build(Run, answer, model=model, job=_build(Job, job) if job else None)
+    return _build(
+        Run,
+        answer,
+        model=model,
+        notes=tuple(answer.get("notes") or ()),
+        job=_build(Job, job) if job else None,
+    )
+
+
+def _arrow_table(batch: Batch) -> Any:
+    """A batch to log as a pyarrow Table."""
+    import pyarrow as pa
+
+    if isinstance(batch, pa.Table):
+        return batch
+    if isinstance(batch, pa.RecordBatch):
+        return pa.Table.from_batches([batch])
+    if callable(getattr(batch, "to_parquet", None)):  # a pandas DataFrame
+        return pa.Table.from_pandas(batch, preserve_index=False)
+    if isinstance(batch, Mapping):
+        return pa.table(dict(batch))
+    if isinstance(batch, list) and all(isinstance(row, Mapping) for row in batch):
+        return pa.Table.from_pylist(batch)
+    raise InputTypeError(
+        "A batch must be a pandas DataFrame, a pyarrow Table, a mapping of columns or a list "
+        f"of records; got {type(batch).__name__}."
+    )
+
+
+def _arrow_stream(batch: Batch) -> bytes:
+    """A batch as the bytes of an Arrow IPC stream."""
+    import pyarrow as pa
+
+    table = _arrow_table(batch)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    body: bytes = sink.getvalue().to_pybytes()
+    return body
+
+
+def _json_value(value: Any) -> Any:
+    """A value of a JSON batch that the standard encoder does not know: times as ISO 8601."""
+    if isinstance(value, datetime | date_type):
+        return value.isoformat()
+    raise InputTypeError(f"A batch's {type(value).__name__} value cannot be sent as JSON.")
 
 
 def _period(

@@ -176,6 +176,73 @@ def test_a_refusal_names_the_field_and_exits_2(cli: Cli, tables: tuple[Path, Pat
     assert "HTTP 404" in err
     _, err = cli("models", "add-version", "refused", str(baseline), "--benchmark", "x", code=2)
     assert "--benchmark" in err
+    assert "expected METRIC=VALUE, got 'x'" in err
+    _, err = cli("models", "add", "refused", "--task", "regression", "--period", "month", code=2)
+    assert "--period" in err
+    assert "hour or day or week" in err
+    _, err = cli("runs", "list", "refused", "--limit", "1001", code=2)
+    assert "1000" in err
+
+
+def test_a_model_keeps_its_period_and_json_has_every_field(
+    cli: Cli, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    baseline, production = tables
+    cli("models", "add", "weekly", "--task", "binary_classification", "--period", "week")
+    cli("models", "add-version", "weekly", str(baseline), "--target", "target", "--prediction",
+        "prediction", "--id", "id")  # fmt: skip
+    shown = cli.json("models", "show", "weekly")
+    assert isinstance(shown, dict)
+    assert (shown["model"]["period"], shown["model"]["retention_days"]) == ("week", None)
+    listed = cli.json("models", "list", "--search", "weekly", "--limit", "1000")
+    assert isinstance(listed, dict)
+    assert listed["limit"] == 1000
+    assert listed["items"][0]["period"] == "week"
+
+    # A run lacking a column of the baseline: its note is printed, one a line.
+    changed = tmp_path / "changed.parquet"
+    pd.read_parquet(production).drop(columns=["mean radius"]).to_parquet(changed, index=False)
+    out, _ = cli("runs", "upload", "weekly", str(changed), "--date", "2024-03-01", "--wait")
+    run_id = int(out.split()[1])
+    lines = out.splitlines()
+    assert lines[0].startswith(f"Run {run_id} of 'weekly'")
+    assert lines[1].startswith("Note: Schema change: the run lacks 1 of the baseline's columns")
+    out, _ = cli("runs", "show", "weekly", str(run_id))
+    assert out.splitlines()[1] == lines[1]
+    run = cli.json("runs", "show", "weekly", str(run_id))
+    assert isinstance(run, dict)
+    assert run["source"] == "upload"
+    assert run["notes"] == [lines[1].removeprefix("Note: ")]
+    assert isinstance(run["quality_warnings"], int)
+    assert isinstance(run["quality_alerts"], int)
+    listed = cli.json("runs", "list", "weekly", "--limit", "1000")
+    assert isinstance(listed, dict)
+    assert listed["items"] == [run]
+
+
+def test_tokens_create_asks_the_password_on_stderr(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+
+    monkeypatch.delenv("DRIFTSCOPE_PASSWORD")
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": ADMIN_PASSWORD)
+    out, err = cli("tokens", "create", "captured", "--username", "admin", token="")
+    assert out.strip().startswith("dsk_")
+    assert len(out.splitlines()) == 1
+    assert "Password of admin" in err
+
+
+def test_add_version_help_names_the_formats_the_service_reads(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["models", "add-version", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for words in ("CSV", "TSV", "Parquet", "JSON Lines"):
+        assert words in out
+    assert "before the model (needs --model-file): skops (.skops); pickle (.pkl, .pickle)" in out
+    assert "ONNX (.onnx) or skops (.skops); pickle" in out  # --model-file
 
 
 def test_an_unreachable_service_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -86,6 +86,7 @@ def test_bad_input_exits_two(
         (["--detector", "kswin", "--param", "window_size=2.5"],
          "window_size='2.5': expected an int"),
         (["--detector", "adwin", "--param", "delta=abc"], "delta='abc': expected a number"),
+        (["--detector", "adwin", "--param", "delta"], "expected NAME=VALUE, got 'delta'"),
         (["--calibrate-on", "4001"], "expected at most the 4,000 rows"),
         (["--calibrate-on", "0"], "--calibrate-on"),
         (["--calibrate-on", "100", "--target-false-alarms", "0"], "--target-false-alarms"),

@@ -40,12 +40,12 @@ def exit_codes_help(ran: str, failed: str, usage: str = "") -> str:
 _err = Console(stderr=True)
 
 
-def _pairs(values: list[str], option: str) -> dict[str, str]:
+def _pairs(values: list[str], option: str, key: str = "COLUMN") -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values:
         name, sep, value = item.rpartition("=")
         if not sep or not name or not value:
-            raise typer.BadParameter(f"expected COLUMN=VALUE, got {item!r}", param_hint=option)
+            raise typer.BadParameter(f"expected {key}=VALUE, got {item!r}", param_hint=option)
         out[name] = value
     return out
 
@@ -68,15 +68,16 @@ def _number(text: str, option: str) -> float:
         raise typer.BadParameter(f"{shown(text)} is not a number", param_hint=option) from None
 
 
-def _numbers(values: list[str], option: str) -> dict[str, float]:
-    return {name: _number(value, option) for name, value in _pairs(values, option).items()}
+def _numbers(values: list[str], option: str, key: str = "COLUMN") -> dict[str, float]:
+    pairs = _pairs(values, option, key)
+    return {name: _number(value, option) for name, value in pairs.items()}
 
 
 def _metric_values(values: list[str], option: str) -> dict[str, float]:
     """METRIC=VALUE pairs, each value inside the range its metric can take."""
     from driftscope.workflows.monitor import metric_value_problem
 
-    out = _numbers(values, option)
+    out = _numbers(values, option, "METRIC")
     for name, value in out.items():
         problem = metric_value_problem(name, value)
         if problem is not None:

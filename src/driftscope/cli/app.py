@@ -550,7 +550,7 @@ def stream(
             f"Column {column!r} of {table.name!r}: row {first} holds {raw.iloc[first]!r}; "
             f"expected numbers ({int(bad.sum())} row(s) are missing or not numeric)."
         )
-    params = _typed(detector, _pairs(param or [], "--param"))
+    params = _typed(detector, _pairs(param or [], "--param", "NAME"))
     array = values.to_numpy(dtype=float)
     if calibrate_on is not None and calibrate_on > len(array):
         raise typer.BadParameter(

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from driftscope._shorten import shown
-from driftscope.cli._options import _metric_values
+from driftscope.cli._options import _check_choice, _metric_values
 from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
@@ -75,7 +75,12 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a ta
 ModelName = Annotated[str, typer.Argument(help="The model's name.")]
 Alias = Annotated[str, typer.Option(help="The alias: production or staging.")]
 Offset = Annotated[int, typer.Option(min=0, help="Skip this many items.")]
-Limit = Annotated[int, typer.Option(min=1, max=500, help="At most this many items.")]
+#: The service's largest page (server/deps.py).
+MAX_LIMIT = 1000
+Limit = Annotated[
+    int, typer.Option(min=1, max=MAX_LIMIT, help=f"At most this many items (at most {MAX_LIMIT}).")
+]
+PERIODS = ("hour", "day", "week")
 
 # The options of `models add-version`.
 Target = Annotated[str | None, typer.Option(help="Target (label) column of the baseline.")]
@@ -96,9 +101,21 @@ Benchmarks = Annotated[
     typer.Option("--benchmark", help="METRIC=VALUE the model must keep (repeatable)."),
 ]
 ModelFile = Annotated[
-    Path | None, typer.Option("--model-file", help="The model file (.onnx or .skops).")
+    Path | None,
+    typer.Option(
+        "--model-file",
+        help="The model file: ONNX (.onnx) or skops (.skops); pickle (.pkl, .pickle) or joblib "
+        "(.joblib) only when the server runs with --allow-pickle.",
+    ),
 ]
-Preprocessor = Annotated[Path | None, typer.Option(help="The preprocessor file (.onnx or .skops).")]
+Preprocessor = Annotated[
+    Path | None,
+    typer.Option(
+        help="A preprocessor applied before the model (needs --model-file): skops (.skops); "
+        "pickle (.pkl, .pickle) or joblib (.joblib) only when the server runs with "
+        "--allow-pickle.",
+    ),
+]
 
 
 def _client(url: str | None, token: str | None) -> Client:
@@ -160,19 +177,29 @@ def models_add(
         ),
     ],
     description: Annotated[str, typer.Option(help="What the model does.")] = "",
+    period: Annotated[
+        str, typer.Option(help="How logged predictions are grouped into runs: hour, day or week.")
+    ] = "day",
     url: Url = None,
     token: TokenOption = None,
 ) -> None:
     """Register a model (then `models add-version` gives it a baseline)."""
+    _check_choice(period, PERIODS, "--period")
     with _client(url, token) as client:
-        model = client.create_model(name, task, description)
+        model = client.create_model(name, task, description, period)
     typer.echo(f"Added model {model.name!r} ({model.task}).")
 
 
 @models_app.command("add-version", epilog=REMOTE_EPILOG)
 def models_add_version(
     name: ModelName,
-    baseline: Annotated[Path, typer.Argument(help="The reference data: CSV, Parquet or JSONL.")],
+    baseline: Annotated[
+        Path,
+        typer.Argument(
+            help="The reference data: CSV (.csv, .txt), TSV (.tsv), Parquet (.parquet, .pq) or "
+            "JSON Lines (.jsonl, .ndjson, .json); a zip for image and audio models."
+        ),
+    ],
     target: Target = None,
     prediction: Prediction = None,
     proba_prefix: ProbaPrefix = None,
@@ -324,6 +351,13 @@ def _run_line(run: Run) -> str:
     return line + "."
 
 
+def _echo_run(run: Run) -> None:
+    """The run's line, then its notes (a schema change...), one a line."""
+    typer.echo(_run_line(run))
+    for note in run.notes:
+        typer.echo(f"Note: {note}")
+
+
 @runs_app.command("upload", epilog=UPLOAD_EPILOG)
 def runs_upload(
     model: ModelName,
@@ -356,7 +390,7 @@ def runs_upload(
     if as_json:
         _print_json(run)
     else:
-        typer.echo(_run_line(run))
+        _echo_run(run)
     if run.status == "failed":
         raise DriftscopeError(f"The analysis of run {run.id} failed: {run.error}")
 
@@ -418,7 +452,7 @@ def runs_show(
     if as_json:
         _print_json(run)
         return
-    typer.echo(_run_line(run))
+    _echo_run(run)
     if run.error:
         typer.echo(f"Error: {run.error}")
     if run.job is not None:
@@ -492,7 +526,7 @@ def tokens_create(
     with _client(url, None if username else token) as client:
         if username is not None:
             password = os.environ.get("DRIFTSCOPE_PASSWORD") or typer.prompt(
-                f"Password of {username}", hide_input=True
+                f"Password of {username}", hide_input=True, err=True
             )
             client.log_in(username, password)
         created = client.create_token(name, role)
