@@ -117,8 +117,13 @@ def test_models_that_cannot_run_are_refused_or_fail_the_run_with_a_message(
     assert "could not be loaded" in garbage.json()["detail"]
     lonely = _version(admin, baseline, preprocessor=("scaler.skops", _skops(StandardScaler())))
     assert lonely.json()["errors"][0]["field"] == "preprocessor"
-    assert admin.get("/api/v1/models/cancer").json()["n_versions"] == 0
     good, _ = _onnx_model(train, features)
+    onnx_scaler = _version(
+        admin, baseline, model_file=("model.onnx", good), preprocessor=("scaler.onnx", good)
+    )
+    assert onnx_scaler.json()["errors"][0]["field"] == "preprocessor"
+    assert "one ONNX pipeline" in onnx_scaler.json()["detail"]
+    assert admin.get("/api/v1/models/cancer").json()["n_versions"] == 0
     assert _version(admin, baseline, model_file=("model.onnx", good)).status_code == 201
     # A run without a feature the model takes: stored, then failed with the reason.
     run = admin.post(

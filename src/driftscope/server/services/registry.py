@@ -373,6 +373,13 @@ def add_version(
     frame = read_upload(state, baseline)
     model_format = _model_format(state, model_file, "model_file")
     preprocessor_format = _model_format(state, preprocessor, "preprocessor")
+    if preprocessor_format == "onnx":
+        raise Invalid(
+            "A preprocessor is a scikit-learn transformer saved with skops (.skops), or pickle "
+            "or joblib when the server allows pickle; an ONNX preprocessor is not run. Export "
+            "the preprocessor and the model as one ONNX pipeline and send it as the model file.",
+            field="preprocessor",
+        )
     if preprocessor is not None and model_file is None:
         raise Invalid("A preprocessor needs the model it prepares data for.", field="preprocessor")
     stored_model = _store_file(state, model_file)
