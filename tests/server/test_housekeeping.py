@@ -86,6 +86,7 @@ def test_a_failed_analysis_can_be_retried(admin: TestClient, state: State) -> No
     job_id = failed["job"]["id"]
     retried = admin.post(f"/api/v1/jobs/{job_id}/retry").json()
     assert (retried["status"], retried["attempts"]) == ("queued", 0)
+    assert (retried["started_at"], retried["progress"]) == (None, "")  # no trace of the last try
     assert admin.get(f"/api/v1/models/cancer/runs/{run_id}").json()["status"] == "pending"
     assert admin.post(f"/api/v1/jobs/{job_id}/retry").status_code == 409
     run_jobs(state)

@@ -185,7 +185,9 @@ def test_bad_batches_name_what_is_wrong(logger: TestClient) -> None:
         "timestamp"
     )
     bad_time = logged.assign(timestamp="yesterday")
-    assert post(json=_records(bad_time))["errors"][0]["field"] == "timestamp"
+    refused_time = post(json=_records(bad_time))
+    assert refused_time["errors"][0]["field"] == "timestamp"
+    assert refused_time["detail"].startswith("Row 0: 'yesterday' in 'timestamp' is not an ISO")
     twice = pd.concat([logged.iloc[:3], logged.iloc[:1]])
     assert "repeat an id" in post(json=_records(twice))["detail"]
     no_prediction = logged.drop(columns=["prediction"])
@@ -203,7 +205,8 @@ def test_bad_batches_name_what_is_wrong(logger: TestClient) -> None:
     mixed["rows"][1]["mean radius"] = "twelve"  # a number, then text, in one column
     refused = post(json=mixed)
     assert refused["errors"][0]["field"] == "mean radius"
-    assert "mixes kinds of values" in refused["detail"]
+    assert "mixes kinds of values (such as" in refused["detail"]
+    assert "'twelve'" in refused["detail"]
     assert logger.post("/api/v1/models/nope/predictions", json=_records(logged)).status_code == 404
 
 
@@ -215,6 +218,12 @@ def test_feedback_is_kept_as_its_own_signal(logger: TestClient, admin: TestClien
     assert ok.json() == {"received": 2}
     bad = logger.post("/api/v1/models/cancer/feedback", json={"rows": [{"id": "p3", "score": 5}]})
     assert bad.json()["errors"][0]["field"] == "score"
+    assert bad.json()["detail"].endswith("got 5.")
+    flag = logger.post(
+        "/api/v1/models/cancer/feedback", json={"rows": [{"id": "p3", "score": True}]}
+    )
+    assert flag.status_code == 422
+    assert flag.json()["detail"].endswith("got True.")
     assert admin.get("/api/v1/models/cancer/ingestion").json()["feedback"] == 2
 
 

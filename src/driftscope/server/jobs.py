@@ -144,6 +144,12 @@ def _finish(state: State, job_id: int, error: str | None, retry: bool) -> str | 
             job.status = JobStatus.FAILED
         job.error = error
         job.finished_at = now() if job.status != JobStatus.QUEUED else None
+        # The step it was at says nothing once it has ended (a failed job keeps it: where it
+        # stopped).
+        if job.status == JobStatus.DONE:
+            job.progress = "done"
+        elif job.status == JobStatus.QUEUED:
+            job.progress = ""
         return job.status
 
 

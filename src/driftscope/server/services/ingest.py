@@ -102,16 +102,28 @@ def _timestamps(frame: pd.DataFrame, column: str) -> pd.Series:
         raise Invalid(
             f"Each logged prediction needs its time in a {column!r} column.", field=column
         )
+    values = frame[column]
     try:
-        stamps = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    except (ValueError, TypeError) as exc:
+        stamps = pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+        unread = parsed.isna() & values.notna()
+        row = _first_row(unread) if unread.any() else 0
         raise Invalid(
-            f"The {column!r} column must hold ISO 8601 times: {exc}", field=column
+            f"Row {row}: {_shown(values.iloc[row])} in {column!r} is not an ISO 8601 time "
+            "(such as 2026-11-01T10:00:00Z).",
+            field=column,
         ) from None
     if stamps.isna().any():
         row = _first_row(stamps.isna())
         raise Invalid(f"Row {row} has no {column!r}.", field=column)
     return stamps
+
+
+def _shown(value: Any) -> str:
+    """A value as the client sent it (numpy's scalars as plain Python's)."""
+    plain = value.item() if isinstance(value, np.generic) else value
+    return repr(plain)
 
 
 def _ids(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
@@ -240,9 +252,12 @@ def _as_table(frame: pd.DataFrame) -> pa.Table:
     for name in frame.columns:  # which column, for the message
         try:
             pa.array(frame[name], from_pandas=True)
-        except failures as exc:
+        except failures:
+            kinds = frame[name].dropna().map(lambda v: type(v).__name__)
+            examples = frame[name].dropna()[~kinds.duplicated()].iloc[:2]
             raise Invalid(
-                f"Column {name!r} mixes kinds of values ({exc}); send one kind per column "
+                f"Column {name!r} mixes kinds of values (such as "
+                f"{' and '.join(_shown(v) for v in examples)}); send one kind per column "
                 "(numbers, text, true/false, or times as ISO 8601 text).",
                 field=str(name),
             ) from None
@@ -338,12 +353,14 @@ def log_feedback(
     ids = _ids(frame, "id", "feedback")
     if "score" not in frame.columns:
         raise Invalid("Each feedback needs a score: 1 (thumbs up) or -1 (down).", field="score")
-    scores = pd.to_numeric(frame["score"], errors="coerce")
-    bad = ~scores.isin([1, -1])
+    given = frame["score"]
+    scores = pd.to_numeric(given, errors="coerce")
+    flags = given.map(lambda v: isinstance(v, (bool, np.bool_)))
+    bad = ~scores.isin([1, -1]) | flags.astype(bool)
     if bad.any():
         row = _first_row(bad)
         raise Invalid(
-            f"Row {row}: a score is 1 (thumbs up) or -1 (down); got {frame['score'].iloc[row]!r}.",
+            f"Row {row}: a score is 1 (thumbs up) or -1 (down); got {_shown(given.iloc[row])}.",
             field="score",
         )
     comments = frame["comment"].fillna("").astype(str) if "comment" in frame else None

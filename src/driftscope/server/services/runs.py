@@ -375,7 +375,8 @@ def retry_job(session: Session, principal: Principal, job_id: int) -> Job:
     job.status = JobStatus.QUEUED
     job.attempts = 0
     job.error = None
-    job.finished_at = None
+    job.started_at = job.finished_at = None
+    job.progress = ""
     if job.run_id is not None:
         run = session.get(Run, job.run_id)
         if run is not None:
