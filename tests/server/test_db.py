@@ -21,7 +21,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0005"
+    assert db.current_revision(state.engine) == "0006"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0005 (was None)", "store at revision 0005"]
+    assert out.splitlines() == ["store at revision 0006 (was None)", "store at revision 0006"]
     assert (data / "driftscope.db").is_file()
 
 
@@ -73,3 +73,38 @@ def test_revision_0005_fills_the_quality_counts_and_packed_drift_of_earlier_runs
         counted["quality_warnings"],
         counted["quality_alerts"],
     )
+
+
+def test_revision_0006_counts_the_versions_a_model_had_and_keeps_the_history_numbers(
+    admin: TestClient, state: State
+) -> None:
+    baseline, _ = breast_cancer_split()
+
+    def add_version(name: str) -> int:
+        added = admin.post(
+            f"/api/v1/models/{name}/versions",
+            files={"baseline": ("b.parquet", as_parquet(baseline))},
+            data={"target": "target", "prediction": "prediction"},
+        )
+        assert added.status_code == 201, added.text
+        number: int = added.json()["number"]
+        return number
+
+    add_model(admin)
+    assert (add_version("cancer"), add_version("cancer")) == (2, 3)
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 2})
+    assert admin.delete("/api/v1/models/cancer/versions/3").status_code == 204
+    history = admin.get("/api/v1/models/cancer/aliases/history").json()
+    # A model deleted and made again under its name: the first one's versions do not count.
+    add_model(admin, "again")
+    add_version("again")
+    assert admin.delete("/api/v1/models/again").status_code == 204
+    add_model(admin, "again")
+    # Down and up again: the counter is filled from the versions and the audit log (version 3
+    # was deleted), the history's numbers from the versions.
+    db.downgrade(state.engine, "0005")
+    db.upgrade(state.engine)
+    assert admin.get("/api/v1/models/cancer/aliases/history").json() == history
+    assert add_version("cancer") == 4
+    assert add_version("again") == 2

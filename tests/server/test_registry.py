@@ -159,8 +159,63 @@ def test_deleting_a_version_deletes_its_runs_and_its_alias(admin: TestClient, st
         assert session.scalar(select(func.count()).select_from(Run)) == 0
         assert session.scalar(select(func.count()).select_from(RunMetric)) == 0
     history = admin.get("/api/v1/models/cancer/aliases/history").json()
-    assert [(h["action"], h["to_version"]) for h in history] == [("promote", None)]
+    assert [(h["action"], h["to_version"], h["to_version_deleted"]) for h in history] == [
+        ("promote", 1, True)
+    ]
     assert admin.delete("/api/v1/models/cancer/versions/1").status_code == 404
+
+
+def _add_version(admin: TestClient) -> int:
+    baseline, _ = breast_cancer_split()
+    added = admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("b.parquet", as_parquet(baseline))},
+        data={"target": "target", "prediction": "prediction"},
+    )
+    assert added.status_code == 201, added.text
+    number: int = added.json()["number"]
+    return number
+
+
+def test_a_version_number_is_never_reused(admin: TestClient) -> None:
+    add_model(admin)
+    assert _add_version(admin) == 2
+    assert admin.delete("/api/v1/models/cancer/versions/2").status_code == 204
+    assert _add_version(admin) == 3  # not a second version 2
+    for number in (1, 3):
+        assert admin.delete(f"/api/v1/models/cancer/versions/{number}").status_code == 204
+    assert admin.get("/api/v1/models/cancer").json()["n_versions"] == 0
+    assert _add_version(admin) == 4  # not version 1 again
+    listed = admin.get("/api/v1/models/cancer/versions").json()
+    assert [v["number"] for v in listed] == [4]
+    # A model deleted and made again under its name starts anew.
+    assert admin.delete("/api/v1/models/cancer").status_code == 204
+    assert add_model(admin)["number"] == 1
+
+
+def test_the_alias_history_keeps_the_numbers_of_deleted_versions(admin: TestClient) -> None:
+    add_model(admin)
+    _add_version(admin)
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 2})
+    assert admin.delete("/api/v1/models/cancer/versions/1").status_code == 204
+    history = admin.get("/api/v1/models/cancer/aliases/history").json()
+    moves = [
+        (h["from_version"], h["from_version_deleted"], h["to_version"], h["to_version_deleted"])
+        for h in history
+    ]
+    assert moves == [(1, True, 2, False), (None, False, 1, True)]
+    # Version 1 is gone: nothing to roll back to, and the refusal says why.
+    refused = admin.post("/api/v1/models/cancer/aliases/production/rollback")
+    assert refused.status_code == 409
+    assert "version 1" in refused.json()["detail"]
+    assert "deleted" in refused.json()["detail"]
+    # A new version takes a new number; promoted and rolled back, the history tells them apart.
+    assert _add_version(admin) == 3
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 3})
+    back = admin.post("/api/v1/models/cancer/aliases/production/rollback").json()
+    assert (back["from_version"], back["to_version"]) == (3, 2)
+    assert admin.get("/api/v1/models/cancer").json()["aliases"] == {"production": 2}
 
 
 def test_a_model_keeps_the_period_it_is_created_with(admin: TestClient) -> None:

@@ -193,6 +193,9 @@ class Model(Base):
     #: Runs, logged predictions, labels and feedback older than this many days are deleted
     #: (None: kept).
     retention_days: Mapped[int | None] = mapped_column(Integer)
+    #: The number of the model's last version ever added (0: none yet). Versions are numbered
+    #: from it, so a number stays that of one version even after the version is deleted.
+    last_version_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="model", cascade="all, delete-orphan", passive_deletes=True
@@ -244,7 +247,9 @@ class Alias(Base):
 
 
 class AliasMove(Base):
-    """One move of an alias (promote or rollback), with who and when: the history."""
+    """One move of an alias (promote or rollback), with who and when: the history. The
+    versions' numbers are kept with their ids: a deleted version's id becomes NULL, its number
+    stays (a number is never given to another version of the model)."""
 
     __tablename__ = "alias_moves"
 
@@ -257,6 +262,8 @@ class AliasMove(Base):
     to_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("versions.id", ondelete="SET NULL")
     )
+    from_number: Mapped[int | None] = mapped_column(Integer)
+    to_number: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(default=now)

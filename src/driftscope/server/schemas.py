@@ -152,10 +152,15 @@ class PromoteIn(_In):
 
 
 class AliasMoveOut(BaseModel):
+    """A move of an alias; a version deleted since keeps its number here, and is said
+    deleted."""
+
     alias: str
     action: str
     from_version: int | None
     to_version: int | None
+    from_version_deleted: bool = False
+    to_version_deleted: bool = False
     actor: str
     at: datetime
 

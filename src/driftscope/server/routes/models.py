@@ -172,14 +172,14 @@ def delete_version(name: str, number: Id, session: Session_, who: Editor) -> Non
 def promote(name: str, alias: str, body: PromoteIn, session: Session_, who: Editor) -> AliasMoveOut:
     """Point an alias (``production`` or ``staging``) at a version."""
     move = registry.promote(session, who, name, alias, body.version)
-    return _move_out(session, move)
+    return _move_out(move)
 
 
 @router.post("/{name}/aliases/{alias}/rollback")
 def rollback(name: str, alias: str, session: Session_, who: Editor) -> AliasMoveOut:
     """Point an alias back at the version it held before its last promotion."""
     move = registry.rollback(session, who, name, alias)
-    return _move_out(session, move)
+    return _move_out(move)
 
 
 @router.get("/{name}/aliases/history")
@@ -188,19 +188,18 @@ def alias_history(name: str, session: Session_, who: Reader) -> list[AliasMoveOu
     moves = session.scalars(
         select(AliasMove).where(AliasMove.model_id == model.id).order_by(AliasMove.id.desc())
     )
-    return [_move_out(session, move) for move in moves]
+    return [_move_out(move) for move in moves]
 
 
-def _move_out(session: Session_, move: AliasMove) -> AliasMoveOut:
-    def number(version_id: int | None) -> int | None:
-        version = session.get(Version, version_id) if version_id is not None else None
-        return version.number if version is not None else None
-
+def _move_out(move: AliasMove) -> AliasMoveOut:
+    # The move keeps the numbers; a deleted version's id is gone (NULL), its number stays.
     return AliasMoveOut(
         alias=move.alias,
         action=move.action,
-        from_version=number(move.from_version_id),
-        to_version=number(move.to_version_id),
+        from_version=move.from_number,
+        to_version=move.to_number,
+        from_version_deleted=move.from_number is not None and move.from_version_id is None,
+        to_version_deleted=move.to_number is not None and move.to_version_id is None,
         actor=move.actor,
         at=move.at,
     )

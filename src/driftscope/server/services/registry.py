@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from driftscope.analyses.model import Task, resolve_model_columns
@@ -224,8 +224,8 @@ def delete_model(session: Session, principal: Principal, name: str) -> None:
 
 
 def delete_version(session: Session, principal: Principal, model_name: str, number: int) -> None:
-    """Delete a version with its runs and their points; an alias on it is removed (and its
-    history keeps the move, with the version gone)."""
+    """Delete a version with its runs and their points; an alias on it is removed (its history
+    keeps the moves, with the version's number). The number is not given to another version."""
     model = get_model(session, model_name)
     version = get_version(session, model, number)
     session.delete(version)
@@ -547,11 +547,19 @@ def _add_files_version(
 
 
 def _register(session: Session, principal: Principal, model: Model, version: Version) -> Version:
-    """Store a checked version as the model's next (numbered one after its last), in the
-    caller's transaction, and say so in the audit log."""
-    last = session.scalar(select(func.max(Version.number)).where(Version.model_id == model.id))
+    """Store a checked version as the model's next (numbered one after the last it ever had,
+    deleted or not: a number is never reused), in the caller's transaction, and say so in the
+    audit log."""
+    # One statement counts on: two versions added at once get two numbers.
+    number = session.scalar(
+        update(Model)
+        .where(Model.id == model.id)
+        .values(last_version_number=Model.last_version_number + 1)
+        .returning(Model.last_version_number)
+    )
+    assert number is not None
     version.model_id = model.id
-    version.number = (last or 0) + 1
+    version.number = number
     version.created_by = principal.actor
     session.add(version)
     session.flush()
@@ -596,6 +604,11 @@ def rollback(
     )
     before = session.get(Version, last.from_version_id) if last and last.from_version_id else None
     if before is None:
+        if last is not None and last.from_number is not None:
+            raise Conflict(
+                f"Model {model.name!r}: {alias!r} held version {last.from_number} before, which "
+                "was deleted; nothing to roll back to."
+            )
         raise Conflict(
             f"Model {model.name!r}: {alias!r} held no other version before; nothing to roll "
             "back to."
@@ -607,7 +620,7 @@ def _move(
     session: Session, principal: Principal, model: Model, alias: str, version: Version, action: str
 ) -> AliasMove:
     current = session.get(Alias, (model.id, alias))
-    before = current.version_id if current is not None else None
+    before = session.get(Version, current.version_id) if current is not None else None
     if current is None:
         session.add(Alias(model_id=model.id, alias=alias, version_id=version.id))
     else:
@@ -615,8 +628,10 @@ def _move(
     move = AliasMove(
         model_id=model.id,
         alias=alias,
-        from_version_id=before,
+        from_version_id=before.id if before is not None else None,
         to_version_id=version.id,
+        from_number=before.number if before is not None else None,
+        to_number=version.number,
         action=action,
         actor=principal.actor,
     )
