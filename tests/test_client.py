@@ -270,6 +270,10 @@ def test_a_rollback_points_production_at_the_version_before(
         ("production", "promote", 3),
         ("production", "promote", 1),
     ]
+    client.delete_version("rolled", 3)
+    moved_to_3 = client.alias_history("rolled")[2]
+    assert (moved_to_3.to_version, moved_to_3.to_version_deleted) == (3, True)
+    assert client.add_version("rolled", baseline, target="target").number == 4  # 3 not reused
 
 
 def test_a_token_is_shown_once_and_refused_once_revoked(client: Client, server: Server) -> None:

@@ -128,7 +128,8 @@ class Version:
 
 @dataclasses.dataclass(frozen=True)
 class AliasMove:
-    """One move of an alias (``action`` is promote or rollback), by whom and when."""
+    """One move of an alias (``action`` is promote or rollback), by whom and when; a version
+    deleted since keeps its number and is said deleted."""
 
     alias: str
     action: str
@@ -136,6 +137,8 @@ class AliasMove:
     to_version: int | None
     actor: str
     at: datetime
+    from_version_deleted: bool = False
+    to_version_deleted: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
