@@ -135,7 +135,11 @@ def test_runs_that_cannot_be_analysed_say_why(admin: TestClient, state: State) -
         failed["error"]
         == "The labels hold 171 duplicated id(s) in 'id'; expected one label per id."
     )
-    assert admin.get(f"/api/v1/models/cancer/runs/{run['id']}/report").status_code == 404
+    no_report = admin.get(f"/api/v1/models/cancer/runs/{run['id']}/report")
+    assert no_report.status_code == 404
+    assert f"Run {run['id']} has no report (its analysis failed: The labels" in no_report.text
+    last_error = admin.get("/api/v1/models/cancer/ingestion").json()["last_error"]
+    assert last_error == f"Run {run['id']}: {failed['error']}"
     assert admin.get("/api/v1/models/cancer/runs/999").status_code == 404
 
 

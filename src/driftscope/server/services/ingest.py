@@ -645,11 +645,13 @@ def ingest_status(session: Session, model: Model) -> IngestStatus:
         .select_from(Run)
         .where(Run.model_id == model.id, Run.status == RunStatus.PENDING)
     )
-    error = session.scalar(
-        select(Run.error)
+    failed = session.execute(
+        select(Run.id, Run.error)
         .where(Run.model_id == model.id, Run.status == RunStatus.FAILED)
         .order_by(Run.id.desc())
-    )
+        .limit(1)
+    ).first()
+    error = f"Run {failed.id}: {failed.error}" if failed is not None else None
     labels = session.scalar(
         select(func.count()).select_from(Label).where(Label.model_id == model.id)
     )

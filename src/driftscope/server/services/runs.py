@@ -464,6 +464,11 @@ JOB_KINDS = {ANALYSE: JobKind(analyse_run, _analysis_failed)}
 
 def report_json(state: State, run: Run) -> dict[str, Any]:
     if run.report is None:
-        raise NotFound(f"Run {run.id} has no report yet (its analysis is {run.status}).")
+        why = (
+            f"its analysis failed: {run.error}"
+            if run.status == RunStatus.FAILED
+            else "its analysis has not finished"
+        )
+        raise NotFound(f"Run {run.id} has no report ({why}).")
     loaded: dict[str, Any] = json.loads(state.artifacts.read_bytes(run.report))
     return loaded
