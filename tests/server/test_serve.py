@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from tests.server._postgres import free_port
-from tests.server._serve import Server
+from tests.server._serve import FAST_JOBS, Server
 from tests.server.conftest import as_parquet, breast_cancer_split
 
 
@@ -170,3 +170,30 @@ def test_a_port_in_use_is_said_before_the_first_admin_is_made(tmp_path: Path) ->
     # Nothing was made: no admin, no generated password shown, no store.
     assert "password" not in done.stderr
     assert not (tmp_path / "data" / "driftscope.db").exists()
+
+
+def test_a_chunked_upload_past_the_limit_is_413_over_http(tmp_path: Path) -> None:
+    settings = {**FAST_JOBS, "DRIFTSCOPE_MAX_UPLOAD_BYTES": "2000"}
+    running = Server(tmp_path / "data", f"sqlite:///{tmp_path / 'data' / 'd.db'}", settings)
+    running.start()
+    try:
+        client = running.client()
+        client.post("/models", json={"name": "m", "task": "regression"})
+        rows = ("a\n" + "1\n" * 3000).encode()
+
+        def chunks() -> Iterator[bytes]:
+            yield b'--b\r\nContent-Disposition: form-data; name="data"; filename="r.csv"\r\n\r\n'
+            for start in range(0, len(rows), 500):
+                yield rows[start : start + 500]
+            yield b"\r\n--b--\r\n"
+
+        response = client.post(
+            "/models/m/runs",
+            content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+        assert response.request.headers["transfer-encoding"] == "chunked"
+        assert response.status_code == 413, response.text
+        assert "DRIFTSCOPE_MAX_UPLOAD_BYTES" in response.json()["detail"]
+    finally:
+        running.stop()

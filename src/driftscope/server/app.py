@@ -101,20 +101,37 @@ class BodyLimit:
             await _send_problem(scope, send, too_large)
             return
         received = 0
+        exceeded = False
+        started = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise too_large
             return message
 
+        async def guarded(message: Message) -> None:
+            # What the app answers once the body went past the limit is dropped: a body parser
+            # that catches the error (Starlette's form parser: "error parsing the body", 400)
+            # must not hide the 413.
+            nonlocal started
+            if exceeded and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except TooLarge as exc:
-            await _send_problem(scope, send, exc)
+            await self.app(scope, counted, guarded)
+        except Exception:
+            # Past the limit, whatever the app failed with follows from the cut body.
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await _send_problem(scope, send, too_large)
 
 
 async def _send_problem(scope: Scope, send: Send, exc: ServiceError) -> None:

@@ -1,0 +1,58 @@
+"""What a client sees when a request goes wrong: a body past the limit however it is sent, an
+unreadable upload, malformed JSON, a wrong login, a token revoked twice. Each answer is a
+problem that says what is wrong in the client's terms, never the server's paths or options."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.server.conftest import log_in
+
+from driftscope.server.app import create_app
+from driftscope.server.settings import ServerSettings
+from driftscope.server.state import State
+
+LIMIT = 2000
+
+
+@pytest.fixture
+def small(settings: ServerSettings, state: State) -> Iterator[TestClient]:
+    """An admin's client of a service whose largest request body is `LIMIT` bytes."""
+    limited = settings.model_copy(update={"max_upload_bytes": LIMIT})
+    with TestClient(create_app(limited, state), base_url="http://127.0.0.1") as client:
+        log_in(client)
+        assert (
+            client.post("/api/v1/models", json={"name": "m", "task": "regression"}).status_code
+            == 201
+        )
+        yield client
+
+
+def _multipart(size: int) -> tuple[bytes, str]:
+    boundary = "driftscopeboundary"
+    rows = "1\n" * (size // 2)
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="data"; filename="run.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\na\n{rows}\r\n--{boundary}--\r\n"
+    ).encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_chunked_upload_past_the_limit_is_413_as_with_a_length(small: TestClient) -> None:
+    body, content_type = _multipart(3 * LIMIT)
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 500):
+            yield body[start : start + 500]
+
+    url = "/api/v1/models/m/runs"
+    with_length = small.post(url, content=body, headers={"Content-Type": content_type})
+    chunked = small.post(url, content=chunks(), headers={"Content-Type": content_type})
+    assert "content-length" not in chunked.request.headers
+    assert chunked.request.headers["transfer-encoding"] == "chunked"
+    assert with_length.status_code == chunked.status_code == 413, chunked.text
+    assert chunked.headers["content-type"] == "application/problem+json"
+    assert chunked.json() == with_length.json()
+    assert "DRIFTSCOPE_MAX_UPLOAD_BYTES" in chunked.json()["detail"]
