@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.server.conftest import log_in
+from tests.server.conftest import add_model, log_in
 
 from driftscope.server.app import create_app
 from driftscope.server.settings import ServerSettings
@@ -56,3 +56,44 @@ def test_a_chunked_upload_past_the_limit_is_413_as_with_a_length(small: TestClie
     assert chunked.headers["content-type"] == "application/problem+json"
     assert chunked.json() == with_length.json()
     assert "DRIFTSCOPE_MAX_UPLOAD_BYTES" in chunked.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "reason"),
+    [
+        ("empty.csv", b"", "is empty"),
+        ("broken.csv", b"a,b\n1,2\n1,2,3,4\n", "Expected 2 fields in line 3, saw 4"),
+        ("broken.parquet", b"not parquet at all", "not Parquet, or it is damaged"),
+        ("latin.csv", b"name\n\xe9t\xe9\n", "not valid utf-8 text (byte 0xe9"),
+        ("broken.jsonl", b"{x\n", "could not be read as JSON Lines"),
+    ],
+)
+def test_an_unreadable_upload_is_named_as_the_client_named_it(
+    admin: TestClient, settings: ServerSettings, filename: str, content: bytes, reason: str
+) -> None:
+    admin.post("/api/v1/models", json={"name": "m", "task": "regression"})
+    response = admin.post(
+        "/api/v1/models/m/versions", files={"baseline": (filename, content)}, data={"target": "a"}
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    detail = problem["detail"]
+    assert problem["errors"][0]["field"] == "baseline"
+    assert detail.startswith(f"'baseline' could not be read: File {filename!r} ")
+    assert reason in detail
+    # Nothing of the server: no path, no temporary file, no command-line option, no parser's
+    # internals.
+    assert str(settings.data_dir) not in detail
+    for internal in ("/tmp", "baseline.", "--", "C error", "magic bytes"):
+        assert internal not in detail
+
+
+def test_an_empty_run_is_named_as_the_client_named_it(admin: TestClient) -> None:
+    add_model(admin)
+    response = admin.post("/api/v1/models/cancer/runs", files={"data": ("data.csv", b"")})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail == (
+        "'data' could not be read: File 'data.csv' is empty (0 bytes); expected a header row "
+        "and data."
+    )
