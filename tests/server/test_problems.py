@@ -97,3 +97,16 @@ def test_an_empty_run_is_named_as_the_client_named_it(admin: TestClient) -> None
         "'data' could not be read: File 'data.csv' is empty (0 bytes); expected a header row "
         "and data."
     )
+
+
+def test_malformed_json_is_said_to_be_so_with_its_position(admin: TestClient) -> None:
+    response = admin.post(
+        "/api/v1/models", content=b'{"name":"x",', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    (error,) = problem["errors"]
+    assert error["field"] == "body"
+    assert error["detail"].startswith("not valid JSON: ")
+    assert error["detail"].endswith(" at character 12")
+    assert problem["detail"] == f"body: {error['detail']}"

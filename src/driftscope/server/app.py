@@ -45,6 +45,13 @@ def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            # FastAPI puts the position where the field goes: ("body", 12).
+            where = [part for part in error.get("loc", ()) if isinstance(part, int)]
+            reason = (error.get("ctx") or {}).get("error") or "JSON decode error"
+            at = f" at character {where[0]}" if where else ""
+            errors.append({"field": "body", "detail": f"not valid JSON: {reason}{at}"})
+            continue
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
         errors.append({"field": ".".join(location) or "body", "detail": str(error.get("msg"))})
     return errors
