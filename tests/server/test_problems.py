@@ -110,3 +110,17 @@ def test_malformed_json_is_said_to_be_so_with_its_position(admin: TestClient) ->
     assert error["detail"].startswith("not valid JSON: ")
     assert error["detail"].endswith(" at character 12")
     assert problem["detail"] == f"body: {error['detail']}"
+
+
+def test_a_token_revoked_twice_is_a_conflict_naming_it(admin: TestClient) -> None:
+    created = admin.post("/api/v1/tokens", json={"name": "batch job", "role": "viewer"}).json()
+    first = admin.delete(f"/api/v1/tokens/{created['id']}")
+    assert first.status_code == 200, first.text
+    again = admin.delete(f"/api/v1/tokens/{created['id']}")
+    assert again.status_code == 409, again.text
+    assert again.json()["detail"].startswith(
+        f"Token {created['id']} ('batch job') was revoked already, at "
+    )
+    assert again.json()["detail"].endswith(".")
+    audit = admin.get("/api/v1/audit").json()["items"]
+    assert [a["action"] for a in audit].count("token.revoke") == 1
