@@ -156,6 +156,11 @@ def test_users_and_tokens_are_added_listed_and_revoked(
     assert secret not in out
     out, _ = cli("tokens", "revoke", str(token_id))
     assert out.strip() == f"Revoked token {token_id} 'reader'."
+    # Revoked twice: an error naming the token, not a second success.
+    _, err = cli("tokens", "revoke", str(token_id), code=2)
+    assert err.startswith("error: ")
+    assert "HTTP 409" in err
+    assert f"Token {token_id} ('reader') was revoked already" in err
     listed = cli.json("tokens", "list")
     assert isinstance(listed, list)
     assert next(t for t in listed if t["id"] == token_id)["revoked_at"] is not None

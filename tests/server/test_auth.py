@@ -30,7 +30,7 @@ def test_without_a_given_password_the_first_admin_gets_a_generated_one_shown_onc
             client.post(
                 "/api/v1/auth/login", json={"username": "admin", "password": "admin"}
             ).status_code
-            == 422
+            == 401
         )
         log_in(client, "admin", password.group(1))
     state = open_state(settings)
@@ -48,8 +48,10 @@ def test_without_a_given_password_the_first_admin_gets_a_generated_one_shown_onc
 def test_wrong_logins_are_refused_alike_and_then_throttled(client: TestClient) -> None:
     wrong_name = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"})
     wrong_password = client.post("/api/v1/auth/login", json={"username": "admin", "password": "x"})
-    assert wrong_name.status_code == wrong_password.status_code == 422
-    assert wrong_name.json()["detail"] == wrong_password.json()["detail"]
+    assert wrong_name.status_code == wrong_password.status_code == 401
+    assert wrong_name.json() == wrong_password.json()
+    assert wrong_password.json()["title"] == "Login failed"
+    assert wrong_password.json()["detail"] == "Wrong user name or password."
     assert wrong_password.headers["content-type"] == "application/problem+json"
     client.post("/api/v1/auth/login", json={"username": "admin", "password": "y"})
     client.post("/api/v1/auth/login", json={"username": "admin", "password": "z"})

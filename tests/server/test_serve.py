@@ -4,7 +4,10 @@ killed with SIGKILL during an upload and during an analysis, and started again."
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +16,8 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from tests.server._serve import Server
+from tests.server._postgres import free_port
+from tests.server._serve import FAST_JOBS, Server
 from tests.server.conftest import as_parquet, breast_cancer_split
 
 
@@ -128,3 +132,68 @@ def test_a_server_killed_during_an_upload_stores_no_part_of_it(server: Server) -
     assert whole.status_code == 201
     assert _wait(client, int(whole.json()["id"]))["status"] == "analysed"
     assert json.loads(json.dumps(client.get("/jobs").json()))["total"] == 1
+
+
+def _serve(data_dir: Path, port: int, **env: str) -> subprocess.CompletedProcess[str]:
+    """`driftscope serve` as a user types it, expected to stop at once."""
+    command = ["serve", "--port", str(port), "--data-dir", str(data_dir)]
+    return subprocess.run(
+        [sys.executable, "-m", "driftscope", *command],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_short_admin_password_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    done = _serve(tmp_path / "data", free_port(), DRIFTSCOPE_ADMIN_PASSWORD="short")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "DRIFTSCOPE_ADMIN_PASSWORD" in line
+    assert "at least 12 characters" in line
+
+
+def test_a_port_in_use_is_said_before_the_first_admin_is_made(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # No password given: the first start would make one and print it.
+        done = _serve(tmp_path / "data", port, DRIFTSCOPE_ADMIN_PASSWORD="")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert f"127.0.0.1:{port}" in line
+    assert "already in use" in line
+    # Nothing was made: no admin, no generated password shown, no store.
+    assert "password" not in done.stderr
+    assert not (tmp_path / "data" / "driftscope.db").exists()
+
+
+def test_a_chunked_upload_past_the_limit_is_413_over_http(tmp_path: Path) -> None:
+    settings = {**FAST_JOBS, "DRIFTSCOPE_MAX_UPLOAD_BYTES": "2000"}
+    running = Server(tmp_path / "data", f"sqlite:///{tmp_path / 'data' / 'd.db'}", settings)
+    running.start()
+    try:
+        client = running.client()
+        client.post("/models", json={"name": "m", "task": "regression"})
+        rows = ("a\n" + "1\n" * 3000).encode()
+
+        def chunks() -> Iterator[bytes]:
+            yield b'--b\r\nContent-Disposition: form-data; name="data"; filename="r.csv"\r\n\r\n'
+            for start in range(0, len(rows), 500):
+                yield rows[start : start + 500]
+            yield b"\r\n--b--\r\n"
+
+        response = client.post(
+            "/models/m/runs",
+            content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+        assert response.request.headers["transfer-encoding"] == "chunked"
+        assert response.status_code == 413, response.text
+        assert "DRIFTSCOPE_MAX_UPLOAD_BYTES" in response.json()["detail"]
+    finally:
+        running.stop()

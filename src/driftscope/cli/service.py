@@ -4,7 +4,9 @@ the ``server`` extra; without it they say how to install it. `register` adds the
 
 from __future__ import annotations
 
+import errno
 import importlib.util
+import socket
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -119,17 +121,60 @@ def serve(
         allow_pickle=allow_pickle,
         worker=worker,
     )
+    from driftscope.server.services.users import MIN_PASSWORD_LENGTH
+
+    given = settings.admin_password.get_secret_value() if settings.admin_password else None
+    if given and len(given) < MIN_PASSWORD_LENGTH:
+        raise DriftscopeError(
+            f"DRIFTSCOPE_ADMIN_PASSWORD must have at least {MIN_PASSWORD_LENGTH} characters; "
+            f"it has {len(given)}."
+        )
     import uvicorn
 
     from driftscope.server.app import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        server_header=False,
+    # The port is taken before the app starts, so that a port in use is said before anything
+    # happens to the store (the first admin, and its generated password, are made at start).
+    listening = _bind(settings.host, settings.port)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            server_header=False,
+        )
     )
+    try:
+        server.run(sockets=[listening])
+    except SystemExit as exc:
+        if exc.code in (0, None):
+            raise
+        # uvicorn exits with 3 when the app fails to start; it has logged why.
+        raise DriftscopeError("The server could not start; the reason is above.") from exc
+    finally:
+        listening.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (IPv6 for an address with a colon), or a one-line
+    error naming them."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        shown = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise DriftscopeError(
+                f"Cannot listen on {shown}: the port is already in use (stop what uses it, or "
+                "choose another with --port or DRIFTSCOPE_PORT)."
+            ) from None
+        raise DriftscopeError(f"Cannot listen on {shown}: {exc.strerror or exc}.") from None
+    listening.set_inheritable(True)
+    return listening
 
 
 def worker(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:

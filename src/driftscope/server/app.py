@@ -45,6 +45,13 @@ def _problem(status: int, title: str, detail: str, instance: str, **extra: Any) 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            # FastAPI puts the position where the field goes: ("body", 12).
+            where = [part for part in error.get("loc", ()) if isinstance(part, int)]
+            reason = (error.get("ctx") or {}).get("error") or "JSON decode error"
+            at = f" at character {where[0]}" if where else ""
+            errors.append({"field": "body", "detail": f"not valid JSON: {reason}{at}"})
+            continue
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
         errors.append({"field": ".".join(location) or "body", "detail": str(error.get("msg"))})
     return errors
@@ -101,20 +108,37 @@ class BodyLimit:
             await _send_problem(scope, send, too_large)
             return
         received = 0
+        exceeded = False
+        started = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise too_large
             return message
 
+        async def guarded(message: Message) -> None:
+            # What the app answers once the body went past the limit is dropped: a body parser
+            # that catches the error (Starlette's form parser: "error parsing the body", 400)
+            # must not hide the 413.
+            nonlocal started
+            if exceeded and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except TooLarge as exc:
-            await _send_problem(scope, send, exc)
+            await self.app(scope, counted, guarded)
+        except Exception:
+            # Past the limit, whatever the app failed with follows from the cut body.
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await _send_problem(scope, send, too_large)
 
 
 async def _send_problem(scope: Scope, send: Send, exc: ServiceError) -> None:

@@ -12,6 +12,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "Invalid",
+    "LoginFailed",
     "NotFound",
     "ServiceError",
     "Throttled",
@@ -50,6 +51,10 @@ class Invalid(ServiceError, ValueError):
 class Unauthorized(ServiceError):
     status = 401
     title = "Login required"
+
+
+class LoginFailed(Unauthorized):
+    title = "Login failed"
 
 
 class Forbidden(ServiceError):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from driftscope.server import db
 from driftscope.server.deps import COOKIE, Reader, Session_, State_
-from driftscope.server.errors import Invalid
+from driftscope.server.errors import LoginFailed
 from driftscope.server.models import Role, User
 from driftscope.server.schemas import LoginIn, MeOut, PasswordIn
 from driftscope.server.services import users
@@ -24,7 +24,8 @@ def log_in(body: LoginIn, response: Response, state: State_) -> MeOut:
             user = session.get(User, found[1].user_id)
             role = Role(user.role) if user is not None else None
     if found is None or role is None:
-        raise Invalid(users.WRONG_LOGIN, field="password")
+        # One answer whether the name or the password is wrong.
+        raise LoginFailed(users.WRONG_LOGIN)
     secret, row = found
     response.set_cookie(
         COOKIE,

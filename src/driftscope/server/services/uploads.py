@@ -4,6 +4,7 @@ JSON Lines), and refused with a message naming the request field when they canno
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from driftscope.server.errors import Invalid, TooLarge
 from driftscope.server.state import State
 from driftscope.server.storage import TooLargeError, copy_limited
 
-__all__ = ["Upload", "read_upload", "spool"]
+__all__ = ["Upload", "read_upload", "spool", "table_error"]
 
 #: Where the size limit of an upload is set, as its messages say.
 LIMIT = "DRIFTSCOPE_MAX_UPLOAD_BYTES"
@@ -67,11 +68,44 @@ def read_upload(state: State, upload: Upload) -> pd.DataFrame:
         try:
             frame = read_table(path, name=upload.filename).frame
         except DriftscopeError as exc:
+            reason = table_error(exc, path, upload.filename)
             raise Invalid(
-                f"{upload.field!r} could not be read: {exc}", field=upload.field
+                f"{upload.field!r} could not be read: {reason}", field=upload.field
             ) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if len(frame) == 0:
         raise Invalid(f"{upload.field!r} ({upload.filename!r}) has no rows.", field=upload.field)
     return frame
+
+
+#: What the library's reader says that holds for its command line, or for its own internals,
+#: and what a client of the service is told instead.
+_CLIENT_TERMS = (
+    (re.compile(r"Could not open Parquet input source '[^']*': "), ""),
+    (
+        re.compile(
+            r"Parquet magic bytes not found in footer\. Either the file is corrupted or "
+            r"this is not a parquet file\.?"
+        ),
+        "the file is not Parquet, or it is damaged (cut short?).",
+    ),
+    (re.compile(r"Error tokenizing data\. C error: "), ""),
+    (re.compile(r" ?\(--delimiter\)"), ""),
+    (
+        re.compile(r"Pass the file's encoding \(for example --encoding \S+\) or convert it to "),
+        "Convert it to ",
+    ),
+)
+
+
+def table_error(exc: Exception, path: Path, shown: str) -> str:
+    """Why the table at ``path`` (a server's file) could not be read, in the client's terms:
+    the file named ``shown`` (the name the client gave it), never the server's path, and no
+    advice about the command line's options."""
+    text = str(exc)
+    for spelled in (repr(str(path)), str(path), str(path.parent)):
+        text = text.replace(spelled, repr(shown))
+    for pattern, replacement in _CLIENT_TERMS:
+        text = pattern.sub(replacement, text)
+    return text

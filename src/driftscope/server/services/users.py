@@ -238,13 +238,17 @@ def create_token(
 
 
 def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiToken:
-    """Revoke a token: one's own, or any as an admin."""
+    """Revoke a token: one's own, or any as an admin. One revoked already: `Conflict`."""
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != principal.user_id and principal.role != Role.ADMIN):
         raise NotFound(f"No token {token_id}.")
-    if token.revoked_at is None:
-        token.revoked_at = now()
-        audit(session, principal.actor, "token.revoke", f"token:{token.id}")
+    if token.revoked_at is not None:
+        raise Conflict(
+            f"Token {token.id} ({token.name!r}) was revoked already, at "
+            f"{token.revoked_at.isoformat(timespec='seconds')}."
+        )
+    token.revoked_at = now()
+    audit(session, principal.actor, "token.revoke", f"token:{token.id}")
     return token
 
 
