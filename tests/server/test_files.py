@@ -172,6 +172,10 @@ def test_bad_zip_uploads_name_the_field(admin: TestClient, tmp_path: Path) -> No
         "exactly one table"
         in version({"baseline": ("b.zip", two), "model_file": ("m.onnx", model)})["detail"]
     )
+    empty = version({"baseline": ("b.zip", _zip({"t.csv": b""})), "model_file": ("m.onnx", model)})
+    assert "'b.zip: t.csv'" in empty["detail"]  # the table in the client's zip, not a path
+    assert "/tmp" not in empty["detail"]
+    assert "--" not in empty["detail"]
     one = _zip({"t.csv": b"inputs,labels\nx.png,1\n"})
     no_model = version({"baseline": ("b.zip", one)})
     assert no_model["errors"][0]["field"] == "model_file"

@@ -34,7 +34,7 @@ from driftscope.server.services.predict import (
     load_predictor,
     predict_columns,
 )
-from driftscope.server.services.uploads import LIMIT, Upload, read_upload
+from driftscope.server.services.uploads import LIMIT, Upload, read_upload, table_error
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
 from driftscope.server.storage import TooLargeError
@@ -476,7 +476,9 @@ def read_zipped_table(state: State, upload: Upload) -> tuple[str, pd.DataFrame]:
     try:
         frame = read_table(table).frame
     except DriftscopeError as exc:
-        raise Invalid(f"{upload.field!r}: {exc}", field=upload.field) from None
+        shown = f"{upload.filename}: {table.name}"  # the table inside the client's zip
+        message = table_error(exc, table, shown)
+        raise Invalid(f"{upload.field!r}: {message}", field=upload.field) from None
     if len(frame) == 0:
         raise Invalid(
             f"{upload.field!r}: the table {table.name!r} has no rows.", field=upload.field
