@@ -180,6 +180,20 @@ def test_json_lines(tmp_path: Path, suffix: str) -> None:
     assert frame["city"].tolist() == ["Paris", "Oslo", "Rome"]
 
 
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_a_json_array_of_records_is_read_as_rows(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"data{suffix}"
+    path.write_text(
+        '\ufeff [\n {"age": 21.5, "city": "Paris"},\n {"age": 35.0, "city": "Oslo"}\n]\n',
+        encoding="utf-8",
+    )
+
+    frame = read_table(path).frame
+
+    assert list(frame.columns) == ["age", "city"]
+    assert frame["city"].tolist() == ["Paris", "Oslo"]
+
+
 def test_malformed_json_lines_names_file_and_format(tmp_path: Path) -> None:
     path = tmp_path / "broken.jsonl"
     path.write_text('{"age": 21.5}\n{"age": \n', encoding="utf-8")

@@ -6,6 +6,7 @@ Every failure names the file and says what was expected; nothing here prints.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,13 @@ SUPPORTED_SUFFIXES = {
     ".json": "jsonl",
 }
 _DELIMITERS = ",;\t|"
+
+
+def _starts_with_bracket(path: Path) -> bool:
+    """Whether a JSON file's first non-blank character opens an array."""
+    with path.open("rb") as file:
+        head = file.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,10 @@ def _read_file(path: Path, encoding: str, delimiter: str | None) -> tuple[pd.Dat
     try:
         if fmt == "parquet":
             return pd.read_parquet(path), []
+        if _starts_with_bracket(path):  # a JSON array of records, not JSON Lines
+            plain = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+            text = path.read_text(encoding="utf-8-sig" if plain else encoding)
+            return pd.read_json(io.StringIO(text), orient="records"), []
         return pd.read_json(path, lines=True, encoding=encoding), []
     except UnicodeError as exc:
         raise _encoding_error(shown, encoding, exc) from None
