@@ -86,6 +86,8 @@ def test_logged_predictions_become_one_run_per_day(
         ("2026-11-01", 80, "analysed"),
         ("2026-11-02", 91, "analysed"),
     ]
+    # Each logged run's analysis is a job of its own, shown with the run.
+    assert {(r["job"]["kind"], r["job"]["status"]) for r in runs} == {("analyse_run", "done")}
     assert admin.get("/api/v1/models/cancer/ingestion").json()["rows_waiting"] == 0
 
 

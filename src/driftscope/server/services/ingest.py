@@ -46,7 +46,7 @@ from driftscope.server.models import (
     now,
 )
 from driftscope.server.services.registry import get_model, serving, serving_version
-from driftscope.server.services.runs import analyse_run
+from driftscope.server.services.runs import ANALYSE
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
 
@@ -498,9 +498,15 @@ def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str]
         session.flush()
         for chunk in chunks:
             chunk.run_id = run.id
-        run_id = run.id
-    progress(f"analysing run {run_id} of the period from {start.isoformat()}")
-    analyse_run(state, {"run_id": run_id}, progress)
+        # The analysis is the run's own job, as an uploaded run's is (its page shows it).
+        queued = session.scalar(
+            select(Job.id).where(
+                Job.run_id == run.id, Job.kind == ANALYSE, Job.status == JobStatus.QUEUED
+            )
+        )
+        if queued is None:
+            enqueue(session, ANALYSE, {"run_id": run.id}, state.settings.job_max_attempts, run.id)
+        progress(f"run {run.id} of the period from {start.isoformat()} queued for analysis")
 
 
 def _labels_for(
