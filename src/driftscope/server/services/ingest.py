@@ -506,7 +506,9 @@ def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str]
         )
         if queued is None:
             enqueue(session, ANALYSE, {"run_id": run.id}, state.settings.job_max_attempts, run.id)
-        progress(f"run {run.id} of the period from {start.isoformat()} queued for analysis")
+        run_id = run.id
+    # After the commit: reporting progress writes too.
+    progress(f"run {run_id} of the period from {start.isoformat()} queued for analysis")
 
 
 def _labels_for(
