@@ -524,12 +524,15 @@ class Client:
     def wait(
         self, model: str, run_id: int, *, timeout: float = 600.0, interval: float = 0.5
     ) -> Run:
-        """The run once its analysis has ended (analysed or failed), asked every ``interval``
-        seconds; `ServiceTimeoutError` when it is still pending after ``timeout`` seconds."""
+        """The run once its analysis has ended (analysed or failed) and its job has recorded
+        the end, asked every ``interval`` seconds; `ServiceTimeoutError` when it is still
+        pending after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while True:
             run = self.run(model, run_id)
-            if run.status != "pending":
+            # The run's result and its job's end are stored one after the other.
+            ended = run.job is None or run.job.status not in ("queued", "running")
+            if run.status != "pending" and ended:
                 return run
             if time.monotonic() >= deadline:
                 raise ServiceTimeoutError(

@@ -47,7 +47,10 @@ def _wait(client: httpx.Client, run_id: int, timeout: float = 120) -> dict[str, 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run: dict[str, object] = client.get(f"/models/cancer/runs/{run_id}").json()
-        if run["status"] != "pending":
+        job = run["job"]
+        # The run's result and its job's end are stored one after the other.
+        ended = not isinstance(job, dict) or job["status"] not in ("queued", "running")
+        if run["status"] != "pending" and ended:
             return run
         time.sleep(0.3)
     raise AssertionError(f"run {run_id} still pending after {timeout} s")
