@@ -12,18 +12,20 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftscope._version import __version__
 from driftscope.server import db
 from driftscope.server.errors import ServiceError, TooLarge
-from driftscope.server.routes import auth, ingest, models, runs, users
+from driftscope.server.routes import auth, ingest, models, pages, runs, users
 from driftscope.server.services.users import ensure_admin
 from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State, open_state
@@ -190,6 +192,13 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
     _handlers(app)
     for router in (auth.router, users.router, models.router, runs.router, ingest.router):
         app.include_router(router, prefix=API)
+
+    app.include_router(pages.router)
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(resources.files("driftscope.server").joinpath("static"))),
+        name="static",
+    )
 
     @app.get(f"{API}/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,0 +1,214 @@
+"""The web app's pages (server-rendered, Jinja2): log in and out, and the models at a glance.
+
+A page needs a browser session; without one it sends the browser to the login page, which comes
+back to the page after. Every form carries a CSRF token: the session's, or, on the login form
+(there is no session yet), one kept in a cookie of its own and compared with the form's. Every
+page says with a Content-Security-Policy that it loads nothing from outside the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+
+from driftscope.server import db
+from driftscope.server.deps import COOKIE, State_
+from driftscope.server.models import Alias, Model, Role, Run, RunStatus, User, Version
+from driftscope.server.security import new_secret, same
+from driftscope.server.services import users
+from driftscope.server.services.users import Principal
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATES = Jinja2Templates(
+    directory=str(resources.files("driftscope.server").joinpath("templates"))
+)
+#: The login form's CSRF token, before there is a session to hold one.
+LOGIN_COOKIE = "driftscope_login"
+#: What every page may load: its own server's files, nothing else.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _who(request: Request, state: State_) -> Principal | None:
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        return None
+    with state.sessions() as session:
+        return users.authenticate_session(session, secret)
+
+
+Who = Annotated[Principal | None, Depends(_who)]
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    response = TEMPLATES.TemplateResponse(
+        request, template, {"who": None, **context}, status_code=status_code
+    )
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def _local(target: str) -> str:
+    """Where to go after logging in: a path of this server only (never another site)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/models"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/models", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/models") -> HTMLResponse:
+    token = new_secret()
+    response = _page(request, "login.html", csrf_token=token, next=_local(next), username="")
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+@router.post("/login")
+def log_in(
+    request: Request,
+    state: State_,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=2048)] = "/models",
+) -> Response:
+    expected = request.cookies.get(LOGIN_COOKIE)
+    if not expected or not same(csrf_token, expected):
+        return _page(
+            request,
+            "login.html",
+            403,
+            error="The form has expired; log in again.",
+            csrf_token=expected or "",
+            next=_local(next),
+            username=username,
+        )
+    with db.transaction(state.writers) as session:
+        found = users.log_in(session, state.settings, username, password)
+        active = found is not None and session.get(User, found[1].user_id) is not None
+    if found is None or not active:
+        return _page(
+            request,
+            "login.html",
+            401,
+            error=users.WRONG_LOGIN,
+            csrf_token=expected,
+            next=_local(next),
+            username=username,
+        )
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        found[0],
+        max_age=state.settings.session_seconds,
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.secure_cookies,
+        path="/",
+    )
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def log_out(
+    request: Request,
+    state: State_,
+    who: Who,
+    csrf_token: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if who.csrf_token is None or not same(csrf_token, who.csrf_token):
+        refused = HTMLResponse("The form has expired; reload the page.", status_code=403)
+        refused.headers.update(SECURITY_HEADERS)
+        return refused
+    with db.transaction(state.writers) as session:
+        users.log_out(session, request.cookies[COOKIE])
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@dataclass(frozen=True)
+class _ModelRow:
+    name: str
+    task: str
+    production: int | None
+    verdict: str | None
+    drift_share: float | None
+    latest: datetime | None
+
+
+@router.get("/models")
+def models_page(
+    request: Request,
+    state: State_,
+    who: Who,
+    search: Annotated[str, Query(max_length=128)] = "",
+) -> Response:
+    """Every model with its task, production version, and its latest analysed run's verdict,
+    drift share and date: a handful of queries, whatever the number of models."""
+    if who is None:
+        return _to_login(request)
+    who.require(Role.VIEWER)
+    with state.sessions() as session:
+        query = select(Model.id, Model.name, Model.task)
+        if search:
+            query = query.where(Model.name.contains(search, autoescape=True))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        models = session.execute(query.order_by(Model.name).limit(500)).all()
+        production = dict(
+            session.execute(
+                select(Alias.model_id, Version.number)
+                .join(Version, Version.id == Alias.version_id)
+                .where(Alias.alias == "production")
+            ).all()
+        )
+        newest = (
+            select(Run.model_id, func.max(Run.date).label("date"))
+            .where(Run.status == RunStatus.ANALYSED)
+            .group_by(Run.model_id)
+            .subquery()
+        )
+        latest = {
+            model_id: (verdict, share, date)
+            for model_id, verdict, share, date in session.execute(
+                select(Run.model_id, Run.verdict, Run.drift_share, Run.date).join(
+                    newest, (Run.model_id == newest.c.model_id) & (Run.date == newest.c.date)
+                )
+            )
+        }
+    rows = [
+        _ModelRow(name, str(task), production.get(model_id), *latest.get(model_id, (None,) * 3))
+        for model_id, name, task in models
+    ]
+    return _page(
+        request, "models.html", who=who, active="models", rows=rows, total=total, search=search
+    )

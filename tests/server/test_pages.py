@@ -1,0 +1,118 @@
+"""The web app's first pages: logging in and out through forms (CSRF on both), the models list
+with each model's production version and latest verdict, and the security headers."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from tests.server.conftest import (
+    ADMIN_PASSWORD,
+    add_model,
+    as_parquet,
+    breast_cancer_split,
+    run_jobs,
+)
+
+from driftscope.server.state import State
+
+
+def _form_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+def _log_in(client: TestClient, password: str = ADMIN_PASSWORD, next_page: str = "/models"):
+    form = client.get("/login", params={"next": next_page})
+    assert form.status_code == 200
+    return client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": password,
+            "csrf_token": _form_token(form.text),
+            "next": next_page,
+        },
+        follow_redirects=False,
+    )
+
+
+def test_a_page_without_a_session_sends_to_the_login_and_back(client: TestClient) -> None:
+    page = client.get("/models?search=x", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login?next=/models%3Fsearch%3Dx"
+    form = client.get("/login")
+    assert "default-src 'none'" in form.headers["content-security-policy"]
+    assert form.headers["x-content-type-options"] == "nosniff"
+    assert '<label for="password">Password</label>' in form.text
+    wrong = _log_in(client, password="not the password at all")
+    assert wrong.status_code == 401
+    assert "Wrong user name or password." in wrong.text
+    assert "driftscope_session" not in wrong.cookies
+    logged = _log_in(client, next_page="/models?search=x")
+    assert logged.status_code == 303
+    assert logged.headers["location"] == "/models?search=x"
+    # Only this server's paths: never another site.
+    assert _log_in(client, next_page="//evil.example/").headers["location"] == "/models"
+
+
+def test_the_login_form_and_the_logout_need_their_csrf_token(client: TestClient) -> None:
+    client.get("/login")
+    forged = client.post(
+        "/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": "forged"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    assert "driftscope_session" not in forged.cookies
+    assert _log_in(client).status_code == 303
+    page = client.get("/models")
+    assert page.status_code == 200
+    refused = client.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert client.get("/models", follow_redirects=False).status_code == 200  # still logged in
+    out = client.post(
+        "/logout", data={"csrf_token": _form_token(page.text)}, follow_redirects=False
+    )
+    assert out.headers["location"] == "/login"
+    assert client.get("/models", follow_redirects=False).status_code == 303
+
+
+def test_the_models_page_shows_each_models_production_version_and_latest_verdict(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
+    _, production = breast_cancer_split()
+    for date in ("2026-11-01", "2026-11-02"):
+        admin.post(
+            "/api/v1/models/cancer/runs",
+            files={"data": ("run.parquet", as_parquet(production))},
+            data={"date": date},
+        )
+    run_jobs(state)
+    made = admin.post("/api/v1/models", json={"name": "<b>bold", "task": "regression"})
+    assert made.status_code == 201, made.text
+    newest = admin.get("/api/v1/models/cancer/runs", params={"limit": 1}).json()["items"][0]
+    with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
+        assert _log_in(browser).status_code == 303
+        page = browser.get("/models").text
+    row = page[page.index("<td>cancer</td>") :].split("</tr>")[0]
+    assert "<td>binary_classification</td>" in row
+    assert "<td>v1</td>" in row
+    assert f'class="badge {newest["verdict"]}"' in row
+    assert f"{newest['drift_share'] * 100:.0f}%" in row
+    assert '<time datetime="2026-11-02T00:00:00+00:00">' in row
+    # A name is text, never markup; a model without runs says so.
+    assert "<b>bold" not in page
+    assert "&lt;b&gt;bold" in page
+    assert "no run yet" in page
+    assert "2 of 2 model(s)." in page
+
+
+def test_the_stylesheet_is_served_by_the_app(client: TestClient) -> None:
+    css = client.get("/static/app.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert ":focus-visible" in css.text
