@@ -1,4 +1,5 @@
-"""Fixtures shared across test folders: the throw-away PostgreSQL cluster of a test session."""
+"""Fixtures shared across test folders: the throw-away PostgreSQL cluster of a test session, and
+a headless Chromium (Debian's, driven by Playwright; no browser download)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.server._postgres import PostgresCluster
@@ -25,3 +27,37 @@ def postgres() -> Iterator[PostgresCluster]:
     finally:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium, headless. Missing Playwright or Chromium fails the test, on purpose: CI installs
+    both, and a skipped browser test would hide a broken page."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(
+            "The browser tests need Playwright for Python: pip install playwright "
+            "(no `playwright install`: the tests use Debian's chromium)."
+        )
+    if not CHROMIUM.exists():
+        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: apt-get install -y chromium.")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -17,15 +17,6 @@ import pytest
 from driftscope.report import Report
 from driftscope.report.html import render_html
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = Path("/tmp/driftscope_report.png")
 
 
@@ -68,27 +59,6 @@ class _Session:
 
     def sort_by(self, label: str) -> None:
         self.page.locator("table.ds-drift-table thead button.ds-sort", has_text=label).click()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "The browser tests need Playwright for Python: pip install playwright "
-            "(no `playwright install`: the tests use Debian's chromium)."
-        )
-    if not CHROMIUM.exists():
-        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: apt-get install -y chromium.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
