@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from tests.server.conftest import (
     ADMIN_PASSWORD,
@@ -14,6 +15,7 @@ from tests.server.conftest import (
     run_jobs,
 )
 
+from driftscope.server.routes import pages
 from driftscope.server.state import State
 
 
@@ -98,7 +100,7 @@ def test_the_models_page_shows_each_models_production_version_and_latest_verdict
     with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
         assert _log_in(browser).status_code == 303
         page = browser.get("/models").text
-    row = page[page.index("<td>cancer</td>") :].split("</tr>")[0]
+    row = page[page.index('<td><a href="/models/cancer">cancer</a></td>') :].split("</tr>")[0]
     assert "<td>binary_classification</td>" in row
     assert "<td>v1</td>" in row
     assert f'class="badge {newest["verdict"]}"' in row
@@ -116,3 +118,46 @@ def test_the_stylesheet_is_served_by_the_app(client: TestClient) -> None:
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
     assert ":focus-visible" in css.text
+
+
+def test_the_model_page_shows_versions_with_aliases_and_runs_a_page_at_a_time(
+    admin: TestClient, state: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_model(admin, benchmarks='{"accuracy": 0.9}')
+    add_model_version = admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("b.parquet", as_parquet(breast_cancer_split()[0]))},
+        data={"target": "target", "prediction": "prediction"},
+    )
+    assert add_model_version.status_code == 201
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
+    admin.post("/api/v1/models/cancer/aliases/staging", json={"version": 2})
+    _, production = breast_cancer_split()
+    for date in ("2026-11-01", "2026-11-02"):
+        admin.post(
+            "/api/v1/models/cancer/runs",
+            files={"data": ("run.parquet", as_parquet(production))},
+            data={"date": date},
+        )
+    run_jobs(state)
+    monkeypatch.setattr(pages, "RUNS_PER_PAGE", 1)
+    with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
+        assert _log_in(browser).status_code == 303
+        assert '<a href="/models/cancer">cancer</a>' in browser.get("/models").text
+        first = browser.get("/models/cancer")
+        older = browser.get("/models/cancer", params={"offset": 1})
+        missing = browser.get("/models/nope")
+    assert "default-src 'none'" in first.headers["content-security-policy"]
+    versions = first.text[first.text.index("<h2>Versions</h2>") : first.text.index("<h2>Runs</h2>")]
+    v1 = versions[versions.index("<td>v1</td>") :].split("</tr>")[0]
+    assert '<span class="badge alias">production</span>' in v1
+    assert "accuracy 0.9" in v1
+    assert '<span class="badge alias">staging</span>' in versions.split("<td>v2</td>")[1]
+    # Newest data first, one run a page here: the newer run, then the older one.
+    assert '<time datetime="2026-11-02T00:00:00+00:00">' in first.text
+    assert "Runs 1-1 of 2" in first.text
+    assert '<a href="?offset=1">Older</a>' in first.text
+    assert '<time datetime="2026-11-01T00:00:00+00:00">' in older.text
+    assert '<a href="?offset=0">Newer</a>' in older.text
+    assert missing.status_code == 404
+    assert "No model named &#39;nope&#39;." in missing.text

@@ -20,8 +20,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 
 from driftscope.server import db
-from driftscope.server.deps import COOKIE, State_
+from driftscope.server.deps import COOKIE, MAX_ID, State_
+from driftscope.server.errors import NotFound
 from driftscope.server.models import Alias, Model, Role, Run, RunStatus, User, Version
+from driftscope.server.routes import models as model_routes
+from driftscope.server.routes import runs as run_routes
 from driftscope.server.security import new_secret, same
 from driftscope.server.services import users
 from driftscope.server.services.users import Principal
@@ -211,4 +214,43 @@ def models_page(
     ]
     return _page(
         request, "models.html", who=who, active="models", rows=rows, total=total, search=search
+    )
+
+
+#: Runs on a page of the model page.
+RUNS_PER_PAGE = 50
+
+
+@router.get("/models/{name}")
+def model_page(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> Response:
+    """A model: its versions with their aliases, and its runs, newest first, a page at a time;
+    the same reads as the REST API's."""
+    if who is None:
+        return _to_login(request)
+    who.require(Role.VIEWER)
+    try:
+        with state.sessions() as session:
+            model = model_routes.show_model(name, session, who)
+            versions = model_routes.list_versions(name, session, who)
+            runs = run_routes.list_runs(name, session, who, offset, RUNS_PER_PAGE)
+    except NotFound as missing:
+        return _page(request, "missing.html", 404, who=who, message=str(missing))
+    aliases: dict[int, list[str]] = {}
+    for alias, number in sorted(model.aliases.items()):
+        aliases.setdefault(number, []).append(alias)
+    return _page(
+        request,
+        "model.html",
+        who=who,
+        active="models",
+        model=model,
+        versions=versions,
+        aliases=aliases,
+        runs=runs,
     )
