@@ -161,3 +161,73 @@ def test_the_model_page_shows_versions_with_aliases_and_runs_a_page_at_a_time(
     assert '<a href="?offset=0">Newer</a>' in older.text
     assert missing.status_code == 404
     assert "No model named &#39;nope&#39;." in missing.text
+
+
+def test_promote_and_rollback_from_the_model_page_are_confirmed_and_for_editors_only(
+    admin: TestClient,
+) -> None:
+    add_model(admin)
+    second = admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("b.parquet", as_parquet(breast_cancer_split()[0]))},
+        data={"target": "target", "prediction": "prediction"},
+    )
+    assert second.status_code == 201
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
+    made = admin.post(
+        "/api/v1/users",
+        json={"username": "reader", "password": "a reader's long password", "role": "viewer"},
+    )
+    assert made.status_code == 201, made.text
+    with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
+        assert _log_in(browser).status_code == 303
+        page = browser.get("/models/cancer").text
+        token = _form_token(page)
+        assert page.count("Make production") == 1  # v2 only: v1 is production already
+        ask = browser.post("/models/cancer/promote", data={"version": 2, "csrf_token": token})
+        assert ask.status_code == 200
+        assert "Point production of cancer at v2? It now points at v1." in ask.text
+        assert 'name="confirmed" value="yes"' in ask.text
+        assert admin.get("/api/v1/models/cancer").json()["aliases"]["production"] == 1
+        forged = browser.post(
+            "/models/cancer/promote", data={"version": 2, "csrf_token": "x", "confirmed": "yes"}
+        )
+        assert forged.status_code == 403
+        done = browser.post(
+            "/models/cancer/promote",
+            data={"version": 2, "csrf_token": token, "confirmed": "yes"},
+            follow_redirects=False,
+        )
+        assert (done.status_code, done.headers["location"]) == (303, "/models/cancer")
+        assert admin.get("/api/v1/models/cancer").json()["aliases"]["production"] == 2
+        assert "promote: v1 to v2" in browser.get("/models/cancer").text
+        back = browser.post(
+            "/models/cancer/rollback",
+            data={"csrf_token": token, "confirmed": "yes"},
+            follow_redirects=False,
+        )
+        assert back.status_code == 303
+        assert admin.get("/api/v1/models/cancer").json()["aliases"]["production"] == 1
+        assert "rollback: v2 to v1" in browser.get("/models/cancer").text
+        unknown = browser.post("/models/cancer/promote", data={"version": 9, "csrf_token": token})
+        assert unknown.status_code == 404
+        assert "has no version 9" in unknown.text
+    with TestClient(admin.app, base_url="http://127.0.0.1") as viewer:
+        form = viewer.get("/login")
+        viewer.post(
+            "/login",
+            data={
+                "username": "reader",
+                "password": "a reader's long password",
+                "csrf_token": _form_token(form.text),
+            },
+        )
+        page = viewer.get("/models/cancer").text
+        assert "Make production" not in page
+        assert "Roll production back" not in page
+        refused = viewer.post(
+            "/models/cancer/promote",
+            data={"version": 2, "csrf_token": _form_token(page), "confirmed": "yes"},
+        )
+        assert refused.status_code == 403
+    assert admin.get("/api/v1/models/cancer").json()["aliases"]["production"] == 1

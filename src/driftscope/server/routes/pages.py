@@ -8,6 +8,7 @@ page says with a Content-Security-Policy that it loads nothing from outside the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -18,15 +19,16 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from driftscope.server import db
 from driftscope.server.deps import COOKIE, MAX_ID, State_
-from driftscope.server.errors import NotFound
+from driftscope.server.errors import NotFound, ServiceError
 from driftscope.server.models import Alias, Model, Role, Run, RunStatus, User, Version
 from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
 from driftscope.server.security import new_secret, same
-from driftscope.server.services import users
+from driftscope.server.services import registry, users
 from driftscope.server.services.users import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -239,6 +241,7 @@ def model_page(
             model = model_routes.show_model(name, session, who)
             versions = model_routes.list_versions(name, session, who)
             runs = run_routes.list_runs(name, session, who, offset, RUNS_PER_PAGE)
+            history = model_routes.alias_history(name, session, who)
     except NotFound as missing:
         return _page(request, "missing.html", 404, who=who, message=str(missing))
     aliases: dict[int, list[str]] = {}
@@ -253,4 +256,113 @@ def model_page(
         versions=versions,
         aliases=aliases,
         runs=runs,
+        history=history,
+        can_edit=who.role.may(Role.EDITOR),
+    )
+
+
+def _change(
+    request: Request,
+    state: State_,
+    who: Principal | None,
+    csrf_token: str,
+    name: str,
+    ask: Callable[[Principal], tuple[str, str, dict[str, str]]],
+    make: Callable[[Session, Principal], object],
+    confirmed: bool,
+) -> Response:
+    """A change from a form: logged in, an editor, the session's CSRF token, and confirmed on a
+    page of its own (``ask`` gives its heading, question and the form's fields) before ``make``
+    runs; then back to the model's page. A refusal is shown as a page."""
+    if who is None:
+        return _to_login(request)
+    back = f"/models/{quote(name)}"
+    if not who.role.may(Role.EDITOR):
+        return _page(request, "missing.html", 403, who=who, message="Your role may only read.")
+    if who.csrf_token is None or not same(csrf_token, who.csrf_token):
+        return _page(
+            request, "missing.html", 403, who=who, message="The form has expired; reload the page."
+        )
+    try:
+        if not confirmed:
+            heading, question, fields = ask(who)
+            return _page(
+                request,
+                "confirm.html",
+                who=who,
+                heading=heading,
+                question=question,
+                fields=fields,
+                action=request.url.path,
+                back=back,
+            )
+        with db.transaction(state.writers) as session:
+            make(session, who)
+    except ServiceError as refused:
+        return _page(request, "missing.html", refused.status, who=who, message=str(refused))
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/models/{name}/promote")
+def promote_page(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    version: Annotated[int, Form(ge=1, le=MAX_ID)],
+    csrf_token: Annotated[str, Form(max_length=256)] = "",
+    confirmed: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Point ``production`` at a version, once confirmed."""
+
+    def ask(principal: Principal) -> tuple[str, str, dict[str, str]]:
+        with state.sessions() as session:
+            shown = model_routes.show_model(name, session, principal)
+            now_serving = shown.aliases.get("production")
+            registry.get_version(session, registry.get_model(session, name), version)
+        was = f"v{now_serving}" if now_serving else "no version"
+        question = f"Point production of {name} at v{version}? It now points at {was}."
+        return "Make production", question, {"version": str(version)}
+
+    return _change(
+        request,
+        state,
+        who,
+        csrf_token,
+        name,
+        ask,
+        lambda session, principal: registry.promote(
+            session, principal, name, "production", version
+        ),
+        confirmed == "yes",
+    )
+
+
+@router.post("/models/{name}/rollback")
+def rollback_page(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    csrf_token: Annotated[str, Form(max_length=256)] = "",
+    confirmed: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Point ``production`` back at the version it held before, once confirmed."""
+
+    def ask(principal: Principal) -> tuple[str, str, dict[str, str]]:
+        question = (
+            f"Point production of {name} back at the version it held before its last "
+            "promotion? The move is kept in the history."
+        )
+        return "Roll production back", question, {}
+
+    return _change(
+        request,
+        state,
+        who,
+        csrf_token,
+        name,
+        ask,
+        lambda session, principal: registry.rollback(session, principal, name, "production"),
+        confirmed == "yes",
     )
