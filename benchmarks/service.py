@@ -37,7 +37,6 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 # The launcher of `driftscope serve` and the throw-away PostgreSQL cluster the tests use.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -81,11 +80,10 @@ def _parquet(frame: pd.DataFrame) -> bytes:
 
 
 def _arrow(frame: pd.DataFrame) -> bytes:
-    sink = io.BytesIO()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue()
+    """The batch as `driftscope.Client.log_predictions` sends it."""
+    from driftscope.client import _arrow_stream
+
+    return _arrow_stream(frame)
 
 
 def _model(client: httpx.Client, name: str, features: int = N_FEATURES) -> None:

@@ -3,7 +3,6 @@ id that makes the runs be analysed again, feedback, and the ingestion status."""
 
 from __future__ import annotations
 
-import io
 import threading
 from typing import Any
 
@@ -22,6 +21,7 @@ from tests.server.conftest import (
     token_client,
 )
 
+from driftscope.client import _arrow_stream
 from driftscope.server import db
 from driftscope.server.models import Label, LoggedChunk, Model
 from driftscope.server.services.ingest import enqueue_due_periods
@@ -40,11 +40,8 @@ def _logged(frame: pd.DataFrame, start: str, step: str = "1min") -> pd.DataFrame
 
 
 def _arrow(frame: pd.DataFrame) -> bytes:
-    sink = io.BytesIO()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue()
+    """The batch as `driftscope.Client.log_predictions` sends it."""
+    return _arrow_stream(frame)
 
 
 def _records(frame: pd.DataFrame) -> dict[str, Any]:

@@ -25,19 +25,45 @@ def _form_token(html: str) -> str:
     return found.group(1)
 
 
-def _log_in(client: TestClient, password: str = ADMIN_PASSWORD, next_page: str = "/models"):
+def _log_in(
+    client: TestClient,
+    password: str = ADMIN_PASSWORD,
+    next_page: str = "/models",
+    username: str = "admin",
+):
     form = client.get("/login", params={"next": next_page})
     assert form.status_code == 200
     return client.post(
         "/login",
         data={
-            "username": "admin",
+            "username": username,
             "password": password,
             "csrf_token": _form_token(form.text),
             "next": next_page,
         },
         follow_redirects=False,
     )
+
+
+def _second_version(admin: TestClient) -> None:
+    made = admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("b.parquet", as_parquet(breast_cancer_split()[0]))},
+        data={"target": "target", "prediction": "prediction"},
+    )
+    assert made.status_code == 201, made.text
+
+
+def _two_analysed_runs(admin: TestClient, state: State) -> None:
+    """The production rows uploaded for 2026-11-01 and 2026-11-02, and analysed."""
+    _, production = breast_cancer_split()
+    for date in ("2026-11-01", "2026-11-02"):
+        admin.post(
+            "/api/v1/models/cancer/runs",
+            files={"data": ("run.parquet", as_parquet(production))},
+            data={"date": date},
+        )
+    run_jobs(state)
 
 
 def test_a_page_without_a_session_sends_to_the_login_and_back(client: TestClient) -> None:
@@ -86,14 +112,7 @@ def test_the_models_page_shows_each_models_production_version_and_latest_verdict
 ) -> None:
     add_model(admin)
     admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
-    _, production = breast_cancer_split()
-    for date in ("2026-11-01", "2026-11-02"):
-        admin.post(
-            "/api/v1/models/cancer/runs",
-            files={"data": ("run.parquet", as_parquet(production))},
-            data={"date": date},
-        )
-    run_jobs(state)
+    _two_analysed_runs(admin, state)
     made = admin.post("/api/v1/models", json={"name": "<b>bold", "task": "regression"})
     assert made.status_code == 201, made.text
     newest = admin.get("/api/v1/models/cancer/runs", params={"limit": 1}).json()["items"][0]
@@ -124,22 +143,10 @@ def test_the_model_page_shows_versions_with_aliases_and_runs_a_page_at_a_time(
     admin: TestClient, state: State, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_model(admin, benchmarks='{"accuracy": 0.9}')
-    add_model_version = admin.post(
-        "/api/v1/models/cancer/versions",
-        files={"baseline": ("b.parquet", as_parquet(breast_cancer_split()[0]))},
-        data={"target": "target", "prediction": "prediction"},
-    )
-    assert add_model_version.status_code == 201
+    _second_version(admin)
     admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
     admin.post("/api/v1/models/cancer/aliases/staging", json={"version": 2})
-    _, production = breast_cancer_split()
-    for date in ("2026-11-01", "2026-11-02"):
-        admin.post(
-            "/api/v1/models/cancer/runs",
-            files={"data": ("run.parquet", as_parquet(production))},
-            data={"date": date},
-        )
-    run_jobs(state)
+    _two_analysed_runs(admin, state)
     monkeypatch.setattr(pages, "RUNS_PER_PAGE", 1)
     with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
         assert _log_in(browser).status_code == 303
@@ -167,12 +174,7 @@ def test_promote_and_rollback_from_the_model_page_are_confirmed_and_for_editors_
     admin: TestClient,
 ) -> None:
     add_model(admin)
-    second = admin.post(
-        "/api/v1/models/cancer/versions",
-        files={"baseline": ("b.parquet", as_parquet(breast_cancer_split()[0]))},
-        data={"target": "target", "prediction": "prediction"},
-    )
-    assert second.status_code == 201
+    _second_version(admin)
     admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
     made = admin.post(
         "/api/v1/users",
@@ -213,15 +215,8 @@ def test_promote_and_rollback_from_the_model_page_are_confirmed_and_for_editors_
         assert unknown.status_code == 404
         assert "has no version 9" in unknown.text
     with TestClient(admin.app, base_url="http://127.0.0.1") as viewer:
-        form = viewer.get("/login")
-        viewer.post(
-            "/login",
-            data={
-                "username": "reader",
-                "password": "a reader's long password",
-                "csrf_token": _form_token(form.text),
-            },
-        )
+        logged = _log_in(viewer, "a reader's long password", username="reader")
+        assert logged.status_code == 303
         page = viewer.get("/models/cancer").text
         assert "Make production" not in page
         assert "Roll production back" not in page

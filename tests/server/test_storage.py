@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from driftscope.client import _arrow_stream
 from driftscope.server.storage import ArtifactStore, TooLargeError
 
 
@@ -79,10 +80,7 @@ def test_an_arrow_stream_stored_as_it_came_and_an_older_arrow_file_read_back(
 
     store = ArtifactStore(tmp_path)
     table = pa.table({"id": ["a", "b", "c"], "x": [1.0, 2.0, None]})
-    sink = io.BytesIO()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    body = sink.getvalue()
+    body = _arrow_stream(table)  # as the client sends a logged batch
     key = store.put_bytes(body)  # a logged batch kept byte for byte
     assert key == hashlib.sha256(body).hexdigest()
     assert store.read_table(key).equals(table)
