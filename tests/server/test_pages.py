@@ -85,6 +85,17 @@ def test_a_page_without_a_session_sends_to_the_login_and_back(client: TestClient
     assert _log_in(client, next_page="//evil.example/").headers["location"] == "/models"
 
 
+def test_too_many_failed_logins_are_told_on_the_login_page(
+    client: TestClient, state: State
+) -> None:
+    for _ in range(state.settings.login_attempts):
+        assert _log_in(client, password="not the password at all").status_code == 401
+    throttled = _log_in(client)  # the right password, too late
+    assert throttled.status_code == 429
+    assert "Too many failed logins for &#39;admin&#39;" in throttled.text
+    assert "driftscope_session" not in throttled.cookies
+
+
 def test_the_login_form_and_the_logout_need_their_csrf_token(client: TestClient) -> None:
     client.get("/login")
     forged = client.post(

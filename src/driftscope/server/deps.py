@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from driftscope.server import db
@@ -24,6 +24,7 @@ from driftscope.server.services.users import (
     authenticate_token,
     touch_token,
 )
+from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "State_",
     "get_state",
     "requires",
+    "set_session_cookie",
 ]
 
 #: The largest id, offset or number a request may give: ids fit the store's 64-bit integers.
@@ -52,6 +54,20 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 COOKIE = "driftscope_session"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def set_session_cookie(response: Response, secret: str, settings: ServerSettings) -> None:
+    """Start a browser session on ``response``: its secret in an HttpOnly, SameSite=Strict
+    cookie (Secure behind TLS), lasting as long as the session."""
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=settings.session_seconds,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
 
 
 def get_state(request: Request) -> State:

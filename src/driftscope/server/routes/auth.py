@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from driftscope.server import db
-from driftscope.server.deps import COOKIE, Reader, Session_, State_
+from driftscope.server.deps import COOKIE, Reader, Session_, State_, set_session_cookie
 from driftscope.server.errors import LoginFailed
 from driftscope.server.models import Role, User
 from driftscope.server.schemas import LoginIn, MeOut, PasswordIn
@@ -27,15 +27,7 @@ def log_in(body: LoginIn, response: Response, state: State_) -> MeOut:
         # One answer whether the name or the password is wrong.
         raise LoginFailed(users.WRONG_LOGIN)
     secret, row = found
-    response.set_cookie(
-        COOKIE,
-        secret,
-        max_age=state.settings.session_seconds,
-        httponly=True,
-        samesite="strict",
-        secure=state.settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, secret, state.settings)
     return MeOut(username=body.username, role=role, csrf_token=row.csrf_token)
 
 

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from driftscope.server import db
-from driftscope.server.deps import COOKIE, MAX_ID, State_
-from driftscope.server.errors import NotFound, ServiceError
-from driftscope.server.models import Alias, Model, Role, Run, RunStatus, User, Version
+from driftscope.server.deps import COOKIE, MAX_ID, State_, set_session_cookie
+from driftscope.server.errors import NotFound, ServiceError, Throttled
+from driftscope.server.models import Alias, Model, Role, Run, RunStatus, Version
 from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
 from driftscope.server.security import new_secret, same
@@ -67,6 +67,14 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     )
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+_EXPIRED = "The form has expired; reload the page."
+
+
+def _form_of(who: Principal, csrf_token: str) -> bool:
+    """Whether a posted form carries its session's CSRF token."""
+    return who.csrf_token is not None and same(csrf_token, who.csrf_token)
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -114,29 +122,25 @@ def log_in(
             next=_local(next),
             username=username,
         )
-    with db.transaction(state.writers) as session:
-        found = users.log_in(session, state.settings, username, password)
-        active = found is not None and session.get(User, found[1].user_id) is not None
-    if found is None or not active:
+    try:
+        with db.transaction(state.writers) as session:
+            found = users.log_in(session, state.settings, username, password)
+    except Throttled as throttled:
+        found, status, error = None, throttled.status, str(throttled)
+    else:
+        status, error = 401, users.WRONG_LOGIN
+    if found is None:
         return _page(
             request,
             "login.html",
-            401,
-            error=users.WRONG_LOGIN,
+            status,
+            error=error,
             csrf_token=expected,
             next=_local(next),
             username=username,
         )
     response = RedirectResponse(_local(next), status_code=303)
-    response.set_cookie(
-        COOKIE,
-        found[0],
-        max_age=state.settings.session_seconds,
-        httponly=True,
-        samesite="strict",
-        secure=state.settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, found[0], state.settings)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
@@ -150,10 +154,8 @@ def log_out(
 ) -> Response:
     if who is None:
         return RedirectResponse("/login", status_code=303)
-    if who.csrf_token is None or not same(csrf_token, who.csrf_token):
-        refused = HTMLResponse("The form has expired; reload the page.", status_code=403)
-        refused.headers.update(SECURITY_HEADERS)
-        return refused
+    if not _form_of(who, csrf_token):
+        return _page(request, "missing.html", 403, who=who, message=_EXPIRED)
     with db.transaction(state.writers) as session:
         users.log_out(session, request.cookies[COOKIE])
     response = RedirectResponse("/login", status_code=303)
@@ -279,10 +281,8 @@ def _change(
     back = f"/models/{quote(name)}"
     if not who.role.may(Role.EDITOR):
         return _page(request, "missing.html", 403, who=who, message="Your role may only read.")
-    if who.csrf_token is None or not same(csrf_token, who.csrf_token):
-        return _page(
-            request, "missing.html", 403, who=who, message="The form has expired; reload the page."
-        )
+    if not _form_of(who, csrf_token):
+        return _page(request, "missing.html", 403, who=who, message=_EXPIRED)
     try:
         if not confirmed:
             heading, question, fields = ask(who)
