@@ -15,7 +15,7 @@ from tests.server.conftest import (
     run_jobs,
 )
 
-from driftscope.server.routes import pages
+from driftscope.server.routes.pages import models as model_pages
 from driftscope.server.state import State
 
 
@@ -158,7 +158,7 @@ def test_the_model_page_shows_versions_with_aliases_and_runs_a_page_at_a_time(
     admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
     admin.post("/api/v1/models/cancer/aliases/staging", json={"version": 2})
     _two_analysed_runs(admin, state)
-    monkeypatch.setattr(pages, "RUNS_PER_PAGE", 1)
+    monkeypatch.setattr(model_pages, "RUNS_PER_PAGE", 1)
     with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
         assert _log_in(browser).status_code == 303
         assert '<a href="/models/cancer">cancer</a>' in browser.get("/models").text

@@ -1,0 +1,187 @@
+"""The models at a glance, a model's page, and promoting or rolling back its production version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from driftscope.server.deps import MAX_ID, State_
+from driftscope.server.errors import NotFound
+from driftscope.server.models import Alias, Model, Role, Run, RunStatus, Version
+from driftscope.server.routes import models as model_routes
+from driftscope.server.routes import runs as run_routes
+from driftscope.server.routes.pages._common import Who, change, page, to_login
+from driftscope.server.services import registry
+from driftscope.server.services.users import Principal
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class _ModelRow:
+    name: str
+    task: str
+    production: int | None
+    verdict: str | None
+    drift_share: float | None
+    latest: datetime | None
+
+
+@router.get("/models")
+def modelspage(
+    request: Request,
+    state: State_,
+    who: Who,
+    search: Annotated[str, Query(max_length=128)] = "",
+) -> Response:
+    """Every model with its task, production version, and its latest analysed run's verdict,
+    drift share and date: a handful of queries, whatever the number of models."""
+    if who is None:
+        return to_login(request)
+    who.require(Role.VIEWER)
+    with state.sessions() as session:
+        query = select(Model.id, Model.name, Model.task)
+        if search:
+            query = query.where(Model.name.contains(search, autoescape=True))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        models = session.execute(query.order_by(Model.name).limit(500)).all()
+        production = dict(
+            session.execute(
+                select(Alias.model_id, Version.number)
+                .join(Version, Version.id == Alias.version_id)
+                .where(Alias.alias == "production")
+            ).all()
+        )
+        newest = (
+            select(Run.model_id, func.max(Run.date).label("date"))
+            .where(Run.status == RunStatus.ANALYSED)
+            .group_by(Run.model_id)
+            .subquery()
+        )
+        latest = {
+            model_id: (verdict, share, date)
+            for model_id, verdict, share, date in session.execute(
+                select(Run.model_id, Run.verdict, Run.drift_share, Run.date).join(
+                    newest, (Run.model_id == newest.c.model_id) & (Run.date == newest.c.date)
+                )
+            )
+        }
+    rows = [
+        _ModelRow(name, str(task), production.get(model_id), *latest.get(model_id, (None,) * 3))
+        for model_id, name, task in models
+    ]
+    return page(
+        request, "models.html", who=who, active="models", rows=rows, total=total, search=search
+    )
+
+
+#: Runs on a page of the model page.
+RUNS_PER_PAGE = 50
+
+
+@router.get("/models/{name}")
+def modelpage(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> Response:
+    """A model: its versions with their aliases, and its runs, newest first, a page at a time;
+    the same reads as the REST API's."""
+    if who is None:
+        return to_login(request)
+    who.require(Role.VIEWER)
+    try:
+        with state.sessions() as session:
+            model = model_routes.show_model(name, session, who)
+            versions = model_routes.list_versions(name, session, who)
+            runs = run_routes.list_runs(name, session, who, offset, RUNS_PER_PAGE)
+            history = model_routes.alias_history(name, session, who)
+    except NotFound as missing:
+        return page(request, "missing.html", 404, who=who, message=str(missing))
+    aliases: dict[int, list[str]] = {}
+    for alias, number in sorted(model.aliases.items()):
+        aliases.setdefault(number, []).append(alias)
+    return page(
+        request,
+        "model.html",
+        who=who,
+        active="models",
+        model=model,
+        versions=versions,
+        aliases=aliases,
+        runs=runs,
+        history=history,
+        can_edit=who.role.may(Role.EDITOR),
+    )
+
+
+@router.post("/models/{name}/promote")
+def promotepage(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    version: Annotated[int, Form(ge=1, le=MAX_ID)],
+    csrf_token: Annotated[str, Form(max_length=256)] = "",
+    confirmed: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Point ``production`` at a version, once confirmed."""
+
+    def ask(principal: Principal) -> tuple[str, str, dict[str, str]]:
+        with state.sessions() as session:
+            shown = model_routes.show_model(name, session, principal)
+            now_serving = shown.aliases.get("production")
+            registry.get_version(session, registry.get_model(session, name), version)
+        was = f"v{now_serving}" if now_serving else "no version"
+        question = f"Point production of {name} at v{version}? It now points at {was}."
+        return "Make production", question, {"version": str(version)}
+
+    return change(
+        request,
+        state,
+        who,
+        csrf_token,
+        name,
+        ask,
+        lambda session, principal: registry.promote(
+            session, principal, name, "production", version
+        ),
+        confirmed == "yes",
+    )
+
+
+@router.post("/models/{name}/rollback")
+def rollbackpage(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    csrf_token: Annotated[str, Form(max_length=256)] = "",
+    confirmed: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Point ``production`` back at the version it held before, once confirmed."""
+
+    def ask(principal: Principal) -> tuple[str, str, dict[str, str]]:
+        question = (
+            f"Point production of {name} back at the version it held before its last "
+            "promotion? The move is kept in the history."
+        )
+        return "Roll production back", question, {}
+
+    return change(
+        request,
+        state,
+        who,
+        csrf_token,
+        name,
+        ask,
+        lambda session, principal: registry.rollback(session, principal, name, "production"),
+        confirmed == "yes",
+    )
