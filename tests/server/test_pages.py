@@ -127,20 +127,47 @@ def test_the_models_page_shows_each_models_production_version_and_latest_verdict
     made = admin.post("/api/v1/models", json={"name": "<b>bold", "task": "regression"})
     assert made.status_code == 201, made.text
     newest = admin.get("/api/v1/models/cancer/runs", params={"limit": 1}).json()["items"][0]
+    accuracy = admin.get("/api/v1/models/cancer/timeline").json()["metrics"]["accuracy"]["value"]
     with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
         assert _log_in(browser).status_code == 303
         page = browser.get("/models").text
+        filtered = {
+            query: browser.get(f"/models?{query}").text
+            for query in (
+                "verdict=none",
+                "task=regression",
+                "search=canc",
+                f"verdict={newest['verdict']}",
+            )
+        }
+        assert browser.get("/models?verdict=bad").status_code == 422
     row = page[page.index('<td><a href="/models/cancer">cancer</a></td>') :].split("</tr>")[0]
-    assert "<td>binary_classification</td>" in row
+    assert "<td>binary classification</td>" in row
     assert "<td>v1</td>" in row
     assert f'class="badge {newest["verdict"]}"' in row
     assert f"{newest['drift_share'] * 100:.0f}%" in row
-    assert '<time datetime="2026-11-02T00:00:00+00:00">' in row
+    assert '<time class="count" datetime="2026-11-02T00:00:00+00:00">' in row
+    # The primary metric is the newest run's accuracy; the sparkline draws both runs.
+    assert f"accuracy {accuracy[-1]:.3g}" in row
+    assert f"from {accuracy[0]:.3g} to {accuracy[-1]:.3g}" in row
+    assert row.count("<polyline") == 1
+    # The runs were uploaded a moment ago (the data date is another thing).
+    assert ">just now</time>" in row
     # A name is text, never markup; a model without runs says so.
     assert "<b>bold" not in page
     assert "&lt;b&gt;bold" in page
     assert "no run yet" in page
     assert "2 of 2 model(s)." in page
+    # The summary counts the latest verdicts, and each filter narrows the list.
+    assert f'<span class="badge {newest["verdict"]}">' in page
+    for query, shown in (
+        ("verdict=none", "bold"),
+        ("task=regression", "bold"),
+        ("search=canc", "cancer"),
+        (f"verdict={newest['verdict']}", "cancer"),
+    ):
+        listed = re.findall(r'<td><a href="/models/([^"]+)">', filtered[query])
+        assert listed == [{"bold": "%3Cb%3Ebold", "cancer": "cancer"}[shown]], query
 
 
 def test_the_stylesheet_is_served_by_the_app(client: TestClient) -> None:

@@ -23,6 +23,7 @@ from driftscope.server import db
 from driftscope.server.deps import COOKIE, State_
 from driftscope.server.errors import ServiceError
 from driftscope.server.models import Role
+from driftscope.server.routes.pages._format import FILTERS
 from driftscope.server.security import same
 from driftscope.server.services import users
 from driftscope.server.services.users import Principal
@@ -30,6 +31,7 @@ from driftscope.server.services.users import Principal
 TEMPLATES = Jinja2Templates(
     directory=str(resources.files("driftscope.server").joinpath("templates"))
 )
+TEMPLATES.env.filters.update(FILTERS)
 #: The login form's CSRF token, before there is a session to hold one.
 LOGIN_COOKIE = "driftscope_login"
 #: What every page may load: its own server's files, nothing else.

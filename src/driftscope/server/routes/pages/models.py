@@ -2,81 +2,54 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from driftscope.server.deps import MAX_ID, State_
 from driftscope.server.errors import NotFound
-from driftscope.server.models import Alias, Model, Role, Run, RunStatus, Version
+from driftscope.server.models import Role, now
 from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
 from driftscope.server.routes.pages._common import Who, change, page, to_login
 from driftscope.server.services import registry
+from driftscope.server.services.overview import overview
+from driftscope.server.services.registry import ModelTask
 from driftscope.server.services.users import Principal
 
 router = APIRouter(include_in_schema=False)
 
 
-@dataclass(frozen=True)
-class _ModelRow:
-    name: str
-    task: str
-    production: int | None
-    verdict: str | None
-    drift_share: float | None
-    latest: datetime | None
-
-
 @router.get("/models")
-def modelspage(
+def models_page(
     request: Request,
     state: State_,
     who: Who,
     search: Annotated[str, Query(max_length=128)] = "",
+    task: Annotated[ModelTask | Literal[""], Query()] = "",
+    verdict: Annotated[Literal["", "ok", "investigate", "retrain", "none"], Query()] = "",
 ) -> Response:
-    """Every model with its task, production version, and its latest analysed run's verdict,
-    drift share and date: a handful of queries, whatever the number of models."""
+    """Every model with its task, production version, its latest analysed run's verdict, drift
+    share and primary metric (with a sparkline of its last runs), and when data last arrived;
+    filtered by name, task and verdict."""
     if who is None:
         return to_login(request)
     who.require(Role.VIEWER)
     with state.sessions() as session:
-        query = select(Model.id, Model.name, Model.task)
-        if search:
-            query = query.where(Model.name.contains(search, autoescape=True))
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        models = session.execute(query.order_by(Model.name).limit(500)).all()
-        production = dict(
-            session.execute(
-                select(Alias.model_id, Version.number)
-                .join(Version, Version.id == Alias.version_id)
-                .where(Alias.alias == "production")
-            ).all()
-        )
-        newest = (
-            select(Run.model_id, func.max(Run.date).label("date"))
-            .where(Run.status == RunStatus.ANALYSED)
-            .group_by(Run.model_id)
-            .subquery()
-        )
-        latest = {
-            model_id: (verdict, share, date)
-            for model_id, verdict, share, date in session.execute(
-                select(Run.model_id, Run.verdict, Run.drift_share, Run.date).join(
-                    newest, (Run.model_id == newest.c.model_id) & (Run.date == newest.c.date)
-                )
-            )
-        }
-    rows = [
-        _ModelRow(name, str(task), production.get(model_id), *latest.get(model_id, (None,) * 3))
-        for model_id, name, task in models
-    ]
+        found = overview(session, search, task, verdict)
     return page(
-        request, "models.html", who=who, active="models", rows=rows, total=total, search=search
+        request,
+        "models.html",
+        who=who,
+        active="models",
+        found=found,
+        search=search,
+        task=task,
+        verdict=verdict,
+        tasks=list(ModelTask),
+        now=now(),
+        can_edit=who.role.may(Role.EDITOR),
     )
 
 
