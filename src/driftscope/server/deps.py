@@ -110,7 +110,7 @@ async def get_principal(request: Request, state: State_) -> Principal:
         with state.sessions() as session:
             found = authenticate_token(session, credentials.strip())
         if found is None:
-            raise Unauthorized("The API token is unknown or revoked.")
+            raise Unauthorized("The API token is unknown, revoked or expired.")
         principal, stale = found
         if stale and principal.token_id is not None:
             with db.transaction(state.writers) as session:

@@ -124,6 +124,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    #: When the user last logged in (None: never, or before the store recorded it).
+    last_login_at: Mapped[datetime | None]
 
 
 class UserSession(Base):
@@ -154,6 +156,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    #: From this time on the token is refused (None: it does not expire).
+    expires_at: Mapped[datetime | None]
 
 
 class LoginFailure(Base):

@@ -26,6 +26,7 @@ __all__ = [
     "TokenOut",
     "UserIn",
     "UserOut",
+    "UserPatch",
     "VersionOut",
 ]
 
@@ -86,21 +87,34 @@ class UserOut(_Out):
     role: str
     active: bool
     created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserPatch(_In):
+    """A change to a user: its role, or whether it is active (either or both)."""
+
+    role: str | None = None
+    active: bool | None = None
 
 
 class TokenIn(_In):
     name: str = Field(max_length=128)
     role: str = "viewer"
+    #: From this time on the token is refused (a time without a zone is UTC); none: never.
+    expires_at: datetime | None = None
 
 
 class TokenOut(_Out):
     id: int
     name: str
+    #: The id of the user the token acts for.
+    user_id: int
     prefix: str
     role: str
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
 
 
 class TokenCreated(TokenOut):

@@ -20,9 +20,13 @@ class ServerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DRIFTSCOPE_", extra="forbid", frozen=True)
 
+    #: The address to listen on (127.0.0.1: this machine only).
     host: str = "127.0.0.1"
+    #: The port to listen on.
     port: int = Field(default=8000, ge=1, le=65535)
+    #: Where the store (a SQLite file, by default) and the artifacts live.
     data_dir: Path = Path("driftscope-data")
+    #: The store's URL (PostgreSQL: postgresql+psycopg://...); none: SQLite in the data directory.
     database_url: str | None = None
     #: Allow model files that run code when loaded (pickle, joblib). Off: ONNX and skops only.
     allow_pickle: bool = False
@@ -34,6 +38,7 @@ class ServerSettings(BaseSettings):
     job_poll_seconds: float = Field(default=1.0, gt=0)
     #: A running job whose worker has not reported for this long is taken to have died.
     job_stale_seconds: float = Field(default=120.0, gt=0)
+    #: Attempts of a job that fails for another reason than its data.
     job_max_attempts: int = Field(default=3, ge=1)
     #: A period of logged predictions is analysed once it has ended and no rows came for it
     #: for this long, in seconds.
@@ -42,13 +47,15 @@ class ServerSettings(BaseSettings):
     housekeeping_seconds: float = Field(default=600.0, gt=0)
     #: The largest request body accepted, in bytes (uploads included).
     max_upload_bytes: int = Field(default=1 << 30, ge=1024)
-    #: A zip of images or audio: at most this many members and this many bytes unpacked.
+    #: A zip of images or audio: at most this many members.
     max_zip_members: int = Field(default=100_000, ge=1)
+    #: A zip of images or audio: at most this many bytes unpacked.
     max_zip_bytes: int = Field(default=8 << 30, ge=1024)
     #: Browser sessions last this many seconds.
     session_seconds: int = Field(default=12 * 3600, ge=60)
     #: Failed logins of one user name allowed in `login_window_seconds` before it is throttled.
     login_attempts: int = Field(default=5, ge=1)
+    #: The window, in seconds, in which failed logins are counted.
     login_window_seconds: int = Field(default=300, ge=1)
     #: Send the session cookie over HTTPS only (turn on behind a TLS proxy).
     secure_cookies: bool = False

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from sqlalchemy import func, select
 
 from driftscope.server.deps import Admin, Id, Limit, Offset, Reader, Session_
 from driftscope.server.models import ApiToken, Audit, Role, User
-from driftscope.server.schemas import Page, TokenCreated, TokenIn, TokenOut, UserIn, UserOut
+from driftscope.server.schemas import (
+    Page,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from driftscope.server.services import users
 
 router = APIRouter(tags=["users"])
@@ -29,10 +37,21 @@ def create_user(body: UserIn, session: Session_, who: Admin) -> UserOut:
     return UserOut.model_validate(user)
 
 
+@router.patch("/users/{username}")
+def update_user(
+    username: Annotated[str, Path(max_length=64)], body: UserPatch, session: Session_, who: Admin
+) -> UserOut:
+    """Change a user's role or deactivate (reactivate) them. Deactivating ends their sessions
+    and refuses their tokens; no admin may demote or deactivate themselves or the last admin."""
+    role = users.role_of(body.role) if body.role is not None else None
+    return UserOut.model_validate(users.update_user(session, who, username, role, body.active))
+
+
 @router.get("/tokens")
-def list_tokens(session: Session_, who: Reader) -> list[TokenOut]:
+def list_tokens(session: Session_, who: Reader, mine: bool = False) -> list[TokenOut]:
+    """One's own tokens; an admin sees everyone's, unless ``mine``."""
     query = select(ApiToken).order_by(ApiToken.id)
-    if who.role != Role.ADMIN:
+    if who.role != Role.ADMIN or mine:
         query = query.where(ApiToken.user_id == who.user_id)
     return [TokenOut.model_validate(row) for row in session.scalars(query)]
 
@@ -40,7 +59,9 @@ def list_tokens(session: Session_, who: Reader) -> list[TokenOut]:
 @router.post("/tokens", status_code=201)
 def create_token(body: TokenIn, session: Session_, who: Reader) -> TokenCreated:
     """A new token; its secret is in this answer only."""
-    secret, token = users.create_token(session, who, body.name, users.role_of(body.role))
+    secret, token = users.create_token(
+        session, who, body.name, users.role_of(body.role), body.expires_at
+    )
     return TokenCreated.model_validate(
         {**TokenOut.model_validate(token).model_dump(), "token": secret}
     )

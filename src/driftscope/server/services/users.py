@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -40,9 +40,12 @@ __all__ = [
     "ensure_admin",
     "log_in",
     "log_out",
+    "password_problem",
     "revoke_token",
     "role_of",
+    "start_session",
     "touch_token",
+    "update_user",
 ]
 
 MIN_PASSWORD_LENGTH = 12
@@ -81,16 +84,23 @@ def role_of(value: str, field: str = "role") -> Role:
         ) from None
 
 
-def audit(session: Session, actor: str, action: str, target: str, **detail: object) -> None:
-    session.add(Audit(actor=actor, action=action, target=target, detail=detail))
+def audit(session: Session, actor: str, action: str, target: str, **detail: object) -> Audit:
+    entry = Audit(at=now(), actor=actor, action=action, target=target, detail=detail)
+    session.add(entry)
+    return entry
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, or None when it will do."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"A password needs at least {MIN_PASSWORD_LENGTH} characters; got {len(password)}."
+    return None
 
 
 def _check_password(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"A password needs at least {MIN_PASSWORD_LENGTH} characters; got {len(password)}.",
-            field=field,
-        )
+    problem = password_problem(password)
+    if problem is not None:
+        raise Invalid(problem, field=field)
 
 
 def create_user(session: Session, actor: str, username: str, password: str, role: Role) -> User:
@@ -146,15 +156,22 @@ def log_in(
         session.add(LoginFailure(username=username))
         return None
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    user.last_login_at = audit(session, username, "login", f"user:{username}").at
+    return start_session(session, settings, user.id)
+
+
+def start_session(
+    session: Session, settings: ServerSettings, user_id: int
+) -> tuple[str, UserSession]:
+    """A new browser session of a user: its secret (for the cookie) and its row."""
     secret = security.new_secret()
     row = UserSession(
         secret_hash=security.hash_secret(secret),
         csrf_token=security.new_secret(),
-        user_id=user.id,
+        user_id=user_id,
         expires_at=now() + timedelta(seconds=settings.session_seconds),
     )
     session.add(row)
-    audit(session, username, "login", f"user:{username}")
     return secret, row
 
 
@@ -191,12 +208,15 @@ TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def authenticate_token(session: Session, secret: str) -> tuple[Principal, bool] | None:
-    """The principal of an API token that is not revoked, and whether its recorded last use is
-    older than `TOKEN_USE_RESOLUTION` (then the caller records it with `touch_token`)."""
+    """The principal of an API token that is neither revoked nor expired, and whether its
+    recorded last use is older than `TOKEN_USE_RESOLUTION` (then the caller records it with
+    `touch_token`)."""
     token = session.scalar(
         select(ApiToken).where(ApiToken.secret_hash == security.hash_secret(secret))
     )
     if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now():
         return None
     user = session.get(User, token.user_id)
     if user is None or not user.active:
@@ -212,12 +232,24 @@ def touch_token(session: Session, token_id: int) -> None:
 
 
 def create_token(
-    session: Session, principal: Principal, name: str, role: Role
+    session: Session,
+    principal: Principal,
+    name: str,
+    role: Role,
+    expires_at: datetime | None = None,
 ) -> tuple[str, ApiToken]:
-    """A new token for the principal's user, at most with the principal's role: the secret
-    (shown once) and its row."""
+    """A new token for the principal's user, at most with the principal's role, refused from
+    ``expires_at`` on (None: never): the secret (shown once) and its row."""
     if not name.strip() or len(name) > 128:
         raise Invalid("A token needs a name of 1 to 128 characters.", field="name")
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)  # the store's times are UTC
+    if expires_at is not None and expires_at <= now():
+        raise Invalid(
+            "A token's expiry must be in the future; got "
+            f"{expires_at.isoformat(timespec='seconds')}.",
+            field="expires_at",
+        )
     if not principal.role.may(role):
         raise Forbidden(
             f"A token may not have more rights than its maker: {principal.actor} is "
@@ -230,10 +262,20 @@ def create_token(
         prefix=secret[:10],
         role=role,
         user_id=principal.user_id,
+        expires_at=expires_at,
     )
     session.add(token)
     session.flush()
-    audit(session, principal.actor, "token.create", f"token:{token.id}", name=name, role=str(role))
+    expiry = expires_at.isoformat(timespec="seconds") if expires_at else None
+    audit(
+        session,
+        principal.actor,
+        "token.create",
+        f"token:{token.id}",
+        name=name,
+        role=str(role),
+        expires_at=expiry,
+    )
     return secret, token
 
 
@@ -253,6 +295,8 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
 
 
 def change_password(session: Session, principal: Principal, current: str, new: str) -> None:
+    """Change the principal's password; every session of the user ends (a page that goes on
+    for the user starts a new one, `start_session`)."""
     user = session.get(User, principal.user_id)
     if user is None or not security.verify_password(user.password_hash, current):
         raise Invalid("The current password is wrong.", field="current_password")
@@ -261,3 +305,52 @@ def change_password(session: Session, principal: Principal, current: str, new: s
     # Every other session of the user ends.
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     audit(session, principal.actor, "user.password", f"user:{user.username}")
+
+
+def update_user(
+    session: Session,
+    principal: Principal,
+    username: str,
+    role: Role | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change a user's role, or deactivate or reactivate them (an admin's doing). A deactivated
+    user's sessions end and their tokens are refused until they are active again. No admin may
+    demote or deactivate themselves, nor the last active admin: the store always keeps one."""
+    principal.require(Role.ADMIN)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    demoted = role is not None and role != Role.ADMIN and user.role == Role.ADMIN
+    deactivated = active is False and user.active
+    if (demoted or deactivated) and user.id == principal.user_id:
+        raise Forbidden(
+            f"An admin may not {'demote' if demoted else 'deactivate'} themselves; "
+            "another admin can.",
+            field="role" if demoted else "active",
+        )
+    if (demoted or deactivated) and user.role == Role.ADMIN and user.active:
+        # Every active admin's row is locked, so that two admins demoting each other at once
+        # cannot both succeed: the second waits, then finds the first's change (on SQLite a
+        # write transaction holds the whole store already).
+        admins = session.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.active).with_for_update()
+        ).all()
+        if not set(admins) - {user.id}:
+            raise Conflict(
+                f"{username!r} is the last active admin; make another user an admin first.",
+                field="role" if demoted else "active",
+            )
+    if role is not None and role != user.role:
+        audit(
+            session, principal.actor, "user.role", f"user:{username}", role=str(role), was=user.role
+        )
+        user.role = role
+    if active is not None and active != user.active:
+        user.active = active
+        if not active:
+            session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        action = "user.activate" if active else "user.deactivate"
+        audit(session, principal.actor, action, f"user:{username}")
+    session.flush()
+    return user

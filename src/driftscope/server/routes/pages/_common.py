@@ -73,6 +73,26 @@ def form_of(who: Principal, csrf_token: str) -> bool:
     return who.csrf_token is not None and same(csrf_token, who.csrf_token)
 
 
+def allowed(
+    request: Request, who: Principal | None, needed: Role, csrf_token: str | None = None
+) -> Principal | Response:
+    """The one logged in, when they may see this page (or, given the form's ``csrf_token``,
+    post this form); else the page that refuses them: the login page without a session, a 403
+    page to a role below ``needed`` or to a form without its session's CSRF token."""
+    if who is None:
+        return to_login(request)
+    if not who.role.may(needed):
+        message = (
+            "Your role may only read."
+            if needed == Role.EDITOR
+            else f"This needs the {needed} role; you are {who.role}."
+        )
+        return page(request, "missing.html", 403, who=who, heading="Not allowed", message=message)
+    if csrf_token is not None and not form_of(who, csrf_token):
+        return page(request, "missing.html", 403, who=who, heading="Not allowed", message=EXPIRED)
+    return who
+
+
 def to_login(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
@@ -94,17 +114,19 @@ def change(
     ask: Callable[[Principal], tuple[str, str, dict[str, str]]],
     make: Callable[[Session, Principal], object],
     confirmed: bool,
+    *,
+    needed: Role = Role.EDITOR,
+    back: str | None = None,
 ) -> Response:
-    """A change from a form: logged in, an editor, the session's CSRF token, and confirmed on a
-    page of its own (``ask`` gives its heading, question and the form's fields) before ``make``
-    runs; then back to the model's page. A refusal is shown as a page."""
-    if who is None:
-        return to_login(request)
-    back = f"/models/{quote(name)}"
-    if not who.role.may(Role.EDITOR):
-        return page(request, "missing.html", 403, who=who, message="Your role may only read.")
-    if not form_of(who, csrf_token):
-        return page(request, "missing.html", 403, who=who, message=EXPIRED)
+    """A change from a form: logged in, at least the ``needed`` role, the session's CSRF token,
+    and confirmed on a page of its own (``ask`` gives its heading, question and the form's
+    fields) before ``make`` runs; then back to ``back`` (by default the model's page). A refusal
+    is shown as a page."""
+    me = allowed(request, who, needed, csrf_token)
+    if isinstance(me, Response):
+        return me
+    who = me
+    back = back or f"/models/{quote(name)}"
     try:
         if not confirmed:
             heading, question, fields = ask(who)
@@ -121,5 +143,12 @@ def change(
         with db.transaction(state.writers) as session:
             make(session, who)
     except ServiceError as refused:
-        return page(request, "missing.html", refused.status, who=who, message=str(refused))
+        return page(
+            request,
+            "missing.html",
+            refused.status,
+            who=who,
+            heading=refused.title,
+            message=str(refused),
+        )
     return RedirectResponse(back, status_code=303)
