@@ -340,7 +340,9 @@ def _check(
     form = stage.form
     if flow.model is None:
         with state.sessions() as session, checks.at():
-            task = registry.check_new_model(session, form["name"], form["task"], form["period"])
+            registry.check_new_model(session, form["name"], form["task"], form["period"])
+        # The files are checked for the task chosen, whatever else is wrong with the model.
+        task = ModelTask(form["task"]) if form["task"] in set(map(str, ModelTask)) else None
         if len(typed.description) > 10_000:
             message = (
                 f"The description is at most 10,000 characters; got {len(typed.description):,}."
