@@ -20,7 +20,7 @@ from driftscope.data.io import SUPPORTED_SUFFIXES
 from driftscope.server.errors import Invalid, TooLarge
 from driftscope.server.state import State
 
-__all__ = ["table_in", "unpack"]
+__all__ = ["table_in", "unpack", "unpack_into"]
 
 _CHUNK = 1 << 20
 
@@ -35,7 +35,8 @@ def _member_path(name: str, field: str) -> PurePosixPath:
     return path
 
 
-def _unpack_into(state: State, archive: Path, target: Path, field: str) -> None:
+def unpack_into(state: State, archive: Path, target: Path, field: str) -> None:
+    """Unpack the zip at ``archive`` into the folder ``target``, safely (see the module)."""
     settings = state.settings
     try:
         with zipfile.ZipFile(archive) as zipped:
@@ -84,7 +85,7 @@ def unpack(state: State, key: str, field: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        _unpack_into(state, state.artifacts.path(key), staging, field)
+        unpack_into(state, state.artifacts.path(key), staging, field)
         try:
             staging.rename(folder)
         except OSError:  # another worker unpacked the same zip first

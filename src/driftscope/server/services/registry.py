@@ -10,9 +10,13 @@ operator started the server with ``--allow-pickle``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -25,16 +29,24 @@ from driftscope.data.infer import infer_schema
 from driftscope.data.io import read_table
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import DriftscopeError
-from driftscope.server.errors import Conflict, Invalid, NotFound, TooLarge
+from driftscope.server.errors import Conflict, Invalid, NotFound, ServiceError, TooLarge
 from driftscope.server.models import PERIODS, Alias, AliasMove, Model, Version
-from driftscope.server.services.archives import table_in, unpack
+from driftscope.server.services.archives import table_in, unpack, unpack_into
 from driftscope.server.services.predict import (
     CHECK_ROWS,
     ModelRunError,
     load_predictor,
     predict_columns,
 )
-from driftscope.server.services.uploads import LIMIT, Upload, read_upload, table_error
+from driftscope.server.services.uploads import (
+    LIMIT,
+    Spooled,
+    Upload,
+    read_spooled,
+    scratch,
+    spool,
+    table_error,
+)
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
 from driftscope.server.storage import TooLargeError
@@ -42,17 +54,23 @@ from driftscope.workflows.monitor import metric_value_problem
 
 __all__ = [
     "ALIASES",
+    "Checks",
     "ModelTask",
+    "PreparedVersion",
+    "Problems",
     "VersionColumns",
     "add_version",
+    "check_new_model",
     "check_period",
     "create_model",
     "delete_model",
     "delete_version",
     "get_model",
     "get_version",
+    "prepare_version",
     "promote",
     "rollback",
+    "save_version",
     "serving_version",
 ]
 
@@ -110,6 +128,33 @@ def check_period(period: str) -> str:
     return period
 
 
+def _name_format(name: str) -> None:
+    if not name.strip() or len(name) > _NAME_LIMIT or name != name.strip() or "/" in name:
+        raise Invalid(
+            f"A model name is 1 to {_NAME_LIMIT} characters, without '/' or surrounding "
+            f"spaces; got {name!r}.",
+            field="name",
+        )
+
+
+def check_new_model(session: Session, name: str, task: str, period: str) -> ModelTask:
+    """A new model's name (free), task and period, checked together: every problem is raised,
+    as `Problems`."""
+    checks = Checks()
+    model_task = None
+    with checks.at():
+        _name_format(name)
+    with checks.at():
+        model_task = _task(task)
+    with checks.at():
+        check_period(period)
+    if not checks.failed("name") and session.scalar(select(Model).where(Model.name == name)):
+        checks.add("name", Conflict(f"A model named {name!r} exists already.", field="name"))
+    checks.done()
+    assert model_task is not None
+    return model_task
+
+
 def create_model(
     session: Session,
     principal: Principal,
@@ -118,17 +163,10 @@ def create_model(
     description: str = "",
     period: str = "day",
 ) -> Model:
-    if not name.strip() or len(name) > _NAME_LIMIT or name != name.strip() or "/" in name:
-        raise Invalid(
-            f"A model name is 1 to {_NAME_LIMIT} characters, without '/' or surrounding "
-            f"spaces; got {name!r}.",
-            field="name",
-        )
-    model_task = _task(task)
-    if period not in PERIODS:
-        raise Invalid(f"The period is one of {', '.join(PERIODS)}; got {period!r}.", field="period")
-    if session.scalar(select(Model).where(Model.name == name)) is not None:
-        raise Conflict(f"A model named {name!r} exists already.", field="name")
+    try:
+        model_task = check_new_model(session, name, task, period)
+    except Problems as problems:
+        raise problems.first from None
     model = Model(
         name=name,
         task=model_task,
@@ -251,6 +289,15 @@ class VersionColumns:
         self.timestamp = timestamp or None
         self.id = id or None
 
+    def named(self) -> dict[str, str | None]:
+        """The column each request field names: ``{field: column}``."""
+        return {
+            "target": self.target,
+            "prediction": self.prediction,
+            "timestamp": self.timestamp,
+            "id_column": self.id,
+        }
+
     def roles(self) -> dict[str, ColumnRole]:
         named = {
             self.target: ColumnRole.TARGET,
@@ -261,7 +308,7 @@ class VersionColumns:
         return {name: role for name, role in named.items() if name is not None}
 
 
-def _model_format(state: State, upload: Upload | None, field: str) -> str | None:
+def _model_format(state: State, upload: Spooled | None, field: str) -> str | None:
     """The format of an uploaded model (or preprocessor) file, by its extension."""
     if upload is None:
         return None
@@ -282,6 +329,27 @@ def _model_format(state: State, upload: Upload | None, field: str) -> str | None
     )
 
 
+def _preprocessor_format(
+    state: State, preprocessor: Spooled | None, model_file: Spooled | None
+) -> str | None:
+    preprocessor_format = _model_format(state, preprocessor, "preprocessor")
+    if preprocessor_format == "onnx":
+        raise Invalid(
+            "A preprocessor is a scikit-learn transformer saved with skops (.skops), or pickle "
+            "or joblib when the server allows pickle; an ONNX preprocessor is not run. Export "
+            "the preprocessor and the model as one ONNX pipeline and send it as the model file.",
+            field="preprocessor",
+        )
+    if preprocessor is not None and model_file is None:
+        raise Invalid("A preprocessor needs the model it prepares data for.", field="preprocessor")
+    return preprocessor_format
+
+
+def _not_empty(spooled: Spooled | None) -> None:
+    if spooled is not None and spooled.path.stat().st_size == 0:
+        raise Invalid(f"{spooled.field!r} ({spooled.filename!r}) is empty.", field=spooled.field)
+
+
 def _store_file(state: State, upload: Upload | None) -> str | None:
     if upload is None:
         return None
@@ -295,6 +363,67 @@ def _store_file(state: State, upload: Upload | None) -> str | None:
     return key
 
 
+def _put_file(state: State, spooled: Spooled | None) -> str | None:
+    """A checked file stored as an artifact."""
+    if spooled is None:
+        return None
+    with spooled.path.open("rb") as stream:
+        return _store_file(state, Upload(spooled.field, spooled.filename, stream))
+
+
+class Problems(Invalid):
+    """Every problem of a request's fields, found together, each with the field it is shown
+    next to (a column missing from the baseline: the field that names the column). Raised, it
+    reads as its first problem, which is what the REST API answers."""
+
+    def __init__(self, found: Sequence[tuple[str, ServiceError]]) -> None:
+        self.first = found[0][1]
+        super().__init__(self.first.detail, field=self.first.field)
+        self.status = self.first.status
+        self.found = tuple(found)
+
+
+class Checks:
+    """Problems collected: each check runs under ``with checks.at():`` and its refusal is kept
+    instead of stopping the checks after it; `done` raises them all as `Problems`."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, ServiceError]] = []
+
+    @contextmanager
+    def at(self, field: str | None = None) -> Iterator[None]:
+        """Keep a refusal of the block, shown at ``field`` (else at the refusal's own)."""
+        try:
+            yield
+        except Problems as problems:
+            self.found.extend(problems.found)
+        except ServiceError as refused:
+            self.add(field or refused.field or "", refused)
+
+    def add(self, field: str, refused: ServiceError) -> None:
+        self.found.append((field, refused))
+
+    def failed(self, *fields: str) -> bool:
+        """Whether a problem was found (at one of ``fields``, when some are given)."""
+        return any(not fields or at in fields for at, _ in self.found)
+
+    def done(self) -> None:
+        if self.found:
+            raise Problems(self.found)
+
+
+def _missing_columns(
+    checks: Checks, frame: pd.DataFrame, named: Mapping[str, str | None], table: str
+) -> None:
+    """Each column the request names (``{field: column}``) that the baseline lacks, shown at the
+    field that names it."""
+    shown = ", ".join(map(repr, frame.columns[:20]))
+    for field, name in named.items():
+        if name is not None and name not in frame.columns:
+            message = f"{table} has no column {name!r}; its columns are {shown}."
+            checks.add(field, Invalid(message, field="baseline"))
+
+
 def _schema(
     baseline: Any,
     columns: VersionColumns,
@@ -302,13 +431,6 @@ def _schema(
     task: ModelTask,
 ) -> tuple[Schema, list[str]]:
     """The baseline's schema: the user's overrides and roles, the rest inferred."""
-    missing = [name for name in columns.roles() if name not in baseline.columns]
-    if missing:
-        shown = ", ".join(map(repr, baseline.columns[:20]))
-        raise Invalid(
-            f"The baseline has no column {missing[0]!r}; its columns are {shown}.",
-            field="baseline",
-        )
     try:
         schema = Schema.from_dict(overrides, source="schema") if overrides else Schema(())
         for name, role in columns.roles().items():
@@ -324,16 +446,18 @@ def _schema(
 
 
 def _benchmarks(
-    values: Mapping[str, Any] | None, task: ModelTask, has_proba: bool
+    checks: Checks, values: Mapping[str, Any] | None, task: ModelTask, has_proba: bool | None
 ) -> dict[str, float]:
+    """The benchmarks, each a number in its metric's range, of a metric the task computes
+    (with probabilities, when ``has_proba`` is not known yet)."""
     benchmarks: dict[str, float] = {}
     for name, value in (values or {}).items():
         problem = metric_value_problem(name, value)
-        if problem is not None:
-            raise Invalid(
-                f"The benchmark for {name!r} must be {problem}; got {value!r}.", field="benchmarks"
-            )
-        benchmarks[name] = float(value)
+        if problem is None:
+            benchmarks[name] = float(value)
+        else:
+            message = f"The benchmark for {name!r} must be {problem}; got {value!r}."
+            checks.add("benchmarks", Invalid(message, field="benchmarks"))
     tasks = {
         ModelTask.BINARY: Task.BINARY,
         ModelTask.REGRESSION: Task.REGRESSION,
@@ -341,11 +465,158 @@ def _benchmarks(
         ModelTask.SPEECH: Task.ASR,
     }
     monitor_task = tasks.get(task, Task.MULTICLASS)
-    try:
-        check_metric_names(PerformanceSettings(benchmarks=benchmarks), monitor_task, has_proba)
-    except DriftscopeError as exc:
-        raise Invalid(str(exc), field="benchmarks") from None
+    for name, value in benchmarks.items():
+        try:
+            settings = PerformanceSettings(benchmarks={name: value})
+            check_metric_names(settings, monitor_task, True if has_proba is None else has_proba)
+        except DriftscopeError as exc:
+            checks.add("benchmarks", Invalid(str(exc), field="benchmarks"))
     return benchmarks
+
+
+@dataclass(frozen=True)
+class PreparedVersion:
+    """A version checked, with its schema inferred and nothing stored yet: what `save_version`
+    stores. Its files are where the caller spooled them."""
+
+    task: ModelTask
+    columns: VersionColumns
+    #: The baseline table (with the model's predictions, when the baseline had none).
+    frame: pd.DataFrame
+    #: The schema inferred with the user's overrides (none for a model of files).
+    schema: Schema | None
+    warnings: tuple[str, ...]
+    benchmarks: dict[str, float]
+    #: An image or audio model's baseline: the zip.
+    baseline_zip: Spooled | None = None
+    model_file: Spooled | None = None
+    model_format: str | None = None
+    preprocessor: Spooled | None = None
+    preprocessor_format: str | None = None
+    inputs_column: str | None = None
+    #: The columns the model made (its predictions), when the baseline had none.
+    predicted: tuple[str, ...] = ()
+
+
+def prepare_version(
+    state: State,
+    task: ModelTask,
+    *,
+    baseline: Spooled | None,
+    columns: VersionColumns,
+    folder: Path,
+    schema: Mapping[str, Any] | None = None,
+    benchmarks: Mapping[str, Any] | None = None,
+    model_file: Spooled | None = None,
+    preprocessor: Spooled | None = None,
+) -> PreparedVersion:
+    """A version of a ``task`` model checked, and its schema inferred, with nothing stored.
+    Every field is checked, and all the problems found are raised together as `Problems`.
+    ``folder`` is the caller's scratch folder (a zip is unpacked in it)."""
+    checks = Checks()
+    if baseline is None:
+        message = "A version needs its baseline: the data the model was built or checked on."
+        checks.add("baseline", Invalid(message, field="baseline"))
+    prepare = _prepare_files if task.on_files else _prepare_table
+    prepared = prepare(
+        state, checks, task, baseline, columns, schema, benchmarks, model_file, preprocessor, folder
+    )
+    checks.done()
+    assert prepared is not None
+    return prepared
+
+
+def _prepare_table(
+    state: State,
+    checks: Checks,
+    task: ModelTask,
+    baseline: Spooled | None,
+    columns: VersionColumns,
+    overrides: Mapping[str, Any] | None,
+    benchmarks: Mapping[str, Any] | None,
+    model_file: Spooled | None,
+    preprocessor: Spooled | None,
+    folder: Path,
+) -> PreparedVersion | None:
+    frame: pd.DataFrame | None = None
+    if baseline is not None:
+        with checks.at():
+            frame = read_spooled(baseline)
+    model_format = preprocessor_format = None
+    with checks.at():
+        model_format = _model_format(state, model_file, "model_file")
+        _not_empty(model_file)
+    with checks.at():
+        preprocessor_format = _preprocessor_format(state, preprocessor, model_file)
+        _not_empty(preprocessor)
+    if frame is not None:
+        _missing_columns(checks, frame, columns.named(), "The baseline")
+    full: Schema | None = None
+    warnings: list[str] = []
+    predicted: tuple[str, ...] = ()
+    if frame is not None and not checks.failed():
+        with checks.at():
+            if model_file is not None and model_format is not None:
+                frame, columns, predicted = _with_predictions(
+                    frame,
+                    columns,
+                    overrides,
+                    task,
+                    (model_file.path, model_format),
+                    (preprocessor.path, str(preprocessor_format)) if preprocessor else None,
+                )
+            full, warnings = _schema(frame, columns, overrides, task)
+    has_proba = None
+    if frame is not None:
+        prefix = columns.proba_prefix
+        has_proba = prefix is not None and any(str(c).startswith(prefix) for c in frame.columns)
+    checked = _benchmarks(checks, benchmarks, task, has_proba)
+    if frame is None or full is None:
+        return None
+    return PreparedVersion(
+        task,
+        columns,
+        frame,
+        full,
+        tuple(warnings),
+        checked,
+        model_file=model_file,
+        model_format=model_format,
+        preprocessor=preprocessor,
+        preprocessor_format=preprocessor_format,
+        predicted=predicted,
+    )
+
+
+def save_version(
+    state: State, session: Session, principal: Principal, model: Model, prepared: PreparedVersion
+) -> Version:
+    """Store a prepared version: its files as artifacts, its row as the model's next version in
+    the caller's transaction."""
+    if ModelTask(model.task) != prepared.task:
+        raise Conflict(f"Model {model.name!r} is a {model.task} model, not {prepared.task}.")
+    columns = prepared.columns
+    if prepared.baseline_zip is not None:
+        baseline = _put_file(state, prepared.baseline_zip)
+    else:
+        baseline = state.artifacts.put_frame(prepared.frame)
+    version = Version(
+        baseline=baseline,
+        model_file=_put_file(state, prepared.model_file),
+        model_format=prepared.model_format,
+        preprocessor_file=_put_file(state, prepared.preprocessor),
+        preprocessor_format=prepared.preprocessor_format,
+        target=columns.target,
+        prediction=columns.prediction,
+        proba_prefix=columns.proba_prefix,
+        timestamp=columns.timestamp,
+        id_column=columns.id,
+        inputs_column=prepared.inputs_column,
+        schema=prepared.schema.to_dict() if prepared.schema is not None else {},
+        benchmarks=prepared.benchmarks,
+        n_baseline_rows=len(prepared.frame),
+    )
+    return _register(session, principal, model, version)
 
 
 def add_version(
@@ -362,72 +633,44 @@ def add_version(
     preprocessor: Upload | None = None,
 ) -> Version:
     """A new version of a model, numbered after the last. Every field is checked before
-    anything is stored; the files are stored as artifacts, the row in the caller's
-    transaction."""
+    anything is stored (the first problem is raised); the files are stored as artifacts, the row
+    in the caller's transaction."""
     model = get_model(session, model_name)
-    task = ModelTask(model.task)
-    if task.on_files:
-        return _add_files_version(
-            state, session, principal, model, baseline, columns, benchmarks, model_file
-        )
-    frame = read_upload(state, baseline)
-    model_format = _model_format(state, model_file, "model_file")
-    preprocessor_format = _model_format(state, preprocessor, "preprocessor")
-    if preprocessor_format == "onnx":
-        raise Invalid(
-            "A preprocessor is a scikit-learn transformer saved with skops (.skops), or pickle "
-            "or joblib when the server allows pickle; an ONNX preprocessor is not run. Export "
-            "the preprocessor and the model as one ONNX pipeline and send it as the model file.",
-            field="preprocessor",
-        )
-    if preprocessor is not None and model_file is None:
-        raise Invalid("A preprocessor needs the model it prepares data for.", field="preprocessor")
-    stored_model = _store_file(state, model_file)
-    stored_preprocessor = _store_file(state, preprocessor)
-    if stored_model is not None and model_format is not None:
-        frame, columns = _with_predictions(
-            state,
-            frame,
-            columns,
-            schema,
-            task,
-            (stored_model, model_format),
-            (stored_preprocessor, preprocessor_format) if stored_preprocessor else None,
-        )
-    full, _warnings = _schema(frame, columns, schema, task)
-    has_proba = columns.proba_prefix is not None and any(
-        str(c).startswith(columns.proba_prefix) for c in frame.columns
-    )
-    checked = _benchmarks(benchmarks, task, has_proba)
-    version = Version(
-        baseline=state.artifacts.put_frame(frame),
-        model_file=stored_model,
-        model_format=model_format,
-        preprocessor_file=stored_preprocessor,
-        preprocessor_format=preprocessor_format,
-        target=columns.target,
-        prediction=columns.prediction,
-        proba_prefix=columns.proba_prefix,
-        timestamp=columns.timestamp,
-        id_column=columns.id,
-        schema=full.to_dict(),
-        benchmarks=checked,
-        n_baseline_rows=len(frame),
-    )
-    return _register(session, principal, model, version)
+    with scratch(state) as folder:
+
+        def spooled(upload: Upload | None) -> Spooled | None:
+            if upload is None:
+                return None
+            return Spooled(upload.field, upload.filename, spool(state, upload, folder))
+
+        try:
+            prepared = prepare_version(
+                state,
+                ModelTask(model.task),
+                baseline=spooled(baseline),
+                columns=columns,
+                folder=folder,
+                schema=schema,
+                benchmarks=benchmarks,
+                model_file=spooled(model_file),
+                preprocessor=spooled(preprocessor),
+            )
+        except Problems as problems:
+            raise problems.first from None
+        return save_version(state, session, principal, model, prepared)
 
 
 def _with_predictions(
-    state: State,
     frame: pd.DataFrame,
     columns: VersionColumns,
     overrides: Mapping[str, Any] | None,
     task: ModelTask,
-    model: tuple[str, str],
-    preprocessor: tuple[str, str | None] | None,
-) -> tuple[pd.DataFrame, VersionColumns]:
+    model: tuple[Path, str],
+    preprocessor: tuple[Path, str] | None,
+) -> tuple[pd.DataFrame, VersionColumns, tuple[str, ...]]:
     """Check that the model runs on the baseline (on its first rows, or on all of them to give
-    the baseline its predictions when it has none), and name the prediction columns."""
+    the baseline its predictions when it has none), and name the prediction columns; the
+    columns it made."""
     classifier = task != ModelTask.REGRESSION
     prediction = columns.prediction or "prediction"
     prefix = columns.proba_prefix or ("proba_" if classifier else None)
@@ -446,106 +689,122 @@ def _with_predictions(
         overrides,
         task,
     )
-    artifacts = state.artifacts
     try:
-        predictor = load_predictor(
-            preliminary.to_dict(),
-            artifacts.path(model[0]),
-            model[1],
-            (artifacts.path(preprocessor[0]), str(preprocessor[1])) if preprocessor else None,
-        )
+        predictor = load_predictor(preliminary.to_dict(), model[0], model[1], preprocessor)
         sample = frame if needs else frame.head(CHECK_ROWS)
         predicted = predict_columns(sample, predictor, prediction, named.proba_prefix)
     except ModelRunError as exc:
         raise Invalid(f"{exc} (checked on the baseline)", field="model_file") from None
-    return (predicted if needs else frame), named
+    if not needs:
+        return frame, named, ()
+    return predicted, named, tuple(c for c in predicted.columns if c not in frame.columns)
+
+
+def _zip_suffix(field: str, filename: str, suffix: str) -> None:
+    if suffix != ".zip":
+        raise Invalid(
+            f"{field!r} of an image or audio model is a zip of the files with one table "
+            f"naming them; got {filename!r}.",
+            field=field,
+        )
+
+
+def _zipped_table(folder: Path, field: str, filename: str) -> pd.DataFrame:
+    """The one table of an unpacked zip, with at least one row."""
+    table = table_in(folder, field)
+    try:
+        frame = read_table(table).frame
+    except DriftscopeError as exc:
+        shown = f"{filename}: {table.name}"  # the table inside the client's zip
+        message = table_error(exc, table, shown)
+        raise Invalid(f"{field!r}: {message}", field=field) from None
+    if len(frame) == 0:
+        raise Invalid(f"{field!r}: the table {table.name!r} has no rows.", field=field)
+    return frame
 
 
 def read_zipped_table(state: State, upload: Upload) -> tuple[str, pd.DataFrame]:
     """An uploaded zip of files with the table naming them: the stored zip's key and the
     table."""
-    if upload.suffix != ".zip":
-        raise Invalid(
-            f"{upload.field!r} of an image or audio model is a zip of the files with one table "
-            f"naming them; got {upload.filename!r}.",
-            field=upload.field,
-        )
+    _zip_suffix(upload.field, upload.filename, upload.suffix)
     key = _store_file(state, upload)
     assert key is not None
-    table = table_in(unpack(state, key, upload.field), upload.field)
-    try:
-        frame = read_table(table).frame
-    except DriftscopeError as exc:
-        shown = f"{upload.filename}: {table.name}"  # the table inside the client's zip
-        message = table_error(exc, table, shown)
-        raise Invalid(f"{upload.field!r}: {message}", field=upload.field) from None
-    if len(frame) == 0:
-        raise Invalid(
-            f"{upload.field!r}: the table {table.name!r} has no rows.", field=upload.field
-        )
-    return key, frame
+    return key, _zipped_table(unpack(state, key, upload.field), upload.field, upload.filename)
 
 
-def _add_files_version(
+def _prepare_files(
     state: State,
-    session: Session,
-    principal: Principal,
-    model: Model,
-    baseline: Upload,
+    checks: Checks,
+    task: ModelTask,
+    baseline: Spooled | None,
     columns: VersionColumns,
+    overrides: Mapping[str, Any] | None,
     benchmarks: Mapping[str, Any] | None,
-    model_file: Upload | None,
-) -> Version:
+    model_file: Spooled | None,
+    preprocessor: Spooled | None,
+    folder: Path,
+) -> PreparedVersion | None:
     """A version of an image or audio model: its baseline a zip of files and the table naming
     them (column ``inputs`` unless told), an ONNX image model (speech recognition: the
     transcripts are in the table, the target and the prediction columns)."""
-    task = ModelTask(model.task)
     inputs = columns.inputs or "inputs"
-    key, frame = read_zipped_table(state, baseline)
-    needed = [c for c in (columns.target, columns.prediction) if c]
+    frame: pd.DataFrame | None = None
+    if baseline is not None:
+        with checks.at():
+            _zip_suffix(baseline.field, baseline.filename, baseline.suffix)
+            _not_empty(baseline)
+            unpacked = folder / "unpacked"
+            shutil.rmtree(unpacked, ignore_errors=True)
+            unpacked.mkdir(parents=True)
+            unpack_into(state, baseline.path, unpacked, baseline.field)
+            frame = _zipped_table(unpacked, baseline.field, baseline.filename)
+    needed = {"target": columns.target, "prediction": columns.prediction}
     if task == ModelTask.SPEECH:
-        if columns.target is None or columns.prediction is None:
-            raise Invalid(
-                "A speech recognition model needs the target (reference transcripts) and the "
-                "prediction (the recognizer's output) columns.",
-                field="target" if columns.target is None else "prediction",
-            )
+        for field, name in needed.items():
+            if name is None:
+                message = (
+                    "A speech recognition model needs the target (reference transcripts) and "
+                    "the prediction (the recognizer's output) columns."
+                )
+                checks.add(field, Invalid(message, field=field))
     else:
-        needed.append(inputs)
+        needed["inputs_column"] = inputs
         if model_file is None or model_file.suffix != ".onnx":
-            raise Invalid(
-                "An image model needs its model file, as ONNX (.onnx).", field="model_file"
-            )
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise Invalid(
-            f"The baseline's table has no column {missing[0]!r}; its columns are "
-            f"{', '.join(map(repr, frame.columns[:20]))}.",
-            field="baseline",
-        )
-    stored_model = _store_file(state, model_file)
-    if stored_model is not None:
+            message = "An image model needs its model file, as ONNX (.onnx)."
+            checks.add("model_file", Invalid(message, field="model_file"))
+    if frame is not None:
+        _missing_columns(checks, frame, needed, "The baseline's table")
+    if model_file is not None and not checks.failed("model_file"):
         from driftscope.models import load_model
 
-        try:
-            load_model(state.artifacts.named(stored_model, ".onnx"))
-        except (DriftscopeError, ImportError) as exc:
-            raise Invalid(f"The model could not be loaded: {exc}", field="model_file") from None
-    checked = _benchmarks(benchmarks, task, task == ModelTask.IMAGE)
-    version = Version(
-        baseline=key,
-        model_file=stored_model,
-        model_format="onnx" if stored_model else None,
-        target=columns.target,
-        prediction=columns.prediction,
-        timestamp=columns.timestamp,
-        id_column=columns.id,
-        inputs_column=inputs if task != ModelTask.SPEECH or inputs in frame.columns else None,
-        schema={},
-        benchmarks=checked,
-        n_baseline_rows=len(frame),
+        with checks.at():
+            _not_empty(model_file)
+            if model_file.suffix != ".onnx":
+                message = f"The model could not be loaded: {model_file.filename!r} is not ONNX."
+                raise Invalid(message, field="model_file")
+            try:
+                load_model(model_file.path)
+            except (DriftscopeError, ImportError) as exc:
+                message = f"The model could not be loaded: {exc}"
+                raise Invalid(message, field="model_file") from None
+    checked = _benchmarks(checks, benchmarks, task, task == ModelTask.IMAGE)
+    if frame is None:
+        return None
+    keeps_inputs = task != ModelTask.SPEECH or inputs in frame.columns
+    return PreparedVersion(
+        task,
+        VersionColumns(
+            columns.target, columns.prediction, None, columns.timestamp, columns.id, inputs
+        ),
+        frame,
+        None,
+        (),
+        checked,
+        baseline_zip=baseline,
+        model_file=model_file,
+        model_format="onnx" if model_file is not None else None,
+        inputs_column=inputs if keeps_inputs else None,
     )
-    return _register(session, principal, model, version)
 
 
 def _register(session: Session, principal: Principal, model: Model, version: Version) -> Version:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -19,7 +21,7 @@ from driftscope.server.errors import Invalid, TooLarge
 from driftscope.server.state import State
 from driftscope.server.storage import TooLargeError, copy_limited
 
-__all__ = ["Upload", "read_upload", "spool", "table_error"]
+__all__ = ["Spooled", "Upload", "read_spooled", "read_upload", "scratch", "spool", "table_error"]
 
 #: Where the size limit of an upload is set, as its messages say.
 LIMIT = "DRIFTSCOPE_MAX_UPLOAD_BYTES"
@@ -39,6 +41,20 @@ class Upload:
         return Path(self.filename or "").suffix.lower()
 
 
+@dataclass(frozen=True)
+class Spooled:
+    """An uploaded file copied to the server's disk: the field it came in, the name the client
+    gave it (only its extension is used), and where it is."""
+
+    field: str
+    filename: str
+    path: Path
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.filename or "").suffix.lower()
+
+
 def spool(state: State, upload: Upload, folder: Path) -> Path:
     """The upload copied into ``folder`` as ``<field><suffix>``, refused past the size limit."""
     target = folder / f"{upload.field}{upload.suffix}"
@@ -52,31 +68,45 @@ def spool(state: State, upload: Upload, folder: Path) -> Path:
     return target
 
 
-def read_upload(state: State, upload: Upload) -> pd.DataFrame:
-    """The uploaded table, with at least one row."""
-    if upload.suffix not in SUPPORTED_SUFFIXES:
-        known = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise Invalid(
-            f"{upload.field!r} must be a table file ({known}); got {upload.filename!r}.",
-            field=upload.field,
-        )
-    scratch = state.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=scratch))
+@contextmanager
+def scratch(state: State) -> Iterator[Path]:
+    """A temporary folder under the data directory, removed at the end (or, if the process
+    dies first, when the server starts again)."""
+    root = state.settings.data_dir / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
     try:
-        path = spool(state, upload, folder)
-        try:
-            frame = read_table(path, name=upload.filename).frame
-        except DriftscopeError as exc:
-            reason = table_error(exc, path, upload.filename)
-            raise Invalid(
-                f"{upload.field!r} could not be read: {reason}", field=upload.field
-            ) from None
+        yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _table_suffix(field: str, filename: str, suffix: str) -> None:
+    if suffix not in SUPPORTED_SUFFIXES:
+        known = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise Invalid(f"{field!r} must be a table file ({known}); got {filename!r}.", field=field)
+
+
+def read_spooled(spooled: Spooled) -> pd.DataFrame:
+    """The spooled table, with at least one row."""
+    field, filename = spooled.field, spooled.filename
+    _table_suffix(field, filename, spooled.suffix)
+    try:
+        frame = read_table(spooled.path, name=filename).frame
+    except DriftscopeError as exc:
+        reason = table_error(exc, spooled.path, filename)
+        raise Invalid(f"{field!r} could not be read: {reason}", field=field) from None
     if len(frame) == 0:
-        raise Invalid(f"{upload.field!r} ({upload.filename!r}) has no rows.", field=upload.field)
+        raise Invalid(f"{field!r} ({filename!r}) has no rows.", field=field)
     return frame
+
+
+def read_upload(state: State, upload: Upload) -> pd.DataFrame:
+    """The uploaded table, with at least one row."""
+    _table_suffix(upload.field, upload.filename, upload.suffix)
+    with scratch(state) as folder:
+        path = spool(state, upload, folder)
+        return read_spooled(Spooled(upload.field, upload.filename, path))
 
 
 #: What the library's reader says that holds for its command line, or for its own internals,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from driftscope.server.routes.pages import account, admin, models, session
+from driftscope.server.routes.pages import account, add, admin, models, session
 from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES
 
 __all__ = ["SECURITY_HEADERS", "TEMPLATES", "router"]
 
 router = APIRouter(include_in_schema=False)
-for _area in (session, models, account, admin):
+# The add pages before the model pages: /models/new is not the page of a model named 'new'.
+for _area in (session, add, models, account, admin):
     router.include_router(_area.router)
