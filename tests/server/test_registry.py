@@ -38,6 +38,10 @@ def test_bad_models_and_versions_name_the_field(admin: TestClient) -> None:
     bad_task = admin.post("/api/v1/models", json={"name": "m", "task": "astrology"})
     assert bad_task.status_code == 422
     assert bad_task.json()["errors"][0]["field"] == "task"
+    reserved = admin.post("/api/v1/models", json={"name": "new", "task": "regression"})
+    assert reserved.status_code == 422
+    assert "reserved" in reserved.json()["detail"]
+    assert reserved.json()["errors"][0]["field"] == "name"
     add_model(admin)
     twice = admin.post("/api/v1/models", json={"name": "cancer", "task": "regression"})
     assert twice.status_code == 409

@@ -128,12 +128,20 @@ def check_period(period: str) -> str:
     return period
 
 
+#: Names no model may take: the web app's pages use them under /models/.
+RESERVED_NAMES = frozenset({"new"})
+
+
 def _name_format(name: str) -> None:
     if not name.strip() or len(name) > _NAME_LIMIT or name != name.strip() or "/" in name:
         raise Invalid(
             f"A model name is 1 to {_NAME_LIMIT} characters, without '/' or surrounding "
             f"spaces; got {name!r}.",
             field="name",
+        )
+    if name in RESERVED_NAMES:
+        raise Invalid(
+            f"{name!r} is reserved: the web app's page /models/{name} adds a model.", field="name"
         )
 
 
