@@ -36,7 +36,8 @@ LOGIN_COOKIE = "driftscope_login"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -71,6 +72,16 @@ def form_of(who: Principal, csrf_token: str) -> bool:
     return who.csrf_token is not None and same(csrf_token, who.csrf_token)
 
 
+def refusal(request: Request, who: Principal, csrf_token: str) -> Response | None:
+    """The page refusing a posted change: to a viewer, or without the session's CSRF token;
+    None when the change may go ahead."""
+    if not who.role.may(Role.EDITOR):
+        return page(request, "missing.html", 403, who=who, message="Your role may only read.")
+    if not form_of(who, csrf_token):
+        return page(request, "missing.html", 403, who=who, message=EXPIRED)
+    return None
+
+
 def to_login(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
@@ -99,10 +110,9 @@ def change(
     if who is None:
         return to_login(request)
     back = f"/models/{quote(name)}"
-    if not who.role.may(Role.EDITOR):
-        return page(request, "missing.html", 403, who=who, message="Your role may only read.")
-    if not form_of(who, csrf_token):
-        return page(request, "missing.html", 403, who=who, message=EXPIRED)
+    stop = refusal(request, who, csrf_token)
+    if stop is not None:
+        return stop
     try:
         if not confirmed:
             heading, question, fields = ask(who)
