@@ -46,7 +46,9 @@ __all__ = [
     "AliasMove",
     "Client",
     "Job",
+    "JobLogLine",
     "Logged",
+    "Metric",
     "Model",
     "NewToken",
     "Page",
@@ -73,8 +75,18 @@ _ARROW = "application/vnd.apache.arrow.stream"
 
 
 @dataclasses.dataclass(frozen=True)
+class JobLogLine:
+    """A line of a job's log: when, during which attempt (0: before the first), and what."""
+
+    at: datetime
+    attempt: int
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Job:
-    """An analysis job: ``status`` is queued, running, done or failed."""
+    """An analysis job: ``status`` is queued, running, done or failed; ``log`` says what
+    happened to it (each attempt's start, steps and end), oldest first."""
 
     id: int
     kind: str
@@ -86,6 +98,20 @@ class Job:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    log: tuple[JobLogLine, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """A performance metric of a run, with its confidence interval (``lower``, ``upper``), its
+    ``status`` (ok, warning, alert) and whether it is one of the task's primary metrics."""
+
+    name: str
+    value: float | None
+    lower: float | None
+    upper: float | None
+    status: str
+    primary: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,8 +171,9 @@ class AliasMove:
 class Run:
     """A production run of ``model``, uploaded or gathered from logged predictions (``source``):
     ``status`` is pending until its analysis ends, then analysed (with a ``verdict`` and how
-    many data-quality checks warned and alerted) or failed (with an ``error``). ``notes`` say
-    what the analysis met on the way, e.g. a schema change."""
+    many data-quality checks warned and alerted, and its performance ``metrics`` where it had
+    ground truth, primary ones first) or failed (with an ``error``). ``notes`` say what the
+    analysis met on the way, e.g. a schema change."""
 
     model: str
     id: int
@@ -166,6 +193,7 @@ class Run:
     source: str
     notes: tuple[str, ...]
     job: Job | None
+    metrics: tuple[Metric, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,8 +259,14 @@ def _build(cls: type[T], data: Mapping[str, Any], **extra: Any) -> T:
     values: dict[str, Any] = {}
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
         value = extra[field.name] if field.name in extra else data.get(field.name)
-        if isinstance(value, str) and _is_datetime(hints[field.name]):
+        hint = hints[field.name]
+        if isinstance(value, str) and _is_datetime(hint):
             value = datetime.fromisoformat(value)
+        elif isinstance(value, list) and typing.get_origin(hint) is tuple:
+            # A list of results (a job's log, a run's metrics): each built the same way.
+            item = typing.get_args(hint)[0]
+            built = dataclasses.is_dataclass(item)
+            value = tuple(_build(item, v) if built else v for v in value)
         values[field.name] = value
     return cls(**values)
 

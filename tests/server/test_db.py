@@ -3,6 +3,7 @@ describe, SQLite is opened safely, and `driftscope db upgrade` applies them once
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -21,7 +22,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0007"
+    assert db.current_revision(state.engine) == "0008"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0007 (was None)", "store at revision 0007"]
+    assert out.splitlines() == ["store at revision 0008 (was None)", "store at revision 0008"]
     assert (data / "driftscope.db").is_file()
 
 
@@ -108,3 +109,33 @@ def test_revision_0006_counts_the_versions_a_model_had_and_keeps_the_history_num
     assert admin.get("/api/v1/models/cancer/aliases/history").json() == history
     assert add_version("cancer") == 4
     assert add_version("again") == 2
+
+
+def test_revision_0008_flags_the_primary_metrics_of_earlier_runs_and_gives_jobs_a_log(
+    admin: TestClient, state: State
+) -> None:
+    from driftscope.analyses.performance import PRIMARY
+
+    revision = importlib.import_module("driftscope.server.migrations.versions.0008_job_log")
+    # The migration's names are the analysis's primary metrics.
+    assert set(revision._PRIMARY) == {name for names in PRIMARY.values() for name in names}
+    add_model(admin)
+    _, production = breast_cancer_split()
+    admin.post(
+        "/api/v1/models/cancer/runs", files={"data": ("run.parquet", as_parquet(production))}
+    )
+    run_jobs(state)
+    [run] = admin.get("/api/v1/models/cancer/runs").json()["items"]
+    assert {m["name"] for m in run["metrics"] if m["primary"]} == {
+        "accuracy",
+        "f1_macro",
+        "roc_auc",
+    }
+    assert len(run["metrics"]) > 3
+    assert run["job"]["log"][-1]["message"] == "Done."
+    # Down and up again: the flags come back from the names; the jobs' logs start empty.
+    db.downgrade(state.engine, "0007")
+    db.upgrade(state.engine)
+    [again] = admin.get("/api/v1/models/cancer/runs").json()["items"]
+    assert again["metrics"] == run["metrics"]
+    assert (again["job"]["status"], again["job"]["log"]) == ("done", [])

@@ -93,6 +93,51 @@ def test_bad_data_fails_at_once_other_errors_are_retried(state: State) -> None:
     assert failed == ["column 'x' is empty", "RuntimeError: always"]
 
 
+def test_a_job_logs_each_attempt_its_steps_and_its_end_keeping_the_newest_lines(
+    state: State,
+) -> None:
+    attempts: list[int] = []
+
+    def flaky(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        attempts.append(1)
+        progress("reading")
+        if len(attempts) == 1:
+            raise ConnectionError("store away")
+        for step in range(jobs.JOB_LOG_LINES):
+            progress(f"chunk {step}")
+
+    [job_id] = _enqueue(state, 1, "flaky")
+    while jobs.run_one(state, {"flaky": jobs.JobKind(flaky)}, "w1"):
+        pass
+    first = [(line["attempt"], line["message"]) for line in _job(state, job_id).log]
+    assert len(first) == jobs.JOB_LOG_LINES  # bounded: the oldest lines went
+    assert first[-2:] == [(2, f"Step: chunk {jobs.JOB_LOG_LINES - 1}."), (2, "Done.")]
+    # A short run keeps every line: queued, each attempt's start, steps and end, in order.
+    attempts.clear()
+    [again] = _enqueue(state, 1, "short")
+
+    def short(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        progress("reading")
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("store away")
+
+    while jobs.run_one(state, {"short": jobs.JobKind(short)}, "w1"):
+        pass
+    log = _job(state, again).log
+    assert [(line["attempt"], line["message"]) for line in log] == [
+        (0, "Queued."),
+        (1, "Attempt 1 of 3 started by worker w1."),
+        (1, "Step: reading."),
+        (1, "Attempt 1 failed: ConnectionError: store away; queued again."),
+        (2, "Attempt 2 of 3 started by worker w1."),
+        (2, "Step: reading."),
+        (2, "Done."),
+    ]
+    times = [line["at"] for line in log]
+    assert times == sorted(times)
+
+
 def test_a_job_whose_worker_died_is_queued_again_and_finishes(state: State) -> None:
     [job_id] = _enqueue(state, 1)
     claimed = jobs.claim(state, "killed-worker")

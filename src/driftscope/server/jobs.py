@@ -8,6 +8,9 @@ message. A job that failed on bad data (a `DriftscopeError`) is not retried, as 
 again; any other error is retried up to ``max_attempts``. A running job whose heartbeat stopped
 (its worker was killed) is queued again by `recover_stale`, which every worker runs as it starts
 and between jobs.
+
+Each job keeps a log (`Job.log`): when it was queued, each attempt's start (by which worker),
+its steps and its end, with the error, each line timed. The newest `JOB_LOG_LINES` are kept.
 """
 
 from __future__ import annotations
@@ -30,9 +33,32 @@ from driftscope.server import db
 from driftscope.server.models import Job, JobStatus, now
 from driftscope.server.state import State
 
-__all__ = ["JobKind", "Worker", "claim", "enqueue", "recover_stale", "run_one"]
+__all__ = [
+    "JOB_LOG_LINES",
+    "JobKind",
+    "Worker",
+    "claim",
+    "enqueue",
+    "note",
+    "recover_stale",
+    "run_one",
+]
 
 log = logging.getLogger("driftscope.server.jobs")
+
+#: The lines a job's log keeps (the newest); a line's message is cut at `_LINE_CHARS`.
+JOB_LOG_LINES = 100
+_LINE_CHARS = 2_000
+
+
+def note(job: Job, message: str) -> None:
+    """Add a timed line to the job's log (in the caller's transaction), for its current
+    attempt."""
+    if len(message) > _LINE_CHARS:
+        message = message[: _LINE_CHARS - 1] + "…"
+    line = {"at": now().isoformat(), "attempt": job.attempts, "message": message}
+    # A new list, so the ORM sees the JSON change.
+    job.log = [*(job.log or []), line][-JOB_LOG_LINES:]
 
 
 @dataclass(frozen=True)
@@ -53,7 +79,10 @@ def enqueue(
 ) -> Job:
     """A new queued job, committed with the caller's transaction (so a run and its analysis job
     are stored together or not at all)."""
-    job = Job(kind=kind, payload=dict(payload), max_attempts=max_attempts, run_id=run_id)
+    job = Job(
+        kind=kind, payload=dict(payload), max_attempts=max_attempts, run_id=run_id, attempts=0
+    )
+    note(job, "Queued.")
     session.add(job)
     session.flush()
     # A worker in this process starts on it as soon as it is committed, not at its next poll.
@@ -83,6 +112,7 @@ def claim(state: State, worker: str) -> Job | None:
         job.worker = worker
         job.started_at = job.heartbeat_at = now()
         job.error = None
+        note(job, f"Attempt {job.attempts} of {job.max_attempts} started by worker {worker}.")
         return job
 
 
@@ -107,6 +137,7 @@ def recover_stale(state: State, kinds: Mapping[str, JobKind]) -> int:
             else:
                 job.status = JobStatus.QUEUED
                 job.error = f"Attempt {job.attempts} ended: {message}; queued again."
+            note(job, job.error)
     for kind, payload, error in given_up:
         _failed(state, kinds, kind, payload, error)
     return len(stale)
@@ -120,14 +151,26 @@ def _failed(
         known.failed(state, payload, error)
 
 
-def _beat(state: State, job_id: int, progress: str | None = None) -> None:
-    values: dict[str, Any] = {"heartbeat_at": now()}
-    if progress is not None:
-        values["progress"] = progress
+def _beat(state: State, job_id: int) -> None:
     with db.transaction(state.writers) as session:
         session.execute(
-            update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING).values(**values)
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+            .values(heartbeat_at=now())
         )
+
+
+def _step(state: State, job_id: int, progress: str) -> None:
+    """The step a running job is at: its progress, a heartbeat and a line of its log."""
+    with db.transaction(state.writers) as session:
+        job = session.scalar(
+            select(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING).with_for_update()
+        )
+        if job is None:
+            return
+        job.progress = progress
+        job.heartbeat_at = now()
+        note(job, f"Step: {progress}.")
 
 
 def _finish(state: State, job_id: int, error: str | None, retry: bool) -> str | None:
@@ -148,8 +191,12 @@ def _finish(state: State, job_id: int, error: str | None, retry: bool) -> str | 
         # stopped).
         if job.status == JobStatus.DONE:
             job.progress = "done"
+            note(job, "Done.")
         elif job.status == JobStatus.QUEUED:
             job.progress = ""
+            note(job, f"Attempt {job.attempts} failed: {error}; queued again.")
+        else:
+            note(job, f"Failed: {error}")
         return job.status
 
 
@@ -173,7 +220,7 @@ def run_one(state: State, kinds: Mapping[str, JobKind], worker: str) -> bool:
         kind = kinds.get(job.kind)
         if kind is None:
             raise DriftscopeError(f"No worker knows jobs of kind {job.kind!r}.")
-        kind.run(state, job.payload, lambda progress: _beat(state, job.id, progress))
+        kind.run(state, job.payload, lambda progress: _step(state, job.id, progress))
     except DriftscopeError as exc:  # bad data: it would fail again
         error = str(exc)
     except Exception as exc:  # anything else may pass on another attempt

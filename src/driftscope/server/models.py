@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -365,6 +366,9 @@ class RunMetric(Base):
     reference: Mapped[float | None] = mapped_column(Float)
     benchmark: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))
+    #: One of the task's primary metrics (the verdict's retrain rule reads them), as the
+    #: analysis said.
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RunFeature(Base):
@@ -429,6 +433,9 @@ class Job(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     progress: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
+    #: What happened to the job, oldest first: ``{"at": ISO 8601, "attempt": n, "message": ...}``
+    #: for each attempt's start, step and end (`jobs.JOB_LOG_LINES` kept, the newest).
+    log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     worker: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=now)
     started_at: Mapped[datetime | None]

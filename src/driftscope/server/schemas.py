@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 __all__ = [
     "AliasMoveOut",
     "FastJSON",
+    "JobLogLine",
     "JobOut",
     "LoginIn",
     "MeOut",
@@ -20,6 +21,7 @@ __all__ = [
     "Page",
     "PasswordIn",
     "PromoteIn",
+    "RunMetricOut",
     "RunOut",
     "TokenCreated",
     "TokenIn",
@@ -196,7 +198,29 @@ class RunOut(_Out):
     analysed_at: datetime | None
     source: str
     notes: list[str]
+    #: The run's performance metrics (once analysed, with ground truth), the task's primary
+    #: ones first.
+    metrics: list[RunMetricOut] = []
     job: JobOut | None = None
+
+
+class RunMetricOut(_Out):
+    """A performance metric of a run, with its confidence interval and status."""
+
+    name: str
+    value: float | None
+    lower: float | None
+    upper: float | None
+    status: str
+    primary: bool
+
+
+class JobLogLine(BaseModel):
+    """A line of a job's log: when, during which attempt (0: before the first), and what."""
+
+    at: datetime
+    attempt: int
+    message: str
 
 
 class JobOut(_Out):
@@ -210,3 +234,5 @@ class JobOut(_Out):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    #: What happened to the job, oldest first: each attempt's start, steps and end.
+    log: list[JobLogLine] = []

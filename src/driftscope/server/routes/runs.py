@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from driftscope.server.deps import MAX_ID, Editor, Id, Limit, Offset, Reader, Session_, State_
 from driftscope.server.errors import NotFound
-from driftscope.server.models import Job, JobStatus, Run, Version
-from driftscope.server.schemas import FastJSON, JobOut, Page, RunOut
+from driftscope.server.models import Job, JobStatus, Run, RunMetric, Version
+from driftscope.server.schemas import FastJSON, JobOut, Page, RunMetricOut, RunOut
 from driftscope.server.services import registry, runs
 from driftscope.server.services import timeline as timelines
 from driftscope.server.services.uploads import Upload
@@ -21,7 +21,8 @@ router = APIRouter(tags=["runs"])
 
 
 def _runs_out(session: Session_, runs: list[Run]) -> list[RunOut]:
-    """The runs with their version numbers and latest jobs: two queries for the whole list."""
+    """The runs with their version numbers, metrics and latest jobs: three queries for the
+    whole list."""
     ids = [run.id for run in runs]
     numbers = dict(
         session.execute(
@@ -33,12 +34,29 @@ def _runs_out(session: Session_, runs: list[Run]) -> list[RunOut]:
     jobs: dict[int, Job] = {}
     for job in session.scalars(select(Job).where(Job.run_id.in_(ids)).order_by(Job.id)):
         jobs[int(job.run_id or 0)] = job  # the latest of each run, by id
+    metrics: dict[int, list[RunMetricOut]] = {}
+    for metric in session.scalars(
+        select(RunMetric)
+        .where(RunMetric.run_id.in_(ids))
+        .order_by(RunMetric.is_primary.desc(), RunMetric.metric)
+    ):
+        metrics.setdefault(metric.run_id, []).append(
+            RunMetricOut(
+                name=metric.metric,
+                value=metric.value,
+                lower=metric.lower,
+                upper=metric.upper,
+                status=metric.status,
+                primary=metric.is_primary,
+            )
+        )
     out = []
     for run in runs:
         fields = {name: getattr(run, name) for name in RunOut.model_fields if hasattr(run, name)}
         fields["version"] = numbers.get(run.version_id, 0)
         latest = jobs.get(run.id)
         fields["job"] = JobOut.model_validate(latest) if latest is not None else None
+        fields["metrics"] = metrics.get(run.id, [])
         out.append(RunOut.model_validate(fields))
     return out
 

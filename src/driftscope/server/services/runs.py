@@ -23,7 +23,7 @@ from driftscope.data.schema import Schema
 from driftscope.report import Report
 from driftscope.server import db
 from driftscope.server.errors import Conflict, Invalid, NotFound
-from driftscope.server.jobs import JobKind, enqueue
+from driftscope.server.jobs import JobKind, enqueue, note
 from driftscope.server.models import (
     Job,
     JobStatus,
@@ -377,6 +377,7 @@ def retry_job(session: Session, principal: Principal, job_id: int) -> Job:
     job.error = None
     job.started_at = job.finished_at = None
     job.progress = ""
+    note(job, f"Queued again by {principal.actor}, with {job.max_attempts} new attempts.")
     if job.run_id is not None:
         run = session.get(Run, job.run_id)
         if run is not None:
@@ -430,6 +431,7 @@ def _store_points(session: Session, run: Run, report: Report) -> None:
                         _number(metric.baseline) if metric.baseline_source == "benchmark" else None
                     ),
                     status=str(metric.status),
+                    is_primary=bool(metric.primary),
                 )
             )
     run.quality_warnings = run.quality_alerts = None
