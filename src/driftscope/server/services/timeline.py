@@ -24,7 +24,7 @@ from driftscope.server.models import Model, Run, RunColumnDrift, RunMetric, RunS
 __all__ = ["feature_timeline", "pack_column_drift", "packed_row", "timeline"]
 
 _RUN_FIELDS = (
-    "run", "date", "version", "verdict", "drift_share", "dataset_drifted", "n_rows",
+    "run", "date", "version", "verdict", "reasons", "drift_share", "dataset_drifted", "n_rows",
     "quality_warnings", "quality_alerts",
 )  # fmt: skip
 _METRIC_FIELDS = ("value", "lower", "upper", "reference", "benchmark", "status")
@@ -44,8 +44,8 @@ def _where(
 def _runs(session: Session, where: list[ColumnElement[bool]]) -> dict[str, list[Any]]:
     rows = session.execute(
         select(
-            Run.id, Run.date, Version.number, Run.verdict, Run.drift_share, Run.dataset_drifted,
-            Run.n_rows, Run.quality_warnings, Run.quality_alerts,
+            Run.id, Run.date, Version.number, Run.verdict, Run.verdict_reasons, Run.drift_share,
+            Run.dataset_drifted, Run.n_rows, Run.quality_warnings, Run.quality_alerts,
         ).join(Version, Version.id == Run.version_id).where(*where).order_by(Run.date, Run.id)
     ).all()  # fmt: skip
     values = zip(*rows, strict=True) if rows else ([] for _ in _RUN_FIELDS)
@@ -57,7 +57,8 @@ def _runs(session: Session, where: list[ColumnElement[bool]]) -> dict[str, list[
 def timeline(
     session: Session, model: Model, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
-    """Each run's date, version, verdict, drift share and data-quality counts, and each
+    """Each run's date, version, verdict with its reasons (most severe first; ``null`` for a
+    run analysed before they were kept), drift share and data-quality counts, and each
     performance metric with its interval, the baseline (``reference``) and the benchmark."""
     where = _where(model, since, until)
     runs = _runs(session, where)
