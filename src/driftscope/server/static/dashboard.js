@@ -108,7 +108,8 @@
       hover.push(column.drifted.map(function (d, i) {
         var p = column.p_value[i];
         var verdict = d === null ? "not tested" : d ? "drifted" : "no drift";
-        return verdict + (p === null ? "" : " (p " + p.toPrecision(2) + ")");
+        if (p === null) return verdict;
+        return verdict + (p < 0.001 ? " (p < 0.001)" : " (p " + p.toFixed(3) + ")");
       }));
     });
     var trace = {

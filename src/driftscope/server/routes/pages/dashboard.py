@@ -160,6 +160,8 @@ class ColumnSummary:
 
 @dataclass(frozen=True)
 class RunSummary:
+    """A run as the dashboard's words tell it."""
+
     run: int
     date: str
     version: int
@@ -188,7 +190,10 @@ class Dashboard:
     verdicts: list[RunSummary] = field(default_factory=list)
     runs_with_alerts: int = 0
     runs_with_warnings: int = 0
-    spans: dict[Span, str] = field(default_factory=lambda: dict(SPAN_LABELS))
+
+    @property
+    def spans(self) -> dict[Span, str]:
+        return SPAN_LABELS
 
     @property
     def latest(self) -> RunSummary | None:
@@ -201,10 +206,17 @@ RECENT = 10
 VERDICT_CHANGES = 20
 
 
-def _data(session: Session, model: Model, shown: TimeRange) -> tuple[dict[str, Any], ...]:
+#: The decimals the charts get: p-values, drift statistics and shares, metrics. More would
+#: change no pixel and double the data the page fetches at 1,000 runs.
+DIGITS = 3
+
+
+def _data(
+    session: Session, model: Model, shown: TimeRange, digits: int | None = None
+) -> tuple[dict[str, Any], ...]:
     return (
-        timelines.timeline(session, model, shown.since, shown.until),
-        timelines.feature_timeline(session, model, shown.since, shown.until),
+        timelines.timeline(session, model, shown.since, shown.until, digits),
+        timelines.feature_timeline(session, model, shown.since, shown.until, digits),
     )
 
 
@@ -292,7 +304,7 @@ def dashboard_data(
         with state.sessions() as session:
             model = registry.get_model(session, name)
             shown = TimeRange(Span.CUSTOM, since, until, "", "")
-            timeline, features = _data(session, model, shown)
+            timeline, features = _data(session, model, shown, DIGITS)
     except NotFound as missing:
         return JSONResponse({"detail": str(missing)}, 404, headers={"Cache-Control": "no-store"})
     # A chart's hover shows each run's most severe reason; the page lists them all in words.
