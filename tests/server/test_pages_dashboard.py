@@ -141,6 +141,7 @@ def test_the_dashboard_has_the_picker_and_a_chart_with_its_words_for_each_part(
     assert "2026-11-03" not in history  # the same verdict as the day before
     assert html.escape(runs["reasons"][1][0]["message"]) in history
     assert "No reason: nothing moved." in history
+    assert "the verdict changed 1 time(s) in these runs" in dashboard
     # Each feature's drift count, most drifting first (or by name when asked).
     rows = re.findall(r'<tr data-name="([^"]+)" data-drifted="(\d+)">', dashboard)
     assert len(rows) == sum(c["role"] == "feature" for c in features.values())

@@ -23,8 +23,9 @@
     return iso.slice(0, 19).replace("T", " ");
   }
 
-  function number(value, digits) {
-    return value === null || value === undefined ? "-" : value.toFixed(digits);
+  /* A plain point's marker: small, and none where hundreds of runs would hide the line. */
+  function dot(dates) {
+    return dates.length > 200 ? 0 : 4;
   }
 
   function layout(extra) {
@@ -51,7 +52,7 @@
     draw(element, [
       {
         x: dates, y: share, type: "scatter", mode: "lines+markers", name: "Drift share (%)",
-        line: { color: COLOR.accent, width: 1.5 }, marker: { size: 4, color: COLOR.accent },
+        line: { color: COLOR.accent, width: 1.5 }, marker: { size: dot(dates), color: COLOR.accent },
         hovertemplate: "%{x}<br>drift share %{y:.0f}%<extra></extra>",
       },
       {
@@ -175,7 +176,7 @@
           return d === null ? "not tested" : d ? "drifted" : "no drift";
         }),
         marker: {
-          size: column.drifted.map(function (d) { return d ? 10 : 4; }),
+          size: column.drifted.map(function (d) { return d ? 10 : dot(dates); }),
           symbol: column.drifted.map(function (d) { return d ? "x" : "circle"; }),
         },
         hovertemplate: "%{x}<br>" + text(column.methods.join(", ")) +
@@ -200,7 +201,7 @@
         x: dates, y: series.value, type: "scatter", mode: "lines+markers", name: "Value",
         line: { color: COLOR.accent, width: 1.5 }, hovertext: status,
         marker: {
-          size: status.map(function (s) { return s === "ok" ? 4 : 9; }),
+          size: status.map(function (s) { return s === "ok" ? dot(dates) : 9; }),
           symbol: status.map(function (s) { return SYMBOL[s] || "circle"; }),
           color: status.map(function (s) { return COLOR[s] || COLOR.accent; }),
         },

@@ -188,6 +188,7 @@ class Dashboard:
     features: list[ColumnSummary] = field(default_factory=list)
     outputs: list[ColumnSummary] = field(default_factory=list)
     verdicts: list[RunSummary] = field(default_factory=list)
+    verdict_changes: int = 0
     runs_with_alerts: int = 0
     runs_with_warnings: int = 0
 
@@ -203,7 +204,7 @@ class Dashboard:
 #: Runs listed in words under the charts, newest first.
 RECENT = 10
 #: Verdict changes listed in the verdict history, newest first.
-VERDICT_CHANGES = 20
+VERDICT_CHANGES = 10
 
 
 #: The decimals the charts get: p-values, drift statistics and shares, metrics. More would
@@ -230,6 +231,7 @@ def dashboard_of(session: Session, model: Model, shown: TimeRange, sort: str) ->
     timeline, features = _data(session, model, shown)
     runs = timeline["runs"]
     summaries = [RunSummary(*row) for row in zip(*(runs[k] for k in _SUMMARY), strict=True)]
+    changes = _changes(summaries)
     return Dashboard(
         shown,
         order,
@@ -241,7 +243,8 @@ def dashboard_of(session: Session, model: Model, shown: TimeRange, sort: str) ->
         ],
         features=_columns(features, order, feature=True),
         outputs=_columns(features, Order.NAME, feature=False),
-        verdicts=_changes(summaries)[::-1][:VERDICT_CHANGES],
+        verdicts=changes[::-1][:VERDICT_CHANGES],
+        verdict_changes=len(changes) - 1,
         runs_with_alerts=sum(1 for n in runs["quality_alerts"] if n),
         runs_with_warnings=sum(1 for n in runs["quality_warnings"] if n),
     )
