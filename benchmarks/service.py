@@ -9,9 +9,16 @@
    data-quality checks per column and run): the dashboard's queries (the timeline, the drift of
    each column over the runs, a page of runs), median milliseconds, and the server's resident
    memory, against the same with 10 runs.
+4. The web app's pages (issue 12), logged in through the login form as a browser is: the model
+   page with its dashboard over those 1,000 runs, its server time (median) and its transfer
+   (the page and everything it fetches, the charts' data included, but Plotly, which the
+   browser keeps: its URL is versioned and served ``immutable``); and the models page with 100
+   models, each with a production version and ten analysed runs.
 
     .venv/bin/python benchmarks/service.py [--postgres | --database-url URL] [--batches N]
-        [--only json|arrow]
+        [--only json|arrow|dashboard]
+
+``--only dashboard`` measures steps 3 and 4 alone.
 
 ``--postgres`` starts a throw-away PostgreSQL cluster on loopback (Debian's server binaries, as
 the tests start it, with ``fsync=off``); the default store is SQLite in a temporary folder.
@@ -25,6 +32,7 @@ import argparse
 import io
 import json
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -41,7 +49,7 @@ import pandas as pd
 # The launcher of `driftscope serve` and the throw-away PostgreSQL cluster the tests use.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.server._postgres import PostgresCluster
-from tests.server._serve import Server, admin_token
+from tests.server._serve import ADMIN_PASSWORD, Server, admin_token
 
 ARROW = "application/vnd.apache.arrow.stream"
 N_FEATURES = 20
@@ -219,6 +227,7 @@ def _fill_runs(url: str, data_dir: Path, n_runs: int, n_features: int) -> None:
         assert version is not None
         have = len(list(session.scalars(select(Run.id).where(Run.model_id == model.id))))
         for k in range(have, n_runs):
+            verdict, reasons = _verdict(rng)
             run = Run(
                 model_id=model.id,
                 version_id=version.id,
@@ -227,9 +236,10 @@ def _fill_runs(url: str, data_dir: Path, n_runs: int, n_features: int) -> None:
                 data=version.baseline,
                 n_rows=10_000,
                 status=RunStatus.ANALYSED,
-                verdict="ok",
+                verdict=verdict,
+                verdict_reasons=reasons,
                 drift_share=float(rng.uniform()),
-                dataset_drifted=False,
+                dataset_drifted=verdict != "ok",
                 quality_warnings=int(rng.integers(0, 3)),
                 quality_alerts=0,
                 analysed_at=datetime.now(UTC),
@@ -245,10 +255,14 @@ def _fill_runs(url: str, data_dir: Path, n_runs: int, n_features: int) -> None:
                 )  # fmt: skip
             session.execute(insert(RunMetric), metrics)
             columns = [f"f{i}" for i in range(n_features)]
+            roles = [(c, "feature") for c in columns] + [
+                ("prediction", "prediction"),
+                ("target", "target"),
+            ]
             drift = [
-                (column, "feature", "ks", float(rng.uniform()), float(rng.uniform()),
+                (column, role, "ks", float(rng.uniform()), float(rng.uniform()),
                  bool(rng.uniform() < 0.1))
-                for column in columns
+                for column, role in roles
             ]  # fmt: skip
             session.execute(
                 insert(RunFeature),
@@ -268,6 +282,66 @@ def _fill_runs(url: str, data_dir: Path, n_runs: int, n_features: int) -> None:
                      "share": 0.0}
                     for column in columns
                     for check in _CHECKS
+                ],
+            )  # fmt: skip
+    state.engine.dispose()
+
+
+def _verdict(rng: np.random.Generator) -> tuple[str, list[dict[str, str]]]:
+    """A run's verdict and reasons, as often and as long as real ones: seven runs in ten ok,
+    the others with two reasons of about 200 characters."""
+    if rng.uniform() < 0.7:
+        return "ok", []
+    share = rng.uniform(0.2, 0.6)
+    reasons = [
+        {"source": "data_drift", "severity": "investigate",
+         "message": f"Dataset drift: {share:.0%} of 50 features drifted (threshold 50%); the "
+                    "whole-table tests tell current from reference (domain-classifier AUC "
+                    f"{rng.uniform(0.6, 0.9):.2f} >= 0.55). Largest drift in 'f7', "
+                    f"wasserstein_normed {rng.uniform(0.2, 2):.2f}."},
+        {"source": "quality", "severity": "investigate",
+         "message": f"f3: {rng.uniform(5, 30):.1f}% of current values are outside the IQR "
+                    "fences -2.70 to 2.69 (Q1 - 1.5 IQR, Q3 + 1.5 IQR of the reference; "
+                    "reference 0.7%)."},
+    ]  # fmt: skip
+    return "investigate", reasons
+
+
+def _fill_models(url: str, data_dir: Path, n_models: int, runs_each: int = 10) -> None:
+    """``n_models`` models written straight into the store, each with a version (the
+    dashboard model's baseline), ``production`` pointing at it, and ``runs_each`` analysed
+    runs: what the models page reads."""
+    from sqlalchemy import insert, select
+
+    from driftscope.server import db
+    from driftscope.server.models import Alias, Model, Run, RunStatus, Version
+    from driftscope.server.settings import load_settings
+    from driftscope.server.state import open_state
+
+    state = open_state(load_settings(data_dir=data_dir, database_url=url))
+    rng = np.random.default_rng(1)
+    with db.transaction(state.writers) as session:
+        baseline = session.scalar(select(Version.baseline).limit(1))
+        assert baseline is not None
+        for m in range(n_models):
+            model = Model(name=f"model-{m:03d}", task="binary_classification", created_by="bench")
+            session.add(model)
+            session.flush()
+            version = Version(
+                model_id=model.id, number=1, created_by="bench", baseline=baseline,
+                n_baseline_rows=5_000,
+            )  # fmt: skip
+            session.add(version)
+            session.flush()
+            session.add(Alias(model_id=model.id, alias="production", version_id=version.id))
+            session.execute(
+                insert(Run),
+                [
+                    {"model_id": model.id, "version_id": version.id, "created_by": "bench",
+                     "date": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=k),
+                     "data": baseline, "n_rows": 10_000, "status": RunStatus.ANALYSED,
+                     "verdict": _verdict(rng)[0], "drift_share": float(rng.uniform())}
+                    for k in range(runs_each)
                 ],
             )  # fmt: skip
     state.engine.dispose()
@@ -304,6 +378,70 @@ def bench_dashboard(data_dir: Path, url: str, repeats: int = 30) -> dict[int, di
     return out
 
 
+#: What a page links to (its stylesheets and scripts) and where its charts' data is.
+_LINKED = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+_DATA = re.compile(r'data-src="([^"]+)"')
+#: Kept by the browser after its first load: the only part of a page's transfer left out.
+_CACHED = "/static/vendor/plotly-cartesian-4.1.1.min.js"
+
+
+def _browser_session(client: httpx.Client) -> None:
+    """Log the client in through the login form, as a browser does (a session cookie)."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token.group(1)},
+    )
+    answer.raise_for_status()
+
+
+def _median_ms(client: httpx.Client, path: str, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        client.get(path).raise_for_status()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def bench_pages(data_dir: Path, url: str, repeats: int = 30) -> dict[str, float]:
+    """The model page with its dashboard at the 1,000 runs step 3 stored, and the models page
+    with 100 models: median milliseconds from request to the last byte, and bytes."""
+    _fill_models(url, data_dir, 100)
+    server = Server(data_dir, url, settings={})
+    server.start()
+    try:
+        origin = server.url.removesuffix("/api/v1")
+        with httpx.Client(base_url=origin, timeout=60, follow_redirects=True) as client:
+            _browser_session(client)
+            page = client.get("/models/dashboard")
+            page.raise_for_status()
+            found = _DATA.search(page.text)
+            assert found is not None, "the dashboard has no chart data"
+            data = found.group(1).replace("&amp;", "&")
+            linked = sorted(set(_LINKED.findall(page.text)))
+            assert _CACHED in linked, linked
+            fetched = {path: client.get(path) for path in [*linked, data]}
+            plotly = fetched.pop(_CACHED)
+            assert plotly.headers["cache-control"].endswith("immutable")
+            count = client.get("/models").text.count('<td><a href="/models/')
+            assert count >= 101, f"the models page shows {count} models"
+            out = {
+                "page_ms": _median_ms(client, "/models/dashboard", repeats),
+                "data_ms": _median_ms(client, data, repeats),
+                "models_ms": _median_ms(client, "/models", repeats),
+                "page_bytes": len(page.content),
+                "data_bytes": len(fetched[data].content),
+                "transfer_bytes": len(page.content) + sum(len(r.content) for r in fetched.values()),
+                "plotly_bytes": len(plotly.content),
+            }
+    finally:
+        server.stop()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     store = parser.add_mutually_exclusive_group()
@@ -316,9 +454,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=5, help="batches per client")
     parser.add_argument(
         "--only",
-        choices=("json", "arrow"),
+        choices=("json", "arrow", "dashboard"),
         default=None,
-        help="measure the logged predictions of one kind only",
+        help="measure the logged predictions of one kind only, or the dashboard alone",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -339,6 +477,9 @@ def main() -> None:
 
 
 def _measure(args: argparse.Namespace, data_dir: Path, url: str) -> None:
+    if args.only == "dashboard":
+        _print(url, _measure_dashboard(data_dir, url))
+        return
     server = Server(data_dir, url, settings={})
     server.start()
     try:
@@ -349,12 +490,8 @@ def _measure(args: argparse.Namespace, data_dir: Path, url: str) -> None:
             return
         logging_rates = bench_logging(server, token, args.batches)
         run_seconds = bench_run(server, token)
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
-            _model(c, "dashboard", features=50)
     finally:
         server.stop()
-    dashboard = bench_dashboard(data_dir, url)
-    store = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     logged = f"{CLIENTS} clients x {args.batches} batches of {BATCH:,}"
     rows = [
         (
@@ -369,6 +506,22 @@ def _measure(args: argparse.Namespace, data_dir: Path, url: str) -> None:
         ),
         ("100,000-row Parquet run: upload to timeline", f"{run_seconds:.2f} s", "<= 5 s"),
     ]
+    _print(url, rows + _measure_dashboard(data_dir, url))
+
+
+def _measure_dashboard(data_dir: Path, url: str) -> list[tuple[str, str, str]]:
+    """Steps 3 and 4: the dashboard's queries at 10 and 1,000 runs, then the pages."""
+    server = Server(data_dir, url, settings={})
+    server.start()
+    try:
+        token = admin_token(server)
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
+            _model(c, "dashboard", features=50)
+    finally:
+        server.stop()
+    dashboard = bench_dashboard(data_dir, url)
+    pages = bench_pages(data_dir, url)
+    rows = []
     for n_runs, values in dashboard.items():
         runs = f"{n_runs:,} runs x 50 features"
         rows += [
@@ -385,6 +538,25 @@ def _measure(args: argparse.Namespace, data_dir: Path, url: str) -> None:
                 "same as 10 runs",
             ),
         ]
+    runs = "1,000 runs x 50 features"
+    rows += [
+        (f"{runs}: model page with its dashboard (median)", f"{pages['page_ms']:.1f} ms",
+         "<= 150 ms"),
+        (f"{runs}: the charts' data the page fetches (median)", f"{pages['data_ms']:.1f} ms",
+         "-"),
+        (f"{runs}: page + stylesheets + scripts + data, Plotly cached",
+         f"{pages['transfer_bytes'] / 1e6:.2f} MB (page {pages['page_bytes'] / 1e3:.0f} kB, "
+         f"data {pages['data_bytes'] / 1e6:.2f} MB)", "<= 1.5 MB"),
+        ("Plotly (cartesian bundle), once, then kept by the browser",
+         f"{pages['plotly_bytes'] / 1e6:.2f} MB", "-"),
+        ("models page, 100 models with 10 runs each (median)", f"{pages['models_ms']:.1f} ms",
+         "<= 100 ms"),
+    ]  # fmt: skip
+    return rows
+
+
+def _print(url: str, rows: list[tuple[str, str, str]]) -> None:
+    store = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     print(f"driftscope serve on {store}, {os.cpu_count()} cores, clients on loopback\n")
     print("| measure | result | target |")
     print("| --- | --- | --- |")

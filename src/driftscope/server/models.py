@@ -300,6 +300,9 @@ class Run(Base):
     #: What the service noticed while assembling the run (duplicated ids, ...), for its page.
     notes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     verdict: Mapped[str | None] = mapped_column(String(16))
+    #: The verdict's reasons, most severe first, as the report gives them (``source``,
+    #: ``severity``, ``message``); None for a run analysed before they were kept.
+    verdict_reasons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     drift_share: Mapped[float | None] = mapped_column(Float)
     dataset_drifted: Mapped[bool | None] = mapped_column(Boolean)
     #: How many data-quality checks warned and alerted (their rows are in `RunCheck`).

@@ -401,7 +401,10 @@ def _store_points(session: Session, run: Run, report: Report) -> None:
     dataset = report.drift.dataset
     run.drift_share = _number(dataset.drift_share)
     run.dataset_drifted = bool(dataset.drifted)
-    run.verdict = str(report.verdict.decision) if report.verdict is not None else None
+    run.verdict = run.verdict_reasons = None
+    if report.verdict is not None:
+        run.verdict = str(report.verdict.decision)
+        run.verdict_reasons = [reason.to_dict() for reason in report.verdict.reasons]
     for column in report.drift.columns:
         session.add(
             RunFeature(

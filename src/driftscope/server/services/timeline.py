@@ -10,7 +10,7 @@ run's own columns); nothing is parsed at request time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from driftscope.server.models import Model, Run, RunColumnDrift, RunMetric, RunS
 __all__ = ["feature_timeline", "pack_column_drift", "packed_row", "timeline"]
 
 _RUN_FIELDS = (
-    "run", "date", "version", "verdict", "drift_share", "dataset_drifted", "n_rows",
+    "run", "date", "version", "verdict", "reasons", "drift_share", "dataset_drifted", "n_rows",
     "quality_warnings", "quality_alerts",
 )  # fmt: skip
 _METRIC_FIELDS = ("value", "lower", "upper", "reference", "benchmark", "status")
@@ -44,8 +44,8 @@ def _where(
 def _runs(session: Session, where: list[ColumnElement[bool]]) -> dict[str, list[Any]]:
     rows = session.execute(
         select(
-            Run.id, Run.date, Version.number, Run.verdict, Run.drift_share, Run.dataset_drifted,
-            Run.n_rows, Run.quality_warnings, Run.quality_alerts,
+            Run.id, Run.date, Version.number, Run.verdict, Run.verdict_reasons, Run.drift_share,
+            Run.dataset_drifted, Run.n_rows, Run.quality_warnings, Run.quality_alerts,
         ).join(Version, Version.id == Run.version_id).where(*where).order_by(Run.date, Run.id)
     ).all()  # fmt: skip
     values = zip(*rows, strict=True) if rows else ([] for _ in _RUN_FIELDS)
@@ -55,12 +55,23 @@ def _runs(session: Session, where: list[ColumnElement[bool]]) -> dict[str, list[
 
 
 def timeline(
-    session: Session, model: Model, since: datetime | None = None, until: datetime | None = None
+    session: Session,
+    model: Model,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    digits: int | None = None,
 ) -> dict[str, Any]:
-    """Each run's date, version, verdict, drift share and data-quality counts, and each
-    performance metric with its interval, the baseline (``reference``) and the benchmark."""
+    """Each run's date, version, verdict with its reasons (most severe first; ``null`` for a
+    run analysed before they were kept), drift share and data-quality counts, and each
+    performance metric with its interval, the baseline (``reference``) and the benchmark.
+
+    ``digits`` rounds the drift shares and the metrics' numbers to that many decimals (a chart
+    needs no more; the answer is a third smaller)."""
     where = _where(model, since, until)
     runs = _runs(session, where)
+    keep = _rounding(digits)
+    if digits is not None:
+        runs["drift_share"] = [keep(share) for share in runs["drift_share"]]
     position = {run_id: i for i, run_id in enumerate(runs["run"])}
     metrics: dict[str, dict[str, list[Any]]] = {}
     rows = session.execute(
@@ -75,8 +86,15 @@ def timeline(
             series = metrics[metric] = {field: [None] * len(position) for field in _METRIC_FIELDS}
         i = position[run_id]
         for field, value in zip(_METRIC_FIELDS, values, strict=True):
-            series[field][i] = value
+            series[field][i] = keep(value)
     return {"model": model.name, "runs": runs, "metrics": metrics}
+
+
+def _rounding(digits: int | None) -> Callable[[Any], Any]:
+    """What keeps a value: rounded to ``digits`` decimals if it is a number, as it is if not."""
+    if digits is None:
+        return lambda value: value
+    return lambda value: round(value, digits) if isinstance(value, float) else value
 
 
 def pack_column_drift(run_id: int, columns: Sequence[ColumnDrift]) -> RunColumnDrift:
@@ -114,12 +132,17 @@ def _floats(values: Iterable[float | None]) -> bytes:
 
 
 def feature_timeline(
-    session: Session, model: Model, since: datetime | None = None, until: datetime | None = None
+    session: Session,
+    model: Model,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    digits: int | None = None,
 ) -> dict[str, Any]:
     """Each column's drift over the runs (features, the target and the prediction): its role,
     the methods that tested it, in how many of the runs it drifted, and per run its statistic,
     p-value and whether it drifted (``null`` where a run did not test it). The data of the
-    dashboard's heatmap, read from one packed row per run and laid out with numpy."""
+    dashboard's heatmap, read from one packed row per run and laid out with numpy; ``digits``
+    rounds the statistics and p-values to that many decimals."""
     where = _where(model, since, until)
     rows = session.execute(
         select(
@@ -157,6 +180,8 @@ def feature_timeline(
             statistic[at, i] = np.frombuffer(row.statistic, dtype="<f8")
             p_value[at, i] = np.frombuffer(row.p_value, dtype="<f8")
             drifted[at, i] = np.frombuffer(row.drifted, dtype="i1")
+    if digits is not None:
+        statistic, p_value = statistic.round(digits), p_value.round(digits)
     verdicts = np.where(drifted < 0, None, drifted == 1)
     columns = {
         name: {

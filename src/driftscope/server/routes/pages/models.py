@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,6 +14,7 @@ from driftscope.server.errors import NotFound
 from driftscope.server.models import Role, now
 from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
+from driftscope.server.routes.pages import dashboard as dashboards
 from driftscope.server.routes.pages._common import Who, change, page, to_login
 from driftscope.server.services import registry
 from driftscope.server.services.overview import overview
@@ -64,15 +67,23 @@ def modelpage(
     state: State_,
     who: Who,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    span: Annotated[str, Query(alias="range", max_length=16)] = "",
+    since: Annotated[str, Query(max_length=32)] = "",
+    until: Annotated[str, Query(max_length=32)] = "",
+    order: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
-    """A model: its versions with their aliases, and its runs, newest first, a page at a time;
-    the same reads as the REST API's."""
+    """A model: its dashboard over a time range, its versions with their aliases, and its runs,
+    newest first, a page at a time; the same reads as the REST API's."""
     if who is None:
         return to_login(request)
     who.require(Role.VIEWER)
+    shown = dashboards.time_range(span, since, until, datetime.now(UTC).date())
     try:
         with state.sessions() as session:
             model = model_routes.show_model(name, session, who)
+            dashboard = dashboards.dashboard_of(
+                session, registry.get_model(session, name), shown, order
+            )
             versions = model_routes.list_versions(name, session, who)
             runs = run_routes.list_runs(name, session, who, offset, RUNS_PER_PAGE)
             history = model_routes.alias_history(name, session, who)
@@ -84,7 +95,9 @@ def modelpage(
     return page(
         request,
         "model.html",
+        422 if shown.errors else 200,
         who=who,
+        dashboard=dashboard,
         active="models",
         model=model,
         versions=versions,
