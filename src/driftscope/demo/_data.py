@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ __all__ = [
     "parquet",
     "rows",
     "week_start",
+    "weekly",
     "zipped",
 ]
 
@@ -73,6 +74,15 @@ class DemoModel:
     task: str
     description: str
     build: Callable[[float], DemoData]
+
+
+def weekly(files: Sequence[bytes], suffix: str) -> tuple[DemoRun, ...]:
+    """A run per week, given each week's file (week 1's first) and the files' extension
+    (``.parquet`` or ``.zip``)."""
+    return tuple(
+        DemoRun(week_start(week), f"week-{week}{suffix}", content)
+        for week, content in enumerate(files, 1)
+    )
 
 
 def parquet(frame: pd.DataFrame) -> bytes:

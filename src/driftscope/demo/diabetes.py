@@ -20,10 +20,9 @@ from driftscope.demo._data import (
     WEEKS,
     DemoData,
     DemoModel,
-    DemoRun,
     parquet,
     rows,
-    week_start,
+    weekly,
 )
 
 __all__ = ["DIABETES"]
@@ -63,7 +62,7 @@ def _diabetes(size: float, seed: int = 0) -> DemoData:
 
     base = data.iloc[held_out]
     baseline = frame(base, base["target"].to_numpy(), np.full(len(base), "north", dtype=object))
-    runs = []
+    files = []
     n = rows(ROWS_PER_WEEK, size)
     for week in range(1, WEEKS + 1):
         drawn = data.iloc[rng.choice(held_out, n, replace=True)].reset_index(drop=True)
@@ -85,16 +84,10 @@ def _diabetes(size: float, seed: int = 0) -> DemoData:
             # progress 60 points faster still.
             shift = model.predict(patients[features]) - model.predict(drawn[features])
             progression = progression + np.where(south, shift + 60, 0.0)
-        runs.append(
-            DemoRun(
-                week_start(week),
-                f"week-{week}.parquet",
-                parquet(frame(patients, progression, clinic)),
-            )
-        )
+        files.append(parquet(frame(patients, progression, clinic)))
     return DemoData(
         ("baseline.parquet", parquet(baseline)),
-        tuple(runs),
+        weekly(files, ".parquet"),
         target="progression",
         prediction="predicted_progression",
         benchmarks={"mae": 48.0},

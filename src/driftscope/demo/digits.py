@@ -28,10 +28,9 @@ from driftscope.demo._data import (
     WEEKS,
     DemoData,
     DemoModel,
-    DemoRun,
     parquet,
     rows,
-    week_start,
+    weekly,
 )
 from driftscope.demo._data import START as _START
 
@@ -103,13 +102,9 @@ def _digits(size: float) -> DemoData:
     """The digits model of the demo store: the reference as its baseline, a run per week."""
     reference, current = build_demo(rows_per_week=rows(ROWS_PER_WEEK, size))
     week = (current["timestamp"] - START).dt.days // 7 + 1
-    runs = tuple(
-        DemoRun(week_start(w), f"week-{w}.parquet", parquet(current[week == w]))
-        for w in range(1, WEEKS + 1)
-    )
     return DemoData(
         ("baseline.parquet", parquet(reference)),
-        runs,
+        weekly([parquet(current[week == w]) for w in range(1, WEEKS + 1)], ".parquet"),
         target="digit",
         prediction="predicted",
         proba_prefix="proba_",

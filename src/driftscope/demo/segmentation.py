@@ -22,9 +22,8 @@ from driftscope.demo._data import (
     WEEKS,
     DemoData,
     DemoModel,
-    DemoRun,
     rows,
-    week_start,
+    weekly,
     zipped,
 )
 
@@ -115,14 +114,14 @@ def _images(rng: np.random.Generator, n: int, new_camera_share: float) -> bytes:
 def _segmentation(size: float, seed: int = 3) -> DemoData:
     rng = np.random.default_rng(seed)
     baseline = _images(rng, 120, 0.0)
-    runs = []
+    files = []
     n = rows(IMAGES_PER_WEEK, size)
     for week in range(1, WEEKS + 1):
         share = NEW_CAMERA_SHARE[week] if week >= SHIFT_FROM_WEEK else 0.0
-        runs.append(DemoRun(week_start(week), f"week-{week}.zip", _images(rng, n, share)))
+        files.append(_images(rng, n, share))
     return DemoData(
         ("baseline.zip", baseline),
-        tuple(runs),
+        weekly(files, ".zip"),
         target="masks",
         benchmarks={"mean_iou": 0.9},
         model_file=("part-segmenter.onnx", part_segmenter()),

@@ -22,9 +22,8 @@ from driftscope.demo._data import (
     WEEKS,
     DemoData,
     DemoModel,
-    DemoRun,
     rows,
-    week_start,
+    weekly,
     zipped,
 )
 
@@ -136,14 +135,14 @@ def _zip_of(table: pd.DataFrame) -> bytes:
 def _speech(size: float, seed: int = 4) -> DemoData:
     rng = np.random.default_rng(seed)
     baseline = _calls(rng, 300, 0.0)
-    runs = []
+    files = []
     n = rows(ROWS_PER_WEEK, size)
     for week in range(1, WEEKS + 1):
         calls = _calls(rng, n, PHONE_SHARE[week] if week >= SHIFT_FROM_WEEK else 0.0)
-        runs.append(DemoRun(week_start(week), f"week-{week}.zip", _zip_of(calls)))
+        files.append(_zip_of(calls))
     return DemoData(
         ("baseline.zip", _zip_of(baseline)),
-        tuple(runs),
+        weekly(files, ".zip"),
         target="transcript",
         prediction="recognized",
         benchmarks={"wer": 0.1},

@@ -18,10 +18,9 @@ from driftscope.demo._data import (
     WEEKS,
     DemoData,
     DemoModel,
-    DemoRun,
     parquet,
     rows,
-    week_start,
+    weekly,
 )
 
 __all__ = ["SUPPORT"]
@@ -154,16 +153,15 @@ def _support(size: float, seed: int = 1) -> DemoData:
         return out
 
     baseline = frame(_draw(rng, 600, MIX["refund"]), 0.0)
-    runs = []
+    files = []
     n = rows(ROWS_PER_WEEK, size)
     for week in range(1, WEEKS + 1):
         shifted = week >= SHIFT_FROM_WEEK
         intents = _draw(rng, n, REFUND_SHARE[week] if shifted else MIX["refund"])
-        week_frame = frame(intents, 0.6 if shifted else 0.0)
-        runs.append(DemoRun(week_start(week), f"week-{week}.parquet", parquet(week_frame)))
+        files.append(parquet(frame(intents, 0.6 if shifted else 0.0)))
     return DemoData(
         ("baseline.parquet", parquet(baseline)),
-        tuple(runs),
+        weekly(files, ".parquet"),
         target="intent",
         prediction="predicted_intent",
         proba_prefix="proba_",
