@@ -91,35 +91,43 @@ def main(argv: list[str] | None = None) -> int:
     host = args.host or os.environ.get("DRIFTSCOPE_HOST") or DEFAULT_HOST
     port = args.port or int(os.environ.get("DRIFTSCOPE_PORT") or DEFAULT_PORT)
     store = (args.store or args.out / "store").resolve()
+    serving = False
     try:
         check_port(host, port)
         write_report([str(args.out)])
         filled = _fill(store)
+        shown_host = f"[{host}]" if ":" in host else host
+        print("\n" + banner(filled, f"http://{shown_host}:{port}/") + "\n", flush=True)
+        serving = True
+        _serve(store, host, port)
     except DriftscopeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\nStopped. The next `make run` completes the demo store.", file=sys.stderr)
-        return 130
-    shown_host = f"[{host}]" if ":" in host else host
-    print("\n" + banner(filled, f"http://{shown_host}:{port}/") + "\n", flush=True)
-    from driftscope.cli import main as cli
+        # Ctrl-C is how the demo's server is meant to stop; during the fill it is a stop
+        # that the next start makes good.
+        if not serving:
+            print("\nStopped. The next `make run` completes the demo store.", file=sys.stderr)
+            return 130
+        print("\nThe server stopped.", file=sys.stderr)
+    return 0
+
+
+def _serve(store: Path, host: str, port: int) -> None:
+    """`driftscope serve` on the demo store, in the foreground until Ctrl-C (which the server
+    takes to stop gracefully, then raises again)."""
+    from driftscope.cli.service import serve
     from driftscope.demo.store import store_settings
 
-    url = store_settings(store).url
-    return cli(
-        [
-            *("serve", "--data-dir", str(store), "--database-url", url),
-            *("--host", host, "--port", str(port)),
-        ]
-    )
+    serve(host=host, port=port, data_dir=store, database_url=store_settings(store).url)
 
 
 def _fill(store: Path) -> Filled:
     from driftscope.demo.store import MARKER, fill_store
 
     if not (store / MARKER).is_file():
-        print(f"\nFilling the demo store in {_shown(store)} (once; about a minute)...", flush=True)
+        shown = _shown(store)
+        print(f"\nFilling the demo store in {shown} (once, about half a minute)...", flush=True)
     try:
         return fill_store(
             store,

@@ -66,11 +66,10 @@ ADMIN = "admin"
 
 @dataclass(frozen=True)
 class Filled:
-    """What `fill_store` did: the demo's models, those it added (none when the store was
-    filled already),
-    the admin's password when this fill generated it (to be shown once; None when it was
-    given, or the admin was there already), and where the password is kept (None when the
-    file is gone)."""
+    """What `fill_store` did: the demo's models and those it added (none when the store was
+    filled already), the admin's password when this fill generated it (to be shown once; None
+    when it was given, or the admin was there already), where the password is kept (None when
+    the file is gone), and how long it took."""
 
     data_dir: Path
     models: tuple[str, ...]
