@@ -4,6 +4,7 @@ filled the second time; completed after a fill that was killed."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import stat
@@ -244,3 +245,13 @@ def test_a_fill_killed_halfway_is_completed_by_the_next(tmp_path: Path) -> None:
             assert session.scalar(select(func.count()).select_from(User)) == 1
     finally:
         opened.engine.dispose()
+
+
+def test_a_second_fill_at_the_same_time_is_refused(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    with (store / ".demo-fill.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(DriftscopeError, match="Another process is filling the demo store"):
+            fill_store(store)
+    assert sorted(p.name for p in store.iterdir()) == [".demo-fill.lock"]
