@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml setup.py $(KERNELS)
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m driftscope.demo demo
+	$(BIN)/python -m driftscope.demo demo --serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

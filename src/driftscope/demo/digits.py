@@ -1,4 +1,5 @@
-"""`make run`: monitor a digit classifier through a documented shift and reach a verdict.
+"""The digits demo: monitor a digit classifier through a documented shift and reach a verdict
+(`make run` writes its report to demo/report.html, and keeps it as a model of the demo store).
 
 A scikit-learn model is trained on scikit-learn's bundled handwritten digits (8 x 8 images,
 64 pixel intensities from 0 to 16; no download). The reference is a held-out validation set with
@@ -22,12 +23,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["build_demo", "main"]
+from driftscope.demo._data import (
+    SHIFT_FROM_WEEK,
+    WEEKS,
+    DemoData,
+    DemoModel,
+    parquet,
+    rows,
+    weekly,
+)
+from driftscope.demo._data import START as _START
 
-WEEKS = 6
+__all__ = ["DIGITS", "build_demo", "main"]
+
 ROWS_PER_WEEK = 300
-SHIFT_FROM_WEEK = 4
-START = pd.Timestamp("2026-09-07")
+START = pd.Timestamp(_START).tz_convert(None)
 
 
 def _frame(
@@ -50,7 +60,9 @@ def _frame(
     return frame
 
 
-def build_demo(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_demo(
+    seed: int = 0, rows_per_week: int = ROWS_PER_WEEK
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reference (validation set) and current (six weeks of production) frames."""
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
@@ -72,18 +84,42 @@ def build_demo(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     frames = []
     for week in range(1, WEEKS + 1):
-        rows = rng.choice(pool, ROWS_PER_WEEK, replace=True)
+        rows = rng.choice(pool, rows_per_week, replace=True)
         pixels, digits = x[rows].copy(), y[rows].copy()
         shifted = week >= SHIFT_FROM_WEEK
         if shifted:
             pixels = np.clip(np.round(pixels * 1.3 + rng.normal(0, 1.0, pixels.shape)), 0, 16)
             digits = np.where(digits == 9, 4, np.where(digits == 3, 8, digits))
-        scanner = np.full(ROWS_PER_WEEK, "B" if shifted else "A", dtype=object)
-        offsets = pd.to_timedelta(rng.uniform(0, 7, ROWS_PER_WEEK), unit="D")
+        scanner = np.full(rows_per_week, "B" if shifted else "A", dtype=object)
+        offsets = pd.to_timedelta(rng.uniform(0, 7, rows_per_week), unit="D")
         times = START + pd.Timedelta(weeks=week - 1) + offsets
         frames.append(_frame(pixels, digits, model, scanner, times))
     current = pd.concat(frames, ignore_index=True).sort_values("timestamp", ignore_index=True)
     return reference, current
+
+
+def _digits(size: float) -> DemoData:
+    """The digits model of the demo store: the reference as its baseline, a run per week."""
+    reference, current = build_demo(rows_per_week=rows(ROWS_PER_WEEK, size))
+    week = (current["timestamp"] - START).dt.days // 7 + 1
+    return DemoData(
+        ("baseline.parquet", parquet(reference)),
+        weekly([parquet(current[week == w]) for w in range(1, WEEKS + 1)], ".parquet"),
+        target="digit",
+        prediction="predicted",
+        proba_prefix="proba_",
+        timestamp="timestamp",
+        benchmarks={"accuracy": 0.93},
+    )
+
+
+DIGITS = DemoModel(
+    "digits",
+    "multiclass_classification",
+    "Handwritten digits (8 x 8 scans). From week 4 a new scanner draws brighter, noisier "
+    "strokes and a new labelling rule files 9s as 4s and 3s as 8s: covariate and concept shift.",
+    _digits,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,5 @@
+import sys
+
+from driftscope.demo.launch import main
+
+sys.exit(main())
