@@ -20,9 +20,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from driftscope.demo.store import fill_store  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.server._serve import Server  # noqa: E402
+
+from driftscope.demo.store import fill_store  # noqa: E402
 
 PASSWORD = "screenshots of the demo store"
 #: Each picture: its name, the page, what to wait for, and the height it is cropped to.
