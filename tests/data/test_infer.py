@@ -413,6 +413,47 @@ def test_role_from_column_name(name: str, role: ColumnRole) -> None:
     assert _infer(pd.Series(rng.normal(size=N)), name=name).role is role
 
 
+def test_a_kind_decided_by_role_replaces_inference_for_that_role_only() -> None:
+    rng = np.random.default_rng(23)
+    phrases = pd.Series(_sentences(rng, N, 3))  # short phrases: categories by their values
+    frame = pd.DataFrame({"target": phrases, "heard": phrases, "note": phrases})
+    user = Schema((ColumnSpec("heard", role=ColumnRole.PREDICTION),))
+    text = {
+        ColumnRole.TARGET: (ColumnKind.TEXT, "by role"),
+        ColumnRole.PREDICTION: (ColumnKind.TEXT, "by role"),
+    }
+
+    schema, _ = infer_schema(frame, frame, user, role_kinds=text)
+
+    # The role by the column's name counts as much as the role the user gave.
+    assert schema["target"] == ColumnSpec(
+        "target", ColumnKind.TEXT, ColumnRole.TARGET, note="by role"
+    )
+    assert schema["heard"].kind is ColumnKind.TEXT
+    assert schema["note"].kind is ColumnKind.CATEGORICAL
+    assert schema["note"].role is ColumnRole.FEATURE
+
+
+def test_the_users_kind_wins_over_the_kind_a_role_decides() -> None:
+    rng = np.random.default_rng(24)
+    frame = pd.DataFrame({"target": _sentences(rng, N, 3)})
+    user = Schema((ColumnSpec("target", kind=ColumnKind.CATEGORICAL),))
+
+    schema, _ = infer_schema(
+        frame, frame, user, role_kinds={ColumnRole.TARGET: (ColumnKind.TEXT, "by role")}
+    )
+
+    assert schema["target"].kind is ColumnKind.CATEGORICAL
+    assert schema["target"].note is None
+
+
+def test_bytes_cannot_take_the_text_kind_a_role_decides() -> None:
+    rng = np.random.default_rng(25)
+    frame = pd.DataFrame({"target": pd.Series([rng.bytes(8) for _ in range(N)], dtype=object)})
+    with pytest.raises(SchemaError, match=r"^Column 'target' holds raw bytes .* tested as text"):
+        infer_schema(frame, frame, role_kinds={ColumnRole.TARGET: (ColumnKind.TEXT, "by role")})
+
+
 # ---------------------------------------------------------------------------------------------
 # overrides, one-sided columns, unknown columns
 

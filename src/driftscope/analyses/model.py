@@ -9,10 +9,18 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from driftscope.data.infer import RoleKinds
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError
 
-__all__ = ["EncodedLabels", "ModelColumns", "Task", "encode_labels", "resolve_model_columns"]
+__all__ = [
+    "EncodedLabels",
+    "ModelColumns",
+    "Task",
+    "encode_labels",
+    "resolve_model_columns",
+    "task_kinds",
+]
 
 DEFAULT_PROBA_PREFIXES = ("proba_", "prob_", "probability_")
 # A numeric target with more distinct values than this (or any non-integer value) is regression.
@@ -87,6 +95,34 @@ def parse_task(value: str | None) -> Task | str | None:
     except ValueError:
         names = ", ".join(sorted({*_TASK_ALIASES, *(str(t) for t in Task)}))
         raise SchemaError(f"Unknown task {value!r}; expected one of {names}.") from None
+
+
+_TRANSCRIPTS = (
+    ColumnKind.TEXT,
+    "transcripts of a speech recognizer: text by their role, whatever their length or number "
+    "of distinct sentences; compared on text length",
+)
+#: The kinds a task gives its model's columns by their role. A speech recognizer's transcripts
+#: are text even when they are short commands ("stop", "call mum") that repeat: read as
+#: categories, every sentence the reference never had would count as an unseen category.
+#: (Class labels are categories by their role too, decided once the task is known:
+#: `_as_categorical`.)
+_TASK_KINDS: dict[Task, RoleKinds] = {
+    Task.ASR: {ColumnRole.TARGET: _TRANSCRIPTS, ColumnRole.PREDICTION: _TRANSCRIPTS},
+}
+
+
+def task_kinds(task: str | None) -> RoleKinds:
+    """The kinds the named ``task`` gives its target and prediction by their role, for
+    `infer_schema` (``role_kinds``); empty when the task is not given or decides no kind.
+
+    >>> {str(role): str(kind) for role, (kind, _) in task_kinds("asr").items()}
+    {'target': 'text', 'prediction': 'text'}
+    >>> task_kinds("regression"), task_kinds(None)
+    ({}, {})
+    """
+    parsed = parse_task(task)
+    return _TASK_KINDS.get(parsed, {}) if isinstance(parsed, Task) else {}
 
 
 def _label_strings(series: pd.Series) -> pd.Series:
@@ -352,7 +388,7 @@ def _check_class_labels(
         raise SchemaError(
             f"The {role} column {column!r} ({option}) holds {n_distinct:,} distinct values; "
             f"{what} supports at most {MAX_LABELS} classes. Give class labels, or use --task "
-            "regression for a numeric target."
+            "regression for a numeric target, --task asr for speech transcripts."
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -13,7 +13,10 @@ from numpy.typing import NDArray
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError
 
-__all__ = ["infer_schema", "schema_change_warnings"]
+__all__ = ["RoleKinds", "infer_schema", "schema_change_warnings"]
+
+#: The kind a column takes from its role, with the note saying why (`infer_schema`).
+RoleKinds = Mapping[ColumnRole, tuple[ColumnKind, str]]
 
 # Inference reads at most this many non-missing values per column: enough to tell kinds apart,
 # cheap at a million rows.
@@ -269,9 +272,17 @@ def schema_change_warnings(reference: Sequence[str], current: Sequence[str]) -> 
 
 
 def infer_schema(
-    reference: pd.DataFrame, current: pd.DataFrame, schema: Schema | None = None
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    schema: Schema | None = None,
+    *,
+    role_kinds: RoleKinds | None = None,
 ) -> tuple[Schema, list[str]]:
     """Complete ``schema`` with inferred kinds and roles for the columns both sides share.
+
+    ``role_kinds`` gives the kind (and the note saying why) that a role decides, whatever the
+    values look like: a speech recognizer's transcripts are text by their role in the task,
+    short or long, repeated or not. A kind in ``schema`` still wins.
 
     Returns the full schema (in reference column order, then any user-only columns) and
     warnings about columns found on one side only.
@@ -286,6 +297,7 @@ def infer_schema(
     ["Schema change: column 'extra' is in the reference only; it is left out of the comparison."]
     """
     user = schema or Schema()
+    role_kinds = role_kinds or {}
     ref_cols = list(reference.columns)
     cur_cols = set(current.columns)
     ref_set = set(ref_cols)
@@ -303,8 +315,18 @@ def infer_schema(
         if name not in cur_cols:
             continue
         given = user.get(name) or ColumnSpec(name=name)
+        role = given.role
+        if role is None:
+            # An id-like column keeps the feature role: its kind (id) already leaves it out of
+            # the tests, and a table may hold several (an order reference, a session). The id
+            # role is the user's to give (``id=``, ``--id``, ``id:`` in a schema file): it names
+            # the one column late labels are joined on.
+            role = _ROLE_NAMES.get(name.lower(), ColumnRole.FEATURE)
         kind, note = given.kind, given.note
-        if kind in _TESTED_KINDS and given.role is not ColumnRole.IGNORED:
+        if kind is None and role in role_kinds:
+            kind, role_note = role_kinds[role]
+            note = note or role_note
+        if kind in _TESTED_KINDS and role is not ColumnRole.IGNORED:
             _refuse_bytes(name, kind, reference[name], current[name])
         if kind is None:
             kind, inferred_note = _infer_kind(name, reference[name], current[name])
@@ -314,12 +336,5 @@ def infer_schema(
                 f"Column {name!r} holds raw bytes (binary); it is listed but not tested for drift "
                 "or quality beyond missing values. Decode it to text or numbers to test it."
             )
-        role = given.role
-        if role is None:
-            # An id-like column keeps the feature role: its kind (id) already leaves it out of
-            # the tests, and a table may hold several (an order reference, a session). The id
-            # role is the user's to give (``id=``, ``--id``, ``id:`` in a schema file): it names
-            # the one column late labels are joined on.
-            role = _ROLE_NAMES.get(name.lower(), ColumnRole.FEATURE)
         specs.append(replace(given, kind=kind, role=role, note=note))
     return Schema(tuple(specs)), warnings

@@ -19,7 +19,7 @@ from driftscope.analyses.drift import (
     require_tested,
     run_drift,
 )
-from driftscope.analyses.model import class_labels_as_categories
+from driftscope.analyses.model import class_labels_as_categories, task_kinds
 from driftscope.analyses.text_columns import (
     TextExpansion,
     expand_text_columns,
@@ -336,7 +336,7 @@ def prepare(
             )
         keep = tuple(dict.fromkeys([*columns, *(c for c in (target, prediction) if c)]))
         frame = frame[[c for c in keep if c in frame.columns]]
-    full_schema, _ = infer_schema(frame, frame, user_schema)
+    full_schema, _ = infer_schema(frame, frame, user_schema, role_kinds=task_kinds(task))
     source_columns = tuple(frame.columns)
     frame, full_schema, expansion = expand_text_reference(frame, full_schema, source_columns)
     full_schema = class_labels_as_categories(
@@ -386,7 +386,9 @@ def _read_and_infer(
         cur_frame = cur_frame[[c for c in keep if c in cur_frame.columns]]
 
     t0 = time.perf_counter()
-    full_schema, schema_warnings = infer_schema(ref_frame, cur_frame, user_schema)
+    full_schema, schema_warnings = infer_schema(
+        ref_frame, cur_frame, user_schema, role_kinds=task_kinds(task)
+    )
     ref_frame, cur_frame, full_schema = expand_text_columns(ref_frame, cur_frame, full_schema)
     full_schema = class_labels_as_categories(
         full_schema, ref_frame, cur_frame, target=target, prediction=prediction, task=task

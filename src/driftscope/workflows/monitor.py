@@ -32,7 +32,7 @@ from driftscope.analyses.drift import (
     require_tested,
     run_drift,
 )
-from driftscope.analyses.model import ModelColumns, Task, resolve_model_columns
+from driftscope.analyses.model import ModelColumns, Task, resolve_model_columns, task_kinds
 from driftscope.analyses.performance import (
     METRIC_RANGES,
     PerformanceResult,
@@ -376,7 +376,7 @@ def _model_and_schema(
 ) -> tuple[Frames, Schema, ModelColumns]:
     """The full schema (inferred where the user said nothing, text columns expanded into
     features) and the model's columns, with the metrics checked against the model's task."""
-    full_schema, schema_warnings = infer_schema(*frames, user_schema)
+    full_schema, schema_warnings = infer_schema(*frames, user_schema, role_kinds=task_kinds(task))
     reference, current, full_schema = expand_text_columns(*frames, full_schema)
     model, full_schema, model_warnings = resolve_model_columns(
         full_schema, reference, current, task=task, proba_prefix=proba_prefix
