@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.server._browser import watched
 from tests.server._serve import ADMIN_PASSWORD, Server, serving
 from tests.server.conftest import breast_cancer_split
 
@@ -29,18 +30,8 @@ def test_add_a_model_with_a_wrong_file_first_in_a_browser(
     baseline.to_csv(right, index=False)
     wrong = tmp_path / "photo.png"
     wrong.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone's width
-    page = context.new_page()
-    requested: list[str] = []
-    refused: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    try:
+    with watched(browser, origin, width=390, height=844) as visit:  # a phone's width
+        page = visit.page
         page.goto(f"{origin}/login")
         page.get_by_label("User name").fill("admin")
         page.get_by_label("Password").fill(ADMIN_PASSWORD)
@@ -88,12 +79,6 @@ def test_add_a_model_with_a_wrong_file_first_in_a_browser(
         page.wait_for_url(f"{origin}/models/cancer")
         assert page.get_by_role("heading", name="cancer").count() == 1
         assert "accuracy 0.9" in page.get_by_role("row").filter(has_text="v1").inner_text()
-    finally:
-        context.close()
     version = server.client().get("/models/cancer/versions/1").json()
     columns = {c["name"]: c for c in version["schema"]["columns"]}
     assert columns["mean radius"]["role"] == "ignored"
-    assert requested, "the browser made no request"
-    outside = [url for url in requested if not url.startswith(origin)]
-    assert outside == []
-    assert refused == []

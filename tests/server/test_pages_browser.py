@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.server._browser import watched
 from tests.server._serve import ADMIN_PASSWORD, Server, serving
 from tests.server.conftest import as_parquet, breast_cancer_split
 
@@ -32,18 +33,8 @@ def test_log_in_see_the_models_and_log_out_in_a_browser(
     browser: Any, server: Server, tmp_path: Path
 ) -> None:
     origin = server.url.removesuffix("/api/v1")
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone's width
-    page = context.new_page()
-    requested: list[str] = []
-    refused: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    try:
+    with watched(browser, origin, width=390, height=844) as visit:  # a phone's width
+        page = visit.page
         page.goto(f"{origin}/models")
         assert page.url.startswith(f"{origin}/login?next=")  # sent to log in first
         page.get_by_label("User name").fill("admin")
@@ -65,9 +56,3 @@ def test_log_in_see_the_models_and_log_out_in_a_browser(
         assert (tmp_path / "models-390.png").stat().st_size > 5_000
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url(f"{origin}/login")
-    finally:
-        context.close()
-    assert requested, "the browser made no request"
-    outside = [url for url in requested if not url.startswith(origin)]
-    assert outside == []
-    assert refused == []

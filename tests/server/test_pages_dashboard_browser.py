@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from tests.server._browser import Watched, log_in, watched
 from tests.server._serve import ADMIN_PASSWORD, Server, serving
 from tests.server.conftest import as_parquet, breast_cancer_split
 
@@ -62,47 +62,14 @@ def _wait_analysed(client: Any, count: int) -> None:
     raise AssertionError(f"the runs were not analysed: {runs}")
 
 
-@dataclass
-class _Visit:
-    """A browser's visit of the model page: the page, and what it requested and what the console
-    says the Content-Security-Policy refused."""
-
-    page: Any
-    origin: str
-    requested: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-
-
 @contextmanager
-def _visit(browser: Any, server: Server, width: int) -> Iterator[_Visit]:
+def _visit(browser: Any, server: Server, width: int) -> Iterator[Watched]:
     """The model page in a browser ``width`` pixels wide, logged in through the form, its charts
     drawn; at the end, nothing was requested from outside the server and nothing refused."""
-    origin = server.url.removesuffix("/api/v1")
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    visit = _Visit(context.new_page(), origin)
-    page = visit.page
-    page.on("request", lambda request: visit.requested.append(request.url))
-    page.on(
-        "console",
-        lambda message: (
-            visit.refused.append(message.text)
-            if "Content Security Policy" in message.text or "Refused" in message.text
-            else None
-        ),
-    )
-    try:
-        page.goto(f"{origin}/login?next=/models/cancer")
-        page.get_by_label("User name").fill("admin")
-        page.get_by_label("Password").fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{origin}/models/cancer")
-        page.wait_for_selector("#dashboard[data-drawn=true]")
+    with watched(browser, server.url.removesuffix("/api/v1"), width=width) as visit:
+        log_in(visit, "admin", ADMIN_PASSWORD, next_page="/models/cancer")
+        visit.page.wait_for_selector("#dashboard[data-drawn=true]")
         yield visit
-    finally:
-        context.close()
-    assert visit.requested, "the browser made no request"
-    assert [url for url in visit.requested if not url.startswith(origin)] == []
-    assert visit.refused == []
 
 
 def _heatmap_rows(page: Any) -> list[str]:
