@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.routing import BaseRoute, Match
 
 from driftscope.server import db
 from driftscope.server.deps import COOKIE, State_
@@ -95,8 +96,47 @@ def allowed(
 
 
 def to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """To the login page, and back after: to this page, or for a posted form (whose path is
+    no page to come back to) to the page the form was on."""
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        target = form_page(request)
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+#: Paths that answer JSON (or files), never an HTML page.
+JSON_PREFIXES = ("/api/", "/static/", "/health")
+
+
+def is_page_request(path: str) -> bool:
+    """Whether a request to ``path`` is answered by the pages (HTML), its refusals too, rather
+    than as JSON: all but the REST API, the static files, the health checks and the JSON the
+    pages fetch or offer for download (a path ending in ``.json``). Decided by the path alone,
+    never by guessing from the Accept header."""
+    return not (path.startswith(JSON_PREFIXES) or path == "/api" or path.endswith(".json"))
+
+
+def is_page_path(routes: list[BaseRoute], path: str) -> bool:
+    """Whether ``path`` is a page among ``routes`` (an app's): an HTML route a browser GETs."""
+    scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+    return is_page_request(path) and any(route.matches(scope)[0] is Match.FULL for route in routes)
+
+
+def form_page(request: Request) -> str:
+    """The page a form sent to this request's path was on: the Referer when it is a page of
+    this server (with its query, such as a dashboard's time range), else the nearest page
+    above the path (``/models/x/promote`` -> ``/models/x``)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = (referer.scheme, referer.netloc) == (request.url.scheme, request.url.netloc)
+    if same_site and is_page_path(request.app.routes, referer.path):
+        return local(referer.path + (f"?{referer.query}" if referer.query else ""))
+    path = request.url.path.rstrip("/")
+    while path:
+        if is_page_path(request.app.routes, path):
+            return path
+        path = path.rpartition("/")[0]
+    return "/models"
 
 
 def local(target: str) -> str:

@@ -57,6 +57,14 @@ def models_page(
 
 #: Runs on a page of the model page.
 RUNS_PER_PAGE = 50
+#: The model page's query that its runs' pages keep: the dashboard's time range and order.
+KEPT = ("range", "since", "until", "order")
+
+
+def kept_query(request: Request) -> list[tuple[str, str]]:
+    """The model page's time range and order in this request's query, for the links to another
+    page of its runs."""
+    return [(key, value) for key, value in request.query_params.multi_items() if key in KEPT]
 
 
 @router.get("/models/{name}")
@@ -102,6 +110,7 @@ def modelpage(
         versions=versions,
         aliases=aliases,
         runs=runs,
+        kept=kept_query(request),
         history=history,
         can_edit=who.role.may(Role.EDITOR),
     )
