@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
 
 from driftscope.server.routes.pages import account, add, admin, dashboard, models, runs, session
-from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES
+from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES, text_without_nul
 
 __all__ = ["ROUTES", "SECURITY_HEADERS", "TEMPLATES", "router"]
 
@@ -17,4 +17,4 @@ ROUTES = [route for area in _AREAS for route in area.router.routes if isinstance
 
 router = APIRouter(include_in_schema=False)
 for _area in _AREAS:
-    router.include_router(_area.router)
+    router.include_router(_area.router, dependencies=[Depends(text_without_nul)])

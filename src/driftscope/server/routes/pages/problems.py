@@ -47,6 +47,8 @@ _PLACES = {
 }
 #: The longest piece of the user's input a message repeats.
 _SHOWN = 60
+#: Fields whose value a message never repeats (nor any whose name has "password").
+_SECRETS = frozenset({"csrf_token", "token", "stage"})
 
 
 def _who(request: Request) -> Principal | None:
@@ -117,7 +119,8 @@ def _problems(errors: Sequence[Mapping[str, Any]]) -> list[str]:
         should = "input should be "
         if len(messages) > 1 and all(m.startswith(should) for m in messages):
             messages = [should + " or ".join(m.removeprefix(should) for m in messages)]
-        shown = _shown(given[place, name])
+        secret = "password" in name or name in _SECRETS
+        shown = "a value not repeated here" if secret else _shown(given[place, name])
         sentences.append(f"{place} '{name}' is not valid: {'; '.join(messages)}; got {shown}.")
     return sentences
 
@@ -156,15 +159,13 @@ def http_error_page(
     routed = any(route.matches(request.scope)[0] is Match.FULL for route in request.app.routes)
     if status in (404, 405) and not routed:
         heading, message, back = _not_served(request, status)
+    elif status == 400:  # a body the form parser refused (not a form, too many fields...)
+        reason = detail.rstrip(".")
+        message = f"The form could not be read: {reason[:1].lower()}{reason[1:]}."
+        heading, back = "Bad request", form_page(request)
     else:
-        heading, message, back = detail, _detail_sentence(detail), None
+        heading, message, back = detail, detail if detail.endswith(".") else f"{detail}.", None
     return error_page(request, status, heading, message, headers, back=back)
-
-
-def _detail_sentence(detail: str) -> str:
-    if detail == "There was an error parsing the body":
-        return "The form could not be read: it is not a form as a browser sends it."
-    return detail if detail.endswith(".") else f"{detail}."
 
 
 def _files(dependant: Dependant) -> Iterator[str]:

@@ -87,7 +87,8 @@ def _version(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    # Only ASCII digits: str.isdigit() also takes "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
         raise Invalid(f"'version' must be a version's number; got {text!r}.", field="version")
     return int(text)
 
