@@ -15,9 +15,11 @@ from urllib.parse import quote
 import anyio
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from tests.server.conftest import add_model, as_parquet, breast_cancer_split
 from tests.server.test_pages import _form_token, _log_in, _two_analysed_runs
 from tests.server.test_pages_add import _confirm, _shown_schema
+from tests.server.test_pages_add import _problem as _add_problem
 from tests.server.test_pages_admin import _browser
 
 from driftscope.server.app import create_app
@@ -561,3 +563,67 @@ def test_a_client_that_disconnects_during_an_upload_leaves_nothing(
     assert [p for p in after if p not in before and not p.name.startswith("driftscope.db")] == []
     assert admin.get("/api/v1/models/cancer/runs").json()["total"] == 0
     assert admin.get("/api/v1/models/cancer").json()["n_versions"] == 1
+
+
+def test_bytes_that_are_not_utf8_in_a_name_do_not_fail(
+    browser: TestClient, admin: TestClient
+) -> None:
+    token = _form_token(browser.get("/account/tokens").text)
+    raw = browser.post(
+        "/account/tokens",
+        content=(
+            b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            + token.encode()
+            + b'\r\n--b\r\nContent-Disposition: form-data; name="name"\r\n\r\n'
+            + b"ci-\xff\xfe\r\n--b--\r\n"
+        ),
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert raw.status_code == 201, raw.text[-500:]
+    encoded = browser.post(
+        "/account/tokens",
+        content=f"csrf_token={token}&name=ci-%FF%FE".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert encoded.status_code == 201
+    names = {t["name"] for t in admin.get("/api/v1/tokens").json()}
+    assert names == {"ci-\ufffd\ufffd", "ci-ÿþ"}  # as read: replaced, or read as Latin-1
+
+
+def test_benchmarks_that_are_not_finite_numbers_are_told_beside_the_field(
+    browser: TestClient, admin: TestClient
+) -> None:
+    token = _form_token(browser.get("/models/new").text)
+    answer = browser.post(
+        "/models/new",
+        data={
+            "csrf_token": token,
+            "name": "bench",
+            "task": "regression",
+            "target": "target",
+            "benchmark_name": ["mae", "rmse", "r2"],
+            "benchmark_value": ["nan", "inf", "1e400"],
+        },
+        files={"baseline": ("b.parquet", as_parquet(breast_cancer_split()[0]))},
+    )
+    assert answer.status_code == 422
+    problem = _add_problem(answer.text, "benchmarks")
+    for value in ("nan", "inf"):
+        assert value in problem.lower(), problem
+    assert admin.get("/api/v1/models").json()["items"][1:] == []
+
+
+def test_a_failure_of_the_server_is_a_page_without_its_trace(
+    browser: TestClient, state: State
+) -> None:
+    """The store loses a table under the running server (a real failure, not a stand-in): the
+    page says the server failed, and no trace or SQL reaches the browser."""
+    with state.engine.begin() as connection:
+        connection.execute(text("DROP TABLE alias_moves"))
+    with TestClient(browser.app, base_url="http://127.0.0.1", raise_server_exceptions=False) as tab:
+        tab.cookies.update(browser.cookies)
+        failed = tab.get("/models/cancer")
+    said = _refused(failed, 500, "The server failed on this request; the error is in its log.")
+    for leak in ("alias_moves", "sqlalchemy", "SELECT", 'File "'):
+        assert leak not in failed.text, leak
+    assert "Internal error" in said
