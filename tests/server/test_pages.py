@@ -201,9 +201,9 @@ def test_the_model_page_shows_versions_with_aliases_and_runs_a_page_at_a_time(
     # Newest data first, one run a page here: the newer run, then the older one.
     assert '<time datetime="2026-11-02T00:00:00+00:00">' in first.text
     assert "Runs 1-1 of 2" in first.text
-    assert '<a href="?offset=1">Older</a>' in first.text
+    assert '<a href="/models/cancer?offset=1">Older</a>' in first.text
     assert '<time datetime="2026-11-01T00:00:00+00:00">' in older.text
-    assert '<a href="?offset=0">Newer</a>' in older.text
+    assert '<a href="/models/cancer?offset=0">Newer</a>' in older.text
     assert missing.status_code == 404
     assert "No model named &#39;nope&#39;." in missing.text
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +27,7 @@ from driftscope._version import __version__
 from driftscope.server import db
 from driftscope.server.errors import ServiceError, TooLarge
 from driftscope.server.routes import auth, ingest, models, pages, runs, users
+from driftscope.server.routes.pages import problems
 from driftscope.server.services.users import ensure_admin
 from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State, open_state
@@ -60,25 +62,35 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def _handlers(app: FastAPI) -> None:
+    # A page's refusal is a page (`routes.pages.problems` says which paths are pages); the
+    # handlers are plain functions, run in a thread, since a page reads who is logged in.
     @app.exception_handler(ServiceError)
-    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+    def service_error(request: Request, exc: ServiceError) -> Response:
+        if problems.is_page_request(request.url.path):
+            return problems.error_page(request, exc.status, exc.title, str(exc))
         return JSONResponse(
             exc.problem(request.url.path), status_code=exc.status, media_type=PROBLEM
         )
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if problems.is_page_request(request.url.path):
+            return problems.validation_page(request, exc)
         errors = _validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['detail']}" for e in errors[:5])
         return _problem(422, "Invalid input", detail, request.url.path, errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        if problems.is_page_request(request.url.path):
+            return problems.http_error_page(request, exc.status_code, str(exc.detail), exc.headers)
         return _problem(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if problems.is_page_request(request.url.path):
+            return problems.server_error_page(request)
         return _problem(
             500,
             "Internal error",
@@ -107,7 +119,7 @@ class BodyLimit:
             "(DRIFTSCOPE_MAX_UPLOAD_BYTES)."
         )
         if length is not None and length.isdigit() and int(length) > limit:
-            await _send_problem(scope, send, too_large)
+            await _send_too_large(scope, send, too_large, limit)
             return
         received = 0
         exceeded = False
@@ -140,11 +152,24 @@ class BodyLimit:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await _send_problem(scope, send, too_large)
+            await _send_too_large(scope, send, too_large, limit)
 
 
 async def _send_problem(scope: Scope, send: Send, exc: ServiceError) -> None:
     response = JSONResponse(exc.problem(scope.get("path", "")), exc.status, media_type=PROBLEM)
+    await response(scope, _no_receive, send)
+
+
+async def _send_too_large(scope: Scope, send: Send, exc: TooLarge, limit: int) -> None:
+    """The 413: a page for a page's form (which upload, its size and the limit), else the
+    problem."""
+    if not problems.is_page_request(scope.get("path", "")):
+        await _send_problem(scope, send, exc)
+        return
+    request = Request(scope)
+    length = request.headers.get("content-length", "")
+    size = int(length) if length.isdigit() else None
+    response = await run_in_threadpool(problems.too_large_page, request, limit, size)
     await response(scope, _no_receive, send)
 
 

@@ -43,8 +43,9 @@ __all__ = [
     "set_session_cookie",
 ]
 
-#: The largest id, offset or number a request may give: ids fit the store's 64-bit integers.
-MAX_ID = 2**62
+#: The largest id, offset or number a request may give: ids are the store's integers, 32 bits
+#: on PostgreSQL (a larger one is refused as invalid, not failed on by the store).
+MAX_ID = 2**31 - 1
 
 #: A row's id in a path, and a list's paging.
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]

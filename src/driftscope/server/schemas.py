@@ -164,7 +164,7 @@ class VersionOut(_Out):
 
 
 class PromoteIn(_In):
-    version: int = Field(ge=1, le=2**62)
+    version: int = Field(ge=1, le=2**31 - 1)  # the store's integer
 
 
 class AliasMoveOut(BaseModel):

@@ -10,6 +10,7 @@ operator started the server with ``--allow-pickle``.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from driftscope.analyses.model import Task, resolve_model_columns
@@ -130,6 +131,8 @@ def check_period(period: str) -> str:
 
 #: Names no model may take: the web app's pages use them under /models/.
 RESERVED_NAMES = frozenset({"new"})
+#: Characters no name may have: they cannot be shown, and PostgreSQL stores no NUL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _name_format(name: str) -> None:
@@ -137,6 +140,12 @@ def _name_format(name: str) -> None:
         raise Invalid(
             f"A model name is 1 to {_NAME_LIMIT} characters, without '/' or surrounding "
             f"spaces; got {name!r}.",
+            field="name",
+        )
+    if _CONTROL.search(name):
+        raise Invalid(
+            f"A model name may not contain control characters (such as NUL or a line break); "
+            f"got {name!r}.",
             field="name",
         )
     if name in RESERVED_NAMES:
@@ -764,7 +773,11 @@ def _prepare_files(
             unpacked = folder / "unpacked"
             shutil.rmtree(unpacked, ignore_errors=True)
             unpacked.mkdir(parents=True)
-            unpack_into(state, baseline.path, unpacked, baseline.field)
+            try:
+                unpack_into(state, baseline.path, unpacked, baseline.field)
+            except ServiceError:  # a refused zip (a bomb: up to the limit) leaves nothing behind
+                shutil.rmtree(unpacked, ignore_errors=True)
+                raise
             frame = _zipped_table(unpacked, baseline.field, baseline.filename)
     needed = {"target": columns.target, "prediction": columns.prediction}
     if task == ModelTask.SPEECH:
@@ -868,6 +881,11 @@ def rollback(
             AliasMove.alias == alias,
             AliasMove.action == "promote",
             AliasMove.to_version_id == current.version_id,
+            # A promotion to the version the alias held already (a form sent twice) is no step.
+            or_(
+                AliasMove.from_version_id.is_(None),
+                AliasMove.from_version_id != current.version_id,
+            ),
         )
         .order_by(AliasMove.id.desc())
     )

@@ -231,6 +231,10 @@ def touch_token(session: Session, token_id: int) -> None:
     session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now()))
 
 
+#: Characters no name may have: they cannot be shown, and PostgreSQL stores no NUL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def create_token(
     session: Session,
     principal: Principal,
@@ -242,6 +246,11 @@ def create_token(
     ``expires_at`` on (None: never): the secret (shown once) and its row."""
     if not name.strip() or len(name) > 128:
         raise Invalid("A token needs a name of 1 to 128 characters.", field="name")
+    if _CONTROL.search(name):
+        raise Invalid(
+            f"A token's name may not contain control characters (such as NUL); got {name!r}.",
+            field="name",
+        )
     if expires_at is not None and expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=UTC)  # the store's times are UTC
     if expires_at is not None and expires_at <= now():

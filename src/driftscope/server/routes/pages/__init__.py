@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from fastapi.routing import APIRoute
 
 from driftscope.server.routes.pages import account, add, admin, dashboard, models, runs, session
-from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES
+from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES, text_without_nul
 
-__all__ = ["SECURITY_HEADERS", "TEMPLATES", "router"]
+__all__ = ["ROUTES", "SECURITY_HEADERS", "TEMPLATES", "router"]
+
+# The add pages before the model pages: /models/new is not the page of a model named 'new'.
+_AREAS = (session, add, dashboard, models, runs, account, admin)
+#: Every page's route, in the order they are tried.
+ROUTES = [route for area in _AREAS for route in area.router.routes if isinstance(route, APIRoute)]
 
 router = APIRouter(include_in_schema=False)
-# The add pages before the model pages: /models/new is not the page of a model named 'new'.
-for _area in (session, add, dashboard, models, runs, account, admin):
-    router.include_router(_area.router)
+for _area in _AREAS:
+    router.include_router(_area.router, dependencies=[Depends(text_without_nul)])

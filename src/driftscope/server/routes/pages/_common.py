@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.routing import BaseRoute, Match
 
 from driftscope.server import db
 from driftscope.server.deps import COOKIE, State_
@@ -68,6 +71,33 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 
 EXPIRED = "The form has expired; reload the page."
 
+#: Whether a content type is a form's.
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def text_without_nul(request: Request) -> None:
+    """Refuse a page request whose path, query or form (a file's name included) has a NUL
+    character: no page means one, and PostgreSQL can neither store nor compare it."""
+    given: list[tuple[str, str, object]] = [
+        *(("path", key, value) for key, value in request.path_params.items()),
+        *(("query", key, value) for key, value in request.query_params.multi_items()),
+    ]
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        for key, value in (await request.form()).multi_items():
+            given.append(("body", key, value.filename if isinstance(value, UploadFile) else value))
+    errors = [
+        {
+            "type": "value_error",
+            "loc": (place, key),
+            "msg": "Value must not contain a NUL character (\\x00)",
+            "input": value,
+        }
+        for place, key, value in given
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
 
 def form_of(who: Principal, csrf_token: str) -> bool:
     """Whether a posted form carries its session's CSRF token."""
@@ -95,8 +125,47 @@ def allowed(
 
 
 def to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """To the login page, and back after: to this page, or for a posted form (whose path is
+    no page to come back to) to the page the form was on."""
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        target = form_page(request)
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+#: Paths that answer JSON (or files), never an HTML page.
+JSON_PREFIXES = ("/api/", "/static/", "/health")
+
+
+def is_page_request(path: str) -> bool:
+    """Whether a request to ``path`` is answered by the pages (HTML), its refusals too, rather
+    than as JSON: all but the REST API, the static files, the health checks and the JSON the
+    pages fetch or offer for download (a path ending in ``.json``). Decided by the path alone,
+    never by guessing from the Accept header."""
+    return not (path.startswith(JSON_PREFIXES) or path == "/api" or path.endswith(".json"))
+
+
+def is_page_path(routes: list[BaseRoute], path: str) -> bool:
+    """Whether ``path`` is a page among ``routes`` (an app's): an HTML route a browser GETs."""
+    scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+    return is_page_request(path) and any(route.matches(scope)[0] is Match.FULL for route in routes)
+
+
+def form_page(request: Request) -> str:
+    """The page a form sent to this request's path was on: the Referer when it is a page of
+    this server (with its query, such as a dashboard's time range), else the nearest page
+    above the path (``/models/x/promote`` -> ``/models/x``)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = (referer.scheme, referer.netloc) == (request.url.scheme, request.url.netloc)
+    if same_site and is_page_path(request.app.routes, referer.path):
+        return local(referer.path + (f"?{referer.query}" if referer.query else ""))
+    path = request.url.path.rstrip("/")
+    while path:
+        if is_page_path(request.app.routes, path):
+            return path
+        path = path.rpartition("/")[0]
+    return "/models"
 
 
 def local(target: str) -> str:

@@ -429,7 +429,11 @@ def _confirm(
     and its version saved in one transaction."""
     stage = find_stage(state, who, stage_token)
     if stage is None or "schema" not in stage.extra:
-        message = "The files chosen before were removed after an hour unused; choose them again."
+        # Saved already (a form sent twice), cancelled, or left unused for an hour.
+        message = (
+            "The files chosen before are gone: this form was saved or cancelled already, or "
+            "they were removed after an hour unused. See the models, or choose them again."
+        )
         task = None
         if flow.model is not None:
             try:

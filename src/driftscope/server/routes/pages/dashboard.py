@@ -126,7 +126,8 @@ def time_range(span: str, since: str, until: str, today: date) -> TimeRange:
     return TimeRange(
         chosen,
         None if first is None else _day(first),
-        None if last is None else _day(last + timedelta(days=1)),
+        # The last day there is (9999-12-31) leaves the range open: no day follows it.
+        None if last is None or last == date.max else _day(last + timedelta(days=1)),
         since,
         until,
         errors,
@@ -303,6 +304,14 @@ def dashboard_data(
     if who is None:
         return JSONResponse({"detail": "Log in first."}, 401, headers={"Cache-Control": "no-store"})
     who.require(Role.VIEWER)
+    for given, bound in (("since", since), ("until", until)):
+        if bound is None:
+            continue
+        try:
+            bound.astimezone(UTC)  # the store compares times in UTC
+        except OverflowError:
+            detail = f"'{given}' is out of the range of dates in UTC; got {bound.isoformat()}."
+            return JSONResponse({"detail": detail}, 422, headers={"Cache-Control": "no-store"})
     try:
         with state.sessions() as session:
             model = registry.get_model(session, name)

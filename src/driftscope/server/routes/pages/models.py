@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from driftscope.server.deps import MAX_ID, State_
-from driftscope.server.errors import NotFound
+from driftscope.server.errors import Conflict, NotFound
 from driftscope.server.models import Role, now
 from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
@@ -57,6 +58,14 @@ def models_page(
 
 #: Runs on a page of the model page.
 RUNS_PER_PAGE = 50
+#: The model page's query that its runs' pages keep: the dashboard's time range and order.
+KEPT = ("range", "since", "until", "order")
+
+
+def kept_query(request: Request) -> list[tuple[str, str]]:
+    """The model page's time range and order in this request's query, for the links to another
+    page of its runs."""
+    return [(key, value) for key, value in request.query_params.multi_items() if key in KEPT]
 
 
 @router.get("/models/{name}")
@@ -102,6 +111,7 @@ def modelpage(
         versions=versions,
         aliases=aliases,
         runs=runs,
+        kept=kept_query(request),
         history=history,
         can_edit=who.role.may(Role.EDITOR),
     )
@@ -128,18 +138,13 @@ def promotepage(
         question = f"Point production of {name} at v{version}? It now points at {was}."
         return "Make production", question, {"version": str(version)}
 
-    return change(
-        request,
-        state,
-        who,
-        csrf_token,
-        name,
-        ask,
-        lambda session, principal: registry.promote(
-            session, principal, name, "production", version
-        ),
-        confirmed == "yes",
-    )
+    def make(session: Session, principal: Principal) -> object:
+        shown = model_routes.show_model(name, session, principal)
+        if shown.aliases.get("production") == version:  # a form sent twice: nothing to move
+            return None
+        return registry.promote(session, principal, name, "production", version)
+
+    return change(request, state, who, csrf_token, name, ask, make, confirmed == "yes")
 
 
 @router.post("/models/{name}/rollback")
@@ -150,23 +155,32 @@ def rollbackpage(
     who: Who,
     csrf_token: Annotated[str, Form(max_length=256)] = "",
     confirmed: Annotated[str, Form(max_length=8)] = "",
+    from_version: Annotated[str, Form(max_length=24)] = "",
 ) -> Response:
-    """Point ``production`` back at the version it held before, once confirmed."""
+    """Point ``production`` back at the version it held before, once confirmed. The
+    confirmation names the version production points at when it is asked (``from_version``),
+    so a form sent twice (or after another's move) does not roll back a second step."""
+
+    def serving(session: Session, principal: Principal) -> str:
+        return str(model_routes.show_model(name, session, principal).aliases.get("production"))
 
     def ask(principal: Principal) -> tuple[str, str, dict[str, str]]:
+        with state.sessions() as session:
+            now_serving = serving(session, principal)
         question = (
             f"Point production of {name} back at the version it held before its last "
-            "promotion? The move is kept in the history."
+            f"promotion? It now points at v{now_serving}. The move is kept in the history."
         )
-        return "Roll production back", question, {}
+        return "Roll production back", question, {"from_version": now_serving}
 
-    return change(
-        request,
-        state,
-        who,
-        csrf_token,
-        name,
-        ask,
-        lambda session, principal: registry.rollback(session, principal, name, "production"),
-        confirmed == "yes",
-    )
+    def make(session: Session, principal: Principal) -> object:
+        now_serving = serving(session, principal)
+        if from_version and now_serving != from_version:
+            raise Conflict(
+                f"Production of {name} points at v{now_serving} now, not v{from_version} as "
+                "when you confirmed: it was rolled back or moved since (a form sent twice?). "
+                "Nothing was changed."
+            )
+        return registry.rollback(session, principal, name, "production")
+
+    return change(request, state, who, csrf_token, name, ask, make, confirmed == "yes")

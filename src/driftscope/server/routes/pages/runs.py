@@ -17,7 +17,7 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -87,7 +87,8 @@ def _version(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    # Only ASCII digits: str.isdigit() also takes "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
         raise Invalid(f"'version' must be a version's number; got {text!r}.", field="version")
     return int(text)
 
@@ -238,7 +239,9 @@ def runs_table(
     """The model page's runs table (the page at ``offset``), which the page polls while a run
     on it is pending; 286 (stop polling) once none is. A browser asking for it as a page is
     sent to the model's page."""
-    back = f"/models/{quote(name, safe='')}" + (f"?offset={offset}" if offset else "")
+    kept = model_pages.kept_query(request)
+    query = urlencode([*kept, *([("offset", str(offset))] if offset else [])])
+    back = f"/models/{quote(name, safe='')}" + (f"?{query}" if query else "")
     if "hx-request" not in request.headers:
         return RedirectResponse(back, status_code=303)
     if who is None:
@@ -256,6 +259,7 @@ def runs_table(
         200 if pending else STOP_POLLING,
         runs=listed,
         model_name=name,
+        kept=kept,
     )
 
 

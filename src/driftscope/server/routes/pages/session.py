@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from driftscope.server import db
@@ -23,7 +23,9 @@ def home() -> RedirectResponse:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/models") -> HTMLResponse:
+def login_form(
+    request: Request, next: Annotated[str, Query(max_length=2048)] = "/models"
+) -> HTMLResponse:
     token = new_secret()
     response = page(request, "login.html", csrf_token=token, next=local(next), username="")
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login")
