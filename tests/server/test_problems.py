@@ -124,3 +124,28 @@ def test_a_token_revoked_twice_is_a_conflict_naming_it(admin: TestClient) -> Non
     assert again.json()["detail"].endswith(".")
     audit = admin.get("/api/v1/audit").json()["items"]
     assert [a["action"] for a in audit].count("token.revoke") == 1
+
+
+def test_a_nul_character_in_a_path_query_or_form_is_refused_naming_where(
+    admin: TestClient,
+) -> None:
+    """PostgreSQL can neither store nor compare a NUL: each is a 422 naming the field, on both
+    stores, never a failure of the store."""
+    add_model(admin)
+    for answer, where in (
+        (admin.get("/api/v1/models/can%00cer"), "path.name"),
+        (admin.get("/api/v1/models", params={"search": "a\x00b"}), "search"),
+        (
+            admin.post(
+                "/api/v1/models/cancer/versions",
+                files={"baseline": ("b.csv", b"a,target\n1,0\n")},
+                data={"target": "tar\x00get"},
+            ),
+            "target",
+        ),
+    ):
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        problem = answer.json()
+        assert "NUL" in problem["detail"]
+        assert [error["field"] for error in problem["errors"]] == [where], problem

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftscope._version import __version__
 from driftscope.server import db
+from driftscope.server.deps import text_without_nul
 from driftscope.server.errors import ServiceError, TooLarge
 from driftscope.server.routes import auth, ingest, models, pages, runs, users
 from driftscope.server.routes.pages import problems
@@ -216,7 +217,7 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
     )
     _handlers(app)
     for router in (auth.router, users.router, models.router, runs.router, ingest.router):
-        app.include_router(router, prefix=API)
+        app.include_router(router, prefix=API, dependencies=[Depends(text_without_nul)])
 
     app.include_router(pages.router)
     app.mount(

@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from driftscope.server import db
 from driftscope.server.errors import Forbidden, Unauthorized
@@ -41,6 +43,7 @@ __all__ = [
     "get_state",
     "requires",
     "set_session_cookie",
+    "text_without_nul",
 ]
 
 #: The largest id, offset or number a request may give: ids are the store's integers, 32 bits
@@ -152,3 +155,31 @@ def requires(role: Role) -> Callable[..., Awaitable[Principal]]:
 Reader = Annotated[Principal, Depends(requires(Role.VIEWER))]
 Editor = Annotated[Principal, Depends(requires(Role.EDITOR))]
 Admin = Annotated[Principal, Depends(requires(Role.ADMIN))]
+
+
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def text_without_nul(request: Request) -> None:
+    """Refuse a request whose path, query or form (a file's name included) has a NUL character:
+    no page or endpoint means one, and PostgreSQL can neither store nor compare it (a JSON body
+    is checked where its fields are: a name refuses control characters)."""
+    given: list[tuple[str, str, object]] = [
+        *(("path", key, value) for key, value in request.path_params.items()),
+        *(("query", key, value) for key, value in request.query_params.multi_items()),
+    ]
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        for key, value in (await request.form()).multi_items():
+            given.append(("body", key, value.filename if isinstance(value, UploadFile) else value))
+    errors = [
+        {
+            "type": "value_error",
+            "loc": (place, key),
+            "msg": "Value must not contain a NUL character (\\x00)",
+            "input": value,
+        }
+        for place, key, value in given
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if errors:
+        raise RequestValidationError(errors)

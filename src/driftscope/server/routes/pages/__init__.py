@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
 
+from driftscope.server.deps import text_without_nul
 from driftscope.server.routes.pages import account, add, admin, dashboard, models, runs, session
-from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES, text_without_nul
+from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES
 
 __all__ = ["ROUTES", "SECURITY_HEADERS", "TEMPLATES", "router"]
 

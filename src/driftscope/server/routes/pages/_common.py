@@ -15,11 +15,9 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 from starlette.routing import BaseRoute, Match
 
 from driftscope.server import db
@@ -71,34 +69,8 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 
 EXPIRED = "The form has expired; reload the page."
 
+
 #: Whether a content type is a form's.
-_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-async def text_without_nul(request: Request) -> None:
-    """Refuse a page request whose path, query or form (a file's name included) has a NUL
-    character: no page means one, and PostgreSQL can neither store nor compare it."""
-    given: list[tuple[str, str, object]] = [
-        *(("path", key, value) for key, value in request.path_params.items()),
-        *(("query", key, value) for key, value in request.query_params.multi_items()),
-    ]
-    if request.headers.get("content-type", "").startswith(_FORMS):
-        for key, value in (await request.form()).multi_items():
-            given.append(("body", key, value.filename if isinstance(value, UploadFile) else value))
-    errors = [
-        {
-            "type": "value_error",
-            "loc": (place, key),
-            "msg": "Value must not contain a NUL character (\\x00)",
-            "input": value,
-        }
-        for place, key, value in given
-        if isinstance(value, str) and "\x00" in value
-    ]
-    if errors:
-        raise RequestValidationError(errors)
-
-
 def form_of(who: Principal, csrf_token: str) -> bool:
     """Whether a posted form carries its session's CSRF token."""
     return who.csrf_token is not None and same(csrf_token, who.csrf_token)
