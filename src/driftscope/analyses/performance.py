@@ -63,6 +63,7 @@ __all__ = [
     "check_metric_names",
     "computed_metrics",
     "format_interval",
+    "higher_is_better",
     "overall_status",
     "run_performance",
     "side_metrics",
@@ -155,6 +156,16 @@ PRIMARY = {
     Task.ASR: ("wer",),
     Task.SEGMENTATION: ("mean_iou", "mean_dice"),
 }
+
+
+def higher_is_better(name: str) -> bool | None:
+    """Whether a larger value of the metric is better (None: the metric is a level, such as
+    the mean error, with no direction).
+
+    >>> higher_is_better("accuracy"), higher_is_better("mae"), higher_is_better("mean_error")
+    (True, False, None)
+    """
+    return None if name in _NO_DIRECTION else name not in _LOWER_IS_BETTER
 
 
 def metric_label(name: str) -> str:
@@ -810,7 +821,7 @@ def _judge(
     relative to current's, when the baseline is the reference value (0 treats it as exact);
     ``widen`` the factor from the interval's level to the family-wise level."""
     label = metric_label(name)
-    higher: bool | None = None if name in _NO_DIRECTION else name not in _LOWER_IS_BETTER
+    higher = higher_is_better(name)
     ref_value = None if reference is None else reference[0]
     cur_value, low, high = (None, None, None) if current is None else current
     baseline: float | None

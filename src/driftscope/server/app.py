@@ -27,7 +27,7 @@ from driftscope._version import __version__
 from driftscope.server import db
 from driftscope.server.deps import text_without_nul
 from driftscope.server.errors import ServiceError, TooLarge
-from driftscope.server.routes import auth, ingest, models, pages, runs, users
+from driftscope.server.routes import alerts, auth, ingest, models, pages, runs, users
 from driftscope.server.routes.pages import problems
 from driftscope.server.services.users import ensure_admin
 from driftscope.server.settings import ServerSettings
@@ -216,7 +216,8 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
         redoc_url=None,
     )
     _handlers(app)
-    for router in (auth.router, users.router, models.router, runs.router, ingest.router):
+    routers = (auth, users, models, runs, ingest, alerts)
+    for router in (module.router for module in routers):
         app.include_router(router, prefix=API, dependencies=[Depends(text_without_nul)])
 
     app.include_router(pages.router)

@@ -31,6 +31,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "PERIODS",
+    "Alert",
+    "AlertEvent",
+    "AlertRule",
+    "AlertState",
     "Alias",
     "AliasMove",
     "ApiToken",
@@ -102,6 +106,13 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class AlertState(StrEnum):
+    """An alert fires while its rule's condition holds, and is resolved once it no longer does."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
 
 
 class RunStatus(StrEnum):
@@ -308,6 +319,9 @@ class Run(Base):
     #: How many data-quality checks warned and alerted (their rows are in `RunCheck`).
     quality_warnings: Mapped[int | None] = mapped_column(Integer)
     quality_alerts: Mapped[int | None] = mapped_column(Integer)
+    #: How many of the run's rows had ground truth when it was analysed (None: analysed before
+    #: the store kept it, or a task without labels); alert rules' label policy reads it.
+    n_labelled: Mapped[int | None] = mapped_column(Integer)
     analysed_at: Mapped[datetime | None]
 
 
@@ -444,3 +458,94 @@ class Job(Base):
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class AlertRule(Base):
+    """A rule on one signal of a model's runs: the signal's value compared with a threshold,
+    for some consecutive runs and/or some time, evaluated after every analysed run by data time
+    (`services.alerts`). The fields are checked there; ``error`` says why the rule could not be
+    evaluated the last time (None: it could)."""
+
+    __tablename__ = "alert_rules"
+    __table_args__ = (UniqueConstraint("model_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    #: What is watched (`services.alerts.Signal`), and of what: a metric, a column or a check
+    #: (a verdict rule names the decision, e.g. "retrain").
+    signal: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(256))
+    #: A metric's drop: against "reference" or "benchmark", relative to it or absolute, and
+    #: only when the confidence interval excludes the baseline. A column's drift: "drifted",
+    #: "statistic" or "p_value"; a check: "status" or "share".
+    measure: Mapped[str | None] = mapped_column(String(32))
+    relative: Mapped[bool] = mapped_column(Boolean, default=False)
+    interval_excludes: Mapped[bool] = mapped_column(Boolean, default=False)
+    comparator: Mapped[str] = mapped_column(String(4))
+    threshold: Mapped[float] = mapped_column(Float)
+    #: The condition must hold on this many consecutive runs, and (if set) for this long by
+    #: the runs' dates, before the alert fires.
+    for_runs: Mapped[int] = mapped_column(Integer, default=1)
+    for_seconds: Mapped[int | None] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(16))
+    #: A label-dependent rule skips runs with a smaller labelled share, or younger data.
+    min_labelled_share: Mapped[float | None] = mapped_column(Float)
+    min_label_age_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: A firing alert is notified again after this long (None: once).
+    renotify_seconds: Mapped[int | None] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Alert(Base):
+    """A rule's alert for one key (a rule on a column: the column; else ""): at most one is
+    firing per rule and key. Its times ``started_at`` and ``resolved_at`` are data times (the
+    runs' dates); ``run_id`` and ``value`` are those of the run that made it fire."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_rule_key_state", "rule_id", "key", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(256), default="")
+    #: sha256 of the model, the rule and the key: the same for every alert of that series, so a
+    #: receiver can de-duplicate.
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    #: The latest run evaluated while firing, and its value.
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    last_value: Mapped[float | None] = mapped_column(Float)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    acknowledged_at: Mapped[datetime | None]
+    silenced_until: Mapped[datetime | None]
+    last_notified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class AlertEvent(Base):
+    """One change of an alert (fired, resolved, acknowledged, silenced, notified), with the run
+    and the value when an evaluation made it: an alert's history."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now)
+    kind: Mapped[str] = mapped_column(String(16))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    run_date: Mapped[datetime | None]
+    value: Mapped[float | None] = mapped_column(Float)
+    actor: Mapped[str | None] = mapped_column(String(128))
+    message: Mapped[str] = mapped_column(Text, default="")

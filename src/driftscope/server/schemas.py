@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
 __all__ = [
+    "AlertEventOut",
+    "AlertOut",
+    "AlertRuleIn",
+    "AlertRuleOut",
+    "AlertRulePatch",
     "AliasMoveOut",
     "FastJSON",
     "JobLogLine",
@@ -23,6 +28,7 @@ __all__ = [
     "PromoteIn",
     "RunMetricOut",
     "RunOut",
+    "SilenceIn",
     "TokenCreated",
     "TokenIn",
     "TokenOut",
@@ -236,3 +242,110 @@ class JobOut(_Out):
     finished_at: datetime | None
     #: What happened to the job, oldest first: each attempt's start, steps and end.
     log: list[JobLogLine] = []
+
+
+class _RuleFields(_In):
+    subject: str | None = Field(default=None, max_length=256)
+    measure: str | None = Field(default=None, max_length=32)
+    relative: bool = False
+    interval_excludes: bool = False
+    for_runs: int = Field(default=1, ge=1, le=10_000)
+    for_seconds: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    severity: str = Field(default="warning", max_length=16)
+    min_labelled_share: float | None = Field(default=None, ge=0, le=1)
+    min_label_age_seconds: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    renotify_seconds: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    enabled: bool = True
+
+
+class AlertRuleIn(_RuleFields):
+    """A new alert rule (docs/alerts.md lists the signals, measures and comparators)."""
+
+    name: str = Field(max_length=128)
+    signal: str = Field(max_length=32)
+    comparator: str = Field(max_length=4)
+    threshold: float = Field(allow_inf_nan=False)
+
+
+class AlertRulePatch(_In):
+    """Some of a rule's fields; the others stay."""
+
+    name: str | None = Field(default=None, max_length=128)
+    signal: str | None = Field(default=None, max_length=32)
+    comparator: str | None = Field(default=None, max_length=4)
+    threshold: float | None = Field(default=None, allow_inf_nan=False)
+    subject: str | None = Field(default=None, max_length=256)
+    measure: str | None = Field(default=None, max_length=32)
+    relative: bool | None = None
+    interval_excludes: bool | None = None
+    for_runs: int | None = Field(default=None, ge=1, le=10_000)
+    for_seconds: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    severity: str | None = Field(default=None, max_length=16)
+    min_labelled_share: float | None = Field(default=None, ge=0, le=1)
+    min_label_age_seconds: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    renotify_seconds: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    enabled: bool | None = None
+
+
+class AlertRuleOut(_Out):
+    id: int
+    name: str
+    signal: str
+    subject: str | None
+    measure: str | None
+    relative: bool
+    interval_excludes: bool
+    comparator: str
+    threshold: float
+    for_runs: int
+    for_seconds: int | None
+    severity: str
+    min_labelled_share: float | None
+    min_label_age_seconds: int | None
+    renotify_seconds: int | None
+    enabled: bool
+    #: Why the rule could not be evaluated the last time (null: it could).
+    error: str | None
+    created_by: str
+    created_at: datetime
+
+
+class AlertOut(_Out):
+    id: int
+    #: The model's name.
+    model: str
+    rule_id: int
+    rule: str
+    key: str
+    fingerprint: str
+    state: str
+    severity: str
+    #: Data times: the date of the first run of the breach, and of the run that resolved it.
+    started_at: datetime
+    resolved_at: datetime | None
+    run_id: int | None
+    value: float | None
+    threshold: float
+    message: str
+    last_run_id: int | None
+    last_value: float | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    silenced_until: datetime | None
+    last_notified_at: datetime | None
+
+
+class AlertEventOut(_Out):
+    at: datetime
+    kind: str
+    run_id: int | None
+    run_date: datetime | None
+    value: float | None
+    actor: str | None
+    message: str
+
+
+class SilenceIn(_In):
+    """Silence an alert until this time (a time without a zone is UTC); null lifts it."""
+
+    until: datetime | None

@@ -10,6 +10,7 @@ artifact and the numbers a dashboard plots (`RunMetric`, `RunFeature`, `RunCheck
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from driftscope.server.models import (
     Version,
     now,
 )
+from driftscope.server.services import alerts
 from driftscope.server.services.archives import table_in, unpack
 from driftscope.server.services.predict import predict_columns, version_predictor
 from driftscope.server.services.registry import (
@@ -61,6 +63,8 @@ __all__ = [
     "schema_change",
     "upload_run",
 ]
+
+log = logging.getLogger("driftscope.server.runs")
 
 #: The job kind that analyses a run.
 ANALYSE = "analyse_run"
@@ -236,6 +240,13 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         stored.status = RunStatus.ANALYSED
         stored.error = None
         stored.analysed_at = now()
+        model_id = stored.model_id
+    # After the analysis is stored, in transactions of their own: a broken rule says so on
+    # itself and never fails the analysis.
+    try:
+        alerts.evaluate_model(state, model_id)
+    except Exception as error:  # the store itself failed; the analysis is kept all the same
+        log.warning("alert rules of model %s not evaluated: %s", model_id, error)
 
 
 def _files_report(
@@ -437,6 +448,9 @@ def _store_points(session: Session, run: Run, report: Report) -> None:
                     is_primary=bool(metric.primary),
                 )
             )
+    run.n_labelled = (
+        None if report.performance is None else int(report.performance.n_current_labelled)
+    )
     run.quality_warnings = run.quality_alerts = None
     if report.quality is not None:
         statuses = [str(check.status) for check in report.quality.checks]

@@ -1,0 +1,902 @@
+"""Alert rules and their alerts: a rule watches one signal of a model's analysed runs, read from
+the point tables the analysis fills (`RunMetric`, `RunFeature`, `RunCheck` and the run's own
+columns), and fires an alert when its condition holds on enough consecutive runs and/or for long
+enough, by the runs' dates.
+
+Every evaluation walks the rule's series in date order, whatever order the runs were analysed
+in, and compares where the walk ends with the open alert: a run analysed late that does not
+change the newest state changes nothing (no flapping). There is at most one open (firing) alert
+per rule and key (a column rule's key is its column); each change of state is an `AlertEvent`
+with the run and the value that made it.
+
+A rule that cannot be evaluated (its metric gone, ...) says why in ``AlertRule.error``; it never
+fails the run's analysis (`evaluate_model` is called after the analysis is stored, each rule in
+a transaction of its own).
+
+Notifiers (another part of the service) call `alerts_to_notify` and `mark_notified`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import pyarrow.parquet as pq
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from driftscope.analyses.model import Task
+from driftscope.analyses.performance import TASK_METRICS, higher_is_better
+from driftscope.analyses.quality import CHECKS
+from driftscope.analyses.status import Decision, Status
+from driftscope.data.schema import ColumnRole
+from driftscope.server import db
+from driftscope.server.errors import Conflict, Invalid, NotFound
+from driftscope.server.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertState,
+    Model,
+    Run,
+    RunCheck,
+    RunFeature,
+    RunMetric,
+    RunStatus,
+    Version,
+    now,
+)
+from driftscope.server.services.registry import ModelTask, get_model
+from driftscope.server.services.users import Principal, audit
+from driftscope.server.state import State
+
+__all__ = [
+    "Comparator",
+    "Point",
+    "RuleSpec",
+    "Severity",
+    "Signal",
+    "acknowledge",
+    "alert_history",
+    "alerts_to_notify",
+    "create_rule",
+    "delete_rule",
+    "evaluate_model",
+    "evaluate_rule",
+    "get_alert",
+    "get_rule",
+    "list_alerts",
+    "list_rules",
+    "mark_notified",
+    "silence",
+    "update_rule",
+    "walk",
+]
+
+log = logging.getLogger("driftscope.server.alerts")
+
+
+class Signal(StrEnum):
+    """What a rule watches. ``subject`` names the metric, the column or the check."""
+
+    METRIC = "metric"
+    METRIC_DROP = "metric_drop"
+    DRIFT_SHARE = "drift_share"
+    FEATURE_DRIFT = "feature_drift"
+    PREDICTION_DRIFT = "prediction_drift"
+    LABEL_DRIFT = "label_drift"
+    QUALITY_CHECK = "quality_check"
+    VERDICT = "verdict"
+
+    @property
+    def needs_labels(self) -> bool:
+        return self in (Signal.METRIC, Signal.METRIC_DROP, Signal.LABEL_DRIFT)
+
+
+class Comparator(StrEnum):
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    EQ = "=="
+    NE = "!="
+
+    def holds(self, value: float, threshold: float) -> bool:
+        compare: Callable[[float, float], bool] = {
+            "<": operator.lt,
+            "<=": operator.le,
+            ">": operator.gt,
+            ">=": operator.ge,
+            "==": operator.eq,
+            "!=": operator.ne,
+        }[self.value]
+        return compare(value, threshold)
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class EventKind(StrEnum):
+    FIRED = "fired"
+    RESOLVED = "resolved"
+    ACKNOWLEDGED = "acknowledged"
+    SILENCED = "silenced"
+    NOTIFIED = "notified"
+
+
+#: The measures each signal takes (the first is the default; a signal without one takes none).
+_MEASURES: dict[Signal, tuple[str, ...]] = {
+    Signal.METRIC_DROP: ("reference", "benchmark"),
+    Signal.FEATURE_DRIFT: ("drifted", "statistic", "p_value", "effect_size"),
+    Signal.PREDICTION_DRIFT: ("drifted", "statistic", "p_value", "effect_size"),
+    Signal.LABEL_DRIFT: ("drifted", "statistic", "p_value", "effect_size"),
+    Signal.QUALITY_CHECK: ("status", "share", "columns"),
+}
+_NEEDS_SUBJECT = (Signal.METRIC, Signal.METRIC_DROP, Signal.FEATURE_DRIFT, Signal.QUALITY_CHECK)
+#: A check's status as a number: ok 0, warning 1, alert 2 (a verdict's: ok 0, investigate 1,
+#: retrain 2).
+_STATUS_RANK = {str(status): status.rank for status in (Status.OK, Status.WARNING, Status.ALERT)}
+_DECISION_RANK = {str(decision): decision.rank for decision in Decision}
+
+
+_ANALYSIS_TASK = {
+    ModelTask.BINARY: Task.BINARY,
+    ModelTask.MULTICLASS: Task.MULTICLASS,
+    ModelTask.TEXT: Task.MULTICLASS,
+    ModelTask.IMAGE: Task.MULTICLASS,
+    ModelTask.REGRESSION: Task.REGRESSION,
+    ModelTask.SEGMENTATION: Task.SEGMENTATION,
+    ModelTask.SPEECH: Task.ASR,
+}
+
+
+def task_metrics(task: ModelTask) -> tuple[str, ...]:
+    """The metrics a model of ``task`` may have."""
+    return TASK_METRICS[_ANALYSIS_TASK[task]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule's fields as a request gives them, before `check_rule`."""
+
+    name: str
+    signal: str
+    comparator: str
+    threshold: float
+    subject: str | None = None
+    measure: str | None = None
+    relative: bool = False
+    interval_excludes: bool = False
+    for_runs: int = 1
+    for_seconds: int | None = None
+    severity: str = "warning"
+    min_labelled_share: float | None = None
+    min_label_age_seconds: int | None = None
+    renotify_seconds: int | None = None
+    enabled: bool = True
+
+
+def _choice(enum: type[StrEnum], value: str, field_name: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        known = ", ".join(repr(str(v)) for v in enum)
+        raise Invalid(
+            f"The {field_name!r} must be one of {known}; got {value!r}.", field=field_name
+        ) from None
+
+
+def _non_negative(value: float | None, field_name: str, *, whole: bool = True) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or value < 0:
+        raise Invalid(
+            f"The {field_name!r} must be a non-negative {'integer' if whole else 'number'}; "
+            f"got {value!r}.",
+            field=field_name,
+        )
+
+
+def _known_columns(state: State, session: Session, model: Model) -> set[str]:
+    """The columns of the model's baselines and of its analysed runs."""
+    columns: set[str] = set(
+        session.scalars(
+            select(RunFeature.column)
+            .join(Run, Run.id == RunFeature.run_id)
+            .where(Run.model_id == model.id)
+            .distinct()
+        )
+    )
+    for version in session.scalars(select(Version).where(Version.model_id == model.id)):
+        try:
+            columns.update(pq.read_schema(state.artifacts.path(version.baseline)).names)
+        except Exception:  # a baseline of files (a zip) has no Parquet schema
+            columns.update(
+                str(c.get("name")) for c in (version.schema or {}).get("columns", []) or []
+            )
+    return columns
+
+
+def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> RuleSpec:
+    """``spec`` checked against the model (its task's metrics, its columns), each fault a 422
+    naming its field."""
+    name = spec.name.strip()
+    if not name or len(name) > 128 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise Invalid(
+            "The 'name' must be 1 to 128 characters, without control characters; "
+            f"got {spec.name!r}.",
+            field="name",
+        )
+    signal: Signal = _choice(Signal, spec.signal, "signal")
+    _choice(Comparator, spec.comparator, "comparator")
+    _choice(Severity, spec.severity, "severity")
+    if not math.isfinite(spec.threshold):
+        raise Invalid(
+            f"The 'threshold' must be a finite number; got {spec.threshold!r}.", field="threshold"
+        )
+    if spec.for_runs < 1:
+        raise Invalid(
+            f"The 'for_runs' must be at least 1; got {spec.for_runs!r}.", field="for_runs"
+        )
+    _non_negative(spec.for_seconds, "for_seconds")
+    _non_negative(spec.min_label_age_seconds, "min_label_age_seconds")
+    _non_negative(spec.renotify_seconds, "renotify_seconds")
+    share = spec.min_labelled_share
+    if share is not None and not (math.isfinite(share) and 0 <= share <= 1):
+        raise Invalid(
+            f"The 'min_labelled_share' must be a number in [0, 1]; got {share!r}.",
+            field="min_labelled_share",
+        )
+    if not signal.needs_labels and (share is not None or spec.min_label_age_seconds is not None):
+        which = "min_labelled_share" if share is not None else "min_label_age_seconds"
+        raise Invalid(
+            f"The {which!r} is a label policy; the signal {signal.value!r} needs no labels.",
+            field=which,
+        )
+    subject = spec.subject.strip() if spec.subject else None
+    task = ModelTask(model.task)
+    if signal in _NEEDS_SUBJECT and not subject:
+        raise Invalid(
+            f"A {signal.value!r} rule needs a 'subject' (the {_subject_what(signal)} it watches).",
+            field="subject",
+        )
+    if signal not in _NEEDS_SUBJECT and subject:
+        raise Invalid(
+            f"A {signal.value!r} rule takes no 'subject'; got {subject!r}.", field="subject"
+        )
+    if signal in (Signal.METRIC, Signal.METRIC_DROP):
+        metrics = task_metrics(task)
+        if subject not in metrics:
+            raise Invalid(
+                f"The 'subject' {subject!r} is no metric of a {task.value} model; "
+                f"one of {', '.join(metrics)}.",
+                field="subject",
+            )
+        if signal == Signal.METRIC_DROP and higher_is_better(str(subject)) is None:
+            raise Invalid(
+                f"The metric {subject!r} has no better direction, so no drop.", field="subject"
+            )
+    if signal == Signal.FEATURE_DRIFT and subject not in _known_columns(state, session, model):
+        raise Invalid(f"Model {model.name!r} has no column {subject!r}.", field="subject")
+    if signal == Signal.QUALITY_CHECK and subject not in CHECKS:
+        raise Invalid(
+            f"The 'subject' {subject!r} is no data-quality check; one of {', '.join(CHECKS)}.",
+            field="subject",
+        )
+    measures = _MEASURES.get(signal, ())
+    measure = spec.measure or (measures[0] if measures else None)
+    if measure is not None and measure not in measures:
+        allowed = f"one of {', '.join(measures)}" if measures else "none"
+        raise Invalid(
+            f"The 'measure' of a {signal.value!r} rule is {allowed}; got {measure!r}.",
+            field="measure",
+        )
+    if signal != Signal.METRIC_DROP and (spec.relative or spec.interval_excludes):
+        which = "relative" if spec.relative else "interval_excludes"
+        raise Invalid(f"The {which!r} applies to a 'metric_drop' rule only.", field=which)
+    return RuleSpec(**{**vars(spec), "name": name, "subject": subject, "measure": measure})
+
+
+def _subject_what(signal: Signal) -> str:
+    return {
+        Signal.METRIC: "metric",
+        Signal.METRIC_DROP: "metric",
+        Signal.FEATURE_DRIFT: "column",
+        Signal.QUALITY_CHECK: "data-quality check",
+    }[signal]
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+
+def get_rule(session: Session, model: Model, rule_id: int) -> AlertRule:
+    rule = session.get(AlertRule, rule_id)
+    if rule is None or rule.model_id != model.id:
+        raise NotFound(f"Model {model.name!r} has no alert rule {rule_id}.")
+    return rule
+
+
+def list_rules(session: Session, model_name: str) -> list[AlertRule]:
+    model = get_model(session, model_name)
+    return list(
+        session.scalars(
+            select(AlertRule).where(AlertRule.model_id == model.id).order_by(AlertRule.id)
+        )
+    )
+
+
+def _same_name(session: Session, model: Model, name: str, rule_id: int | None) -> None:
+    found = session.scalar(
+        select(AlertRule.id).where(AlertRule.model_id == model.id, AlertRule.name == name)
+    )
+    if found is not None and found != rule_id:
+        raise Conflict(f"Model {model.name!r} already has an alert rule named {name!r}.")
+
+
+def create_rule(
+    state: State, session: Session, principal: Principal, model_name: str, spec: RuleSpec
+) -> AlertRule:
+    """A new rule, checked; it is evaluated at once over the model's analysed runs."""
+    model = get_model(session, model_name)
+    checked = check_rule(state, session, model, spec)
+    _same_name(session, model, checked.name, None)
+    rule = AlertRule(model_id=model.id, created_by=principal.actor, **vars(checked))
+    session.add(rule)
+    session.flush()
+    audit(
+        session,
+        principal.actor,
+        "alert_rule.create",
+        f"model:{model.name}/rule:{rule.id}",
+        name=rule.name,
+    )
+    _evaluate_guarded(session, model, rule)
+    return rule
+
+
+def update_rule(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model_name: str,
+    rule_id: int,
+    changes: dict[str, Any],
+) -> AlertRule:
+    """Change some of a rule's fields; the whole rule is checked again, then evaluated."""
+    model = get_model(session, model_name)
+    rule = get_rule(session, model, rule_id)
+    current = {name: getattr(rule, name) for name in RuleSpec.__dataclass_fields__}
+    checked = check_rule(state, session, model, RuleSpec(**{**current, **changes}))
+    _same_name(session, model, checked.name, rule.id)
+    for name, value in vars(checked).items():
+        setattr(rule, name, value)
+    audit(
+        session,
+        principal.actor,
+        "alert_rule.update",
+        f"model:{model.name}/rule:{rule.id}",
+        fields=sorted(changes),
+    )
+    session.flush()
+    _evaluate_guarded(session, model, rule)
+    return rule
+
+
+def delete_rule(session: Session, principal: Principal, model_name: str, rule_id: int) -> None:
+    """Delete a rule with its alerts and their history."""
+    model = get_model(session, model_name)
+    rule = get_rule(session, model, rule_id)
+    session.delete(rule)
+    audit(session, principal.actor, "alert_rule.delete", f"model:{model.name}/rule:{rule_id}")
+
+
+# -- signals ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RunRow:
+    id: int
+    date: datetime
+    n_rows: int
+    n_labelled: int | None
+    drift_share: float | None
+    verdict: str | None
+
+
+@dataclass(frozen=True)
+class Point:
+    """A rule's signal in one run: its value, and whether the condition holds (None: unknown,
+    e.g. no labels yet, which neither breaks nor extends a streak)."""
+
+    run_id: int
+    date: datetime
+    value: float | None
+    holds: bool | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _runs(session: Session, model: Model) -> list[_RunRow]:
+    rows = session.execute(
+        select(Run.id, Run.date, Run.n_rows, Run.n_labelled, Run.drift_share, Run.verdict)
+        .where(Run.model_id == model.id, Run.status == RunStatus.ANALYSED)
+        .order_by(Run.date, Run.id)
+    ).all()
+    return [_RunRow(*row) for row in rows]
+
+
+def _waiting_for_labels(rule: AlertRule, run: _RunRow, at: datetime) -> str | None:
+    """Why the run is not judged yet by a label-dependent rule (None: it is)."""
+    if not Signal(rule.signal).needs_labels:
+        return None
+    if rule.min_labelled_share is not None:
+        share = (run.n_labelled or 0) / run.n_rows if run.n_rows else 0.0
+        if share < rule.min_labelled_share:
+            return f"labelled share {share:.3g} < {rule.min_labelled_share:g}"
+    if rule.min_label_age_seconds is not None:
+        age = (at - run.date).total_seconds()
+        if age < rule.min_label_age_seconds:
+            return f"data {age:.0f} s old < {rule.min_label_age_seconds} s"
+    return None
+
+
+def _values(
+    session: Session, model: Model, rule: AlertRule, runs: Sequence[_RunRow]
+) -> dict[str, dict[int, tuple[float | None, dict[str, Any]]]]:
+    """The signal's value in each run that has one, by key and run id."""
+    signal = Signal(rule.signal)
+    out: dict[str, dict[int, tuple[float | None, dict[str, Any]]]] = {}
+    if signal == Signal.DRIFT_SHARE:
+        out[""] = {run.id: (run.drift_share, {}) for run in runs if run.drift_share is not None}
+    elif signal == Signal.VERDICT:
+        out[""] = {
+            run.id: (float(_DECISION_RANK[run.verdict]), {"verdict": run.verdict})
+            for run in runs
+            if run.verdict in _DECISION_RANK
+        }
+    elif signal in (Signal.METRIC, Signal.METRIC_DROP):
+        out[""] = _metric_values(session, model, rule)
+    elif signal in (Signal.FEATURE_DRIFT, Signal.PREDICTION_DRIFT, Signal.LABEL_DRIFT):
+        out[rule.subject or ""] = _drift_values(session, model, rule)
+    elif signal == Signal.QUALITY_CHECK:
+        out[""] = _check_values(session, model, rule)
+        # A run without the check's rows passed it (the analysis stores every check it ran).
+        for run in runs:
+            out[""].setdefault(run.id, (0.0, {}))
+    return out
+
+
+_Values = dict[int, tuple[float | None, dict[str, Any]]]
+
+
+def _metric_values(session: Session, model: Model, rule: AlertRule) -> _Values:
+    metrics = session.scalars(
+        select(RunMetric)
+        .join(Run, Run.id == RunMetric.run_id)
+        .where(Run.model_id == model.id, RunMetric.metric == rule.subject)
+    )
+    return {metric.run_id: _metric_value(rule, metric) for metric in metrics}
+
+
+def _drift_values(session: Session, model: Model, rule: AlertRule) -> _Values:
+    signal = Signal(rule.signal)
+    query = (
+        select(RunFeature).join(Run, Run.id == RunFeature.run_id).where(Run.model_id == model.id)
+    )
+    if signal == Signal.FEATURE_DRIFT:
+        query = query.where(RunFeature.column == rule.subject)
+    else:
+        role = ColumnRole.PREDICTION if signal == Signal.PREDICTION_DRIFT else ColumnRole.TARGET
+        query = query.where(RunFeature.role == str(role))
+    values: _Values = {}
+    for row in session.scalars(query):
+        raw = getattr(row, str(rule.measure))
+        value = None if raw is None else float(raw)
+        values[row.run_id] = (value, {"column": row.column, "method": row.method})
+    return values
+
+
+def _check_values(session: Session, model: Model, rule: AlertRule) -> _Values:
+    query = (
+        select(RunCheck)
+        .join(Run, Run.id == RunCheck.run_id)
+        .where(Run.model_id == model.id, RunCheck.check == rule.subject)
+    )
+    checks: dict[int, list[RunCheck]] = {}
+    for check in session.scalars(query):
+        checks.setdefault(check.run_id, []).append(check)
+    return {run_id: _check_value(rule, found) for run_id, found in checks.items()}
+
+
+def _metric_value(rule: AlertRule, metric: RunMetric) -> tuple[float | None, dict[str, Any]]:
+    detail = {
+        "value": metric.value,
+        "lower": metric.lower,
+        "upper": metric.upper,
+        "reference": metric.reference,
+        "benchmark": metric.benchmark,
+    }
+    if Signal(rule.signal) == Signal.METRIC or metric.value is None:
+        return metric.value, detail
+    base = metric.reference if rule.measure == "reference" else metric.benchmark
+    if base is None:
+        return None, detail
+    higher = higher_is_better(metric.metric)
+    drop = base - metric.value if higher else metric.value - base
+    if rule.relative:
+        if base == 0:
+            return None, detail
+        drop /= abs(base)
+    if rule.interval_excludes:
+        bound = metric.upper if higher else metric.lower
+        excluded = bound is not None and (bound < base if higher else bound > base)
+        detail["interval_excludes"] = excluded
+    return drop, detail
+
+
+def _check_value(rule: AlertRule, checks: list[RunCheck]) -> tuple[float | None, dict[str, Any]]:
+    failing = sorted(c.column for c in checks if c.status != Status.OK)
+    detail = {"columns": failing}
+    if rule.measure == "columns":
+        return float(len(failing)), detail
+    if rule.measure == "share":
+        shares = [c.share for c in checks if c.share is not None]
+        return (max(shares) if shares else None), detail
+    return float(max(_STATUS_RANK.get(c.status, 0) for c in checks)), detail
+
+
+def series(session: Session, model: Model, rule: AlertRule, at: datetime) -> dict[str, list[Point]]:
+    """The rule's points over the model's analysed runs in date order, by key."""
+    runs = _runs(session, model)
+    comparator = Comparator(rule.comparator)
+    out: dict[str, list[Point]] = {}
+    for key, values in _values(session, model, rule, runs).items():
+        points = out.setdefault(key, [])
+        for run in runs:
+            if run.id not in values:
+                continue
+            value, detail = values[run.id]
+            waiting = _waiting_for_labels(rule, run, at)
+            if waiting is not None:
+                holds = None
+                detail = {**detail, "waiting": waiting}
+            elif value is None or not math.isfinite(value):
+                holds = None
+            else:
+                holds = comparator.holds(value, rule.threshold)
+                if holds and detail.get("interval_excludes") is False:
+                    holds = False  # the drop is within the interval's noise
+            points.append(Point(run.id, run.date, value, holds, detail))
+    return out
+
+
+# -- evaluation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Where a rule's series ends: firing or not; the first point of the breach that fired and
+    the point that made it fire; the point that resolved the last firing (if it was resolved)."""
+
+    firing: bool
+    start: Point | None = None
+    fired: Point | None = None
+    last: Point | None = None
+    resolved: Point | None = None
+
+
+def walk(points: Iterable[Point], for_runs: int, for_seconds: int | None) -> Walk:
+    """Walk the points in date order: the condition must hold on ``for_runs`` consecutive known
+    points, and from the first of them for ``for_seconds`` (if set), before it fires; the first
+    known point where it does not hold resolves it. Unknown points change nothing.
+
+    >>> from datetime import datetime, UTC
+    >>> day = lambda d: datetime(2024, 1, d, tzinfo=UTC)
+    >>> points = [Point(d, day(d), v, v < 0.9) for d, v in [(1, .95), (2, .8), (3, .7), (4, .93)]]
+    >>> walk(points[:3], 2, None).fired.run_id, walk(points, 2, None).resolved.run_id
+    (3, 4)
+    """
+    firing = False
+    streak: list[Point] = []
+    fired: Point | None = None
+    resolved: Point | None = None
+    for point in points:
+        if point.holds is None:
+            continue
+        if not point.holds:
+            if firing:
+                resolved, firing = point, False
+            streak = []
+            continue
+        streak.append(point)
+        long_enough = for_seconds is None or (
+            point.date - streak[0].date >= timedelta(seconds=for_seconds)
+        )
+        if not firing and len(streak) >= for_runs and long_enough:
+            firing, fired, resolved = True, point, None
+    if firing:
+        return Walk(True, streak[0], fired, streak[-1])
+    return Walk(False, resolved=resolved)
+
+
+def fingerprint(model: Model, rule: AlertRule, key: str) -> str:
+    return hashlib.sha256(f"{model.name}\0{rule.id}\0{key}".encode()).hexdigest()
+
+
+def _message(model: Model, rule: AlertRule, key: str, value: float | None) -> str:
+    what = rule.signal.replace("_", " ")
+    if rule.subject:
+        what += f" {rule.subject}"
+    if rule.measure:
+        what += f" ({rule.measure})"
+    shown = "unknown" if value is None else f"{value:.4g}"
+    return (
+        f"{model.name}: {rule.name}: {what} is {shown}, {rule.comparator} {rule.threshold:g}"
+        f" for {rule.for_runs} run(s)"
+    )
+
+
+def _event(
+    session: Session,
+    alert: Alert,
+    kind: EventKind,
+    point: Point | None,
+    message: str,
+    actor: str | None = None,
+) -> None:
+    session.add(
+        AlertEvent(
+            alert_id=alert.id,
+            kind=kind,
+            run_id=point.run_id if point else None,
+            run_date=point.date if point else None,
+            value=point.value if point else None,
+            actor=actor,
+            message=message,
+        )
+    )
+
+
+def evaluate_rule(
+    session: Session, model: Model, rule: AlertRule, at: datetime | None = None
+) -> list[Alert]:
+    """Evaluate ``rule`` over the model's analysed runs and bring its alerts in line: fire a new
+    one, keep the open one (updating its latest value), or resolve it. The changed or kept
+    open alerts."""
+    at = at or now()
+    # Two workers evaluating the same rule wait for each other (PostgreSQL; SQLite writes one
+    # at a time), so a rule never gets two open alerts for one key.
+    session.execute(select(AlertRule.id).where(AlertRule.id == rule.id).with_for_update())
+    open_alerts = {
+        alert.key: alert
+        for alert in session.scalars(
+            select(Alert).where(Alert.rule_id == rule.id, Alert.state == AlertState.FIRING)
+        )
+    }
+    points = series(session, model, rule, at) if rule.enabled else {}
+    touched: list[Alert] = []
+    for key in sorted(set(points) | set(open_alerts)):
+        ended = walk(points.get(key, []), rule.for_runs, rule.for_seconds)
+        alert = open_alerts.get(key)
+        if ended.firing and ended.fired is not None and ended.last is not None:
+            if alert is None:
+                alert = _fire(session, model, rule, key, ended, at)
+            elif alert.last_run_id != ended.last.run_id:
+                alert.last_run_id, alert.last_value = ended.last.run_id, ended.last.value
+            touched.append(alert)
+        elif alert is not None:
+            alert.state = AlertState.RESOLVED
+            point = ended.resolved
+            alert.resolved_at = point.date if point else at
+            alert.updated_at = at
+            why = "resolved" if point else "resolved: the rule is disabled or its runs are gone"
+            _event(session, alert, EventKind.RESOLVED, point, why)
+            touched.append(alert)
+    rule.error = None
+    return touched
+
+
+def _fire(
+    session: Session, model: Model, rule: AlertRule, key: str, ended: Walk, at: datetime
+) -> Alert:
+    assert ended.start is not None
+    assert ended.fired is not None
+    assert ended.last is not None
+    message = _message(model, rule, key, ended.fired.value)
+    alert = Alert(
+        rule_id=rule.id,
+        model_id=model.id,
+        key=key,
+        fingerprint=fingerprint(model, rule, key),
+        state=AlertState.FIRING,
+        severity=rule.severity,
+        started_at=ended.start.date,
+        run_id=ended.fired.run_id,
+        value=ended.fired.value,
+        threshold=rule.threshold,
+        message=message,
+        last_run_id=ended.last.run_id,
+        last_value=ended.last.value,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(alert)
+    session.flush()
+    _event(session, alert, EventKind.FIRED, ended.fired, message)
+    return alert
+
+
+def _evaluate_guarded(session: Session, model: Model, rule: AlertRule) -> None:
+    """Evaluate a rule just made or changed, in a savepoint: a failure is the rule's error."""
+    try:
+        with session.begin_nested():
+            evaluate_rule(session, model, rule)
+    except Exception as error:  # a rule's fault is reported on the rule
+        rule.error = f"{type(error).__name__}: {error}"
+
+
+def evaluate_model(state: State, model_id: int) -> int:
+    """Evaluate every enabled rule of a model (after one of its runs was analysed), each in a
+    transaction of its own; a rule that fails records why and the others go on. How many rules
+    failed."""
+    with state.sessions() as session:
+        rule_ids = list(
+            session.scalars(
+                select(AlertRule.id).where(AlertRule.model_id == model_id).order_by(AlertRule.id)
+            )
+        )
+    failed = 0
+    for rule_id in rule_ids:
+        try:
+            with db.transaction(state.writers) as session:
+                rule = session.get(AlertRule, rule_id)
+                model = session.get(Model, model_id)
+                if rule is None or model is None:
+                    continue
+                evaluate_rule(session, model, rule)
+        except Exception as error:  # one rule's fault stops no other
+            failed += 1
+            log.warning("alert rule %s could not be evaluated: %s", rule_id, error)
+            with db.transaction(state.writers) as session:
+                broken = session.get(AlertRule, rule_id)
+                if broken is not None:
+                    broken.error = f"{type(error).__name__}: {error}"
+    return failed
+
+
+# -- alerts -----------------------------------------------------------------------------------
+
+
+def get_alert(session: Session, alert_id: int, model: Model | None = None) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None or (model is not None and alert.model_id != model.id):
+        raise NotFound(f"No alert {alert_id}" + (f" of model {model.name!r}." if model else "."))
+    return alert
+
+
+def list_alerts(
+    session: Session,
+    *,
+    model_name: str | None = None,
+    state: str | None = None,
+    rule_id: int | None = None,
+    severity: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[Alert], int]:
+    """Alerts, newest first, filtered; and how many match."""
+    query = select(Alert)
+    if model_name is not None:
+        query = query.where(Alert.model_id == get_model(session, model_name).id)
+    if state is not None:
+        query = query.where(Alert.state == _choice(AlertState, state, "state"))
+    if severity is not None:
+        query = query.where(Alert.severity == _choice(Severity, severity, "severity"))
+    if rule_id is not None:
+        query = query.where(Alert.rule_id == rule_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Alert.started_at.desc(), Alert.id.desc()).offset(offset).limit(limit)
+    )
+    return list(rows), total
+
+
+def alert_history(session: Session, alert: Alert) -> list[AlertEvent]:
+    return list(
+        session.scalars(
+            select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id)
+        )
+    )
+
+
+def acknowledge(
+    session: Session, principal: Principal, alert_id: int, model_name: str | None = None
+) -> Alert:
+    """Someone is on it: the alert is no longer notified again (until it fires anew)."""
+    model = get_model(session, model_name) if model_name is not None else None
+    alert = get_alert(session, alert_id, model)
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by, alert.acknowledged_at = principal.actor, now()
+        _event(
+            session,
+            alert,
+            EventKind.ACKNOWLEDGED,
+            None,
+            f"acknowledged by {principal.actor}",
+            principal.actor,
+        )
+        audit(session, principal.actor, "alert.acknowledge", f"alert:{alert.id}")
+    return alert
+
+
+def silence(
+    session: Session,
+    principal: Principal,
+    alert_id: int,
+    until: datetime | None,
+    model_name: str | None = None,
+) -> Alert:
+    """No notification of the alert before ``until`` (None lifts the silence)."""
+    model = get_model(session, model_name) if model_name is not None else None
+    alert = get_alert(session, alert_id, model)
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)  # a time without a zone is UTC
+    alert.silenced_until = until
+    shown = until.isoformat() if until else "lifted"
+    _event(session, alert, EventKind.SILENCED, None, f"silenced until {shown}", principal.actor)
+    audit(session, principal.actor, "alert.silence", f"alert:{alert.id}", until=shown)
+    return alert
+
+
+def alerts_to_notify(session: Session, at: datetime | None = None) -> list[Alert]:
+    """The alerts a notifier should send now: firing ones neither acknowledged nor silenced,
+    never notified or last notified more than their rule's re-notify interval ago; and resolved
+    ones notified while firing but not since resolving."""
+    at = at or now()
+    due: list[Alert] = []
+    rows = session.execute(
+        select(Alert, AlertRule.renotify_seconds)
+        .join(AlertRule, AlertRule.id == Alert.rule_id)
+        .where(
+            (Alert.state == AlertState.FIRING)
+            | ((Alert.last_notified_at.is_not(None)) & (Alert.last_notified_at < Alert.updated_at))
+        )
+        .order_by(Alert.id)
+    ).all()
+    for alert, renotify in rows:
+        if alert.silenced_until is not None and alert.silenced_until > at:
+            continue
+        if alert.state == AlertState.RESOLVED:
+            due.append(alert)
+        elif alert.acknowledged_at is not None:
+            continue
+        elif alert.last_notified_at is None or (
+            renotify is not None and at - alert.last_notified_at >= timedelta(seconds=renotify)
+        ):
+            due.append(alert)
+    return due
+
+
+def mark_notified(
+    session: Session,
+    alert_ids: Iterable[int],
+    at: datetime | None = None,
+    message: str = "notified",
+) -> None:
+    """Record that the alerts were sent at ``at``."""
+    at = at or now()
+    for alert_id in alert_ids:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            continue
+        alert.last_notified_at = at
+        _event(session, alert, EventKind.NOTIFIED, None, message)
