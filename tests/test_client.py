@@ -20,7 +20,19 @@ from tests.server._serve import Server, admin_token, database_for, serving
 from tests.server.conftest import as_csv, as_parquet, breast_cancer_split
 
 import driftscope
-from driftscope.client import Client, Job, Logged, Model, NewToken, Page, Run, Version
+from driftscope.client import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    Client,
+    Job,
+    Logged,
+    Model,
+    NewToken,
+    Page,
+    Run,
+    Version,
+)
 from driftscope.exceptions import (
     DriftscopeError,
     InputTypeError,
@@ -396,3 +408,39 @@ def test_the_client_is_exported_lazily_and_says_how_to_install_httpx() -> None:
         "ExtraMissingError True The driftscope client needs httpx, which is not installed: "
         'pip install "driftscope[server]"'
     )
+
+
+def test_alert_rules_and_alerts_through_the_client(
+    client: Client, server: Server, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    baseline, production = split
+    client.create_model("alerted", "binary_classification")
+    client.add_version("alerted", baseline, target="target", prediction="prediction")
+    worse = production.copy()
+    flipped = worse.index[: len(worse) // 2]
+    worse.loc[flipped, "target"] = 1 - worse.loc[flipped, "target"]
+    run = client.wait("alerted", client.upload_run("alerted", worse, date="2024-03-01").id)
+    rule = client.add_alert_rule(
+        "alerted", "accuracy low", "metric", "<", 0.8, subject="accuracy", for_runs=1
+    )
+    assert (rule.signal, rule.subject, rule.error) == ("metric", "accuracy", None)
+    [alert] = client.alerts("alerted").items
+    assert (alert.state, alert.run_id, alert.model) == ("firing", run.id, "alerted")
+    assert client.alerts(state="resolved").items == ()
+    acked = client.acknowledge_alert(alert.id)
+    assert acked.acknowledged_by is not None
+    until = datetime(2030, 1, 1, tzinfo=UTC)
+    assert client.silence_alert(alert.id, until).silenced_until == until
+    assert [e.kind for e in client.alert_history(alert.id)] == ["fired", "acknowledged", "silenced"]
+    raw = server.client()
+    assert _fields(AlertRule) == set(raw.get("/models/alerted/alert-rules").json()[0])
+    assert _fields(Alert) == set(raw.get(f"/alerts/{alert.id}").json())
+    assert _fields(AlertEvent) == set(raw.get(f"/alerts/{alert.id}/history").json()[0])
+    off = client.update_alert_rule("alerted", rule.id, enabled=False)
+    assert not off.enabled
+    assert client.alerts("alerted").items[0].state == "resolved"
+    with pytest.raises(ServiceRequestError) as refused:
+        client.add_alert_rule("alerted", "bad", "metric", "~", 1.0, subject="accuracy")
+    assert refused.value.field == "comparator"
+    client.delete_alert_rule("alerted", rule.id)
+    assert client.alert_rules("alerted") == []

@@ -43,6 +43,9 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
 
 __all__ = [
     "DEFAULT_URL",
+    "Alert",
+    "AlertEvent",
+    "AlertRule",
     "AliasMove",
     "Client",
     "Job",
@@ -232,6 +235,73 @@ class Logged:
 
     received: int
     periods: tuple[datetime, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertRule:
+    """An alert rule of a model (docs/alerts.md): ``signal`` (of ``subject``, by ``measure``)
+    ``comparator`` ``threshold`` on ``for_runs`` consecutive runs (and for ``for_seconds``);
+    ``error`` says why it could not be evaluated the last time."""
+
+    id: int
+    name: str
+    signal: str
+    subject: str | None
+    measure: str | None
+    relative: bool
+    interval_excludes: bool
+    comparator: str
+    threshold: float
+    for_runs: int
+    for_seconds: int | None
+    severity: str
+    min_labelled_share: float | None
+    min_label_age_seconds: int | None
+    renotify_seconds: int | None
+    enabled: bool
+    error: str | None
+    created_by: str
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Alert:
+    """An alert of a rule: ``state`` firing or resolved, its data times, the run and ``value``
+    that fired it."""
+
+    id: int
+    model: str
+    rule_id: int
+    rule: str
+    key: str
+    fingerprint: str
+    state: str
+    severity: str
+    started_at: datetime
+    resolved_at: datetime | None
+    run_id: int | None
+    value: float | None
+    threshold: float
+    message: str
+    last_run_id: int | None
+    last_value: float | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    silenced_until: datetime | None
+    last_notified_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertEvent:
+    """One change of an alert: fired, resolved, acknowledged, silenced or notified."""
+
+    at: datetime
+    kind: str
+    run_id: int | None
+    run_date: datetime | None
+    value: float | None
+    actor: str | None
+    message: str
 
 
 T = TypeVar("T")
@@ -677,6 +747,70 @@ class Client:
     def retry_job(self, job_id: int) -> Job:
         """Queue a failed job again, with a fresh set of attempts."""
         return _build(Job, self._request("POST", f"/jobs/{job_id}/retry"))
+
+    # -- alert rules and alerts ---------------------------------------------------------
+
+    def alert_rules(self, model: str) -> list[AlertRule]:
+        return [
+            _build(AlertRule, item)
+            for item in self._request("GET", f"/models/{_part(model)}/alert-rules")
+        ]
+
+    def add_alert_rule(
+        self,
+        model: str,
+        name: str,
+        signal: str,
+        comparator: str,
+        threshold: float,
+        **fields: Any,
+    ) -> AlertRule:
+        """Add an alert rule; ``fields`` are the optional ones of docs/alerts.md (``subject``,
+        ``measure``, ``for_runs``, ``severity``, ...)."""
+        body: dict[str, Any] = {"name": name, "signal": signal, "comparator": comparator}
+        body |= {"threshold": threshold, **fields}
+        answer = self._request("POST", f"/models/{_part(model)}/alert-rules", json=body)
+        return _build(AlertRule, answer)
+
+    def update_alert_rule(self, model: str, rule_id: int, **changes: Any) -> AlertRule:
+        """Change some of a rule's fields (``enabled=False`` turns it off)."""
+        path = f"/models/{_part(model)}/alert-rules/{rule_id}"
+        return _build(AlertRule, self._request("PATCH", path, json=changes))
+
+    def delete_alert_rule(self, model: str, rule_id: int) -> None:
+        """Delete a rule with its alerts."""
+        self._request("DELETE", f"/models/{_part(model)}/alert-rules/{rule_id}")
+
+    def alerts(
+        self,
+        model: str | None = None,
+        *,
+        state: str | None = None,
+        rule: int | None = None,
+        severity: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Page[Alert]:
+        """Alerts, newest first: one model's or every model's, filtered."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        given = {"state": state, "rule": rule, "severity": severity}
+        params |= {key: value for key, value in given.items() if value is not None}
+        path = "/alerts" if model is None else f"/models/{_part(model)}/alerts"
+        return _page(self._request("GET", path, params=params), Alert)
+
+    def alert_history(self, alert_id: int) -> list[AlertEvent]:
+        return [
+            _build(AlertEvent, item) for item in self._request("GET", f"/alerts/{alert_id}/history")
+        ]
+
+    def acknowledge_alert(self, alert_id: int) -> Alert:
+        """Acknowledge an alert: it is not notified again."""
+        return _build(Alert, self._request("POST", f"/alerts/{alert_id}/ack"))
+
+    def silence_alert(self, alert_id: int, until: datetime | None) -> Alert:
+        """Silence an alert's notifications until ``until`` (None lifts the silence)."""
+        body = {"until": None if until is None else until.isoformat()}
+        return _build(Alert, self._request("POST", f"/alerts/{alert_id}/silence", json=body))
 
     # -- users and tokens -----------------------------------------------------------------
 

@@ -77,10 +77,21 @@ def test_a_model_is_added_promoted_and_a_run_uploaded_and_shown(
     out, _ = cli("models", "add", "cancer", "--task", "binary_classification")
     assert out.strip() == "Added model 'cancer' (binary_classification)."
     out, _ = cli(
-        "models", "add-version", "cancer", str(baseline), "--target", "target", "--prediction",
-        "prediction", "--proba-prefix", "proba_", "--schema", str(schema), "--benchmark",
+        "models",
+        "add-version",
+        "cancer",
+        str(baseline),
+        "--target",
+        "target",
+        "--prediction",
+        "prediction",
+        "--proba-prefix",
+        "proba_",
+        "--schema",
+        str(schema),
+        "--benchmark",
         "accuracy=0.9",
-    )  # fmt: skip
+    )
     assert out.strip() == "Added version 1 of 'cancer' (171 baseline rows)."
     csv = tmp_path / "baseline.csv"
     pd.read_parquet(baseline).to_csv(csv, index=False)
@@ -194,8 +205,18 @@ def test_a_model_keeps_its_period_and_json_has_every_field(
 ) -> None:
     baseline, production = tables
     cli("models", "add", "weekly", "--task", "binary_classification", "--period", "week")
-    cli("models", "add-version", "weekly", str(baseline), "--target", "target", "--prediction",
-        "prediction", "--id", "id")  # fmt: skip
+    cli(
+        "models",
+        "add-version",
+        "weekly",
+        str(baseline),
+        "--target",
+        "target",
+        "--prediction",
+        "prediction",
+        "--id",
+        "id",
+    )
     shown = cli.json("models", "show", "weekly")
     assert isinstance(shown, dict)
     assert (shown["model"]["period"], shown["model"]["retention_days"]) == ("week", None)
@@ -256,3 +277,108 @@ def test_an_unreachable_service_is_a_one_line_error(capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert err.startswith(f"error: Cannot reach the driftscope service at {url}")
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_alert_rules_are_added_and_their_alerts_listed_acknowledged_and_silenced(
+    cli: Cli, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    baseline, production = tables
+    worse = pd.read_parquet(production)
+    flipped = worse.index[: len(worse) // 2]
+    worse.loc[flipped, "target"] = 1 - worse.loc[flipped, "target"]
+    bad = tmp_path / "bad.parquet"
+    worse.to_parquet(bad, index=False)
+    cli("models", "add", "alerting", "--task", "binary_classification")
+    cli(
+        "models",
+        "add-version",
+        "alerting",
+        str(baseline),
+        "--target",
+        "target",
+        "--prediction",
+        "prediction",
+        "--proba-prefix",
+        "proba_",
+    )
+    cli("runs", "upload", "alerting", str(bad), "--date", "2024-03-01", "--wait")
+    out, _ = cli(
+        "alerts",
+        "rules",
+        "add",
+        "alerting",
+        "accuracy low",
+        "--signal",
+        "metric",
+        "--subject",
+        "accuracy",
+        "--comparator",
+        "<",
+        "--threshold",
+        "0.8",
+        "--severity",
+        "critical",
+    )
+    assert "Added alert rule" in out
+    assert "metric accuracy < 0.8" in out
+    [rule] = cli.json("alerts", "rules", "list", "alerting")  # type: ignore[misc]
+    out, _ = cli("alerts", "rules", "list", "alerting")
+    assert "accuracy low" in out
+    page = cli.json("alerts", "list", "--model", "alerting", "--state", "firing")
+    assert isinstance(page, dict)
+    [alert] = page["items"]
+    assert (alert["rule"], alert["severity"], alert["state"]) == (
+        "accuracy low",
+        "critical",
+        "firing",
+    )
+    assert alert["value"] == pytest.approx(float((worse.prediction == worse.target).mean()))
+    out, _ = cli("alerts", "ack", str(alert["id"]))
+    assert out.startswith(f"Alert {alert['id']} acknowledged by admin")
+    out, _ = cli("alerts", "silence", str(alert["id"]), "--until", "2030-01-01T00:00:00")
+    assert out.strip() == f"Alert {alert['id']} silenced until 2030-01-01 00:00."
+    history = cli.json("alerts", "show", str(alert["id"]))
+    assert isinstance(history, list)
+    assert [e["kind"] for e in history] == ["fired", "acknowledged", "silenced"]
+    out, _ = cli("alerts", "list")
+    assert "accuracy low" in out
+    # Refusals name the option or the field.
+    _, err = cli(
+        "alerts",
+        "rules",
+        "add",
+        "alerting",
+        "x",
+        "--signal",
+        "loudness",
+        "--comparator",
+        "<",
+        "--threshold",
+        "1",
+        code=2,
+    )
+    assert "--signal" in err
+    _, err = cli(
+        "alerts",
+        "rules",
+        "add",
+        "alerting",
+        "x",
+        "--signal",
+        "metric",
+        "--subject",
+        "mae",
+        "--comparator",
+        "<",
+        "--threshold",
+        "1",
+        code=2,
+    )
+    assert "subject" in err
+    assert "mae" in err
+    out, _ = cli("alerts", "rules", "disable", "alerting", str(rule["id"]))
+    assert "disabled" in out
+    assert cli.json("alerts", "list", "--model", "alerting", "--state", "firing")["total"] == 0  # type: ignore[index]
+    out, _ = cli("alerts", "rules", "delete", "alerting", str(rule["id"]))
+    assert cli.json("alerts", "rules", "list", "alerting") == []

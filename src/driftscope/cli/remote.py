@@ -1,6 +1,7 @@
 """The commands that talk to a running service through `driftscope.Client`: `driftscope models`
-(add, add-version, list, show, promote, rollback), `runs` (upload, list, show), `users add` and
-`tokens` (create, list, revoke). Each takes --url and --token (``DRIFTSCOPE_URL``,
+(add, add-version, list, show, promote, rollback), `runs` (upload, list, show), `alerts` (list,
+show, ack, silence; `alerts rules` add, list, enable, disable, delete), `users add` and `tokens`
+(create, list, revoke). Each takes --url and --token (``DRIFTSCOPE_URL``,
 ``DRIFTSCOPE_TOKEN``); they need the ``server`` extra (httpx). `register` adds them to the app."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from driftscope.cli._options import _check_choice, _metric_values
 from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
-    from driftscope.client import Client, Model, Run, Token
+    from driftscope.client import Alert, AlertRule, Client, Model, Run, Token
 
 __all__ = ["register"]
 
@@ -50,6 +51,16 @@ runs_app = typer.Typer(
 )
 users_app = typer.Typer(
     help="Users of a driftscope service (admin).", no_args_is_help=True, epilog=REMOTE_EPILOG
+)
+alerts_app = typer.Typer(
+    help="Alerts of a driftscope service: list, show, acknowledge, silence; and alert rules.",
+    no_args_is_help=True,
+    epilog=REMOTE_EPILOG,
+)
+rules_app = typer.Typer(
+    help="Alert rules of a model: add, list, enable, disable, delete (docs/alerts.md).",
+    no_args_is_help=True,
+    epilog=REMOTE_EPILOG,
 )
 tokens_app = typer.Typer(
     help="API tokens of a driftscope service: create, list, revoke.",
@@ -562,9 +573,288 @@ def tokens_revoke(
     typer.echo(f"Revoked token {revoked.id} {revoked.name!r}.")
 
 
+_SIGNALS = (
+    "metric",
+    "metric_drop",
+    "drift_share",
+    "feature_drift",
+    "prediction_drift",
+    "label_drift",
+    "quality_check",
+    "verdict",
+)
+_COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
+_SEVERITIES = ("info", "warning", "critical")
+_RULE_HEADERS = ("id", "name", "condition", "for", "severity", "enabled", "error")
+
+
+def _condition(rule: AlertRule) -> str:
+    what = rule.signal + (f" {rule.subject}" if rule.subject else "")
+    what += f" ({rule.measure})" if rule.measure else ""
+    return f"{what} {rule.comparator} {rule.threshold:g}"
+
+
+def _rule_rows(rules: Iterable[AlertRule]) -> Iterable[list[Any]]:
+    for rule in rules:
+        lasting = f"{rule.for_runs} run(s)"
+        lasting += f", {rule.for_seconds} s" if rule.for_seconds else ""
+        yield [
+            rule.id,
+            rule.name,
+            _condition(rule),
+            lasting,
+            rule.severity,
+            rule.enabled,
+            rule.error,
+        ]
+
+
+@rules_app.command("add", epilog=REMOTE_EPILOG)
+def rules_add(
+    model: ModelName,
+    name: Annotated[str, typer.Argument(help="The rule's name (unique in the model).")],
+    signal: Annotated[str, typer.Option(help=f"What it watches: {', '.join(_SIGNALS)}.")],
+    comparator: Annotated[str, typer.Option(help=f"One of {' '.join(_COMPARATORS)}.")],
+    threshold: Annotated[float, typer.Option(help="The value compared with.")],
+    subject: Annotated[
+        str | None, typer.Option(help="The metric, column or data-quality check watched.")
+    ] = None,
+    measure: Annotated[
+        str | None,
+        typer.Option(
+            help="metric_drop: reference or benchmark; a drift: drifted, statistic, p_value or "
+            "effect_size; quality_check: status, share or columns."
+        ),
+    ] = None,
+    relative: Annotated[
+        bool, typer.Option(help="metric_drop: the drop as a share of the baseline.")
+    ] = False,
+    interval_excludes: Annotated[
+        bool,
+        typer.Option(help="metric_drop: only when the confidence interval excludes the baseline."),
+    ] = False,
+    for_runs: Annotated[int, typer.Option(min=1, help="Consecutive runs it must hold on.")] = 1,
+    for_seconds: Annotated[
+        int | None, typer.Option(min=0, help="And for this long, by the runs' dates.")
+    ] = None,
+    severity: Annotated[str, typer.Option(help="info, warning or critical.")] = "warning",
+    min_labelled_share: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Label policy: skip runs with fewer labels."),
+    ] = None,
+    min_label_age: Annotated[
+        int | None, typer.Option(min=0, help="Label policy: skip runs younger (seconds).")
+    ] = None,
+    renotify: Annotated[
+        int | None, typer.Option(min=0, help="Notify a firing alert again after (seconds).")
+    ] = None,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Add an alert rule to a model; it is evaluated at once over the analysed runs."""
+    _check_choice(signal, _SIGNALS, "--signal")
+    _check_choice(comparator, _COMPARATORS, "--comparator")
+    _check_choice(severity, _SEVERITIES, "--severity")
+    optional = {
+        "subject": subject,
+        "measure": measure,
+        "for_seconds": for_seconds,
+        "min_labelled_share": min_labelled_share,
+        "min_label_age_seconds": min_label_age,
+        "renotify_seconds": renotify,
+    }
+    fields = {key: value for key, value in optional.items() if value is not None}
+    with _client(url, token) as client:
+        rule = client.add_alert_rule(
+            model,
+            name,
+            signal,
+            comparator,
+            threshold,
+            relative=relative,
+            interval_excludes=interval_excludes,
+            for_runs=for_runs,
+            severity=severity,
+            **fields,
+        )
+    typer.echo(f"Added alert rule {rule.id} {rule.name!r}: {_condition(rule)}.")
+    if rule.error:
+        typer.echo(f"It could not be evaluated: {rule.error}")
+
+
+@rules_app.command("list", epilog=REMOTE_EPILOG)
+def rules_list(
+    model: ModelName, as_json: AsJson = False, url: Url = None, token: TokenOption = None
+) -> None:
+    """List a model's alert rules."""
+    with _client(url, token) as client:
+        rules = client.alert_rules(model)
+    if as_json:
+        _print_json(rules)
+        return
+    _table(f"{len(rules)} alert rule(s) of {model!r}", _RULE_HEADERS, _rule_rows(rules))
+
+
+RuleId = Annotated[int, typer.Argument(help="The rule's id (see `alerts rules list`).")]
+
+
+def _set_enabled(
+    model: str, rule_id: int, enabled: bool, url: str | None, token: str | None
+) -> None:
+    with _client(url, token) as client:
+        rule = client.update_alert_rule(model, rule_id, enabled=enabled)
+    typer.echo(f"Alert rule {rule.id} {rule.name!r} is {'enabled' if enabled else 'disabled'}.")
+
+
+@rules_app.command("enable", epilog=REMOTE_EPILOG)
+def rules_enable(
+    model: ModelName, rule_id: RuleId, url: Url = None, token: TokenOption = None
+) -> None:
+    """Enable a rule (it is evaluated again at once)."""
+    _set_enabled(model, rule_id, True, url, token)
+
+
+@rules_app.command("disable", epilog=REMOTE_EPILOG)
+def rules_disable(
+    model: ModelName, rule_id: RuleId, url: Url = None, token: TokenOption = None
+) -> None:
+    """Disable a rule: its firing alerts are resolved."""
+    _set_enabled(model, rule_id, False, url, token)
+
+
+@rules_app.command("delete", epilog=REMOTE_EPILOG)
+def rules_delete(
+    model: ModelName, rule_id: RuleId, url: Url = None, token: TokenOption = None
+) -> None:
+    """Delete a rule with its alerts and their history."""
+    with _client(url, token) as client:
+        client.delete_alert_rule(model, rule_id)
+    typer.echo(f"Deleted alert rule {rule_id} of {model!r}.")
+
+
+def _alert_row(alert: Alert) -> list[Any]:
+    value = None if alert.value is None else f"{alert.value:.4g}"
+    quiet = "acknowledged" if alert.acknowledged_at else None
+    if alert.silenced_until is not None:
+        quiet = f"silenced until {_when(alert.silenced_until)}"
+    return [
+        alert.id,
+        alert.model,
+        alert.rule,
+        alert.key or None,
+        alert.state,
+        alert.severity,
+        _when(alert.started_at),
+        _when(alert.resolved_at),
+        alert.run_id,
+        value,
+        quiet,
+    ]
+
+
+_ALERT_HEADERS = (
+    "id",
+    "model",
+    "rule",
+    "key",
+    "state",
+    "severity",
+    "since",
+    "resolved",
+    "run",
+    "value",
+    "",
+)
+AlertId = Annotated[int, typer.Argument(help="The alert's id (see `alerts list`).")]
+
+
+@alerts_app.command("list", epilog=REMOTE_EPILOG)
+def alerts_list(
+    model: Annotated[str | None, typer.Option(help="Only this model's alerts.")] = None,
+    state: Annotated[str | None, typer.Option(help="firing or resolved.")] = None,
+    rule: Annotated[int | None, typer.Option(min=1, help="Only this rule's (an id).")] = None,
+    severity: Annotated[str | None, typer.Option(help="info, warning or critical.")] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    as_json: AsJson = False,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """List alerts, newest first."""
+    if state is not None:
+        _check_choice(state, ("firing", "resolved"), "--state")
+    if severity is not None:
+        _check_choice(severity, _SEVERITIES, "--severity")
+    with _client(url, token) as client:
+        page = client.alerts(
+            model, state=state, rule=rule, severity=severity, offset=offset, limit=limit
+        )
+    if as_json:
+        _print_json(page)
+        return
+    _table(f"{page.total} alert(s)", _ALERT_HEADERS, (_alert_row(a) for a in page.items))
+
+
+@alerts_app.command("show", epilog=REMOTE_EPILOG)
+def alerts_show(
+    alert_id: AlertId, as_json: AsJson = False, url: Url = None, token: TokenOption = None
+) -> None:
+    """Show an alert's history: each firing and resolution with its run and value."""
+    with _client(url, token) as client:
+        events = client.alert_history(alert_id)
+    if as_json:
+        _print_json(events)
+        return
+    rows = (
+        [
+            _when(e.at),
+            e.kind,
+            e.run_id,
+            _when(e.run_date),
+            None if e.value is None else f"{e.value:.4g}",
+            e.actor,
+            e.message,
+        ]
+        for e in events
+    )
+    headers = ("at", "event", "run", "run date", "value", "by", "message")
+    _table(f"History of alert {alert_id}", headers, rows)
+
+
+@alerts_app.command("ack", epilog=REMOTE_EPILOG)
+def alerts_ack(alert_id: AlertId, url: Url = None, token: TokenOption = None) -> None:
+    """Acknowledge an alert: it is not notified again."""
+    with _client(url, token) as client:
+        alert = client.acknowledge_alert(alert_id)
+    typer.echo(f"Alert {alert.id} acknowledged by {alert.acknowledged_by}.")
+
+
+@alerts_app.command("silence", epilog=REMOTE_EPILOG)
+def alerts_silence(
+    alert_id: AlertId,
+    until: Annotated[
+        datetime | None,
+        typer.Option(help="Silence until this time (UTC); without it, the silence is lifted."),
+    ] = None,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Silence an alert's notifications until a time."""
+    with _client(url, token) as client:
+        alert = client.silence_alert(alert_id, until)
+    shown_until = _when(alert.silenced_until)
+    typer.echo(
+        f"Alert {alert.id} silenced until {shown_until}."
+        if shown_until
+        else f"Alert {alert.id} is no longer silenced."
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `models`, `runs`, `users` and `tokens` groups to ``app``."""
+    """Add the `models`, `runs`, `alerts`, `users` and `tokens` groups to ``app``."""
     app.add_typer(models_app, name="models")
     app.add_typer(runs_app, name="runs")
+    alerts_app.add_typer(rules_app, name="rules")
+    app.add_typer(alerts_app, name="alerts")
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
