@@ -366,3 +366,86 @@ def test_revision_0010_adds_the_alert_tables_and_goes_down_again(
     )
     with state.sessions() as session:
         assert session.scalars(select(Alert)).all() == []
+
+
+def test_metric_drop_quality_and_prediction_drift_rules(admin: TestClient, state: State) -> None:
+    add_model(admin)
+    baseline, production = breast_cancer_split()
+    bad = _worse(production, 0.4)
+    # A small drop: three right answers made wrong, and missing values in one column.
+    slightly = production.copy()
+    right = slightly.index[slightly.prediction == slightly.target][:3]
+    slightly.loc[right, "target"] = 1 - slightly.loc[right, "target"]
+    slightly.loc[slightly.index[:40], "mean radius"] = None
+    drop = _rule(
+        admin,
+        name="drop",
+        signal="metric_drop",
+        measure="reference",
+        relative=True,
+        comparator=">",
+        threshold=0.0,
+    )
+    beyond_noise = _rule(
+        admin,
+        name="beyond noise",
+        signal="metric_drop",
+        comparator=">",
+        threshold=0.0,
+        interval_excludes=True,
+    )
+    first = _upload(admin, state, bad, 1)
+    second = _upload(admin, state, slightly, 2)
+    # Rules made after the runs judge them at once.
+    missing = _rule(
+        admin,
+        name="missing",
+        signal="quality_check",
+        subject="missing_share",
+        comparator=">=",
+        threshold=1,
+    )
+    predictions = _rule(
+        admin,
+        name="predictions",
+        signal="prediction_drift",
+        subject=None,
+        measure="statistic",
+        comparator=">=",
+        threshold=0,
+    )
+    accuracy = admin.get("/api/v1/models/cancer/timeline").json()["metrics"]["accuracy"]
+    reference = _accuracy(baseline)
+    assert accuracy["reference"] == [pytest.approx(reference)] * 2
+    # The big drop is beyond the interval, the small one within it.
+    assert accuracy["upper"][0] < reference <= accuracy["upper"][1]
+    by_rule = {a["rule_id"]: a for a in _alerts(admin)}
+    assert by_rule[drop["id"]]["state"] == "firing"
+    assert by_rule[drop["id"]]["run_id"] == first  # the breach began and fired on day 1
+    assert by_rule[drop["id"]]["last_value"] == pytest.approx(
+        (reference - _accuracy(slightly)) / reference
+    )
+    assert by_rule[drop["id"]]["value"] == pytest.approx((reference - _accuracy(bad)) / reference)
+    noise = by_rule[beyond_noise["id"]]
+    assert (noise["state"], noise["run_id"], noise["resolved_at"][:10]) == (
+        "resolved",
+        first,
+        "2026-11-02",
+    )
+    assert _history(admin, noise["id"]) == [("fired", first), ("resolved", second)]
+    status = admin.get(f"/api/v1/models/cancer/runs/{second}/report").json()["quality"]["checks"]
+    worst = [c["status"] for c in status if c["check"] == "missing_share"]
+    assert max(worst, key=["ok", "warning", "alert"].index) != "ok"
+    assert by_rule[missing["id"]]["run_id"] == second
+    assert by_rule[missing["id"]]["value"] == ["ok", "warning", "alert"].index(
+        max(worst, key=["ok", "warning", "alert"].index)
+    )
+    with state.sessions() as session:
+        from driftscope.server.models import RunFeature
+
+        statistic = session.scalar(
+            select(RunFeature.statistic).where(
+                RunFeature.run_id == second, RunFeature.role == "prediction"
+            )
+        )
+    assert by_rule[predictions["id"]]["last_value"] == pytest.approx(statistic)

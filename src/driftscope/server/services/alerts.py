@@ -145,7 +145,9 @@ _MEASURES: dict[Signal, tuple[str, ...]] = {
 _NEEDS_SUBJECT = (Signal.METRIC, Signal.METRIC_DROP, Signal.FEATURE_DRIFT, Signal.QUALITY_CHECK)
 #: A check's status as a number: ok 0, warning 1, alert 2 (a verdict's: ok 0, investigate 1,
 #: retrain 2).
-_STATUS_RANK = {str(status): status.rank for status in (Status.OK, Status.WARNING, Status.ALERT)}
+_STATUS_RANK = {
+    str(status): i for i, status in enumerate((Status.OK, Status.WARNING, Status.ALERT))
+}
 _DECISION_RANK = {str(decision): decision.rank for decision in Decision}
 
 
@@ -544,7 +546,7 @@ def _metric_value(rule: AlertRule, metric: RunMetric) -> tuple[float | None, dic
 
 
 def _check_value(rule: AlertRule, checks: list[RunCheck]) -> tuple[float | None, dict[str, Any]]:
-    failing = sorted(c.column for c in checks if c.status != Status.OK)
+    failing = sorted(c.column for c in checks if _STATUS_RANK.get(c.status, 0) > 0)
     detail = {"columns": failing}
     if rule.measure == "columns":
         return float(len(failing)), detail
