@@ -24,10 +24,13 @@ from driftscope.demo.diabetes import DIABETES
 from driftscope.demo.speech import SPEECH
 from driftscope.demo.store import MARKER, PASSWORD_FILE, Filled, fill_store, store_settings
 from driftscope.exceptions import DriftscopeError
-from driftscope.server import security
-from driftscope.server.models import Alias, Job, Model, Run, RunStatus, User, Version
+from driftscope.server import db, security
+from driftscope.server.models import Alias, Job, Model, Role, Run, RunStatus, User, Version
+from driftscope.server.services import alerts
+from driftscope.server.services.alerts import RuleSpec
 from driftscope.server.services.registry import get_model
 from driftscope.server.services.timeline import feature_timeline, timeline
+from driftscope.server.services.users import Principal
 from driftscope.server.state import State, open_state
 
 TASKS = {
@@ -108,6 +111,35 @@ def test_digits_ends_with_retrain_after_the_scanner_and_labelling_change(state: 
     assert verdicts[AFTER] == ["retrain"] * 3
     accuracy = runs["metrics"]["accuracy"]["value"]
     assert max(accuracy[AFTER]) < min(accuracy[BEFORE]) - 0.1
+
+
+def test_an_accuracy_rule_fires_on_the_digits_shifted_weeks(state: State) -> None:
+    runs, _features = _timelines(state, "digits")
+    accuracy = runs["metrics"]["accuracy"]["value"]
+    admin = Principal(1, "admin", Role.ADMIN)
+    spec = RuleSpec(
+        name="accuracy falls",
+        signal="metric",
+        subject="accuracy",
+        comparator="<",
+        threshold=min(accuracy[BEFORE]) - 0.05,
+        for_runs=2,
+        severity="critical",
+    )
+    with db.transaction(state.writers) as session:
+        rule = alerts.create_rule(state, session, admin, "digits", spec)
+        rule_id = rule.id
+    try:
+        with state.sessions() as session:
+            [alert] = alerts.list_alerts(session, model_name="digits")[0]
+            assert (alert.state, alert.rule_id) == ("firing", rule_id)
+            # The breach began with week 4, and its second week fired the alert.
+            assert alert.started_at.isoformat()[:10] == runs["runs"]["date"][3][:10]
+            assert alert.run_id == runs["runs"]["run"][4]
+            assert alert.value == pytest.approx(accuracy[4])
+    finally:
+        with db.transaction(state.writers) as session:
+            alerts.delete_rule(session, admin, "digits", rule_id)
 
 
 def test_diabetes_sees_the_new_clinic_and_underpredicts_its_patients(state: State) -> None:
