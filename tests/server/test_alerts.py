@@ -168,6 +168,14 @@ def test_runs_analysed_out_of_order_are_judged_by_their_dates(
     [resolved] = _alerts(admin)
     assert (resolved["id"], resolved["state"]) == (alert["id"], "resolved")
     assert _history(admin, alert["id"]) == [("fired", third), ("resolved", fourth)]
+    # Deleting the good run leaves the late bad one newest by date: the rule fires again.
+    assert admin.delete(f"/api/v1/models/cancer/runs/{fourth}").status_code == 204
+    assert sorted(a["state"] for a in _alerts(admin)) == ["firing", "resolved"]
+    # Deleting the model deletes its rules and alerts.
+    assert admin.delete("/api/v1/models/cancer").status_code == 204
+    with state.sessions() as session:
+        assert session.scalars(select(Alert)).all() == []
+        assert session.scalars(select(AlertRule)).all() == []
 
 
 def test_drift_share_feature_drift_and_verdict_rules(admin: TestClient, state: State) -> None:

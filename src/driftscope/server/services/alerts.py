@@ -68,6 +68,7 @@ __all__ = [
     "alerts_to_notify",
     "create_rule",
     "delete_rule",
+    "evaluate_in",
     "evaluate_model",
     "evaluate_rule",
     "get_alert",
@@ -744,6 +745,14 @@ def _evaluate_guarded(session: Session, model: Model, rule: AlertRule) -> None:
             evaluate_rule(session, model, rule)
     except Exception as error:  # a rule's fault is reported on the rule
         rule.error = f"{type(error).__name__}: {error}"
+
+
+def evaluate_in(session: Session, model: Model) -> None:
+    """Evaluate every rule of ``model`` in the caller's transaction (after a run was deleted),
+    each in a savepoint: a rule that fails records why."""
+    session.flush()
+    for rule in session.scalars(select(AlertRule).where(AlertRule.model_id == model.id)):
+        _evaluate_guarded(session, model, rule)
 
 
 def evaluate_model(state: State, model_id: int) -> int:

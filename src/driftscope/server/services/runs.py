@@ -201,11 +201,14 @@ def get_run(session: Session, model: Model, run_id: int) -> Run:
 
 
 def delete_run(session: Session, principal: Principal, model_name: str, run_id: int) -> None:
-    """Delete a run with its points (its artifacts go with the next `sweep_artifacts`)."""
+    """Delete a run with its points (its artifacts go with the next `sweep_artifacts`); the
+    model's alert rules are evaluated again."""
     model = get_model(session, model_name)
     run = get_run(session, model, run_id)
     session.delete(run)
     audit(session, principal.actor, "run.delete", f"model:{model.name}/run:{run_id}")
+    # The rules judge the runs that are left: a breach made of the deleted run ends.
+    alerts.evaluate_in(session, model)
 
 
 def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[str], None]) -> None:
