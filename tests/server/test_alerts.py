@@ -457,3 +457,55 @@ def test_metric_drop_quality_and_prediction_drift_rules(admin: TestClient, state
             )
         )
     assert by_rule[predictions["id"]]["last_value"] == pytest.approx(statistic)
+
+
+def test_a_freshness_rule_fires_when_no_data_or_no_labels_came_for_too_long(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    unlabelled = production.drop(columns=["target"])
+    run = _upload(admin, state, unlabelled, 1)
+    hour = 3600
+    data = _rule(
+        admin, name="no data", signal="freshness", subject=None, comparator=">", threshold=24 * hour
+    )
+    labels = _rule(
+        admin,
+        name="no labels",
+        signal="freshness",
+        subject=None,
+        measure="labels",
+        comparator=">",
+        threshold=24 * hour,
+    )
+    # Judged at once: the run's data is weeks old; the model was made just now, so the lack of
+    # labels is not old yet.
+    [stale] = _alerts(admin)
+    assert (stale["rule_id"], stale["run_id"]) == (data["id"], run)
+    # The worker's pass a day later: no labels for more than a day.
+    assert alerts.evaluate_freshness(state, at=datetime.now(UTC) + timedelta(hours=25)) == 0
+    fired = {a["rule_id"]: a for a in _alerts(admin, state="firing")}
+    assert set(fired) == {data["id"], labels["id"]}
+    assert fired[labels["id"]]["run_id"] is None
+    assert fired[labels["id"]]["value"] > 25 * hour - 60
+    # A labelled run dated now: both are fresh again when it is analysed.
+    response = admin.post(
+        "/api/v1/models/cancer/runs", files={"data": ("run.parquet", as_parquet(production))}
+    )
+    assert response.status_code == 201, response.text
+    run_jobs(state)
+    assert _alerts(admin, state="firing") == []
+    assert len(_alerts(admin, state="resolved")) == 2
+    refused = admin.post(
+        RULES,
+        json={
+            "name": "x",
+            "signal": "freshness",
+            "comparator": ">",
+            "threshold": 60,
+            "for_runs": 2,
+        },
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "for_runs"

@@ -582,6 +582,7 @@ _SIGNALS = (
     "label_drift",
     "quality_check",
     "verdict",
+    "freshness",
 )
 _COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
 _SEVERITIES = ("info", "warning", "critical")
@@ -623,7 +624,7 @@ def rules_add(
         str | None,
         typer.Option(
             help="metric_drop: reference or benchmark; a drift: drifted, statistic, p_value or "
-            "effect_size; quality_check: status, share or columns."
+            "effect_size; quality_check: status, share or columns; freshness: data or labels."
         ),
     ] = None,
     relative: Annotated[

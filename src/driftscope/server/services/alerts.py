@@ -68,6 +68,7 @@ __all__ = [
     "alerts_to_notify",
     "create_rule",
     "delete_rule",
+    "evaluate_freshness",
     "evaluate_in",
     "evaluate_model",
     "evaluate_rule",
@@ -95,6 +96,7 @@ class Signal(StrEnum):
     LABEL_DRIFT = "label_drift"
     QUALITY_CHECK = "quality_check"
     VERDICT = "verdict"
+    FRESHNESS = "freshness"
 
     @property
     def needs_labels(self) -> bool:
@@ -142,6 +144,7 @@ _MEASURES: dict[Signal, tuple[str, ...]] = {
     Signal.PREDICTION_DRIFT: ("drifted", "statistic", "p_value", "effect_size"),
     Signal.LABEL_DRIFT: ("drifted", "statistic", "p_value", "effect_size"),
     Signal.QUALITY_CHECK: ("status", "share", "columns"),
+    Signal.FRESHNESS: ("data", "labels"),
 }
 _NEEDS_SUBJECT = (Signal.METRIC, Signal.METRIC_DROP, Signal.FEATURE_DRIFT, Signal.QUALITY_CHECK)
 #: A check's status as a number: ok 0, warning 1, alert 2 (a verdict's: ok 0, investigate 1,
@@ -304,6 +307,12 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
             f"The 'measure' of a {signal.value!r} rule is {allowed}; got {measure!r}.",
             field="measure",
         )
+    if signal == Signal.FRESHNESS and (spec.for_runs != 1 or spec.for_seconds is not None):
+        which = "for_runs" if spec.for_runs != 1 else "for_seconds"
+        raise Invalid(
+            f"A 'freshness' rule's threshold is its time (seconds); it takes no {which!r}.",
+            field=which,
+        )
     if signal != Signal.METRIC_DROP and (spec.relative or spec.interval_excludes):
         which = "relative" if spec.relative else "interval_excludes"
         raise Invalid(f"The {which!r} applies to a 'metric_drop' rule only.", field=which)
@@ -421,7 +430,7 @@ class Point:
     """A rule's signal in one run: its value, and whether the condition holds (None: unknown,
     e.g. no labels yet, which neither breaks nor extends a streak)."""
 
-    run_id: int
+    run_id: int | None
     date: datetime
     value: float | None
     holds: bool | None
@@ -557,9 +566,24 @@ def _check_value(rule: AlertRule, checks: list[RunCheck]) -> tuple[float | None,
     return float(max(_STATUS_RANK.get(c.status, 0) for c in checks)), detail
 
 
+def _freshness(model: Model, rule: AlertRule, runs: Sequence[_RunRow], at: datetime) -> Point:
+    """How long, in seconds at ``at``, since the newest run's data (measure ``data``) or the
+    newest run with labels (``labels``); since the model was made when there is none."""
+    if rule.measure == "labels":
+        runs = [run for run in runs if run.n_labelled]
+    newest = max(runs, key=lambda run: run.date, default=None)
+    since = newest.date if newest is not None else model.created_at
+    value = (at - since).total_seconds()
+    holds = Comparator(rule.comparator).holds(value, rule.threshold)
+    return Point(newest.id if newest else None, at, value, holds, {"since": since.isoformat()})
+
+
 def series(session: Session, model: Model, rule: AlertRule, at: datetime) -> dict[str, list[Point]]:
-    """The rule's points over the model's analysed runs in date order, by key."""
+    """The rule's points over the model's analysed runs in date order, by key (a freshness
+    rule's one point is the time of evaluation)."""
     runs = _runs(session, model)
+    if Signal(rule.signal) == Signal.FRESHNESS:
+        return {"": [_freshness(model, rule, runs, at)]}
     comparator = Comparator(rule.comparator)
     out: dict[str, list[Point]] = {}
     for key, values in _values(session, model, rule, runs).items():
@@ -693,7 +717,7 @@ def evaluate_rule(
         if ended.firing and ended.fired is not None and ended.last is not None:
             if alert is None:
                 alert = _fire(session, model, rule, key, ended, at)
-            elif alert.last_run_id != ended.last.run_id:
+            else:
                 alert.last_run_id, alert.last_value = ended.last.run_id, ended.last.value
             touched.append(alert)
         elif alert is not None:
@@ -755,16 +779,31 @@ def evaluate_in(session: Session, model: Model) -> None:
         _evaluate_guarded(session, model, rule)
 
 
-def evaluate_model(state: State, model_id: int) -> int:
+def evaluate_freshness(state: State, at: datetime | None = None) -> int:
+    """Evaluate every enabled freshness rule (the worker does, every minute): no data, or no
+    labels, for longer than their threshold. How many rules failed."""
+    with state.sessions() as session:
+        models = set(
+            session.scalars(
+                select(AlertRule.model_id).where(
+                    AlertRule.signal == Signal.FRESHNESS, AlertRule.enabled.is_(True)
+                )
+            )
+        )
+    return sum(evaluate_model(state, model_id, Signal.FRESHNESS, at) for model_id in models)
+
+
+def evaluate_model(
+    state: State, model_id: int, signal: Signal | None = None, at: datetime | None = None
+) -> int:
     """Evaluate every enabled rule of a model (after one of its runs was analysed), each in a
     transaction of its own; a rule that fails records why and the others go on. How many rules
     failed."""
+    query = select(AlertRule.id).where(AlertRule.model_id == model_id)
+    if signal is not None:
+        query = query.where(AlertRule.signal == signal)
     with state.sessions() as session:
-        rule_ids = list(
-            session.scalars(
-                select(AlertRule.id).where(AlertRule.model_id == model_id).order_by(AlertRule.id)
-            )
-        )
+        rule_ids = list(session.scalars(query.order_by(AlertRule.id)))
     failed = 0
     for rule_id in rule_ids:
         try:
@@ -773,7 +812,7 @@ def evaluate_model(state: State, model_id: int) -> int:
                 model = session.get(Model, model_id)
                 if rule is None or model is None:
                     continue
-                evaluate_rule(session, model, rule)
+                evaluate_rule(session, model, rule, at)
         except Exception as error:  # one rule's fault stops no other
             failed += 1
             log.warning("alert rule %s could not be evaluated: %s", rule_id, error)
