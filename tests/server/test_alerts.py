@@ -297,6 +297,8 @@ def test_every_bad_field_is_refused_by_name(admin: TestClient, state: State) -> 
         ({"subject": None}, "subject", "needs a 'subject'"),
         ({"signal": "feature_drift", "subject": "no such column"}, "subject", "no column"),
         ({"signal": "quality_check", "subject": "vibes"}, "subject", "no data-quality check"),
+        ({"signal": "feature_drift", "subject": "mean\x00radius"}, "subject", "no column"),
+        ({"name": "a\x00b"}, "name", "without control characters"),
         ({"signal": "drift_share"}, "subject", "takes no 'subject'"),
         (
             {"signal": "feature_drift", "subject": "mean radius", "measure": "vibes"},

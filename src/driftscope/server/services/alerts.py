@@ -226,7 +226,7 @@ def _known_columns(state: State, session: Session, model: Model) -> set[str]:
     for version in session.scalars(select(Version).where(Version.model_id == model.id)):
         try:
             columns.update(pq.read_schema(state.artifacts.path(version.baseline)).names)
-        except Exception:  # a baseline of files (a zip) has no Parquet schema
+        except (OSError, ValueError):  # a baseline of files (a zip) has no Parquet schema
             columns.update(
                 str(c.get("name")) for c in (version.schema or {}).get("columns", []) or []
             )
