@@ -209,16 +209,34 @@ def test_drift_share_feature_drift_and_verdict_rules(admin: TestClient, state: S
     verdict = _rule(
         admin, name="retrain", signal="verdict", subject=None, comparator=">=", threshold=1
     )
+    every = _rule(
+        admin,
+        name="every feature",
+        signal="feature_drift",
+        subject="*",
+        comparator="==",
+        threshold=1,
+    )
     timeline = admin.get("/api/v1/models/cancer/timeline").json()
     assert timeline["runs"]["drift_share"][1] >= 0.1 > timeline["runs"]["drift_share"][0]
     assert timeline["runs"]["verdict"][1] != "ok"
     by_rule = {a["rule_id"]: a for a in _alerts(admin)}
-    assert set(by_rule) == {share["id"], feature["id"], verdict["id"]}
+    assert set(by_rule) == {share["id"], feature["id"], verdict["id"], every["id"]}
     assert calm["id"] not in by_rule
     assert by_rule[feature["id"]]["key"] == "mean radius"
     assert "mean radius" in by_rule[feature["id"]]["message"]
     assert by_rule[share["id"]]["value"] == pytest.approx(timeline["runs"]["drift_share"][1])
     assert all(a["run_id"] == run for a in by_rule.values())
+    # The rule on every feature has one alert per drifted feature, named by it.
+    drifted = {
+        name
+        for name, column in admin.get("/api/v1/models/cancer/timeline/features")
+        .json()["columns"]
+        .items()
+        if column["role"] == "feature" and column["drifted"][-1]
+    }
+    assert "mean radius" in drifted
+    assert {a["key"] for a in _alerts(admin, rule=every["id"])} == drifted
     # Filters: by rule.
     assert [a["rule_id"] for a in _alerts(admin, rule=feature["id"])] == [feature["id"]]
     # Disabling a rule resolves its alert.

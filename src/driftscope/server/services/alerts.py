@@ -58,6 +58,7 @@ from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
 
 __all__ = [
+    "EVERY_FEATURE",
     "Comparator",
     "Point",
     "RuleSpec",
@@ -146,6 +147,8 @@ _MEASURES: dict[Signal, tuple[str, ...]] = {
     Signal.QUALITY_CHECK: ("status", "share", "columns"),
     Signal.FRESHNESS: ("data", "labels"),
 }
+#: The subject of a feature-drift rule on every feature: one alert per drifted feature.
+EVERY_FEATURE = "*"
 _NEEDS_SUBJECT = (Signal.METRIC, Signal.METRIC_DROP, Signal.FEATURE_DRIFT, Signal.QUALITY_CHECK)
 #: A check's status as a number: ok 0, warning 1, alert 2 (a verdict's: ok 0, investigate 1,
 #: retrain 2).
@@ -292,7 +295,11 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
             raise Invalid(
                 f"The metric {subject!r} has no better direction, so no drop.", field="subject"
             )
-    if signal == Signal.FEATURE_DRIFT and subject not in _known_columns(state, session, model):
+    if (
+        signal == Signal.FEATURE_DRIFT
+        and subject != EVERY_FEATURE
+        and subject not in _known_columns(state, session, model)
+    ):
         raise Invalid(f"Model {model.name!r} has no column {subject!r}.", field="subject")
     if signal == Signal.QUALITY_CHECK and subject not in CHECKS:
         raise Invalid(
@@ -478,7 +485,7 @@ def _values(
     elif signal in (Signal.METRIC, Signal.METRIC_DROP):
         out[""] = _metric_values(session, model, rule)
     elif signal in (Signal.FEATURE_DRIFT, Signal.PREDICTION_DRIFT, Signal.LABEL_DRIFT):
-        out[rule.subject or ""] = _drift_values(session, model, rule)
+        out.update(_drift_values(session, model, rule))
     elif signal == Signal.QUALITY_CHECK:
         out[""] = _check_values(session, model, rule)
         # A run without the check's rows passed it (the analysis stores every check it ran).
@@ -499,22 +506,29 @@ def _metric_values(session: Session, model: Model, rule: AlertRule) -> _Values:
     return {metric.run_id: _metric_value(rule, metric) for metric in metrics}
 
 
-def _drift_values(session: Session, model: Model, rule: AlertRule) -> _Values:
+def _drift_values(session: Session, model: Model, rule: AlertRule) -> dict[str, _Values]:
+    """A column's drift by run, keyed by the column (a rule on every feature, ``*``, has a key
+    per feature; prediction and label drift have the one key "")."""
     signal = Signal(rule.signal)
     query = (
         select(RunFeature).join(Run, Run.id == RunFeature.run_id).where(Run.model_id == model.id)
     )
-    if signal == Signal.FEATURE_DRIFT:
+    if signal == Signal.FEATURE_DRIFT and rule.subject == EVERY_FEATURE:
+        query = query.where(RunFeature.role == str(ColumnRole.FEATURE))
+    elif signal == Signal.FEATURE_DRIFT:
         query = query.where(RunFeature.column == rule.subject)
     else:
         role = ColumnRole.PREDICTION if signal == Signal.PREDICTION_DRIFT else ColumnRole.TARGET
         query = query.where(RunFeature.role == str(role))
-    values: _Values = {}
+    out: dict[str, _Values] = {}
     for row in session.scalars(query):
         raw = getattr(row, str(rule.measure))
         value = None if raw is None else float(raw)
-        values[row.run_id] = (value, {"column": row.column, "method": row.method})
-    return values
+        key = row.column if signal == Signal.FEATURE_DRIFT else ""
+        out.setdefault(key, {})[row.run_id] = (value, {"column": row.column, "method": row.method})
+    if signal != Signal.FEATURE_DRIFT:
+        out.setdefault("", {})
+    return out
 
 
 def _check_values(session: Session, model: Model, rule: AlertRule) -> _Values:
