@@ -1,7 +1,8 @@
 """A Python client of the monitoring service's REST API (`driftscope serve`, docs/service.md).
 
 `Client` sends each call to ``/api/v1`` with an API token and returns frozen dataclasses
-(`Model`, `Version`, `AliasMove`, `Run`, `Job`, `User`, `Token`, `NewToken`, `Logged`, `Page`),
+(`Model`, `Version`, `AliasMove`, `Run`, `Job`, `User`, `Token`, `NewToken`, `Logged`, `Page`,
+`AlertRule`, `Alert`, `AlertEvent`),
 or plain dicts where the API answers free JSON (a run's report, a model's timeline, the
 ingestion status). A refusal of the
 service (an RFC 9457 problem) is raised as `ServiceRequestError` naming the field at fault; a
