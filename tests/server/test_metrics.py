@@ -6,18 +6,22 @@ installs)."""
 from __future__ import annotations
 
 import math
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event
+from tests.server._prometheus import binary, prometheus, wait_for
+from tests.server._serve import FAST_JOBS, Server, admin_token
 from tests.server.conftest import add_model, as_csv, breast_cancer_split, new_token, run_jobs
 
+from driftscope.cli import main
 from driftscope.server.app import create_app
 from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State, open_state
@@ -26,16 +30,6 @@ LOOPBACK = ("127.0.0.1", 50000)
 ELSEWHERE = ("192.0.2.7", 50000)
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        raise AssertionError(
-            "promtool is not installed: `make prometheus` installs Debian's prometheus package, "
-            "as `make test` does."
-        )
-    return found
 
 
 def _scrape_text(client: TestClient) -> str:
@@ -295,12 +289,93 @@ def test_promtool_accepts_a_real_scrape(
     assert run_jobs(state) == 1
     text = _scrape_text(scraper)
     checked = subprocess.run(
-        [promtool(), "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
+        [binary("promtool"), "check", "metrics"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # promtool is not a rubber stamp: a counter without its suffix is reported.
     bad = "# HELP x_rows Rows.\n# TYPE x_rows counter\nx_rows 1\n"
     refused = subprocess.run(
-        [promtool(), "check", "metrics"], input=bad, capture_output=True, text=True, timeout=60
+        [binary("promtool"), "check", "metrics"],
+        input=bad,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert refused.returncode != 0
+
+
+def test_a_real_prometheus_scrapes_the_server_and_a_generated_rule_fires(tmp_path: Path) -> None:
+    """`driftscope serve` asking for a token, Debian's Prometheus scraping it with one and
+    evaluating `driftscope export prometheus-rules` (with a short --for): the series arrive with
+    the API's numbers, and the accuracy alert fires once a run's accuracy falls below 0.9."""
+    settings = {**FAST_JOBS, "DRIFTSCOPE_METRICS_ACCESS": "token"}
+    server = Server(tmp_path / "data", f"sqlite:///{tmp_path / 'data' / 'driftscope.db'}", settings)
+    server.start()
+    try:
+        api = httpx.Client(
+            base_url=f"http://127.0.0.1:{server.port}",
+            headers={"Authorization": f"Bearer {admin_token(server)}"},
+            timeout=60,
+        )
+        server.clients.append(api)
+        add_model(api)  # type: ignore[arg-type]
+        made = api.post("/api/v1/tokens", json={"name": "prometheus", "role": "viewer"})
+        token = made.json()["token"]
+        assert httpx.get(f"http://127.0.0.1:{server.port}/metrics").status_code == 401
+        _, production = breast_cancer_split()
+        good = _upload_and_wait(api, production, "2026-11-01T00:00:00+00:00")
+        rules = tmp_path / "rules.yml"
+        assert main(["export", "prometheus-rules", "-o", str(rules), "--for", "3s"]) == 0
+        target = f"127.0.0.1:{server.port}"
+        with prometheus(tmp_path, target, token=token, rule_files=[rules]) as running:
+            accuracy = wait_for(
+                "driftscope_model_accuracy in Prometheus",
+                lambda: running.query('driftscope_model_accuracy{model="cancer",version="1"}'),
+            )
+            assert float(accuracy[0]["value"][1]) == pytest.approx(good["accuracy"]["value"])
+            assert float(accuracy[0]["value"][1]) >= 0.9
+            up = running.query('up{job="driftscope"}')
+            assert [float(series["value"][1]) for series in up] == [1.0]
+            assert running.query("driftscope_jobs")
+            assert running.query("driftscope_drift_share")
+            assert not running.firing("DriftscopeAccuracyLow")
+
+            # A run whose accuracy falls: a third of the predictions flipped.
+            worse = production.copy()
+            flip = worse.index[: len(worse) // 3]
+            worse.loc[flip, "prediction"] = 1 - worse.loc[flip, "prediction"]
+            bad = _upload_and_wait(api, worse, "2026-11-02T00:00:00+00:00")
+            assert bad["accuracy"]["value"] < 0.9
+            fired = wait_for(
+                "the accuracy alert firing", lambda: running.firing("DriftscopeAccuracyLow")
+            )
+            assert [(a["labels"]["model"], a["labels"]["version"]) for a in fired] == [
+                ("cancer", "1")
+            ]
+            assert fired[0]["labels"]["severity"] == "critical"
+            assert float(fired[0]["value"]) == pytest.approx(bad["accuracy"]["value"])
+    finally:
+        server.stop()
+
+
+def _upload_and_wait(api: httpx.Client, frame: Any, date: str) -> dict[str, Any]:
+    """Upload a run, wait for its analysis; its metrics by name."""
+    response = api.post(
+        "/api/v1/models/cancer/runs",
+        files={"data": ("run.csv", as_csv(frame))},
+        data={"date": date},
+    )
+    assert response.status_code == 201, response.text
+    run_id = response.json()["id"]
+
+    def analysed() -> dict[str, Any] | None:
+        run: dict[str, Any] = api.get(f"/api/v1/models/cancer/runs/{run_id}").json()
+        assert run["status"] != "failed", run
+        return run if run["status"] == "analysed" else None
+
+    run = wait_for("the run analysed", analysed)
+    return {metric["name"]: metric for metric in run["metrics"]}

@@ -388,10 +388,12 @@ class RuleSpec:
 def _duration(seconds: float) -> str:
     """A Prometheus duration: ``1h``, ``90s``, ``0s``.
 
-    >>> _duration(3600), _duration(90), _duration(0.5)
-    ('1h', '90s', '500ms')
+    >>> _duration(3600), _duration(90), _duration(0.5), _duration(0)
+    ('1h', '90s', '500ms', '0s')
     """
     milliseconds = round(seconds * 1000)
+    if milliseconds == 0:
+        return "0s"
     for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
         if milliseconds and milliseconds % size == 0:
             return f"{milliseconds // size}{unit}"

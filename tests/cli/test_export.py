@@ -1,0 +1,135 @@
+"""`driftscope export prometheus-rules`: the file passes `promtool check rules`, and
+`promtool test rules` shows it fire on accuracy below 0.9 for over an hour and only then
+(Debian's prometheus package, which `make test` installs)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests.server._prometheus import binary
+
+from driftscope.cli import main
+from driftscope.exceptions import ParameterError
+from driftscope.integrations.prometheus import RuleSpec, rule_file
+
+
+def _promtool(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [binary("promtool"), *argv], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def _annotations(metric: str, comparator: str, threshold: str, value: str) -> dict[str, str]:
+    return {
+        "summary": f"{metric} {comparator} {threshold} for model churn version 1",
+        "description": f"{metric} is {value} ({comparator} {threshold}) for 1h or more.",
+    }
+
+
+def _alert(severity: str, annotations: dict[str, str]) -> dict[str, Any]:
+    return {
+        "exp_labels": {"severity": severity, "model": "churn", "version": "1"},
+        "exp_annotations": annotations,
+    }
+
+
+def _series(metric: str, model: str, values: str) -> dict[str, str]:
+    return {"series": f'{metric}{{model="{model}",version="1"}}', "values": values}
+
+
+def _expect(at: str, alert: str, *alerts: dict[str, Any]) -> dict[str, Any]:
+    return {"eval_time": at, "alertname": alert, "exp_alerts": list(alerts)}
+
+
+def test_the_rules_pass_promtool_and_fire_after_an_hour_below(tmp_path: Path) -> None:
+    assert main(["export", "prometheus-rules", "-o", str(tmp_path / "rules.yml")]) == 0
+    checked = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "2 rules found" in checked.stdout
+    accuracy = "driftscope_model_accuracy"
+    share = "driftscope_drift_share"
+    low = _alert("critical", _annotations(accuracy, "<", "0.9", "0.85"))
+    drifting = _alert("warning", _annotations(share, ">=", "0.5", "0.6"))
+    cases = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    # churn: fine for 30 minutes, then below 0.9 from minute 30 on.
+                    _series(accuracy, "churn", "0.95x29 0.85x120"),
+                    # steady: never below.
+                    _series(accuracy, "steady", "0.95x150"),
+                    # blip: below for 40 minutes only, then back.
+                    _series(accuracy, "blip", "0.95x29 0.85x39 0.95x80"),
+                    _series(share, "churn", "0.1x29 0.6x120"),
+                ],
+                "alert_rule_test": [
+                    # Below for 50 minutes: pending, not firing yet.
+                    _expect("80m", "DriftscopeAccuracyLow"),
+                    # Below for 70 minutes: churn fires; steady never, blip recovered in time.
+                    _expect("100m", "DriftscopeAccuracyLow", low),
+                    _expect("100m", "DriftscopeDatasetDrift", drifting),
+                    _expect("20m", "DriftscopeDatasetDrift"),
+                ],
+            }
+        ],
+    }
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump(cases))
+    tested = _promtool("test", "rules", "tests.yml", cwd=tmp_path)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    # The harness is not a rubber stamp: expecting the blip to fire fails.
+    wrong = yaml.safe_load((tmp_path / "tests.yml").read_text())
+    blip = {**low, "exp_labels": {**low["exp_labels"], "model": "blip"}}
+    wrong["tests"][0]["alert_rule_test"][1]["exp_alerts"] = [low, blip]
+    (tmp_path / "wrong.yml").write_text(yaml.safe_dump(wrong))
+    assert _promtool("test", "rules", "wrong.yml", cwd=tmp_path).returncode != 0
+
+
+def test_the_options_shape_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["export", "prometheus-rules", "--accuracy-below", "0.8", "--for", "30m"]
+    assert main([*argv, "--drift-share-at-least", "0.25", "--model", 'sales "eu"']) == 0
+    rules = yaml.safe_load(capsys.readouterr().out)["groups"][0]["rules"]
+    assert [r["expr"] for r in rules] == [
+        'driftscope_model_accuracy{model="sales \\"eu\\""} < 0.8',
+        'driftscope_drift_share{model="sales \\"eu\\""} >= 0.25',
+    ]
+    assert {r["for"] for r in rules} == {"30m"}
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": rules}]}))
+    checked = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--for", "1x", "is not a duration"),
+        ("--accuracy-below", "1.5", "is not in [0, 1]"),
+        ("--drift-share-at-least", "half", "is not a number"),
+    ],
+)
+def test_bad_options_are_named(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "prometheus-rules", option, value]) == 2
+    err = capsys.readouterr().err
+    assert option in err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_rule_spec_is_checked() -> None:
+    with pytest.raises(ParameterError, match="'comparator' parameter of RuleSpec"):
+        RuleSpec("Low", "driftscope_model_accuracy", "=<", 0.9, 60)
+    with pytest.raises(ParameterError, match="'metric' parameter"):
+        RuleSpec("Low", "driftscope:accuracy", "<", 0.9, 60)
+    with pytest.raises(ParameterError, match="'for_seconds' parameter"):
+        RuleSpec("Low", "driftscope_model_accuracy", "<", 0.9, -1)
+    spec = RuleSpec("Low", "driftscope_model_accuracy", "<", 0.9, 60)
+    with pytest.raises(ParameterError, match="each rule once"):
+        rule_file([spec, spec])
