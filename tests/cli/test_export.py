@@ -1,9 +1,12 @@
 """`driftscope export prometheus-rules`: the file passes `promtool check rules`, and
 `promtool test rules` shows it fire on accuracy below 0.9 for over an hour and only then
-(Debian's prometheus package, which `make test` installs)."""
+(Debian's prometheus package, which `make test` installs). `driftscope export grafana`: the
+dashboard's and the provisioning files' structure (their queries run on a real Prometheus in
+tests/server/test_metrics.py)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from tests.server._prometheus import binary
 
 from driftscope.cli import main
 from driftscope.exceptions import ParameterError
+from driftscope.integrations.grafana import panel_queries
 from driftscope.integrations.prometheus import RuleSpec, rule_file
 
 
@@ -133,3 +137,65 @@ def test_a_rule_spec_is_checked() -> None:
     spec = RuleSpec("Low", "driftscope_model_accuracy", "<", 0.9, 60)
     with pytest.raises(ParameterError, match="each rule once"):
         rule_file([spec, spec])
+
+
+def test_the_grafana_dashboard_provisions_without_uids_of_another_machine(tmp_path: Path) -> None:
+    folder = tmp_path / "grafana"
+    argv = ["export", "grafana", str(folder), "--prometheus-url", "http://127.0.0.1:9091"]
+    assert main(argv) == 0
+    model = json.loads((folder / "driftscope-dashboard.json").read_text())
+    assert model["id"] is None
+    assert model["uid"] == "driftscope"
+    assert "__inputs" not in model
+    assert "__requires" not in model
+    variables = {v["name"]: v for v in model["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    assert variables["datasource"]["query"] == "prometheus"
+    assert "label_values(driftscope_drift_share, model)" in variables["model"]["definition"]
+    panels = model["panels"]
+    assert len(panels) >= 6
+    assert len({p["id"] for p in panels}) == len(panels)
+    sources = [p["datasource"] for p in panels] + [
+        t["datasource"] for p in panels for t in p["targets"]
+    ]
+    assert all(s == {"type": "prometheus", "uid": "${datasource}"} for s in sources)
+    text = json.dumps(model)
+    assert "${DS_" not in text
+    for panel in panels:
+        box = panel["gridPos"]
+        assert box["x"] + box["w"] <= 24
+        assert {t["refId"] for t in panel["targets"]} == {
+            chr(ord("A") + i) for i in range(len(panel["targets"]))
+        }
+    # The panels overlap nowhere on Grafana's 24-column grid.
+    cells = [
+        (x, y)
+        for p in panels
+        for x in range(p["gridPos"]["x"], p["gridPos"]["x"] + p["gridPos"]["w"])
+        for y in range(p["gridPos"]["y"], p["gridPos"]["y"] + p["gridPos"]["h"])
+    ]
+    assert len(cells) == len(set(cells))
+    queries = panel_queries(model)
+    assert any("driftscope_model_accuracy" in q for q in queries)
+    assert any("driftscope_drift_share" in q for q in queries)
+    provider = yaml.safe_load((folder / "driftscope-dashboards.yml").read_text())
+    assert provider["apiVersion"] == 1
+    assert provider["providers"][0]["type"] == "file"
+    assert provider["providers"][0]["options"]["path"] == str(folder.resolve())
+    source = yaml.safe_load((folder / "driftscope-datasource.yml").read_text())
+    assert source["datasources"][0] == {
+        "name": "Prometheus",
+        "type": "prometheus",
+        "access": "proxy",
+        "url": "http://127.0.0.1:9091",
+        "isDefault": True,
+    }
+
+
+def test_grafana_refuses_a_bad_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["export", "grafana", str(tmp_path), "--prometheus-url", "127.0.0.1:9090"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--prometheus-url" in err
+    assert "is not an http:// or https:// URL" in err
+    assert not list(tmp_path.iterdir())

@@ -22,6 +22,7 @@ from tests.server._serve import FAST_JOBS, Server, admin_token
 from tests.server.conftest import add_model, as_csv, breast_cancer_split, new_token, run_jobs
 
 from driftscope.cli import main
+from driftscope.integrations.grafana import dashboard, panel_queries
 from driftscope.server.app import create_app
 from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State, open_state
@@ -344,8 +345,9 @@ def test_a_real_prometheus_scrapes_the_server_and_a_generated_rule_fires(tmp_pat
             assert running.query("driftscope_drift_share")
             assert not running.firing("DriftscopeAccuracyLow")
 
-            # A run whose accuracy falls: a third of the predictions flipped.
-            worse = production.copy()
+            # A run whose accuracy falls (a third of the predictions flipped) and whose data
+            # drifted.
+            worse = _shifted()
             flip = worse.index[: len(worse) // 3]
             worse.loc[flip, "prediction"] = 1 - worse.loc[flip, "prediction"]
             bad = _upload_and_wait(api, worse, "2026-11-02T00:00:00+00:00")
@@ -358,6 +360,11 @@ def test_a_real_prometheus_scrapes_the_server_and_a_generated_rule_fires(tmp_pat
             ]
             assert fired[0]["labels"]["severity"] == "critical"
             assert float(fired[0]["value"]) == pytest.approx(bad["accuracy"]["value"])
+            # Every query of the Grafana dashboard is valid PromQL here, and finds series.
+            for query in panel_queries(dashboard()):
+                shown = query.replace("$model", ".*").replace("$version", ".*")
+                if "alerts_firing" not in query:
+                    assert running.query(shown), query
     finally:
         server.stop()
 

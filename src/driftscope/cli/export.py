@@ -1,6 +1,7 @@
 """`driftscope export`: files for the platforms a team already runs. `prometheus-rules` writes
 Prometheus alert rules over the service's ``/metrics`` (seed 003's accuracy example and a drift
-rule, with their thresholds and ``for`` as options). `register` adds the group to the app."""
+rule, with their thresholds and ``for`` as options); `grafana` a dashboard over the same series
+and its provisioning files. `register` adds the group to the app."""
 
 from __future__ import annotations
 
@@ -100,6 +101,53 @@ def prometheus_rules(
         return
     write_atomic(output, text)
     typer.echo(f"wrote {len(specs)} rules to {output}", err=True)
+
+
+@export_app.command("grafana", epilog=EXPORT_EPILOG)
+def grafana(
+    folder: Annotated[
+        Path, typer.Argument(help="The folder to write the dashboard and provisioning files in.")
+    ],
+    prometheus_url: Annotated[
+        str, typer.Option("--prometheus-url", help="Prometheus as Grafana reaches it.")
+    ] = "http://127.0.0.1:9090",
+    dashboards_path: Annotated[
+        str | None,
+        typer.Option(
+            "--dashboards-path",
+            help="Where Grafana will read the dashboard from (default: FOLDER, absolute).",
+        ),
+    ] = None,
+) -> None:
+    """Write a Grafana dashboard over the service's Prometheus series
+    (driftscope-dashboard.json: id null, a ${datasource} variable, so it provisions and
+    imports as is) and the provisioning files that load it and a Prometheus data source
+    (driftscope-dashboards.yml for provisioning/dashboards/, driftscope-datasource.yml for
+    provisioning/datasources/)."""
+    import json
+
+    from driftscope.integrations.grafana import dashboard, dashboard_provider, datasource
+    from driftscope.report._report import write_all
+
+    if not prometheus_url.startswith(("http://", "https://")):
+        raise typer.BadParameter(
+            f"{shown(prometheus_url)} is not an http:// or https:// URL",
+            param_hint="--prometheus-url",
+        )
+    if folder.exists() and not folder.is_dir():
+        raise typer.BadParameter(f"{shown(str(folder))} is not a folder", param_hint="FOLDER")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [
+        (folder / "driftscope-dashboard.json", json.dumps(dashboard(), indent=2) + "\n"),
+        (
+            folder / "driftscope-dashboards.yml",
+            dashboard_provider(dashboards_path or str(folder.resolve())),
+        ),
+        (folder / "driftscope-datasource.yml", datasource(prometheus_url)),
+    ]
+    write_all(files)
+    for path, _ in files:
+        typer.echo(f"wrote {path}", err=True)
 
 
 def register(app: typer.Typer) -> None:
