@@ -49,6 +49,20 @@ def _expect(at: str, alert: str, *alerts: dict[str, Any]) -> dict[str, Any]:
     return {"eval_time": at, "alertname": alert, "exp_alerts": list(alerts)}
 
 
+def _rule_tests(
+    folder: Path, series: list[dict[str, str]], checks: list[dict[str, Any]], name: str
+) -> subprocess.CompletedProcess[str]:
+    """`promtool test rules` on rules.yml in ``folder``: ``series`` sampled every minute,
+    ``checks`` the alerts expected at given times."""
+    cases = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": checks}],
+    }
+    (folder / name).write_text(yaml.safe_dump(cases))
+    return _promtool("test", "rules", name, cwd=folder)
+
+
 def test_the_rules_pass_promtool_and_fire_after_an_hour_below(tmp_path: Path) -> None:
     assert main(["export", "prometheus-rules", "-o", str(tmp_path / "rules.yml")]) == 0
     checked = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
@@ -58,41 +72,51 @@ def test_the_rules_pass_promtool_and_fire_after_an_hour_below(tmp_path: Path) ->
     share = "driftscope_drift_share"
     low = _alert("critical", _annotations(accuracy, "<", "0.9", "0.85"))
     drifting = _alert("warning", _annotations(share, ">=", "0.5", "0.6"))
-    cases = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [
-                    # churn: fine for 30 minutes, then below 0.9 from minute 30 on.
-                    _series(accuracy, "churn", "0.95x29 0.85x120"),
-                    # steady: never below.
-                    _series(accuracy, "steady", "0.95x150"),
-                    # blip: below for 40 minutes only, then back.
-                    _series(accuracy, "blip", "0.95x29 0.85x39 0.95x80"),
-                    _series(share, "churn", "0.1x29 0.6x120"),
-                ],
-                "alert_rule_test": [
-                    # Below for 50 minutes: pending, not firing yet.
-                    _expect("80m", "DriftscopeAccuracyLow"),
-                    # Below for 70 minutes: churn fires; steady never, blip recovered in time.
-                    _expect("100m", "DriftscopeAccuracyLow", low),
-                    _expect("100m", "DriftscopeDatasetDrift", drifting),
-                    _expect("20m", "DriftscopeDatasetDrift"),
-                ],
-            }
-        ],
-    }
-    (tmp_path / "tests.yml").write_text(yaml.safe_dump(cases))
-    tested = _promtool("test", "rules", "tests.yml", cwd=tmp_path)
+    series = [
+        # churn: fine for 30 minutes, then below 0.9 from minute 30 on.
+        _series(accuracy, "churn", "0.95x29 0.85x120"),
+        # steady: never below.
+        _series(accuracy, "steady", "0.95x150"),
+        # blip: below for 40 minutes only, then back.
+        _series(accuracy, "blip", "0.95x29 0.85x39 0.95x80"),
+        _series(share, "churn", "0.1x29 0.6x120"),
+    ]
+    checks = [
+        # Below for 50 minutes: pending, not firing yet.
+        _expect("80m", "DriftscopeAccuracyLow"),
+        # Below for 70 minutes: churn fires; steady never, blip recovered in time.
+        _expect("100m", "DriftscopeAccuracyLow", low),
+        _expect("100m", "DriftscopeDatasetDrift", drifting),
+        _expect("20m", "DriftscopeDatasetDrift"),
+    ]
+    tested = _rule_tests(tmp_path, series, checks, "tests.yml")
     assert tested.returncode == 0, tested.stdout + tested.stderr
     # The harness is not a rubber stamp: expecting the blip to fire fails.
-    wrong = yaml.safe_load((tmp_path / "tests.yml").read_text())
     blip = {**low, "exp_labels": {**low["exp_labels"], "model": "blip"}}
-    wrong["tests"][0]["alert_rule_test"][1]["exp_alerts"] = [low, blip]
-    (tmp_path / "wrong.yml").write_text(yaml.safe_dump(wrong))
-    assert _promtool("test", "rules", "wrong.yml", cwd=tmp_path).returncode != 0
+    checks[1] = _expect("100m", "DriftscopeAccuracyLow", low, blip)
+    assert _rule_tests(tmp_path, series, checks, "wrong.yml").returncode != 0
+
+
+def test_a_rule_on_an_alias_fires_only_for_the_version_it_points_at(tmp_path: Path) -> None:
+    argv = ["export", "prometheus-rules", "-o", str(tmp_path / "rules.yml"), "--alias"]
+    assert main([*argv, "production"]) == 0
+    accuracy = "driftscope_model_accuracy"
+    low = _alert("critical", _annotations(accuracy, "<", "0.9", "0.85"))
+    series = [
+        # Version 1 serves and falls; the retired version 0 stays low.
+        _series(accuracy, "churn", "0.95x29 0.85x120"),
+        {"series": f'{accuracy}{{model="churn",version="0"}}', "values": "0.5x150"},
+        {
+            "series": 'driftscope_version_alias{model="churn",version="1",alias="production"}',
+            "values": "1x150",
+        },
+    ]
+    checks = [
+        _expect("20m", "DriftscopeAccuracyLow"),
+        _expect("100m", "DriftscopeAccuracyLow", low),
+    ]
+    tested = _rule_tests(tmp_path, series, checks, "tests.yml")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
 def test_the_options_shape_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,6 +139,7 @@ def test_the_options_shape_the_rules(tmp_path: Path, capsys: pytest.CaptureFixtu
         ("--for", "1x", "is not a duration"),
         ("--accuracy-below", "1.5", "is not in [0, 1]"),
         ("--drift-share-at-least", "half", "is not a number"),
+        ("--alias", "prod", "expected production or staging"),
     ],
 )
 def test_bad_options_are_named(

@@ -186,6 +186,12 @@ def test_a_deleted_versions_series_are_gone(
     for version in ("1", "2"):
         assert labelled(before, "driftscope_model_accuracy", model="cancer", version=version)
         assert labelled(before, "driftscope_feature_drift_score", version=version)
+    promoted = admin.post("/api/v1/models/cancer/aliases/production", json={"version": 2})
+    assert promoted.status_code == 200, promoted.text
+    aliased = samples(_scrape_text(scraper))
+    assert labelled(aliased, "driftscope_version_alias", model="cancer") == {
+        frozenset({("model", "cancer"), ("version", "2"), ("alias", "production")}): 1.0
+    }
     assert admin.delete("/api/v1/models/cancer/versions/2").status_code == 204
     after = samples(_scrape_text(scraper))
     assert not [key for key in after if ("version", "2") in key[1]]
@@ -276,7 +282,7 @@ def test_a_scrape_reads_the_store_in_a_fixed_number_of_queries(
     _upload(admin, production, "2026-11-02T00:00:00+00:00", version=2)
     assert run_jobs(state) == 1
     many = _queries(state, scraper)
-    assert many == few == 7
+    assert many == few == 8
     found = samples(_scrape_text(scraper))
     assert len(labelled(found, "driftscope_model_accuracy", model="cancer")) == 2
     assert one(found, "driftscope_rows_ingested_total", model="third") == 0

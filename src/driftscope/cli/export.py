@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from driftscope._shorten import shown
-from driftscope.cli._options import _check_outputs, _number, exit_codes_help
+from driftscope.cli._options import _check_choice, _check_outputs, _number, exit_codes_help
 
 __all__ = ["register"]
 
@@ -69,6 +69,14 @@ def prometheus_rules(
     model: Annotated[
         str | None, typer.Option("--model", help="Only this model's series (default: every model).")
     ] = None,
+    alias: Annotated[
+        str | None,
+        typer.Option(
+            "--alias",
+            help="Only the versions this alias points at, e.g. production (default: every "
+            "version, a retired one included).",
+        ),
+    ] = None,
 ) -> None:
     """Write Prometheus alert rules for the service's /metrics: a version's accuracy below a
     threshold, and its share of drifted features at or above one, each for a set time. Load the
@@ -79,6 +87,8 @@ def prometheus_rules(
     from driftscope.report._report import write_atomic
 
     _check_outputs({"--output": output}, [])
+    # The service's aliases (server.services.registry.ALIASES; the command needs no server).
+    _check_choice(alias, ("production", "staging"), "--alias")
     seconds = _seconds(for_, "--for")
     accuracy, drift = DEFAULT_RULES
     specs = [
@@ -87,12 +97,14 @@ def prometheus_rules(
             threshold=_ratio(accuracy_below, "--accuracy-below"),
             for_seconds=seconds,
             model=model,
+            alias=alias,
         ),
         replace(
             drift,
             threshold=_ratio(drift_share_at_least, "--drift-share-at-least"),
             for_seconds=seconds,
             model=model,
+            alias=alias,
         ),
     ]
     text = rule_file(specs)

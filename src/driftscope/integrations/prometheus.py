@@ -39,6 +39,7 @@ __all__ = [
     "ModelActivity",
     "RuleSpec",
     "StoreCollector",
+    "VersionAlias",
     "VersionPoint",
     "exposition",
     "metric_name",
@@ -99,6 +100,15 @@ class ModelActivity:
 
 
 @dataclass(frozen=True)
+class VersionAlias:
+    """An alias (``production``, ``staging``) and the model version it points at."""
+
+    model: str
+    version: int
+    alias: str
+
+
+@dataclass(frozen=True)
 class AlertsFiring:
     """How many of a model's alerts fire now, by severity (filled by the service's alert
     rules)."""
@@ -117,6 +127,7 @@ class MetricsSnapshot:
     models: tuple[ModelActivity, ...]
     #: Jobs by status (every status listed, 0 where none).
     jobs: dict[str, int]
+    aliases: tuple[VersionAlias, ...] = ()
     alerts: tuple[AlertsFiring, ...] = ()
 
 
@@ -278,6 +289,11 @@ class StoreCollector:
                 at = activity.last_data.timestamp()
                 last_data.add_metric([activity.model], at)
                 lag.add_metric([activity.model], max(now - at, 0.0))
+        aliases = gauge(
+            "version_alias", "1 for the model version an alias points at.", [*mv, "alias"]
+        )
+        for alias in snapshot.aliases:
+            aliases.add_metric([alias.model, str(alias.version), alias.alias], 1.0)
         jobs = gauge("jobs", "Analysis jobs in the store by status.", ["status"])
         for status, count in sorted(snapshot.jobs.items()):
             jobs.add_metric([status], count)
@@ -291,7 +307,7 @@ class StoreCollector:
         yield from (run_time, analysed, drift_share, verdict)
         for families in performance.values():
             yield from families
-        yield from (score, drifted, states, omitted, rows, lag, last_data, jobs, alerts)
+        yield from (score, drifted, states, omitted, aliases, rows, lag, last_data, jobs, alerts)
 
     def describe(self) -> Iterable[Metric]:
         # Nothing is described up front: the families depend on the store (prometheus-client
@@ -318,7 +334,8 @@ class RuleSpec:
     ``for_seconds``, for each series (each model version) on its own.
 
     ``metric`` is a series name of the scrape (``driftscope_model_accuracy``, ...); ``model``
-    narrows the rule to one model.
+    narrows the rule to one model, ``alias`` to the versions an alias points at (a version that
+    no longer serves keeps its last run's numbers, and would fire for ever).
     """
 
     name: str
@@ -329,6 +346,7 @@ class RuleSpec:
     severity: str = "warning"
     summary: str = ""
     model: str | None = None
+    alias: str | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", self.name):
@@ -361,9 +379,14 @@ class RuleSpec:
     def expr(self) -> str:
         selector = self.metric
         if self.model is not None:
-            escaped = self.model.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            selector += f'{{model="{escaped}"}}'
-        return f"{selector} {self.comparator} {self.threshold:g}"
+            selector += f'{{model="{_label_value(self.model)}"}}'
+        expression = f"{selector} {self.comparator} {self.threshold:g}"
+        if self.alias is not None:
+            expression += (
+                f" and on (model, version) "
+                f'{PREFIX}version_alias{{alias="{_label_value(self.alias)}"}}'
+            )
+        return expression
 
     def as_rule(self) -> dict[str, Any]:
         summary = self.summary or (
@@ -383,6 +406,11 @@ class RuleSpec:
                 ),
             },
         }
+
+
+def _label_value(text: str) -> str:
+    """``text`` escaped for a PromQL string in double quotes."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _duration(seconds: float) -> str:

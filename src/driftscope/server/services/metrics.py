@@ -2,10 +2,10 @@
 version's latest analysed run (metrics with intervals, drift share, verdict, each column's
 drift), the rows each model holds and when its last data came, and the jobs by status.
 
-Seven queries, whatever the number of models, versions and columns: the latest analysed run of
+Eight queries, whatever the number of models, versions and columns: the latest analysed run of
 every version at once (a window over the runs), its metrics and its packed column drift (each
 joined to that window, not listed by id), the analysed runs per version, the uploaded runs' and
-the logged batches' rows per model, and the jobs by status.
+the logged batches' rows per model, the jobs by status and the aliases.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from driftscope.integrations.prometheus import (
     MetricPoint,
     MetricsSnapshot,
     ModelActivity,
+    VersionAlias,
     VersionPoint,
 )
 from driftscope.server.models import (
+    Alias,
     Job,
     JobStatus,
     LoggedChunk,
@@ -133,6 +135,15 @@ def metrics_snapshot(session: Session) -> MetricsSnapshot:
         versions=versions,
         models=_activity(session),
         jobs=_jobs(session),
+        aliases=tuple(
+            VersionAlias(model, number, alias)
+            for model, number, alias in session.execute(
+                select(Model.name, Version.number, Alias.alias)
+                .join(Version, Version.id == Alias.version_id)
+                .join(Model, Model.id == Alias.model_id)
+                .order_by(Model.name, Alias.alias)
+            )
+        ),
         alerts=alerts_firing(session),
     )
 
