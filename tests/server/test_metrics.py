@@ -392,3 +392,32 @@ def _upload_and_wait(api: httpx.Client, frame: Any, date: str) -> dict[str, Any]
 
     run = wait_for("the run analysed", analysed)
     return {metric["name"]: metric for metric in run["metrics"]}
+
+
+def test_logged_predictions_count_as_rows_and_their_jobs_as_queued(
+    admin: TestClient, state: State, scraper: TestClient
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    logged = production.drop(columns=["target"]).assign(
+        timestamp=[f"2026-11-01T{h % 24:02d}:00:00Z" for h in range(len(production))]
+    )
+    sent = admin.post(
+        "/api/v1/models/cancer/predictions", json={"rows": logged.to_dict(orient="records")}
+    )
+    assert sent.status_code == 201, sent.text
+    _upload(admin, production, "2026-11-03T00:00:00+00:00")
+    status = admin.get("/api/v1/models/cancer/ingestion").json()
+    assert status["rows_received"] == len(production)
+    found = samples(_scrape_text(scraper))
+    assert one(found, "driftscope_rows_ingested_total", model="cancer") == (
+        status["rows_received"] + len(production)
+    )
+    queued = admin.get("/api/v1/jobs").json()
+    queued = queued["items"] if isinstance(queued, dict) else queued
+    waiting = sum(1 for job in queued if job["status"] == "queued")
+    assert waiting >= 1
+    assert one(found, "driftscope_jobs", status="queued") == waiting
+    # No run analysed yet: no version series, but the model's rows and lag are there.
+    assert not labelled(found, "driftscope_drift_share", model="cancer")
+    assert 0 <= one(found, "driftscope_ingestion_lag_seconds", model="cancer") < 3600
