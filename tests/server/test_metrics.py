@@ -244,6 +244,12 @@ def test_who_may_scrape(
         remote.headers["Authorization"] = f"Bearer {new_token(admin, 'viewer')}"
         assert remote.get("/metrics").status_code == 200
     assert scraper.get("/metrics").status_code == 200
+    for host in ("::1", "::ffff:127.0.0.1", "127.0.0.53"):
+        with TestClient(client.app, base_url="http://127.0.0.1", client=(host, 1)) as local:
+            assert local.get("/metrics").status_code == 200, host
+    for host in ("::ffff:192.0.2.7", "2001:db8::1", "localhost-ish"):
+        with TestClient(client.app, base_url="http://127.0.0.1", client=(host, 1)) as other:
+            assert other.get("/metrics").status_code == 401, host
     with _app(settings, metrics_access="token") as c:
         refused = c.get("/metrics")
         assert refused.status_code == 401

@@ -35,9 +35,12 @@ router = APIRouter()
 def _from_loopback(request: Request) -> bool:
     host = request.client.host if request.client is not None else ""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    # A dual-stack socket reports an IPv4 client as ::ffff:127.0.0.1.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_loopback)
 
 
 def _scrape(state: State) -> bytes:
