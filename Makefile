@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser postgres bench clean
+.PHONY: run test lint typecheck pytest browser postgres prometheus bench clean
 
 # The streaming kernels are compiled at install time; editing one reinstalls (and rebuilds).
 KERNELS := $(wildcard src/driftscope/streaming/_core/*.pyx src/driftscope/streaming/_core/*.pxd)
@@ -43,7 +43,16 @@ postgres:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-pytest: $(STAMP) browser postgres
+# `/metrics` and the generated alert rules are checked with promtool, and a real Prometheus
+# scrapes a running server in the tests: Debian's prometheus package has both.
+prometheus:
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then \
+		SUDO=""; if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
+
+pytest: $(STAMP) browser postgres prometheus
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

@@ -7,7 +7,7 @@ Every setting is listed, with its variable and default, in docs/service.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +59,11 @@ class ServerSettings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     #: Send the session cookie over HTTPS only (turn on behind a TLS proxy).
     secure_cookies: bool = False
+    #: Who may scrape ``/metrics``: "loopback" (this machine without a token, elsewhere with an
+    #: API token) or "token" (an API token, from anywhere).
+    metrics_access: Literal["loopback", "token"] = "loopback"
+    #: Per model version, at most this many columns get drift series of their own.
+    metrics_max_features: int = Field(default=100, ge=0)
 
     @field_validator("data_dir")
     @classmethod

@@ -107,12 +107,13 @@ def to_login(request: Request) -> RedirectResponse:
 
 
 #: Paths that answer JSON (or files), never an HTML page.
-JSON_PREFIXES = ("/api/", "/static/", "/health")
+JSON_PREFIXES = ("/api/", "/static/", "/health", "/metrics")
 
 
 def is_page_request(path: str) -> bool:
     """Whether a request to ``path`` is answered by the pages (HTML), its refusals too, rather
-    than as JSON: all but the REST API, the static files, the health checks and the JSON the
+    than as JSON: all but the REST API, the static files, the health checks, the Prometheus
+    scrape and the JSON the
     pages fetch or offer for download (a path ending in ``.json``). Decided by the path alone,
     never by guessing from the Accept header."""
     return not (path.startswith(JSON_PREFIXES) or path == "/api" or path.endswith(".json"))
