@@ -10,9 +10,11 @@ import os
 import subprocess
 import time
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from tests.server._postgres import free_port
@@ -337,3 +339,157 @@ def test_missing_and_non_finite_numbers_are_not_logged() -> None:
         "n_rows": 10.0,
     }
     assert repr(MlflowTracking("http://127.0.0.1:1/")) == "MlflowTracking('http://127.0.0.1:1')"
+
+
+# -- importing an MLflow registered model ----------------------------------------------------
+
+
+def _cancer_frames() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Training rows and a baseline (features and target, no predictions) of 8 features."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    frame = load_breast_cancer(as_frame=True).frame
+    features = [c for c in frame.columns if c != "target"][:8]
+    frame = frame[[*features, "target"]]
+    train, rest = train_test_split(frame, test_size=0.5, random_state=0, stratify=frame.target)
+    return train, rest.reset_index(drop=True), features
+
+
+def _register(
+    mlflow_server: MlflowServer,
+    name: str,
+    folder: Path,
+    *,
+    onnx: bytes | None,
+    baseline: pd.DataFrame,
+) -> str:
+    """A version of registered model ``name`` made by a run that logged the baseline as
+    ``baseline.parquet`` and a model folder: ONNX (as `mlflow.onnx.save_model` writes it), or
+    without ``onnx`` one whose only flavor is a pickled python_function. Its number."""
+    import yaml
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(mlflow_server.url)
+    experiment = client.get_experiment_by_name("training")
+    experiment_id = experiment.experiment_id if experiment else client.create_experiment("training")
+    run = client.create_run(experiment_id)
+    model = folder / "model"
+    model.mkdir(parents=True)
+    if onnx is not None:
+        import onnx as onnx_lib
+
+        with warnings.catch_warnings():
+            # MLflow's pyfunc, loaded on the way, warns about its own type hints.
+            warnings.simplefilter("ignore", UserWarning)
+            import mlflow.onnx
+
+            model.rmdir()
+            mlflow.onnx.save_model(onnx_lib.load_from_string(onnx), str(model))
+    else:
+        (model / "python_model.pkl").write_bytes(b"not loaded by driftscope")
+        flavors = {
+            "python_function": {
+                "loader_module": "mlflow.pyfunc.model",
+                "python_model": "python_model.pkl",
+            }
+        }
+        (model / "MLmodel").write_text(yaml.safe_dump({"flavors": flavors}))
+    baseline.to_parquet(folder / "baseline.parquet", index=False)
+    client.log_artifact(run.info.run_id, str(folder / "baseline.parquet"))
+    client.log_artifacts(run.info.run_id, str(model), "model")
+    client.set_terminated(run.info.run_id)
+    if not client.search_registered_models(f"name = '{name}'"):
+        client.create_registered_model(name)
+    made = client.create_model_version(
+        name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
+    )
+    return str(made.version)
+
+
+def test_an_mlflow_registered_model_s_versions_are_imported_with_their_onnx_and_aliases(
+    service: Server,
+    token: str,
+    mlflow_server: MlflowServer,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from mlflow.tracking import MlflowClient
+    from skl2onnx import to_onnx
+    from sklearn.linear_model import LogisticRegression
+
+    train, baseline, features = _cancer_frames()
+    fitted = LogisticRegression(max_iter=10_000).fit(train[features], train.target)
+    onnx = to_onnx(fitted, train[features].to_numpy(np.float32)[:1], target_opset=17)
+    blob = onnx.SerializeToString()
+    first = _register(
+        mlflow_server, "cancer-registry", tmp_path / "1", onnx=blob, baseline=baseline
+    )
+    pickled = _register(
+        mlflow_server, "cancer-registry", tmp_path / "2", onnx=None, baseline=baseline
+    )
+    third = _register(
+        mlflow_server, "cancer-registry", tmp_path / "3", onnx=blob, baseline=baseline.head(150)
+    )
+    registry = MlflowClient(mlflow_server.url)
+    registry.set_registered_model_alias("cancer-registry", "production", first)
+    registry.set_registered_model_alias("cancer-registry", "staging", third)
+
+    words = [
+        "mlflow",
+        "import",
+        "--model",
+        "imported",
+        "--mlflow-model",
+        "cancer-registry",
+        "--mlflow-uri",
+        mlflow_server.url,
+        "--url",
+        service.url,
+        "--token",
+        token,
+    ]
+    assert main([*words, "--target", "target"]) == 2
+    out, err = capsys.readouterr()
+    assert "the driftscope model 'imported' does not exist; give its --task" in err
+
+    got = main([*words, "--task", "binary_classification", "--target", "target"])
+    out, err = capsys.readouterr()
+    assert got == 1, (out, err)
+    assert "Traceback" not in out + err
+    said = "of 'cancer-registry' imported as version {} of 'imported' (model file: onnx)."
+    assert f"MLflow version {first} {said.format(1)}" in out
+    assert f"MLflow version {third} {said.format(2)}" in out
+    assert (
+        f"MLflow version {pickled} of 'cancer-registry' not imported: no model driftscope can load"
+        in err
+    )
+    assert "python_function" in err
+    assert "give --prediction" in err
+
+    with driftscope.Client(service.url, token) as client:
+        versions = client.versions("imported")
+        assert [(v.number, v.model_format, v.n_baseline_rows) for v in versions] == [
+            (1, "onnx", len(baseline)),
+            (2, "onnx", 150),
+        ]
+        # The service ran the imported ONNX model on the baseline: its predictions are there.
+        assert versions[0].prediction == "prediction"
+        assert dict(client.model("imported").aliases) == {"production": 1, "staging": 2}
+    tags = registry.get_model_version("cancer-registry", first).tags
+    assert (tags["driftscope.model"], tags["driftscope.version"]) == ("imported", "1")
+
+    # Again: what was imported is left alone, what could not be is said again.
+    got = main([*words])
+    out, err = capsys.readouterr()
+    assert got == 1, (out, err)
+    assert f"MLflow version {first} of 'cancer-registry': imported before as version 1." in out
+    assert f"MLflow version {pickled} of 'cancer-registry' not imported" in err
+    with driftscope.Client(service.url, token) as client:
+        assert len(client.versions("imported")) == 2
+
+    # A registered model MLflow does not know.
+    assert main([*words[:5], "nosuch-registered", *words[6:]]) == 2
+    _, err = capsys.readouterr()
+    assert "nosuch-registered" in err
+    assert "Traceback" not in err

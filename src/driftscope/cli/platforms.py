@@ -1,19 +1,36 @@
 """The commands that connect a running service to the platforms teams already run:
 `driftscope mlflow log` sends a model's analysed runs (metrics, verdict, report) to MLflow
-tracking. It reads the runs through `driftscope.Client` (--url, --token) and needs the ``mlflow``
-extra; `register` adds it to the app."""
+tracking, and `driftscope mlflow import` makes the versions of an MLflow registered model
+driftscope versions, with their model files and aliases. They talk to the service through
+`driftscope.Client` (--url, --token) and need the ``mlflow`` extra; `register` adds them to the
+app."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 
-from driftscope.cli.remote import TokenOption, Url, _client
+from driftscope.cli._options import EXIT_DRIFT, _metric_values
+from driftscope.cli.remote import (
+    Benchmarks,
+    IdColumn,
+    Prediction,
+    ProbaPrefix,
+    Target,
+    Timestamp,
+    TokenOption,
+    Url,
+    _client,
+)
+from driftscope.exceptions import ServiceRequestError
 
 if TYPE_CHECKING:
     from driftscope.client import Client, Run
-    from driftscope.integrations.mlflow import AnalysedRun
+    from driftscope.integrations.mlflow import AnalysedRun, MlflowTracking, RegisteredVersion
 
 __all__ = ["register"]
 
@@ -25,7 +42,8 @@ MLFLOW_EPILOG = (
 )
 
 mlflow_app = typer.Typer(
-    help="MLflow: log a model's analysed runs to MLflow tracking.",
+    help="MLflow: log a model's analysed runs to MLflow tracking; import a registered model's "
+    "versions.",
     no_args_is_help=True,
     epilog=MLFLOW_EPILOG,
 )
@@ -136,6 +154,169 @@ def mlflow_log(
         typer.echo(f"{logged} of {len(runs)} run(s) logged now; the others were logged before.")
 
 
+IMPORT_EPILOG = (
+    f"Exit codes: 0 every MLflow version is imported (now or before); {EXIT_DRIFT} some could not "
+    "be (each is said with why; the others are imported, and running the command again imports "
+    "only what is missing); 2 usage or input error, the service refused or could not be reached "
+    "at --url, or MLflow at --mlflow-uri; 130 interrupted by Ctrl-C."
+)
+
+
+@mlflow_app.command("import", epilog=IMPORT_EPILOG)
+def mlflow_import(
+    model: Annotated[str, typer.Option("--model", help="The driftscope model's name.")],
+    mlflow_model: Annotated[
+        str, typer.Option("--mlflow-model", help="The MLflow registered model's name.")
+    ],
+    mlflow_uri: MlflowUri,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            help="The task, to register the driftscope model when it does not exist yet: "
+            "binary_classification, multiclass_classification, regression or "
+            "text_classification.",
+            show_default=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="The reference data of every version imported (CSV, TSV, Parquet, JSON Lines); "
+            "default: the artifact --baseline-artifact of the MLflow run that made each version.",
+            show_default=False,
+        ),
+    ] = None,
+    baseline_artifact: Annotated[
+        str,
+        typer.Option(help="The artifact of each version's MLflow run that holds its baseline."),
+    ] = "baseline.parquet",
+    target: Target = None,
+    prediction: Prediction = None,
+    proba_prefix: ProbaPrefix = None,
+    timestamp: Timestamp = None,
+    id_column: IdColumn = None,
+    benchmark: Benchmarks = None,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Import the versions of an MLflow registered model as driftscope versions, oldest first,
+    each with its baseline and its model file (ONNX, or scikit-learn saved as skops), and
+    mirror its production and staging aliases. Versions imported before are left alone."""
+    from driftscope.integrations.mlflow import MlflowTracking
+
+    benchmarks = _metric_values(benchmark or [], "--benchmark") or None
+    tracking = MlflowTracking(mlflow_uri)
+    tracking.check()
+    versions = tracking.registered_versions(mlflow_model)
+    fields = {
+        "target": target,
+        "prediction": prediction,
+        "proba_prefix": proba_prefix,
+        "timestamp": timestamp,
+        "id_column": id_column,
+        "benchmarks": benchmarks,
+    }
+    skipped: list[str] = []
+    with _client(url, token) as client:
+        _ensure_model(client, model, task)
+        imported = {v.version: n for v in versions if (n := v.imported_as(model)) is not None}
+        for version in versions:
+            label = f"MLflow version {version.version} of {mlflow_model!r}"
+            if version.version in imported:
+                typer.echo(f"{label}: imported before as version {imported[version.version]}.")
+                continue
+            with tempfile.TemporaryDirectory(prefix="driftscope-mlflow-") as folder:
+                said = _import_one(
+                    client,
+                    tracking,
+                    version,
+                    model,
+                    Path(folder),
+                    baseline,
+                    baseline_artifact,
+                    fields,
+                )
+            if isinstance(said, str):
+                skipped.append(f"{label} not imported: {said}")
+                continue
+            number, how = said
+            imported[version.version] = number
+            typer.echo(f"{label} imported as version {number} of {model!r} ({how}).")
+        _mirror_aliases(client, model, versions, imported)
+    if skipped:
+        err = Console(stderr=True, soft_wrap=True, highlight=False)
+        for line in skipped:
+            err.print(line)
+        raise typer.Exit(EXIT_DRIFT)
+
+
+def _ensure_model(client: Client, model: str, task: str | None) -> None:
+    try:
+        client.model(model)
+    except ServiceRequestError as exc:
+        if exc.status != 404:
+            raise
+        if task is None:
+            raise typer.BadParameter(
+                f"the driftscope model {model!r} does not exist; give its --task to register it",
+                param_hint="--task",
+            ) from None
+        client.create_model(model, task, "Imported from MLflow")
+        typer.echo(f"Added model {model!r} ({task}).")
+
+
+def _import_one(
+    client: Client,
+    tracking: MlflowTracking,
+    version: RegisteredVersion,
+    model: str,
+    folder: Path,
+    baseline: Path | None,
+    baseline_artifact: str,
+    fields: dict[str, Any],
+) -> tuple[int, str] | str:
+    """Import one MLflow version: the driftscope version's number and what its model is, or
+    why it was not imported."""
+    data = baseline or tracking.download_baseline(version, baseline_artifact, folder / "baseline")
+    if data is None:
+        where = (
+            "it was registered without a run"
+            if version.run_id is None
+            else (f"its run {version.run_id} has no artifact {baseline_artifact!r}")
+        )
+        return f"no baseline: {where}; give --baseline-artifact or --baseline"
+    found = tracking.download_model(version, folder / "model")
+    if found.path is None and fields["prediction"] is None:
+        return (
+            f"no model driftscope can load: {found.reason}. Without a model file the baseline "
+            "must hold the model's predictions: give --prediction"
+        )
+    try:
+        added = client.add_version(model, data, model_file=found.path, **fields)
+    except ServiceRequestError as exc:
+        return f"the driftscope service refused it: {exc}"
+    tracking.mark_imported(version, model, added.number)
+    how = f"model file: {found.reason}" if found.path else f"no model file: {found.reason}"
+    return added.number, how
+
+
+def _mirror_aliases(
+    client: Client, model: str, versions: list[RegisteredVersion], imported: dict[int, int]
+) -> None:
+    """Point driftscope's production and staging aliases where MLflow's point."""
+    from driftscope.integrations.mlflow import ALIASES
+
+    held = dict(client.model(model).aliases)
+    for version in versions:
+        for alias in version.aliases:
+            number = imported.get(version.version)
+            if alias not in ALIASES or number is None or held.get(alias) == number:
+                continue
+            client.promote(model, number, alias)
+            held[alias] = number
+            typer.echo(f"Alias {alias} of {model!r} -> version {number} (as in MLflow).")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `mlflow` group to ``app``."""
+    """Add the `mlflow` group (log, import) to ``app``."""
     app.add_typer(mlflow_app, name="mlflow")

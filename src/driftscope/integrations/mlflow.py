@@ -28,6 +28,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from driftscope.exceptions import ExtraMissingError, IntegrationError
@@ -35,6 +36,8 @@ from driftscope.exceptions import ExtraMissingError, IntegrationError
 # driftscope sends nothing anywhere (docs/service.md); MLflow's client reports its use to MLflow's
 # developers unless told not to, when it is imported. A user who set the variable keeps theirs.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# Nor does a command's output get MLflow's download progress bars.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 try:
     from mlflow.entities import Metric, Param, RunTag, ViewType
@@ -52,7 +55,15 @@ __all__ = [
     "LoggedRun",
     "MetricValue",
     "MlflowTracking",
+    "ModelFile",
+    "RegisteredVersion",
 ]
+
+#: The tags set on an MLflow model version once it is imported: the driftscope model and version.
+IMPORTED_MODEL_TAG = "driftscope.model"
+IMPORTED_VERSION_TAG = "driftscope.version"
+#: The aliases that driftscope's registry has; an MLflow alias of the same name is mirrored.
+ALIASES = ("production", "staging")
 
 #: The tag that names the driftscope run an MLflow run was logged from.
 RUN_ID_TAG = "driftscope.run_id"
@@ -107,6 +118,73 @@ class LoggedRun:
     logged_now: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class RegisteredVersion:
+    """A version of an MLflow registered model: its number, the run that made it (None when it
+    was registered without one), its aliases and tags."""
+
+    name: str
+    version: int
+    run_id: str | None
+    aliases: tuple[str, ...]
+    tags: Mapping[str, str]
+
+    def imported_as(self, model: str) -> int | None:
+        """The driftscope version of ``model`` it was imported as, if it was."""
+        if self.tags.get(IMPORTED_MODEL_TAG) != model:
+            return None
+        number = self.tags.get(IMPORTED_VERSION_TAG, "")
+        return int(number) if number.isdigit() else None
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelFile:
+    """The file of an MLflow model version that driftscope's service can load (``path``, ONNX
+    or skops), or None with the ``reason`` it has none."""
+
+    path: Path | None
+    reason: str
+
+
+def model_file(folder: Path) -> ModelFile:
+    """The loadable model in a downloaded MLflow model folder, read from its ``MLmodel``: the
+    ONNX flavor's file first, else a scikit-learn model saved as skops. A pickled model (the
+    scikit-learn flavor's default, or a python_function) is not taken: it runs code when loaded.
+    """
+    import yaml
+
+    description = folder / "MLmodel"
+    if not description.is_file():
+        return ModelFile(None, "it holds no MLmodel file")
+    try:
+        flavors = (yaml.safe_load(description.read_text(encoding="utf-8")) or {}).get("flavors")
+    except yaml.YAMLError as exc:
+        return ModelFile(None, f"its MLmodel file is not YAML ({exc})")
+    if not isinstance(flavors, dict):
+        return ModelFile(None, "its MLmodel file names no flavors")
+    onnx = flavors.get("onnx")
+    if isinstance(onnx, dict) and isinstance(onnx.get("data"), str):
+        path = folder / onnx["data"]
+        if path.is_file():
+            return ModelFile(path, "onnx")
+    sklearn = flavors.get("sklearn")
+    if isinstance(sklearn, dict) and sklearn.get("serialization_format") == "skops":
+        path = folder / str(sklearn.get("pickled_model", ""))
+        if path.is_file():
+            return ModelFile(path.rename(path.with_suffix(".skops")), "skops")
+    kinds = ", ".join(
+        f"{name} ({flavor.get('serialization_format')})"
+        if isinstance(flavor, dict) and flavor.get("serialization_format")
+        else str(name)
+        for name, flavor in flavors.items()
+    )
+    return ModelFile(
+        None,
+        f"it has no ONNX model nor a scikit-learn model saved as skops (flavors: {kinds}); "
+        "driftscope does not load pickled models from MLflow, which run code when loaded",
+    )
+
+
 def metric_name(name: str) -> str:
     """A name MLflow accepts for a metric or param.
 
@@ -141,6 +219,11 @@ def run_metrics(run: AnalysedRun) -> dict[str, float]:
     numbers["quality_warnings"] = _float(run.quality_warnings)
     numbers["quality_alerts"] = _float(run.quality_alerts)
     return {k: float(v) for k, v in numbers.items() if v is not None and math.isfinite(v)}
+
+
+def _quoted(name: str) -> str:
+    """A name inside a single-quoted MLflow search string."""
+    return name.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def _float(value: int | None) -> float | None:
@@ -309,6 +392,77 @@ class MlflowTracking:
             self._client.log_batch(mlflow_id, tags=[RunTag(COMPLETE_TAG, "true")])
             self._client.set_terminated(mlflow_id, "FINISHED", end_time=at)
         return LoggedRun(run.model, run.run_id, mlflow_id, experiment_id, True)
+
+    # -- the model registry ---------------------------------------------------------------
+
+    def registered_versions(self, name: str) -> list[RegisteredVersion]:
+        """The versions of the registered model ``name``, oldest first, with their aliases."""
+        with self._errors(f"reading the registered model {name!r}"):
+            registered = self._client.get_registered_model(name)
+            aliases: dict[int, list[str]] = {}
+            for alias, number in (registered.aliases or {}).items():
+                aliases.setdefault(int(number), []).append(alias)
+            found = self._client.search_model_versions(f"name = '{_quoted(name)}'")
+        versions = [
+            RegisteredVersion(
+                name=name,
+                version=int(v.version),
+                run_id=v.run_id or None,
+                aliases=tuple(sorted(aliases.get(int(v.version), ()))),
+                tags=dict(v.tags or {}),
+            )
+            for v in found
+        ]
+        return sorted(versions, key=lambda v: v.version)
+
+    def download_model(self, version: RegisteredVersion, folder: Path) -> ModelFile:
+        """Download the model of ``version`` into ``folder`` and find its loadable file."""
+        from mlflow.artifacts import download_artifacts
+
+        uri = f"models:/{version.name}/{version.version}"
+        try:
+            with self._errors(f"downloading {uri}"):
+                # Resolved here with this tracking server: MLflow's own resolving of a
+                # models:/ address would use the default tracking store, not this one.
+                source = self._client.get_model_version_download_uri(
+                    version.name, str(version.version)
+                )
+                if source.startswith("models:/"):
+                    logged = self._client.get_logged_model(source.removeprefix("models:/"))
+                    source = logged.artifact_location
+                got = download_artifacts(
+                    artifact_uri=source, dst_path=str(folder), tracking_uri=self.tracking_uri
+                )
+        except IntegrationError as exc:
+            return ModelFile(None, f"its files could not be downloaded: {exc}")
+        return model_file(Path(got))
+
+    def download_baseline(
+        self, version: RegisteredVersion, artifact: str, folder: Path
+    ) -> Path | None:
+        """The artifact ``artifact`` of the run that made ``version``, downloaded into
+        ``folder``; None when the version has no run or the run no such artifact."""
+        if version.run_id is None:
+            return None
+        names = {a.path for a in self._list_artifacts(version.run_id, str(Path(artifact).parent))}
+        if artifact not in names:
+            return None
+        with self._errors(f"downloading {artifact} of run {version.run_id}"):
+            return Path(self._client.download_artifacts(version.run_id, artifact, str(folder)))
+
+    def _list_artifacts(self, run_id: str, path: str) -> list[Any]:
+        with self._errors(f"listing the artifacts of run {run_id}"):
+            return list(self._client.list_artifacts(run_id, None if path == "." else path))
+
+    def mark_imported(self, version: RegisteredVersion, model: str, number: int) -> None:
+        """Tag the MLflow version with the driftscope model and version it became."""
+        with self._errors(f"tagging version {version.version} of {version.name!r}"):
+            self._client.set_model_version_tag(
+                version.name, str(version.version), IMPORTED_MODEL_TAG, model
+            )
+            self._client.set_model_version_tag(
+                version.name, str(version.version), IMPORTED_VERSION_TAG, str(number)
+            )
 
     @contextlib.contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
