@@ -493,3 +493,23 @@ def test_an_mlflow_registered_model_s_versions_are_imported_with_their_onnx_and_
     _, err = capsys.readouterr()
     assert "nosuch-registered" in err
     assert "Traceback" not in err
+
+    # Promotion and rollback in driftscope move the MLflow alias along.
+    where = ["--mlflow-uri", mlflow_server.url, "--url", service.url, "--token", token]
+    promote = ["models", "promote", "imported", "2", "--mlflow-model", "cancer-registry", *where]
+    assert main(promote) == 0
+    out, _ = capsys.readouterr()
+    assert f"MLflow: cancer-registry@production is version {third}." in out
+    assert registry.get_registered_model("cancer-registry").aliases["production"] == third
+    assert (
+        main(["models", "rollback", "imported", "--mlflow-model", "cancer-registry", *where]) == 0
+    )
+    out, _ = capsys.readouterr()
+    assert "imported@production rolled back to version 1 (was 2)." in out
+    assert registry.get_registered_model("cancer-registry").aliases["production"] == first
+    # An MLflow alias that cannot follow stops the promotion before anything moves.
+    assert main([*promote[:5], "nosuch-registered", *where]) == 2
+    _, err = capsys.readouterr()
+    assert "nosuch-registered" in err
+    with driftscope.Client(service.url, token) as client:
+        assert dict(client.model("imported").aliases)["production"] == 1

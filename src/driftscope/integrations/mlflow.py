@@ -464,6 +464,26 @@ class MlflowTracking:
                 version.name, str(version.version), IMPORTED_VERSION_TAG, str(number)
             )
 
+    def imported_version(self, registered: str, model: str, number: int) -> int:
+        """The version of the registered model that was imported as version ``number`` of
+        ``model``; `IntegrationError` when none was."""
+        for version in self.registered_versions(registered):
+            if version.imported_as(model) == number:
+                return version.version
+        raise IntegrationError(
+            f"No version of the MLflow registered model {registered!r} at {self.tracking_uri} "
+            f"was imported as version {number} of {model!r} (`driftscope mlflow import` tags "
+            "each one it imports), so its MLflow alias cannot follow."
+        )
+
+    def move_alias(self, registered: str, alias: str, version: int | None) -> None:
+        """Point the registered model's ``alias`` at ``version`` (None: remove the alias)."""
+        with self._errors(f"moving the alias {alias!r} of {registered!r}"):
+            if version is None:
+                self._client.delete_registered_model_alias(registered, alias)
+            else:
+                self._client.set_registered_model_alias(registered, alias, str(version))
+
     @contextlib.contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
         """Turn what MLflow's client raises into an `IntegrationError` saying what was being
