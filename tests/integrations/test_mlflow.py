@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 import urllib.request
 import warnings
@@ -513,3 +514,23 @@ def test_an_mlflow_registered_model_s_versions_are_imported_with_their_onnx_and_
     assert "nosuch-registered" in err
     with driftscope.Client(service.url, token) as client:
         assert dict(client.model("imported").aliases)["production"] == 1
+
+
+def test_without_the_mlflow_extra_the_commands_say_how_to_install_it() -> None:
+    code = (
+        "import sys; sys.modules['mlflow'] = None\n"
+        "from driftscope.cli import main\n"
+        "sys.exit(main(['mlflow', 'log', '--model', 'm', '--mlflow-uri', 'http://127.0.0.1:1',"
+        " '--all-new']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"},
+    )
+    assert done.returncode == 2, done
+    assert done.stderr.strip() == (
+        "error: The MLflow integration needs the MLflow client, which is not installed: "
+        'pip install "driftscope[mlflow]"'
+    )
