@@ -515,6 +515,22 @@ def test_an_mlflow_registered_model_s_versions_are_imported_with_their_onnx_and_
     with driftscope.Client(service.url, token) as client:
         assert dict(client.model("imported").aliases)["production"] == 1
 
+    # sync: the versions imported before are left alone, and the new analysed run is logged.
+    _, production, features = _cancer_frames()
+    with driftscope.Client(service.url, token) as client:
+        sent = client.upload_run("imported", production[features].head(100), date="2026-11-03")
+        run = client.wait("imported", sent.id, timeout=300)
+    assert run.status == "analysed", run
+    sync = ["mlflow", "sync", "--model", "imported", "--mlflow-model", "cancer-registry", *where]
+    assert main(sync) == 1
+    out, err = capsys.readouterr()
+    assert f"MLflow version {first} of 'cancer-registry': imported before as version 1." in out
+    assert f"Run {run.id} of 'imported' logged: MLflow run" in out
+    assert f"MLflow version {pickled} of 'cancer-registry' not imported" in err
+    logged = mlflow_runs(mlflow_server, "imported")
+    assert [r.data.tags[RUN_ID_TAG] for r in logged] == [str(run.id)]
+    assert logged[0].data.metrics["n_rows"] == 100
+
 
 def test_without_the_mlflow_extra_the_commands_say_how_to_install_it() -> None:
     code = (

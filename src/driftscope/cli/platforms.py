@@ -91,9 +91,38 @@ def _analysed_ids(client: Client, model: str) -> list[int]:
             return ids[::-1]
 
 
+ModelOption = Annotated[str, typer.Option("--model", help="The driftscope model's name.")]
+Experiment = Annotated[
+    str | None,
+    typer.Option(help="The MLflow experiment [default: the model's name].", show_default=False),
+]
+MlflowModel = Annotated[
+    str, typer.Option("--mlflow-model", help="The MLflow registered model's name.")
+]
+Task = Annotated[
+    str | None,
+    typer.Option(
+        help="The task, to register the driftscope model when it does not exist yet: "
+        "binary_classification, multiclass_classification, regression or text_classification.",
+        show_default=False,
+    ),
+]
+Baseline = Annotated[
+    Path | None,
+    typer.Option(
+        help="The reference data of every version imported (CSV, TSV, Parquet, JSON Lines); "
+        "default: the artifact --baseline-artifact of the MLflow run that made each version.",
+        show_default=False,
+    ),
+]
+BaselineArtifact = Annotated[
+    str, typer.Option(help="The artifact of each version's MLflow run that holds its baseline.")
+]
+
+
 @mlflow_app.command("log", epilog=MLFLOW_EPILOG)
 def mlflow_log(
-    model: Annotated[str, typer.Option("--model", help="The driftscope model's name.")],
+    model: ModelOption,
     mlflow_uri: MlflowUri,
     run: Annotated[
         list[int] | None,
@@ -105,10 +134,7 @@ def mlflow_log(
             "--all-new", help="Log every analysed run of the model not yet logged to MLflow."
         ),
     ] = False,
-    experiment: Annotated[
-        str | None,
-        typer.Option(help="The MLflow experiment [default: the model's name].", show_default=False),
-    ] = None,
+    experiment: Experiment = None,
     url: Url = None,
     token: TokenOption = None,
 ) -> None:
@@ -118,36 +144,47 @@ def mlflow_log(
         raise typer.BadParameter(
             "give either --run ID (repeatable) or --all-new", param_hint="--run"
         )
-    from driftscope.integrations.mlflow import MlflowTracking
-
-    tracking = MlflowTracking(mlflow_uri)
-    tracking.check()
-    name = experiment or model
+    tracking = _tracking(mlflow_uri)
     with _client(url, token) as client:
         client.model(model)  # a model that does not exist is said before MLflow is touched
-        if all_new:
-            done = tracking.logged_runs(name, model)
-            wanted = [i for i in _analysed_ids(client, model) if i not in done]
-        else:
-            wanted = list(dict.fromkeys(run or []))
-        runs = []
-        for run_id in wanted:
-            found = client.run(model, run_id)
-            if found.status != "analysed":
-                raise typer.BadParameter(
-                    f"run {run_id} of {model!r} is {found.status}; only analysed runs are logged",
-                    param_hint="--run",
-                )
-            runs.append(found)
-        logged = 0
-        for found in runs:
-            result = tracking.log_run(_analysed(client, found), name)
-            logged += result.logged_now
-            how = "logged" if result.logged_now else "already logged"
-            typer.echo(
-                f"Run {found.id} of {model!r} {how}: MLflow run {result.mlflow_run_id} in "
-                f"experiment {name!r}."
+        _log_runs(client, tracking, model, experiment or model, None if all_new else run)
+
+
+def _tracking(uri: str) -> MlflowTracking:
+    from driftscope.integrations.mlflow import MlflowTracking
+
+    tracking = MlflowTracking(uri)
+    tracking.check()
+    return tracking
+
+
+def _log_runs(
+    client: Client, tracking: MlflowTracking, model: str, name: str, given: list[int] | None
+) -> None:
+    """Log the runs ``given``, or (None) every analysed run not logged to ``name`` yet."""
+    if given is None:
+        done = tracking.logged_runs(name, model)
+        wanted = [i for i in _analysed_ids(client, model) if i not in done]
+    else:
+        wanted = list(dict.fromkeys(given))
+    runs = []
+    for run_id in wanted:
+        found = client.run(model, run_id)
+        if found.status != "analysed":
+            raise typer.BadParameter(
+                f"run {run_id} of {model!r} is {found.status}; only analysed runs are logged",
+                param_hint="--run",
             )
+        runs.append(found)
+    logged = 0
+    for found in runs:
+        result = tracking.log_run(_analysed(client, found), name)
+        logged += result.logged_now
+        how = "logged" if result.logged_now else "already logged"
+        typer.echo(
+            f"Run {found.id} of {model!r} {how}: MLflow run {result.mlflow_run_id} in "
+            f"experiment {name!r}."
+        )
     if not runs:
         typer.echo(f"Nothing new to log: every analysed run of {model!r} is in {name!r}.")
     elif logged != len(runs):
@@ -164,32 +201,12 @@ IMPORT_EPILOG = (
 
 @mlflow_app.command("import", epilog=IMPORT_EPILOG)
 def mlflow_import(
-    model: Annotated[str, typer.Option("--model", help="The driftscope model's name.")],
-    mlflow_model: Annotated[
-        str, typer.Option("--mlflow-model", help="The MLflow registered model's name.")
-    ],
+    model: ModelOption,
+    mlflow_model: MlflowModel,
     mlflow_uri: MlflowUri,
-    task: Annotated[
-        str | None,
-        typer.Option(
-            help="The task, to register the driftscope model when it does not exist yet: "
-            "binary_classification, multiclass_classification, regression or "
-            "text_classification.",
-            show_default=False,
-        ),
-    ] = None,
-    baseline: Annotated[
-        Path | None,
-        typer.Option(
-            help="The reference data of every version imported (CSV, TSV, Parquet, JSON Lines); "
-            "default: the artifact --baseline-artifact of the MLflow run that made each version.",
-            show_default=False,
-        ),
-    ] = None,
-    baseline_artifact: Annotated[
-        str,
-        typer.Option(help="The artifact of each version's MLflow run that holds its baseline."),
-    ] = "baseline.parquet",
+    task: Task = None,
+    baseline: Baseline = None,
+    baseline_artifact: BaselineArtifact = "baseline.parquet",
     target: Target = None,
     prediction: Prediction = None,
     proba_prefix: ProbaPrefix = None,
@@ -202,52 +219,112 @@ def mlflow_import(
     """Import the versions of an MLflow registered model as driftscope versions, oldest first,
     each with its baseline and its model file (ONNX, or scikit-learn saved as skops), and
     mirror its production and staging aliases. Versions imported before are left alone."""
-    from driftscope.integrations.mlflow import MlflowTracking
+    fields = _version_fields(target, prediction, proba_prefix, timestamp, id_column, benchmark)
+    tracking = _tracking(mlflow_uri)
+    with _client(url, token) as client:
+        skipped = _import_versions(
+            client, tracking, model, mlflow_model, task, baseline, baseline_artifact, fields
+        )
+    _fail_if_skipped(skipped)
 
-    benchmarks = _metric_values(benchmark or [], "--benchmark") or None
-    tracking = MlflowTracking(mlflow_uri)
-    tracking.check()
-    versions = tracking.registered_versions(mlflow_model)
-    fields = {
+
+SYNC_EPILOG = (
+    f"Exit codes: 0 done; {EXIT_DRIFT} some MLflow versions could not be imported (each is said "
+    "with why; the runs are logged all the same); 2 usage or input error, the service refused or "
+    "could not be reached at --url, or MLflow at --mlflow-uri; 130 interrupted by Ctrl-C."
+)
+
+
+@mlflow_app.command("sync", epilog=SYNC_EPILOG)
+def mlflow_sync(
+    model: ModelOption,
+    mlflow_model: MlflowModel,
+    mlflow_uri: MlflowUri,
+    experiment: Experiment = None,
+    task: Task = None,
+    baseline: Baseline = None,
+    baseline_artifact: BaselineArtifact = "baseline.parquet",
+    target: Target = None,
+    prediction: Prediction = None,
+    proba_prefix: ProbaPrefix = None,
+    timestamp: Timestamp = None,
+    id_column: IdColumn = None,
+    benchmark: Benchmarks = None,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Both ways at once, for a schedule: import the registered model's versions not imported
+    yet (with their aliases), then log every analysed run not logged yet."""
+    fields = _version_fields(target, prediction, proba_prefix, timestamp, id_column, benchmark)
+    tracking = _tracking(mlflow_uri)
+    with _client(url, token) as client:
+        skipped = _import_versions(
+            client, tracking, model, mlflow_model, task, baseline, baseline_artifact, fields
+        )
+        _log_runs(client, tracking, model, experiment or model, None)
+    _fail_if_skipped(skipped)
+
+
+def _version_fields(
+    target: str | None,
+    prediction: str | None,
+    proba_prefix: str | None,
+    timestamp: str | None,
+    id_column: str | None,
+    benchmark: list[str] | None,
+) -> dict[str, Any]:
+    """The columns and benchmarks every imported version is added with."""
+    return {
         "target": target,
         "prediction": prediction,
         "proba_prefix": proba_prefix,
         "timestamp": timestamp,
         "id_column": id_column,
-        "benchmarks": benchmarks,
+        "benchmarks": _metric_values(benchmark or [], "--benchmark") or None,
     }
-    skipped: list[str] = []
-    with _client(url, token) as client:
-        _ensure_model(client, model, task)
-        imported = {v.version: n for v in versions if (n := v.imported_as(model)) is not None}
-        for version in versions:
-            label = f"MLflow version {version.version} of {mlflow_model!r}"
-            if version.version in imported:
-                typer.echo(f"{label}: imported before as version {imported[version.version]}.")
-                continue
-            with tempfile.TemporaryDirectory(prefix="driftscope-mlflow-") as folder:
-                said = _import_one(
-                    client,
-                    tracking,
-                    version,
-                    model,
-                    Path(folder),
-                    baseline,
-                    baseline_artifact,
-                    fields,
-                )
-            if isinstance(said, str):
-                skipped.append(f"{label} not imported: {said}")
-                continue
-            number, how = said
-            imported[version.version] = number
-            typer.echo(f"{label} imported as version {number} of {model!r} ({how}).")
-        _mirror_aliases(client, model, versions, imported)
+
+
+def _fail_if_skipped(skipped: list[str]) -> None:
     if skipped:
         err = Console(stderr=True, soft_wrap=True, highlight=False)
         for line in skipped:
             err.print(line)
         raise typer.Exit(EXIT_DRIFT)
+
+
+def _import_versions(
+    client: Client,
+    tracking: MlflowTracking,
+    model: str,
+    mlflow_model: str,
+    task: str | None,
+    baseline: Path | None,
+    baseline_artifact: str,
+    fields: dict[str, Any],
+) -> list[str]:
+    """Import the versions of ``mlflow_model`` not imported yet and mirror its aliases; a line
+    for each version that could not be imported, saying why."""
+    versions = tracking.registered_versions(mlflow_model)
+    skipped: list[str] = []
+    _ensure_model(client, model, task)
+    imported = {v.version: n for v in versions if (n := v.imported_as(model)) is not None}
+    for version in versions:
+        label = f"MLflow version {version.version} of {mlflow_model!r}"
+        if version.version in imported:
+            typer.echo(f"{label}: imported before as version {imported[version.version]}.")
+            continue
+        with tempfile.TemporaryDirectory(prefix="driftscope-mlflow-") as folder:
+            said = _import_one(
+                client, tracking, version, model, Path(folder), baseline, baseline_artifact, fields
+            )
+        if isinstance(said, str):
+            skipped.append(f"{label} not imported: {said}")
+            continue
+        number, how = said
+        imported[version.version] = number
+        typer.echo(f"{label} imported as version {number} of {model!r} ({how}).")
+    _mirror_aliases(client, model, versions, imported)
+    return skipped
 
 
 def _ensure_model(client: Client, model: str, task: str | None) -> None:
