@@ -16,6 +16,8 @@ from rich.console import Console
 
 from driftscope.cli._options import EXIT_DRIFT, _metric_values
 from driftscope.cli.remote import (
+    _CTRL_C,
+    _USAGE,
     Benchmarks,
     IdColumn,
     Prediction,
@@ -34,11 +36,13 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+_MLFLOW_DOWN = (
+    "or MLflow could not be reached at --mlflow-uri or refused (what was done before stays done; "
+    "run the command again for the rest)"
+)
 MLFLOW_EPILOG = (
-    "Exit codes: 0 done (also when there was nothing new to log); 2 usage or input error, the "
-    "driftscope service refused or could not be reached at --url, or MLflow could not be "
-    "reached at --mlflow-uri or refused (runs logged before the failure stay logged; run the "
-    "command again to log the rest); 130 interrupted by Ctrl-C."
+    f"Exit codes: 0 done (also when there was nothing new to log); {_USAGE}, {_MLFLOW_DOWN}; "
+    f"{_CTRL_C}"
 )
 
 mlflow_app = typer.Typer(
@@ -192,10 +196,9 @@ def _log_runs(
 
 
 IMPORT_EPILOG = (
-    f"Exit codes: 0 every MLflow version is imported (now or before); {EXIT_DRIFT} some could not "
-    "be (each is said with why; the others are imported, and running the command again imports "
-    "only what is missing); 2 usage or input error, the service refused or could not be reached "
-    "at --url, or MLflow at --mlflow-uri; 130 interrupted by Ctrl-C."
+    "Exit codes: 0 every MLflow version is imported (now or before); 1 some could not be (each "
+    "is said with why; the others are imported, and running the command again imports only what "
+    f"is missing); {_USAGE}, {_MLFLOW_DOWN}; {_CTRL_C}"
 )
 
 
@@ -229,9 +232,8 @@ def mlflow_import(
 
 
 SYNC_EPILOG = (
-    f"Exit codes: 0 done; {EXIT_DRIFT} some MLflow versions could not be imported (each is said "
-    "with why; the runs are logged all the same); 2 usage or input error, the service refused or "
-    "could not be reached at --url, or MLflow at --mlflow-uri; 130 interrupted by Ctrl-C."
+    "Exit codes: 0 done; 1 some MLflow versions could not be imported (each is said with why; "
+    f"the runs are logged all the same); {_USAGE}, {_MLFLOW_DOWN}; {_CTRL_C}"
 )
 
 
