@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser postgres prometheus bench clean
+.PHONY: run test lint typecheck pytest browser postgres prometheus mlflow bench clean
 
 # The streaming kernels are compiled at install time; editing one reinstalls (and rebuilds).
 KERNELS := $(wildcard src/driftscope/streaming/_core/*.pyx src/driftscope/streaming/_core/*.pxd)
@@ -52,7 +52,14 @@ prometheus:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 	fi
 
-pytest: $(STAMP) browser postgres prometheus
+
+# The MLflow integration is tested against a real `mlflow server` on loopback, installed in its
+# own virtualenv (.venv-mlflow): the full mlflow package pins pyarrow < 26, driftscope's venv has
+# only the client (mlflow-skinny, the `mlflow` extra).
+mlflow:
+	PYTHON=$(PYTHON) bash scripts/setup_mlflow_server.sh
+
+pytest: $(STAMP) browser postgres prometheus mlflow
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
@@ -70,4 +77,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/multivariate_vs_nannyml.py
 
 clean:
-	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-mlflow demo .mypy_cache .ruff_cache .pytest_cache

@@ -16,6 +16,7 @@ __all__ = [
     "FileFormatError",
     "InputFileNotFoundError",
     "InputTypeError",
+    "IntegrationError",
     "MetricNotComputedError",
     "OutputFileError",
     "ParameterError",
@@ -124,6 +125,11 @@ class ServiceConnectionError(DriftscopeError, ConnectionError):
 
 class ServiceTimeoutError(DriftscopeError, TimeoutError):
     """The service did not answer, or a run was not analysed, within the time allowed."""
+
+
+class IntegrationError(DriftscopeError, ConnectionError):
+    """A platform driftscope works with (an MLflow tracking server...) could not be reached or
+    refused a request; the message names the platform, its address and what it said."""
 
 
 def invalid_parameter(owner: str, name: str, expected: str, got: object) -> ParameterError:

@@ -288,7 +288,7 @@ def test_a_scrape_reads_the_store_in_a_fixed_number_of_queries(
     _upload(admin, production, "2026-11-02T00:00:00+00:00", version=2)
     assert run_jobs(state) == 1
     many = _queries(state, scraper)
-    assert many == few == 8
+    assert many == few == 9
     found = samples(_scrape_text(scraper))
     assert len(labelled(found, "driftscope_model_accuracy", model="cancer")) == 2
     assert one(found, "driftscope_rows_ingested_total", model="third") == 0
@@ -427,3 +427,37 @@ def test_logged_predictions_count_as_rows_and_their_jobs_as_queued(
     # No run analysed yet: no version series, but the model's rows and lag are there.
     assert not labelled(found, "driftscope_drift_share", model="cancer")
     assert 0 <= one(found, "driftscope_ingestion_lag_seconds", model="cancer") < 3600
+
+
+def test_alerts_firing_are_counted_per_model_and_severity(
+    admin: TestClient, state: State, scraper: TestClient
+) -> None:
+    """A rule that fires on the run shows in ``driftscope_alerts_firing``; once resolved, the
+    series goes away."""
+    add_model(admin)
+    _, production = breast_cancer_split()
+    worse = production.copy()
+    flipped = worse.index[: int(len(worse) * 0.4)]
+    worse.loc[flipped, "target"] = 1 - worse.loc[flipped, "target"]
+    rule = admin.post(
+        "/api/v1/models/cancer/alert-rules",
+        json={
+            "name": "accuracy low",
+            "signal": "metric",
+            "subject": "accuracy",
+            "comparator": "<",
+            "threshold": 0.85,
+            "severity": "critical",
+        },
+    )
+    assert rule.status_code == 201, rule.text
+    _upload(admin, worse, "2026-11-01T00:00:00+00:00")
+    assert run_jobs(state) == 1
+    [alert] = admin.get("/api/v1/models/cancer/alerts").json()["items"]
+    assert alert["state"] == "firing"
+    found = samples(_scrape_text(scraper))
+    assert one(found, "driftscope_alerts_firing", model="cancer", severity="critical") == 1
+    _upload(admin, production, "2026-11-02T00:00:00+00:00")
+    assert run_jobs(state) == 1
+    found = samples(_scrape_text(scraper))
+    assert labelled(found, "driftscope_alerts_firing", model="cancer") == {}

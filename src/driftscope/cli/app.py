@@ -18,7 +18,7 @@ from rich.text import Text
 from driftscope._shorten import shown
 from driftscope._version import __version__
 from driftscope.analyses.status import Status
-from driftscope.cli import export, files, remote, service
+from driftscope.cli import export, files, platforms, remote, service
 from driftscope.cli._options import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -671,6 +671,7 @@ files.register(app)
 service.register(app)
 remote.register(app)
 export.register(app)
+platforms.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

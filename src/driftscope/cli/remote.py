@@ -24,6 +24,7 @@ from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
     from driftscope.client import Alert, AlertRule, Client, Model, Run, Token
+    from driftscope.integrations.mlflow import MlflowTracking
 
 __all__ = ["register"]
 
@@ -323,32 +324,95 @@ def models_show(
         )
 
 
+MlflowModel = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow-model",
+        help="Move the alias of this MLflow registered model too, to the MLflow version the "
+        "driftscope version was imported from (`driftscope mlflow import`; needs the mlflow "
+        "extra).",
+        show_default=False,
+    ),
+]
+MlflowUriOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow-uri",
+        envvar="MLFLOW_TRACKING_URI",
+        help="The MLflow tracking server of --mlflow-model [env MLFLOW_TRACKING_URI].",
+        show_default=False,
+    ),
+]
+
+
+def _mlflow_alias(registered: str | None, uri: str | None) -> tuple[MlflowTracking, str] | None:
+    """The MLflow tracking server that --mlflow-model lives on, checked; None without one."""
+    if registered is None:
+        return None
+    if not uri:
+        raise typer.BadParameter(
+            "--mlflow-model needs the MLflow tracking server: give --mlflow-uri or set "
+            "MLFLOW_TRACKING_URI",
+            param_hint="--mlflow-uri",
+        )
+    from driftscope.integrations.mlflow import MlflowTracking
+
+    tracking = MlflowTracking(uri)
+    tracking.check()
+    return tracking, registered
+
+
 @models_app.command("promote", epilog=REMOTE_EPILOG)
 def models_promote(
     name: ModelName,
     version: Annotated[int, typer.Argument(min=1, help="The version number.")],
     alias: Alias = "production",
+    mlflow_model: MlflowModel = None,
+    mlflow_uri: MlflowUriOption = None,
     url: Url = None,
     token: TokenOption = None,
 ) -> None:
-    """Point an alias (production by default) at a version."""
+    """Point an alias (production by default) at a version; with --mlflow-model, the MLflow
+    registered model's alias of the same name too."""
+    mlflow = _mlflow_alias(mlflow_model, mlflow_uri)
+    # Checked before anything moves: an MLflow alias that cannot follow stops the promotion.
+    target = None if mlflow is None else mlflow[0].imported_version(mlflow[1], name, version)
     with _client(url, token) as client:
         move = client.promote(name, version, alias)
     was = move.from_version or "unset"
     typer.echo(f"{name}@{move.alias} is version {move.to_version} (was {was}).")
+    if mlflow is not None:
+        mlflow[0].move_alias(mlflow[1], alias, target)
+        typer.echo(f"MLflow: {mlflow[1]}@{alias} is version {target}.")
 
 
 @models_app.command("rollback", epilog=REMOTE_EPILOG)
 def models_rollback(
-    name: ModelName, alias: Alias = "production", url: Url = None, token: TokenOption = None
+    name: ModelName,
+    alias: Alias = "production",
+    mlflow_model: MlflowModel = None,
+    mlflow_uri: MlflowUriOption = None,
+    url: Url = None,
+    token: TokenOption = None,
 ) -> None:
-    """Point an alias back at the version it held before its last promotion."""
+    """Point an alias back at the version it held before its last promotion; with
+    --mlflow-model, the MLflow registered model's alias of the same name follows."""
+    mlflow = _mlflow_alias(mlflow_model, mlflow_uri)
     with _client(url, token) as client:
         move = client.rollback(name, alias)
     typer.echo(
         f"{name}@{move.alias} rolled back to version {move.to_version or 'unset'} "
         f"(was {move.from_version})."
     )
+    if mlflow is not None:
+        tracking, registered = mlflow
+        target = (
+            None
+            if move.to_version is None
+            else tracking.imported_version(registered, name, move.to_version)
+        )
+        tracking.move_alias(registered, alias, target)
+        typer.echo(f"MLflow: {registered}@{alias} is version {target or 'unset'}.")
 
 
 def _run_line(run: Run) -> str:

@@ -28,6 +28,8 @@ from driftscope.integrations.prometheus import (
     VersionPoint,
 )
 from driftscope.server.models import (
+    Alert,
+    AlertState,
     Alias,
     Job,
     JobStatus,
@@ -76,9 +78,16 @@ def _features(row: RunColumnDrift) -> tuple[FeatureDrift, ...]:
 
 
 def alerts_firing(session: Session) -> tuple[AlertsFiring, ...]:
-    """Alerts firing now, per model and severity: the hook the service's alert rules fill in
-    (``driftscope_alerts_firing``); none until they exist."""
-    return ()
+    """How many alerts fire now, per model and severity (``driftscope_alerts_firing``); a model
+    with none has no series."""
+    rows = session.execute(
+        select(Model.name, Alert.severity, func.count(Alert.id))
+        .join(Model, Model.id == Alert.model_id)
+        .where(Alert.state == AlertState.FIRING)
+        .group_by(Model.name, Alert.severity)
+        .order_by(Model.name, Alert.severity)
+    )
+    return tuple(AlertsFiring(name, str(severity), count) for name, severity, count in rows)
 
 
 def metrics_snapshot(session: Session) -> MetricsSnapshot:
