@@ -243,7 +243,7 @@ def test_every_command_is_walked() -> None:
 
 # The commands that talk to a running service: no code 1 either, and a refusal of the service
 # is an input error whose message names the field.
-REMOTE_COMMANDS = {"models", "runs", "users", "tokens"}
+REMOTE_COMMANDS = {"models", "runs", "users", "tokens", "alerts"}
 SERVICE_COMMANDS = {"serve", "worker", "db", *REMOTE_COMMANDS}
 # The commands that connect the service to other platforms (MLflow): like the remote ones, and
 # code 1 where part of the work could not be done (a version that could not be imported).
