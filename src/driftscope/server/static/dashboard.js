@@ -28,6 +28,19 @@
     return dates.length > 200 ? 0 : 4;
   }
 
+  /* The alerts fired in these runs: a dashed line at each firing run's date on every timeline,
+     red for a critical alert; the page's table links each to its alert. */
+  var MARKS = [];
+
+  function markShapes() {
+    return MARKS.map(function (mark) {
+      return {
+        type: "line", xref: "x", yref: "paper", x0: when(mark.date), x1: when(mark.date), y0: 0, y1: 1,
+        line: { color: mark.severity === "critical" ? COLOR.retrain : COLOR.investigate, width: 1.5, dash: "dash" },
+      };
+    });
+  }
+
   function layout(extra) {
     var base = {
       margin: { l: 52, r: 12, t: 8, b: 40 },
@@ -38,6 +51,7 @@
       yaxis: { automargin: true, zeroline: false },
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", traceorder: "normal" },
       hovermode: "closest",
+      shapes: markShapes(),
     };
     return Object.assign(base, extra || {});
   }
@@ -254,6 +268,7 @@
   }
 
   function drawAll(root, data) {
+    MARKS = data.alerts || [];
     var runs = data.timeline.runs;
     var dates = runs.date.map(when);
     var featureDates = data.features.runs.date.map(when);
