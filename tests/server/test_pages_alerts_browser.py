@@ -115,3 +115,19 @@ def test_an_editor_makes_a_rule_in_the_app_sees_it_fire_and_acknowledges_it(
         shapes = page.eval_on_selector("#chart-drift", "e => e.layout.shapes")
         assert [(s["x0"], s["line"]["dash"]) for s in shapes] == [("2026-10-05 00:00:00", "dash")]
         assert "#1 most columns drifted" in page.locator("#alert-marks").inner_text()
+        fired = page.eval_on_selector(
+            "#chart-drift", "e => e.data.filter(t => t.name === 'Alert fired')[0]"
+        )
+        assert (fired["x"], fired["customdata"]) == (["2026-10-05 00:00:00"], ["/alerts/1"])
+        shares = page.eval_on_selector("#chart-drift", "e => e.data[0].y")
+        assert fired["y"][0] > max(shares)  # a flag above the drift shares, at its line's top
+        # A click on the point opens the alert.
+        point = page.locator("#chart-drift .scatterlayer .trace").last.locator("path.point")
+        assert point.count() == 1
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)  # Plotly finds the point under the mouse as it hovers
+        page.locator(".hoverlayer .hovertext").first.wait_for()
+        page.mouse.click(x, y)
+        page.wait_for_url(f"{origin}/alerts/1")

@@ -74,7 +74,31 @@
         marker: { symbol: "x", size: 9, color: COLOR.retrain },
         hovertemplate: "%{x}<br>dataset drifted<extra></extra>",
       },
-    ], { yaxis: { title: { text: "% of columns" }, rangemode: "tozero", automargin: true } });
+    ].concat(alertTrace(share)), { yaxis: { title: { text: "% of columns" }, rangemode: "tozero", automargin: true } });
+    followAlerts(element);
+  }
+
+  /* The alerts fired in these runs as flags above a chart's points, at the top of their dashed
+     lines, each opening its alert's page when clicked; none when no alert fired. */
+  function alertTrace(values) {
+    if (!MARKS.length) return [];
+    var top = Math.max.apply(null, values.filter(function (v) { return v !== null; }).concat([0]));
+    return [{
+      x: MARKS.map(function (mark) { return when(mark.date); }),
+      y: MARKS.map(function () { return top * 1.1 + 2; }),
+      type: "scatter", mode: "markers", name: "Alert fired",
+      customdata: MARKS.map(function (mark) { return mark.url; }),
+      hovertext: MARKS.map(function (mark) { return text("#" + mark.id + " " + mark.rule + " (" + mark.severity + ")"); }),
+      marker: { symbol: "triangle-down", size: 13, color: COLOR.retrain, line: { color: "#fff", width: 1 } },
+      hovertemplate: "%{x}<br>alert %{hovertext}<br>click to open<extra></extra>",
+    }];
+  }
+
+  function followAlerts(element) {
+    element.on("plotly_click", function (event) {
+      var point = (event.points || []).filter(function (p) { return p.data.name === "Alert fired"; })[0];
+      if (point && point.customdata) window.location.assign(point.customdata);
+    });
   }
 
   function verdictChart(element, runs, dates) {
