@@ -33,7 +33,14 @@
   var MARKS = [];
 
   function markShapes() {
-    return MARKS.map(function (mark) {
+    // One line per run and colour: a rule on every feature may fire for many columns at once.
+    var seen = {};
+    return MARKS.filter(function (mark) {
+      var key = mark.date + (mark.severity === "critical");
+      if (seen[key]) return false;
+      seen[key] = true;
+      return true;
+    }).map(function (mark) {
       return {
         type: "line", xref: "x", yref: "paper", x0: when(mark.date), x1: when(mark.date), y0: 0, y1: 1,
         line: { color: mark.severity === "critical" ? COLOR.retrain : COLOR.investigate, width: 1.5, dash: "dash" },
