@@ -13,12 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from tests.server.conftest import add_model, breast_cancer_split
 from tests.server.test_alerts import _upload, _worse
 from tests.server.test_pages import _form_token
 from tests.server.test_pages_admin import PASSWORD, _add_user, _browser
 from tests.server.test_pages_bad_input import _refused, _said
 
+from driftscope.server import db
+from driftscope.server.models import AlertRule
 from driftscope.server.routes.pages.alerts import (
     condition,
     duration,
@@ -367,4 +370,33 @@ def test_durations_silences_and_conditions_in_words() -> None:
         "check missing_share (status: ok 0, warning 1, alert 2) >= alert",
         "any feature's drift (drifted, 1 when drifted) == 1",
         "the label's drift (p value) < 0.01",
+    ]
+
+
+def test_a_rule_that_could_not_be_evaluated_says_why_and_alerts_list_firing_first(
+    admin: TestClient, state: State, runs: list[int]
+) -> None:
+    browser = _browser(admin)
+    assert _post_rule(browser)[0] == 303  # fires from Nov 2 on
+    # A second rule fires alike, then resolves when its threshold changes: its alert is the
+    # newer one, yet listed after the firing one.
+    assert _post_rule(browser, name="accuracy fine")[0] == 303
+    second = admin.get("/api/v1/models/cancer/alert-rules").json()[1]["id"]
+    changed = admin.patch(f"/api/v1/models/cancer/alert-rules/{second}", json={"threshold": 0.5})
+    assert changed.status_code == 200, changed.text
+    with db.transaction(state.writers) as session:
+        session.execute(
+            update(AlertRule)
+            .where(AlertRule.name == "accuracy fine")
+            .values(error="NotFound: the metric is gone")
+        )
+    page = browser.get(ALERTS).text
+    assert "Could not be evaluated: NotFound: the metric is gone" in html.unescape(page)
+    states = re.findall(r'<span class="badge alert-(\w+)">', page)
+    assert states == ["firing", "resolved"]
+    assert re.findall(
+        r'<span class="badge alert-(\w+)">', browser.get("/alerts?state=all").text
+    ) == [
+        "firing",
+        "resolved",
     ]
