@@ -3,8 +3,10 @@
     .venv/bin/python docs/img/screenshots.py
 
 Fills a demo store in a temporary folder, serves it on a free loopback port, logs in through the
-form in Debian's Chromium (Playwright), and saves the models list, the digits model's dashboard
-and its last run's page at 1280 and 390 pixels wide, cropped and reduced to 128 colours, as
+form in Debian's Chromium (Playwright), makes an alert rule on the digits model through the
+app's form (the share of drifted columns above 0.3 for two runs, which fires on the shifted
+weeks), and saves the models list, the digits model's dashboard, its last run's page, its alerts
+and the alert's page at 1280 and 390 pixels wide, cropped and reduced to 128 colours, as
 docs/img/app-*.png.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from playwright.sync_api import sync_playwright
@@ -31,7 +34,21 @@ PAGES = (
     ("models", "/models", "table.models", 760),
     ("dashboard", "/models/digits", "#dashboard[data-drawn=true]", 2000),
     ("run", "/models/digits/runs/6", "iframe.report", 1500),
+    ("alerts", "/models/digits/alerts", "table.alerts", 900),
+    ("alert", "/alerts/1", "table.history", 1200),
 )
+
+
+def _make_rule(page: Any, origin: str) -> None:
+    """The rule the alert pictures show, made through the app's form as a user makes it."""
+    page.goto(f"{origin}/models/digits/alerts/rules/new")
+    page.get_by_label("Name", exact=True).fill("most columns drifted")
+    page.get_by_label("Signal", exact=True).select_option("drift_share")
+    page.get_by_label("Threshold", exact=True).fill("0.3")
+    page.get_by_label("For runs in a row", exact=True).fill("2")
+    page.get_by_label("Severity", exact=True).select_option("critical")
+    page.get_by_role("button", name="Make the rule").click()
+    page.wait_for_url(f"{origin}/models/digits/alerts")
 
 
 def _save(shot: Path, out: Path, height: int) -> None:
@@ -62,6 +79,8 @@ def main() -> None:
                     page.get_by_label("Password").fill(PASSWORD)
                     page.get_by_role("button", name="Log in").click()
                     page.wait_for_url(f"{origin}/models")
+                    if width > 1000:
+                        _make_rule(page, origin)
                     for name, path, ready, crop in PAGES:
                         page.goto(f"{origin}{path}")
                         page.wait_for_selector(ready)

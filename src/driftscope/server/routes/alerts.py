@@ -28,7 +28,7 @@ router = APIRouter(tags=["alerts"])
 RuleId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
-def _alerts_out(session: Session_, found: list[Alert]) -> list[AlertOut]:
+def alerts_out(session: Session_, found: list[Alert]) -> list[AlertOut]:
     """The alerts with their models' and rules' names (two queries for the list)."""
     models = dict(
         session.execute(
@@ -114,7 +114,7 @@ def _page(session: Session_, model_name: str | None, filters: _Filters) -> Page[
         offset=filters.offset,
         limit=filters.limit,
     )
-    items = _alerts_out(session, found)
+    items = alerts_out(session, found)
     return Page(items=items, total=total, offset=filters.offset, limit=filters.limit)
 
 
@@ -134,7 +134,7 @@ def list_all_alerts(session: Session_, who: Reader, filters: Filters) -> Page[Al
 
 @router.get("/alerts/{alert_id}")
 def show_alert(alert_id: Id, session: Session_, who: Reader) -> AlertOut:
-    return _alerts_out(session, [alerts.get_alert(session, alert_id)])[0]
+    return alerts_out(session, [alerts.get_alert(session, alert_id)])[0]
 
 
 @router.get("/alerts/{alert_id}/history")
@@ -148,10 +148,10 @@ def alert_history(alert_id: Id, session: Session_, who: Reader) -> list[AlertEve
 @router.post("/alerts/{alert_id}/ack")
 def acknowledge(alert_id: Id, session: Session_, who: Editor) -> AlertOut:
     """Acknowledge the alert: it is not notified again."""
-    return _alerts_out(session, [alerts.acknowledge(session, who, alert_id)])[0]
+    return alerts_out(session, [alerts.acknowledge(session, who, alert_id)])[0]
 
 
 @router.post("/alerts/{alert_id}/silence")
 def silence(alert_id: Id, body: SilenceIn, session: Session_, who: Editor) -> AlertOut:
     """Silence the alert's notifications until a time (null lifts the silence)."""
-    return _alerts_out(session, [alerts.silence(session, who, alert_id, body.until)])[0]
+    return alerts_out(session, [alerts.silence(session, who, alert_id, body.until)])[0]

@@ -61,6 +61,7 @@ __all__ = [
     "EVERY_FEATURE",
     "Comparator",
     "Point",
+    "RuleChoices",
     "RuleSpec",
     "Severity",
     "Signal",
@@ -73,11 +74,16 @@ __all__ = [
     "evaluate_in",
     "evaluate_model",
     "evaluate_rule",
+    "fired_in",
+    "firing_by_rule",
+    "firing_count",
     "get_alert",
     "get_rule",
     "list_alerts",
     "list_rules",
     "mark_notified",
+    "rule_choices",
+    "run_alerts",
     "silence",
     "update_rule",
     "walk",
@@ -324,6 +330,30 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
         which = "relative" if spec.relative else "interval_excludes"
         raise Invalid(f"The {which!r} applies to a 'metric_drop' rule only.", field=which)
     return RuleSpec(**{**vars(spec), "name": name, "subject": subject, "measure": measure})
+
+
+@dataclass(frozen=True)
+class RuleChoices:
+    """What `check_rule` accepts for a model, for a form to offer: the metrics of its task (and
+    those with a better direction, which can drop), its columns, the data-quality checks, and
+    each signal's measures (the first is the default)."""
+
+    metrics: tuple[str, ...]
+    drop_metrics: tuple[str, ...]
+    columns: tuple[str, ...]
+    checks: tuple[str, ...]
+    measures: dict[Signal, tuple[str, ...]]
+
+
+def rule_choices(state: State, session: Session, model: Model) -> RuleChoices:
+    metrics = task_metrics(ModelTask(model.task))
+    return RuleChoices(
+        metrics=metrics,
+        drop_metrics=tuple(m for m in metrics if higher_is_better(m) is not None),
+        columns=tuple(sorted(_known_columns(state, session, model))),
+        checks=tuple(CHECKS),
+        measures=dict(_MEASURES),
+    )
 
 
 def _subject_what(signal: Signal) -> str:
@@ -872,6 +902,60 @@ def list_alerts(
         query.order_by(Alert.started_at.desc(), Alert.id.desc()).offset(offset).limit(limit)
     )
     return list(rows), total
+
+
+def firing_count(session: Session) -> int:
+    """How many alerts are firing over every model (one query: the app's menu shows it)."""
+    return session.scalar(select(func.count()).where(Alert.state == AlertState.FIRING)) or 0
+
+
+def firing_by_rule(session: Session, model: Model) -> dict[int, int]:
+    """How many alerts each of the model's rules has firing (a rule without any is left out)."""
+    rows = session.execute(
+        select(Alert.rule_id, func.count())
+        .where(Alert.model_id == model.id, Alert.state == AlertState.FIRING)
+        .group_by(Alert.rule_id)
+    ).all()
+    return {rule_id: count for rule_id, count in rows}
+
+
+@dataclass(frozen=True)
+class Change:
+    """An alert fired or resolved by a run, as a page lists it: the event, its alert and the
+    alert's rule name."""
+
+    event: AlertEvent
+    alert: Alert
+    rule: str
+
+
+def _changes(session: Session, *where: Any) -> list[Change]:
+    rows = session.execute(
+        select(AlertEvent, Alert, AlertRule.name)
+        .join(Alert, Alert.id == AlertEvent.alert_id)
+        .join(AlertRule, AlertRule.id == Alert.rule_id)
+        .where(AlertEvent.kind.in_((EventKind.FIRED, EventKind.RESOLVED)), *where)
+        .order_by(AlertEvent.run_date, AlertEvent.id)
+    ).all()
+    return [Change(event, alert, name) for event, alert, name in rows]
+
+
+def run_alerts(session: Session, run_id: int) -> list[Change]:
+    """The alerts the run fired or resolved, in the order they did."""
+    return _changes(session, AlertEvent.run_id == run_id)
+
+
+def fired_in(
+    session: Session, model: Model, since: datetime | None, until: datetime | None
+) -> list[Change]:
+    """The model's alerts fired by runs dated from ``since`` (included) to ``until``
+    (excluded), either open, oldest first: the marks on the dashboard's timelines."""
+    where = [Alert.model_id == model.id, AlertEvent.kind == EventKind.FIRED]
+    if since is not None:
+        where.append(AlertEvent.run_date >= since)
+    if until is not None:
+        where.append(AlertEvent.run_date < until)
+    return _changes(session, *where)
 
 
 def alert_history(session: Session, alert: Alert) -> list[AlertEvent]:

@@ -28,6 +28,26 @@
     return dates.length > 200 ? 0 : 4;
   }
 
+  /* The alerts fired in these runs: a dashed line at each firing run's date on every timeline,
+     red for a critical alert; the page's table links each to its alert. */
+  var MARKS = [];
+
+  function markShapes() {
+    // One line per run and colour: a rule on every feature may fire for many columns at once.
+    var seen = {};
+    return MARKS.filter(function (mark) {
+      var key = mark.date + (mark.severity === "critical");
+      if (seen[key]) return false;
+      seen[key] = true;
+      return true;
+    }).map(function (mark) {
+      return {
+        type: "line", xref: "x", yref: "paper", x0: when(mark.date), x1: when(mark.date), y0: 0, y1: 1,
+        line: { color: mark.severity === "critical" ? COLOR.retrain : COLOR.investigate, width: 1.5, dash: "dash" },
+      };
+    });
+  }
+
   function layout(extra) {
     var base = {
       margin: { l: 52, r: 12, t: 8, b: 40 },
@@ -38,6 +58,7 @@
       yaxis: { automargin: true, zeroline: false },
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", traceorder: "normal" },
       hovermode: "closest",
+      shapes: markShapes(),
     };
     return Object.assign(base, extra || {});
   }
@@ -60,7 +81,31 @@
         marker: { symbol: "x", size: 9, color: COLOR.retrain },
         hovertemplate: "%{x}<br>dataset drifted<extra></extra>",
       },
-    ], { yaxis: { title: { text: "% of columns" }, rangemode: "tozero", automargin: true } });
+    ].concat(alertTrace(share)), { yaxis: { title: { text: "% of columns" }, rangemode: "tozero", automargin: true } });
+    followAlerts(element);
+  }
+
+  /* The alerts fired in these runs as flags above a chart's points, at the top of their dashed
+     lines, each opening its alert's page when clicked; none when no alert fired. */
+  function alertTrace(values) {
+    if (!MARKS.length) return [];
+    var top = Math.max.apply(null, values.filter(function (v) { return v !== null; }).concat([0]));
+    return [{
+      x: MARKS.map(function (mark) { return when(mark.date); }),
+      y: MARKS.map(function () { return top * 1.1 + 2; }),
+      type: "scatter", mode: "markers", name: "Alert fired",
+      customdata: MARKS.map(function (mark) { return mark.url; }),
+      hovertext: MARKS.map(function (mark) { return text("#" + mark.id + " " + mark.rule + " (" + mark.severity + ")"); }),
+      marker: { symbol: "triangle-down", size: 13, color: COLOR.retrain, line: { color: "#fff", width: 1 } },
+      hovertemplate: "%{x}<br>alert %{hovertext}<br>click to open<extra></extra>",
+    }];
+  }
+
+  function followAlerts(element) {
+    element.on("plotly_click", function (event) {
+      var point = (event.points || []).filter(function (p) { return p.data.name === "Alert fired"; })[0];
+      if (point && point.customdata) window.location.assign(point.customdata);
+    });
   }
 
   function verdictChart(element, runs, dates) {
@@ -254,6 +299,7 @@
   }
 
   function drawAll(root, data) {
+    MARKS = data.alerts || [];
     var runs = data.timeline.runs;
     var dates = runs.date.map(when);
     var featureDates = data.features.runs.date.map(when);

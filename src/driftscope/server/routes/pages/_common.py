@@ -21,18 +21,29 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute, Match
 
 from driftscope.server import db
-from driftscope.server.deps import COOKIE, State_
+from driftscope.server.deps import COOKIE, State_, get_state
 from driftscope.server.errors import ServiceError
 from driftscope.server.models import Role
 from driftscope.server.routes.pages._format import FILTERS
 from driftscope.server.security import same
-from driftscope.server.services import users
+from driftscope.server.services import alerts, users
 from driftscope.server.services.users import Principal
 
 TEMPLATES = Jinja2Templates(
     directory=str(resources.files("driftscope.server").joinpath("templates"))
 )
 TEMPLATES.env.filters.update(FILTERS)
+
+
+def firing_alerts(request: Request) -> int:
+    """How many alerts are firing over every model: the menu's count (one query, made only
+    when a whole page is drawn, not for the fragments htmx polls)."""
+    state = get_state(request)
+    with state.sessions() as session:
+        return alerts.firing_count(session)
+
+
+TEMPLATES.env.globals["firing_alerts"] = firing_alerts
 #: The login form's CSRF token, before there is a session to hold one.
 LOGIN_COOKIE = "driftscope_login"
 #: What every page may load: its own server's files, nothing else.

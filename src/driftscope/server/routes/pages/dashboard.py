@@ -1,5 +1,6 @@
 """The dashboard at the top of a model's page: its time range, what its charts plot (as JSON,
-for `static/dashboard.js`), the same in words for each chart, and the vendored Plotly.
+for `static/dashboard.js`), the same in words for each chart, the model's firing alerts and
+the alerts its runs fired (marked on the timelines), and the vendored Plotly.
 
 The page reads the range from its URL (``range``: last 7, 30 or 90 days, all, or custom with
 ``since`` and ``until`` dates, both included) and hands the chart script the same range as
@@ -10,7 +11,7 @@ the text and once for the charts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from importlib import resources
@@ -25,9 +26,10 @@ from driftscope.data.schema import ColumnRole
 from driftscope.server.deps import State_
 from driftscope.server.errors import NotFound
 from driftscope.server.models import Model, Role
+from driftscope.server.routes import alerts as alert_routes
 from driftscope.server.routes.pages._common import Who
-from driftscope.server.schemas import FastJSON
-from driftscope.server.services import registry
+from driftscope.server.schemas import AlertOut, FastJSON
+from driftscope.server.services import alerts, registry
 from driftscope.server.services import timeline as timelines
 
 __all__ = ["Dashboard", "TimeRange", "dashboard_of", "router", "time_range"]
@@ -175,6 +177,33 @@ class RunSummary:
 
 
 @dataclass(frozen=True)
+class AlertMark:
+    """An alert fired by a run in the range: where the timelines mark it, and its page."""
+
+    id: int
+    date: str
+    rule: str
+    severity: str
+    state: str
+    url: str
+
+
+def alert_marks(session: Session, model: Model, shown: TimeRange) -> list[AlertMark]:
+    """The model's alerts fired by the runs in ``shown``, oldest first."""
+    return [
+        AlertMark(
+            change.alert.id,
+            change.event.run_date.isoformat() if change.event.run_date else "",
+            change.rule,
+            change.alert.severity,
+            change.alert.state,
+            f"/alerts/{change.alert.id}",
+        )
+        for change in alerts.fired_in(session, model, shown.since, shown.until)
+    ]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """What the dashboard's text says: the range's runs (the latest ten, newest first), each
     metric's latest value, each column's drift count (features in the heatmap's order, then
@@ -192,6 +221,9 @@ class Dashboard:
     verdict_changes: int = 0
     runs_with_alerts: int = 0
     runs_with_warnings: int = 0
+    #: The model's firing alerts (whatever the range), and the alerts its runs fired.
+    firing: list[AlertOut] = field(default_factory=list)
+    marks: list[AlertMark] = field(default_factory=list)
 
     @property
     def spans(self) -> dict[Span, str]:
@@ -227,8 +259,10 @@ def dashboard_of(session: Session, model: Model, shown: TimeRange, sort: str) ->
     often they drift unless ``"name"``); no runs read when the range is wrong."""
     order = Order.NAME if sort == Order.NAME else Order.DRIFT
     data_url = f"/models/{quote(model.name, safe='')}/dashboard.json?{shown.query()}"
+    found, _ = alerts.list_alerts(session, model_name=model.name, state="firing")
+    firing = alert_routes.alerts_out(session, found)
     if shown.errors:
-        return Dashboard(shown, order, data_url)
+        return Dashboard(shown, order, data_url, firing=firing)
     timeline, features = _data(session, model, shown)
     runs = timeline["runs"]
     summaries = [RunSummary(*row) for row in zip(*(runs[k] for k in _SUMMARY), strict=True)]
@@ -248,6 +282,8 @@ def dashboard_of(session: Session, model: Model, shown: TimeRange, sort: str) ->
         verdict_changes=len(changes) - 1,
         runs_with_alerts=sum(1 for n in runs["quality_alerts"] if n),
         runs_with_warnings=sum(1 for n in runs["quality_warnings"] if n),
+        firing=firing,
+        marks=alert_marks(session, model, shown),
     )
 
 
@@ -317,13 +353,15 @@ def dashboard_data(
             model = registry.get_model(session, name)
             shown = TimeRange(Span.CUSTOM, since, until, "", "")
             timeline, features = _data(session, model, shown, DIGITS)
+            marks = [asdict(mark) for mark in alert_marks(session, model, shown)]
     except NotFound as missing:
         return JSONResponse({"detail": str(missing)}, 404, headers={"Cache-Control": "no-store"})
     # A chart's hover shows each run's most severe reason; the page lists them all in words.
     runs = timeline["runs"]
     runs["reasons"] = [reasons[:1] if reasons else reasons for reasons in runs["reasons"]]
     return FastJSON(
-        {"timeline": timeline, "features": features}, headers={"Cache-Control": "no-store"}
+        {"timeline": timeline, "features": features, "alerts": marks},
+        headers={"Cache-Control": "no-store"},
     )
 
 

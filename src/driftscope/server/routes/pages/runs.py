@@ -39,7 +39,7 @@ from driftscope.server.routes.pages._common import (
     to_login,
 )
 from driftscope.server.schemas import RunOut
-from driftscope.server.services import runs
+from driftscope.server.services import alerts, runs
 from driftscope.server.services.registry import ModelTask
 from driftscope.server.services.users import Principal
 from driftscope.server.state import State
@@ -200,8 +200,8 @@ def _live_context(
 
 @router.get("/models/{name}/runs/{run_id}")
 def runpage(request: Request, name: str, run_id: Id, state: State_, who: Who) -> Response:
-    """A run: its date, version and rows, its status, verdict and reasons, metrics, its job
-    with the log, and the full report."""
+    """A run: its date, version and rows, its status, verdict and reasons, metrics, the alerts
+    it fired or resolved, its job with the log, and the full report."""
     if who is None:
         return to_login(request)
     who.require(Role.VIEWER)
@@ -209,7 +209,15 @@ def runpage(request: Request, name: str, run_id: Id, state: State_, who: Who) ->
         run, report = _read_run(state, who, name, run_id)
     except NotFound as missing:
         return page(request, "missing.html", 404, who=who, message=str(missing))
-    return page(request, "run.html", active="models", **_live_context(name, who, run, report))
+    with state.sessions() as session:
+        changes = alerts.run_alerts(session, run.id)
+    return page(
+        request,
+        "run.html",
+        active="models",
+        alert_changes=changes,
+        **_live_context(name, who, run, report),
+    )
 
 
 @router.get("/models/{name}/runs/{run_id}/live")
