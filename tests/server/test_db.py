@@ -22,7 +22,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0010"
+    assert db.current_revision(state.engine) == "0012"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ __all__ = [
     "LoggedRun",
     "MetricValue",
     "MlflowTracking",
+    "MlflowUnreachable",
     "ModelFile",
     "RegisteredVersion",
 ]
@@ -76,6 +77,27 @@ ARTIFACT_DIR = "driftscope"
 # metric's or param's name; anything else (a metric named by a user's label, say) becomes "_".
 _NOT_IN_A_NAME = re.compile(r"[^\w.\- :/]")
 _PAGE = 1000
+
+
+class MlflowUnreachable(IntegrationError):
+    """The MLflow tracking server could not be reached, or answered that it cannot serve now
+    (down, restarting, overloaded): the same request may pass later, unlike a refusal (an
+    unknown registered model, a deleted experiment), which would fail again."""
+
+
+#: MLflow's error codes that say "not now" rather than "no": the request may pass later.
+_TRANSIENT_CODES = frozenset(
+    {
+        "INTERNAL_ERROR",
+        "TEMPORARILY_UNAVAILABLE",
+        "IO_ERROR",
+        "DEADLINE_EXCEEDED",
+        "SERVICE_UNDER_MAINTENANCE",
+        "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+        "REQUEST_LIMIT_EXCEEDED",
+        "RESOURCE_EXHAUSTED",
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,16 +291,28 @@ class MlflowTracking:
             status = exc.code
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise IntegrationError(
+            raise MlflowUnreachable(
                 f"Cannot reach the MLflow tracking server at {self.tracking_uri} ({reason}); is "
                 "`mlflow server` running there? Set the address with --mlflow-uri or "
                 "MLFLOW_TRACKING_URI."
             ) from None
         if status != 200:
-            raise IntegrationError(
+            raise MlflowUnreachable(
                 f"The MLflow tracking server at {self.tracking_uri} answered its health check "
                 f"with HTTP {status}; expected 200."
             )
+
+    def run_url(self, experiment_id: str, run_id: str) -> str | None:
+        """The page of an MLflow run in the tracking server's UI (None for a tracking URI that
+        is no web server)."""
+        if not self.tracking_uri.startswith(("http://", "https://")):
+            return None
+        return f"{self.tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"
+
+    def require_registered_model(self, name: str) -> None:
+        """Raise `IntegrationError` when the tracking server has no registered model ``name``."""
+        with self._errors(f"reading the registered model {name!r}"):
+            self._client.get_registered_model(name)
 
     # -- what an experiment holds ---------------------------------------------------------
 
@@ -495,6 +529,8 @@ class MlflowTracking:
         except (MlflowException, OSError) as exc:
             message = str(getattr(exc, "message", None) or exc).strip().splitlines()
             said = message[0] if message else type(exc).__name__
-            raise IntegrationError(
-                f"MLflow at {self.tracking_uri} failed while {doing}: {said}"
-            ) from None
+            # An OSError has no code: the connection itself failed.
+            code = getattr(exc, "error_code", None)
+            transient = code is None or code in _TRANSIENT_CODES
+            error = MlflowUnreachable if transient else IntegrationError
+            raise error(f"MLflow at {self.tracking_uri} failed while {doing}: {said}") from None
