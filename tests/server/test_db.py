@@ -39,7 +39,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0010 (was None)", "store at revision 0010"]
+    assert out.splitlines() == ["store at revision 0012 (was None)", "store at revision 0012"]
     assert (data / "driftscope.db").is_file()
 
 

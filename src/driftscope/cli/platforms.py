@@ -164,9 +164,10 @@ def mlflow_log(
         raise typer.BadParameter(
             "give either --run ID (repeatable) or --all-new", param_hint="--run"
         )
+    given = _given(mlflow_uri)
     with _client(url, token) as client:
         client.model(model)  # a model that does not exist is said before MLflow is touched
-        where = _where(client, model, mlflow_uri, None, experiment, needs_registered=False)
+        where = _where(client, model, given, None, experiment, needs_registered=False)
         _log_runs(client, where.tracking, model, where.experiment, None if all_new else run)
 
 
@@ -188,10 +189,16 @@ class _Where:
     experiment: str
 
 
+def _given(uri: str | None) -> MlflowTracking | None:
+    """The tracking server given by --mlflow-uri, checked before the service is asked (an
+    MLflow that is down, or a missing extra, is said first); None when not given."""
+    return _tracking(uri) if uri else None
+
+
 def _where(
     client: Client,
     model: str,
-    uri: str | None,
+    given: MlflowTracking | None,
     registered: str | None,
     experiment: str | None,
     *,
@@ -200,15 +207,17 @@ def _where(
     """The options given, and for those not given the model's MLflow link (stored on the
     service by `driftscope mlflow link`); the experiment is the model's name without either."""
     link = None
-    if uri is None or experiment is None or (needs_registered and registered is None):
+    if given is None or experiment is None or (needs_registered and registered is None):
         link = _stored_link(client, model)
-    uri = uri or (link.tracking_uri if link else None)
-    if not uri:
+    if given is None and link is None:
         raise typer.BadParameter(
             f"give the MLflow tracking server (or set MLFLOW_TRACKING_URI), or link {model!r} "
             "to MLflow with `driftscope mlflow link`",
             param_hint="--mlflow-uri",
         )
+    if given is None and link is not None:
+        given = _tracking(link.tracking_uri)
+    assert given is not None  # given, or the link's
     registered = registered or (link.registered_model if link else None)
     if needs_registered and not registered:
         raise typer.BadParameter(
@@ -218,7 +227,7 @@ def _where(
             "`driftscope mlflow link --mlflow-model`",
             param_hint="--mlflow-model",
         )
-    return _Where(_tracking(uri), registered, experiment or (link.experiment if link else model))
+    return _Where(given, registered, experiment or (link.experiment if link else model))
 
 
 def _stored_link(client: Client, model: str) -> MlflowLink | None:
@@ -293,8 +302,9 @@ def mlflow_import(
     each with its baseline and its model file (ONNX, or scikit-learn saved as skops), and
     mirror its production and staging aliases. Versions imported before are left alone."""
     fields = _version_fields(target, prediction, proba_prefix, timestamp, id_column, benchmark)
+    given = _given(mlflow_uri)
     with _client(url, token) as client:
-        where = _where(client, model, mlflow_uri, mlflow_model, model, needs_registered=True)
+        where = _where(client, model, given, mlflow_model, model, needs_registered=True)
         skipped = _import_versions(client, where, model, task, baseline, baseline_artifact, fields)
     _fail_if_skipped(skipped)
 
@@ -326,8 +336,9 @@ def mlflow_sync(
     """Both ways at once, for a schedule: import the registered model's versions not imported
     yet (with their aliases), then log every analysed run not logged yet."""
     fields = _version_fields(target, prediction, proba_prefix, timestamp, id_column, benchmark)
+    given = _given(mlflow_uri)
     with _client(url, token) as client:
-        where = _where(client, model, mlflow_uri, mlflow_model, experiment, needs_registered=True)
+        where = _where(client, model, given, mlflow_model, experiment, needs_registered=True)
         skipped = _import_versions(client, where, model, task, baseline, baseline_artifact, fields)
         _log_runs(client, where.tracking, model, where.experiment, None)
     _fail_if_skipped(skipped)
@@ -469,13 +480,40 @@ LINK_EPILOG = (
 )
 LINKED_EPILOG = f"Exit codes: 0 done; {_USAGE}; {_CTRL_C}"
 
+LinkUri = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow-uri",
+        envvar="MLFLOW_TRACKING_URI",
+        help="The MLflow tracking server, as the service reaches it: http(s)://host:port, no "
+        "credentials in it [env MLFLOW_TRACKING_URI].",
+        show_default=False,
+    ),
+]
+LinkModel = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow-model",
+        help="The MLflow registered model the model's versions come from (needed to move "
+        "aliases, and by import and sync).",
+        show_default=False,
+    ),
+]
+LinkExperiment = Annotated[
+    str | None,
+    typer.Option(
+        help="The MLflow experiment runs are logged to [default: the model's name].",
+        show_default=False,
+    ),
+]
+
 
 @mlflow_app.command("link", epilog=LINK_EPILOG)
 def mlflow_link(
     model: ModelOption,
-    mlflow_uri: MlflowUri = None,
-    mlflow_model: MlflowModel = None,
-    experiment: Experiment = None,
+    mlflow_uri: LinkUri = None,
+    mlflow_model: LinkModel = None,
+    experiment: LinkExperiment = None,
     log_runs: Annotated[
         bool,
         typer.Option(
