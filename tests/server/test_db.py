@@ -139,3 +139,27 @@ def test_revision_0008_flags_the_primary_metrics_of_earlier_runs_and_gives_jobs_
     [again] = admin.get("/api/v1/models/cancer/runs").json()["items"]
     assert again["metrics"] == run["metrics"]
     assert (again["job"]["status"], again["job"]["log"]) == ("done", [])
+
+
+def test_revision_0012_adds_the_mlflow_links_and_goes_down_again(
+    admin: TestClient, state: State
+) -> None:
+    from sqlalchemy import inspect
+
+    add_model(admin)
+    # Stored unchecked: no MLflow is needed to test the store.
+    body = {"tracking_uri": "http://127.0.0.1:9/", "experiment": "churn", "check": False}
+    linked = admin.put("/api/v1/models/cancer/mlflow", json=body)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["tracking_uri"] == "http://127.0.0.1:9"
+    db.downgrade(state.engine, "0010")
+    with state.engine.connect() as connection:
+        assert "mlflow_links" not in inspect(connection).get_table_names()
+        columns = {c["name"] for c in inspect(connection).get_columns("runs")}
+        assert not {"mlflow_run_id", "mlflow_run_url"} & columns
+    db.upgrade(state.engine)
+    assert db.current_revision(state.engine) == "0012"
+    assert admin.get("/api/v1/models/cancer/mlflow").status_code == 404
+    assert admin.get("/api/v1/models/cancer").status_code == 200
+    module = importlib.import_module("driftscope.server.migrations.versions.0012_mlflow_links")
+    assert module.down_revision == "0010"
