@@ -525,3 +525,40 @@ def test_cli_link_status_and_unlink_and_the_other_commands_use_the_link(
     assert "not linked" in out
     _, err = cli(capsys, service, token, "mlflow", "unlink", "--model", "churn", code=2)
     assert "not linked" in err
+
+
+def test_an_editor_links_a_model_from_its_page_in_a_browser(
+    browser: Any, service: Server, mlflow_server: MlflowServer
+) -> None:
+    from tests.server._browser import log_in as browser_log_in
+    from tests.server._browser import screenshot, watched
+
+    token = admin_token(service)
+    baseline, _ = breast_cancer_split()
+    with driftscope.Client(service.url, token) as api:
+        api.create_model("browsed", "binary_classification")
+        api.add_version("browsed", baseline, target="target", prediction="prediction")
+    origin = service.url.removesuffix("/api/v1")
+    with watched(browser, origin) as visit:
+        browser_log_in(visit, "admin", ADMIN_PASSWORD, "/models/browsed")
+        page = visit.page
+        assert page.get_by_text("Not linked to MLflow.").count() == 1
+        # Every field is found by its label: the form reads to a screen reader as it looks.
+        page.get_by_label("Tracking server").fill(mlflow_server.url)
+        page.get_by_label("Experiment").fill("browsed in the app")
+        assert page.get_by_label("Log each analysed run").is_checked()
+        page.get_by_role("button", name="Link to MLflow").click()
+        page.wait_for_url(f"{origin}/models/browsed")
+        facts = page.locator("dl.facts").last.inner_text()
+        assert mlflow_server.url in facts
+        assert "browsed in the app" in facts
+        assert page.get_by_role("button", name="Change the link").count() == 1
+        screenshot(page, "model-mlflow-link", ("dl.facts",))
+    with driftscope.Client(service.url, token) as api:
+        linked = api.mlflow_link("browsed")
+    assert linked is not None
+    assert (linked.experiment, linked.log_runs, linked.move_aliases) == (
+        "browsed in the app",
+        True,
+        False,
+    )
