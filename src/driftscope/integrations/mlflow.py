@@ -343,14 +343,19 @@ class MlflowTracking:
             if complete
         }
 
-    def _runs_of(self, experiment_id: str, model: str) -> Iterator[tuple[int, str, bool]]:
-        """Each MLflow run of the experiment logged from a run of ``model``: its driftscope run
-        id, its MLflow id, and whether it was logged completely."""
+    def _runs_of(
+        self, experiment_id: str, model: str, run_id: int | None = None
+    ) -> Iterator[tuple[int, str, bool]]:
+        """Each MLflow run of the experiment logged from a run of ``model`` (from run ``run_id``
+        only, when given: MLflow searches by its tag, instead of listing the experiment): its
+        driftscope run id, its MLflow id, and whether it was logged completely."""
+        only = "" if run_id is None else f"tags.`{RUN_ID_TAG}` = '{run_id}'"
         token: str | None = None
         while True:
             with self._errors("listing the runs already logged"):
                 page = self._client.search_runs(
                     [experiment_id],
+                    filter_string=only,
                     run_view_type=ViewType.ACTIVE_ONLY,
                     max_results=_PAGE,
                     page_token=token,
@@ -373,7 +378,7 @@ class MlflowTracking:
         name = experiment or run.model
         experiment_id = self.experiment_id(name, run.model, create=True)
         assert experiment_id is not None  # made when missing
-        for run_id, mlflow_id, complete in self._runs_of(experiment_id, run.model):
+        for run_id, mlflow_id, complete in self._runs_of(experiment_id, run.model, run.run_id):
             if run_id != run.run_id:
                 continue
             if complete:

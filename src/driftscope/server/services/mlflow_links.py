@@ -114,16 +114,13 @@ def _checked_fields(fields: LinkFields) -> LinkFields:
             "'move_aliases' needs the 'registered_model' whose aliases move.",
             field="registered_model",
         )
-    return LinkFields(
-        uri,
-        registered,
-        (fields.experiment or "").strip() or None,
-        fields.log_runs,
-        fields.move_aliases,
+    experiment = (fields.experiment or "").strip() or None
+    return dataclasses.replace(
+        fields, tracking_uri=uri, registered_model=registered, experiment=experiment
     )
 
 
-def check_reachable(fields: LinkFields) -> None:
+def _check_reachable(fields: LinkFields) -> None:
     """Raise `Invalid` naming the field when the tracking server does not answer or has no
     such registered model (done before a link is stored, outside any transaction)."""
     try:
@@ -151,7 +148,7 @@ def set_link(
     with state.sessions() as session:
         get_model(session, model_name)  # an unknown model is said before MLflow is asked
     if check:
-        check_reachable(fields)
+        _check_reachable(fields)
     with db.transaction(state.writers) as session:
         model = get_model(session, model_name)
         link = find_link(session, model)
