@@ -278,9 +278,11 @@ class MlflowTracking:
     def __repr__(self) -> str:
         return f"MlflowTracking({self.tracking_uri!r})"
 
-    def check(self) -> None:
-        """Raise `IntegrationError` naming the address when an HTTP tracking server does not
-        answer its health check."""
+    def check(
+        self, where: str = "Set the address with --mlflow-uri or MLFLOW_TRACKING_URI."
+    ) -> None:
+        """Raise `MlflowUnreachable` naming the address when an HTTP tracking server does not
+        answer its health check; ``where`` says where the address is set."""
         if not self.tracking_uri.startswith(("http://", "https://")):
             return
         address = f"{self.tracking_uri}/health"
@@ -293,8 +295,7 @@ class MlflowTracking:
             reason = getattr(exc, "reason", exc)
             raise MlflowUnreachable(
                 f"Cannot reach the MLflow tracking server at {self.tracking_uri} ({reason}); is "
-                "`mlflow server` running there? Set the address with --mlflow-uri or "
-                "MLFLOW_TRACKING_URI."
+                f"`mlflow server` running there? {where}"
             ) from None
         if status != 200:
             raise MlflowUnreachable(

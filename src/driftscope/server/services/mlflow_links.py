@@ -57,6 +57,9 @@ __all__ = [
 
 log = logging.getLogger("driftscope.server.mlflow")
 
+#: Where the address of an unreachable tracking server is set, said with the error.
+_LINK_ADDRESS = "The address is the model's MLflow link's (`driftscope mlflow link`)."
+
 #: The job kind that logs an analysed run to MLflow.
 LOG_RUN = "mlflow_log"
 
@@ -125,7 +128,7 @@ def _check_reachable(fields: LinkFields) -> None:
     such registered model (done before a link is stored, outside any transaction)."""
     try:
         tracking = _tracking(fields.tracking_uri)
-        tracking.check()
+        tracking.check("The 'tracking_uri' must be where the service reaches it.")
         if fields.registered_model is not None:
             tracking.require_registered_model(fields.registered_model)
     except IntegrationError as exc:
@@ -215,7 +218,7 @@ def log_run(state: State, payload: Mapping[str, Any], progress: Callable[[str], 
     progress("logging")
     try:
         tracking = _tracking(uri)
-        tracking.check()
+        tracking.check(_LINK_ADDRESS)
         if registered is not None:
             tracking.require_registered_model(registered)
         logged = tracking.log_run(analysed, experiment)
@@ -322,7 +325,7 @@ def follow_alias(
         uri, registered, model_id = link.tracking_uri, link.registered_model, model.id
     try:
         tracking = _tracking(uri)
-        tracking.check()
+        tracking.check(_LINK_ADDRESS)
         target = (
             None if number is None else tracking.imported_version(registered, model_name, number)
         )
