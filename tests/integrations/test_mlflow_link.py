@@ -280,6 +280,8 @@ def test_a_link_is_checked_refused_naming_the_field_and_changed_by_editors_only(
     local = link(admin, 422, tracking_uri="file:///tmp/mlruns")
     assert local["errors"][0]["field"] == "tracking_uri"
     assert "http://" in local["detail"]
+    nul = link(admin, 422, tracking_uri=mlflow_server.url, experiment="a\x00b")
+    assert nul["errors"][0]["field"] == "experiment"
     aliases = link(admin, 422, tracking_uri=mlflow_server.url, move_aliases=True)
     assert aliases["errors"][0]["field"] == "registered_model"
     extra = admin.put("/api/v1/models/cancer/mlflow", json={"tracking_uri": "x", "password": "p"})

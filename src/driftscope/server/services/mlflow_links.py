@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -56,6 +57,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("driftscope.server.mlflow")
+
+#: Characters no field may have: MLflow takes none in a name, and PostgreSQL stores no NUL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 #: Where the address of an unreachable tracking server is set, said with the error.
 _LINK_ADDRESS = "The address is the model's MLflow link's (`driftscope mlflow link`)."
@@ -96,6 +100,14 @@ def get_link(session: Session, model_name: str) -> MlflowLink:
 
 def _checked_fields(fields: LinkFields) -> LinkFields:
     """The fields with blank names made None, refused where they cannot work."""
+    for field in ("tracking_uri", "registered_model", "experiment"):
+        value = getattr(fields, field) or ""
+        if _CONTROL.search(value):
+            raise Invalid(
+                f"'{field}' may not contain control characters (such as NUL or a line break); "
+                f"got {value!r}.",
+                field=field,
+            )
     uri = fields.tracking_uri.strip().rstrip("/")
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or not parts.hostname:
