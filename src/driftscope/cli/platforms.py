@@ -599,7 +599,7 @@ def _print_link(link: MlflowLink) -> None:
     failed = f"{_when(link.last_error_at)}: {link.last_error}" if link.last_error else None
     _table(
         f"MLflow link of {link.model!r}",
-        ("", ""),
+        ("what", "value"),
         [
             ["tracking server", link.tracking_uri],
             ["registered model", link.registered_model],

@@ -229,6 +229,7 @@ def _move_out(move: AliasMove) -> AliasMoveOut:
 
 
 def link_out(model: str, link: MlflowLink) -> MlflowLinkOut:
+    """The link as the API gives it: with its model's name, and the experiment runs go to."""
     fields = {k: getattr(link, k) for k in MlflowLinkOut.model_fields if hasattr(link, k)}
     return MlflowLinkOut.model_validate(
         {**fields, "model": model, "experiment": link.experiment or model}
