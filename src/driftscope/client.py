@@ -53,6 +53,7 @@ __all__ = [
     "JobLogLine",
     "Logged",
     "Metric",
+    "MlflowLink",
     "Model",
     "NewToken",
     "Page",
@@ -169,6 +170,32 @@ class AliasMove:
     at: datetime
     from_version_deleted: bool = False
     to_version_deleted: bool = False
+    #: With the model's MLflow link moving aliases: whether MLflow's alias followed, and what
+    #: was done there or why it was not (None, None: the model's link moves no alias).
+    mlflow_followed: bool | None = None
+    mlflow: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MlflowLink:
+    """A model's link to MLflow: the tracking server, the registered model its versions come
+    from (None: none), the ``experiment`` its runs are logged to, whether the service logs each
+    analysed run (``log_runs``) and moves the registered model's aliases with driftscope's
+    (``move_aliases``); and how it last went: the last run logged and when, the last error and
+    when."""
+
+    model: str
+    tracking_uri: str
+    registered_model: str | None
+    experiment: str
+    log_runs: bool
+    move_aliases: bool
+    created_by: str
+    updated_at: datetime
+    last_logged_run: int | None
+    last_logged_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,7 +204,8 @@ class Run:
     ``status`` is pending until its analysis ends, then analysed (with a ``verdict`` and how
     many data-quality checks warned and alerted, and its performance ``metrics`` where it had
     ground truth, primary ones first) or failed (with an ``error``). ``notes`` say what the
-    analysis met on the way, e.g. a schema change."""
+    analysis met on the way, e.g. a schema change. ``mlflow_run_id`` and ``mlflow_run_url``: the
+    MLflow run the service logged it to, through the model's MLflow link."""
 
     model: str
     id: int
@@ -198,6 +226,8 @@ class Run:
     notes: tuple[str, ...]
     job: Job | None
     metrics: tuple[Metric, ...] = ()
+    mlflow_run_id: str | None = None
+    mlflow_run_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -555,6 +585,48 @@ class Client:
         """Every move of the model's aliases, newest first."""
         answer = self._request("GET", f"/models/{_part(model)}/aliases/history")
         return [_build(AliasMove, item) for item in answer]
+
+    # -- the link to MLflow ---------------------------------------------------------------
+
+    def mlflow_link(self, model: str) -> MlflowLink | None:
+        """The model's link to MLflow and how it last went; None when it has none."""
+        try:
+            answer = self._request("GET", f"/models/{_part(model)}/mlflow")
+        except ServiceRequestError as exc:
+            if exc.status == 404 and "not linked" in str(exc):
+                return None
+            raise
+        return _build(MlflowLink, answer)
+
+    def link_mlflow(
+        self,
+        model: str,
+        tracking_uri: str,
+        *,
+        registered_model: str | None = None,
+        experiment: str | None = None,
+        log_runs: bool = True,
+        move_aliases: bool = False,
+        check: bool = True,
+    ) -> MlflowLink:
+        """Link the model to MLflow (or change its link): the service logs each analysed run to
+        ``experiment`` (default: the model's name) when ``log_runs``, and moves the
+        ``registered_model``'s aliases with its own when ``move_aliases``. With ``check`` the
+        service refuses a tracking server that does not answer or lacks the registered model."""
+        body = {
+            "tracking_uri": tracking_uri,
+            "registered_model": registered_model,
+            "experiment": experiment,
+            "log_runs": log_runs,
+            "move_aliases": move_aliases,
+            "check": check,
+        }
+        answer = self._request("PUT", f"/models/{_part(model)}/mlflow", json=body)
+        return _build(MlflowLink, answer)
+
+    def unlink_mlflow(self, model: str) -> None:
+        """Remove the model's link to MLflow (what MLflow holds stays)."""
+        self._request("DELETE", f"/models/{_part(model)}/mlflow")
 
     # -- runs -----------------------------------------------------------------------------
 

@@ -238,7 +238,7 @@ def test_every_command_is_walked() -> None:
                      "images model-drift", "audio drift", "text drift", "models add",
                      "models list", "models show", "models promote", "models rollback",
                      "runs upload", "runs list", "runs show", "users add", "tokens create",
-                     "tokens revoke"}  # fmt: skip
+                     "tokens revoke", "mlflow link", "mlflow unlink", "mlflow status"}  # fmt: skip
 
 
 # The commands that talk to a running service: no code 1 either, and a refusal of the service
@@ -248,6 +248,8 @@ SERVICE_COMMANDS = {"serve", "worker", "db", *REMOTE_COMMANDS}
 # The commands that connect the service to other platforms (MLflow): like the remote ones, and
 # code 1 where part of the work could not be done (a version that could not be imported).
 PLATFORM_COMMANDS = {"mlflow"}
+# Those that only read or remove a model's MLflow link on the service, never asking MLflow.
+LINK_COMMANDS = {"status", "unlink"}
 
 
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "driftscope")
@@ -258,6 +260,13 @@ def test_every_help_lists_the_same_exit_codes(
 
     assert main([*path, "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
+    if path and path[0] in PLATFORM_COMMANDS and path[-1] in LINK_COMMANDS:
+        (paragraph,) = re.findall(r"Exit codes: [^\n]*?\)\.", text)
+        assert paragraph.startswith("Exit codes: 0 done; 2 usage or input error"), paragraph
+        assert "the service refused the request (the message names the field at fault)" in text
+        assert " 1 " not in paragraph
+        assert paragraph.endswith("; a request the service took stands).")
+        return
     if path and path[0] in PLATFORM_COMMANDS:
         (paragraph,) = re.findall(r"Exit codes: [^\n]*?\)\.", text)
         codes = re.findall(r"(?:^|; )(\d+) ", paragraph.removeprefix("Exit codes: "))

@@ -22,7 +22,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0010"
+    assert db.current_revision(state.engine) == "0012"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0010 (was None)", "store at revision 0010"]
+    assert out.splitlines() == ["store at revision 0012 (was None)", "store at revision 0012"]
     assert (data / "driftscope.db").is_file()
 
 
@@ -139,3 +139,27 @@ def test_revision_0008_flags_the_primary_metrics_of_earlier_runs_and_gives_jobs_
     [again] = admin.get("/api/v1/models/cancer/runs").json()["items"]
     assert again["metrics"] == run["metrics"]
     assert (again["job"]["status"], again["job"]["log"]) == ("done", [])
+
+
+def test_revision_0012_adds_the_mlflow_links_and_goes_down_again(
+    admin: TestClient, state: State
+) -> None:
+    from sqlalchemy import inspect
+
+    add_model(admin)
+    # Stored unchecked: no MLflow is needed to test the store.
+    body = {"tracking_uri": "http://127.0.0.1:9/", "experiment": "churn", "check": False}
+    linked = admin.put("/api/v1/models/cancer/mlflow", json=body)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["tracking_uri"] == "http://127.0.0.1:9"
+    db.downgrade(state.engine, "0010")
+    with state.engine.connect() as connection:
+        assert "mlflow_links" not in inspect(connection).get_table_names()
+        columns = {c["name"] for c in inspect(connection).get_columns("runs")}
+        assert not {"mlflow_run_id", "mlflow_run_url"} & columns
+    db.upgrade(state.engine)
+    assert db.current_revision(state.engine) == "0012"
+    assert admin.get("/api/v1/models/cancer/mlflow").status_code == 404
+    assert admin.get("/api/v1/models/cancer").status_code == 200
+    module = importlib.import_module("driftscope.server.migrations.versions.0012_mlflow_links")
+    assert module.down_revision == "0010"

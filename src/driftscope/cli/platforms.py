@@ -1,12 +1,15 @@
 """The commands that connect a running service to the platforms teams already run:
 `driftscope mlflow log` sends a model's analysed runs (metrics, verdict, report) to MLflow
 tracking, and `driftscope mlflow import` makes the versions of an MLflow registered model
-driftscope versions, with their model files and aliases. They talk to the service through
-`driftscope.Client` (--url, --token) and need the ``mlflow`` extra; `register` adds them to the
-app."""
+driftscope versions, with their model files and aliases. `driftscope mlflow link` stores a
+model's MLflow settings on the service, which then logs each analysed run by itself, and which
+the other commands use when --mlflow-uri, --mlflow-model or --experiment is not given. They
+talk to the service through `driftscope.Client` (--url, --token); all but link, unlink and
+status need the ``mlflow`` extra; `register` adds them to the app."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,6 +21,7 @@ from driftscope.cli._options import EXIT_DRIFT, _metric_values
 from driftscope.cli.remote import (
     _CTRL_C,
     _USAGE,
+    AsJson,
     Benchmarks,
     IdColumn,
     Prediction,
@@ -27,11 +31,14 @@ from driftscope.cli.remote import (
     TokenOption,
     Url,
     _client,
+    _print_json,
+    _table,
+    _when,
 )
 from driftscope.exceptions import ServiceRequestError
 
 if TYPE_CHECKING:
-    from driftscope.client import Client, Run
+    from driftscope.client import Client, MlflowLink, Run
     from driftscope.integrations.mlflow import AnalysedRun, MlflowTracking, RegisteredVersion
 
 __all__ = ["register"]
@@ -47,17 +54,18 @@ MLFLOW_EPILOG = (
 
 mlflow_app = typer.Typer(
     help="MLflow: log a model's analysed runs to MLflow tracking; import a registered model's "
-    "versions.",
+    "versions; link a model to MLflow so that the service logs each analysed run itself.",
     no_args_is_help=True,
     epilog=MLFLOW_EPILOG,
 )
 
 MlflowUri = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--mlflow-uri",
         envvar="MLFLOW_TRACKING_URI",
-        help="The MLflow tracking server, e.g. http://127.0.0.1:5000 [env MLFLOW_TRACKING_URI].",
+        help="The MLflow tracking server, e.g. http://127.0.0.1:5000 [env MLFLOW_TRACKING_URI; "
+        "default: the model's MLflow link].",
         show_default=False,
     ),
 ]
@@ -98,10 +106,18 @@ def _analysed_ids(client: Client, model: str) -> list[int]:
 ModelOption = Annotated[str, typer.Option("--model", help="The driftscope model's name.")]
 Experiment = Annotated[
     str | None,
-    typer.Option(help="The MLflow experiment [default: the model's name].", show_default=False),
+    typer.Option(
+        help="The MLflow experiment [default: the model's MLflow link's, else the model's name].",
+        show_default=False,
+    ),
 ]
 MlflowModel = Annotated[
-    str, typer.Option("--mlflow-model", help="The MLflow registered model's name.")
+    str | None,
+    typer.Option(
+        "--mlflow-model",
+        help="The MLflow registered model's name [default: the model's MLflow link's].",
+        show_default=False,
+    ),
 ]
 Task = Annotated[
     str | None,
@@ -127,7 +143,6 @@ BaselineArtifact = Annotated[
 @mlflow_app.command("log", epilog=MLFLOW_EPILOG)
 def mlflow_log(
     model: ModelOption,
-    mlflow_uri: MlflowUri,
     run: Annotated[
         list[int] | None,
         typer.Option("--run", help="Log this analysed run (repeatable).", show_default=False),
@@ -139,6 +154,7 @@ def mlflow_log(
         ),
     ] = False,
     experiment: Experiment = None,
+    mlflow_uri: MlflowUri = None,
     url: Url = None,
     token: TokenOption = None,
 ) -> None:
@@ -148,10 +164,11 @@ def mlflow_log(
         raise typer.BadParameter(
             "give either --run ID (repeatable) or --all-new", param_hint="--run"
         )
-    tracking = _tracking(mlflow_uri)
+    given = _given(mlflow_uri)
     with _client(url, token) as client:
         client.model(model)  # a model that does not exist is said before MLflow is touched
-        _log_runs(client, tracking, model, experiment or model, None if all_new else run)
+        where = _where(client, model, given, None, experiment, needs_registered=False)
+        _log_runs(client, where.tracking, model, where.experiment, None if all_new else run)
 
 
 def _tracking(uri: str) -> MlflowTracking:
@@ -160,6 +177,68 @@ def _tracking(uri: str) -> MlflowTracking:
     tracking = MlflowTracking(uri)
     tracking.check()
     return tracking
+
+
+@dataclasses.dataclass(frozen=True)
+class _Where:
+    """Where in MLflow a command works: the tracking server (checked), the registered model
+    (None when the command needs none) and the experiment."""
+
+    tracking: MlflowTracking
+    registered: str | None
+    experiment: str
+
+
+def _given(uri: str | None) -> MlflowTracking | None:
+    """The tracking server given by --mlflow-uri, checked before the service is asked (an
+    MLflow that is down, or a missing extra, is said first); None when not given."""
+    return _tracking(uri) if uri else None
+
+
+def _where(
+    client: Client,
+    model: str,
+    given: MlflowTracking | None,
+    registered: str | None,
+    experiment: str | None,
+    *,
+    needs_registered: bool,
+) -> _Where:
+    """The options given, and for those not given the model's MLflow link (stored on the
+    service by `driftscope mlflow link`); the experiment is the model's name without either."""
+    link = None
+    if given is None or experiment is None or (needs_registered and registered is None):
+        link = _stored_link(client, model)
+    if given is None and link is None:
+        raise typer.BadParameter(
+            f"give the MLflow tracking server (or set MLFLOW_TRACKING_URI), or link {model!r} "
+            "to MLflow with `driftscope mlflow link`",
+            param_hint="--mlflow-uri",
+        )
+    if given is None and link is not None:
+        given = _tracking(link.tracking_uri)
+    assert given is not None  # given, or the link's
+    registered = registered or (link.registered_model if link else None)
+    if needs_registered and not registered:
+        raise typer.BadParameter(
+            f"give the MLflow registered model; the MLflow link of {model!r} names none"
+            if link
+            else f"give the MLflow registered model, or link {model!r} to one with "
+            "`driftscope mlflow link --mlflow-model`",
+            param_hint="--mlflow-model",
+        )
+    return _Where(given, registered, experiment or (link.experiment if link else model))
+
+
+def _stored_link(client: Client, model: str) -> MlflowLink | None:
+    """The model's MLflow link; None when it has none, or does not exist yet (`import` may
+    register it)."""
+    try:
+        return client.mlflow_link(model)
+    except ServiceRequestError as exc:
+        if exc.status != 404:
+            raise
+        return None
 
 
 def _log_runs(
@@ -205,8 +284,8 @@ IMPORT_EPILOG = (
 @mlflow_app.command("import", epilog=IMPORT_EPILOG)
 def mlflow_import(
     model: ModelOption,
-    mlflow_model: MlflowModel,
-    mlflow_uri: MlflowUri,
+    mlflow_model: MlflowModel = None,
+    mlflow_uri: MlflowUri = None,
     task: Task = None,
     baseline: Baseline = None,
     baseline_artifact: BaselineArtifact = "baseline.parquet",
@@ -223,11 +302,10 @@ def mlflow_import(
     each with its baseline and its model file (ONNX, or scikit-learn saved as skops), and
     mirror its production and staging aliases. Versions imported before are left alone."""
     fields = _version_fields(target, prediction, proba_prefix, timestamp, id_column, benchmark)
-    tracking = _tracking(mlflow_uri)
+    given = _given(mlflow_uri)
     with _client(url, token) as client:
-        skipped = _import_versions(
-            client, tracking, model, mlflow_model, task, baseline, baseline_artifact, fields
-        )
+        where = _where(client, model, given, mlflow_model, model, needs_registered=True)
+        skipped = _import_versions(client, where, model, task, baseline, baseline_artifact, fields)
     _fail_if_skipped(skipped)
 
 
@@ -240,8 +318,8 @@ SYNC_EPILOG = (
 @mlflow_app.command("sync", epilog=SYNC_EPILOG)
 def mlflow_sync(
     model: ModelOption,
-    mlflow_model: MlflowModel,
-    mlflow_uri: MlflowUri,
+    mlflow_model: MlflowModel = None,
+    mlflow_uri: MlflowUri = None,
     experiment: Experiment = None,
     task: Task = None,
     baseline: Baseline = None,
@@ -258,12 +336,11 @@ def mlflow_sync(
     """Both ways at once, for a schedule: import the registered model's versions not imported
     yet (with their aliases), then log every analysed run not logged yet."""
     fields = _version_fields(target, prediction, proba_prefix, timestamp, id_column, benchmark)
-    tracking = _tracking(mlflow_uri)
+    given = _given(mlflow_uri)
     with _client(url, token) as client:
-        skipped = _import_versions(
-            client, tracking, model, mlflow_model, task, baseline, baseline_artifact, fields
-        )
-        _log_runs(client, tracking, model, experiment or model, None)
+        where = _where(client, model, given, mlflow_model, experiment, needs_registered=True)
+        skipped = _import_versions(client, where, model, task, baseline, baseline_artifact, fields)
+        _log_runs(client, where.tracking, model, where.experiment, None)
     _fail_if_skipped(skipped)
 
 
@@ -296,16 +373,16 @@ def _fail_if_skipped(skipped: list[str]) -> None:
 
 def _import_versions(
     client: Client,
-    tracking: MlflowTracking,
+    where: _Where,
     model: str,
-    mlflow_model: str,
     task: str | None,
     baseline: Path | None,
     baseline_artifact: str,
     fields: dict[str, Any],
 ) -> list[str]:
-    """Import the versions of ``mlflow_model`` not imported yet and mirror its aliases; a line
-    for each version that could not be imported, saying why."""
+    """Import the versions of the registered model not imported yet and mirror its aliases; a
+    line for each version that could not be imported, saying why."""
+    tracking, mlflow_model = where.tracking, str(where.registered)
     versions = tracking.registered_versions(mlflow_model)
     skipped: list[str] = []
     _ensure_model(client, model, task)
@@ -396,6 +473,146 @@ def _mirror_aliases(
             typer.echo(f"Alias {alias} of {model!r} -> version {number} (as in MLflow).")
 
 
+LINK_EPILOG = (
+    "The service checks the link before storing it. Exit codes: 0 done; "
+    f"{_USAGE}, or MLflow could not be reached at --mlflow-uri by the service or has no "
+    f"--mlflow-model (nothing is stored; --no-check links anyway); {_CTRL_C}"
+)
+LINKED_EPILOG = f"Exit codes: 0 done; {_USAGE}; {_CTRL_C}"
+
+LinkUri = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow-uri",
+        envvar="MLFLOW_TRACKING_URI",
+        help="The MLflow tracking server, as the service reaches it: http(s)://host:port, no "
+        "credentials in it [env MLFLOW_TRACKING_URI].",
+        show_default=False,
+    ),
+]
+LinkModel = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow-model",
+        help="The MLflow registered model the model's versions come from (needed to move "
+        "aliases, and by import and sync).",
+        show_default=False,
+    ),
+]
+LinkExperiment = Annotated[
+    str | None,
+    typer.Option(
+        help="The MLflow experiment runs are logged to [default: the model's name].",
+        show_default=False,
+    ),
+]
+
+
+@mlflow_app.command("link", epilog=LINK_EPILOG)
+def mlflow_link(
+    model: ModelOption,
+    mlflow_uri: LinkUri = None,
+    mlflow_model: LinkModel = None,
+    experiment: LinkExperiment = None,
+    log_runs: Annotated[
+        bool,
+        typer.Option(
+            "--log-runs/--no-log-runs",
+            help="The service logs each analysed run to MLflow by itself, as `mlflow log` does.",
+        ),
+    ] = True,
+    move_aliases: Annotated[
+        bool,
+        typer.Option(
+            "--move-aliases/--no-move-aliases",
+            help="Promoting or rolling back a version (CLI, API or app) moves the alias of "
+            "--mlflow-model too, to the MLflow version it was imported from.",
+        ),
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check/--no-check",
+            help="Refuse the link unless the service reaches the tracking server and it holds "
+            "--mlflow-model (--no-check: store it as given, e.g. before MLflow is up).",
+        ),
+    ] = True,
+    url: Url = None,
+    token: TokenOption = None,
+) -> None:
+    """Link a model to MLflow, or change its link: the service then logs each analysed run to
+    the experiment by itself, moves the registered model's aliases with driftscope's if asked,
+    and the other mlflow commands use the link when not given --mlflow-uri, --mlflow-model or
+    --experiment. MLflow's credentials are the service's environment's
+    (MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN)."""
+    if not mlflow_uri:
+        raise typer.BadParameter(
+            "give the MLflow tracking server (or set MLFLOW_TRACKING_URI)",
+            param_hint="--mlflow-uri",
+        )
+    with _client(url, token) as client:
+        link = client.link_mlflow(
+            model,
+            mlflow_uri,
+            registered_model=mlflow_model,
+            experiment=experiment,
+            log_runs=log_runs,
+            move_aliases=move_aliases,
+            check=check,
+        )
+    typer.echo(f"Linked {model!r} to MLflow at {link.tracking_uri}.")
+    _print_link(link)
+
+
+@mlflow_app.command("unlink", epilog=LINKED_EPILOG)
+def mlflow_unlink(model: ModelOption, url: Url = None, token: TokenOption = None) -> None:
+    """Remove a model's link to MLflow: the service logs and moves nothing there from now on.
+    What MLflow holds stays."""
+    with _client(url, token) as client:
+        client.unlink_mlflow(model)
+    typer.echo(f"Unlinked {model!r} from MLflow; what MLflow holds stays.")
+
+
+@mlflow_app.command("status", epilog=LINKED_EPILOG)
+def mlflow_status(
+    model: ModelOption, as_json: AsJson = False, url: Url = None, token: TokenOption = None
+) -> None:
+    """Show a model's link to MLflow and how it last went: the last run logged, the last
+    error (a logging or an alias move that MLflow refused or could not take)."""
+    with _client(url, token) as client:
+        link = client.mlflow_link(model)
+    if as_json:
+        _print_json({"model": model, "link": link})
+        return
+    if link is None:
+        typer.echo(f"{model!r} is not linked to MLflow (`driftscope mlflow link` links it).")
+        return
+    _print_link(link)
+
+
+def _print_link(link: MlflowLink) -> None:
+    logged = (
+        f"run {link.last_logged_run} at {_when(link.last_logged_at)}"
+        if link.last_logged_run is not None
+        else None
+    )
+    failed = f"{_when(link.last_error_at)}: {link.last_error}" if link.last_error else None
+    _table(
+        f"MLflow link of {link.model!r}",
+        ("what", "value"),
+        [
+            ["tracking server", link.tracking_uri],
+            ["registered model", link.registered_model],
+            ["experiment", link.experiment],
+            ["logs each analysed run", "yes" if link.log_runs else "no"],
+            ["moves aliases", "yes" if link.move_aliases else "no"],
+            ["last logged", logged],
+            ["last error", failed],
+            ["set by", f"{link.created_by}, changed {_when(link.updated_at)}"],
+        ],
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `mlflow` group (log, import) to ``app``."""
+    """Add the `mlflow` group (log, import, sync, link, unlink, status) to ``app``."""
     app.add_typer(mlflow_app, name="mlflow")

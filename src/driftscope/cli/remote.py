@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.table import Table
 
 from driftscope._shorten import shown
-from driftscope.cli._options import _check_choice, _metric_values
+from driftscope.cli._options import EXIT_USAGE, _check_choice, _metric_values
 from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
-    from driftscope.client import Alert, AlertRule, Client, Model, Run, Token
+    from driftscope.client import Alert, AlertRule, AliasMove, Client, Model, Run, Token
     from driftscope.integrations.mlflow import MlflowTracking
 
 __all__ = ["register"]
@@ -330,7 +330,8 @@ MlflowModel = Annotated[
         "--mlflow-model",
         help="Move the alias of this MLflow registered model too, to the MLflow version the "
         "driftscope version was imported from (`driftscope mlflow import`; needs the mlflow "
-        "extra).",
+        "extra). Without it, the service moves the alias of the model's MLflow link when the "
+        "link moves aliases (`driftscope mlflow link --move-aliases`).",
         show_default=False,
     ),
 ]
@@ -384,6 +385,7 @@ def models_promote(
     if mlflow is not None:
         mlflow[0].move_alias(mlflow[1], alias, target)
         typer.echo(f"MLflow: {mlflow[1]}@{alias} is version {target}.")
+    _linked_alias(move)
 
 
 @models_app.command("rollback", epilog=REMOTE_EPILOG)
@@ -413,6 +415,19 @@ def models_rollback(
         )
         tracking.move_alias(registered, alias, target)
         typer.echo(f"MLflow: {registered}@{alias} is version {target or 'unset'}.")
+    _linked_alias(move)
+
+
+def _linked_alias(move: AliasMove) -> None:
+    """What the service did with the alias of the model's MLflow link; an alias that could not
+    follow is an error (exit 2), driftscope's move standing."""
+    if move.mlflow is None:
+        return
+    if move.mlflow_followed:
+        typer.echo(move.mlflow)
+        return
+    Console(stderr=True, soft_wrap=True, highlight=False).print(move.mlflow)
+    raise typer.Exit(EXIT_USAGE)
 
 
 def _run_line(run: Run) -> str:

@@ -55,6 +55,7 @@ __all__ = [
     "LoggedRun",
     "MetricValue",
     "MlflowTracking",
+    "MlflowUnreachable",
     "ModelFile",
     "RegisteredVersion",
 ]
@@ -76,6 +77,27 @@ ARTIFACT_DIR = "driftscope"
 # metric's or param's name; anything else (a metric named by a user's label, say) becomes "_".
 _NOT_IN_A_NAME = re.compile(r"[^\w.\- :/]")
 _PAGE = 1000
+
+
+class MlflowUnreachable(IntegrationError):
+    """The MLflow tracking server could not be reached, or answered that it cannot serve now
+    (down, restarting, overloaded): the same request may pass later, unlike a refusal (an
+    unknown registered model, a deleted experiment), which would fail again."""
+
+
+#: MLflow's error codes that say "not now" rather than "no": the request may pass later.
+_TRANSIENT_CODES = frozenset(
+    {
+        "INTERNAL_ERROR",
+        "TEMPORARILY_UNAVAILABLE",
+        "IO_ERROR",
+        "DEADLINE_EXCEEDED",
+        "SERVICE_UNDER_MAINTENANCE",
+        "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+        "REQUEST_LIMIT_EXCEEDED",
+        "RESOURCE_EXHAUSTED",
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,9 +278,11 @@ class MlflowTracking:
     def __repr__(self) -> str:
         return f"MlflowTracking({self.tracking_uri!r})"
 
-    def check(self) -> None:
-        """Raise `IntegrationError` naming the address when an HTTP tracking server does not
-        answer its health check."""
+    def check(
+        self, where: str = "Set the address with --mlflow-uri or MLFLOW_TRACKING_URI."
+    ) -> None:
+        """Raise `MlflowUnreachable` naming the address when an HTTP tracking server does not
+        answer its health check; ``where`` says where the address is set."""
         if not self.tracking_uri.startswith(("http://", "https://")):
             return
         address = f"{self.tracking_uri}/health"
@@ -269,16 +293,27 @@ class MlflowTracking:
             status = exc.code
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise IntegrationError(
+            raise MlflowUnreachable(
                 f"Cannot reach the MLflow tracking server at {self.tracking_uri} ({reason}); is "
-                "`mlflow server` running there? Set the address with --mlflow-uri or "
-                "MLFLOW_TRACKING_URI."
+                f"`mlflow server` running there? {where}"
             ) from None
         if status != 200:
-            raise IntegrationError(
+            raise MlflowUnreachable(
                 f"The MLflow tracking server at {self.tracking_uri} answered its health check "
                 f"with HTTP {status}; expected 200."
             )
+
+    def run_url(self, experiment_id: str, run_id: str) -> str | None:
+        """The page of an MLflow run in the tracking server's UI (None for a tracking URI that
+        is no web server)."""
+        if not self.tracking_uri.startswith(("http://", "https://")):
+            return None
+        return f"{self.tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"
+
+    def require_registered_model(self, name: str) -> None:
+        """Raise `IntegrationError` when the tracking server has no registered model ``name``."""
+        with self._errors(f"reading the registered model {name!r}"):
+            self._client.get_registered_model(name)
 
     # -- what an experiment holds ---------------------------------------------------------
 
@@ -309,14 +344,19 @@ class MlflowTracking:
             if complete
         }
 
-    def _runs_of(self, experiment_id: str, model: str) -> Iterator[tuple[int, str, bool]]:
-        """Each MLflow run of the experiment logged from a run of ``model``: its driftscope run
-        id, its MLflow id, and whether it was logged completely."""
+    def _runs_of(
+        self, experiment_id: str, model: str, run_id: int | None = None
+    ) -> Iterator[tuple[int, str, bool]]:
+        """Each MLflow run of the experiment logged from a run of ``model`` (from run ``run_id``
+        only, when given: MLflow searches by its tag, instead of listing the experiment): its
+        driftscope run id, its MLflow id, and whether it was logged completely."""
+        only = "" if run_id is None else f"tags.`{RUN_ID_TAG}` = '{run_id}'"
         token: str | None = None
         while True:
             with self._errors("listing the runs already logged"):
                 page = self._client.search_runs(
                     [experiment_id],
+                    filter_string=only,
                     run_view_type=ViewType.ACTIVE_ONLY,
                     max_results=_PAGE,
                     page_token=token,
@@ -339,7 +379,7 @@ class MlflowTracking:
         name = experiment or run.model
         experiment_id = self.experiment_id(name, run.model, create=True)
         assert experiment_id is not None  # made when missing
-        for run_id, mlflow_id, complete in self._runs_of(experiment_id, run.model):
+        for run_id, mlflow_id, complete in self._runs_of(experiment_id, run.model, run.run_id):
             if run_id != run.run_id:
                 continue
             if complete:
@@ -495,6 +535,8 @@ class MlflowTracking:
         except (MlflowException, OSError) as exc:
             message = str(getattr(exc, "message", None) or exc).strip().splitlines()
             said = message[0] if message else type(exc).__name__
-            raise IntegrationError(
-                f"MLflow at {self.tracking_uri} failed while {doing}: {said}"
-            ) from None
+            # An OSError has no code: the connection itself failed.
+            code = getattr(exc, "error_code", None)
+            transient = code is None or code in _TRANSIENT_CODES
+            error = MlflowUnreachable if transient else IntegrationError
+            raise error(f"MLflow at {self.tracking_uri} failed while {doing}: {said}") from None

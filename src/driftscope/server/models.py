@@ -46,6 +46,7 @@ __all__ = [
     "Label",
     "LoggedChunk",
     "LoginFailure",
+    "MlflowLink",
     "Model",
     "Role",
     "Run",
@@ -323,6 +324,10 @@ class Run(Base):
     #: the store kept it, or a task without labels); alert rules' label policy reads it.
     n_labelled: Mapped[int | None] = mapped_column(Integer)
     analysed_at: Mapped[datetime | None]
+    #: The MLflow run this run was logged to by the model's MLflow link, and its page on the
+    #: tracking server (None: not logged by the service).
+    mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
+    mlflow_run_url: Mapped[str | None] = mapped_column(String(2048))
 
 
 class LoggedChunk(Base):
@@ -458,6 +463,35 @@ class Job(Base):
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class MlflowLink(Base):
+    """A model's link to MLflow: the tracking server, the registered model its versions come
+    from, the experiment its runs are logged to, what the service does by itself (log each
+    analysed run, move the registered model's aliases with driftscope's), and how that last
+    went. No secret is kept here: MLflow's credentials come from the service's environment
+    (``MLFLOW_TRACKING_USERNAME``, ``MLFLOW_TRACKING_PASSWORD``, ``MLFLOW_TRACKING_TOKEN``)."""
+
+    __tablename__ = "mlflow_links"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    tracking_uri: Mapped[str] = mapped_column(String(1024))
+    registered_model: Mapped[str | None] = mapped_column(String(256))
+    #: The experiment runs are logged to (None: the one named after the model).
+    experiment: Mapped[str | None] = mapped_column(String(256))
+    log_runs: Mapped[bool] = mapped_column(Boolean)
+    move_aliases: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+    #: The last run logged (its id, kept as a number: the run may be deleted since) and when.
+    last_logged_run: Mapped[int | None] = mapped_column(Integer)
+    last_logged_at: Mapped[datetime | None]
+    #: The last thing MLflow refused or failed at (logging or an alias move), and when; cleared
+    #: by the next success.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
 
 
 class AlertRule(Base):

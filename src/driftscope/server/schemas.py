@@ -21,6 +21,8 @@ __all__ = [
     "JobOut",
     "LoginIn",
     "MeOut",
+    "MlflowLinkIn",
+    "MlflowLinkOut",
     "ModelIn",
     "ModelOut",
     "Page",
@@ -185,6 +187,40 @@ class AliasMoveOut(BaseModel):
     to_version_deleted: bool = False
     actor: str
     at: datetime
+    #: With the model's MLflow link moving aliases: whether MLflow's alias followed, and what
+    #: was done there or why it was not (None, None: the model's link moves no alias).
+    mlflow_followed: bool | None = None
+    mlflow: str | None = None
+
+
+class MlflowLinkIn(_In):
+    """A model's link to MLflow. ``check``: refuse it unless the tracking server answers and
+    holds the registered model (false: store it as given, e.g. before the server is up)."""
+
+    tracking_uri: str = Field(min_length=1, max_length=1024)
+    registered_model: str | None = Field(default=None, max_length=256)
+    experiment: str | None = Field(default=None, max_length=256)
+    log_runs: bool = True
+    move_aliases: bool = False
+    check: bool = True
+
+
+class MlflowLinkOut(_Out):
+    """A model's link to MLflow and how it last went: the last run logged and when, the last
+    error (of a logging or an alias move) and when; ``experiment`` is the one runs go to."""
+
+    model: str
+    tracking_uri: str
+    registered_model: str | None
+    experiment: str
+    log_runs: bool
+    move_aliases: bool
+    created_by: str
+    updated_at: datetime
+    last_logged_run: int | None
+    last_logged_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
 
 
 class RunOut(_Out):
@@ -208,6 +244,9 @@ class RunOut(_Out):
     #: ones first.
     metrics: list[RunMetricOut] = []
     job: JobOut | None = None
+    #: The MLflow run the service logged this run to (its model's MLflow link), and its page.
+    mlflow_run_id: str | None = None
+    mlflow_run_url: str | None = None
 
 
 class RunMetricOut(_Out):

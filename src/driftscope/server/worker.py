@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from driftscope.server.jobs import JobKind, Worker
-from driftscope.server.services import alerts, housekeeping, ingest, runs
+from driftscope.server.services import alerts, housekeeping, ingest, mlflow_links, runs
 from driftscope.server.state import State
 
 __all__ = ["JOB_KINDS", "make_worker"]
@@ -14,7 +14,11 @@ __all__ = ["JOB_KINDS", "make_worker"]
 FRESHNESS_SECONDS = 60.0
 
 #: Every job the service runs, by kind.
-JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS}
+JOB_KINDS: dict[str, JobKind] = {
+    **runs.JOB_KINDS,
+    **ingest.JOB_KINDS,
+    **mlflow_links.JOB_KINDS,
+}
 
 
 def make_worker(state: State) -> Worker:

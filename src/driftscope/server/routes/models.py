@@ -8,11 +8,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Form, Query, UploadFile
 from sqlalchemy import func, select
 
+from driftscope.server import db
 from driftscope.server.deps import Editor, Id, Limit, Offset, Reader, Session_, State_
 from driftscope.server.errors import Invalid
-from driftscope.server.models import Alias, AliasMove, Model, Version
-from driftscope.server.schemas import AliasMoveOut, ModelIn, ModelOut, Page, PromoteIn, VersionOut
-from driftscope.server.services import housekeeping, registry
+from driftscope.server.models import Alias, AliasMove, MlflowLink, Model, Version
+from driftscope.server.schemas import (
+    AliasMoveOut,
+    MlflowLinkIn,
+    MlflowLinkOut,
+    ModelIn,
+    ModelOut,
+    Page,
+    PromoteIn,
+    VersionOut,
+)
+from driftscope.server.services import housekeeping, mlflow_links, registry
 from driftscope.server.services.uploads import Upload
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -169,17 +179,30 @@ def delete_version(name: str, number: Id, session: Session_, who: Editor) -> Non
 
 
 @router.post("/{name}/aliases/{alias}")
-def promote(name: str, alias: str, body: PromoteIn, session: Session_, who: Editor) -> AliasMoveOut:
-    """Point an alias (``production`` or ``staging``) at a version."""
-    move = registry.promote(session, who, name, alias, body.version)
-    return _move_out(move)
+def promote(name: str, alias: str, body: PromoteIn, state: State_, who: Editor) -> AliasMoveOut:
+    """Point an alias (``production`` or ``staging``) at a version; with the model's MLflow
+    link moving aliases, the registered model's alias follows (``mlflow`` says how it went)."""
+    with db.transaction(state.writers) as session:
+        out = _move_out(registry.promote(session, who, name, alias, body.version))
+    return _followed(state, name, out)
 
 
 @router.post("/{name}/aliases/{alias}/rollback")
-def rollback(name: str, alias: str, session: Session_, who: Editor) -> AliasMoveOut:
-    """Point an alias back at the version it held before its last promotion."""
-    move = registry.rollback(session, who, name, alias)
-    return _move_out(move)
+def rollback(name: str, alias: str, state: State_, who: Editor) -> AliasMoveOut:
+    """Point an alias back at the version it held before its last promotion; the MLflow alias
+    follows as for a promotion."""
+    with db.transaction(state.writers) as session:
+        out = _move_out(registry.rollback(session, who, name, alias))
+    return _followed(state, name, out)
+
+
+def _followed(state: State_, name: str, out: AliasMoveOut) -> AliasMoveOut:
+    """The move once MLflow's alias followed it (after driftscope's is committed: MLflow being
+    slow or down never holds the store, nor undoes driftscope's move)."""
+    followed = mlflow_links.follow_alias(state, name, out.alias, out.to_version)
+    if followed is None:
+        return out
+    return out.model_copy(update={"mlflow_followed": followed[0], "mlflow": followed[1]})
 
 
 @router.get("/{name}/aliases/history")
@@ -203,3 +226,35 @@ def _move_out(move: AliasMove) -> AliasMoveOut:
         actor=move.actor,
         at=move.at,
     )
+
+
+def link_out(model: str, link: MlflowLink) -> MlflowLinkOut:
+    """The link as the API gives it: with its model's name, and the experiment runs go to."""
+    fields = {k: getattr(link, k) for k in MlflowLinkOut.model_fields if hasattr(link, k)}
+    return MlflowLinkOut.model_validate(
+        {**fields, "model": model, "experiment": link.experiment or model}
+    )
+
+
+@router.get("/{name}/mlflow")
+def show_mlflow_link(name: str, session: Session_, who: Reader) -> MlflowLinkOut:
+    """The model's link to MLflow and how it last went (404 when the model has none)."""
+    return link_out(name, mlflow_links.get_link(session, name))
+
+
+@router.put("/{name}/mlflow")
+def set_mlflow_link(name: str, body: MlflowLinkIn, state: State_, who: Editor) -> MlflowLinkOut:
+    """Link the model to MLflow, or change its link: the tracking server, the registered model,
+    the experiment, whether each analysed run is logged and whether aliases follow. Refused
+    when the server does not answer or lacks the registered model, unless ``check`` is false."""
+    fields = mlflow_links.LinkFields(
+        body.tracking_uri, body.registered_model, body.experiment, body.log_runs, body.move_aliases
+    )
+    link = mlflow_links.set_link(state, who, name, fields, check=body.check)
+    return link_out(name, link)
+
+
+@router.delete("/{name}/mlflow", status_code=204)
+def delete_mlflow_link(name: str, session: Session_, who: Editor) -> None:
+    """Remove the model's link to MLflow; what MLflow holds stays."""
+    mlflow_links.delete_link(session, who, name)

@@ -38,7 +38,7 @@ from driftscope.server.models import (
     Version,
     now,
 )
-from driftscope.server.services import alerts
+from driftscope.server.services import alerts, mlflow_links
 from driftscope.server.services.archives import table_in, unpack
 from driftscope.server.services.predict import predict_columns, version_predictor
 from driftscope.server.services.registry import (
@@ -244,6 +244,8 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         stored.error = None
         stored.analysed_at = now()
         model_id = stored.model_id
+        # Queued with the analysis, run apart: MLflow being down never fails nor holds it up.
+        mlflow_links.queue_logging(state, session, stored)
     # After the analysis is stored, in transactions of their own: a broken rule says so on
     # itself and never fails the analysis.
     try:

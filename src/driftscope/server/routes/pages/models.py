@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from driftscope.server.deps import MAX_ID, State_
-from driftscope.server.errors import Conflict, NotFound
+from driftscope.server.errors import Conflict, NotFound, ServiceError
 from driftscope.server.models import Role, now
 from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
 from driftscope.server.routes.pages import dashboard as dashboards
-from driftscope.server.routes.pages._common import Who, change, page, to_login
-from driftscope.server.services import registry
+from driftscope.server.routes.pages._common import Who, allowed, change, page, to_login
+from driftscope.server.schemas import MlflowLinkOut
+from driftscope.server.services import mlflow_links, registry
 from driftscope.server.services.overview import overview
 from driftscope.server.services.registry import ModelTask
 from driftscope.server.services.users import Principal
@@ -95,6 +97,7 @@ def modelpage(
             versions = model_routes.list_versions(name, session, who)
             runs = run_routes.list_runs(name, session, who, offset, RUNS_PER_PAGE)
             history = model_routes.alias_history(name, session, who)
+            mlflow = _mlflow_link(session, name)
     except NotFound as missing:
         return page(request, "missing.html", 404, who=who, message=str(missing))
     aliases: dict[int, list[str]] = {}
@@ -113,8 +116,40 @@ def modelpage(
         runs=runs,
         kept=kept_query(request),
         history=history,
+        mlflow=mlflow,
         can_edit=who.role.may(Role.EDITOR),
     )
+
+
+def _mlflow_link(session: Session, name: str) -> MlflowLinkOut | None:
+    link = mlflow_links.find_link(session, registry.get_model(session, name))
+    return None if link is None else model_routes.link_out(name, link)
+
+
+def _mlflow_alias_note(state: State_, name: str) -> str:
+    """What the confirmation of a move of production adds when MLflow's alias moves too."""
+    with state.sessions() as session:
+        link = _mlflow_link(session, name)
+    if link is None or not link.move_aliases:
+        return ""
+    return (
+        f" The MLflow alias production of {link.registered_model!r} at {link.tracking_uri} "
+        "moves too, to the MLflow version that version was imported from."
+    )
+
+
+def _follow(
+    state: State_, who: Principal | None, name: str, answer: Response, confirmed: bool
+) -> Response:
+    """After production moved (the form confirmed, the change made: a redirect to the model
+    page), MLflow's alias follows when the model's link moves aliases; how it went is kept on
+    the link and shown on the model page."""
+    made = confirmed and isinstance(answer, RedirectResponse)
+    if made and who is not None and who.role.may(Role.EDITOR):
+        with state.sessions() as session:
+            number = model_routes.show_model(name, session, who).aliases.get("production")
+        mlflow_links.follow_alias(state, name, "production", number)
+    return answer
 
 
 @router.post("/models/{name}/promote")
@@ -136,6 +171,7 @@ def promotepage(
             registry.get_version(session, registry.get_model(session, name), version)
         was = f"v{now_serving}" if now_serving else "no version"
         question = f"Point production of {name} at v{version}? It now points at {was}."
+        question += _mlflow_alias_note(state, name)
         return "Make production", question, {"version": str(version)}
 
     def make(session: Session, principal: Principal) -> object:
@@ -144,7 +180,10 @@ def promotepage(
             return None
         return registry.promote(session, principal, name, "production", version)
 
-    return change(request, state, who, csrf_token, name, ask, make, confirmed == "yes")
+    done = confirmed == "yes"
+    return _follow(
+        state, who, name, change(request, state, who, csrf_token, name, ask, make, done), done
+    )
 
 
 @router.post("/models/{name}/rollback")
@@ -170,7 +209,7 @@ def rollbackpage(
         question = (
             f"Point production of {name} back at the version it held before its last "
             f"promotion? It now points at v{now_serving}. The move is kept in the history."
-        )
+        ) + _mlflow_alias_note(state, name)
         return "Roll production back", question, {"from_version": now_serving}
 
     def make(session: Session, principal: Principal) -> object:
@@ -182,5 +221,77 @@ def rollbackpage(
                 "Nothing was changed."
             )
         return registry.rollback(session, principal, name, "production")
+
+    done = confirmed == "yes"
+    return _follow(
+        state, who, name, change(request, state, who, csrf_token, name, ask, make, done), done
+    )
+
+
+def _checked(value: str) -> bool:
+    return value == "yes"
+
+
+@router.post("/models/{name}/mlflow")
+def mlflow_link_page(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    tracking_uri: Annotated[str, Form(max_length=1024)] = "",
+    registered_model: Annotated[str, Form(max_length=256)] = "",
+    experiment: Annotated[str, Form(max_length=256)] = "",
+    log_runs: Annotated[str, Form(max_length=8)] = "",
+    move_aliases: Annotated[str, Form(max_length=8)] = "",
+    no_check: Annotated[str, Form(max_length=8)] = "",
+    csrf_token: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    """Link the model to MLflow or change its link (editors), checked as the REST API checks
+    it; a refusal is shown as a page naming the field, with the way back."""
+    me = allowed(request, who, Role.EDITOR, csrf_token)
+    if isinstance(me, Response):
+        return me
+    fields = mlflow_links.LinkFields(
+        tracking_uri, registered_model, experiment, _checked(log_runs), _checked(move_aliases)
+    )
+    back = f"/models/{quote(name)}"
+    try:
+        mlflow_links.set_link(state, me, name, fields, check=not _checked(no_check))
+    except ServiceError as refused:
+        return page(
+            request,
+            "missing.html",
+            refused.status,
+            who=me,
+            heading="MLflow link not saved",
+            message=str(refused),
+            back=back,
+        )
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/models/{name}/mlflow/unlink")
+def mlflow_unlink_page(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    csrf_token: Annotated[str, Form(max_length=256)] = "",
+    confirmed: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Remove the model's MLflow link, once confirmed."""
+
+    def ask(principal: Principal) -> tuple[str, str, dict[str, str]]:
+        with state.sessions() as session:
+            mlflow_links.get_link(session, name)
+        question = (
+            f"Unlink {name} from MLflow? Its runs are no longer logged there and its aliases no "
+            "longer moved; what MLflow holds stays."
+        )
+        return "Unlink from MLflow", question, {}
+
+    def make(session: Session, principal: Principal) -> object:
+        mlflow_links.delete_link(session, principal, name)
+        return None
 
     return change(request, state, who, csrf_token, name, ask, make, confirmed == "yes")
