@@ -238,6 +238,8 @@ class JobOut(_Out):
     progress: str
     error: str | None
     created_at: datetime
+    #: A queued retry waits until this time (null: due now).
+    not_before: datetime | None = None
     started_at: datetime | None
     finished_at: datetime | None
     #: What happened to the job, oldest first: each attempt's start, steps and end.
