@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from driftscope.server.jobs import JobKind, Worker
-from driftscope.server.services import alerts, housekeeping, ingest, runs
+from driftscope.server.services import alerts, housekeeping, ingest, notify, runs
 from driftscope.server.state import State
 
 __all__ = ["JOB_KINDS", "make_worker"]
@@ -13,22 +13,31 @@ __all__ = ["JOB_KINDS", "make_worker"]
 #: How often the worker evaluates the freshness alert rules (no data or labels for too long).
 FRESHNESS_SECONDS = 60.0
 
+#: How often the worker queues the notifications of the alerts due one (a re-notify interval
+#: passed; an alert stored by a process killed before it queued them).
+NOTIFY_SECONDS = 5.0
+
 #: Every job the service runs, by kind.
-JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS}
+JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS, **notify.JOB_KINDS}
 
 
 def make_worker(state: State) -> Worker:
     """A worker for every kind of job, which also queues the analysis of logged periods as
-    they end, every minute evaluates the freshness alert rules, and every
-    ``housekeeping_seconds`` applies retention and sweeps artifacts."""
+    they end, every minute evaluates the freshness alert rules, every few seconds queues the
+    notifications due, and every ``housekeeping_seconds`` applies retention and sweeps
+    artifacts."""
     last = [0.0]
     last_freshness = [0.0]
+    last_notify = [0.0]
 
     def periodic(current: State) -> None:
         ingest.enqueue_due_periods(current)
         if time.monotonic() - last_freshness[0] >= FRESHNESS_SECONDS:
             last_freshness[0] = time.monotonic()
             alerts.evaluate_freshness(current)
+        if time.monotonic() - last_notify[0] >= NOTIFY_SECONDS:
+            last_notify[0] = time.monotonic()
+            notify.queue_notifications(current)
         if time.monotonic() - last[0] >= current.settings.housekeeping_seconds:
             last[0] = time.monotonic()
             housekeeping.apply_retention(current)
