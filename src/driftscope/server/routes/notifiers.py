@@ -87,7 +87,7 @@ def delete_notifier(notifier_id: Id, session: Session_, who: Admin) -> None:
 
 
 @router.post("/notifiers/{notifier_id}/test")
-def test_notifier(notifier_id: Id, state: State_, who: Admin) -> DeliveryOut:
+def send_test_message(notifier_id: Id, state: State_, who: Admin) -> DeliveryOut:
     """Send a test message now and say how it went (status done or failed, the receiver's
     answer in the log); it is kept as a delivery of one attempt."""
     return delivery_out(notify.send_test(state, who, notifier_id))

@@ -65,6 +65,7 @@ __all__ = [
     "create_notifier",
     "delete_notifier",
     "deliver",
+    "get_delivery",
     "get_notifier",
     "list_deliveries",
     "list_notifiers",
@@ -508,7 +509,7 @@ def list_deliveries(
     alert_id: int | None = None,
     limit: int = 100,
 ) -> list[DeliveryRow]:
-    """Deliveries, newest first, of one notifier or of one alert."""
+    """Deliveries, newest first: of one notifier, of one alert, or (neither given) all."""
     query = (
         select(Delivery, Job, Notifier.name)
         .join(Job, Job.id == Delivery.job_id)
@@ -520,3 +521,14 @@ def list_deliveries(
         query = query.where(Delivery.alert_id == alert_id)
     rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit)).all()
     return [DeliveryRow(delivery, job, name) for delivery, job, name in rows]
+
+
+def get_delivery(session: Session, delivery_id: int) -> DeliveryRow | None:
+    """One delivery with its job and notifier's name; None once deleted."""
+    row = session.execute(
+        select(Delivery, Job, Notifier.name)
+        .join(Job, Job.id == Delivery.job_id)
+        .join(Notifier, Notifier.id == Delivery.notifier_id)
+        .where(Delivery.id == delivery_id)
+    ).first()
+    return DeliveryRow(*row) if row is not None else None
