@@ -334,9 +334,11 @@ class Notifier:
 @dataclasses.dataclass(frozen=True)
 class Delivery:
     """A notification to one notifier (``event`` firing, reminder, resolved or test):
-    ``status`` queued (until ``next_attempt_at``), running, done or failed, with its log."""
+    ``status`` queued (until ``next_attempt_at``), running, done or failed, with its log; a
+    failed one is queued again with `Client.retry_job` of its ``job_id``."""
 
     id: int
+    job_id: int
     notifier_id: int
     notifier: str
     alert_id: int | None

@@ -421,6 +421,8 @@ class DeliveryOut(BaseModel):
     """A notification to one notifier: its job's status, attempts, next attempt and log."""
 
     id: int
+    #: Its job: a failed delivery is queued again with POST /api/v1/jobs/{job_id}/retry.
+    job_id: int
     notifier_id: int
     notifier: str
     #: The alert told about (null: a test message, or the alert was deleted since).

@@ -38,6 +38,7 @@ def delivery_out(row: DeliveryRow) -> DeliveryOut:
     job = row.job
     return DeliveryOut(
         id=row.delivery.id,
+        job_id=job.id,
         notifier_id=row.delivery.notifier_id,
         notifier=row.notifier,
         alert_id=row.delivery.alert_id,
