@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -125,9 +125,8 @@ class Message:
             f"Rule: {a['rule']}" + (f" (column {a['key']})" if a.get("key") else ""),
             f"Severity: {a['severity']}",
             f"State: {a['state']}" + (" (reminder)" if self.event == Event.REMINDER else ""),
-            f"Value: {value} {a.get('comparator', '')} threshold {a['threshold']:g}".replace(
-                "  ", " "
-            ),
+            " ".join(part for part in ("Value:", value, a.get("comparator"), "threshold") if part)
+            + f" {a['threshold']:g}",
             f"Run: {a.get('run_id') or 'none'}"
             + (f" of {a['run_date']}" if a.get("run_date") else ""),
             f"Since: {a['started_at']}",
@@ -235,6 +234,12 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> str
     answer = f"HTTP {status} from {host}" + (f": {said}" if said else "")
     if status in (408, 429) or status >= 500:
         raise Retry(answer, after=_retry_after(response))
+    if 300 <= status < 400:
+        where = response.headers.get("location", "")
+        raise DeliveryRefused(
+            f"HTTP {status} from {host}: redirects are not followed (a signed request is sent "
+            f"to the address given only); give the notifier the final address {where}".rstrip()
+        )
     raise DeliveryRefused(f"{answer} (not retried: the receiver refused the request)")
 
 
@@ -247,7 +252,8 @@ def _email_message(target: Target, message: Message) -> EmailMessage:
     email["From"] = str(config["sender"])
     email["To"] = ", ".join(config["recipients"])
     email["Date"] = format_datetime(datetime.now(UTC))
-    email["Message-ID"] = make_msgid(idstring=message.id, domain="driftscope")
+    # The same on every attempt of a delivery, so a mail system can drop a duplicate.
+    email["Message-ID"] = f"<{message.id}@driftscope>"
     email["X-Driftscope-Event"] = message.event
     email["X-Driftscope-Fingerprint"] = str(message.alert.get("fingerprint", ""))
     email.set_content("\n".join(message.lines) + "\n")
