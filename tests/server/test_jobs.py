@@ -236,3 +236,52 @@ def test_exponential_backoff_doubles_up_to_its_cap_with_jitter() -> None:
     for attempts, ceiling in [(1, 10.0), (2, 20.0), (3, 40.0), (8, 100.0)]:
         delays = [jobs.exponential_backoff(10.0, 100.0, attempts) for _ in range(200)]
         assert ceiling / 2 <= min(delays) < max(delays) <= ceiling
+
+
+def test_a_lane_takes_only_its_kinds_so_a_stuck_job_holds_up_no_other_lane(
+    state: State,
+) -> None:
+    """The deliveries' lane stuck on a receiver that does not answer: the analyses' lane goes
+    on; each lane leaves the other's jobs alone."""
+    release = threading.Event()
+    ran: list[str] = []
+
+    def stuck(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        ran.append("notify")
+        release.wait(30)
+
+    def analyse(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        ran.append("analyse")
+
+    kinds = {"notify": jobs.JobKind(stuck), "analyse": jobs.JobKind(analyse)}
+    [delivery] = _enqueue(state, 1, "notify")
+    [analysis] = _enqueue(state, 1, "analyse")
+    assert not jobs.run_one(state, kinds, "w", only={"other"})
+    deliveries = jobs.Worker(state, kinds, only={"notify"})
+    analyses = jobs.Worker(state, kinds, only={"analyse"})
+    deliveries.start()
+    try:
+        deadline = time.monotonic() + 20
+        while _job(state, delivery).status != JobStatus.RUNNING and time.monotonic() < deadline:
+            time.sleep(0.02)
+        analyses.start()
+        while _job(state, analysis).status != JobStatus.DONE and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _job(state, analysis).status == JobStatus.DONE
+        assert _job(state, delivery).status == JobStatus.RUNNING  # still stuck
+    finally:
+        release.set()
+        analyses.stop(10)
+        deliveries.stop(10)
+    assert _job(state, delivery).status == JobStatus.DONE
+    assert ran == ["notify", "analyse"]
+
+
+def test_the_service_runs_the_deliveries_in_a_lane_of_their_own(state: State) -> None:
+    from driftscope.server.worker import JOB_KINDS, make_worker
+
+    workers = make_worker(state)
+    assert workers.deliveries.only == {"notify"}
+    assert workers.analyses.only == set(JOB_KINDS) - {"notify"}
+    assert workers.analyses.periodic is not None
+    assert workers.deliveries.periodic is None

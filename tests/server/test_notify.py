@@ -268,7 +268,9 @@ def test_an_alert_left_unqueued_is_delivered_by_the_worker_retried_after_a_500(
     with webhook_receiver(SECRET, statuses=[500, 200]) as receiver:
         _notifier(admin, url=receiver.url)
         # The worker's periodic step finds the alert due and queues it, once.
-        make_worker(state).periodic(state)  # type: ignore[misc]
+        periodic = make_worker(state).analyses.periodic
+        assert periodic is not None
+        periodic(state)
         assert notify.queue_notifications(state) == 0
         with state.sessions() as session:
             assert alerts.alerts_to_notify(session) == []

@@ -24,7 +24,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -124,12 +124,14 @@ def _wake_workers(_session: Session) -> None:
     _WAKE.set()
 
 
-def claim(state: State, worker: str) -> Job | None:
-    """The oldest queued job that is due (its ``not_before`` passed), now running for
-    ``worker``; None when there is none."""
+def claim(state: State, worker: str, only: Collection[str] | None = None) -> Job | None:
+    """The oldest queued job that is due (its ``not_before`` passed), of a kind in ``only``
+    (None: any), now running for ``worker``; None when there is none."""
     with db.transaction(state.writers) as session:
         due = Job.not_before.is_(None) | (Job.not_before <= now())
         query = select(Job).where(Job.status == JobStatus.QUEUED, due).order_by(Job.id).limit(1)
+        if only is not None:
+            query = query.where(Job.kind.in_(sorted(only)))
         if not db.is_sqlite(state.engine):
             query = query.with_for_update(skip_locked=True)
         job = session.scalar(query)
@@ -236,9 +238,11 @@ def _finish(
         return job.status
 
 
-def run_one(state: State, kinds: Mapping[str, JobKind], worker: str) -> bool:
-    """Claim and run one job; False when there was none."""
-    job = claim(state, worker)
+def run_one(
+    state: State, kinds: Mapping[str, JobKind], worker: str, only: Collection[str] | None = None
+) -> bool:
+    """Claim and run one job (of a kind in ``only``, if given); False when there was none."""
+    job = claim(state, worker, only)
     if job is None:
         return False
     stop = threading.Event()
@@ -289,17 +293,21 @@ def worker_name() -> str:
 
 class Worker:
     """A thread that runs jobs until stopped: in the server process, or `driftscope worker`.
-    Between jobs it runs ``periodic`` (work that makes jobs, such as closing ended periods)."""
+    Between jobs it runs ``periodic`` (work that makes jobs, such as closing ended periods).
+    With ``only`` it takes only jobs of those kinds: a lane of its own, so that slow jobs of one
+    kind (a receiver that does not answer) never hold up the others (the analyses)."""
 
     def __init__(
         self,
         state: State,
         kinds: Mapping[str, JobKind],
         periodic: Callable[[State], object] | None = None,
+        only: Collection[str] | None = None,
     ) -> None:
         self.state = state
         self.kinds = kinds
         self.periodic = periodic
+        self.only = only
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -320,7 +328,7 @@ class Worker:
                     last_recovery = time.monotonic()
                 if self.periodic is not None:
                     self.periodic(self.state)
-                ran = run_one(self.state, self.kinds, name)
+                ran = run_one(self.state, self.kinds, name, self.only)
             except Exception:  # the store is away for a moment: wait, then try again
                 log.exception("the worker could not reach the store")
                 ran = False

@@ -8,7 +8,7 @@ from driftscope.server.jobs import JobKind, Worker
 from driftscope.server.services import alerts, housekeeping, ingest, notify, runs
 from driftscope.server.state import State
 
-__all__ = ["JOB_KINDS", "make_worker"]
+__all__ = ["JOB_KINDS", "Workers", "make_worker"]
 
 #: How often the worker evaluates the freshness alert rules (no data or labels for too long).
 FRESHNESS_SECONDS = 60.0
@@ -21,11 +21,38 @@ NOTIFY_SECONDS = 5.0
 JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS, **notify.JOB_KINDS}
 
 
-def make_worker(state: State) -> Worker:
-    """A worker for every kind of job, which also queues the analysis of logged periods as
-    they end, every minute evaluates the freshness alert rules, every few seconds queues the
-    notifications due, and every ``housekeeping_seconds`` applies retention and sweeps
-    artifacts."""
+class Workers:
+    """The service's two lanes of jobs, each a `Worker` thread: the analyses (with the periodic
+    work), and the deliveries of notifications, so that a receiver that does not answer delays
+    only other deliveries, never an analysis."""
+
+    def __init__(self, analyses: Worker, deliveries: Worker) -> None:
+        self.analyses = analyses
+        self.deliveries = deliveries
+
+    def start(self) -> None:
+        self.analyses.start()
+        self.deliveries.start()
+
+    def run(self) -> None:
+        """Run both until stopped (`driftscope worker`): the deliveries in a thread, the
+        analyses here."""
+        self.deliveries.start()
+        try:
+            self.analyses.run()
+        finally:
+            self.deliveries.stop()
+
+    def stop(self, timeout: float | None = None) -> None:
+        self.analyses.stop(timeout)
+        self.deliveries.stop(timeout)
+
+
+def make_worker(state: State) -> Workers:
+    """The workers for every kind of job. The analyses' lane also queues the analysis of logged
+    periods as they end, every minute evaluates the freshness alert rules, every few seconds
+    queues the notifications due, and every ``housekeeping_seconds`` applies retention and
+    sweeps artifacts."""
     last = [0.0]
     last_freshness = [0.0]
     last_notify = [0.0]
@@ -43,4 +70,8 @@ def make_worker(state: State) -> Worker:
             housekeeping.apply_retention(current)
             housekeeping.sweep_artifacts(current)
 
-    return Worker(state, JOB_KINDS, periodic=periodic)
+    analyses = set(JOB_KINDS) - set(notify.JOB_KINDS)
+    return Workers(
+        Worker(state, JOB_KINDS, periodic=periodic, only=analyses),
+        Worker(state, JOB_KINDS, only=set(notify.JOB_KINDS)),
+    )
