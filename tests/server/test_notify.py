@@ -522,3 +522,24 @@ def test_a_rule_firing_on_an_analysed_run_is_sent_right_after_the_analysis(
     )
     assert sent["run_date"].startswith("2026-11-03")
     assert sent["value"] < 0.85
+
+
+def test_a_change_keeps_what_it_leaves_out_and_refuses_a_null_name(admin: TestClient) -> None:
+    hook = _notifier(admin, url="https://example.org/a")
+    path = f"{NOTIFIERS}/{hook['id']}"
+    for field in ("name", "kind", "min_severity", "enabled"):
+        refused = admin.patch(path, json={field: None})
+        assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, field)
+    moved = admin.patch(path, json={"url": "https://example.org/b", "models": None})
+    assert (moved.json()["url"], moved.json()["secret_set"]) == ("https://example.org/b", True)
+    # Made an email notifier with a login: the webhook's key is not taken for its password.
+    refused = admin.patch(path, json={"kind": "email", "host": "mail", "username": "u"})
+    assert refused.json()["errors"][0]["field"] == "secret"
+    bad_url = admin.patch(path, json={"url": "http://[nope/"})
+    assert (bad_url.status_code, bad_url.json()["errors"][0]["field"]) == (422, "url")
+    long_name = admin.post(
+        NOTIFIERS,
+        json={"name": "m", "kind": "email", "host": "h", "sender": "a@b", "recipients": ["c@d"],
+              "ca_file": "/" + "x" * 1000},
+    )  # fmt: skip
+    assert (long_name.status_code, long_name.json()["errors"][0]["field"]) == (422, "ca_file")

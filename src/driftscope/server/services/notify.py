@@ -112,8 +112,12 @@ class NotifierSpec:
 def _url(url: str | None) -> str:
     if not url:
         raise Invalid("url is needed: the address the notifications are posted to.", field="url")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. a bracketed host that is no IPv6 address
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
         raise Invalid(f"url must be an http:// or https:// address; got {url!r}.", field="url")
     return url
 
@@ -123,6 +127,13 @@ def _address(value: str, field_name: str) -> str:
     if not at or not local or not domain or any(c.isspace() for c in value.strip()):
         raise Invalid(f"{field_name} must be an email address; got {value!r}.", field=field_name)
     return value.strip()
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long, ...
+        return False
 
 
 def _email_config(spec: NotifierSpec, secret: str | None) -> dict[str, Any]:
@@ -145,7 +156,7 @@ def _email_config(spec: NotifierSpec, secret: str | None) -> dict[str, Any]:
     recipients = [_address(r, "recipients") for r in spec.recipients or [] if r.strip()]
     if not recipients:
         raise Invalid("recipients is needed: at least one address to send to.", field="recipients")
-    if spec.ca_file and not Path(spec.ca_file).is_file():
+    if spec.ca_file and not _is_file(spec.ca_file):
         raise Invalid(
             f"ca_file must be a PEM file on the server; {spec.ca_file!r} is not a file.",
             field="ca_file",
@@ -256,8 +267,13 @@ def update_notifier(
     known = {f.name for f in fields(NotifierSpec)}
     if unknown := sorted(set(changes) - known):
         raise Invalid(f"{unknown[0]} is not a field of a notifier.", field=unknown[0])
+    for name in ("name", "kind", "min_severity", "enabled"):
+        if name in changes and changes[name] is None:
+            raise Invalid(f"{name} cannot be null; leave it out to keep it.", field=name)
     current = {f.name: getattr(spec_of(notifier), f.name) for f in fields(NotifierSpec)}
-    columns = _check(session, NotifierSpec(**{**current, **changes}), notifier.secret)
+    # A webhook's key is no SMTP password: a notifier of another kind needs its own secret.
+    kept = notifier.secret if changes.get("kind", notifier.kind) == notifier.kind else None
+    columns = _check(session, NotifierSpec(**{**current, **changes}), kept)
     _same_name(session, columns["name"], notifier.id)
     for column, value in columns.items():
         setattr(notifier, column, value)
