@@ -543,3 +543,18 @@ def test_a_change_keeps_what_it_leaves_out_and_refuses_a_null_name(admin: TestCl
               "ca_file": "/" + "x" * 1000},
     )  # fmt: skip
     assert (long_name.status_code, long_name.json()["errors"][0]["field"]) == (422, "ca_file")
+
+
+def test_a_notifier_disabled_after_queueing_gets_nothing_and_its_log_says_so(
+    admin: TestClient, state: State
+) -> None:
+    alert_id = _alert(admin, state)
+    with webhook_receiver(SECRET) as receiver:
+        hook = _notifier(admin, url=receiver.url)
+        assert notify.queue_notifications(state) == 1
+        assert admin.patch(f"{NOTIFIERS}/{hook['id']}", json={"enabled": False}).status_code == 200
+        assert run_jobs(state) == 1
+    assert receiver.received == []
+    [skipped] = _deliveries(admin, alert_id)
+    assert skipped["status"] == "done"
+    assert "nothing sent: the notifier was deleted or disabled" in skipped["log"][-2]["message"]

@@ -183,7 +183,7 @@ def notifiers_enable(notifier_id: NotifierId, url: Url = None, token: TokenOptio
 
 @notifiers_app.command("disable", epilog=REMOTE_EPILOG)
 def notifiers_disable(notifier_id: NotifierId, url: Url = None, token: TokenOption = None) -> None:
-    """Disable a notifier: nothing is sent to it (its queued deliveries are dropped)."""
+    """Disable a notifier: nothing is sent to it (its queued deliveries end unsent)."""
     _set_enabled(notifier_id, False, url, token)
 
 

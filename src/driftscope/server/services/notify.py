@@ -17,6 +17,7 @@ that wants it is added (while it still fires).
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -312,6 +313,11 @@ def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _number(value: float | None) -> float | None:
+    """A value as JSON can carry it (PostgreSQL's JSON and a receiver's parser refuse NaN)."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def _snapshot(
     session: Session, settings: ServerSettings, alert: Alert, model: str
 ) -> dict[str, Any]:
@@ -328,8 +334,8 @@ def _snapshot(
         "fingerprint": alert.fingerprint,
         "state": alert.state,
         "severity": alert.severity,
-        "value": alert.value,
-        "last_value": alert.last_value,
+        "value": _number(alert.value),
+        "last_value": _number(alert.last_value),
         "threshold": alert.threshold,
         "message": alert.message,
         "run_id": alert.run_id,
@@ -398,6 +404,8 @@ def queue_notifications(state: State, at: datetime | None = None) -> int:
             queued += len(targets)
             to = ", ".join(n.name for n in targets)
             mark_notified(session, [alert.id], at, message=f"{event} queued for {to}")
+        if queued:
+            log.info("queued %d notification(s) of %d alert(s)", queued, len(due))
         return queued
 
 
