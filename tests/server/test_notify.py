@@ -48,7 +48,7 @@ def _message(event: str = "firing") -> Message:
         "state": "firing",
         "severity": "critical",
         "value": 0.61,
-        "last_value": 0.61,
+        "last_value": 0.58,
         "threshold": 0.85,
         "message": "cancer: accuracy low: metric accuracy is 0.61, < 0.85 for 1 run(s)",
         "run_id": 12,
@@ -99,7 +99,7 @@ def test_a_slack_webhook_gets_text_and_blocks() -> None:
     [got] = receiver.received
     body = got.json
     assert body["text"].startswith("[driftscope] RESOLVED critical: cancer: accuracy low\n")
-    assert "Value: 0.61 < threshold 0.85" in body["text"]
+    assert "Value: 0.61 < threshold 0.85 (latest run: 0.58)\n" in body["text"]
     assert "Run: 12 of 2026-11-03" in body["text"]
     assert (
         body["blocks"][0]["text"]["text"] == "[driftscope] RESOLVED critical: cancer: accuracy low"

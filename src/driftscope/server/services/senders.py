@@ -127,7 +127,8 @@ class Message:
             f"Severity: {a['severity']}",
             f"State: {a['state']}" + (" (reminder)" if self.event == Event.REMINDER else ""),
             " ".join(part for part in ("Value:", value, a.get("comparator"), "threshold") if part)
-            + f" {a['threshold']:g}",
+            + f" {a['threshold']:g}"
+            + _latest(a.get("value"), a.get("last_value")),
             f"Run: {a.get('run_id') or 'none'}"
             + (f" of {a['run_date']}" if a.get("run_date") else ""),
             f"Since: {a['started_at']}",
@@ -145,6 +146,11 @@ class Message:
         """The webhook's body: compact JSON, keys sorted (the exact bytes that are signed)."""
         body = {"id": self.id, "event": self.event, "alert": dict(self.alert)}
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _latest(value: float | None, last: float | None) -> str:
+    """The latest run's value, when a firing alert's has moved since it fired."""
+    return f" (latest run: {last:.4g})" if last is not None and last != value else ""
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
