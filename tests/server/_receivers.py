@@ -167,8 +167,11 @@ class _Inbox:
 
 
 @contextmanager
-def mail_server(folder: Path, username: str, password: str) -> Iterator[MailServer]:
-    """An SMTP server on loopback that requires STARTTLS, then AUTH with these credentials."""
+def mail_server(
+    folder: Path, username: str, password: str, implicit_tls: bool = False
+) -> Iterator[MailServer]:
+    """An SMTP server on loopback that requires STARTTLS (or, ``implicit_tls``, speaks TLS from
+    the start), then AUTH with these credentials."""
     cert_file, key_file = self_signed(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
@@ -185,15 +188,20 @@ def mail_server(folder: Path, username: str, password: str) -> Iterator[MailServ
         server.logins.append((data.login.decode() if isinstance(data, LoginPassword) else "", ok))
         return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
+    # aiosmtpd counts only STARTTLS as TLS for AUTH: on an implicit-TLS port the whole
+    # connection is TLS already, so AUTH is offered there without that check.
+    tls: dict[str, Any] = (
+        {"ssl_context": context, "auth_require_tls": False}
+        if implicit_tls
+        else {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
+    )
     controller = Controller(
         _Inbox(server),
         hostname=server.host,
         port=server.port,
-        tls_context=context,
-        require_starttls=True,
         auth_required=True,
-        auth_require_tls=True,
         authenticator=authenticate,
+        **tls,
     )
     controller.start()
     try:

@@ -558,3 +558,16 @@ def test_a_notifier_disabled_after_queueing_gets_nothing_and_its_log_says_so(
     [skipped] = _deliveries(admin, alert_id)
     assert skipped["status"] == "done"
     assert "nothing sent: the notifier was deleted or disabled" in skipped["log"][-2]["message"]
+
+
+# aiosmtpd cannot tell that an implicit-TLS port is TLS when it checks AUTH (see _receivers).
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_email_over_implicit_tls(tmp_path: Path) -> None:
+    with mail_server(tmp_path, "alerts", "right password", implicit_tls=True) as server:
+        target = _mail_target(server, "right password", server.ca_file)
+        tls = Target(target.name, target.kind, {**target.config, "security": "tls"}, target.secret)
+        assert send(tls, _message(), 5).startswith(f"127.0.0.1:{server.port} accepted")
+        assert len(server.messages) == 1
+        # STARTTLS against a server that speaks TLS from the start: it cannot be understood.
+        with pytest.raises(Retry, match="could not send through"):
+            send(target, _message(), 2)
