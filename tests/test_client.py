@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from tests.server._postgres import free_port
+from tests.server._receivers import webhook_receiver
 from tests.server._serve import Server, admin_token, database_for, serving
 from tests.server.conftest import as_csv, as_parquet, breast_cancer_split
 
@@ -25,10 +26,12 @@ from driftscope.client import (
     AlertEvent,
     AlertRule,
     Client,
+    Delivery,
     Job,
     Logged,
     Model,
     NewToken,
+    Notifier,
     Page,
     Run,
     Version,
@@ -444,3 +447,25 @@ def test_alert_rules_and_alerts_through_the_client(
     assert refused.value.field == "comparator"
     client.delete_alert_rule("alerted", rule.id)
     assert client.alert_rules("alerted") == []
+
+
+def test_notifiers_through_the_client(client: Client, server: Server) -> None:
+    secret = "a-webhook-secret-of-32-characters"
+    with webhook_receiver(secret) as receiver:
+        hook = client.add_notifier("client hook", "webhook", url=receiver.url, secret=secret)
+        assert (hook.kind, hook.secret_set, hook.models) == ("webhook", True, None)
+        delivery = client.test_notifier(hook.id)
+        assert (delivery.status, delivery.event, delivery.notifier) == ("done", "test", hook.name)
+        assert receiver.received[0].signed
+    assert client.deliveries(notifier=hook.id) == [delivery]
+    assert client.update_notifier(hook.id, enabled=False).enabled is False
+    raw = server.client()
+    assert _fields(Notifier) == set(raw.get(f"/notifiers/{hook.id}").json())
+    assert _fields(Delivery) == set(raw.get(f"/notifiers/{hook.id}/deliveries").json()[0])
+    with pytest.raises(ServiceRequestError) as refused:
+        client.add_notifier("short key", "webhook", url=receiver.url, secret="short")
+    assert refused.value.field == "secret"
+    with pytest.raises(InputTypeError, match="either notifier or alert"):
+        client.deliveries()
+    client.delete_notifier(hook.id)
+    assert client.notifiers() == []

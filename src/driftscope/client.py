@@ -2,7 +2,7 @@
 
 `Client` sends each call to ``/api/v1`` with an API token and returns frozen dataclasses
 (`Model`, `Version`, `AliasMove`, `Run`, `Job`, `User`, `Token`, `NewToken`, `Logged`, `Page`,
-`AlertRule`, `Alert`, `AlertEvent`),
+`AlertRule`, `Alert`, `AlertEvent`, `Notifier`, `Delivery`),
 or plain dicts where the API answers free JSON (a run's report, a model's timeline, the
 ingestion status). A refusal of the
 service (an RFC 9457 problem) is raised as `ServiceRequestError` naming the field at fault; a
@@ -49,6 +49,7 @@ __all__ = [
     "AlertRule",
     "AliasMove",
     "Client",
+    "Delivery",
     "Job",
     "JobLogLine",
     "Logged",
@@ -56,6 +57,7 @@ __all__ = [
     "MlflowLink",
     "Model",
     "NewToken",
+    "Notifier",
     "Page",
     "Run",
     "Token",
@@ -333,6 +335,52 @@ class AlertEvent:
     value: float | None
     actor: str | None
     message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Notifier:
+    """Where alerts are sent: ``kind`` webhook, slack or email, with that kind's fields;
+    ``secret_set`` says whether its secret (never shown) is set."""
+
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    host: str | None
+    port: int | None
+    security: str | None
+    username: str | None
+    sender: str | None
+    recipients: tuple[str, ...] | None
+    ca_file: str | None
+    models: tuple[str, ...] | None
+    min_severity: str
+    enabled: bool
+    secret_set: bool
+    created_by: str
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """A notification to one notifier (``event`` firing, reminder, resolved or test):
+    ``status`` queued (until ``next_attempt_at``), running, done or failed, with its log; a
+    failed one is queued again with `Client.retry_job` of its ``job_id``."""
+
+    id: int
+    job_id: int
+    notifier_id: int
+    notifier: str
+    alert_id: int | None
+    event: str
+    status: str
+    attempts: int
+    max_attempts: int
+    error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    finished_at: datetime | None
+    log: tuple[JobLogLine, ...] = ()
 
 
 T = TypeVar("T")
@@ -884,6 +932,47 @@ class Client:
         """Silence an alert's notifications until ``until`` (None lifts the silence)."""
         body = {"until": None if until is None else until.isoformat()}
         return _build(Alert, self._request("POST", f"/alerts/{alert_id}/silence", json=body))
+
+    # -- notifiers ------------------------------------------------------------------------
+
+    def notifiers(self) -> list[Notifier]:
+        """Every notifier (admin only)."""
+        return [_build(Notifier, item) for item in self._request("GET", "/notifiers")]
+
+    def notifier(self, notifier_id: int) -> Notifier:
+        return _build(Notifier, self._request("GET", f"/notifiers/{notifier_id}"))
+
+    def add_notifier(self, name: str, kind: str, **fields: Any) -> Notifier:
+        """Add a notifier (admin only); ``fields`` are its kind's (docs/alerts.md,
+        "Notifications"): ``url`` and ``secret`` (webhook), ``url`` (slack), ``host``, ``port``,
+        ``security``, ``username``, ``secret``, ``sender``, ``recipients``, ``ca_file`` (email);
+        and the filters ``models``, ``min_severity``."""
+        body = {"name": name, "kind": kind, **fields}
+        return _build(Notifier, self._request("POST", "/notifiers", json=body))
+
+    def update_notifier(self, notifier_id: int, **changes: Any) -> Notifier:
+        """Change some of a notifier's fields (``enabled=False`` turns it off)."""
+        path = f"/notifiers/{notifier_id}"
+        return _build(Notifier, self._request("PATCH", path, json=changes))
+
+    def delete_notifier(self, notifier_id: int) -> None:
+        """Delete a notifier with its deliveries."""
+        self._request("DELETE", f"/notifiers/{notifier_id}")
+
+    def test_notifier(self, notifier_id: int) -> Delivery:
+        """Send a test message now; the delivery says whether it went (status done or
+        failed, the receiver's answer in its log)."""
+        return _build(Delivery, self._request("POST", f"/notifiers/{notifier_id}/test"))
+
+    def deliveries(
+        self, *, notifier: int | None = None, alert: int | None = None, limit: int = 100
+    ) -> list[Delivery]:
+        """The deliveries of a notifier, or of an alert, newest first."""
+        if (notifier is None) == (alert is None):
+            raise InputTypeError("Give either notifier or alert (an id), not both or neither.")
+        path = f"/notifiers/{notifier}" if notifier is not None else f"/alerts/{alert}"
+        answer = self._request("GET", f"{path}/deliveries", params={"limit": limit})
+        return [_build(Delivery, item) for item in answer]
 
     # -- users and tokens -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from tests.server._postgres import free_port
+from tests.server._receivers import closed_port, webhook_receiver
 from tests.server._serve import Server, database_for, serving
 from tests.server.conftest import ADMIN_PASSWORD, breast_cancer_split
 
@@ -382,3 +383,43 @@ def test_alert_rules_are_added_and_their_alerts_listed_acknowledged_and_silenced
     assert cli.json("alerts", "list", "--model", "alerting", "--state", "firing")["total"] == 0  # type: ignore[index]
     out, _ = cli("alerts", "rules", "delete", "alerting", str(rule["id"]))
     assert cli.json("alerts", "rules", "list", "alerting") == []
+
+
+def test_notifiers_are_added_tested_listed_and_deleted(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "a-webhook-secret-of-32-characters"
+    monkeypatch.setenv("DRIFTSCOPE_NOTIFIER_SECRET", secret)
+    with webhook_receiver(secret) as receiver:
+        out, _ = cli("notifiers", "add", "hook", "--kind", "webhook", "--to-url", receiver.url)
+        assert out.strip() == f"Added notifier {out.split()[2]} 'hook' (webhook)."
+        [hook] = cli.json("notifiers", "list")  # type: ignore[misc]
+        assert (hook["name"], hook["secret_set"], hook["url"]) == ("hook", True, receiver.url)
+        out, _ = cli("notifiers", "test", str(hook["id"]))
+        assert out.strip().startswith("The test message to 'hook' was delivered: HTTP 200 from")
+        [got] = receiver.received
+        assert got.signed
+    down = f"http://127.0.0.1:{closed_port()}/hook"
+    out, _ = cli("notifiers", "add", "down", "--kind", "slack", "--to-url", down)
+    by_name = {n["name"]: n for n in cli.json("notifiers", "list")}  # type: ignore[attr-defined]
+    slack = by_name["down"]
+    _, err = cli("notifiers", "test", str(slack["id"]), code=1)
+    assert err.startswith("The test message to 'down' failed: could not connect to 127.0.0.1:")
+    out, _ = cli("notifiers", "deliveries", str(slack["id"]))
+    assert "failed" in out
+    assert "could not connect" in out
+    listed, _ = cli("notifiers", "list")
+    assert secret not in listed
+    assert ("hook" in listed, "slack" in listed) == (True, True)
+    _, err = cli(
+        "notifiers", "add", "mail", "--kind", "email", "--host", "127.0.0.1",
+        "--sender", "driftscope@example.org", "--recipient", "not an address", code=2,
+    )  # fmt: skip
+    assert "recipients must be an email address" in err
+    _, err = cli("notifiers", "deliveries", code=2)
+    assert "give a notifier's id or --alert" in err
+    out, _ = cli("notifiers", "disable", str(slack["id"]))
+    assert out.strip() == f"Notifier {slack['id']} 'down' is disabled."
+    for notifier in (hook, slack):
+        out, _ = cli("notifiers", "delete", str(notifier["id"]))
+    assert cli.json("notifiers", "list") == []

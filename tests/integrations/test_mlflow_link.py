@@ -36,7 +36,7 @@ from driftscope.cli import main
 from driftscope.integrations.mlflow import COMPLETE_TAG, MODEL_TAG, RUN_ID_TAG
 from driftscope.server import db, jobs
 from driftscope.server.app import create_app
-from driftscope.server.models import Job, JobStatus, Run
+from driftscope.server.models import Job, JobStatus, Run, now
 from driftscope.server.services import mlflow_links
 from driftscope.server.settings import ServerSettings, load_settings
 from driftscope.server.state import State, open_state
@@ -51,6 +51,8 @@ def settings(tmp_path: Path) -> ServerSettings:
         admin_password=ADMIN_PASSWORD,
         worker=False,
         job_stale_seconds=2.0,
+        # A retried logging job waits its backoff (0.5 to 1 s here, 15 to 30 s by default).
+        notify_backoff_seconds=1.0,
     )
 
 
@@ -208,6 +210,9 @@ def test_mlflow_down_queues_the_job_again_with_the_error_then_it_logs_once_mlflo
     (job,) = job_rows(state, mlflow_links.LOG_RUN)
     assert job.status == JobStatus.QUEUED
     assert job.attempts == 1
+    assert job.not_before is not None
+    assert job.not_before > now()  # it waits its backoff
+    assert job.max_attempts == state.settings.notify_max_attempts
     assert "Cannot reach the MLflow tracking server" in str(job.error)
     assert any("Attempt 1 failed: MlflowDown: Cannot reach" in line["message"] for line in job.log)
     status = admin.get("/api/v1/models/cancer/mlflow").json()

@@ -152,7 +152,7 @@ def test_revision_0012_adds_the_mlflow_links_and_goes_down_again(
     linked = admin.put("/api/v1/models/cancer/mlflow", json=body)
     assert linked.status_code == 200, linked.text
     assert linked.json()["tracking_uri"] == "http://127.0.0.1:9"
-    db.downgrade(state.engine, "0010")
+    db.downgrade(state.engine, "0011")
     with state.engine.connect() as connection:
         assert "mlflow_links" not in inspect(connection).get_table_names()
         columns = {c["name"] for c in inspect(connection).get_columns("runs")}
@@ -162,4 +162,4 @@ def test_revision_0012_adds_the_mlflow_links_and_goes_down_again(
     assert admin.get("/api/v1/models/cancer/mlflow").status_code == 404
     assert admin.get("/api/v1/models/cancer").status_code == 200
     module = importlib.import_module("driftscope.server.migrations.versions.0012_mlflow_links")
-    assert module.down_revision == "0010"
+    assert module.down_revision == "0011"

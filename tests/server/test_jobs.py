@@ -189,3 +189,99 @@ def test_the_worker_thread_runs_jobs_until_stopped(state: State) -> None:
     worker.stop(timeout=10)
     with state.sessions() as session:
         assert list(session.scalars(select(Job.status))) == [JobStatus.DONE]
+
+
+def test_a_retry_waits_for_its_backoff_and_a_job_may_say_when(state: State) -> None:
+    """A kind's backoff puts the retry in the future (`not_before`): no worker claims it
+    before then, another job goes first; `Retry(after=...)` sets the wait itself."""
+    calls: list[int] = []
+
+    def down(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        i = int(payload["i"])
+        calls.append(i)
+        if i == 0 and calls.count(0) == 1:
+            raise jobs.Retry("receiver down")
+        if i == 2:
+            raise jobs.Retry("busy", after=300)
+
+    kinds = {"count": jobs.JobKind(down, backoff=lambda s, attempts: 60.0 * attempts)}
+    [first, second, third] = _enqueue(state, 3, max_attempts=5)
+    before = now()
+    assert jobs.run_one(state, kinds, "w")
+    waiting = _job(state, first)
+    assert waiting.status == JobStatus.QUEUED
+    assert waiting.not_before is not None
+    assert timedelta(seconds=59) < waiting.not_before - before < timedelta(seconds=62)
+    assert "receiver down; queued again, next attempt at" in waiting.log[-1]["message"]
+    # The waiting job is skipped: the others run, then there is nothing due.
+    assert jobs.run_one(state, kinds, "w")
+    assert _job(state, second).status == JobStatus.DONE
+    assert jobs.run_one(state, kinds, "w")
+    told = _job(state, third)
+    assert told.not_before is not None  # 300 s as it was told, not the backoff's 60 s
+    assert timedelta(seconds=299) < told.not_before - before < timedelta(seconds=302)
+    assert told.error == "busy"
+    assert not jobs.run_one(state, kinds, "w")
+    assert calls == [0, 1, 2]
+    # Once due, it runs.
+    with db.transaction(state.writers) as session:
+        session.execute(update(Job).where(Job.id == first).values(not_before=now()))
+    assert jobs.run_one(state, kinds, "w")
+    assert calls == [0, 1, 2, 0]
+    done = _job(state, first)
+    assert (done.status, done.attempts, done.not_before) == (JobStatus.DONE, 2, None)
+
+
+def test_exponential_backoff_doubles_up_to_its_cap_with_jitter() -> None:
+    for attempts, ceiling in [(1, 10.0), (2, 20.0), (3, 40.0), (8, 100.0)]:
+        delays = [jobs.exponential_backoff(10.0, 100.0, attempts) for _ in range(200)]
+        assert ceiling / 2 <= min(delays) < max(delays) <= ceiling
+
+
+def test_a_lane_takes_only_its_kinds_so_a_stuck_job_holds_up_no_other_lane(
+    state: State,
+) -> None:
+    """The deliveries' lane stuck on a receiver that does not answer: the analyses' lane goes
+    on; each lane leaves the other's jobs alone."""
+    release = threading.Event()
+    ran: list[str] = []
+
+    def stuck(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        ran.append("notify")
+        release.wait(30)
+
+    def analyse(_: State, payload: Mapping[str, Any], progress: Any) -> None:
+        ran.append("analyse")
+
+    kinds = {"notify": jobs.JobKind(stuck), "analyse": jobs.JobKind(analyse)}
+    [delivery] = _enqueue(state, 1, "notify")
+    [analysis] = _enqueue(state, 1, "analyse")
+    assert not jobs.run_one(state, kinds, "w", only={"other"})
+    deliveries = jobs.Worker(state, kinds, only={"notify"})
+    analyses = jobs.Worker(state, kinds, only={"analyse"})
+    deliveries.start()
+    try:
+        deadline = time.monotonic() + 20
+        while _job(state, delivery).status != JobStatus.RUNNING and time.monotonic() < deadline:
+            time.sleep(0.02)
+        analyses.start()
+        while _job(state, analysis).status != JobStatus.DONE and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _job(state, analysis).status == JobStatus.DONE
+        assert _job(state, delivery).status == JobStatus.RUNNING  # still stuck
+    finally:
+        release.set()
+        analyses.stop(10)
+        deliveries.stop(10)
+    assert _job(state, delivery).status == JobStatus.DONE
+    assert ran == ["notify", "analyse"]
+
+
+def test_the_service_runs_the_deliveries_in_a_lane_of_their_own(state: State) -> None:
+    from driftscope.server.worker import JOB_KINDS, make_worker
+
+    workers = make_worker(state)
+    assert workers.deliveries.only == {"notify", "mlflow_log"}
+    assert workers.analyses.only == set(JOB_KINDS) - {"notify", "mlflow_log"}
+    assert workers.analyses.periodic is not None
+    assert workers.deliveries.periodic is None

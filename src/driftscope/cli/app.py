@@ -18,7 +18,7 @@ from rich.text import Text
 from driftscope._shorten import shown
 from driftscope._version import __version__
 from driftscope.analyses.status import Status
-from driftscope.cli import export, files, platforms, remote, service
+from driftscope.cli import export, files, notifiers, platforms, remote, service
 from driftscope.cli._options import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -670,6 +670,7 @@ def _run(argv: list[str] | None) -> int:
 files.register(app)
 service.register(app)
 remote.register(app)
+notifiers.register(app)
 export.register(app)
 platforms.register(app)
 

@@ -27,7 +27,17 @@ from driftscope._version import __version__
 from driftscope.server import db
 from driftscope.server.deps import text_without_nul
 from driftscope.server.errors import ServiceError, TooLarge
-from driftscope.server.routes import alerts, auth, ingest, metrics, models, pages, runs, users
+from driftscope.server.routes import (
+    alerts,
+    auth,
+    ingest,
+    metrics,
+    models,
+    notifiers,
+    pages,
+    runs,
+    users,
+)
 from driftscope.server.routes.pages import problems
 from driftscope.server.services.users import ensure_admin
 from driftscope.server.settings import ServerSettings
@@ -216,7 +226,7 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
         redoc_url=None,
     )
     _handlers(app)
-    routers = (auth, users, models, runs, ingest, alerts)
+    routers = (auth, users, models, runs, ingest, alerts, notifiers)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API, dependencies=[Depends(text_without_nul)])
 

@@ -40,6 +40,7 @@ __all__ = [
     "ApiToken",
     "Audit",
     "Base",
+    "Delivery",
     "Feedback",
     "Job",
     "JobStatus",
@@ -48,6 +49,7 @@ __all__ = [
     "LoginFailure",
     "MlflowLink",
     "Model",
+    "Notifier",
     "Role",
     "Run",
     "RunCheck",
@@ -441,7 +443,10 @@ class Job(Base):
     """A durable unit of work (an analysis): queued, claimed by a worker, done or failed."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_status_created", "status", "id"),)
+    __table_args__ = (
+        Index("ix_jobs_status_created", "status", "id"),
+        Index("ix_jobs_status_not_before", "status", "not_before"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -460,6 +465,8 @@ class Job(Base):
     log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     worker: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=now)
+    #: A queued job is not claimed before this time (a retry's backoff; None: at once).
+    not_before: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -583,3 +590,45 @@ class AlertEvent(Base):
     value: Mapped[float | None] = mapped_column(Float)
     actor: Mapped[str | None] = mapped_column(String(128))
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class Notifier(Base):
+    """Where alerts are sent: a signed webhook, a Slack-compatible incoming webhook or email
+    (`services.notify`, which checks the fields). ``secret`` (the webhook's HMAC key, the SMTP
+    password) is needed in clear to sign or log in, so it is stored, but never shown: the API,
+    the pages and the CLI only say whether it is set."""
+
+    __tablename__ = "notifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: A webhook's or Slack's ``url``; email: ``host``, ``port``, ``security``, ``username``,
+    #: ``sender``, ``recipients``, ``ca_file``.
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    secret: Mapped[str | None] = mapped_column(Text)
+    #: Only these models' alerts (None: every model's), of at least this severity.
+    models: Mapped[list[str] | None] = mapped_column(JSON)
+    min_severity: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Delivery(Base):
+    """One notification of one alert (or a test message) to one notifier: a job of kind
+    "notify", whose status, attempts and log are the delivery's."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notifier_id: Mapped[int] = mapped_column(
+        ForeignKey("notifiers.id", ondelete="CASCADE"), index=True
+    )
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="SET NULL"), index=True
+    )
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
+    #: What is told: "firing", "reminder", "resolved" or "test".
+    event: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=now)

@@ -16,6 +16,7 @@ __all__ = [
     "AlertRuleOut",
     "AlertRulePatch",
     "AliasMoveOut",
+    "DeliveryOut",
     "FastJSON",
     "JobLogLine",
     "JobOut",
@@ -25,6 +26,9 @@ __all__ = [
     "MlflowLinkOut",
     "ModelIn",
     "ModelOut",
+    "NotifierIn",
+    "NotifierOut",
+    "NotifierPatch",
     "Page",
     "PasswordIn",
     "PromoteIn",
@@ -277,6 +281,8 @@ class JobOut(_Out):
     progress: str
     error: str | None
     created_at: datetime
+    #: A queued retry waits until this time (null: due now).
+    not_before: datetime | None = None
     started_at: datetime | None
     finished_at: datetime | None
     #: What happened to the job, oldest first: each attempt's start, steps and end.
@@ -388,3 +394,87 @@ class SilenceIn(_In):
     """Silence an alert until this time (a time without a zone is UTC); null lifts it."""
 
     until: datetime | None
+
+
+class _NotifierFields(_In):
+    #: Webhook and Slack: where the notifications are posted.
+    url: str | None = Field(default=None, max_length=2048)
+    #: Webhook: the HMAC key (at least 16 characters); email: the SMTP password. Write-only.
+    secret: str | None = Field(default=None, max_length=1024)
+    host: str | None = Field(default=None, max_length=255)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    #: Email: "starttls" (default), "tls" or "none" (only without a login).
+    security: str | None = Field(default=None, max_length=16)
+    username: str | None = Field(default=None, max_length=255)
+    #: Email: the From address, and the To addresses.
+    sender: str | None = Field(default=None, max_length=255)
+    recipients: list[str] | None = Field(default=None, max_length=100)
+    #: Email: a PEM file on the server with the CA certificates to trust (a private CA).
+    ca_file: str | None = Field(default=None, max_length=1024)
+    #: Only these models' alerts (null: every model's).
+    models: list[str] | None = Field(default=None, max_length=1000)
+
+
+class NotifierIn(_NotifierFields):
+    """A new notifier (docs/alerts.md, "Notifications", lists the fields of each kind)."""
+
+    name: str = Field(max_length=128)
+    #: "webhook", "slack" or "email".
+    kind: str = Field(max_length=16)
+    min_severity: str = Field(default="info", max_length=16)
+    enabled: bool = True
+
+
+class NotifierPatch(_NotifierFields):
+    """Some of a notifier's fields; the others stay (a secret left out is kept)."""
+
+    name: str | None = Field(default=None, max_length=128)
+    kind: str | None = Field(default=None, max_length=16)
+    min_severity: str | None = Field(default=None, max_length=16)
+    enabled: bool | None = None
+
+
+class NotifierOut(BaseModel):
+    """A notifier; its secret is never shown, only whether it is set."""
+
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    host: str | None
+    port: int | None
+    security: str | None
+    username: str | None
+    sender: str | None
+    recipients: list[str] | None
+    ca_file: str | None
+    models: list[str] | None
+    min_severity: str
+    enabled: bool
+    secret_set: bool
+    created_by: str
+    created_at: datetime
+
+
+class DeliveryOut(BaseModel):
+    """A notification to one notifier: its job's status, attempts, next attempt and log."""
+
+    id: int
+    #: Its job: a failed delivery is queued again with POST /api/v1/jobs/{job_id}/retry.
+    job_id: int
+    notifier_id: int
+    notifier: str
+    #: The alert told about (null: a test message, or the alert was deleted since).
+    alert_id: int | None
+    #: "firing", "reminder", "resolved" or "test".
+    event: str
+    #: queued (waiting for its next attempt), running, done or failed.
+    status: str
+    attempts: int
+    max_attempts: int
+    error: str | None
+    created_at: datetime
+    #: When a queued retry is tried next (null: as soon as a worker is free).
+    next_attempt_at: datetime | None
+    finished_at: datetime | None
+    log: list[JobLogLine]

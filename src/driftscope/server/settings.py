@@ -65,6 +65,18 @@ class ServerSettings(BaseSettings):
     #: Per model version, at most this many columns get drift series of their own.
     metrics_max_features: int = Field(default=100, ge=0)
 
+    #: The app's address as its users reach it (behind a proxy: the proxy's), for the links in
+    #: notifications; none: http://host:port.
+    public_url: str | None = None
+    #: Attempts to deliver a notification before it fails for good.
+    notify_max_attempts: int = Field(default=8, ge=1)
+    #: Seconds before a failed delivery is tried again, doubled at each attempt (with jitter).
+    notify_backoff_seconds: float = Field(default=30.0, ge=0)
+    #: The longest wait between two attempts of a delivery, in seconds.
+    notify_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    #: Seconds a webhook or mail server has to answer before the attempt fails (and is retried).
+    notify_timeout_seconds: float = Field(default=10.0, gt=0)
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -76,6 +88,14 @@ class ServerSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'driftscope.db'}"
+
+    @property
+    def app_url(self) -> str:
+        """Where users reach the app: ``public_url``, or this server's address."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def artifacts_dir(self) -> Path:

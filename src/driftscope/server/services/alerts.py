@@ -68,6 +68,7 @@ __all__ = [
     "acknowledge",
     "alert_history",
     "alerts_to_notify",
+    "choice",
     "create_rule",
     "delete_rule",
     "evaluate_freshness",
@@ -201,7 +202,9 @@ class RuleSpec:
     enabled: bool = True
 
 
-def _choice(enum: type[StrEnum], value: str, field_name: str) -> Any:
+def choice(enum: type[StrEnum], value: str, field_name: str) -> Any:
+    """``value`` as a member of ``enum``; `Invalid`, naming the field and the choices, if it is
+    none."""
     try:
         return enum(value)
     except ValueError:
@@ -252,9 +255,9 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
             f"got {spec.name!r}.",
             field="name",
         )
-    signal: Signal = _choice(Signal, spec.signal, "signal")
-    _choice(Comparator, spec.comparator, "comparator")
-    _choice(Severity, spec.severity, "severity")
+    signal: Signal = choice(Signal, spec.signal, "signal")
+    choice(Comparator, spec.comparator, "comparator")
+    choice(Severity, spec.severity, "severity")
     if not math.isfinite(spec.threshold):
         raise Invalid(
             f"The 'threshold' must be a finite number; got {spec.threshold!r}.", field="threshold"
@@ -892,9 +895,9 @@ def list_alerts(
     if model_name is not None:
         query = query.where(Alert.model_id == get_model(session, model_name).id)
     if state is not None:
-        query = query.where(Alert.state == _choice(AlertState, state, "state"))
+        query = query.where(Alert.state == choice(AlertState, state, "state"))
     if severity is not None:
-        query = query.where(Alert.severity == _choice(Severity, severity, "severity"))
+        query = query.where(Alert.severity == choice(Severity, severity, "severity"))
     if rule_id is not None:
         query = query.where(Alert.rule_id == rule_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

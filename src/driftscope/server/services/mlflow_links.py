@@ -35,6 +35,7 @@ from driftscope.server import db
 from driftscope.server.errors import Invalid, NotFound
 from driftscope.server.jobs import JobKind, enqueue
 from driftscope.server.models import MlflowLink, Model, Run, RunMetric, RunStatus, Version, now
+from driftscope.server.services import notify
 from driftscope.server.services.registry import get_model
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
@@ -203,7 +204,7 @@ def queue_logging(state: State, session: Session, run: Run) -> None:
     transaction, so the analysis and its logging job are stored together)."""
     link = session.get(MlflowLink, run.model_id)
     if link is not None and link.log_runs:
-        enqueue(session, LOG_RUN, {"run_id": run.id}, state.settings.job_max_attempts)
+        enqueue(session, LOG_RUN, {"run_id": run.id}, state.settings.notify_max_attempts)
 
 
 # -- the logging job -------------------------------------------------------------------------
@@ -351,4 +352,4 @@ def follow_alias(
 
 
 #: The jobs this service runs, by kind.
-JOB_KINDS = {LOG_RUN: JobKind(log_run, _log_failed)}
+JOB_KINDS = {LOG_RUN: JobKind(log_run, _log_failed, backoff=notify.backoff)}

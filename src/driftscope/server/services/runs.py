@@ -38,7 +38,7 @@ from driftscope.server.models import (
     Version,
     now,
 )
-from driftscope.server.services import alerts, mlflow_links
+from driftscope.server.services import alerts, mlflow_links, notify
 from driftscope.server.services.archives import table_in, unpack
 from driftscope.server.services.predict import predict_columns, version_predictor
 from driftscope.server.services.registry import (
@@ -247,11 +247,13 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         # Queued with the analysis, run apart: MLflow being down never fails nor holds it up.
         mlflow_links.queue_logging(state, session, stored)
     # After the analysis is stored, in transactions of their own: a broken rule says so on
-    # itself and never fails the analysis.
+    # itself and never fails the analysis. The notifications are queued at once (the worker
+    # queues them too, should this process die first); sending them is a job of its own.
     try:
         alerts.evaluate_model(state, model_id)
+        notify.queue_notifications(state)
     except Exception as error:  # the store itself failed; the analysis is kept all the same
-        log.warning("alert rules of model %s not evaluated: %s", model_id, error)
+        log.warning("alert rules of model %s not evaluated or notified: %s", model_id, error)
 
 
 def _files_report(

@@ -3,7 +3,7 @@ whether the service logs each analysed run and moves the aliases, and the link's
 and the MLflow run each run was logged to (`runs.mlflow_run_id`, `runs.mlflow_run_url`).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

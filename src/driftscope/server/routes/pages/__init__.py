@@ -13,6 +13,7 @@ from driftscope.server.routes.pages import (
     alerts,
     dashboard,
     models,
+    notifiers,
     runs,
     session,
 )
@@ -21,7 +22,7 @@ from driftscope.server.routes.pages._common import SECURITY_HEADERS, TEMPLATES
 __all__ = ["ROUTES", "SECURITY_HEADERS", "TEMPLATES", "router"]
 
 # The add pages before the model pages: /models/new is not the page of a model named 'new'.
-_AREAS = (session, add, dashboard, models, runs, alerts, account, admin)
+_AREAS = (session, add, dashboard, models, runs, alerts, account, admin, notifiers)
 #: Every page's route, in the order they are tried.
 ROUTES = [route for area in _AREAS for route in area.router.routes if isinstance(route, APIRoute)]
 
