@@ -22,7 +22,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0010"
+    assert db.current_revision(state.engine) == "0013"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0010 (was None)", "store at revision 0010"]
+    assert out.splitlines() == ["store at revision 0013 (was None)", "store at revision 0013"]
     assert (data / "driftscope.db").is_file()
 
 

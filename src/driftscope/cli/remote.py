@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from driftscope._shorten import shown
-from driftscope.cli._options import _check_choice, _metric_values
+from driftscope.cli._options import _check_choice, _metric_values, _pairs, _typed
 from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
@@ -647,6 +647,7 @@ _SIGNALS = (
     "quality_check",
     "verdict",
     "freshness",
+    "change_points",
 )
 _COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
 _SEVERITIES = ("info", "warning", "critical")
@@ -656,6 +657,7 @@ _RULE_HEADERS = ("id", "name", "condition", "for", "severity", "enabled", "error
 def _condition(rule: AlertRule) -> str:
     what = rule.signal + (f" {rule.subject}" if rule.subject else "")
     what += f" ({rule.measure})" if rule.measure else ""
+    what += "".join(f" {name}={value}" for name, value in (rule.parameters or {}).items())
     return f"{what} {rule.comparator} {rule.threshold:g}"
 
 
@@ -682,14 +684,23 @@ def rules_add(
     comparator: Annotated[str, typer.Option(help=f"One of {' '.join(_COMPARATORS)}.")],
     threshold: Annotated[float, typer.Option(help="The value compared with.")],
     subject: Annotated[
-        str | None, typer.Option(help="The metric, column or data-quality check watched.")
+        str | None,
+        typer.Option(
+            help="The metric, column or data-quality check watched; change_points: the detector "
+            "(page_hinkley, adwin, kswin, cusum, ddm, ...)."
+        ),
     ] = None,
     measure: Annotated[
         str | None,
         typer.Option(
             help="metric_drop: reference or benchmark; a drift: drifted, statistic, p_value or "
-            "effect_size; quality_check: status, share or columns; freshness: data or labels."
+            "effect_size; quality_check: status, share or columns; freshness: data or labels; "
+            "change_points: prediction, probability or error."
         ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="change_points: NAME=VALUE detector parameter (repeatable)."),
     ] = None,
     relative: Annotated[
         bool, typer.Option(help="metric_drop: the drop as a share of the baseline.")
@@ -720,7 +731,7 @@ def rules_add(
     _check_choice(signal, _SIGNALS, "--signal")
     _check_choice(comparator, _COMPARATORS, "--comparator")
     _check_choice(severity, _SEVERITIES, "--severity")
-    optional = {
+    optional: dict[str, Any] = {
         "subject": subject,
         "measure": measure,
         "for_seconds": for_seconds,
@@ -729,6 +740,9 @@ def rules_add(
         "renotify_seconds": renotify,
     }
     fields = {key: value for key, value in optional.items() if value is not None}
+    if param:
+        detector = subject or "page_hinkley"
+        fields["parameters"] = _typed(detector, _pairs(param, "--param", "NAME"))
     with _client(url, token) as client:
         rule = client.add_alert_rule(
             model,

@@ -20,7 +20,8 @@ JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS}
 def make_worker(state: State) -> Worker:
     """A worker for every kind of job, which also queues the analysis of logged periods as
     they end, every minute evaluates the freshness alert rules, and every
-    ``housekeeping_seconds`` applies retention and sweeps artifacts."""
+    ``housekeeping_seconds`` applies retention and sweeps artifacts. The minute's step also
+    evaluates the rules of models with a run analysed but not judged (a crash in between)."""
     last = [0.0]
     last_freshness = [0.0]
 
@@ -29,6 +30,7 @@ def make_worker(state: State) -> Worker:
         if time.monotonic() - last_freshness[0] >= FRESHNESS_SECONDS:
             last_freshness[0] = time.monotonic()
             alerts.evaluate_freshness(current)
+            alerts.evaluate_due(current)
         if time.monotonic() - last[0] >= current.settings.housekeeping_seconds:
             last[0] = time.monotonic()
             housekeeping.apply_retention(current)
