@@ -37,6 +37,23 @@ def exit_codes_help(ran: str, failed: str, usage: str = "") -> str:
     )
 
 
+#: The options of the commands that talk to a service (`driftscope models`, `alerts`, ...).
+Url = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="The service's address [env DRIFTSCOPE_URL; default http://127.0.0.1:8000].",
+        show_default=False,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token", help="An API token, dsk_... [env DRIFTSCOPE_TOKEN].", show_default=False
+    ),
+]
+
+
 _err = Console(stderr=True)
 
 

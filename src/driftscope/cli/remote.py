@@ -19,7 +19,14 @@ from rich.console import Console
 from rich.table import Table
 
 from driftscope._shorten import shown
-from driftscope.cli._options import _check_choice, _metric_values, _pairs, _typed
+from driftscope.cli._options import (
+    TokenOption,
+    Url,
+    _check_choice,
+    _metric_values,
+    _pairs,
+    _typed,
+)
 from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
@@ -69,20 +76,6 @@ tokens_app = typer.Typer(
     epilog=REMOTE_EPILOG,
 )
 
-Url = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        help="The service's address [env DRIFTSCOPE_URL; default http://127.0.0.1:8000].",
-        show_default=False,
-    ),
-]
-TokenOption = Annotated[
-    str | None,
-    typer.Option(
-        "--token", help="An API token, dsk_... [env DRIFTSCOPE_TOKEN].", show_default=False
-    ),
-]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ModelName = Annotated[str, typer.Argument(help="The model's name.")]
 Alias = Annotated[str, typer.Option(help="The alias: production or staging.")]

@@ -21,8 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -37,6 +36,7 @@ from driftscope.analyses.performance import TASK_METRICS, higher_is_better
 from driftscope.analyses.quality import CHECKS
 from driftscope.analyses.status import Decision, Status
 from driftscope.data.schema import ColumnRole
+from driftscope.integrations import prometheus
 from driftscope.server import db
 from driftscope.server.errors import Conflict, Invalid, NotFound
 from driftscope.server.models import (
@@ -125,15 +125,7 @@ class Comparator(StrEnum):
     NE = "!="
 
     def holds(self, value: float, threshold: float) -> bool:
-        compare: Callable[[float, float], bool] = {
-            "<": operator.lt,
-            "<=": operator.le,
-            ">": operator.gt,
-            ">=": operator.ge,
-            "==": operator.eq,
-            "!=": operator.ne,
-        }[self.value]
-        return compare(value, threshold)
+        return prometheus.holds(self.value, value, threshold)
 
 
 class Severity(StrEnum):
