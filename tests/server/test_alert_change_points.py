@@ -213,6 +213,8 @@ def test_bad_detectors_and_parameters_are_refused_by_name(admin: TestClient) -> 
         ({"subject": "crystal_ball"}, "subject", "one of adwin"),
         ({"parameters": {"threshold": -1}}, "parameters", "threshold"),
         ({"parameters": {"loudness": 3}}, "parameters", "loudness"),
+        ({"parameters": {"min_instances": 10**30}}, "parameters", "at most 1,000,000"),
+        ({"subject": "kswin", "parameters": {"stat_size": 10**6}}, "parameters", "stat_size"),
         ({"subject": "ddm"}, "measure", "0/1 error stream"),
         ({"measure": "vibes"}, "measure", "one of prediction, probability, error"),
         ({"min_labelled_share": 0.5}, "min_labelled_share", "needs no labels"),

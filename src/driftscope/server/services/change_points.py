@@ -36,10 +36,12 @@ from driftscope.server.services.registry import ModelTask
 from driftscope.server.storage import ArtifactStore
 from driftscope.streaming._registry import DETECTORS, make_detector
 
-__all__ = ["DEFAULT_DETECTOR", "Stream", "check_detector", "config", "found"]
+__all__ = ["DEFAULT_DETECTOR", "MAX_INTEGER", "Stream", "check_detector", "config", "found"]
 
 #: The detector of a rule that names none: Page-Hinkley, for a shift of a stream's mean.
 DEFAULT_DETECTOR = "page_hinkley"
+#: The largest whole-number setting a rule may give a detector (its own bounds apply too).
+MAX_INTEGER = 1_000_000
 
 
 class Stream(StrEnum):
@@ -84,6 +86,12 @@ def check_detector(
             raise Invalid(
                 f"The 'parameters' are the detector's settings as numbers or text; "
                 f"{key!r} is {value!r}.",
+                field="parameters",
+            )
+        if isinstance(value, int) and abs(value) > MAX_INTEGER:
+            raise Invalid(
+                f"The 'parameters' take whole numbers of at most {MAX_INTEGER:,} (a count or a "
+                f"window within a run); {key!r} is {value!r}.",
                 field="parameters",
             )
     try:
