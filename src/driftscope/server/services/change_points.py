@@ -171,8 +171,8 @@ def _detect(
     drifts = make_detector(detector, dict(parameters)).update_many(values).drifts
     first = int(drifts[0]) if drifts.size else None
     first_at = None
-    if first is not None and times is not None:
-        first_at = pd.Timestamp(times[first]).to_pydatetime()
+    if first is not None and times is not None and not np.isnat(times[first]):
+        first_at = pd.Timestamp(times[first], tz="UTC").to_pydatetime()
     return RunChangePoints(
         n_values=int(values.size), changes=int(drifts.size), first_row=first, first_at=first_at
     )
@@ -182,7 +182,7 @@ def stream_of(
     artifacts: ArtifactStore, run: Run, version: Version, task: ModelTask, stream: Stream
 ) -> tuple[NDArray[np.float64], NDArray[Any] | None]:
     """The run's stream in time order, without rows whose value is missing, and each value's
-    time (None: the run has no time column)."""
+    time as naive UTC (None: the run has no time column)."""
     path = artifacts.path(run.data)
     names = set(pq.read_schema(path).names)
     time_column = version.timestamp or ("timestamp" if run.source == "logged" else None)
@@ -194,15 +194,18 @@ def stream_of(
     if time_column is not None:
         wanted.append(time_column)
     frame = pq.read_table(path, columns=sorted(set(wanted))).to_pandas()
+    times = None
     if time_column is not None:
+        # As naive UTC datetime64 (zone-aware values would be Python objects: a million of
+        # them take seconds to sort); a time that cannot be read sorts last.
         stamps = pd.to_datetime(frame[time_column], utc=True, errors="coerce")
-        order = np.argsort(stamps.to_numpy(), kind="stable")
+        utc = stamps.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+        order = np.argsort(utc, kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
-        frame[time_column] = stamps.iloc[order].to_numpy()
+        times = utc[order]
     values = _values(artifacts, run, version, task, frame, stream, id_column)
     keep = np.isfinite(values)
-    times = frame[time_column].to_numpy()[keep] if time_column is not None else None
-    return values[keep], times
+    return values[keep], (times[keep] if times is not None else None)
 
 
 def _columns(version: Version, names: set[str], stream: Stream) -> list[str]:
