@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from river import drift as river_drift
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.server.conftest import (
     add_model,
     as_parquet,
@@ -23,7 +23,9 @@ from tests.server.conftest import (
     token_client,
 )
 
-from driftscope.server.models import Run, RunChangePoints
+from driftscope.server import db
+from driftscope.server.models import Job, Run, RunChangePoints
+from driftscope.server.services import alerts
 from driftscope.server.services.ingest import enqueue_due_periods
 from driftscope.server.state import State
 
@@ -204,6 +206,33 @@ def test_a_run_analysed_again_is_read_again(admin: TestClient, state: State) -> 
     assert after.first_row is not None
     assert after.first_row >= ROWS  # among the late rows, which are the newest by time
     assert len(_alerts(admin, "cancer")) == 1
+
+
+def test_a_rule_made_over_runs_already_there_reads_them_in_a_job(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    admin.post("/api/v1/models/cancer/aliases/production", json={"version": 1})
+    _log(admin, state, "cancer", _rows(7, _probabilities(7, change=True)))
+    rule = _rule(admin, "cancer", measure="probability", parameters=PAGE_HINKLEY)
+    # The request read no run's data: the rule is made, its evaluation is a queued job.
+    assert _found(state) == []
+    assert _alerts(admin, "cancer") == []
+    with state.sessions() as session:
+        [job] = session.scalars(select(Job).where(Job.kind == alerts.EVALUATE)).all()
+        assert job.status == "queued"
+    assert run_jobs(state) == 1
+    [found] = _found(state)
+    assert found.changes >= 1
+    [alert] = _alerts(admin, "cancer")
+    assert alert["rule_id"] == rule["id"]
+    # A result read from data the run no longer has is read again (not used).
+    with db.transaction(state.writers) as session:
+        session.execute(update(RunChangePoints).values(inputs="old+", changes=0))
+    assert alerts.evaluate_model(state, 1) == 0
+    [again] = _found(state)
+    assert (again.changes, again.first_row) == (found.changes, found.first_row)
+    assert again.inputs != "old+"
 
 
 def test_bad_detectors_and_parameters_are_refused_by_name(admin: TestClient) -> None:

@@ -401,6 +401,9 @@ class RunChangePoints(Base):
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     config: Mapped[str] = mapped_column(String(512), primary_key=True)
+    #: The run's data and labels artifacts it was read from (``data+labels``): a result read
+    #: from data the run no longer has is not used.
+    inputs: Mapped[str] = mapped_column(String(130))
     #: How many values the detector read (rows with a finite value, in time order).
     n_values: Mapped[int] = mapped_column(Integer)
     #: How many change points (drift detections) it signalled.

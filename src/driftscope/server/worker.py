@@ -14,7 +14,7 @@ __all__ = ["JOB_KINDS", "make_worker"]
 FRESHNESS_SECONDS = 60.0
 
 #: Every job the service runs, by kind.
-JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS}
+JOB_KINDS: dict[str, JobKind] = {**runs.JOB_KINDS, **ingest.JOB_KINDS, **alerts.JOB_KINDS}
 
 
 def make_worker(state: State) -> Worker:

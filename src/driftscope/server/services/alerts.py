@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -39,6 +39,7 @@ from driftscope.data.schema import ColumnRole
 from driftscope.integrations import prometheus
 from driftscope.server import db
 from driftscope.server.errors import Conflict, Invalid, NotFound
+from driftscope.server.jobs import JobKind, enqueue
 from driftscope.server.models import (
     Alert,
     AlertEvent,
@@ -61,7 +62,9 @@ from driftscope.server.state import State
 from driftscope.server.storage import ArtifactStore
 
 __all__ = [
+    "EVALUATE",
     "EVERY_FEATURE",
+    "JOB_KINDS",
     "Comparator",
     "Point",
     "RuleSpec",
@@ -406,7 +409,7 @@ def create_rule(
         f"model:{model.name}/rule:{rule.id}",
         name=rule.name,
     )
-    _evaluate_guarded(session, model, rule, state.artifacts)
+    _evaluate_now(state, session, model, rule)
     return rule
 
 
@@ -434,8 +437,19 @@ def update_rule(
         fields=sorted(changes),
     )
     session.flush()
-    _evaluate_guarded(session, model, rule, state.artifacts)
+    _evaluate_now(state, session, model, rule)
     return rule
+
+
+def _evaluate_now(state: State, session: Session, model: Model, rule: AlertRule) -> None:
+    """Evaluate a rule just made or changed. A change-point rule reads its runs' data, which can
+    be large and many: in the request it reads only the results stored already, and a job
+    evaluates the model's rules over every run."""
+    if Signal(rule.signal) != Signal.CHANGE_POINTS:
+        _evaluate_guarded(session, model, rule, state.artifacts)
+        return
+    _evaluate_guarded(session, model, rule)
+    enqueue(session, EVALUATE, {"model_id": model.id}, state.settings.job_max_attempts)
 
 
 def delete_rule(session: Session, principal: Principal, model_name: str, rule_id: int) -> None:
@@ -959,6 +973,23 @@ def evaluate_due(state: State) -> int:
     for model_id in models:
         evaluate_model(state, model_id)
     return len(models)
+
+
+#: The job kind that evaluates a model's rules away from a request.
+EVALUATE = "evaluate_rules"
+
+
+def _evaluate_job(
+    state: State, payload: Mapping[str, Any], progress: Callable[[str], None]
+) -> None:
+    progress("evaluating the alert rules")
+    failed = evaluate_model(state, int(payload["model_id"]))
+    if failed:
+        progress(f"{failed} rule(s) could not be evaluated (each says why)")
+
+
+#: The jobs of the alert rules, by kind.
+JOB_KINDS = {EVALUATE: JobKind(_evaluate_job)}
 
 
 # -- alerts -----------------------------------------------------------------------------------

@@ -131,29 +131,44 @@ def found(
     stream: Stream,
 ) -> dict[int, RunChangePoints]:
     """What the detector found on each run, by run id: read from the store, or computed and
-    stored for the runs that have no result yet (only with ``artifacts``; without, such a run
-    is left out)."""
+    stored for the runs that have no result from their current data and labels (only with
+    ``artifacts``; without, such a run is left out)."""
     key = config(detector, parameters, stream)
-    out = {
-        row.run_id: row
-        for row in session.scalars(
-            select(RunChangePoints).where(
-                RunChangePoints.config == key, RunChangePoints.run_id.in_(run_ids)
-            )
-        )
+    inputs = {
+        run_id: _inputs(data, labels)
+        for run_id, data, labels in session.execute(
+            select(Run.id, Run.data, Run.labels).where(Run.id.in_(run_ids))
+        ).all()
     }
+    out: dict[int, RunChangePoints] = {}
+    for row in session.scalars(
+        select(RunChangePoints).where(
+            RunChangePoints.config == key, RunChangePoints.run_id.in_(run_ids)
+        )
+    ):
+        if row.inputs == inputs.get(row.run_id):
+            out[row.run_id] = row
+        elif artifacts is not None:
+            # Read from data the run no longer has (assembled again while it was read).
+            session.delete(row)
     missing = [run_id for run_id in run_ids if run_id not in out]
     if artifacts is None or not missing:
         return out
+    session.flush()
     for run, version in session.execute(
         select(Run, Version).join(Version, Version.id == Run.version_id).where(Run.id.in_(missing))
     ).all():
         row = _detect(artifacts, run, version, task, (detector, parameters, stream))
-        row.run_id, row.config = run.id, key
+        row.run_id, row.config, row.inputs = run.id, key, _inputs(run.data, run.labels)
         session.add(row)
         out[run.id] = row
     session.flush()
     return out
+
+
+def _inputs(data: str, labels: str | None) -> str:
+    """The artifacts a result is read from: the run's data and labels."""
+    return f"{data}+{labels or ''}"
 
 
 def _detect(

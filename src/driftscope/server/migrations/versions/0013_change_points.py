@@ -31,6 +31,7 @@ def upgrade() -> None:
         "run_change_points",
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("config", sa.String(length=512), nullable=False),
+        sa.Column("inputs", sa.String(length=130), nullable=False),
         sa.Column("n_values", sa.Integer(), nullable=False),
         sa.Column("changes", sa.Integer(), nullable=False),
         sa.Column("first_row", sa.Integer(), nullable=True),
