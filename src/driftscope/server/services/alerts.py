@@ -1,7 +1,8 @@
 """Alert rules and their alerts: a rule watches one signal of a model's analysed runs, read from
 the point tables the analysis fills (`RunMetric`, `RunFeature`, `RunCheck` and the run's own
 columns), and fires an alert when its condition holds on enough consecutive runs and/or for long
-enough, by the runs' dates.
+enough, by the runs' dates. A change-point rule's signal is what a streaming detector found in
+each run's predictions (`services.change_points`, computed once per run and stored).
 
 Every evaluation walks the rule's series in date order, whatever order the runs were analysed
 in, and compares where the walk ends with the open alert: a run analysed late that does not
