@@ -591,14 +591,10 @@ def _change_point_values(
     """How many change points the rule's detector found in each run's stream, with where the
     first one was (its position in the stream and its row's time); unknown where the stream
     could not be read."""
+    setting = (str(rule.subject), rule.parameters or {}, Stream(str(rule.measure)))
+    run_ids = [run.id for run in runs]
     results = change_points.found(
-        session,
-        artifacts,
-        [run.id for run in runs],
-        ModelTask(model.task),
-        str(rule.subject),
-        rule.parameters or {},
-        Stream(str(rule.measure)),
+        session, artifacts, model.id, run_ids, ModelTask(model.task), setting
     )
     out: _Values = {}
     for run_id, result in results.items():

@@ -40,6 +40,8 @@ __all__ = ["DEFAULT_DETECTOR", "MAX_INTEGER", "Stream", "check_detector", "confi
 
 #: The detector of a rule that names none: Page-Hinkley, for a shift of a stream's mean.
 DEFAULT_DETECTOR = "page_hinkley"
+#: How many runs are read from the store at a time when results are computed.
+_CHUNK = 500
 #: The largest whole-number setting a rule may give a detector (its own bounds apply too).
 MAX_INTEGER = 1_000_000
 
@@ -124,45 +126,54 @@ def config(detector: str, parameters: Mapping[str, Any], stream: Stream) -> str:
 def found(
     session: Session,
     artifacts: ArtifactStore | None,
+    model_id: int,
     run_ids: Sequence[int],
     task: ModelTask,
-    detector: str,
-    parameters: Mapping[str, Any],
-    stream: Stream,
+    setting: tuple[str, Mapping[str, Any], Stream],
 ) -> dict[int, RunChangePoints]:
-    """What the detector found on each run, by run id: read from the store, or computed and
-    stored for the runs that have no result from their current data and labels (only with
-    ``artifacts``; without, such a run is left out)."""
+    """What the detector (``setting``: its name, parameters and stream) found on each of the
+    model's runs ``run_ids``, by run id: read from the store, or computed and stored for the runs
+    that have no result from their current data and labels (only with ``artifacts``; without,
+    such a run is left out)."""
+    detector, parameters, stream = setting
     key = config(detector, parameters, stream)
+    wanted = set(run_ids)
     inputs = {
         run_id: _inputs(data, labels)
         for run_id, data, labels in session.execute(
-            select(Run.id, Run.data, Run.labels).where(Run.id.in_(run_ids))
+            select(Run.id, Run.data, Run.labels).where(Run.model_id == model_id)
         ).all()
+        if run_id in wanted
     }
     out: dict[int, RunChangePoints] = {}
-    for row in session.scalars(
-        select(RunChangePoints).where(
-            RunChangePoints.config == key, RunChangePoints.run_id.in_(run_ids)
-        )
-    ):
-        if row.inputs == inputs.get(row.run_id):
+    stored = session.scalars(
+        select(RunChangePoints)
+        .join(Run, Run.id == RunChangePoints.run_id)
+        .where(Run.model_id == model_id, RunChangePoints.config == key)
+    )
+    for row in stored:
+        if row.run_id not in inputs:
+            continue
+        if row.inputs == inputs[row.run_id]:
             out[row.run_id] = row
         elif artifacts is not None:
             # Read from data the run no longer has (assembled again while it was read).
             session.delete(row)
-    missing = [run_id for run_id in run_ids if run_id not in out]
+    missing = [run_id for run_id in inputs if run_id not in out]
     if artifacts is None or not missing:
         return out
     session.flush()
-    for run, version in session.execute(
-        select(Run, Version).join(Version, Version.id == Run.version_id).where(Run.id.in_(missing))
-    ).all():
-        row = _detect(artifacts, run, version, task, (detector, parameters, stream))
-        row.run_id, row.config, row.inputs = run.id, key, _inputs(run.data, run.labels)
-        session.add(row)
-        out[run.id] = row
-    session.flush()
+    for start in range(0, len(missing), _CHUNK):
+        for run, version in session.execute(
+            select(Run, Version)
+            .join(Version, Version.id == Run.version_id)
+            .where(Run.id.in_(missing[start : start + _CHUNK]))
+        ).all():
+            row = _detect(artifacts, run, version, task, setting)
+            row.run_id, row.config, row.inputs = run.id, key, _inputs(run.data, run.labels)
+            session.add(row)
+            out[run.id] = row
+        session.flush()
     return out
 
 
@@ -181,9 +192,9 @@ def _detect(
     detector, parameters, stream = setting
     try:
         values, times = stream_of(artifacts, run, version, task, stream)
-    except StreamError as error:
+        drifts = make_detector(detector, dict(parameters)).update_many(values).drifts
+    except DriftscopeError as error:  # the stream unreadable, or values the detector refuses
         return RunChangePoints(n_values=0, changes=0, error=str(error))
-    drifts = make_detector(detector, dict(parameters)).update_many(values).drifts
     first = int(drifts[0]) if drifts.size else None
     first_at = None
     if first is not None and times is not None and not np.isnat(times[first]):
