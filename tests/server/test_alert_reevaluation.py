@@ -13,7 +13,7 @@ from tests.server.conftest import add_model, as_parquet, breast_cancer_split, ru
 from tests.server.test_alerts import _alerts, _history, _rule, _upload, _worse
 
 from driftscope.server.models import Run
-from driftscope.server.services import alerts
+from driftscope.server.services import alerts, housekeeping
 from driftscope.server.state import State
 from driftscope.server.worker import make_worker
 
@@ -80,6 +80,20 @@ def test_deleting_a_version_resolves_the_alert_its_runs_made(
     _upload_for(admin, _worse(production, 0.4), 4, version=1)
     run_jobs(state)
     assert sorted(a["state"] for a in _alerts(admin)) == ["firing", "resolved"]
+
+
+def test_runs_deleted_by_retention_are_judged_gone_too(admin: TestClient, state: State) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    _rule(admin)
+    _upload(admin, state, _worse(production, 0.4), 1)  # 2026-11-01, long past 30 days
+    [alert] = _alerts(admin)
+    assert alert["state"] == "firing"
+    assert admin.put("/api/v1/models/cancer/retention", json={"days": 30}).status_code == 200
+    assert housekeeping.apply_retention(state) == 1
+    [resolved] = _alerts(admin)
+    assert (resolved["id"], resolved["state"]) == (alert["id"], "resolved")
+    assert resolved["run_id"] is None
 
 
 def test_the_worker_evaluates_rules_an_analysis_never_reached(
