@@ -3,18 +3,22 @@ the route does it, for 10, 100 and 1,000 models of two versions each, every vers
 analysed runs of five metrics and 50 columns' drift. Median milliseconds of five scrapes, the
 queries one scrape makes (the same at every size), and the exposition's size.
 
-    .venv/bin/python benchmarks/metrics_scrape.py [--database-url URL] [--max-features N]
+    .venv/bin/python benchmarks/metrics_scrape.py [--postgres | --database-url URL]
+        [--max-features N]
 
-The default store is SQLite in a temporary folder. Prints a table; the results and the command
-go in benchmarks/RESULTS.md.
+The default store is SQLite in a temporary folder; ``--postgres`` starts a throw-away
+PostgreSQL cluster on loopback (Debian's server binaries, as the tests start it, with
+``fsync=off``). Prints a table; the results and the command go in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +30,10 @@ from driftscope.server.models import Model, Run, RunColumnDrift, RunMetric, Vers
 from driftscope.server.services.metrics import metrics_snapshot
 from driftscope.server.settings import load_settings
 from driftscope.server.state import State, open_state
+
+# The throw-away PostgreSQL cluster the tests use.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.server._postgres import throwaway_database
 
 VERSIONS = 2
 RUNS = 20
@@ -118,11 +126,20 @@ def scrape(state: State, max_features: int) -> tuple[float, float, int, int, int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument("--database-url", help="an existing, empty store (PostgreSQL)")
+    store.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a PostgreSQL cluster started on loopback for the run, as the tests start it",
+    )
     parser.add_argument("--max-features", type=int, default=100)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = load_settings(data_dir=Path(folder) / "data", database_url=args.database_url)
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        url = args.database_url
+        if args.postgres:
+            url = stack.enter_context(throwaway_database())
+        settings = load_settings(data_dir=Path(folder) / "data", database_url=url)
         state = open_state(settings)
         print(f"store: {state.engine.dialect.name}; {VERSIONS} versions per model, {RUNS} runs "
               f"per version, {len(METRICS)} metrics, {COLUMNS} columns")  # fmt: skip

@@ -33,12 +33,12 @@ import io
 import json
 import os
 import re
-import shutil
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,7 +48,7 @@ import pandas as pd
 
 # The launcher of `driftscope serve` and the throw-away PostgreSQL cluster the tests use.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.server._postgres import PostgresCluster
+from tests.server._postgres import throwaway_database
 from tests.server._serve import ADMIN_PASSWORD, Server, admin_token
 
 ARROW = "application/vnd.apache.arrow.stream"
@@ -459,21 +459,12 @@ def main() -> None:
         help="measure the logged predictions of one kind only, or the dashboard alone",
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         data_dir = Path(folder) / "data"
         url = args.database_url or f"sqlite:///{data_dir / 'driftscope.db'}"
-        cluster = None
         if args.postgres:
-            cluster_folder = Path(tempfile.mkdtemp(prefix="driftscope-bench-postgres-"))
-            cluster = PostgresCluster(cluster_folder)
-            cluster.start()
-            url = cluster.new_database()
-        try:
-            _measure(args, data_dir, url)
-        finally:
-            if cluster is not None:
-                cluster.stop()
-                shutil.rmtree(cluster.folder, ignore_errors=True)
+            url = stack.enter_context(throwaway_database())
+        _measure(args, data_dir, url)
 
 
 def _measure(args: argparse.Namespace, data_dir: Path, url: str) -> None:

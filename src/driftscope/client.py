@@ -295,6 +295,8 @@ class AlertRule:
     error: str | None
     created_by: str
     created_at: datetime
+    #: A change-point rule's detector parameters (None for the other signals).
+    parameters: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -887,7 +889,7 @@ class Client:
         **fields: Any,
     ) -> AlertRule:
         """Add an alert rule; ``fields`` are the optional ones of docs/alerts.md (``subject``,
-        ``measure``, ``for_runs``, ``severity``, ...)."""
+        ``measure``, ``parameters``, ``for_runs``, ``severity``, ...)."""
         body: dict[str, Any] = {"name": name, "signal": signal, "comparator": comparator}
         body |= {"threshold": threshold, **fields}
         answer = self._request("POST", f"/models/{_part(model)}/alert-rules", json=body)

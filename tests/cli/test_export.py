@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from tests.server._prometheus import binary
+from tests.server._serve import admin_token, serving
 
 from driftscope.cli import main
 from driftscope.exceptions import ParameterError
@@ -224,3 +225,192 @@ def test_grafana_refuses_a_bad_url(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "--prometheus-url" in err
     assert "is not an http:// or https:// URL" in err
     assert not list(tmp_path.iterdir())
+
+
+#: Stored rules of two models, as the service takes them, and whether each maps (the skipped
+#: ones with the words of their reason).
+_STORED: list[tuple[str, dict[str, Any], str | None]] = [
+    (
+        "churn",
+        {
+            "signal": "metric",
+            "subject": "accuracy",
+            "comparator": "<",
+            "threshold": 0.85,
+            "for_seconds": 3600,
+            "severity": "critical",
+        },
+        None,
+    ),
+    ("churn", {"signal": "drift_share", "comparator": ">=", "threshold": 0.3}, None),
+    (
+        "churn",
+        {"signal": "feature_drift", "subject": "*", "comparator": "==", "threshold": 1},
+        None,
+    ),
+    (
+        "churn",
+        {"signal": "prediction_drift", "measure": "statistic", "comparator": ">", "threshold": 0.2},
+        None,
+    ),
+    ("churn", {"signal": "verdict", "comparator": ">=", "threshold": 2}, None),
+    ("churn", {"signal": "freshness", "comparator": ">", "threshold": 86400}, None),
+    (
+        "churn",
+        {"signal": "metric_drop", "subject": "accuracy", "comparator": ">", "threshold": 0.05},
+        "no baseline",
+    ),
+    (
+        "churn",
+        {"signal": "quality_check", "subject": "missing_share", "comparator": ">=", "threshold": 1},
+        "data-quality",
+    ),
+    ("churn", {"signal": "change_points", "comparator": ">=", "threshold": 1}, "change-point"),
+    (
+        "churn",
+        {
+            "signal": "metric",
+            "subject": "accuracy",
+            "comparator": "<",
+            "threshold": 0.9,
+            "for_runs": 3,
+        },
+        "for_runs 3",
+    ),
+    (
+        "churn",
+        {
+            "signal": "metric",
+            "subject": "f1_macro",
+            "comparator": "<",
+            "threshold": 0.9,
+            "min_labelled_share": 0.5,
+        },
+        "label policy",
+    ),
+    (
+        "churn",
+        {"signal": "freshness", "measure": "labels", "comparator": ">", "threshold": 86400},
+        "labelled run",
+    ),
+    (
+        "churn",
+        {
+            "signal": "feature_drift",
+            "subject": "*",
+            "measure": "p_value",
+            "comparator": "<",
+            "threshold": 0.01,
+        },
+        "p_value",
+    ),
+    (
+        "churn",
+        {"signal": "drift_share", "comparator": ">", "threshold": 0.9, "enabled": False},
+        "disabled",
+    ),
+    (
+        "steady",
+        {"signal": "metric", "subject": "accuracy", "comparator": "<", "threshold": 0.8},
+        None,
+    ),
+]
+
+
+@pytest.mark.slow
+def test_the_services_rules_map_to_prometheus_rules_and_the_rest_are_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = tmp_path / "service"
+    service.mkdir()
+    with serving(service) as server:
+        token = admin_token(server)
+        http = server.client()
+        for name in ("churn", "steady"):
+            response = http.post("/models", json={"name": name, "task": "binary_classification"})
+            assert response.status_code == 201, response.text
+        for i, (model, fields, _) in enumerate(_STORED):
+            response = http.post(f"/models/{model}/alert-rules", json={"name": f"r{i}", **fields})
+            assert response.status_code == 201, (fields, response.text)
+        url = server.url.removesuffix("/api/v1")
+        remote = ["--from-service", "--url", url, "--token", token]
+        rules = tmp_path / "rules.yml"
+        assert main(["export", "prometheus-rules", "-o", str(rules), *remote]) == 0
+        _, err = capsys.readouterr()
+        assert main(["export", "prometheus-rules", *remote, "--model", "steady"]) == 0
+        steady, _ = capsys.readouterr()
+        refused = main(["export", "prometheus-rules", *remote, "--accuracy-below", "0.8"])
+        assert refused == 2
+        assert "--accuracy-below" in capsys.readouterr().err
+    text = rules.read_text()
+    skipped = [words for _, _, words in _STORED if words is not None]
+    mapped = len(_STORED) - len(skipped)
+    # Every skipped rule is said in the file and on stderr, with its reason.
+    comments = [line for line in text.splitlines() if line.startswith("# skipped")]
+    said = [line for line in err.splitlines() if line.startswith("skipped")]
+    assert len(comments) == len(said) == len(skipped)
+    for words, comment, line in zip(skipped, comments, said, strict=True):
+        assert words in comment, (words, comment)
+        assert words in line
+    assert f"wrote {mapped} rules" in err
+    checked = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"{mapped} rules found" in checked.stdout
+    exprs = {rule["alert"]: rule["expr"] for rule in yaml.safe_load(text)["groups"][0]["rules"]}
+    assert exprs == {
+        "DriftscopeChurnR0": 'driftscope_model_accuracy{model="churn"} < 0.85',
+        "DriftscopeChurnR1": 'driftscope_drift_share{model="churn"} >= 0.3',
+        "DriftscopeChurnR2": 'driftscope_feature_drifted{model="churn",role="feature"} == 1',
+        "DriftscopeChurnR3": (
+            'driftscope_feature_drift_score{model="churn",role="prediction"} > 0.2'
+        ),
+        "DriftscopeChurnR4": 'driftscope_verdict{model="churn",verdict=~"retrain"} == 1',
+        "DriftscopeChurnR5": (
+            'time() - max by (model) (driftscope_last_run_timestamp_seconds{model="churn"}) > 86400'
+        ),
+        "DriftscopeSteadyR14": 'driftscope_model_accuracy{model="steady"} < 0.8',
+    }
+    # --model: that model's rules only.
+    assert [r["alert"] for r in yaml.safe_load(steady)["groups"][0]["rules"]] == [
+        "DriftscopeSteadyR14"
+    ]
+    # The accuracy rule fires after an hour below, as the service's for_seconds says; the
+    # verdict rule at once on a retrain verdict, not on investigate.
+    series = [
+        _series("driftscope_model_accuracy", "churn", "0.95x29 0.8x120"),
+        {
+            "series": 'driftscope_verdict{model="churn",version="1",verdict="retrain"}',
+            "values": "0x59 1x60",
+        },
+        {
+            "series": 'driftscope_verdict{model="churn",version="1",verdict="investigate"}',
+            "values": "1x59 0x60",
+        },
+    ]
+    accuracy = {
+        "exp_labels": {"severity": "critical", "model": "churn", "version": "1"},
+        "exp_annotations": {
+            "summary": "churn: r0: metric accuracy < 0.85 (driftscope alert rule 1)",
+            "description": "driftscope_model_accuracy is 0.8 (< 0.85) for 1h or more.",
+        },
+    }
+    retrain = {
+        "exp_labels": {
+            "severity": "warning",
+            "model": "churn",
+            "version": "1",
+            "verdict": "retrain",
+        },
+        "exp_annotations": {
+            "summary": "churn: r4: verdict >= 2 (driftscope alert rule 5)",
+            "description": "driftscope_verdict is 1 (== 1) for 0s or more.",
+        },
+    }
+    checks = [
+        _expect("80m", "DriftscopeChurnR0"),
+        _expect("100m", "DriftscopeChurnR0", accuracy),
+        _expect("50m", "DriftscopeChurnR4"),
+        _expect("70m", "DriftscopeChurnR4", retrain),
+    ]
+    tested = _rule_tests(tmp_path, series, checks, "tests.yml")
+    assert tested.returncode == 0, tested.stdout + tested.stderr

@@ -378,6 +378,35 @@ def test_alert_rules_are_added_and_their_alerts_listed_acknowledged_and_silenced
     )
     assert "subject" in err
     assert "mae" in err
+    # A change-point rule: the detector is the subject, its settings are --param.
+    change = [
+        "alerts",
+        "rules",
+        "add",
+        "alerting",
+        "change",
+        "--signal",
+        "change_points",
+        "--subject",
+        "adwin",
+        "--measure",
+        "probability",
+        "--comparator",
+        ">=",
+        "--threshold",
+        "1",
+    ]
+    out, _ = cli(*change, "--param", "delta=0.01", "--param", "clock=16")
+    assert "change_points adwin (probability) delta=0.01 clock=16 >= 1" in out
+    _, err = cli(*change, "--param", "clock=often", code=2)
+    assert "--param" in err
+    assert "clock" in err
+    _, err = cli(*change[:-7], "ddm", *change[-6:], code=2)
+    assert "0/1 error stream" in err
+    [*_, added] = cli.json("alerts", "rules", "list", "alerting")  # type: ignore[misc]
+    assert added["parameters"] == {"delta": 0.01, "clock": 16}
+    assert added["error"] is None
+    cli("alerts", "rules", "delete", "alerting", str(added["id"]))
     out, _ = cli("alerts", "rules", "disable", "alerting", str(rule["id"]))
     assert "disabled" in out
     assert cli.json("alerts", "list", "--model", "alerting", "--state", "firing")["total"] == 0  # type: ignore[index]

@@ -13,11 +13,14 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
-__all__ = ["PostgresCluster", "free_port"]
+__all__ = ["PostgresCluster", "free_port", "throwaway_database"]
 
 
 def _binaries() -> Path:
@@ -81,3 +84,16 @@ class PostgresCluster:
         ) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A database in a cluster started for the caller (the benchmarks' ``--postgres``), its
+    URL; the cluster is stopped and its folder removed at the end."""
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="driftscope-bench-postgres-")))
+    cluster.start()
+    try:
+        yield cluster.new_database()
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.folder, ignore_errors=True)

@@ -37,6 +37,23 @@ def exit_codes_help(ran: str, failed: str, usage: str = "") -> str:
     )
 
 
+#: The options of the commands that talk to a service (`driftscope models`, `alerts`, ...).
+Url = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="The service's address [env DRIFTSCOPE_URL; default http://127.0.0.1:8000].",
+        show_default=False,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token", help="An API token, dsk_... [env DRIFTSCOPE_TOKEN].", show_default=False
+    ),
+]
+
+
 _err = Console(stderr=True)
 
 
@@ -47,6 +64,56 @@ def _pairs(values: list[str], option: str, key: str = "COLUMN") -> dict[str, str
         if not sep or not name or not value:
             raise typer.BadParameter(f"expected {key}=VALUE, got {item!r}", param_hint=option)
         out[name] = value
+    return out
+
+
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _typed(detector: str, params: dict[str, str]) -> dict[str, Any]:
+    """CLI parameter strings converted to the type of each parameter's default; a value that
+    is not of that type is refused, naming the parameter and what it accepts."""
+    import inspect
+
+    from driftscope.streaming._registry import DETECTORS, make_detector
+
+    cls = type(make_detector(detector)) if detector.lower().replace("-", "_") in DETECTORS else None
+    defaults = {}
+    if cls is not None:
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(cls.__init__).parameters.items()
+            if name != "self"
+        }
+    out: dict[str, Any] = {}
+    for name, text in params.items():
+        default = defaults.get(name)
+        value = text.strip()
+        if isinstance(default, bool):
+            expected = "true or false (also yes/no, 1/0)"
+        elif isinstance(default, int):
+            expected = "an int" + (" or none" if name == "seed" else "")
+        else:
+            expected = "a number" + (" or none" if default is None else "")
+        try:
+            if isinstance(default, bool):
+                out[name] = _BOOLEANS[value.lower()]
+            elif (default is None or name == "seed") and value.lower() == "none":
+                out[name] = None
+            elif isinstance(default, int):
+                # "2e9" is an int written as a float.
+                number = float(value)
+                if not number.is_integer():
+                    raise ValueError(value)
+                out[name] = int(value) if value.lstrip("+-").isdigit() else int(number)
+            elif isinstance(default, float) or default is None:
+                out[name] = float(value)
+            else:
+                out[name] = value
+        except (KeyError, ValueError):
+            raise typer.BadParameter(
+                f"{name}={text[:80]!r}: expected {expected}", param_hint="--param"
+            ) from None
     return out
 
 

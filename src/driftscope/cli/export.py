@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from driftscope._shorten import shown
-from driftscope.cli._options import _check_choice, _check_outputs, _number, exit_codes_help
+from driftscope.cli._options import (
+    TokenOption,
+    Url,
+    _check_choice,
+    _check_outputs,
+    _number,
+    exit_codes_help,
+)
+
+if TYPE_CHECKING:
+    from driftscope.client import Client
 
 __all__ = ["register"]
 
@@ -77,16 +87,46 @@ def prometheus_rules(
             "version, a retired one included).",
         ),
     ] = None,
+    from_service: Annotated[
+        bool,
+        typer.Option(
+            "--from-service",
+            help="Map the service's stored alert rules (--url, --token; --model for one "
+            "model's) instead of writing the template; rules /metrics cannot express are "
+            "listed as skipped, in the file and on stderr.",
+        ),
+    ] = False,
+    url: Url = None,
+    token: TokenOption = None,
 ) -> None:
     """Write Prometheus alert rules for the service's /metrics: a version's accuracy below a
-    threshold, and its share of drifted features at or above one, each for a set time. Load the
-    file with Prometheus' rule_files; check it with `promtool check rules`."""
+    threshold, and its share of drifted features at or above one, each for a set time; or, with
+    --from-service, the service's own alert rules. Load the file with Prometheus' rule_files;
+    check it with `promtool check rules`."""
     from dataclasses import replace
 
     from driftscope.integrations.prometheus import DEFAULT_RULES, rule_file
-    from driftscope.report._report import write_atomic
 
     _check_outputs({"--output": output}, [])
+    template = {
+        "--accuracy-below": (accuracy_below, "0.9"),
+        "--drift-share-at-least": (drift_share_at_least, "0.5"),
+        "--for": (for_, "1h"),
+        "--alias": (alias, None),
+    }
+    if from_service:
+        for option, (given, default) in template.items():
+            if given != default:
+                raise typer.BadParameter(
+                    "sets the template's rules; --from-service maps the service's rules as they "
+                    "are",
+                    param_hint=option,
+                )
+        _write(output, _service_rules(url, token, model))
+        return
+    if url is not None or token is not None:
+        which = "--url" if url is not None else "--token"
+        raise typer.BadParameter("reads the service's rules: add --from-service", param_hint=which)
     # The service's aliases (server.services.registry.ALIASES; the command needs no server).
     _check_choice(alias, ("production", "staging"), "--alias")
     seconds = _seconds(for_, "--for")
@@ -107,12 +147,49 @@ def prometheus_rules(
             alias=alias,
         ),
     ]
-    text = rule_file(specs)
+    _write(output, (rule_file(specs), len(specs)))
+
+
+def _write(output: Path | None, file: tuple[str, int]) -> None:
+    """The rule file on standard output, or written atomically to ``output``."""
+    from driftscope.report._report import write_atomic
+
+    text, count = file
     if output is None:
         typer.echo(text, nl=False)
         return
     write_atomic(output, text)
-    typer.echo(f"wrote {len(specs)} rules to {output}", err=True)
+    typer.echo(f"wrote {count} rules to {output}", err=True)
+
+
+def _service_rules(url: str | None, token: str | None, model: str | None) -> tuple[str, int]:
+    """The service's stored rules (one model's, or every model's) as a rule file, and how many
+    rules it holds; each skipped rule is also said on stderr."""
+    from driftscope.client import Client
+    from driftscope.integrations.service_rules import ServiceRule, map_rules, service_rule_file
+
+    fields = set(ServiceRule.__dataclass_fields__) - {"model"}
+    stored: list[ServiceRule] = []
+    with Client(url, token) as client:
+        names = [model] if model is not None else _model_names(client)
+        for name in names:
+            for rule in client.alert_rules(name):
+                values = {key: getattr(rule, key) for key in fields}
+                stored.append(ServiceRule(model=name, **values))
+    specs, skipped = map_rules(stored)
+    for skip in skipped:
+        typer.echo(skip, err=True)
+    return service_rule_file(specs, skipped), len(specs)
+
+
+def _model_names(client: Client) -> list[str]:
+    """Every model's name, a page at a time."""
+    names: list[str] = []
+    while True:
+        page = client.models(offset=len(names), limit=100)
+        names += [found.name for found in page.items]
+        if not page.items or len(names) >= page.total:
+            return names
 
 
 @export_app.command("grafana", epilog=EXPORT_EPILOG)

@@ -12,15 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from driftscope.cli._options import _check_choice
+from driftscope.cli._options import TokenOption, Url, _check_choice
 from driftscope.cli.remote import (
     _CTRL_C,
     _USAGE,
     REMOTE_EPILOG,
     AsJson,
     Limit,
-    TokenOption,
-    Url,
     _client,
     _print_json,
     _table,

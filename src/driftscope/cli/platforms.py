@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from driftscope.cli._options import EXIT_DRIFT, _metric_values
+from driftscope.cli._options import EXIT_DRIFT, TokenOption, Url, _metric_values
 from driftscope.cli.remote import (
     _CTRL_C,
     _USAGE,
@@ -28,8 +28,6 @@ from driftscope.cli.remote import (
     ProbaPrefix,
     Target,
     Timestamp,
-    TokenOption,
-    Url,
     _client,
     _print_json,
     _table,

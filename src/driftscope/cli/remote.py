@@ -19,7 +19,15 @@ from rich.console import Console
 from rich.table import Table
 
 from driftscope._shorten import shown
-from driftscope.cli._options import EXIT_USAGE, _check_choice, _metric_values
+from driftscope.cli._options import (
+    EXIT_USAGE,
+    TokenOption,
+    Url,
+    _check_choice,
+    _metric_values,
+    _pairs,
+    _typed,
+)
 from driftscope.exceptions import DriftscopeError, SchemaError
 
 if TYPE_CHECKING:
@@ -69,20 +77,6 @@ tokens_app = typer.Typer(
     epilog=REMOTE_EPILOG,
 )
 
-Url = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        help="The service's address [env DRIFTSCOPE_URL; default http://127.0.0.1:8000].",
-        show_default=False,
-    ),
-]
-TokenOption = Annotated[
-    str | None,
-    typer.Option(
-        "--token", help="An API token, dsk_... [env DRIFTSCOPE_TOKEN].", show_default=False
-    ),
-]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ModelName = Annotated[str, typer.Argument(help="The model's name.")]
 Alias = Annotated[str, typer.Option(help="The alias: production or staging.")]
@@ -662,6 +656,7 @@ _SIGNALS = (
     "quality_check",
     "verdict",
     "freshness",
+    "change_points",
 )
 _COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
 _SEVERITIES = ("info", "warning", "critical")
@@ -671,6 +666,7 @@ _RULE_HEADERS = ("id", "name", "condition", "for", "severity", "enabled", "error
 def _condition(rule: AlertRule) -> str:
     what = rule.signal + (f" {rule.subject}" if rule.subject else "")
     what += f" ({rule.measure})" if rule.measure else ""
+    what += "".join(f" {name}={value}" for name, value in (rule.parameters or {}).items())
     return f"{what} {rule.comparator} {rule.threshold:g}"
 
 
@@ -697,14 +693,23 @@ def rules_add(
     comparator: Annotated[str, typer.Option(help=f"One of {' '.join(_COMPARATORS)}.")],
     threshold: Annotated[float, typer.Option(help="The value compared with.")],
     subject: Annotated[
-        str | None, typer.Option(help="The metric, column or data-quality check watched.")
+        str | None,
+        typer.Option(
+            help="The metric, column or data-quality check watched; change_points: the detector "
+            "(page_hinkley, adwin, kswin, cusum, ddm, ...)."
+        ),
     ] = None,
     measure: Annotated[
         str | None,
         typer.Option(
             help="metric_drop: reference or benchmark; a drift: drifted, statistic, p_value or "
-            "effect_size; quality_check: status, share or columns; freshness: data or labels."
+            "effect_size; quality_check: status, share or columns; freshness: data or labels; "
+            "change_points: prediction, probability or error."
         ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="change_points: NAME=VALUE detector parameter (repeatable)."),
     ] = None,
     relative: Annotated[
         bool, typer.Option(help="metric_drop: the drop as a share of the baseline.")
@@ -735,7 +740,7 @@ def rules_add(
     _check_choice(signal, _SIGNALS, "--signal")
     _check_choice(comparator, _COMPARATORS, "--comparator")
     _check_choice(severity, _SEVERITIES, "--severity")
-    optional = {
+    optional: dict[str, Any] = {
         "subject": subject,
         "measure": measure,
         "for_seconds": for_seconds,
@@ -744,6 +749,9 @@ def rules_add(
         "renotify_seconds": renotify,
     }
     fields = {key: value for key, value in optional.items() if value is not None}
+    if param:
+        detector = subject or "page_hinkley"
+        fields["parameters"] = _typed(detector, _pairs(param, "--param", "NAME"))
     with _client(url, token) as client:
         rule = client.add_alert_rule(
             model,

@@ -13,6 +13,7 @@ needs nothing but PyYAML.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ __all__ = [
     "VersionAlias",
     "VersionPoint",
     "exposition",
+    "holds",
     "metric_name",
     "rule_file",
 ]
@@ -52,6 +54,13 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 #: The verdicts a run can have, each a series of `driftscope_verdict` (1 for the run's).
 VERDICTS = ("ok", "investigate", "retrain")
 COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
+_COMPARE: dict[str, Callable[[float, float], bool]] = dict(
+    zip(
+        COMPARATORS,
+        (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne),
+        strict=True,
+    )
+)
 _NOT_NAME = re.compile(r"[^a-zA-Z0-9_]")
 
 
@@ -129,6 +138,16 @@ class MetricsSnapshot:
     jobs: dict[str, int]
     aliases: tuple[VersionAlias, ...] = ()
     alerts: tuple[AlertsFiring, ...] = ()
+
+
+def holds(comparator: str, value: float, threshold: float) -> bool:
+    """Whether ``value comparator threshold`` holds, as PromQL (and the service's alert rules,
+    which use the same comparators) compares.
+
+    >>> holds(">=", 2, 2), holds("!=", 1, 1)
+    (True, False)
+    """
+    return _COMPARE[comparator](value, threshold)
 
 
 def metric_name(metric: str) -> str:
@@ -347,6 +366,10 @@ class RuleSpec:
     summary: str = ""
     model: str | None = None
     alias: str | None = None
+    #: More label matchers, each ``(label, "=" or "=~", value)``.
+    matchers: tuple[tuple[str, str, str], ...] = ()
+    #: The series is a Unix time: the condition is on its age, ``time() - max by (model)``.
+    age: bool = False
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", self.name):
@@ -375,11 +398,24 @@ class RuleSpec:
                 f"Got {self.for_seconds!r}."
             )
 
+        for label, op, _ in self.matchers:
+            if op not in ("=", "=~") or not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", label):
+                raise ParameterError(
+                    "The 'matchers' parameter of RuleSpec must hold (label, '=' or '=~', value). "
+                    f"Got {(label, op)!r}."
+                )
+
     @property
     def expr(self) -> str:
+        matchers = [("model", "=", self.model)] if self.model is not None else []
+        matchers += list(self.matchers)
         selector = self.metric
-        if self.model is not None:
-            selector += f'{{model="{_label_value(self.model)}"}}'
+        if matchers:
+            inside = ",".join(f'{label}{op}"{_label_value(str(v))}"' for label, op, v in matchers)
+            selector += f"{{{inside}}}"
+        if self.age:
+            # The newest time over the model's versions (an alias does not apply).
+            return f"time() - max by (model) ({selector}) {self.comparator} {self.threshold:g}"
         expression = f"{selector} {self.comparator} {self.threshold:g}"
         if self.alias is not None:
             expression += (

@@ -330,6 +330,10 @@ class Run(Base):
     #: tracking server (None: not logged by the service).
     mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
     mlflow_run_url: Mapped[str | None] = mapped_column(String(2048))
+    #: The run's analysis is stored but the model's alert rules have not been evaluated since
+    #: (set with the analysis, cleared by `services.alerts.evaluate_model`): the worker's
+    #: periodic step evaluates such models, so a crash between the two loses no evaluation.
+    rules_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LoggedChunk(Base):
@@ -393,6 +397,30 @@ class RunMetric(Base):
     #: One of the task's primary metrics (the verdict's retrain rule reads them), as the
     #: analysis said.
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class RunChangePoints(Base):
+    """What a streaming detector found on a run's prediction stream, for the change-point alert
+    rules (`services.change_points`): computed once per run and detector setting (``config``,
+    the setting's canonical JSON), dropped when the run is analysed again."""
+
+    __tablename__ = "run_change_points"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    config: Mapped[str] = mapped_column(String(512), primary_key=True)
+    #: The run's data and labels artifacts it was read from (``data+labels``): a result read
+    #: from data the run no longer has is not used.
+    inputs: Mapped[str] = mapped_column(String(130))
+    #: How many values the detector read (rows with a finite value, in time order).
+    n_values: Mapped[int] = mapped_column(Integer)
+    #: How many change points (drift detections) it signalled.
+    changes: Mapped[int] = mapped_column(Integer)
+    #: The first change point's position in the stream (0-based), and its row's time if the
+    #: run has one.
+    first_row: Mapped[int | None] = mapped_column(Integer)
+    first_at: Mapped[datetime | None]
+    #: Why the stream could not be read (a column missing, no labels, ...); None: it was.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class RunFeature(Base):
@@ -521,6 +549,8 @@ class AlertRule(Base):
     #: only when the confidence interval excludes the baseline. A column's drift: "drifted",
     #: "statistic" or "p_value"; a check: "status" or "share".
     measure: Mapped[str | None] = mapped_column(String(32))
+    #: A change-point rule's detector parameters (the detector's own names), ``{}`` for none.
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     relative: Mapped[bool] = mapped_column(Boolean, default=False)
     interval_excludes: Mapped[bool] = mapped_column(Boolean, default=False)
     comparator: Mapped[str] = mapped_column(String(4))

@@ -289,9 +289,14 @@ class JobOut(_Out):
     log: list[JobLogLine] = []
 
 
+#: A change-point rule's detector parameters: the detector's own names, numbers or text.
+RuleParameters = dict[str, float | int | bool | str]
+
+
 class _RuleFields(_In):
     subject: str | None = Field(default=None, max_length=256)
     measure: str | None = Field(default=None, max_length=32)
+    parameters: RuleParameters | None = Field(default=None, max_length=16)
     relative: bool = False
     interval_excludes: bool = False
     for_runs: int = Field(default=1, ge=1, le=10_000)
@@ -321,6 +326,7 @@ class AlertRulePatch(_In):
     threshold: float | None = Field(default=None, allow_inf_nan=False)
     subject: str | None = Field(default=None, max_length=256)
     measure: str | None = Field(default=None, max_length=32)
+    parameters: RuleParameters | None = Field(default=None, max_length=16)
     relative: bool | None = None
     interval_excludes: bool | None = None
     for_runs: int | None = Field(default=None, ge=1, le=10_000)
@@ -338,6 +344,8 @@ class AlertRuleOut(_Out):
     signal: str
     subject: str | None
     measure: str | None
+    #: A change-point rule's detector parameters (null for the other signals).
+    parameters: dict[str, Any] | None
     relative: bool
     interval_excludes: bool
     comparator: str

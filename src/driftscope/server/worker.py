@@ -20,6 +20,7 @@ NOTIFY_SECONDS = 5.0
 #: Every job the service runs, by kind.
 JOB_KINDS: dict[str, JobKind] = {
     **runs.JOB_KINDS,
+    **alerts.JOB_KINDS,
     **ingest.JOB_KINDS,
     **mlflow_links.JOB_KINDS,
     **notify.JOB_KINDS,
@@ -56,9 +57,10 @@ class Workers:
 
 def make_worker(state: State) -> Workers:
     """The workers for every kind of job. The analyses' lane also queues the analysis of logged
-    periods as they end, every minute evaluates the freshness alert rules, every few seconds
-    queues the notifications due, and every ``housekeeping_seconds`` applies retention and
-    sweeps artifacts."""
+    periods as they end; every minute evaluates the freshness alert rules, and the rules of
+    models with a run analysed but not judged (a crash in between); every few seconds queues
+    the notifications due; and every ``housekeeping_seconds`` applies retention and sweeps
+    artifacts."""
     last = [0.0]
     last_freshness = [0.0]
     last_notify = [0.0]
@@ -68,6 +70,7 @@ def make_worker(state: State) -> Workers:
         if time.monotonic() - last_freshness[0] >= FRESHNESS_SECONDS:
             last_freshness[0] = time.monotonic()
             alerts.evaluate_freshness(current)
+            alerts.evaluate_due(current)
         if time.monotonic() - last_notify[0] >= NOTIFY_SECONDS:
             last_notify[0] = time.monotonic()
             notify.queue_notifications(current)

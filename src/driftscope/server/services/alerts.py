@@ -1,7 +1,8 @@
 """Alert rules and their alerts: a rule watches one signal of a model's analysed runs, read from
 the point tables the analysis fills (`RunMetric`, `RunFeature`, `RunCheck` and the run's own
 columns), and fires an alert when its condition holds on enough consecutive runs and/or for long
-enough, by the runs' dates.
+enough, by the runs' dates. A change-point rule's signal is what a streaming detector found in
+each run's predictions (`services.change_points`, computed once per run and stored).
 
 Every evaluation walks the rule's series in date order, whatever order the runs were analysed
 in, and compares where the walk ends with the open alert: a run analysed late that does not
@@ -21,15 +22,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import pyarrow.parquet as pq
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from driftscope.analyses.model import Task
@@ -37,8 +37,10 @@ from driftscope.analyses.performance import TASK_METRICS, higher_is_better
 from driftscope.analyses.quality import CHECKS
 from driftscope.analyses.status import Decision, Status
 from driftscope.data.schema import ColumnRole
+from driftscope.integrations import prometheus
 from driftscope.server import db
 from driftscope.server.errors import Conflict, Invalid, NotFound
+from driftscope.server.jobs import JobKind, enqueue
 from driftscope.server.models import (
     Alert,
     AlertEvent,
@@ -53,12 +55,17 @@ from driftscope.server.models import (
     Version,
     now,
 )
+from driftscope.server.services import change_points
+from driftscope.server.services.change_points import Stream
 from driftscope.server.services.registry import ModelTask, get_model
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
+from driftscope.server.storage import ArtifactStore
 
 __all__ = [
+    "EVALUATE",
     "EVERY_FEATURE",
+    "JOB_KINDS",
     "Comparator",
     "Point",
     "RuleChoices",
@@ -71,6 +78,7 @@ __all__ = [
     "choice",
     "create_rule",
     "delete_rule",
+    "evaluate_due",
     "evaluate_freshness",
     "evaluate_in",
     "evaluate_model",
@@ -83,6 +91,7 @@ __all__ = [
     "list_alerts",
     "list_rules",
     "mark_notified",
+    "needs_labels",
     "rule_choices",
     "run_alerts",
     "silence",
@@ -105,10 +114,17 @@ class Signal(StrEnum):
     QUALITY_CHECK = "quality_check"
     VERDICT = "verdict"
     FRESHNESS = "freshness"
+    CHANGE_POINTS = "change_points"
 
     @property
     def needs_labels(self) -> bool:
         return self in (Signal.METRIC, Signal.METRIC_DROP, Signal.LABEL_DRIFT)
+
+
+def needs_labels(signal: Signal, measure: str | None) -> bool:
+    """Whether a rule's signal depends on ground truth (a change-point rule's on the error
+    stream does)."""
+    return signal.needs_labels or (signal == Signal.CHANGE_POINTS and measure == Stream.ERROR)
 
 
 class Comparator(StrEnum):
@@ -120,15 +136,7 @@ class Comparator(StrEnum):
     NE = "!="
 
     def holds(self, value: float, threshold: float) -> bool:
-        compare: Callable[[float, float], bool] = {
-            "<": operator.lt,
-            "<=": operator.le,
-            ">": operator.gt,
-            ">=": operator.ge,
-            "==": operator.eq,
-            "!=": operator.ne,
-        }[self.value]
-        return compare(value, threshold)
+        return prometheus.holds(self.value, value, threshold)
 
 
 class Severity(StrEnum):
@@ -153,6 +161,7 @@ _MEASURES: dict[Signal, tuple[str, ...]] = {
     Signal.LABEL_DRIFT: ("drifted", "statistic", "p_value", "effect_size"),
     Signal.QUALITY_CHECK: ("status", "share", "columns"),
     Signal.FRESHNESS: ("data", "labels"),
+    Signal.CHANGE_POINTS: tuple(Stream),
 }
 #: The subject of a feature-drift rule on every feature: one alert per drifted feature.
 EVERY_FEATURE = "*"
@@ -200,6 +209,7 @@ class RuleSpec:
     min_label_age_seconds: int | None = None
     renotify_seconds: int | None = None
     enabled: bool = True
+    parameters: dict[str, Any] | None = None
 
 
 def choice(enum: type[StrEnum], value: str, field_name: str) -> Any:
@@ -275,12 +285,6 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
             f"The 'min_labelled_share' must be a number in [0, 1]; got {share!r}.",
             field="min_labelled_share",
         )
-    if not signal.needs_labels and (share is not None or spec.min_label_age_seconds is not None):
-        which = "min_labelled_share" if share is not None else "min_label_age_seconds"
-        raise Invalid(
-            f"The {which!r} is a label policy; the signal {signal.value!r} needs no labels.",
-            field=which,
-        )
     subject = spec.subject.strip() if spec.subject else None
     task = ModelTask(model.task)
     if signal in _NEEDS_SUBJECT and not subject:
@@ -288,7 +292,7 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
             f"A {signal.value!r} rule needs a 'subject' (the {_subject_what(signal)} it watches).",
             field="subject",
         )
-    if signal not in _NEEDS_SUBJECT and subject:
+    if signal not in (*_NEEDS_SUBJECT, Signal.CHANGE_POINTS) and subject:
         raise Invalid(
             f"A {signal.value!r} rule takes no 'subject'; got {subject!r}.", field="subject"
         )
@@ -323,6 +327,25 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
             f"The 'measure' of a {signal.value!r} rule is {allowed}; got {measure!r}.",
             field="measure",
         )
+    if not needs_labels(signal, measure) and (
+        share is not None or spec.min_label_age_seconds is not None
+    ):
+        which = "min_labelled_share" if share is not None else "min_label_age_seconds"
+        shown = signal.value + (f" ({measure})" if measure else "")
+        raise Invalid(
+            f"The {which!r} is a label policy; the signal {shown!r} needs no labels.", field=which
+        )
+    parameters = None
+    if signal == Signal.CHANGE_POINTS:
+        subject, parameters = change_points.check_detector(
+            task, subject, spec.parameters, Stream(str(measure))
+        )
+    elif spec.parameters:
+        raise Invalid(
+            "The 'parameters' are a 'change_points' rule's detector settings; a "
+            f"{signal.value!r} rule takes none.",
+            field="parameters",
+        )
     if signal == Signal.FRESHNESS and (spec.for_runs != 1 or spec.for_seconds is not None):
         which = "for_runs" if spec.for_runs != 1 else "for_seconds"
         raise Invalid(
@@ -332,7 +355,15 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
     if signal != Signal.METRIC_DROP and (spec.relative or spec.interval_excludes):
         which = "relative" if spec.relative else "interval_excludes"
         raise Invalid(f"The {which!r} applies to a 'metric_drop' rule only.", field=which)
-    return RuleSpec(**{**vars(spec), "name": name, "subject": subject, "measure": measure})
+    return RuleSpec(
+        **{
+            **vars(spec),
+            "name": name,
+            "subject": subject,
+            "measure": measure,
+            "parameters": parameters,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -412,7 +443,7 @@ def create_rule(
         f"model:{model.name}/rule:{rule.id}",
         name=rule.name,
     )
-    _evaluate_guarded(session, model, rule)
+    _evaluate_now(state, session, model, rule)
     return rule
 
 
@@ -440,8 +471,19 @@ def update_rule(
         fields=sorted(changes),
     )
     session.flush()
-    _evaluate_guarded(session, model, rule)
+    _evaluate_now(state, session, model, rule)
     return rule
+
+
+def _evaluate_now(state: State, session: Session, model: Model, rule: AlertRule) -> None:
+    """Evaluate a rule just made or changed. A change-point rule reads its runs' data, which can
+    be large and many: in the request it reads only the results stored already, and a job
+    evaluates the model's rules over every run."""
+    if Signal(rule.signal) != Signal.CHANGE_POINTS:
+        _evaluate_guarded(session, model, rule, state.artifacts)
+        return
+    _evaluate_guarded(session, model, rule)
+    enqueue(session, EVALUATE, {"model_id": model.id}, state.settings.job_max_attempts)
 
 
 def delete_rule(session: Session, principal: Principal, model_name: str, rule_id: int) -> None:
@@ -488,7 +530,7 @@ def _runs(session: Session, model: Model) -> list[_RunRow]:
 
 def _waiting_for_labels(rule: AlertRule, run: _RunRow, at: datetime) -> str | None:
     """Why the run is not judged yet by a label-dependent rule (None: it is)."""
-    if not Signal(rule.signal).needs_labels:
+    if not needs_labels(Signal(rule.signal), rule.measure):
         return None
     if rule.min_labelled_share is not None:
         share = (run.n_labelled or 0) / run.n_rows if run.n_rows else 0.0
@@ -502,9 +544,15 @@ def _waiting_for_labels(rule: AlertRule, run: _RunRow, at: datetime) -> str | No
 
 
 def _values(
-    session: Session, model: Model, rule: AlertRule, runs: Sequence[_RunRow]
+    session: Session,
+    model: Model,
+    rule: AlertRule,
+    runs: Sequence[_RunRow],
+    artifacts: ArtifactStore | None,
 ) -> dict[str, dict[int, tuple[float | None, dict[str, Any]]]]:
-    """The signal's value in each run that has one, by key and run id."""
+    """The signal's value in each run that has one, by key and run id (a change-point rule
+    reads the runs' data from ``artifacts`` the first time; without, only runs read before
+    have one)."""
     signal = Signal(rule.signal)
     out: dict[str, dict[int, tuple[float | None, dict[str, Any]]]] = {}
     if signal == Signal.DRIFT_SHARE:
@@ -524,6 +572,8 @@ def _values(
         # A run without the check's rows passed it (the analysis stores every check it ran).
         for run in runs:
             out[""].setdefault(run.id, (0.0, {}))
+    elif signal == Signal.CHANGE_POINTS:
+        out[""] = _change_point_values(session, artifacts, model, rule, runs)
     return out
 
 
@@ -561,6 +611,32 @@ def _drift_values(session: Session, model: Model, rule: AlertRule) -> dict[str, 
         out.setdefault(key, {})[row.run_id] = (value, {"column": row.column, "method": row.method})
     if signal != Signal.FEATURE_DRIFT:
         out.setdefault("", {})
+    return out
+
+
+def _change_point_values(
+    session: Session,
+    artifacts: ArtifactStore | None,
+    model: Model,
+    rule: AlertRule,
+    runs: Sequence[_RunRow],
+) -> _Values:
+    """How many change points the rule's detector found in each run's stream, with where the
+    first one was (its position in the stream and its row's time); unknown where the stream
+    could not be read."""
+    setting = (str(rule.subject), rule.parameters or {}, Stream(str(rule.measure)))
+    run_ids = [run.id for run in runs]
+    results = change_points.found(
+        session, artifacts, model.id, run_ids, ModelTask(model.task), setting
+    )
+    out: _Values = {}
+    for run_id, result in results.items():
+        if result.error is not None:
+            out[run_id] = (None, {"error": result.error})
+            continue
+        first_at = result.first_at.isoformat() if result.first_at is not None else None
+        detail = {"values": result.n_values, "first_row": result.first_row, "first_at": first_at}
+        out[run_id] = (float(result.changes), detail)
     return out
 
 
@@ -625,7 +701,13 @@ def _freshness(model: Model, rule: AlertRule, runs: Sequence[_RunRow], at: datet
     return Point(newest.id if newest else None, at, value, holds, {"since": since.isoformat()})
 
 
-def series(session: Session, model: Model, rule: AlertRule, at: datetime) -> dict[str, list[Point]]:
+def series(
+    session: Session,
+    model: Model,
+    rule: AlertRule,
+    at: datetime,
+    artifacts: ArtifactStore | None = None,
+) -> dict[str, list[Point]]:
     """The rule's points over the model's analysed runs in date order, by key (a freshness
     rule's one point is the time of evaluation)."""
     runs = _runs(session, model)
@@ -633,7 +715,7 @@ def series(session: Session, model: Model, rule: AlertRule, at: datetime) -> dic
         return {"": [_freshness(model, rule, runs, at)]}
     comparator = Comparator(rule.comparator)
     out: dict[str, list[Point]] = {}
-    for key, values in _values(session, model, rule, runs).items():
+    for key, values in _values(session, model, rule, runs, artifacts).items():
         points = out.setdefault(key, [])
         for run in runs:
             if run.id not in values:
@@ -706,16 +788,23 @@ def fingerprint(model: Model, rule: AlertRule, key: str) -> str:
     return hashlib.sha256(f"{model.name}\0{rule.id}\0{key}".encode()).hexdigest()
 
 
-def _message(model: Model, rule: AlertRule, key: str, value: float | None) -> str:
+def _message(point: Point, model: Model, rule: AlertRule) -> str:
+    """What fired, in a line (a change-point rule's with where the first change was)."""
+    value = point.value
     what = rule.signal.replace("_", " ")
     if rule.subject:
         what += f" {rule.subject}"
     if rule.measure:
         what += f" ({rule.measure})"
     shown = "unknown" if value is None else f"{value:.4g}"
+    where = ""
+    if point.detail.get("first_row") is not None:
+        where = f"; the first change at value {point.detail['first_row']} of the run's stream"
+        if point.detail.get("first_at"):
+            where += f" ({point.detail['first_at']})"
     return (
         f"{model.name}: {rule.name}: {what} is {shown}, {rule.comparator} {rule.threshold:g}"
-        f" for {rule.for_runs} run(s)"
+        f" for {rule.for_runs} run(s){where}"
     )
 
 
@@ -741,11 +830,16 @@ def _event(
 
 
 def evaluate_rule(
-    session: Session, model: Model, rule: AlertRule, at: datetime | None = None
+    session: Session,
+    model: Model,
+    rule: AlertRule,
+    at: datetime | None = None,
+    artifacts: ArtifactStore | None = None,
 ) -> list[Alert]:
     """Evaluate ``rule`` over the model's analysed runs and bring its alerts in line: fire a new
     one, keep the open one (updating its latest value), or resolve it. The changed or kept
-    open alerts."""
+    open alerts. (A change-point rule reads runs' data it has not read before from
+    ``artifacts``.)"""
     at = at or now()
     # Two workers evaluating the same rule wait for each other (PostgreSQL; SQLite writes one
     # at a time), so a rule never gets two open alerts for one key.
@@ -756,7 +850,7 @@ def evaluate_rule(
             select(Alert).where(Alert.rule_id == rule.id, Alert.state == AlertState.FIRING)
         )
     }
-    points = series(session, model, rule, at) if rule.enabled else {}
+    points = series(session, model, rule, at, artifacts) if rule.enabled else {}
     touched: list[Alert] = []
     for key in sorted(set(points) | set(open_alerts)):
         ended = walk(points.get(key, []), rule.for_runs, rule.for_seconds)
@@ -775,8 +869,17 @@ def evaluate_rule(
             why = "resolved" if point else "resolved: the rule is disabled or its runs are gone"
             _event(session, alert, EventKind.RESOLVED, point, why)
             touched.append(alert)
-    rule.error = None
+    rule.error = _unreadable(points)
     return touched
+
+
+def _unreadable(points: dict[str, list[Point]]) -> str | None:
+    """Why the newest run's signal could not be read (a change-point rule's stream), if so."""
+    every = (point for found in points.values() for point in found)
+    newest = max(every, key=lambda point: point.date, default=None)
+    if newest is None or "error" not in newest.detail:
+        return None
+    return f"Run {newest.run_id}: {newest.detail['error']}"
 
 
 def _fire(
@@ -785,7 +888,7 @@ def _fire(
     assert ended.start is not None
     assert ended.fired is not None
     assert ended.last is not None
-    message = _message(model, rule, key, ended.fired.value)
+    message = _message(ended.fired, model, rule)
     alert = Alert(
         rule_id=rule.id,
         model_id=model.id,
@@ -809,18 +912,21 @@ def _fire(
     return alert
 
 
-def _evaluate_guarded(session: Session, model: Model, rule: AlertRule) -> None:
+def _evaluate_guarded(
+    session: Session, model: Model, rule: AlertRule, artifacts: ArtifactStore | None = None
+) -> None:
     """Evaluate a rule just made or changed, in a savepoint: a failure is the rule's error."""
     try:
         with session.begin_nested():
-            evaluate_rule(session, model, rule)
+            evaluate_rule(session, model, rule, artifacts=artifacts)
     except Exception as error:  # a rule's fault is reported on the rule
         rule.error = f"{type(error).__name__}: {error}"
 
 
 def evaluate_in(session: Session, model: Model) -> None:
-    """Evaluate every rule of ``model`` in the caller's transaction (after a run was deleted),
-    each in a savepoint: a rule that fails records why."""
+    """Evaluate every rule of ``model`` in the caller's transaction (after a run or a version
+    was deleted), each in a savepoint: a rule that fails records why. A change-point rule reads
+    the results stored for the runs left (no run's data is read in a request)."""
     session.flush()
     for rule in session.scalars(select(AlertRule).where(AlertRule.model_id == model.id)):
         _evaluate_guarded(session, model, rule)
@@ -845,12 +951,14 @@ def evaluate_model(
 ) -> int:
     """Evaluate every enabled rule of a model (after one of its runs was analysed), each in a
     transaction of its own; a rule that fails records why and the others go on. How many rules
-    failed."""
+    failed. Evaluating every rule (no ``signal``) clears the runs' `Run.rules_due` that were
+    set when it began: their analyses have been judged."""
     query = select(AlertRule.id).where(AlertRule.model_id == model_id)
     if signal is not None:
         query = query.where(AlertRule.signal == signal)
     with state.sessions() as session:
         rule_ids = list(session.scalars(query.order_by(AlertRule.id)))
+        due = [] if signal is not None else list(session.scalars(_due_runs(model_id)))
     failed = 0
     for rule_id in rule_ids:
         try:
@@ -859,7 +967,7 @@ def evaluate_model(
                 model = session.get(Model, model_id)
                 if rule is None or model is None:
                     continue
-                evaluate_rule(session, model, rule, at)
+                evaluate_rule(session, model, rule, at, state.artifacts)
         except Exception as error:  # one rule's fault stops no other
             failed += 1
             log.warning("alert rule %s could not be evaluated: %s", rule_id, error)
@@ -867,7 +975,51 @@ def evaluate_model(
                 broken = session.get(AlertRule, rule_id)
                 if broken is not None:
                     broken.error = f"{type(error).__name__}: {error}"
+    if due:
+        with db.transaction(state.writers) as session:
+            session.execute(update(Run).where(Run.id.in_(due)).values(rules_due=False))
     return failed
+
+
+def _due_runs(model_id: int) -> Select[int]:
+    return select(Run.id).where(
+        Run.model_id == model_id, Run.rules_due.is_(True), Run.status == RunStatus.ANALYSED
+    )
+
+
+def evaluate_due(state: State) -> int:
+    """Evaluate the rules of every model with a run analysed but not judged since (the process
+    died between storing the analysis and evaluating the rules; the worker does this in its
+    periodic step). How many models."""
+    with state.sessions() as session:
+        models = list(
+            session.scalars(
+                select(Run.model_id)
+                .where(Run.rules_due.is_(True), Run.status == RunStatus.ANALYSED)
+                .distinct()
+                .order_by(Run.model_id)
+            )
+        )
+    for model_id in models:
+        evaluate_model(state, model_id)
+    return len(models)
+
+
+#: The job kind that evaluates a model's rules away from a request.
+EVALUATE = "evaluate_rules"
+
+
+def _evaluate_job(
+    state: State, payload: Mapping[str, Any], progress: Callable[[str], None]
+) -> None:
+    progress("evaluating the alert rules")
+    failed = evaluate_model(state, int(payload["model_id"]))
+    if failed:
+        progress(f"{failed} rule(s) could not be evaluated (each says why)")
+
+
+#: The jobs of the alert rules, by kind.
+JOB_KINDS = {EVALUATE: JobKind(_evaluate_job)}
 
 
 # -- alerts -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from driftscope.server import db
 from driftscope.server.errors import Invalid
 from driftscope.server.models import Feedback, Label, LoggedChunk, Model, Run, Version, now
+from driftscope.server.services import alerts
 from driftscope.server.services.registry import get_model
 from driftscope.server.services.users import Principal, audit
 from driftscope.server.state import State
@@ -41,13 +42,18 @@ def set_retention(
 
 
 def apply_retention(state: State) -> int:
-    """Delete what each model keeps past its retention; how many runs were deleted."""
+    """Delete what each model keeps past its retention (the model's alert rules are evaluated
+    again when runs went); how many runs were deleted."""
     deleted = 0
     with db.transaction(state.writers) as session:
         for model in session.scalars(select(Model).where(Model.retention_days.is_not(None))):
             cutoff = now() - timedelta(days=int(model.retention_days or 0))
             runs = session.execute(delete(Run).where(Run.model_id == model.id, Run.date < cutoff))
-            deleted += int(getattr(runs, "rowcount", 0) or 0)
+            gone = int(getattr(runs, "rowcount", 0) or 0)
+            deleted += gone
+            if gone:
+                # The rules judge the runs that are left, as after a deletion by hand.
+                alerts.evaluate_in(session, model)
             session.execute(
                 delete(LoggedChunk).where(
                     LoggedChunk.model_id == model.id, LoggedChunk.period_start < cutoff

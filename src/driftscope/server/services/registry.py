@@ -280,11 +280,17 @@ def delete_model(session: Session, principal: Principal, name: str) -> None:
 
 def delete_version(session: Session, principal: Principal, model_name: str, number: int) -> None:
     """Delete a version with its runs and their points; an alias on it is removed (its history
-    keeps the moves, with the version's number). The number is not given to another version."""
+    keeps the moves, with the version's number). The number is not given to another version.
+    The model's alert rules are evaluated again over the runs that are left."""
+    # Imported here: the alert rules read the registry (its models and tasks).
+    from driftscope.server.services import alerts
+
     model = get_model(session, model_name)
     version = get_version(session, model, number)
     session.delete(version)
     audit(session, principal.actor, "version.delete", f"model:{model.name}/v{number}")
+    # A breach made only of the version's runs ends (resolved, "its runs are gone").
+    alerts.evaluate_in(session, model)
 
 
 class VersionColumns:

@@ -30,6 +30,7 @@ from driftscope.server.models import (
     JobStatus,
     Model,
     Run,
+    RunChangePoints,
     RunCheck,
     RunColumnDrift,
     RunFeature,
@@ -243,6 +244,7 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         stored.status = RunStatus.ANALYSED
         stored.error = None
         stored.analysed_at = now()
+        stored.rules_due = True  # until evaluate_model has judged it (the worker retries)
         model_id = stored.model_id
         # Queued with the analysis, run apart: MLflow being down never fails nor holds it up.
         mlflow_links.queue_logging(state, session, stored)
@@ -414,7 +416,7 @@ def _number(value: Any) -> float | None:
 
 def _store_points(session: Session, run: Run, report: Report) -> None:
     """The numbers a dashboard plots, as rows; a re-analysis replaces the run's old ones."""
-    for table in (RunMetric, RunFeature, RunColumnDrift, RunCheck):
+    for table in (RunMetric, RunFeature, RunColumnDrift, RunCheck, RunChangePoints):
         session.execute(delete(table).where(table.run_id == run.id))
     dataset = report.drift.dataset
     run.drift_share = _number(dataset.drift_share)
