@@ -111,9 +111,9 @@ def test_the_worker_evaluates_rules_an_analysis_never_reached(
     with state.sessions() as session:
         assert session.get(Run, run).rules_due is True  # type: ignore[union-attr]
     # The worker's periodic step, after the restart, finds the run and evaluates the rules.
-    worker = make_worker(state)
-    assert worker.periodic is not None
-    worker.periodic(state)
+    periodic = make_worker(state).analyses.periodic
+    assert periodic is not None
+    periodic(state)
     [alert] = _alerts(admin)
     assert (alert["rule_id"], alert["run_id"], alert["state"]) == (rule["id"], run, "firing")
     with state.sessions() as session:
