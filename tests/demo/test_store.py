@@ -97,6 +97,7 @@ def test_the_admin_password_is_generated_kept_for_its_owner_only_and_works(
     assert filled.password is not None
     assert filled.password_file == filled.data_dir / PASSWORD_FILE
     assert stat.S_IMODE(filled.password_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(filled.data_dir.stat().st_mode) == 0o700  # and the store's secrets
     assert filled.password_file.read_text().strip() == filled.password
     with state.sessions() as session:
         (admin,) = session.scalars(select(User))

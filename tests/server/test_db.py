@@ -4,6 +4,7 @@ describe, SQLite is opened safely, and `driftscope db upgrade` applies them once
 from __future__ import annotations
 
 import importlib
+import stat
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -15,7 +16,8 @@ from tests.server.conftest import add_model, as_parquet, breast_cancer_split, ru
 from driftscope.cli import main
 from driftscope.server import db
 from driftscope.server.models import Base
-from driftscope.server.state import State
+from driftscope.server.settings import load_settings
+from driftscope.server.state import State, open_state
 
 
 def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> None:
@@ -32,6 +34,24 @@ def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) ->
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
     engine.dispose()
+
+
+def test_a_new_store_folder_is_its_owners_only_and_one_that_exists_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    served = tmp_path / "served"
+    opened = open_state(load_settings(data_dir=served, worker=False))
+    opened.engine.dispose()
+    assert (served / "driftscope.db").is_file()
+    assert stat.S_IMODE(served.stat().st_mode) == 0o700
+    assert main(["db", "upgrade", "--data-dir", str(tmp_path / "upgraded")]) == 0
+    assert stat.S_IMODE((tmp_path / "upgraded").stat().st_mode) == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    opened = open_state(load_settings(data_dir=shared, worker=False))
+    opened.engine.dispose()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
 
 
 def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: object) -> None:

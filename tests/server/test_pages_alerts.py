@@ -363,6 +363,19 @@ def test_durations_silences_and_conditions_in_words() -> None:
         condition(RuleSpec("c", "quality_check", ">=", 2.0, subject="missing_share")),
         condition(RuleSpec("d", "feature_drift", "==", 1.0, subject="*")),
         condition(RuleSpec("e", "label_drift", "<", 0.01, measure="p_value")),
+        condition(RuleSpec("f", "change_points", ">=", 1.0, subject="page_hinkley")),
+        condition(
+            RuleSpec(
+                "g",
+                "change_points",
+                ">=",
+                2.0,
+                subject="adwin",
+                measure="probability",
+                parameters={"delta": 0.01, "clock": 32},
+            )
+        ),
+        condition(RuleSpec("h", "freshness", ">", 3600.0)),
     ]
     assert words == [
         "share of drifted columns > 0.3",
@@ -370,6 +383,9 @@ def test_durations_silences_and_conditions_in_words() -> None:
         "check missing_share (status: ok 0, warning 1, alert 2) >= alert",
         "any feature's drift (drifted, 1 when drifted) == 1",
         "the label's drift (p value) < 0.01",
+        "page_hinkley change points in the run's predictions >= 1",
+        "adwin change points in the run's probabilities (clock=32, delta=0.01) >= 2",
+        "time without data > 1 h",
     ]
 
 

@@ -111,7 +111,8 @@ def fill_store(
     say = progress or (lambda _message: None)
     started = time.monotonic()
     data_dir = data_dir.expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # The store holds the notifiers' secrets, as `open_state` makes it: its owner's only.
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     password_file = data_dir / PASSWORD_FILE
     names = tuple(m.name for m in models)
     with _only_fill(data_dir):

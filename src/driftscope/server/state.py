@@ -37,8 +37,10 @@ SCRATCH_GRACE_SECONDS = 3600
 
 
 def open_state(settings: ServerSettings, migrate: bool = True) -> State:
-    """The store opened (and migrated to the latest revision, unless ``migrate`` is off)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """The store opened (and migrated to the latest revision, unless ``migrate`` is off). A data
+    directory made here is its owner's only: the store keeps the notifiers' secrets in clear (they
+    are needed to sign and to log in). One that exists is left as its owner set it."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     _clean_scratch(settings.data_dir / "tmp")
     engine = db.make_engine(settings.url)
     if migrate:

@@ -32,7 +32,7 @@ from driftscope.server.models import AlertRule, AlertState, Role, now
 from driftscope.server.routes import alerts as alert_routes
 from driftscope.server.routes.pages._common import Who, allowed, change, page, to_login
 from driftscope.server.schemas import AlertOut, AlertRuleOut
-from driftscope.server.services import alerts, registry
+from driftscope.server.services import alerts, change_points, registry
 from driftscope.server.services.alerts import Comparator, RuleSpec, Severity, Signal
 from driftscope.server.services.users import Principal
 from driftscope.server.state import State
@@ -118,6 +118,12 @@ def duration(seconds: float | None) -> str:
 _Rule = RuleSpec | AlertRule | AlertRuleOut
 _DECISIONS = {float(decision.rank): str(decision) for decision in Decision}
 _STATUSES = {0.0: "ok", 1.0: "warning", 2.0: "alert"}
+#: A change-point rule's stream (its measure) in words: what each run's detector reads.
+_STREAMS = {
+    change_points.Stream.PREDICTION: "predictions",
+    change_points.Stream.PROBABILITY: "probabilities",
+    change_points.Stream.ERROR: "errors",
+}
 
 
 def _number(value: float) -> str:
@@ -151,6 +157,16 @@ def _watched(rule: _Rule) -> str:
         )
     if signal == Signal.VERDICT:
         return "the verdict"
+    if signal == Signal.CHANGE_POINTS:
+        detector = subject or change_points.DEFAULT_DETECTOR
+        stream = _STREAMS[change_points.Stream(measure or change_points.Stream.PREDICTION)]
+        settings = ", ".join(
+            f"{name}={_number(value) if isinstance(value, float) else value}"
+            for name, value in sorted((rule.parameters or {}).items())
+        )
+        return f"{detector} change points in the run's {stream}" + (
+            f" ({settings})" if settings else ""
+        )
     return f"time without {'labels' if measure == 'labels' else 'data'}"
 
 
