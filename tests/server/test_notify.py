@@ -23,6 +23,8 @@ from tests.server.conftest import (
     run_jobs,
     token_client,
 )
+from tests.server.test_pages_admin import _browser
+from tests.server.test_pages_bad_input import _said
 
 from driftscope.server import db
 from driftscope.server.jobs import Retry
@@ -304,6 +306,12 @@ def test_an_alert_left_unqueued_is_delivered_by_the_worker_retried_after_a_500(
     assert sent["url"] == f"http://127.0.0.1:8000/alerts/{alert_id}"
     history = admin.get(f"/api/v1/alerts/{alert_id}/history").json()
     assert [(e["kind"], e["message"]) for e in history] == [("notified", "firing queued for hook")]
+    # The alert's page in the app lists the delivery with its attempts and its log.
+    shown = _said(_browser(admin).get(f"/alerts/{alert_id}"))
+    notifications = shown[shown.index("Notifications") :]
+    assert "hook" in notifications
+    assert "2 of 8" in notifications
+    assert "HTTP 500 from 127.0.0.1:" in notifications
 
 
 def test_reminders_stop_once_acknowledged_and_the_resolution_is_sent(

@@ -32,7 +32,7 @@ from driftscope.server.models import AlertRule, AlertState, Role, now
 from driftscope.server.routes import alerts as alert_routes
 from driftscope.server.routes.pages._common import Who, allowed, change, page, to_login
 from driftscope.server.schemas import AlertOut, AlertRuleOut
-from driftscope.server.services import alerts, change_points, registry
+from driftscope.server.services import alerts, change_points, notify, registry
 from driftscope.server.services.alerts import Comparator, RuleSpec, Severity, Signal
 from driftscope.server.services.users import Principal
 from driftscope.server.state import State
@@ -701,6 +701,7 @@ def _alert_context(state: State, who: Principal, alert_id: int) -> dict[str, Any
         alert = alert_routes.show_alert(alert_id, session, who)
         rule = alert_routes.show_rule(alert.model, alert.rule_id, session, who)
         history = alert_routes.alert_history(alert_id, session, who)
+        deliveries = notify.list_deliveries(session, alert_id=alert_id, limit=RECENT_DELIVERIES)
     runs = f"{_model_url(alert.model)}/runs/"
     events = [
         _Event(**e.model_dump(), run_url=f"{runs}{e.run_id}" if e.run_id else None) for e in history
@@ -712,6 +713,7 @@ def _alert_context(state: State, who: Principal, alert_id: int) -> dict[str, Any
         "rule": rule,
         "condition": condition(rule),
         "events": events,
+        "deliveries": deliveries,
         "runs": runs,
         "now": now(),
         "silences": SILENCES,
@@ -777,6 +779,9 @@ def acknowledge_page(
 
     return _alert_change(request, state, who, csrf_token, alert_id, make)
 
+
+#: The deliveries an alert's page lists, newest first.
+RECENT_DELIVERIES = 50
 
 #: The silence form's choices besides a date: how long, from now.
 SILENCES = {"1h": ("1 hour", 3600), "1d": ("1 day", 86400), "1w": ("1 week", 604800)}
