@@ -28,7 +28,16 @@ from tests.server.test_pages_bad_input import _said
 
 from driftscope.server import db
 from driftscope.server.jobs import Retry
-from driftscope.server.models import Alert, AlertRule, AlertState, Job, JobStatus, Model, now
+from driftscope.server.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertState,
+    Job,
+    JobStatus,
+    Model,
+    now,
+)
 from driftscope.server.services import alerts, notify
 from driftscope.server.services.senders import DeliveryRefused, Message, Target, send, sign
 from driftscope.server.state import State
@@ -329,12 +338,28 @@ def test_reminders_stop_once_acknowledged_and_the_resolution_is_sent(
         session.execute(
             update(Alert)
             .where(Alert.id == alert_id)
-            .values(state=AlertState.RESOLVED, updated_at=start + timedelta(hours=3, seconds=1))
+            .values(
+                state=AlertState.RESOLVED,
+                resolved_at=start + timedelta(hours=3),
+                updated_at=start + timedelta(hours=3, seconds=1),
+            )
         )
+        session.add(AlertEvent(alert_id=alert_id, kind="resolved", value=0.93, message="resolved"))
     assert notify.queue_notifications(state, start + timedelta(hours=4)) == 1
     assert notify.queue_notifications(state, start + timedelta(hours=5)) == 0
     events = [d["event"] for d in _deliveries(admin, alert_id)]
     assert events == ["resolved", "reminder", "firing"]
+    # The resolution says the value that resolved it; the earlier messages said none.
+    with state.sessions() as session:
+        sent = [j.payload["alert"] for j in session.scalars(select(Job).order_by(Job.id))]
+    assert [(a["state"], a["resolved_value"]) for a in sent if "state" in a] == [
+        ("firing", None),
+        ("firing", None),
+        ("resolved", 0.93),
+    ]
+    resolved = Message("d", "resolved", sent[-1])
+    assert "Resolved: " in resolved.text
+    assert ", value 0.93" in resolved.text
 
 
 def test_filters_pick_the_notifiers_and_an_unwanted_alert_waits(

@@ -236,6 +236,11 @@ def test_a_name_taken_is_told_beside_the_name_and_a_rule_is_edited_and_toggled(
     resolved = browser.get(f"{ALERTS}?state=resolved").text
     assert '<span class="badge alert-resolved">resolved</span>' in resolved
     assert "No firing alert." in _said(browser.get(f"{ALERTS}?state=firing"))
+    # A resolved alert has nothing left to handle: its page offers no acknowledge nor silence.
+    [gone] = admin.get("/api/v1/alerts").json()["items"]
+    shown = browser.get(f"/alerts/{gone['id']}").text
+    assert "Handle it" not in shown
+    assert f'action="/alerts/{gone["id"]}/ack"' not in shown
 
     off = browser.post(
         f"{ALERTS}/rules/{rule['id']}/enabled",

@@ -34,6 +34,7 @@ from driftscope.server.errors import Conflict, Invalid, NotFound
 from driftscope.server.jobs import JobKind, enqueue, exponential_backoff, note
 from driftscope.server.models import (
     Alert,
+    AlertEvent,
     AlertRule,
     AlertState,
     Delivery,
@@ -44,7 +45,13 @@ from driftscope.server.models import (
     Run,
     now,
 )
-from driftscope.server.services.alerts import Severity, alerts_to_notify, choice, mark_notified
+from driftscope.server.services.alerts import (
+    EventKind,
+    Severity,
+    alerts_to_notify,
+    choice,
+    mark_notified,
+)
 from driftscope.server.services.senders import (
     DeliveryRefused,
     Event,
@@ -324,6 +331,16 @@ def _snapshot(
     """The alert's fields as sent (JSON): what a receiver shows or de-duplicates on."""
     rule = session.get(AlertRule, alert.rule_id)
     run = session.get(Run, alert.run_id) if alert.run_id is not None else None
+    resolved = (
+        session.scalar(
+            select(AlertEvent)
+            .where(AlertEvent.alert_id == alert.id, AlertEvent.kind == EventKind.RESOLVED)
+            .order_by(AlertEvent.id.desc())
+            .limit(1)
+        )
+        if alert.state == AlertState.RESOLVED
+        else None
+    )
     return {
         "id": alert.id,
         "model": model,
@@ -342,6 +359,9 @@ def _snapshot(
         "run_date": _when(run.date if run else None),
         "started_at": _when(alert.started_at),
         "resolved_at": _when(alert.resolved_at),
+        # The run that resolved it and its value there (None: not resolved, or by a deletion).
+        "resolved_run_id": resolved.run_id if resolved else None,
+        "resolved_value": _number(resolved.value) if resolved else None,
         "acknowledged_by": alert.acknowledged_by,
         "url": f"{settings.app_url}/alerts/{alert.id}",
     }

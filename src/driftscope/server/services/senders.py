@@ -134,7 +134,13 @@ class Message:
             f"Since: {a['started_at']}",
         ]
         if a.get("resolved_at"):
-            lines.append(f"Resolved: {a['resolved_at']}")
+            by = a.get("resolved_run_id")
+            at = a.get("resolved_value")
+            lines.append(
+                f"Resolved: {a['resolved_at']}"
+                + (f" by run {by}" if by is not None else "")
+                + (f", value {at:.4g}" if at is not None else "")
+            )
         lines += [a["message"], f"Open: {a['url']}"]
         return lines
 
