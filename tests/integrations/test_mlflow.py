@@ -150,6 +150,7 @@ class Log:
         out, err = self.capsys.readouterr()
         assert got == code, (words, out, err)
         assert "Traceback" not in out + err
+        assert "View run" not in out  # only driftscope's own lines, not MLflow's
         return out, err
 
 

@@ -38,6 +38,9 @@ from driftscope.exceptions import ExtraMissingError, IntegrationError
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # Nor does a command's output get MLflow's download progress bars.
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+# Nor MLflow's own "View run ... at" lines on stdout (they would break `--json`; the commands
+# print the run's address themselves).
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
 
 try:
     from mlflow.entities import Metric, Param, RunTag, ViewType
