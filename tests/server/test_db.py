@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib
 import stat
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Integer, select, text
+from tests.server._receivers import webhook_receiver
 from tests.server.conftest import add_model, as_parquet, breast_cancer_split, run_jobs
 
 from driftscope.cli import main
@@ -19,12 +21,14 @@ from driftscope.server.models import Base
 from driftscope.server.settings import load_settings
 from driftscope.server.state import State, open_state
 
+SECRET = "a-webhook-secret-of-32-characters"
+
 
 def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> None:
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0013"
+    assert db.current_revision(state.engine) == "0014"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -59,7 +63,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0013 (was None)", "store at revision 0013"]
+    assert out.splitlines() == ["store at revision 0014 (was None)", "store at revision 0014"]
     assert (data / "driftscope.db").is_file()
 
 
@@ -178,8 +182,129 @@ def test_revision_0012_adds_the_mlflow_links_and_goes_down_again(
         columns = {c["name"] for c in inspect(connection).get_columns("runs")}
         assert not {"mlflow_run_id", "mlflow_run_url"} & columns
     db.upgrade(state.engine)
-    assert db.current_revision(state.engine) == "0013"
+    assert db.current_revision(state.engine) == "0014"
     assert admin.get("/api/v1/models/cancer/mlflow").status_code == 404
     assert admin.get("/api/v1/models/cancer").status_code == 200
     module = importlib.import_module("driftscope.server.migrations.versions.0012_mlflow_links")
     assert module.down_revision == "0011"
+
+
+def _integer_keyed() -> set[str]:
+    """The tables keyed by an integer id of their own (the others are keyed by their columns,
+    or by another table's id)."""
+    return {
+        table.name
+        for table in Base.metadata.sorted_tables
+        if [(type(c.type), bool(c.foreign_keys)) for c in table.primary_key.columns]
+        == [(Integer, False)]
+    }
+
+
+def _upload(admin: TestClient, frame: Any) -> int:
+    uploaded = admin.post(
+        "/api/v1/models/cancer/runs", files={"data": ("run.parquet", as_parquet(frame))}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    run_id: int = uploaded.json()["id"]
+    return run_id
+
+
+def test_every_table_with_an_integer_id_takes_sqlite_autoincrement(tmp_path: Path) -> None:
+    revision = importlib.import_module("driftscope.server.migrations.versions.0014_autoincrement")
+    tables = _integer_keyed()
+    assert set(revision._TABLES) == tables
+    assert {"runs", "alerts", "jobs", "deliveries", "api_tokens"} <= tables
+    for table in Base.metadata.sorted_tables:
+        assert table.dialect_options["sqlite"]["autoincrement"] == (table.name in tables)
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        made = dict(connection.execute(text("SELECT name, sql FROM sqlite_master")).all())
+    engine.dispose()
+    assert {name for name, sql in made.items() if sql and "AUTOINCREMENT" in sql} == tables
+
+
+def test_a_deleted_newest_run_or_model_does_not_give_its_id_to_the_next(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    _upload(admin, production)
+    newest = _upload(admin, production)
+    assert admin.delete(f"/api/v1/models/cancer/runs/{newest}").status_code == 204
+    assert _upload(admin, production) == newest + 1
+    model = admin.get("/api/v1/models/cancer").json()["id"]
+    assert admin.delete("/api/v1/models/cancer").status_code == 204
+    add_model(admin)
+    assert admin.get("/api/v1/models/cancer").json()["id"] == model + 1
+
+
+def _contents(state: State) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in key order."""
+    with state.sessions() as session:
+        return {
+            table.name: [
+                tuple(row)
+                for row in session.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _sql(state: State, table: str) -> str:
+    with state.engine.connect() as connection:
+        made: str = connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": table}
+        ).scalar_one()
+        return made
+
+
+def test_revision_0014_keeps_every_row_of_an_older_store_and_then_never_reuses_an_id(
+    admin: TestClient, state: State
+) -> None:
+    # A store at 0013, before AUTOINCREMENT, filled through the service: analysed runs with
+    # their points, a rule's alert and its history, jobs, and the deliveries to a webhook.
+    db.downgrade(state.engine, "0013")
+    sqlite = db.is_sqlite(state.engine)
+    if sqlite:
+        assert "AUTOINCREMENT" not in _sql(state, "runs")
+    add_model(admin)
+    _, production = breast_cancer_split()
+    bad = production.copy()
+    flipped = bad.index[: int(len(bad) * 0.4)]
+    bad.loc[flipped, "target"] = 1 - bad.loc[flipped, "target"]
+    rule = {"name": "accuracy low", "signal": "metric", "subject": "accuracy"}
+    rule |= {"comparator": "<", "threshold": 0.85}
+    assert admin.post("/api/v1/models/cancer/alert-rules", json=rule).status_code == 201
+    with webhook_receiver(SECRET) as receiver:
+        hook = {"name": "hook", "kind": "webhook", "secret": SECRET, "url": receiver.url}
+        assert admin.post("/api/v1/notifiers", json=hook).status_code == 201
+        runs = [_upload(admin, frame) for frame in (production, bad, bad)]
+        run_jobs(state)
+    assert receiver.received
+    before = _contents(state)
+    kept = ("runs", "run_metrics", "run_checks", "alerts", "alert_events", "jobs", "deliveries")
+    for table in (*kept, "notifiers", "audit_log"):
+        assert before[table], table
+
+    db.upgrade(state.engine)
+    assert _contents(state) == before
+    if sqlite:
+        assert "AUTOINCREMENT" in _sql(state, "runs")
+        with state.engine.connect() as connection:
+            counters = dict(connection.execute(text("SELECT name, seq FROM sqlite_sequence")).all())
+        # Each table's counter starts at its largest id.
+        for table in _integer_keyed():
+            assert counters[table] == max((row[0] for row in before[table]), default=0), table
+    assert admin.delete(f"/api/v1/models/cancer/runs/{runs[-1]}").status_code == 204
+    assert _upload(admin, production) == runs[-1] + 1
+
+    # Down to plain tables and up again: nothing is lost either way.
+    after = _contents(state)
+    db.downgrade(state.engine, "0013")
+    if sqlite:
+        assert "AUTOINCREMENT" not in _sql(state, "runs")
+    assert _contents(state) == after
+    db.upgrade(state.engine)
+    assert _contents(state) == after
+    assert _upload(admin, production) == runs[-1] + 2

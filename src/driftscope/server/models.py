@@ -126,12 +126,20 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
+#: The table options of every table with an integer id: on SQLite an id is never given again, to
+#: a row made after the one that had it was deleted (SQLite's AUTOINCREMENT; PostgreSQL's sequences
+#: never reuse one). A deleted run's id would otherwise name the next run in the audit log, in
+#: links users keep and in MLflow's ``driftscope.run_id`` tag.
+AUTOINCREMENT: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON}
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -147,6 +155,7 @@ class UserSession(Base):
     """A browser session: the cookie holds a random secret, the store only its hash."""
 
     __tablename__ = "sessions"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -160,6 +169,7 @@ class ApiToken(Base):
     """A service's token: shown once, stored as a hash, scoped to a role, revocable."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
@@ -179,6 +189,7 @@ class LoginFailure(Base):
     """A failed login, kept for throttling (`login_attempts` per `login_window_seconds`)."""
 
     __tablename__ = "login_failures"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
@@ -189,6 +200,7 @@ class Audit(Base):
     """Every write: who, what, on which object, when."""
 
     __tablename__ = "audit_log"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=now, index=True)
@@ -200,6 +212,7 @@ class Audit(Base):
 
 class Model(Base):
     __tablename__ = "models"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
@@ -225,7 +238,7 @@ class Version(Base):
     """An immutable version of a model: its files, baseline, columns and benchmark metrics."""
 
     __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("model_id", "number"),)
+    __table_args__ = (UniqueConstraint("model_id", "number"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
@@ -271,6 +284,7 @@ class AliasMove(Base):
     stays (a number is never given to another version of the model)."""
 
     __tablename__ = "alias_moves"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
@@ -292,7 +306,7 @@ class Run(Base):
     """One batch of production data for a version, with its date, and its analysis."""
 
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_model_date", "model_id", "date"),)
+    __table_args__ = (Index("ix_runs_model_date", "model_id", "date"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
@@ -341,7 +355,10 @@ class LoggedChunk(Base):
     period's run gathers its chunks when it is analysed."""
 
     __tablename__ = "logged_chunks"
-    __table_args__ = (Index("ix_logged_chunks_model_period", "model_id", "period_start"),)
+    __table_args__ = (
+        Index("ix_logged_chunks_model_period", "model_id", "period_start"),
+        AUTOINCREMENT,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
@@ -371,7 +388,7 @@ class Feedback(Base):
     """A user's thumbs up (+1) or down (-1) on a prediction, with an optional comment."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_model_received", "model_id", "received_at"),)
+    __table_args__ = (Index("ix_feedback_model_received", "model_id", "received_at"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
@@ -474,6 +491,7 @@ class Job(Base):
     __table_args__ = (
         Index("ix_jobs_status_created", "status", "id"),
         Index("ix_jobs_status_not_before", "status", "not_before"),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -536,7 +554,7 @@ class AlertRule(Base):
     evaluated the last time (None: it could)."""
 
     __tablename__ = "alert_rules"
-    __table_args__ = (UniqueConstraint("model_id", "name"),)
+    __table_args__ = (UniqueConstraint("model_id", "name"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
@@ -577,7 +595,7 @@ class Alert(Base):
     runs' dates); ``run_id`` and ``value`` are those of the run that made it fire."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_rule_key_state", "rule_id", "key", "state"),)
+    __table_args__ = (Index("ix_alerts_rule_key_state", "rule_id", "key", "state"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
@@ -610,6 +628,7 @@ class AlertEvent(Base):
     and the value when an evaluation made it: an alert's history."""
 
     __tablename__ = "alert_events"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
@@ -629,6 +648,7 @@ class Notifier(Base):
     the pages and the CLI only say whether it is set."""
 
     __tablename__ = "notifiers"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
@@ -650,6 +670,7 @@ class Delivery(Base):
     "notify", whose status, attempts and log are the delivery's."""
 
     __tablename__ = "deliveries"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notifier_id: Mapped[int] = mapped_column(
