@@ -1,10 +1,11 @@
 """Alert rules and alerts in the app: a model's alerts page (rules in words, alerts firing first,
 filtered), the rule form (every field, each refusal of the service told beside its field, the
 preview), change-point rules with their detector's parameters (made, stored, edited keeping
-them exactly, each refusal beside its field), editing, enabling, deleting with a confirmation, an alert's page with its history
-linked to the runs, acknowledging and silencing, the list of every model's alerts with the
-menu's count, the dashboard's and the run page's links; viewers read, editors change, every
-form needs its CSRF token, and a missing rule, alert or model is a 404 page."""
+them exactly, each refusal beside its field), editing, enabling, deleting with a confirmation,
+an alert's page with its history linked to the runs, acknowledging and silencing, the list of
+every model's alerts with the menu's count, the dashboard's and the run page's links; viewers
+read, editors change, every form needs its CSRF token, and a missing rule, alert or model is a
+404 page."""
 
 from __future__ import annotations
 
