@@ -3,8 +3,10 @@
 fourth week): an editor makes a rule in the app (a wrong threshold first, told beside its field;
 the preview says the rule in words as the form changes), sees it fire at once on the shifted
 weeks, follows the menu's count to the alert, sees its history linked to the run that fired it,
-acknowledges it, and finds it on the dashboard, marked on its timelines. Nothing is loaded from
-outside the server and the Content-Security-Policy refuses nothing.
+acknowledges it, and finds it on the dashboard, marked on its timelines; and makes a
+change-point rule with its detector's parameters (one out of bounds first, told beside the
+field), then edits it, its parameters kept as typed. Nothing is loaded from outside the server
+and the Content-Security-Policy refuses nothing.
 
 The rule form, the model's alerts and the alert's page are kept as screenshots at 1280 pixels
 wide (in ``test-output/screenshots``), each checked for being drawn."""
