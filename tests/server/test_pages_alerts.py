@@ -1,9 +1,11 @@
 """Alert rules and alerts in the app: a model's alerts page (rules in words, alerts firing first,
 filtered), the rule form (every field, each refusal of the service told beside its field, the
-preview), editing, enabling, deleting with a confirmation, an alert's page with its history
-linked to the runs, acknowledging and silencing, the list of every model's alerts with the
-menu's count, the dashboard's and the run page's links; viewers read, editors change, every
-form needs its CSRF token, and a missing rule, alert or model is a 404 page."""
+preview), change-point rules with their detector's parameters (made, stored, edited keeping
+them exactly, each refusal beside its field), editing, enabling, deleting with a confirmation,
+an alert's page with its history linked to the runs, acknowledging and silencing, the list of
+every model's alerts with the menu's count, the dashboard's and the run page's links; viewers
+read, editors change, every form needs its CSRF token, and a missing rule, alert or model is a
+404 page."""
 
 from __future__ import annotations
 
@@ -21,11 +23,14 @@ from tests.server.test_pages_admin import PASSWORD, _add_user, _browser
 from tests.server.test_pages_bad_input import _refused, _said
 
 from driftscope.server import db
+from driftscope.server.errors import Invalid
 from driftscope.server.models import AlertRule
 from driftscope.server.routes.pages.alerts import (
     condition,
     duration,
+    parameters_text,
     parse_duration,
+    parse_parameters,
     silence_until,
 )
 from driftscope.server.services.alerts import RuleSpec
@@ -349,6 +354,206 @@ def test_the_preview_says_the_rule_in_words_or_why_not(admin: TestClient) -> Non
     )
     assert "needs a &#39;subject&#39;" in wrong.text
     assert admin.get("/api/v1/models/cancer/alert-rules").json() == []
+
+
+CHANGE_POINTS = {
+    "name": "shifted",
+    "signal": "change_points",
+    "subject": "page_hinkley",
+    "measure": "probability",
+    "comparator": ">=",
+    "threshold": "1",
+    "for_runs": "1",
+    "severity": "warning",
+    "enabled": "yes",
+    "parameters": "delta = 0.01\nthreshold=25.0\n\nmin_instances=50\nmode=up\n",
+}
+
+
+def _textarea(page: str, field: str) -> str:
+    found = re.search(rf'<textarea id="{field}" name="{field}"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None, (field, page[:3000])
+    return html.unescape(found.group(1))
+
+
+def test_an_editor_makes_a_change_point_rule_and_edits_it_keeping_its_parameters(
+    admin: TestClient,
+) -> None:
+    add_model(admin)
+    browser = _browser(admin)
+    form = browser.get(f"{ALERTS}/rules/new").text
+    assert '<option value="change_points">' in form
+    assert '<option value="page_hinkley">page_hinkley (default)</option>' in form
+    assert '<option value="kswin">kswin</option>' in form
+    # Each detector's parameters with their defaults, as hints beside the field.
+    assert _textarea(form, "parameters") == ""
+    assert (
+        "<dt>page_hinkley</dt><dd><code>min_instances=30</code>, <code>delta=0.005</code>, "
+        "<code>threshold=50.0</code>, <code>alpha=0.9999</code>, <code>mode=both</code></dd>"
+    ) in form
+    assert "<code>two_sided_test=false</code>" in form
+
+    status, location = _post_rule(browser, **CHANGE_POINTS)
+    assert (status, location) == (303, ALERTS)
+    [rule] = admin.get("/api/v1/models/cancer/alert-rules").json()
+    assert (rule["signal"], rule["subject"], rule["measure"]) == (
+        "change_points",
+        "page_hinkley",
+        "probability",
+    )
+    stored = rule["parameters"]
+    assert stored == {"delta": 0.01, "threshold": 25.0, "min_instances": 50, "mode": "up"}
+    assert [type(stored[k]) for k in ("delta", "threshold", "min_instances")] == [float, float, int]
+    assert (
+        "page_hinkley change points in the run's probabilities "
+        "(delta=0.01, min_instances=50, mode=up, threshold=25) >= 1"
+    ) in _said(browser.get(ALERTS))
+
+    # Its form opens on its signal, detector and stream, with its parameters as stored.
+    url = f"{ALERTS}/rules/{rule['id']}"
+    edit = browser.get(url).text
+    assert '<option value="change_points" selected>' in edit
+    assert '<option value="page_hinkley" selected>' in edit
+    assert '<option value="probability" selected>' in edit
+    assert "not known for this model" not in edit
+    shown = _textarea(edit, "parameters")
+    assert sorted(shown.splitlines()) == [
+        "delta=0.01",
+        "min_instances=50",
+        "mode=up",
+        "threshold=25.0",
+    ]
+    # Saved again as shown (only the rule's threshold changed), its parameters are the same.
+    posted = {**CHANGE_POINTS, "threshold": "2", "parameters": shown}
+    saved = browser.post(
+        url, data={**posted, "csrf_token": _form_token(edit)}, follow_redirects=False
+    )
+    assert (saved.status_code, saved.headers["location"]) == (303, ALERTS)
+    again = admin.get(f"/api/v1/models/cancer/alert-rules/{rule['id']}").json()
+    assert (again["threshold"], again["parameters"]) == (2.0, stored)
+    assert type(again["parameters"]["threshold"]) is float
+
+    # A rule made with the REST API, with text and booleans, keeps them through the form too.
+    made = admin.post(
+        "/api/v1/models/cancer/alert-rules",
+        json={
+            "name": "errors",
+            "signal": "change_points",
+            "subject": "hddm_a",
+            "measure": "error",
+            "comparator": ">=",
+            "threshold": 1,
+            "parameters": {"two_sided_test": True, "drift_confidence": 0.0005},
+        },
+    )
+    assert made.status_code == 201, made.text
+    other = f"{ALERTS}/rules/{made.json()['id']}"
+    page = browser.get(other).text
+    assert sorted(_textarea(page, "parameters").splitlines()) == [
+        "drift_confidence=0.0005",
+        "two_sided_test=true",
+    ]
+    kept = {
+        **CHANGE_POINTS,
+        "name": "errors",
+        "subject": "hddm_a",
+        "measure": "error",
+        "parameters": _textarea(page, "parameters"),
+        "csrf_token": _form_token(page),
+    }
+    assert browser.post(other, data=kept, follow_redirects=False).status_code == 303
+    after = admin.get(f"/api/v1/models/cancer/alert-rules/{made.json()['id']}").json()
+    assert after["parameters"] == {"two_sided_test": True, "drift_confidence": 0.0005}
+    assert after["parameters"]["two_sided_test"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"parameters": "delta=-1"}, "parameters", "'delta' parameter of PageHinkley must be"),
+        ({"parameters": "colour=3"}, "parameters", "Unknown parameter(s) 'colour'"),
+        ({"parameters": "mode=sideways"}, "parameters", "one of 'up', 'down', 'both'"),
+        ({"parameters": "min_instances=10000000"}, "parameters", "at most 1,000,000"),
+        ({"parameters": "delta 0.01"}, "parameters", "one name=value a line"),
+        ({"parameters": "delta=0.1\ndelta=0.2"}, "parameters", "give 'delta' twice"),
+        (
+            {"signal": "metric", "subject": "accuracy", "measure": "", "parameters": "delta=0.1"},
+            "parameters",
+            "a 'change_points' rule's detector settings",
+        ),
+        ({"subject": "oracle"}, "subject", "is a detector, one of adwin"),
+        (
+            {"subject": "ddm", "measure": "prediction", "parameters": ""},
+            "measure",
+            "reads a 0/1 error stream",
+        ),
+        (
+            {"subject": "ddm", "measure": "error"},
+            "parameters",
+            "for DDM; expected some of warm_start",
+        ),
+    ],
+)
+def test_each_refusal_of_a_change_point_rule_is_told_beside_its_field(
+    admin: TestClient, changes: dict[str, str], field: str, words: str
+) -> None:
+    add_model(admin)
+    browser = _browser(admin)
+    status, page = _post_rule(browser, **{**CHANGE_POINTS, **changes})
+    assert status == 422, page[:2000]
+    assert words in _problem(page, field)
+    assert 'aria-invalid="true"' in page
+    # The parameters as typed are kept, and nothing is stored.
+    typed = changes.get("parameters", CHANGE_POINTS["parameters"])
+    assert _textarea(page, "parameters") == typed
+    assert admin.get("/api/v1/models/cancer/alert-rules").json() == []
+
+
+def test_a_change_point_rule_in_the_preview_and_viewers_cannot_make_or_change_one(
+    admin: TestClient,
+) -> None:
+    add_model(admin)
+    editor = _browser(admin)
+    token = _form_token(editor.get(f"{ALERTS}/rules/new").text)
+    shown = editor.post(f"{ALERTS}/rules/preview", data={**CHANGE_POINTS, "csrf_token": token})
+    assert shown.status_code == 200
+    assert (
+        "page_hinkley change points in the run&#39;s probabilities "
+        "(delta=0.01, min_instances=50, mode=up, threshold=25) &gt;= 1"
+    ) in shown.text
+    refused = editor.post(
+        f"{ALERTS}/rules/preview",
+        data={**CHANGE_POINTS, "parameters": "delta=-1", "csrf_token": token},
+    )
+    assert "&#39;delta&#39; parameter of PageHinkley must be" in refused.text
+    assert _post_rule(editor, **CHANGE_POINTS)[0] == 303
+    [rule] = admin.get("/api/v1/models/cancer/alert-rules").json()
+
+    _add_user(admin, "vera", "viewer")
+    viewer = _browser(admin, "vera", PASSWORD)
+    assert "page_hinkley change points" in _said(viewer.get(ALERTS))
+    viewer_token = _form_token(viewer.get("/alerts").text)
+    changed = {**CHANGE_POINTS, "parameters": "delta=0.5", "csrf_token": viewer_token}
+    _refused(viewer.post(f"{ALERTS}/rules", data={**changed, "name": "mine"}), 403, "read")
+    _refused(viewer.post(f"{ALERTS}/rules/{rule['id']}", data=changed), 403, "read")
+    _refused(viewer.get(f"{ALERTS}/rules/{rule['id']}"), 403, "Your role may only read.")
+    [same] = admin.get("/api/v1/models/cancer/alert-rules").json()
+    assert same["parameters"] == rule["parameters"]
+
+
+def test_parameters_read_back_as_typed() -> None:
+    given = {"a": 1, "b": 0.5, "c": 50.0, "d": True, "e": "up", "f": "7", "g": "true", "h": 1e-05}
+    read = parse_parameters(parameters_text(given))
+    assert read == given
+    assert [type(v) for v in (read or {}).values()] == [
+        int, float, float, bool, str, str, str, float,
+    ]  # fmt: skip
+    assert parameters_text(None) == ""
+    with pytest.raises(Invalid, match="at most 16"):
+        parse_parameters("\n".join(f"p{i}={i}" for i in range(17)))
+    with pytest.raises(Invalid, match="one name=value a line") as refused:
+        parse_parameters("delta=")
+    assert refused.value.field == "parameters"
 
 
 def test_durations_silences_and_conditions_in_words() -> None:

@@ -3,8 +3,10 @@
 fourth week): an editor makes a rule in the app (a wrong threshold first, told beside its field;
 the preview says the rule in words as the form changes), sees it fire at once on the shifted
 weeks, follows the menu's count to the alert, sees its history linked to the run that fired it,
-acknowledges it, and finds it on the dashboard, marked on its timelines. Nothing is loaded from
-outside the server and the Content-Security-Policy refuses nothing.
+acknowledges it, and finds it on the dashboard, marked on its timelines; and makes a
+change-point rule with its detector's parameters (one out of bounds first, told beside the
+field), then edits it, its parameters kept as typed. Nothing is loaded from outside the server
+and the Content-Security-Policy refuses nothing.
 
 The rule form, the model's alerts and the alert's page are kept as screenshots at 1280 pixels
 wide (in ``test-output/screenshots``), each checked for being drawn."""
@@ -131,3 +133,51 @@ def test_an_editor_makes_a_rule_in_the_app_sees_it_fire_and_acknowledges_it(
         page.locator(".hoverlayer .hovertext").first.wait_for()
         page.mouse.click(x, y)
         page.wait_for_url(f"{origin}/alerts/1")
+
+
+def test_an_editor_makes_a_change_point_rule_with_parameters_and_edits_it(
+    browser: Any, server: Server
+) -> None:
+    origin = server.url.removesuffix("/api/v1")
+    with watched(browser, origin) as visit:
+        page = visit.page
+        log_in(visit, "admin", ADMIN_PASSWORD, next_page=f"{MODEL}/alerts/rules/new")
+        _field(page, "Name").fill("probabilities shifted")
+        _field(page, "Signal").select_option("change_points")
+        _field(page, "Subject").select_option("page_hinkley")
+        _field(page, "Measure").select_option("probability")
+        _field(page, "Comparator").select_option(">=")
+        _field(page, "Threshold").fill("1")
+        _field(page, "Detector parameters").fill("delta=-1\nmin_instances=50")
+        page.get_by_role("button", name="Make the rule").click()
+        page.wait_for_load_state()
+        problem = page.locator("#parameters-problem").inner_text()
+        assert "The 'delta' parameter of PageHinkley must be a float in [0, inf)" in problem
+        assert _field(page, "Detector parameters").input_value() == "delta=-1\nmin_instances=50"
+
+        typed = "delta=0.01\nmin_instances=50\nmode=up"
+        _field(page, "Detector parameters").fill(typed)
+        _field(page, "Detector parameters").dispatch_event("change")
+        page.locator("#preview", has_text="delta=0.01").wait_for()
+        words = (
+            "page_hinkley change points in the run's probabilities "
+            "(delta=0.01, min_instances=50, mode=up) >= 1"
+        )
+        assert words in page.inner_text("#preview")
+        screenshot(page, "alerts-rule-form-change-points-1280")
+        page.get_by_role("button", name="Make the rule").click()
+        page.wait_for_url(f"{origin}{MODEL}/alerts")
+        row = page.locator("table.rules tbody tr", has_text="probabilities shifted")
+        assert words in row.inner_text()
+
+        # Its form opens as stored; saved again, its parameters are unchanged.
+        row.get_by_role("link", name="Edit").click()
+        page.wait_for_url(f"{origin}{MODEL}/alerts/rules/*")
+        assert _field(page, "Signal").input_value() == "change_points"
+        assert _field(page, "Subject").input_value() == "page_hinkley"
+        assert _field(page, "Measure").input_value() == "probability"
+        assert _field(page, "Detector parameters").input_value() == typed
+        _field(page, "Threshold").fill("2")
+        page.get_by_role("button", name="Save the rule").click()
+        page.wait_for_url(f"{origin}{MODEL}/alerts")
+        assert words.replace(">= 1", ">= 2") in row.inner_text()

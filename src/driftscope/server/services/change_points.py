@@ -16,6 +16,8 @@ the run's Parquet file.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -36,7 +38,15 @@ from driftscope.server.services.registry import ModelTask
 from driftscope.server.storage import ArtifactStore
 from driftscope.streaming._registry import DETECTORS, make_detector
 
-__all__ = ["DEFAULT_DETECTOR", "MAX_INTEGER", "Stream", "check_detector", "config", "found"]
+__all__ = [
+    "DEFAULT_DETECTOR",
+    "MAX_INTEGER",
+    "Stream",
+    "check_detector",
+    "config",
+    "defaults",
+    "found",
+]
 
 #: The detector of a rule that names none: Page-Hinkley, for a shift of a stream's mean.
 DEFAULT_DETECTOR = "page_hinkley"
@@ -112,6 +122,21 @@ def check_detector(
             field="measure",
         )
     return detector, params
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    """Each detector a rule may name, with its parameters and their defaults (what a rule that
+    leaves one out gets), in the detector's own order: the hints of the app's rule form."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, (module, class_name) in DETECTORS.items():
+        detector = getattr(importlib.import_module(module), class_name)
+        out[name] = {
+            parameter.name: parameter.default
+            for parameter in inspect.signature(detector).parameters.values()
+            # A setting a rule can give: a number, a boolean or text (not, say, KSWIN's window).
+            if isinstance(parameter.default, (int, float, str, bool))
+        }
+    return out
 
 
 def config(detector: str, parameters: Mapping[str, Any], stream: Stream) -> str:

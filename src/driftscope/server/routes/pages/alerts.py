@@ -37,7 +37,16 @@ from driftscope.server.services.alerts import Comparator, RuleSpec, Severity, Si
 from driftscope.server.services.users import Principal
 from driftscope.server.state import State
 
-__all__ = ["SILENCES", "condition", "duration", "parse_duration", "router", "silence_until"]
+__all__ = [
+    "SILENCES",
+    "condition",
+    "duration",
+    "parameters_text",
+    "parse_duration",
+    "parse_parameters",
+    "router",
+    "silence_until",
+]
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +65,7 @@ _SIGNAL_LABELS = {
     Signal.QUALITY_CHECK: "A data-quality check",
     Signal.VERDICT: "The verdict",
     Signal.FRESHNESS: "Freshness (time without data or labels)",
+    Signal.CHANGE_POINTS: "Change points in a run's predictions",
 }
 
 # -- durations --------------------------------------------------------------------------------
@@ -111,6 +121,81 @@ def duration(seconds: float | None) -> str:
             plural = "s" if count != 1 and unit in ("week", "day") else ""
             return f"{count} {unit}{plural}"
     return f"{whole} s"
+
+
+# -- a detector's parameters ------------------------------------------------------------------
+
+#: The most parameters a rule may give its detector (the REST API's bound).
+MOST_PARAMETERS = 16
+_PARAMETER = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def _parameter_value(text: str) -> int | float | bool | str:
+    """A parameter's value as typed: a whole number, a number, true or false, or text (text
+    that would read as one of the others is typed in double quotes)."""
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1]
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def parse_parameters(text: str) -> dict[str, int | float | bool | str] | None:
+    r"""A detector's parameters from the form: one ``name=value`` a line; None when empty. A line
+    that is no ``name=value``, a name given twice or too many are `Invalid` naming the
+    ``parameters`` (the service checks the names and the bounds).
+
+    >>> parse_parameters("delta = 0.01\nmin_instances=50\n\nmode=up\nlabel=\"7\"")
+    {'delta': 0.01, 'min_instances': 50, 'mode': 'up', 'label': '7'}
+    >>> parse_parameters("  ") is None
+    True
+    """
+    out: dict[str, int | float | bool | str] = {}
+    for line in filter(None, (line.strip() for line in text.splitlines())):
+        found = _PARAMETER.fullmatch(line)
+        if found is None or not found.group(2).strip():
+            raise Invalid(
+                f"The 'parameters' are one name=value a line, such as delta=0.01; got {line!r}.",
+                field="parameters",
+            )
+        name = found.group(1)
+        if name in out:
+            raise Invalid(f"The 'parameters' give {name!r} twice.", field="parameters")
+        out[name] = _parameter_value(found.group(2).strip())
+    if len(out) > MOST_PARAMETERS:
+        raise Invalid(
+            f"The 'parameters' are at most {MOST_PARAMETERS}; got {len(out)}.", field="parameters"
+        )
+    return out or None
+
+
+def parameters_text(parameters: dict[str, Any] | None) -> str:
+    """A rule's parameters as the form shows them, one ``name=value`` a line, which
+    `parse_parameters` reads back to the same values and types.
+
+    >>> print(parameters_text({"threshold": 50.0, "min_instances": 30, "mode": "up", "x": "1"}))
+    threshold=50.0
+    min_instances=30
+    mode=up
+    x="1"
+    """
+    lines = []
+    for name, value in (parameters or {}).items():
+        if isinstance(value, bool):
+            shown = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            shown = repr(value)
+        else:
+            text = str(value)
+            shown = text if _parameter_value(text) == text and text == text.strip() else f'"{text}"'
+        lines.append(f"{name}={shown}")
+    return "\n".join(lines)
 
 
 # -- a rule in words ---------------------------------------------------------------------------
@@ -226,6 +311,7 @@ class RuleForm:
     min_label_age_seconds: str = ""
     renotify_seconds: str = ""
     enabled: bool = True
+    parameters: str = ""
 
     @classmethod
     def of(cls, rule: AlertRuleOut) -> RuleForm:
@@ -247,6 +333,7 @@ class RuleForm:
             min_label_age_seconds=duration(rule.min_label_age_seconds),
             renotify_seconds=duration(rule.renotify_seconds),
             enabled=rule.enabled,
+            parameters=parameters_text(rule.parameters),
         )
 
     def spec(self) -> RuleSpec:
@@ -270,6 +357,7 @@ class RuleForm:
             ),
             renotify_seconds=parse_duration(self.renotify_seconds, "renotify_seconds"),
             enabled=self.enabled,
+            parameters=parse_parameters(self.parameters),
         )
 
     def _threshold(self) -> float:
@@ -331,6 +419,7 @@ def rule_form(
     min_label_age_seconds: Annotated[str, Form(max_length=64)] = "",
     renotify_seconds: Annotated[str, Form(max_length=64)] = "",
     enabled: _Box = "",
+    parameters: Annotated[str, Form(max_length=4096)] = "",
 ) -> RuleForm:
     """The rule's form as posted (a checkbox left unticked is not sent)."""
     return RuleForm(
@@ -349,6 +438,7 @@ def rule_form(
         min_label_age_seconds=min_label_age_seconds,
         renotify_seconds=renotify_seconds,
         enabled=enabled == "yes",
+        parameters=parameters,
     )
 
 
@@ -406,6 +496,8 @@ def _form_page(
         comparators=list(Comparator),
         severities=list(Severity),
         decisions=", ".join(f"{d} {d.rank}" for d in Decision),
+        detectors=change_points.defaults(),
+        default_detector=change_points.DEFAULT_DETECTOR,
     )
 
 
