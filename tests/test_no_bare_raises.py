@@ -36,7 +36,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("analyses/performance.py", "metric", "KeyError"): (
         "a lookup by name: KeyError is what a missing key raises, like a mapping"
     ),
-    ("cli/app.py", "_typed", "ValueError"): (
+    ("cli/_options.py", "_typed", "ValueError"): (
         "the same signal float() gives on bad text, caught a few lines below and turned into "
         "typer.BadParameter; it never leaves the function"
     ),

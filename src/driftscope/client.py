@@ -92,8 +92,9 @@ class JobLogLine:
 
 @dataclasses.dataclass(frozen=True)
 class Job:
-    """An analysis job: ``status`` is queued, running, done or failed; ``log`` says what
-    happened to it (each attempt's start, steps and end), oldest first."""
+    """A job (an analysis, a notification's delivery, an MLflow logging): ``status`` is queued,
+    running, done or failed; a queued retry waits until ``not_before`` (None: due now); ``log``
+    says what happened to it (each attempt's start, steps and end), oldest first."""
 
     id: int
     kind: str
@@ -103,6 +104,7 @@ class Job:
     progress: str
     error: str | None
     created_at: datetime
+    not_before: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
     log: tuple[JobLogLine, ...] = ()
