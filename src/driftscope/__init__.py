@@ -16,6 +16,7 @@ from driftscope.exceptions import *  # noqa: F403  (the exceptions are part of t
 
 if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
+    from driftscope.analyses.explanation import Explanation, explain
     from driftscope.client import Client
     from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
     from driftscope.report import Report
@@ -38,6 +39,8 @@ _LAZY = {
     "monitor_images": "driftscope.workflows.images",
     "monitor_asr": "driftscope.workflows.asr",
     "DriftSettings": "driftscope.analyses.drift",
+    "Explanation": "driftscope.analyses.explanation",
+    "explain": "driftscope.analyses.explanation",
     "ColumnKind": "driftscope.data.schema",
     "ColumnRole": "driftscope.data.schema",
     "ColumnSpec": "driftscope.data.schema",
@@ -51,6 +54,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "ColumnRole",
     "ColumnSpec",
     "DriftSettings",
+    "Explanation",
     "Reference",
     "Report",
     "Schema",
@@ -59,6 +63,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "compare_audio",
     "compare_images",
     "compare_text",
+    "explain",
     "monitor",
     "monitor_asr",
     "monitor_images",
