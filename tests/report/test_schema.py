@@ -279,6 +279,13 @@ DOC_SECTIONS = {
     "embedding_component": "embedding_component",
     "term_drift": "terms",
     "term_change": "term_change",
+    "explanations": "explanations",
+    "explanation": "explanation",
+    "feature_importance": "feature_importance",
+    "row_explanation": "row_explanation",
+    "contribution": "contribution",
+    "dependence": "dependence",
+    "explain_bounds": "explain_bounds",
 }
 
 

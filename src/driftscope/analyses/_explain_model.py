@@ -210,13 +210,17 @@ def tabular_model(
     target: str | None = None,
     class_names: Sequence[str] | None = None,
     allow_pickle: bool = False,
+    fallback: Sequence[str] | None = None,
 ) -> TabularModel:
     """``model`` as a `TabularModel` on the columns of ``frame``.
 
     The features are the model's own (``feature_names_in_``) where it has them, else
-    ``features``, else every column of ``frame`` but ``target``. A feature the frame lacks is a
-    `ColumnError` naming it.
+    ``features``, else ``fallback`` (the schema's features, for a report), else every column
+    of ``frame`` but ``target``. A feature the frame lacks is a `ColumnError` naming it. A
+    `TabularModel` is returned as it is.
     """
+    if isinstance(model, TabularModel):
+        return model
     name = getattr(model, "__name__", type(model).__name__)
     estimator: Any = model
     path: Path | None = None
@@ -246,7 +250,7 @@ def tabular_model(
             f"features {list(features)[:5]} do not match the features the model was fitted on "
             f"({list(own)[:5]}...); leave features out to use the model's own."
         )
-    chosen = list(own or features or [c for c in frame.columns if c != target])
+    chosen = list(own or features or fallback or [c for c in frame.columns if c != target])
     if not chosen:
         raise ColumnError("no feature columns: the data has no column besides the target.")
     missing = [c for c in chosen if c not in frame.columns]

@@ -32,9 +32,11 @@ __all__ = [
     "ExplainSettings",
     "Explainer",
     "Explanation",
+    "ExplanationsSection",
     "FeatureImportance",
     "RowExplanation",
     "explain",
+    "explanations_from_frames",
 ]
 
 #: Tree ensembles shap's exact tree explainer reads (module prefix, class names).
@@ -242,6 +244,25 @@ class Explanation:
             key=lambda i: -float(getattr(i, key)),
         )
         return [i.feature for i in ranked[:n]]
+
+    def risen(self, share: float) -> list[str]:
+        """The features whose importance on current rose by more than ``share`` of the
+        reference's total importance (the sum over features): what the model leans on now that
+        it did not before. Empty when current was not explained.
+
+        >>> item = FeatureImportance("a", 0.1, 0.5, 0.4, 2, 1)
+        >>> other = FeatureImportance("b", 0.9, 0.9, 0.0, 1, 2)
+        >>> bounds = ExplainBounds(10, 10, 10, 10, 10, None)
+        >>> Explanation("linear", "m", ("y",), ("a", "b"), None, (item, other), (), (), bounds,
+        ...             None).risen(0.25)
+        ['a']
+        """
+        total = sum(i.reference or 0.0 for i in self.importance)
+        return [
+            i.feature
+            for i in self.importance
+            if i.change is not None and total > 0 and i.change > share * total
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -621,7 +642,7 @@ def _rows(
         order_j = np.argsort(-np.abs(values), kind="stable")
         contributions = tuple(
             Contribution(
-                model.features[j], _scalar(frame.iloc[i][model.features[j]]), float(values[j])
+                model.features[j], _scalar(frame[model.features[j]].iloc[i]), float(values[j])
             )
             for j in order_j
         )
@@ -641,7 +662,7 @@ def _rows(
                 prediction=_scalar(predicted),
                 actual=None
                 if target is None or target not in frame
-                else _scalar(frame.iloc[i][target]),
+                else _scalar(frame[target].iloc[i]),
                 loss=None if losses is None or not np.isfinite(losses[i]) else float(losses[i]),
                 contributions=contributions,
             )
@@ -847,3 +868,43 @@ def explain(
         reference_values=ref_attr.values,
         current_values=None if cur_attr is None else cur_attr.values,
     )
+
+
+@dataclass(frozen=True)
+class ExplanationsSection:
+    """The explanations of a monitoring report: the model's attributions on reference and
+    current (None when they could not be made, with ``error`` saying why; the rest of the report
+    runs)."""
+
+    explanation: Explanation | None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "explanation": None if self.explanation is None else self.explanation.to_dict(),
+            "error": self.error,
+        }
+
+
+def explanations_from_frames(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    model: Any,
+    *,
+    features: Sequence[str],
+    target: str | None,
+    settings: ExplainSettings,
+    allow_pickle: bool = False,
+) -> ExplanationsSection:
+    """`explain` for `driftscope.monitor`: a failure (a model that will not load or run, a column
+    it needs and the data lacks) becomes the section's ``error``, not the report's."""
+    from driftscope.exceptions import DriftscopeError
+
+    try:
+        loaded = tabular_model(
+            model, reference, target=target, allow_pickle=allow_pickle, fallback=features
+        )
+        result = explain(loaded, reference, current, target=target, settings=settings)
+    except DriftscopeError as exc:
+        return ExplanationsSection(None, str(exc))
+    return ExplanationsSection(result)

@@ -18,7 +18,7 @@ from rich.text import Text
 from driftscope._shorten import shown
 from driftscope._version import __version__
 from driftscope.analyses.status import Status
-from driftscope.cli import export, files, notifiers, platforms, remote, service
+from driftscope.cli import explain, export, files, notifiers, platforms, remote, service
 from driftscope.cli._options import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -284,12 +284,28 @@ def report(
     encoding: Encoding = "utf-8",
     delimiter: Delimiter = None,
     allow_root: AllowRoot = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Explain this model on reference and current (SHAP; .skops or .onnx, pickle "
+            "with --allow-pickle): adds an Explanations section.",
+        ),
+    ] = None,
+    explain_rows: Annotated[
+        int, typer.Option(min=1, help="With --model: rows explained per side (a seeded sample).")
+    ] = 1000,
+    allow_pickle: Annotated[
+        bool,
+        typer.Option("--allow-pickle", help="With --model: load a pickle or joblib model file."),
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Monitor a model: drift, performance, concept drift, quality, windows and a verdict.
 
     With --task segmentation, mask files named in the target and prediction columns are read
     only under the allowed roots (--allow-root), as the images commands read files."""
+    from driftscope.analyses.explanation import ExplainSettings
     from driftscope.workflows.monitor import monitor
 
     _check_choice(fail_on, ("retrain", "investigate"), "--fail-on")
@@ -297,7 +313,7 @@ def report(
         raise typer.BadParameter(
             f"expected one of D, W, M; got {shown(period)}", param_hint="--period"
         )
-    inputs = (reference, current, schema, labels)
+    inputs = (reference, current, schema, labels, model)
     _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
     user_schema, alpha, per_column, methods = _drift_options(
         schema, kind, threshold, correction, method
@@ -334,6 +350,9 @@ def report(
             encoding=encoding,
             delimiter=delimiter,
             allow_roots=allow_root,
+            explain_model=model,
+            explain_settings=ExplainSettings(max_rows=explain_rows, seed=seed),
+            allow_pickle=allow_pickle,
         )
     except MetricNotComputedError as exc:
         # The task is known only once the data is read: the refusal names the option.
@@ -623,6 +642,7 @@ service.register(app)
 remote.register(app)
 notifiers.register(app)
 export.register(app)
+explain.register(app)
 platforms.register(app)
 
 if __name__ == "__main__":  # pragma: no cover

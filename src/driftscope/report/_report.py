@@ -19,6 +19,7 @@ from driftscope.exceptions import OutputFileError
 if TYPE_CHECKING:
     from driftscope.analyses.change_points import ChangePoints
     from driftscope.analyses.concept import ConceptDrift
+    from driftscope.analyses.explanation import ExplanationsSection
     from driftscope.analyses.inputs import InputsSection
     from driftscope.analyses.model import ModelColumns
     from driftscope.analyses.performance import PerformanceResult
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_all", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -140,6 +141,8 @@ class Report:
     windows: WindowsResult | None = None
     change_points: ChangePoints | None = None
     verdict: Verdict | None = None
+    # The model's attributions (`monitor(..., explain_model=...)`).
+    explanations: ExplanationsSection | None = None
     # Files or texts behind the features, if any.
     inputs: InputsSection | None = None
     extra_warnings: tuple[str, ...] = ()
@@ -172,6 +175,7 @@ class Report:
             "change_points": None if self.change_points is None else self.change_points.to_dict(),
             "verdict": None if self.verdict is None else self.verdict.to_dict(),
             "inputs": None if self.inputs is None else self.inputs.to_dict(),
+            "explanations": None if self.explanations is None else self.explanations.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -15,6 +15,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from driftscope.report.explanation_terminal import render_explanation
+
 __all__ = ["render_terminal"]
 
 _MAX_ROWS = 25
@@ -210,6 +212,12 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
     performance = _performance(report)
     if performance is not None:
         parts.append(performance)
+    explanations = report.get("explanations")
+    if explanations is not None:
+        if explanations["explanation"] is not None:
+            parts.append(render_explanation(explanations["explanation"], max_features=8))
+        else:
+            parts.append(Text(f"EXPLANATIONS not made: {explanations['error']}", style="yellow"))
     if inputs is not None:
         parts.append(inputs)
     parts.append(drift)

@@ -32,6 +32,7 @@ from driftscope.analyses.drift import (
     require_tested,
     run_drift,
 )
+from driftscope.analyses.explanation import ExplainSettings, explanations_from_frames
 from driftscope.analyses.model import ModelColumns, Task, resolve_model_columns, task_kinds
 from driftscope.analyses.performance import (
     METRIC_RANGES,
@@ -157,6 +158,9 @@ def monitor(
     drift_settings: DriftSettings | None = None,
     performance_settings: PerformanceSettings | None = None,
     quality_settings: QualitySettings | None = None,
+    explain_model: Any = None,
+    explain_settings: ExplainSettings | None = None,
+    allow_pickle: bool = False,
 ) -> Report:
     """Monitor a model: data, prediction and label drift, performance, concept drift, data
     quality, time windows, and a verdict (``ok``, ``investigate`` or ``retrain``).
@@ -174,6 +178,11 @@ def monitor(
     (default: each table's folder and below; the current folder for a DataFrame). A mask that
     cannot be used (outside the roots, missing, unreadable) leaves its row unlabelled, with a
     warning naming it.
+
+    ``explain_model`` (a scikit-learn model, a ``.skops`` or ``.onnx`` file, or a callable; see
+    `driftscope.explain`) adds an explanations section: the model's attributions on reference
+    and current, bounded by ``explain_settings``. A model that cannot be explained leaves the
+    section with its reason and the rest of the report as it is.
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
@@ -296,6 +305,20 @@ def monitor(
     verdict = V.monitoring_verdict(
         drift, performance, concept, quality_result, windows, change_points, model
     )
+    explanations = None
+    if explain_model is not None:
+        with log.timed("explanations"):
+            explanations = explanations_from_frames(
+                frames[0],
+                frames[1],
+                explain_model,
+                features=[c.name for c in full_schema if c.role == ColumnRole.FEATURE],
+                target=model.target,
+                settings=explain_settings or ExplainSettings(seed=seed),
+                allow_pickle=allow_pickle,
+            )
+        if explanations.error is not None:
+            log.warnings.append(f"explanations: {explanations.error}")
     return Report(
         drift=drift,
         schema=full_schema,
@@ -308,6 +331,7 @@ def monitor(
         windows=windows,
         change_points=change_points,
         verdict=verdict,
+        explanations=explanations,
         extra_warnings=tuple(log.warnings),
     )
 
