@@ -17,7 +17,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from driftscope import explain
 from driftscope.analyses._shap import import_shap
 from driftscope.analyses.explanation import ExplainSettings
-from driftscope.exceptions import ColumnError, EmptyDataError, ParameterError
+from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError, ParameterError
 from driftscope.models._tabular import ModelRunError
 
 
@@ -234,3 +234,34 @@ def test_one_row_and_constant_features_are_explained_with_a_note() -> None:
     assert any("'flat'" in w for w in result.warnings)
     flat = next(i for i in result.importance if i.feature == "flat")
     assert flat.reference == 0.0
+
+
+def test_chosen_rows_are_explained_in_the_order_given() -> None:
+    X, y = _two_of_ten()
+    model = LogisticRegression().fit(X, y)
+    current = X.iloc[1000:]
+    result = explain(model, X.iloc[:1000], current, select=[1400, 1003], max_rows=50)
+    assert [r.row for r in result.rows] == [1400, 1003]
+    row = result.rows[0]
+    assert row.base_value is not None
+    assert abs(row.base_value + sum(c.contribution for c in row.contributions) - row.value) < 1e-9
+    with pytest.raises(ParameterError, match="no row labelled 7"):
+        explain(model, X.iloc[:1000], current, select=[7])
+
+
+def test_a_missing_extra_names_the_install_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from driftscope.exceptions import ExtraMissingError
+
+    monkeypatch.setitem(sys.modules, "shap", None)
+    X, y = _two_of_ten()
+    model = GradientBoostingClassifier(n_estimators=5).fit(X, y)
+    with pytest.raises(ExtraMissingError, match=r"pip install 'driftscope\[explain\]'"):
+        explain(model, X)
+
+
+def test_an_object_that_is_no_model_is_refused() -> None:
+    X, _ = _two_of_ten()
+    with pytest.raises(InputTypeError, match="expected a scikit-learn estimator"):
+        explain({"weights": [1, 2]}, X)

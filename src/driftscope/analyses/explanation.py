@@ -619,6 +619,7 @@ def _rows(
     outputs: tuple[str, ...],
     target: str | None,
     n: int,
+    worst_first: bool = True,
 ) -> tuple[RowExplanation, ...]:
     if n == 0 or len(frame) == 0:
         return ()
@@ -626,7 +627,9 @@ def _rows(
     losses = None
     if target is not None and target in frame.columns:
         losses = _row_losses(model, prediction, frame[target])
-    if losses is not None and np.isfinite(losses).any():
+    if not worst_first:
+        order = np.arange(len(frame))
+    elif losses is not None and np.isfinite(losses).any():
         order = np.argsort(-np.nan_to_num(losses, nan=-np.inf), kind="stable")[:n]
     else:
         order = np.arange(min(n, len(frame)))
@@ -655,7 +658,7 @@ def _rows(
         rows.append(
             RowExplanation(
                 side=side,
-                row=_scalar(frame.index[i]),
+                row=_scalar(frame.index[int(i)]),
                 output=outputs[k],
                 value=value,
                 base_value=base,
@@ -726,6 +729,7 @@ def explain(
     top: int = 5,
     seed: int = 0,
     allow_pickle: bool = False,
+    select: Sequence[Any] | None = None,
     settings: ExplainSettings | None = None,
 ) -> Explanation:
     """Explain ``model`` on ``reference`` and, when given, on ``current``.
@@ -737,6 +741,10 @@ def explain(
     but ``target``. ``method`` is ``auto`` (tree, then linear, then permutation), ``tree``,
     ``linear``, ``permutation`` or ``lime``. The flat keywords build an `ExplainSettings`
     unless ``settings`` is given.
+
+    ``rows`` rows are explained one by one: the worst predicted first where ``target`` is
+    there, else the first of the sample; ``select`` names them instead (index labels of
+    ``current``, or of ``reference`` when there is no current), in the order given.
 
     >>> import numpy as np, pandas as pd
     >>> from sklearn.linear_model import LinearRegression
@@ -831,6 +839,17 @@ def explain(
         if cur_rows is not None and cur_attr is not None
         else ("reference", ref_rows, ref_attr)
     )
+    n_rows = settings.rows
+    if select is not None:
+        source = current if current is not None else reference
+        unknown = [label for label in select if label not in source.index]
+        if unknown:
+            raise ParameterError(
+                f"select: no row labelled {unknown[0]!r} in {row_side} (its index runs from "
+                f"{source.index[0]!r} to {source.index[-1]!r})."
+            )
+        row_frame = source.loc[list(select)]
+        row_attr, n_rows = attribute(row_frame), len(row_frame)
     top_features = [i.feature for i in importance[: settings.top]]
     return Explanation(
         explainer=str(kind),
@@ -839,7 +858,16 @@ def explain(
         features=tuple(names),
         base_values=None if ref_attr.base is None else tuple(float(v) for v in ref_attr.base),
         importance=importance,
-        rows=_rows(explained, row_side, row_frame, row_attr, outputs, target, settings.rows),
+        rows=_rows(
+            explained,
+            row_side,
+            row_frame,
+            row_attr,
+            outputs,
+            target,
+            n_rows,
+            worst_first=select is None,
+        ),
         dependence=_dependence(
             names,
             top_features,
