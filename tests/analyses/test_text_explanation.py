@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 import driftscope
 from driftscope.analyses.text_explanation import (
     TextExplainSettings,
+    TokenWeight,
     explain_text,
 )
 from driftscope.exceptions import EmptyDataError, InputTypeError, ParameterError
@@ -208,10 +209,24 @@ def test_max_texts_is_a_seeded_bound() -> None:
 
 
 def test_empty_texts_have_no_weights() -> None:
-    result = explain_text(_refund, ["", "!!!", "refund please"], explained_class=1)
+    result = explain_text(
+        _refund, ["", "!!!", "refund please", "Refund, refund!"], explained_class=1
+    )
     assert result.texts[0].weights == ()
     assert result.texts[1].weights == ()
     assert result.texts[2].weights[0].token == "refund"
+    # one word (in two spellings: LIME tells them apart, the global view does not)
+    weights = {w.token: w.weight for w in result.texts[3].weights}
+    assert set(weights) == {"Refund", "refund"}
+    refund = next(i for i in result.importance if i.token == "refund")
+    assert refund.current_texts == 2
+    assert "Refund" not in [i.token for i in result.importance]
+
+
+def test_one_word_repeated_gets_its_exact_effect() -> None:
+    result = explain_text(_refund, ["refund refund", "refund"], explained_class=1)
+    for row in result.texts:
+        assert row.weights == (TokenWeight("refund", pytest.approx(0.8)),)
 
 
 # --- skops ---------------------------------------------------------------------------------
