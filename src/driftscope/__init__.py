@@ -17,6 +17,7 @@ from driftscope.exceptions import *  # noqa: F403  (the exceptions are part of t
 if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
     from driftscope.analyses.explanation import Explanation, explain
+    from driftscope.analyses.text_explanation import TextExplanation, explain_text
     from driftscope.client import Client
     from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
     from driftscope.report import Report
@@ -41,6 +42,8 @@ _LAZY = {
     "DriftSettings": "driftscope.analyses.drift",
     "Explanation": "driftscope.analyses.explanation",
     "explain": "driftscope.analyses.explanation",
+    "TextExplanation": "driftscope.analyses.text_explanation",
+    "explain_text": "driftscope.analyses.text_explanation",
     "ColumnKind": "driftscope.data.schema",
     "ColumnRole": "driftscope.data.schema",
     "ColumnSpec": "driftscope.data.schema",
@@ -58,12 +61,14 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "Reference",
     "Report",
     "Schema",
+    "TextExplanation",
     "__version__",
     "compare",
     "compare_audio",
     "compare_images",
     "compare_text",
     "explain",
+    "explain_text",
     "monitor",
     "monitor_asr",
     "monitor_images",
