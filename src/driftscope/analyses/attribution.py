@@ -58,6 +58,9 @@ _RESAMPLES = 200
 _PERMUTATIONS = 100
 #: A change is attributable when it exceeds this many bootstrap standard errors.
 _Z = 2.0
+#: A feature whose SHAP values shifted by less than this part of all features' shift is not
+#: called shifted, however clear the shift.
+_MIN_SHARE = 0.01
 #: Probabilities are clipped here before the log, as scikit-learn's log_loss does for float64.
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -201,13 +204,18 @@ class LossAttribution:
                 f"{_Z * self.noise:.2g}): not attributable to features"
             )
         direction = "increase" if self.change > 0 else "decrease"
+        largest = max((abs(f.contribution) for f in self.features), default=0.0)
+        if abs(self.labels) > largest:
+            moving = f"; of the features, `{self.features[0].feature}` moves it most"
+            return (
+                f"the {words} {direction} comes mostly with the labels' own shift (the "
+                f"labels' part is {self.labels:+.3g} of {self.change:+.3g})"
+                + (moving if self.features else "")
+            )
         pulling = [f for f in self.features if f.share is not None and f.share > 0]
         chosen, covered = _cover([(f.feature, float(f.share or 0.0)) for f in pulling], cover, most)
         if not chosen:
-            return (
-                f"no feature explains the {words} {direction}; it comes from the labels' "
-                f"distribution ({self.labels:+.3g} of {self.change:+.3g})"
-            )
+            return f"no feature pulls the {words} toward its {direction}"
         names = _names(chosen)
         if covered >= cover:
             return f"{covered:.0%} of the {words} {direction} comes from {names}"
@@ -598,6 +606,7 @@ def loss_attribution(
     max_rows: int = 500,
     background: int = 100,
     max_evals: int | None = None,
+    label_bins: int = 5,
     seed: int = 0,
 ) -> LossAttribution:
     """Rank features by how much of the change in mean loss, from ``reference`` to ``current``,
@@ -640,6 +649,7 @@ def loss_attribution(
     check_int(owner, "max_rows", max_rows, low=2)
     check_int(owner, "background", background, low=1)
     check_int(owner, "max_evals", max_evals, low=3, allow_none=True)
+    check_int(owner, "label_bins", label_bins, low=1)
     check_int(owner, "seed", seed, low=0)
     columns = _check_frames(reference, current, features, target)
     model = _model(predict, classes)
@@ -650,27 +660,37 @@ def loss_attribution(
         )
     ref = _sample(reference, max_rows, seed)
     cur = _sample(current, max_rows, seed + 1)
-    back = _sample(reference, background, seed + 2)
     codes = _Codes.of(columns, reference, current)
     probe = _run(model, ref[columns].iloc[:8], task == Task.CLASSIFICATION)
     if task == Task.CLASSIFICATION:
         model = _classes_from_labels(model, reference[target], probe)
+        all_label: NDArray[Any] = _label_index(model, reference[target], "reference", target)
         ref_label = _label_index(model, ref[target], "reference", target).astype(np.float64)
         cur_label = _label_index(model, cur[target], "current", target).astype(np.float64)
+        edges = np.arange(0.5, len(model.classes) - 1)  # one group per class
     else:
+        all_label = _numeric_target(reference[target], "reference", target)
         ref_label = _numeric_target(ref[target], "reference", target)
         cur_label = _numeric_target(cur[target], "current", target)
+        edges = np.unique(np.quantile(all_label, np.arange(1, label_bins) / label_bins))
 
     def row_loss(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         output = _run(model, codes.frame(matrix[:, :-1]))
         return _row_loss(chosen_loss, output, matrix[:, -1])
 
     evals = _evaluations(max_evals, len(columns))
-    back_matrix = _with_column(codes.matrix(back), np.zeros(len(back)))
+    groups = np.searchsorted(edges, np.asarray(all_label, dtype=np.float64), side="right")
+    backgrounds = _group_backgrounds(reference, groups, len(edges) + 1, background, seed, codes)
     ref_matrix = _with_column(codes.matrix(ref), ref_label)
     cur_matrix = _with_column(codes.matrix(cur), cur_label)
-    ref_values, ref_base = _shap_values(row_loss, ref_matrix, back_matrix, evals, seed)
-    cur_values, cur_base = _shap_values(row_loss, cur_matrix, back_matrix, evals, seed)
+    ref_groups = np.searchsorted(edges, ref_label, side="right")
+    cur_groups = np.searchsorted(edges, cur_label, side="right")
+    ref_values, ref_base = _grouped_values(
+        row_loss, ref_matrix, ref_groups, backgrounds, evals, seed
+    )
+    cur_values, cur_base = _grouped_values(
+        row_loss, cur_matrix, cur_groups, backgrounds, evals, seed
+    )
     ref_loss = ref_base + ref_values.sum(axis=1)  # each row's own loss, by additivity
     cur_loss = cur_base + cur_values.sum(axis=1)
     change = float(cur_loss.mean() - ref_loss.mean())
@@ -714,8 +734,45 @@ def loss_attribution(
         attributable=attributable,
         features=tuple(items),
         importance_weighted=weighted,
-        bounds=_bounds(reference, current, len(ref), len(cur), len(back), evals),
+        bounds=_bounds(
+            reference, current, len(ref), len(cur), sum(len(b) for b in backgrounds), evals
+        ),
     )
+
+
+def _group_backgrounds(
+    reference: pd.DataFrame,
+    groups: NDArray[np.int64],
+    count: int,
+    size: int,
+    seed: int,
+    codes: _Codes,
+) -> list[NDArray[np.float64]]:
+    """Per label group, up to ``size`` seeded reference rows of that group (the features, and a
+    placeholder label column); a group the reference lacks takes rows of all groups."""
+    out = []
+    for g in range(count):
+        rows = reference.iloc[np.flatnonzero(groups == g)]
+        chosen = _sample(rows if len(rows) else reference, size, seed + 2 + g)
+        out.append(_with_column(codes.matrix(chosen), np.zeros(len(chosen))))
+    return out
+
+
+def _grouped_values(
+    function: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    matrix: NDArray[np.float64],
+    groups: NDArray[np.int64],
+    backgrounds: Sequence[NDArray[np.float64]],
+    evals: int,
+    seed: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`_shap_values` of each label group's rows against that group's background, in row order."""
+    values = np.zeros((len(matrix), matrix.shape[1] - 1))
+    base = np.zeros(len(matrix))
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        values[rows], base[rows] = _shap_values(function, matrix[rows], backgrounds[g], evals, seed)
+    return values, base
 
 
 def _numeric_target(labels: pd.Series, side: str, target: str) -> NDArray[np.float64]:
@@ -827,7 +884,8 @@ def prediction_drift_attribution(
     distance = _distances(ref_values, cur_values)
     threshold = _thresholds(ref_values, cur_values, distance, seed)
     total = float(distance.sum())
-    shifted = distance > threshold
+    # a shift beyond the noise that is a negligible part of the whole is not called a shift
+    shifted = (distance > threshold) & (distance >= _MIN_SHARE * total)
     items = [
         FeatureShift(
             feature=name,
