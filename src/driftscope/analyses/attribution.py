@@ -3,10 +3,10 @@
 Three answers, each saying which method gave it:
 
 - `loss_attribution`: SHAP values of each row's loss (the model's output scored against the
-  row's own label), on the reference and on the current rows, with one shared background drawn
-  from the reference. Feature j's contribution to the loss change is the change of its mean SHAP
-  value. The labels' own part (the loss of the background's predictions against each side's
-  labels, the SHAP base value, which moves when the labels' distribution moves) is reported
+  row's own label, which is held fixed), on the reference and on the current rows, with masked
+  features filled from reference rows of the same label (class, or label quantile bin). Feature
+  j's contribution to the loss change is the change of its mean SHAP value. The labels' own part
+  (the shift of the SHAP base value, which moves as the labels' distribution does) is reported
   apart, so the parts add up to the change in mean loss exactly.
 - `prediction_drift_attribution`: the same with the model's output instead of the loss, for runs
   without labels. Features are ranked by the Wasserstein distance between their reference and
@@ -165,12 +165,12 @@ class ImportanceWeightedDrift:
 class LossAttribution:
     """Which features explain the change of the mean loss from the reference to the current rows.
 
-    ``change = current_loss - reference_loss`` (both measured on the explained rows) equals
-    ``labels + sum(f.contribution for f in features)`` exactly: ``labels`` is the part of the
-    change the labels make alone (the SHAP base value's shift: the background's predictions
-    scored against each side's labels), which no feature explains. ``noise`` is the bootstrap
-    standard error of ``change``; ``attributable`` says ``|change|`` exceeds twice it. Features
-    are ranked by ``|contribution|``. ``importance_weighted`` is the second method's answer: each
+    ``change = current_loss - reference_loss`` (both measured on the explained rows) equals ``labels
+    + sum(f.contribution for f in features)`` exactly: ``labels`` is the part of the change the
+    labels make alone (the SHAP base value's shift: each row's label-conditional background
+    predictions scored against its label), which no feature explains. ``noise`` is the bootstrap
+    standard error of ``change``; ``attributable`` says ``|change|`` exceeds twice it. Features are
+    ranked by ``|contribution|``. ``importance_weighted`` is the second method's answer: each
     feature's drift times its importance to the loss.
     """
 
@@ -612,15 +612,18 @@ def loss_attribution(
     """Rank features by how much of the change in mean loss, from ``reference`` to ``current``,
     each explains.
 
-    ``predict(frame)`` returns class probabilities (rows x classes, in the order of ``classes``;
-    by default the sorted reference labels) for ``task="classification"``, or one value per row
-    for ``"regression"``; a `TabularModel` may be given instead. ``loss`` is ``"log_loss"`` for a
+    ``predict(frame)`` returns class probabilities (rows x classes, in the order of ``classes``; by
+    default the sorted reference labels) for ``task="classification"``, or one value per row for
+    ``"regression"``; a `TabularModel` may be given instead. ``loss`` is ``"log_loss"`` for a
     classifier and ``"squared_error"`` (default) or ``"absolute_error"`` for a regressor. At most
-    ``max_rows`` rows per side are explained (a seeded sample), against ``background`` reference
-    rows; ``max_evals`` bounds the masked evaluations per row (default two forward-and-back
-    permutations). A second answer, importance-weighted drift, multiplies each feature's drift
-    (Wasserstein distance over the reference standard deviation; total variation for categories)
-    by its importance to the loss (mean |SHAP| on the reference).
+    ``max_rows`` rows per side are explained (a seeded sample). A row's masked features are filled
+    from up to ``background`` reference rows with the same label (the same class; for a regressor
+    the same of ``label_bins`` quantile bins of the reference labels), so the SHAP base value
+    follows the label and its shift is the labels' own part; ``max_evals`` bounds the masked
+    evaluations per row (default two forward-and-back permutations). A second answer,
+    importance-weighted drift, multiplies each feature's drift (Wasserstein distance over the
+    reference standard deviation; total variation for categories) by its importance to the loss
+    (mean |SHAP| on the reference).
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
