@@ -4,6 +4,7 @@ feature, a concept change, a bundled dataset, and bad input."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,7 @@ def test_covariate_shift_in_an_important_feature_ranks_it_first_and_the_unused_o
     assert "Wasserstein" in weighted.drift_score
     assert "SHAP" in weighted.importance
     assert "loss" in result.method
+    assert json.loads(json.dumps(result.to_dict()))["reason"] == result.reason
     assert result.to_dict()["features"][0]["feature"] == "x0"
 
 
@@ -220,6 +222,9 @@ def test_no_change_is_not_attributable(regressor: GradientBoostingRegressor) -> 
     assert all(f.share is None for f in result.features)
     assert "not attributable" in result.reason
     assert "absolute error" in result.reason
+    # five label bins of up to 20 background rows each
+    assert result.bounds.background_rows <= 5 * 20
+    assert (result.bounds.reference_rows, result.bounds.current_rows) == (100, 100)
 
 
 def test_seeded_runs_repeat_and_bounds_hold() -> None:
