@@ -17,10 +17,13 @@ from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error
 
 from driftscope.analyses._explain_model import tabular_model
 from driftscope.analyses.attribution import (
+    FeatureContribution,
+    LossAttribution,
     importance_weighted_drift,
     loss_attribution,
     prediction_drift_attribution,
 )
+from driftscope.analyses.explanation import ExplainBounds
 from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError, ParameterError
 from driftscope.models._tabular import ModelRunError
 
@@ -339,3 +342,41 @@ def test_a_failing_or_misshaped_model_gives_a_clear_error(small: dict[str, Any])
         loss_attribution(
             _proba(small["model"]), frame, frame, **kwargs, background=5, max_rows=10
         ).summary_sentence(cover=0)
+
+
+def _loss_result(change: float, labels: float, parts: dict[str, float]) -> LossAttribution:
+    features = tuple(
+        FeatureContribution(name, value, value / change, 0.01, 0.0, value)
+        for name, value in sorted(parts.items(), key=lambda p: -abs(p[1]))
+    )
+    return LossAttribution(
+        method="m",
+        task="classification",
+        loss="log_loss",
+        reference_loss=0.3,
+        current_loss=0.3 + change,
+        change=change,
+        labels=labels,
+        noise=0.01,
+        attributable=True,
+        features=features,
+        importance_weighted=importance_weighted_drift({"a": 1.0}, {"a": 1.0}),
+        bounds=ExplainBounds(10, 10, 10, 10, 5, 6),
+    )
+
+
+def test_the_sentence_names_the_fewest_features_covering_the_share() -> None:
+    two = _loss_result(1.0, 0.0, {"income": 0.4, "age": 0.35, "zip": 0.25})
+    assert (
+        two.summary_sentence(cover=0.7)
+        == "75% of the log loss increase comes from `income` and `age`"
+    )
+    assert two.summary_sentence(cover=0.4) == "40% of the log loss increase comes from `income`"
+    one = _loss_result(1.0, 0.0, {"income": 0.4, "age": -0.2, "zip": 0.8})
+    assert one.summary_sentence(cover=0.9, most=1) == (
+        "the top feature `zip` explains only 80% of the log loss increase"
+    )
+    fell = _loss_result(-0.5, 0.0, {"income": -0.45, "age": -0.05})
+    assert fell.reason == "90% of the log loss decrease comes from `income`"
+    labels = _loss_result(1.0, 0.9, {"income": 0.1})
+    assert labels.reason.startswith("the log loss increase comes mostly with the labels' own shift")

@@ -219,7 +219,7 @@ class LossAttribution:
         names = _names(chosen)
         if covered >= cover:
             return f"{covered:.0%} of the {words} {direction} comes from {names}"
-        return f"the top features {names} explain only {covered:.0%} of the {words} {direction}"
+        return f"{_top(chosen)} only {covered:.0%} of the {words} {direction}"
 
     @property
     def reason(self) -> str:
@@ -309,7 +309,7 @@ class PredictionDriftAttribution:
         names = _names(chosen)
         if covered >= cover:
             return f"{covered:.0%} of the prediction shift comes from {names}"
-        return f"the top features {names} explain only {covered:.0%} of the prediction shift"
+        return f"{_top(chosen)} only {covered:.0%} of the prediction shift"
 
     @property
     def reason(self) -> str:
@@ -338,6 +338,12 @@ def _cover(ranked: Sequence[tuple[str, float]], cover: float, most: int) -> tupl
         if covered >= cover:
             break
     return chosen, covered
+
+
+def _top(names: Sequence[str]) -> str:
+    if len(names) == 1:
+        return f"the top feature {_names(names)} explains"
+    return f"the top features {_names(names)} explain"
 
 
 def _names(names: Sequence[str]) -> str:
