@@ -17,6 +17,7 @@ from driftscope.exceptions import *  # noqa: F403  (the exceptions are part of t
 if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
     from driftscope.analyses.explanation import Explanation, explain
+    from driftscope.analyses.image_explanation import ImageExplanation, explain_images
     from driftscope.client import Client
     from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
     from driftscope.report import Report
@@ -41,6 +42,8 @@ _LAZY = {
     "DriftSettings": "driftscope.analyses.drift",
     "Explanation": "driftscope.analyses.explanation",
     "explain": "driftscope.analyses.explanation",
+    "ImageExplanation": "driftscope.analyses.image_explanation",
+    "explain_images": "driftscope.analyses.image_explanation",
     "ColumnKind": "driftscope.data.schema",
     "ColumnRole": "driftscope.data.schema",
     "ColumnSpec": "driftscope.data.schema",
@@ -55,6 +58,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "ColumnSpec",
     "DriftSettings",
     "Explanation",
+    "ImageExplanation",
     "Reference",
     "Report",
     "Schema",
@@ -64,6 +68,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "compare_images",
     "compare_text",
     "explain",
+    "explain_images",
     "monitor",
     "monitor_asr",
     "monitor_images",
