@@ -28,8 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from driftscope import explain_images  # noqa: E402
-from tests.onnx_models import digits_classifier  # noqa: E402
+from tests.onnx_models import digits_classifier
+
+from driftscope import explain_images
 
 
 def _images(n: int) -> np.ndarray:

@@ -183,10 +183,11 @@ def test_unreadable_files_are_problems_not_failures(tmp_path: Path, left_model: 
     Image.fromarray(np.zeros((SIZE, SIZE), np.uint8), mode="L").save(good)
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
-    result = explain_images(left_model, [good, bad], max_evals=100)
+    result = explain_images(left_model, [good, bad, tmp_path / "gone.png"], max_evals=100)
     assert [e.source for e in result.images] == [str(good)]
-    assert [p.problem for p in result.problems] == ["unreadable"]
-    assert result.bounds.unreadable == 1
+    assert [(p.row, p.problem) for p in result.problems] == [(1, "unreadable"), (2, "missing")]
+    assert "cannot be read as an image" in result.problems[0].detail
+    assert result.bounds.unreadable == 2
     with pytest.raises(EmptyDataError, match="none of the 1 images could be read"):
         explain_images(left_model, [bad])
 

@@ -383,7 +383,10 @@ def _file_batch(
         raise EmptyDataError("images is empty; explanations need at least one image.")
     index = _chosen(len(values), settings.max_images, settings.seed)
     resolved = resolve_paths([values[i] for i in index], base, roots)
-    problems = list(resolved.problems)
+    # Problems name the image by its position among those given, not among those sampled.
+    problems = [
+        FileProblem(int(index[p.row]), p.path, p.problem, p.detail) for p in resolved.problems
+    ]
     channels, size = model_input_size(model, input_size)
     rows: list[NDArray[np.float32]] = []
     sources: list[str] = []
@@ -396,7 +399,9 @@ def _file_batch(
             rows.append(load_image_batch([path], channels, size)[0])
         except Exception as exc:  # Pillow raises many kinds for a bad file
             problems.append(
-                FileProblem(row, str(values[index[row]]), "unreadable", open_detail(path, exc))
+                FileProblem(
+                    int(index[row]), str(values[index[row]]), "unreadable", open_detail(path, exc)
+                )
             )
             continue
         sources.append(str(values[index[row]]))
