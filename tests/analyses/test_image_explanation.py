@@ -16,7 +16,12 @@ from tests.onnx_models import digits_classifier, left_half_classifier, left_half
 
 from driftscope import explain_images
 from driftscope.analyses.image_explanation import ImageExplainSettings
-from driftscope.exceptions import EmptyDataError, InputTypeError, ParameterError
+from driftscope.exceptions import (
+    EmptyDataError,
+    InputFileNotFoundError,
+    InputTypeError,
+    ParameterError,
+)
 from driftscope.models import load_model
 from driftscope.models._load import ModelError, ModelOutputError
 
@@ -173,7 +178,9 @@ def test_overlay_png_has_the_image_size(tmp_path: Path, left_model: Path) -> Non
         assert image.size == (48, 48)
         assert image.format == "PNG"
     assert out.read_bytes() == data
-    from_array = explain_images(left_model, _noise(1), max_evals=100).images[0]
+    # One file alone, and a list of single images (H, W), are taken too.
+    assert explain_images(left_model, path, max_evals=100).images[0].source == str(path)
+    from_array = explain_images(left_model, list(_noise(1)[:, 0]), max_evals=100).images[0]
     with Image.open(io.BytesIO(from_array.overlay())) as image:
         assert image.size == (SIZE, SIZE)
 
@@ -215,6 +222,8 @@ def test_bad_input_gets_clear_errors(tmp_path: Path, left_model: Path) -> None:
         explain_images(left_model, np.zeros((0, 1, SIZE, SIZE), np.float32))
     with pytest.raises(EmptyDataError, match="holds no image files"):
         explain_images(left_model, tmp_path)
+    with pytest.raises(InputFileNotFoundError, match=r"images: .*nowhere does not exist"):
+        explain_images(left_model, tmp_path / "nowhere")
     with pytest.raises(InputTypeError, match="expected a folder, a list of image paths"):
         explain_images(left_model, 3)
     with pytest.raises(ParameterError, match="'method' parameter of explain_images"):

@@ -349,14 +349,16 @@ def _array_batch(images: NDArray[Any], model: Model, settings: ImageExplainSetti
 def _file_list(images: Any) -> tuple[list[object], Path, list[Path] | None]:
     """The paths given (a folder's image files, sorted), the folder they are read from, and the
     roots they may come from (None: that folder)."""
+    if isinstance(images, str | Path) and Path(images).is_file():
+        images = [images]
     if isinstance(images, str | Path):
         folder = Path(images)
         if not folder.is_dir():
             from driftscope.exceptions import InputFileNotFoundError
 
             raise InputFileNotFoundError(
-                f"images: {folder} is not a folder; expected a folder of images, a list of "
-                "image paths or an array of images."
+                f"images: {folder} does not exist; expected a folder of images, an image file, "
+                "a list of image paths or an array of images."
             )
         files = sorted(
             p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES
@@ -427,6 +429,8 @@ def _inputs(
         return _array_batch(images, model, settings)
     if hasattr(images, "detach"):  # a torch tensor
         return _array_batch(images.detach().cpu().numpy(), model, settings)
+    if isinstance(images, Sequence) and len(images) and hasattr(images[0], "shape"):
+        return _array_batch(np.stack([np.asarray(i) for i in images]), model, settings)
     if isinstance(images, str | Path | Sequence) and not isinstance(images, bytes):
         return _file_batch(images, model, input_size, settings)
     raise InputTypeError(
