@@ -88,11 +88,53 @@ def _digits_weights() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
 
 
-def digits_classifier(path: Path) -> Path:
+def digits_classifier(path: Path, size: int = 8) -> Path:
     """A logistic regression on scikit-learn's bundled 8x8 digits, as an ONNX graph: a grey
     (1, 8, 8) image in [0, 1] -> Flatten -> Gemm -> Softmax over the 10 digits. Trained here,
-    in a second, on pixels scaled as ``value / 16``."""
+    in a second, on pixels scaled as ``value / 16``. With ``size`` a multiple of 8, it takes
+    (1, size, size) images and averages them down to 8x8 first (AveragePool)."""
     weight, bias = _digits_weights()
+    nodes = [
+        helper.make_node("Flatten", ["pooled"], ["flat"]),
+        helper.make_node("Gemm", ["flat", "w", "b"], ["logits"], transB=1),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    factor = size // 8
+    if size % 8 or factor < 1:
+        raise ValueError(f"size must be a multiple of 8, got {size}")
+    pool = helper.make_node(
+        "AveragePool",
+        ["image"],
+        ["pooled"],
+        kernel_shape=[factor, factor],
+        strides=[factor, factor],
+    )
+    graph = helper.make_graph(
+        [pool, *nodes],
+        "digits_classifier",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, size, size])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", 10])],
+        [
+            numpy_helper.from_array(weight, "w"),
+            numpy_helper.from_array(bias, "b"),
+        ],
+    )
+    return _save(graph, path)
+
+
+def left_half_weights(size: int = 16, classes: int = 2) -> NDArray[np.float32]:
+    """Seeded per-pixel weights (classes, size, size) of `left_half_classifier`: zero on the
+    right half, so the model cannot see it."""
+    # Small weights keep the softmax away from saturation: close to linear, as LIME assumes.
+    weights = np.random.default_rng(3).normal(0.0, 0.2, (classes, size, size)).astype(np.float32)
+    weights[:, :, size // 2 :] = 0.0
+    return weights
+
+
+def left_half_classifier(path: Path, size: int = 16, classes: int = 2) -> Path:
+    """A linear classifier of grey (1, size, size) images that looks only at their left half:
+    Flatten -> Gemm with `left_half_weights` -> Softmax."""
+    weight = left_half_weights(size, classes).reshape(classes, -1)
     nodes = [
         helper.make_node("Flatten", ["image"], ["flat"]),
         helper.make_node("Gemm", ["flat", "w", "b"], ["logits"], transB=1),
@@ -100,12 +142,12 @@ def digits_classifier(path: Path) -> Path:
     ]
     graph = helper.make_graph(
         nodes,
-        "digits_classifier",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, 8, 8])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", 10])],
+        "left_half_classifier",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, size, size])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", classes])],
         [
             numpy_helper.from_array(weight, "w"),
-            numpy_helper.from_array(bias, "b"),
+            numpy_helper.from_array(np.zeros(classes, np.float32), "b"),
         ],
     )
     return _save(graph, path)

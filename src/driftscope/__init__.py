@@ -17,6 +17,7 @@ from driftscope.exceptions import *  # noqa: F403  (the exceptions are part of t
 if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
     from driftscope.analyses.explanation import Explanation, explain
+    from driftscope.analyses.image_explanation import ImageExplanation, explain_images
     from driftscope.analyses.text_explanation import TextExplanation, explain_text
     from driftscope.client import Client
     from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
@@ -44,6 +45,8 @@ _LAZY = {
     "explain": "driftscope.analyses.explanation",
     "TextExplanation": "driftscope.analyses.text_explanation",
     "explain_text": "driftscope.analyses.text_explanation",
+    "ImageExplanation": "driftscope.analyses.image_explanation",
+    "explain_images": "driftscope.analyses.image_explanation",
     "ColumnKind": "driftscope.data.schema",
     "ColumnRole": "driftscope.data.schema",
     "ColumnSpec": "driftscope.data.schema",
@@ -58,6 +61,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "ColumnSpec",
     "DriftSettings",
     "Explanation",
+    "ImageExplanation",
     "Reference",
     "Report",
     "Schema",
@@ -68,6 +72,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "compare_images",
     "compare_text",
     "explain",
+    "explain_images",
     "explain_text",
     "monitor",
     "monitor_asr",
