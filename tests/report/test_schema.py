@@ -286,6 +286,12 @@ DOC_SECTIONS = {
     "contribution": "contribution",
     "dependence": "dependence",
     "explain_bounds": "explain_bounds",
+    "loss_attribution": "loss_attribution",
+    "feature_contribution": "feature_contribution",
+    "importance_weighted_drift": "importance_weighted_drift",
+    "weighted_drift": "weighted_drift",
+    "prediction_attribution": "prediction_attribution",
+    "feature_shift": "feature_shift",
 }
 
 

@@ -90,6 +90,83 @@ def test_a_model_that_cannot_run_leaves_the_rest_of_the_report(tmp_path: Path) -
     assert data["verdict"] is not None
 
 
+def _concept_change(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, LogisticRegression]:
+    """``label`` follows ``a`` and ``b`` on the reference; on current, ``a``'s relation flips."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.normal(size=(4000, 4)), columns=["a", "b", "c", "d"])
+    noise = rng.logistic(size=4000) * 0.3
+    frame["label"] = (2 * frame["a"] + frame["b"] + noise > 0).astype(int)
+    flipped = (-2 * frame["a"] + frame["b"] + noise > 0).astype(int)
+    model = LogisticRegression().fit(frame[["a", "b", "c", "d"]].iloc[:2000], frame["label"][:2000])
+    frame["prediction"] = model.predict(frame[["a", "b", "c", "d"]])
+    reference = frame.iloc[:2000]
+    current = frame.iloc[2000:].assign(label=flipped.iloc[2000:])
+    return reference, current, model
+
+
+def test_a_performance_drop_is_attributed_in_the_verdict() -> None:
+    reference, current, model = _concept_change()
+    report = monitor(
+        reference,
+        current,
+        target="label",
+        prediction="prediction",
+        multivariate=False,
+        n_resamples=100,
+        explain_model=model,
+        explain_settings=ExplainSettings(max_rows=150, background=50),
+    )
+    data = report.to_dict()
+    validate_report(data)
+    loss = data["explanations"]["loss"]
+    assert loss is not None
+    assert data["explanations"]["prediction"] is None
+    assert loss["features"][0]["feature"] == "a"
+    assert loss["attributable"]
+    assert "comes from `a`" in loss["reason"]
+    performance = next(r for r in data["verdict"]["reasons"] if r["source"] == "performance")
+    assert loss["reason"] in performance["message"]
+    assert data["verdict"]["decision"] == "retrain"
+    assert loss["reason"] in data["verdict"]["summary"]
+
+
+def test_drifted_predictions_without_labels_are_attributed() -> None:
+    reference, current, model = _concept_change()
+    shifted = current.drop(columns=["label"]).copy()
+    shifted["b"] = shifted["b"] + 1.5  # the inputs moved: the predictions follow b
+    shifted["prediction"] = model.predict(shifted[["a", "b", "c", "d"]])
+    report = monitor(
+        reference.drop(columns=["label"]),
+        shifted,
+        prediction="prediction",
+        multivariate=False,
+        n_resamples=100,
+        explain_model=model,
+        explain_settings=ExplainSettings(max_rows=150, background=50),
+    )
+    data = report.to_dict()
+    validate_report(data)
+    section = data["explanations"]
+    assert section["loss"] is None
+    prediction = section["prediction"]
+    assert prediction is not None
+    assert prediction["features"][0]["feature"] == "b"
+    assert prediction["attributable"]
+    reason = next(r for r in data["verdict"]["reasons"] if r["source"] == "prediction_drift")
+    assert prediction["reason"] in reason["message"]
+
+
+def test_no_attribution_without_a_change_to_explain(explained: Report) -> None:
+    # Performance did not fall (the shift of 'worst texture' barely moves a linear model's
+    # accuracy here) or it did: either way the section says which, and only that one.
+    data = explained.to_dict()
+    fell = any(
+        m["primary"] and m["status"] in ("warning", "alert") for m in data["performance"]["metrics"]
+    )
+    assert (data["explanations"]["loss"] is not None) == fell
+    assert data["explanations"]["prediction"] is None
+
+
 SHAPES: list[tuple[str, type, set[str]]] = [
     ("explanations", ExplanationsSection, set()),
     ("explanation", Explanation, {"reference_values", "current_values"}),
@@ -123,6 +200,8 @@ def test_schema_lists_the_fields_and_their_nulls(
     assert set(spec["required"]) == names
     assert spec["additionalProperties"] is False
     sample = _sample(explained.to_dict(), definition)
+    if sample is None:
+        return
     validator = jsonschema.Draft202012Validator(
         {"$defs": report_schema()["$defs"], "$ref": f"#/$defs/{definition}"}
     )
@@ -131,3 +210,21 @@ def test_schema_lists_the_fields_and_their_nulls(
     for name in names:
         allows_none = type(None) in typing.get_args(hints[name]) or hints[name] is typing.Any
         assert validator.is_valid({**sample, name: None}) == allows_none, name
+
+
+def test_schema_lists_the_attribution_fields() -> None:
+    from driftscope.analyses import attribution as A
+
+    defs = report_schema()["$defs"]
+    for definition, cls, extra in (
+        ("loss_attribution", A.LossAttribution, {"reason"}),
+        ("feature_contribution", A.FeatureContribution, set()),
+        ("importance_weighted_drift", A.ImportanceWeightedDrift, set()),
+        ("weighted_drift", A.WeightedDrift, set()),
+        ("prediction_attribution", A.PredictionDriftAttribution, {"reason"}),
+        ("feature_shift", A.FeatureShift, set()),
+    ):
+        names = {f.name for f in dataclasses.fields(cls)} | extra
+        assert set(defs[definition]["properties"]) == names, definition
+        assert set(defs[definition]["required"]) == names, definition
+        assert defs[definition]["additionalProperties"] is False

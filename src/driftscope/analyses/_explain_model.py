@@ -10,7 +10,7 @@ explainers can work on the final step while attributions stay on the user's colu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,10 @@ class TabularModel:
     steps: Any = None
     one_to_one: bool = False
     affine: bool = False
+    #: The same as ``predict`` on a float matrix of the features in order, where the model can
+    #: take one without a frame (an ONNX file): the permutation explainer calls it thousands of
+    #: times, and a frame per call costs as much as the model.
+    predict_matrix: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None
 
     @property
     def is_classifier(self) -> bool:
@@ -143,8 +147,13 @@ def _onnx_model(
 
     def predict(frame: pd.DataFrame) -> NDArray[np.float64]:
         inputs = frame[columns]
+        return predict_matrix(inputs.to_numpy(dtype=np.float64), inputs)
+
+    def predict_matrix(
+        matrix: NDArray[np.float64], frame: pd.DataFrame | None = None
+    ) -> NDArray[np.float64]:
         try:
-            labels, proba, classes = onnx_outputs(run(inputs.to_numpy(dtype=np.float64), inputs))
+            labels, proba, classes = onnx_outputs(run(matrix, frame))
         except ModelRunError:
             raise
         except Exception as exc:
@@ -154,7 +163,9 @@ def _onnx_model(
             return proba
         return np.asarray(labels, dtype=np.float64)
 
-    return TabularModel(path.name, tuple(columns), (), predict), probe
+    return TabularModel(
+        path.name, tuple(columns), (), predict, predict_matrix=predict_matrix
+    ), probe
 
 
 def _callable_model(
@@ -191,15 +202,22 @@ def _check_output(model: TabularModel, frame: pd.DataFrame) -> TabularModel:
         )
     if model.classes or out.ndim == 1 or out.shape[1] == 1:
         if out.ndim == 2 and not model.classes:
-            flat = model.predict
+            flat, flat_matrix = model.predict, model.predict_matrix
 
             def predict(frame: pd.DataFrame) -> NDArray[np.float64]:
                 return flat(frame).reshape(-1)
 
-            return TabularModel(model.name, model.features, (), predict)
+            def predict_matrix(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+                assert flat_matrix is not None  # only made when the model has one
+                return flat_matrix(matrix).reshape(-1)
+
+            return replace(
+                model,
+                predict=predict,
+                predict_matrix=None if flat_matrix is None else predict_matrix,
+            )
         return model
-    classes = tuple(str(k) for k in range(out.shape[1]))
-    return TabularModel(model.name, model.features, classes, model.predict)
+    return replace(model, classes=tuple(str(k) for k in range(out.shape[1])))
 
 
 def tabular_model(
@@ -264,9 +282,7 @@ def tabular_model(
         built, probe = _onnx_model(path, chosen)
         checked = _check_output(built, frame)
         if checked.classes and "classes" in probe:
-            checked = TabularModel(
-                checked.name, checked.features, probe["classes"], checked.predict
-            )
+            checked = replace(checked, classes=probe["classes"])
     elif hasattr(estimator, "predict"):
         checked = _check_output(_estimator_model(estimator, name, chosen), frame)
     elif callable(estimator):
@@ -282,14 +298,5 @@ def tabular_model(
                 f"class_names has {len(class_names)} names for the model's "
                 f"{len(checked.classes)} classes."
             )
-        checked = TabularModel(
-            checked.name,
-            checked.features,
-            tuple(str(c) for c in class_names),
-            checked.predict,
-            checked.final,
-            checked.steps,
-            checked.one_to_one,
-            checked.affine,
-        )
+        checked = replace(checked, classes=tuple(str(c) for c in class_names))
     return checked

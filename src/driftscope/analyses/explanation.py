@@ -497,7 +497,10 @@ def _permutation(
     shap = import_shap()
 
     def function(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
-        out = model.predict(codes.frame(matrix))
+        if model.predict_matrix is not None and not codes.categories:
+            out = model.predict_matrix(matrix)
+        else:
+            out = model.predict(codes.frame(matrix))
         if model.is_classifier and n_outputs == 1:
             return out[:, 1]
         return out
@@ -902,16 +905,28 @@ def explain(
 class ExplanationsSection:
     """The explanations of a monitoring report: the model's attributions on reference and
     current (None when they could not be made, with ``error`` saying why; the rest of the report
-    runs)."""
+    runs), and, when performance fell, which features explain the loss change (``loss``), or,
+    without labels and with drifted predictions, which explain the prediction shift
+    (``prediction``); see docs/attribution.md."""
 
     explanation: Explanation | None
     error: str | None = None
+    loss: Any = None
+    prediction: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "explanation": None if self.explanation is None else self.explanation.to_dict(),
             "error": self.error,
+            "loss": None if self.loss is None else self.loss.to_dict(),
+            "prediction": None if self.prediction is None else self.prediction.to_dict(),
         }
+
+    @property
+    def reason(self) -> str | None:
+        """The attribution's sentence for the verdict, where one was made."""
+        found = self.loss if self.loss is not None else self.prediction
+        return None if found is None else str(found.reason)
 
 
 def explanations_from_frames(
@@ -923,9 +938,13 @@ def explanations_from_frames(
     target: str | None,
     settings: ExplainSettings,
     allow_pickle: bool = False,
-) -> ExplanationsSection:
-    """`explain` for `driftscope.monitor`: a failure (a model that will not load or run, a column
-    it needs and the data lacks) becomes the section's ``error``, not the report's."""
+    attribute: str | None = None,
+) -> tuple[ExplanationsSection, list[str]]:
+    """`explain` for `driftscope.monitor`, with the attribution ``attribute`` asks for
+    (``"loss"`` or ``"prediction"``, bounded by the same settings). A failure (a model that will
+    not load or run, a column it needs and the data lacks) becomes the section's ``error``, not
+    the report's; an attribution that fails is left out with a warning."""
+    from driftscope.analyses import attribution
     from driftscope.exceptions import DriftscopeError
 
     try:
@@ -934,5 +953,34 @@ def explanations_from_frames(
         )
         result = explain(loaded, reference, current, target=target, settings=settings)
     except DriftscopeError as exc:
-        return ExplanationsSection(None, str(exc))
-    return ExplanationsSection(result)
+        return ExplanationsSection(None, str(exc)), []
+    loss = prediction = None
+    try:
+        if attribute == "loss" and target is not None:
+            labelled = current[current[target].notna()]
+            loss = attribution.loss_attribution(
+                loaded,
+                reference[reference[target].notna()],
+                labelled,
+                target=target,
+                features=loaded.features,
+                task="classification" if loaded.is_classifier else "regression",
+                max_rows=settings.max_rows,
+                background=settings.background,
+                max_evals=settings.max_evals,
+                seed=settings.seed,
+            )
+        elif attribute == "prediction":
+            prediction = attribution.prediction_drift_attribution(
+                loaded,
+                reference,
+                current,
+                features=loaded.features,
+                max_rows=settings.max_rows,
+                background=settings.background,
+                max_evals=settings.max_evals,
+                seed=settings.seed,
+            )
+    except DriftscopeError as exc:
+        return ExplanationsSection(result), [f"drift attribution not made: {exc}"]
+    return ExplanationsSection(result, loss=loss, prediction=prediction), []

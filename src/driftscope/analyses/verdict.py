@@ -363,3 +363,38 @@ def monitoring_verdict(
             )
         )
     return decide(reasons, note=_data_drift_reason(drift)[1])
+
+
+def attribution_wanted(
+    drift: DriftResult, performance: PerformanceResult | None, model: ModelColumns
+) -> str | None:
+    """Which drift attribution a run calls for (docs/attribution.md): ``"loss"`` when a primary
+    metric fell (its status is a warning or an alert), ``"prediction"`` when there are no
+    labels and the predictions drifted (the prediction or probability columns, or, for a run
+    without them, the dataset), else None: attribution costs model calls, made only where there
+    is a change to explain."""
+    if performance is not None:
+        fell = any(m.primary and m.status in (WARNING, ALERT) for m in performance.metrics)
+        return "loss" if fell else None
+    outputs = [c for c in drift.columns if c.role in ("prediction", str(ColumnRole.PROBABILITY))]
+    if outputs:
+        return "prediction" if any(c.drifted for c in outputs) else None
+    return "prediction" if drift.dataset.drifted else None
+
+
+def with_attribution(verdict: Verdict, kind: str, sentence: str) -> Verdict:
+    """``verdict`` with the attribution's ``sentence`` added to the reason it explains: the
+    first performance reason for a loss attribution ("accuracy fell 10%; 70% of the log loss
+    increase comes from `income` and `age`"), the first prediction-drift reason for a
+    prediction attribution; the summary follows when that reason leads it."""
+    source = "performance" if kind == "loss" else "prediction_drift"
+    reasons = list(verdict.reasons)
+    for i, reason in enumerate(reasons):
+        if reason.source == source:
+            message = f"{reason.message.rstrip('.')}; {sentence}."
+            reasons[i] = replace(reason, message=message)
+            summary = verdict.summary
+            if i == 0 and verdict.decision != OK:
+                summary = summary.replace(reason.message, message)
+            return replace(verdict, reasons=tuple(reasons), summary=summary)
+    return verdict

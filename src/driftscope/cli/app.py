@@ -294,7 +294,7 @@ def report(
     ] = None,
     explain_rows: Annotated[
         int, typer.Option(min=1, help="With --model: rows explained per side (a seeded sample).")
-    ] = 1000,
+    ] = 200,
     allow_pickle: Annotated[
         bool,
         typer.Option("--allow-pickle", help="With --model: load a pickle or joblib model file."),

@@ -89,10 +89,14 @@ def onnx_tabular(path: Path, features: Sequence[str]) -> Callable[..., Any]:
     inputs = session.get_inputs()
     outputs = session.get_outputs()
 
-    def run(matrix: np.ndarray, frame: pd.DataFrame) -> list[Any]:
+    def run(matrix: np.ndarray, frame: pd.DataFrame | None = None) -> list[Any]:
+        """The model's outputs on ``matrix`` (the features in order); an ONNX model with an
+        input per column reads them from ``frame`` (made from ``matrix`` when not given)."""
         if len(inputs) == 1:
             feed = {inputs[0].name: matrix.astype(np.float32)}
         else:
+            if frame is None:
+                frame = pd.DataFrame(matrix, columns=list(features))
             missing = [i.name for i in inputs if i.name not in frame.columns]
             if missing:
                 raise ModelRunError(

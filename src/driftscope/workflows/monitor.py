@@ -67,6 +67,9 @@ from driftscope.workflows.compare import _as_schema, check_arguments, check_colu
 
 __all__ = ["metric_value_problem", "monitor"]
 
+#: Rows explained per side in a report unless the explanation settings say otherwise.
+REPORT_EXPLAIN_ROWS = 200
+
 _T = TypeVar("_T")
 
 
@@ -181,7 +184,8 @@ def monitor(
 
     ``explain_model`` (a scikit-learn model, a ``.skops`` or ``.onnx`` file, or a callable; see
     `driftscope.explain`) adds an explanations section: the model's attributions on reference
-    and current, bounded by ``explain_settings``. A model that cannot be explained leaves the
+    and current, bounded by ``explain_settings`` (default: 200 rows a side, so that a report
+    with a black-box model stays quick). A model that cannot be explained leaves the
     section with its reason and the rest of the report as it is.
 
     >>> import numpy as np, pandas as pd
@@ -307,18 +311,24 @@ def monitor(
     )
     explanations = None
     if explain_model is not None:
+        attribute = V.attribution_wanted(drift, performance, model)
         with log.timed("explanations"):
-            explanations = explanations_from_frames(
+            explanations, explain_warnings = explanations_from_frames(
                 frames[0],
                 frames[1],
                 explain_model,
                 features=[c.name for c in full_schema if c.role == ColumnRole.FEATURE],
                 target=model.target,
-                settings=explain_settings or ExplainSettings(seed=seed),
+                settings=explain_settings
+                or ExplainSettings(max_rows=REPORT_EXPLAIN_ROWS, seed=seed),
                 allow_pickle=allow_pickle,
+                attribute=attribute,
             )
+        log.warnings += explain_warnings
         if explanations.error is not None:
             log.warnings.append(f"explanations: {explanations.error}")
+        if attribute is not None and explanations.reason is not None:
+            verdict = V.with_attribution(verdict, attribute, explanations.reason)
     return Report(
         drift=drift,
         schema=full_schema,
