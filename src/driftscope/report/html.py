@@ -6,15 +6,17 @@ compact JSON blob, and only when a column's details are opened, so a wide report
 A Content-Security-Policy in the standalone page forbids every network request.
 
 A monitoring report (`driftscope.monitor`) opens with the verdict, then performance, concept
-drift, data quality and time windows, then the drift sections. Its handful of charts are drawn
-from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
-A drift-only report (every monitoring section null) renders exactly as it always did.
+drift, data quality, time windows and the model's explanations, then the drift sections. Its
+handful of charts are drawn from the same blob once Plotly has loaded; those behind a closed
+toggle when it is opened. `render_explanation_html` renders an explanation alone (`driftscope
+explain -o`). A drift-only report (every monitoring section null) renders exactly as it always
+did.
 
-The page is Jinja2 templates, rendered in one pass from one view model. This module builds
-that model from the report dict: a `_Body` of frozen dataclasses, one view per section shown
-(`_Verdict`, `_Performance`, `_Quality`, `_Windows`, ...), its numbers already formatted
-(`_fmt`, `_signed`, ...) and its badges given as a tone and a text (`_badge`): the formatting
-is Python, the markup is templates. templates/page.html is the offline file around
+The page is Jinja2 templates, rendered in one pass from one view model. This module builds that
+model from the report dict: a `_Body` of frozen dataclasses, one view per section shown
+(`_Verdict`, `_Performance`, `_Quality`, `_Windows`, `_Explanations`, ...), its numbers already
+formatted (`_fmt`, `_signed`, ...) and its badges given as a tone and a text (`_badge`): the
+formatting is Python, the markup is templates. templates/page.html is the offline file around
 templates/report.html, which is also the notebook fragment; that includes
 templates/sections/body.html, which includes the sections' templates in the order of the
 report's kind, each reading its view from the body (cells.html holds the macros they share:
