@@ -259,3 +259,19 @@ def test_the_explained_report_names_mean_radius(explained_report: Report) -> Non
     assert section is not None
     assert section.importance[0].feature == "mean radius"
     assert section.additivity is not None
+
+
+def test_lime_has_no_base_value_and_no_additivity_line(monitor_dict: dict[str, Any]) -> None:
+    explanation = _explanation()
+    explanation.update(explainer="lime", base_values=None, additivity=None)
+    explanation["rows"][0]["base_value"] = None
+    section = _explanations_section({"explanations": {"explanation": explanation}})
+    assert section is not None
+    assert section.explainer == "LIME (local surrogate)"
+    assert section.additivity is None
+    assert section.rows[0].base_value == "—"
+    report = copy.deepcopy(monitor_dict)
+    report["explanations"] = {"explanation": explanation, "error": None}
+    page = render_html(report)
+    assert "Additivity check" not in page
+    assert "from base —" in page
