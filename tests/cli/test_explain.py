@@ -165,3 +165,32 @@ def test_report_with_a_model_has_the_explanations(
     assert explanation["features"] == ["a", "b", "c", "d"]
     assert max(explanation["importance"], key=lambda i: i["change"])["feature"] == "c"
     assert "EXPLANATIONS" in capsys.readouterr().out
+
+
+def test_explain_writes_an_html_page_with_the_section(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, cur, model = files
+    page, data = tmp_path / "page.html", tmp_path / "e.json"
+    args = ["explain", str(ref), str(cur), "--model", str(model), "--target", "label"]
+    code = main([*args, "--max-rows", "100", "-o", str(page), "--json", str(data)])
+    assert code == 0
+    assert f"HTML: {page}" in capsys.readouterr().out
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert '<section class="ds-section" data-section="explanations" id="explanations">' in text
+    assert "reference ref.parquet · current cur.csv" in text
+    explanation = json.loads(data.read_text())
+    assert f'<th scope="row" data-v="{explanation["importance"][0]["feature"]}">' in text
+    assert "100 of 600 reference rows and 100 of 600 current rows explained" in text
+
+
+def test_explain_refuses_an_html_path_that_is_an_input(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref, cur, model = files
+    before = cur.read_bytes()
+    code = main(["explain", str(ref), str(cur), "--model", str(model), "-o", str(cur)])
+    assert code == 2
+    assert "-o/--html" in capsys.readouterr().err
+    assert cur.read_bytes() == before

@@ -639,3 +639,42 @@ def quality_result() -> dict[str, Any]:
 
     reference, current = churn_data(seed=5)
     return quality_report(reference, current).to_dict()
+
+
+def build_explained_report() -> Report:
+    """A monitoring report with an explanations section: a scaled logistic regression on eight
+    of the breast-cancer features, explained on both sides; on current, "mean radius" is
+    scaled by 1.3, so its importance rises most."""
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import driftscope
+    from driftscope.analyses.explanation import ExplainSettings
+
+    x, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    x = x.iloc[:, :8]
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, y)
+    frame = pd.concat([x, y.rename("target")], axis=1)
+    reference, current = frame.iloc[::2].copy(), frame.iloc[1::2].copy()
+    current["mean radius"] = current["mean radius"] * 1.3
+    for side in (reference, current):
+        side["prediction"] = model.predict(side[x.columns])
+    return driftscope.monitor(
+        reference,
+        current,
+        target="target",
+        prediction="prediction",
+        n_resamples=200,
+        explain_model=model,
+        explain_settings=ExplainSettings(max_rows=100),
+        reference_name="cancer_reference.parquet",
+        current_name="cancer_current.parquet",
+    )
+
+
+@pytest.fixture(scope="session")
+def explained_report() -> Report:
+    return build_explained_report()

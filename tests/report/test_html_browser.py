@@ -360,3 +360,90 @@ def test_image_report_shows_inputs_and_thumbnails_offline(
     assert all(w and w > 0 for w in widths)
     assert session.requests == []
     assert session.errors == []
+
+
+EXPLANATIONS_SCREENSHOT = Path("/tmp/driftscope_explanations.png")
+
+
+def test_explanations_render_offline_draw_sort_and_jump(
+    session: _Session, explained_report: Report, tmp_path: Path
+) -> None:
+    data = explained_report.to_dict()
+    explanation = data["explanations"]["explanation"]
+    path = tmp_path / "explained.html"
+    explained_report.save_html(path)
+    session.open(path)
+    page = session.page
+    section = page.locator("section#explanations[data-section='explanations']")
+
+    # The importance chart: reference and current bars of the top features, most important on
+    # top (a horizontal bar chart lists its categories from the bottom).
+    importance = _chart(page, "importance")
+    traces = importance.evaluate("e => e.data.map(t => [t.name, t.y, t.x])")
+    top = explanation["importance"][:15]
+    assert [name for name, _, _ in traces] == ["reference", "current"]
+    assert traces[0][1] == [i["feature"] for i in reversed(top)]
+    assert traces[1][2] == [i["current"] for i in reversed(top)]
+    # A dependence plot per top feature, reference and current points.
+    n_dependence = len(explanation["dependence"])
+    assert n_dependence > 0
+    for k in range(n_dependence):
+        _chart(page, "dependence", k)
+    first = page.locator(".ds-chart[data-chart='dependence']").first
+    points = first.evaluate("e => e.data.map(t => [t.name, t.x.length])")
+    assert points == [
+        ["reference", len(explanation["dependence"][0]["reference"]["values"])],
+        ["current", len(explanation["dependence"][0]["current"]["values"])],
+    ]
+    assert section.locator(".js-plotly-plot").count() == 1 + n_dependence
+    assert section.locator("svg.main-svg").count() >= 1 + n_dependence
+
+    # The table sorts: by reference importance, descending after two clicks.
+    table = section.locator("table.ds-importance-table")
+
+    def features() -> list[str]:
+        return list(table.locator("tbody th").evaluate_all("cells => cells.map(c => c.dataset.v)"))
+
+    assert features() == [i["feature"] for i in top]
+    sort = table.locator("thead button.ds-sort", has_text="Reference rank")
+    sort.click()
+    assert features() == [i["feature"] for i in sorted(top, key=lambda i: i["reference_rank"])]
+    table.locator("thead button.ds-sort", has_text="Change").click()
+    table.locator("thead button.ds-sort", has_text="Change").click()
+    assert features() == [i["feature"] for i in sorted(top, key=lambda i: -i["change"])]
+
+    # The worst rows with their signed contributions.
+    rows = section.locator("figure.ds-explained-row")
+    assert rows.count() == len(explanation["rows"])
+    assert rows.first.locator("li.ds-push-up, li.ds-push-down").count() > 0
+
+    # The nav's button names the feature that rose most and jumps to the section.
+    page.evaluate("() => window.scrollTo(0, 0)")
+    jump = page.locator("button.ds-jump[data-target='explanations']")
+    assert "mean radius rose most" in jump.inner_text()
+    jump.click()
+    page.wait_for_function(
+        "() => Math.abs(document.getElementById('explanations').getBoundingClientRect().top) < 40",
+        timeout=5_000,
+    )
+    section.screenshot(path=str(EXPLANATIONS_SCREENSHOT))
+    assert session.requests == []
+    assert session.errors == []
+
+
+def test_the_standalone_explanation_page_draws_offline(
+    session: _Session, explained_report: Report, tmp_path: Path
+) -> None:
+    from driftscope.report.html import render_explanation_html
+
+    assert explained_report.explanations is not None
+    explanation = explained_report.explanations.to_dict()["explanation"]
+    path = tmp_path / "explain.html"
+    path.write_text(render_explanation_html(explanation, "ref.csv", "cur.csv"), encoding="utf-8")
+    session.open(path)
+    page = session.page
+    _chart(page, "importance")
+    _chart(page, "dependence", len(explanation["dependence"]) - 1)
+    assert page.locator("h1").inner_text() == "driftscope explanation report"
+    assert session.requests == []
+    assert session.errors == []

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from driftscope.report import Report
-from driftscope.report.html import plotly_js, render_html, static_text
+from driftscope.report.html import plotly_js, render_explanation_html, render_html, static_text
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("DRIFTSCOPE_UPDATE_SNAPSHOTS") == "1"
@@ -110,6 +110,15 @@ def _quality_page(request: pytest.FixtureRequest) -> str:
     )
 
 
+def _explain_page(request: pytest.FixtureRequest) -> str:
+    """The page `driftscope explain -o` writes: the explanation of the explained report."""
+    report: Report = request.getfixturevalue("explained_report")
+    assert report.explanations is not None
+    assert report.explanations.explanation is not None
+    explanation = report.explanations.explanation.to_dict()
+    return render_explanation_html(explanation, "cancer_reference.csv", "cancer_current.csv")
+
+
 def _page(fixture: str) -> Callable[[pytest.FixtureRequest], str]:
     return lambda request: _pinned(request.getfixturevalue(fixture)).to_html()
 
@@ -130,6 +139,8 @@ PAGES: dict[str, Callable[[pytest.FixtureRequest], str]] = {
     "compare_report.html": _page("compare_report"),
     "text_report.html": _page("text_report"),
     "quality_report.html": _quality_page,
+    "explained_report.html": _page("explained_report"),
+    "explain_page.html": _explain_page,
 }
 
 

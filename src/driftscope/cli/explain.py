@@ -11,6 +11,7 @@ import typer
 from driftscope.cli._options import (
     Delimiter,
     Encoding,
+    Html,
     Json,
     Quiet,
     Seed,
@@ -56,6 +57,7 @@ Examples:
   driftscope explain train.parquet --model model.skops --target churn
   driftscope explain train.parquet prod.parquet --model model.onnx --target y --json expl.json
   driftscope explain ref.csv cur.csv --model model.skops --method lime --max-rows 100
+  driftscope explain ref.csv cur.csv --model model.skops -o explanation.html
   driftscope explain ref.csv cur.csv --model model.skops --fail-on-change 0.1
 
 """ + exit_codes_help(
@@ -90,6 +92,7 @@ def explain_command(
             "the reference's total importance (e.g. 0.1).",
         ),
     ] = None,
+    html_path: Html = None,
     json_path: Json = None,
     seed: Seed = 0,
     encoding: Encoding = "utf-8",
@@ -101,12 +104,12 @@ def explain_command(
     from rich.console import Console
 
     from driftscope.analyses.explanation import ExplainSettings
-    from driftscope.report._report import write_atomic
+    from driftscope.report._report import write_all
     from driftscope.report.explanation_terminal import render_explanation
     from driftscope.workflows.explain import explain_tables
 
     _check_choice(method, METHODS, "--method")
-    _check_outputs({"--json": json_path}, [reference, current, model])
+    _check_outputs({"-o/--html": html_path, "--json": json_path}, [reference, current, model])
     result = explain_tables(
         reference,
         current,
@@ -126,13 +129,25 @@ def explain_command(
         delimiter=delimiter,
     )
     data = result.to_dict()
+    files: list[tuple[Path, str]] = []
+    if html_path is not None:
+        from driftscope.report.html import render_explanation_html
+
+        page = render_explanation_html(
+            data, reference.name, current.name if current is not None else None
+        )
+        files.append((html_path, page))
     if json_path is not None:
         import json
 
-        write_atomic(json_path, json.dumps(data, indent=2, allow_nan=False))
+        files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
+    # Both files or neither, as `Report.save` writes them.
+    write_all(files)
     if not quiet:
         out = Console()
         out.print(render_explanation(data))
+        if html_path is not None:
+            out.print(f"HTML: {html_path}")
         if json_path is not None:
             out.print(f"JSON: {json_path}")
     if fail_on_change is not None:

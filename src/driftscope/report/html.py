@@ -6,15 +6,17 @@ compact JSON blob, and only when a column's details are opened, so a wide report
 A Content-Security-Policy in the standalone page forbids every network request.
 
 A monitoring report (`driftscope.monitor`) opens with the verdict, then performance, concept
-drift, data quality and time windows, then the drift sections. Its handful of charts are drawn
-from the same blob once Plotly has loaded; those behind a closed toggle when it is opened.
-A drift-only report (every monitoring section null) renders exactly as it always did.
+drift, data quality, time windows and the model's explanations, then the drift sections. Its
+handful of charts are drawn from the same blob once Plotly has loaded; those behind a closed
+toggle when it is opened. `render_explanation_html` renders an explanation alone (`driftscope
+explain -o`). A drift-only report (every monitoring section null) renders exactly as it always
+did.
 
-The page is Jinja2 templates, rendered in one pass from one view model. This module builds
-that model from the report dict: a `_Body` of frozen dataclasses, one view per section shown
-(`_Verdict`, `_Performance`, `_Quality`, `_Windows`, ...), its numbers already formatted
-(`_fmt`, `_signed`, ...) and its badges given as a tone and a text (`_badge`): the formatting
-is Python, the markup is templates. templates/page.html is the offline file around
+The page is Jinja2 templates, rendered in one pass from one view model. This module builds that
+model from the report dict: a `_Body` of frozen dataclasses, one view per section shown
+(`_Verdict`, `_Performance`, `_Quality`, `_Windows`, `_Explanations`, ...), its numbers already
+formatted (`_fmt`, `_signed`, ...) and its badges given as a tone and a text (`_badge`): the
+formatting is Python, the markup is templates. templates/page.html is the offline file around
 templates/report.html, which is also the notebook fragment; that includes
 templates/sections/body.html, which includes the sections' templates in the order of the
 report's kind, each reading its view from the body (cells.html holds the macros they share:
@@ -33,12 +35,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["render_html"]
+__all__ = ["render_explanation_html", "render_html"]
 
 _DASH = "\u2014"
 
@@ -614,6 +616,9 @@ def _nav(report: Mapping[str, Any]) -> tuple[_Jump, ...]:
     windows = report.get("windows")
     if windows is not None:
         items.append(("windows", "Time windows", _windows_badge(windows)))
+    explanations = report.get("explanations")
+    if explanations is not None:
+        items.append(("explanations", "Explanations", _explained_badge(explanations)))
     dataset = report.get("dataset") or {}
     roles = {c.get("role") for c in report.get("columns") or []}
     noun = "columns" if roles <= {"feature"} else "features"
@@ -1362,12 +1367,316 @@ def _inputs_section(report: Mapping[str, Any]) -> _Inputs | None:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Explanations: the model's attributions on reference and current (`driftscope.explain`).
+
+_IMPORTANCE_SHOWN = 15
+_CONTRIBUTIONS_SHOWN = 6
+_EXPLAINER_WORDS = {
+    "tree": "SHAP, exact for trees",
+    "linear": "SHAP, exact for a linear model",
+    "permutation": "SHAP, permutation (sampled)",
+    "lime": "LIME (local surrogate)",
+}
+
+
+def _width(value: object, top: float) -> str:
+    """A bar's length, in percent of the longest (``top``), as a CSS width."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not top > 0:
+        return "0%"
+    return f"{max(0.0, min(100.0, abs(value) / top * 100)):.1f}%"
+
+
+def _value_text(value: object) -> str:
+    """A feature value, a prediction or a label as plain text: numbers formatted, missing a dash."""
+    if value is None or isinstance(value, int | float):
+        return html.unescape(_fmt(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class _Importance:
+    """One feature of the importance table: both sides, the change, the ranks, the bars'
+    lengths (relative to the largest importance on either side)."""
+
+    feature: str
+    reference: _Number
+    current: _Number
+    change: _Number
+    reference_rank: _Number
+    current_rank: _Number
+    reference_bar: str
+    current_bar: str
+    rose: bool
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any], top: float) -> _Importance:
+        change = item.get("change")
+        return cls(
+            feature=str(item.get("feature")),
+            reference=_Number.of(item.get("reference")),
+            current=_Number.of(item.get("current")),
+            change=_Number.of(change, text=_signed(change)),
+            reference_rank=_Number.of(item.get("reference_rank")),
+            current_rank=_Number.of(item.get("current_rank")),
+            reference_bar=_width(item.get("reference"), top),
+            current_bar=_width(item.get("current"), top),
+            rose=_is_number(change) and change > 0,
+        )
+
+
+@dataclass(frozen=True)
+class _Contribution:
+    """One feature's push on one row's output: its value there, its signed attribution, the
+    bar's length relative to the row's largest push."""
+
+    feature: str
+    value: str
+    contribution: _Number
+    positive: bool
+    bar: str
+
+
+@dataclass(frozen=True)
+class _ExplainedRow:
+    """A row explained one by one (the worst errors first): its numbers and its largest
+    contributions, the rest counted."""
+
+    side: str
+    row: str
+    output: str
+    prediction: str
+    actual: str
+    loss: Markup
+    value: Markup
+    base_value: Markup
+    contributions: tuple[_Contribution, ...]
+    n_more: int
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> _ExplainedRow:
+        listed: Sequence[Mapping[str, Any]] = row.get("contributions") or []
+        shown = listed[:_CONTRIBUTIONS_SHOWN]
+        pushes = [c.get("contribution") for c in shown]
+        top = max((abs(p) for p in pushes if _is_number(p)), default=0.0)
+        contributions = tuple(
+            _Contribution(
+                feature=str(c.get("feature")),
+                value=_value_text(c.get("value")),
+                contribution=_Number.of(push, text=_signed(push)),
+                positive=_is_number(push) and push >= 0,
+                bar=_width(push, top),
+            )
+            for c, push in zip(shown, pushes, strict=True)
+        )
+        return cls(
+            side=str(row.get("side")),
+            row=_value_text(row.get("row")),
+            output=str(row.get("output") or ""),
+            prediction=_value_text(row.get("prediction")),
+            actual=_value_text(row.get("actual")),
+            loss=Markup(_fmt(row.get("loss"))),
+            value=Markup(_fmt(row.get("value"))),
+            base_value=Markup(_fmt(row.get("base_value"))),
+            contributions=contributions,
+            n_more=len(listed) - len(shown),
+        )
+
+
+@dataclass(frozen=True)
+class _Explanations:
+    """The explanations section (templates/sections/explanations.html): ``error`` alone when the
+    model could not be explained; otherwise the lead, the importance table (the first features
+    shown, the rest behind a toggle), the charts, the worst rows, the checks and warnings.
+
+    A later block (what the change is attributed to) becomes one more field here and one more
+    include in the template."""
+
+    badge: _Badge
+    error: str | None
+    explainer: str = ""
+    model: str = ""
+    outputs: tuple[str, ...] = ()
+    bounds: str = ""
+    has_current: bool = False
+    importance: tuple[_Importance, ...] = ()
+    more_importance: tuple[_Importance, ...] = ()
+    importance_chart: _Chart | None = None
+    dependence: tuple[_Chart, ...] = ()
+    rows: tuple[_ExplainedRow, ...] = ()
+    additivity: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _bounds_words(bounds: Mapping[str, Any]) -> str:
+    """The bounds of an explanation in words.
+
+    >>> words = _bounds_words({"reference_rows": 100, "reference_total": 285, "current_rows": 0,
+    ...                        "current_total": 0, "background_rows": 50, "evaluations_per_row": 4})
+    >>> for part in words.split("; "):
+    ...     print(part)
+    100 of 285 reference rows explained (no current data)
+    50 background rows
+    4 model evaluations per row
+    """
+    n_rows, n_total = _fmt(bounds.get("reference_rows")), _fmt(bounds.get("reference_total"))
+    sides = f"{n_rows} of {n_total} reference rows"
+    if bounds.get("current_total"):
+        sides += (
+            f" and {_fmt(bounds.get('current_rows'))} of {_fmt(bounds.get('current_total'))}"
+            " current rows explained"
+        )
+    else:
+        sides += " explained (no current data)"
+    evaluations = bounds.get("evaluations_per_row")
+    cost = (
+        "exact attributions (no sampled evaluations)"
+        if evaluations is None
+        else f"{_fmt(evaluations)} model evaluations per row"
+    )
+    return f"{sides}; {_fmt(bounds.get('background_rows'))} background rows; {cost}"
+
+
+def _explained_badge(explanations: Mapping[str, Any]) -> _Badge:
+    """The nav's badge: the feature whose importance rose most, else "explained" or "not made".
+
+    >>> _explained_badge({"explanation": None, "error": "no model"}).text
+    'not made'
+    >>> imp = [{"feature": "age", "change": 0.2}, {"feature": "fare", "change": 0.5}]
+    >>> _explained_badge({"explanation": {"importance": imp}}).text
+    'fare rose most'
+    """
+    explanation: Mapping[str, Any] | None = explanations.get("explanation")
+    if explanation is None:
+        return _badge("warning", "not made")
+    risen = [
+        item
+        for item in explanation.get("importance") or []
+        if isinstance(item.get("change"), int | float) and item.get("change") > 0
+    ]
+    if not risen:
+        return _badge("ok", "explained")
+    top = max(risen, key=lambda item: item["change"])
+    return _badge(None, f"{top.get('feature')} rose most")
+
+
+def _explanation_view(explanation: Mapping[str, Any], badge: _Badge) -> _Explanations:
+    importance: Sequence[Mapping[str, Any]] = explanation.get("importance") or []
+    sizes = [
+        float(item[side])
+        for item in importance
+        for side in ("reference", "current")
+        if _is_number(item.get(side))
+    ]
+    top = max(sizes, default=0.0)
+    items = tuple(_Importance.of(item, top) for item in importance)
+    bounds: Mapping[str, Any] = explanation.get("bounds") or {}
+    has_current = bool(bounds.get("current_total"))
+    n_plotted = min(len(items), _IMPORTANCE_SHOWN)
+    additivity = explanation.get("additivity")
+    dependence: Sequence[Mapping[str, Any]] = explanation.get("dependence") or []
+    return _Explanations(
+        badge=badge,
+        error=None,
+        explainer=_EXPLAINER_WORDS.get(
+            str(explanation.get("explainer")), str(explanation.get("explainer"))
+        ),
+        model=str(explanation.get("model")),
+        outputs=tuple(str(o) for o in explanation.get("outputs") or []),
+        bounds=_bounds_words(bounds),
+        has_current=has_current,
+        importance=items[:_IMPORTANCE_SHOWN],
+        more_importance=items[_IMPORTANCE_SHOWN:],
+        importance_chart=_Chart(
+            "importance",
+            f"Mean |attribution|, reference vs current: the {n_plotted} most important features"
+            if has_current
+            else f"Mean |attribution| on reference: the {n_plotted} most important features",
+            wide=True,
+        )
+        if items
+        else None,
+        dependence=tuple(
+            _Chart("dependence", f"{d.get('feature')}: value vs attribution", k)
+            for k, d in enumerate(dependence)
+        ),
+        rows=tuple(_ExplainedRow.of(r) for r in explanation.get("rows") or []),
+        additivity=None
+        if additivity is None
+        else (
+            f"base value + attributions = output within {_plain(additivity)} on every explained row"
+        ),
+        warnings=tuple(str(w) for w in explanation.get("warnings") or []),
+    )
+
+
+def _explanations_section(report: Mapping[str, Any]) -> _Explanations | None:
+    """The explanations section; none when the run was not asked to explain a model."""
+    explanations: Mapping[str, Any] | None = report.get("explanations")
+    if explanations is None:
+        return None
+    badge = _explained_badge(explanations)
+    explanation: Mapping[str, Any] | None = explanations.get("explanation")
+    if explanation is None:
+        return _Explanations(badge=badge, error=str(explanations.get("error") or "not explained"))
+    return _explanation_view(explanation, badge)
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A number, not a boolean."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_categorical(values: Sequence[Any]) -> bool:
+    """Whether a feature's values go on a category axis (any value that is not a number).
+
+    >>> _is_categorical([1, 2.5, None]), _is_categorical([1, "a"]), _is_categorical([True])
+    (False, True, True)
+    """
+    return any(not _is_number(v) for v in values if v is not None)
+
+
+def _explanation_data(explanation: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the explanation charts draw: the top importances and the dependence points."""
+    if explanation is None:
+        return None
+    shown = (explanation.get("importance") or [])[:_IMPORTANCE_SHOWN]
+    bounds: Mapping[str, Any] = explanation.get("bounds") or {}
+    dependence = []
+    for d in explanation.get("dependence") or []:
+        sides = {side: d.get(side) or {} for side in _SIDES}
+        values = [v for side in sides.values() for v in side.get("values") or []]
+        dependence.append(
+            {
+                "feature": str(d.get("feature")),
+                "categorical": _is_categorical(values),
+                **{
+                    side: {
+                        "values": [
+                            v if v is None or _is_number(v) else str(v)
+                            for v in part.get("values") or []
+                        ],
+                        "attributions": list(part.get("attributions") or []),
+                    }
+                    for side, part in sides.items()
+                },
+            }
+        )
+    return {
+        "features": [str(i.get("feature")) for i in shown],
+        "reference": [i.get("reference") for i in shown],
+        "current": [i.get("current") for i in shown] if bounds.get("current_total") else None,
+        "dependence": dependence,
+    }
+
+
 class _Layout(StrEnum):
     """Which sections a report shows, in which order (templates/sections/body.html)."""
 
     DRIFT = "drift"
     MONITORING = "monitoring"
     QUALITY = "quality"
+    EXPLANATION = "explanation"
 
 
 @dataclass(frozen=True)
@@ -1386,6 +1695,7 @@ class _Body:
     concept: _Concept | None = None
     quality: _Quality | None = None
     windows: _Windows | None = None
+    explanations: _Explanations | None = None
     inputs: _Inputs | None = None
     multivariate: tuple[_MultivariateTest, ...] | None = None
     columns: tuple[_DriftColumn, ...] | None = None
@@ -1416,6 +1726,7 @@ def _body(report: Mapping[str, Any], monitoring: bool) -> _Body:
         concept=_concept_section(report) if model else None,
         quality=_quality_section(report) if monitoring else None,
         windows=_windows_section(report) if model else None,
+        explanations=_explanations_section(report) if model else None,
         inputs=_inputs_section(report) if drift else None,
         multivariate=_multivariate(report) if drift else None,
         columns=_drift_columns(report) if drift else None,
@@ -1548,12 +1859,17 @@ def _windows_data(report: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _monitor_data(report: Mapping[str, Any]) -> dict[str, Any]:
     """What the monitoring charts draw: curves, histograms and per-window series, as given."""
-    return {
+    data = {
         "reliability": _reliability_data(report),
         "errors": _errors_data(report),
         "concept": _concept_data(report),
         "windows": _windows_data(report),
     }
+    explanations: Mapping[str, Any] | None = report.get("explanations")
+    if explanations is not None:
+        # Only in reports that have the section, so that the others' pages keep their bytes.
+        data["explanations"] = _explanation_data(explanations.get("explanation"))
+    return data
 
 
 def _plot_data(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -1617,3 +1933,56 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     )
     template = _templates().get_template("page.html" if standalone else "report.html")
     return template.render(page=page)
+
+
+def render_explanation_html(
+    explanation: Mapping[str, Any], reference: str | None = None, current: str | None = None
+) -> str:
+    """Render one explanation as a self-contained HTML page that needs no network.
+
+    The page `driftscope explain -o` writes: the explanations section of a monitoring report
+    on its own, under a header naming the inputs.
+
+    Parameters
+    ----------
+    explanation
+        The explanation as plain data, in the shape of ``Explanation.to_dict()`` (see
+        docs/report-schema.md, "explanation").
+    reference, current
+        The names of the inputs, shown in the header (``current`` none when only the reference
+        was explained).
+
+    Examples
+    --------
+    >>> page = render_explanation_html({"explainer": "linear", "model": "Pipeline",
+    ...     "outputs": ["predicted value"], "features": ["x"], "base_values": [0.5],
+    ...     "importance": [{"feature": "x", "reference": 0.25, "current": None, "change": None,
+    ...                     "reference_rank": 1, "current_rank": None}],
+    ...     "rows": [], "dependence": [], "additivity": 0.0, "warnings": [],
+    ...     "bounds": {"reference_rows": 8, "reference_total": 8, "current_rows": 0,
+    ...                "current_total": 0, "background_rows": 8, "evaluations_per_row": None}},
+    ...     reference="train.csv")
+    >>> 'data-section="explanations"' in page, "8 of 8 reference rows" in page
+    (True, True)
+    """
+    badge = _explained_badge({"explanation": explanation})
+    body = _Body(
+        _Layout.EXPLANATION,
+        run=_run({"metadata": {"reference": reference or _DASH, "current": current or _DASH}}),
+        warnings=(),
+        explanations=_explanation_view(explanation, badge),
+    )
+    page = _Page(
+        title=f"driftscope: explanation of {explanation.get('model', '?')} on {reference or '?'}",
+        monitoring=True,
+        css=Markup(_inline("report.css", "monitor.css")),
+        body=body,
+        data=Markup(
+            _json_for_script(
+                {"columns": [], "monitor": {"explanations": _explanation_data(explanation)}}
+            )
+        ),
+        script=Markup(_inline("report.js", "monitor.js")),
+        plotly=Markup(plotly_js()),
+    )
+    return _templates().get_template("page.html").render(page=page)

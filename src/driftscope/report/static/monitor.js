@@ -149,6 +149,42 @@
                             yaxis: { tickformat: ".0%", range: [0, 1] },
                             shapes: small.shapes, annotations: small.annotations }) };
     },
+    importance: function (m, c) {
+      var e = m.explanations;
+      if (!e || !e.features.length) { return null; }
+      // Most important at the top: a horizontal bar chart draws its first category lowest.
+      var y = e.features.map(plotText).reverse();
+      var sides = [["reference", e.reference, c.ref]];
+      if (e.current) { sides.push(["current", e.current, c.cur]); }
+      var traces = sides.map(function (s) {
+        return { type: "bar", orientation: "h", name: s[0], y: y, x: s[1].slice().reverse(),
+                 marker: { color: s[2] },
+                 hovertemplate: "%{y}<br>%{x:.4g}<extra>" + s[0] + "</extra>" };
+      });
+      return { traces: traces, layout: layout(c, {
+        barmode: "group", height: Math.max(260, 60 + 26 * y.length),
+        xaxis: { title: { text: "mean |attribution|" }, rangemode: "tozero", automargin: true },
+        yaxis: { type: "category", automargin: true } }) };
+    },
+    dependence: function (m, c, el) {
+      var e = m.explanations;
+      var d = e && e.dependence[parseInt(el.getAttribute("data-k"), 10)];
+      if (!d) { return null; }
+      var traces = [["reference", d.reference, c.ref], ["current", d.current, c.cur]]
+        .filter(function (s) { return s[1].values.length > 0; })
+        .map(function (s) {
+          return { type: "scatter", mode: "markers", name: s[0],
+                   x: d.categorical ? s[1].values.map(plotText) : s[1].values,
+                   y: s[1].attributions, marker: { color: s[2], size: 6, opacity: 0.7 },
+                   hovertemplate: "value %{x}<br>attribution %{y:.4g}<extra>" + s[0] +
+                     "</extra>" };
+        });
+      var xaxis = { title: { text: plotText(d.feature) }, automargin: true };
+      if (d.categorical) { xaxis.type = "category"; }
+      return { traces: traces, layout: layout(c, {
+        xaxis: xaxis, yaxis: { title: { text: "attribution" }, automargin: true, zeroline: true }
+      }) };
+    },
     "column-scores": function (m, c) {
       var w = m.windows;
       if (!w || !w.columns.length) { return null; }
