@@ -128,6 +128,13 @@ def test_a_performance_drop_is_attributed_in_the_verdict() -> None:
     assert loss["reason"] in performance["message"]
     assert data["verdict"]["decision"] == "retrain"
     assert loss["reason"] in data["verdict"]["summary"]
+    page = report.to_html()
+    block = page[page.index('data-part="attribution"') :]
+    block = block[: block.index("</div>", block.index("Method:"))]
+    assert "Why the loss changed" in block
+    assert 'data-v="a"' in block  # the first row of its table is feature a
+    assert block.index('data-v="a"') < block.index('data-v="b"')
+    assert "importance-weighted drift" in block
 
 
 def test_drifted_predictions_without_labels_are_attributed() -> None:
@@ -154,6 +161,9 @@ def test_drifted_predictions_without_labels_are_attributed() -> None:
     assert prediction["attributable"]
     reason = next(r for r in data["verdict"]["reasons"] if r["source"] == "prediction_drift")
     assert prediction["reason"] in reason["message"]
+    page = report.to_html()
+    assert "Why the predictions moved" in page
+    assert "shifted</td>" in page
 
 
 def test_no_attribution_without_a_change_to_explain(explained: Report) -> None:

@@ -31,7 +31,7 @@ import html
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -1506,6 +1506,104 @@ class _Explanations:
     rows: tuple[_ExplainedRow, ...] = ()
     additivity: str | None = None
     warnings: tuple[str, ...] = ()
+    attribution: _Attribution | None = None
+
+
+@dataclass(frozen=True)
+class _AttributedFeature:
+    """One feature of an attribution table: its part (a loss contribution or a distance), its
+    share, and a note (its noise, or whether it shifted beyond the threshold)."""
+
+    feature: str
+    part: _Number
+    share: _Number
+    note: str
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    """Why it changed (docs/attribution.md): the sentence the verdict quotes, the method, the
+    features (the largest first, at most 10) and a note on the parts no feature explains."""
+
+    title: str
+    sentence: str
+    method: str
+    part_label: str
+    features: tuple[_AttributedFeature, ...]
+    note: str
+    second: tuple[_AttributedFeature, ...] = ()
+    second_method: str = ""
+
+
+def _attribution_view(explanations: Mapping[str, Any]) -> _Attribution | None:
+    """The loss attribution, or the prediction attribution, of an explanations section."""
+    loss: Mapping[str, Any] | None = explanations.get("loss")
+    if loss is not None:
+        weighted: Mapping[str, Any] = loss.get("importance_weighted") or {}
+        return _Attribution(
+            title="Why the loss changed",
+            sentence=str(loss.get("reason", "")),
+            method=str(loss.get("method", "")),
+            part_label=f"contribution to the {_words(loss.get('loss'))} change",
+            features=tuple(
+                _AttributedFeature(
+                    str(f.get("feature")),
+                    _Number.of(f.get("contribution"), _signed(f.get("contribution"))),
+                    _Number.of(f.get("share"), _signed(f.get("share"), percent=True)),
+                    f"± {_fmt(f.get('noise'))}",
+                )
+                for f in (loss.get("features") or [])[:10]
+            ),
+            note=(
+                f"Mean {_words(loss.get('loss'))}: reference {_fmt(loss.get('reference_loss'))}, "
+                f"current {_fmt(loss.get('current_loss'))}, change "
+                f"{_signed(loss.get('change'))} (± {_fmt(loss.get('noise'))}); the labels' own "
+                f"shift makes {_signed(loss.get('labels'))} of it, which no feature explains."
+            ),
+            second=tuple(
+                _AttributedFeature(
+                    str(w.get("feature")),
+                    _Number.of(w.get("score")),
+                    _Number.of(w.get("share"), _fmt_share(w.get("share"))),
+                    f"drift {_fmt(w.get('drift'))} × importance {_fmt(w.get('importance'))}",
+                )
+                for w in (weighted.get("features") or [])[:5]
+            ),
+            second_method=(
+                f"{_e(weighted.get('drift_score', ''))} × {_e(weighted.get('importance', ''))}"
+            ),
+        )
+    prediction: Mapping[str, Any] | None = explanations.get("prediction")
+    if prediction is None:
+        return None
+    return _Attribution(
+        title="Why the predictions moved",
+        sentence=str(prediction.get("reason", "")),
+        method=str(prediction.get("method", "")),
+        part_label="shift of its attributions (Wasserstein)",
+        features=tuple(
+            _AttributedFeature(
+                str(f.get("feature")),
+                _Number.of(f.get("distance")),
+                _Number.of(f.get("share"), _fmt_share(f.get("share"))),
+                "shifted" if f.get("shifted") else f"below {_fmt(f.get('threshold'))}",
+            )
+            for f in (prediction.get("features") or [])[:10]
+        ),
+        note=(
+            "Mean output: "
+            + ", ".join(
+                f"{_e(o)} {_fmt(r)} → {_fmt(c)}"
+                for o, r, c in zip(
+                    prediction.get("outputs") or [],
+                    prediction.get("reference_mean") or [],
+                    prediction.get("current_mean") or [],
+                    strict=False,
+                )
+            )
+            + "."
+        ),
+    )
 
 
 def _bounds_words(bounds: Mapping[str, Any]) -> str:
@@ -1619,7 +1717,9 @@ def _explanations_section(report: Mapping[str, Any]) -> _Explanations | None:
     explanation: Mapping[str, Any] | None = explanations.get("explanation")
     if explanation is None:
         return _Explanations(badge=badge, error=str(explanations.get("error") or "not explained"))
-    return _explanation_view(explanation, badge)
+    return replace(
+        _explanation_view(explanation, badge), attribution=_attribution_view(explanations)
+    )
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
