@@ -1636,17 +1636,24 @@ def _bounds_words(bounds: Mapping[str, Any]) -> str:
 
 
 def _explained_badge(explanations: Mapping[str, Any]) -> _Badge:
-    """The nav's badge: the feature whose importance rose most, else "explained" or "not made".
+    """The nav's badge: the feature a drift attribution puts first (what the change comes
+    from), else the feature whose importance rose most, else "explained" or "not made".
 
     >>> _explained_badge({"explanation": None, "error": "no model"}).text
     'not made'
     >>> imp = [{"feature": "age", "change": 0.2}, {"feature": "fare", "change": 0.5}]
     >>> _explained_badge({"explanation": {"importance": imp}}).text
     'fare rose most'
+    >>> loss = {"attributable": True, "features": [{"feature": "age"}]}
+    >>> _explained_badge({"explanation": {"importance": imp}, "loss": loss}).text
+    'change from age'
     """
     explanation: Mapping[str, Any] | None = explanations.get("explanation")
     if explanation is None:
         return _badge("warning", "not made")
+    attributed = explanations.get("loss") or explanations.get("prediction")
+    if attributed and attributed.get("attributable") and attributed.get("features"):
+        return _badge("warning", f"change from {attributed['features'][0].get('feature')}")
     risen = [
         item
         for item in explanation.get("importance") or []
