@@ -188,6 +188,43 @@ def test_the_results_carry_every_field_the_api_returns(
     assert list(run.notes) == api_run["notes"]
 
 
+def test_a_runs_explanations_through_the_client(
+    client: Client, split: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    baseline, production = split
+    features = [
+        c
+        for c in baseline.columns
+        if c not in ("id", "target", "prediction") and not c.startswith("proba_")
+    ]
+    model = LogisticRegression(max_iter=10_000).fit(baseline[features], baseline.target)
+    sio.dump(model, tmp_path / "model.skops")
+    client.create_model("explained", "binary_classification")
+    client.add_version(
+        "explained",
+        baseline,
+        target="target",
+        prediction="prediction",
+        proba_prefix="proba_",
+        id_column="id",
+        model_file=tmp_path / "model.skops",
+    )
+    run = client.wait("explained", client.upload_run("explained", production).id, timeout=120)
+    assert run.status == "analysed", run.error
+    section = client.run_explanations(run.id)
+    assert section["error"] is None
+    assert section["explanation"]["explainer"] == "linear"
+    assert {i["feature"] for i in section["explanation"]["importance"]} == set(features)
+    assert section == client.report("explained", run.id)["explanations"]
+    with pytest.raises(ServiceRequestError) as missing:
+        client.run_explanations(10**9)
+    assert missing.value.status == 404
+    assert missing.value.detail == f"No run {10**9}."
+
+
 def test_predictions_labels_and_feedback_are_logged_and_become_runs(
     client: Client, split: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:

@@ -747,6 +747,12 @@ class Client:
         )
         return answer
 
+    def run_explanations(self, run_id: int) -> dict[str, Any]:
+        """The explanations section of a run's report (``explanation`` and ``error``; see
+        docs/report-schema.md#explanations)."""
+        answer: dict[str, Any] = self._request("GET", f"/runs/{run_id}/explanations")
+        return answer
+
     def delete_run(self, model: str, run_id: int) -> None:
         self._request("DELETE", f"/models/{_part(model)}/runs/{run_id}")
 

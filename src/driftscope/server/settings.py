@@ -64,6 +64,9 @@ class ServerSettings(BaseSettings):
     metrics_access: Literal["loopback", "token"] = "loopback"
     #: Per model version, at most this many columns get drift series of their own.
     metrics_max_features: int = Field(default=100, ge=0)
+    #: An analysis explains the version's model (when it has a model file) on at most this many
+    #: rows of the baseline and of the run; 0 turns explanations off.
+    explain_rows: int = Field(default=200, ge=0)
 
     #: The app's address as its users reach it (behind a proxy: the proxy's), for the links in
     #: notifications; none: http://host:port.

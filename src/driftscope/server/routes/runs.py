@@ -130,6 +130,15 @@ def run_report(
     return runs.report_json(state, runs.get_run(session, model, run_id))
 
 
+@router.get("/runs/{run_id}/explanations")
+def run_explanations(run_id: Id, session: Session_, state: State_, who: Reader) -> dict[str, Any]:
+    """The explanations section of the run's report: which features drive the version's model
+    on its baseline and on this run (importance on each side, the change, the explainer and
+    what it was bounded to), or the error that stopped them. 404 when the run is not analysed
+    yet or its report has none (no model file, or explanations off)."""
+    return runs.run_explanations(state, session, run_id)
+
+
 @router.delete("/models/{name}/runs/{run_id}", status_code=204)
 def delete_run(name: str, run_id: Id, session: Session_, who: Editor) -> None:
     runs.delete_run(session, who, name, run_id)

@@ -35,6 +35,7 @@ __all__ = [
     "Predictor",
     "load_predictor",
     "predict_columns",
+    "version_explained_model",
     "version_predictor",
 ]
 
@@ -128,6 +129,50 @@ def version_predictor(artifacts: Any, version: Any) -> Predictor:
     return load_predictor(
         version.schema, artifacts.path(version.model_file), version.model_format, preprocessor
     )
+
+
+#: The file formats that run code when loaded.
+_PICKLE_FORMATS = ("pickle", "joblib")
+
+
+def version_explained_model(artifacts: Any, version: Any, *, allow_pickle: bool) -> Any:
+    """The stored version's model as `driftscope.explain` takes it: an ONNX file's path, or a
+    scikit-learn estimator with the version's preprocessor composed in front as a fitted
+    `~sklearn.pipeline.Pipeline` (so the exact tree and linear explainers still see the final
+    step, and attributions stay on the version's columns). An ONNX model with a preprocessor
+    is explained as a function of the columns. A pickle or joblib file is loaded only with
+    ``allow_pickle``; a file that will not load is a `ModelRunError`.
+    """
+    files = [(version.model_file, version.model_format, "model")]
+    if version.preprocessor_file:
+        files.append((version.preprocessor_file, version.preprocessor_format, "preprocessor"))
+    for _, fmt, what in files:
+        if fmt in _PICKLE_FORMATS and not allow_pickle:
+            raise ModelRunError(
+                f"The version's {what} is a {fmt} file, which runs code when loaded, and the "
+                "server does not allow pickle now (--allow-pickle); it is not explained."
+            )
+    if version.model_format == "onnx":
+        if not version.preprocessor_file:
+            return artifacts.named(str(version.model_file), ".onnx")
+        predictor = version_predictor(artifacts, version)
+
+        def scores(frame: pd.DataFrame) -> np.ndarray:
+            labels, proba, _ = predictor.predict(frame)
+            return labels if proba is None else proba
+
+        return scores
+    estimator = load_object(artifacts.path(version.model_file), version.model_format, "model")
+    if not version.preprocessor_file:
+        return estimator
+    from sklearn.pipeline import Pipeline
+
+    step = load_object(
+        artifacts.path(version.preprocessor_file), version.preprocessor_format, "preprocessor"
+    )
+    if not hasattr(step, "transform"):
+        raise ModelRunError("The preprocessor has no transform method.")
+    return Pipeline([("preprocessor", step), ("model", estimator)])
 
 
 def predict_columns(

@@ -13,12 +13,14 @@ import json
 import logging
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from driftscope.analyses.explanation import ExplainSettings, ExplanationsSection
 from driftscope.analyses.status import Status
 from driftscope.data.schema import Schema
 from driftscope.report import Report
@@ -41,7 +43,12 @@ from driftscope.server.models import (
 )
 from driftscope.server.services import alerts, mlflow_links, notify
 from driftscope.server.services.archives import table_in, unpack
-from driftscope.server.services.predict import predict_columns, version_predictor
+from driftscope.server.services.predict import (
+    ModelRunError,
+    predict_columns,
+    version_explained_model,
+    version_predictor,
+)
 from driftscope.server.services.registry import (
     ModelTask,
     get_model,
@@ -57,10 +64,13 @@ from driftscope.server.state import State
 __all__ = [
     "ANALYSE",
     "JOB_KINDS",
+    "LatestExplanations",
     "analyse_run",
     "delete_run",
     "get_run",
+    "latest_explanations",
     "retry_job",
+    "run_explanations",
     "schema_change",
     "upload_run",
 ]
@@ -332,6 +342,7 @@ def _table_report(
             version.prediction,
             version.proba_prefix,
         )
+    explained, unexplained = _explained_model(state, version)
     progress("analysing")
     report = monitor(
         reference,
@@ -347,8 +358,34 @@ def _table_report(
         benchmarks=version.benchmarks or None,
         reference_name=f"{model.name} v{version.number} baseline",
         current_name=f"{model.name} run {run.id}",
+        explain_model=explained,
+        explain_settings=ExplainSettings(max_rows=max(state.settings.explain_rows, 1)),
     )
+    if unexplained is not None:
+        # As monitor does for a model that fails on the data: the section and a warning.
+        report = replace(
+            report,
+            explanations=ExplanationsSection(None, unexplained),
+            extra_warnings=(*report.extra_warnings, f"explanations: {unexplained}"),
+        )
     return report, changes
+
+
+def _explained_model(state: State, version: Version) -> tuple[Any, str | None]:
+    """The version's model for the analysis to explain (None: not explained: no model file, or
+    explanations off), or why it cannot be: the analysis goes on and its explanations section
+    carries the reason."""
+    if version.model_file is None or state.settings.explain_rows == 0:
+        return None, None
+    try:
+        return (
+            version_explained_model(
+                state.artifacts, version, allow_pickle=state.settings.allow_pickle
+            ),
+            None,
+        )
+    except ModelRunError as error:
+        return None, str(error)
 
 
 #: How a run's note about columns that differ from the baseline's starts.
@@ -500,3 +537,66 @@ def report_json(state: State, run: Run) -> dict[str, Any]:
         raise NotFound(f"Run {run.id} has no report ({why}).")
     loaded: dict[str, Any] = json.loads(state.artifacts.read_bytes(run.report))
     return loaded
+
+
+def run_explanations(state: State, session: Session, run_id: int) -> dict[str, Any]:
+    """The explanations section of a run's stored report: the model's attributions on the
+    baseline and the run, or the error that stopped them. `NotFound` when the run has no
+    report yet, or a report without the section (its version has no model file, or
+    explanations were off when it was analysed)."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"No run {run_id}.")
+    section = report_json(state, run).get("explanations")
+    if section is None:
+        raise NotFound(f"Run {run_id} has no explanations: {explanations_missing(session, run)}.")
+    return dict(section)
+
+
+def explanations_missing(session: Session, run: Run) -> str:
+    """Why an analysed run's report has no explanations, in words."""
+    version = session.get(Version, run.version_id)
+    model = session.get(Model, run.model_id)
+    if model is not None and ModelTask(model.task).on_files:
+        return "explanations are made for tabular models only"
+    if version is not None and version.model_file is None:
+        return f"its version v{version.number} has no model file to explain"
+    return (
+        "explanations were off when it was analysed (explain_rows 0), or it was analysed "
+        "before the service made them"
+    )
+
+
+@dataclass(frozen=True)
+class LatestExplanations:
+    """The explanations of a model's latest analysed run: the run (None when none is analysed
+    yet), its version's number, the report's section (None when it has none) and, when there is
+    no explanation to show, why."""
+
+    run_id: int | None
+    version: int | None
+    section: dict[str, Any] | None
+    why: str | None
+
+
+def latest_explanations(state: State, session: Session, model: Model) -> LatestExplanations:
+    """What drives the model now: the explanations section of its latest analysed run (by the
+    run's date), or why there is none."""
+    run = session.scalars(
+        select(Run)
+        .where(Run.model_id == model.id, Run.status == RunStatus.ANALYSED)
+        .where(Run.report.is_not(None))
+        .order_by(Run.date.desc(), Run.id.desc())
+        .limit(1)
+    ).first()
+    if run is None:
+        return LatestExplanations(None, None, None, "no run has been analysed yet")
+    version = session.get(Version, run.version_id)
+    number = None if version is None else version.number
+    section = report_json(state, run).get("explanations")
+    if section is not None:
+        return LatestExplanations(run.id, number, dict(section), None)
+    why = explanations_missing(session, run)
+    if state.settings.explain_rows == 0:
+        why = "explanations are off on this server (explain_rows 0)"
+    return LatestExplanations(run.id, number, None, f"run {run.id} has none: {why}")

@@ -17,10 +17,12 @@ from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
 from driftscope.server.routes.pages import dashboard as dashboards
 from driftscope.server.routes.pages._common import Who, allowed, change, page, to_login
+from driftscope.server.routes.pages._explanations import drivers
 from driftscope.server.schemas import MlflowLinkOut
 from driftscope.server.services import mlflow_links, registry
 from driftscope.server.services.overview import overview
 from driftscope.server.services.registry import ModelTask
+from driftscope.server.services.runs import latest_explanations
 from driftscope.server.services.users import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +100,7 @@ def modelpage(
             runs = run_routes.list_runs(name, session, who, offset, RUNS_PER_PAGE)
             history = model_routes.alias_history(name, session, who)
             mlflow = _mlflow_link(session, name)
+            explained = latest_explanations(state, session, registry.get_model(session, name))
     except NotFound as missing:
         return page(request, "missing.html", 404, who=who, message=str(missing))
     aliases: dict[int, list[str]] = {}
@@ -117,6 +120,8 @@ def modelpage(
         kept=kept_query(request),
         history=history,
         mlflow=mlflow,
+        explained=explained,
+        drivers=None if explained.section is None else drivers(explained.section),
         can_edit=who.role.may(Role.EDITOR),
     )
 

@@ -38,6 +38,7 @@ from driftscope.server.routes.pages._common import (
     page,
     to_login,
 )
+from driftscope.server.routes.pages._explanations import drivers
 from driftscope.server.schemas import RunOut
 from driftscope.server.services import alerts, runs
 from driftscope.server.services.registry import ModelTask
@@ -187,7 +188,9 @@ def _live_context(
     name: str, who: Principal, run: RunOut, report: dict[str, Any] | None
 ) -> dict[str, Any]:
     verdict = (report or {}).get("verdict") or None
+    section = (report or {}).get("explanations")
     return {
+        "drivers": None if section is None else drivers(section),
         "who": who,
         "name": name,
         "run": run,
