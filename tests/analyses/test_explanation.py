@@ -79,7 +79,7 @@ def test_a_model_using_two_of_ten_features_puts_them_first(model: object) -> Non
     if model == "permutation":
         model, method = make_pipeline(StandardScaler(), LogisticRegression()), "permutation"
     fitted = model.fit(X, y)  # type: ignore[attr-defined]
-    result = explain(fitted, X, method=method, max_rows=80, background=50)
+    result = explain(fitted, X, method=method, max_rows=40, background=30)
     assert set(result.top(2, side="reference")) == {"x3", "x7"}
     if result.additivity is not None:
         assert result.additivity < 1e-6
@@ -88,8 +88,8 @@ def test_a_model_using_two_of_ten_features_puts_them_first(model: object) -> Non
 def test_permutation_adds_up_on_multiclass_and_is_seeded() -> None:
     X, y = load_iris(return_X_y=True, as_frame=True)
     model = GradientBoostingClassifier(n_estimators=20, random_state=0).fit(X, y)
-    first = explain(model, X, max_rows=40, seed=3)
-    again = explain(model, X, max_rows=40, seed=3)
+    first = explain(model, X, max_rows=40, background=30, seed=3)
+    again = explain(model, X, max_rows=40, background=30, seed=3)
     assert first.explainer == "permutation"  # shap's tree explainer reads binary GB only
     assert any("permutation explainer was used" in w for w in first.warnings)
     assert len(first.outputs) == 3
@@ -265,3 +265,12 @@ def test_an_object_that_is_no_model_is_refused() -> None:
     X, _ = _two_of_ten()
     with pytest.raises(InputTypeError, match="expected a scikit-learn estimator"):
         explain({"weights": [1, 2]}, X)
+
+
+def test_a_model_fitted_on_an_array_is_given_arrays() -> None:
+    # Given a frame, scikit-learn would warn that the model was fitted without feature names
+    # (and the suite turns warnings into errors).
+    X, y = _two_of_ten()
+    model = GradientBoostingClassifier(n_estimators=10, random_state=0).fit(X.to_numpy(), y)
+    result = explain(model, X, features=list(X.columns), method="permutation", max_rows=20)
+    assert set(result.top(2, side="reference")) == {"x3", "x7"}

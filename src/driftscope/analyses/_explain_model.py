@@ -113,9 +113,11 @@ def _estimator_model(estimator: Any, name: str, features: Sequence[str]) -> Tabu
     classifier = hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_")
     classes = tuple(str(c) for c in estimator.classes_) if classifier else ()
     columns = list(features)
+    # A model fitted on a frame is given a frame (its column names are checked); one fitted on
+    # an array, an array (a frame would make scikit-learn warn that it was not fitted on names).
+    named = _feature_names(estimator) is not None
 
-    def predict(frame: pd.DataFrame) -> NDArray[np.float64]:
-        inputs = frame[columns]
+    def run(inputs: Any) -> NDArray[np.float64]:
         try:
             out = estimator.predict_proba(inputs) if classifier else estimator.predict(inputs)
         except Exception as exc:  # the user's model: any failure on the data is its message
@@ -123,6 +125,9 @@ def _estimator_model(estimator: Any, name: str, features: Sequence[str]) -> Tabu
                 f"model {name} failed on the data: {type(exc).__name__}: {exc}"
             ) from None
         return np.asarray(out, dtype=np.float64)
+
+    def predict(frame: pd.DataFrame) -> NDArray[np.float64]:
+        return run(frame[columns] if named else frame[columns].to_numpy())
 
     final, steps = _split(estimator)
     names = _step_names(steps)
@@ -135,6 +140,7 @@ def _estimator_model(estimator: Any, name: str, features: Sequence[str]) -> Tabu
         steps=steps,
         one_to_one=all(n in _ONE_TO_ONE for n in names) and not _imputer_adds_columns(steps),
         affine=all(n in _AFFINE for n in names),
+        predict_matrix=None if named else run,
     )
 
 
