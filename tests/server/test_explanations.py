@@ -315,3 +315,27 @@ def test_a_model_without_runs_says_none_is_analysed(admin: TestClient) -> None:
     _add(admin, baseline.assign(prediction=0))
     page = admin.get("/models/cancer").text
     assert "No explanations to show: no run has been analysed yet." in page
+
+
+def test_a_drop_is_attributed_on_the_dashboard(admin: TestClient, state: State) -> None:
+    # The run's labels are flipped: the model's performance falls, the analysis attributes the
+    # loss increase to features, and the sentence joins the verdict's reason the model page
+    # (its dashboard) lists.
+    train, baseline, production, features = _cancer()
+    pipeline = _scaled_model(train, features)
+    _add(
+        admin,
+        baseline,
+        model_file=("model.skops", _skops(pipeline[-1])),
+        preprocessor=("scaler.skops", _skops(pipeline[0])),
+    )
+    flipped = production.assign(target=1 - production["target"])
+    run_id = _run(admin, state, flipped)
+    section = admin.get(f"/api/v1/runs/{run_id}/explanations").json()
+    loss = section["loss"]
+    assert loss is not None
+    assert loss["attributable"]
+    assert loss["current_loss"] > loss["reference_loss"]
+    assert "of the log loss increase comes from" in loss["reason"]
+    page = admin.get("/models/cancer").text
+    assert loss["reason"] in page
