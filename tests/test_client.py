@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 from tests.server._postgres import free_port
 from tests.server._receivers import webhook_receiver
-from tests.server._serve import Server, admin_token, database_for, serving
+from tests.server._serve import FAST_JOBS, Server, admin_token, database_for, serving
 from tests.server.conftest import as_csv, as_parquet, breast_cancer_split
 
 import driftscope
@@ -49,7 +49,9 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """`driftscope serve` on a SQLite store, and on PostgreSQL."""
-    with serving(tmp_path_factory.mktemp("client"), database_for(request)) as running:
+    # Explanations on (40 rows a side) for the one test of them.
+    settings = {**FAST_JOBS, "DRIFTSCOPE_EXPLAIN_ROWS": "40"}
+    with serving(tmp_path_factory.mktemp("client"), database_for(request), settings) as running:
         yield running
 
 

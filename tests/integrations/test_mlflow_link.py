@@ -46,6 +46,7 @@ from driftscope.server.worker import JOB_KINDS
 @pytest.fixture
 def settings(tmp_path: Path) -> ServerSettings:
     return load_settings(
+        explain_rows=0,
         data_dir=tmp_path / "data",
         database_url=f"sqlite:///{tmp_path / 'data' / 'driftscope.db'}",
         admin_password=ADMIN_PASSWORD,

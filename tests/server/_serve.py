@@ -22,8 +22,13 @@ __all__ = ["ADMIN_PASSWORD", "FAST_JOBS", "Server", "admin_token", "database_for
 #: The first admin's password in every test server.
 ADMIN_PASSWORD = "correct horse battery staple"
 
-#: Settings for tests that wait for jobs: a killed job is taken up again after a second.
-FAST_JOBS = {"DRIFTSCOPE_JOB_STALE_SECONDS": "1", "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2"}
+#: Settings for tests that wait for jobs: a killed job is taken up again after a second. No
+#: explanations (they cost model calls on every analysis with a model file) unless a test asks.
+FAST_JOBS = {
+    "DRIFTSCOPE_JOB_STALE_SECONDS": "1",
+    "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2",
+    "DRIFTSCOPE_EXPLAIN_ROWS": "0",
+}
 
 
 class Server:
@@ -107,11 +112,13 @@ def database_for(request: Any) -> str | None:
 
 
 @contextmanager
-def serving(folder: Path, database_url: str | None = None) -> Iterator[Server]:
+def serving(
+    folder: Path, database_url: str | None = None, settings: Mapping[str, str] = FAST_JOBS
+) -> Iterator[Server]:
     """A server with its data directory in ``folder`` and its store at ``database_url`` (a
     SQLite file in the data directory by default), stopped at the end."""
     running = Server(
-        folder / "data", database_url or f"sqlite:///{folder / 'data' / 'driftscope.db'}"
+        folder / "data", database_url or f"sqlite:///{folder / 'data' / 'driftscope.db'}", settings
     )
     running.start()
     try:

@@ -41,6 +41,9 @@ def settings(tmp_path: Path, database_url: str) -> ServerSettings:
         job_stale_seconds=2.0,
         login_attempts=3,
         period_quiet_seconds=0,
+        # Explanations cost model calls on every analysis of a version with a model file;
+        # tests/server/test_explanations*.py turn them on where they are tested.
+        explain_rows=0,
     )
 
 
