@@ -216,10 +216,7 @@ class LossAttribution:
         chosen, covered = _cover([(f.feature, float(f.share or 0.0)) for f in pulling], cover, most)
         if not chosen:
             return f"no feature pulls the {words} toward its {direction}"
-        names = _names(chosen)
-        if covered >= cover:
-            return f"{covered:.0%} of the {words} {direction} comes from {names}"
-        return f"{_top(chosen)} only {covered:.0%} of the {words} {direction}"
+        return _covered(chosen, covered, cover, f"the {words} {direction}")
 
     @property
     def reason(self) -> str:
@@ -306,10 +303,7 @@ class PredictionDriftAttribution:
             )
         shifted = [(f.feature, float(f.share or 0.0)) for f in self.features if f.shifted]
         chosen, covered = _cover(shifted, cover, most)
-        names = _names(chosen)
-        if covered >= cover:
-            return f"{covered:.0%} of the prediction shift comes from {names}"
-        return f"{_top(chosen)} only {covered:.0%} of the prediction shift"
+        return _covered(chosen, covered, cover, "the prediction shift")
 
     @property
     def reason(self) -> str:
@@ -327,6 +321,13 @@ class PredictionDriftAttribution:
             "bounds": self.bounds.to_dict(),
             "reason": self.reason,
         }
+
+
+def _covered(chosen: Sequence[str], covered: float, cover: float, change: str) -> str:
+    """The sentence naming the ``chosen`` features and the share ``covered`` of ``change``."""
+    if covered >= cover:
+        return f"{covered:.0%} of {change} comes from {_names(chosen)}"
+    return f"{_top(chosen)} only {covered:.0%} of {change}"
 
 
 def _cover(ranked: Sequence[tuple[str, float]], cover: float, most: int) -> tuple[list[str], float]:

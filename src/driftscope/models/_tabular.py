@@ -119,13 +119,6 @@ def onnx_tabular(path: Path, features: Sequence[str]) -> Callable[..., Any]:
     return run
 
 
-def _onnx_dtype(onnx_type: str) -> Any:
-    """The numpy type to feed an ONNX input of type ``tensor(float)``, ``tensor(int64)``..."""
-    if "float" in onnx_type or "double" in onnx_type:
-        return np.float32 if "double" not in onnx_type else np.float64
-    return np.int64 if "int" in onnx_type else object
-
-
 def onnx_outputs(result: list[Any]) -> Predicted:
     """The label (or value) output, and the probabilities with their classes: a ZipMap (a list
     of {class: probability}) or a matrix."""
