@@ -51,7 +51,7 @@ def validate_report(report_dict: Any) -> None:
     >>> validate_report({"schema_version": "1.0"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    jsonschema.exceptions.ValidationError: The report does not match ... (15 problems):
+    jsonschema.exceptions.ValidationError: The report does not match ... (... problems):
       (top level): 'change_points' is a required property
     ...
     """
