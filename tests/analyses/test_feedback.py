@@ -434,3 +434,17 @@ def test_settings_are_checked_at_construction() -> None:
         FeedbackSettings(min_rows=0)
     with pytest.raises(ParameterError, match="'baseline'"):
         FeedbackSettings(baseline=True)
+
+
+def test_an_undated_duplicate_counts_as_the_oldest() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": [1, 1, 1],
+            "feedback": ["up", "down", "up"],
+            "ts": ["2026-03-02", None, "2026-03-01"],
+        }
+    )
+    result = analyse_feedback(frame, columns=FeedbackColumns(timestamp="ts"))
+    assert (result.n_feedback, result.n_negative) == (1, 0)  # the 2026-03-02 one
+    with pytest.raises(ParameterError, match="give the prediction column too"):
+        analyse_feedback(frame, pd.DataFrame({"id": [1], "y": [0]}), FeedbackColumns(target="y"))

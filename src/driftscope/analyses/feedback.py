@@ -24,7 +24,7 @@ from scipy import stats as sps
 
 from driftscope._shorten import shorten, shown
 from driftscope._validate import check_float, check_int, check_probability
-from driftscope.analyses._labels import value_labels
+from driftscope.analyses._labels import factorize_labels, value_labels
 from driftscope.analyses.results import _clean
 from driftscope.analyses.status import Status
 from driftscope.analyses.windows import WindowSettings, split_windows
@@ -432,13 +432,20 @@ def _need(frame: pd.DataFrame, column: str | None, what: str, table: str) -> Non
 
 def _ids(values: pd.Series) -> NDArray[np.object_]:
     """Ids as text, so 7, 7.0 and "7" are one id (a column read with a gap holds floats);
-    missing ids are None. Each distinct id is written once."""
+    missing ids are None. Numbers are written by numpy at once; other ids once per distinct
+    value."""
+    if values.dtype.kind in "iu":
+        return np.asarray(values.to_numpy().astype(str), dtype=object)
+    if values.dtype.kind == "f":
+        labels = value_labels(values)
+        labels[values.isna().to_numpy()] = None
+        return labels
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    labels = [
+    texts = [
         str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
         for v in uniques
     ]
-    return np.asarray([*labels, None], dtype=object)[codes]
+    return np.asarray([*texts, None], dtype=object)[codes]
 
 
 def _prepared_feedback(
@@ -448,7 +455,10 @@ def _prepared_feedback(
     per id (the last one), with the counts of rows without a value and of duplicates."""
     warnings: list[str] = []
     negative, n_missing = read_feedback_values(feedback[columns.value], columns.value)
-    out = pd.DataFrame({"_id": _ids(feedback[columns.id]), "_negative": negative})
+    # Object dtype: hashing Python strings is faster than pandas' Arrow strings for joins.
+    out = pd.DataFrame(
+        {"_id": pd.Series(_ids(feedback[columns.id]), dtype=object), "_negative": negative}
+    )
     if columns.comment is not None:
         text = feedback[columns.comment].astype("string").str.strip()
         present = text.fillna("").ne("").to_numpy(dtype=bool)
@@ -476,7 +486,9 @@ def _prepared_feedback(
     if timestamp is not None and timestamp in out.columns:
         # The last feedback in time wins; rows without a date count as oldest.
         times = pd.to_datetime(out[timestamp], errors="coerce", format="mixed", utc=True)
-        out = out.iloc[np.argsort(times.to_numpy(), kind="stable")]
+        # NaT is the smallest int64, so an undated row sorts first.
+        instants = times.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+        out = out.iloc[np.argsort(instants, kind="stable")]
     before = len(out)
     out = out.drop_duplicates("_id", keep="last")
     n_duplicates = before - len(out)
@@ -494,8 +506,8 @@ def _join(
     """The predictions (one row per id, the last) with their feedback, and the number of
     feedback ids that match no prediction."""
     warnings: list[str] = []
-    ids = pd.Series(_ids(predictions[id_column]), index=predictions.index)
-    frame = predictions.assign(_id=ids.to_numpy())
+    ids = pd.Series(_ids(predictions[id_column]), index=predictions.index, dtype=object)
+    frame = predictions.assign(_id=ids)
     frame = frame[ids.notna().to_numpy()]
     repeated = int(frame["_id"].duplicated(keep="last").sum())
     if repeated:
@@ -503,8 +515,7 @@ def _join(
             f"{repeated:,} prediction row(s) repeat an id; the last prediction per id is kept."
         )
         frame = frame.drop_duplicates("_id", keep="last")
-    known = set(frame["_id"])
-    matched = feedback["_id"].isin(known).to_numpy()
+    matched = feedback["_id"].isin(frame["_id"]).to_numpy()
     n_unmatched = int((~matched).sum())
     if not matched.any():
         examples = ", ".join(shown(str(i), 40) for i in feedback["_id"].iloc[:3])
@@ -546,7 +557,13 @@ def _wrong(
                 f"The target {shown(columns.target)} holds non-whole numbers: for a regression "
                 "model give a tolerance (a prediction is wrong when it misses by more)."
             )
-        wrong = (value_labels(target) != value_labels(prediction)).astype(np.float64)
+        target_codes, target_labels = factorize_labels(target)
+        predicted_codes, predicted_labels = factorize_labels(prediction)
+        # One vocabulary for both sides, so each row compares two integers.
+        vocabulary = pd.Index(np.concatenate([target_labels, predicted_labels])).unique()
+        on_target = vocabulary.get_indexer(target_labels)[target_codes]
+        on_prediction = vocabulary.get_indexer(predicted_labels)[predicted_codes]
+        wrong = (on_target != on_prediction).astype(np.float64)
     return np.where(known, wrong, np.nan)
 
 
@@ -569,15 +586,16 @@ def _above_other(k: ArrayLike, n: ArrayLike, k0: ArrayLike, n0: ArrayLike) -> ND
 
 def _segment(
     column: str,
-    labels: NDArray[np.object_],
+    codes: NDArray[np.intp],
+    uniques: Sequence[str],
     negative: NDArray[np.float64],
     min_rows: int,
     confidence: float,
     overall: float,
 ) -> list[FeedbackSegment]:
-    """Per label: the feedback count, negative share and interval, and the test against the
-    other rated rows (not yet corrected: `_correct` sets ``significant``)."""
-    codes, uniques = pd.factorize(pd.Series(labels, dtype=object))
+    """Per segment (``codes`` into ``uniques``; -1: a row left out): the feedback count,
+    negative share and interval, and the test against the other rated rows (not yet corrected:
+    `_correct` sets ``significant``)."""
     valid = codes >= 0
     n = np.bincount(codes[valid], minlength=len(uniques)).astype(np.float64)
     k = np.bincount(codes[valid], weights=negative[valid], minlength=len(uniques))
@@ -611,9 +629,12 @@ def _correct(segments: list[FeedbackSegment], alpha: float) -> list[FeedbackSegm
     return sorted(marked, key=lambda s: (-s.ci_low, -s.negative_share, s.column, s.segment))
 
 
-def _feature_labels(values: pd.Series, rated: NDArray[np.bool_]) -> NDArray[np.object_] | None:
-    """Each row's segment of one feature: its category, or its quartile of the rated rows for
-    a numeric feature with many values; None for a column with too many categories or none."""
+def _feature_segments(
+    values: pd.Series, rated: NDArray[np.bool_]
+) -> tuple[NDArray[np.intp], list[str]] | None:
+    """Each row's segment of one feature (a code, -1 for a missing value) and the segments'
+    names: its category, or its quartile of the rated rows for a numeric feature with many
+    values; None for a column with too many categories or a single one."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         x = values.to_numpy(dtype=np.float64, na_value=np.nan)
         seen = x[rated & np.isfinite(x)]
@@ -623,15 +644,12 @@ def _feature_labels(values: pd.Series, rated: NDArray[np.bool_]) -> NDArray[np.o
             names = [f"< {edges[0]:.4g}"]
             names += [f"[{a:.4g}, {b:.4g})" for a, b in itertools.pairwise(edges)]
             names.append(f">= {edges[-1]:.4g}")
-            out = np.array(names, dtype=object)[bins]
-            out[~np.isfinite(x)] = None
-            return np.asarray(out, dtype=object)
-    labels = value_labels(values)
-    labels[values.isna().to_numpy()] = None
-    distinct = pd.unique(labels[rated])
-    if len(distinct) > _MAX_CATEGORIES or len(distinct) < 2:
+            return np.where(np.isfinite(x), bins, -1).astype(np.intp), names
+    codes, labels = factorize_labels(values)
+    n_distinct = np.unique(codes[rated & (codes >= 0)]).size
+    if n_distinct > _MAX_CATEGORIES or n_distinct < 2:
         return None
-    return np.asarray([shorten(str(v), 80) if v is not None else None for v in labels], object)
+    return codes, [shorten(str(v), 80) for v in labels]
 
 
 def _proxy(
@@ -793,6 +811,11 @@ def analyse_feedback(
         _need(predictions, columns.id, "id", "predictions")
         _need(predictions, columns.prediction, "prediction", "predictions")
         _need(predictions, columns.target, "target", "predictions")
+        if columns.target is not None and columns.prediction is None:
+            raise ParameterError(
+                f"The target {shown(columns.target)} is compared with a prediction: give the "
+                "prediction column too."
+            )
         for name in columns.features or ():
             _need(predictions, name, "feature", "predictions")
         if timestamp is not None and timestamp not in predictions.columns:
@@ -927,14 +950,13 @@ def analyse_feedback(
     by_class: list[FeedbackSegment] = []
     segments: list[FeedbackSegment] = []
     if predictions is not None:
-        rated_rows = has
         if columns.prediction is not None:
-            labels_pred = value_labels(frame[columns.prediction])
-            labels_pred[~has | frame[columns.prediction].isna().to_numpy()] = None
+            class_codes, classes = factorize_labels(frame[columns.prediction])
             by_class = _correct(
                 _segment(
                     columns.prediction,
-                    labels_pred,
+                    np.where(has, class_codes, -1),
+                    [str(c) for c in classes],
                     np.nan_to_num(negative),
                     settings.min_segment_rows,
                     settings.confidence,
@@ -950,13 +972,13 @@ def analyse_feedback(
         )
         found: list[FeedbackSegment] = []
         for name in names:
-            feature = _feature_labels(frame[name], rated_rows)
+            feature = _feature_segments(frame[name], has)
             if feature is None:
                 continue
-            feature[~has] = None
             found += _segment(
                 name,
-                feature,
+                np.where(has, feature[0], -1),
+                feature[1],
                 np.nan_to_num(negative),
                 settings.min_segment_rows,
                 settings.confidence,
