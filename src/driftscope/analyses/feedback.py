@@ -448,17 +448,32 @@ def _ids(values: pd.Series) -> NDArray[np.object_]:
     return np.asarray([*texts, None], dtype=object)[codes]
 
 
+def _id_keys(
+    feedback: pd.Series, predictions: pd.Series | None
+) -> tuple[NDArray[np.intp], NDArray[np.intp] | None]:
+    """Both tables' ids as one set of integer keys (-1: no id), so that duplicates and the join
+    hash integers; integer ids are keyed as they are, others as `_ids` text."""
+    sides = [feedback] if predictions is None else [feedback, predictions]
+    if all(side.dtype.kind in "iu" for side in sides) and len({s.dtype for s in sides}) == 1:
+        values = np.concatenate([side.to_numpy() for side in sides])
+    else:
+        values = np.concatenate([_ids(side) for side in sides])
+    keys, _ = pd.factorize(values, use_na_sentinel=True)
+    keys = keys.astype(np.intp)
+    if predictions is None:
+        return keys, None
+    return keys[: len(feedback)], keys[len(feedback) :]
+
+
 def _prepared_feedback(
-    feedback: pd.DataFrame, columns: FeedbackColumns, timestamp: str | None
+    feedback: pd.DataFrame, columns: FeedbackColumns, timestamp: str | None, keys: NDArray[np.intp]
 ) -> tuple[pd.DataFrame, int, int, list[str]]:
-    """The feedback table as ``_id``, ``_negative``, ``_comment`` (and the timestamp), one row
-    per id (the last one), with the counts of rows without a value and of duplicates."""
+    """The feedback table as ``_id`` (its `_id_keys`), ``_row`` (its row in ``feedback``),
+    ``_negative``, ``_comment`` (and the timestamp), one row per id (the last one), with the
+    counts of rows without a value and of duplicates."""
     warnings: list[str] = []
     negative, n_missing = read_feedback_values(feedback[columns.value], columns.value)
-    # Object dtype: hashing Python strings is faster than pandas' Arrow strings for joins.
-    out = pd.DataFrame(
-        {"_id": pd.Series(_ids(feedback[columns.id]), dtype=object), "_negative": negative}
-    )
+    out = pd.DataFrame({"_id": keys, "_row": np.arange(len(feedback)), "_negative": negative})
     if columns.comment is not None:
         text = feedback[columns.comment].astype("string").str.strip()
         present = text.fillna("").ne("").to_numpy(dtype=bool)
@@ -467,7 +482,7 @@ def _prepared_feedback(
         out["_comment"] = comments
     if timestamp is not None:
         out[timestamp] = feedback[timestamp].to_numpy()
-    no_id = out["_id"].isna().to_numpy()
+    no_id = keys < 0
     if no_id.any():
         warnings.append(
             f"{int(no_id.sum()):,} feedback row(s) have no id in {shown(columns.id)}; left out."
@@ -501,39 +516,52 @@ def _prepared_feedback(
 
 
 def _join(
-    feedback: pd.DataFrame, predictions: pd.DataFrame, columns: FeedbackColumns, id_column: str
+    rated: pd.DataFrame,
+    predictions: pd.DataFrame,
+    keys: NDArray[np.intp],
+    given_ids: pd.Series,
+    id_column: str,
 ) -> tuple[pd.DataFrame, int, list[str]]:
-    """The predictions (one row per id, the last) with their feedback, and the number of
-    feedback ids that match no prediction."""
+    """The predictions (one row per id, the last) with their feedback (``rated``, one row per
+    key), and the number of feedback ids that match no prediction. ``given_ids`` are the ids as
+    the feedback table wrote them, for messages."""
     warnings: list[str] = []
-    ids = pd.Series(_ids(predictions[id_column]), index=predictions.index, dtype=object)
-    frame = predictions.assign(_id=ids)
-    frame = frame[ids.notna().to_numpy()]
-    repeated = int(frame["_id"].duplicated(keep="last").sum())
-    if repeated:
+    keep = keys >= 0
+    repeated = pd.Series(keys).duplicated(keep="last").to_numpy() & keep
+    if repeated.any():
         warnings.append(
-            f"{repeated:,} prediction row(s) repeat an id; the last prediction per id is kept."
+            f"{int(repeated.sum()):,} prediction row(s) repeat an id; the last prediction per id "
+            "is kept."
         )
-        frame = frame.drop_duplicates("_id", keep="last")
-    matched = feedback["_id"].isin(frame["_id"]).to_numpy()
+    keep &= ~repeated
+    frame = predictions[keep].reset_index(drop=True)
+    # Each feedback's row in `frame`, -1 when its id has no prediction.
+    position = pd.Index(keys[keep]).get_indexer(pd.Index(rated["_id"]))
+    matched = position >= 0
     n_unmatched = int((~matched).sum())
+    shown_ids = given_ids.iloc[rated["_row"].to_numpy()]
     if not matched.any():
-        examples = ", ".join(shown(str(i), 40) for i in feedback["_id"].iloc[:3])
-        theirs = ", ".join(shown(str(i), 40) for i in frame["_id"].iloc[:3])
+        examples = ", ".join(shown(str(i), 40) for i in shown_ids.iloc[:3])
+        theirs = ", ".join(shown(str(i), 40) for i in frame[id_column].iloc[:3])
         raise ColumnError(
-            f"None of the {len(feedback):,} feedback ids (e.g. {examples}) is in the predictions' "
+            f"None of the {len(rated):,} feedback ids (e.g. {examples}) is in the predictions' "
             f"{shown(id_column)} column (e.g. {theirs}): expected the ids the predictions were "
             "logged under."
         )
     if n_unmatched:
-        examples = ", ".join(shown(str(i), 40) for i in feedback["_id"][~matched].iloc[:3])
+        examples = ", ".join(shown(str(i), 40) for i in shown_ids[~matched].iloc[:3])
         warnings.append(
-            f"{n_unmatched:,} of {len(feedback):,} feedback row(s) rate an id with no prediction "
+            f"{n_unmatched:,} of {len(rated):,} feedback row(s) rate an id with no prediction "
             f"(e.g. {examples}); left out."
         )
-    extra = [c for c in feedback.columns if c == "_id" or c not in frame.columns]
-    joined = frame.merge(feedback[extra], on="_id", how="left", validate="one_to_one")
-    return joined.reset_index(drop=True), n_unmatched, warnings
+    # The feedback's columns, aligned on the predictions' rows (missing where none rated).
+    on = pd.Index(position[matched])
+    extra = {
+        c: pd.Series(rated[c].to_numpy()[matched], index=on).reindex(frame.index)
+        for c in rated.columns
+        if c not in ("_id", "_row") and c not in frame.columns
+    }
+    return frame.assign(**extra), n_unmatched, warnings
 
 
 def _wrong(
@@ -764,6 +792,69 @@ def _negative_words(
 # -- the analysis ----------------------------------------------------------------------------
 
 
+def _baseline_tests(
+    k_rows: NDArray[np.float64],
+    n_rows: NDArray[np.float64],
+    labels: Sequence[str],
+    settings: FeedbackSettings,
+) -> tuple[str, NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], int | None]:
+    """The baseline each window is held to (its description and share per window), the
+    one-sided p-value against it, which windows are tested, and the baseline window's index."""
+    tested = n_rows >= settings.min_rows
+    base_index: int | None = None
+    if isinstance(settings.baseline, float):
+        text = f"rate {settings.baseline:g}"
+        base_share = np.full(len(labels), settings.baseline)
+        return text, base_share, _above_rate(k_rows, n_rows, settings.baseline), tested, None
+    if isinstance(settings.baseline, str):
+        base_index = _baseline_window(settings.baseline, labels)
+        text = f"window {labels[base_index]}"
+        k0, n0 = np.full(len(labels), k_rows[base_index]), np.full(len(labels), n_rows[base_index])
+    else:
+        text = "the other windows pooled"
+        k0, n0 = k_rows.sum() - k_rows, n_rows.sum() - n_rows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base_share = k0 / n0
+    tested &= n0 >= settings.min_rows
+    if base_index is not None:
+        tested[base_index] = False
+    return text, base_share, _above_other(k_rows, n_rows, k0, n0), tested, base_index
+
+
+def _where_users_complain(
+    frame: pd.DataFrame,
+    names: list[str],
+    columns: FeedbackColumns,
+    settings: FeedbackSettings,
+    negative: NDArray[np.float64],
+    overall: float,
+) -> tuple[list[FeedbackSegment], list[FeedbackSegment]]:
+    """The predicted classes, and the top feature segments, each with its negative share and
+    its test against the other rated rows (Bonferroni over the classes, over the segments)."""
+    has = ~np.isnan(negative)
+    rated = np.nan_to_num(negative)
+    common = (settings.min_segment_rows, settings.confidence, overall)
+    by_class: list[FeedbackSegment] = []
+    if columns.prediction is not None:
+        codes, classes = factorize_labels(frame[columns.prediction])
+        found = _segment(
+            columns.prediction, np.where(has, codes, -1), [str(c) for c in classes], rated, *common
+        )
+        by_class = _correct(found, settings.alpha)
+    used = {columns.id, columns.prediction, columns.target, columns.timestamp}
+    features = (
+        list(columns.features)
+        if columns.features is not None
+        else [c for c in names if c not in used]
+    )
+    segments: list[FeedbackSegment] = []
+    for name in features:
+        feature = _feature_segments(frame[name], has)
+        if feature is not None:
+            segments += _segment(name, np.where(has, feature[0], -1), feature[1], rated, *common)
+    return by_class, _correct(segments, settings.alpha)[: settings.top_segments]
+
+
 def _baseline_window(label: str, labels: Sequence[str]) -> int:
     if label == "first" and labels:
         return 0
@@ -829,10 +920,17 @@ def analyse_feedback(
                 )
         _need(feedback, timestamp, "timestamp", "feedback")
     feedback_time = timestamp if timestamp is not None and timestamp in feedback.columns else None
-    rated, n_missing, n_duplicates, warnings = _prepared_feedback(feedback, columns, feedback_time)
+    feedback_keys, prediction_keys = _id_keys(
+        feedback[columns.id], None if predictions is None else predictions[columns.id]
+    )
+    rated, n_missing, n_duplicates, warnings = _prepared_feedback(
+        feedback, columns, feedback_time, feedback_keys
+    )
     n_unmatched = 0
-    if predictions is not None:
-        frame, n_unmatched, join_warnings = _join(rated, predictions, columns, columns.id)
+    if predictions is not None and prediction_keys is not None:
+        frame, n_unmatched, join_warnings = _join(
+            rated, predictions, prediction_keys, feedback[columns.id], columns.id
+        )
         warnings += join_warnings
     else:
         frame = rated
@@ -851,31 +949,11 @@ def analyse_feedback(
     n_rows = np.array([has[s.rows].sum() for s in splits], dtype=np.float64)
     k_rows = np.array([np.nansum(negative[s.rows]) for s in splits], dtype=np.float64)
     low, high = wilson_interval(k_rows, n_rows, settings.confidence)
-    tested = n_rows >= settings.min_rows
     labels = [s.label for s in splits]
 
-    # The baseline each window is held to, and the one-sided p-value against it.
-    base_index: int | None = None
-    if isinstance(settings.baseline, float):
-        baseline_text = f"rate {settings.baseline:g}"
-        base_share = np.full(len(splits), settings.baseline)
-        p_values = _above_rate(k_rows, n_rows, settings.baseline)
-    elif isinstance(settings.baseline, str):
-        base_index = _baseline_window(settings.baseline, labels)
-        baseline_text = f"window {labels[base_index]}"
-        k0, n0 = np.full(len(splits), k_rows[base_index]), np.full(len(splits), n_rows[base_index])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            base_share = k0 / n0
-        p_values = _above_other(k_rows, n_rows, k0, n0)
-        tested &= n0 >= settings.min_rows
-        tested[base_index] = False
-    else:
-        baseline_text = "the other windows pooled"
-        k0, n0 = k_rows.sum() - k_rows, n_rows.sum() - n_rows
-        with np.errstate(invalid="ignore", divide="ignore"):
-            base_share = k0 / n0
-        p_values = _above_other(k_rows, n_rows, k0, n0)
-        tested &= n0 >= settings.min_rows
+    baseline_text, base_share, p_values, tested, base_index = _baseline_tests(
+        k_rows, n_rows, labels, settings
+    )
     m = max(int(tested.sum()), 1)
     windows: list[FeedbackWindow] = []
     for i, split in enumerate(splits):
@@ -950,41 +1028,9 @@ def analyse_feedback(
     by_class: list[FeedbackSegment] = []
     segments: list[FeedbackSegment] = []
     if predictions is not None:
-        if columns.prediction is not None:
-            class_codes, classes = factorize_labels(frame[columns.prediction])
-            by_class = _correct(
-                _segment(
-                    columns.prediction,
-                    np.where(has, class_codes, -1),
-                    [str(c) for c in classes],
-                    np.nan_to_num(negative),
-                    settings.min_segment_rows,
-                    settings.confidence,
-                    overall,
-                ),
-                settings.alpha,
-            )
-        used = {columns.id, columns.prediction, columns.target, timestamp}
-        names = (
-            list(columns.features)
-            if columns.features is not None
-            else [c for c in predictions.columns if c not in used]
+        by_class, segments = _where_users_complain(
+            frame, list(predictions.columns), columns, settings, negative, overall
         )
-        found: list[FeedbackSegment] = []
-        for name in names:
-            feature = _feature_segments(frame[name], has)
-            if feature is None:
-                continue
-            found += _segment(
-                name,
-                np.where(has, feature[0], -1),
-                feature[1],
-                np.nan_to_num(negative),
-                settings.min_segment_rows,
-                settings.confidence,
-                overall,
-            )
-        segments = _correct(found, settings.alpha)[: settings.top_segments]
 
     proxy = None
     if wrong is not None:
