@@ -448,3 +448,31 @@ def test_an_undated_duplicate_counts_as_the_oldest() -> None:
     assert (result.n_feedback, result.n_negative) == (1, 0)  # the 2026-03-02 one
     with pytest.raises(ParameterError, match="give the prediction column too"):
         analyse_feedback(frame, pd.DataFrame({"id": [1], "y": [0]}), FeedbackColumns(target="y"))
+
+
+def test_days_without_feedback_and_repeated_predictions_give_plain_json() -> None:
+    days = pd.to_datetime(["2026-03-02"] * 40 + ["2026-03-03"] * 40 + ["2026-03-04"] * 2)
+    predictions = pd.DataFrame({"id": [*range(80), 0, 1], "ts": days, "pred": ["a", "b"] * 41})
+    feedback = pd.DataFrame({"id": range(40), "feedback": ["down", "up", "up", "up"] * 10})
+    result = analyse_feedback(
+        feedback, predictions, FeedbackColumns(timestamp="ts", prediction="pred"), DAILY
+    )
+    assert any("2 prediction row(s) repeat an id" in w for w in result.warnings)
+    # Ids 0 and 1 were predicted again on 2026-03-04: their last prediction is kept there.
+    first, second, third = result.windows
+    assert (first.n_predictions, first.n_feedback) == (38, 38)
+    assert (second.n_predictions, second.n_feedback, second.coverage) == (40, 0, 0.0)
+    assert (third.n_predictions, third.n_feedback, third.n_negative) == (2, 2, 1)
+    data = result.to_dict()
+    assert data["windows"][1]["negative_share"] is None
+    json.dumps(data, allow_nan=False)
+
+
+def test_windows_follow_the_feedback_time_when_the_predictions_have_none() -> None:
+    frame = _daily([0.1, 0.4], n=100)
+    predictions = pd.DataFrame({"id": frame["id"], "pred": 1})
+    result = analyse_feedback(
+        frame, predictions, FeedbackColumns(timestamp="ts", prediction="pred"), DAILY
+    )
+    assert [w.label for w in result.windows] == ["2026-03-02", "2026-03-03"]
+    assert [w.n_feedback for w in result.windows] == [100, 100]

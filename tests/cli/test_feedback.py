@@ -81,6 +81,9 @@ def test_fail_on_alert_exits_one_and_names_the_window(
     fb, preds = files
     assert main(["feedback", str(fb), str(preds), *BASE, "--fail-on-alert"]) == 1
     assert "2026-03-07" in capsys.readouterr().err
+    # The last day's share rose by about 20 points: a floor of 50 points does not alert.
+    floor = ["--min-increase", "0.5", "--fail-on-alert", "-q"]
+    assert main(["feedback", str(fb), str(preds), *BASE, *floor]) == 0
     # Held to a rate it is not above, no window alerts.
     args = ["feedback", str(fb), *BASE[:4], "--windows", "3", "--baseline", "0.9"]
     assert main([*args, "--fail-on-alert", "-q"]) == 0

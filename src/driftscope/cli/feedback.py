@@ -109,6 +109,14 @@ def feedback_command(
             min=0.0001, max=0.5, help="Significance level, Bonferroni-corrected over windows."
         ),
     ] = 0.05,
+    min_increase: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Least rise over the baseline's share that can alert (0.02: 2 points).",
+        ),
+    ] = 0.0,
     min_rows: Annotated[
         int, typer.Option(min=1, help="Feedback rows a window needs to be tested.")
     ] = 30,
@@ -165,6 +173,7 @@ def feedback_command(
         baseline=_baseline(baseline),
         confidence=confidence,
         alpha=alpha,
+        min_increase=min_increase,
         min_rows=min_rows,
         min_segment_rows=min_segment_rows,
         tolerance=tolerance,

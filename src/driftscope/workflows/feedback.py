@@ -43,6 +43,7 @@ def feedback(
     min_rows: int = 30,
     min_segment_rows: int = 30,
     top_segments: int = 5,
+    top_words: int = 10,
     tolerance: float | None = None,
     encoding: str = "utf-8",
     delimiter: str | None = None,
@@ -95,6 +96,7 @@ def feedback(
         min_rows=min_rows,
         min_segment_rows=min_segment_rows,
         top_segments=top_segments,
+        top_words=top_words,
         tolerance=tolerance,
     )
     reading: dict[str, Any] = {"encoding": encoding, "delimiter": delimiter}
