@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = [
     "FeedbackSegment",
     "FeedbackSettings",
     "FeedbackWindow",
+    "ProxyStrength",
     "WordCount",
     "analyse_feedback",
     "read_feedback_values",
@@ -176,6 +178,20 @@ def read_feedback_values(values: pd.Series, column: str) -> tuple[NDArray[np.flo
     )
     out = meaning[codes]  # code -1 (missing) takes the appended NaN
     return out, int(np.isnan(out).sum())
+
+
+class ProxyStrength(StrEnum):
+    """How well thumbs down stand for wrong predictions, from the association of the two on
+    the rows that have both: none (not significant, or not positive), weak (phi < 0.3),
+    moderate (phi < 0.5), strong."""
+
+    NONE = "none"
+    WEAK = "weak"
+    MODERATE = "moderate"
+    STRONG = "strong"
+
+    def __repr__(self) -> str:
+        return repr(self.value)
 
 
 @dataclass(frozen=True)
@@ -322,7 +338,7 @@ class FeedbackProxy:
     recall_ci: tuple[float | None, float | None]
     phi: float | None
     p_value: float | None
-    strength: str
+    strength: ProxyStrength
     n_windows: int
     window_correlation: float | None
     window_spearman: float | None
@@ -332,6 +348,7 @@ class FeedbackProxy:
         data = asdict(self)
         data["precision_ci"] = list(self.precision_ci)
         data["recall_ci"] = list(self.recall_ci)
+        data["strength"] = str(self.strength)
         return dict(_clean(data))
 
 
@@ -702,13 +719,13 @@ def _proxy(
     phi = (a * d - b * c) / math.sqrt(margins) if margins else None
     p_value = float(sps.hypergeom.sf(a - 1, n, a + c, a + b)) if margins else None
     if phi is None or p_value is None or p_value >= settings.alpha or phi <= 0:
-        strength = "none"
+        strength = ProxyStrength.NONE
     elif phi >= 0.5:
-        strength = "strong"
+        strength = ProxyStrength.STRONG
     elif phi >= 0.3:
-        strength = "moderate"
+        strength = ProxyStrength.MODERATE
     else:
-        strength = "weak"
+        strength = ProxyStrength.WEAK
     usable = [
         w
         for w in windows
@@ -727,7 +744,7 @@ def _proxy(
     error_rate = (a + c) / n
     parts = [
         f"Feedback is a {strength} proxy for errors here"
-        if strength != "none"
+        if strength is not ProxyStrength.NONE
         else "Feedback says little about errors here"
     ]
     if precision is not None:
