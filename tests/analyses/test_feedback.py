@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats as sps
 from sklearn.datasets import load_digits
 from sklearn.metrics import matthews_corrcoef
@@ -56,6 +58,22 @@ def test_wilson_interval_is_scipys(confidence: float) -> None:
     empty_low, empty_high = wilson_interval([0], [0])
     assert np.isnan(empty_low[0])
     assert np.isnan(empty_high[0])
+
+
+@given(
+    n=st.integers(1, 10_000),
+    share=st.floats(0, 1),
+    confidence=st.floats(0.5, 0.999),
+)
+def test_the_interval_holds_the_share_and_narrows_with_confidence(
+    n: int, share: float, confidence: float
+) -> None:
+    k = round(share * n)
+    low, high = wilson_interval([k], [n], confidence)
+    assert 0.0 <= low[0] <= k / n <= high[0] <= 1.0
+    wider_low, wider_high = wilson_interval([k], [n], min(confidence + 0.0005, 0.9995))
+    assert wider_low[0] <= low[0] + 1e-12
+    assert wider_high[0] >= high[0] - 1e-12
 
 
 @pytest.mark.parametrize(("rate", "n"), [(0.05, 300), (0.2, 120), (0.5, 60)])
