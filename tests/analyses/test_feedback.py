@@ -159,6 +159,7 @@ def test_a_given_rate_is_tested_with_the_exact_binomial_test() -> None:
             assert w.status is Status.WARNING
     assert result.windows[-1].status is Status.ALERT
     assert result.baseline == "rate 0.1"
+    assert "below 0.05 / 4 (Bonferroni" in result.rule
 
 
 def test_a_baseline_window_is_not_tested_and_the_others_are_held_to_it() -> None:

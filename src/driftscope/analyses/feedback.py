@@ -377,6 +377,7 @@ class FeedbackResult:
     ci_high: float
     confidence: float
     baseline: str
+    rule: str
     windows_by: str
     windows: tuple[FeedbackWindow, ...]
     n_predictions: int | None = None
@@ -418,6 +419,7 @@ class FeedbackResult:
             "ci_high": self.ci_high,
             "confidence": self.confidence,
             "baseline": self.baseline,
+            "rule": self.rule,
             "n_predictions": self.n_predictions,
             "coverage": self.coverage,
             "windows_by": self.windows_by,
@@ -1071,6 +1073,13 @@ def analyse_feedback(
         ci_high=float(all_high),
         confidence=settings.confidence,
         baseline=baseline_text,
+        rule=(
+            f"alert when a window's negative share is above the baseline by at least "
+            f"{settings.min_increase:g} and its one-sided p-value is below {settings.alpha:g} / "
+            f"{m} (Bonferroni over the windows tested); warning when only below "
+            f"{settings.alpha:g}; windows with fewer than {settings.min_rows} feedback are not "
+            "tested"
+        ),
         windows_by=window_settings.describe() if settings.windows.active else "one window",
         windows=tuple(windows),
         n_predictions=n_predictions,

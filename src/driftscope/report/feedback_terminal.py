@@ -101,6 +101,7 @@ def render_feedback(result: Mapping[str, Any], max_windows: int = 60) -> Rendera
         row += [_share(w["baseline_share"]), _p(w["p_value"])]
         table.add_row(*row, Text(w["status"], style=_STYLES.get(w["status"], "")))
     parts.append(table)
+    parts.append(Text(f"rule: {result['rule']}", style="dim"))
     if len(windows) > max_windows:
         parts.append(Text(f"... {len(windows) - max_windows} more windows in the JSON", "dim"))
     if result["by_class"]:
