@@ -334,6 +334,9 @@ COMMANDS = {
         "--input-size", "4x4", "--json", "{o}/r.json",
     ),
     "audio": ("audio", "drift", "{a}", "{b}", "-q", "--json", "{o}/r.json"),
+    "feedback": (
+        "feedback", "{a}", "{b}", "-q", "--id", "age", "--value", "p", "--json", "{o}/f.json",
+    ),
 }  # fmt: skip
 GOOD = {"images": "images.csv", "model": "images.csv", "audio": "audio.csv"}
 

@@ -45,6 +45,7 @@ EXPECTED_ALL = [
     "explain",
     "explain_images",
     "explain_text",
+    "feedback",
     "monitor",
     "monitor_asr",
     "monitor_images",

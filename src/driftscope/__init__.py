@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from driftscope.workflows.asr import monitor_asr
     from driftscope.workflows.audio import compare_audio
     from driftscope.workflows.compare import Reference, compare, prepare
+    from driftscope.workflows.feedback import feedback
     from driftscope.workflows.images import compare_images, monitor_images
     from driftscope.workflows.monitor import monitor
     from driftscope.workflows.text import compare_text
@@ -35,6 +36,7 @@ _LAZY = {
     "prepare": "driftscope.workflows.compare",
     "Reference": "driftscope.workflows.compare",
     "monitor": "driftscope.workflows.monitor",
+    "feedback": "driftscope.workflows.feedback",
     "compare_images": "driftscope.workflows.images",
     "compare_audio": "driftscope.workflows.audio",
     "compare_text": "driftscope.workflows.text",
@@ -74,6 +76,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "explain",
     "explain_images",
     "explain_text",
+    "feedback",
     "monitor",
     "monitor_asr",
     "monitor_images",
