@@ -362,7 +362,8 @@ class ShadowWindow:
 class SegmentDisagreement:
     """A feature segment (a category, or a quantile bin ``[low, high)`` of a number) and how
     often the two versions disagree in it, with the Wilson interval; ``lift`` is the rate over
-    the overall rate."""
+    the overall rate; ``notable`` when the interval lies above the overall rate (more
+    disagreement there than sampling alone explains)."""
 
     feature: str
     segment: str
@@ -371,6 +372,7 @@ class SegmentDisagreement:
     low: float
     high: float
     lift: float | None
+    notable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dict(_clean(asdict(self)))
@@ -1380,7 +1382,14 @@ def _segments(
             rate = k / n
             found.append(
                 SegmentDisagreement(
-                    name, segment, n, rate, low, high, rate / overall if overall > 0 else None
+                    name,
+                    segment,
+                    n,
+                    rate,
+                    low,
+                    high,
+                    rate / overall if overall > 0 else None,
+                    low > overall,
                 )
             )
     found.sort(key=lambda s: (-s.low, -s.disagreement, s.feature, s.segment))
@@ -1639,7 +1648,7 @@ def _shadow_verdict(
         f"{agreement.n_rows:,} rows ({settings.confidence:.0%} CI {agreement.low:.1%} to "
         f"{agreement.high:.1%})."
     )
-    if segments:
+    if segments and segments[0].notable:
         top = segments[0]
         text += (
             f" They disagree most where {top.feature} is {top.segment} "

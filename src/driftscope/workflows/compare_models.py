@@ -243,6 +243,9 @@ def shadow_compare(
     task: str | None = None,
     features: Sequence[str] | None = None,
     tolerance: float | None = None,
+    min_effect: float | None = None,
+    power: float = 0.8,
+    primary_metric: str | None = None,
     n_windows: int | None = 5,
     window_size: int | None = None,
     period: str | None = None,
@@ -264,7 +267,9 @@ def shadow_compare(
     equal parts, ``window_size`` rows each, or calendar ``period`` (D, W, M) on ``timestamp``
     (time order with a timestamp, row order without). ``tolerance`` is the largest difference
     between two regression predictions that still agree (default 0.1 standard deviations of
-    production's predictions). ``settings``, when given, replaces the shortcuts.
+    production's predictions). ``min_effect``, ``power`` and ``primary_metric`` shape who-was-right,
+    the paired A/B test of the labelled rows (production as A). ``settings``, when given,
+    replaces the shortcuts.
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"x": range(200), "prod": [0, 1] * 100, "cand": [0, 1] * 100})
@@ -282,6 +287,9 @@ def shadow_compare(
         owner,
         confidence=confidence,
         tolerance=tolerance,
+        min_effect=min_effect,
+        power=power,
+        primary_metric=primary_metric,
         min_segment_rows=min_segment_rows,
         n_resamples=n_resamples,
         seed=seed,
