@@ -50,6 +50,7 @@ from driftscope.analyses.drift import DriftSettings, run_drift
 from driftscope.analyses.model import ModelColumns, Task
 from driftscope.analyses.performance import (
     _SIZE_BIASED,
+    CONFUSION_METRICS,
     METRIC_RANGES,
     PRIMARY,
     TASK_METRICS,
@@ -546,8 +547,6 @@ def _confusion_statistics(
 ) -> dict[str, Statistic]:
     """The confusion-matrix metrics of resamples: each resample's confusion matrix is the
     count-weighted tally of the rows' (true, predicted) cells."""
-    from driftscope import metrics as M
-
     cells = y_true * k + y_pred
 
     # Every confusion metric reads the same block of counts: tally its matrices once.
@@ -563,19 +562,10 @@ def _confusion_statistics(
         last[:] = [(counts, result)]
         return result
 
-    from_cm: dict[str, Callable[[FloatArray], FloatArray]] = {
-        "accuracy": M.accuracy_from_confusion,
-        "balanced_accuracy": M.balanced_accuracy_from_confusion,
-        "precision_macro": lambda m: M.precision_from_confusion(m, average="macro"),
-        "recall_macro": lambda m: M.recall_from_confusion(m, average="macro"),
-        "f1_macro": lambda m: M.f1_from_confusion(m, average="macro"),
-        "f1_weighted": lambda m: M.f1_from_confusion(m, average="weighted"),
-    }
-
-    def bind(fn: Callable[[FloatArray], FloatArray]) -> Statistic:
+    def bind(fn: Callable[[Any], Any]) -> Statistic:
         return lambda counts: np.asarray(fn(matrices(counts)), dtype=np.float64)
 
-    return {name: bind(fn) for name, fn in from_cm.items()}
+    return {name: bind(fn) for name, fn in CONFUSION_METRICS.items()}
 
 
 def _median_statistic(values: FloatArray) -> Statistic:
@@ -681,6 +671,11 @@ def _arm(
         raise EmptyDataError(
             f"Arm {shown(name)} has no row with both a target ({shown(model.target)}) and a "
             f"prediction ({shown(model.prediction)}); an A/B test needs labelled rows in both arms."
+        )
+    if side.n_labelled < len(frame):
+        warnings.append(
+            f"Arm {shown(name)}: {len(frame) - side.n_labelled:,} of {len(frame):,} row(s) lack "
+            "the target or the prediction (missing, or not a number); they are left out."
         )
     values, details = side_metrics(task, side, PerformanceSettings(), with_ci=False)
     estimates = {k: v[0] for k, v in values.items() if v[0] is not None and math.isfinite(v[0])}
@@ -1512,6 +1507,15 @@ def compare_shadow(
         )
         frame = frame[scored.to_numpy()].reset_index(drop=True)
     outputs, tolerance = _outputs(task, frame, production, candidate, settings.tolerance, warnings)
+    if bool(production.probabilities) != bool(candidate.probabilities):
+        has, lacks = (
+            ("production", "candidate") if production.probabilities else ("candidate", "production")
+        )
+        warnings.append(
+            f"Only the {has} has probability columns; the probabilities are not compared. Give "
+            f"the {lacks}'s prefix (production_proba_prefix= / candidate_proba_prefix=, "
+            "--proba-prefix / --candidate-proba-prefix)."
+        )
     agreement = _agreement(outputs.agree, settings.confidence)
     divergence = [
         _prediction_divergence(task, outputs.production, outputs.candidate, production.labels)
