@@ -596,3 +596,69 @@ def test_speech_recognition_is_not_compared() -> None:
     frame = pd.DataFrame({"arm": ["a", "b"], "y": ["hi", "yo"], "pred": ["hi", "yo"]})
     with pytest.raises(ParameterError, match="classification and regression"):
         compare_arms(frame, model, arm="arm")
+
+
+def test_multiclass_with_probabilities_on_iris() -> None:
+    """Two classifiers of three classes: per-class probability divergence, macro metrics and
+    the one-vs-rest ROC-AUC against scikit-learn."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score, roc_auc_score
+    from sklearn.naive_bayes import GaussianNB
+
+    x, y = load_iris(return_X_y=True, as_frame=True)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    linear = LogisticRegression(max_iter=1000).fit(x, y)
+    bayes = GaussianNB().fit(x, y)
+    frame = x.copy()
+    frame["y"] = names[y]
+    frame["prod"], frame["cand"] = names[linear.predict(x)], names[bayes.predict(x)]
+    for model, prefix in ((linear, "p_"), (bayes, "c_")):
+        for i, name in enumerate(names):
+            frame[prefix + name] = model.predict_proba(x)[:, i]
+    found = driftscope.shadow_compare(
+        frame,
+        production="prod",
+        candidate="cand",
+        production_proba_prefix="p_",
+        candidate_proba_prefix="c_",
+        target="y",
+        n_resamples=200,
+    )
+    assert found.task == "multiclass_classification"
+    assert [d.output for d in found.divergence] == [
+        "prediction",
+        "probability of setosa",
+        "probability of versicolor",
+        "probability of virginica",
+    ]
+    comparison = found.who_was_right.comparison if found.who_was_right else None
+    assert comparison is not None
+    assert comparison.metric("f1_macro").value_b == pytest.approx(
+        f1_score(frame["y"], frame["cand"], average="macro")
+    )
+    assert comparison.metric("roc_auc").value_a == pytest.approx(
+        roc_auc_score(
+            frame["y"], frame[["p_setosa", "p_versicolor", "p_virginica"]], multi_class="ovr"
+        )
+    )
+
+
+def test_probabilities_of_one_version_only_are_warned_about() -> None:
+    frame = _shadow_frame(np.random.default_rng(22), 300)
+    frame["cand"] = frame["prod"]
+    found = driftscope.shadow_compare(
+        frame, production="prod", candidate="cand", production_proba_prefix="prod_proba_"
+    )
+    assert [d.output for d in found.divergence] == ["prediction"]
+    assert any("Only the production has probability columns" in w for w in found.warnings)
+
+
+def test_a_candidate_class_production_never_predicts_counts_as_a_label() -> None:
+    rng = np.random.default_rng(23)
+    y = rng.choice(["a", "b"], 300)
+    frame = pd.DataFrame({"y": y, "prod": y, "cand": np.where(np.arange(300) < 30, "c", y)})
+    found = driftscope.shadow_compare(frame, production="prod", candidate="cand", target="y")
+    assert found.agreement.rate == pytest.approx(0.9)
+    assert found.who_was_right is not None
+    assert found.who_was_right.only_production == 30
