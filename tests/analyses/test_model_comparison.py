@@ -662,3 +662,18 @@ def test_a_candidate_class_production_never_predicts_counts_as_a_label() -> None
     assert found.agreement.rate == pytest.approx(0.9)
     assert found.who_was_right is not None
     assert found.who_was_right.only_production == 30
+
+
+def test_a_paired_verdict_counts_rows_not_rows_per_arm() -> None:
+    rng = np.random.default_rng(24)
+    y = rng.integers(0, 2, 300)
+    frame = pd.DataFrame({"y": y, "pred": _noisy(y, 0.8, rng), "b": _noisy(y, 0.8, rng)})
+    model_b = ModelColumns(Task.BINARY, "y", "b", labels=("0", "1"))
+    found = compare_paired(frame, BINARY, model_b, settings=QUICK)
+    m = found.metric("accuracy")
+    assert not m.significant
+    assert m.rows_needed_per_arm is not None
+    more = m.rows_needed_per_arm - 300
+    assert found.verdict.endswith(
+        f"about {more:,} more rows would detect a difference of 0.01 (80% power)."
+    )

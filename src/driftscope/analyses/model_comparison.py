@@ -196,7 +196,8 @@ class MetricDifference:
     ``test`` names how the interval and the p-value were found; ``significant`` is
     ``p_value < alpha``; ``better`` is ``"A"`` or ``"B"`` when significant and the metric has a
     direction. ``rows_needed_per_arm`` are the rows each arm needs to detect ``min_effect`` with
-    probability ``power`` (``rows_needed_method`` says how), None when it cannot be estimated.
+    probability ``power`` (in a paired design, the rows both versions score;
+    ``rows_needed_method`` says how), None when it cannot be estimated.
     """
 
     name: str
@@ -833,7 +834,12 @@ def _format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def _verdict(primary: MetricDifference, n_per_arm: int, settings: ComparisonSettings) -> str:
+def _verdict(
+    primary: MetricDifference, n_per_arm: int, settings: ComparisonSettings, paired: bool
+) -> str:
+    """The verdict on the primary metric. In a paired design "rows" are rows both versions
+    scored; unpaired, rows per arm."""
+    rows_word = "rows" if paired else "rows per arm"
     label = primary.label
     if primary.difference is None:
         return f"No verdict: {label} could not be compared ({primary.note})."
@@ -862,11 +868,11 @@ def _verdict(primary: MetricDifference, n_per_arm: int, settings: ComparisonSett
         return text + "."
     if rows > n_per_arm:
         return (
-            text + f"; about {rows - n_per_arm:,} more rows per arm would detect a difference of "
+            text + f"; about {rows - n_per_arm:,} more {rows_word} would detect a difference of "
             f"{effect:.3g} ({settings.power:.0%} power)."
         )
     return (
-        text + f"; with {n_per_arm:,} rows per arm the test had {settings.power:.0%} power to "
+        text + f"; with {n_per_arm:,} {rows_word} the test had {settings.power:.0%} power to "
         f"detect a difference of {effect:.3g}, so a real difference is likely smaller."
     )
 
@@ -936,7 +942,7 @@ def _ab_result(
         metrics.append(_difference(name, task, a, b, reps, paired, settings, primary))
     chosen = next(m for m in metrics if m.name == primary)
     n_per_arm = min(a.side.n_labelled, b.side.n_labelled)
-    verdict = _verdict(chosen, n_per_arm, settings)
+    verdict = _verdict(chosen, n_per_arm, settings, paired)
     discordant = None
     if paired and task.is_classification:
         y_true = a.side.arrays["y_true"]
