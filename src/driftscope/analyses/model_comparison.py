@@ -139,7 +139,7 @@ class ComparisonSettings:
     max_segments: int = 10
     windows: WindowSettings = field(default_factory=lambda: WindowSettings(count=5, min_rows=30))
     population_drift: bool = True
-    max_rows: int = 20_000
+    max_rows: int = 5_000
     seed: int = 0
     #: Who the user called, named in parameter messages.
     owner: InitVar[str] = "ComparisonSettings"
