@@ -98,6 +98,8 @@ def test_shadow_mode_prints_agreement_and_segments(
             "y",
             "--n-resamples",
             "100",
+            "--metric",
+            "accuracy,f1_macro",
             "--json",
             str(out),
             "--fail-on-worse",
@@ -111,6 +113,8 @@ def test_shadow_mode_prints_agreement_and_segments(
     assert data["kind"] == "shadow"
     assert data["segments"][0]["segment"] == "south"
     assert data["who_was_right"]["comparison"]["winner"] == "A"
+    names = [m["name"] for m in data["who_was_right"]["comparison"]["metrics"]]
+    assert names == ["accuracy", "f1_macro"]
 
 
 @pytest.mark.parametrize(

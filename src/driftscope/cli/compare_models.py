@@ -112,6 +112,12 @@ def compare_models_command(
     primary_metric: Annotated[
         str | None, typer.Option(help="The metric the verdict is based on [accuracy, or mae].")
     ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric", help="Only these metrics (comma-separated or repeated) [all the task's]."
+        ),
+    ] = None,
     n_resamples: Annotated[int, typer.Option(min=20, help="Bootstrap resamples.")] = 1000,
     fail_on_worse: Annotated[
         bool,
@@ -154,6 +160,7 @@ def compare_models_command(
         if len(chosen_arms) != 2:
             raise typer.BadParameter(f"expected two values A,B; got {arms!r}", param_hint="--arms")
     feature_names = _split_columns(features) if features else None
+    metric_names = _split_columns(metric) if metric else None
     result: ABTestResult | ShadowResult
     if candidate is not None:
         result = shadow_compare(
@@ -170,6 +177,7 @@ def compare_models_command(
             min_effect=min_effect,
             power=power,
             primary_metric=primary_metric,
+            metrics=metric_names,
             n_windows=windows if windows is not None else 5,
             window_size=window_size,
             period=period,
@@ -201,6 +209,7 @@ def compare_models_command(
             power=power,
             expected_share_b=expected_share_b,
             primary_metric=primary_metric,
+            metrics=metric_names,
             n_resamples=n_resamples,
             seed=seed,
             encoding=encoding,

@@ -246,6 +246,7 @@ def shadow_compare(
     min_effect: float | None = None,
     power: float = 0.8,
     primary_metric: str | None = None,
+    metrics: Sequence[str] | None = None,
     n_windows: int | None = 5,
     window_size: int | None = None,
     period: str | None = None,
@@ -267,9 +268,9 @@ def shadow_compare(
     equal parts, ``window_size`` rows each, or calendar ``period`` (D, W, M) on ``timestamp``
     (time order with a timestamp, row order without). ``tolerance`` is the largest difference
     between two regression predictions that still agree (default 0.1 standard deviations of
-    production's predictions). ``min_effect``, ``power`` and ``primary_metric`` shape who-was-right,
-    the paired A/B test of the labelled rows (production as A). ``settings``, when given,
-    replaces the shortcuts.
+    production's predictions). ``min_effect``, ``power``, ``primary_metric`` and ``metrics``
+    shape who-was-right, the paired A/B test of the labelled rows (production as A).
+    ``settings``, when given, replaces the shortcuts.
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"x": range(200), "prod": [0, 1] * 100, "cand": [0, 1] * 100})
@@ -290,6 +291,7 @@ def shadow_compare(
         min_effect=min_effect,
         power=power,
         primary_metric=primary_metric,
+        metrics=metrics,
         min_segment_rows=min_segment_rows,
         n_resamples=n_resamples,
         seed=seed,
