@@ -686,6 +686,9 @@ def _arm(
 def _min_effect(name: str, value_a: float, settings: ComparisonSettings) -> float | None:
     if settings.min_effect is not None:
         return settings.min_effect
+    if higher_is_better(name) is None:
+        # A level (the mean error): 2% of a value near 0 would ask for millions of rows.
+        return None
     if METRIC_RANGES.get(name) == (0.0, 1.0):
         return 0.01
     effect = 0.02 * abs(value_a)
