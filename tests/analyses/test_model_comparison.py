@@ -677,3 +677,27 @@ def test_a_paired_verdict_counts_rows_not_rows_per_arm() -> None:
     assert found.verdict.endswith(
         f"about {more:,} more rows would detect a difference of 0.01 (80% power)."
     )
+
+
+def test_arms_of_numbers_and_a_repeated_index() -> None:
+    rng = np.random.default_rng(25)
+    parts = []
+    for version in (1, 2):
+        y = rng.integers(0, 2, 300)
+        parts.append(pd.DataFrame({"arm": version, "y": y, "pred": _noisy(y, 0.8, rng)}))
+    frame = pd.concat(parts)  # the index runs 0-299 twice
+    frame.iloc[:5, 0] = np.nan  # five rows of version 1 lost their arm
+    found = compare_arms(frame, BINARY, arm="arm", arms=(2, 1), settings=QUICK)
+    assert found.arms == ("2", "1")
+    assert (found.n_a, found.n_b) == (300, 295)
+    assert any("no value in arm column 'arm'" in w for w in found.warnings)
+
+
+def test_shadow_on_a_repeated_index() -> None:
+    frame = _shadow_frame(np.random.default_rng(26), 400)
+    frame["cand"] = frame["prod"]
+    twice = pd.concat([frame, frame])  # the index runs 0-399 twice
+    found = driftscope.shadow_compare(twice, production="prod", candidate="cand", target="y")
+    assert found.agreement.n_rows == 800
+    assert found.who_was_right is not None
+    assert found.who_was_right.both_right == 2 * int((frame["prod"] == frame["y"]).sum())

@@ -47,7 +47,7 @@ from scipy import stats as sps
 from driftscope._shorten import shown
 from driftscope._validate import check_float, check_int, check_probability
 from driftscope.analyses.drift import DriftSettings, run_drift
-from driftscope.analyses.model import ModelColumns, Task
+from driftscope.analyses.model import ModelColumns, Task, _label_strings
 from driftscope.analyses.performance import (
     _SIZE_BIASED,
     CONFUSION_METRICS,
@@ -1049,7 +1049,7 @@ def compare_arms(
     ids appear in both arms (both versions scored those rows), the test is paired on those rows.
 
     >>> import numpy as np, pandas as pd
-    >>> from driftscope.analyses.model import ModelColumns, Task
+    >>> from driftscope.analyses.model import ModelColumns, Task, _label_strings
     >>> rng = np.random.default_rng(0)
     >>> y = rng.integers(0, 2, 2000)
     >>> right = rng.uniform(size=2000) < np.where(np.arange(2000) % 2, 0.9, 0.8)
@@ -1072,8 +1072,11 @@ def compare_arms(
         )
     if len(frame) == 0:
         raise EmptyDataError("The data has no rows; an A/B test needs rows in both arms.")
-    labels = frame[arm].dropna().astype(str)
-    present = sorted(labels.unique(), key=lambda v: (len(v), v))
+    # Positions, not index labels: a frame concatenated without ignore_index repeats them.
+    frame = frame.reset_index(drop=True)
+    # As class labels are read: 2.0 in a column with missing values is the arm "2".
+    labels = _label_strings(frame[arm]).reindex(frame.index)
+    present = sorted(labels.dropna().unique(), key=lambda v: (len(v), v))
     if arms is None:
         if len(present) != 2:
             listing = ", ".join(map(shown, present[:10]))
@@ -1101,8 +1104,8 @@ def compare_arms(
     n_missing = int(frame[arm].isna().sum())
     if n_missing:
         warnings.append(f"{n_missing:,} row(s) have no value in arm column {shown(arm)}; left out.")
-    first = frame[(labels == chosen[0]).reindex(frame.index, fill_value=False)]
-    second = frame[(labels == chosen[1]).reindex(frame.index, fill_value=False)]
+    first = frame[(labels == chosen[0]).fillna(False).to_numpy(bool)]
+    second = frame[(labels == chosen[1]).fillna(False).to_numpy(bool)]
     split = check_split(len(first), len(second), settings.expected_share_b)
     if split.unbalanced:
         warnings.append(
@@ -1218,6 +1221,7 @@ def compare_paired(
     task = _check_task(model_a)
     if len(frame) == 0:
         raise EmptyDataError("The data has no rows; a paired comparison needs scored rows.")
+    frame = frame.reset_index(drop=True)
     return _paired(task, frame, frame, model_a, model_b, names, settings, [], None)
 
 
@@ -1235,7 +1239,7 @@ def second_model_columns(
     ``prediction`` column and, with ``proba_prefix``, one probability column per class of
     ``first`` (``prefix + label``), or one column for the positive class of a binary task.
 
-    >>> from driftscope.analyses.model import ModelColumns, Task
+    >>> from driftscope.analyses.model import ModelColumns, Task, _label_strings
     >>> first = ModelColumns(Task.BINARY, "y", "p", ("proba_1",), ("0", "1"))
     >>> second_model_columns(["y", "p", "c", "cand_1"], first, "c", "cand_").probabilities
     ('cand_1',)
@@ -1477,7 +1481,7 @@ def compare_shadow(
     one).
 
     >>> import numpy as np, pandas as pd
-    >>> from driftscope.analyses.model import ModelColumns, Task
+    >>> from driftscope.analyses.model import ModelColumns, Task, _label_strings
     >>> from driftscope.data.schema import Schema
     >>> frame = pd.DataFrame({"p": [0, 1] * 100, "c": [0, 1] * 100})
     >>> prod = ModelColumns(Task.BINARY, None, "p", labels=("0", "1"))
@@ -1497,6 +1501,7 @@ def compare_shadow(
     warnings: list[str] = []
     if len(frame) == 0:
         raise EmptyDataError("The data has no rows; a shadow comparison needs scored rows.")
+    frame = frame.reset_index(drop=True)
     scored = frame[production.prediction].notna() & frame[candidate.prediction].notna()
     if task is Task.REGRESSION:
         for column in (production.prediction, candidate.prediction):
