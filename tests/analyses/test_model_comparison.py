@@ -528,6 +528,22 @@ def test_results_are_json_ready() -> None:
     ab = compare_arms(_split_frame(np.random.default_rng(18), 500), BINARY, arm="arm")
     for result in (shadow, ab):
         json.dumps(result.to_dict(), allow_nan=False)
+    # The fields docs/model-comparison.md lists.
+    assert set(ab.to_dict()) == {
+        "kind", "task", "design", "arms", "n_a", "n_b", "n_labelled_a", "n_labelled_b",
+        "primary", "winner", "verdict", "confidence", "power", "metrics", "split",
+        "drifted_features", "discordant", "warnings", "settings",
+    }  # fmt: skip
+    assert set(shadow.to_dict()) == {
+        "kind", "task", "production", "candidate", "n_rows", "verdict", "confidence",
+        "agreement", "tolerance", "mean_abs_difference", "correlation", "divergence", "windows",
+        "segments", "who_was_right", "warnings", "settings",
+    }  # fmt: skip
+    assert set(ab.to_dict()["metrics"][0]) == {
+        "name", "label", "higher_is_better", "primary", "value_a", "value_b", "difference",
+        "low", "high", "p_value", "test", "significant", "better", "min_effect",
+        "rows_needed_per_arm", "rows_needed_method", "note",
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
