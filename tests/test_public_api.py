@@ -38,6 +38,7 @@ EXPECTED_ALL = [
     "ServiceTimeoutError",
     "TextExplanation",
     "__version__",
+    "ab_test",
     "compare",
     "compare_audio",
     "compare_images",
@@ -50,6 +51,7 @@ EXPECTED_ALL = [
     "monitor_asr",
     "monitor_images",
     "prepare",
+    "shadow_compare",
 ]
 
 # Each public error and the built-in that `except` clauses written without driftscope catch.

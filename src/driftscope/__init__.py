@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from driftscope.workflows.asr import monitor_asr
     from driftscope.workflows.audio import compare_audio
     from driftscope.workflows.compare import Reference, compare, prepare
+    from driftscope.workflows.compare_models import ab_test, shadow_compare
     from driftscope.workflows.feedback import feedback
     from driftscope.workflows.images import compare_images, monitor_images
     from driftscope.workflows.monitor import monitor
@@ -37,6 +38,8 @@ _LAZY = {
     "Reference": "driftscope.workflows.compare",
     "monitor": "driftscope.workflows.monitor",
     "feedback": "driftscope.workflows.feedback",
+    "ab_test": "driftscope.workflows.compare_models",
+    "shadow_compare": "driftscope.workflows.compare_models",
     "compare_images": "driftscope.workflows.images",
     "compare_audio": "driftscope.workflows.audio",
     "compare_text": "driftscope.workflows.text",
@@ -69,6 +72,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "Schema",
     "TextExplanation",
     "__version__",
+    "ab_test",
     "compare",
     "compare_audio",
     "compare_images",
@@ -81,6 +85,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "monitor_asr",
     "monitor_images",
     "prepare",
+    "shadow_compare",
     *exceptions.__all__,
 ]
 

@@ -54,6 +54,7 @@ from driftscope.exceptions import (
 from driftscope.metrics import weighted_bootstrap as W
 
 __all__ = [
+    "CONFUSION_METRICS",
     "METRIC_RANGES",
     "MIN_INTERVAL_ROWS",
     "TASK_METRICS",
@@ -469,6 +470,17 @@ def _side(frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[st
 CountStatistic = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
 
+#: The metrics of a confusion matrix, each of a batch of matrices, shape (..., k, k) -> (...).
+CONFUSION_METRICS: Mapping[str, Callable[[Any], Any]] = {
+    "accuracy": M.accuracy_from_confusion,
+    "balanced_accuracy": M.balanced_accuracy_from_confusion,
+    "precision_macro": lambda b: M.precision_from_confusion(b, average="macro"),
+    "recall_macro": lambda b: M.recall_from_confusion(b, average="macro"),
+    "f1_macro": lambda b: M.f1_from_confusion(b, average="macro"),
+    "f1_weighted": lambda b: M.f1_from_confusion(b, average="weighted"),
+}
+
+
 def _calibration_pairs(
     y_true: NDArray[np.int64], proba: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -632,15 +644,7 @@ def side_metrics(
         y_true, y_pred = a["y_true"], a["y_pred"]
         cm = M.confusion_matrix(y_true, y_pred, labels=labels)
         details["confusion_matrix"] = cm.tolist()
-        from_cm: dict[str, Callable[[Any], Any]] = {
-            "accuracy": M.accuracy_from_confusion,
-            "balanced_accuracy": M.balanced_accuracy_from_confusion,
-            "precision_macro": lambda b: M.precision_from_confusion(b, average="macro"),
-            "recall_macro": lambda b: M.recall_from_confusion(b, average="macro"),
-            "f1_macro": lambda b: M.f1_from_confusion(b, average="macro"),
-            "f1_weighted": lambda b: M.f1_from_confusion(b, average="weighted"),
-        }
-        for name, fn in from_cm.items():
+        for name, fn in CONFUSION_METRICS.items():
             if with_ci:
                 out[name] = ci_confusion(cm, fn)
             else:

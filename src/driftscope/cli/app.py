@@ -57,6 +57,7 @@ from driftscope.cli._options import (
     fail_if,
     fail_on_verdict,
 )
+from driftscope.cli.compare_models import register as _register_compare_models
 from driftscope.exceptions import DriftscopeError, MetricNotComputedError
 
 __all__ = ["app", "main"]
@@ -645,6 +646,7 @@ export.register(app)
 explain.register(app)
 feedback.register(app)
 platforms.register(app)
+_register_compare_models(app)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
