@@ -75,6 +75,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/images.py
 	bash benchmarks/setup_nannyml.sh
 	$(BIN)/python benchmarks/multivariate_vs_nannyml.py
+	$(BIN)/python benchmarks/estimation.py
 
 clean:
 	rm -rf $(VENV) .venv-mlflow demo .mypy_cache .ruff_cache .pytest_cache
