@@ -16,6 +16,7 @@ from driftscope.exceptions import *  # noqa: F403  (the exceptions are part of t
 
 if TYPE_CHECKING:
     from driftscope.analyses.drift import DriftSettings
+    from driftscope.analyses.estimation import PerformanceEstimate
     from driftscope.analyses.explanation import Explanation, explain
     from driftscope.analyses.image_explanation import ImageExplanation, explain_images
     from driftscope.analyses.text_explanation import TextExplanation, explain_text
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from driftscope.workflows.audio import compare_audio
     from driftscope.workflows.compare import Reference, compare, prepare
     from driftscope.workflows.compare_models import ab_test, shadow_compare
+    from driftscope.workflows.estimate import estimate
     from driftscope.workflows.feedback import feedback
     from driftscope.workflows.images import compare_images, monitor_images
     from driftscope.workflows.monitor import monitor
@@ -39,6 +41,8 @@ _LAZY = {
     "monitor": "driftscope.workflows.monitor",
     "feedback": "driftscope.workflows.feedback",
     "ab_test": "driftscope.workflows.compare_models",
+    "estimate": "driftscope.workflows.estimate",
+    "PerformanceEstimate": "driftscope.analyses.estimation",
     "shadow_compare": "driftscope.workflows.compare_models",
     "compare_images": "driftscope.workflows.images",
     "compare_audio": "driftscope.workflows.audio",
@@ -65,6 +69,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "ColumnRole",
     "ColumnSpec",
     "DriftSettings",
+    "PerformanceEstimate",
     "Explanation",
     "ImageExplanation",
     "Reference",
@@ -77,6 +82,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "compare_audio",
     "compare_images",
     "compare_text",
+    "estimate",
     "explain",
     "explain_images",
     "explain_text",

@@ -18,7 +18,17 @@ from rich.text import Text
 from driftscope._shorten import shown
 from driftscope._version import __version__
 from driftscope.analyses.status import Status
-from driftscope.cli import explain, export, feedback, files, notifiers, platforms, remote, service
+from driftscope.cli import (
+    estimate,
+    explain,
+    export,
+    feedback,
+    files,
+    notifiers,
+    platforms,
+    remote,
+    service,
+)
 from driftscope.cli._options import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -643,6 +653,7 @@ service.register(app)
 remote.register(app)
 notifiers.register(app)
 export.register(app)
+estimate.register(app)
 explain.register(app)
 feedback.register(app)
 platforms.register(app)
