@@ -64,13 +64,10 @@ WINDOW = 5000
 # Issue 15: the ROC-AUC goals, as the largest allowed driftscope MAE / NannyML MAE.
 GOALS = {("car_loan", "roc_auc"): 1.0, ("multiclass", "roc_auc"): 0.5}
 # NannyML's metric name -> driftscope's, per kind of problem.
+_CLASSIFICATION = {"roc_auc": "roc_auc", "accuracy": "accuracy", "f1": "f1_macro"}
 METRIC_NAMES = {
-    "classification_binary": {"roc_auc": "roc_auc", "accuracy": "accuracy", "f1": "f1_macro"},
-    "classification_multiclass": {
-        "roc_auc": "roc_auc",
-        "accuracy": "accuracy",
-        "f1": "f1_macro",
-    },
+    "classification_binary": _CLASSIFICATION,
+    "classification_multiclass": _CLASSIFICATION,
     "regression": {"mae": "mae", "rmse": "rmse"},
 }
 
@@ -113,25 +110,22 @@ def realised(spec: Spec, chunk: pd.DataFrame) -> dict[str, dict[str, float]]:
             "rmse": math.sqrt(float(mean_squared_error(y, pred))),
         }
         return {"nannyml": values, "driftscope": dict(values)}
-    if spec.problem_type == "classification_binary":
+    binary = spec.problem_type == "classification_binary"
+    if binary:
         assert isinstance(spec.proba, str)
         auc = float(roc_auc_score(y, chunk[spec.proba].to_numpy()))
-        positive_f1 = float(f1_score(y, pred, pos_label=1))
     else:
         assert isinstance(spec.proba, dict)
         scores = chunk[[spec.proba[c] for c in spec.classes]].to_numpy()
         auc = float(
             roc_auc_score(y, scores, multi_class="ovr", average="macro", labels=spec.classes)
         )
-        positive_f1 = float("nan")
     accuracy = float(accuracy_score(y, pred))
     macro_f1 = float(f1_score(y, pred, average="macro"))
+    # NannyML's binary f1 is the positive class's; its multiclass f1 is macro-averaged.
+    nml_f1 = float(f1_score(y, pred, pos_label=1)) if binary else macro_f1
     return {
-        "nannyml": {
-            "roc_auc": auc,
-            "accuracy": accuracy,
-            "f1": positive_f1 if spec.problem_type == "classification_binary" else macro_f1,
-        },
+        "nannyml": {"roc_auc": auc, "accuracy": accuracy, "f1": nml_f1},
         "driftscope": {"roc_auc": auc, "accuracy": accuracy, "f1_macro": macro_f1},
     }
 
