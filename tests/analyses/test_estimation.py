@@ -339,6 +339,19 @@ def test_dle_follows_a_shift_to_noisier_inputs() -> None:
     assert result.windows[-1].metrics["mae"].status == Status.ALERT
 
 
+def test_a_regressors_current_may_lack_the_target_column() -> None:
+    """Current's labels have not arrived: no target column at all (a float one in the
+    reference)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=1500)
+    frame = pd.DataFrame({"x": x, "price": x + rng.normal(size=1500), "pred": x})
+    ref, cur = frame.iloc[:1000], frame.iloc[1000:].drop(columns="price")
+    result = estimate(ref, cur, target="price", prediction="pred", task="regression")
+    m = result.overall.metrics["mae"]
+    assert m.realised is None
+    assert m.estimate == pytest.approx(math.sqrt(2 / math.pi), rel=0.1)
+
+
 def test_dle_bands_match_the_spread_of_simulated_errors() -> None:
     """Rows whose errors are N(0, sigma_i^2): m1 = sigma sqrt(2/pi), m2 = sigma^2, dispersion 2;
     the standard errors of the realised MAE and RMSE over many draws are what dle_bands says."""
