@@ -443,8 +443,20 @@ def test_metrics_can_be_chosen_and_json_is_plain() -> None:
     assert result.metrics == ("accuracy",)
     assert result.primary == "accuracy"
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(data) >= {"task", "method", "assumption", "calibration", "reference", "overall",
-                         "windows", "checks", "status", "headline", "warnings"}  # fmt: skip
+    # The fields docs/estimation.md lists.
+    assert set(data) == {"task", "method", "metrics", "primary", "assumption", "calibration",
+                         "confidence", "features", "status", "headline", "reference", "overall",
+                         "windows", "checks", "warnings"}  # fmt: skip
+    assert set(data["windows"][0]) == {"label", "start", "end", "n_rows", "n_labelled",
+                                       "too_small", "status", "metrics"}  # fmt: skip
+    assert set(data["windows"][0]["metrics"]["accuracy"]) == {
+        "name", "label", "estimate", "low", "high", "baseline", "status", "message", "realised",
+        "realised_rows", "within_band"}  # fmt: skip
+    assert set(data["calibration"]) == {"method", "used", "reason", "folds", "brier",
+                                        "ece_before", "ece_after"}  # fmt: skip
+    assert set(data["checks"][0]) == {"metric", "n_windows", "mean_absolute_error",
+                                      "within_band", "expected_share", "p_value", "holds",
+                                      "message"}  # fmt: skip
     assert set(data["windows"][0]["metrics"]) == {"accuracy"}
 
 

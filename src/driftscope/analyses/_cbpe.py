@@ -217,7 +217,7 @@ def fit_calibration(
     the reference's probabilities as the chosen calibration gives them cross-fitted (each fold
     by a map learnt on the others), for the reference's own estimates.
 
-    Candidates: ``none``, ``isotonic`` and, with ``features``, three feature-aware ones (see
+    Candidates: ``none``, ``isotonic`` and, with ``features``, two feature-aware ones (see
     `_LEARNT`). ``method="auto"`` takes the candidate with the lowest cross-fitted Brier score
     (a proper scoring rule: lowest where the probabilities are closest to the truth);
     ``"features"`` the best feature-aware one; ``"isotonic"`` and ``"none"`` themselves."""
