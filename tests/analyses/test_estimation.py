@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 from sklearn import metrics as skm
-from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from driftscope import estimate
 from driftscope.analyses import _cbpe as CB
@@ -219,6 +221,17 @@ def test_auto_picks_isotonic_for_miscalibrated_scores() -> None:
     assert auto.calibration.method == "isotonic", auto.calibration
     assert set(auto.calibration.brier) == {"none", "isotonic", "features", "features_scores"}
     assert auto.overall.metrics["accuracy"].within_band
+
+
+@pytest.mark.slow
+def test_auto_keeps_calibrated_probabilities_as_given() -> None:
+    rng = np.random.default_rng(5)
+    ref, cur = _calibrated_frame(rng, 2000), _calibrated_frame(rng, 1000, shift=0.5)
+    result = estimate(ref, cur, n_simulations=100)
+    assert result.calibration is not None
+    assert result.calibration.method == "none", result.calibration
+    assert not result.calibration.used
+    assert "no other beats by 2%" in result.calibration.reason
 
 
 def _hidden_cause(rng: np.random.Generator, n: int, shift: float) -> pd.DataFrame:
@@ -495,6 +508,32 @@ def test_breast_cancer_estimate_under_a_covariate_shift() -> None:
         assert m.within_band, (name, m)
 
 
+def test_wine_multiclass_estimate_under_a_covariate_shift() -> None:
+    """Three classes; the model (fit on 60 rows, strongly regularised) is underconfident, so
+    the probabilities as given miss and isotonic calibration lands in the band."""
+    frame = load_wine(as_frame=True).frame
+    features = [c for c in frame.columns if c != "target"]
+    order = np.random.default_rng(0).permutation(len(frame))
+    train, rest = frame.iloc[order[:60]], frame.iloc[order[60:]]
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.3))
+    model.fit(train[features], train["target"])
+    proba = model.predict_proba(rest[features])
+    scored = rest.assign(
+        prediction=proba.argmax(axis=1), **{f"proba_{c}": proba[:, c] for c in range(3)}
+    )
+    alcohol = scored["alcohol"]
+    reference = scored[alcohol <= alcohol.quantile(0.75)]
+    current = scored[alcohol > alcohol.quantile(0.25)]  # stronger wines
+    names = ["accuracy", "roc_auc", "log_loss"]
+    calibrated = estimate(reference, current, calibration="isotonic", metrics=names)
+    raw = estimate(reference, current, calibration="none", metrics=names)
+    assert calibrated.task == "multiclass_classification"
+    for name in names:
+        good, bad = calibrated.overall.metrics[name], raw.overall.metrics[name]
+        assert good.within_band, (name, good)
+        assert not bad.within_band, (name, bad)
+
+
 def test_diabetes_regression_estimate() -> None:
     data = load_diabetes(as_frame=True)
     frame = data.frame
@@ -600,6 +639,7 @@ def test_a_task_without_estimation_is_refused() -> None:
         estimate(ref, cur, task="asr")
 
 
+@pytest.mark.slow
 def test_gradient_boosted_regressor_is_estimated_too() -> None:
     """A model that is not linear, and a categorical feature, go through DLE."""
     rng = np.random.default_rng(1)

@@ -36,8 +36,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ref = _scored(rng, 2000, 1.0, "2026-01-01")
     same = _scored(rng, 1200, 1.0, "2026-04-01").drop(columns="churn")
     hard = _scored(rng, 1200, 0.3, "2026-04-01").drop(columns="churn")
-    x = rng.normal(size=3000)
-    reg = pd.DataFrame({"x": x, "price": x + rng.normal(size=3000), "pred": x})
+    x = rng.normal(size=1500)
+    reg = pd.DataFrame({"x": x, "price": x + rng.normal(size=1500), "pred": x})
     paths = {
         "ref": folder / "ref.csv",
         "same": folder / "same.parquet",
@@ -48,8 +48,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ref.to_csv(paths["ref"], index=False)
     same.to_parquet(paths["same"])
     hard.to_csv(paths["hard"], index=False)
-    reg.iloc[:2000].to_csv(paths["reg_ref"], index=False)
-    reg.iloc[2000:].drop(columns="price").to_csv(paths["reg_cur"], index=False)
+    reg.iloc[:1000].to_csv(paths["reg_ref"], index=False)
+    reg.iloc[1000:].drop(columns="price").to_csv(paths["reg_cur"], index=False)
     return paths
 
 
@@ -96,6 +96,7 @@ def test_fail_on_alert_exits_one_on_a_drop_and_zero_otherwise(
     assert "alert" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_regressor_is_estimated_by_dle(
     files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
