@@ -445,6 +445,23 @@ def test_a_benchmark_replaces_the_reference_as_baseline() -> None:
     assert m.status == Status.ALERT
 
 
+def test_status_warning_between_the_two_drops() -> None:
+    """Held to a benchmark 3.5% above the estimate (between warning_drop 2% and alert_drop 5%),
+    on enough rows that the drop is beyond sampling: a warning; 1% above: ok."""
+    rng = np.random.default_rng(6)
+    ref = _worse_away_from_zero(rng, 2000, 1.0)
+    cur = _worse_away_from_zero(rng, 6000, 1.0).drop(columns="target")
+    plain = estimate(ref, cur, calibration="none", metrics=["accuracy"], n_simulations=200)
+    value = plain.overall.metrics["accuracy"].estimate
+    for above, status in ((0.035, Status.WARNING), (0.01, Status.OK)):
+        held = estimate(
+            ref, cur, calibration="none", metrics=["accuracy"], n_simulations=200,
+            benchmarks={"accuracy": value / (1 - above)},
+        )  # fmt: skip
+        assert held.windows[0].metrics["accuracy"].status == status, above
+        assert held.status == status
+
+
 def test_metrics_can_be_chosen_and_json_is_plain() -> None:
     import json
 
