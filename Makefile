@@ -59,8 +59,13 @@ prometheus:
 mlflow:
 	PYTHON=$(PYTHON) bash scripts/setup_mlflow_server.sh
 
+# BLAS on one thread: on a shared 2-core machine OpenBLAS's threads wait on each other (a small
+# logistic regression took 38 s with two threads, 4 s with one). Bytecode is cached even where
+# the environment says not to: the tests start hundreds of Python processes, and each would
+# compile driftscope's sources again.
 pytest: $(STAMP) browser postgres prometheus mlflow
-	$(BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BIN)/python -m pytest
 
 test: lint typecheck pytest
 

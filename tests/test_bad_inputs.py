@@ -337,6 +337,10 @@ COMMANDS = {
     "feedback": (
         "feedback", "{a}", "{b}", "-q", "--id", "age", "--value", "p", "--json", "{o}/f.json",
     ),
+    "estimate": (
+        "estimate", "{a}", "{b}", "-q", "--target", "y", "--prediction", "p", "--task",
+        "regression", "--json", "{o}/e.json",
+    ),
 }  # fmt: skip
 GOOD = {"images": "images.csv", "model": "images.csv", "audio": "audio.csv"}
 

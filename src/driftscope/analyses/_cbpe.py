@@ -217,7 +217,7 @@ def fit_calibration(
     the reference's probabilities as the chosen calibration gives them cross-fitted (each fold
     by a map learnt on the others), for the reference's own estimates.
 
-    Candidates: ``none``, ``isotonic`` and, with ``features``, three feature-aware ones (see
+    Candidates: ``none``, ``isotonic`` and, with ``features``, two feature-aware ones (see
     `_LEARNT`). ``method="auto"`` takes the candidate with the lowest cross-fitted Brier score
     (a proper scoring rule: lowest where the probabilities are closest to the truth);
     ``"features"`` the best feature-aware one; ``"isotonic"`` and ``"none"`` themselves."""
@@ -296,12 +296,16 @@ _FROM_CONFUSION: Mapping[str, Callable[[FloatArray], FloatArray]] = {
 
 
 def _row_losses(scores: FloatArray) -> dict[str, FloatArray]:
-    """Each row's Brier score and log loss were its label each class: shape (n, k)."""
+    """Each row's Brier score and log loss were its label each class: shape (n, k). The Brier
+    score is driftscope's (`driftscope.metrics.classification.brier_score`): the sum form for
+    several classes, half of it (scikit-learn's ``brier_score_loss``) for two."""
     k = scores.shape[1]
     squares = (scores**2).sum(axis=1, keepdims=True)
     brier = squares - 2.0 * scores + 1.0  # sum_j (s_j - [j == c])^2 for each class c
+    if k == 2:
+        # Two classes: (s_1 - [c == 1])^2, the positive column's gap, is half the sum form.
+        brier = brier / 2.0
     log_loss = -np.log(np.clip(scores, _EPS, 1.0))
-    assert brier.shape[1] == k
     return {"brier_score": brier, "log_loss": log_loss}
 
 

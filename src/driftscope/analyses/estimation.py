@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats as sps
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from driftscope._validate import check_int, check_probability
 from driftscope.analyses import _cbpe as CB
@@ -735,35 +736,39 @@ def run_estimation(
     calibration: CB.Calibration | None = None
     estimator: _ClassifierEstimator | _RegressorEstimator
     assert ref_side.labels is not None
-    if task.is_classification:
-        assert ref_side.scores is not None
-        calibrator, calibration, crossed = CB.fit_calibration(
-            ref_side.scores,
-            np.asarray(ref_side.labels, dtype=np.int64),
-            len(model.labels),
-            method=settings.calibration,
-            folds=settings.folds,
-            seed=settings.seed,
-            features=None if design is None else design.frame(ref_side.frame),
-        )
-        estimator = _ClassifierEstimator(
-            (ref_side, sides[1]), calibrator, design, crossed, metrics, settings.confidence
-        )
-        method = "cbpe"
-    else:
-        loss_model, m1, m2 = DL.fit_loss_model(
-            ref_side.frame,
-            np.asarray(ref_side.predicted, dtype=np.float64),
-            np.asarray(ref_side.labels, dtype=np.float64),
-            feature_columns,
-            categorical,
-            folds=settings.folds,
-            seed=settings.seed,
-        )
-        estimator = _RegressorEstimator(
-            (ref_side, sides[1]), loss_model, (m1, m2), metrics, settings.confidence
-        )
-        method = "dle"
+    # One OpenMP thread for the boosted trees (the loss models, the feature-aware calibration):
+    # the fits are small, and on a busy machine a pool of spinning threads makes them tens of
+    # times slower (as in `driftscope.analyses.concept`).
+    with threadpool_limits(limits=1, user_api="openmp"):
+        if task.is_classification:
+            assert ref_side.scores is not None
+            calibrator, calibration, crossed = CB.fit_calibration(
+                ref_side.scores,
+                np.asarray(ref_side.labels, dtype=np.int64),
+                len(model.labels),
+                method=settings.calibration,
+                folds=settings.folds,
+                seed=settings.seed,
+                features=None if design is None else design.frame(ref_side.frame),
+            )
+            estimator = _ClassifierEstimator(
+                (ref_side, sides[1]), calibrator, design, crossed, metrics, settings.confidence
+            )
+            method = "cbpe"
+        else:
+            loss_model, m1, m2 = DL.fit_loss_model(
+                ref_side.frame,
+                np.asarray(ref_side.predicted, dtype=np.float64),
+                np.asarray(ref_side.labels, dtype=np.float64),
+                feature_columns,
+                categorical,
+                folds=settings.folds,
+                seed=settings.seed,
+            )
+            estimator = _RegressorEstimator(
+                (ref_side, sides[1]), loss_model, (m1, m2), metrics, settings.confidence
+            )
+            method = "dle"
 
     all_reference = WindowSplit("reference", np.arange(ref_side.frame.shape[0]), None, None)
     reference_window = _window(

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from driftscope.analyses.estimation import (
@@ -39,7 +40,9 @@ def _with_target(
     if not missing:
         return current
     empty = {
-        c: pd.Series(pd.NA, index=current.index, dtype=reference[c].dtype)
+        # NaN, not pd.NA: a numpy float column cannot hold pd.NA (an extension one reads NaN
+        # as missing).
+        c: pd.Series(np.nan, index=current.index, dtype=reference[c].dtype)
         if reference[c].dtype.kind in "fc"
         else pd.Series(None, index=current.index, dtype=object)
         for c in missing
