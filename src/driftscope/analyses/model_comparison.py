@@ -47,6 +47,7 @@ from scipy import stats as sps
 from driftscope._shorten import shown
 from driftscope._validate import check_float, check_int, check_probability
 from driftscope.analyses.drift import DriftSettings, run_drift
+from driftscope.analyses.feedback import wilson_interval as _wilson
 from driftscope.analyses.model import ModelColumns, Task, _label_strings
 from driftscope.analyses.performance import (
     _SIZE_BIASED,
@@ -525,18 +526,14 @@ def _rows_from_variance(variance: float, effect: float, alpha: float, power: flo
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a share ``successes / n`` (an exact 0 or 1 keeps a width).
+    """Wilson score interval of a share ``successes / n`` (an exact 0 or 1 keeps a width); the
+    scalar form of `driftscope.analyses.feedback.wilson_interval`.
 
     >>> [round(v, 4) for v in wilson_interval(90, 100)]
     [0.8256, 0.9448]
     """
-    if n <= 0:
-        return math.nan, math.nan
-    z = _z(1 - (1 - confidence) / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    (low,), (high,) = _wilson([successes], [n], confidence)
+    return float(low), float(high)
 
 
 # ---------------------------------------------------------------------------------------------
