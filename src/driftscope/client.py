@@ -50,6 +50,7 @@ __all__ = [
     "AliasMove",
     "Client",
     "Delivery",
+    "Estimate",
     "Job",
     "JobLogLine",
     "Logged",
@@ -60,6 +61,7 @@ __all__ = [
     "Notifier",
     "Page",
     "Run",
+    "Shadow",
     "Token",
     "User",
     "Version",
@@ -121,6 +123,49 @@ class Metric:
     upper: float | None
     status: str
     primary: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """A performance metric of a run estimated without its labels (``method`` cbpe or dle):
+    the ``estimate`` and its band (``lower``, ``upper``), the ``baseline`` it is held to and the
+    ``status``; once labels arrived, the ``realised`` value (on ``realised_rows`` rows) and
+    whether it fell ``within_band``."""
+
+    name: str
+    method: str
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    baseline: float | None
+    status: str
+    primary: bool
+    realised: float | None
+    realised_rows: int
+    within_band: bool | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Shadow:
+    """A run compared with the model's shadow version (``candidate_version``, its ``staging``
+    one): the ``agreement`` rate with its interval, the ``verdict`` in words, and on the
+    labelled rows the primary ``metric`` of production and of the shadow, the ``difference``
+    (shadow minus production), its ``p_value`` and the ``better`` one; ``error`` when the
+    shadow could not score the run."""
+
+    candidate_version: int
+    n_rows: int
+    agreement: float | None
+    agreement_low: float | None
+    agreement_high: float | None
+    verdict: str
+    metric: str | None
+    production_value: float | None
+    candidate_value: float | None
+    difference: float | None
+    p_value: float | None
+    better: str | None
+    error: str | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,9 +252,13 @@ class Run:
     """A production run of ``model``, uploaded or gathered from logged predictions (``source``):
     ``status`` is pending until its analysis ends, then analysed (with a ``verdict`` and how
     many data-quality checks warned and alerted, and its performance ``metrics`` where it had
-    ground truth, primary ones first) or failed (with an ``error``). ``notes`` say what the
-    analysis met on the way, e.g. a schema change. ``mlflow_run_id`` and ``mlflow_run_url``: the
-    MLflow run the service logged it to, through the model's MLflow link."""
+    ground truth, primary ones first) or failed (with an ``error``). ``estimates``: its
+    performance estimated without labels (with the realised value once they arrived);
+    ``n_labelled`` rows had ground truth; ``n_feedback`` feedback on its rows, of which
+    ``negative_feedback`` thumbs down; ``shadow``: its comparison with the model's shadow
+    version, if it had one. ``notes`` say what the analysis met on the way, e.g. a
+    schema change. ``mlflow_run_id`` and ``mlflow_run_url``: the MLflow run the service logged
+    it to, through the model's MLflow link."""
 
     model: str
     id: int
@@ -230,6 +279,11 @@ class Run:
     notes: tuple[str, ...]
     job: Job | None
     metrics: tuple[Metric, ...] = ()
+    estimates: tuple[Estimate, ...] = ()
+    n_labelled: int | None = None
+    n_feedback: int | None = None
+    negative_feedback: int | None = None
+    shadow: Shadow | None = None
     mlflow_run_id: str | None = None
     mlflow_run_url: str | None = None
 
@@ -1047,13 +1101,14 @@ def _page(answer: Mapping[str, Any], cls: type[T]) -> Page[T]:
 
 
 def _run(model: str, answer: Mapping[str, Any]) -> Run:
-    job = answer.get("job")
+    job, shadow = answer.get("job"), answer.get("shadow")
     return _build(
         Run,
         answer,
         model=model,
         notes=tuple(answer.get("notes") or ()),
         job=_build(Job, job) if job else None,
+        shadow=_build(Shadow, shadow) if shadow else None,
     )
 
 

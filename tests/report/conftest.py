@@ -537,6 +537,26 @@ def build_unlabelled_report() -> Report:
     )
 
 
+def build_estimated_report() -> Report:
+    """Labels in the reference, none yet in current: the performance is estimated (CBPE, from
+    the calibrated probabilities) week by week, beside the drift."""
+    import driftscope
+
+    reference, current = churn_data(seed=4)
+    return driftscope.monitor(
+        reference,
+        current.drop(columns=["churned"]),
+        target="churned",
+        prediction="predicted",
+        proba_prefix="proba_",
+        timestamp="timestamp",
+        period="W",
+        n_resamples=200,
+        reference_name="churn_reference.parquet",
+        current_name="churn_unlabelled.parquet",
+    )
+
+
 def build_compare_report() -> Report:
     """A drift-only `driftscope.compare` run on the same data: every monitoring section null."""
     import driftscope
@@ -607,11 +627,22 @@ def unlabelled_report() -> Report:
 
 
 @pytest.fixture(scope="session")
+def estimated_report() -> Report:
+    return build_estimated_report()
+
+
+@pytest.fixture(scope="session")
 def compare_report() -> Report:
     return build_compare_report()
 
 
-MONITOR_FIXTURES = ("monitor_report", "regression_report", "multiclass_report", "unlabelled_report")
+MONITOR_FIXTURES = (
+    "monitor_report",
+    "regression_report",
+    "multiclass_report",
+    "unlabelled_report",
+    "estimated_report",
+)
 
 
 @pytest.fixture(params=MONITOR_FIXTURES)

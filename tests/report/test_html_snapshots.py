@@ -136,6 +136,7 @@ PAGES: dict[str, Callable[[pytest.FixtureRequest], str]] = {
     "regression_report.html": _page("regression_report"),
     "multiclass_report.html": _page("multiclass_report"),
     "unlabelled_report.html": _page("unlabelled_report"),
+    "estimated_report.html": _page("estimated_report"),
     "compare_report.html": _page("compare_report"),
     "text_report.html": _page("text_report"),
     "quality_report.html": _quality_page,

@@ -292,6 +292,11 @@ DOC_SECTIONS = {
     "weighted_drift": "weighted_drift",
     "prediction_attribution": "prediction_attribution",
     "feature_shift": "feature_shift",
+    "estimated_performance": "estimated_performance",
+    "estimation_window": "estimation_window",
+    "estimated_metric": "estimated_metric",
+    "estimate_check": "estimate_check",
+    "estimation_calibration": "estimation_calibration",
 }
 
 

@@ -47,6 +47,10 @@ def settings(tmp_path: Path, database_url: str) -> ServerSettings:
         # Explanations cost model calls on every analysis of a version with a model file;
         # tests/server/test_explanations*.py turn them on where they are tested.
         explain_rows=0,
+        # Estimating performance without labels fits calibration models on every analysis of
+        # a classifier with probabilities or a regressor; tests/server/test_estimates.py turns
+        # it on where it is tested.
+        estimate_runs=False,
     )
 
 

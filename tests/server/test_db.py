@@ -11,7 +11,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import Integer, select, text
+from sqlalchemy import Integer, MetaData, select, text
 from tests.server._receivers import webhook_receiver
 from tests.server.conftest import add_model, as_parquet, breast_cancer_split, run_jobs
 
@@ -28,7 +28,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0014"
+    assert db.current_revision(state.engine) == "0015"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0014 (was None)", "store at revision 0014"]
+    assert out.splitlines() == ["store at revision 0015 (was None)", "store at revision 0015"]
     assert (data / "driftscope.db").is_file()
 
 
@@ -182,7 +182,7 @@ def test_revision_0012_adds_the_mlflow_links_and_goes_down_again(
         columns = {c["name"] for c in inspect(connection).get_columns("runs")}
         assert not {"mlflow_run_id", "mlflow_run_url"} & columns
     db.upgrade(state.engine)
-    assert db.current_revision(state.engine) == "0014"
+    assert db.current_revision(state.engine) == "0015"
     assert admin.get("/api/v1/models/cancer/mlflow").status_code == 404
     assert admin.get("/api/v1/models/cancer").status_code == 200
     module = importlib.import_module("driftscope.server.migrations.versions.0012_mlflow_links")
@@ -239,16 +239,24 @@ def test_a_deleted_newest_run_or_model_does_not_give_its_id_to_the_next(
     assert admin.get("/api/v1/models/cancer").json()["id"] == model + 1
 
 
-def _contents(state: State) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in key order."""
-    with state.sessions() as session:
-        return {
-            table.name: [
-                tuple(row)
-                for row in session.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in Base.metadata.sorted_tables
-        }
+def _contents(state: State, like: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Every row of every table the store has (read from the store itself, not the models:
+    an older revision lacks later tables and columns), in key order, with the columns' names;
+    with ``like``, only its tables and columns."""
+    found = MetaData()
+    found.reflect(state.engine)
+    out: dict[str, dict[str, Any]] = {}
+    with state.engine.connect() as connection:
+        for table in found.sorted_tables:
+            if table.name == "alembic_version" or (like is not None and table.name not in like):
+                continue
+            names = like[table.name]["columns"] if like is not None else list(table.columns.keys())
+            query = select(*(table.c[n] for n in names)).order_by(*table.primary_key.columns)
+            out[table.name] = {
+                "columns": names,
+                "rows": [tuple(row) for row in connection.execute(query)],
+            }
+    return out
 
 
 def _sql(state: State, table: str) -> str:
@@ -262,12 +270,9 @@ def _sql(state: State, table: str) -> str:
 def test_revision_0014_keeps_every_row_of_an_older_store_and_then_never_reuses_an_id(
     admin: TestClient, state: State
 ) -> None:
-    # A store at 0013, before AUTOINCREMENT, filled through the service: analysed runs with
-    # their points, a rule's alert and its history, jobs, and the deliveries to a webhook.
-    db.downgrade(state.engine, "0013")
-    sqlite = db.is_sqlite(state.engine)
-    if sqlite:
-        assert "AUTOINCREMENT" not in _sql(state, "runs")
+    # A store filled through the service (analysed runs with their points, a rule's alert and
+    # its history, jobs, the deliveries to a webhook), then taken back to 0013, before
+    # AUTOINCREMENT (the later revisions' tables and columns go with it).
     add_model(admin)
     _, production = breast_cancer_split()
     bad = production.copy()
@@ -282,29 +287,46 @@ def test_revision_0014_keeps_every_row_of_an_older_store_and_then_never_reuses_a
         runs = [_upload(admin, frame) for frame in (production, bad, bad)]
         run_jobs(state)
     assert receiver.received
+    db.downgrade(state.engine, "0013")
+    sqlite = db.is_sqlite(state.engine)
+    if sqlite:
+        assert "AUTOINCREMENT" not in _sql(state, "runs")
     before = _contents(state)
     kept = ("runs", "run_metrics", "run_checks", "alerts", "alert_events", "jobs", "deliveries")
     for table in (*kept, "notifiers", "audit_log"):
-        assert before[table], table
+        assert before[table]["rows"], table
+    assert "n_feedback" not in before["runs"]["columns"]
 
     db.upgrade(state.engine)
-    assert _contents(state) == before
+    assert _contents(state, like=before) == before
     if sqlite:
         assert "AUTOINCREMENT" in _sql(state, "runs")
         with state.engine.connect() as connection:
             counters = dict(connection.execute(text("SELECT name, seq FROM sqlite_sequence")).all())
         # Each table's counter starts at its largest id.
         for table in _integer_keyed():
-            assert counters[table] == max((row[0] for row in before[table]), default=0), table
+            largest = max((row[0] for row in before[table]["rows"]), default=0)
+            assert counters[table] == largest, table
     assert admin.delete(f"/api/v1/models/cancer/runs/{runs[-1]}").status_code == 204
     assert _upload(admin, production) == runs[-1] + 1
 
-    # Down to plain tables and up again: nothing is lost either way.
+    # Down to plain tables and up again: nothing 0013 holds is lost either way (what later
+    # revisions added goes with their downgrade).
     after = _contents(state)
     db.downgrade(state.engine, "0013")
     if sqlite:
         assert "AUTOINCREMENT" not in _sql(state, "runs")
-    assert _contents(state) == after
+    older = _contents(state)
+    assert older == {
+        name: {
+            "columns": table["columns"],
+            "rows": [
+                tuple(row[after[name]["columns"].index(c)] for c in table["columns"])
+                for row in after[name]["rows"]
+            ],
+        }
+        for name, table in older.items()
+    }
     db.upgrade(state.engine)
-    assert _contents(state) == after
+    assert _contents(state, like=older) == older
     assert _upload(admin, production) == runs[-1] + 2

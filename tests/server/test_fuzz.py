@@ -26,7 +26,11 @@ _TOKEN: dict[str, str] = {}
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
     server_settings = load_settings(
-        explain_rows=0, data_dir=folder / "data", admin_password=ADMIN_PASSWORD, worker=False
+        explain_rows=0,
+        estimate_runs=False,
+        data_dir=folder / "data",
+        admin_password=ADMIN_PASSWORD,
+        worker=False,
     )
     state = open_state(server_settings)
     app = create_app(server_settings, state)

@@ -100,7 +100,7 @@ def test_the_dashboard_draws_every_chart_and_sorts_the_heatmap_in_place(
         assert set(by_drift[:2]) == set(SHIFTED)  # the two drifted features first
         # The accuracy chart carries its band, the baseline and the benchmark.
         names = page.eval_on_selector("[data-metric=accuracy]", "e => e.data.map(t => t.name)")
-        assert {"Confidence interval", "Value", "Baseline", "Benchmark"} <= set(names)
+        assert {"Confidence interval", "Realised", "Baseline", "Benchmark"} <= set(names)
         # Sorting by name re-orders the rows and the table without loading the page again.
         page.evaluate("window.notReloaded = true")
         assert page.locator("#order-submit").is_hidden()  # the script sorts on change

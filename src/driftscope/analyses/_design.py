@@ -43,7 +43,11 @@ class Design:
         for name in self.columns:
             if name in self.categories:
                 levels = self.categories[name]
-                read = pd.Categorical(data[name].astype("string"), categories=levels)
+                values = data[name].astype("string")
+                # A level the reference never had is read as missing (pandas will refuse to
+                # make a Categorical of values outside its categories).
+                values = values.where(values.isin(levels))
+                read = pd.Categorical(values, categories=levels)
                 if len(levels) <= MAX_CATEGORIES:
                     out[name] = read
                 else:

@@ -781,8 +781,11 @@ def run_estimation(
         halves[name] = 0.0 if name in settings.benchmarks else (m.high - m.low) / 2.0
     current_side = sides[1]
     estimator.on(1)
-    splits, window_warnings = split_windows(current_side.frame, windows, model.timestamp)
-    warnings += window_warnings
+    # No windows asked for (a monitoring report's default): current is judged as a whole.
+    splits: list[WindowSplit] = []
+    if windows.active:
+        splits, window_warnings = split_windows(current_side.frame, windows, model.timestamp)
+        warnings += window_warnings
     all_current = WindowSplit("current", np.arange(current_side.frame.shape[0]), None, None)
     overall = _window(
         estimator, current_side, all_current, baselines, halves, settings, 0, settings.seed
@@ -801,14 +804,18 @@ def run_estimation(
         for i, split in enumerate(splits)
     )
     checks = tuple(
-        c for c in (_check(name, judged, settings.confidence) for name in metrics) if c is not None
+        c
+        for c in (_check(name, judged or (overall,), settings.confidence) for name in metrics)
+        if c is not None
     )
     # ROC-AUC leads for a classifier (it does not depend on a threshold), else the task's first.
     preferred = ("roc_auc", *PRIMARY[task]) if task.is_classification else PRIMARY[task]
     primary = next((m for m in preferred if m in metrics), metrics[0])
     counted = [w for w in judged if not w.too_small]
     worst = max(
-        (w.metrics[primary].status for w in counted), key=lambda s: s.rank, default=Status.SKIPPED
+        (w.metrics[primary].status for w in (counted if judged else [overall])),
+        key=lambda s: s.rank,
+        default=Status.SKIPPED,
     )
     headline = _headline(primary, overall, counted, worst, checks)
     return PerformanceEstimate(

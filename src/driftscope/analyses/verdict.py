@@ -4,11 +4,12 @@ Rules (docs/verdict.md):
 
 - **retrain** when a performance metric is in alert (below its floor, or a significant drop of at
   least the alert size), or when concept drift is found together with a performance drop.
-- **investigate** when a metric is in warning, concept drift is found where the inputs moved (or
-  with a significant drop where they did not), the inputs moved outside the reference, the
-  dataset drifted, features, the target or the predictions drifted beyond chance (the three
-  families share alpha), a data-quality check is in alert, time windows broke their learnt
-  bands, or a change point was found.
+- **investigate** when a metric is in warning, the performance estimated where labels have not
+  arrived dropped (a warning or an alert: an estimate alone never says retrain), concept drift
+  is found where the inputs moved (or with a significant drop where they did not), the inputs
+  moved outside the reference, the dataset drifted, features, the target or the predictions
+  drifted beyond chance (the three families share alpha), a data-quality check is in alert,
+  time windows broke their learnt bands, or a change point was found.
 - **ok** otherwise.
 
 `monitoring_verdict` applies these rules to a monitoring run's results; `decide` ranks the
@@ -29,6 +30,7 @@ from driftscope.data.schema import ColumnRole
 if TYPE_CHECKING:
     from driftscope.analyses.change_points import ChangePoints
     from driftscope.analyses.concept import ConceptDrift
+    from driftscope.analyses.estimation import PerformanceEstimate
     from driftscope.analyses.model import ModelColumns
     from driftscope.analyses.performance import PerformanceResult
     from driftscope.analyses.quality import QualityResult
@@ -337,6 +339,28 @@ def _reasons(
     return [r for r in reasons if r.severity != OK]
 
 
+def _estimated_reason(estimated: PerformanceEstimate) -> Reason | None:
+    """An estimated drop of the primary metric (the worst window's, or current's as a whole),
+    unless realised values have shown the estimates wrong: investigate, as an estimate rests on
+    an assumption (no concept drift) that only labels can confirm."""
+    primary = estimated.primary
+    if any(not c.holds for c in estimated.checks if c.metric == primary):
+        return None
+    judged = [w for w in estimated.windows if not w.too_small] or [estimated.overall]
+    worst = max(judged, key=lambda w: w.metrics[primary].status.rank)
+    metric = worst.metrics[primary]
+    if metric.status not in (WARNING, ALERT):
+        return None
+    where = "" if worst is estimated.overall else f" in window {worst.label}"
+    message = (
+        f"Performance estimated without labels{where}: {metric.message} "
+        "(an estimate; confirm when the labels arrive)."
+    )
+    baseline = metric.baseline or 0.0
+    score = abs(baseline - metric.estimate) / abs(baseline) if baseline else 0.0
+    return Reason("estimated_performance", INVESTIGATE, message, score)
+
+
 def monitoring_verdict(
     drift: DriftResult,
     performance: PerformanceResult | None,
@@ -345,10 +369,15 @@ def monitoring_verdict(
     windows: WindowsResult | None,
     change_points: ChangePoints | None,
     model: ModelColumns,
+    estimated: PerformanceEstimate | None = None,
 ) -> Verdict:
     """The verdict of a monitoring run from its analyses' results, by the rules above (and in
     docs/verdict.md): each analysis gives its reasons, `decide` ranks them."""
     reasons = _reasons(drift, performance, concept, quality, windows, model)
+    if estimated is not None:
+        reason = _estimated_reason(estimated)
+        if reason is not None:
+            reasons.append(reason)
     if change_points is not None and change_points.drifts:
         first = change_points.drifts[0]
         name = change_points.detector.split("(")[0]

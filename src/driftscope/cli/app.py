@@ -310,6 +310,15 @@ def report(
         bool,
         typer.Option("--allow-pickle", help="With --model: load a pickle or joblib model file."),
     ] = False,
+    estimate: Annotated[
+        bool | None,
+        typer.Option(
+            "--estimate/--no-estimate",
+            help="Estimate performance without labels (CBPE, DLE) [default: where current's "
+            "labels have not all arrived].",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Monitor a model: drift, performance, concept drift, quality, windows and a verdict.
@@ -364,6 +373,7 @@ def report(
             explain_model=model,
             explain_settings=ExplainSettings(max_rows=explain_rows, seed=seed),
             allow_pickle=allow_pickle,
+            estimate=estimate,
         )
     except MetricNotComputedError as exc:
         # The task is known only once the data is read: the refusal names the option.

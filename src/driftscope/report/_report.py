@@ -19,6 +19,7 @@ from driftscope.exceptions import OutputFileError
 if TYPE_CHECKING:
     from driftscope.analyses.change_points import ChangePoints
     from driftscope.analyses.concept import ConceptDrift
+    from driftscope.analyses.estimation import PerformanceEstimate
     from driftscope.analyses.explanation import ExplanationsSection
     from driftscope.analyses.inputs import InputsSection
     from driftscope.analyses.model import ModelColumns
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_all", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -145,6 +146,8 @@ class Report:
     explanations: ExplanationsSection | None = None
     # Files or texts behind the features, if any.
     inputs: InputsSection | None = None
+    # Performance estimated where current's labels have not arrived (`monitor`).
+    estimated_performance: PerformanceEstimate | None = None
     extra_warnings: tuple[str, ...] = ()
 
     @property
@@ -176,6 +179,9 @@ class Report:
             "verdict": None if self.verdict is None else self.verdict.to_dict(),
             "inputs": None if self.inputs is None else self.inputs.to_dict(),
             "explanations": None if self.explanations is None else self.explanations.to_dict(),
+            "estimated_performance": (
+                None if self.estimated_performance is None else self.estimated_performance.to_dict()
+            ),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -50,7 +50,8 @@ def render_estimate(data: Mapping[str, Any], max_metrics: int = 3) -> Renderable
         table.add_column(f"{labels[name]}\nestimate [band]", justify="right")
     table.add_column("status")
     table.add_row(*_window_row(data["reference"], names), end_section=True)
-    for window in data["windows"]:
+    # Without windows (a monitoring report's default), current is judged as a whole.
+    for window in data["windows"] or [data["overall"]]:
         table.add_row(*_window_row(window, names))
     calibration = data.get("calibration")
     method = (

@@ -599,6 +599,9 @@ def _nav(report: Mapping[str, Any]) -> tuple[_Jump, ...]:
     if performance is not None or report.get("model") is not None:
         status = _badge(performance.get("status")) if performance else _badge(None, "not measured")
         items.append(("performance", "Performance", status))
+    estimated = report.get("estimated_performance")
+    if estimated is not None:
+        items.append(("estimated", "Performance (estimated)", _badge(estimated.get("status"))))
     concept = report.get("concept_drift")
     if concept is not None:
         if concept.get("drifted"):
@@ -910,6 +913,113 @@ def _concept_section(report: Mapping[str, Any]) -> _Concept | None:
         separable=number("separable"),
         outside=number("outside"),
         method=str(concept.get("method", _DASH)),
+    )
+
+
+@dataclass(frozen=True)
+class _EstimatedRow:
+    """One window of the estimated-performance table (templates/sections/estimated.html):
+    each metric's estimate with its band, and the realised value below it where labels came."""
+
+    label: str
+    n_rows: _Number
+    n_labelled: _Number
+    metrics: tuple[_Number, ...]
+    status: _Status
+    status_word: str
+    is_reference: bool
+
+
+@dataclass(frozen=True)
+class _Estimated:
+    """The "performance (estimated)" section: the estimate's headline, method and calibration,
+    a table of windows (the reference first) for the primary metric and a few others, the
+    checks against realised values, and the assumption."""
+
+    badge: _Badge
+    headline: str
+    method: str
+    calibration: str | None
+    confidence: str
+    headers: tuple[tuple[str, str], ...]
+    rows: tuple[_EstimatedRow, ...]
+    checks: tuple[tuple[bool, str], ...]
+    assumption: str
+    warnings: tuple[str, ...]
+
+
+#: Metrics shown per window in the estimated-performance table (the primary first).
+_ESTIMATED_SHOWN = 3
+
+
+def _estimated_row(
+    window: Mapping[str, Any], names: Sequence[str], is_reference: bool
+) -> _EstimatedRow:
+    metrics: Mapping[str, Any] = window.get("metrics") or {}
+    cells = []
+    for name in names:
+        m: Mapping[str, Any] = metrics.get(name) or {}
+        band = f"[{_fmt(m.get('low'))}, {_fmt(m.get('high'))}]"
+        notes = [band]
+        if m.get("realised") is not None:
+            outside = "" if m.get("within_band") in (None, True) else " (outside the band)"
+            notes.append(f"realised {_fmt(m.get('realised'))}{outside}")
+        cells.append(_Number.of(m.get("estimate"), notes=notes))
+    return _EstimatedRow(
+        label=str(window.get("label")),
+        n_rows=_Number.of(window.get("n_rows")),
+        n_labelled=_Number.of(window.get("n_labelled")),
+        metrics=tuple(cells),
+        status=_status(window.get("status")),
+        status_word=str(window.get("status")),
+        is_reference=is_reference,
+    )
+
+
+def _estimated_section(report: Mapping[str, Any]) -> _Estimated | None:
+    estimated: Mapping[str, Any] | None = report.get("estimated_performance")
+    if estimated is None:
+        return None
+    primary = str(estimated.get("primary"))
+    names = [primary, *(str(m) for m in estimated.get("metrics") or [] if m != primary)]
+    names = names[:_ESTIMATED_SHOWN]
+    reference: Mapping[str, Any] = estimated.get("reference") or {}
+    labels = {
+        n: str(((reference.get("metrics") or {}).get(n) or {}).get("label", n)) for n in names
+    }
+    windows = list(estimated.get("windows") or []) or [estimated.get("overall") or {}]
+    calibration = estimated.get("calibration")
+    method = (
+        "confidence-based performance estimation (CBPE)"
+        if estimated.get("method") == "cbpe"
+        else "direct loss estimation (DLE)"
+    )
+    confidence = estimated.get("confidence")
+    return _Estimated(
+        badge=_badge(estimated.get("status")),
+        headline=str(estimated.get("headline", "")),
+        method=method,
+        calibration=None if calibration is None else str(calibration.get("reason", "")),
+        confidence=f"{confidence:.0%}" if isinstance(confidence, float) else _DASH,
+        headers=(
+            ("Window", "str"),
+            ("Rows", "num"),
+            ("Labelled", "num"),
+            *((f"{labels[n]} estimate [band]", "num") for n in names),
+            ("Status", "num"),
+        ),
+        rows=(
+            _estimated_row(reference, names, True),
+            *(_estimated_row(w, names, False) for w in windows),
+        ),
+        # The primary metric's check, and any other that found the estimates wrong.
+        checks=tuple(
+            (bool(c.get("holds")), str(c.get("message", "")))
+            for c in estimated.get("checks") or []
+            if c.get("metric") == primary or not c.get("holds")
+        ),
+        assumption=str(estimated.get("assumption", "")),
+        warnings=tuple(str(w) for w in estimated.get("warnings") or []),
     )
 
 
@@ -1799,6 +1909,7 @@ class _Body:
     verdict: _Verdict | None = None
     nav: tuple[_Jump, ...] | None = None
     performance: _Performance | None = None
+    estimated: _Estimated | None = None
     concept: _Concept | None = None
     quality: _Quality | None = None
     windows: _Windows | None = None
@@ -1830,6 +1941,7 @@ def _body(report: Mapping[str, Any], monitoring: bool) -> _Body:
         verdict=_verdict_banner(report) if model else None,
         nav=_nav(report) if model else None,
         performance=_performance_section(report) if model else None,
+        estimated=_estimated_section(report) if model else None,
         concept=_concept_section(report) if model else None,
         quality=_quality_section(report) if monitoring else None,
         windows=_windows_section(report) if model else None,

@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from driftscope.report.estimation_terminal import render_estimate
 from driftscope.report.explanation_terminal import render_explanation
 
 __all__ = ["render_terminal"]
@@ -212,6 +213,15 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
     performance = _performance(report)
     if performance is not None:
         parts.append(performance)
+    estimated = report.get("estimated_performance")
+    if estimated is not None:
+        parts.append(
+            Panel(
+                render_estimate(estimated),
+                title="performance (estimated: labels have not arrived)",
+                title_align="left",
+            )
+        )
     explanations = report.get("explanations")
     if explanations is not None:
         if explanations["explanation"] is not None:

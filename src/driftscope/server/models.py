@@ -53,8 +53,10 @@ __all__ = [
     "Role",
     "Run",
     "RunCheck",
+    "RunEstimate",
     "RunFeature",
     "RunMetric",
+    "RunShadow",
     "RunStatus",
     "User",
     "UserSession",
@@ -344,6 +346,11 @@ class Run(Base):
     #: tracking server (None: not logged by the service).
     mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
     mlflow_run_url: Mapped[str | None] = mapped_column(String(2048))
+    #: Feedback on the run's rows (joined by the id column): how many, and how many thumbs
+    #: down (None: the run has no id column to join on, or was analysed before the store kept
+    #: it). Counted at the analysis, and again when feedback arrives (`services.feedback`).
+    n_feedback: Mapped[int | None] = mapped_column(Integer)
+    negative_feedback: Mapped[int | None] = mapped_column(Integer)
     #: The run's analysis is stored but the model's alert rules have not been evaluated since
     #: (set with the analysis, cleared by `services.alerts.evaluate_model`): the worker's
     #: periodic step evaluates such models, so a crash between the two loses no evaluation.
@@ -414,6 +421,65 @@ class RunMetric(Base):
     #: One of the task's primary metrics (the verdict's retrain rule reads them), as the
     #: analysis said.
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class RunEstimate(Base):
+    """A performance metric of a run estimated without its labels (CBPE for classifiers, DLE for
+    regressors; `driftscope.estimate`), with its band, what it is held to, and the realised
+    value once the run's labels arrived (the dashboard draws both)."""
+
+    __tablename__ = "run_estimates"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: "cbpe" or "dle".
+    method: Mapped[str] = mapped_column(String(8))
+    estimate: Mapped[float | None] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)
+    #: The benchmark where the version has one, else the baseline's realised value.
+    baseline: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    #: The value the run's labels give (None: too few labels yet), on ``realised_rows`` rows,
+    #: and whether it fell inside the band of the estimate on those rows.
+    realised: Mapped[float | None] = mapped_column(Float)
+    realised_rows: Mapped[int] = mapped_column(Integer, default=0)
+    within_band: Mapped[bool | None] = mapped_column(Boolean)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RunShadow(Base):
+    """A run scored again by the model's shadow version (its ``staging`` alias, with a model
+    file) and compared with what production answered (`driftscope.shadow_compare`): how often
+    they agree, and on the labelled rows who was right (the primary metric of each, the
+    difference, its p-value, the better one). The whole comparison is an artifact (JSON)."""
+
+    __tablename__ = "run_shadows"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    candidate_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", ondelete="SET NULL")
+    )
+    #: The candidate's number, kept when the version is deleted.
+    candidate_number: Mapped[int] = mapped_column(Integer)
+    n_rows: Mapped[int] = mapped_column(Integer)
+    agreement: Mapped[float | None] = mapped_column(Float)
+    agreement_low: Mapped[float | None] = mapped_column(Float)
+    agreement_high: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(Text)
+    #: On the labelled rows (None without labels): the primary metric, production's and the
+    #: candidate's value, the difference (candidate minus production), its p-value, and which
+    #: was better ("production", "candidate"; None: no significant difference).
+    metric: Mapped[str | None] = mapped_column(String(64))
+    production_value: Mapped[float | None] = mapped_column(Float)
+    candidate_value: Mapped[float | None] = mapped_column(Float)
+    difference: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    better: Mapped[str | None] = mapped_column(String(16))
+    #: Why the comparison could not be made (the candidate's model failed on the run's rows);
+    #: None: it was.
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(String(64))
 
 
 class RunChangePoints(Base):

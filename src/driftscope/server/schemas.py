@@ -247,6 +247,16 @@ class RunOut(_Out):
     #: The run's performance metrics (once analysed, with ground truth), the task's primary
     #: ones first.
     metrics: list[RunMetricOut] = []
+    #: The run's performance estimated without its labels (CBPE, DLE), the primary metric
+    #: first, with the realised value beside each once labels arrived.
+    estimates: list[RunEstimateOut] = []
+    #: How many of its rows had ground truth at the analysis.
+    n_labelled: int | None = None
+    #: Feedback on its rows (by id): how much, how much thumbs down, and the negative share.
+    n_feedback: int | None = None
+    negative_feedback: int | None = None
+    #: Its comparison with the model's shadow version (the ``staging`` one), if it had one.
+    shadow: RunShadowOut | None = None
     job: JobOut | None = None
     #: The MLflow run the service logged this run to (its model's MLflow link), and its page.
     mlflow_run_id: str | None = None
@@ -262,6 +272,44 @@ class RunMetricOut(_Out):
     upper: float | None
     status: str
     primary: bool
+
+
+class RunEstimateOut(_Out):
+    """A performance metric of a run estimated without labels, with its band and baseline, and
+    the realised value (where labels arrived) and whether it fell in the band."""
+
+    name: str
+    method: str
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    baseline: float | None
+    status: str
+    primary: bool
+    realised: float | None
+    realised_rows: int
+    within_band: bool | None
+
+
+class RunShadowOut(_Out):
+    """A run compared with the model's shadow version: how often they agree (with the Wilson
+    interval), the verdict in words, and on the labelled rows the primary metric of each, the
+    difference (candidate minus production), its p-value and the better one; ``error`` when the
+    shadow could not score the run."""
+
+    candidate_version: int
+    n_rows: int
+    agreement: float | None
+    agreement_low: float | None
+    agreement_high: float | None
+    verdict: str
+    metric: str | None
+    production_value: float | None
+    candidate_value: float | None
+    difference: float | None
+    p_value: float | None
+    better: str | None
+    error: str | None
 
 
 class JobLogLine(BaseModel):

@@ -67,6 +67,11 @@ class ServerSettings(BaseSettings):
     #: An analysis explains the version's model (when it has a model file) on at most this many
     #: rows of the baseline and of the run; 0 turns explanations off.
     explain_rows: int = Field(default=200, ge=0)
+    #: An analysis estimates the run's performance without its labels (CBPE for classifiers
+    #: with probabilities, DLE for regressors; docs/estimation.md) wherever the version names
+    #: what that needs, so that a run has an estimate before its labels arrive and both once
+    #: they have; off, no run is estimated.
+    estimate_runs: bool = True
 
     #: The app's address as its users reach it (behind a proxy: the proxy's), for the links in
     #: notifications; none: http://host:port.

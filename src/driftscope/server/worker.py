@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 
 from driftscope.server.jobs import JobKind, Worker
-from driftscope.server.services import alerts, housekeeping, ingest, mlflow_links, notify, runs
+from driftscope.server.services import (
+    alerts,
+    feedback,
+    housekeeping,
+    ingest,
+    mlflow_links,
+    notify,
+    runs,
+)
 from driftscope.server.state import State
 
 __all__ = ["JOB_KINDS", "Workers", "make_worker"]
@@ -22,6 +30,7 @@ JOB_KINDS: dict[str, JobKind] = {
     **runs.JOB_KINDS,
     **alerts.JOB_KINDS,
     **ingest.JOB_KINDS,
+    **feedback.JOB_KINDS,
     **mlflow_links.JOB_KINDS,
     **notify.JOB_KINDS,
 }

@@ -8,9 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from driftscope.analyses.estimation import (
     EstimationSettings,
     PerformanceEstimate,
@@ -20,34 +17,9 @@ from driftscope.analyses.model import resolve_model_columns, task_kinds
 from driftscope.data.infer import infer_schema
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.workflows.compare import _as_schema, read_pair
-from driftscope.workflows.monitor import _window_settings
+from driftscope.workflows.monitor import _window_settings, with_pending_target
 
 __all__ = ["estimate"]
-
-# The names a target goes by when the user names none (as schema inference reads them).
-_TARGET_NAMES = ("target", "label")
-
-
-def _with_target(
-    reference: pd.DataFrame, current: pd.DataFrame, target: str | None
-) -> pd.DataFrame:
-    """Current with the reference's target column, empty where current has none: its labels have
-    not arrived, and the column's kind and role are read from the reference."""
-    names = (
-        [target] if target else [c for c in reference.columns if str(c).lower() in _TARGET_NAMES]
-    )
-    missing = [c for c in names if c in reference.columns and c not in current.columns]
-    if not missing:
-        return current
-    empty = {
-        # NaN, not pd.NA: a numpy float column cannot hold pd.NA (an extension one reads NaN
-        # as missing).
-        c: pd.Series(np.nan, index=current.index, dtype=reference[c].dtype)
-        if reference[c].dtype.kind in "fc"
-        else pd.Series(None, index=current.index, dtype=object)
-        for c in missing
-    }
-    return current.assign(**empty)
 
 
 def estimate(
@@ -134,7 +106,7 @@ def estimate(
     tables = read_pair(
         reference, current, reference_name, current_name, encoding=encoding, delimiter=delimiter
     )
-    frames = (tables[0].frame, _with_target(tables[0].frame, tables[1].frame, target))
+    frames = (tables[0].frame, with_pending_target(tables[0].frame, tables[1].frame, target))
     full_schema, schema_warnings = infer_schema(*frames, user_schema, role_kinds=task_kinds(task))
     model, full_schema, model_warnings = resolve_model_columns(
         full_schema, *frames, task=task, proba_prefix=proba_prefix

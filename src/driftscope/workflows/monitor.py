@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from driftscope._shorten import shown
@@ -31,6 +32,12 @@ from driftscope.analyses.drift import (
     decision_rules,
     require_tested,
     run_drift,
+)
+from driftscope.analyses.estimation import (
+    ESTIMATED_METRICS,
+    EstimationSettings,
+    PerformanceEstimate,
+    run_estimation,
 )
 from driftscope.analyses.explanation import ExplainSettings, explanations_from_frames
 from driftscope.analyses.model import ModelColumns, Task, resolve_model_columns, task_kinds
@@ -58,14 +65,19 @@ from driftscope.data.io import Table, read_table
 from driftscope.data.labels import join_labels
 from driftscope.data.paths import base_folder
 from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
-from driftscope.exceptions import ParameterError, invalid_parameter
+from driftscope.exceptions import (
+    ColumnError,
+    EmptyDataError,
+    ParameterError,
+    invalid_parameter,
+)
 from driftscope.modalities.masks import read_mask_columns
 from driftscope.report import Report, RunMetadata
 from driftscope.workflows._settings import drift_settings as _drift_settings
 from driftscope.workflows._settings import performance_settings as _performance_settings
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
 
-__all__ = ["metric_value_problem", "monitor"]
+__all__ = ["metric_value_problem", "monitor", "with_pending_target"]
 
 #: Rows explained per side in a report unless the explanation settings say otherwise.
 REPORT_EXPLAIN_ROWS = 200
@@ -102,6 +114,32 @@ def _check_metric_values(values: Mapping[str, float] | None, argument: str) -> N
                 f"The {argument} value for metric {shown(name)} must be {problem}. "
                 f"Got {shown(value)}."
             )
+
+
+# The names a target goes by when the user names none (as schema inference reads them).
+_TARGET_NAMES = ("target", "label")
+
+
+def with_pending_target(
+    reference: pd.DataFrame, current: pd.DataFrame, target: str | None
+) -> pd.DataFrame:
+    """Current with the reference's target column, empty where current has none: its labels have
+    not arrived, and the column's kind and role are read from the reference."""
+    names = (
+        [target] if target else [c for c in reference.columns if str(c).lower() in _TARGET_NAMES]
+    )
+    missing = [c for c in names if c in reference.columns and c not in current.columns]
+    if not missing:
+        return current
+    empty = {
+        # NaN, not pd.NA: a numpy float column cannot hold pd.NA (an extension one reads NaN
+        # as missing).
+        c: pd.Series(np.nan, index=current.index, dtype=reference[c].dtype)
+        if reference[c].dtype.kind in "fc"
+        else pd.Series(None, index=current.index, dtype=object)
+        for c in missing
+    }
+    return current.assign(**empty)
 
 
 def _check_window_arguments(
@@ -164,6 +202,8 @@ def monitor(
     explain_model: Any = None,
     explain_settings: ExplainSettings | None = None,
     allow_pickle: bool = False,
+    estimate: bool | None = None,
+    estimation_settings: EstimationSettings | None = None,
 ) -> Report:
     """Monitor a model: data, prediction and label drift, performance, concept drift, data
     quality, time windows, and a verdict (``ok``, ``investigate`` or ``retrain``).
@@ -187,6 +227,14 @@ def monitor(
     and current, bounded by ``explain_settings`` (default: 200 rows a side, so that a report
     with a black-box model stays quick). A model that cannot be explained leaves the
     section with its reason and the rest of the report as it is.
+
+    Where current's labels have not arrived (some or all rows without a target), the report
+    gets a "performance (estimated)" section (`driftscope.estimate`: CBPE for classifiers with
+    probabilities, DLE for regressors), per window when windows are asked for; it learns on the
+    reference's labels. ``estimate`` is None for that (a model it cannot estimate is left out
+    with a warning), True to estimate even a fully labelled current (and fail when it cannot),
+    False never; ``estimation_settings`` sets it (default: the ``benchmarks`` and ``seed``
+    given here).
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
@@ -280,6 +328,18 @@ def monitor(
                 drift=replace(settings.drift, pending_labels=target),
                 quality=replace(settings.quality, pending_labels=target),
             )
+        elif estimate is not False:
+            # Current without the reference's target: its labels have not arrived. The column,
+            # empty, keeps the target's role for the estimated performance.
+            current_frame = with_pending_target(frames[0], frames[1], target)
+            pending = [c for c in current_frame.columns if c not in frames[1].columns]
+            if pending:
+                frames = (frames[0], current_frame)
+                settings = replace(
+                    settings,
+                    drift=replace(settings.drift, pending_labels=pending[0]),
+                    quality=replace(settings.quality, pending_labels=pending[0]),
+                )
     check_columns(*tables, columns, methods, thresholds)
     if columns is not None:
         keep = [*columns, *(c for c in (target, prediction, timestamp, id) if c)]
@@ -306,8 +366,11 @@ def monitor(
             change_points = change_points_from_frame(
                 frames[1], timed_model, [split.rows for split in window_splits]
             )
+    estimated = _estimated_performance(
+        log, frames, full_schema, timed_model, settings, estimate, estimation_settings
+    )
     verdict = V.monitoring_verdict(
-        drift, performance, concept, quality_result, windows, change_points, model
+        drift, performance, concept, quality_result, windows, change_points, model, estimated
     )
     explanations = None
     if explain_model is not None:
@@ -342,6 +405,7 @@ def monitor(
         change_points=change_points,
         verdict=verdict,
         explanations=explanations,
+        estimated_performance=estimated,
         extra_warnings=tuple(log.warnings),
     )
 
@@ -547,6 +611,75 @@ def _windows(
         )
     log.warnings += window_warnings
     return result, splits
+
+
+def _estimation_problem(frames: Frames, model: ModelColumns) -> str | None:
+    """Why the model's performance cannot be estimated on these frames (None: it can)."""
+    task = model.task
+    if task not in ESTIMATED_METRICS:
+        return (
+            f"the task is {task or 'unknown'}; estimation covers binary and multiclass "
+            "classifiers and regressors (task=)"
+        )
+    if model.target is None or model.target not in frames[0].columns:
+        return "it learns on the reference's labels, and the reference has no target column"
+    if task is not None and task.is_classification and not model.probabilities:
+        return "a classifier is estimated from its probabilities, and none were found"
+    if model.prediction is None and not model.probabilities:
+        return "the model's outputs (a prediction column) were not found"
+    return None
+
+
+def _unlabelled(current: pd.DataFrame, model: ModelColumns) -> bool:
+    target = model.target
+    return target is None or target not in current or bool(current[target].isna().any())
+
+
+def _estimated_performance(
+    log: _Run,
+    frames: Frames,
+    full_schema: Schema,
+    model: ModelColumns,
+    settings: _Settings,
+    estimate: bool | None,
+    chosen: EstimationSettings | None,
+) -> PerformanceEstimate | None:
+    """The performance estimated without current's labels (the "performance (estimated)"
+    section), in the monitor's windows: when some of current's labels are missing, or when
+    asked for. Unasked, a model it cannot estimate is left out with a warning."""
+    if estimate is False or (estimate is None and not _unlabelled(frames[1], model)):
+        return None
+    if estimate is not None and not isinstance(estimate, bool):
+        raise invalid_parameter("monitor", "estimate", "True, False or None", estimate)
+    problem = _estimation_problem(frames, model)
+    if problem is not None:
+        if estimate:
+            raise ColumnError(
+                f"monitor(estimate=True): performance cannot be estimated: {problem}."
+            )
+        if model.task in ESTIMATED_METRICS and model.target is not None:
+            log.warnings.append(f"performance (estimated): not made: {problem}.")
+        return None
+    if chosen is None:
+        known = set(ESTIMATED_METRICS[model.task])  # type: ignore[index]
+        chosen = EstimationSettings(
+            benchmarks={k: v for k, v in settings.performance.benchmarks.items() if k in known},
+            seed=settings.performance.seed,
+            owner="monitor",
+        )
+    windows = settings.windows
+    if windows.period is not None and model.timestamp is None:
+        windows = WindowSettings(min_rows=windows.min_rows)  # undated: current as a whole
+    with log.timed("estimation"):
+        try:
+            result = run_estimation(*frames, full_schema, model, windows, chosen)
+        except (ColumnError, EmptyDataError) as error:
+            if estimate:
+                raise
+            log.warnings.append(f"performance (estimated): not made: {error}")
+            return None
+    log.warnings += [f"performance (estimated): {w}" for w in result.warnings]
+    return result
 
 
 def _metadata(

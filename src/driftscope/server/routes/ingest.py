@@ -126,7 +126,9 @@ async def log_feedback(name: str, request: Request, state: State_, who: Editor) 
     """Feedback on predictions: "id", "score" (1 thumbs up, -1 down), optional "comment"."""
     frame = await _batch(request)
     count = await run_in_threadpool(
-        _in_transaction, state, lambda session: ingest.log_feedback(session, who, name, frame)
+        _in_transaction,
+        state,
+        lambda session: ingest.log_feedback(state, session, who, name, frame),
     )
     return {"received": count}
 

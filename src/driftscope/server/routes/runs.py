@@ -11,9 +11,25 @@ from sqlalchemy import func, select
 
 from driftscope.server.deps import MAX_ID, Editor, Id, Limit, Offset, Reader, Session_, State_
 from driftscope.server.errors import NotFound
-from driftscope.server.models import Job, JobStatus, Run, RunMetric, Version
-from driftscope.server.schemas import FastJSON, JobOut, Page, RunMetricOut, RunOut
-from driftscope.server.services import registry, runs
+from driftscope.server.models import (
+    Job,
+    JobStatus,
+    Run,
+    RunEstimate,
+    RunMetric,
+    RunShadow,
+    Version,
+)
+from driftscope.server.schemas import (
+    FastJSON,
+    JobOut,
+    Page,
+    RunEstimateOut,
+    RunMetricOut,
+    RunOut,
+    RunShadowOut,
+)
+from driftscope.server.services import registry, runs, shadow
 from driftscope.server.services import timeline as timelines
 from driftscope.server.services.uploads import Upload
 
@@ -21,8 +37,8 @@ router = APIRouter(tags=["runs"])
 
 
 def _runs_out(session: Session_, runs: list[Run]) -> list[RunOut]:
-    """The runs with their version numbers, metrics and latest jobs: three queries for the
-    whole list."""
+    """The runs with their version numbers, metrics, estimates, shadow comparisons and latest
+    jobs: five queries for the whole list."""
     ids = [run.id for run in runs]
     numbers = dict(
         session.execute(
@@ -50,6 +66,45 @@ def _runs_out(session: Session_, runs: list[Run]) -> list[RunOut]:
                 primary=metric.is_primary,
             )
         )
+    estimates: dict[int, list[RunEstimateOut]] = {}
+    for row in session.scalars(
+        select(RunEstimate)
+        .where(RunEstimate.run_id.in_(ids))
+        .order_by(RunEstimate.is_primary.desc(), RunEstimate.metric)
+    ):
+        estimates.setdefault(row.run_id, []).append(
+            RunEstimateOut(
+                name=row.metric,
+                method=row.method,
+                estimate=row.estimate,
+                lower=row.lower,
+                upper=row.upper,
+                baseline=row.baseline,
+                status=row.status,
+                primary=row.is_primary,
+                realised=row.realised,
+                realised_rows=row.realised_rows,
+                within_band=row.within_band,
+            )
+        )
+    shadows = {
+        row.run_id: RunShadowOut(
+            candidate_version=row.candidate_number,
+            n_rows=row.n_rows,
+            agreement=row.agreement,
+            agreement_low=row.agreement_low,
+            agreement_high=row.agreement_high,
+            verdict=row.verdict,
+            metric=row.metric,
+            production_value=row.production_value,
+            candidate_value=row.candidate_value,
+            difference=row.difference,
+            p_value=row.p_value,
+            better=row.better,
+            error=row.error,
+        )
+        for row in session.scalars(select(RunShadow).where(RunShadow.run_id.in_(ids)))
+    }
     out = []
     for run in runs:
         fields = {name: getattr(run, name) for name in RunOut.model_fields if hasattr(run, name)}
@@ -57,6 +112,8 @@ def _runs_out(session: Session_, runs: list[Run]) -> list[RunOut]:
         latest = jobs.get(run.id)
         fields["job"] = JobOut.model_validate(latest) if latest is not None else None
         fields["metrics"] = metrics.get(run.id, [])
+        fields["estimates"] = estimates.get(run.id, [])
+        fields["shadow"] = shadows.get(run.id)
         out.append(RunOut.model_validate(fields))
     return out
 
@@ -137,6 +194,17 @@ def run_explanations(run_id: Id, session: Session_, state: State_, who: Reader) 
     what it was bounded to), or the error that stopped them. 404 when the run is not analysed
     yet or its report has none (no model file, or explanations off)."""
     return runs.run_explanations(state, session, run_id)
+
+
+@router.get("/models/{name}/runs/{run_id}/shadow")
+def run_shadow(
+    name: str, run_id: Id, session: Session_, state: State_, who: Reader
+) -> dict[str, Any]:
+    """The run's whole comparison with the model's shadow version (`driftscope.shadow_compare`'s
+    JSON: agreement overall and per window, divergence of the outputs, the segments where they
+    disagree most, who was right). 404 when the run had no shadow, or it could not score it."""
+    model = registry.get_model(session, name)
+    return shadow.comparison(state, session, runs.get_run(session, model, run_id))
 
 
 @router.delete("/models/{name}/runs/{run_id}", status_code=204)

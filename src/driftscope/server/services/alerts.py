@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from driftscope.analyses.estimation import ESTIMATED_METRICS
 from driftscope.analyses.model import Task
 from driftscope.analyses.performance import TASK_METRICS, higher_is_better
 from driftscope.analyses.quality import CHECKS
@@ -49,13 +50,14 @@ from driftscope.server.models import (
     Model,
     Run,
     RunCheck,
+    RunEstimate,
     RunFeature,
     RunMetric,
     RunStatus,
     Version,
     now,
 )
-from driftscope.server.services import change_points
+from driftscope.server.services import change_points, feedback
 from driftscope.server.services.change_points import Stream
 from driftscope.server.services.registry import ModelTask, get_model
 from driftscope.server.services.users import Principal, audit
@@ -115,6 +117,8 @@ class Signal(StrEnum):
     VERDICT = "verdict"
     FRESHNESS = "freshness"
     CHANGE_POINTS = "change_points"
+    ESTIMATED_METRIC = "estimated_metric"
+    NEGATIVE_FEEDBACK = "negative_feedback"
 
     @property
     def needs_labels(self) -> bool:
@@ -162,10 +166,22 @@ _MEASURES: dict[Signal, tuple[str, ...]] = {
     Signal.QUALITY_CHECK: ("status", "share", "columns"),
     Signal.FRESHNESS: ("data", "labels"),
     Signal.CHANGE_POINTS: tuple(Stream),
+    # The estimate itself; its drop from the baseline (in the metric's worse direction, so a
+    # positive drop is worse), absolute or relative; its status (ok 0, warning 1, alert 2).
+    Signal.ESTIMATED_METRIC: ("estimate", "drop", "relative_drop", "status"),
+    # Thumbs down among the run's feedback: the share, the lower end of its 95% Wilson interval
+    # (high on few votes stays low), or the count.
+    Signal.NEGATIVE_FEEDBACK: ("share", "share_lower", "count"),
 }
 #: The subject of a feature-drift rule on every feature: one alert per drifted feature.
 EVERY_FEATURE = "*"
-_NEEDS_SUBJECT = (Signal.METRIC, Signal.METRIC_DROP, Signal.FEATURE_DRIFT, Signal.QUALITY_CHECK)
+_NEEDS_SUBJECT = (
+    Signal.METRIC,
+    Signal.METRIC_DROP,
+    Signal.FEATURE_DRIFT,
+    Signal.QUALITY_CHECK,
+    Signal.ESTIMATED_METRIC,
+)
 #: A check's status as a number: ok 0, warning 1, alert 2 (a verdict's: ok 0, investigate 1,
 #: retrain 2).
 _STATUS_RANK = {
@@ -188,6 +204,12 @@ _ANALYSIS_TASK = {
 def task_metrics(task: ModelTask) -> tuple[str, ...]:
     """The metrics a model of ``task`` may have."""
     return TASK_METRICS[_ANALYSIS_TASK[task]]
+
+
+def estimated_metrics(task: ModelTask) -> tuple[str, ...]:
+    """The metrics estimated without labels for a model of ``task`` (none for the tasks
+    estimation does not cover)."""
+    return ESTIMATED_METRICS.get(_ANALYSIS_TASK[task], ())
 
 
 @dataclass(frozen=True)
@@ -308,6 +330,14 @@ def check_rule(state: State, session: Session, model: Model, spec: RuleSpec) -> 
             raise Invalid(
                 f"The metric {subject!r} has no better direction, so no drop.", field="subject"
             )
+    if signal == Signal.ESTIMATED_METRIC and subject not in estimated_metrics(task):
+        known = estimated_metrics(task)
+        allowed = f"one of {', '.join(known)}" if known else "none: it is not estimated"
+        raise Invalid(
+            f"The 'subject' {subject!r} is no metric estimated for a {task.value} model; "
+            f"{allowed}.",
+            field="subject",
+        )
     if (
         signal == Signal.FEATURE_DRIFT
         and subject != EVERY_FEATURE
@@ -374,6 +404,7 @@ class RuleChoices:
 
     metrics: tuple[str, ...]
     drop_metrics: tuple[str, ...]
+    estimated_metrics: tuple[str, ...]
     columns: tuple[str, ...]
     checks: tuple[str, ...]
     measures: dict[Signal, tuple[str, ...]]
@@ -384,6 +415,7 @@ def rule_choices(state: State, session: Session, model: Model) -> RuleChoices:
     return RuleChoices(
         metrics=metrics,
         drop_metrics=tuple(m for m in metrics if higher_is_better(m) is not None),
+        estimated_metrics=estimated_metrics(ModelTask(model.task)),
         columns=tuple(sorted(_known_columns(state, session, model))),
         checks=tuple(CHECKS),
         measures=dict(_MEASURES),
@@ -396,6 +428,7 @@ def _subject_what(signal: Signal) -> str:
         Signal.METRIC_DROP: "metric",
         Signal.FEATURE_DRIFT: "column",
         Signal.QUALITY_CHECK: "data-quality check",
+        Signal.ESTIMATED_METRIC: "estimated metric",
     }[signal]
 
 
@@ -574,6 +607,10 @@ def _values(
             out[""].setdefault(run.id, (0.0, {}))
     elif signal == Signal.CHANGE_POINTS:
         out[""] = _change_point_values(session, artifacts, model, rule, runs)
+    elif signal == Signal.ESTIMATED_METRIC:
+        out[""] = _estimate_values(session, model, rule)
+    elif signal == Signal.NEGATIVE_FEEDBACK:
+        out[""] = _feedback_values(session, model, rule)
     return out
 
 
@@ -587,6 +624,56 @@ def _metric_values(session: Session, model: Model, rule: AlertRule) -> _Values:
         .where(Run.model_id == model.id, RunMetric.metric == rule.subject)
     )
     return {metric.run_id: _metric_value(rule, metric) for metric in metrics}
+
+
+def _estimate_values(session: Session, model: Model, rule: AlertRule) -> _Values:
+    """An estimated metric by run: the estimate, its drop from the baseline, or its status."""
+    estimates = session.scalars(
+        select(RunEstimate)
+        .join(Run, Run.id == RunEstimate.run_id)
+        .where(Run.model_id == model.id, RunEstimate.metric == rule.subject)
+    )
+    out: _Values = {}
+    for row in estimates:
+        detail = {
+            "estimate": row.estimate,
+            "lower": row.lower,
+            "upper": row.upper,
+            "baseline": row.baseline,
+            "status": row.status,
+            "realised": row.realised,
+        }
+        value: float | None = row.estimate
+        if rule.measure == "status":
+            value = float(_STATUS_RANK[row.status]) if row.status in _STATUS_RANK else None
+        elif rule.measure in ("drop", "relative_drop"):
+            value = None
+            if row.estimate is not None and row.baseline is not None:
+                drop = row.baseline - row.estimate
+                value = drop if higher_is_better(row.metric) else -drop
+                if rule.measure == "relative_drop":
+                    value = value / abs(row.baseline) if row.baseline else None
+        out[row.run_id] = (value, detail)
+    return out
+
+
+def _feedback_values(session: Session, model: Model, rule: AlertRule) -> _Values:
+    """Thumbs down by run, among the runs whose rows got feedback."""
+    rows = session.execute(
+        select(Run.id, Run.n_feedback, Run.negative_feedback).where(
+            Run.model_id == model.id, Run.n_feedback.is_not(None), Run.n_feedback > 0
+        )
+    )
+    out: _Values = {}
+    for run_id, total, negative in rows:
+        detail = {"feedback": total, "negative": negative}
+        if rule.measure == "count":
+            out[run_id] = (float(negative or 0), detail)
+        elif rule.measure == "share_lower":
+            out[run_id] = (feedback.negative_share_lower(total, negative), detail)
+        else:
+            out[run_id] = (feedback.negative_share(total, negative), detail)
+    return out
 
 
 def _drift_values(session: Session, model: Model, rule: AlertRule) -> dict[str, _Values]:

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from driftscope.server import db
 from driftscope.server.errors import Invalid
-from driftscope.server.models import Feedback, Label, LoggedChunk, Model, Run, Version, now
+from driftscope.server.models import (
+    Feedback,
+    Label,
+    LoggedChunk,
+    Model,
+    Run,
+    RunShadow,
+    Version,
+    now,
+)
 from driftscope.server.services import alerts
 from driftscope.server.services.registry import get_model
 from driftscope.server.services.users import Principal, audit
@@ -76,6 +85,7 @@ def referenced_artifacts(session: Session) -> set[str]:
         Run.labels,
         Run.report,
         LoggedChunk.data,
+        RunShadow.result,
     )
     keys: set[str] = set()
     for column in columns:

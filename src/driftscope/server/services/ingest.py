@@ -10,7 +10,7 @@ analysed again.
 
 Ground truth is posted by id and kept in the store (the last label sent for an id wins); the
 logged runs that hold those ids are analysed again with it. Feedback (thumbs up or down, with a
-comment) is kept as a signal of its own.
+comment) is kept by id, and counted per run (`services.feedback`) as a signal of its own.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from driftscope.server.models import (
     Version,
     now,
 )
+from driftscope.server.services.feedback import COUNT_FEEDBACK
 from driftscope.server.services.registry import get_model, serving, serving_version
 from driftscope.server.services.runs import ANALYSE
 from driftscope.server.services.users import Principal, audit
@@ -346,8 +347,10 @@ def log_labels(
 
 
 def log_feedback(
-    session: Session, principal: Principal, model_name: str, frame: pd.DataFrame
+    state: State, session: Session, principal: Principal, model_name: str, frame: pd.DataFrame
 ) -> int:
+    """Keep feedback by id (every event counts), and queue the count of the model's runs'
+    feedback again (`services.feedback`)."""
     model = get_model(session, model_name)
     _check_rows(frame, "feedback")
     ids = _ids(frame, "id", "feedback")
@@ -375,6 +378,7 @@ def log_feedback(
         )
         for k, (i, s) in enumerate(zip(ids, scores, strict=True))
     )
+    _enqueue_once(session, state, COUNT_FEEDBACK, {"model_id": model.id})
     return len(frame)
 
 

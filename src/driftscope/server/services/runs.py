@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from driftscope.analyses.explanation import ExplainSettings, ExplanationsSection
 from driftscope.analyses.status import Status
 from driftscope.data.schema import Schema
+from driftscope.exceptions import ColumnError, EmptyDataError
 from driftscope.report import Report
 from driftscope.server import db
 from driftscope.server.errors import Conflict, Invalid, NotFound
@@ -35,14 +36,16 @@ from driftscope.server.models import (
     RunChangePoints,
     RunCheck,
     RunColumnDrift,
+    RunEstimate,
     RunFeature,
     RunMetric,
     RunStatus,
     Version,
     now,
 )
-from driftscope.server.services import alerts, mlflow_links, notify
+from driftscope.server.services import alerts, mlflow_links, notify, shadow
 from driftscope.server.services.archives import table_in, unpack
+from driftscope.server.services.feedback import feedback_counts
 from driftscope.server.services.predict import (
     ModelRunError,
     predict_columns,
@@ -237,10 +240,10 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
     task = ModelTask(model.task)
     if task.on_files:
         progress("analysing")
-        report = _files_report(state, task, model, version, run)
-        changes: list[str] = []
+        analysis = _TableAnalysis(_files_report(state, task, model, version, run), [])
     else:
-        report, changes = _table_report(state, task, model, version, run, progress)
+        analysis = _table_report(state, task, model, version, run, progress)
+    report, changes = analysis.report, analysis.changes
     progress("storing")
     report_key = state.artifacts.put_bytes(report.to_json(indent=None).encode("utf-8"))
     with db.transaction(state.writers) as session:
@@ -248,6 +251,8 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         if stored is None:
             return
         _store_points(session, stored, report)
+        stored.n_feedback, stored.negative_feedback = analysis.feedback or (None, None)
+        shadow.store(state, session, stored, analysis.shadow)
         stored.report = report_key
         kept = [n for n in stored.notes or [] if not n.startswith(SCHEMA_CHANGE)]
         stored.notes = [*kept, *changes]
@@ -310,6 +315,18 @@ def _files_report(
     )
 
 
+@dataclass(frozen=True)
+class _TableAnalysis:
+    """What an analysis found: the report, the note of a schema change, the feedback the run's
+    rows got (how much, how much negative; None without an id column), and the comparison with
+    the model's shadow version (None without one)."""
+
+    report: Report
+    changes: list[str]
+    feedback: tuple[int, int] | None = None
+    shadow: shadow.ShadowOutcome | None = None
+
+
 def _table_report(
     state: State,
     task: ModelTask,
@@ -317,9 +334,9 @@ def _table_report(
     version: Version,
     run: Run,
     progress: Callable[[str], None],
-) -> tuple[Report, list[str]]:
-    """`driftscope.monitor` of a tabular run against its version's baseline, and the note of a
-    schema change."""
+) -> _TableAnalysis:
+    """`driftscope.monitor` of a tabular run against its version's baseline, with what else the
+    run's rows say (`_TableAnalysis`)."""
     from driftscope.workflows.monitor import monitor
 
     progress("reading")
@@ -342,25 +359,42 @@ def _table_report(
             version.prediction,
             version.proba_prefix,
         )
+    feedback = None
+    if id_column is not None and id_column in current.columns:
+        with state.sessions() as session:
+            feedback = feedback_counts(session, model.id, current[id_column].to_numpy())
     explained, unexplained = _explained_model(state, version)
     progress("analysing")
-    report = monitor(
-        reference,
-        current,
-        Schema.from_dict(version.schema, source=f"version {version.number}'s schema"),
-        target=version.target,
-        prediction=version.prediction,
-        proba_prefix=version.proba_prefix,
-        task=task.monitor_task,
-        timestamp=version.timestamp,
-        id=id_column,
-        labels=labels,
-        benchmarks=version.benchmarks or None,
-        reference_name=f"{model.name} v{version.number} baseline",
-        current_name=f"{model.name} run {run.id}",
-        explain_model=explained,
-        explain_settings=ExplainSettings(max_rows=max(state.settings.explain_rows, 1)),
-    )
+
+    def analysis(estimate: bool | None) -> Report:
+        return monitor(
+            reference,
+            current,
+            Schema.from_dict(version.schema, source=f"version {version.number}'s schema"),
+            target=version.target,
+            prediction=version.prediction,
+            proba_prefix=version.proba_prefix,
+            task=task.monitor_task,
+            timestamp=version.timestamp,
+            id=id_column,
+            labels=labels,
+            benchmarks=version.benchmarks or None,
+            reference_name=f"{model.name} v{version.number} baseline",
+            current_name=f"{model.name} run {run.id}",
+            explain_model=explained,
+            explain_settings=ExplainSettings(max_rows=max(state.settings.explain_rows, 1)),
+            estimate=estimate,
+        )
+
+    estimate = _estimate_mode(state, task, version)
+    try:
+        report = analysis(estimate)
+    except (ColumnError, EmptyDataError):
+        if not estimate:
+            raise
+        # The version names what estimation needs, this run's data does not hold it (no
+        # probabilities, too few labelled baseline rows): the run is analysed without it.
+        report = analysis(None)
     if unexplained is not None:
         # As monitor does for a model that fails on the data: the section and a warning.
         report = replace(
@@ -368,7 +402,27 @@ def _table_report(
             explanations=ExplanationsSection(None, unexplained),
             extra_warnings=(*report.extra_warnings, f"explanations: {unexplained}"),
         )
-    return report, changes
+    with state.sessions() as session:
+        candidate = shadow.shadow_candidate(session, model, version)
+    outcome = None
+    if candidate is not None:
+        progress("comparing with the shadow")
+        outcome = shadow.compare(state, task, version, candidate, current, labels, id_column)
+    return _TableAnalysis(report, changes, feedback, outcome)
+
+
+def _estimate_mode(state: State, task: ModelTask, version: Version) -> bool | None:
+    """Whether the analysis estimates the run's performance without its labels: always where
+    the version names what it needs (so the estimate made before the labels arrived is there
+    beside the realised value after), never when the server turns it off, else where labels
+    are missing and the model allows it (`driftscope.monitor`'s default)."""
+    if not state.settings.estimate_runs:
+        return False
+    if version.target is None:
+        return None
+    classifier = task in (ModelTask.BINARY, ModelTask.MULTICLASS) and version.proba_prefix
+    regressor = task == ModelTask.REGRESSION and version.prediction
+    return True if classifier or regressor else None
 
 
 def _explained_model(state: State, version: Version) -> tuple[Any, str | None]:
@@ -453,7 +507,7 @@ def _number(value: Any) -> float | None:
 
 def _store_points(session: Session, run: Run, report: Report) -> None:
     """The numbers a dashboard plots, as rows; a re-analysis replaces the run's old ones."""
-    for table in (RunMetric, RunFeature, RunColumnDrift, RunCheck, RunChangePoints):
+    for table in (RunMetric, RunEstimate, RunFeature, RunColumnDrift, RunCheck, RunChangePoints):
         session.execute(delete(table).where(table.run_id == run.id))
     dataset = report.drift.dataset
     run.drift_share = _number(dataset.drift_share)
@@ -492,6 +546,25 @@ def _store_points(session: Session, run: Run, report: Report) -> None:
                     ),
                     status=str(metric.status),
                     is_primary=bool(metric.primary),
+                )
+            )
+    estimated = report.estimated_performance
+    if estimated is not None:
+        for guess in estimated.overall.metrics.values():
+            session.add(
+                RunEstimate(
+                    run_id=run.id,
+                    metric=guess.name,
+                    method=estimated.method,
+                    estimate=_number(guess.estimate),
+                    lower=_number(guess.low),
+                    upper=_number(guess.high),
+                    baseline=_number(guess.baseline),
+                    status=str(guess.status),
+                    realised=_number(guess.realised),
+                    realised_rows=int(guess.realised_rows),
+                    within_band=guess.within_band,
+                    is_primary=guess.name == estimated.primary,
                 )
             )
     run.n_labelled = (

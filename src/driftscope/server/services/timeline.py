@@ -19,15 +19,24 @@ from sqlalchemy import ColumnElement, Text, cast, select
 from sqlalchemy.orm import Session
 
 from driftscope.analyses.results import ColumnDrift
-from driftscope.server.models import Model, Run, RunColumnDrift, RunMetric, RunStatus, Version
+from driftscope.server.models import (
+    Model,
+    Run,
+    RunColumnDrift,
+    RunEstimate,
+    RunMetric,
+    RunStatus,
+    Version,
+)
 
 __all__ = ["feature_timeline", "pack_column_drift", "packed_row", "timeline"]
 
 _RUN_FIELDS = (
     "run", "date", "version", "verdict", "reasons", "drift_share", "dataset_drifted", "n_rows",
-    "quality_warnings", "quality_alerts",
+    "quality_warnings", "quality_alerts", "n_labelled", "n_feedback", "negative_feedback",
 )  # fmt: skip
 _METRIC_FIELDS = ("value", "lower", "upper", "reference", "benchmark", "status")
+_ESTIMATE_FIELDS = ("estimate", "lower", "upper", "baseline", "status", "realised", "within_band")
 
 
 def _where(
@@ -46,6 +55,7 @@ def _runs(session: Session, where: list[ColumnElement[bool]]) -> dict[str, list[
         select(
             Run.id, Run.date, Version.number, Run.verdict, Run.verdict_reasons, Run.drift_share,
             Run.dataset_drifted, Run.n_rows, Run.quality_warnings, Run.quality_alerts,
+            Run.n_labelled, Run.n_feedback, Run.negative_feedback,
         ).join(Version, Version.id == Run.version_id).where(*where).order_by(Run.date, Run.id)
     ).all()  # fmt: skip
     values = zip(*rows, strict=True) if rows else ([] for _ in _RUN_FIELDS)
@@ -62,8 +72,12 @@ def timeline(
     digits: int | None = None,
 ) -> dict[str, Any]:
     """Each run's date, version, verdict with its reasons (most severe first; ``null`` for a
-    run analysed before they were kept), drift share and data-quality counts, and each
-    performance metric with its interval, the baseline (``reference``) and the benchmark.
+    run analysed before they were kept), drift share, data-quality counts, labelled rows and
+    feedback (how much, how much negative), each performance metric with its interval, the
+    baseline (``reference``) and the benchmark, and each metric estimated without labels
+    (``estimates``: the estimate, its band, the baseline, the status, and the realised value
+    and whether it fell in the band once labels arrived; ``primary_estimates`` names the
+    metrics some run's estimate led with).
 
     ``digits`` rounds the drift shares and the metrics' numbers to that many decimals (a chart
     needs no more; the answer is a third smaller)."""
@@ -87,7 +101,31 @@ def timeline(
         i = position[run_id]
         for field, value in zip(_METRIC_FIELDS, values, strict=True):
             series[field][i] = keep(value)
-    return {"model": model.name, "runs": runs, "metrics": metrics}
+    estimates: dict[str, dict[str, list[Any]]] = {}
+    primary: set[str] = set()
+    rows = session.execute(
+        select(
+            RunEstimate.metric, RunEstimate.run_id, RunEstimate.is_primary, RunEstimate.estimate,
+            RunEstimate.lower, RunEstimate.upper, RunEstimate.baseline, RunEstimate.status,
+            RunEstimate.realised, RunEstimate.within_band,
+        ).join(Run, Run.id == RunEstimate.run_id).where(*where)
+    )  # fmt: skip
+    for metric, run_id, is_primary, *values in rows:
+        if is_primary:
+            primary.add(metric)
+        series = estimates.get(metric)
+        if series is None:
+            series = estimates[metric] = {f: [None] * len(position) for f in _ESTIMATE_FIELDS}
+        i = position[run_id]
+        for field, value in zip(_ESTIMATE_FIELDS, values, strict=True):
+            series[field][i] = keep(value)
+    return {
+        "model": model.name,
+        "runs": runs,
+        "metrics": metrics,
+        "estimates": estimates,
+        "primary_estimates": sorted(primary),
+    }
 
 
 def _rounding(digits: int | None) -> Callable[[Any], Any]:

@@ -7,6 +7,7 @@
   var COLOR = {
     ok: "#1a7f37", investigate: "#9a6700", retrain: "#cf222e", warning: "#9a6700",
     alert: "#cf222e", accent: "#0b5cad", muted: "#59636e", ink: "#1b1f24", band: "rgba(11,92,173,0.15)",
+    estimate: "#8250df", estimateBand: "rgba(130,80,223,0.12)",
   };
   var SYMBOL = { ok: "circle", investigate: "diamond", retrain: "x", warning: "diamond", alert: "x" };
   var VERDICTS = ["ok", "investigate", "retrain"];
@@ -231,9 +232,31 @@
     draw(element, traces, { yaxis: { title: { text: "drift statistic" }, automargin: true } });
   }
 
-  function metricChart(element, series, dates) {
+  /* The metric estimated without labels: its band and a dashed line, under the realised one. */
+  function estimateTraces(estimate, dates) {
+    if (!estimate || !estimate.estimate.some(function (v) { return v !== null; })) return [];
+    return [
+      {
+        x: dates, y: estimate.upper, type: "scatter", mode: "lines", line: { width: 0 },
+        showlegend: false, hoverinfo: "skip",
+      },
+      {
+        x: dates, y: estimate.lower, type: "scatter", mode: "lines", line: { width: 0 },
+        fill: "tonexty", fillcolor: COLOR.estimateBand, name: "Estimate band", hoverinfo: "skip",
+      },
+      {
+        x: dates, y: estimate.estimate, type: "scatter", mode: "lines+markers",
+        name: "Estimated (no labels)", hovertext: estimate.status,
+        line: { color: COLOR.estimate, dash: "dash", width: 1.5 },
+        marker: { size: dot(dates), color: COLOR.estimate },
+        hovertemplate: "estimated %{y:.3f} (%{hovertext})<extra></extra>",
+      },
+    ];
+  }
+
+  function metricChart(element, series, dates, estimate) {
     var status = series.status.map(function (s) { return s || "ok"; });
-    var traces = [
+    var traces = estimateTraces(estimate, dates).concat([
       {
         x: dates, y: series.upper, type: "scatter", mode: "lines", line: { width: 0 },
         showlegend: false, hoverinfo: "skip",
@@ -243,7 +266,7 @@
         fill: "tonexty", fillcolor: COLOR.band, name: "Confidence interval", hoverinfo: "skip",
       },
       {
-        x: dates, y: series.value, type: "scatter", mode: "lines+markers", name: "Value",
+        x: dates, y: series.value, type: "scatter", mode: "lines+markers", name: "Realised",
         line: { color: COLOR.accent, width: 1.5 }, hovertext: status,
         marker: {
           size: status.map(function (s) { return s === "ok" ? dot(dates) : 9; }),
@@ -257,7 +280,7 @@
         line: { color: COLOR.muted, dash: "dash", width: 1.5 },
         hovertemplate: "baseline %{y:.3f}<extra></extra>",
       },
-    ];
+    ]);
     if (series.benchmark.some(function (v) { return v !== null; })) {
       traces.push({
         x: dates, y: series.benchmark, type: "scatter", mode: "lines", name: "Benchmark",
@@ -266,6 +289,20 @@
       });
     }
     draw(element, traces);
+  }
+
+  /* The share of thumbs down per run (bars), with the number of votes in the hover. */
+  function feedbackChart(element, runs, dates) {
+    var share = runs.n_feedback.map(function (n, i) {
+      return n ? (100 * (runs.negative_feedback[i] || 0)) / n : null;
+    });
+    draw(element, [
+      {
+        x: dates, y: share, type: "bar", name: "Thumbs down", marker: { color: COLOR.alert },
+        customdata: runs.n_feedback,
+        hovertemplate: "%{y:.1f}% of %{customdata} vote(s)<extra></extra>",
+      },
+    ], { yaxis: { title: { text: "% negative" }, rangemode: "tozero", automargin: true } });
   }
 
   function qualityChart(element, runs, dates) {
@@ -298,6 +335,12 @@
     root.insertBefore(problem, root.firstChild);
   }
 
+  /* A metric no run has realised yet (only its estimate is drawn). */
+  function emptySeries(n) {
+    var none = function () { return new Array(n).fill(null); };
+    return { value: none(), lower: none(), upper: none(), reference: none(), benchmark: none(), status: none() };
+  }
+
   function drawAll(root, data) {
     MARKS = data.alerts || [];
     var runs = data.timeline.runs;
@@ -310,14 +353,17 @@
       "chart-features": function (el) { featureChart(el, columns, featureDates); },
       "chart-outputs": function (el) { outputChart(el, columns, featureDates); },
       "chart-quality": function (el) { qualityChart(el, runs, dates); },
+      "chart-feedback": function (el) { feedbackChart(el, runs, dates); },
     };
     Object.keys(charts).forEach(function (id) {
       var element = document.getElementById(id);
       if (element) charts[id](element);
     });
     root.querySelectorAll("[data-metric]").forEach(function (element) {
-      var series = data.timeline.metrics[element.dataset.metric];
-      if (series) metricChart(element, series, dates);
+      var name = element.dataset.metric;
+      var estimate = (data.timeline.estimates || {})[name];
+      var series = data.timeline.metrics[name] || emptySeries(dates.length);
+      if (data.timeline.metrics[name] || estimate) metricChart(element, series, dates, estimate);
     });
     root.dataset.drawn = "true";
   }

@@ -138,7 +138,8 @@ def time_range(span: str, since: str, until: str, today: date) -> TimeRange:
 
 @dataclass(frozen=True)
 class MetricSummary:
-    """A performance metric at the latest run that has it."""
+    """A performance metric at the latest run that has it, and its estimate without labels at
+    the latest run that has one (None where the runs have none)."""
 
     name: str
     date: str
@@ -148,6 +149,33 @@ class MetricSummary:
     reference: float | None
     benchmark: float | None
     status: str
+    estimate: EstimateSummary | None = None
+
+
+@dataclass(frozen=True)
+class EstimateSummary:
+    """A metric estimated without labels at the latest run that has it: the estimate and its
+    band, the baseline and status, the realised value once labels arrived."""
+
+    date: str
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    baseline: float | None
+    status: str
+    realised: float | None
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    """Feedback over the range: runs with some, votes in all, thumbs down, and the latest run's
+    negative share."""
+
+    runs: int
+    total: int
+    negative: int
+    latest_share: float | None
+    latest_date: str | None
 
 
 @dataclass(frozen=True)
@@ -215,6 +243,7 @@ class Dashboard:
     n_runs: int = 0
     recent: list[RunSummary] = field(default_factory=list)
     metrics: list[MetricSummary] = field(default_factory=list)
+    feedback: FeedbackSummary | None = None
     features: list[ColumnSummary] = field(default_factory=list)
     outputs: list[ColumnSummary] = field(default_factory=list)
     verdicts: list[RunSummary] = field(default_factory=list)
@@ -273,9 +302,8 @@ def dashboard_of(session: Session, model: Model, shown: TimeRange, sort: str) ->
         data_url,
         n_runs=len(summaries),
         recent=summaries[::-1][:RECENT],
-        metrics=[
-            _metric(name, series, runs["date"]) for name, series in timeline["metrics"].items()
-        ],
+        metrics=_metrics(timeline, runs["date"]),
+        feedback=_feedback(runs),
         features=_columns(features, order, feature=True),
         outputs=_columns(features, Order.NAME, feature=False),
         verdicts=changes[::-1][:VERDICT_CHANGES],
@@ -293,10 +321,65 @@ _SUMMARY = (
 )  # fmt: skip
 
 
-def _metric(name: str, series: dict[str, list[Any]], dates: list[str]) -> MetricSummary:
-    at = max((i for i, v in enumerate(series["value"]) if v is not None), default=len(dates) - 1)
-    fields = ("value", "lower", "upper", "reference", "benchmark", "status")
-    return MetricSummary(name, dates[at], *(series[k][at] for k in fields))
+def _metrics(timeline: dict[str, Any], dates: list[str]) -> list[MetricSummary]:
+    """The realised metrics, each with its estimate where the runs have one, then the estimated
+    metrics no run has realised yet (the primary ones: a classifier's estimate has nine)."""
+    estimates: dict[str, dict[str, list[Any]]] = timeline.get("estimates") or {}
+    out = [
+        _metric(name, series, dates, estimates.get(name))
+        for name, series in timeline["metrics"].items()
+    ]
+    for name in timeline.get("primary_estimates") or []:
+        if name not in timeline["metrics"] and name in estimates:
+            empty: dict[str, list[Any]] = {k: [None] * len(dates) for k in _METRIC_FIELDS}
+            empty["status"] = ["skipped"] * len(dates)
+            out.append(_metric(name, empty, dates, estimates[name]))
+    return out
+
+
+_METRIC_FIELDS = ("value", "lower", "upper", "reference", "benchmark", "status")
+_ESTIMATE_FIELDS = ("estimate", "lower", "upper", "baseline", "status", "realised")
+
+
+def _latest(values: list[Any], n: int) -> int:
+    return max((i for i, v in enumerate(values) if v is not None), default=n - 1)
+
+
+def _metric(
+    name: str,
+    series: dict[str, list[Any]],
+    dates: list[str],
+    estimated: dict[str, list[Any]] | None = None,
+) -> MetricSummary:
+    at = _latest(series["value"], len(dates))
+    estimate = None
+    if estimated is not None and any(v is not None for v in estimated["estimate"]):
+        last = _latest(estimated["estimate"], len(dates))
+        estimate = EstimateSummary(dates[last], *(estimated[k][last] for k in _ESTIMATE_FIELDS))
+    value, lower, upper, reference, benchmark, status = (series[k][at] for k in _METRIC_FIELDS)
+    return MetricSummary(
+        name, dates[at], value, lower, upper, reference, benchmark, status, estimate
+    )
+
+
+def _feedback(runs: dict[str, list[Any]]) -> FeedbackSummary | None:
+    counted = [
+        (date, total, negative or 0)
+        for date, total, negative in zip(
+            runs["date"], runs["n_feedback"], runs["negative_feedback"], strict=True
+        )
+        if total
+    ]
+    if not counted:
+        return None
+    date, total, negative = counted[-1]
+    return FeedbackSummary(
+        runs=len(counted),
+        total=sum(t for _, t, _ in counted),
+        negative=sum(n for _, _, n in counted),
+        latest_share=negative / total,
+        latest_date=date,
+    )
 
 
 def _columns(features: dict[str, Any], order: Order, feature: bool) -> list[ColumnSummary]:

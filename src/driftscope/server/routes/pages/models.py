@@ -19,7 +19,7 @@ from driftscope.server.routes.pages import dashboard as dashboards
 from driftscope.server.routes.pages._common import Who, allowed, change, page, to_login
 from driftscope.server.routes.pages._explanations import drivers
 from driftscope.server.schemas import MlflowLinkOut
-from driftscope.server.services import mlflow_links, registry
+from driftscope.server.services import mlflow_links, registry, shadow
 from driftscope.server.services.overview import overview
 from driftscope.server.services.registry import ModelTask
 from driftscope.server.services.runs import latest_explanations
@@ -101,6 +101,7 @@ def modelpage(
             history = model_routes.alias_history(name, session, who)
             mlflow = _mlflow_link(session, name)
             explained = latest_explanations(state, session, registry.get_model(session, name))
+            in_shadow = shadow.latest_shadow(session, registry.get_model(session, name))
     except NotFound as missing:
         return page(request, "missing.html", 404, who=who, message=str(missing))
     aliases: dict[int, list[str]] = {}
@@ -121,6 +122,7 @@ def modelpage(
         history=history,
         mlflow=mlflow,
         explained=explained,
+        shadow=in_shadow,
         drivers=None if explained.section is None else drivers(explained.section),
         can_edit=who.role.may(Role.EDITOR),
     )
