@@ -20,10 +20,12 @@ alone determine:
   calibrated probabilities (a seeded Monte Carlo, in batches so that memory stays bounded): the
   range the realised value falls in when the probabilities are right.
 
-Calibration (`fit_calibration`) is isotonic per class (one-vs-rest, rows renormalised), learnt on
-the reference. Its effect is judged cross-fitted: each reference fold is calibrated by a map
-learnt on the other folds, and the map is used only when that lowers the reference's Brier
-score. The map applied to new data is learnt on the whole reference.
+Calibration (`fit_calibration`) is isotonic per class (one-vs-rest, rows renormalised), or
+feature-aware (boosted trees), learnt on the reference. The candidates are judged cross-fitted
+(each reference fold calibrated by a map learnt on the other folds) on a seeded, stratified
+sample of at most `SELECTION_ROWS` reference rows, and a map is used only when it lowers the
+Brier score enough. Only the chosen map is then cross-fitted on the whole reference (for the
+reference's own estimates) and learnt on all of it (for new data).
 """
 
 from __future__ import annotations
