@@ -138,11 +138,8 @@ def _estimate(spec: Spec, reference: pd.DataFrame, current: pd.DataFrame) -> Any
 
     kwargs: dict[str, Any] = {}
     if isinstance(spec.proba, str):
-        # driftscope finds probability columns by a prefix followed by the class: the binary
-        # model's one column, y_pred_proba, is the probability of class 1.
-        reference = reference.rename(columns={spec.proba: f"{spec.proba}_1"})
-        current = current.rename(columns={spec.proba: f"{spec.proba}_1"})
-        kwargs["proba_prefix"] = f"{spec.proba}_"
+        # The binary model's one column, y_pred_proba, named as the prefix: P(class 1).
+        kwargs["proba_prefix"] = spec.proba
     elif isinstance(spec.proba, dict):
         kwargs["proba_prefix"] = "y_pred_proba_"
     return driftscope.estimate(

@@ -56,6 +56,13 @@ def test_realised_metrics_equal_scikit_learn(k: int, tied: bool) -> None:
         proba /= proba.sum(axis=1, keepdims=True)
     predicted = proba.argmax(axis=1).astype(np.int64)
     got = CB.realised_metrics(y, proba, predicted, METRICS)
+    want = _scikit_learn_metrics(y, proba, predicted)
+    for name in METRICS:
+        assert got[name] == pytest.approx(want[name], rel=1e-9, abs=1e-12), name
+
+
+def _scikit_learn_metrics(y: np.ndarray, proba: np.ndarray, predicted: np.ndarray) -> dict:
+    k = proba.shape[1]
     labels = list(range(k))
     if k == 2:
         auc = skm.roc_auc_score(y, proba[:, 1])
@@ -64,7 +71,7 @@ def test_realised_metrics_equal_scikit_learn(k: int, tied: bool) -> None:
         auc = skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=labels)
         onehot = np.eye(k)[y]
         brier = float(((proba - onehot) ** 2).sum(axis=1).mean())  # the multiclass sum form
-    want = {
+    return {
         "roc_auc": auc,
         "accuracy": skm.accuracy_score(y, predicted),
         "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
@@ -75,8 +82,6 @@ def test_realised_metrics_equal_scikit_learn(k: int, tied: bool) -> None:
         "brier_score": brier,
         "log_loss": skm.log_loss(y, proba, labels=labels),
     }
-    for name in METRICS:
-        assert got[name] == pytest.approx(want[name], rel=1e-9, abs=1e-12), name
 
 
 def test_binary_brier_is_driftscopes_brier() -> None:
@@ -150,6 +155,29 @@ def test_expected_auc_and_losses_are_the_mean_of_the_simulated_ones(k: int) -> N
         assert abs(expected[name] - values.mean()) < 4 * mc + 2.0 / 500, name
 
 
+def test_expected_auc_leaves_out_the_pairs_of_a_row_with_itself() -> None:
+    """The realised AUC pairs each positive with each *other* row's negative. Counting a row's
+    pair with itself too, as NannyML's CBPE does (its trapezoid over the cumulative calibrated
+    probabilities), pulls the estimate towards 0.5 by O(1/n): at 200 rows, many standard errors
+    of the mean of 100,000 realised AUCs, from which the expected AUC is within a few."""
+    rng = np.random.default_rng(11)
+    n = 200
+    s = np.round(rng.beta(0.5, 0.5, n), 2)  # calibrated scores, with ties
+    proba = np.column_stack([1 - s, s])
+    predicted = (s > 0.5).astype(np.int64)
+    drawn = CB.simulated_metrics(proba, proba, predicted, ["roc_auc"], draws=100_000, seed=2)
+    values = drawn["roc_auc"][np.isfinite(drawn["roc_auc"])]
+    mean, se = values.mean(), values.std(ddof=1) / math.sqrt(values.size)
+    expected = CB.expected_metrics(proba, proba, predicted, ["roc_auc"])["roc_auc"]
+    own = float((s * (1 - s)).sum())
+    positives = float(s.sum())
+    with_self = (expected * (positives * (n - positives) - own) + own / 2) / (
+        positives * (n - positives)
+    )
+    assert abs(expected - mean) < 4 * se
+    assert mean - with_self > 10 * se
+
+
 def test_simulated_metrics_are_seeded() -> None:
     rng = np.random.default_rng(0)
     proba, _ = _calibrated(rng, 200, 3)
@@ -159,6 +187,26 @@ def test_simulated_metrics_are_seeded() -> None:
     c = CB.simulated_metrics(proba, proba, predicted, METRICS, draws=100, seed=5)
     assert all(np.array_equal(a[m], b[m]) for m in METRICS)
     assert not np.array_equal(a["accuracy"], c["accuracy"])
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_each_simulated_draw_is_scored_as_scikit_learn_scores_its_labels(
+    k: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draws' metrics come from one matrix product per class, in batches: each draw's
+    values are scikit-learn's on that draw's labels (the draws replayed from the same seed)."""
+    rng = np.random.default_rng(30 + k)
+    proba, _ = _calibrated(rng, 300, k)
+    scores = np.round(proba, 1) + 1e-3  # the model's own scores, with ties
+    scores /= scores.sum(axis=1, keepdims=True)
+    predicted = scores.argmax(axis=1).astype(np.int64)
+    monkeypatch.setattr(CB, "_DRAW_CELLS", 2 * 300 * k)  # batches of 2 draws
+    simulated = CB.simulated_metrics(proba, scores, predicted, METRICS, draws=6, seed=3)
+    labels = CB._draw_labels(proba, 6, np.random.default_rng(3))
+    for draw in range(6):
+        want = _scikit_learn_metrics(labels[draw].astype(np.int64), scores, predicted)
+        for name in METRICS:
+            assert simulated[name][draw] == pytest.approx(want[name], rel=1e-9), (draw, name)
 
 
 def test_bands_cover_the_realised_value_at_their_level() -> None:
@@ -230,6 +278,48 @@ def test_auto_picks_the_simplest_calibration_that_helps(frame: str, seed: int, c
     assert set(auto.calibration.brier) == {"none", "isotonic", "features", "features_scores"}
     assert "no other beats by 2%" in auto.calibration.reason
     assert auto.overall.metrics["accuracy"].within_band
+
+
+def test_the_selection_sample_keeps_each_class_share_and_every_rare_class() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.choice(4, size=50_000, p=[0.6, 0.3, 0.0999, 0.0001]).astype(np.int64)
+    sample = CB.selection_sample(y, 20_000, 3, seed=1)
+    assert np.array_equal(sample, CB.selection_sample(y, 20_000, 3, seed=1))
+    assert not np.array_equal(sample, CB.selection_sample(y, 20_000, 3, seed=2))
+    assert np.unique(sample).size == sample.size
+    assert np.all(np.diff(sample) > 0)
+    counts, taken = np.bincount(y), np.bincount(y[sample], minlength=4)
+    assert abs(sample.size - 20_000) <= 4
+    assert np.all(np.abs(taken[:3] - counts[:3] * 20_000 / y.size) <= 1)
+    assert taken[3] == min(3, counts[3]) > 0  # a class of ~5 rows keeps 3: one per fold
+    assert np.array_equal(CB.selection_sample(y[:500], 20_000, 3, seed=1), np.arange(500))
+
+
+def test_candidates_are_compared_on_a_sample_and_the_chosen_one_learnt_on_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a reference larger than the selection sample, the candidates are compared on the
+    sample; the chosen one is cross-fitted and learnt on every row, as when all are compared."""
+    rng = np.random.default_rng(3)
+    ref = _cubed(rng, 6000)
+    p1 = ref["proba_1"].to_numpy()
+    proba = np.column_stack([1 - p1, p1])
+    y = ref["target"].to_numpy(np.int64)
+    features = ref[["x"]]
+    kwargs = {"method": "auto", "folds": 3, "seed": 0, "features": features}
+    full = CB.fit_calibration(proba, y, 2, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(CB, "SELECTION_ROWS", 2000)
+    sampled = CB.fit_calibration(proba, y, 2, **kwargs)  # type: ignore[arg-type]
+    assert full[1].rows == 6000
+    assert sampled[1].rows == 2000
+    assert "a sample of 2,000 of the reference's 6,000 rows" in sampled[1].reason
+    assert sampled[1].method == full[1].method == "isotonic"
+    assert set(sampled[1].brier) == set(full[1].brier)
+    assert sampled[1].brier != full[1].brier
+    assert np.array_equal(sampled[2], full[2])  # the reference's cross-fitted probabilities
+    assert sampled[1].ece_after == full[1].ece_after
+    new = np.column_stack([1 - np.linspace(0, 1, 50), np.linspace(0, 1, 50)])
+    assert np.array_equal(sampled[0].transform(new, None), full[0].transform(new, None))
 
 
 def _hidden_cause(rng: np.random.Generator, n: int, shift: float) -> pd.DataFrame:
@@ -481,7 +571,7 @@ def test_metrics_can_be_chosen_and_json_is_plain() -> None:
         "name", "label", "estimate", "low", "high", "baseline", "status", "message", "realised",
         "realised_rows", "within_band"}  # fmt: skip
     assert set(data["calibration"]) == {"method", "used", "reason", "folds", "brier",
-                                        "ece_before", "ece_after"}  # fmt: skip
+                                        "ece_before", "ece_after", "rows"}  # fmt: skip
     assert set(data["checks"][0]) == {"metric", "n_windows", "mean_absolute_error",
                                       "within_band", "expected_share", "p_value", "holds",
                                       "message"}  # fmt: skip

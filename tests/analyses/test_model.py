@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn import metrics as skm
 
 from driftscope.analyses.model import (
     Task,
@@ -91,3 +92,59 @@ def test_compare_side_labels_follow_the_task() -> None:
         schema, frame, frame, target="y", prediction=None, task="regression"
     )
     assert kept["y"].kind == "numerical"
+
+
+def _binary_with_one_column(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    x = rng.normal(0.0, 1.0, n)
+    p = 1.0 / (1.0 + np.exp(-2.0 * x))
+    y = (rng.random(n) < p).astype(int)
+    return pd.DataFrame({"x": x, "y": y, "y_pred": (p > 0.5).astype(int), "y_pred_proba": p})
+
+
+def test_a_single_probability_column_named_as_the_prefix_is_the_positive_class() -> None:
+    """NannyML's and many teams' binary form: one ``y_pred_proba`` column, P(class 1)."""
+    frame = _binary_with_one_column(np.random.default_rng(0), 300)
+    user = Schema((ColumnSpec(name="y", role=ColumnRole.TARGET),))
+    user = user.with_column(ColumnSpec(name="y_pred", role=ColumnRole.PREDICTION))
+    schema, _ = infer_schema(frame, frame, user)
+    model, schema, _ = resolve_model_columns(schema, frame, frame, proba_prefix="y_pred_proba")
+    assert model.probabilities == ("y_pred_proba",)
+    assert model.labels == ("0", "1")
+    assert model.task == Task.BINARY
+    assert model.note == "'y_pred_proba' is the probability of class '1'"
+    assert schema["y_pred_proba"].role is ColumnRole.PROBABILITY
+    three = frame.assign(y=np.arange(300) % 3, y_pred=np.arange(300) % 3)
+    schema, _ = infer_schema(three, three, user)
+    with pytest.raises(SchemaError, match="single probability column is the positive class"):
+        resolve_model_columns(schema, three, three, proba_prefix="y_pred_proba")
+
+
+def test_the_prefix_named_column_works_in_estimate_and_monitor_alike() -> None:
+    import driftscope
+
+    rng = np.random.default_rng(1)
+    ref, cur = _binary_with_one_column(rng, 3000), _binary_with_one_column(rng, 2000)
+    roles = {"target": "y", "prediction": "y_pred"}
+    as_prefix = driftscope.estimate(
+        ref, cur, proba_prefix="y_pred_proba", n_simulations=100, **roles
+    )
+    renamed = {"y_pred_proba": "y_pred_proba_1"}
+    as_class = driftscope.estimate(
+        ref.rename(columns=renamed),
+        cur.rename(columns=renamed),
+        proba_prefix="y_pred_proba_",
+        n_simulations=100,
+        **roles,
+    )
+    assert as_prefix.features == as_class.features == ("x",)
+    assert as_prefix.overall.to_dict() == as_class.overall.to_dict()
+    auc = as_prefix.overall.metrics["roc_auc"]
+    assert auc.realised == pytest.approx(skm.roc_auc_score(cur["y"], cur["y_pred_proba"]))
+    report = driftscope.monitor(
+        ref, cur, proba_prefix="y_pred_proba", multivariate=False, n_resamples=200, **roles
+    )
+    assert report.model is not None
+    assert report.model.probabilities == ("y_pred_proba",)
+    assert report.performance is not None
+    monitored = report.performance.metric("roc_auc").current
+    assert monitored == pytest.approx(skm.roc_auc_score(cur["y"], cur["y_pred_proba"]))

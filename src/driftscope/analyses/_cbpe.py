@@ -20,10 +20,12 @@ alone determine:
   calibrated probabilities (a seeded Monte Carlo, in batches so that memory stays bounded): the
   range the realised value falls in when the probabilities are right.
 
-Calibration (`fit_calibration`) is isotonic per class (one-vs-rest, rows renormalised), learnt on
-the reference. Its effect is judged cross-fitted: each reference fold is calibrated by a map
-learnt on the other folds, and the map is used only when that lowers the reference's Brier
-score. The map applied to new data is learnt on the whole reference.
+Calibration (`fit_calibration`) is isotonic per class (one-vs-rest, rows renormalised), or
+feature-aware (boosted trees), learnt on the reference. The candidates are judged cross-fitted
+(each reference fold calibrated by a map learnt on the other folds) on a seeded, stratified
+sample of at most `SELECTION_ROWS` reference rows, and a map is used only when it lowers the
+Brier score enough. Only the chosen map is then cross-fitted on the whole reference (for the
+reference's own estimates) and learnt on all of it (for new data).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ __all__ = [
     "expected_metrics",
     "fit_calibration",
     "realised_metrics",
+    "selection_sample",
     "simulated_metrics",
 ]
 
@@ -80,8 +83,9 @@ CALIBRATIONS = ("auto", "isotonic", "features", "none")
 @dataclass(frozen=True)
 class Calibration:
     """How the probabilities were calibrated, and the evidence: each candidate's Brier score on
-    the reference, cross-fitted (each fold calibrated by a map learnt on the other folds), and
-    the reference's expected calibration error before and after."""
+    ``rows`` reference rows (all of them, or a sample of a large reference), cross-fitted (each
+    fold calibrated by a map learnt on the other folds), and the reference's expected
+    calibration error before and after."""
 
     method: str
     reason: str
@@ -89,6 +93,7 @@ class Calibration:
     brier: Mapping[str, float]
     ece_before: float
     ece_after: float
+    rows: int
 
     @property
     def used(self) -> bool:
@@ -101,6 +106,7 @@ class Calibration:
             "reason": self.reason,
             "folds": self.folds,
             "brier": dict(self.brier),
+            "rows": self.rows,
             "ece_before": self.ece_before,
             "ece_after": self.ece_after,
         }
@@ -138,6 +144,13 @@ class _Isotonic(Calibrator):
         return np.asarray(out / sums[:, None], dtype=np.float64)
 
 
+# The boosting's learning rate: with trees of depth 2, scikit-learn's default (0.1) needs 150 to
+# 300+ trees before early stopping (NannyML's car-loan data hit the cap of 300), and every tree
+# is paid for again at each prediction; 0.3 stops after about a third as many, at a cross-fitted
+# Brier score within 0.5% of 0.1's on NannyML's datasets (benchmarks/RESULTS.md).
+_LEARNING_RATE = 0.3
+
+
 class _Learnt(Calibrator):
     """P(label | features), and the model's probabilities where ``with_scores``, learnt by a
     shallow gradient-boosted classifier: under covariate shift P(label | features) is what stays
@@ -157,6 +170,7 @@ class _Learnt(Calibrator):
         self._k, self._with_scores = n_classes, with_scores
         self._model = HistGradientBoostingClassifier(
             max_depth=depth,
+            learning_rate=_LEARNING_RATE,
             max_iter=300,
             early_stopping=True,
             categorical_features="from_dtype",
@@ -195,12 +209,60 @@ _LEARNT = (("features", 2, False), ("features_scores", 2, True))
 #: gain smaller than that does not pay for it (on NannyML's car-loan data a feature-aware map
 #: lowers the Brier score 1% and estimates ROC-AUC worse; on its credit-card data, 9%, better).
 MIN_GAIN = 0.02
+#: The candidates are compared on at most this many reference rows (`selection_sample`): the
+#: comparison's cost stops growing with the reference, while a sample this size still tells
+#: apart gains of `MIN_GAIN` (on NannyML's datasets the choice and the Brier scores' order are
+#: those of the whole reference).
+SELECTION_ROWS = 20_000
 _NAMES = {
     "none": "the probabilities as given",
     "isotonic": "isotonic calibration of the probabilities",
     "features": "P(label | features), boosted trees of depth 2",
     "features_scores": "P(label | features, probabilities), boosted trees of depth 2",
 }
+
+
+def selection_sample(y: IntArray, size: int, minimum: int, seed: int) -> IntArray:
+    """Row numbers of a seeded sample of about ``size`` rows with each class's share of ``y``,
+    and at least ``minimum`` rows of every class that has that many (so that each fold of the
+    comparison holds every class); all rows, in order, when there are at most ``size``.
+
+    >>> y = np.repeat([0, 1, 2], [900, 95, 5])
+    >>> np.bincount(y[selection_sample(y, 100, 3, seed=0)]).tolist()
+    [90, 10, 3]
+    """
+    if y.size <= size:
+        return np.arange(y.size)
+    rng = np.random.default_rng(seed)
+    picked = []
+    for c in np.unique(y):
+        rows = np.flatnonzero(y == c)
+        wanted = min(rows.size, max(minimum, round(size * rows.size / y.size)))
+        picked.append(rng.choice(rows, size=wanted, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def _cross_fit(
+    make: Callable[[str, IntArray], Calibrator],
+    names: Sequence[str],
+    proba: FloatArray,
+    y: IntArray,
+    features: pd.DataFrame | None,
+    rows: IntArray,
+    n_folds: int,
+    seed: int,
+) -> dict[str, FloatArray]:
+    """Each candidate's probabilities for ``rows``, each fold calibrated by a map learnt on the
+    other folds (folds stratified by class, seeded)."""
+    crossed = {name: np.empty((rows.size, proba.shape[1])) for name in names}
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(rows, y[rows]):
+        test_features = None if features is None else features.iloc[rows[test]]
+        for name in names:
+            crossed[name][test] = make(name, rows[train]).transform(
+                proba[rows[test]], test_features
+            )
+    return crossed
 
 
 def fit_calibration(
@@ -220,7 +282,9 @@ def fit_calibration(
     Candidates: ``none``, ``isotonic`` and, with ``features``, two feature-aware ones (see
     `_LEARNT`). ``method="auto"`` takes the candidate with the lowest cross-fitted Brier score
     (a proper scoring rule: lowest where the probabilities are closest to the truth);
-    ``"features"`` the best feature-aware one; ``"isotonic"`` and ``"none"`` themselves."""
+    ``"features"`` the best feature-aware one; ``"isotonic"`` and ``"none"`` themselves. The
+    candidates are compared on a seeded sample of at most `SELECTION_ROWS` reference rows
+    (`selection_sample`); only the chosen one is cross-fitted and learnt on all of them."""
     ece_before = _ece(proba, y)
     counts = np.bincount(y, minlength=n_classes)
     present = counts[counts > 0]
@@ -240,7 +304,8 @@ def fit_calibration(
             else "the probabilities are used as given: no feature columns to learn from"
         )
         brier = {"none": _brier(proba, y)}
-        return Calibrator(), Calibration("none", reason, 0, brier, ece_before, ece_before), proba
+        calibration = Calibration("none", reason, 0, brier, ece_before, ece_before, y.size)
+        return Calibrator(), calibration, proba
 
     def make(name: str, rows: IntArray) -> Calibrator:
         if name == "none":
@@ -259,27 +324,35 @@ def fit_calibration(
             seed=seed,
         )
 
-    crossed = {name: np.empty_like(proba) for name in names}
-    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(proba, y):
-        rows = features.iloc[test] if features is not None else None
-        for name in names:
-            crossed[name][test] = make(name, train).transform(proba[test], rows)
-    brier = {name: _brier(values, y) for name, values in crossed.items()}
+    sample = selection_sample(y, SELECTION_ROWS, n_folds, seed)
+    compared = _cross_fit(make, names, proba, y, features, sample, n_folds, seed)
+    brier = {name: _brier(values, y[sample]) for name, values in compared.items()}
     chosen = names[0] if method == "auto" else names[1]
     for name in names[names.index(chosen) + 1 :]:
         if brier[name] < brier[chosen] * (1.0 - MIN_GAIN):
             chosen = name
+    everything = np.arange(y.size)
+    if sample.size == y.size:
+        crossed = compared[chosen]
+    else:
+        crossed = _cross_fit(make, [chosen], proba, y, features, everything, n_folds, seed)[chosen]
+    where = (
+        f"on the reference (cross-fitted, {n_folds} folds)"
+        if sample.size == y.size
+        else f"on a sample of {sample.size:,} of the reference's {y.size:,} rows (cross-fitted, "
+        f"{n_folds} folds)"
+    )
     if method == "auto":
         reason = (
-            f"{_NAMES[chosen]}: of the candidates, the simplest whose Brier score on the "
-            f"reference (cross-fitted, {n_folds} folds) no other beats by {MIN_GAIN:.0%}"
+            f"{_NAMES[chosen]}: of the candidates, the simplest whose Brier score {where} no "
+            f"other beats by {MIN_GAIN:.0%}"
         )
     else:
         reason = f"{_NAMES[chosen]}, as asked"
-    calibration = Calibration(chosen, reason, n_folds, brier, ece_before, _ece(crossed[chosen], y))
-    final = make(chosen, np.arange(y.size))
-    return final, calibration, crossed[chosen]
+    calibration = Calibration(
+        chosen, reason, n_folds, brier, ece_before, _ece(crossed, y), int(sample.size)
+    )
+    return make(chosen, everything), calibration, crossed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,8 +424,10 @@ def expected_metrics(
 def _draw_labels(proba: FloatArray, draws: int, rng: np.random.Generator) -> NDArray[np.int16]:
     cumulative = np.cumsum(proba, axis=1)[:, :-1]
     u = rng.random((draws, proba.shape[0]))
-    drawn = (u[:, :, None] > cumulative[None, :, :]).sum(axis=2)
-    return np.asarray(drawn, dtype=np.int16)
+    drawn = np.zeros(u.shape, dtype=np.int16)
+    for j in range(cumulative.shape[1]):
+        drawn += u > cumulative[:, j]
+    return drawn
 
 
 def _metrics_of_labels(
@@ -363,29 +438,38 @@ def _metrics_of_labels(
     k: int,
     metrics: Sequence[str],
 ) -> dict[str, FloatArray]:
-    """Each metric for each row of ``labels`` (draws x rows), the model's outputs fixed."""
+    """Each metric for each row of ``labels`` (draws x rows), the model's outputs fixed.
+
+    Every metric is a function of per-class sums over the rows whose label is that class: the
+    confusion matrix's row (the predicted classes' one-hot), the class's rank sum (ROC-AUC by
+    Mann-Whitney) and each loss. They come from one matrix product per class, the draws'
+    indicator rows times a table of those per-row quantities; the last class's sums are the
+    totals less the others' (every row has one label)."""
     draws, n = labels.shape
-    flat = (np.arange(draws)[:, None] * (k * k) + labels.astype(np.int64) * k + predicted).ravel()
-    cms = np.bincount(flat, minlength=draws * k * k).reshape(draws, k, k).astype(np.float64)
+    loss_names = [name for name in metrics if name in losses]
+    # Per row: one-hot of the predicted class (k), each class's rank (k), each loss per class.
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), predicted] = 1.0
+    table = np.hstack([onehot, ranks, *(losses[name] for name in loss_names)])
+    sums = np.empty((k, draws, table.shape[1]))
+    for c in range(k - 1):
+        sums[c] = (labels == c).astype(np.float64) @ table
+    sums[k - 1] = table.sum(axis=0) - sums[: k - 1].sum(axis=0)
+    cms = np.ascontiguousarray(sums[:, :, :k].transpose(1, 0, 2))  # [draw, true j, predicted m]
     out: dict[str, FloatArray] = {}
     for name in metrics:
         if name in _FROM_CONFUSION:
             out[name] = np.asarray(_FROM_CONFUSION[name](cms), dtype=np.float64)
         elif name == "roc_auc":
-            columns = [1] if k == 2 else range(k)
-            per_class = []
-            for c in columns:
-                positive = labels == c
-                n_pos = positive.sum(axis=1).astype(np.float64)
-                rank_sum = positive.astype(np.float64) @ ranks[:, c]
-                pairs = n_pos * (n - n_pos)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    per_class.append((rank_sum - n_pos * (n_pos + 1) / 2) / pairs)
-            stacked = np.vstack(per_class)
-            out[name] = np.where(np.isfinite(stacked).all(axis=0), stacked.mean(axis=0), np.nan)
+            columns = np.array([1] if k == 2 else range(k))
+            n_pos = cms.sum(axis=2)[:, columns].T  # (classes, draws)
+            rank_sum = sums[columns, :, k + columns]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per_class = (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * (n - n_pos))
+            out[name] = np.where(np.isfinite(per_class).all(axis=0), per_class.mean(axis=0), np.nan)
         elif name in losses:
-            picked = np.take_along_axis(losses[name][None, :, :], labels[:, :, None], axis=2)
-            out[name] = picked[:, :, 0].mean(axis=1)
+            at = 2 * k + k * loss_names.index(name)
+            out[name] = sums[:, :, at : at + k].diagonal(axis1=0, axis2=2).sum(axis=1) / n
     return out
 
 

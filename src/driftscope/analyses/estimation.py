@@ -34,7 +34,12 @@ from driftscope.analyses import _cbpe as CB
 from driftscope.analyses import _dle as DL
 from driftscope.analyses._design import Design
 from driftscope.analyses.model import ModelColumns, Task, encode_labels
-from driftscope.analyses.performance import PRIMARY, higher_is_better, metric_label
+from driftscope.analyses.performance import (
+    PRIMARY,
+    class_probabilities,
+    higher_is_better,
+    metric_label,
+)
 from driftscope.analyses.results import _clean
 from driftscope.analyses.status import Status
 from driftscope.analyses.windows import WindowSettings, WindowSplit, split_windows
@@ -274,20 +279,7 @@ class PerformanceEstimate:
 # the estimators behind one interface: estimate a set of rows, and measure their labels
 
 
-class _Estimator:
-    metrics: tuple[str, ...]
-
-    def estimate(
-        self, rows: IntArray, draws: int, seed: int
-    ) -> dict[str, tuple[float, float, float]]:
-        """Per metric: the estimate and the band's low and high ends, for rows of current."""
-        raise NotImplementedError  # pragma: no cover - every estimator overrides it
-
-    def realised(self, rows: IntArray) -> dict[str, float]:
-        raise NotImplementedError  # pragma: no cover
-
-
-@dataclass
+@dataclass(frozen=True)
 class _Side:
     """One side's arrays for the estimator: probabilities (or features) and labels."""
 
@@ -298,51 +290,33 @@ class _Side:
     labelled: NDArray[np.bool_]
 
 
-class _ClassifierEstimator(_Estimator):
-    def __init__(
-        self,
-        sides: tuple[_Side, _Side],
-        calibrator: CB.Calibrator,
-        design: Design | None,
-        reference_calibrated: FloatArray,
-        metrics: tuple[str, ...],
-        confidence: float,
-    ) -> None:
-        self.metrics = metrics
-        self._current = sides[1]
-        self._reference = sides[0]
-        assert sides[1].scores is not None
-        features = None if design is None else design.frame(sides[1].frame)
-        self._calibrated = calibrator.transform(sides[1].scores, features)
-        self._reference_calibrated = reference_calibrated
-        self._q = ((1.0 - confidence) / 2.0, 1.0 - (1.0 - confidence) / 2.0)
-        self._side = 1
+@dataclass(frozen=True)
+class _ClassifierEstimator:
+    """CBPE on one side: its rows' calibrated probabilities (the reference's cross-fitted)
+    beside the model's own scores; estimates and realised values for any of its rows."""
 
-    def on(self, side: int) -> _ClassifierEstimator:
-        self._side = side
-        return self
-
-    def _arrays(self) -> tuple[_Side, FloatArray]:
-        if self._side == 0:
-            return self._reference, self._reference_calibrated
-        return self._current, self._calibrated
+    side: _Side
+    calibrated: FloatArray
+    metrics: tuple[str, ...]
+    confidence: float
 
     def estimate(
         self, rows: IntArray, draws: int, seed: int
     ) -> dict[str, tuple[float, float, float]]:
-        side, calibrated = self._arrays()
-        assert side.scores is not None
-        proba, scores = calibrated[rows], side.scores[rows]
-        predicted = np.asarray(side.predicted, dtype=np.int64)[rows]
+        """Per metric: the estimate and the band's low and high ends."""
+        assert self.side.scores is not None
+        proba, scores = self.calibrated[rows], self.side.scores[rows]
+        predicted = np.asarray(self.side.predicted, dtype=np.int64)[rows]
         expected = CB.expected_metrics(proba, scores, predicted, self.metrics)
         simulated = CB.simulated_metrics(
             proba, scores, predicted, self.metrics, draws=draws, seed=seed
         )
+        tail = (1.0 - self.confidence) / 2.0
         out = {}
         for name, value in expected.items():
             values = simulated[name][np.isfinite(simulated[name])]
             low, high = (
-                (float(np.quantile(values, self._q[0])), float(np.quantile(values, self._q[1])))
+                (float(np.quantile(values, tail)), float(np.quantile(values, 1.0 - tail)))
                 if values.size
                 else (math.nan, math.nan)
             )
@@ -350,57 +324,46 @@ class _ClassifierEstimator(_Estimator):
         return out
 
     def realised(self, rows: IntArray) -> dict[str, float]:
-        side, _ = self._arrays()
-        assert side.scores is not None
-        assert side.labels is not None
+        assert self.side.scores is not None
+        assert self.side.labels is not None
         return CB.realised_metrics(
-            np.asarray(side.labels, dtype=np.int64)[rows],
-            side.scores[rows],
-            np.asarray(side.predicted, dtype=np.int64)[rows],
+            np.asarray(self.side.labels, dtype=np.int64)[rows],
+            self.side.scores[rows],
+            np.asarray(self.side.predicted, dtype=np.int64)[rows],
             self.metrics,
         )
 
 
-class _RegressorEstimator(_Estimator):
-    def __init__(
-        self,
-        sides: tuple[_Side, _Side],
-        model: DL.LossModel,
-        reference_losses: tuple[FloatArray, FloatArray],
-        metrics: tuple[str, ...],
-        confidence: float,
-    ) -> None:
-        self.metrics = metrics
-        self._sides = sides
-        current = sides[1]
-        self._losses = (
-            reference_losses,
-            DL.dle_estimates(model, current.frame, np.asarray(current.predicted, dtype=np.float64)),
-        )
-        self._dispersion = model.squared_dispersion
-        self._z = float(sps.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
-        self._side = 1
+@dataclass(frozen=True)
+class _RegressorEstimator:
+    """DLE on one side: its rows' expected absolute and squared errors (the reference's
+    cross-fitted); estimates and realised values for any of its rows."""
 
-    def on(self, side: int) -> _RegressorEstimator:
-        self._side = side
-        return self
+    side: _Side
+    losses: tuple[FloatArray, FloatArray]
+    dispersion: float
+    metrics: tuple[str, ...]
+    confidence: float
 
     def estimate(
         self, rows: IntArray, draws: int, seed: int
     ) -> dict[str, tuple[float, float, float]]:
-        m1, m2 = self._losses[self._side]
-        bands = DL.dle_bands(m1[rows], m2[rows], self._dispersion, self._z)
+        m1, m2 = self.losses
+        z = float(sps.norm.ppf(1.0 - (1.0 - self.confidence) / 2.0))
+        bands = DL.dle_bands(m1[rows], m2[rows], self.dispersion, z)
         return {name: bands[name][:3] for name in self.metrics}
 
     def realised(self, rows: IntArray) -> dict[str, float]:
-        side = self._sides[self._side]
-        assert side.labels is not None
+        assert self.side.labels is not None
         errors = (
-            np.asarray(side.labels, dtype=np.float64)[rows]
-            - np.asarray(side.predicted, dtype=np.float64)[rows]
+            np.asarray(self.side.labels, dtype=np.float64)[rows]
+            - np.asarray(self.side.predicted, dtype=np.float64)[rows]
         )
         values = {"mae": float(np.abs(errors).mean()), "rmse": float(np.sqrt((errors**2).mean()))}
         return {name: values[name] for name in self.metrics}
+
+
+_Estimator = _ClassifierEstimator | _RegressorEstimator
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,21 +374,7 @@ def _class_scores(
     frame: pd.DataFrame, model: ModelColumns, side: str, warnings: list[str]
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
     """The class probabilities (rows rescaled to sum to 1) and which rows hold usable ones."""
-    columns = []
-    for name in model.probabilities:
-        if name not in frame.columns:
-            raise ColumnError(f"Probability column {name!r} is not in the {side} data.")
-        columns.append(
-            pd.to_numeric(frame[name], errors="coerce").to_numpy(np.float64, na_value=np.nan)
-        )
-    proba = np.column_stack(columns)
-    if proba.shape[1] == 1 and len(model.labels) == 2:
-        proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
-    elif proba.shape[1] < len(model.labels):
-        proba = np.column_stack(
-            [proba, np.zeros((proba.shape[0], len(model.labels) - proba.shape[1]))]
-        )
-    ok = np.isfinite(proba).all(axis=1) & (proba >= 0).all(axis=1) & (proba <= 1).all(axis=1)
+    proba, ok = class_probabilities(frame, model, side)
     sums = proba.sum(axis=1)
     ok &= sums > 0
     if (~ok).any():
@@ -560,8 +509,7 @@ def _judge(
 
 
 def _window(
-    estimator: _ClassifierEstimator | _RegressorEstimator,
-    side: _Side,
+    estimator: _Estimator,
     split: WindowSplit,
     baselines: Mapping[str, float | None],
     reference_halves: Mapping[str, float],
@@ -572,6 +520,7 @@ def _window(
     rows = split.rows
     too_small = rows.size < min_rows
     estimates = estimator.estimate(rows, settings.n_simulations, seed)
+    side = estimator.side
     labelled_rows = rows[side.labelled[rows]]
     realised: dict[str, float] = {}
     labelled_bands: dict[str, tuple[float, float, float]] = {}
@@ -734,7 +683,11 @@ def run_estimation(
     categorical = [c for c in categorical if c in feature_columns]
     design = Design.learn(ref_side.frame, feature_columns, categorical) if feature_columns else None
     calibration: CB.Calibration | None = None
-    estimator: _ClassifierEstimator | _RegressorEstimator
+    current_side = sides[1]
+    # One estimator per side: the reference's (cross-fitted, its own test and the baselines'
+    # bands) and current's.
+    on_reference: _Estimator
+    on_current: _Estimator
     assert ref_side.labels is not None
     # One OpenMP thread for the boosted trees (the loss models, the feature-aware calibration):
     # the fits are small, and on a busy machine a pool of spinning threads makes them tens of
@@ -742,6 +695,7 @@ def run_estimation(
     with threadpool_limits(limits=1, user_api="openmp"):
         if task.is_classification:
             assert ref_side.scores is not None
+            assert current_side.scores is not None
             calibrator, calibration, crossed = CB.fit_calibration(
                 ref_side.scores,
                 np.asarray(ref_side.labels, dtype=np.int64),
@@ -751,8 +705,12 @@ def run_estimation(
                 seed=settings.seed,
                 features=None if design is None else design.frame(ref_side.frame),
             )
-            estimator = _ClassifierEstimator(
-                (ref_side, sides[1]), calibrator, design, crossed, metrics, settings.confidence
+            calibrated = calibrator.transform(
+                current_side.scores, None if design is None else design.frame(current_side.frame)
+            )
+            on_reference = _ClassifierEstimator(ref_side, crossed, metrics, settings.confidence)
+            on_current = _ClassifierEstimator(
+                current_side, calibrated, metrics, settings.confidence
             )
             method = "cbpe"
         else:
@@ -765,35 +723,35 @@ def run_estimation(
                 folds=settings.folds,
                 seed=settings.seed,
             )
-            estimator = _RegressorEstimator(
-                (ref_side, sides[1]), loss_model, (m1, m2), metrics, settings.confidence
+            current_losses = DL.dle_estimates(
+                loss_model, current_side.frame, np.asarray(current_side.predicted, np.float64)
+            )
+            dispersion = loss_model.squared_dispersion
+            on_reference = _RegressorEstimator(
+                ref_side, (m1, m2), dispersion, metrics, settings.confidence
+            )
+            on_current = _RegressorEstimator(
+                current_side, current_losses, dispersion, metrics, settings.confidence
             )
             method = "dle"
 
     all_reference = WindowSplit("reference", np.arange(ref_side.frame.shape[0]), None, None)
-    reference_window = _window(
-        estimator.on(0), ref_side, all_reference, {}, {}, settings, 0, settings.seed
-    )
+    reference_window = _window(on_reference, all_reference, {}, {}, settings, 0, settings.seed)
     baselines: dict[str, float | None] = {}
     halves: dict[str, float] = {}
     for name, m in reference_window.metrics.items():
         baselines[name] = settings.benchmarks.get(name, m.realised)
         halves[name] = 0.0 if name in settings.benchmarks else (m.high - m.low) / 2.0
-    current_side = sides[1]
-    estimator.on(1)
     # No windows asked for (a monitoring report's default): current is judged as a whole.
     splits: list[WindowSplit] = []
     if windows.active:
         splits, window_warnings = split_windows(current_side.frame, windows, model.timestamp)
         warnings += window_warnings
     all_current = WindowSplit("current", np.arange(current_side.frame.shape[0]), None, None)
-    overall = _window(
-        estimator, current_side, all_current, baselines, halves, settings, 0, settings.seed
-    )
+    overall = _window(on_current, all_current, baselines, halves, settings, 0, settings.seed)
     judged = tuple(
         _window(
-            estimator,
-            current_side,
+            on_current,
             split,
             baselines,
             halves,

@@ -190,6 +190,10 @@ def resolve_model_columns(
             found = [
                 s.name for s in schema if s.name.startswith(prefix) and len(s.name) > len(prefix)
             ]
+            if not found and prefix in schema:
+                # One column named as the prefix itself (a binary model's ``y_pred_proba``): the
+                # probability of the positive class, read below as a binary model's one column.
+                found = [prefix]
             if found:
                 probabilities, proba_prefix = found, prefix
                 break
@@ -244,10 +248,16 @@ def resolve_model_columns(
                         "the model gives them probability 0"
                     )
                 else:
+                    single = (
+                        " (a single probability column is the positive class's probability of a "
+                        "binary model)"
+                        if len(probabilities) == 1
+                        else ""
+                    )
                     raise SchemaError(
                         f"{len(probabilities)} probability column(s) "
                         f"({', '.join(map(repr, probabilities))}) for {len(labels)} classes "
-                        f"({', '.join(map(repr, labels[:10]))}); expected one per class."
+                        f"({', '.join(map(repr, labels[:10]))}); expected one per class{single}."
                     )
         if parsed is None or parsed == "classification":
             resolved = Task.BINARY if len(labels) <= 2 else Task.MULTICLASS

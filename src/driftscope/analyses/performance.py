@@ -62,6 +62,7 @@ __all__ = [
     "PerformanceResult",
     "PerformanceSettings",
     "check_metric_names",
+    "class_probabilities",
     "computed_metrics",
     "format_interval",
     "higher_is_better",
@@ -357,6 +358,39 @@ class _Side:
         return _Side(int(positions.size), int(keep.sum()), arrays, self.rows[keep])
 
 
+def class_probabilities(
+    frame: pd.DataFrame, model: ModelColumns, side: str
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """The model's probability of each class as given, one column per class of
+    ``model.labels``, and which rows hold usable ones (every value finite and in [0, 1]).
+
+    A binary model's one probability column is the positive class's: the other class gets its
+    complement. Classes without a column (labels the model never learnt) get probability 0.
+
+    >>> frame = pd.DataFrame({"y_pred_proba": [0.25, 0.5, None]})
+    >>> model = ModelColumns(Task.BINARY, "y", "p", ("y_pred_proba",), ("0", "1"))
+    >>> proba, usable = class_probabilities(frame, model, "current")
+    >>> proba[:2].tolist(), usable.tolist()
+    ([[0.75, 0.25], [0.5, 0.5]], [True, True, False])
+    """
+    columns = []
+    for name in model.probabilities:
+        if name not in frame.columns:
+            raise ColumnError(f"Probability column {name!r} is not in the {side} data.")
+        columns.append(
+            pd.to_numeric(frame[name], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        )
+    proba = np.column_stack(columns)
+    if len(model.probabilities) == 1 and len(model.labels) == 2:
+        proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
+    elif proba.shape[1] < len(model.labels):
+        # Labels the model never learnt have no probability column: probability 0.
+        missing = len(model.labels) - proba.shape[1]
+        proba = np.column_stack([proba, np.zeros((proba.shape[0], missing))])
+    usable = (np.isfinite(proba) & (proba >= 0) & (proba <= 1)).all(axis=1)
+    return proba, usable
+
+
 def _probabilities(
     frame: pd.DataFrame,
     model: ModelColumns,
@@ -369,19 +403,8 @@ def _probabilities(
     1 by rounding, would split ties between rows and move the AUC off scikit-learn's)."""
     if not model.probabilities:
         return None
-    proba = np.column_stack(
-        [
-            pd.to_numeric(frame[c], errors="coerce").to_numpy(np.float64, na_value=np.nan)[rows]
-            for c in model.probabilities
-        ]
-    )
-    if len(model.probabilities) == 1 and len(model.labels) == 2:
-        proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
-    elif proba.shape[1] < len(model.labels):
-        # Labels the model never learnt have no probability column: probability 0.
-        missing = len(model.labels) - proba.shape[1]
-        proba = np.column_stack([proba, np.zeros((proba.shape[0], missing))])
-    bad = ~np.isfinite(proba).all(axis=1) | (proba < 0).any(axis=1) | (proba > 1).any(axis=1)
+    every, usable = class_probabilities(frame, model, side)
+    proba, bad = every[rows], ~usable[rows]
     if bad.any():
         warnings.append(
             f"Probabilities ({side}): {int(bad.sum())} row(s) hold values outside [0, 1] or "
