@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from driftscope.analyses.change_points import ChangePoints
     from driftscope.analyses.concept import ConceptDrift
     from driftscope.analyses.explanation import ExplanationsSection
+    from driftscope.analyses.feedback import FeedbackResult
     from driftscope.analyses.inputs import InputsSection
     from driftscope.analyses.model import ModelColumns
+    from driftscope.analyses.model_comparison import ABTestResult, ShadowResult
     from driftscope.analyses.performance import PerformanceResult
     from driftscope.analyses.quality import QualityResult
     from driftscope.analyses.verdict import Verdict
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_all", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -145,6 +147,11 @@ class Report:
     explanations: ExplanationsSection | None = None
     # Files or texts behind the features, if any.
     inputs: InputsSection | None = None
+    # Feedback joined to current, a shadow model beside production, an A/B test of the arms
+    # (`monitor(..., feedback=..., shadow_prediction=..., arm=...)`).
+    feedback: FeedbackResult | None = None
+    shadow: ShadowResult | None = None
+    ab_test: ABTestResult | None = None
     extra_warnings: tuple[str, ...] = ()
 
     @property
@@ -176,6 +183,9 @@ class Report:
             "verdict": None if self.verdict is None else self.verdict.to_dict(),
             "inputs": None if self.inputs is None else self.inputs.to_dict(),
             "explanations": None if self.explanations is None else self.explanations.to_dict(),
+            "feedback": None if self.feedback is None else self.feedback.to_dict(),
+            "shadow": None if self.shadow is None else self.shadow.to_dict(),
+            "ab_test": None if self.ab_test is None else self.ab_test.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
