@@ -39,7 +39,14 @@ from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import ColumnError, EmptyDataError, ParameterError, invalid_parameter
 from driftscope.workflows.compare_models import segment_features
 
-__all__ = ["SectionRequest", "Sections", "bookkeeping_columns", "run_sections", "set_aside"]
+__all__ = [
+    "SectionRequest",
+    "Sections",
+    "bookkeeping_columns",
+    "run_sections",
+    "section_columns",
+    "set_aside",
+]
 
 _OWNER = "monitor"
 
@@ -161,10 +168,7 @@ def _prefixed(frame: pd.DataFrame, prefix: str) -> list[str]:
 
 def bookkeeping_columns(current: pd.DataFrame, request: SectionRequest) -> list[ColumnSpec]:
     """The shadow and arm columns as ignored columns, each with a note saying why it is not
-    drift-tested; a column current lacks is an error naming the argument and the option (the
-    id column too, when the feedback is joined by it)."""
-    if request.feedback is not None and request.id is not None and request.id not in current:
-        raise _missing(request.id, "id=", "--id", "id", current)
+    drift-tested; a column current lacks is an error naming the argument and the option."""
     specs: list[ColumnSpec] = []
     if request.shadow_prediction is not None:
         if request.shadow_prediction not in current.columns:
@@ -206,6 +210,14 @@ def bookkeeping_columns(current: pd.DataFrame, request: SectionRequest) -> list[
             )
         )
     return specs
+
+
+def section_columns(current: pd.DataFrame, request: SectionRequest) -> list[ColumnSpec]:
+    """`bookkeeping_columns` of current as read, whose id column must be there when the
+    feedback is joined by it (a labels join may take it out later)."""
+    if request.feedback is not None and request.id is not None and request.id not in current:
+        raise _missing(request.id, "id=", "--id", "id", current)
+    return bookkeeping_columns(current, request)
 
 
 def set_aside(

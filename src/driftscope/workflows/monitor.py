@@ -67,6 +67,7 @@ from driftscope.workflows._sections import (
     SectionRequest,
     bookkeeping_columns,
     run_sections,
+    section_columns,
     set_aside,
 )
 from driftscope.workflows._settings import drift_settings as _drift_settings
@@ -301,7 +302,7 @@ def monitor(
         )
         log.warnings += [*tables[0].warnings, *tables[1].warnings]
         frames = (tables[0].frame, tables[1].frame)
-        for spec in bookkeeping_columns(frames[1], asked):
+        for spec in section_columns(frames[1], asked):
             user_schema = user_schema.with_column(spec)
         current_ids = None
         if labels is not None:
