@@ -1797,6 +1797,11 @@ def _interval_text(low: object, high: object, share: bool = True) -> Markup:
     return Markup(f"[{_fmt(low)}, {_fmt(high)}]")
 
 
+def _share_number(value: object, interval: str | None = None) -> _Number:
+    """A share's cell: a percentage, its interval (markup) in small type below it."""
+    return _Number.of(value, _fmt_share(value), notes=() if interval is None else (interval,))
+
+
 def _p_text(value: object) -> str:
     return "&lt;0.001" if _is_number(value) and value < 0.001 else _fmt(value)
 
@@ -1825,10 +1830,10 @@ class _FeedbackWindow:
             label=str(w.get("label")),
             index=int(w.get("index") or 0),
             n_feedback=_Number.of(w.get("n_feedback")),
-            negative_share=_Number.of(share, _fmt_share(share), notes=(interval,)),
-            coverage=_Number.of(w.get("coverage"), _fmt_share(w.get("coverage"))),
-            error_rate=_Number.of(w.get("error_rate"), _fmt_share(w.get("error_rate"))),
-            baseline_share=_Number.of(w.get("baseline_share"), _fmt_share(w.get("baseline_share"))),
+            negative_share=_share_number(share, interval),
+            coverage=_share_number(w.get("coverage")),
+            error_rate=_share_number(w.get("error_rate")),
+            baseline_share=_share_number(w.get("baseline_share")),
             p_value=_Number.of(w.get("p_value"), _p_text(w.get("p_value"))),
             status=_status(w.get("status")),
             status_word=str(w.get("status")),
@@ -1856,9 +1861,7 @@ class _FeedbackSegment:
             column=str(s.get("column")),
             segment=str(s.get("segment")),
             n_feedback=_Number.of(s.get("n_feedback")),
-            negative_share=_Number.of(
-                share, _fmt_share(share), notes=(_interval_text(s.get("ci_low"), s.get("ci_high")),)
-            ),
+            negative_share=_share_number(share, _interval_text(s.get("ci_low"), s.get("ci_high"))),
             lift=_Number.of(lift, f"{lift:.2f}×" if _is_number(lift) else None),
             p_value=_Number.of(s.get("p_value"), _p_text(s.get("p_value"))),
             significant=bool(s.get("significant")),
@@ -2076,10 +2079,8 @@ class _ShadowWindow:
             label=str(w.get("label")),
             index=int(w.get("index") or 0),
             n_rows=_Number.of(w.get("n_rows")),
-            agreement=_Number.of(
-                rate,
-                _fmt_share(rate),
-                notes=(_interval_text(agreement.get("low"), agreement.get("high")),),
+            agreement=_share_number(
+                rate, _interval_text(agreement.get("low"), agreement.get("high"))
             ),
             distance=_Number.of(largest),
             too_small=bool(w.get("too_small")),
@@ -2104,9 +2105,7 @@ class _Disagreement:
             feature=str(s.get("feature")),
             segment=str(s.get("segment")),
             n_rows=_Number.of(s.get("n_rows")),
-            disagreement=_Number.of(
-                rate, _fmt_share(rate), notes=(_interval_text(s.get("low"), s.get("high")),)
-            ),
+            disagreement=_share_number(rate, _interval_text(s.get("low"), s.get("high"))),
             lift=_Number.of(lift, f"{lift:.2f}×" if _is_number(lift) else None),
             notable=bool(s.get("notable")),
         )
