@@ -308,3 +308,36 @@ def test_an_ab_test_needs_a_target() -> None:
     ref, cur = _frame(N_REF, 1).drop(columns=["target"]), _current().drop(columns=["target"])
     with pytest.raises(ParameterError, match=r"arm= \(--arm\) 'version'.*target="):
         _monitor(ref, cur, target=None, arm="version")
+
+
+def test_the_terminal_prints_the_three_sections_within_100_columns(
+    full: driftscope.Report,
+) -> None:
+    from rich.console import Console
+
+    console = Console(width=160, record=True, color_system=None)
+    console.print(full)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 100
+    for heading in ("FEEDBACK", "SHADOW MODEL", "A/B TEST", "[feedback]", "[shadow]", "[ab test]"):
+        assert heading in text
+
+
+def test_a_shadow_with_probabilities_compares_them_too() -> None:
+    ref = _frame(N_REF, 1)
+    cur = _current().drop(columns=["version", "served"])
+    for frame in (ref, cur):
+        p1 = 1 / (1 + np.exp(-3 * frame["x"]))
+        frame["proba_0"], frame["proba_1"] = 1 - p1, p1
+    cur["cand_0"], cur["cand_1"] = cur["proba_0"], cur["proba_1"]
+    report = _monitor(
+        ref, cur, proba_prefix="proba_", shadow_prediction="candidate", shadow_proba_prefix="cand_"
+    )
+    assert report.shadow is not None
+    outputs = [d.output for d in report.shadow.divergence]
+    # A binary model's two probabilities move as one: the positive class's is compared.
+    assert outputs == ["prediction", "probability of 1"]
+    assert all(d.distance == 0 for d in report.shadow.divergence)
+    tested = {c.name for c in report.drift.columns}
+    assert {"proba_0", "proba_1"} <= tested
+    assert not {"cand_0", "cand_1", "candidate"} & tested
