@@ -341,3 +341,27 @@ def test_a_shadow_with_probabilities_compares_them_too() -> None:
     tested = {c.name for c in report.drift.columns}
     assert {"proba_0", "proba_1"} <= tested
     assert not {"cand_0", "cand_1", "candidate"} & tested
+
+
+def test_regression_feedback_needs_a_tolerance_to_meet_the_errors() -> None:
+    rng = np.random.default_rng(6)
+
+    def frame(n: int) -> pd.DataFrame:
+        x = rng.normal(size=n)
+        return pd.DataFrame({"x": x, "target": 2 * x + rng.normal(size=n), "prediction": 2 * x})
+
+    ref, cur = frame(N_REF), frame(N_CUR)
+    cur["request_id"] = np.arange(10_000, 10_000 + N_CUR)
+    feedback = _feedback()
+    without = _monitor(ref, cur, feedback=feedback, feedback_value="thumb")
+    assert without.feedback is not None
+    assert without.feedback.proxy is None
+    assert any("tolerance" in w for w in without.feedback.warnings)
+    settings = FeedbackSettings(tolerance=1.0)
+    report = _monitor(
+        ref, cur, feedback=feedback, feedback_value="thumb", feedback_settings=settings
+    )
+    assert report.feedback is not None
+    assert report.feedback.proxy is not None
+    missed = (cur["target"] - cur["prediction"]).abs() > 1.0
+    assert report.feedback.proxy.error_rate == pytest.approx(missed.mean(), abs=1e-12)

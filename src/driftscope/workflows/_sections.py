@@ -300,13 +300,14 @@ def _feedback(
             windows=WindowSettings(period=windows.period, size=windows.size, count=windows.count),
         )
     # Realised errors need a label per row: a class, or a regression target with a tolerance.
-    labelled = (
+    has_labels = (
         model.target is not None
         and model.prediction is not None
         and model.target in predictions.columns
-        and predictions[model.target].notna().any()
-        and (model.task is not Task.REGRESSION or settings.tolerance is not None)
+        and bool(predictions[model.target].notna().any())
     )
+    untolerated = has_labels and model.task is Task.REGRESSION and settings.tolerance is None
+    labelled = has_labels and not untolerated
     taken = {request.id, model.prediction, model.target, model.timestamp}
     features = tuple(c for c in segment_features(schema) if c in predictions and c not in taken)
     columns = FeedbackColumns(
@@ -319,8 +320,15 @@ def _feedback(
         features=features,
     )
     result = analyse_feedback(rated.frame, predictions, columns, settings)
-    if rated.warnings:
-        result = replace(result, warnings=(*rated.warnings, *result.warnings))
+    notes = list(rated.warnings)
+    if untolerated:
+        notes.append(
+            "Feedback is not compared with the realised errors: for a regression model, give "
+            "feedback_settings=FeedbackSettings(tolerance=...) (a prediction is wrong when it "
+            "misses by more)."
+        )
+    if notes:
+        result = replace(result, warnings=(*notes, *result.warnings))
     return result
 
 
