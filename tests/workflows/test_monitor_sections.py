@@ -292,6 +292,7 @@ def test_an_absent_section_column_is_named_with_its_option(
     [
         ({"arms": ("v1", "v2")}, r"arms= \(--arms\).*arm= \(--arm\)"),
         ({"arm": "version", "arms": ("v1", "v1")}, r"'arms' parameter of monitor"),
+        ({"arm": "version", "arms": "v1"}, r"'arms' parameter of monitor"),
         ({"shadow_proba_prefix": "p_"}, r"shadow_prediction= \(--shadow-prediction\)"),
         ({"arm": "request_id"}, r"different columns"),
         ({"feedback_settings": FeedbackSettings()}, r"feedback= \(--feedback\)"),

@@ -66,7 +66,7 @@ class SectionRequest:
     shadow_prediction: str | None = None
     shadow_proba_prefix: str | None = None
     arm: str | None = None
-    arms: tuple[str, str] | None = None
+    arms: Sequence[str] | None = None
     comparison_settings: ComparisonSettings | None = None
     id: str | None = None
 

@@ -243,7 +243,7 @@ def monitor(
         shadow_prediction=shadow_prediction,
         shadow_proba_prefix=shadow_proba_prefix,
         arm=arm,
-        arms=None if arms is None else tuple(arms),  # type: ignore[arg-type]
+        arms=arms,
         comparison_settings=comparison_settings,
         id=id,
     )
