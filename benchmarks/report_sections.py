@@ -11,7 +11,7 @@ Each cell is the median of ``--repeats`` runs after one warm-up: the whole `moni
 its ``sections`` step as the report times it (``metadata.timings``), which is the section's own
 cost.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/report_sections.py --rows 20000 --repeats 3
+    PYTHONPATH=src .venv/bin/python benchmarks/report_sections.py --rows 20000 100000 --repeats 3
 """
 
 from __future__ import annotations
