@@ -481,7 +481,24 @@ REPORT_ONLY: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("json-is-labels", ("--labels", "{d}/labels.csv", "--id", "rid", "--json", "{d}/labels.csv"),
      ("--json", "input file")),
     ("proba-prefix-unknown", ("--proba-prefix", "nope_", "--task", "binary"), ("nope_",)),
+    ("feedback-without-id", ("--feedback", "{d}/labels.csv"), ("--feedback", "--id")),
+    ("feedback-lacks-the-id", ("--id", "age", "--feedback", "{d}/labels.csv"),
+     ("'age'", "--id", "labels.csv")),
+    ("feedback-value-unknown", ("--id", "age", "--feedback", "{d}/labels.csv",
+     "--feedback-value", "nope"), ("'age'",)),
+    ("json-is-feedback", ("--id", "age", "--feedback", "{d}/labels.csv", "--json",
+     "{d}/labels.csv"), ("--json", "input file")),
+    ("arm-unknown", ("--arm", "nope"), ("'nope'", "--arm")),
+    ("arms-without-arm", ("--arms", "a,b"), ("--arms", "--arm")),
+    ("shadow-prediction-unknown", ("--shadow-prediction", "nope"),
+     ("'nope'", "--shadow-prediction")),
+    ("shadow-proba-prefix-alone", ("--shadow-proba-prefix", "c_"), ("--shadow-prediction",)),
 ]  # fmt: skip
+# Every bad file as the feedback of a report.
+REPORT_ONLY += [
+    (f"feedback-{bad}", ("--id", "age", "--feedback", "{d}/" + bad), (culprit,))
+    for bad, culprit in BAD_FILES.items()
+]
 QUALITY_ONLY: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("fail-on-panic", ("--fail-on", "panic"), ("--fail-on", "'panic'")),
     ("html-is-current", ("-o", "{d}/cur.csv"), ("--html", "input file")),

@@ -447,3 +447,86 @@ def test_the_standalone_explanation_page_draws_offline(
     assert page.locator("h1").inner_text() == "driftscope explanation report"
     assert session.requests == []
     assert session.errors == []
+
+
+HOSTILE_ARM = "<b>beta</b> & 'new'"
+
+
+def _sections_report() -> Report:
+    """A monitoring run with feedback that sours in its last window, an identical shadow model
+    and two arms, one of them named with markup."""
+    import numpy as np
+    import pandas as pd
+
+    import driftscope
+
+    rng = np.random.default_rng(4)
+
+    def frame(n: int) -> pd.DataFrame:
+        x = rng.normal(size=n)
+        y = (x + rng.normal(scale=0.5, size=n) > 0).astype(int)
+        return pd.DataFrame({"x": x, "target": y, "prediction": (x > 0).astype(int)})
+
+    ref, cur = frame(800), frame(1200)
+    cur["rid"] = np.arange(1200)
+    cur["candidate"] = cur["prediction"]
+    cur["arm"] = np.where(np.arange(1200) % 2, HOSTILE_ARM, "alpha")
+    down = rng.random(1200) < np.where(np.arange(1200) >= 900, 0.35, 0.05)
+    feedback = pd.DataFrame({"rid": np.arange(1200), "thumb": np.where(down, "down", "up")})
+    return driftscope.monitor(
+        ref,
+        cur,
+        target="target",
+        prediction="prediction",
+        id="rid",
+        n_windows=4,
+        multivariate=False,
+        n_resamples=100,
+        feedback=feedback,
+        feedback_value="thumb",
+        shadow_prediction="candidate",
+        arm="arm",
+    )
+
+
+def test_feedback_shadow_and_ab_sections_render_sort_and_jump_offline(
+    session: _Session, tmp_path: Path
+) -> None:
+    report = _sections_report()
+    data = report.to_dict()
+    path = tmp_path / "sections.html"
+    report.save_html(path)
+    session.open(path)
+    page = session.page
+
+    feedback = page.locator("section[data-section='feedback']")
+    rows = feedback.locator("table.ds-feedback-table > tbody > tr")
+    assert rows.count() == len(data["feedback"]["windows"]) == 4
+    assert rows.nth(3).locator(".ds-badge").inner_text() == "alert"
+    assert rows.nth(3).evaluate("e => getComputedStyle(e.cells[0]).boxShadow") != "none"
+    # Sorting by the negative share puts the soured window first when descending.
+    header = feedback.locator("table.ds-feedback-table thead button.ds-sort", has_text="Negative")
+    header.click()
+    header.click()
+    first = feedback.locator("table.ds-feedback-table > tbody > tr").first
+    assert first.locator("th").inner_text() == data["feedback"]["alerts"][0]
+
+    shadow = page.locator("section[data-section='shadow']")
+    assert "100.0% agree" in shadow.locator(".ds-lead .ds-badge").inner_text()
+    assert shadow.locator("table.ds-shadow-windows > tbody > tr").count() == 4
+
+    ab = page.locator("section[data-section='ab_test']")
+    assert ab.locator("table.ds-ab-table > tbody > tr").count() == len(data["ab_test"]["metrics"])
+    assert HOSTILE_ARM in ab.inner_text()  # shown literally, not as markup
+    assert ab.locator("b").count() == 0
+
+    # The verdict lists the feedback reason and the two information lines; the nav jumps.
+    reasons = page.locator("section.ds-decision ol.ds-reasons").inner_text()
+    assert "Negative feedback significantly up" in reasons
+    for label, section in (("Feedback", feedback), ("Shadow model", shadow), ("A/B test", ab)):
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.locator("button.ds-jump", has_text=label).click()
+        page.wait_for_function("() => window.scrollY > 300", timeout=5_000)
+        section.wait_for(state="visible")
+    assert session.requests == []
+    assert session.errors == []

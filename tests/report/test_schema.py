@@ -297,6 +297,20 @@ DOC_SECTIONS = {
     "estimated_metric": "estimated_metric",
     "estimate_check": "estimate_check",
     "estimation_calibration": "estimation_calibration",
+    "feedback": "feedback",
+    "feedback_window": "feedback_window",
+    "feedback_segment": "feedback_segment",
+    "feedback_proxy": "feedback_proxy",
+    "word_count": "word_count",
+    "shadow": "shadow",
+    "agreement": "agreement",
+    "output_divergence": "output_divergence",
+    "shadow_window": "shadow_window",
+    "segment_disagreement": "segment_disagreement",
+    "who_was_right": "who_was_right",
+    "ab_test": "ab_test",
+    "metric_difference": "metric_difference",
+    "split_check": "split_check",
 }
 
 

@@ -23,11 +23,13 @@ __all__ = ["ADMIN_PASSWORD", "FAST_JOBS", "Server", "admin_token", "database_for
 ADMIN_PASSWORD = "correct horse battery staple"
 
 #: Settings for tests that wait for jobs: a killed job is taken up again after a second. No
-#: explanations (they cost model calls on every analysis with a model file) unless a test asks.
+#: explanations (they cost model calls on every analysis with a model file) and no performance
+#: estimated without labels (calibration models fitted on every analysis) unless a test asks.
 FAST_JOBS = {
     "DRIFTSCOPE_JOB_STALE_SECONDS": "1",
     "DRIFTSCOPE_JOB_POLL_SECONDS": "0.2",
     "DRIFTSCOPE_EXPLAIN_ROWS": "0",
+    "DRIFTSCOPE_ESTIMATE_RUNS": "false",
 }
 
 

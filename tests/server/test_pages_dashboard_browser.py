@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from tests.server._browser import Watched, log_in, watched
-from tests.server._serve import ADMIN_PASSWORD, Server, serving
+from tests.server._serve import ADMIN_PASSWORD, FAST_JOBS, Server, serving
 from tests.server.conftest import as_parquet, breast_cancer_split
 
 #: The features drifted on purpose in the later runs.
@@ -21,7 +21,10 @@ SHIFTED = ("mean radius", "worst area")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with serving(tmp_path_factory.mktemp("dashboard")) as running:
+    # With the performance estimated without labels (the server's default): each metric's
+    # chart draws the estimate under the realised value.
+    estimating = {**FAST_JOBS, "DRIFTSCOPE_ESTIMATE_RUNS": "true"}
+    with serving(tmp_path_factory.mktemp("dashboard"), settings=estimating) as running:
         client = running.client()
         baseline, production = breast_cancer_split()
         client.post("/models", json={"name": "cancer", "task": "binary_classification"})
@@ -101,6 +104,7 @@ def test_the_dashboard_draws_every_chart_and_sorts_the_heatmap_in_place(
         # The accuracy chart carries its band, the baseline and the benchmark.
         names = page.eval_on_selector("[data-metric=accuracy]", "e => e.data.map(t => t.name)")
         assert {"Confidence interval", "Realised", "Baseline", "Benchmark"} <= set(names)
+        assert {"Estimated (no labels)", "Estimate band"} <= set(names)
         # Sorting by name re-orders the rows and the table without loading the page again.
         page.evaluate("window.notReloaded = true")
         assert page.locator("#order-submit").is_hidden()  # the script sorts on change

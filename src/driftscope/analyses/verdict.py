@@ -31,13 +31,23 @@ if TYPE_CHECKING:
     from driftscope.analyses.change_points import ChangePoints
     from driftscope.analyses.concept import ConceptDrift
     from driftscope.analyses.estimation import PerformanceEstimate
+    from driftscope.analyses.feedback import FeedbackResult
     from driftscope.analyses.model import ModelColumns
+    from driftscope.analyses.model_comparison import ABTestResult, ShadowResult
     from driftscope.analyses.performance import PerformanceResult
     from driftscope.analyses.quality import QualityResult
     from driftscope.analyses.results import ColumnDrift, DriftResult
     from driftscope.analyses.windows import WindowsResult
 
-__all__ = ["Reason", "Verdict", "confirm_concept", "decide", "monitoring_verdict"]
+__all__ = [
+    "Reason",
+    "Verdict",
+    "confirm_concept",
+    "decide",
+    "feedback_reason",
+    "monitoring_verdict",
+    "with_section_reasons",
+]
 
 OK, INVESTIGATE, RETRAIN = Decision.OK, Decision.INVESTIGATE, Decision.RETRAIN
 
@@ -427,3 +437,71 @@ def with_attribution(verdict: Verdict, kind: str, sentence: str) -> Verdict:
                 summary = summary.replace(reason.message, message)
             return replace(verdict, reasons=tuple(reasons), summary=summary)
     return verdict
+
+
+def feedback_reason(feedback: FeedbackResult) -> Reason | None:
+    """An ``investigate`` reason when windows' negative feedback is significantly above the
+    baseline (their status is alert: Bonferroni over the windows); None otherwise. Feedback is
+    a proxy for errors, never proof of them: alone it never asks to retrain.
+
+    >>> import pandas as pd
+    >>> from driftscope.analyses.feedback import FeedbackSettings, analyse_feedback
+    >>> from driftscope.analyses.windows import WindowSettings
+    >>> fb = pd.DataFrame({"id": range(400), "feedback": ["up"] * 190 + ["down"] * 10
+    ...                    + ["up"] * 140 + ["down"] * 60})
+    >>> result = analyse_feedback(fb, settings=FeedbackSettings(WindowSettings(count=2)))
+    >>> reason = feedback_reason(result)
+    >>> reason.severity
+    'investigate'
+    >>> print(reason.message)  # doctest: +ELLIPSIS
+    Negative feedback significantly up in rows 200-399: 30.0% of 200 feedback against 5.0%, p = ...
+    """
+    alerted = [w for w in feedback.windows if w.status == "alert"]
+    if not alerted:
+        return None
+    top = max(alerted, key=lambda w: w.increase or 0.0)
+    base = f"{top.baseline_share:.1%}" if top.baseline_share is not None else "the baseline"
+    p = f", p = {top.p_value:.2g}" if top.p_value is not None else ""
+    names = ", ".join(w.label for w in alerted[:3]) + (
+        f" and {len(alerted) - 3} more" if len(alerted) > 3 else ""
+    )
+    return Reason(
+        "feedback",
+        INVESTIGATE,
+        f"Negative feedback significantly up in {names}: "
+        + (f"largest in {top.label}, " if len(alerted) > 1 else "")
+        + f"{top.negative_share:.1%} of {top.n_feedback:,} feedback against {base}{p} "
+        f"({feedback.baseline}).",
+        top.increase or 0.0,
+    )
+
+
+def with_section_reasons(
+    verdict: Verdict,
+    feedback: FeedbackResult | None,
+    shadow: ShadowResult | None,
+    ab_test: ABTestResult | None,
+) -> Verdict:
+    """``verdict`` with the feedback, shadow and A/B sections' lines: a feedback alert is an
+    ``investigate`` reason (`feedback_reason`); the shadow comparison and the A/B test each add
+    an ``ok`` line, information that never changes the decision (a candidate or an arm that
+    does better is a choice for the team, not a fault of the model in production). The summary
+    is kept unless the decision changes."""
+    reasons = list(verdict.reasons)
+    found = feedback_reason(feedback) if feedback is not None else None
+    if found is not None:
+        reasons.append(found)
+    if shadow is not None:
+        reasons.append(Reason("shadow", OK, f"Shadow model: {shadow.verdict}", 0.0))
+    if ab_test is not None:
+        a, b = ab_test.arms
+        line = ab_test.verdict.replace("B is better", f"B ({b!r}) is better").replace(
+            "A is better", f"A ({a!r}) is better"
+        )
+        reasons.append(Reason("ab_test", OK, f"A/B test of {a!r} (A) and {b!r} (B): {line}", 0.0))
+    if len(reasons) == len(verdict.reasons):
+        return verdict
+    ranked = decide(reasons)
+    if ranked.decision == verdict.decision:
+        return replace(verdict, reasons=ranked.reasons)
+    return ranked

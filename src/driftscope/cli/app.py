@@ -234,6 +234,8 @@ Examples:
       --timestamp ts --period W --benchmark accuracy=0.92 --fail-on retrain
   driftscope report ref.csv cur.csv --target y --prediction p --id request_id \\
       --labels labels.csv --floor f1_macro=0.8
+  driftscope report ref.csv cur.csv --target y --prediction p --id request_id --windows 7 \\
+      --feedback thumbs.csv --feedback-value thumb --shadow-prediction candidate --arm version
 
 """ + exit_codes_help(" (and the verdict is below --fail-on)", "the verdict is --fail-on or worse")
 
@@ -319,6 +321,44 @@ def report(
             show_default=False,
         ),
     ] = None,
+    feedback_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help="Feedback (thumbs up or down) by --id: adds a Feedback section; a window "
+            "significantly more negative makes the verdict investigate.",
+        ),
+    ] = None,
+    feedback_value: Annotated[
+        str, typer.Option(help="With --feedback: its thumbs up/down column.")
+    ] = "feedback",
+    feedback_comment: Annotated[
+        str | None, typer.Option(help="With --feedback: its comment column.")
+    ] = None,
+    feedback_baseline: Annotated[
+        str | None,
+        typer.Option(
+            help="With --feedback: a rate in (0, 1), a window's label or 'first'; "
+            "default: the other windows pooled."
+        ),
+    ] = None,
+    shadow_prediction: Annotated[
+        str | None,
+        typer.Option(
+            help="A candidate model's prediction column in current: adds a Shadow model section."
+        ),
+    ] = None,
+    shadow_proba_prefix: Annotated[
+        str | None, typer.Option(help="Prefix of the candidate's probability columns.")
+    ] = None,
+    arm: Annotated[
+        str | None,
+        typer.Option(help="Column naming the version that served each row: adds an A/B section."),
+    ] = None,
+    arms: Annotated[
+        str | None,
+        typer.Option(help="With --arm: the two arm values to compare, baseline first: A,B."),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Monitor a model: drift, performance, concept drift, quality, windows and a verdict.
@@ -329,11 +369,12 @@ def report(
     from driftscope.workflows.monitor import monitor
 
     _check_choice(fail_on, ("retrain", "investigate"), "--fail-on")
+    sections = _section_options(feedback_file, feedback_baseline, id_column, arm, arms)
     if period is not None and period.upper() not in ("D", "W", "M"):
         raise typer.BadParameter(
             f"expected one of D, W, M; got {shown(period)}", param_hint="--period"
         )
-    inputs = (reference, current, schema, labels, model)
+    inputs = (reference, current, schema, labels, model, feedback_file)
     _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
     user_schema, alpha, per_column, methods = _drift_options(
         schema, kind, threshold, correction, method
@@ -374,6 +415,13 @@ def report(
             explain_settings=ExplainSettings(max_rows=explain_rows, seed=seed),
             allow_pickle=allow_pickle,
             estimate=estimate,
+            feedback=feedback_file,
+            feedback_value=feedback_value,
+            feedback_comment=feedback_comment,
+            shadow_prediction=shadow_prediction,
+            shadow_proba_prefix=shadow_proba_prefix,
+            arm=arm,
+            **sections,
         )
     except MetricNotComputedError as exc:
         # The task is known only once the data is read: the refusal names the option.
@@ -383,6 +431,40 @@ def report(
         raise typer.BadParameter(_metric_refusal(exc), param_hint=option) from None
     _present(result, html, json_path, quiet, inputs)
     fail_on_verdict(result.verdict, fail_on)
+
+
+def _section_options(
+    feedback_file: Path | None,
+    feedback_baseline: str | None,
+    id_column: str | None,
+    arm: str | None,
+    arms: str | None,
+) -> dict[str, Any]:
+    """The feedback settings and the arms of `driftscope report`, checked under their options."""
+    from driftscope.analyses.feedback import FeedbackSettings
+    from driftscope.cli.feedback import parse_baseline
+
+    chosen: dict[str, Any] = {}
+    if feedback_file is not None and id_column is None:
+        raise typer.BadParameter(
+            "the feedback is joined to the current rows by their id: give --id COLUMN",
+            param_hint="--feedback",
+        )
+    if feedback_baseline is not None:
+        if feedback_file is None:
+            raise typer.BadParameter("needs --feedback", param_hint="--feedback-baseline")
+        baseline = parse_baseline(feedback_baseline, "--feedback-baseline")
+        chosen["feedback_settings"] = FeedbackSettings(baseline=baseline)
+    if arms is not None:
+        if arm is None:
+            raise typer.BadParameter("needs --arm (the arm column)", param_hint="--arms")
+        values = _split_columns([arms])
+        if len(values) != 2 or values[0] == values[1]:
+            raise typer.BadParameter(
+                f"expected two different values A,B; got {shown(arms)}", param_hint="--arms"
+            )
+        chosen["arms"] = (values[0], values[1])
+    return chosen
 
 
 QUALITY_EPILOG = """

@@ -20,7 +20,7 @@ from driftscope.cli._options import (
     fail_if,
 )
 
-__all__ = ["register"]
+__all__ = ["parse_baseline", "register"]
 
 FEEDBACK_EPILOG = """
 \b
@@ -39,7 +39,7 @@ Examples:
 )
 
 
-def _baseline(text: str | None) -> float | str | None:
+def parse_baseline(text: str | None, option: str = "--baseline") -> float | str | None:
     """A number is a rate; anything else a window's label."""
     if text is None:
         return None
@@ -50,7 +50,7 @@ def _baseline(text: str | None) -> float | str | None:
     if not 0 < rate < 1:
         raise typer.BadParameter(
             f"expected a rate in (0, 1), a window's label or 'first'; got {text!r}",
-            param_hint="--baseline",
+            param_hint=option,
         )
     return rate
 
@@ -170,7 +170,7 @@ def feedback_command(
         period=period,
         window_size=window_size,
         n_windows=windows,
-        baseline=_baseline(baseline),
+        baseline=parse_baseline(baseline),
         confidence=confidence,
         alpha=alpha,
         min_increase=min_increase,

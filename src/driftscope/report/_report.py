@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from driftscope.analyses.concept import ConceptDrift
     from driftscope.analyses.estimation import PerformanceEstimate
     from driftscope.analyses.explanation import ExplanationsSection
+    from driftscope.analyses.feedback import FeedbackResult
     from driftscope.analyses.inputs import InputsSection
     from driftscope.analyses.model import ModelColumns
+    from driftscope.analyses.model_comparison import ABTestResult, ShadowResult
     from driftscope.analyses.performance import PerformanceResult
     from driftscope.analyses.quality import QualityResult
     from driftscope.analyses.verdict import Verdict
@@ -148,6 +150,11 @@ class Report:
     inputs: InputsSection | None = None
     # Performance estimated where current's labels have not arrived (`monitor`).
     estimated_performance: PerformanceEstimate | None = None
+    # Feedback joined to current, a shadow model beside production, an A/B test of the arms
+    # (`monitor(..., feedback=..., shadow_prediction=..., arm=...)`).
+    feedback: FeedbackResult | None = None
+    shadow: ShadowResult | None = None
+    ab_test: ABTestResult | None = None
     extra_warnings: tuple[str, ...] = ()
 
     @property
@@ -182,6 +189,9 @@ class Report:
             "estimated_performance": (
                 None if self.estimated_performance is None else self.estimated_performance.to_dict()
             ),
+            "feedback": None if self.feedback is None else self.feedback.to_dict(),
+            "shadow": None if self.shadow is None else self.shadow.to_dict(),
+            "ab_test": None if self.ab_test is None else self.ab_test.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

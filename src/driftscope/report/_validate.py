@@ -52,7 +52,7 @@ def validate_report(report_dict: Any) -> None:
     Traceback (most recent call last):
     ...
     jsonschema.exceptions.ValidationError: The report does not match ... (... problems):
-      (top level): 'change_points' is a required property
+      (top level): 'ab_test' is a required property
     ...
     """
     _validate(report_dict, None, "The report", "validate_report")

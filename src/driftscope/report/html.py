@@ -622,6 +622,7 @@ def _nav(report: Mapping[str, Any]) -> tuple[_Jump, ...]:
     explanations = report.get("explanations")
     if explanations is not None:
         items.append(("explanations", "Explanations", _explained_badge(explanations)))
+    items += _section_jumps(report)
     dataset = report.get("dataset") or {}
     roles = {c.get("role") for c in report.get("columns") or []}
     noun = "columns" if roles <= {"feature"} else "features"
@@ -1887,6 +1888,413 @@ def _explanation_data(explanation: Mapping[str, Any] | None) -> dict[str, Any] |
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Feedback, shadow model and A/B test (`monitor(..., feedback=, shadow_prediction=, arm=)`).
+
+_SECTION_SEGMENTS_SHOWN = 10
+
+
+def _interval_text(low: object, high: object, share: bool = True) -> Markup:
+    """An interval as ``[12.0%, 15.5%]`` (shares) or ``[-0.031, 0.031]``, a dash without one.
+
+    >>> str(_interval_text(0.12, 0.155)), str(_interval_text(-0.0308, 0.0308, share=False))
+    ('[12.0%, 15.5%]', '[-0.0308, 0.0308]')
+    """
+    if not _is_number(low) or not _is_number(high):
+        return Markup(_DASH)
+    if share:
+        return Markup(f"[{_fmt_share(low)}, {_fmt_share(high)}]")
+    return Markup(f"[{_fmt(low)}, {_fmt(high)}]")
+
+
+def _share_number(value: object, interval: str | None = None) -> _Number:
+    """A share's cell: a percentage, its interval (markup) in small type below it."""
+    return _Number.of(value, _fmt_share(value), notes=() if interval is None else (interval,))
+
+
+def _p_text(value: object) -> str:
+    return "&lt;0.001" if _is_number(value) and value < 0.001 else _fmt(value)
+
+
+@dataclass(frozen=True)
+class _FeedbackWindow:
+    """One window row of the feedback section."""
+
+    label: str
+    index: int
+    n_feedback: _Number
+    negative_share: _Number
+    coverage: _Number
+    error_rate: _Number
+    baseline_share: _Number
+    p_value: _Number
+    status: _Status
+    status_word: str
+    note: str | None
+
+    @classmethod
+    def of(cls, w: Mapping[str, Any]) -> _FeedbackWindow:
+        share = w.get("negative_share")
+        interval = _interval_text(w.get("ci_low"), w.get("ci_high"))
+        return cls(
+            label=str(w.get("label")),
+            index=int(w.get("index") or 0),
+            n_feedback=_Number.of(w.get("n_feedback")),
+            negative_share=_share_number(share, interval),
+            coverage=_share_number(w.get("coverage")),
+            error_rate=_share_number(w.get("error_rate")),
+            baseline_share=_share_number(w.get("baseline_share")),
+            p_value=_Number.of(w.get("p_value"), _p_text(w.get("p_value"))),
+            status=_status(w.get("status")),
+            status_word=str(w.get("status")),
+            note=_text(w.get("note")),
+        )
+
+
+@dataclass(frozen=True)
+class _FeedbackSegment:
+    """A predicted class or feature segment row of the feedback section."""
+
+    column: str
+    segment: str
+    n_feedback: _Number
+    negative_share: _Number
+    lift: _Number
+    p_value: _Number
+    significant: bool
+
+    @classmethod
+    def of(cls, s: Mapping[str, Any]) -> _FeedbackSegment:
+        share = s.get("negative_share")
+        lift = s.get("lift")
+        return cls(
+            column=str(s.get("column")),
+            segment=str(s.get("segment")),
+            n_feedback=_Number.of(s.get("n_feedback")),
+            negative_share=_share_number(share, _interval_text(s.get("ci_low"), s.get("ci_high"))),
+            lift=_Number.of(lift, f"{lift:.2f}×" if _is_number(lift) else None),
+            p_value=_Number.of(s.get("p_value"), _p_text(s.get("p_value"))),
+            significant=bool(s.get("significant")),
+        )
+
+
+@dataclass(frozen=True)
+class _Feedback:
+    """The feedback section (templates/sections/feedback.html)."""
+
+    badge: _Badge
+    summary: str
+    coverage: str | None
+    windows_by: str
+    baseline: str
+    rule: str
+    with_coverage: bool
+    with_errors: bool
+    windows: tuple[_FeedbackWindow, ...]
+    segments: tuple[_FeedbackSegment, ...]
+    proxy: str | None
+    words: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _feedback_badge(feedback: Mapping[str, Any]) -> _Badge:
+    """Windows in alert, or ok.
+
+    >>> _feedback_badge({"alerts": ["2026-03-05"]}).text, _feedback_badge({"alerts": []}).text
+    ('1 window up', 'ok')
+    """
+    alerts = feedback.get("alerts") or []
+    if alerts:
+        return _badge("alert", f"{len(alerts)} window{'' if len(alerts) == 1 else 's'} up")
+    return _badge("ok")
+
+
+def _feedback_section(report: Mapping[str, Any]) -> _Feedback | None:
+    feedback: Mapping[str, Any] | None = report.get("feedback")
+    if feedback is None:
+        return None
+    windows: Sequence[Mapping[str, Any]] = feedback.get("windows") or []
+    coverage = None
+    if feedback.get("coverage") is not None:
+        coverage = (
+            f"{_fmt(feedback.get('n_feedback'))} of {_fmt(feedback.get('n_predictions'))} current "
+            f"rows rated ({_fmt_share(feedback.get('coverage'))})"
+        )
+    segments = [*(feedback.get("by_class") or []), *(feedback.get("segments") or [])]
+    proxy = feedback.get("proxy")
+    return _Feedback(
+        badge=_feedback_badge(feedback),
+        summary=str(feedback.get("summary", "")),
+        coverage=Markup(coverage) if coverage else None,
+        windows_by=str(feedback.get("windows_by", _DASH)),
+        baseline=str(feedback.get("baseline", _DASH)),
+        rule=str(feedback.get("rule", "")),
+        with_coverage=any(w.get("coverage") is not None for w in windows),
+        with_errors=any(w.get("error_rate") is not None for w in windows),
+        windows=tuple(_FeedbackWindow.of(w) for w in windows),
+        segments=tuple(_FeedbackSegment.of(s) for s in segments[:_SECTION_SEGMENTS_SHOWN]),
+        proxy=str(proxy["summary"]) if proxy else None,
+        words=tuple(f"{w['word']} ({w['count']})" for w in feedback.get("negative_words") or []),
+        warnings=tuple(str(w) for w in feedback.get("warnings") or []),
+    )
+
+
+@dataclass(frozen=True)
+class _MetricDifference:
+    """One metric row of an A/B comparison: A, B, B - A with its interval, p, who is better."""
+
+    label: str
+    primary: bool
+    value_a: _Number
+    value_b: _Number
+    difference: _Number
+    p_value: _Number
+    better: _Badge | None
+    rows_needed: _Number
+    test: str
+
+    @classmethod
+    def of(cls, m: Mapping[str, Any]) -> _MetricDifference:
+        difference = m.get("difference")
+        better = m.get("better")
+        return cls(
+            label=str(m.get("label") or m.get("name")),
+            primary=bool(m.get("primary")),
+            value_a=_Number.of(m.get("value_a")),
+            value_b=_Number.of(m.get("value_b")),
+            difference=_Number.of(
+                difference,
+                _signed(difference),
+                notes=(_interval_text(m.get("low"), m.get("high"), share=False),),
+            ),
+            p_value=_Number.of(m.get("p_value"), _p_text(m.get("p_value"))),
+            better=_badge("ok", f"{better} better") if better else None,
+            rows_needed=_Number.of(m.get("rows_needed_per_arm")),
+            test=Markup(_words(m.get("test"))),
+        )
+
+
+@dataclass(frozen=True)
+class _ABTest:
+    """An A/B test (templates/sections/ab_test.html; also who was right in shadow.html)."""
+
+    badge: _Badge
+    verdict: str
+    arm_a: str
+    arm_b: str
+    design: str
+    n_labelled_a: Markup
+    n_labelled_b: Markup
+    confidence: str
+    metrics: tuple[_MetricDifference, ...]
+    split: str | None
+    unbalanced: bool
+    discordant: str | None
+    drifted_features: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _ab_badge(ab: Mapping[str, Any]) -> _Badge:
+    """The arm that wins on the primary metric, or no difference.
+
+    >>> _ab_badge({"winner": "B", "arms": ["v1", "v2"]}).text
+    'v2 better'
+    """
+    winner, arms = ab.get("winner"), ab.get("arms") or ["A", "B"]
+    if winner in ("A", "B"):
+        return _badge("ok", f"{arms[0 if winner == 'A' else 1]} better")
+    return _badge(None, "no significant difference")
+
+
+def _ab_view(ab: Mapping[str, Any]) -> _ABTest:
+    arms = [str(a) for a in ab.get("arms") or ["A", "B"]]
+    split: Mapping[str, Any] | None = ab.get("split")
+    split_text = None
+    if split is not None:
+        split_text = (
+            f"B got {_fmt_share(split.get('share_b'))} of the rows "
+            f"({_fmt_share(split.get('expected_share_b'))} expected; binomial p = "
+            f"{_p_text(split.get('p_value'))})"
+        )
+    discordant = ab.get("discordant")
+    confidence = ab.get("confidence")
+    return _ABTest(
+        badge=_ab_badge(ab),
+        verdict=str(ab.get("verdict", "")),
+        arm_a=arms[0],
+        arm_b=arms[1],
+        design=str(ab.get("design", _DASH)),
+        n_labelled_a=Markup(_fmt(ab.get("n_labelled_a"))),
+        n_labelled_b=Markup(_fmt(ab.get("n_labelled_b"))),
+        confidence=f"{confidence * 100:g}% CI" if _is_number(confidence) else "CI",
+        metrics=tuple(_MetricDifference.of(m) for m in ab.get("metrics") or []),
+        split=Markup(split_text) if split_text else None,
+        unbalanced=bool(split and split.get("unbalanced")),
+        discordant=(
+            f"rows only A got right: {discordant[0]:,}; only B: {discordant[1]:,}"
+            if discordant
+            else None
+        ),
+        drifted_features=tuple(str(f) for f in ab.get("drifted_features") or []),
+        warnings=tuple(str(w) for w in ab.get("warnings") or []),
+    )
+
+
+def _ab_test_section(report: Mapping[str, Any]) -> _ABTest | None:
+    ab: Mapping[str, Any] | None = report.get("ab_test")
+    return None if ab is None else _ab_view(ab)
+
+
+@dataclass(frozen=True)
+class _Divergence:
+    """One output's divergence row of the shadow section."""
+
+    output: str
+    method: str
+    statistic: _Number
+    p_value: _Number
+    distance_method: str
+    distance: _Number
+
+    @classmethod
+    def of(cls, d: Mapping[str, Any]) -> _Divergence:
+        return cls(
+            output=str(d.get("output")),
+            method=Markup(_words(d.get("method"))),
+            statistic=_Number.of(d.get("statistic")),
+            p_value=_Number.of(d.get("p_value"), _p_text(d.get("p_value"))),
+            distance_method=Markup(_words(d.get("distance_method"))),
+            distance=_Number.of(d.get("distance")),
+        )
+
+
+@dataclass(frozen=True)
+class _ShadowWindow:
+    """One window row of the shadow section."""
+
+    label: str
+    index: int
+    n_rows: _Number
+    agreement: _Number
+    distance: _Number
+    too_small: bool
+
+    @classmethod
+    def of(cls, w: Mapping[str, Any]) -> _ShadowWindow:
+        agreement = w.get("agreement") or {}
+        distances = [d.get("distance") for d in w.get("divergence") or []]
+        largest = max((d for d in distances if _is_number(d)), default=None)
+        rate = agreement.get("rate")
+        return cls(
+            label=str(w.get("label")),
+            index=int(w.get("index") or 0),
+            n_rows=_Number.of(w.get("n_rows")),
+            agreement=_share_number(
+                rate, _interval_text(agreement.get("low"), agreement.get("high"))
+            ),
+            distance=_Number.of(largest),
+            too_small=bool(w.get("too_small")),
+        )
+
+
+@dataclass(frozen=True)
+class _Disagreement:
+    """A feature segment where production and the candidate disagree."""
+
+    feature: str
+    segment: str
+    n_rows: _Number
+    disagreement: _Number
+    lift: _Number
+    notable: bool
+
+    @classmethod
+    def of(cls, s: Mapping[str, Any]) -> _Disagreement:
+        rate, lift = s.get("disagreement"), s.get("lift")
+        return cls(
+            feature=str(s.get("feature")),
+            segment=str(s.get("segment")),
+            n_rows=_Number.of(s.get("n_rows")),
+            disagreement=_share_number(rate, _interval_text(s.get("low"), s.get("high"))),
+            lift=_Number.of(lift, f"{lift:.2f}×" if _is_number(lift) else None),
+            notable=bool(s.get("notable")),
+        )
+
+
+@dataclass(frozen=True)
+class _Shadow:
+    """The shadow-model section (templates/sections/shadow.html)."""
+
+    badge: _Badge
+    verdict: str
+    production: str
+    candidate: str
+    n_rows: Markup
+    agreement: str
+    regression: str | None
+    divergence: tuple[_Divergence, ...]
+    windows: tuple[_ShadowWindow, ...]
+    segments: tuple[_Disagreement, ...]
+    who_was_right: _ABTest | None
+    counts: str | None
+    warnings: tuple[str, ...]
+
+
+def _shadow_section(report: Mapping[str, Any]) -> _Shadow | None:
+    shadow: Mapping[str, Any] | None = report.get("shadow")
+    if shadow is None:
+        return None
+    agreement: Mapping[str, Any] = shadow.get("agreement") or {}
+    rate = agreement.get("rate")
+    regression = None
+    if shadow.get("mean_abs_difference") is not None:
+        regression = (
+            f"mean |production - candidate| {_plain(shadow.get('mean_abs_difference'))}, "
+            f"correlation {_plain(shadow.get('correlation'))}, agreement within "
+            f"{_plain(shadow.get('tolerance'))}"
+        )
+    who: Mapping[str, Any] | None = shadow.get("who_was_right")
+    counts = None
+    if who is not None and who.get("only_candidate") is not None:
+        counts = (
+            f"both right {who['both_right']:,} · only production {who['only_production']:,} · "
+            f"only the candidate {who['only_candidate']:,} · neither {who['neither']:,}"
+        )
+    full = rate is not None and rate >= 1.0
+    return _Shadow(
+        badge=_badge("ok" if full else "warning", f"{html.unescape(_fmt_share(rate))} agree"),
+        verdict=str(shadow.get("verdict", "")),
+        production=str(shadow.get("production")),
+        candidate=str(shadow.get("candidate")),
+        n_rows=Markup(_fmt(shadow.get("n_rows"))),
+        agreement=Markup(
+            f"{_fmt_share(rate)} {_interval_text(agreement.get('low'), agreement.get('high'))}"
+        ),
+        regression=regression,
+        divergence=tuple(_Divergence.of(d) for d in shadow.get("divergence") or []),
+        windows=tuple(_ShadowWindow.of(w) for w in shadow.get("windows") or []),
+        segments=tuple(_Disagreement.of(s) for s in shadow.get("segments") or []),
+        who_was_right=None if who is None else _ab_view(who["comparison"]),
+        counts=counts,
+        warnings=tuple(str(w) for w in shadow.get("warnings") or []),
+    )
+
+
+def _section_jumps(report: Mapping[str, Any]) -> list[tuple[str, str, _Badge | None]]:
+    """The nav's jump buttons to the feedback, shadow-model and A/B sections a report has."""
+    items: list[tuple[str, str, _Badge | None]] = []
+    feedback = report.get("feedback")
+    if feedback is not None:
+        items.append(("feedback", "Feedback", _feedback_badge(feedback)))
+    shadow = _shadow_section(report)
+    if shadow is not None:
+        items.append(("shadow", "Shadow model", shadow.badge))
+    ab = report.get("ab_test")
+    if ab is not None:
+        items.append(("ab_test", "A/B test", _ab_badge(ab)))
+    return items
+
+
 class _Layout(StrEnum):
     """Which sections a report shows, in which order (templates/sections/body.html)."""
 
@@ -1914,6 +2322,9 @@ class _Body:
     quality: _Quality | None = None
     windows: _Windows | None = None
     explanations: _Explanations | None = None
+    feedback: _Feedback | None = None
+    shadow: _Shadow | None = None
+    ab_test: _ABTest | None = None
     inputs: _Inputs | None = None
     multivariate: tuple[_MultivariateTest, ...] | None = None
     columns: tuple[_DriftColumn, ...] | None = None
@@ -1946,6 +2357,9 @@ def _body(report: Mapping[str, Any], monitoring: bool) -> _Body:
         quality=_quality_section(report) if monitoring else None,
         windows=_windows_section(report) if model else None,
         explanations=_explanations_section(report) if model else None,
+        feedback=_feedback_section(report) if model else None,
+        shadow=_shadow_section(report) if model else None,
+        ab_test=_ab_test_section(report) if model else None,
         inputs=_inputs_section(report) if drift else None,
         multivariate=_multivariate(report) if drift else None,
         columns=_drift_columns(report) if drift else None,

@@ -15,8 +15,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from driftscope.report.comparison_terminal import render_comparison
 from driftscope.report.estimation_terminal import render_estimate
 from driftscope.report.explanation_terminal import render_explanation
+from driftscope.report.feedback_terminal import render_feedback
 
 __all__ = ["render_terminal"]
 
@@ -228,10 +230,28 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
             parts.append(render_explanation(explanations["explanation"], max_features=8))
         else:
             parts.append(Text(f"EXPLANATIONS not made: {explanations['error']}", style="yellow"))
+    parts += _sections(report)
     if inputs is not None:
         parts.append(inputs)
     parts.append(drift)
     return Constrain(Group(*parts), width=_WIDTH)
+
+
+_SECTION_WINDOWS = 12
+
+
+def _sections(report: Mapping[str, Any]) -> list[RenderableType]:
+    """The feedback, shadow-model and A/B sections, each as `driftscope feedback` and
+    `driftscope compare-models` print it (the feedback's first windows only)."""
+    parts: list[RenderableType] = []
+    feedback = report.get("feedback")
+    if feedback is not None:
+        parts.append(render_feedback(feedback, max_windows=_SECTION_WINDOWS))
+    for key in ("shadow", "ab_test"):
+        section = report.get(key)
+        if section is not None:
+            parts.append(render_comparison(section))
+    return parts
 
 
 def _render_drift(report: Mapping[str, Any], max_rows: int) -> Group:

@@ -85,12 +85,17 @@ def _model(
         schema, own, current, task=task, proba_prefix=proba_prefix
     )
     warnings.extend(found)
-    chosen = [
+    return model, schema, segment_features(schema), warnings
+
+
+def segment_features(schema: Schema) -> list[str]:
+    """The feature columns a comparison segments and drift-tests: not ids, dates, binary
+    blobs or constants."""
+    return [
         spec.name
         for spec in schema
         if spec.role is ColumnRole.FEATURE and spec.kind not in _UNTESTED and spec.kind is not None
     ]
-    return model, schema, chosen, warnings
 
 
 def _settings(

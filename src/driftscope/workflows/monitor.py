@@ -40,7 +40,9 @@ from driftscope.analyses.estimation import (
     run_estimation,
 )
 from driftscope.analyses.explanation import ExplainSettings, explanations_from_frames
+from driftscope.analyses.feedback import FeedbackSettings
 from driftscope.analyses.model import ModelColumns, Task, resolve_model_columns, task_kinds
+from driftscope.analyses.model_comparison import ComparisonSettings
 from driftscope.analyses.performance import (
     METRIC_RANGES,
     PerformanceResult,
@@ -73,6 +75,13 @@ from driftscope.exceptions import (
 )
 from driftscope.modalities.masks import read_mask_columns
 from driftscope.report import Report, RunMetadata
+from driftscope.workflows._sections import (
+    SectionRequest,
+    bookkeeping_columns,
+    run_sections,
+    section_columns,
+    set_aside,
+)
 from driftscope.workflows._settings import drift_settings as _drift_settings
 from driftscope.workflows._settings import performance_settings as _performance_settings
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
@@ -204,6 +213,15 @@ def monitor(
     allow_pickle: bool = False,
     estimate: bool | None = None,
     estimation_settings: EstimationSettings | None = None,
+    feedback: Any = None,
+    feedback_settings: FeedbackSettings | None = None,
+    feedback_value: str = "feedback",
+    feedback_comment: str | None = None,
+    shadow_prediction: str | None = None,
+    shadow_proba_prefix: str | None = None,
+    arm: str | None = None,
+    arms: Sequence[str] | None = None,
+    comparison_settings: ComparisonSettings | None = None,
 ) -> Report:
     """Monitor a model: data, prediction and label drift, performance, concept drift, data
     quality, time windows, and a verdict (``ok``, ``investigate`` or ``retrain``).
@@ -235,6 +253,20 @@ def monitor(
     with a warning), True to estimate even a fully labelled current (and fail when it cannot),
     False never; ``estimation_settings`` sets it (default: the ``benchmarks`` and ``seed``
     given here).
+    ``feedback`` (a file or table of thumbs up or down by id; docs/feedback.md) adds a
+    feedback section: its ``id`` and ``feedback_value`` columns (and ``feedback_comment``) are
+    joined to current by ``id`` and analysed as `driftscope.feedback` does, in the monitor's
+    windows unless ``feedback_settings`` cut others; with current labels, negative feedback is
+    compared with the realised errors. A window whose negative share is significantly above
+    the baseline makes the verdict at least ``investigate``.
+
+    ``shadow_prediction`` (a current column: a candidate model's predictions on the same rows,
+    its probabilities under ``shadow_proba_prefix``) adds a shadow section, as
+    `driftscope.shadow_compare`; ``arm`` (the column naming the version that served each row,
+    ``arms`` the two to compare, baseline first) adds an A/B test section, as
+    `driftscope.ab_test`; ``comparison_settings`` shape both (docs/model-comparison.md). These
+    columns are not drift-tested, and the two sections add a line to the verdict's reasons
+    without changing its decision.
 
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
@@ -250,6 +282,18 @@ def monitor(
     """
     log = _Run(started=time.perf_counter())
     user_schema = _as_schema(schema)
+    asked = SectionRequest(
+        feedback=feedback,
+        feedback_settings=feedback_settings,
+        feedback_value=feedback_value,
+        feedback_comment=feedback_comment,
+        shadow_prediction=shadow_prediction,
+        shadow_proba_prefix=shadow_proba_prefix,
+        arm=arm,
+        arms=arms,
+        comparison_settings=comparison_settings,
+        id=id,
+    )
     check_arguments(
         reference,
         current,
@@ -305,6 +349,9 @@ def monitor(
         )
         log.warnings += [*tables[0].warnings, *tables[1].warnings]
         frames = (tables[0].frame, tables[1].frame)
+        for spec in section_columns(frames[1], asked):
+            user_schema = user_schema.with_column(spec)
+        current_ids = None
         if labels is not None:
             label_table = read_table(labels, name=None, encoding=encoding, delimiter=delimiter)
             current_frame, joined, label_column = join_labels(
@@ -312,7 +359,8 @@ def monitor(
             )
             if id is not None and id not in frames[0].columns:
                 # An id only the current rows carry is there to join their labels: bookkeeping,
-                # not a column the reference lacks.
+                # not a column the reference lacks. The feedback is joined by it too.
+                current_ids = current_frame[id]
                 current_frame = current_frame.drop(columns=[id])
                 user_schema = Schema(tuple(c for c in user_schema if c.name != id))
             frames = (frames[0], current_frame)
@@ -340,9 +388,11 @@ def monitor(
                     drift=replace(settings.drift, pending_labels=pending[0]),
                     quality=replace(settings.quality, pending_labels=pending[0]),
                 )
+    frames, user_schema, aside = set_aside(frames, user_schema, asked, current_ids)
     check_columns(*tables, columns, methods, thresholds)
     if columns is not None:
         keep = [*columns, *(c for c in (target, prediction, timestamp, id) if c)]
+        keep += [spec.name for spec in bookkeeping_columns(tables[1].frame, asked)]
         frames = _only(frames, keep)
     with log.timed("schema"):
         frames, full_schema, model = _model_and_schema(
@@ -372,6 +422,25 @@ def monitor(
     verdict = V.monitoring_verdict(
         drift, performance, concept, quality_result, windows, change_points, model, estimated
     )
+    sections = None
+    if asked.asked:
+        with log.timed("sections"):
+            sections = run_sections(
+                frames[1],
+                aside,
+                full_schema,
+                timed_model,
+                settings.windows,
+                asked,
+                seed=seed,
+                n_resamples=n_resamples,
+                encoding=encoding,
+                delimiter=delimiter,
+            )
+        log.warnings += sections.warnings
+        verdict = V.with_section_reasons(
+            verdict, sections.feedback, sections.shadow, sections.ab_test
+        )
     explanations = None
     if explain_model is not None:
         attribute = V.attribution_wanted(drift, performance, model)
@@ -406,6 +475,9 @@ def monitor(
         verdict=verdict,
         explanations=explanations,
         estimated_performance=estimated,
+        feedback=None if sections is None else sections.feedback,
+        shadow=None if sections is None else sections.shadow,
+        ab_test=None if sections is None else sections.ab_test,
         extra_warnings=tuple(log.warnings),
     )
 
