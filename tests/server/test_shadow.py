@@ -1,8 +1,9 @@
-"""Shadow models in the service: the ``staging`` version, with a model file, scores every
-tabular run of production as well; each run keeps the comparison (agreement, who was right),
-`GET .../runs/{id}/shadow` gives it whole, the model page shows the latest and promotes the
-shadow to production in one click (confirmed). SQLite only: the store's part is two plain
-tables, checked on PostgreSQL by the estimates tests' shape."""
+"""Shadow models and A/B tests in the service: the ``staging`` version, with a model file,
+scores every tabular run of production as well; each run keeps the comparison (agreement, who
+was right), `GET .../runs/{id}/shadow` gives it whole, the model page shows the latest and
+promotes the shadow to production in one click (confirmed). `GET .../ab-test?a=&b=` pools the
+runs each version analysed and tests them against each other. SQLite only: the store's part
+is a plain table, read as the estimates tests read theirs on both stores."""
 
 from __future__ import annotations
 
@@ -193,3 +194,76 @@ def test_a_run_without_a_shadow_has_none(admin: TestClient, state: State) -> Non
     missing = admin.get(f"/api/v1/models/cancer/runs/{run['id']}/shadow")
     assert missing.status_code == 404
     assert "no shadow comparison" in missing.text
+
+
+def _upload(admin: TestClient, frame: pd.DataFrame, version: int, date: str) -> None:
+    sent = admin.post(
+        "/api/v1/models/cancer/runs",
+        files={"data": ("run.parquet", as_parquet(frame))},
+        data={"version": str(version), "date": date},
+    )
+    assert sent.status_code == 201, sent.text
+
+
+def test_an_ab_test_of_two_versions_pools_their_runs_and_names_the_better(
+    admin: TestClient, state: State
+) -> None:
+    baseline, production, features, model = _cancer()
+    stump = DecisionTreeClassifier(max_depth=1, random_state=0).fit(
+        baseline[features], baseline["target"]
+    )
+    production, _, _ = _setup(admin, stump, staging=False)
+    # Split traffic: half the rows answered by v1 (in the data), half by v2 (its model file
+    # makes its answers), each over two days.
+    half = len(production) // 2
+    first, second = production.iloc[:half], production.iloc[half:]
+    by_stump = second.drop(columns=["prediction", "proba_0", "proba_1"])
+    for day, (a_rows, b_rows) in enumerate(
+        ((first.iloc[: half // 2], by_stump.iloc[: half // 2]),
+         (first.iloc[half // 2 :], by_stump.iloc[half // 2 :])),
+        start=1,
+    ):  # fmt: skip
+        _upload(admin, a_rows, 1, f"2026-11-0{day}")
+        _upload(admin, b_rows, 2, f"2026-11-0{day}")
+    run_jobs(state)
+    answer = admin.get("/api/v1/models/cancer/ab-test", params={"a": 1, "b": 2})
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["arms"] == ["v1", "v2"]
+    assert (result["n_a"], result["n_b"]) == (len(first), len(second))
+    assert len(result["runs"]["v1"]) == len(result["runs"]["v2"]) == 2
+    accuracy = next(m for m in result["metrics"] if m["name"] == "accuracy")
+    # Each arm's accuracy is what the rows it answered say.
+    truth_a = (model.predict(first[features]) == first["target"]).mean()
+    truth_b = (stump.predict(second[features]) == second["target"]).mean()
+    assert accuracy["value_a"] == pytest.approx(truth_a)
+    assert accuracy["value_b"] == pytest.approx(truth_b)
+    assert accuracy["difference"] == pytest.approx(truth_b - truth_a)
+    page = admin.get("/models/cancer/ab-test", params={"a": 1, "b": 2})
+    assert page.status_code == 200
+    assert "A/B test of cancer: v1 against v2" in page.text
+    assert result["verdict"] in page.text
+    assert 'action="/models/cancer/ab-test"' in admin.get("/models/cancer").text
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"a": 1, "b": 1}, "compares two versions; got v1 twice"),
+        ({"a": 1, "b": 2}, "Version v2 has no analysed run with ground truth"),
+        ({"a": 1, "b": 9}, "has no version 9"),
+    ],
+)
+def test_an_ab_test_that_cannot_run_says_why(
+    admin: TestClient, state: State, params: dict[str, int], words: str
+) -> None:
+    model = _cancer()[3]
+    production, _, _ = _setup(admin, model, staging=False)
+    _upload(admin, production, 1, "2026-11-01")
+    run_jobs(state)
+    answer = admin.get("/api/v1/models/cancer/ab-test", params=params)
+    assert answer.status_code in (404, 422), answer.text
+    assert words in answer.text
+    page = admin.get("/models/cancer/ab-test", params=params)
+    assert page.status_code in (404, 422)
+    assert words in page.text

@@ -29,7 +29,7 @@ from driftscope.server.schemas import (
     RunOut,
     RunShadowOut,
 )
-from driftscope.server.services import registry, runs, shadow
+from driftscope.server.services import ab_tests, registry, runs, shadow
 from driftscope.server.services import timeline as timelines
 from driftscope.server.services.uploads import Upload
 
@@ -230,6 +230,26 @@ def timeline(name: str, session: Session_, who: Reader, dates: Dates) -> FastJSO
     metric with its interval, baseline and benchmark (``null`` where a run has none)."""
     model = registry.get_model(session, name)
     return FastJSON(timelines.timeline(session, model, dates.since, dates.until))
+
+
+@router.get("/models/{name}/ab-test")
+def ab_test(
+    name: str,
+    session: Session_,
+    state: State_,
+    who: Reader,
+    dates: Dates,
+    a: Annotated[int, Query(ge=1, le=MAX_ID, description="The baseline version")],
+    b: Annotated[int, Query(ge=1, le=MAX_ID, description="The version compared with it")],
+    metric: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """An A/B test of versions ``a`` and ``b`` on the runs each analysed in the range (their
+    rows pooled per version with their ground truth): each metric's difference B - A with an
+    interval and a p-value, the rows still needed, the split and population checks, and a
+    verdict on the primary ``metric`` (docs/model-comparison.md)."""
+    return ab_tests.compare_versions(
+        state, session, name, a, b, since=dates.since, until=dates.until, primary_metric=metric
+    )
 
 
 @router.get("/models/{name}/timeline/features", response_model=None)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from driftscope.server.deps import MAX_ID, State_
-from driftscope.server.errors import Conflict, NotFound, ServiceError
+from driftscope.server.errors import Conflict, Invalid, NotFound, ServiceError
 from driftscope.server.models import Role, now
 from driftscope.server.routes import models as model_routes
 from driftscope.server.routes import runs as run_routes
@@ -19,7 +19,7 @@ from driftscope.server.routes.pages import dashboard as dashboards
 from driftscope.server.routes.pages._common import Who, allowed, change, page, to_login
 from driftscope.server.routes.pages._explanations import drivers
 from driftscope.server.schemas import MlflowLinkOut
-from driftscope.server.services import mlflow_links, registry, shadow
+from driftscope.server.services import ab_tests, mlflow_links, registry, shadow
 from driftscope.server.services.overview import overview
 from driftscope.server.services.registry import ModelTask
 from driftscope.server.services.runs import latest_explanations
@@ -157,6 +157,40 @@ def _follow(
             number = model_routes.show_model(name, session, who).aliases.get("production")
         mlflow_links.follow_alias(state, name, "production", number)
     return answer
+
+
+@router.get("/models/{name}/ab-test")
+def ab_test_page(
+    request: Request,
+    name: str,
+    state: State_,
+    who: Who,
+    a: Annotated[int, Query(ge=1, le=MAX_ID)],
+    b: Annotated[int, Query(ge=1, le=MAX_ID)],
+) -> Response:
+    """An A/B test of two versions on the runs each analysed (the REST API's, in words)."""
+    if who is None:
+        return to_login(request)
+    who.require(Role.VIEWER)
+    back = f"/models/{quote(name, safe='')}"
+    try:
+        with state.sessions() as session:
+            result = ab_tests.compare_versions(state, session, name, a, b)
+    except NotFound as missing:
+        return page(request, "missing.html", 404, who=who, message=str(missing))
+    except Invalid as invalid:
+        return page(
+            request,
+            "missing.html",
+            422,
+            who=who,
+            heading="No A/B test",
+            message=str(invalid),
+            back=back,
+        )
+    return page(
+        request, "ab_test.html", who=who, active="models", name=name, result=result, back=back
+    )
 
 
 @router.post("/models/{name}/promote")
