@@ -830,6 +830,37 @@ class Client:
                 )
             time.sleep(interval)
 
+    def ab_test(
+        self,
+        model: str,
+        a: int,
+        b: int,
+        *,
+        since: datetime | date_type | str | None = None,
+        until: datetime | date_type | str | None = None,
+        metric: str | None = None,
+    ) -> dict[str, Any]:
+        """An A/B test of versions ``a`` (the baseline) and ``b`` over the runs each analysed
+        in the range, their rows pooled with their ground truth: each metric's difference with
+        its interval and p-value, the split and population checks, the verdict on ``metric``
+        (default: the task's primary), and the ``runs`` each arm pooled."""
+        params: dict[str, Any] = {**_period(since, until), "a": a, "b": b}
+        if metric is not None:
+            params["metric"] = metric
+        answer: dict[str, Any] = self._request(
+            "GET", f"/models/{_part(model)}/ab-test", params=params
+        )
+        return answer
+
+    def run_shadow(self, model: str, run_id: int) -> dict[str, Any]:
+        """The run's whole comparison with the model's shadow version (the ``staging`` one):
+        agreement overall and per window, divergence of the outputs, the segments where they
+        disagree most, who was right. `NotFound` when the run had no shadow."""
+        answer: dict[str, Any] = self._request(
+            "GET", f"/models/{_part(model)}/runs/{int(run_id)}/shadow"
+        )
+        return answer
+
     def timeline(
         self,
         model: str,

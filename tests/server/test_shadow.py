@@ -21,8 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
 from tests.server._serve import ADMIN_PASSWORD
-from tests.server.conftest import as_parquet, run_jobs
+from tests.server.conftest import as_parquet, new_token, run_jobs
 
+from driftscope.client import Client
 from driftscope.server.settings import ServerSettings, load_settings
 from driftscope.server.state import State
 
@@ -37,6 +38,19 @@ def settings(tmp_path: Path) -> ServerSettings:
         explain_rows=0,
         estimate_runs=False,
     )
+
+
+def _client(admin: TestClient) -> Client:
+    """`driftscope.Client` with a viewer's token, its requests sent to the test app."""
+    token = new_token(admin, "viewer")
+    client = Client("http://127.0.0.1", token=token)
+    client._http.close()
+    client._http = TestClient(
+        admin.app,
+        base_url="http://127.0.0.1/api/v1",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return client
 
 
 def _skops(obj: object) -> bytes:
@@ -119,6 +133,7 @@ def test_an_identical_shadow_agrees_on_every_row(admin: TestClient, state: State
     whole = admin.get(f"/api/v1/models/cancer/runs/{run['id']}/shadow").json()
     assert whole["kind"] == "shadow"
     assert whole["agreement"]["rate"] == 1.0
+    assert _client(admin).run_shadow("cancer", run["id"]) == whole
 
 
 def test_a_weaker_shadow_is_compared_and_production_found_better(
@@ -239,6 +254,7 @@ def test_an_ab_test_of_two_versions_pools_their_runs_and_names_the_better(
     assert accuracy["value_a"] == pytest.approx(truth_a)
     assert accuracy["value_b"] == pytest.approx(truth_b)
     assert accuracy["difference"] == pytest.approx(truth_b - truth_a)
+    assert _client(admin).ab_test("cancer", 1, 2)["metrics"] == result["metrics"]
     page = admin.get("/models/cancer/ab-test", params={"a": 1, "b": 2})
     assert page.status_code == 200
     assert "A/B test of cancer: v1 against v2" in page.text
