@@ -175,7 +175,9 @@ def test_explain_writes_an_html_page_with_the_section(
     args = ["explain", str(ref), str(cur), "--model", str(model), "--target", "label"]
     code = main([*args, "--max-rows", "100", "-o", str(page), "--json", str(data)])
     assert code == 0
-    assert f"HTML: {page}" in capsys.readouterr().out
+    # The console wraps a long path (pytest's folder under pytest-xdist is longer): read it
+    # back without the line breaks.
+    assert f"HTML: {page}" in capsys.readouterr().out.replace("\n", "")
     text = page.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
     assert '<section class="ds-section" data-section="explanations" id="explanations">' in text
