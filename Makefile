@@ -62,10 +62,11 @@ mlflow:
 # BLAS on one thread: on a shared 2-core machine OpenBLAS's threads wait on each other (a small
 # logistic regression took 38 s with two threads, 4 s with one). Bytecode is cached even where
 # the environment says not to: the tests start hundreds of Python processes, and each would
-# compile driftscope's sources again.
+# compile driftscope's sources again. One pytest worker per core (pytest-xdist), each taking
+# whole files, so a file's browser or server is started once.
 pytest: $(STAMP) browser postgres prometheus mlflow
 	env -u PYTHONDONTWRITEBYTECODE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-		$(BIN)/python -m pytest
+		$(BIN)/python -m pytest -n auto --dist loadfile
 
 test: lint typecheck pytest
 
