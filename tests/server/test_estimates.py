@@ -249,3 +249,21 @@ def test_rules_on_estimates_and_feedback_refuse_what_they_cannot_watch(
     assert response.status_code == 422, response.text
     assert words in response.text
     assert field in response.text
+
+
+def test_feedback_counts_skip_missing_ids_and_read_numbers_as_text(
+    admin: TestClient, state: State
+) -> None:
+    from driftscope.server.services.feedback import feedback_counts
+
+    _add(admin)
+    # Two users' votes on row 7 (a batch holds an id once), one on "x".
+    for votes in ([{"id": "7", "score": -1}, {"id": "x", "score": -1}], [{"id": "7", "score": 1}]):
+        sent = admin.post("/api/v1/models/calibrated/feedback", json={"rows": votes})
+        assert sent.status_code == 201, sent.text
+    ids = pd.array([7, None, 8], dtype="Int64")  # an id column with a missing value
+    with state.sessions() as session:
+        model_id = admin.get("/api/v1/models/calibrated").json()["id"]
+        assert feedback_counts(session, model_id, ids) == (2, 1)
+        assert feedback_counts(session, model_id, ["x", np.nan, None]) == (1, 1)
+        assert feedback_counts(session, model_id, []) == (0, 0)

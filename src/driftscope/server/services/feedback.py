@@ -48,7 +48,8 @@ def run_id_column(run: Run, version: Version) -> str | None:
 
 def feedback_counts(session: Session, model_id: int, ids: Iterable[object]) -> tuple[int, int]:
     """How much feedback the rows ``ids`` of a model got, and how much of it thumbs down."""
-    unique = list(dict.fromkeys(str(i) for i in ids if i is not None and i == i))
+    # Missing ids (None, NaN, pd.NA) name no row; the store keeps ids as text.
+    unique = pd.Series(list(ids), dtype=object).dropna().astype(str).unique().tolist()
     total = negative = 0
     for start in range(0, len(unique), _CHUNK):
         chunk = unique[start : start + _CHUNK]
