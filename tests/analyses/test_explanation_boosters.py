@@ -265,11 +265,12 @@ def test_native_categories_and_booleans_are_explained_by_the_tree_explainer(
 ) -> None:
     X, y = _cities()
     model = make().fit(X, y)
-    current = X.iloc[:6].copy()
-    # a city the model never saw, and categories listed in another order: both libraries map
-    # categories by name, and the values still add up to the model's own output
+    # The first rows again with their categories listed in another order, and a row with a
+    # city the model never saw: both libraries match categories by name, so the first rows get
+    # the same attributions, and every row adds up to the model's own output.
+    current = pd.concat([X.iloc[:6], X.iloc[:1]], ignore_index=True)
     current["city"] = pd.Categorical(
-        ["rome", "berlin", "lima", "oslo", "paris", "rome"],
+        [*X["city"].iloc[:6].astype(str), "berlin"],
         categories=["rome", "paris", "oslo", "lima", "berlin"],
     )
     result = explain(model, X, current, max_rows=len(X))
@@ -277,12 +278,15 @@ def test_native_categories_and_booleans_are_explained_by_the_tree_explainer(
     assert result.top(1, side="reference") == ["city"]
     assert result.importance[-1].feature == "noise"
     assert result.reference_values is not None
+    assert result.current_values is not None
+    np.testing.assert_allclose(result.current_values[:6], result.reference_values[:6], atol=1e-6)
+    assert not np.allclose(result.current_values[6], result.reference_values[0])
     oracle = import_shap().TreeExplainer(model)(X)
     np.testing.assert_allclose(
         result.reference_values[:, :, 0], np.asarray(oracle.values, dtype=np.float64), atol=1e-6
     )
     contributions = {c.feature: c.value for c in result.rows[0].contributions}
-    assert contributions["city"] == "rome"
+    assert contributions["city"] == current["city"].iloc[0]  # the label, not a code
 
 
 def test_categories_the_tree_explainer_cannot_read_are_refused_by_name() -> None:

@@ -1,11 +1,11 @@
 """Explanations of a tabular model: which features drive its output, on the baseline and on a run.
 
 SHAP values through the shap library: the exact tree explainer (path-dependent) for tree
-ensembles, exact linear attributions for linear models (a scaler before the model is folded into
-its weights), and shap's permutation explainer, with a bounded seeded background sample from the
-reference, for anything else (an ONNX file, a pipeline with encoders, a callable). LIME's
-tabular explainer on request. Attributions are always on the user's own columns. See
-docs/explain.md.
+ensembles (scikit-learn, XGBoost, LightGBM), exact linear attributions for linear models (a
+scaler before the model is folded into its weights), and shap's permutation explainer, with a
+bounded seeded background sample from the reference, for anything else (an ONNX file, a
+pipeline with encoders, a callable). LIME's tabular explainer on request. Attributions are
+always on the user's own columns. See docs/explain.md.
 """
 
 from __future__ import annotations
@@ -222,7 +222,8 @@ class Explanation:
     current run.
 
     ``explainer`` says which method made them; ``outputs`` what was explained (for a classifier
-    the probability or log-odds of each explained class, else the predicted value);
+    the probability, log-odds or softmax margin of each explained class, else the predicted
+    value or, for a boosted regressor with a log link, its log);
     ``importance`` each feature's mean absolute attribution on both sides, most important (on
     current, else reference) first; ``rows`` single rows explained (the worst errors first where
     labels exist); ``dependence`` the top features' dependence plots; ``additivity`` the largest
