@@ -7,11 +7,16 @@
   evaluations a row, so 8,200 model rows a row explained);
 - LIME's tabular explainer on the linear model (1,000 samples a row), on 100 rows, scaled to
   1,000 (its cost grows linearly with the rows; the table says so).
+- XGBoost and LightGBM classifiers (200 trees each, one thread): shap's exact tree explainer,
+  which asks each library for its own tree SHAP values.
 
 Each is the median of three runs in this process, after one warm-up. The additivity column is
 the largest |base value + attributions - output| over the explained rows (not defined for LIME).
 
-    .venv/bin/python benchmarks/explain.py [--rows 1000] [--repeats 3]
+    .venv/bin/python benchmarks/explain.py [--rows 1000] [--repeats 3] [--only xgboost,lightgbm]
+
+``--only`` runs the rows whose name contains one of the words (the ONNX and LIME rows take
+minutes).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import lightgbm
 import numpy as np
 import pandas as pd
+import xgboost
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -68,11 +75,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated words: rows to run")
     args = parser.parse_args()
     X, y = _data(5000)
     rows = X.iloc[: args.rows]
     tree = GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=0).fit(X, y)
     linear = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    boosted = xgboost.XGBClassifier(n_estimators=200, max_depth=4, n_jobs=1, random_state=0)
+    boosted.fit(X, y)
+    light = lightgbm.LGBMClassifier(n_estimators=200, n_jobs=1, verbose=-1, random_state=0)
+    light.fit(X, y)
     settings = ExplainSettings(max_rows=args.rows)
     lime_rows = max(1, args.rows // 10)
     with tempfile.TemporaryDirectory() as folder:
@@ -81,6 +93,16 @@ def main() -> None:
             (
                 "gradient boosting, tree explainer",
                 lambda: explain(tree, rows, settings=settings),
+                1,
+            ),
+            (
+                f"XGBoost {xgboost.__version__} (200 trees, depth 4), tree explainer",
+                lambda: explain(boosted, rows, settings=settings),
+                1,
+            ),
+            (
+                f"LightGBM {lightgbm.__version__} (200 trees, 31 leaves), tree explainer",
+                lambda: explain(light, rows, settings=settings),
                 1,
             ),
             (
@@ -103,6 +125,9 @@ def main() -> None:
                 args.rows / lime_rows,
             ),
         ]
+        words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+        if words:
+            cases = [c for c in cases if any(w in c[0].lower() for w in words)]
         print(f"Explaining {args.rows:,} rows x {FEATURES} features (median of {args.repeats})\n")
         print(
             f"| model and explainer | seconds for {args.rows:,} rows | rows/s | additivity "

@@ -135,6 +135,35 @@ def test_explain_bad_input_is_one_line(
     assert "Traceback" not in err
 
 
+def test_explain_an_xgboost_model_saved_with_joblib(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # skops trusts only scikit-learn, numpy and scipy types, so an XGBoost model comes as a
+    # joblib file, which runs code when loaded: read only with --allow-pickle.
+    import joblib
+    import xgboost
+
+    ref, cur, _ = files
+    frame = pd.read_parquet(ref)
+    model = xgboost.XGBClassifier(n_estimators=30, max_depth=3, n_jobs=1, random_state=0)
+    model.fit(frame[["a", "b", "c", "d"]], frame["label"])
+    path, out = tmp_path / "xgb.joblib", tmp_path / "xgb.json"
+    joblib.dump(model, path)
+    args = ["explain", str(ref), str(cur), "--model", str(path), "--target", "label"]
+    assert main([*args, "-q"]) == 2
+    assert "runs code when loaded" in " ".join(capsys.readouterr().err.split())
+    code = main([*args, "--allow-pickle", "--max-rows", "100", "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    data = json.loads(out.read_text())
+    assert data["explainer"] == "tree"
+    assert data["outputs"] == ["log-odds of class '1'"]
+    assert data["features"] == ["a", "b", "c", "d"]
+    assert data["additivity"] < 1e-5  # XGBoost adds up in single precision
+    assert {i["feature"] for i in data["importance"][:2]} == {"a", "c"}
+    assert "EXPLANATIONS  tree explainer on xgb.joblib" in printed
+
+
 def test_report_with_a_model_has_the_explanations(
     files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -104,6 +104,16 @@ def _feature_names(estimator: Any) -> tuple[str, ...] | None:
     return None if names is None else tuple(str(n) for n in names)
 
 
+def _lightgbm_names(estimator: Any, own: tuple[str, ...], frame: pd.DataFrame) -> tuple[str, ...]:
+    """A LightGBM model's feature names as the frame spells them: LightGBM keeps a name with its
+    spaces made underscores ('mean radius' becomes 'mean_radius') and reads frames by position,
+    so each name it lacks in the frame is matched back to the column it came from."""
+    if not type(estimator).__module__.startswith("lightgbm"):
+        return own
+    spelt = {str(c).replace(" ", "_"): str(c) for c in frame.columns}
+    return tuple(n if n in frame.columns else spelt.get(n, n) for n in own)
+
+
 def _estimator_model(estimator: Any, name: str, features: Sequence[str]) -> TabularModel:
     if not hasattr(estimator, "predict"):
         raise ModelRunError(
@@ -269,6 +279,8 @@ def tabular_model(
                 f"allow_pickle), got a {suffix or 'file without a suffix'}."
             )
     own = None if path is not None and path.suffix.lower() == ".onnx" else _feature_names(estimator)
+    if own is not None:
+        own = _lightgbm_names(estimator, own, frame)
     if own is not None and features is not None and list(own) != list(features):
         raise ColumnError(
             f"features {list(features)[:5]} do not match the features the model was fitted on "

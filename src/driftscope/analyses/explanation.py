@@ -1,17 +1,17 @@
 """Explanations of a tabular model: which features drive its output, on the baseline and on a run.
 
 SHAP values through the shap library: the exact tree explainer (path-dependent) for tree
-ensembles, exact linear attributions for linear models (a scaler before the model is folded into
-its weights), and shap's permutation explainer, with a bounded seeded background sample from the
-reference, for anything else (an ONNX file, a pipeline with encoders, a callable). LIME's
-tabular explainer on request. Attributions are always on the user's own columns. See
-docs/explain.md.
+ensembles (scikit-learn, XGBoost, LightGBM), exact linear attributions for linear models (a
+scaler before the model is folded into its weights), and shap's permutation explainer, with a
+bounded seeded background sample from the reference, for anything else (an ONNX file, a
+pipeline with encoders, a callable). LIME's tabular explainer on request. Attributions are
+always on the user's own columns. See docs/explain.md.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +41,15 @@ __all__ = [
 
 #: Tree ensembles shap's exact tree explainer reads (module prefix, class names).
 _TREE_MODULES = ("sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm")
+#: Of those, the boosting libraries: they split on pandas categories themselves, and shap's tree
+#: explainer asks them for the values (their own tree SHAP), so they are given frames.
+_BOOSTER_MODULES = ("xgboost", "lightgbm")
+#: Boosting objectives whose raw output is the log of the predicted value (a log link), and
+#: those whose raw output is its logit: the tree explainer explains that raw output.
+_LOG_OBJECTIVES = ("poisson", "gamma", "tweedie", "cox", "aft")
+_LOGIT_OBJECTIVES = ("reg:logistic", "cross_entropy", "xentropy")
+#: LightGBM's one-vs-all multiclass objective and its aliases: a log-odds per class.
+_ONE_VS_ALL = ("multiclassova", "multiclass_ova", "ova", "ovr")
 #: Points of a dependence plot kept per side.
 _DEPENDENCE_POINTS = 200
 
@@ -213,7 +222,8 @@ class Explanation:
     current run.
 
     ``explainer`` says which method made them; ``outputs`` what was explained (for a classifier
-    the probability or log-odds of each explained class, else the predicted value);
+    the probability, log-odds or softmax margin of each explained class, else the predicted
+    value or, for a boosted regressor with a log link, its log);
     ``importance`` each feature's mean absolute attribution on both sides, most important (on
     current, else reference) first; ``rows`` single rows explained (the worst errors first where
     labels exist); ``dependence`` the top features' dependence plots; ``additivity`` the largest
@@ -360,6 +370,25 @@ def _is_tree(estimator: Any) -> bool:
     return module.startswith(_TREE_MODULES) and hasattr(estimator, "fit")
 
 
+def _is_booster(estimator: Any) -> bool:
+    return _is_tree(estimator) and type(estimator).__module__.startswith(_BOOSTER_MODULES)
+
+
+def _reads_categories(model: TabularModel, codes: _Codes) -> bool:
+    """Whether the tree explainer can take the category columns as they are: an XGBoost or
+    LightGBM model given with nothing before it, and each such column a pandas category (or
+    boolean) column, which those libraries split on natively."""
+    return (
+        model.steps is None
+        and _is_booster(model.final)
+        and all(
+            isinstance(codes.dtypes[name], pd.CategoricalDtype)
+            or pd.api.types.is_bool_dtype(codes.dtypes[name])
+            for name in codes.categories
+        )
+    )
+
+
 def _is_linear(estimator: Any) -> bool:
     return type(estimator).__module__.startswith("sklearn.linear_model") and hasattr(
         estimator, "coef_"
@@ -375,6 +404,13 @@ def _choose(model: TabularModel, method: str, codes: _Codes) -> Explainer:
                 f"scalers or imputers before it; model {model.name} is not one. Use "
                 "method='auto' or 'permutation'."
             )
+        if wanted is Explainer.TREE and codes.categories and not _reads_categories(model, codes):
+            name = next(iter(codes.categories))
+            raise ColumnError(
+                f"method='tree' needs numeric inputs, or pandas category columns given straight "
+                f"to an XGBoost or LightGBM model; column {name!r} holds "
+                f"{codes.dtypes[name]} values. Use method='permutation'."
+            )
         if wanted is Explainer.LINEAR:
             if codes.categories:
                 name = next(iter(codes.categories))
@@ -389,16 +425,35 @@ def _choose(model: TabularModel, method: str, codes: _Codes) -> Explainer:
                     "'permutation'."
                 )
         return wanted
-    if model.final is not None and not codes.categories:
-        if _is_tree(model.final) and model.one_to_one:
+    if model.final is not None:
+        numeric = not codes.categories
+        if (
+            _is_tree(model.final)
+            and model.one_to_one
+            and (numeric or _reads_categories(model, codes))
+        ):
             return Explainer.TREE
-        if _is_linear(model.final) and model.affine:
+        if numeric and _is_linear(model.final) and model.affine:
             return Explainer.LINEAR
     return Explainer.PERMUTATION
 
 
+def _objective(booster: Any) -> str:
+    """An XGBoost or LightGBM model's training objective, as the library names it."""
+    if type(booster).__module__.startswith("xgboost"):
+        config = json.loads(booster.get_booster().save_config())
+        return str(config["learner"]["objective"]["name"])
+    return str(getattr(booster, "objective_", ""))
+
+
 def _outputs(model: TabularModel, explainer: Explainer) -> tuple[str, ...]:
+    booster = explainer is Explainer.TREE and _is_booster(model.final)
+    objective = _objective(model.final) if booster else ""
     if not model.is_classifier:
+        if objective.endswith(_LOG_OBJECTIVES):
+            return ("log of predicted value",)
+        if objective.startswith(_LOGIT_OBJECTIVES):
+            return ("logit of predicted value",)
         return ("predicted value",)
     scale = "probability"
     if explainer is Explainer.LINEAR or (
@@ -408,6 +463,11 @@ def _outputs(model: TabularModel, explainer: Explainer) -> tuple[str, ...]:
         )
     ):
         scale = "log-odds"
+    if booster and len(model.classes) > 2 and objective not in _ONE_VS_ALL:
+        # A softmax model's raw outputs: only the difference of two classes' margins is a
+        # log-odds (of one class against the other); one alone is log-probability plus a
+        # constant of the row. LightGBM's one-vs-all multiclass gives true log-odds per class.
+        scale = "softmax margin"
     classes = model.classes[1:] if len(model.classes) == 2 else model.classes
     return tuple(f"{scale} of class {c!r}" for c in classes)
 
@@ -421,19 +481,43 @@ def _as_3d(values: Any, n_outputs: int) -> NDArray[np.float64]:
     return array
 
 
+def _tree_inputs(model: TabularModel, frame: pd.DataFrame) -> Any:
+    """The rows as the final step takes them: a float matrix, but a frame for an XGBoost or
+    LightGBM model fitted on one (with its column names, so LightGBM does not warn, and with
+    pandas categories as they are, which both split on natively)."""
+    inputs = model.transform(frame[list(model.features)])
+    names = getattr(model.final, "feature_names_in_", None)
+    if not _is_booster(model.final) or names is None:
+        return np.asarray(inputs, dtype=np.float64)
+    if isinstance(inputs, pd.DataFrame):
+        return inputs
+    return pd.DataFrame(np.asarray(inputs, dtype=np.float64), columns=list(names))
+
+
+def _raw_output(model: TabularModel, inputs: Any, explainer: Any) -> NDArray[np.float64]:
+    """The raw output the tree explainer's values add up to: XGBoost's margin and LightGBM's
+    raw score from the model itself (shap's copy of an XGBoost 3 multiclass model keeps only
+    the first class's base score, so its own prediction is off for the others), scikit-learn's
+    from shap's copy of the trees."""
+    module = type(model.final).__module__
+    if module.startswith("xgboost"):
+        raw = model.final.predict(inputs, output_margin=True)
+    elif module.startswith("lightgbm"):
+        raw = model.final.predict(inputs, raw_score=True)
+    else:
+        raw = explainer.model.predict(inputs)
+    return np.asarray(raw, dtype=np.float64)
+
+
 def _tree(model: TabularModel, frame: pd.DataFrame, n_outputs: int) -> _Attributions:
     shap = import_shap()
-    inputs = np.asarray(model.transform(frame[list(model.features)]), dtype=np.float64)
-    with warnings.catch_warnings():
-        # shap warns when a LightGBM/XGBoost model was fitted on a frame and is now given an
-        # array: the columns are in the same order, which the one-to-one steps guarantee.
-        warnings.simplefilter("ignore", UserWarning)
-        explainer = shap.TreeExplainer(model.final)
-        result = explainer(inputs, check_additivity=False)
-        raw = explainer.model.predict(inputs)
+    inputs = _tree_inputs(model, frame)
+    explainer = shap.TreeExplainer(model.final)
+    result = explainer(inputs, check_additivity=False)
     values = _as_3d(result.values, n_outputs)
+    # Read after the call: shap sets an XGBoost model's expected value when it explains rows.
     base = np.atleast_1d(np.asarray(explainer.expected_value, dtype=np.float64))
-    output = np.asarray(raw, dtype=np.float64).reshape(len(frame), -1)
+    output = _raw_output(model, inputs, explainer).reshape(len(frame), -1)
     if base.size == 2 and n_outputs == 1:
         base, output = base[1:], output[:, 1:]
     return _Attributions(values, base, output)
