@@ -224,7 +224,7 @@ def test_bad_input_gets_clear_errors(tmp_path: Path, left_model: Path) -> None:
         explain_images(left_model, tmp_path)
     with pytest.raises(InputFileNotFoundError, match=r"images: .*nowhere does not exist"):
         explain_images(left_model, tmp_path / "nowhere")
-    with pytest.raises(InputTypeError, match="expected a folder, a list of image paths"):
+    with pytest.raises(InputTypeError, match="expected a folder, a table of image paths, a list"):
         explain_images(left_model, 3)
     with pytest.raises(ParameterError, match="'method' parameter of explain_images"):
         explain_images(left_model, images, method="gradcam")

@@ -12,13 +12,25 @@ import typer
 from rich.console import Console
 
 from driftscope._shorten import shown
-from driftscope.exceptions import MetricNotComputedError
+from driftscope.exceptions import MetricNotComputedError, ParameterError
 
 EXIT_OK = 0
 EXIT_DRIFT = 1
 EXIT_USAGE = 2
 # The shell's convention for a run stopped by Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
+
+
+def _input_size(value: str | None) -> tuple[int, int] | None:
+    """--input-size ``HxW`` as (height, width); None when not given."""
+    if value is None:
+        return None
+    parts = value.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ParameterError(
+            f"--input-size must be HxW with positive integers, e.g. 224x224; got {value!r}."
+        )
+    return int(parts[0]), int(parts[1])
 
 
 def exit_codes_help(ran: str, failed: str, usage: str = "") -> str:
