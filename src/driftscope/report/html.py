@@ -1666,7 +1666,7 @@ def _image_side(explanation: Mapping[str, Any], side: str) -> _ImageSide:
     bounds: Mapping[str, Any] = explanation.get("bounds") or {}
     text = f"{_fmt(bounds.get('images'))} of {_fmt(bounds.get('images_total'))} {side} images"
     if bounds.get("unreadable"):
-        text += f", {_fmt(bounds.get('unreadable'))} unreadable"
+        text += f" ({_fmt(bounds.get('unreadable'))} unreadable)"
     images = []
     for image in explanation.get("images") or []:
         regions: Sequence[Mapping[str, Any]] = image.get("regions") or []
