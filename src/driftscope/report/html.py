@@ -1678,7 +1678,7 @@ def _image_side(explanation: Mapping[str, Any], side: str) -> _ImageSide:
                 score=_fmt(image.get("score")),
                 regions=tuple(
                     f"x {r['box'][0]}-{r['box'][2]}, y {r['box'][1]}-{r['box'][3]}: "
-                    f"{_fmt(100 * float(r['share']))}%"
+                    f"{100 * float(r['share']):.0f}% of the attribution"
                     for r in regions
                 ),
             )
