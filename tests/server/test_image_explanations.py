@@ -84,3 +84,6 @@ def test_an_image_run_has_the_overlays_of_the_library(
         text = admin.get(url).text
         assert f"{EXPLAINED_IMAGES} of 40 run images and {EXPLAINED_IMAGES} of 40 baseline" in text
         assert "could not be explained" not in text
+    assert "Each explained image&#39;s overlay in the report" in admin.get(
+        f"/models/digits/runs/{run_id}"
+    ).text.replace("'", "&#39;")
