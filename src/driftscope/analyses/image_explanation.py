@@ -749,6 +749,12 @@ def explain_images(
     if reference is not None:
         source = _Source(reference, "reference", column, allow_roots)
         sides.append(_inputs(source, loaded, input_size, settings))
+        if sides[1].batch.shape[1:] != given.batch.shape[1:]:
+            raise InputTypeError(
+                f"reference: its images are (channels, height, width) = "
+                f"{sides[1].batch.shape[1:]}, the images' {given.batch.shape[1:]}; both sides "
+                "must be of one shape, the model's input."
+            )
     scores = [_scores(loaded, side.batch) for side in sides]
     names = _names(class_names, scores[0].shape[1])
     mask, mask_text = _mask(np.concatenate([side.batch for side in sides]), settings.mask_value)
