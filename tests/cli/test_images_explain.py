@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from tests.onnx_models import left_half_classifier
+from tests.onnx_models import flat_classifier, left_half_classifier
 
 from driftscope import explain_images
 from driftscope.analyses.image_explanation import OVERLAY_SIDE
@@ -114,7 +114,7 @@ def test_bad_input_is_one_line_and_exit_2(
     bad.mkdir()
     (bad / "x.png").write_text("not an image")
     flat = tmp_path / "flat.onnx"
-    _flat_model(flat)
+    flat_classifier(flat)
     cases = [
         ([str(tmp_path / "none.onnx"), str(current)], "none.onnx does not exist"),
         ([str(model), str(tmp_path / "nowhere")], "nowhere does not exist"),
@@ -152,19 +152,3 @@ def test_model_drift_explain_option(
     assert len(section["images"]) == len(section["reference"]["images"]) == 2
     assert section["bounds"]["evaluations_per_image"] == 200
     assert "IMAGE EXPLANATIONS" in printed
-
-
-def _flat_model(path: Path) -> None:
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])],
-        "flat",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 64])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 2])],
-        [numpy_helper.from_array(np.ones((64, 2), np.float32), "w")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.save(model, str(path))

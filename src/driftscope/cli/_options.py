@@ -4,7 +4,7 @@ paths, presenting a report, and failing on a result (`--fail-on-drift`, `--fail-
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -302,6 +302,37 @@ def _present(
         for label, path in (("HTML", html), ("JSON", json_path)):
             if path is not None:
                 out.print(f"{label} report: {path}")
+
+
+def write_explanation(
+    data: Mapping[str, Any],
+    html_path: Path | None,
+    json_path: Path | None,
+    quiet: bool,
+    *,
+    page: Callable[[], str],
+    summary: Callable[[], Any],
+) -> None:
+    """Write an explanation's HTML page (``page()``, made only when asked for) and its JSON
+    (``data``), both or neither as `Report.save` writes them; then print ``summary()`` and the
+    files written, unless ``quiet``."""
+    import json
+
+    from driftscope.report._report import write_all
+
+    files: list[tuple[Path, str]] = []
+    if html_path is not None:
+        files.append((html_path, page()))
+    if json_path is not None:
+        files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
+    write_all(files)
+    if not quiet:
+        out = Console()
+        out.print(summary())
+        if html_path is not None:
+            out.print(f"HTML: {html_path}")
+        if json_path is not None:
+            out.print(f"JSON: {json_path}")
 
 
 AllowRoot = Annotated[

@@ -19,6 +19,7 @@ from driftscope.cli._options import (
     _check_outputs,
     _input_size,
     exit_codes_help,
+    write_explanation,
 )
 
 __all__ = ["register"]
@@ -102,14 +103,12 @@ def images_explain(
     """Explain which pixels of each image drive MODEL's score for a class (SHAP's partition
     explainer or LIME), on IMAGES and, when given, on --reference: per image the class
     explained, its score and the regions holding the most attribution, with the bounds used."""
-    from rich.console import Console
 
     from driftscope.analyses.image_explanation import (
         OVERLAY_SIDE,
         ImageExplainSettings,
         explain_images,
     )
-    from driftscope.report._report import write_all
     from driftscope.report.image_explanation_terminal import render_image_explanation
 
     _check_choice(method, METHODS, "--method")
@@ -137,27 +136,22 @@ def images_explain(
         ),
     )
     data = result.to_dict(overlay_side=OVERLAY_SIDE)
-    files: list[tuple[Path, str]] = []
-    if html_path is not None:
+
+    def page() -> str:
         from driftscope.report.html import render_image_explanation_html
 
-        page = render_image_explanation_html(
+        return render_image_explanation_html(
             data, str(images), None if reference is None else str(reference)
         )
-        files.append((html_path, page))
-    if json_path is not None:
-        import json
 
-        files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
-    # Both files or neither, as `Report.save` writes them.
-    write_all(files)
-    if not quiet:
-        out = Console()
-        out.print(render_image_explanation(data))
-        if html_path is not None:
-            out.print(f"HTML: {html_path}")
-        if json_path is not None:
-            out.print(f"JSON: {json_path}")
+    write_explanation(
+        data,
+        html_path,
+        json_path,
+        quiet,
+        page=page,
+        summary=lambda: render_image_explanation(data),
+    )
 
 
 def register(images_app: typer.Typer) -> None:
