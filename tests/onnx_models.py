@@ -122,6 +122,18 @@ def digits_classifier(path: Path, size: int = 8) -> Path:
     return _save(graph, path)
 
 
+def flat_classifier(path: Path, features: int = 64) -> Path:
+    """A model of flat (batch, features) inputs, not images: MatMul to 2 scores."""
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "flat",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", features])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 2])],
+        [numpy_helper.from_array(np.ones((features, 2), np.float32), "w")],
+    )
+    return _save(graph, path)
+
+
 def left_half_weights(size: int = 16, classes: int = 2) -> NDArray[np.float32]:
     """Seeded per-pixel weights (classes, size, size) of `left_half_classifier`: zero on the
     right half, so the model cannot see it."""

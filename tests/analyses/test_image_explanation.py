@@ -224,7 +224,7 @@ def test_bad_input_gets_clear_errors(tmp_path: Path, left_model: Path) -> None:
         explain_images(left_model, tmp_path)
     with pytest.raises(InputFileNotFoundError, match=r"images: .*nowhere does not exist"):
         explain_images(left_model, tmp_path / "nowhere")
-    with pytest.raises(InputTypeError, match="expected a folder, a list of image paths"):
+    with pytest.raises(InputTypeError, match="expected a folder, a table of image paths, a list"):
         explain_images(left_model, 3)
     with pytest.raises(ParameterError, match="'method' parameter of explain_images"):
         explain_images(left_model, images, method="gradcam")
@@ -236,5 +236,34 @@ def test_bad_input_gets_clear_errors(tmp_path: Path, left_model: Path) -> None:
         explain_images(left_model, images, classes="cat")
     with pytest.raises(ParameterError, match="3 names given for a model with 2 outputs"):
         explain_images(left_model, images, class_names=["a", "b", "c"])
+    with pytest.raises(InputTypeError, match=r"reference: its images are .* \(1, 8, 8\)"):
+        explain_images(lambda b: b.mean(axis=(1, 2, 3)), images, reference=np.zeros((1, 1, 8, 8)))
+    with pytest.raises(EmptyDataError, match="reference is empty"):
+        explain_images(left_model, images, reference=[])
     with pytest.raises(ParameterError, match="'mask_value' parameter"):
         ImageExplainSettings(mask_value=float("nan"))
+
+
+def test_reference_images_are_explained_the_same_way(left_model: Path) -> None:
+    current, reference = _noise(2, seed=4), _noise(3, seed=5)
+    result = explain_images(left_model, current, reference=reference, max_evals=100)
+    assert result.reference is not None
+    assert [e.source for e in result.reference.images] == [f"reference[{i}]" for i in range(3)]
+    assert result.reference.bounds.images_total == 3
+    assert result.reference.mask == result.mask
+    # The mask is each channel's mean over both sides; the oracle: the base value is the
+    # model's score on the image all of that value.
+    both = float(np.concatenate([current, reference]).mean())
+    model = load_model(left_model)
+    masked = np.full_like(current[:1], both)
+    for explained in (*result.images, *result.reference.images):
+        k = explained.class_index
+        assert explained.base_value == pytest.approx(float(model(masked)[0, k]), abs=1e-5)
+    # The same as explaining the reference alone with that constant mask.
+    alone = explain_images(left_model, reference, max_evals=100, mask_value=both)
+    for mine, theirs in zip(result.reference.images, alone.images, strict=True):
+        np.testing.assert_allclose(mine.attributions, theirs.attributions, atol=1e-6)
+    as_json = json.loads(json.dumps(result.to_dict(cells=4)))
+    assert as_json["reference"]["reference"] is None
+    assert as_json["images"][0]["overlay"] is None
+    assert explain_images(left_model, current, max_evals=100).reference is None

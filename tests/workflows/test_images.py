@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from tests.onnx_models import brightness_classifier, digits_classifier
+from tests.onnx_models import brightness_classifier, digits_classifier, flat_classifier
 from tests.workflows._sets import image_set, mask_set, read_report
 
 from driftscope.cli import main
@@ -319,25 +319,7 @@ def test_model_input_rank_and_column_names_and_labels(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="no ground-truth column 'truth'"):
         monitor_images(base, cur, model, labels_column="truth")
     with pytest.raises(ModelError, match=r"takes inputs of shape \(batch, 64\)"):
-        compare_images(base, cur, model=_flat_model(tmp_path))
-
-
-def _flat_model(folder: Path) -> Path:
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])],
-        "flat",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 64])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 2])],
-        [numpy_helper.from_array(np.ones((64, 2), np.float32), "w")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    path = folder / "flat.onnx"
-    onnx.save(model, str(path))
-    return path
+        compare_images(base, cur, model=flat_classifier(tmp_path / "flat.onnx"))
 
 
 def test_a_model_returning_text_stops_the_run_naming_the_model(

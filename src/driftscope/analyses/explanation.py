@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from driftscope._validate import check_choice, check_int
 from driftscope.analyses._explain_model import TabularModel, tabular_model
 from driftscope.analyses._shap import import_lime, import_shap
+from driftscope.analyses.image_explanation import OVERLAY_SIDE, ImageExplanation
 from driftscope.exceptions import ColumnError, EmptyDataError, ParameterError
 
 __all__ = [
@@ -991,12 +992,15 @@ class ExplanationsSection:
     current (None when they could not be made, with ``error`` saying why; the rest of the report
     runs), and, when performance fell, which features explain the loss change (``loss``), or,
     without labels and with drifted predictions, which explain the prediction shift
-    (``prediction``); see docs/attribution.md."""
+    (``prediction``); see docs/attribution.md. An image classifier's section has ``images``
+    instead (`driftscope.explain_images` on current and reference images, overlays at most
+    ``OVERLAY_SIDE`` pixels a side in the JSON; see docs/explain-images.md)."""
 
     explanation: Explanation | None
     error: str | None = None
     loss: Any = None
     prediction: Any = None
+    images: ImageExplanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1004,6 +1008,9 @@ class ExplanationsSection:
             "error": self.error,
             "loss": None if self.loss is None else self.loss.to_dict(),
             "prediction": None if self.prediction is None else self.prediction.to_dict(),
+            "images": None
+            if self.images is None
+            else self.images.to_dict(overlay_side=OVERLAY_SIDE),
         }
 
     @property

@@ -10,6 +10,7 @@ driftscope does not install. See docs/explain-images.md.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 from collections.abc import Sequence
@@ -46,6 +47,8 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 #: Largest side of an attribution map written by ``to_dict`` (block means of the full map).
 MAP_CELLS = 16
+#: Largest side, in pixels, of an overlay a report embeds.
+OVERLAY_SIDE = 160
 #: The regions are the cells of a ``_GRID`` x ``_GRID`` grid over the image.
 _GRID = 4
 #: Image file suffixes read from a folder.
@@ -164,16 +167,22 @@ class ExplainedImage:
         image = Image.fromarray(self.attributions.astype(np.float32), mode="F")
         return np.asarray(image.resize(shape, Image.Resampling.BOX), dtype=np.float64)
 
-    def overlay(self, path: Path | str | None = None, *, alpha: float = 0.6) -> bytes:
-        """A PNG of the image at its own size with the attributions over it: red where pixels
-        raise the class's score, blue where they lower it, stronger where they weigh more.
-        Written to ``path`` when given; the PNG's bytes are returned either way."""
+    def overlay(
+        self, path: Path | str | None = None, *, alpha: float = 0.6, max_side: int | None = None
+    ) -> bytes:
+        """A PNG of the image at its own size (shrunk to at most ``max_side`` pixels a side when
+        given) with the attributions over it: red where pixels raise the class's score, blue
+        where they lower it, stronger where they weigh more. Written to ``path`` when given; the
+        PNG's bytes are returned either way."""
         from PIL import Image
 
         from driftscope._validate import check_float
 
         check_float("ExplainedImage.overlay", "alpha", alpha, low=0.0, high=1.0)
+        check_int("ExplainedImage.overlay", "max_side", max_side, low=1, allow_none=True)
         base = self._base_image()
+        if max_side is not None:
+            base.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
         width, height = base.size
         heat = Image.fromarray(self.attributions.astype(np.float32), mode="F")
         values = np.asarray(heat.resize((width, height), Image.Resampling.NEAREST), np.float64)
@@ -210,8 +219,16 @@ class ExplainedImage:
                 pass
         return Image.fromarray(_display(self.pixels), mode="RGB")
 
-    def to_dict(self, cells: int = MAP_CELLS) -> dict[str, Any]:
-        """JSON-able; the map reduced to at most ``cells`` per side."""
+    def overlay_uri(self, max_side: int = OVERLAY_SIDE) -> str:
+        """`overlay` at most ``max_side`` pixels a side, as a ``data:image/png;base64`` URI."""
+        import base64
+
+        data = base64.b64encode(self.overlay(max_side=max_side)).decode("ascii")
+        return f"data:image/png;base64,{data}"
+
+    def to_dict(self, cells: int = MAP_CELLS, overlay_side: int | None = None) -> dict[str, Any]:
+        """JSON-able; the map reduced to at most ``cells`` per side; ``overlay`` the overlay as
+        a data URI at most ``overlay_side`` pixels a side (None when not asked for)."""
         return {
             "source": self.source,
             "size": list(self.size),
@@ -222,6 +239,7 @@ class ExplainedImage:
             "additivity": self.additivity,
             "regions": [r.to_dict() for r in self.regions],
             "map": np.round(self.small_map(cells), 6).tolist(),
+            "overlay": None if overlay_side is None else self.overlay_uri(overlay_side),
         }
 
 
@@ -261,7 +279,8 @@ class ImageExplanation:
     ``explainer`` says which method made them (``partition``: SHAP values; ``lime``: LIME's
     superpixel weights spread evenly over each superpixel's pixels); ``mask`` what a hidden
     pixel becomes; ``images`` one `ExplainedImage` each; ``problems`` the files that could not
-    be read.
+    be read; ``reference`` the reference images explained the same way (same settings, mask
+    and classes), when some were given.
     """
 
     explainer: str
@@ -271,16 +290,22 @@ class ImageExplanation:
     images: tuple[ExplainedImage, ...]
     bounds: ImageExplainBounds
     problems: tuple[FileProblem, ...] = ()
+    reference: ImageExplanation | None = None
 
-    def to_dict(self, cells: int = MAP_CELLS) -> dict[str, Any]:
+    def to_dict(self, cells: int = MAP_CELLS, overlay_side: int | None = None) -> dict[str, Any]:
+        """JSON-able: each map at most ``cells`` a side, each overlay (a PNG data URI) at most
+        ``overlay_side`` pixels a side (None: overlays left out, as null)."""
         return {
             "explainer": self.explainer,
             "model": self.model,
             "mask": self.mask,
             "class_names": list(self.class_names),
-            "images": [i.to_dict(cells) for i in self.images],
+            "images": [i.to_dict(cells, overlay_side) for i in self.images],
             "bounds": self.bounds.to_dict(),
             "problems": [p.to_dict() for p in self.problems],
+            "reference": None
+            if self.reference is None
+            else self.reference.to_dict(cells, overlay_side),
         }
 
 
@@ -307,18 +332,20 @@ def _chosen(total: int, limit: int, seed: int) -> NDArray[np.intp]:
     return np.sort(np.random.default_rng(seed).choice(total, limit, replace=False))
 
 
-def _array_batch(images: NDArray[Any], model: Model, settings: ImageExplainSettings) -> _Inputs:
+def _array_batch(
+    images: NDArray[Any], model: Model, settings: ImageExplainSettings, name: str
+) -> _Inputs:
     """A numpy batch as NCHW float32: (N, C, H, W) or (N, H, W, C) with 1 or 3 channels, or
     (N, H, W); 8-bit values are scaled to [0, 1], floats are fed as they are."""
     if images.ndim == 3:
         images = images[:, None]
     if images.ndim != 4 or images.dtype.kind not in "biuf":
         raise InputTypeError(
-            f"images: expected a numeric array of shape (N, C, H, W), (N, H, W, C) or (N, H, W); "
+            f"{name}: expected a numeric array of shape (N, C, H, W), (N, H, W, C) or (N, H, W); "
             f"got shape {images.shape} of {images.dtype}."
         )
     if images.shape[0] == 0:
-        raise EmptyDataError("images is empty; explanations need at least one image.")
+        raise EmptyDataError(f"{name} is empty; explanations need at least one image.")
     if images.shape[1] not in (1, 3) and images.shape[3] in (1, 3):
         images = images.transpose(0, 3, 1, 2)
     scale = 255.0 if images.dtype == np.uint8 else 1.0
@@ -330,7 +357,7 @@ def _array_batch(images: NDArray[Any], model: Model, settings: ImageExplainSetti
         ):
             dims = ", ".join("?" if d is None else str(d) for d in declared)
             raise ModelError(
-                f"model {model.name} takes inputs of shape (batch, {dims}); the images are "
+                f"model {model.name} takes inputs of shape (batch, {dims}); the {name} are "
                 f"(channels, height, width) = {tuple(got)}."
             )
     index = _chosen(len(images), settings.max_images, settings.seed)
@@ -338,7 +365,7 @@ def _array_batch(images: NDArray[Any], model: Model, settings: ImageExplainSetti
     height, width = batch.shape[2:]
     return _Inputs(
         batch=batch,
-        sources=tuple(f"images[{i}]" for i in index),
+        sources=tuple(f"{name}[{i}]" for i in index),
         sizes=((width, height),) * len(index),
         paths=(None,) * len(index),
         total=len(images),
@@ -346,10 +373,14 @@ def _array_batch(images: NDArray[Any], model: Model, settings: ImageExplainSetti
     )
 
 
-def _file_list(images: Any) -> tuple[list[object], Path, list[Path] | None]:
-    """The paths given (a folder's image files, sorted), the folder they are read from, and the
-    roots they may come from (None: that folder)."""
+def _file_list(
+    images: Any, name: str, column: str, allow_roots: Sequence[Path | str] | None
+) -> tuple[list[object], Path, Sequence[Path | str] | None]:
+    """The paths given (a folder's image files, sorted; a table's ``column``), the folder they
+    are read from, and the roots they may come from (None: that folder)."""
     if isinstance(images, str | Path) and Path(images).is_file():
+        if Path(images).suffix.lower() not in _IMAGE_SUFFIXES:
+            return _table_list(Path(images), name, column, allow_roots)
         images = [images]
     if isinstance(images, str | Path):
         folder = Path(images)
@@ -357,14 +388,15 @@ def _file_list(images: Any) -> tuple[list[object], Path, list[Path] | None]:
             from driftscope.exceptions import InputFileNotFoundError
 
             raise InputFileNotFoundError(
-                f"images: {folder} does not exist; expected a folder of images, an image file, "
-                "a list of image paths or an array of images."
+                f"{name}: {folder} does not exist; expected a folder of images, an image file, "
+                "a table with a column of image paths, a list of image paths or an array of "
+                "images."
             )
         files = sorted(
             p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES
         )
         if not files:
-            raise EmptyDataError(f"images: folder {folder} holds no image files.")
+            raise EmptyDataError(f"{name}: folder {folder} holds no image files.")
         return [str(p) for p in files], folder, None
     values = list(images)
     # Paths named one by one in Python are the caller's choice: each may sit in its own folder.
@@ -372,17 +404,46 @@ def _file_list(images: Any) -> tuple[list[object], Path, list[Path] | None]:
     return values, Path.cwd(), roots
 
 
+def _table_list(
+    path: Path, name: str, column: str, allow_roots: Sequence[Path | str] | None
+) -> tuple[list[object], Path, Sequence[Path | str] | None]:
+    """The paths in a table's ``column``, read as `monitor_images` reads them: relative to the
+    table's folder, only under ``allow_roots`` (default: that folder and below)."""
+    from driftscope.data.io import read_table
+    from driftscope.exceptions import SchemaError
+
+    table = read_table(path)
+    if column not in table.frame.columns:
+        raise SchemaError(
+            f"{name}: table {path} has no column {column!r} of image paths; its columns are "
+            f"{', '.join(map(repr, table.frame.columns[:20]))}."
+        )
+    return list(table.frame[column]), path.resolve().parent, allow_roots
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where one side's images come from: the images, what to call them in messages, and how
+    a table of them is read."""
+
+    images: Any
+    name: str = "images"
+    column: str = "inputs"
+    allow_roots: Sequence[Path | str] | None = None
+
+
 def _file_batch(
-    images: Any, model: Model, input_size: tuple[int, int] | None, settings: ImageExplainSettings
+    given: _Source, model: Model, input_size: tuple[int, int] | None, settings: ImageExplainSettings
 ) -> _Inputs:
     """Image files read as `monitor_images` reads them: resized to the model's input size,
     grey or RGB as it takes; unreadable files become problems."""
     from driftscope.modalities.image_model import load_image_batch, model_input_size
     from driftscope.modalities.images import open_detail, open_image
 
-    values, base, roots = _file_list(images)
+    name = given.name
+    values, base, roots = _file_list(given.images, name, given.column, given.allow_roots)
     if not values:
-        raise EmptyDataError("images is empty; explanations need at least one image.")
+        raise EmptyDataError(f"{name} is empty; explanations need at least one image.")
     index = _chosen(len(values), settings.max_images, settings.seed)
     resolved = resolve_paths([values[i] for i in index], base, roots)
     # Problems name the image by its position among those given, not among those sampled.
@@ -411,7 +472,7 @@ def _file_batch(
         paths.append(path)
     if not rows:
         shown = "; ".join(f"{p.path}: {p.detail}" for p in problems[:3])
-        raise EmptyDataError(f"images: none of the {len(index)} images could be read ({shown}).")
+        raise EmptyDataError(f"{name}: none of the {len(index)} images could be read ({shown}).")
     return _Inputs(
         batch=np.stack(rows),
         sources=tuple(sources),
@@ -423,19 +484,23 @@ def _file_batch(
 
 
 def _inputs(
-    images: Any, model: Model, input_size: tuple[int, int] | None, settings: ImageExplainSettings
+    given: _Source,
+    model: Model,
+    input_size: tuple[int, int] | None,
+    settings: ImageExplainSettings,
 ) -> _Inputs:
+    images, name = given.images, given.name
     if isinstance(images, np.ndarray):
-        return _array_batch(images, model, settings)
+        return _array_batch(images, model, settings, name)
     if hasattr(images, "detach"):  # a torch tensor
-        return _array_batch(images.detach().cpu().numpy(), model, settings)
+        return _array_batch(images.detach().cpu().numpy(), model, settings, name)
     if isinstance(images, Sequence) and len(images) and hasattr(images[0], "shape"):
-        return _array_batch(np.stack([np.asarray(i) for i in images]), model, settings)
+        return _array_batch(np.stack([np.asarray(i) for i in images]), model, settings, name)
     if isinstance(images, str | Path | Sequence) and not isinstance(images, bytes):
-        return _file_batch(images, model, input_size, settings)
+        return _file_batch(given, model, input_size, settings)
     raise InputTypeError(
-        f"images: expected a folder, a list of image paths or an array of images; got a "
-        f"{type(images).__name__}."
+        f"{name}: expected a folder, a table of image paths, a list of image paths or an array "
+        f"of images; got a {type(images).__name__}."
     )
 
 
@@ -622,6 +687,9 @@ def explain_images(
     model: Any,
     images: Any,
     *,
+    reference: Any = None,
+    column: str = "inputs",
+    allow_roots: Sequence[Path | str] | None = None,
     method: str = "partition",
     classes: int | str | None = None,
     class_names: Sequence[str] | None = None,
@@ -643,9 +711,13 @@ def explain_images(
     classes); see `driftscope.models.load_model` (``model_output`` picks an ONNX output).
     ``images`` is a folder of image files, a list of image paths (read as `monitor_images`
     reads them: resized to the model's input size, or ``input_size``, default 224 x 224 for a
-    model that declares none), or an array (N, C, H, W), (N, H, W, C) or (N, H, W) fed as it is
-    (8-bit values scaled to [0, 1]). ``classes`` is the class explained, by index or by one of
-    ``class_names`` (default: each image's predicted class). ``method`` is ``partition``
+    model that declares none), a table (CSV, Parquet, JSON Lines) whose ``column`` lists image
+    paths, relative to its folder and read only under ``allow_roots`` (default: that folder and
+    below), or an array (N, C, H, W), (N, H, W, C) or (N, H, W) fed as it is (8-bit values
+    scaled to [0, 1]). ``reference``, in the same forms, is explained the same way, into the
+    result's ``reference``; hidden pixels then take each channel's mean over both sides.
+    ``classes`` is the class explained, by index or by one of ``class_names`` (default: each
+    image's predicted class). ``method`` is ``partition``
     (SHAP values, at most ``max_evals`` model calls per image) or ``lime`` (``num_samples``
     perturbations of about ``segments`` superpixels). The flat keywords build an
     `ImageExplainSettings` unless ``settings`` is given.
@@ -672,11 +744,61 @@ def explain_images(
         seed=seed,
     )
     loaded = load_model(model, output=model_output)
-    given = _inputs(images, loaded, input_size, settings)
-    scores = _scores(loaded, given.batch)
-    names = _names(class_names, scores.shape[1])
-    targets = _targets(classes, scores, names)
-    mask, mask_text = _mask(given.batch, settings.mask_value)
+    given = _inputs(_Source(images, "images", column, allow_roots), loaded, input_size, settings)
+    sides = [given]
+    if reference is not None:
+        source = _Source(reference, "reference", column, allow_roots)
+        sides.append(_inputs(source, loaded, input_size, settings))
+        if sides[1].batch.shape[1:] != given.batch.shape[1:]:
+            raise InputTypeError(
+                f"reference: its images are (channels, height, width) = "
+                f"{sides[1].batch.shape[1:]}, the images' {given.batch.shape[1:]}; both sides "
+                "must be of one shape, the model's input."
+            )
+    scores = [_scores(loaded, side.batch) for side in sides]
+    names = _names(class_names, scores[0].shape[1])
+    mask, mask_text = _mask(np.concatenate([side.batch for side in sides]), settings.mask_value)
+    explained = [
+        _explained(
+            loaded, side, side_scores, _targets(classes, side_scores, names), names, mask, settings
+        )
+        for side, side_scores in zip(sides, scores, strict=True)
+    ]
+    kind = ImageExplainer(settings.method)
+    lime_run = kind is ImageExplainer.LIME
+    results = [
+        ImageExplanation(
+            explainer=str(kind),
+            model=loaded.name,
+            mask=mask_text,
+            class_names=names,
+            images=side_images,
+            bounds=ImageExplainBounds(
+                images=len(side_images),
+                images_total=side.total,
+                unreadable=len(side.problems),
+                evaluations_per_image=settings.num_samples if lime_run else settings.max_evals,
+                segments=settings.segments if lime_run else None,
+            ),
+            problems=side.problems,
+        )
+        for side, side_images in zip(sides, explained, strict=True)
+    ]
+    if len(results) == 1:
+        return results[0]
+    return dataclasses.replace(results[0], reference=results[1])
+
+
+def _explained(
+    loaded: Model,
+    given: _Inputs,
+    scores: FloatArray,
+    targets: list[int],
+    names: tuple[str, ...],
+    mask: NDArray[np.float32],
+    settings: ImageExplainSettings,
+) -> tuple[ExplainedImage, ...]:
+    """Each image of one side explained for its target class."""
     kind = ImageExplainer(settings.method)
     explained = []
     for i, k in enumerate(targets):
@@ -702,19 +824,4 @@ def explain_images(
                 path=given.paths[i],
             )
         )
-    lime_run = kind is ImageExplainer.LIME
-    return ImageExplanation(
-        explainer=str(kind),
-        model=loaded.name,
-        mask=mask_text,
-        class_names=names,
-        images=tuple(explained),
-        bounds=ImageExplainBounds(
-            images=len(explained),
-            images_total=given.total,
-            unreadable=len(given.problems),
-            evaluations_per_image=settings.num_samples if lime_run else settings.max_evals,
-            segments=settings.segments if lime_run else None,
-        ),
-        problems=given.problems,
-    )
+    return tuple(explained)

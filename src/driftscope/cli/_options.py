@@ -4,7 +4,7 @@ paths, presenting a report, and failing on a result (`--fail-on-drift`, `--fail-
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,13 +12,25 @@ import typer
 from rich.console import Console
 
 from driftscope._shorten import shown
-from driftscope.exceptions import MetricNotComputedError
+from driftscope.exceptions import MetricNotComputedError, ParameterError
 
 EXIT_OK = 0
 EXIT_DRIFT = 1
 EXIT_USAGE = 2
 # The shell's convention for a run stopped by Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
+
+
+def _input_size(value: str | None) -> tuple[int, int] | None:
+    """--input-size ``HxW`` as (height, width); None when not given."""
+    if value is None:
+        return None
+    parts = value.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ParameterError(
+            f"--input-size must be HxW with positive integers, e.g. 224x224; got {value!r}."
+        )
+    return int(parts[0]), int(parts[1])
 
 
 def exit_codes_help(ran: str, failed: str, usage: str = "") -> str:
@@ -290,6 +302,37 @@ def _present(
         for label, path in (("HTML", html), ("JSON", json_path)):
             if path is not None:
                 out.print(f"{label} report: {path}")
+
+
+def write_explanation(
+    data: Mapping[str, Any],
+    html_path: Path | None,
+    json_path: Path | None,
+    quiet: bool,
+    *,
+    page: Callable[[], str],
+    summary: Callable[[], Any],
+) -> None:
+    """Write an explanation's HTML page (``page()``, made only when asked for) and its JSON
+    (``data``), both or neither as `Report.save` writes them; then print ``summary()`` and the
+    files written, unless ``quiet``."""
+    import json
+
+    from driftscope.report._report import write_all
+
+    files: list[tuple[Path, str]] = []
+    if html_path is not None:
+        files.append((html_path, page()))
+    if json_path is not None:
+        files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
+    write_all(files)
+    if not quiet:
+        out = Console()
+        out.print(summary())
+        if html_path is not None:
+            out.print(f"HTML: {html_path}")
+        if json_path is not None:
+            out.print(f"JSON: {json_path}")
 
 
 AllowRoot = Annotated[

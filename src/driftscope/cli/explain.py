@@ -21,6 +21,7 @@ from driftscope.cli._options import (
     _split_columns,
     exit_codes_help,
     fail_if,
+    write_explanation,
 )
 
 __all__ = ["register"]
@@ -104,7 +105,6 @@ def explain_command(
     from rich.console import Console
 
     from driftscope.analyses.explanation import ExplainSettings
-    from driftscope.report._report import write_all
     from driftscope.report.explanation_terminal import render_explanation
     from driftscope.workflows.explain import explain_tables
 
@@ -129,27 +129,17 @@ def explain_command(
         delimiter=delimiter,
     )
     data = result.to_dict()
-    files: list[tuple[Path, str]] = []
-    if html_path is not None:
+
+    def page() -> str:
         from driftscope.report.html import render_explanation_html
 
-        page = render_explanation_html(
+        return render_explanation_html(
             data, reference.name, current.name if current is not None else None
         )
-        files.append((html_path, page))
-    if json_path is not None:
-        import json
 
-        files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
-    # Both files or neither, as `Report.save` writes them.
-    write_all(files)
-    if not quiet:
-        out = Console()
-        out.print(render_explanation(data))
-        if html_path is not None:
-            out.print(f"HTML: {html_path}")
-        if json_path is not None:
-            out.print(f"JSON: {json_path}")
+    write_explanation(
+        data, html_path, json_path, quiet, page=page, summary=lambda: render_explanation(data)
+    )
     if fail_on_change is not None:
         risen = result.risen(fail_on_change)
         if risen and not quiet:

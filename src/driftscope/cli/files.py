@@ -16,6 +16,7 @@ from driftscope.cli._options import (
     Quiet,
     Seed,
     _check_choice,
+    _input_size,
     _present,
     exit_codes_help,
     fail_if,
@@ -59,17 +60,6 @@ InputSize = Annotated[
 FailOnDrift = Annotated[
     bool, typer.Option("--fail-on-drift", help="Exit 1 when the dataset or embeddings drifted.")
 ]
-
-
-def _size(value: str | None) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    parts = value.lower().split("x")
-    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise ParameterError(
-            f"--input-size must be HxW with positive integers, e.g. 224x224; got {value!r}."
-        )
-    return int(parts[0]), int(parts[1])
 
 
 def _drifted(report: object) -> bool:
@@ -120,7 +110,7 @@ def images_drift(
         workers=workers,
         model=model,
         model_output=model_output,
-        input_size=_size(input_size),
+        input_size=_input_size(input_size),
         seed=seed,
     )
     _present(report, html, json_path, quiet)
@@ -133,6 +123,7 @@ Examples:
   driftscope images model-drift baseline.csv new.csv --model classifier.onnx --classes cat,dog
   driftscope images model-drift baseline.csv new.csv --model segmenter.onnx \\
       --task segmentation --fail-on retrain -o report.html
+  driftscope images model-drift baseline.csv new.csv --model classifier.onnx --explain 6
 
 Ground truth, when the tables have it: a `labels` column (classification) or a `masks` column
 of mask paths, PNG or .npy (segmentation); --labels-column names another.
@@ -162,6 +153,14 @@ def images_model_drift(
     model_output: ModelOutput = None,
     input_size: InputSize = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per model call.")] = 32,
+    explain: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Explain a classifier on this many images a side, the worst first (SHAP "
+            "partition, 200 model calls per image); 0: no explanations.",
+        ),
+    ] = 0,
     html: Html = None,
     json_path: Json = None,
     fail_on: Annotated[
@@ -186,9 +185,10 @@ def images_model_drift(
         allow_roots=allow_root,
         workers=workers,
         model_output=model_output,
-        input_size=_size(input_size),
+        input_size=_input_size(input_size),
         batch_size=batch_size,
         seed=seed,
+        explain=explain,
     )
     _present(report, html, json_path, quiet)
     fail_on_verdict(report.verdict, fail_on)
@@ -343,6 +343,9 @@ def asr(
 
 def register(app: typer.Typer) -> None:
     """Add the image, audio and text groups and the `asr` command to ``app``."""
+    from driftscope.cli import images_explain
+
+    images_explain.register(images_app)
     app.add_typer(images_app, name="images")
     app.add_typer(audio_app, name="audio")
     app.add_typer(text_app, name="text")

@@ -40,7 +40,7 @@ from typing import Any, TypeGuard
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["render_explanation_html", "render_html"]
+__all__ = ["render_explanation_html", "render_html", "render_image_explanation_html"]
 
 _DASH = "\u2014"
 
@@ -1618,6 +1618,99 @@ class _Explanations:
     additivity: str | None = None
     warnings: tuple[str, ...] = ()
     attribution: _Attribution | None = None
+    images: _ImageExplanations | None = None
+
+
+@dataclass(frozen=True)
+class _ExplainedImage:
+    """One explained image (templates/sections/image_explanations.html): its overlay (a PNG
+    data URI, or none), where it came from, the class explained, its score and its top
+    regions."""
+
+    source: str
+    overlay: str | None
+    class_name: str
+    score: str
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _ImageSide:
+    """The explained images of one side, what was explained of it, and the unreadable ones."""
+
+    side: str
+    bounds: str
+    images: tuple[_ExplainedImage, ...]
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _ImageExplanations:
+    """An image model's explanations: the method, the model, the mask, the cost per image,
+    and each side's images (current first)."""
+
+    explainer: str
+    model: str
+    mask: str
+    cost: str
+    sides: tuple[_ImageSide, ...]
+
+
+_IMAGE_EXPLAINER_WORDS = {
+    "partition": "SHAP, partition explainer",
+    "lime": "LIME on superpixels",
+}
+
+
+def _image_side(explanation: Mapping[str, Any], side: str) -> _ImageSide:
+    bounds: Mapping[str, Any] = explanation.get("bounds") or {}
+    text = f"{_fmt(bounds.get('images'))} of {_fmt(bounds.get('images_total'))} {side} images"
+    if bounds.get("unreadable"):
+        text += f" ({_fmt(bounds.get('unreadable'))} unreadable)"
+    images = []
+    for image in explanation.get("images") or []:
+        regions: Sequence[Mapping[str, Any]] = image.get("regions") or []
+        images.append(
+            _ExplainedImage(
+                source=str(image.get("source")),
+                overlay=image.get("overlay"),
+                class_name=str(image.get("class_name")),
+                score=_fmt(image.get("score")),
+                regions=tuple(
+                    f"x {r['box'][0]}-{r['box'][2]}, y {r['box'][1]}-{r['box'][3]}: "
+                    f"{100 * float(r['share']):.0f}% of the attribution"
+                    for r in regions
+                ),
+            )
+        )
+    return _ImageSide(
+        side=side,
+        bounds=text,
+        images=tuple(images),
+        problems=tuple(
+            f"{p.get('path')}: {p.get('detail')}" for p in explanation.get("problems") or []
+        ),
+    )
+
+
+def _image_explanations_view(explanation: Mapping[str, Any]) -> _ImageExplanations:
+    """The view of `ImageExplanation.to_dict()` (with its overlays)."""
+    bounds: Mapping[str, Any] = explanation.get("bounds") or {}
+    cost = f"at most {_fmt(bounds.get('evaluations_per_image'))} model calls per image"
+    if bounds.get("segments") is not None:
+        cost += f", about {_fmt(bounds.get('segments'))} superpixels each"
+    sides = [_image_side(explanation, "current")]
+    reference: Mapping[str, Any] | None = explanation.get("reference")
+    if reference is not None:
+        sides.append(_image_side(reference, "reference"))
+    explainer = str(explanation.get("explainer"))
+    return _ImageExplanations(
+        explainer=_IMAGE_EXPLAINER_WORDS.get(explainer, explainer),
+        model=str(explanation.get("model")),
+        mask=str(explanation.get("mask")),
+        cost=cost,
+        sides=tuple(sides),
+    )
 
 
 @dataclass(frozen=True)
@@ -1760,6 +1853,12 @@ def _explained_badge(explanations: Mapping[str, Any]) -> _Badge:
     'change from age'
     """
     explanation: Mapping[str, Any] | None = explanations.get("explanation")
+    images: Mapping[str, Any] | None = explanations.get("images")
+    if explanation is None and images is not None:
+        shown = len(images.get("images") or []) + len(
+            (images.get("reference") or {}).get("images") or []
+        )
+        return _badge("ok", f"{shown} image{'' if shown == 1 else 's'} explained")
     if explanation is None:
         return _badge("warning", "not made")
     attributed = explanations.get("loss") or explanations.get("prediction")
@@ -1833,6 +1932,9 @@ def _explanations_section(report: Mapping[str, Any]) -> _Explanations | None:
         return None
     badge = _explained_badge(explanations)
     explanation: Mapping[str, Any] | None = explanations.get("explanation")
+    images: Mapping[str, Any] | None = explanations.get("images")
+    if explanation is None and images is not None:
+        return _Explanations(badge=badge, error=None, images=_image_explanations_view(images))
     if explanation is None:
         return _Explanations(badge=badge, error=str(explanations.get("error") or "not explained"))
     return replace(
@@ -2535,6 +2637,16 @@ def plotly_js() -> str:
     return bundle.read_text(encoding="utf-8").replace("</script", "<\\/script")
 
 
+def _styles(report: Mapping[str, Any], monitoring: bool) -> tuple[str, ...]:
+    """The style files a report's page inlines: image explanations' only where it shows some,
+    so that every other page keeps its bytes."""
+    if not monitoring:
+        return ("report.css",)
+    explanations: Mapping[str, Any] = report.get("explanations") or {}
+    images = ("image_explanations.css",) if explanations.get("images") is not None else ()
+    return ("report.css", "monitor.css", *images)
+
+
 def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     """Render a report dict as self-contained HTML that needs no network.
 
@@ -2558,7 +2670,7 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     page = _Page(
         title=f"driftscope: {meta.get('reference', '?')} vs {meta.get('current', '?')}",
         monitoring=monitoring,
-        css=Markup(_inline("report.css", "monitor.css") if monitoring else _inline("report.css")),
+        css=Markup(_inline(*_styles(report, monitoring))),
         body=_body(report, monitoring),
         data=Markup(_json_for_script(_plot_data(report))),
         script=Markup(_inline("report.js", "monitor.js") if monitoring else _inline("report.js")),
@@ -2566,6 +2678,58 @@ def render_html(report: Mapping[str, Any], standalone: bool = True) -> str:
     )
     template = _templates().get_template("page.html" if standalone else "report.html")
     return template.render(page=page)
+
+
+def render_image_explanation_html(
+    explanation: Mapping[str, Any], current: str, reference: str | None = None
+) -> str:
+    """Render one image explanation as a self-contained HTML page that needs no network.
+
+    The page `driftscope images explain -o` writes: each image with its overlay and top
+    regions, current first, then reference, under a header naming the inputs.
+
+    Parameters
+    ----------
+    explanation
+        ``ImageExplanation.to_dict(overlay_side=...)`` (see docs/report-schema.md,
+        "image_explanation"); an image without an overlay is listed without a picture.
+    current, reference
+        The names of the inputs, shown in the header (``reference`` none when only the current
+        images were explained).
+
+    Examples
+    --------
+    >>> image = {"source": "a.png", "class_name": "cat", "class_index": 0, "score": 0.9,
+    ...          "overlay": None, "regions": [{"box": [0, 0, 8, 8], "share": 0.5}]}
+    >>> page = render_image_explanation_html({"explainer": "partition", "model": "m.onnx",
+    ...     "mask": "constant 0", "images": [image], "problems": [], "reference": None,
+    ...     "bounds": {"images": 1, "images_total": 4, "unreadable": 0,
+    ...                "evaluations_per_image": 200, "segments": None}}, current="new/")
+    >>> 'data-section="explanations"' in page, "1 of 4 current images" in page
+    (True, True)
+    """
+    images = _image_explanations_view(explanation)
+    shown = sum(len(side.images) for side in images.sides)
+    body = _Body(
+        _Layout.EXPLANATION,
+        run=_run({"metadata": {"reference": reference or _DASH, "current": current}}),
+        warnings=(),
+        explanations=_Explanations(
+            badge=_badge("ok", f"{shown} image{'' if shown == 1 else 's'} explained"),
+            error=None,
+            images=images,
+        ),
+    )
+    page = _Page(
+        title=f"driftscope: explanation of {explanation.get('model', '?')} on {current}",
+        monitoring=True,
+        css=Markup(_inline("report.css", "monitor.css", "image_explanations.css")),
+        body=body,
+        data=Markup(_json_for_script({"columns": [], "monitor": {"explanations": None}})),
+        script=Markup(_inline("report.js", "monitor.js")),
+        plotly=Markup(plotly_js()),
+    )
+    return _templates().get_template("page.html").render(page=page)
 
 
 def render_explanation_html(

@@ -19,6 +19,7 @@ from driftscope.report.comparison_terminal import render_comparison
 from driftscope.report.estimation_terminal import render_estimate
 from driftscope.report.explanation_terminal import render_explanation
 from driftscope.report.feedback_terminal import render_feedback
+from driftscope.report.image_explanation_terminal import render_image_explanation
 
 __all__ = ["render_terminal"]
 
@@ -228,6 +229,8 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
     if explanations is not None:
         if explanations["explanation"] is not None:
             parts.append(render_explanation(explanations["explanation"], max_features=8))
+        elif explanations.get("images") is not None:
+            parts.append(render_image_explanation(explanations["images"], max_images=5))
         else:
             parts.append(Text(f"EXPLANATIONS not made: {explanations['error']}", style="yellow"))
     parts += _sections(report)

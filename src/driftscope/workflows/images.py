@@ -3,13 +3,17 @@ performance on them (`monitor_images`), through the shared file plumbing (`workf
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from driftscope._validate import check_int
+from driftscope.analyses.explanation import ExplanationsSection
+from driftscope.analyses.image_explanation import ImageExplainSettings, ImageExplanation
 from driftscope.data.paths import FileProblem
 from driftscope.exceptions import EmptyDataError, SchemaError
 from driftscope.modalities.masks import read_masks
@@ -208,6 +212,8 @@ def monitor_images(
     seed: int = 0,
     reference_name: str | None = None,
     current_name: str | None = None,
+    explain: int = 0,
+    explain_settings: ImageExplainSettings | None = None,
 ) -> Report:
     """Run an image ``model`` on both sets and compare what it says, and how well it does.
 
@@ -219,6 +225,13 @@ def monitor_images(
     ``masks`` for segmentation: class labels, or paths to masks as PNG or ``.npy``), it measures
     accuracy or mean IoU and Dice on both sides with confidence intervals, and ends with the
     retrain verdict (`driftscope.monitor`).
+
+    With ``explain`` > 0, a classifier is explained (`driftscope.explain_images`, bounded by
+    ``explain_settings``, whose ``max_images`` ``explain`` replaces) on that many current and
+    that many reference images: the misclassified first, then the least confident, where the
+    tables have labels; else a seeded sample. The result is the report's ``explanations``
+    section, overlays included; a failure to explain is the section's ``error``, and the rest
+    of the report stands. Segmentation models are not explained.
     """
     from driftscope.modalities.image_model import classification_table, segmentation_table
     from driftscope.modalities.images import (
@@ -229,6 +242,7 @@ def monitor_images(
     from driftscope.models import load_model
     from driftscope.workflows.monitor import monitor
 
+    check_int("monitor_images", "explain", explain, low=0)
     if task not in ("classification", "segmentation"):
         raise SchemaError(f"task must be 'classification' or 'segmentation'; got {task!r}.")
     loaded = load_model(model, output=model_output)
@@ -238,6 +252,7 @@ def monitor_images(
     sides: list[Side] = []
     model_problems: list[tuple[FileProblem, ...]] = []
     embeddings: list[np.ndarray] = []
+    ran: list[list[int]] = []
     class_names: list[str] = []
     for source, name in ((reference, reference_name), (current, current_name)):
         side = read_side(source, name, column, allow_roots, extract_image_features, workers)
@@ -285,6 +300,7 @@ def monitor_images(
         sides.append(side)
         model_problems.append((*failed, *mask_problems))
         embeddings.append(_flat(outputs))
+        ran.append([int(r) for r in outputs.rows])
     has_target = all("target" in f.columns for f in frames)
     if not has_target:
         frames = [f.drop(columns=["target"], errors="ignore") for f in frames]
@@ -328,4 +344,98 @@ def monitor_images(
         preview=thumbnail_data_uri,
         failed=model_problems,
     )
-    return with_inputs(report, section)
+    report = with_inputs(report, section)
+    if explain == 0:
+        return report
+    if task != "classification":
+        explained = ExplanationsSection(
+            None,
+            f"{task} models are not explained: image explanations attribute one score per class "
+            "and image, a segmentation model gives one per pixel.",
+        )
+    else:
+        settings = dataclasses.replace(
+            explain_settings or ImageExplainSettings(max_evals=200), max_images=explain
+        )
+        explained = _explanations(loaded, sides, frames, ran, class_names, input_size, settings)
+    warnings = () if explained.error is None else (f"explanations: {explained.error}",)
+    return dataclasses.replace(
+        report,
+        explanations=explained,
+        extra_warnings=(*report.extra_warnings, *warnings),
+    )
+
+
+def _worst(frame: pd.DataFrame, n: int, seed: int) -> list[int]:
+    """Positions of the ``n`` images to explain: the misclassified first, then the least
+    confident, where labels are known; else a seeded sample, in input order."""
+    if len(frame) <= n:
+        return list(range(len(frame)))
+    if "target" not in frame.columns:
+        return [int(i) for i in np.sort(np.random.default_rng(seed).choice(len(frame), n, False))]
+    wrong = (frame["prediction"].astype(str) != frame["target"].astype(str)).to_numpy()
+    labelled = frame["target"].notna().to_numpy()
+    confidence = frame["confidence"].to_numpy(dtype=np.float64)
+    # Wrong and labelled first, then by rising confidence; a stable sort keeps input order.
+    order = np.lexsort((confidence, ~(wrong & labelled)))
+    return [int(i) for i in order[:n]]
+
+
+def _explanations(
+    loaded: Any,
+    sides: Sequence[Side],
+    frames: Sequence[pd.DataFrame],
+    ran: Sequence[Sequence[int]],
+    class_names: Sequence[str],
+    input_size: tuple[int, int] | None,
+    settings: ImageExplainSettings,
+) -> ExplanationsSection:
+    """`explain_images` on the worst current and reference images (``ran``: the table row of
+    each row of a side's frame); its error is the section's."""
+    from driftscope.analyses.image_explanation import explain_images
+    from driftscope.exceptions import DriftscopeError
+
+    files: list[list[Path]] = []
+    written: dict[str, str] = {}
+    for side, frame, rows in zip(sides, frames, ran, strict=True):
+        by_row = dict(zip(side.resolved.rows, side.resolved.paths, strict=True))
+        picked = [rows[i] for i in _worst(frame, settings.max_images, settings.seed)]
+        files.append([by_row[r] for r in picked])
+        for r in picked:
+            written[str(by_row[r])] = str(side.table.frame[side.column].iloc[r])
+    try:
+        result = explain_images(
+            loaded,
+            files[1],
+            reference=files[0],
+            class_names=list(class_names),
+            input_size=input_size,
+            settings=settings,
+        )
+    except DriftscopeError as exc:
+        return ExplanationsSection(None, str(exc))
+    totals = [len(rows) for rows in ran]
+    return ExplanationsSection(None, images=_as_written(result, written, totals[1], totals[0]))
+
+
+def _as_written(
+    result: ImageExplanation, written: Mapping[str, str], total: int, reference_total: int
+) -> ImageExplanation:
+    """The result with each image and problem named by its path as its table wrote it, and
+    its bounds counting the images they were chosen from (``total``, ``reference_total``)."""
+    reference = (
+        None
+        if result.reference is None
+        else _as_written(result.reference, written, reference_total, 0)
+    )
+    return dataclasses.replace(
+        result,
+        bounds=dataclasses.replace(result.bounds, images_total=total),
+        images=tuple(
+            dataclasses.replace(i, source=written.get(i.source, i.source)) for i in result.images
+        ),
+        problems=tuple(
+            dataclasses.replace(p, path=written.get(p.path, p.path)) for p in result.problems
+        ),
+        reference=reference,
+    )

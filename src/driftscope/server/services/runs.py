@@ -300,8 +300,12 @@ def _files_report(
             reference_name=reference_name,
             current_name=current_name,
         )
+    from driftscope.analyses.image_explanation import ImageExplainSettings
     from driftscope.workflows.images import monitor_images
 
+    # A classifier is explained on a few images a side, with few model calls each, so that the
+    # analysis stays quick; explain_rows 0 turns it off.
+    explain = min(state.settings.explain_rows, EXPLAINED_IMAGES) if task == ModelTask.IMAGE else 0
     return monitor_images(
         reference,
         current,
@@ -312,7 +316,15 @@ def _files_report(
         allow_roots=roots,
         reference_name=reference_name,
         current_name=current_name,
+        explain=explain,
+        explain_settings=ImageExplainSettings(max_evals=EXPLAINED_IMAGE_EVALS),
     )
+
+
+#: Images a side an image classifier's run explains, at most (and at most explain_rows).
+EXPLAINED_IMAGES = 4
+#: Model calls per explained image (shap's partition explainer).
+EXPLAINED_IMAGE_EVALS = 100
 
 
 @dataclass(frozen=True)
@@ -631,7 +643,7 @@ def explanations_missing(session: Session, run: Run) -> str:
     version = session.get(Version, run.version_id)
     model = session.get(Model, run.model_id)
     if model is not None and ModelTask(model.task).on_files:
-        return "explanations are made for tabular models only"
+        return "explanations are made for tabular models and image classifiers only"
     if version is not None and version.model_file is None:
         return f"its version v{version.number} has no model file to explain"
     return (

@@ -19,7 +19,8 @@ TOP = 5
 class Drivers:
     """A run's explanations for a page: ``features`` the most important first (on the run, else
     the baseline), ``explainer``/``model``/``outputs`` what made them of what, ``bounds`` in
-    words, ``error`` why the model could not be explained."""
+    words, ``error`` why the model could not be explained, ``images`` an image classifier's
+    explanations in words (its overlays are in the report)."""
 
     explainer: str | None
     model: str | None
@@ -29,6 +30,7 @@ class Drivers:
     bounds: str | None
     warnings: tuple[str, ...]
     error: str | None
+    images: str | None = None
 
 
 def drivers(section: dict[str, Any]) -> Drivers:
@@ -39,6 +41,9 @@ def drivers(section: dict[str, Any]) -> Drivers:
     'The model could not be loaded.'
     """
     explanation = section.get("explanation")
+    images = section.get("images")
+    if explanation is None and images is not None:
+        return Drivers(None, None, (), (), 0, None, (), None, images=_images_words(images))
     if explanation is None:
         return Drivers(None, None, (), (), 0, None, (), str(section.get("error") or "unknown"))
     rows = tuple(FeatureImportance(**item) for item in explanation.get("importance", []))
@@ -53,3 +58,20 @@ def drivers(section: dict[str, Any]) -> Drivers:
         warnings=tuple(str(w) for w in explanation.get("warnings", [])),
         error=None,
     )
+
+
+def _images_words(images: dict[str, Any]) -> str:
+    """An image explanation in one sentence.
+
+    >>> bounds = {"images": 4, "images_total": 40, "unreadable": 0}
+    >>> _images_words({"explainer": "partition", "model": "m.onnx", "bounds": bounds,
+    ...                "reference": {"bounds": bounds}})
+    'partition explainer on m.onnx: 4 of 40 run images and 4 of 40 baseline images explained'
+    """
+    sides = [(images, "run"), (images.get("reference"), "baseline")]
+    counts = " and ".join(
+        f"{side['bounds']['images']:,} of {side['bounds']['images_total']:,} {name} images"
+        for side, name in sides
+        if side is not None
+    )
+    return f"{images.get('explainer')} explainer on {images.get('model')}: {counts} explained"
