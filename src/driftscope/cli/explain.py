@@ -3,8 +3,9 @@ LIME, `driftscope.explain`). `register` adds it to the main app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,7 +24,7 @@ from driftscope.cli._options import (
     fail_if,
 )
 
-__all__ = ["register"]
+__all__ = ["present_explanation", "register"]
 
 METHODS = ("auto", "tree", "linear", "permutation", "lime")
 
@@ -101,11 +102,9 @@ def explain_command(
 ) -> None:
     """Explain MODEL on REFERENCE and, when given, on CURRENT: each feature's importance on both
     sides and its change, the worst rows explained, with the bounds used."""
-    from rich.console import Console
-
     from driftscope.analyses.explanation import ExplainSettings
-    from driftscope.report._report import write_all
     from driftscope.report.explanation_terminal import render_explanation
+    from driftscope.report.html import render_explanation_html
     from driftscope.workflows.explain import explain_tables
 
     _check_choice(method, METHODS, "--method")
@@ -129,34 +128,63 @@ def explain_command(
         delimiter=delimiter,
     )
     data = result.to_dict()
-    files: list[tuple[Path, str]] = []
-    if html_path is not None:
-        from driftscope.report.html import render_explanation_html
-
-        page = render_explanation_html(
+    present_explanation(
+        data,
+        render_explanation(data),
+        html_path,
+        None
+        if html_path is None
+        else lambda: render_explanation_html(
             data, reference.name, current.name if current is not None else None
-        )
-        files.append((html_path, page))
+        ),
+        json_path,
+        quiet=quiet,
+        fail_on_change=fail_on_change,
+        risen=result.risen,
+    )
+
+
+def present_explanation(
+    data: dict[str, Any],
+    summary: Any,
+    html_path: Path | None,
+    page: Callable[[], str] | None,
+    json_path: Path | None,
+    *,
+    quiet: bool,
+    fail_on_change: float | None,
+    risen: Callable[[float], list[str]],
+) -> None:
+    """Write an explanation's HTML ``page`` and its JSON ``data`` (both files or neither, as
+    `Report.save` writes them), print its ``summary`` unless ``quiet``, and exit 1 when
+    ``risen(fail_on_change)`` names a feature or word (`driftscope explain`, `driftscope text
+    explain`)."""
+    from rich.console import Console
+
+    from driftscope.report._report import write_all
+
+    files: list[tuple[Path, str]] = []
+    if html_path is not None and page is not None:
+        files.append((html_path, page()))
     if json_path is not None:
         import json
 
         files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
-    # Both files or neither, as `Report.save` writes them.
     write_all(files)
     if not quiet:
         out = Console()
-        out.print(render_explanation(data))
+        out.print(summary)
         if html_path is not None:
             out.print(f"HTML: {html_path}")
         if json_path is not None:
             out.print(f"JSON: {json_path}")
     if fail_on_change is not None:
-        risen = result.risen(fail_on_change)
-        if risen and not quiet:
+        found = risen(fail_on_change)
+        if found and not quiet:
             Console(stderr=True).print(
-                f"importance rose by more than {fail_on_change:g} of the total: " + ", ".join(risen)
+                f"importance rose by more than {fail_on_change:g} of the total: " + ", ".join(found)
             )
-        fail_if(bool(risen))
+        fail_if(bool(found))
 
 
 def register(app: typer.Typer) -> None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_all", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 def write_atomic(path: str | Path, text: str) -> None:
