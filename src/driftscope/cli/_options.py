@@ -4,7 +4,7 @@ paths, presenting a report, and failing on a result (`--fail-on-drift`, `--fail-
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -312,3 +312,44 @@ def fail_on_verdict(verdict: Any, fail_on: str | None) -> None:
     """``--fail-on investigate|retrain``: exit with `EXIT_DRIFT` when the verdict is that bad or
     worse (a report without a verdict never fails)."""
     fail_if(fail_on is not None and verdict is not None and verdict.at_least(fail_on))
+
+
+def present_explanation(
+    data: dict[str, Any],
+    summary: Any,
+    html_path: Path | None,
+    page: Callable[[], str] | None,
+    json_path: Path | None,
+    *,
+    quiet: bool,
+    fail_on_change: float | None,
+    risen: Callable[[float], list[str]],
+) -> None:
+    """Write an explanation's HTML ``page`` and its JSON ``data`` (both files or neither, as
+    `Report.save` writes them), print its ``summary`` unless ``quiet``, and exit 1 when
+    ``risen(fail_on_change)`` names a feature or word (`driftscope explain`, `driftscope text
+    explain`)."""
+    from driftscope.report._report import write_all
+
+    files: list[tuple[Path, str]] = []
+    if html_path is not None and page is not None:
+        files.append((html_path, page()))
+    if json_path is not None:
+        import json
+
+        files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
+    write_all(files)
+    if not quiet:
+        out = Console()
+        out.print(summary)
+        if html_path is not None:
+            out.print(f"HTML: {html_path}")
+        if json_path is not None:
+            out.print(f"JSON: {json_path}")
+    if fail_on_change is not None:
+        found = risen(fail_on_change)
+        if found and not quiet:
+            Console(stderr=True).print(
+                f"importance rose by more than {fail_on_change:g} of the total: " + ", ".join(found)
+            )
+        fail_if(bool(found))

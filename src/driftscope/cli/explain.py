@@ -3,9 +3,8 @@ LIME, `driftscope.explain`). `register` adds it to the main app."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,10 +20,10 @@ from driftscope.cli._options import (
     _check_outputs,
     _split_columns,
     exit_codes_help,
-    fail_if,
+    present_explanation,
 )
 
-__all__ = ["present_explanation", "register"]
+__all__ = ["register"]
 
 METHODS = ("auto", "tree", "linear", "permutation", "lime")
 
@@ -142,49 +141,6 @@ def explain_command(
         fail_on_change=fail_on_change,
         risen=result.risen,
     )
-
-
-def present_explanation(
-    data: dict[str, Any],
-    summary: Any,
-    html_path: Path | None,
-    page: Callable[[], str] | None,
-    json_path: Path | None,
-    *,
-    quiet: bool,
-    fail_on_change: float | None,
-    risen: Callable[[float], list[str]],
-) -> None:
-    """Write an explanation's HTML ``page`` and its JSON ``data`` (both files or neither, as
-    `Report.save` writes them), print its ``summary`` unless ``quiet``, and exit 1 when
-    ``risen(fail_on_change)`` names a feature or word (`driftscope explain`, `driftscope text
-    explain`)."""
-    from rich.console import Console
-
-    from driftscope.report._report import write_all
-
-    files: list[tuple[Path, str]] = []
-    if html_path is not None and page is not None:
-        files.append((html_path, page()))
-    if json_path is not None:
-        import json
-
-        files.append((json_path, json.dumps(data, indent=2, allow_nan=False)))
-    write_all(files)
-    if not quiet:
-        out = Console()
-        out.print(summary)
-        if html_path is not None:
-            out.print(f"HTML: {html_path}")
-        if json_path is not None:
-            out.print(f"JSON: {json_path}")
-    if fail_on_change is not None:
-        found = risen(fail_on_change)
-        if found and not quiet:
-            Console(stderr=True).print(
-                f"importance rose by more than {fail_on_change:g} of the total: " + ", ".join(found)
-            )
-        fail_if(bool(found))
 
 
 def register(app: typer.Typer) -> None:

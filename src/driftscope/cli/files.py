@@ -23,6 +23,7 @@ from driftscope.cli._options import (
     exit_codes_help,
     fail_if,
     fail_on_verdict,
+    present_explanation,
 )
 from driftscope.exceptions import ParameterError
 
@@ -388,7 +389,6 @@ def text_explain(
     --reference, of the baseline: each word's importance on both sides and its change, the
     words that rose most, with the bounds used."""
     from driftscope.analyses.text_explanation import TextExplainSettings
-    from driftscope.cli.explain import present_explanation
     from driftscope.report.explanation_terminal import render_text_explanation
     from driftscope.report.html import render_text_explanation_html
     from driftscope.workflows.text import explain_text_tables

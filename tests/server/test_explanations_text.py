@@ -1,0 +1,136 @@
+"""Explanations of a text classifier in the service: a text_classification version whose model
+file is a skops text pipeline has its runs explained word by word (`driftscope.explain_text`)
+on the text column, bounded by ``explain_rows`` texts a side, and the run's report carries the
+words' weights: the same numbers as `explain_text` called directly with the service's
+settings."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from fastapi.testclient import TestClient
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from tests.server._serve import ADMIN_PASSWORD
+from tests.server.conftest import as_csv, as_parquet, run_jobs
+
+from driftscope.analyses.text_explanation import explain_text
+from driftscope.server.services.runs import TEXT_EXPLAIN_SAMPLES
+from driftscope.server.settings import ServerSettings, load_settings
+from driftscope.server.state import State
+
+#: Texts explained per side in this test.
+TEXTS = 12
+
+_WORDS = ["great", "shoes", "fit", "nice", "order", "arrived", "thanks", "size", "color", "box"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ServerSettings:
+    """SQLite only, explanations on for ``TEXTS`` texts a side: what is tested is the job."""
+    return load_settings(
+        data_dir=tmp_path / "data",
+        admin_password=ADMIN_PASSWORD,
+        worker=False,
+        period_quiet_seconds=0,
+        explain_rows=TEXTS,
+    )
+
+
+def _reviews(rng: np.random.Generator, n: int, refund: float) -> pd.DataFrame:
+    """Reviews of six neutral words; a ``refund`` share of them ask for a refund, and those
+    are the complaints."""
+    texts = []
+    for _ in range(n):
+        words = list(rng.choice(_WORDS, 6))
+        if rng.random() < refund:
+            words.insert(int(rng.integers(0, 6)), "refund")
+        texts.append(" ".join(words))
+    labels = ["complaint" if "refund" in t.split() else "other" for t in texts]
+    return pd.DataFrame({"review": texts, "label": labels})
+
+
+def _model(rng: np.random.Generator) -> Pipeline:
+    train = _reviews(rng, 400, 0.5)
+    return make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(train.review, train.label)
+
+
+def _skops(obj: object) -> bytes:
+    buffer = io.BytesIO()
+    sio.dump(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_a_text_model_is_explained_word_by_word_on_its_runs(
+    admin: TestClient, state: State
+) -> None:
+    rng = np.random.default_rng(0)
+    model = _model(rng)
+    baseline = _reviews(rng, 60, 0.25)
+    production = _reviews(rng, 60, 0.75)
+    for frame in (baseline, production):
+        frame["prediction"] = model.predict(frame.review)
+    admin.post("/api/v1/models", json={"name": "reviews", "task": "text_classification"})
+    made = admin.post(
+        "/api/v1/models/reviews/versions",
+        files={
+            "baseline": ("baseline.parquet", as_parquet(baseline)),
+            "model_file": ("model.skops", _skops(model)),
+        },
+        data={"target": "label", "prediction": "prediction"},
+    )
+    assert made.status_code == 201, made.text
+    uploaded = admin.post(
+        "/api/v1/models/reviews/runs", files={"data": ("run.csv", as_csv(production))}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    run_jobs(state)
+    run_id = uploaded.json()["id"]
+    assert admin.get(f"/api/v1/models/reviews/runs/{run_id}").json()["status"] == "analysed"
+    report = admin.get(f"/api/v1/models/reviews/runs/{run_id}/report").json()
+    section = report["explanations"]
+    assert section["error"] is None, section["error"]
+    assert section["explanation"] is None
+    text = section["text"]
+    assert text["explainer"] == "lime"
+    assert text["bounds"] == {
+        "current_texts": TEXTS,
+        "current_total": len(production),
+        "reference_texts": TEXTS,
+        "reference_total": len(baseline),
+        "samples_per_text": TEXT_EXPLAIN_SAMPLES,
+        "features_per_text": 10,
+    }
+    # Only "refund" decides a complaint: it leads on both sides, and rose with the complaints.
+    ranked = {i["token"]: i for i in text["importance"]}
+    assert ranked["refund"]["current_rank"] == 1
+    assert ranked["refund"]["reference_rank"] == 1
+    assert text["importance"][0]["token"] == "refund"
+    # The words' weights are explain_text's on the same texts with the service's settings.
+    expected = explain_text(
+        model,
+        list(production.review),
+        reference=list(baseline.review),
+        max_texts=TEXTS,
+        num_samples=TEXT_EXPLAIN_SAMPLES,
+    ).to_dict()
+    for side in ("texts", "reference_texts"):
+        assert [r["weights"] for r in text[side]] == [r["weights"] for r in expected[side]]
+        assert [r["index"] for r in text[side]] == [r["index"] for r in expected[side]]
+    assert text["importance"] == expected["importance"]
+    # The API's section, the run page and its report show them too.
+    assert admin.get(f"/api/v1/runs/{run_id}/explanations").json()["text"] == text
+    page = admin.get(f"/models/reviews/runs/{run_id}").text
+    assert "most important of" in page
+    assert "words: mean absolute attribution" in page
+    assert "<tr><td>refund</td>" in page
+    shown = admin.get(f"/models/reviews/runs/{run_id}/report.html").text
+    assert 'data-part="text-explanation"' in shown
+    assert 'title="+' in shown
+    assert ">refund</mark>" in shown
