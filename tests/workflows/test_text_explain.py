@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -20,6 +21,8 @@ import driftscope
 from driftscope.analyses.explanation import ExplainSettings
 from driftscope.analyses.text_explanation import TextExplainSettings, explain_text
 from driftscope.report._validate import validate_report
+from driftscope.report.html import render_html
+from driftscope.report.terminal import render_terminal
 from driftscope.workflows.text import compare_text
 
 SETTINGS = TextExplainSettings(max_texts=12, num_samples=100, seed=1)
@@ -150,6 +153,15 @@ def test_monitor_explains_a_text_pipeline_on_its_text_column(
     assert section["text"] == _direct(model, reference, current, SETTINGS)
     assert _top(section["text"], "current") == "refund"
     assert "explanations" in report.metadata.timings
+    # The HTML report's section and its nav badge, and the terminal's lines.
+    page = render_html(data_)
+    assert 'data-part="text-explanation"' in page
+    assert 'Explanations<span class="ds-badge ds-badge-skip">&#x27;refund&#x27; rose most' in page
+    printed = Console(width=200, record=True)
+    printed.print(render_terminal(data_))
+    shown = printed.export_text()
+    assert "top words on current: refund," in shown
+    assert "rose most: refund (+" in shown
     # Tabular settings carry over: their rows become texts, their seed the seed.
     mapped = driftscope.monitor(
         reference,
