@@ -10,13 +10,13 @@ import io
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import skops.io as sio
 from fastapi.testclient import TestClient
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
+from tests.cli.test_text_explain import reviews
 from tests.server._serve import ADMIN_PASSWORD
 from tests.server.conftest import as_csv, as_parquet, run_jobs
 
@@ -27,8 +27,6 @@ from driftscope.server.state import State
 
 #: Texts explained per side in this test.
 TEXTS = 12
-
-_WORDS = ["great", "shoes", "fit", "nice", "order", "arrived", "thanks", "size", "color", "box"]
 
 
 @pytest.fixture
@@ -43,21 +41,8 @@ def settings(tmp_path: Path) -> ServerSettings:
     )
 
 
-def _reviews(rng: np.random.Generator, n: int, refund: float) -> pd.DataFrame:
-    """Reviews of six neutral words; a ``refund`` share of them ask for a refund, and those
-    are the complaints."""
-    texts = []
-    for _ in range(n):
-        words = list(rng.choice(_WORDS, 6))
-        if rng.random() < refund:
-            words.insert(int(rng.integers(0, 6)), "refund")
-        texts.append(" ".join(words))
-    labels = ["complaint" if "refund" in t.split() else "other" for t in texts]
-    return pd.DataFrame({"review": texts, "label": labels})
-
-
 def _model(rng: np.random.Generator) -> Pipeline:
-    train = _reviews(rng, 400, 0.5)
+    train = reviews(rng, 400, 0.5)
     return make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(train.review, train.label)
 
 
@@ -72,8 +57,8 @@ def test_a_text_model_is_explained_word_by_word_on_its_runs(
 ) -> None:
     rng = np.random.default_rng(0)
     model = _model(rng)
-    baseline = _reviews(rng, 60, 0.25)
-    production = _reviews(rng, 60, 0.75)
+    baseline = reviews(rng, 60, 0.25)
+    production = reviews(rng, 60, 0.75)
     for frame in (baseline, production):
         frame["prediction"] = model.predict(frame.review)
     admin.post("/api/v1/models", json={"name": "reviews", "task": "text_classification"})

@@ -1788,15 +1788,20 @@ def _explained_badge(explanations: Mapping[str, Any]) -> _Badge:
     return _badge(None, f"{top.get('feature')} rose most")
 
 
-def _explanation_view(explanation: Mapping[str, Any], badge: _Badge) -> _Explanations:
-    importance: Sequence[Mapping[str, Any]] = explanation.get("importance") or []
+def _largest(importance: Sequence[Mapping[str, Any]]) -> float:
+    """The largest importance on either side: the importance bars' full length."""
     sizes = [
         float(item[side])
         for item in importance
         for side in ("reference", "current")
         if _is_number(item.get(side))
     ]
-    top = max(sizes, default=0.0)
+    return max(sizes, default=0.0)
+
+
+def _explanation_view(explanation: Mapping[str, Any], badge: _Badge) -> _Explanations:
+    importance: Sequence[Mapping[str, Any]] = explanation.get("importance") or []
+    top = _largest(importance)
     items = tuple(_Importance.of(item, top) for item in importance)
     bounds: Mapping[str, Any] = explanation.get("bounds") or {}
     has_current = bool(bounds.get("current_total"))
@@ -2001,13 +2006,7 @@ def _text_explained(text: Mapping[str, Any]) -> _TextExplained:
     importance: Sequence[Mapping[str, Any]] = text.get("importance") or []
     bounds: Mapping[str, Any] = text.get("bounds") or {}
     has_reference = bool(bounds.get("reference_total"))
-    sizes = [
-        float(item[side])
-        for item in importance
-        for side in ("reference", "current")
-        if _is_number(item.get(side))
-    ]
-    top = max(sizes, default=0.0)
+    top = _largest(importance)
     rows = tuple(_TokenRow.of(item, top) for item in importance)
 
     def ranked(side: str) -> tuple[str, ...]:
