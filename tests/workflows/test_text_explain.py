@@ -221,3 +221,49 @@ def test_monitor_explains_a_tabular_model_on_its_columns_with_text_settings() ->
     assert explanation is not None
     assert explanation.bounds.current_rows == 40
     assert explanation.top(1) == ["a"]
+
+
+TEXT_SHAPES: list[tuple[str, str]] = [
+    ("text_explanation", "TextExplanation"),
+    ("token_importance", "TokenImportance"),
+    ("text_row_explanation", "TextRowExplanation"),
+    ("token_weight", "TokenWeight"),
+    ("text_explain_bounds", "TextExplainBounds"),
+]
+
+
+@pytest.mark.parametrize(("definition", "name"), TEXT_SHAPES)
+def test_schema_lists_the_text_fields_and_their_nulls(
+    data: tuple[Pipeline, pd.DataFrame, pd.DataFrame], definition: str, name: str
+) -> None:
+    import dataclasses
+    import typing
+
+    import jsonschema
+
+    from driftscope.analyses import text_explanation as T
+    from driftscope.report._validate import report_schema
+
+    model, reference, current = data
+    text = _direct(model, reference, current, TextExplainSettings(max_texts=3, num_samples=20))
+    sample = {
+        "text_explanation": text,
+        "token_importance": text["importance"][0],
+        "text_row_explanation": text["texts"][0],
+        "token_weight": text["texts"][0]["weights"][0],
+        "text_explain_bounds": text["bounds"],
+    }[definition]
+    cls = getattr(T, name)
+    spec = report_schema()["$defs"][definition]
+    names = {f.name for f in dataclasses.fields(cls)}
+    assert set(spec["properties"]) == names
+    assert set(spec["required"]) == names
+    assert spec["additionalProperties"] is False
+    validator = jsonschema.Draft202012Validator(
+        {"$defs": report_schema()["$defs"], "$ref": f"#/$defs/{definition}"}
+    )
+    assert validator.is_valid(sample)
+    hints = typing.get_type_hints(cls)
+    for field in names:
+        allows_none = type(None) in typing.get_args(hints[field])
+        assert validator.is_valid({**sample, field: None}) == allows_none, field
