@@ -208,3 +208,21 @@ def test_text_drift_with_a_model_has_the_explanations(
     html = page.read_text()
     assert 'data-part="text-explanation"' in html
     assert html.index('data-section="explanations"') < html.index("<h2>Texts</h2>")
+
+
+def test_report_with_a_text_model_explains_its_words(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `driftscope report --model` on a text pipeline: monitor explains it on the text column,
+    # --explain-rows texts a side, instead of feeding it a table of columns.
+    model, base, new = files
+    out = tmp_path / "r.json"
+    args = ["report", str(base), str(new), "--target", "label", "--model", str(model)]
+    assert main([*args, "--explain-rows", "8", "--no-multivariate", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    validate_report(data)
+    section = data["explanations"]
+    assert section["explanation"] is None
+    assert section["error"] is None
+    assert section["text"]["bounds"]["current_texts"] == 8
+    assert "EXPLANATIONS lime on model.skops (text)" in " ".join(capsys.readouterr().out.split())
