@@ -115,7 +115,50 @@ def test_a_text_model_is_explained_word_by_word_on_its_runs(
     assert "most important of" in page
     assert "words: mean absolute attribution" in page
     assert "<tr><td>refund</td>" in page
+    assert "Every word, and texts highlighted word by word, in the report" in page
     shown = admin.get(f"/models/reviews/runs/{run_id}/report.html").text
     assert 'data-part="text-explanation"' in shown
     assert 'title="+' in shown
     assert ">refund</mark>" in shown
+
+
+def test_a_text_model_file_predicts_on_the_text_column(admin: TestClient, state: State) -> None:
+    # Before, a text pipeline was given the table of feature columns and the version was
+    # refused ("The model gave 1 predictions for 60 rows"): it now reads its one text column,
+    # for the baseline and for a run that comes without predictions (a missing text reads as
+    # an empty one).
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(1)
+    model = _model(rng)
+    baseline, production = reviews(rng, 60, 0.25), reviews(rng, 60, 0.75)
+    production.loc[3, "review"] = None
+    admin.post("/api/v1/models", json={"name": "plain", "task": "text_classification"})
+    made = admin.post(
+        "/api/v1/models/plain/versions",
+        files={
+            "baseline": ("baseline.parquet", as_parquet(baseline)),
+            "model_file": ("model.skops", _skops(model)),
+        },
+        data={"target": "label"},
+    )
+    assert made.status_code == 201, made.text
+    uploaded = admin.post(
+        "/api/v1/models/plain/runs", files={"data": ("run.csv", as_csv(production))}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    run_jobs(state)
+    run_id = uploaded.json()["id"]
+    report = admin.get(f"/api/v1/models/plain/runs/{run_id}/report").json()
+    accuracy = next(m for m in report["performance"]["metrics"] if m["name"] == "accuracy")
+    predicted = model.predict(production.review.fillna(""))
+    assert accuracy["current"] == pytest.approx(accuracy_score(production.label, predicted))
+    assert accuracy["reference"] == pytest.approx(
+        accuracy_score(baseline.label, model.predict(baseline.review))
+    )
+    # The missing text is left out of the explanations, with a warning.
+    text = report["explanations"]["text"]
+    assert 3 not in [r["index"] for r in text["texts"]]
+    assert any(
+        "1 of 60 current texts of column 'review' are missing" in w for w in text["warnings"]
+    )
