@@ -31,7 +31,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'driftscope.db'}"
     cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.new_database()
+    # At the latest revision already, as the SQLite stores are (`state`).
+    return cluster.migrated_database()
 
 
 @pytest.fixture

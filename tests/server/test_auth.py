@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from tests.server.conftest import ADMIN_PASSWORD, log_in, new_token, token_client
 
+from driftscope.server import security
 from driftscope.server.app import create_app
 from driftscope.server.models import ApiToken, Audit, User
 from driftscope.server.security import hash_secret
@@ -43,6 +44,16 @@ def test_without_a_given_password_the_first_admin_gets_a_generated_one_shown_onc
     with TestClient(create_app(settings), base_url="http://127.0.0.1"):
         assert "password" not in capfd.readouterr().err
     state.engine.dispose()
+
+
+def test_the_service_hashes_at_rfc_9106_parameters(service_hasher: Any) -> None:
+    """The tests hash at argon2id's lowest cost (tests/conftest.py); the service's own hasher
+    uses RFC 9106's low-memory parameters, and verifies either."""
+    hasher = service_hasher()
+    stored = hasher.hash("correct horse")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert security.verify_password(stored, "correct horse")
+    assert not security.verify_password(stored, "wrong horse")
 
 
 def test_wrong_logins_are_refused_alike_and_then_throttled(client: TestClient) -> None:
