@@ -390,10 +390,12 @@ def _profile_model(
         y, p = _numbers(frame[target.name]), _numbers(frame[prediction.name])
         both = np.isfinite(y) & np.isfinite(p)
         y, p = y[both], p[both]
-        uniques, codes = np.unique(np.concatenate([y, p]), return_inverse=True)
-        if uniques.size > settings.max_categories:
-            confusion = ConfusionCounts((), (), True, settings)
-        else:
+        both_values = np.concatenate([y, p])
+        # Numbers that are not whole, or too many of them, are no class ids: a regression
+        # model, whose confusion counts are dropped (see ConfusionCounts).
+        confusion = ConfusionCounts((), (), True, settings)
+        if bool(np.all(np.mod(both_values, 1) == 0)):
+            uniques, codes = np.unique(both_values, return_inverse=True)
             labels = value_labels(uniques).tolist()
             confusion = ConfusionCounts.from_codes(
                 codes[: y.size], codes[y.size :], labels, settings

@@ -32,8 +32,11 @@ class ProfileSettings:
         most this many (0 keeps none): small and low-cardinality columns stay exact.
     max_categories
         A categorical column keeps exact category counts while it has at most this many
-        categories, and a frequent-items sketch beyond; also the cap on the class labels of a
-        confusion matrix.
+        categories, and a frequent-items sketch beyond.
+    max_classes
+        A model's confusion counts are kept while the target and prediction hold at most this
+        many labels together (whole numbers, for numerical columns); beyond, they are dropped
+        (a numerical target with many values is a regression target).
 
     >>> ProfileSettings(quantile_k=400).quantile_k
     400
@@ -49,6 +52,7 @@ an int in [8, 65535]. Got 4.
     frequent_lg_max_map_size: int = 10
     max_exact_values: int = 1000
     max_categories: int = 1000
+    max_classes: int = 100
 
     def __post_init__(self) -> None:
         owner = "ProfileSettings"
@@ -58,6 +62,7 @@ an int in [8, 65535]. Got 4.
             ("frequent_lg_max_map_size", 3, 26),
             ("max_exact_values", 0, 1_000_000),
             ("max_categories", 1, 1_000_000),
+            ("max_classes", 1, 10_000),
         ):
             object.__setattr__(
                 self, name, check_int(owner, name, getattr(self, name), low=low, high=high)

@@ -23,7 +23,7 @@ class ConfusionCounts:
     """Counts of (target, prediction) label pairs over the rows that have both.
 
     ``matrix[i][j]`` counts rows whose target is ``labels[i]`` and prediction ``labels[j]``.
-    Past ``max_categories`` labels the counts are dropped and ``truncated`` is True (a
+    Past ``settings.max_classes`` labels the counts are dropped and ``truncated`` is True (a
     numerical target with that many values is a regression target, not class labels).
 
     >>> c = ConfusionCounts.from_labels(np.array(["a", "b", "b"]), np.array(["a", "a", "b"]))
@@ -61,7 +61,7 @@ class ConfusionCounts:
     ) -> Self:
         """Counts from aligned arrays of codes into ``labels`` (distinct strings)."""
         settings = settings or ProfileSettings()
-        if len(labels) > settings.max_categories:
+        if len(labels) > settings.max_classes:
             return cls((), (), True, settings)
         k = len(labels)
         order = np.argsort(np.asarray(labels, dtype=object))  # labels sorted, as merge keeps them
@@ -93,7 +93,7 @@ class ConfusionCounts:
         if self.truncated or other.truncated:
             return type(self)((), (), True, self.settings)
         labels = sorted(set(self.labels) | set(other.labels))
-        if len(labels) > self.settings.max_categories:
+        if len(labels) > self.settings.max_classes:
             return type(self)((), (), True, self.settings)
         index = {label: i for i, label in enumerate(labels)}
         matrix = np.zeros((len(labels), len(labels)), dtype=np.int64)
