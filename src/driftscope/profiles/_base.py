@@ -8,7 +8,7 @@ import numpy as np
 
 from driftscope.exceptions import FileFormatError, ParameterError, SchemaError
 
-__all__ = ["check_mergeable", "decode_exact", "encode_exact"]
+__all__ = ["check_mergeable", "counted", "decode_exact", "encode_exact"]
 
 
 def check_mergeable(a: Any, b: Any) -> None:
@@ -24,6 +24,11 @@ def check_mergeable(a: Any, b: Any) -> None:
             f"{a.settings.to_dict()} and {b.settings.to_dict()}. Profile both sides with the "
             "same ProfileSettings."
         )
+
+
+def counted(p: Any) -> dict[str, Any]:
+    """The fields every column profile's `to_dict` starts with: kind and row counts."""
+    return {"kind": p.kind, "n": p.n, "count": p.count, "missing": p.missing}
 
 
 def encode_exact(pairs: tuple[tuple[float, int], ...]) -> bytes:

@@ -18,7 +18,7 @@ from datasketches import (
 from numpy.typing import NDArray
 
 from driftscope.exceptions import ParameterError
-from driftscope.profiles._base import check_mergeable
+from driftscope.profiles._base import check_mergeable, counted
 from driftscope.profiles._settings import ProfileSettings
 
 __all__ = ["BooleanProfile", "CategoricalProfile", "distinct_sketch", "merge_distinct"]
@@ -179,10 +179,7 @@ class CategoricalProfile:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
-            "n": self.n,
-            "count": self.count,
-            "missing": self.missing,
+            **counted(self),
             "distinct": self.distinct_count,
             "exact": self.counts is not None,
             "count_error": self.count_error,
@@ -271,10 +268,7 @@ class BooleanProfile:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
-            "n": self.n,
-            "count": self.count,
-            "missing": self.missing,
+            **counted(self),
             "n_true": self.n_true,
             "n_false": self.n_false,
         }

@@ -12,7 +12,7 @@ from datasketches import kll_doubles_sketch
 from numpy.typing import NDArray
 
 from driftscope.exceptions import ParameterError
-from driftscope.profiles._base import check_mergeable, decode_exact, encode_exact
+from driftscope.profiles._base import check_mergeable, counted, decode_exact, encode_exact
 from driftscope.profiles._moments import Moments
 from driftscope.profiles._settings import ProfileSettings
 
@@ -181,10 +181,7 @@ class NumericalProfile:
             for q in (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
         }
         return {
-            "kind": self.kind,
-            "n": self.n,
-            "count": self.count,
-            "missing": self.missing,
+            **counted(self),
             "non_finite": self.non_finite,
             "min": self.min,
             "max": self.max,

@@ -10,7 +10,7 @@ import numpy as np
 from datasketches import hll_sketch
 from numpy.typing import NDArray
 
-from driftscope.profiles._base import check_mergeable
+from driftscope.profiles._base import check_mergeable, counted
 from driftscope.profiles._settings import ProfileSettings
 from driftscope.profiles.categorical import distinct_sketch, merge_distinct
 from driftscope.profiles.numerical import NumericalProfile
@@ -90,10 +90,7 @@ class TextProfile:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
-            "n": self.n,
-            "count": self.count,
-            "missing": self.missing,
+            **counted(self),
             "length": self.lengths.to_dict(),
             "n_tokens": self.n_tokens,
             "distinct_tokens": self.distinct_tokens,
