@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import struct
+import threading
 import zlib
 from pathlib import Path
 
@@ -274,3 +275,46 @@ def test_profile_reads_files_and_is_exported(tmp_path: Path) -> None:
     assert exact_columns(from_file) == exact_columns(profile(frame, SCHEMA))
     with pytest.raises(InputTypeError, match="'settings' of profile must be a ProfileSettings"):
         profile(frame, settings={"quantile_k": 8})  # type: ignore[arg-type]
+
+
+def test_a_partition_of_zero_rows_merges_as_the_identity() -> None:
+    frame = table(7, 60)
+    empty = profile(frame.iloc[:0], SCHEMA)
+    assert empty.n_rows == 0
+    assert all(c.n == 0 for c in empty.columns.values())
+    whole = profile(frame, SCHEMA)
+    for merged in (empty.merge(whole), whole.merge(empty)):
+        assert exact_columns(merged) == exact_columns(whole)
+        assert merged.model == whole.model
+    numbers = pd.DataFrame({"y": [1.5, 2.0, 3.0], "p": [1.0, 2.0, 4.0]})
+    schema = {"columns": {"y": "numerical", "p": "numerical"}, "target": "y", "prediction": "p"}
+    merged = profile(numbers.iloc[:0], schema).merge(profile(numbers, schema))
+    assert merged.model == profile(numbers, schema).model
+    assert merged.model is not None
+    assert merged.model.regression is not None
+    assert merged.model.regression.mae == pytest.approx(0.5)
+
+
+def test_columns_profiled_on_threads_equal_those_profiled_on_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import driftscope.data.profile as module
+
+    frame = table(8, 3000)
+    serial = profile(frame, SCHEMA)
+    monkeypatch.setattr(module, "_PARALLEL_ROWS", 1000)
+    monkeypatch.setattr(module.os, "cpu_count", lambda: 4)
+    threads: set[str] = set()
+    original = module._profile_column
+
+    def spy(*args: object) -> object:
+        threads.add(threading.current_thread().name)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_profile_column", spy)
+    threaded = profile(frame, SCHEMA)
+    assert "MainThread" not in threads
+    assert threads
+    assert list(threaded.columns) == list(serial.columns)
+    assert exact_columns(threaded) == exact_columns(serial)
+    assert threaded["x"].moments == serial["x"].moments

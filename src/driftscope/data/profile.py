@@ -9,9 +9,11 @@ binary format of docs/profiles.md.
 from __future__ import annotations
 
 import json
+import os
 import struct
 import zlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,8 @@ _HEAD = struct.Struct(">8sHI")  # magic, format version, length of the JSON head
 _CRC = struct.Struct(">I")
 # Kinds profiled by category label.
 _BY_LABEL = (ColumnKind.CATEGORICAL, ColumnKind.CONSTANT, ColumnKind.ID)
+# Below this many rows a table is profiled on one thread (threads cost more than they save).
+_PARALLEL_ROWS = 50_000
 _TRUE = frozenset({"true", "yes", "y", "t", "1"})
 _FALSE = frozenset({"false", "no", "n", "f", "0"})
 
@@ -321,11 +325,22 @@ def profile(
         )
     frame = read_table(data).frame
     full, _ = infer_schema(frame, frame, schema)
-    columns: dict[str, ColumnProfile] = {}
-    for spec in full:
-        if spec.role is ColumnRole.IGNORED or spec.kind is ColumnKind.BINARY:
-            continue
-        columns[spec.name] = _profile_column(frame[spec.name], spec, settings)
+    specs = [
+        spec
+        for spec in full
+        if spec.role is not ColumnRole.IGNORED and spec.kind is not ColumnKind.BINARY
+    ]
+    workers = min(len(specs), os.cpu_count() or 1)
+    if len(frame) < _PARALLEL_ROWS or workers < 2:
+        profiles = [_profile_column(frame[spec.name], spec, settings) for spec in specs]
+    else:
+        # Columns are independent, and their heavy steps (DataSketches' KLL update, numpy's
+        # reductions, pandas' hashing) release the GIL: threads use every core, no copies.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            profiles = list(
+                pool.map(lambda spec: _profile_column(frame[spec.name], spec, settings), specs)
+            )
+    columns = {spec.name: p for spec, p in zip(specs, profiles, strict=True)}
     return Profile(full, len(frame), columns, settings, _profile_model(frame, full, settings))
 
 
