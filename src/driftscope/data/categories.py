@@ -35,6 +35,10 @@ def value_labels(values: Any) -> NDArray[np.object_]:
         whole = np.isfinite(floats) & (np.mod(floats, 1) == 0) & (np.abs(floats) < _MAX_WHOLE)
         labels[whole] = floats[whole].astype(np.int64).astype(str)
         return np.asarray(labels, dtype=object)
+    if isinstance(values, pd.Index | pd.Series):
+        # Iterating an Arrow-backed column yields its values one call at a time (seconds for a
+        # million); a numpy array of the same objects iterates at C speed.
+        values = values.to_numpy(dtype=object)
     return np.array([str(v) for v in values], dtype=object)
 
 

@@ -3,7 +3,7 @@ frequent-items sketch, and an HLL distinct-count sketch throughout."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -78,17 +78,24 @@ class CategoricalProfile:
         """The profile of a column holding ``counts[i]`` rows of ``labels[i]`` (distinct
         labels) and ``missing`` missing rows."""
         settings = settings or ProfileSettings()
-        labels = [str(label) for label in labels]
-        counts = [int(c) for c in counts]
-        if len(labels) != len(counts) or len(set(labels)) != len(labels):
+        labels = list(map(str, labels))
+        weights = np.asarray(counts, dtype=np.int64).ravel()
+        if len(labels) != weights.size or len(set(labels)) != len(labels):
             raise ParameterError(
                 "A categorical profile takes distinct labels and one count each. Got "
-                f"{len(labels)} labels ({len(set(labels))} distinct) and {len(counts)} counts."
+                f"{len(labels)} labels ({len(set(labels))} distinct) and {weights.size} counts."
             )
-        pairs = tuple(sorted((lab, c) for lab, c in zip(labels, counts, strict=True) if c > 0))
-        return cls._from_pairs(
-            pairs, missing, distinct_sketch(labels, settings.distinct_lg_k), settings
-        )
+        present = weights > 0
+        if not bool(present.all()):
+            labels = [label for label, keep in zip(labels, present.tolist(), strict=True) if keep]
+            weights = weights[present]
+        distinct = distinct_sketch(labels, settings.distinct_lg_k)
+        count = int(weights.sum())
+        pairs = zip(labels, weights.tolist(), strict=True)
+        if len(labels) <= settings.max_categories:
+            return cls(count, missing, tuple(sorted(pairs)), None, distinct, settings)
+        # Past the cap the counts are not kept: no sort of a million labels.
+        return cls(count, missing, None, _frequent_of(pairs, settings), distinct, settings)
 
     @classmethod
     def from_values(
@@ -212,7 +219,7 @@ class CategoricalProfile:
         )
 
 
-def _frequent_of(pairs: CategoryCounts, settings: ProfileSettings) -> bytes:
+def _frequent_of(pairs: Iterable[tuple[str, int]], settings: ProfileSettings) -> bytes:
     sketch = frequent_strings_sketch(settings.frequent_lg_max_map_size)
     for label, c in pairs:
         sketch.update(label, c)
