@@ -318,3 +318,16 @@ def test_columns_profiled_on_threads_equal_those_profiled_on_one(
     assert list(threaded.columns) == list(serial.columns)
     assert exact_columns(threaded) == exact_columns(serial)
     assert threaded["x"].moments == serial["x"].moments
+
+
+def test_a_damaged_sketch_fails_at_load_naming_the_file(tmp_path: Path) -> None:
+    p = profile(table(9, 2000), SCHEMA)
+    data = bytearray(p.to_bytes())
+    (header_length,) = struct.unpack(">I", data[10:14])
+    start = 14 + header_length  # the first block: column x's KLL sketch
+    data[start : start + 8] = b"\xff" * 8
+    body = bytes(data[:-4])
+    path = tmp_path / "bad.profile"
+    path.write_bytes(body + struct.pack(">I", zlib.crc32(body)))  # a checksum that matches
+    with pytest.raises(FileFormatError, match=r"bad.profile' is not a valid profile"):
+        Profile.load(path)

@@ -280,9 +280,11 @@ def _from_header(header: dict[str, Any], blobs: bytes) -> Profile:
             if start < 0 or length < 0 or start + length > len(blobs):
                 raise FileFormatError(f"a block of column {shown(entry['name'])} is out of range")
             column_blobs[key] = blobs[start : start + length]
-        columns[str(entry["name"])] = PROFILE_TYPES[kind].from_state(
-            entry["state"], column_blobs, settings
-        )
+        column = PROFILE_TYPES[kind].from_state(entry["state"], column_blobs, settings)
+        # Read every sketch once now, so that a damaged one fails here, naming the file, and
+        # not at the first query.
+        column.to_dict()
+        columns[str(entry["name"])] = column
     model = header["model"]
     return Profile(
         schema=schema,
