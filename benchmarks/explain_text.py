@@ -5,12 +5,13 @@ Run with driftscope's venv python:
     .venv/bin/python benchmarks/explain_text.py                 # 100 texts, LIME and shap
     .venv/bin/python benchmarks/explain_text.py --texts 1000    # measure 1,000 directly
     .venv/bin/python benchmarks/explain_text.py --methods lime --texts 20 --repeats 1   # quick
+    .venv/bin/python benchmarks/explain_text.py --methods lime --samples 500 100   # the service's
 
 A seeded corpus of 3,000 review-like texts (about 20 words each, from a vocabulary of 2,000 words
 where 40 carry sentiment) trains ``TfidfVectorizer`` + ``LogisticRegression``. Then
-``explain_text`` explains ``--texts`` other texts (default settings: ``num_samples=500`` model
-calls per text, ``num_features=10``), ``--repeats`` times; the table gives the median wall and
-CPU time (CPU time of this process: steadier than wall time on a shared machine) and the
+``explain_text`` explains ``--texts`` other texts (``num_samples`` model calls per text, each of
+``--samples``, default 500; ``num_features=10``), ``--repeats`` times; the table gives the median
+wall and CPU time (CPU time of this process: steadier than wall time on a shared machine) and the
 seconds for 1,000 texts extrapolated linearly from them (the work is per text, one explainer call
 each, so it scales linearly; "measured" when ``--texts`` is 1,000). shap is run once on a few
 texts before timing: its first call compiles numba code (about 30 s), once per process.
@@ -54,6 +55,7 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--methods", nargs="+", default=["lime", "shap"])
+    parser.add_argument("--samples", type=int, nargs="+", default=[500])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -79,24 +81,28 @@ def main() -> None:
         if method == "shap":
             log("warming shap up (numba compiles on the first call)")
             explain_text(model, texts[:2], method="shap")
-        times, cpu = [], []
-        for repeat in range(args.repeats):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            result = explain_text(model, texts, method=method, max_texts=args.texts)
-            times.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu)
-            log(f"{method} repeat {repeat + 1}: {times[-1]:.2f} s, CPU {cpu[-1]:.2f} s")
-        assert result.bounds.current_texts == args.texts
-        rows.append((method, median(times), median(cpu)))
+        for samples in args.samples:
+            times, cpu = [], []
+            for repeat in range(args.repeats):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                result = explain_text(
+                    model, texts, method=method, max_texts=args.texts, num_samples=samples
+                )
+                times.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
+                took = f"{times[-1]:.2f} s, CPU {cpu[-1]:.2f} s"
+                log(f"{method} {samples} repeat {repeat + 1}: {took}")
+            assert result.bounds.current_texts == args.texts
+            rows.append((method, samples, median(times), median(cpu)))
     kind = "measured" if args.texts == 1000 else f"extrapolated from {args.texts:,}"
     print(
         "| method | samples per text | texts | median time | median CPU time | per text "
         f"| 1,000 texts ({kind}) | CPU, 1,000 texts |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for method, seconds, cpu_seconds in rows:
+    for method, samples, seconds, cpu_seconds in rows:
         print(
-            f"| {method} | 500 | {args.texts:,} | {seconds:.2f} s | {cpu_seconds:.2f} s | "
+            f"| {method} | {samples} | {args.texts:,} | {seconds:.2f} s | {cpu_seconds:.2f} s | "
             f"{seconds / args.texts * 1000:.0f} ms | {seconds / args.texts * 1000:.0f} s | "
             f"{cpu_seconds / args.texts * 1000:.0f} s |"
         )

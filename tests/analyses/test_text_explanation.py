@@ -326,3 +326,110 @@ def test_settings_and_public_name() -> None:
     assert result.explainer == "shap"
     with pytest.raises(ParameterError, match="'max_texts' parameter"):
         TextExplainSettings(max_texts=0)
+
+
+# --- text models, table columns and report sections ---------------------------------------
+
+
+def test_is_text_model_reads_the_first_step(tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.preprocessing import StandardScaler
+
+    from driftscope.analyses.text_explanation import is_text_model
+
+    texts = ["a refund please", "nice shoes", "refund now", "great fit"]
+    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, [1, 0, 1, 0])
+    assert is_text_model(pipeline)
+    assert is_text_model(make_pipeline(CountVectorizer(), LogisticRegression()))
+    assert not is_text_model(make_pipeline(StandardScaler(), LogisticRegression()))
+    assert not is_text_model(LogisticRegression())
+    assert not is_text_model(_refund)
+    path = tmp_path / "text.skops"
+    sio.dump(pipeline, path)
+    assert is_text_model(path)
+    assert is_text_model(str(path))
+    # A file that does not load, or a pickle not allowed, is not one: the tabular explainer
+    # then says why it does not load.
+    broken = tmp_path / "broken.skops"
+    broken.write_bytes(b"not a zip")
+    assert not is_text_model(broken)
+    pickled = tmp_path / "text.pkl"
+    import pickle
+
+    pickled.write_bytes(pickle.dumps(pipeline))
+    assert not is_text_model(pickled)
+    assert is_text_model(pickled, allow_pickle=True)
+
+
+def test_a_pickle_loads_with_allow_pickle_and_keeps_its_file_name(tmp_path: Path) -> None:
+    import pickle
+
+    model, _ = _sentiment_model()
+    path = tmp_path / "sentiment.pkl"
+    path.write_bytes(pickle.dumps(model))
+    texts = ["excellent film", "terrible plot and music"]
+    with pytest.raises(ModelRunError, match=r"runs code when loaded.*allow_pickle"):
+        explain_text(path, texts)
+    result = explain_text(path, texts, allow_pickle=True, num_samples=50)
+    assert result.model == "sentiment.pkl"
+    assert (
+        result.to_dict()["texts"] == explain_text(model, texts, num_samples=50).to_dict()["texts"]
+    )
+
+
+def test_risen_is_a_share_of_the_reference_total() -> None:
+    current = ["refund now", "refund it", "nice shoes", "great fit"]
+    reference = ["nice shoes", "great fit", "nice fit", "great shoes"]
+    result = explain_text(_refund, current, reference=reference, explained_class=1)
+    total = sum(i.reference or 0.0 for i in result.importance)
+    refund = next(i for i in result.importance if i.token == "refund")
+    assert refund.change is not None
+    assert result.risen(0.0)[0] == "refund"
+    assert result.risen(refund.change / total * 0.99) == ["refund"]
+    assert result.risen(refund.change / total * 1.01) == []
+    assert explain_text(_refund, current, explained_class=1).risen(0.0) == []
+
+
+def test_explain_text_column_leaves_out_missing_texts() -> None:
+    import pandas as pd
+
+    from driftscope.analyses.text_explanation import explain_text_column
+
+    current = pd.Series(["refund now", None, "nice shoes", np.nan, 12])
+    reference = ["nice shoes", None, "great fit"]
+    result = explain_text_column(_refund, current, reference, column="review", explained_class=1)
+    assert [r.index for r in result.texts] == [0, 2, 4]
+    assert [r.text for r in result.texts] == ["refund now", "nice shoes", "12"]
+    assert [r.index for r in result.reference_texts] == [0, 2]
+    assert (result.bounds.current_total, result.bounds.current_texts) == (5, 3)
+    assert (result.bounds.reference_total, result.bounds.reference_texts) == (3, 2)
+    assert result.warnings[-2:] == (
+        "2 of 5 current texts of column 'review' are missing and were left out",
+        "1 of 3 reference texts of column 'review' are missing and were left out",
+    )
+    # The weights are explain_text's on the texts that are there.
+    direct = explain_text(
+        _refund, ["refund now", "nice shoes", "12"], reference=reference[::2], explained_class=1
+    )
+    assert [r.weights for r in result.texts] == [r.weights for r in direct.texts]
+    assert result.importance == direct.importance
+    with pytest.raises(EmptyDataError, match=r"column 'review' of current has no texts \(2 rows"):
+        explain_text_column(_refund, [None, np.nan], column="review")
+    with pytest.raises(InputTypeError, match="column 'review' of current: expected a list"):
+        explain_text_column(_refund, "refund", column="review")
+
+
+def test_the_report_section_carries_the_error_not_the_report() -> None:
+    from driftscope.analyses.explanation import text_explanations_section
+
+    section = text_explanations_section(LinearRegression(), ["a text"], column="review")
+    assert section.text is None
+    assert section.explanation is None
+    assert section.error is not None
+    assert section.error.startswith("text column 'review': model LinearRegression: a ")
+    assert "no predict_proba" in section.error
+    assert section.to_dict()["text"] is None
+    found = text_explanations_section(_refund, ["refund now"], column="review")
+    assert found.error is None
+    assert found.text is not None
+    assert found.to_dict()["text"] == found.text.to_dict()

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from driftscope.exceptions import ColumnError, InputTypeError
 from driftscope.models._tabular import ModelRunError, load_object, onnx_outputs, onnx_tabular
 
-__all__ = ["TabularModel", "tabular_model"]
+__all__ = ["FILE_FORMATS", "TabularModel", "tabular_model"]
 
 #: Column-wise steps that keep one output column per input column, in order: an attribution on
 #: a transformed column is the attribution on the user's column.
@@ -30,7 +30,8 @@ _ONE_TO_ONE = frozenset(
 )
 #: Of those, the affine ones (x' = a x + b per column), which fold into a linear model's weights.
 _AFFINE = frozenset({"StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler"})
-_FILE_FORMATS = {
+#: Model files by suffix, and how each is loaded.
+FILE_FORMATS = {
     ".skops": "skops",
     ".pkl": "pickle",
     ".pickle": "pickle",
@@ -264,8 +265,8 @@ def tabular_model(
         if not path.is_file():
             raise ModelRunError(f"model file {path} does not exist.")
         suffix = path.suffix.lower()
-        if suffix in _FILE_FORMATS:
-            fmt = _FILE_FORMATS[suffix]
+        if suffix in FILE_FORMATS:
+            fmt = FILE_FORMATS[suffix]
             if fmt != "skops" and not allow_pickle:
                 raise ModelRunError(
                     f"{path} is a {fmt} file, which runs code when loaded; save the model with "

@@ -25,7 +25,12 @@ from driftscope._validate import check_choice, check_int
 from driftscope.analyses._explain_model import TabularModel, tabular_model
 from driftscope.analyses._shap import import_lime, import_shap
 from driftscope.analyses.image_explanation import OVERLAY_SIDE, ImageExplanation
-from driftscope.exceptions import ColumnError, EmptyDataError, ParameterError
+from driftscope.analyses.text_explanation import (
+    TextExplainSettings,
+    TextExplanation,
+    explain_text_column,
+)
+from driftscope.exceptions import ColumnError, DriftscopeError, EmptyDataError, ParameterError
 
 __all__ = [
     "DependencePoints",
@@ -38,6 +43,7 @@ __all__ = [
     "RowExplanation",
     "explain",
     "explanations_from_frames",
+    "text_explanations_section",
 ]
 
 #: Tree ensembles shap's exact tree explainer reads (module prefix, class names).
@@ -994,13 +1000,16 @@ class ExplanationsSection:
     without labels and with drifted predictions, which explain the prediction shift
     (``prediction``); see docs/attribution.md. An image classifier's section has ``images``
     instead (`driftscope.explain_images` on current and reference images, overlays at most
-    ``OVERLAY_SIDE`` pixels a side in the JSON; see docs/explain-images.md)."""
+    ``OVERLAY_SIDE`` pixels a side in the JSON; see docs/explain-images.md).
+    For a text classifier, its word attributions (``text``, docs/explain-text.md) in place of
+    ``explanation``."""
 
     explanation: Explanation | None
     error: str | None = None
     loss: Any = None
     prediction: Any = None
     images: ImageExplanation | None = None
+    text: TextExplanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1011,6 +1020,7 @@ class ExplanationsSection:
             "images": None
             if self.images is None
             else self.images.to_dict(overlay_side=OVERLAY_SIDE),
+            "text": None if self.text is None else self.text.to_dict(),
         }
 
     @property
@@ -1075,3 +1085,25 @@ def explanations_from_frames(
     except DriftscopeError as exc:
         return ExplanationsSection(result), [f"drift attribution not made: {exc}"]
     return ExplanationsSection(result, loss=loss, prediction=prediction), []
+
+
+def text_explanations_section(
+    model: Any,
+    current: Any,
+    reference: Any = None,
+    *,
+    column: str,
+    settings: TextExplainSettings | None = None,
+    allow_pickle: bool = False,
+) -> ExplanationsSection:
+    """The explanations section of a report on a text column: `explain_text_column`'s result
+    as its ``text``, or, when the model cannot be explained (a file that does not load, a model
+    that fails on the texts, a missing extra), the reason as its ``error``, so that the rest of
+    the report runs."""
+    try:
+        found = explain_text_column(
+            model, current, reference, column=column, settings=settings, allow_pickle=allow_pickle
+        )
+    except DriftscopeError as exc:
+        return ExplanationsSection(None, f"text column {column!r}: {exc}")
+    return ExplanationsSection(None, text=found)

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope._validate import check_choice, check_int
+from driftscope.analyses._explain_model import FILE_FORMATS
 from driftscope.analyses._shap import import_lime, import_shap
-from driftscope.exceptions import EmptyDataError, InputTypeError, ParameterError
+from driftscope.exceptions import DriftscopeError, EmptyDataError, InputTypeError, ParameterError
 from driftscope.models._tabular import ModelRunError, load_object
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "TokenImportance",
     "TokenWeight",
     "explain_text",
+    "explain_text_column",
+    "is_text_model",
 ]
 
 #: What separates two tokens: anything but word characters and the apostrophes inside a word,
@@ -43,6 +47,8 @@ _SEPARATOR = r"(?:[^\w'’]|(?<!\w)['’]|['’](?!\w))+"
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 #: Texts run through the model to check its output before explaining.
 _PROBE = 8
+#: The module of scikit-learn's text vectorizers: a pipeline that starts with one reads raw texts.
+_VECTORIZERS = "sklearn.feature_extraction.text"
 
 
 class TextExplainer(StrEnum):
@@ -206,6 +212,25 @@ class TextExplanation:
         """The ``n`` words whose importance rose most from the reference (empty without one)."""
         return [i.token for i in self.importance if i.change is not None and i.change > 0][:n]
 
+    def risen(self, share: float) -> list[str]:
+        """The words whose importance rose by more than ``share`` of the reference's total
+        importance (the sum over its words), as `Explanation.risen` for features: what the model
+        leans on now that it did not before. Empty without a reference.
+
+        >>> up = TokenImportance("refund", 0.1, 0.5, 0.4, 5, 9, 3, 1)
+        >>> flat = TokenImportance("shoes", 0.4, 0.4, 0.0, 8, 8, 1, 2)
+        >>> bounds = TextExplainBounds(10, 10, 10, 10, 500, 10)
+        >>> TextExplanation("lime", "m", ("a", "b"), None, (up, flat), (), (), bounds,
+        ...                 None).risen(0.5)
+        ['refund']
+        """
+        total = sum(i.reference or 0.0 for i in self.importance)
+        return [
+            i.token
+            for i in self.importance
+            if i.change is not None and total > 0 and i.change > share * total
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "explainer": self.explainer,
@@ -251,22 +276,60 @@ def _runner(function: Callable[[Any], Any], name: str) -> Callable[[list[str]], 
     return proba
 
 
-def _load(model: str | Path) -> tuple[Any, str]:
+def _load(model: str | Path, allow_pickle: bool = False) -> tuple[Any, str]:
     path = Path(model)
     if not path.is_file():
         raise ModelRunError(f"model file {path} does not exist.")
-    if path.suffix.lower() != ".skops":
+    fmt = FILE_FORMATS.get(path.suffix.lower())
+    if fmt is None or (fmt != "skops" and not allow_pickle):
+        why = (
+            ", which runs code when loaded (allow it with allow_pickle=True, --allow-pickle, "
+            "if you trust the file)"
+            if fmt is not None
+            else ""
+        )
         raise ModelRunError(
             f"model {path}: expected a .skops file of a scikit-learn pipeline, got a "
-            f"{path.suffix or 'file without a suffix'}."
+            f"{path.suffix or 'file without a suffix'}{why}."
         )
-    return load_object(path, "skops", f"model {path.name}"), path.name
+    return load_object(path, fmt, f"model {path.name}"), path.name
 
 
-def _text_model(model: Any, probe: list[str], class_names: Sequence[str] | None) -> _TextModel:
+def is_text_model(model: Any, allow_pickle: bool = False) -> bool:
+    """Whether ``model`` reads raw texts: a scikit-learn pipeline whose first step is one of
+    scikit-learn's text vectorizers (``TfidfVectorizer``, ``CountVectorizer``,
+    ``HashingVectorizer``), or a ``.skops`` file (a pickle with ``allow_pickle``) of one. A file
+    that does not load is not one (the tabular explainer then says why it does not load).
+
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> is_text_model(make_pipeline(TfidfVectorizer(), LogisticRegression()))
+    True
+    >>> is_text_model(LogisticRegression())
+    False
+    """
+    if isinstance(model, str | Path):
+        try:
+            model, _ = _load(model, allow_pickle)
+        except DriftscopeError:
+            return False
+    steps = getattr(model, "steps", None)
+    if not isinstance(steps, list) or not steps:
+        return False
+    first = steps[0][1] if isinstance(steps[0], tuple) else steps[0]
+    return type(first).__module__.startswith(_VECTORIZERS)
+
+
+def _text_model(
+    model: Any,
+    probe: list[str],
+    class_names: Sequence[str] | None,
+    allow_pickle: bool = False,
+) -> _TextModel:
     name = getattr(model, "__name__", type(model).__name__)
     if isinstance(model, str | Path):
-        model, name = _load(model)
+        model, name = _load(model, allow_pickle)
     if hasattr(model, "predict_proba"):
         proba = _runner(model.predict_proba, name)
         own = getattr(model, "classes_", None)
@@ -542,6 +605,7 @@ def explain_text(
     max_texts: int = 200,
     seed: int = 0,
     settings: TextExplainSettings | None = None,
+    allow_pickle: bool = False,
 ) -> TextExplanation:
     """Explain a text classifier's predictions on ``texts`` and, when given, on ``reference``.
 
@@ -552,7 +616,8 @@ def explain_text(
     ``shap``. Each text is explained for ``explained_class`` (a class name, or its position),
     by default for the class the model predicts for it. At most ``max_texts`` texts per side
     are explained (a seeded sample). The flat keywords build a `TextExplainSettings` unless
-    ``settings`` is given.
+    ``settings`` is given. A pickle or joblib file is loaded only with ``allow_pickle`` (it runs
+    code when loaded).
 
     >>> import numpy as np
     >>> def model(texts):  # the probability of a complaint rises with "refund"
@@ -575,7 +640,7 @@ def explain_text(
     )
     current = _checked_texts("texts", texts)
     before = None if reference is None else _checked_texts("reference", reference)
-    explained = _text_model(model, current[:_PROBE], class_names)
+    explained = _text_model(model, current[:_PROBE], class_names, allow_pickle)
     k = _class_index(explained, explained_class)
     cur_keep = _sample(len(current), settings.max_texts, settings.seed + 1)
     cur_rows, cur_gap = _explain_side("current", explained, current, cur_keep, k, settings)
@@ -588,7 +653,8 @@ def explain_text(
     if k is None:
         notes.append(
             "each text is explained for the class the model predicts for it; pass "
-            "explained_class to weigh every text on the same class"
+            "explained_class (--class on the command line) to weigh every text on the same "
+            "class"
         )
     gaps = [g for g in (cur_gap, ref_gap) if g is not None]
     lime = settings.method == TextExplainer.LIME
@@ -609,5 +675,89 @@ def explain_text(
             features_per_text=settings.num_features if lime else None,
         ),
         additivity=max(gaps) if gaps else None,
+        warnings=tuple(notes),
+    )
+
+
+# --- a column of a table ------------------------------------------------------------------
+
+
+def _present(name: str, values: Any) -> tuple[list[str], NDArray[np.int64]]:
+    """The texts of a column without its missing values (as str), and their positions in it."""
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise InputTypeError(
+            f"{name}: expected a list (or pandas Series) of texts, got a {type(values).__name__}."
+        )
+    series = pd.Series(list(values), dtype=object)
+    kept = np.flatnonzero(series.notna().to_numpy())
+    if len(kept) == 0:
+        rows = f"{len(series):,} rows, all missing" if len(series) else "no rows"
+        raise EmptyDataError(f"{name} has no texts ({rows}); explanations need at least one.")
+    return [str(v) for v in series.iloc[kept]], kept
+
+
+def _placed(
+    rows: tuple[TextRowExplanation, ...], positions: NDArray[np.int64]
+) -> tuple[TextRowExplanation, ...]:
+    return tuple(replace(r, index=int(positions[r.index])) for r in rows)
+
+
+def explain_text_column(
+    model: Any,
+    current: Any,
+    reference: Any = None,
+    *,
+    column: str = "texts",
+    explained_class: str | int | None = None,
+    settings: TextExplainSettings | None = None,
+    allow_pickle: bool = False,
+) -> TextExplanation:
+    """`explain_text` on a column of texts of a table (a pandas Series, or a list), the
+    reference's optional: missing values (None, NaN) are left out with a warning, other values
+    read as text, and each explained text's ``index`` is its row position in the column.
+
+    >>> import numpy as np, pandas as pd
+    >>> def model(texts):
+    ...     p = np.array([0.9 if "refund" in t else 0.2 for t in texts])
+    ...     return np.column_stack([1 - p, p])
+    >>> result = explain_text_column(model, pd.Series([None, "a refund please", "thanks"]),
+    ...                              column="review", explained_class=1)
+    >>> [row.index for row in result.texts], result.top(1)
+    ([1, 2], ['refund'])
+    >>> result.warnings[-1]
+    "1 of 3 current texts of column 'review' are missing and were left out"
+    """
+    settings = settings or TextExplainSettings()
+    texts, at = _present(f"column {column!r} of current", current)
+    before = None if reference is None else _present(f"column {column!r} of reference", reference)
+    result = explain_text(
+        model,
+        texts,
+        reference=None if before is None else before[0],
+        explained_class=explained_class,
+        settings=settings,
+        allow_pickle=allow_pickle,
+    )
+    notes = list(result.warnings)
+    totals = {"current": (len(texts), len(current))}
+    if before is not None:
+        totals["reference"] = (len(before[0]), len(reference))
+    for side, (kept, total) in totals.items():
+        if kept < total:
+            notes.append(
+                f"{total - kept:,} of {total:,} {side} texts of column {column!r} are missing "
+                "and were left out"
+            )
+    return replace(
+        result,
+        texts=_placed(result.texts, at),
+        reference_texts=result.reference_texts
+        if before is None
+        else _placed(result.reference_texts, before[1]),
+        bounds=replace(
+            result.bounds,
+            current_total=len(current),
+            reference_total=0 if reference is None else len(reference),
+        ),
         warnings=tuple(notes),
     )

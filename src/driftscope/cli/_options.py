@@ -312,10 +312,13 @@ def write_explanation(
     *,
     page: Callable[[], str],
     summary: Callable[[], Any],
+    fail_on_change: float | None = None,
+    risen: Callable[[float], list[str]] | None = None,
 ) -> None:
     """Write an explanation's HTML page (``page()``, made only when asked for) and its JSON
     (``data``), both or neither as `Report.save` writes them; then print ``summary()`` and the
-    files written, unless ``quiet``."""
+    files written, unless ``quiet``. With ``fail_on_change``, exit 1 when
+    ``risen(fail_on_change)`` names a feature or word (`driftscope explain`, `text explain`)."""
     import json
 
     from driftscope.report._report import write_all
@@ -333,6 +336,13 @@ def write_explanation(
             out.print(f"HTML: {html_path}")
         if json_path is not None:
             out.print(f"JSON: {json_path}")
+    if fail_on_change is not None and risen is not None:
+        found = risen(fail_on_change)
+        if found and not quiet:
+            Console(stderr=True).print(
+                f"importance rose by more than {fail_on_change:g} of the total: " + ", ".join(found)
+            )
+        fail_if(bool(found))
 
 
 AllowRoot = Annotated[

@@ -20,7 +20,6 @@ from driftscope.cli._options import (
     _check_outputs,
     _split_columns,
     exit_codes_help,
-    fail_if,
     write_explanation,
 )
 
@@ -102,10 +101,9 @@ def explain_command(
 ) -> None:
     """Explain MODEL on REFERENCE and, when given, on CURRENT: each feature's importance on both
     sides and its change, the worst rows explained, with the bounds used."""
-    from rich.console import Console
-
     from driftscope.analyses.explanation import ExplainSettings
     from driftscope.report.explanation_terminal import render_explanation
+    from driftscope.report.html import render_explanation_html
     from driftscope.workflows.explain import explain_tables
 
     _check_choice(method, METHODS, "--method")
@@ -131,22 +129,20 @@ def explain_command(
     data = result.to_dict()
 
     def page() -> str:
-        from driftscope.report.html import render_explanation_html
-
         return render_explanation_html(
             data, reference.name, current.name if current is not None else None
         )
 
     write_explanation(
-        data, html_path, json_path, quiet, page=page, summary=lambda: render_explanation(data)
+        data,
+        html_path,
+        json_path,
+        quiet,
+        page=page,
+        summary=lambda: render_explanation(data),
+        fail_on_change=fail_on_change,
+        risen=result.risen,
     )
-    if fail_on_change is not None:
-        risen = result.risen(fail_on_change)
-        if risen and not quiet:
-            Console(stderr=True).print(
-                f"importance rose by more than {fail_on_change:g} of the total: " + ", ".join(risen)
-            )
-        fail_if(bool(risen))
 
 
 def register(app: typer.Typer) -> None:

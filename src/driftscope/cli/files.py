@@ -1,6 +1,6 @@
 """The `driftscope images`, `audio`, `text` and `asr` commands: parse, call the file workflows
 (`driftscope.workflows.images`, `audio`, `text`, `asr`), present. `register` adds them to the
-main app."""
+main app. `text explain` explains a text classifier word by word (`driftscope.explain_text`)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ import typer
 
 from driftscope.cli._options import (
     AllowRoot,
+    Delimiter,
+    Encoding,
     Html,
     Json,
     Quiet,
     Seed,
     _check_choice,
+    _check_outputs,
     _input_size,
     _present,
     exit_codes_help,
     fail_if,
     fail_on_verdict,
+    write_explanation,
 )
 from driftscope.exceptions import ParameterError
 
@@ -37,7 +41,10 @@ audio_app = typer.Typer(
     help="Audio data drift.", epilog=_GROUP_EXIT_CODES, no_args_is_help=True, rich_markup_mode=None
 )
 text_app = typer.Typer(
-    help="Text data drift.", epilog=_GROUP_EXIT_CODES, no_args_is_help=True, rich_markup_mode=None
+    help="Text data drift, and which words drive a text classifier.",
+    epilog=_GROUP_EXIT_CODES,
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 Baseline = Annotated[
@@ -56,6 +63,20 @@ Model = Annotated[
 ModelOutput = Annotated[str | None, typer.Option(help="ONNX output to use (default: the first).")]
 InputSize = Annotated[
     str | None, typer.Option(help="Model input size HxW, e.g. 224x224 (default: the model's).")
+]
+TextModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="A text classifier to explain word by word: a scikit-learn pipeline on raw texts "
+        "saved with skops (.skops); pickle (.pkl, .joblib) only with --allow-pickle.",
+    ),
+]
+AllowPickle = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pickle", help="Load a pickle or joblib model file (it runs code when loaded)."
+    ),
 ]
 FailOnDrift = Annotated[
     bool, typer.Option("--fail-on-drift", help="Exit 1 when the dataset or embeddings drifted.")
@@ -238,6 +259,7 @@ Examples:
   driftscope text drift train.parquet today.parquet --column query --top-terms 40 \\
       --json report.json --fail-on-drift
   driftscope text drift a.csv b.csv --column body --embedding minilm
+  driftscope text drift a.csv b.csv --column review --model sentiment.skops -o report.html
 
 The texts are read from the --column of both tables; the other columns are compared too.
 
@@ -261,10 +283,17 @@ def text_drift(
             "--fail-on-drift", help="Exit 1 when the text features, embeddings or terms drifted."
         ),
     ] = False,
+    model: TextModel = None,
+    allow_pickle: AllowPickle = False,
+    max_texts: Annotated[
+        int, typer.Option(min=1, help="With --model: texts explained per side (a seeded sample).")
+    ] = 200,
     seed: Seed = 0,
     quiet: Quiet = False,
 ) -> None:
-    """Compare a text column of NEW with BASELINE: text features, terms and embeddings."""
+    """Compare a text column of NEW with BASELINE: text features, terms and embeddings; with
+    --model, which words drive the model on both sides (LIME)."""
+    from driftscope.analyses.text_explanation import TextExplainSettings
     from driftscope.modalities.text import EMBEDDING_METHODS
     from driftscope.workflows.text import compare_text
 
@@ -273,11 +302,134 @@ def text_drift(
             f"--embedding must be one of {', '.join(EMBEDDING_METHODS)}; got {embedding!r}."
         )
     report = compare_text(
-        baseline, new, column=column, embedding_method=embedding, top_terms=top_terms, seed=seed
+        baseline,
+        new,
+        column=column,
+        embedding_method=embedding,
+        top_terms=top_terms,
+        seed=seed,
+        model=model,
+        explain_settings=TextExplainSettings(max_texts=max_texts, seed=seed),
+        allow_pickle=allow_pickle,
     )
     _present(report, html, json_path, quiet)
     terms = getattr(report.inputs, "terms", None)
     fail_if(fail_on_drift and (_drifted(report) or getattr(terms, "drifted", False)))
+
+
+TEXT_EXPLAIN_EPILOG = """
+\b
+Examples:
+  driftscope text explain sentiment.skops new.csv --column review
+  driftscope text explain sentiment.skops new.csv --reference baseline.csv --column review \\
+      -o explanation.html --json explanation.json
+  driftscope text explain model.skops new.parquet --column body --method shap --class complaint
+  driftscope text explain model.skops new.csv --reference base.csv --column review \\
+      --fail-on-change 0.1
+
+MODEL predicts class probabilities from raw texts (e.g. TfidfVectorizer + LogisticRegression).
+
+""" + exit_codes_help(
+    " (and no word's importance rose by more than --fail-on-change)",
+    "a word's importance rose by more than --fail-on-change",
+    "a model that does not load or fails on the texts, a column the tables lack",
+)
+
+
+@text_app.command("explain", epilog=TEXT_EXPLAIN_EPILOG)
+def text_explain(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="The text classifier: a scikit-learn pipeline on raw texts saved with skops "
+            "(.skops); pickle (.pkl, .joblib) only with --allow-pickle."
+        ),
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="Table of the texts the model sees now (CSV, Parquet, JSONL).")
+    ],
+    column: Annotated[str, typer.Option(help="The column of texts, in both tables.")],
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="Baseline table, same layout: explained too, to compare."),
+    ] = None,
+    method: Annotated[str, typer.Option("--method", help="lime or shap.")] = "lime",
+    explained_class: Annotated[
+        str | None,
+        typer.Option(
+            "--class",
+            help="Explain this class's probability in every text (default: each text's "
+            "predicted class).",
+        ),
+    ] = None,
+    num_features: Annotated[
+        int, typer.Option(min=1, help="Words LIME weighs per text (shap weighs every word).")
+    ] = 10,
+    num_samples: Annotated[int, typer.Option(min=10, help="Model calls per text at most.")] = 500,
+    max_texts: Annotated[
+        int, typer.Option(min=1, help="Texts explained per side (a seeded sample).")
+    ] = 200,
+    allow_pickle: AllowPickle = False,
+    fail_on_change: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="Exit 1 when a word's importance on NEW rose by more than this share of the "
+            "reference's total importance (e.g. 0.1); needs --reference.",
+        ),
+    ] = None,
+    html_path: Html = None,
+    json_path: Json = None,
+    seed: Seed = 0,
+    encoding: Encoding = "utf-8",
+    delimiter: Delimiter = None,
+    quiet: Quiet = False,
+) -> None:
+    """Explain the text classifier MODEL word by word on the --column texts of NEW and, with
+    --reference, of the baseline: each word's importance on both sides and its change, the
+    words that rose most, with the bounds used."""
+    from driftscope.analyses.text_explanation import TextExplainSettings
+    from driftscope.report.explanation_terminal import render_text_explanation
+    from driftscope.report.html import render_text_explanation_html
+    from driftscope.workflows.text import explain_text_tables
+
+    _check_choice(method, ("lime", "shap"), "--method")
+    if fail_on_change is not None and reference is None:
+        raise ParameterError(
+            "--fail-on-change compares the words' importance with the reference's; give "
+            "--reference BASELINE too."
+        )
+    _check_outputs({"-o/--html": html_path, "--json": json_path}, [model, new, reference])
+    result = explain_text_tables(
+        new,
+        reference,
+        model=model,
+        column=column,
+        explained_class=explained_class,
+        settings=TextExplainSettings(
+            method=method,
+            num_features=num_features,
+            num_samples=num_samples,
+            max_texts=max_texts,
+            seed=seed,
+        ),
+        allow_pickle=allow_pickle,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    data = result.to_dict()
+    write_explanation(
+        data,
+        html_path,
+        json_path,
+        quiet,
+        page=lambda: render_text_explanation_html(
+            data, reference.name if reference is not None else None, new.name
+        ),
+        summary=lambda: render_text_explanation(data),
+        fail_on_change=fail_on_change,
+        risen=result.risen,
+    )
 
 
 ASR_EPILOG = """

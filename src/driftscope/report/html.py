@@ -30,6 +30,7 @@ import functools
 import html
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -40,7 +41,14 @@ from typing import Any, TypeGuard
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["render_explanation_html", "render_html", "render_image_explanation_html"]
+from driftscope.modalities.text import TOKEN_PATTERN
+
+__all__ = [
+    "render_explanation_html",
+    "render_html",
+    "render_image_explanation_html",
+    "render_text_explanation_html",
+]
 
 _DASH = "\u2014"
 
@@ -1619,6 +1627,7 @@ class _Explanations:
     warnings: tuple[str, ...] = ()
     attribution: _Attribution | None = None
     images: _ImageExplanations | None = None
+    text: _TextExplained | None = None
 
 
 @dataclass(frozen=True)
@@ -1859,6 +1868,14 @@ def _explained_badge(explanations: Mapping[str, Any]) -> _Badge:
             (images.get("reference") or {}).get("images") or []
         )
         return _badge("ok", f"{shown} image{'' if shown == 1 else 's'} explained")
+    text: Mapping[str, Any] | None = explanations.get("text")
+    if explanation is None and text is not None:
+        explanation = {
+            "importance": [
+                {"feature": repr(i.get("token")), "change": i.get("change")}
+                for i in text.get("importance") or []
+            ]
+        }
     if explanation is None:
         return _badge("warning", "not made")
     attributed = explanations.get("loss") or explanations.get("prediction")
@@ -1875,15 +1892,20 @@ def _explained_badge(explanations: Mapping[str, Any]) -> _Badge:
     return _badge(None, f"{top.get('feature')} rose most")
 
 
-def _explanation_view(explanation: Mapping[str, Any], badge: _Badge) -> _Explanations:
-    importance: Sequence[Mapping[str, Any]] = explanation.get("importance") or []
+def _largest(importance: Sequence[Mapping[str, Any]]) -> float:
+    """The largest importance on either side: the importance bars' full length."""
     sizes = [
         float(item[side])
         for item in importance
         for side in ("reference", "current")
         if _is_number(item.get(side))
     ]
-    top = max(sizes, default=0.0)
+    return max(sizes, default=0.0)
+
+
+def _explanation_view(explanation: Mapping[str, Any], badge: _Badge) -> _Explanations:
+    importance: Sequence[Mapping[str, Any]] = explanation.get("importance") or []
+    top = _largest(importance)
     items = tuple(_Importance.of(item, top) for item in importance)
     bounds: Mapping[str, Any] = explanation.get("bounds") or {}
     has_current = bool(bounds.get("current_total"))
@@ -1935,10 +1957,199 @@ def _explanations_section(report: Mapping[str, Any]) -> _Explanations | None:
     images: Mapping[str, Any] | None = explanations.get("images")
     if explanation is None and images is not None:
         return _Explanations(badge=badge, error=None, images=_image_explanations_view(images))
+    text: Mapping[str, Any] | None = explanations.get("text")
+    if explanation is None and text is not None:
+        return _Explanations(badge=badge, error=None, text=_text_explained(text))
     if explanation is None:
         return _Explanations(badge=badge, error=str(explanations.get("error") or "not explained"))
     return replace(
         _explanation_view(explanation, badge), attribution=_attribution_view(explanations)
+    )
+
+
+#: Texts of each side shown highlighted word by word (all are in the JSON).
+_TEXTS_SHOWN = 5
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+@dataclass(frozen=True)
+class _TokenRow:
+    """One word of a text explanation's importance table: its importance as a feature's (both
+    sides, the change, the ranks, the bars) and the explained texts holding it on each side."""
+
+    word: _Importance
+    current_texts: _Number
+    reference_texts: _Number
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any], top: float) -> _TokenRow:
+        return cls(
+            word=_Importance.of({**item, "feature": item.get("token")}, top),
+            current_texts=_Number.of(item.get("current_texts")),
+            reference_texts=_Number.of(item.get("reference_texts")),
+        )
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A piece of a highlighted text: a weighted word (its weight in the tooltip, its colour's
+    strength relative to the text's strongest word) or the text between words."""
+
+    text: str
+    weight: str | None = None
+    up: bool = False
+    strength: str = "0"
+
+
+@dataclass(frozen=True)
+class _ExplainedText:
+    side: str
+    index: int
+    explained_class: str
+    probability: str
+    predicted_class: str
+    pieces: tuple[_Piece, ...]
+
+
+def _pieces(text: str, weights: Sequence[Mapping[str, Any]]) -> tuple[_Piece, ...]:
+    """``text`` cut into words and what lies between, each weighted word with its weight.
+
+    >>> [(p.text, p.weight, p.up, p.strength)
+    ...  for p in _pieces("a refund, now", [{"token": "refund", "weight": 0.5},
+    ...                                     {"token": "now", "weight": -0.25}])]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('a ', None, False, '0'), ('refund', '+0.5', True, '0.6'), (', ', None, False, '0'),
+     ('now', '-0.25', False, '0.3')]
+    """
+    found = {str(w.get("token")): w.get("weight") for w in weights}
+    top = max((abs(float(v)) for v in found.values() if _is_number(v)), default=0.0)
+    pieces: list[_Piece] = []
+    at = 0
+    for match in _TOKEN.finditer(text):
+        word = match.group()
+        weight = found.get(word)
+        if not _is_number(weight) or not top > 0:
+            continue
+        if match.start() > at:
+            pieces.append(_Piece(text[at : match.start()]))
+        # at most 0.6 of full colour, so that the word stays readable
+        strength = f"{0.6 * abs(float(weight)) / top:.3g}"
+        pieces.append(_Piece(word, _signed(weight), float(weight) > 0, strength))
+        at = match.end()
+    if at < len(text):
+        pieces.append(_Piece(text[at:]))
+    return tuple(pieces)
+
+
+def _explained_texts(rows: Sequence[Mapping[str, Any]]) -> tuple[_ExplainedText, ...]:
+    return tuple(
+        _ExplainedText(
+            side=str(r.get("side")),
+            index=int(r.get("index") or 0),
+            explained_class=str(r.get("explained_class")),
+            probability=_plain(r.get("probability")),
+            predicted_class=str(r.get("predicted_class")),
+            pieces=_pieces(str(r.get("text") or ""), r.get("weights") or []),
+        )
+        for r in rows[:_TEXTS_SHOWN]
+    )
+
+
+@dataclass(frozen=True)
+class _TextExplained:
+    """A text classifier's word attributions (templates/sections/text_explanation.html): the
+    lead, the words by importance (the first shown, the rest behind a toggle), the top words of
+    each side and those that rose most, texts highlighted word by word, checks and warnings."""
+
+    explainer: str
+    model: str
+    explained: str
+    bounds: str
+    has_reference: bool
+    tokens: tuple[_TokenRow, ...]
+    more_tokens: tuple[_TokenRow, ...]
+    top_current: tuple[str, ...]
+    top_reference: tuple[str, ...]
+    rising: tuple[str, ...]
+    texts: tuple[_ExplainedText, ...]
+    reference_texts: tuple[_ExplainedText, ...]
+    n_texts: int
+    n_reference_texts: int
+    additivity: str | None
+    warnings: tuple[str, ...]
+
+
+def _text_bounds_words(bounds: Mapping[str, Any]) -> str:
+    """The bounds of a text explanation in words.
+
+    >>> words = _text_bounds_words({"current_texts": 200, "current_total": 5000,
+    ...     "reference_texts": 0, "reference_total": 0, "samples_per_text": 500,
+    ...     "features_per_text": 10})
+    >>> for part in words.split("; "):
+    ...     print(part)
+    200 of 5,000 texts explained (no reference)
+    at most 500 model calls per text
+    the 10 strongest words of each text
+    """
+    sides = f"{_fmt(bounds.get('current_texts'))} of {_fmt(bounds.get('current_total'))} texts"
+    if bounds.get("reference_total"):
+        sides += (
+            f" and {_fmt(bounds.get('reference_texts'))} of "
+            f"{_fmt(bounds.get('reference_total'))} reference texts explained"
+        )
+    else:
+        sides += " explained (no reference)"
+    parts = [sides, f"at most {_fmt(bounds.get('samples_per_text'))} model calls per text"]
+    features = bounds.get("features_per_text")
+    parts.append(
+        "every word weighed"
+        if features is None
+        else f"the {_fmt(features)} strongest words of each text"
+    )
+    return html.unescape("; ".join(parts))
+
+
+def _text_explained(text: Mapping[str, Any]) -> _TextExplained:
+    importance: Sequence[Mapping[str, Any]] = text.get("importance") or []
+    bounds: Mapping[str, Any] = text.get("bounds") or {}
+    has_reference = bool(bounds.get("reference_total"))
+    top = _largest(importance)
+    rows = tuple(_TokenRow.of(item, top) for item in importance)
+
+    def ranked(side: str) -> tuple[str, ...]:
+        key = f"{side}_rank"
+        have = [i for i in importance if _is_number(i.get(key))]
+        return tuple(str(i.get("token")) for i in sorted(have, key=lambda i: i[key])[:5])
+
+    explained = text.get("explained_class")
+    additivity = text.get("additivity")
+    texts: Sequence[Mapping[str, Any]] = text.get("texts") or []
+    reference_texts: Sequence[Mapping[str, Any]] = text.get("reference_texts") or []
+    return _TextExplained(
+        explainer="LIME" if text.get("explainer") == "lime" else "SHAP, partition (text masker)",
+        model=str(text.get("model")),
+        explained="each text's predicted class"
+        if explained is None
+        else f"probability of class '{explained}'",
+        bounds=_text_bounds_words(bounds),
+        has_reference=has_reference,
+        tokens=rows[:_IMPORTANCE_SHOWN],
+        more_tokens=rows[_IMPORTANCE_SHOWN:],
+        top_current=ranked("current"),
+        top_reference=ranked("reference") if has_reference else (),
+        rising=tuple(
+            str(i.get("token"))
+            for i in importance
+            if _is_number(i.get("change")) and i["change"] > 0
+        )[:5],
+        texts=_explained_texts(texts),
+        reference_texts=_explained_texts(reference_texts),
+        n_texts=len(texts),
+        n_reference_texts=len(reference_texts),
+        additivity=None
+        if additivity is None
+        else f"base value + weights = probability within {_plain(additivity)} on every text",
+        warnings=tuple(str(w) for w in text.get("warnings") or []),
     )
 
 
@@ -2458,7 +2669,7 @@ def _body(report: Mapping[str, Any], monitoring: bool) -> _Body:
         concept=_concept_section(report) if model else None,
         quality=_quality_section(report) if monitoring else None,
         windows=_windows_section(report) if model else None,
-        explanations=_explanations_section(report) if model else None,
+        explanations=_explanations_section(report) if drift else None,
         feedback=_feedback_section(report) if model else None,
         shadow=_shadow_section(report) if model else None,
         ab_test=_ab_test_section(report) if model else None,
@@ -2639,10 +2850,12 @@ def plotly_js() -> str:
 
 def _styles(report: Mapping[str, Any], monitoring: bool) -> tuple[str, ...]:
     """The style files a report's page inlines: image explanations' only where it shows some,
-    so that every other page keeps its bytes."""
-    if not monitoring:
+    so that every other page keeps its bytes. A drift report with explanations (`compare_text`
+    with a model) takes the monitoring styles they use."""
+    explanations: Mapping[str, Any] | None = report.get("explanations")
+    if not monitoring and explanations is None:
         return ("report.css",)
-    explanations: Mapping[str, Any] = report.get("explanations") or {}
+    explanations = explanations or {}
     images = ("image_explanations.css",) if explanations.get("images") is not None else ()
     return ("report.css", "monitor.css", *images)
 
@@ -2779,6 +2992,57 @@ def render_explanation_html(
                 {"columns": [], "monitor": {"explanations": _explanation_data(explanation)}}
             )
         ),
+        script=Markup(_inline("report.js", "monitor.js")),
+        plotly=Markup(plotly_js()),
+    )
+    return _templates().get_template("page.html").render(page=page)
+
+
+def render_text_explanation_html(
+    explanation: Mapping[str, Any], reference: str | None = None, current: str | None = None
+) -> str:
+    """Render a text classifier's explanation as a self-contained HTML page that needs no
+    network: the page `driftscope text explain -o` writes (the words by importance on both
+    sides and their change, texts highlighted word by word).
+
+    Parameters
+    ----------
+    explanation
+        The explanation as plain data, in the shape of ``TextExplanation.to_dict()`` (see
+        docs/report-schema.md, "text_explanation").
+    reference, current
+        The names of the inputs, shown in the header (``reference`` none without one).
+
+    Examples
+    --------
+    >>> page = render_text_explanation_html({"explainer": "lime", "model": "m.skops",
+    ...     "classes": ["no", "yes"], "explained_class": "yes", "additivity": None,
+    ...     "importance": [{"token": "refund", "reference": None, "current": 0.5,
+    ...                     "change": None, "reference_texts": None, "current_texts": 1,
+    ...                     "reference_rank": None, "current_rank": 1}],
+    ...     "texts": [{"side": "current", "index": 0, "text": "a refund", "probability": 0.9,
+    ...                "explained_class": "yes", "predicted_class": "yes", "base_value": None,
+    ...                "weights": [{"token": "refund", "weight": 0.5}]}],
+    ...     "reference_texts": [], "warnings": [],
+    ...     "bounds": {"current_texts": 1, "current_total": 1, "reference_texts": 0,
+    ...                "reference_total": 0, "samples_per_text": 500, "features_per_text": 10}},
+    ...     current="new.csv")
+    >>> 'data-part="text-explanation"' in page, 'title="+0.5">refund</mark>' in page
+    (True, True)
+    """
+    badge = _explained_badge({"explanation": None, "text": explanation})
+    body = _Body(
+        _Layout.EXPLANATION,
+        run=_run({"metadata": {"reference": reference or _DASH, "current": current or _DASH}}),
+        warnings=(),
+        explanations=_Explanations(badge=badge, error=None, text=_text_explained(explanation)),
+    )
+    page = _Page(
+        title=f"driftscope: explanation of {explanation.get('model', '?')} on {current or '?'}",
+        monitoring=True,
+        css=Markup(_inline("report.css", "monitor.css")),
+        body=body,
+        data=Markup(_json_for_script({"columns": [], "monitor": {}})),
         script=Markup(_inline("report.js", "monitor.js")),
         plotly=Markup(plotly_js()),
     )

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from driftscope.report.comparison_terminal import render_comparison
 from driftscope.report.estimation_terminal import render_estimate
-from driftscope.report.explanation_terminal import render_explanation
+from driftscope.report.explanation_terminal import render_explanation, render_text_explanation
 from driftscope.report.feedback_terminal import render_feedback
 from driftscope.report.image_explanation_terminal import render_image_explanation
 
@@ -211,7 +211,9 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
     drift = _render_drift(report, max_rows)
     inputs = _inputs(report)
     if not any(report.get(key) is not None for key in _MONITOR_KEYS):
-        return drift if inputs is None else Constrain(Group(inputs, drift), width=_WIDTH)
+        # A drift report has explanations when a text model was given (`compare_text`).
+        shown = [p for p in (_explanations(report), inputs) if p is not None]
+        return drift if not shown else Constrain(Group(*shown, drift), width=_WIDTH)
     parts: list[RenderableType] = [_verdict(report)]
     performance = _performance(report)
     if performance is not None:
@@ -225,19 +227,29 @@ def render_terminal(report: Mapping[str, Any], max_rows: int = _MAX_ROWS) -> Ren
                 title_align="left",
             )
         )
-    explanations = report.get("explanations")
-    if explanations is not None:
-        if explanations["explanation"] is not None:
-            parts.append(render_explanation(explanations["explanation"], max_features=8))
-        elif explanations.get("images") is not None:
-            parts.append(render_image_explanation(explanations["images"], max_images=5))
-        else:
-            parts.append(Text(f"EXPLANATIONS not made: {explanations['error']}", style="yellow"))
+    explained = _explanations(report)
+    if explained is not None:
+        parts.append(explained)
     parts += _sections(report)
     if inputs is not None:
         parts.append(inputs)
     parts.append(drift)
     return Constrain(Group(*parts), width=_WIDTH)
+
+
+def _explanations(report: Mapping[str, Any]) -> RenderableType | None:
+    """The explanations section: a model's feature attributions, a text model's word
+    attributions, an image model's explained images, or why none was made."""
+    explanations = report.get("explanations")
+    if explanations is None:
+        return None
+    if explanations.get("text") is not None:
+        return render_text_explanation(explanations["text"], max_tokens=8)
+    if explanations["explanation"] is not None:
+        return render_explanation(explanations["explanation"], max_features=8)
+    if explanations.get("images") is not None:
+        return render_image_explanation(explanations["images"], max_images=5)
+    return Text(f"EXPLANATIONS not made: {explanations['error']}", style="yellow")
 
 
 _SECTION_WINDOWS = 12

@@ -39,7 +39,12 @@ from driftscope.analyses.estimation import (
     PerformanceEstimate,
     run_estimation,
 )
-from driftscope.analyses.explanation import ExplainSettings, explanations_from_frames
+from driftscope.analyses.explanation import (
+    ExplainSettings,
+    ExplanationsSection,
+    explanations_from_frames,
+    text_explanations_section,
+)
 from driftscope.analyses.feedback import FeedbackSettings
 from driftscope.analyses.model import ModelColumns, Task, resolve_model_columns, task_kinds
 from driftscope.analyses.model_comparison import ComparisonSettings
@@ -53,6 +58,10 @@ from driftscope.analyses.performance import (
 from driftscope.analyses.quality import QualityResult, QualitySettings, run_quality
 from driftscope.analyses.results import DriftResult
 from driftscope.analyses.text_columns import expand_text_columns
+from driftscope.analyses.text_explanation import (
+    TextExplainSettings,
+    is_text_model,
+)
 from driftscope.analyses.windows import (
     PERIODS,
     WindowSettings,
@@ -66,7 +75,7 @@ from driftscope.data.infer import infer_schema
 from driftscope.data.io import Table, read_table
 from driftscope.data.labels import join_labels
 from driftscope.data.paths import base_folder
-from driftscope.data.schema import ColumnRole, ColumnSpec, Schema
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import (
     ColumnError,
     EmptyDataError,
@@ -209,7 +218,7 @@ def monitor(
     performance_settings: PerformanceSettings | None = None,
     quality_settings: QualitySettings | None = None,
     explain_model: Any = None,
-    explain_settings: ExplainSettings | None = None,
+    explain_settings: ExplainSettings | TextExplainSettings | None = None,
     allow_pickle: bool = False,
     estimate: bool | None = None,
     estimation_settings: EstimationSettings | None = None,
@@ -244,7 +253,12 @@ def monitor(
     `driftscope.explain`) adds an explanations section: the model's attributions on reference
     and current, bounded by ``explain_settings`` (default: 200 rows a side, so that a report
     with a black-box model stays quick). A model that cannot be explained leaves the
-    section with its reason and the rest of the report as it is.
+    section with its reason and the rest of the report as it is. A text classifier (a
+    scikit-learn pipeline whose first step is a text vectorizer) is explained word by word on
+    the one text column among the features (`driftscope.explain_text`, docs/explain-text.md),
+    bounded by ``explain_settings`` (a `TextExplainSettings`, or an `ExplainSettings` whose
+    ``max_rows`` and ``seed`` become ``max_texts`` and ``seed``); its result is the section's
+    ``text``.
 
     Where current's labels have not arrived (some or all rows without a target), the report
     gets a "performance (estimated)" section (`driftscope.estimate`: CBPE for classifiers with
@@ -442,8 +456,20 @@ def monitor(
             verdict, sections.feedback, sections.shadow, sections.ab_test
         )
     explanations = None
-    if explain_model is not None:
+    if explain_model is not None and is_text_model(explain_model, allow_pickle):
+        with log.timed("explanations"):
+            explanations = _text_explanations(
+                frames, full_schema, explain_model, explain_settings, seed, allow_pickle
+            )
+        if explanations.error is not None:
+            log.warnings.append(f"explanations: {explanations.error}")
+    elif explain_model is not None:
         attribute = V.attribution_wanted(drift, performance, model)
+        tabular = (
+            ExplainSettings(max_rows=explain_settings.max_texts, seed=explain_settings.seed)
+            if isinstance(explain_settings, TextExplainSettings)
+            else explain_settings
+        )
         with log.timed("explanations"):
             explanations, explain_warnings = explanations_from_frames(
                 frames[0],
@@ -451,8 +477,7 @@ def monitor(
                 explain_model,
                 features=[c.name for c in full_schema if c.role == ColumnRole.FEATURE],
                 target=model.target,
-                settings=explain_settings
-                or ExplainSettings(max_rows=REPORT_EXPLAIN_ROWS, seed=seed),
+                settings=tabular or ExplainSettings(max_rows=REPORT_EXPLAIN_ROWS, seed=seed),
                 allow_pickle=allow_pickle,
                 attribute=attribute,
             )
@@ -778,4 +803,39 @@ def _metadata(
             "windows": settings.windows.describe() if settings.windows.active else None,
         },
         timings=log.timings,
+    )
+
+
+def _text_explanations(
+    frames: Sequence[pd.DataFrame],
+    schema: Schema,
+    model: Any,
+    settings: ExplainSettings | TextExplainSettings | None,
+    seed: int,
+    allow_pickle: bool,
+) -> ExplanationsSection:
+    """A text classifier explained on the one text column among the features; the section's
+    error when there is none, or more than one."""
+    texts = [c.name for c in schema if c.role == ColumnRole.FEATURE and c.kind == ColumnKind.TEXT]
+    if len(texts) != 1:
+        found = ", ".join(repr(t) for t in texts) if texts else "none"
+        return ExplanationsSection(
+            None,
+            "the model is a text pipeline (its first step is a text vectorizer), explained on "
+            f"one text column among the features; found {found}. Mark the column of texts "
+            "kind 'text' in the schema, and the other text columns role 'ignored'.",
+        )
+    if not isinstance(settings, TextExplainSettings):
+        settings = TextExplainSettings(
+            max_texts=REPORT_EXPLAIN_ROWS if settings is None else settings.max_rows,
+            seed=seed if settings is None else settings.seed,
+        )
+    column = texts[0]
+    return text_explanations_section(
+        model,
+        frames[1][column],
+        frames[0][column],
+        column=column,
+        settings=settings,
+        allow_pickle=allow_pickle,
     )

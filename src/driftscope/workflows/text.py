@@ -1,11 +1,19 @@
 """Text: drift of a text column of two tables (`compare_text`): per-text features through the
-drift core, term drift and embedding drift from `analyses.text`."""
+drift core, term drift and embedding drift from `analyses.text`, and a text classifier's word
+attributions on that column (`explain_text_tables`, the CLI's `driftscope text explain`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from driftscope.analyses.explanation import text_explanations_section
 from driftscope.analyses.inputs import InputFiles, InputsSection
+from driftscope.analyses.text_explanation import (
+    TextExplainSettings,
+    TextExplanation,
+    explain_text_column,
+)
 from driftscope.data.io import read_table
 from driftscope.data.paths import base_folder
 from driftscope.data.schema import ColumnKind
@@ -21,7 +29,7 @@ from driftscope.workflows._files import (
 )
 from driftscope.workflows.compare import compare
 
-__all__ = ["compare_text"]
+__all__ = ["compare_text", "explain_text_tables"]
 
 
 def compare_text(
@@ -36,12 +44,22 @@ def compare_text(
     alpha: float = 0.05,
     reference_name: str | None = None,
     current_name: str | None = None,
+    model: Any = None,
+    explain_settings: TextExplainSettings | None = None,
+    allow_pickle: bool = False,
 ) -> Report:
     """Compare a text ``column`` of two tables: per-text features (lengths, out-of-vocabulary
     rate, character shares; docs/text.md) tested by the drift core beside the tables' other
     columns, the terms whose frequency changed most with a test on term counts, and embedding
     drift (TF-IDF + SVD by default, all-MiniLM-L6-v2 with ``embedding_method="minilm"`` and the
-    ``[text]`` extra)."""
+    ``[text]`` extra).
+
+    ``model`` (a text classifier: a scikit-learn pipeline with ``predict_proba`` on raw texts,
+    a ``.skops`` file of one, a pickle only with ``allow_pickle``, or a callable; see
+    `driftscope.explain_text`) adds an explanations section: each word's importance on both
+    sides and its change, bounded by ``explain_settings`` (default `TextExplainSettings()`:
+    LIME, 200 texts a side). A model that cannot be explained leaves the section with its
+    reason (and a warning) and the rest of the report as it is."""
     from driftscope.analyses.text import text_drift
     from driftscope.modalities.text import FEATURE_COLUMNS
 
@@ -91,4 +109,53 @@ def compare_text(
         terms=found.terms,
         notes=found.notes,
     )
-    return with_inputs(report, section)
+    report = with_inputs(report, section)
+    if model is None:
+        return report
+    explained = text_explanations_section(
+        model,
+        tables[1].frame[column],
+        tables[0].frame[column],
+        column=column,
+        settings=explain_settings or TextExplainSettings(seed=seed),
+        allow_pickle=allow_pickle,
+    )
+    notes = () if explained.error is None else (f"explanations: {explained.error}",)
+    return dataclasses.replace(
+        report,
+        explanations=explained,
+        extra_warnings=(*report.extra_warnings, *notes),
+    )
+
+
+def explain_text_tables(
+    current: Any,
+    reference: Any = None,
+    *,
+    model: Any,
+    column: str,
+    explained_class: str | int | None = None,
+    settings: TextExplainSettings | None = None,
+    allow_pickle: bool = False,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+) -> TextExplanation:
+    """Read ``current`` (and ``reference``: CSV, Parquet, JSON Lines or a DataFrame) and explain
+    the text classifier ``model`` on their text ``column`` (`driftscope.explain_text`; missing
+    texts are left out with a warning, each text's ``index`` is its row in its table)."""
+    tables = [
+        read_table(source, encoding=encoding, delimiter=delimiter)
+        for source in (current, reference)
+        if source is not None
+    ]
+    for table in tables:
+        require_column(table, column, "text column {}")
+    return explain_text_column(
+        model,
+        tables[0].frame[column],
+        None if reference is None else tables[1].frame[column],
+        column=column,
+        explained_class=explained_class,
+        settings=settings,
+        allow_pickle=allow_pickle,
+    )

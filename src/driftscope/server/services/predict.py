@@ -4,7 +4,8 @@ The model file is ONNX (run by onnxruntime, extra ``[onnx]``), skops (a scikit-l
 or pipeline; only types from scikit-learn, numpy and scipy are loaded), or, when the operator
 started the server with ``--allow-pickle``, pickle or joblib. A preprocessor (skops, pickle or
 joblib, with ``transform``) is applied first. The model sees the version's feature columns in
-the baseline's order: an ONNX model with one input gets them as one float32 matrix; one with an
+the baseline's order (a text pipeline, whose first step is a text vectorizer, its one text
+column): an ONNX model with one input gets them as one float32 matrix; one with an
 input per column gets each column under its name.
 
 A classifier's predicted label goes into the version's prediction column and, when the version
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from driftscope.data.schema import ColumnRole, Schema
+from driftscope.data.schema import ColumnKind, ColumnRole, Schema
 from driftscope.models._tabular import (
     ModelRunError,
     Predicted,
@@ -103,9 +104,16 @@ def load_predictor(
     estimator = load_object(model_path, model_format, "model")
     if not hasattr(estimator, "predict"):
         raise ModelRunError("The model has no predict method.")
+    texts = _text_column(estimator, schema) if transform is None else None
 
     def predict_estimator(frame: pd.DataFrame) -> Predicted:
-        values, _ = matrix(frame)
+        if texts is None:
+            values, _ = matrix(frame)
+        elif texts not in frame.columns:
+            raise ModelRunError(f"The data has no text column {texts!r} that the model reads.")
+        else:
+            # A text pipeline reads one text per row; a missing text reads as an empty one.
+            values = frame[texts].fillna("").astype(str)
         try:
             labels = np.asarray(estimator.predict(values))
             proba = classes = None
@@ -117,6 +125,27 @@ def load_predictor(
         return labels, proba, classes
 
     return Predictor(predict_estimator, features)
+
+
+def _text_column(estimator: Any, schema: dict[str, Any]) -> str | None:
+    """The column a text classifier reads (a pipeline whose first step is a text vectorizer):
+    the one feature column of kind text; None for any other model (it reads the features)."""
+    from driftscope.analyses.text_explanation import is_text_model
+
+    if not is_text_model(estimator):
+        return None
+    columns = [
+        c.name
+        for c in Schema.from_dict(schema).columns
+        if c.role == ColumnRole.FEATURE and c.kind == ColumnKind.TEXT
+    ]
+    if len(columns) != 1:
+        found = ", ".join(repr(c) for c in columns) or "none"
+        raise ModelRunError(
+            "The model is a text pipeline (its first step is a text vectorizer) and reads one "
+            f"text column; the version's features hold {found}."
+        )
+    return columns[0]
 
 
 def version_predictor(artifacts: Any, version: Any) -> Predictor:
