@@ -26,8 +26,8 @@ def test_merge_is_the_profile_of_the_union_associative_and_commutative(
     a: list[str | None], b: list[str | None], c: list[str | None], cap: int
 ) -> None:
     config = ProfileSettings(max_categories=cap)
-    pa, pb, pc = (CategoricalProfile.from_values(v, config) for v in (a, b, c))
-    whole = CategoricalProfile.from_values(a + b + c, config)
+    pa, pb, pc = (CategoricalProfile.from_values(v, settings=config) for v in (a, b, c))
+    whole = CategoricalProfile.from_values(a + b + c, settings=config)
     truth = Counter(v for v in a + b + c if v is not None)
     for merged in (pa.merge(pb).merge(pc), pa.merge(pb.merge(pc)), pc.merge(pa).merge(pb)):
         assert exact_part(merged) == exact_part(whole)
@@ -51,7 +51,7 @@ def test_frequent_items_find_the_heavy_categories_past_the_cap() -> None:
     heavy = rng.choice(["h1", "h2", "h3"], 30_000)
     tail = np.array([f"t{i}" for i in range(20_000)])
     parts = np.array_split(rng.permutation(np.concatenate([heavy, tail])), 4)
-    profiles = [CategoricalProfile.from_values(part, config) for part in parts]
+    profiles = [CategoricalProfile.from_values(part, settings=config) for part in parts]
     merged = profiles[0].merge(profiles[1]).merge(profiles[2].merge(profiles[3]))
     truth = Counter(np.concatenate(parts).tolist())
     assert merged.counts is None
@@ -67,9 +67,9 @@ def test_frequent_items_find_the_heavy_categories_past_the_cap() -> None:
 def test_distinct_count_is_within_the_hll_bound() -> None:
     config = ProfileSettings(max_categories=100)
     parts = [[f"id{i}" for i in range(start, start + 40_000)] for start in (0, 30_000, 60_000)]
-    merged = CategoricalProfile.from_values(parts[0], config)
+    merged = CategoricalProfile.from_values(parts[0], settings=config)
     for part in parts[1:]:
-        merged = merged.merge(CategoricalProfile.from_values(part, config))
+        merged = merged.merge(CategoricalProfile.from_values(part, settings=config))
     low, high = merged.distinct_bounds(3)
     assert low <= 100_000 <= high
     # lg_k = 12: a relative standard error near 1.6%; three of them bound it.

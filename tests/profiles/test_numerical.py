@@ -51,9 +51,11 @@ def test_merge_is_the_profile_of_the_union_associative_and_commutative(
     a: list[float], b: list[float], c: list[float], cap: int
 ) -> None:
     config = ProfileSettings(max_exact_values=cap)
-    pa, pb, pc = (NumericalProfile.from_values(np.array(v, dtype=float), config) for v in (a, b, c))
+    pa, pb, pc = (
+        NumericalProfile.from_values(np.array(v, dtype=float), settings=config) for v in (a, b, c)
+    )
     union = np.array(a + b + c, dtype=float)
-    whole = NumericalProfile.from_values(union, config)
+    whole = NumericalProfile.from_values(union, settings=config)
     left = pa.merge(pb).merge(pc)
     right = pa.merge(pb.merge(pc))
     swapped = pc.merge(pb).merge(pa)
@@ -68,8 +70,8 @@ def test_merge_is_the_profile_of_the_union_associative_and_commutative(
 
 @given(a=values)
 def test_merging_an_empty_profile_changes_nothing(a: list[float]) -> None:
-    p = NumericalProfile.from_values(np.array(a, dtype=float), SMALL)
-    empty = NumericalProfile.from_values(np.array([]), SMALL)
+    p = NumericalProfile.from_values(np.array(a, dtype=float), settings=SMALL)
+    empty = NumericalProfile.from_values(np.array([]), settings=SMALL)
     for merged in (p.merge(empty), empty.merge(p)):
         assert exact_part(merged) == exact_part(p)
         assert merged.moments == p.moments
@@ -129,13 +131,13 @@ def test_a_constant_column_has_one_histogram_bin() -> None:
 
 
 def test_exact_values_are_dropped_past_the_cap_on_either_side() -> None:
-    a = NumericalProfile.from_values(np.arange(5.0), SMALL)
-    b = NumericalProfile.from_values(np.arange(3.0, 9.0), SMALL)
+    a = NumericalProfile.from_values(np.arange(5.0), settings=SMALL)
+    b = NumericalProfile.from_values(np.arange(3.0, 9.0), settings=SMALL)
     assert a.exact is not None
     assert b.exact is not None
     assert a.merge(b).exact is None  # 9 distinct values > 8
     assert a.merge(a).exact == tuple((float(v), 2) for v in range(5))
-    many = NumericalProfile.from_values(np.arange(100.0), SMALL)
+    many = NumericalProfile.from_values(np.arange(100.0), settings=SMALL)
     assert many.exact is None
     assert many.rank_error > 0
 
@@ -147,7 +149,7 @@ def test_bad_arguments_and_mismatches_are_clear_errors() -> None:
     with pytest.raises(ParameterError, match="'bins' of a histogram must be an int >= 1"):
         p.histogram(0)
     with pytest.raises(ParameterError, match="different settings"):
-        p.merge(NumericalProfile.from_values(np.arange(3.0), SMALL))
+        p.merge(NumericalProfile.from_values(np.arange(3.0), settings=SMALL))
     with pytest.raises(SchemaError, match="numerical in one profile and datetime"):
         p.merge(DatetimeProfile.from_values(np.arange(3.0)))  # type: ignore[arg-type]
 

@@ -351,13 +351,13 @@ def _profile_column(
 ) -> ColumnProfile:
     kind = spec.kind
     if kind is ColumnKind.NUMERICAL:
-        return NumericalProfile.from_values(_numbers(series), settings)
+        return NumericalProfile.from_values(_numbers(series), settings=settings)
     if kind is ColumnKind.DATETIME:
         dates = read_dates(series).dates
         if isinstance(dates.dtype, pd.DatetimeTZDtype):
             dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
         seconds = (dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(seconds=1)
-        return DatetimeProfile.from_values(_numbers(seconds), settings)
+        return DatetimeProfile.from_values(_numbers(seconds), settings=settings)
     if kind is ColumnKind.BOOLEAN:
         return _boolean(series, settings)
     if kind is ColumnKind.TEXT:

@@ -99,7 +99,10 @@ class CategoricalProfile:
 
     @classmethod
     def from_values(
-        cls, values: Sequence[str | None] | NDArray[Any], settings: ProfileSettings | None = None
+        cls,
+        values: Sequence[str | None] | NDArray[Any],
+        *,
+        settings: ProfileSettings | None = None,
     ) -> Self:
         """The profile of an array of labels (None is missing)."""
         array = np.asarray(values, dtype=object).ravel()

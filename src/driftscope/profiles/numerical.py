@@ -55,7 +55,7 @@ class NumericalProfile:
     settings: ProfileSettings = field(default_factory=ProfileSettings, repr=False)
 
     @classmethod
-    def from_values(cls, values: NDArray[Any], settings: ProfileSettings | None = None) -> Self:
+    def from_values(cls, values: NDArray[Any], *, settings: ProfileSettings | None = None) -> Self:
         """The profile of ``values`` (anything numpy reads as float64; NaN is missing)."""
         settings = settings or ProfileSettings()
         x = np.asarray(values, dtype=np.float64).ravel()

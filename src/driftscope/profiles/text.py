@@ -59,7 +59,7 @@ class TextProfile:
         n_tokens = len(tokens)
         return cls(
             missing=int(missing),
-            lengths=NumericalProfile.from_values(lengths, settings),
+            lengths=NumericalProfile.from_values(lengths, settings=settings),
             n_tokens=n_tokens,
             tokens=distinct_sketch(sorted(distinct), settings.distinct_lg_k),
             settings=settings,
