@@ -30,6 +30,8 @@ EXPECTED_ALL = [
     "OutputFileError",
     "ParameterError",
     "PerformanceEstimate",
+    "Profile",
+    "ProfileSettings",
     "Reference",
     "Report",
     "Schema",
@@ -53,6 +55,7 @@ EXPECTED_ALL = [
     "monitor_asr",
     "monitor_images",
     "prepare",
+    "profile",
     "shadow_compare",
 ]
 

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from driftscope.analyses.image_explanation import ImageExplanation, explain_images
     from driftscope.analyses.text_explanation import TextExplanation, explain_text
     from driftscope.client import Client
+    from driftscope.data.profile import Profile, profile
     from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+    from driftscope.profiles import ProfileSettings
     from driftscope.report import Report
     from driftscope.workflows.asr import monitor_asr
     from driftscope.workflows.audio import compare_audio
@@ -61,6 +63,9 @@ _LAZY = {
     "ColumnSpec": "driftscope.data.schema",
     "Schema": "driftscope.data.schema",
     "Report": "driftscope.report",
+    "Profile": "driftscope.data.profile",
+    "profile": "driftscope.data.profile",
+    "ProfileSettings": "driftscope.profiles",
 }
 
 __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
@@ -71,6 +76,8 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "DriftSettings",
     "PerformanceEstimate",
     "Explanation",
+    "Profile",
+    "ProfileSettings",
     "ImageExplanation",
     "Reference",
     "Report",
@@ -91,6 +98,7 @@ __all__ = [  # the exceptions last, as `driftscope.exceptions` lists them
     "monitor_asr",
     "monitor_images",
     "prepare",
+    "profile",
     "shadow_compare",
     *exceptions.__all__,
 ]
