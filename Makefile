@@ -7,12 +7,14 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck pytest browser postgres prometheus mlflow bench clean
 
 # The streaming kernels are compiled at install time; editing one reinstalls (and rebuilds).
+# --no-compile: pip would write bytecode for all 22,000 modules of the dependencies (torch,
+# scipy, ...) one by one; Python writes it for the modules a process imports, when it imports them.
 KERNELS := $(wildcard src/driftscope/streaming/_core/*.pyx src/driftscope/streaming/_core/*.pxd)
 
 $(STAMP): pyproject.toml setup.py $(KERNELS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-compile -e ".[dev]"
 	touch $(STAMP)
 
 run: $(STAMP)

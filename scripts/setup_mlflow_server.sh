@@ -26,7 +26,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet "mlflow==$MLFLOW_VERSION"
+"$VENV/bin/python" -m pip install --quiet --no-compile "mlflow==$MLFLOW_VERSION"
 "$VENV/bin/mlflow" --version
 touch "$STAMP"
 echo "mlflow $MLFLOW_VERSION installed in $VENV in $(( $(date +%s) - start )) s"
