@@ -20,6 +20,7 @@ from driftscope.server.schemas import (
     ModelOut,
     Page,
     PromoteIn,
+    RawBaselineIn,
     VersionOut,
 )
 from driftscope.server.services import housekeeping, mlflow_links, registry
@@ -61,7 +62,9 @@ def list_models(
 
 @router.post("", status_code=201)
 def create_model(body: ModelIn, session: Session_, who: Editor) -> ModelOut:
-    model = registry.create_model(session, who, body.name, body.task, body.description, body.period)
+    model = registry.create_model(
+        session, who, body.name, body.task, body.description, body.period, body.keep_raw_baseline
+    )
     return _model_out(session, model)
 
 
@@ -78,8 +81,10 @@ def delete_model(name: str, session: Session_, who: Editor) -> None:
 def _version_out(version: Version) -> VersionOut:
     return VersionOut.model_validate(
         {
-            **{k: getattr(version, k) for k in VersionOut.model_fields if k != "schema_"},
+            **{k: getattr(version, k) for k in VersionOut.model_fields if hasattr(Version, k)},
             "schema": version.schema,
+            "raw_baseline": version.baseline is not None,
+            "baseline_profile": version.baseline_profile is not None,
         }
     )
 
@@ -94,6 +99,15 @@ def set_retention(
     """Keep the model's runs, logged predictions, labels and feedback this many days (by the
     data's date), or everything (null)."""
     return _model_out(session, housekeeping.set_retention(session, who, name, days))
+
+
+@router.put("/{name}/raw-baseline")
+def set_raw_baseline(name: str, body: RawBaselineIn, session: Session_, who: Editor) -> ModelOut:
+    """Whether the versions added from now on keep their baseline's rows beside its profile
+    (false: the profile alone; the analyses that need rows are reported as not run). The
+    versions the model has keep what they stored."""
+    model = registry.set_raw_baseline(session, who, name, body.keep_raw_baseline)
+    return _model_out(session, model)
 
 
 @router.get("/{name}/versions")

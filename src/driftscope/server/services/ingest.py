@@ -537,9 +537,13 @@ def _labels_for(
 
 
 def _baseline_type(state: State, version: Version, column: str) -> pa.DataType | None:
-    """The Arrow type of ``column`` in the version's baseline (read from its Parquet footer)."""
+    """The Arrow type of ``column`` in the version's baseline (read from its Parquet footer;
+    without a raw baseline, the type of the column's kind: numbers, booleans, else None)."""
     import pyarrow.parquet as pq
 
+    if version.baseline is None:
+        kinds = {c.get("name"): c.get("kind") for c in (version.schema or {}).get("columns", [])}
+        return {"numerical": pa.float64(), "boolean": pa.bool_()}.get(str(kinds.get(column)))
     schema = pq.read_schema(state.artifacts.path(version.baseline))
     return schema.field(column).type if column in schema.names else None
 

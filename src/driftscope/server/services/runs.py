@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from driftscope.analyses.explanation import ExplainSettings, ExplanationsSection
 from driftscope.analyses.status import Status
 from driftscope.analyses.text_explanation import TextExplainSettings
-from driftscope.data.schema import Schema
+from driftscope.data.profile import Profile
 from driftscope.exceptions import ColumnError, EmptyDataError
 from driftscope.report import Report
 from driftscope.server import db
@@ -40,12 +40,21 @@ from driftscope.server.models import (
     RunEstimate,
     RunFeature,
     RunMetric,
+    RunSource,
     RunStatus,
     Version,
     now,
 )
 from driftscope.server.services import alerts, mlflow_links, notify, shadow
 from driftscope.server.services.archives import table_in, unpack
+from driftscope.server.services.baselines import (
+    NOT_RUN,
+    baseline_profile,
+    column_names,
+    not_run_notes,
+    run_profile,
+    version_schema,
+)
 from driftscope.server.services.feedback import feedback_counts
 from driftscope.server.services.predict import (
     ModelRunError,
@@ -255,7 +264,7 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         stored.n_feedback, stored.negative_feedback = analysis.feedback or (None, None)
         shadow.store(state, session, stored, analysis.shadow)
         stored.report = report_key
-        kept = [n for n in stored.notes or [] if not n.startswith(SCHEMA_CHANGE)]
+        kept = [n for n in stored.notes or [] if not is_analysis_note(n)]
         stored.notes = [*kept, *changes]
         stored.status = RunStatus.ANALYSED
         stored.error = None
@@ -279,6 +288,8 @@ def _files_report(
 ) -> Report:
     """`monitor_images` or `monitor_asr` of the run's zip against the baseline's, reading files
     only inside the two unpacked folders."""
+    if version.baseline is None:  # an image or audio model keeps its raw baseline
+        raise Conflict(f"Version {version.number} has no raw baseline to read its files from.")
     reference_folder = unpack(state, version.baseline, "baseline")
     current_folder = unpack(state, run.data, "data")
     roots = [reference_folder, current_folder]
@@ -350,11 +361,20 @@ def _table_report(
 ) -> _TableAnalysis:
     """`driftscope.monitor` of a tabular run against its version's baseline, with what else the
     run's rows say (`_TableAnalysis`)."""
-    from driftscope.workflows.monitor import monitor
-
     progress("reading")
-    reference = state.artifacts.read_frame(version.baseline)
-    current = state.artifacts.read_frame(run.data)
+    # A side kept or sent as a profile is analysed from it (`driftscope.monitor` takes one);
+    # what needs that side's rows does not run, and the run's notes say so.
+    reference: Any = (
+        state.artifacts.read_frame(version.baseline)
+        if version.baseline is not None
+        else baseline_profile(state, version)
+    )
+    current: Any = (
+        run_profile(state, run)
+        if run.source == RunSource.PROFILE
+        else state.artifacts.read_frame(run.data)
+    )
+    without_rows = not_run_notes(version, run)
     id_column = version.id_column
     if run.source == "logged":
         # The time and the id every logged row carries are the service's when the version
@@ -362,8 +382,20 @@ def _table_report(
         if version.timestamp is None:
             current = current.drop(columns=["timestamp"], errors="ignore")
         id_column = id_column or "id"
-    changes = schema_change(reference, current, version, {id_column} if id_column else set())
+    changes = schema_change(
+        column_names(reference),
+        column_names(current),
+        version,
+        {id_column} if id_column else set(),
+    )
+    changes += without_rows
     labels = state.artifacts.read_frame(run.labels) if run.labels else None
+    if isinstance(current, Profile):
+        progress("analysing")
+        report = _monitor(
+            state, task, model, version, run, reference, current, None, id_column, False, None
+        )
+        return _TableAnalysis(report, changes)
     if version.prediction is not None and version.prediction not in current:
         progress("predicting")
         current = predict_columns(
@@ -376,38 +408,19 @@ def _table_report(
     if id_column is not None and id_column in current.columns:
         with state.sessions() as session:
             feedback = feedback_counts(session, model.id, current[id_column].to_numpy())
-    explained, unexplained = _explained_model(state, version)
+    rows_both_sides = not isinstance(reference, Profile)
+    explained, unexplained = _explained_model(state, version) if rows_both_sides else (None, None)
     progress("analysing")
-
-    def analysis(estimate: bool | None) -> Report:
-        return monitor(
-            reference,
-            current,
-            Schema.from_dict(version.schema, source=f"version {version.number}'s schema"),
-            target=version.target,
-            prediction=version.prediction,
-            proba_prefix=version.proba_prefix,
-            task=task.monitor_task,
-            timestamp=version.timestamp,
-            id=id_column,
-            labels=labels,
-            benchmarks=version.benchmarks or None,
-            reference_name=f"{model.name} v{version.number} baseline",
-            current_name=f"{model.name} run {run.id}",
-            explain_model=explained,
-            explain_settings=_explain_settings(state, task),
-            estimate=estimate,
-        )
-
-    estimate = _estimate_mode(state, task, version)
+    estimate = _estimate_mode(state, task, version) if rows_both_sides else False
+    analysed = (state, task, model, version, run, reference, current, labels, id_column)
     try:
-        report = analysis(estimate)
+        report = _monitor(*analysed, estimate, explained)
     except (ColumnError, EmptyDataError):
         if not estimate:
             raise
         # The version names what estimation needs, this run's data does not hold it (no
         # probabilities, too few labelled baseline rows): the run is analysed without it.
-        report = analysis(None)
+        report = _monitor(*analysed, None, explained)
     if unexplained is not None:
         # As monitor does for a model that fails on the data: the section and a warning.
         report = replace(
@@ -422,6 +435,43 @@ def _table_report(
         progress("comparing with the shadow")
         outcome = shadow.compare(state, task, version, candidate, current, labels, id_column)
     return _TableAnalysis(report, changes, feedback, outcome)
+
+
+def _monitor(
+    state: State,
+    task: ModelTask,
+    model: Model,
+    version: Version,
+    run: Run,
+    reference: Any,
+    current: Any,
+    labels: Any,
+    id_column: str | None,
+    estimate: bool | None,
+    explained: Any,
+) -> Report:
+    """`driftscope.monitor` of a run (rows or a profile) against its version's baseline (rows
+    or a profile)."""
+    from driftscope.workflows.monitor import monitor
+
+    return monitor(
+        reference,
+        current,
+        version_schema(version),
+        target=version.target,
+        prediction=version.prediction,
+        proba_prefix=version.proba_prefix,
+        task=task.monitor_task,
+        timestamp=version.timestamp,
+        id=id_column,
+        labels=labels,
+        benchmarks=version.benchmarks or None,
+        reference_name=f"{model.name} v{version.number} baseline",
+        current_name=f"{model.name} run {run.id}",
+        explain_model=explained,
+        explain_settings=_explain_settings(state, task),
+        estimate=estimate,
+    )
 
 
 #: Model calls per text when the service explains a text classifier: a fifth of LIME's default,
@@ -474,21 +524,29 @@ def _explained_model(state: State, version: Version) -> tuple[Any, str | None]:
 SCHEMA_CHANGE = "Schema change"
 
 
+def is_analysis_note(note: str) -> bool:
+    """Whether a run's note is one its analysis writes (and the next analysis writes again)."""
+    return note.startswith(SCHEMA_CHANGE) or NOT_RUN in note
+
+
 def schema_change(
-    reference: Any, current: Any, version: Version, ignored: set[str] | None = None
+    reference: Sequence[Any],
+    current: Sequence[Any],
+    version: Version,
+    ignored: set[str] | None = None,
 ) -> list[str]:
-    """A note when the run's columns are not the baseline's: it is analysed on the columns both
-    have. The prediction and probability columns the model makes, and a target or id that
-    comes in its own file, do not count."""
+    """A note when the run's columns (``current``) are not the baseline's (``reference``): it is
+    analysed on the columns both have. The prediction and probability columns the model makes,
+    and a target or id that comes in its own file, do not count."""
     made = {version.prediction} if version.model_file else set()
     made |= {
         c
-        for c in reference.columns
+        for c in reference
         if version.proba_prefix and version.model_file and str(c).startswith(version.proba_prefix)
     }
     apart = {version.target, version.id_column}
-    missing = [c for c in reference.columns if c not in current.columns and c not in made | apart]
-    new = [c for c in current.columns if c not in reference.columns and c not in (ignored or ())]
+    missing = [c for c in reference if c not in current and c not in made | apart]
+    new = [c for c in current if c not in reference and c not in (ignored or ())]
     if not missing and not new:
         return []
     parts = []
