@@ -52,6 +52,7 @@ from driftscope.server.services.baselines import (
     baseline_profile,
     column_names,
     not_run_notes,
+    read_run_profile,
     run_profile,
     version_schema,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "retry_job",
     "run_explanations",
     "schema_change",
+    "upload_profile_run",
     "upload_run",
 ]
 
@@ -129,6 +131,37 @@ def upload_run(
                 )
         label_key = state.artifacts.put_frame(label_frame)
     run = Run(data=state.artifacts.put_frame(frame), labels=label_key, n_rows=len(frame))
+    return _queue_run(state, session, principal, model, chosen, date, run)
+
+
+def upload_profile_run(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model_name: str,
+    *,
+    profile: Upload,
+    date: datetime | None,
+    version: int | None = None,
+) -> Run:
+    """Store a run sent as a profile of production data (`driftscope.profile` with the
+    version's schema: a Spark job profiles a table where it lies) and queue its analysis. The
+    profile is checked (a profile file, undamaged, of the version's schema) and kept as it
+    came; its ground truth, if any, is in its model part (confusion counts, regression sums)."""
+    model = get_model(session, model_name)
+    chosen = (
+        get_version(session, model, version)
+        if version is not None
+        else serving_version(session, model)
+    )
+    if ModelTask(model.task).on_files:
+        raise Invalid(
+            f"A run of a {model.task} model is a zip of its files with the table naming them; "
+            "a profile does not hold the files.",
+            field=profile.field,
+        )
+    data, made = read_run_profile(state, profile, chosen)
+    run = Run(data=state.artifacts.put_bytes(data), n_rows=made.n_rows, source=RunSource.PROFILE)
     return _queue_run(state, session, principal, model, chosen, date, run)
 
 
