@@ -143,9 +143,10 @@ def upload_run(
     file of its own), or its profile (`driftscope.profile` with the version's schema; ground
     truth in its model part); its analysis is queued."""
     if (data is None) == (profile is None):
+        got = "not both." if data is not None else "got neither."
         raise Invalid(
             "Send the run's data (a table file) or its profile (a driftscope profile file), "
-            f"not {'both' if data is not None else 'neither'}.",
+            + got,
             field="data",
         )
     if profile is not None:

@@ -1,0 +1,308 @@
+"""`server.services.baselines`: a version's baseline kept as a profile (and, per model, as a
+profile alone), and runs sent as profiles, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sklearn.metrics import confusion_matrix
+from sqlalchemy import select
+from tests.server.conftest import (
+    add_model,
+    as_parquet,
+    breast_cancer_split,
+    log_in,
+    new_token,
+    token_client,
+)
+
+import driftscope
+from driftscope.data.profile import MAGIC, Profile
+from driftscope.data.schema import Schema
+from driftscope.server import db
+from driftscope.server.app import create_app
+from driftscope.server.db import MigrationError
+from driftscope.server.models import Audit, Model, Run, Version
+from driftscope.server.services.baselines import baseline_profile
+from driftscope.server.services.housekeeping import referenced_artifacts
+from driftscope.server.settings import ServerSettings
+from driftscope.server.state import State
+
+RUNS = "/api/v1/models/cancer/runs"
+
+
+def _version(state: State, number: int = 1, model: str = "cancer") -> Version:
+    with state.sessions() as session:
+        found = session.scalar(
+            select(Version)
+            .join(Model, Model.id == Version.model_id)
+            .where(Model.name == model, Version.number == number)
+        )
+    assert found is not None
+    return found
+
+
+def _artifacts(state: State) -> list[bytes]:
+    """The first bytes of every artifact the store holds."""
+    root = state.artifacts.root
+    return [
+        path.read_bytes()[:8]
+        for path in root.glob("??/*")
+        if path.is_file() and not path.name.startswith(".")
+    ]
+
+
+def _schema(admin: TestClient, model: str = "cancer", number: int = 1) -> Schema:
+    answer = admin.get(f"/api/v1/models/{model}/versions/{number}").json()
+    return Schema.from_dict(answer["schema"])
+
+
+def _send(admin: TestClient, data: bytes, **fields: Any) -> Any:
+    return admin.post(RUNS, files={"profile": ("run.profile", data)}, data=fields)
+
+
+def test_a_version_stores_its_baselines_profile_made_with_its_schema(
+    admin: TestClient, state: State
+) -> None:
+    added = add_model(admin)
+    assert (added["raw_baseline"], added["baseline_profile"]) == (True, True)
+    version = _version(state)
+    assert version.baseline is not None
+    assert version.baseline_profile is not None
+    kept = Profile.from_bytes(state.artifacts.read_bytes(version.baseline_profile))
+    baseline, _ = breast_cancer_split()
+    # Checked against numpy and scikit-learn on the rows it summarises.
+    assert kept.n_rows == len(baseline)
+    assert kept.schema.to_dict() == version.schema
+    assert kept["mean radius"].mean == pytest.approx(baseline["mean radius"].mean(), rel=1e-12)
+    assert kept["mean radius"].count == baseline["mean radius"].notna().sum()
+    assert kept.model is not None
+    assert kept.model.confusion is not None
+    labels = [int(label) for label in kept.model.confusion.labels]
+    expected = confusion_matrix(baseline["target"], baseline["prediction"], labels=labels)
+    assert np.array_equal(np.array(kept.model.confusion.matrix), expected)
+    # The profile is named by its row, so the sweep keeps it.
+    with state.sessions() as session:
+        assert version.baseline_profile in referenced_artifacts(session)
+
+
+def test_a_model_that_keeps_no_raw_baseline_stores_the_profile_alone(
+    admin: TestClient, state: State
+) -> None:
+    body = {"name": "private", "task": "binary_classification", "keep_raw_baseline": False}
+    created = admin.post("/api/v1/models", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["keep_raw_baseline"] is False
+    baseline, _ = breast_cancer_split()
+    added = admin.post(
+        "/api/v1/models/private/versions",
+        files={"baseline": ("baseline.parquet", as_parquet(baseline))},
+        data={"target": "target", "prediction": "prediction", "proba_prefix": "proba_"},
+    )
+    assert added.status_code == 201, added.text
+    assert (added.json()["raw_baseline"], added.json()["baseline_profile"]) == (False, True)
+    version = _version(state, model="private")
+    assert version.baseline is None
+    assert version.baseline_profile is not None
+    assert version.n_baseline_rows == len(baseline)
+    # No Parquet file was ever written: every artifact is the profile.
+    assert _artifacts(state) == [MAGIC]
+    assert baseline_profile(state, version).n_rows == len(baseline)
+    # The model page says so, for the model and for the version.
+    page = admin.get("/models/private").text
+    assert "keeps no raw baseline" in page
+    assert "(profile only)" in page
+
+
+def test_the_setting_changes_for_the_versions_added_after_and_is_audited(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    changed = admin.put("/api/v1/models/cancer/raw-baseline", json={"keep_raw_baseline": False})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["keep_raw_baseline"] is False
+    baseline, _ = breast_cancer_split()
+    second = admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("baseline.parquet", as_parquet(baseline))},
+        data={"target": "target", "prediction": "prediction"},
+    )
+    assert second.status_code == 201, second.text
+    versions = admin.get("/api/v1/models/cancer/versions").json()
+    # The first version keeps what it stored; the second keeps its profile alone.
+    assert [v["raw_baseline"] for v in versions] == [True, False]
+    with state.sessions() as session:
+        actions = session.scalars(select(Audit.action).order_by(Audit.id)).all()
+    assert "model.raw_baseline" in actions
+    viewer = token_client(admin, new_token(admin, "viewer"))
+    refused = viewer.put("/api/v1/models/cancer/raw-baseline", json={"keep_raw_baseline": True})
+    assert refused.status_code == 403
+
+
+def test_an_image_model_keeps_its_raw_baseline(admin: TestClient) -> None:
+    body = {"name": "pics", "task": "image_classification", "keep_raw_baseline": False}
+    refused = admin.post("/api/v1/models", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "keep_raw_baseline"
+    assert "files" in refused.json()["detail"]
+
+
+def test_a_version_made_before_revision_0016_gets_its_profile_on_first_use(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    made_then = _version(state)
+    assert made_then.baseline_profile is not None
+    fresh = Profile.from_bytes(state.artifacts.read_bytes(made_then.baseline_profile))
+    # An older store: down to 0015 (the column goes) and up again.
+    db.downgrade(state.engine, "0015")
+    db.upgrade(state.engine)
+    upgraded = _version(state)
+    assert upgraded.baseline_profile is None
+    assert admin.get("/api/v1/models/cancer/versions/1").json()["baseline_profile"] is False
+    assert admin.get("/api/v1/models/cancer").json()["keep_raw_baseline"] is True
+    made = baseline_profile(state, upgraded)
+    assert made.to_dict() == fresh.to_dict()
+    stored = _version(state)
+    assert stored.baseline_profile is not None
+    assert Profile.from_bytes(state.artifacts.read_bytes(stored.baseline_profile)) == made
+    assert admin.get("/api/v1/models/cancer/versions/1").json()["baseline_profile"] is True
+
+
+def test_going_below_0016_is_refused_while_a_version_keeps_no_raw_baseline(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    admin.put("/api/v1/models/cancer/raw-baseline", json={"keep_raw_baseline": False})
+    baseline, _ = breast_cancer_split()
+    admin.post(
+        "/api/v1/models/cancer/versions",
+        files={"baseline": ("baseline.parquet", as_parquet(baseline))},
+        data={"target": "target", "prediction": "prediction"},
+    )
+    with pytest.raises(MigrationError, match="1 version\\(s\\) keep no raw baseline"):
+        db.downgrade(state.engine, "0015")
+    assert db.current_revision(state.engine) == "0016"
+
+
+def test_a_run_sent_as_a_profile_is_checked_and_stored_as_it_came(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    sent = driftscope.profile(production, _schema(admin)).to_bytes()
+    answer = _send(admin, sent, date="2024-05-01T00:00:00Z")
+    assert answer.status_code == 201, answer.text
+    run = answer.json()
+    assert (run["source"], run["n_rows"], run["status"]) == ("profile", len(production), "pending")
+    assert run["date"].startswith("2024-05-01")
+    assert run["job"]["status"] == "queued"
+    with state.sessions() as session:
+        stored = session.get(Run, run["id"])
+        assert stored is not None
+        assert state.artifacts.read_bytes(stored.data) == sent
+        actions = session.scalars(select(Audit.action)).all()
+    assert "run.create" in actions
+
+
+def _damaged(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+
+
+def _format_version(data: bytes, version: int) -> bytes:
+    return data[:8] + struct.pack(">H", version) + data[10:]
+
+
+def test_a_bad_profile_is_refused_naming_the_field_and_what_was_expected(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    schema = _schema(admin)
+    good = driftscope.profile(production, schema).to_bytes()
+    columns = schema.to_dict()["columns"]
+    fewer = {"columns": [c for c in columns if c["name"] != "mean radius"]}
+    other = driftscope.profile(production.drop(columns=["mean radius"]), fewer)
+    categorical = [
+        {**c, "kind": "categorical"} if c["name"] == "mean radius" else c for c in columns
+    ]
+    recast = driftscope.profile(production, {"columns": categorical})
+    cases = {
+        "not a driftscope profile": as_parquet(production),
+        "CRC-32 checksum does not match": _damaged(good),
+        "truncated": good[: len(good) // 2],
+        "format version 99": _format_version(good, 99),
+        "no column 'mean radius'": other.to_bytes(),
+        "column 'mean radius' has kind 'categorical' in the profile": recast.to_bytes(),
+        "is empty": b"",
+    }
+    for expected, data in cases.items():
+        refused = _send(admin, data)
+        assert refused.status_code == 422, (expected, refused.text)
+        problem = refused.json()
+        assert expected in problem["detail"], (expected, problem["detail"])
+        assert problem["errors"][0]["field"] == "profile"
+        assert "Traceback" not in problem["detail"]
+    with state.sessions() as session:
+        assert session.scalars(select(Run)).all() == []
+
+
+def test_a_profile_run_request_is_refused_when_its_fields_do_not_fit(admin: TestClient) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    sent = driftscope.profile(production, _schema(admin)).to_bytes()
+    table = ("run.parquet", as_parquet(production))
+    both = admin.post(RUNS, files={"profile": ("run.profile", sent), "data": table})
+    neither = admin.post(RUNS, data={"date": "2024-05-01"})
+    labelled = admin.post(RUNS, files={"profile": ("run.profile", sent), "labels": table})
+    for refused, field, says in (
+        (both, "data", "not both"),
+        (neither, "data", "got neither"),
+        (labelled, "labels", "carries its ground truth in the profile"),
+    ):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == field
+        assert says in refused.json()["detail"]
+    missing = admin.post("/api/v1/models/nothing/runs", files={"profile": ("run.profile", sent)})
+    assert missing.status_code == 404
+
+
+def test_a_profile_run_takes_the_roles_and_csrf_of_every_upload(
+    admin: TestClient, client: TestClient
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    sent = driftscope.profile(production, _schema(admin)).to_bytes()
+    viewer = token_client(admin, new_token(admin, "viewer"))
+    assert _send(viewer, sent).status_code == 403
+    editor = token_client(admin, new_token(admin, "editor"))
+    assert _send(editor, sent).status_code == 201
+    # A browser session without its CSRF token is refused.
+    token = client.headers.pop("X-CSRF-Token")
+    try:
+        assert _send(client, sent).status_code == 403
+    finally:
+        client.headers["X-CSRF-Token"] = token
+
+
+def test_a_profile_past_the_upload_limit_is_refused(
+    admin: TestClient, settings: ServerSettings, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    sent = driftscope.profile(production, _schema(admin)).to_bytes()
+    limit = 1024
+    assert len(sent) > limit
+    limited = settings.model_copy(update={"max_upload_bytes": limit})
+    with TestClient(create_app(limited, state), base_url="http://127.0.0.1") as small:
+        log_in(small)
+        refused = _send(small, sent)
+    assert refused.status_code == 413, refused.text
+    assert "DRIFTSCOPE_MAX_UPLOAD_BYTES" in refused.json()["detail"]
+    with state.sessions() as session:
+        assert session.scalars(select(Run)).all() == []
