@@ -13,6 +13,7 @@ from sklearn.metrics import confusion_matrix
 from sqlalchemy import select
 from tests.server.conftest import (
     add_model,
+    add_version,
     as_parquet,
     breast_cancer_split,
     log_in,
@@ -93,18 +94,10 @@ def test_a_version_stores_its_baselines_profile_made_with_its_schema(
 def test_a_model_that_keeps_no_raw_baseline_stores_the_profile_alone(
     admin: TestClient, state: State
 ) -> None:
-    body = {"name": "private", "task": "binary_classification", "keep_raw_baseline": False}
-    created = admin.post("/api/v1/models", json=body)
-    assert created.status_code == 201, created.text
-    assert created.json()["keep_raw_baseline"] is False
+    added = add_model(admin, "private", keep_raw_baseline=False)
+    assert admin.get("/api/v1/models/private").json()["keep_raw_baseline"] is False
+    assert (added["raw_baseline"], added["baseline_profile"]) == (False, True)
     baseline, _ = breast_cancer_split()
-    added = admin.post(
-        "/api/v1/models/private/versions",
-        files={"baseline": ("baseline.parquet", as_parquet(baseline))},
-        data={"target": "target", "prediction": "prediction", "proba_prefix": "proba_"},
-    )
-    assert added.status_code == 201, added.text
-    assert (added.json()["raw_baseline"], added.json()["baseline_profile"]) == (False, True)
     version = _version(state, model="private")
     assert version.baseline is None
     assert version.baseline_profile is not None
@@ -125,13 +118,7 @@ def test_the_setting_changes_for_the_versions_added_after_and_is_audited(
     changed = admin.put("/api/v1/models/cancer/raw-baseline", json={"keep_raw_baseline": False})
     assert changed.status_code == 200, changed.text
     assert changed.json()["keep_raw_baseline"] is False
-    baseline, _ = breast_cancer_split()
-    second = admin.post(
-        "/api/v1/models/cancer/versions",
-        files={"baseline": ("baseline.parquet", as_parquet(baseline))},
-        data={"target": "target", "prediction": "prediction"},
-    )
-    assert second.status_code == 201, second.text
+    add_version(admin)
     versions = admin.get("/api/v1/models/cancer/versions").json()
     # The first version keeps what it stored; the second keeps its profile alone.
     assert [v["raw_baseline"] for v in versions] == [True, False]
@@ -178,12 +165,7 @@ def test_going_below_0016_is_refused_while_a_version_keeps_no_raw_baseline(
 ) -> None:
     add_model(admin)
     admin.put("/api/v1/models/cancer/raw-baseline", json={"keep_raw_baseline": False})
-    baseline, _ = breast_cancer_split()
-    admin.post(
-        "/api/v1/models/cancer/versions",
-        files={"baseline": ("baseline.parquet", as_parquet(baseline))},
-        data={"target": "target", "prediction": "prediction"},
-    )
+    add_version(admin)
     with pytest.raises(MigrationError, match="1 version\\(s\\) keep no raw baseline"):
         db.downgrade(state.engine, "0015")
     assert db.current_revision(state.engine) == "0016"

@@ -145,8 +145,7 @@ def upload_run(
     if (data is None) == (profile is None):
         got = "not both." if data is not None else "got neither."
         raise Invalid(
-            "Send the run's data (a table file) or its profile (a driftscope profile file), "
-            + got,
+            "Send the run's data (a table file) or its profile (a driftscope profile file), " + got,
             field="data",
         )
     if profile is not None:
