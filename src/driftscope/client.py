@@ -822,13 +822,15 @@ class Client:
         version
             The version to compare with (default: the ``production`` alias, else the latest).
         """
+        from driftscope.data.profile import Profile
+
         fields = _run_fields(date, version)
         with _Files() as files:
             if isinstance(profile, str | os.PathLike):
                 files.path("profile", profile)
             elif isinstance(profile, bytes):
                 files.items["profile"] = ("run.profile", profile)
-            elif callable(getattr(profile, "to_bytes", None)):
+            elif isinstance(profile, Profile):
                 files.items["profile"] = ("run.profile", profile.to_bytes())
             else:
                 raise InputTypeError(
