@@ -20,6 +20,7 @@ from tests.server.conftest import (
     new_token,
     token_client,
 )
+from tests.server.test_pages import _form_token, _log_in
 
 import driftscope
 from driftscope.data.profile import MAGIC, Profile
@@ -288,3 +289,35 @@ def test_a_profile_past_the_upload_limit_is_refused(
     assert "DRIFTSCOPE_MAX_UPLOAD_BYTES" in refused.json()["detail"]
     with state.sessions() as session:
         assert session.scalars(select(Run)).all() == []
+
+
+def test_the_apps_upload_form_takes_a_profile_in_its_data_field(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    sent = driftscope.profile(production, _schema(admin)).to_bytes()
+    with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
+        assert _log_in(browser).status_code == 303
+        page = browser.get("/models/cancer").text
+        assert ".profile" in page
+        token = _form_token(page)
+
+        def post(data: bytes) -> Any:
+            return browser.post(
+                "/models/cancer/runs",
+                data={"csrf_token": token, "date": "2026-11-03T09:30"},
+                files={"data": ("today.profile", data)},
+                follow_redirects=False,
+            )
+
+        sent_page = post(sent)
+        assert sent_page.status_code == 303, sent_page.text
+        assert sent_page.headers["location"] == "/models/cancer/runs/1"
+        damaged = post(_damaged(sent))
+    [run] = admin.get(RUNS).json()["items"]
+    assert (run["source"], run["n_rows"]) == ("profile", len(production))
+    # A damaged profile: the form again, the reason beside its data field.
+    assert damaged.status_code == 422
+    assert 'id="upload-data-error"' in damaged.text
+    assert "CRC-32 checksum does not match" in damaged.text
