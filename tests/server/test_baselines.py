@@ -30,7 +30,10 @@ from driftscope.server.app import create_app
 from driftscope.server.db import MigrationError
 from driftscope.server.models import Audit, Model, Run, Version
 from driftscope.server.services.baselines import baseline_profile
+from driftscope.server.services.change_points import Stream, StreamError, stream_of
+from driftscope.server.services.feedback import run_id_column
 from driftscope.server.services.housekeeping import referenced_artifacts
+from driftscope.server.services.registry import ModelTask
 from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State
 
@@ -190,6 +193,25 @@ def test_a_run_sent_as_a_profile_is_checked_and_stored_as_it_came(
         assert state.artifacts.read_bytes(stored.data) == sent
         actions = session.scalars(select(Audit.action)).all()
     assert "run.create" in actions
+
+
+def test_what_reads_a_runs_rows_leaves_a_run_sent_as_a_profile_alone(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    sent = _send(admin, driftscope.profile(production, _schema(admin)).to_bytes()).json()
+    with state.sessions() as session:
+        run = session.get(Run, sent["id"])
+        assert run is not None
+        version = session.get(Version, run.version_id)
+        assert version is not None
+    # The version joins feedback by its id column; a profile has no ids to join.
+    assert version.id_column == "id"
+    assert run_id_column(run, version) is None
+    # A change-point rule reads a stream of rows: the rule says there is none.
+    with pytest.raises(StreamError, match="came as a profile, without its rows"):
+        stream_of(state.artifacts, run, version, ModelTask.BINARY, Stream.PREDICTION)
 
 
 def _damaged(data: bytes) -> bytes:

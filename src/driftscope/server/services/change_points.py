@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from driftscope.exceptions import DriftscopeError, EmptyDataError
+from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Invalid
 from driftscope.server.models import Run, RunChangePoints, RunSource, Version
 from driftscope.server.services.registry import ModelTask
@@ -235,7 +235,7 @@ def stream_of(
     """The run's stream in time order, without rows whose value is missing, and each value's
     time as naive UTC (None: the run has no time column)."""
     if run.source == RunSource.PROFILE:
-        raise EmptyDataError(
+        raise StreamError(
             f"Run {run.id} came as a profile, without its rows: it has no stream to detect "
             "change points on."
         )
