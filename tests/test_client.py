@@ -520,7 +520,10 @@ def test_a_run_is_sent_as_a_profile_to_a_model_that_keeps_no_raw_baseline(
         "profiled", baseline, target="target", prediction="prediction", proba_prefix="proba_"
     )
     assert (version.raw_baseline, version.baseline_profile) == (False, True)
-    made = driftscope.profile(production, version.schema)
+    kept = client.version_profile("profiled", 1)
+    assert isinstance(kept, driftscope.Profile)
+    assert (kept.n_rows, dict(kept.schema.to_dict())) == (len(baseline), version.schema)
+    made = driftscope.profile(production, kept.schema)
     saved = tmp_path / "run.profile"
     made.save(saved)
     # A Profile, a saved file or its bytes: the same run.

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import date as date_type
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from driftscope.exceptions import (
     ExtraMissingError,
@@ -33,6 +33,9 @@ from driftscope.exceptions import (
     ServiceRequestError,
     ServiceTimeoutError,
 )
+
+if TYPE_CHECKING:
+    from driftscope.data.profile import Profile
 
 try:
     import httpx
@@ -538,6 +541,12 @@ class Client:
     # -- the one place requests are sent and refusals turned into errors --------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._response(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _response(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
@@ -553,9 +562,7 @@ class Client:
             ) from None
         if response.is_error:
             raise _problem_error(response)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
+        return response
 
     # -- session --------------------------------------------------------------------------
 
@@ -691,6 +698,15 @@ class Client:
                 files=files.items,
             )
         return _build(Version, answer)
+
+    def version_profile(self, model: str, number: int) -> Profile:
+        """The version's baseline profile, a `driftscope.Profile` (what its runs are compared
+        with when the model keeps no raw baseline; its schema is the one to profile runs
+        with)."""
+        from driftscope.data.profile import Profile
+
+        answer = self._response("GET", f"/models/{_part(model)}/versions/{int(number)}/profile")
+        return Profile.from_bytes(answer.content, source=f"version {number} of {model!r}")
 
     def versions(self, model: str) -> list[Version]:
         """The versions of ``model``, oldest first."""

@@ -28,6 +28,7 @@ from driftscope.data.schema import Schema
 from driftscope.server import db
 from driftscope.server.app import create_app
 from driftscope.server.db import MigrationError
+from driftscope.server.errors import NotFound
 from driftscope.server.models import Audit, Model, Run, Version
 from driftscope.server.services.baselines import baseline_profile
 from driftscope.server.services.change_points import Stream, StreamError, stream_of
@@ -156,12 +157,28 @@ def test_a_version_made_before_revision_0016_gets_its_profile_on_first_use(
     assert upgraded.baseline_profile is None
     assert admin.get("/api/v1/models/cancer/versions/1").json()["baseline_profile"] is False
     assert admin.get("/api/v1/models/cancer").json()["keep_raw_baseline"] is True
-    made = baseline_profile(state, upgraded)
+    # Its first use (here the API's download) makes it, stores it and names it on the version.
+    answer = admin.get("/api/v1/models/cancer/versions/1/profile")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/octet-stream"
+    assert 'filename="cancer-v1-baseline.profile"' in answer.headers["content-disposition"]
+    made = Profile.from_bytes(answer.content)
     assert made.to_dict() == fresh.to_dict()
     stored = _version(state)
     assert stored.baseline_profile is not None
-    assert Profile.from_bytes(state.artifacts.read_bytes(stored.baseline_profile)) == made
+    assert state.artifacts.read_bytes(stored.baseline_profile) == answer.content
     assert admin.get("/api/v1/models/cancer/versions/1").json()["baseline_profile"] is True
+    # Made once: the next use reads what was stored.
+    assert baseline_profile(state, stored) == made
+    again = admin.get("/api/v1/models/cancer/versions/1/profile")
+    assert again.content == answer.content
+    assert _version(state).baseline_profile == stored.baseline_profile
+
+
+def test_a_version_of_files_has_no_baseline_profile(state: State) -> None:
+    files = Version(number=3, baseline="ab" * 32, schema={})
+    with pytest.raises(NotFound, match="its baseline is files"):
+        baseline_profile(state, files)
 
 
 def test_going_below_0016_is_refused_while_a_version_keeps_no_raw_baseline(

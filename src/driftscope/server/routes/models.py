@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
 from sqlalchemy import func, select
 
 from driftscope.server import db
@@ -23,7 +24,7 @@ from driftscope.server.schemas import (
     RawBaselineIn,
     VersionOut,
 )
-from driftscope.server.services import housekeeping, mlflow_links, registry
+from driftscope.server.services import baselines, housekeeping, mlflow_links, registry
 from driftscope.server.services.uploads import Upload
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -184,6 +185,28 @@ def add_version(
 def show_version(name: str, number: Id, session: Session_, who: Reader) -> VersionOut:
     model = registry.get_model(session, name)
     return _version_out(registry.get_version(session, model, number))
+
+
+@router.get(
+    "/{name}/versions/{number}/profile",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def version_profile(name: str, number: Id, state: State_, who: Reader) -> Response:
+    """The version's baseline profile (`driftscope.Profile.from_bytes` reads it): what its runs
+    are compared with when the model keeps no raw baseline, and the schema and settings to
+    profile a run with. A version made before the service kept profiles gets its profile now.
+    404 for an image or audio model's version (its baseline is files)."""
+    # Read, then let go: making a missing profile writes in a transaction of its own.
+    with state.sessions() as session:
+        version = registry.get_version(session, registry.get_model(session, name), number)
+    data = baselines.baseline_profile_bytes(state, version)
+    filename = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}-v{number}-baseline.profile"
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.delete("/{name}/versions/{number}", status_code=204)

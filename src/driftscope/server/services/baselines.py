@@ -21,7 +21,7 @@ from driftscope.data.profile import MAGIC, Profile, profile
 from driftscope.data.schema import Schema
 from driftscope.exceptions import DriftscopeError
 from driftscope.server import db
-from driftscope.server.errors import Conflict, Invalid
+from driftscope.server.errors import Invalid, NotFound
 from driftscope.server.models import Run, RunSource, Version
 from driftscope.server.services.uploads import Upload, scratch, spool
 from driftscope.server.state import State
@@ -32,6 +32,7 @@ __all__ = [
     "NO_RAW_BASELINE",
     "PROFILED_RUN",
     "baseline_profile",
+    "baseline_profile_bytes",
     "column_names",
     "not_run_notes",
     "profile_baseline",
@@ -98,22 +99,32 @@ def profile_baseline(frame: pd.DataFrame, schema: Schema, keep_raw: bool) -> byt
 
 
 def baseline_profile(state: State, version: Version) -> Profile:
-    """The version's baseline profile. A version made before the store kept profiles has none
-    yet: it is made from the raw baseline now, stored, and named on the version (in a
-    transaction of its own), so it is made once."""
+    """The version's baseline profile (made now, once, for a version from before the store
+    kept profiles: `baseline_profile_bytes`)."""
+    data = baseline_profile_bytes(state, version)
+    return Profile.from_bytes(data, source=f"version {version.number}'s baseline profile")
+
+
+def baseline_profile_bytes(state: State, version: Version) -> bytes:
+    """The version's baseline profile in its binary format. A version made before the store
+    kept profiles has none yet: it is made from the raw baseline now, stored, and named on the
+    version (in a transaction of its own), so it is made once."""
     if version.baseline_profile is not None:
-        data = state.artifacts.read_bytes(version.baseline_profile)
-        return Profile.from_bytes(data, source=f"version {version.number}'s baseline profile")
+        return state.artifacts.read_bytes(version.baseline_profile)
     if version.baseline is None or not version.schema:
-        raise Conflict(f"Version {version.number} has no baseline table to profile.")
+        raise NotFound(
+            f"Version {version.number} has no baseline profile: its baseline is files (an image "
+            "or audio model), which a profile does not hold."
+        )
     made = profile(state.artifacts.read_frame(version.baseline), version_schema(version))
-    key = state.artifacts.put_bytes(made.to_bytes())
+    data = made.to_bytes()
+    key = state.artifacts.put_bytes(data)
     with db.transaction(state.writers) as session:
         stored = session.get(Version, version.id)
         if stored is not None and stored.baseline_profile is None:
             stored.baseline_profile = key
     version.baseline_profile = key
-    return made
+    return data
 
 
 def read_run_profile(state: State, upload: Upload, version: Version) -> tuple[bytes, Profile]:
