@@ -27,7 +27,6 @@ from driftscope.server.services.uploads import Upload, scratch, spool
 from driftscope.server.state import State
 
 __all__ = [
-    "NEED_ROWS",
     "NOT_RUN",
     "NO_RAW_BASELINE",
     "PROFILED_RUN",
@@ -45,8 +44,6 @@ log = logging.getLogger("driftscope.server.baselines")
 
 #: What a run's note says of the analyses that need rows a side does not have.
 NOT_RUN = ": not run: "
-#: The analyses that need both sides' rows (`driftscope.monitor` reports them as not run).
-NEED_ROWS = "Multivariate drift, concept drift, explanations and estimated performance"
 #: Why they did not run.
 NO_RAW_BASELINE = "this model keeps no raw baseline"
 PROFILED_RUN = "the run came as a profile, without its rows"
@@ -63,8 +60,12 @@ def column_names(side: Any) -> list[Any]:
     return list(side.columns)
 
 
-def not_run_notes(version: Version, run: Run) -> list[str]:
-    """The run's note on the analyses that need rows a side lacks (none when both have rows)."""
+def not_run_notes(
+    version: Version, run: Run, *, explains: bool = False, estimates: bool = False
+) -> list[str]:
+    """The run's note on the analyses that need rows a side lacks (none when both have rows):
+    multivariate and concept drift, and the version's explanations and estimated performance
+    where the service would make them (``explains``, ``estimates``)."""
     reasons = []
     if version.baseline is None:
         reasons.append(NO_RAW_BASELINE)
@@ -72,7 +73,13 @@ def not_run_notes(version: Version, run: Run) -> list[str]:
         reasons.append(PROFILED_RUN)
     if not reasons:
         return []
-    return [f"{NEED_ROWS}{NOT_RUN}{'; '.join(reasons)}."]
+    analyses = ["Multivariate drift", "concept drift"]
+    if explains:
+        analyses.append("explanations")
+    if estimates:
+        analyses.append("estimated performance")
+    named = f"{', '.join(analyses[:-1])} and {analyses[-1]}"
+    return [f"{named}{NOT_RUN}{'; '.join(reasons)}."]
 
 
 def run_profile(state: State, run: Run) -> Profile:

@@ -407,7 +407,12 @@ def _table_report(
         if run.source == RunSource.PROFILE
         else state.artifacts.read_frame(run.data)
     )
-    without_rows = not_run_notes(version, run)
+    without_rows = not_run_notes(
+        version,
+        run,
+        explains=version.model_file is not None and state.settings.explain_rows > 0,
+        estimates=_estimate_mode(state, task, version) is not False,
+    )
     id_column = version.id_column
     if run.source == "logged":
         # The time and the id every logged row carries are the service's when the version
