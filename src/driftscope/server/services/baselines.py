@@ -13,6 +13,8 @@ table where it lies and sends the profile): `read_run_profile` checks it against
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -37,6 +39,7 @@ __all__ = [
     "profile_baseline",
     "read_run_profile",
     "run_profile",
+    "shared_columns",
     "version_schema",
 ]
 
@@ -80,6 +83,21 @@ def not_run_notes(
         analyses.append("estimated performance")
     named = f"{', '.join(analyses[:-1])} and {analyses[-1]}"
     return [f"{named}{NOT_RUN}{'; '.join(reasons)}."]
+
+
+def shared_columns(baseline: Profile, columns: Iterable[Any]) -> Profile:
+    """The baseline's profile cut to the columns a run has (of those it profiles): a run
+    lacking some of the baseline's columns is analysed on those both have. Without its target
+    or prediction, the profile keeps no model counts."""
+    present = set(columns)
+    kept = {name: p for name, p in baseline.columns.items() if name in present}
+    if len(kept) == len(baseline.columns):
+        return baseline
+    schema = Schema(tuple(s for s in baseline.schema if s.name in kept))
+    model = baseline.model
+    if model is not None and not {model.target, model.prediction} <= present:
+        model = None
+    return replace(baseline, schema=schema, columns=kept, model=model)
 
 
 def run_profile(state: State, run: Run) -> Profile:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from driftscope.analyses.explanation import ExplainSettings, ExplanationsSection
 from driftscope.analyses.status import Status
 from driftscope.analyses.text_explanation import TextExplainSettings
+from driftscope.data.labels import join_labels
 from driftscope.data.profile import Profile
 from driftscope.exceptions import ColumnError, EmptyDataError
 from driftscope.report import Report
@@ -54,6 +55,7 @@ from driftscope.server.services.baselines import (
     not_run_notes,
     read_run_profile,
     run_profile,
+    shared_columns,
     version_schema,
 )
 from driftscope.server.services.feedback import feedback_counts
@@ -448,6 +450,14 @@ def _table_report(
             feedback = feedback_counts(session, model.id, current[id_column].to_numpy())
     rows_both_sides = not isinstance(reference, Profile)
     explained, unexplained = _explained_model(state, version) if rows_both_sides else (None, None)
+    if not rows_both_sides:
+        # Against a profile the rows are profiled as they come: their late labels joined here,
+        # and the baseline's columns they lack (a target whose labels have not arrived, a
+        # schema change) left out of the comparison, as with a baseline of rows.
+        if labels is not None and id_column is not None and version.target is not None:
+            current, _, _ = join_labels(current, labels, id_column, version.target)
+        labels = None
+        reference = shared_columns(reference, current.columns)
     progress("analysing")
     estimate = _estimate_mode(state, task, version) if rows_both_sides else False
     analysed = (state, task, model, version, run, reference, current, labels, id_column)
@@ -492,6 +502,17 @@ def _monitor(
     or a profile)."""
     from driftscope.workflows.monitor import monitor
 
+    reference_name = f"{model.name} v{version.number} baseline"
+    current_name = f"{model.name} run {run.id}"
+    if isinstance(reference, Profile) or isinstance(current, Profile):
+        # The profile fixes the schema and every column's role; what needs rows is not asked.
+        return monitor(
+            reference,
+            current,
+            benchmarks=version.benchmarks or None,
+            reference_name=reference_name,
+            current_name=current_name,
+        )
     return monitor(
         reference,
         current,
@@ -504,11 +525,11 @@ def _monitor(
         id=id_column,
         labels=labels,
         benchmarks=version.benchmarks or None,
-        reference_name=f"{model.name} v{version.number} baseline",
-        current_name=f"{model.name} run {run.id}",
         explain_model=explained,
         explain_settings=_explain_settings(state, task),
         estimate=estimate,
+        reference_name=reference_name,
+        current_name=current_name,
     )
 
 
