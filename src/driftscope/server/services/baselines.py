@@ -67,8 +67,9 @@ def not_run_notes(
     version: Version, run: Run, *, explains: bool = False, estimates: bool = False
 ) -> list[str]:
     """The run's note on the analyses that need rows a side lacks (none when both have rows):
-    multivariate and concept drift, and the version's explanations and estimated performance
-    where the service would make them (``explains``, ``estimates``)."""
+    multivariate and concept drift, the data-quality checks (a profile's missing shares and new
+    categories are drift signals instead), and the version's explanations and estimated
+    performance where the service would make them (``explains``, ``estimates``)."""
     reasons = []
     if version.baseline is None:
         reasons.append(NO_RAW_BASELINE)
@@ -76,7 +77,7 @@ def not_run_notes(
         reasons.append(PROFILED_RUN)
     if not reasons:
         return []
-    analyses = ["Multivariate drift", "concept drift"]
+    analyses = ["Multivariate drift", "concept drift", "data-quality checks"]
     if explains:
         analyses.append("explanations")
     if estimates:
