@@ -21,6 +21,7 @@ from tests.server.conftest import (
     token_client,
 )
 from tests.server.test_pages import _form_token, _log_in
+from tests.server.test_pages_add import _FIELDS, _confirm, _problem, _shown_schema
 
 import driftscope
 from driftscope.data.profile import MAGIC, Profile
@@ -360,3 +361,38 @@ def test_the_apps_upload_form_takes_a_profile_in_its_data_field(
     assert damaged.status_code == 422
     assert 'id="upload-data-error"' in damaged.text
     assert "CRC-32 checksum does not match" in damaged.text
+
+
+def test_the_apps_model_form_makes_a_model_that_keeps_no_raw_baseline(
+    admin: TestClient, state: State
+) -> None:
+    baseline, _ = breast_cancer_split()
+    with TestClient(admin.app, base_url="http://127.0.0.1") as browser:
+        assert _log_in(browser).status_code == 303
+        form = browser.get("/models/new").text
+        assert '<option value="no">Its profile only (no raw baseline)</option>' in form
+        fields = {**_FIELDS, "keep_raw_baseline": "no"}
+        checked = browser.post(
+            "/models/new",
+            data={"csrf_token": _form_token(form), **fields},
+            files={"baseline": ("baseline.parquet", as_parquet(baseline))},
+        )
+        assert checked.status_code == 200, checked.text
+        schema = _shown_schema(checked.text)
+        schema["mean radius"] = ("numerical", "ignored")
+        saved = _confirm(browser, "/models/new", checked.text, schema)
+        assert saved.status_code == 303, saved.text
+        pictures = {**_FIELDS, "name": "pics", "task": "image_classification"}
+        refused = browser.post(
+            "/models/new",
+            data={"csrf_token": _form_token(form), **pictures, "keep_raw_baseline": "no"},
+        )
+    assert admin.get("/api/v1/models/cancer").json()["keep_raw_baseline"] is False
+    version = admin.get("/api/v1/models/cancer/versions/1").json()
+    assert (version["raw_baseline"], version["baseline_profile"]) == (False, True)
+    # The profile is made with the schema as corrected: the ignored column is not profiled.
+    kept = baseline_profile(state, _version(state))
+    assert "mean radius" not in kept.columns
+    assert kept["mean texture"].count == len(baseline)
+    assert refused.status_code == 422
+    assert "keeps its raw baseline" in _problem(refused.text, "keep_raw_baseline")
