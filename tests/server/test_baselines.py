@@ -396,3 +396,30 @@ def test_the_apps_model_form_makes_a_model_that_keeps_no_raw_baseline(
     assert kept["mean texture"].count == len(baseline)
     assert refused.status_code == 422
     assert "keeps its raw baseline" in _problem(refused.text, "keep_raw_baseline")
+
+
+def test_a_profile_is_sent_as_the_request_body(admin: TestClient, state: State) -> None:
+    add_model(admin)
+    _, production = breast_cancer_split()
+    sent = driftscope.profile(production, _schema(admin)).to_bytes()
+    octets = {"Content-Type": "application/octet-stream"}
+    answer = admin.post(
+        f"{RUNS}/profile?date=2024-05-01T00:00:00Z&version=1", content=sent, headers=octets
+    )
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["source"], answer.json()["n_rows"]) == ("profile", len(production))
+    assert answer.json()["date"].startswith("2024-05-01")
+    refused = admin.post(f"{RUNS}/profile", content=_damaged(sent), headers=octets)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body"
+    assert "CRC-32 checksum does not match" in refused.json()["detail"]
+    viewer = token_client(admin, new_token(admin, "viewer"))
+    assert viewer.post(f"{RUNS}/profile", content=sent, headers=octets).status_code == 403
+    # A browser session needs its CSRF token here too.
+    token = admin.headers.pop("X-CSRF-Token")
+    try:
+        assert admin.post(f"{RUNS}/profile", content=sent, headers=octets).status_code == 403
+    finally:
+        admin.headers["X-CSRF-Token"] = token
+    with state.sessions() as session:
+        assert len(session.scalars(select(Run)).all()) == 1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from sqlalchemy import func, select
 
 from driftscope.server.deps import MAX_ID, Editor, Id, Limit, Offset, Reader, Session_, State_
@@ -174,6 +175,36 @@ def upload_run(
         data=Upload("data", data.filename or "", data.file),
         date=date,
         labels=Upload("labels", labels.filename or "", labels.file) if labels else None,
+        version=version,
+    )
+    return _run_out(session, run)
+
+
+@router.post("/models/{name}/runs/profile", status_code=201)
+def upload_run_profile(
+    name: str,
+    session: Session_,
+    state: State_,
+    who: Editor,
+    body: Annotated[
+        bytes,
+        Body(
+            media_type="application/octet-stream",
+            description="The run's profile (`Profile.to_bytes`), of the version's schema",
+        ),
+    ],
+    date: Annotated[datetime | None, Query(description="When production saw the data")] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> RunOut:
+    """A run sent as its profile in the request's body (``application/octet-stream``), for a
+    job that posts bytes: as the multipart ``profile`` field of ``POST .../runs``."""
+    run = runs.upload_profile_run(
+        state,
+        session,
+        who,
+        name,
+        profile=Upload("body", "the request body", io.BytesIO(body)),
+        date=date,
         version=version,
     )
     return _run_out(session, run)
