@@ -355,6 +355,8 @@ def test_the_apps_upload_form_takes_a_profile_in_its_data_field(
         assert sent_page.status_code == 303, sent_page.text
         assert sent_page.headers["location"] == "/models/cancer/runs/1"
         damaged = post(_damaged(sent))
+        run_page = browser.get("/models/cancer/runs/1").text
+    assert "a profile of the data, uploaded" in run_page
     [run] = admin.get(RUNS).json()["items"]
     assert (run["source"], run["n_rows"]) == ("profile", len(production))
     # A damaged profile: the form again, the reason beside its data field.

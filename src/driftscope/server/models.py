@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "PERIODS",
+    "SENT_WHOLE",
     "Alert",
     "AlertEvent",
     "AlertRule",
@@ -129,6 +130,10 @@ class RunSource(StrEnum):
     UPLOAD = "upload"
     LOGGED = "logged"
     PROFILE = "profile"
+
+
+#: The sources of runs sent whole (their rows counted as the model's data when they came).
+SENT_WHOLE = (RunSource.UPLOAD, RunSource.PROFILE)
 
 
 class RunStatus(StrEnum):
