@@ -21,12 +21,14 @@ What it does:
    whylogs, pandas 3 here), and from the file (the read included): ``why.log(pandas=frame)``
    and ``driftscope.profile(frame, schema)`` / ``driftscope.profile(path, schema)``, with the
    kinds given (no inference). driftscope runs its default: columns on a thread pool of
-   ``os.cpu_count()`` threads; whylogs profiles on one thread. A last row times driftscope on
-   one thread (``--one-thread-row``, on by default) so the ratio can be read per core too.
+   ``os.cpu_count()`` threads; whylogs profiles on one thread. In memory, each process's CPU
+   time is recorded too (all its threads): on a shared machine it is the steadier measure of
+   the work, where wall time includes waiting for a core. A last row times driftscope on one
+   thread (leave it out with ``--no-one-thread-row``), so the ratio can be read per core too.
 3. Prints the medians, their ratio, and the serialized sizes: the whole profile
-   (``DatasetProfileView.serialize()`` and ``Profile.to_bytes()``), and the median bytes per
-   column of each kind (whylogs' ``ColumnProfileView.serialize()``; driftscope's column state
-   as the file holds it: its JSON fields and binary blocks).
+   (``DatasetProfileView.serialize()`` and ``Profile.to_bytes()``), and the median and largest
+   bytes per column of each kind (whylogs' ``ColumnProfileView.serialize()``; driftscope's
+   column state as the file holds it: its JSON fields and binary blocks).
 
 Targets (issue 16), at 1,000,000 rows: driftscope's median at least 20x faster than whylogs' on
 the 25-column table, and the profile at most whylogs' size per column kind. ``--check`` exits
@@ -216,8 +218,11 @@ def print_tables(
                         f"{ratio:.1f}x",
                     )
                 )
-    print(f"\nbytes per column (median over the columns of each kind, {rows:,} rows)")
-    header = f"{'kind':<20} {'columns':>8} {'whylogs':>9} {'driftscope':>11}"
+    print(f"\nbytes per column, over the columns of each kind ({rows:,} rows)")
+    header = (
+        f"{'kind':<20} {'columns':>8} {'whylogs median':>15} {'driftscope median':>18} "
+        f"{'whylogs max':>12} {'driftscope max':>15}"
+    )
     print(header)
     print("-" * len(header))
     sizes = ours["25 columns"]["column_bytes"]
@@ -228,7 +233,11 @@ def print_tables(
     for kind, columns in groups.items():
         our_b = med(sizes[c] for c in columns)
         their_b = med(their_sizes[c] for c in columns) if their_sizes else None
-        print(f"{kind:<20} {len(columns):>8} {_f(their_b, ',.0f'):>9} {our_b:>11,.0f}")
+        their_max = max(their_sizes[c] for c in columns) if their_sizes else None
+        print(
+            f"{kind:<20} {len(columns):>8} {_f(their_b, ',.0f'):>15} {our_b:>18,.0f} "
+            f"{_f(their_max, ',d'):>12} {max(sizes[c] for c in columns):>15,}"
+        )
         if their_b is not None:
             checks.append(
                 (

@@ -374,3 +374,11 @@ def test_arrow_whitespace_is_python_whitespace_character_by_character() -> None:
         p = profile(frame[frame["note"] == text], {"columns": {"note": "text"}})["note"]
         assert isinstance(p, TextProfile)
         assert p.n_tokens == len(text.split()), repr(text)
+
+
+def test_raw_bytes_under_a_given_kind_are_refused_naming_the_column() -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0], "blob": [b"\x00\x01", b"\x02"]})
+    with pytest.raises(SchemaError, match=r"Column 'blob' holds raw bytes"):
+        profile(frame, {"columns": {"x": "numerical", "blob": "categorical"}})
+    with pytest.raises(SchemaError, match=r"Column 'blob' holds raw bytes"):
+        profile(frame, {"columns": {"blob": "categorical"}})

@@ -328,7 +328,12 @@ def profile(
             f"The 'schema' of profile must be a Schema or a mapping. Got {type(schema).__name__}."
         )
     frame = read_table(data).frame
-    full, _ = infer_schema(frame, frame, schema)
+    # With every kind given, inference only checks the values (no raw bytes where the kind
+    # cannot read them): reading the one table once, not as both sides, gives the same.
+    given = schema is not None and all(
+        schema.get(name) is not None and schema[name].kind is not None for name in frame.columns
+    )
+    full, _ = infer_schema(frame, frame.iloc[:0] if given else frame, schema)
     specs = [
         spec
         for spec in full
@@ -433,11 +438,12 @@ def _text_of_arrow(strings: pa.ChunkedArray, settings: ProfileSettings) -> TextP
     lengths = pc.utf8_length(present).to_numpy().astype(np.float64)
     tokens = pc.list_flatten(pc.utf8_split_whitespace(present))
     # Arrow keeps an empty token where a text starts or ends with whitespace; split() does not.
-    tokens = tokens.filter(pc.greater(pc.binary_length(tokens), 0))
+    empty = pc.sum(pc.equal(pc.binary_length(tokens), 0)).as_py() or 0
     distinct = pc.unique(tokens)
+    distinct = distinct.filter(pc.greater(pc.binary_length(distinct), 0))
     return TextProfile.from_parts(
         lengths,
-        len(tokens),
+        len(tokens) - empty,
         # Sorted by Arrow (UTF-8 byte order is code point order), so Python's sort is linear.
         distinct.take(pc.array_sort_indices(distinct)).to_pylist(),
         missing=len(strings) - len(present),
