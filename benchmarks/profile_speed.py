@@ -13,8 +13,9 @@ saved profile (`Profile.to_bytes`), in all and per numerical column (its KLL ske
 exact values). The CPU column is this process's time: on a loaded machine it is the better
 measure of the work, the wall column includes waiting for a core. A second row profiles the
 first 6 numerical columns alone: the shape of the issue's whylogs reference (6.7 s for
-1M x 6 and 26 KB per numerical column on this machine, issue 16; whylogs needs numpy < 2 and
-is not installed here, so it is not re-run).
+1M x 6 and 26 KB per numerical column on this machine, issue 16). This script is driftscope
+alone, for quick checks; `benchmarks/profile_vs_whylogs.py` runs whylogs (in its own venv) on
+the same files as driftscope in one run.
 """
 
 from __future__ import annotations

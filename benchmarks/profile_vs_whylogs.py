@@ -287,6 +287,9 @@ def main() -> int:
             theirs.append(read_json(out))
         time_driftscope(data_dir, meta, ours)
     checks = print_tables(args.rows, meta, ours, theirs or None)
+    summary = data_dir / "summary.json"
+    write_json(summary, {"driftscope": ours, "whylogs": theirs, "kinds": meta["kinds"]})
+    print(f"\nEach repeat's seconds and each column's bytes: {summary}")
     if theirs:
         versions = theirs[0]["versions"]
         print("\nwhylogs side: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
