@@ -192,3 +192,12 @@ def test_a_long_column_keeps_exact_counts_and_extremes_as_numpy_finds_them() -> 
     capped = ProfileSettings(max_exact_values=values.size)
     assert NumericalProfile.from_values(finite, settings=capped).exact is not None
     assert NumericalProfile.from_values(np.append(finite, 0.5), settings=capped).exact is None
+
+
+def test_moments_of_a_column_longer_than_a_block_match_numpy() -> None:
+    rng = np.random.default_rng(5)
+    x = 1e6 + rng.normal(0.0, 3.0, 200_001)  # a few blocks and a short last one
+    m = Moments.of(x)
+    assert m.count == x.size
+    assert m.mean == pytest.approx(np.mean(x), rel=1e-15)
+    assert m.variance == pytest.approx(np.var(x, ddof=1), rel=1e-12)
