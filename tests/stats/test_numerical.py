@@ -14,8 +14,8 @@ from scipy.spatial.distance import jensenshannon
 
 from driftscope.exceptions import ParameterError
 from driftscope.stats import SortedPair
-from driftscope.stats._ecdf import sorted_quantiles, weighted_quantiles
 from driftscope.stats import numerical as num
+from driftscope.stats._ecdf import sorted_quantiles, weighted_quantiles
 
 FloatArray = NDArray[np.float64]
 
