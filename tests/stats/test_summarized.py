@@ -191,6 +191,8 @@ def test_decision_is_undecided_when_the_bounds_straddle_the_threshold() -> None:
     assert BoundedResult(result, False, (0.0, 0.1), (0.01, 0.2)).decision(info) is None
     assert BoundedResult(result, False, (0.0, 0.1), (0.01, 0.04)).decision(info) is True
     assert BoundedResult(result, False, (0.0, 0.1), (0.05, 0.9)).decision(info) is False
+    exact = summarized_numerical("ks", Summary.of([1.0, 2.0, 3.0]), Summary.of([7.0, 8.0, 9.0]))
+    assert exact.decision(info) is info.drifted(exact.result) is False
     tv = METHODS["tv"]
     assert BoundedResult(result, False, (0.05, 0.2), None).decision(tv) is None
     assert BoundedResult(result, False, (0.1, 0.2), None).decision(tv) is True

@@ -46,6 +46,8 @@ FloatArray = NDArray[np.float64]
 Bounds = tuple[float, float]
 
 _OWNER = "driftscope.stats.summarized"
+# Mann-Whitney's raw p-value may be exact when a sample has at most this many values.
+_MWU_EXACT_MAX_SMALL = 8
 # The binned distances' default number of bins, as the registry runs them.
 _N_BINS = 10
 
@@ -195,7 +197,9 @@ class BoundedResult:
 
     def decision(self, info: MethodInfo, threshold: float | None = None) -> bool | None:
         """Drifted (True), not drifted (False), or None when the bounds straddle the threshold,
-        so the raw data could decide either way."""
+        so the raw data could decide either way. An exact result decides as ``info.drifted``."""
+        if self.exact:
+            return info.drifted(self.result, threshold)
         limit = info.default_threshold if threshold is None else threshold
         if info.is_test:
             if self.p_value_bounds is None:
@@ -384,6 +388,9 @@ def _mann_whitney_bounds(
         return min(float(2.0 * special.ndtr(-z)), 1.0)
 
     p_bounds = (p_of(max(z_values)), 1.0 if s_min == 0.0 else p_of(min(z_values)))
+    if min(n, m) <= _MWU_EXACT_MAX_SMALL:
+        # The raw test may take scipy's exact p-value here, which the normal bounds do not cover.
+        p_bounds = (0.0, 1.0)
     note = (
         f"from quantile sketches: U within ±{delta:.4g} (the AUC U/nm within "
         f"±{reference.rank_error + current.rank_error:.4f})"
