@@ -237,6 +237,21 @@ def test_count_errors_bound_the_raw_result(seed: int, k: int, error: int, method
     assert contains(got.p_value_bounds, raw.p_value)
 
 
+def test_per_count_errors_bound_a_pooled_cell() -> None:
+    # Categories a sketch did not report pooled in a last cell, whose count errs by more.
+    true_ref, true_cur = np.array([5000, 3000, 1500, 500]), np.array([4000, 3500, 1500, 1000])
+    seen_ref = true_ref + np.array([20, -20, 20, -60])
+    seen_cur = true_cur + np.array([-20, 20, 20, -60])
+    errors = [20, 20, 20, 60]
+    for method in ("chi2", "tv", "psi"):
+        raw = RAW_CATEGORICAL[method](true_ref, true_cur)
+        got = summarized_categorical(
+            method, seen_ref, seen_cur, reference_error=errors, current_error=errors
+        )
+        assert contains(got.statistic_bounds, raw.statistic)
+        assert contains(got.p_value_bounds, raw.p_value)
+
+
 def test_categorical_methods_without_a_bound_say_so() -> None:
     got = summarized_categorical("g_test", [500, 300, 200], [400, 300, 300], current_error=5)
     assert got.p_value_bounds == (0.0, 1.0)
@@ -256,6 +271,10 @@ def test_unknown_and_misplaced_methods_are_refused() -> None:
         summarized_categorical("ks", [1, 2], [2, 1])
     with pytest.raises(ParameterError, match="'current_error'"):
         summarized_categorical("tv", [1, 2], [2, 1], current_error=-1.0)
+    with pytest.raises(ParameterError, match=r"'reference_error' .* or 2 of them"):
+        summarized_categorical("tv", [1, 2], [2, 1], reference_error=[1.0, 2.0, 3.0])
+    with pytest.raises(ParameterError, match="'reference_error'"):
+        summarized_categorical("tv", [1, 2], [2, 1], reference_error="big")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'reference' parameter of summarized_numerical"):
         summarized_numerical("ks", [1.0, 2.0], s)  # type: ignore[arg-type]
 

@@ -591,11 +591,13 @@ def summarized_categorical(
     reference_counts: ArrayLike,
     current_counts: ArrayLike,
     *,
-    reference_error: float = 0.0,
-    current_error: float = 0.0,
+    reference_error: float | ArrayLike = 0.0,
+    current_error: float | ArrayLike = 0.0,
 ) -> BoundedResult:
     """Run the categorical ``method`` on aligned counts, each within ``±error`` of the true count
-    (0: exact counts, which give exactly the raw method's result).
+    (0: exact counts, which give exactly the raw method's result). An error is one number for
+    every count (a frequent-items sketch's `count_error`) or one per count (say, a larger one
+    for a cell that pools the categories a sketch did not report).
 
     >>> r = summarized_categorical("tv", [500, 300, 200], [400, 300, 300], current_error=10)
     >>> round(r.result.statistic, 3), [round(b, 3) for b in r.statistic_bounds]
@@ -606,22 +608,17 @@ def summarized_categorical(
         names = [name for name, i in METHODS.items() if i.categorical is not None]
         valid = ", ".join(repr(name) for name in [*names, *_CATEGORICAL_EXTRA])
         raise invalid_parameter("summarized_categorical", "method", f"one of {valid}", method)
-    for name, value in (("reference_error", reference_error), ("current_error", current_error)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not 0.0 <= value < math.inf
-        ):
-            raise invalid_parameter("summarized_categorical", name, "a finite float >= 0", value)
     ref, cur = aligned_counts(reference_counts, current_counts)
+    ref_error = _count_errors("reference_error", reference_error, ref.size)
+    cur_error = _count_errors("current_error", current_error, cur.size)
     result = run(ref, cur)
-    if reference_error == 0.0 and current_error == 0.0:
+    if not (ref_error.any() or cur_error.any()):
         return _exact(result, "exact: from the profiles' exact category counts")
-    ref_box, ref_total = _count_box(ref, float(reference_error))
-    cur_box, cur_total = _count_box(cur, float(current_error))
+    ref_box, ref_total = _count_box(ref, ref_error)
+    cur_box, cur_total = _count_box(cur, cur_error)
     note = (
-        f"from frequent-items sketches: each count within ±{reference_error:g} (reference) and "
-        f"±{current_error:g} (current)"
+        f"from frequent-items sketches: each count within ±{ref_error.max():g} (reference) and "
+        f"±{cur_error.max():g} (current)"
     )
     if method in ("psi", "jensen_shannon", "kl", "hellinger", "tv"):
         bounds = _share_distance_bounds(
@@ -641,7 +638,34 @@ _CATEGORICAL_EXTRA: dict[str, Callable[[ArrayLike, ArrayLike], StatResult]] = {
 }
 
 
-def _count_box(counts: FloatArray, error: float) -> tuple[tuple[FloatArray, FloatArray], Bounds]:
+def _count_errors(name: str, error: float | ArrayLike, size: int) -> FloatArray:
+    """An error per count, from one number or one per count, checked."""
+    errors = np.asarray(error, dtype=np.float64) if _is_numeric(error) else None
+    if (
+        errors is None
+        or errors.ndim > 1
+        or (errors.ndim == 1 and errors.size != size)
+        or not bool(np.all(np.isfinite(errors)))
+        or bool(np.any(errors < 0))
+    ):
+        expected = f"a finite float >= 0, or {size} of them (one per count)"
+        raise invalid_parameter("summarized_categorical", name, expected, error)
+    return np.broadcast_to(errors, (size,)).astype(np.float64)
+
+
+def _is_numeric(value: object) -> bool:
+    if isinstance(value, bool | str | bytes):
+        return False
+    try:
+        np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _count_box(
+    counts: FloatArray, error: FloatArray
+) -> tuple[tuple[FloatArray, FloatArray], Bounds]:
     low, high = np.maximum(counts - error, 0.0), counts + error
     return (low, high), (float(low.sum()), float(high.sum()))
 
