@@ -45,13 +45,22 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
-from driftscope.profiles import NumericalProfile, ProfileSettings
+from driftscope.profiles import CategoricalProfile, NumericalProfile, ProfileSettings
 from driftscope.stats import METHODS, SortedPair
 from driftscope.stats._result import StatResult
-from driftscope.stats.summarized import BoundedResult, Summary, summarized_numerical
+from driftscope.stats.summarized import (
+    BoundedResult,
+    Summary,
+    summarized_categorical,
+    summarized_numerical,
+)
 
 FloatArray = NDArray[np.float64]
 NUMERICAL = [name for name, info in METHODS.items() if info.numerical is not None]
+RAW_CATEGORICAL = {
+    name: info.categorical for name, info in METHODS.items() if info.categorical is not None
+}
+DEFAULT_RULE = "default rule: ks and wasserstein"
 TIMED = ("ks", "wasserstein", "psi", "mann_whitney", "anderson")
 
 Sampler = Callable[[np.random.Generator, int, float], FloatArray]
@@ -132,6 +141,7 @@ def compare_case(
     ref_summary = summary(NumericalProfile.from_values(ref, settings=settings))
     cur_summary = summary(NumericalProfile.from_values(cur, settings=settings))
     pair = SortedPair.from_samples(ref, cur)
+    results: dict[str, tuple[StatResult, BoundedResult]] = {}
     for method in NUMERICAL:
         run = METHODS[method].numerical
         assert run is not None
@@ -150,8 +160,29 @@ def compare_case(
             tally.errors += raw_error != got_error
             continue
         tally.add(method, raw, got)
+        results[method] = (raw, got)
         if times is not None and method in TIMED:
             times[method].append(_timings(method, ref, cur, settings))
+    if "ks" in results and "wasserstein" in results:
+        default_rule(results, tallies.setdefault(DEFAULT_RULE, Tally()))
+
+
+def default_rule(results: dict[str, tuple[StatResult, BoundedResult]], tally: Tally) -> None:
+    """The drift analysis' default numerical rule: KS p-value below 0.05 and Wasserstein at
+    least 0.1 reference standard deviations; from profiles, undecided unless both bounds decide
+    it (drifted) or either bound rules it out (not drifted)."""
+    (ks_raw, ks), (w_raw, w) = results["ks"], results["wasserstein"]
+    raw = METHODS["ks"].drifted(ks_raw) and METHODS["wasserstein"].drifted(w_raw)
+    ks_says, w_says = ks.decision(METHODS["ks"]), w.decision(METHODS["wasserstein"])
+    decided = False if False in (ks_says, w_says) else True if ks_says and w_says else None
+    tally.cases += 1
+    tally.exact += ks.exact and w.exact
+    if decided is None:
+        tally.undecided += 1
+    elif decided == raw:
+        tally.agree += 1
+    else:
+        tally.disagree += 1
 
 
 def _timings(
@@ -177,12 +208,14 @@ def print_tallies(title: str, tallies: dict[str, Tally]) -> None:
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     total = Tally()
-    for method, t in tallies.items():
+    for method, t in sorted(tallies.items(), key=lambda item: item[0] == DEFAULT_RULE):
         width = f"{np.median(t.widths):.4g}" if t.widths else "-"
         print(
             f"| {method} | {t.cases} | {t.exact} | {t.violations} | {t.agree} | {t.undecided} "
             f"| {t.disagree} | {t.errors} | {width} |"
         )
+        if method == DEFAULT_RULE:
+            continue
         for name in ("cases", "exact", "violations", "agree", "undecided", "disagree", "errors"):
             setattr(total, name, getattr(total, name) + getattr(t, name))
     print(
@@ -239,6 +272,46 @@ def real_data(settings_list: list[ProfileSettings], splits: int) -> None:
         label = f"quantile_k={settings.quantile_k}, max_exact_values={settings.max_exact_values}"
         print_tallies(f"Real data, random splits (not drifted), {label}", tallies["random"])
         print_tallies(f"Real data, split by target (drifted), {label}", tallies["target"])
+
+
+def categorical(rows: int, seed: int) -> None:
+    """Zipf-distributed labels over 3,000 categories (past `max_categories`, so the profiles keep
+    frequent-items sketches): the reported categories plus one cell pooling the rest, each count
+    within the sketch's `count_error` (the pooled cell within that times the cells reported)."""
+    labels = np.array([f"c{i}" for i in range(3000)])
+    weights = 1.0 / np.arange(1, labels.size + 1) ** 1.1
+    tallies = {method: Tally() for method in ("chi2", "tv", "psi", "jensen_shannon")}
+    for s, tilt in enumerate((0.0, 0.05, 0.5)):
+        rng = np.random.default_rng([seed, 99, s])
+        tilted = weights * np.exp(tilt * rng.standard_normal(labels.size))
+        ref = rng.choice(labels, rows, p=weights / weights.sum())
+        cur = rng.choice(labels, rows, p=tilted / tilted.sum())
+        sides = [CategoricalProfile.from_values(x) for x in (ref, cur)]
+        cells = sorted(set(sides[0].frequencies()) | set(sides[1].frequencies()))
+        estimated, true, errors = [], [], []
+        for profile, x in zip(sides, (ref, cur), strict=True):
+            seen = profile.frequencies()
+            counts = np.array([seen.get(c, 0) for c in cells], dtype=np.float64)
+            other = max(profile.count - counts.sum(), 0.0)
+            estimated.append(np.append(counts, other))
+            error = np.full(len(cells) + 1, profile.count_error)
+            error[-1] *= len(cells)
+            errors.append(error)
+            found, tally = np.unique(x, return_counts=True)
+            exact = dict(zip(found.tolist(), tally.tolist(), strict=True))
+            kept = np.array([exact.get(c, 0) for c in cells], dtype=np.float64)
+            true.append(np.append(kept, x.size - kept.sum()))
+        for method, tally_ in tallies.items():
+            raw = RAW_CATEGORICAL[method](true[0], true[1])  # type: ignore[misc]
+            got = summarized_categorical(
+                method, *estimated, reference_error=errors[0], current_error=errors[1]
+            )
+            tally_.add(method, raw, got)
+    print_tallies(
+        f"{rows:,}-row categorical columns over 3,000 Zipf categories (frequent-items sketches), "
+        "no drift, a small and a large tilt",
+        tallies,
+    )
 
 
 def kll_error(trials: int, rows: int) -> None:
