@@ -136,8 +136,9 @@ def compare_case(
     settings: ProfileSettings,
     tallies: dict[str, Tally],
     times: dict[str, list[tuple[float, float]]] | None = None,
-) -> None:
-    """Run every numerical method raw and from profiles on one case, adding to ``tallies``."""
+) -> dict[str, tuple[StatResult, BoundedResult]]:
+    """Run every numerical method raw and from profiles on one case, adding to ``tallies``;
+    the results of the methods both sides ran."""
     ref_summary = summary(NumericalProfile.from_values(ref, settings=settings))
     cur_summary = summary(NumericalProfile.from_values(cur, settings=settings))
     pair = SortedPair.from_samples(ref, cur)
@@ -165,6 +166,7 @@ def compare_case(
             times[method].append(_timings(method, ref, cur, settings))
     if "ks" in results and "wasserstein" in results:
         default_rule(results, tallies.setdefault(DEFAULT_RULE, Tally()))
+    return results
 
 
 def default_rule(results: dict[str, tuple[StatResult, BoundedResult]], tally: Tally) -> None:
@@ -227,11 +229,13 @@ def print_tallies(title: str, tallies: dict[str, Tally]) -> None:
 def synthetic(rows: int, settings: ProfileSettings, seed: int, timed: bool) -> None:
     tallies = {method: Tally() for method in NUMERICAL}
     times: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
+    by_shift = {label: Tally() for label in SHIFTS}
     for d, (name, sample) in enumerate(DISTRIBUTIONS.items()):
-        for s, shift in enumerate(SHIFTS.values()):
+        for s, (label, shift) in enumerate(SHIFTS.items()):
             rng = np.random.default_rng([seed, d, s])
             ref, cur = sample(rng, rows, 0.0), sample(rng, rows, shift)
-            compare_case(ref, cur, settings, tallies, times if timed else None)
+            results = compare_case(ref, cur, settings, tallies, times if timed else None)
+            default_rule(results, by_shift[label])
         print(f"  done: {name}", flush=True)
     cases = len(DISTRIBUTIONS) * len(SHIFTS)
     print_tallies(
@@ -239,6 +243,11 @@ def synthetic(rows: int, settings: ProfileSettings, seed: int, timed: bool) -> N
         f"max_exact_values={settings.max_exact_values}",
         tallies,
     )
+    print("\nThe default rule by shift (7 distributions each):\n")
+    print("| shift | exact | agree | undecided | disagree |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, t in by_shift.items():
+        print(f"| {label} | {t.exact} | {t.agree} | {t.undecided} | {t.disagree} |")
     if timed:
         print(f"\n### Time per column ({rows:,} rows a side; median over {cases} cases)\n")
         print("| method | raw: sort + method, ms | from the two profiles, ms | speed-up |")
@@ -356,6 +365,7 @@ def main() -> None:
     synthetic(args.rows, ProfileSettings(), args.seed, timed=not args.quick)
     if args.quantile_k and not args.quick:
         synthetic(args.rows, ProfileSettings(quantile_k=args.quantile_k), args.seed, False)
+    categorical(args.rows, args.seed)
     real_data([ProfileSettings(), ProfileSettings(quantile_k=64, max_exact_values=0)], args.splits)
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
 
