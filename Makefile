@@ -65,10 +65,11 @@ mlflow:
 # logistic regression took 38 s with two threads, 4 s with one). Bytecode is cached even where
 # the environment says not to: the tests start hundreds of Python processes, and each would
 # compile driftscope's sources again. One pytest worker per core (pytest-xdist), each taking
-# whole files, so a file's browser or server is started once.
+# whole files, so a file's browser or server is started once; the longest files start first
+# (tests/file_costs.json, from scripts/test_costs.py; --no-loadscope-reorder keeps that order).
 pytest: $(STAMP) browser postgres prometheus mlflow
 	env -u PYTHONDONTWRITEBYTECODE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-		$(BIN)/python -m pytest -n auto --dist loadfile
+		$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck pytest
 
