@@ -22,13 +22,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import driftscope
 from driftscope.profiles import NumericalProfile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_util import print_header
 
 WHYLOGS_SECONDS_1M_X_6 = 6.7
 WHYLOGS_BYTES_PER_NUMERICAL = 26 * 1024
@@ -96,8 +102,7 @@ def main() -> None:
         f"{'table':<32} {'wall s':>7} {'CPU s':>7} {'rows/s':>11} {'profile bytes':>14} "
         f"{'bytes/num col':>14}"
     )
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for name, data, case_schema in cases:
         seconds, cpu, result = time_profile(data, case_schema, args.repeats)
         size = len(result.to_bytes())

@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import driftscope
 import driftscope.data.profile as profile_module
 from _bench_data import BENCH_DIR, DEFAULT_OUT, run_tool
-from _bench_util import read_json, write_json
+from _bench_util import print_header, read_json, write_json
 
 GENERATOR_VERSION = 1
 WHYLOGS_PYTHON = BENCH_DIR / ".venv-whylogs" / "bin" / "python"
@@ -195,8 +195,7 @@ def print_tables(
         f"{'table':<12} {'timed':<15} {'whylogs s':>10} {'driftscope s':>13} {'ratio':>7} "
         f"{'whylogs bytes':>14} {'driftscope bytes':>17}"
     )
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for name in meta["tables"]:
         mine = ours[name]
         for what, label, key in ROWS:
@@ -223,8 +222,7 @@ def print_tables(
         f"{'kind':<20} {'columns':>8} {'whylogs median':>15} {'driftscope median':>18} "
         f"{'whylogs max':>12} {'driftscope max':>15}"
     )
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     sizes = ours["25 columns"]["column_bytes"]
     their_sizes = theirs[0]["tables"]["25 columns"]["column_bytes"] if theirs else {}
     groups: dict[str, list[str]] = {}
