@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -356,9 +357,10 @@ def test_arrow_string_columns_profile_as_python_strings_do(
         {"note": pd.Series(values, dtype=object), "city": pd.Series(values, dtype=object)}
     )
     as_arrow = as_objects.astype("string[pyarrow]")
-    a, b = (profile(f, schema, settings=config) for f in (as_arrow, as_objects))
-    assert a["note"] == b["note"]
-    assert a["city"] == b["city"]
+    as_arrow_dtype = as_objects.astype(pd.ArrowDtype(pa.string()))
+    a, b, c = (profile(f, schema, settings=config) for f in (as_arrow, as_objects, as_arrow_dtype))
+    assert a["note"] == b["note"] == c["note"]
+    assert a["city"] == b["city"] == c["city"]
     present = [v for v in values if v is not None]
     note = a["note"]
     assert isinstance(note, TextProfile)
