@@ -403,7 +403,8 @@ def _arrow_strings(series: pd.Series) -> pa.ChunkedArray | None:
     """The column's Arrow array when pandas holds it as Arrow strings (as it reads Parquet and
     CSV text columns); None for any other storage. Zero-copy."""
     dtype = series.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+    # pandas 2 names the storage of its NaN-missing Arrow strings "pyarrow_numpy".
+    if isinstance(dtype, pd.StringDtype) and dtype.storage in ("pyarrow", "pyarrow_numpy"):
         arrow_type = pa.large_string()
     elif isinstance(dtype, pd.ArrowDtype):
         arrow_type = dtype.pyarrow_dtype
