@@ -1,0 +1,188 @@
+"""Drift from profiles: the numbers and decisions of `run_drift` on the rows, exactly where the
+profiles hold the data, within stated bounds where a side is sketched."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_wine
+
+from driftscope import profile
+from driftscope.analyses.drift import DriftSettings, run_drift
+from driftscope.analyses.profiled import (
+    check_profile_schema,
+    not_run_lines,
+    profile_drift,
+    profile_side,
+)
+from driftscope.analyses.results import ColumnDrift, DriftResult
+from driftscope.data.schema import Schema
+from driftscope.exceptions import ParameterError, SchemaError
+from driftscope.profiles import ProfileSettings
+
+SCHEMA = {
+    "columns": {
+        "score": "numerical",
+        "visits": "numerical",
+        "city": "categorical",
+        "member": "boolean",
+        "plan": "constant",
+        "label": {"kind": "categorical", "role": "target"},
+        "day": "datetime",
+        "note": "text",
+    }
+}
+#: Small enough that every numerical column keeps a quantile sketch only.
+SKETCHED = ProfileSettings(quantile_k=16, max_exact_values=0)
+
+
+def _frame(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    visits = rng.poisson(3 + 2 * shift, n).astype(float)
+    visits[rng.random(n) < 0.05 + 0.2 * shift] = np.nan
+    cities = ["paris", "lyon", "nice"] + (["brest"] if shift else [])
+    return pd.DataFrame(
+        {
+            "score": np.round(rng.normal(shift, 1.0, n), 1),
+            "visits": visits,
+            "city": rng.choice(cities, n),
+            "member": rng.random(n) < 0.4 + 0.2 * shift,
+            "plan": ["basic"] * n,
+            "label": rng.choice(["yes", "no"], n),
+            "day": pd.date_range("2025-01-01", periods=n, freq="min"),
+            "note": rng.choice(["ok", "fine thanks", "no"], n),
+        }
+    )
+
+
+def _both(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    settings: DriftSettings,
+    schema: Any = SCHEMA,
+    profile_settings: ProfileSettings | None = None,
+) -> tuple[DriftResult, DriftResult]:
+    ref = profile(reference, schema, settings=profile_settings)
+    cur = profile(current, ref.schema, settings=profile_settings)
+    raw, _ = run_drift(reference, current, ref.schema, settings)
+    return raw, profile_drift(ref, cur, settings)
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.5])
+@pytest.mark.parametrize("correction", [None, "bonferroni", "bh"])
+def test_exact_profiles_give_the_rows_numbers_bit_for_bit(
+    shift: float, correction: str | None
+) -> None:
+    settings = DriftSettings(multivariate=False, correction=correction)
+    raw, profiled = _both(_frame(3000, 1), _frame(2000, 2, shift), settings)
+    assert profiled.columns == raw.columns
+    assert profiled.dataset == raw.dataset
+    assert all(c.exact and not c.decision_uncertain for c in profiled.columns)
+    assert (shift > 0) == bool(profiled.drifted_columns)
+
+
+def test_user_methods_and_thresholds_run_from_exact_profiles_as_from_rows() -> None:
+    settings = DriftSettings(
+        multivariate=False,
+        methods={"score": "psi", "visits": "anderson", "city": "jensen_shannon"},
+        thresholds={"score": 0.05, "visits": 0.01},
+    )
+    raw, profiled = _both(_frame(3000, 3), _frame(3000, 4, 0.3), settings)
+    assert profiled.columns == raw.columns
+    assert profiled.column("score").method == "psi"
+
+
+def test_a_method_of_the_wrong_kind_is_refused_naming_the_column() -> None:
+    ref = profile(_frame(200, 5), SCHEMA)
+    with pytest.raises(ParameterError, match="'city'"):
+        profile_drift(ref, ref, DriftSettings(methods={"city": "ks"}))
+
+
+def _without_boolean_labels(columns: tuple[ColumnDrift, ...]) -> list[ColumnDrift]:
+    """A profile keeps a boolean column as true and false counts, so its plot labels read
+    True and False where rows of 0 and 1 read 0 and 1; every number is the same."""
+    return [
+        dataclasses.replace(c, summary=dataclasses.replace(c.summary, categories=None))
+        if c.kind == "boolean" and c.summary is not None
+        else c
+        for c in columns
+    ]
+
+
+def _split(data: pd.DataFrame, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A real table cut in two where one feature is below and above its median: a shift."""
+    low = data[by] <= data[by].median()
+    return data[low].reset_index(drop=True), data[~low].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_wine])
+def test_real_data_split_by_a_feature_drifts_alike_from_exact_profiles(loader: Any) -> None:
+    data = loader(as_frame=True).frame
+    by = data.columns[0]
+    reference, current = _split(data, by)
+    settings = DriftSettings(multivariate=False, correction="bh")
+    raw, profiled = _both(reference, current, settings, schema=None)
+    assert _without_boolean_labels(profiled.columns) == _without_boolean_labels(raw.columns)
+    assert profiled.dataset == raw.dataset
+    assert by in profiled.drifted_columns
+    # And a random split does not drift.
+    shuffled = data.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    half = len(shuffled) // 2
+    raw, profiled = _both(shuffled[:half], shuffled[half:], settings, schema=None)
+    assert _without_boolean_labels(profiled.columns) == _without_boolean_labels(raw.columns)
+    assert not profiled.dataset.drifted
+
+
+def test_every_listed_column_keeps_the_rows_counts_and_missing_shares() -> None:
+    reference, current = _frame(1000, 6), _frame(800, 7, 0.5)
+    raw, profiled = _both(reference, current, DriftSettings(multivariate=False))
+    day = profiled.column("day")
+    assert day.skipped
+    assert day == raw.column("day")
+    visits = profiled.column("visits")
+    assert visits.n_reference == 1000
+    assert visits.n_current == 800
+    assert visits.missing_share_reference == pytest.approx(reference["visits"].isna().mean())
+    assert "missing_share" in visits.signals
+    assert profiled.column("city").unseen_examples == ("brest",)
+
+
+def test_profiles_of_another_schema_are_refused_naming_both_sides() -> None:
+    a = profile(_frame(100, 8), SCHEMA).schema
+    b = Schema.from_dict({"columns": {**SCHEMA["columns"], "score": "categorical"}})
+    with pytest.raises(SchemaError, match=r"'score'.*'ref\.profile'.*'cur\.profile'"):
+        check_profile_schema(a, b, "ref.profile", "cur.profile")
+    fewer = Schema(tuple(s for s in a if s.name != "city"))
+    with pytest.raises(SchemaError, match=r"'city' is in 'ref\.profile' but not in 'cur"):
+        check_profile_schema(a, fewer, "ref.profile", "cur.profile")
+
+
+def test_what_needs_rows_is_named_one_line_each() -> None:
+    p = profile(_frame(100, 9), SCHEMA)
+    lines = not_run_lines(p.schema, DriftSettings())
+    assert any(line.startswith("Whole-table tests") for line in lines)
+    assert any(line.startswith("Features derived from text") for line in lines)
+    assert not any(
+        "Whole-table" in line for line in not_run_lines(p.schema, DriftSettings(multivariate=False))
+    )
+
+
+def test_a_profile_side_says_whether_it_is_exact_and_its_rank_error() -> None:
+    frame = _frame(2000, 10)
+    exact = profile_side(profile(frame, SCHEMA), "ref")
+    assert exact.exact
+    assert exact.rank_error == 0.0
+    assert exact.n_rows == 2000
+    sketched = profile_side(profile(frame, SCHEMA, settings=SKETCHED), "ref")
+    assert not sketched.exact
+    assert 0.0 < sketched.rank_error < 1.0
+
+
+def test_result_fields_default_to_exact_for_rows() -> None:
+    fields = {f.name: f.default for f in dataclasses.fields(ColumnDrift)}
+    assert fields["exact"] is True
+    assert fields["decision_uncertain"] is False
