@@ -186,3 +186,110 @@ def test_result_fields_default_to_exact_for_rows() -> None:
     fields = {f.name: f.default for f in dataclasses.fields(ColumnDrift)}
     assert fields["exact"] is True
     assert fields["decision_uncertain"] is False
+
+
+def _inside(value: float | None, column: ColumnDrift, field: str) -> bool:
+    """Whether the rows' ``value`` is within the column's bounds (equal to its number when
+    exact)."""
+    bounds = getattr(column, field.removesuffix("_bounds") + "_bounds")
+    if column.exact:
+        return value == getattr(column, field.removesuffix("_bounds"))
+    if value is None or bounds is None:
+        return value is None
+    low, high = bounds
+    return low - 1e-9 <= value <= high + 1e-9
+
+
+def _halves(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    half = len(data) // 2
+    return data[:half].reset_index(drop=True), data[half:].reset_index(drop=True)
+
+
+def _continuous(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "normal": rng.normal(shift, 1.0, n),
+            "skewed": rng.lognormal(0.3 * shift, 0.8, n),
+            "mixed": np.where(rng.random(n) < 0.3, 0.0, rng.exponential(1.0 + shift, n)),
+            "city": rng.choice(["paris", "lyon", "nice"], n),
+        }
+    )
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.05, 0.3])
+def test_sketched_numbers_hold_the_rows_numbers_within_their_bounds(shift: float) -> None:
+    settings = DriftSettings(multivariate=False)
+    raw, profiled = _both(
+        _continuous(4000, 11), _continuous(3000, 12, shift), settings, None, SKETCHED
+    )
+    for column in ("normal", "skewed", "mixed"):
+        exact, sketched = raw.column(column), profiled.column(column)
+        assert not sketched.exact
+        assert sketched.bound_note
+        assert "quantile sketches" in sketched.bound_note
+        assert _inside(exact.statistic, sketched, "statistic"), column
+        assert _inside(exact.p_value, sketched, "p_value"), column
+        assert _inside(exact.effect_size, sketched, "effect_size"), column
+        # The decision is the rows' unless numbers within the bounds could flip it.
+        assert sketched.drifted == exact.drifted or sketched.decision_uncertain, column
+    assert profiled.column("city").exact  # category counts stay exact
+
+
+def test_a_decision_within_the_bounds_either_way_is_flagged_uncertain() -> None:
+    settings = DriftSettings(multivariate=False)
+    coarse = ProfileSettings(quantile_k=64, max_exact_values=0)
+    found = []
+    for shift in (0.0, 0.1, 0.15, 0.2, 0.6):
+        raw, profiled = _both(
+            _continuous(3000, 13), _continuous(3000, 14, shift), settings, None, coarse
+        )
+        column = profiled.column("normal")
+        low, high = column.p_value_bounds or (0.0, 1.0)
+        straddles = low < settings.alpha <= high
+        # Uncertain exactly when the p-value's bounds straddle alpha (the effect floor passed).
+        if column.effect_size_bounds and column.effect_size_bounds[0] >= 0.1:
+            assert column.decision_uncertain == straddles
+        found.append(column.decision_uncertain)
+        if not column.decision_uncertain:
+            assert column.drifted == raw.column("normal").drifted
+    assert any(found)
+    assert not all(found)
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_wine])
+def test_real_data_from_sketches_decides_as_the_rows_or_says_it_is_uncertain(
+    loader: Any,
+) -> None:
+    data = loader(as_frame=True).frame
+    settings = DriftSettings(multivariate=False, correction="bh")
+    sketchy = ProfileSettings(quantile_k=32, max_exact_values=0)
+    for reference, current in (
+        _split(data, data.columns[0]),
+        _halves(data.sample(frac=1.0, random_state=1).reset_index(drop=True)),
+    ):
+        raw, profiled = _both(reference, current, settings, None, sketchy)
+        for exact, sketched in zip(raw.columns, profiled.columns, strict=True):
+            assert _inside(exact.statistic, sketched, "statistic"), exact.name
+            assert sketched.drifted == exact.drifted or sketched.decision_uncertain, exact.name
+        assert profiled.dataset.drifted == raw.dataset.drifted or (
+            profiled.dataset.decision_uncertain
+        )
+
+
+def test_frequent_items_categories_bound_the_rows_chi2() -> None:
+    rng = np.random.default_rng(15)
+    labels = [f"c{i:02d}" for i in range(60)]
+    weights = np.linspace(1.0, 3.0, 60)
+    reference = pd.DataFrame({"shop": rng.choice(labels, 20_000, p=weights / weights.sum())})
+    weights[:5] *= 1.5
+    current = pd.DataFrame({"shop": rng.choice(labels, 20_000, p=weights / weights.sum())})
+    schema = {"columns": {"shop": "categorical"}}
+    sketchy = ProfileSettings(max_categories=20, frequent_lg_max_map_size=6)
+    raw, profiled = _both(reference, current, DriftSettings(multivariate=False), schema, sketchy)
+    exact, sketched = raw.column("shop"), profiled.column("shop")
+    assert not sketched.exact
+    assert "frequent-items" in (sketched.bound_note or "")
+    assert _inside(exact.effect_size, sketched, "effect_size")
+    assert sketched.unseen_p_value is None
+    assert "unseen-category test is not run" in (sketched.note or "")

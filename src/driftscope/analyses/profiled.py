@@ -420,7 +420,7 @@ def _summary_of(p: NumericalProfile) -> Summary:
         n=p.count,
         rank_error=p.histogram_error,
         mean=p.mean,
-        variance=p.variance if p.count > 1 else 0.0,
+        variance=p.variance,
         min=math.nan if p.min is None else p.min,
         max=math.nan if p.max is None else p.max,
     )
