@@ -191,3 +191,28 @@ def test_damaged_truncated_unknown_and_missing_files_are_named(
 def test_compare_is_exported_with_profile() -> None:
     assert driftscope.compare is compare
     assert driftscope.profile is profile
+
+
+def test_a_sketched_statistic_is_shown_with_its_bound(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    rng = np.random.default_rng(5)
+    ref = pd.DataFrame({"x": rng.normal(size=5000)})
+    cur = pd.DataFrame({"x": rng.normal(0.8, size=4000)})
+    settings = driftscope.ProfileSettings(quantile_k=64, max_exact_values=0)
+    report = compare(profile(ref, settings=settings), profile(cur, settings=settings))
+    column = report.drift.column("x")
+    assert not column.exact
+    assert column.statistic_bounds is not None
+    assert column.drifted
+    data = json.loads(report.to_json())
+    validate_report(data)
+    assert data["columns"][0]["bound_note"].startswith("from quantile sketches")
+    html = report.to_html()
+    assert "from sketches" in html
+    console = Console(record=True, width=200)
+    console.print(report)
+    text = console.export_text()
+    line = next(line for line in text.splitlines() if "\u2502 x " in line)
+    assert "\u00b1" in line
+    assert "from sketches" in line
