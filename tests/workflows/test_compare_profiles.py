@@ -216,3 +216,21 @@ def test_a_sketched_statistic_is_shown_with_its_bound(tmp_path: Path) -> None:
     line = next(line for line in text.splitlines() if "\u2502 x " in line)
     assert "\u00b1" in line
     assert "from sketches" in line
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "profiles.md"
+
+
+def test_the_docs_example_runs_and_says_what_it_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Comparing profiles") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(DOC), "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "['age']"
+    assert printed[1].startswith("True 0.")
+    assert "Whole-table tests" in printed[2]
