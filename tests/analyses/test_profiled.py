@@ -17,6 +17,7 @@ from driftscope.analyses.profiled import (
     check_profile_schema,
     not_run_lines,
     profile_drift,
+    profile_performance,
     profile_side,
 )
 from driftscope.analyses.results import ColumnDrift, DriftResult
@@ -293,3 +294,108 @@ def test_frequent_items_categories_bound_the_rows_chi2() -> None:
     assert _inside(exact.effect_size, sketched, "effect_size")
     assert sketched.unseen_p_value is None
     assert "unseen-category test is not run" in (sketched.note or "")
+
+
+def _predicted(loader: Any, model: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A real dataset with a model's predictions, split in two: the first half for training
+    and as reference, the second (shifted by sorting on a feature) as current."""
+    data = loader(as_frame=True).frame.sort_values(by=loader(as_frame=True).frame.columns[2])
+    data = data.reset_index(drop=True)
+    x, y = data.drop(columns=["target"]), data["target"]
+    half = len(data) // 2
+    fitted = model.fit(x[:half], y[:half])
+    frame = pd.DataFrame({"feature": x.iloc[:, 0], "target": y, "prediction": fitted.predict(x)})
+    return frame[:half].reset_index(drop=True), frame[half:].reset_index(drop=True)
+
+
+def test_classification_metrics_from_confusion_counts_are_scikit_learns() -> None:
+    from sklearn import metrics as skm
+    from sklearn.linear_model import LogisticRegression
+
+    from driftscope.analyses.performance import PerformanceSettings
+
+    reference, current = _predicted(load_wine, LogisticRegression(max_iter=5000))
+    schema = {
+        "columns": {
+            "feature": "numerical",
+            "target": {"kind": "categorical", "role": "target"},
+            "prediction": {"kind": "categorical", "role": "prediction"},
+        }
+    }
+    ref, cur = profile(reference, schema), profile(current, schema)
+    result, model, warnings = profile_performance(ref, cur, PerformanceSettings(n_resamples=200))
+    assert result is not None
+    assert not warnings
+    assert model.task == "multiclass_classification"
+    assert result.n_current_labelled == len(current)
+    y, p = current["target"].astype(str), current["prediction"].astype(str)
+    expected = {
+        "accuracy": skm.accuracy_score(y, p),
+        "balanced_accuracy": skm.balanced_accuracy_score(y, p),
+        "precision_macro": skm.precision_score(y, p, average="macro", zero_division=0),
+        "recall_macro": skm.recall_score(y, p, average="macro", zero_division=0),
+        "f1_macro": skm.f1_score(y, p, average="macro", zero_division=0),
+        "f1_weighted": skm.f1_score(y, p, average="weighted", zero_division=0),
+    }
+    for name, value in expected.items():
+        metric = result.metric(name)
+        assert metric.current == pytest.approx(value, rel=1e-12), name
+        assert metric.current_low is not None
+        assert metric.current_low <= metric.current <= (metric.current_high or 0.0)
+    ref_y, ref_p = reference["target"].astype(str), reference["prediction"].astype(str)
+    assert result.metric("accuracy").reference == pytest.approx(skm.accuracy_score(ref_y, ref_p))
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        y, p, labels=list(model.labels), zero_division=0
+    )
+    per_class = result.details["current"]["per_class"]
+    assert per_class["f1"] == pytest.approx(f1.tolist())
+    assert per_class["precision"] == pytest.approx(precision.tolist())
+    assert per_class["recall"] == pytest.approx(recall.tolist())
+    assert per_class["support"] == support.tolist()
+
+
+def test_regression_metrics_from_sums_are_scikit_learns() -> None:
+    from sklearn import metrics as skm
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    from driftscope.analyses.performance import PerformanceSettings
+
+    reference, current = _predicted(load_diabetes, LinearRegression())
+    schema = {
+        "columns": {
+            "feature": "numerical",
+            "target": {"kind": "numerical", "role": "target"},
+            "prediction": {"kind": "numerical", "role": "prediction"},
+        }
+    }
+    result, model, _ = profile_performance(
+        profile(reference, schema), profile(current, schema), PerformanceSettings()
+    )
+    assert result is not None
+    assert model.task == "regression"
+    y, p = current["target"], current["prediction"]
+    expected = {
+        "mae": skm.mean_absolute_error(y, p),
+        "rmse": skm.root_mean_squared_error(y, p),
+        "r2": skm.r2_score(y, p),
+        "mean_error": float(np.mean(p - y)),
+    }
+    for name, value in expected.items():
+        metric = result.metric(name)
+        assert metric.current == pytest.approx(value, rel=1e-9), name
+        assert metric.current_low is None
+        assert "a profile keeps sums" in (metric.note or "")
+    assert result.metric("rmse").reference == pytest.approx(
+        skm.root_mean_squared_error(reference["target"], reference["prediction"])
+    )
+
+
+def test_performance_without_model_columns_says_why() -> None:
+    from driftscope.analyses.performance import PerformanceSettings
+
+    p = profile(_continuous(100, 16))
+    result, model, warnings = profile_performance(p, p, PerformanceSettings())
+    assert result is None
+    assert model.task is None
+    assert "no one target and one prediction" in warnings[0]

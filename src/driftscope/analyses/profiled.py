@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from driftscope import metrics as M
 from driftscope._shorten import shown
 from driftscope.analyses.drift import (
     AUTO,
@@ -46,6 +47,16 @@ from driftscope.analyses.drift import (
     tested_from_counts,
     tested_from_sorted,
 )
+from driftscope.analyses.model import ModelColumns, Task
+from driftscope.analyses.performance import (
+    MIN_INTERVAL_ROWS,
+    Interval,
+    PerformanceResult,
+    PerformanceSettings,
+    confusion_intervals,
+    judge_metrics,
+    overall_status,
+)
 from driftscope.analyses.results import ColumnDrift, ColumnSummary, DriftResult
 from driftscope.data.profile import Profile
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
@@ -54,7 +65,9 @@ from driftscope.profiles import (
     BooleanProfile,
     CategoricalProfile,
     ColumnProfile,
+    ConfusionCounts,
     NumericalProfile,
+    RegressionSums,
     TextProfile,
 )
 from driftscope.stats.summarized import (
@@ -69,6 +82,7 @@ __all__ = [
     "ProfilesSection",
     "check_profile_schema",
     "profile_drift",
+    "profile_performance",
     "profile_side",
 ]
 
@@ -510,3 +524,125 @@ def _judge_sketched_categories(
     )
     summary = category_summary(np.array(labels, dtype=object), ref, cur)
     return _bounded(spec, main, effect, counts, settings, summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# performance
+
+
+def profile_performance(
+    reference: Profile, current: Profile, settings: PerformanceSettings
+) -> tuple[PerformanceResult | None, ModelColumns, list[str]]:
+    """The model's performance from the profiles' model columns: a classifier's metrics from
+    its confusion counts (their bootstrap intervals too: resampling rows is resampling the
+    matrix's cells), a regressor's MAE, RMSE, R² and mean error from its sums (no interval: a
+    profile keeps no rows to resample). Returns the result (None, with a warning, when the
+    profiles hold no model columns), the model's columns, and warnings."""
+    ref, cur = reference.model, current.model
+    if ref is None or cur is None:
+        return (
+            None,
+            ModelColumns(None, None, None),
+            ["Performance is not run: the profiles name no one target and one prediction column."],
+        )
+    if ref.regression is not None and cur.regression is not None:
+        model = ModelColumns(Task.REGRESSION, ref.target, ref.prediction)
+        values = [_regression_values(side.regression) for side in (ref, cur)]
+        n_labelled = (ref.regression.count, cur.regression.count)
+        labels: tuple[str, ...] = ()
+        details: dict[str, Any] = {}
+    elif ref.confusion is not None and cur.confusion is not None:
+        if ref.confusion.truncated or cur.confusion.truncated:
+            labels_cap = reference.settings.max_classes
+            return (
+                None,
+                ModelColumns(None, ref.target, ref.prediction),
+                [
+                    f"Performance is not run: the model's columns hold more than {labels_cap} "
+                    "labels, past the profile's max_classes, so no confusion counts were kept."
+                ],
+            )
+        labels = tuple(sorted(set(ref.confusion.labels) | set(cur.confusion.labels)))
+        task = Task.BINARY if len(labels) <= 2 else Task.MULTICLASS
+        model = ModelColumns(task, ref.target, ref.prediction, labels=labels)
+        matrices = [_aligned(ref.confusion, labels), _aligned(cur.confusion, labels)]
+        n_labelled = (int(matrices[0].sum()), int(matrices[1].sum()))
+        with_ci = n_labelled[1] >= MIN_INTERVAL_ROWS
+        values = [
+            confusion_intervals(matrices[0], settings, with_ci=False),
+            confusion_intervals(matrices[1], settings, with_ci=with_ci),
+        ]
+        details = {
+            side: {"confusion_matrix": cm.tolist(), "per_class": _per_class(cm)}
+            for side, cm in zip(("reference", "current"), matrices, strict=True)
+        }
+    else:
+        return (
+            None,
+            ModelColumns(None, ref.target, ref.prediction),
+            [
+                "Performance is not run: one profile holds the model's columns as class labels "
+                "and the other as numbers; profile both with one schema."
+            ],
+        )
+    if n_labelled[1] == 0:
+        return (
+            None,
+            model,
+            ["Performance is not run: no current row has a target and a prediction."],
+        )
+    assert model.task is not None
+    notes = {}
+    if model.task is Task.REGRESSION:
+        notes = dict.fromkeys(values[1], "no confidence interval: a profile keeps sums, not rows")
+    metrics = judge_metrics(
+        model.task,
+        values[0] if n_labelled[0] else {},
+        values[1],
+        settings,
+        n_reference=n_labelled[0],
+        n_current=n_labelled[1],
+        notes=notes,
+    )
+    result = PerformanceResult(
+        task=str(model.task),
+        labels=labels,
+        n_reference=reference.n_rows,
+        n_current=current.n_rows,
+        n_reference_labelled=n_labelled[0],
+        n_current_labelled=n_labelled[1],
+        metrics=metrics,
+        status=overall_status(metrics),
+        confidence=settings.confidence,
+        details=details,
+        note="from the profiles' "
+        + ("regression sums" if model.task is Task.REGRESSION else "confusion counts"),
+    )
+    return result, model, []
+
+
+def _aligned(confusion: ConfusionCounts, labels: tuple[str, ...]) -> NDArray[np.int64]:
+    """A profile's confusion matrix over ``labels`` (a superset of its own, sorted)."""
+    index = {label: i for i, label in enumerate(labels)}
+    at = np.array([index[label] for label in confusion.labels], dtype=np.intp)
+    out = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    if at.size:
+        out[np.ix_(at, at)] = confusion.array()
+    return out
+
+
+def _per_class(cm: NDArray[np.int64]) -> dict[str, list[float]]:
+    return {
+        "precision": M.precision_from_confusion(cm, average=None).tolist(),
+        "recall": M.recall_from_confusion(cm, average=None).tolist(),
+        "f1": M.f1_from_confusion(cm, average=None).tolist(),
+        "support": cm.sum(axis=1).astype(float).tolist(),
+    }
+
+
+def _regression_values(sums: RegressionSums | None) -> dict[str, Interval]:
+    assert sums is not None
+    return {
+        name: (float(getattr(sums, name)), None, None)
+        for name in ("mae", "rmse", "r2", "mean_error")
+    }
