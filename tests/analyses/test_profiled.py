@@ -278,20 +278,27 @@ def test_real_data_from_sketches_decides_as_the_rows_or_says_it_is_uncertain(
         )
 
 
-def test_frequent_items_categories_bound_the_rows_chi2() -> None:
+def test_frequent_items_categories_bound_the_rows_numbers() -> None:
     rng = np.random.default_rng(15)
-    labels = [f"c{i:02d}" for i in range(60)]
-    weights = np.linspace(1.0, 3.0, 60)
-    reference = pd.DataFrame({"shop": rng.choice(labels, 20_000, p=weights / weights.sum())})
+    labels = [f"c{i:03d}" for i in range(400)]
+    weights = 1 / np.arange(1, 401) ** 1.1
+    reference = pd.DataFrame({"shop": rng.choice(labels, 50_000, p=weights / weights.sum())})
     weights[:5] *= 1.5
-    current = pd.DataFrame({"shop": rng.choice(labels, 20_000, p=weights / weights.sum())})
+    current = pd.DataFrame({"shop": rng.choice(labels, 50_000, p=weights / weights.sum())})
     schema = {"columns": {"shop": "categorical"}}
-    sketchy = ProfileSettings(max_categories=20, frequent_lg_max_map_size=6)
+    sketchy = ProfileSettings(max_categories=20, frequent_lg_max_map_size=7)
     raw, profiled = _both(reference, current, DriftSettings(multivariate=False), schema, sketchy)
     exact, sketched = raw.column("shop"), profiled.column("shop")
     assert not sketched.exact
     assert "frequent-items" in (sketched.bound_note or "")
+    assert _inside(exact.statistic, sketched, "statistic")
+    assert _inside(exact.p_value, sketched, "p_value")
     assert _inside(exact.effect_size, sketched, "effect_size")
+    # The estimate compares the categories both sketches report, the rest pooled.
+    assert sketched.effect_size == pytest.approx(exact.effect_size, abs=0.02)
+    assert sketched.drifted == exact.drifted or sketched.decision_uncertain
+    assert sketched.summary is not None
+    assert "(other)" in (sketched.summary.categories or ())
     assert sketched.unseen_p_value is None
     assert "unseen-category test is not run" in (sketched.note or "")
 

@@ -468,21 +468,30 @@ def _number(value: float | None) -> float:
 
 
 def _category_counts(p: ColumnProfile) -> tuple[pd.Series, float]:
-    """Counts by label, and the most any count may be off by (0 when exact)."""
+    """Counts by label, and the most any count may be off by (0 when exact: every category's
+    count; past ``max_categories``, the categories a frequent-items sketch reports)."""
     if isinstance(p, BooleanProfile):
         found = {"False": p.n_false, "True": p.n_true}
         return _series({k: v for k, v in found.items() if v}), 0.0
     if isinstance(p, CategoricalProfile):
-        frequencies = p.frequencies()
-        if p.counts is None:
-            rest = p.count - sum(frequencies.values())
-            if rest > 0:
-                frequencies[_OTHER] = rest
-        return _series(frequencies), p.count_error
+        return _series(p.frequencies()), p.count_error
     raise SchemaError(
         f"A {p.kind} profile cannot be compared as categories; expected a categorical or "
         "boolean column's profile."
     )
+
+
+def _pooled(
+    counts: pd.Series, error: float, total: int, labels: list[str]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """One side's counts of ``labels`` and of the rest pooled as "(other)", with each cell's
+    error: ``error`` for a category, and for the rest ``error`` times the categories listed
+    (the rest is the total less their counts, each within ``error``)."""
+    listed = counts.reindex(labels, fill_value=0).to_numpy(dtype=np.int64)
+    rest = max(total - int(listed.sum()), 0)
+    errors = np.full(len(labels) + 1, float(error))
+    errors[-1] = float(error) * len(labels)
+    return np.append(listed, rest), errors
 
 
 def _series(counts: Mapping[str, int]) -> pd.Series:
@@ -500,29 +509,25 @@ def _judge_sketched_categories(
     counts: ColumnCounts,
     settings: DriftSettings,
 ) -> _Judged:
-    """Categories from a frequent-items sketch on one side at least: the frequent categories'
-    estimated counts (the rest pooled as "(other)"), each within its sketch's error."""
-    labels = sorted(set(reference.index) | set(current.index))
-    ref = reference.reindex(labels, fill_value=0).to_numpy(dtype=np.int64)
-    cur = current.reindex(labels, fill_value=0).to_numpy(dtype=np.int64)
+    """Categories from a frequent-items sketch on one side at least: the categories both sides
+    report (a sketch reports every category above its error), the rest of each side pooled as
+    "(other)", each count within its sketch's error."""
+    labels = sorted(set(reference.index) & set(current.index))
+    ref, ref_errors = _pooled(
+        reference, errors[0], counts.n_reference - counts.missing_reference, labels
+    )
+    cur, cur_errors = _pooled(current, errors[1], counts.n_current - counts.missing_current, labels)
+    cell_errors = {"reference_error": ref_errors, "current_error": cur_errors}
     method = requested_method(spec, settings)
-    main = summarized_categorical(
-        "chi2" if method == AUTO else method,
-        ref,
-        cur,
-        reference_error=errors[0],
-        current_error=errors[1],
-    )
-    effect = summarized_categorical(
-        "tv", ref, cur, reference_error=errors[0], current_error=errors[1]
-    )
+    main = summarized_categorical("chi2" if method == AUTO else method, ref, cur, **cell_errors)
+    effect = summarized_categorical("tv", ref, cur, **cell_errors)
     # Which categories the reference never saw cannot be told from its frequent items: a
     # category below the sketch's error may be absent from them and still be in the data.
     counts = replace(
         counts,
         note="categories from frequent-items sketches: the unseen-category test is not run",
     )
-    summary = category_summary(np.array(labels, dtype=object), ref, cur)
+    summary = category_summary(np.array([*labels, _OTHER], dtype=object), ref, cur)
     return _bounded(spec, main, effect, counts, settings, summary)
 
 
