@@ -12,7 +12,7 @@ from driftscope.analyses.drift import DriftSettings
 from driftscope.analyses.performance import PerformanceSettings
 from driftscope.exceptions import ParameterError
 
-__all__ = ["drift_settings", "performance_settings", "refuse_arguments"]
+__all__ = ["describe_performance", "drift_settings", "performance_settings", "refuse_arguments"]
 
 _S = TypeVar("_S", DriftSettings, PerformanceSettings)
 
@@ -82,3 +82,15 @@ def refuse_arguments(owner: str, when: str, why: str, **given: object) -> None:
                 f"The {argument!r} argument of {owner} must be left out when {when}: {why}. "
                 f"Got {shown(value)}."
             )
+
+
+def describe_performance(settings: PerformanceSettings) -> dict[str, Any]:
+    """The performance settings a report's metadata records."""
+    return {
+        "confidence": settings.confidence,
+        "n_resamples": settings.n_resamples,
+        "warning_drop": settings.warning_drop,
+        "alert_drop": settings.alert_drop,
+        "benchmarks": dict(settings.benchmarks),
+        "floors": dict(settings.floors),
+    }

@@ -5,27 +5,38 @@ report."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from driftscope._shorten import shown
 from driftscope.analyses.drift import DriftSettings, decision_rules, require_tested
+from driftscope.analyses.performance import PerformanceSettings
 from driftscope.analyses.profiled import (
     ProfilesSection,
     check_profile_schema,
     not_run_lines,
     profile_drift,
+    profile_performance,
     profile_side,
 )
+from driftscope.analyses.results import DriftResult
+from driftscope.analyses.verdict import monitoring_verdict
 from driftscope.data.io import read_table
 from driftscope.data.profile import MAGIC, Profile, profile
 from driftscope.data.schema import ColumnKind, ColumnRole, Schema
 from driftscope.exceptions import EmptyDataError, InputTypeError, SchemaError
 from driftscope.report import Report, RunMetadata
-from driftscope.workflows._settings import refuse_arguments
+from driftscope.workflows._settings import describe_performance, refuse_arguments
 
-__all__ = ["compare_profiles", "is_profile", "read_profile", "refuse_with_profiles"]
+__all__ = [
+    "compare_profiles",
+    "is_profile",
+    "monitor_profiles",
+    "read_profile",
+    "refuse_with_profiles",
+]
 
 #: The suffix `driftscope profile` writes; a file is a profile by its first bytes whatever its
 #: name, and a file with this suffix is read as one (so a damaged one says so).
@@ -99,17 +110,50 @@ def profile_like(
     return profile(frame, schema, settings=like.settings), table.name, table.warnings
 
 
-def compare_profiles(
+@dataclass
+class _Sides:
+    """Both sides as profiles (a side of rows profiled like the other), their names, whether
+    each was given as a profile, what reading found, and how long each step took."""
+
+    reference: Profile
+    current: Profile
+    reference_name: str
+    current_name: str
+    given: tuple[bool, bool]
+    warnings: tuple[str, ...]
+    timings: dict[str, float]
+    started: float
+
+    def metadata(self, settings: dict[str, Any]) -> RunMetadata:
+        self.timings["total"] = time.perf_counter() - self.started
+        return RunMetadata(
+            reference=self.reference_name,
+            current=self.current_name,
+            n_reference_rows=self.reference.n_rows,
+            n_current_rows=self.current.n_rows,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            settings=settings,
+            timings=self.timings,
+        )
+
+    def section(self, not_run: tuple[str, ...]) -> ProfilesSection:
+        sides = (
+            (self.reference, self.reference_name, self.given[0]),
+            (self.current, self.current_name, self.given[1]),
+        )
+        reference, current = (profile_side(p, name) if given else None for p, name, given in sides)
+        return ProfilesSection(reference, current, not_run)
+
+
+def _sides(
     reference: Any,
     current: Any,
-    settings: DriftSettings,
     *,
     reference_name: str | None,
     current_name: str | None,
     encoding: str,
     delimiter: str | None,
-) -> Report:
-    """The drift report of two sides of which one at least is a profile (`is_profile`)."""
+) -> _Sides:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     warnings: tuple[str, ...] = ()
@@ -132,34 +176,103 @@ def compare_profiles(
         )
     timings["profile"] = time.perf_counter() - t0
     check_profile_schema(ref.schema, cur.schema, ref_name, cur_name)
+    given = (ref_profile is not None, cur_profile is not None)
+    return _Sides(ref, cur, ref_name, cur_name, given, warnings, timings, started)
+
+
+def _drift(sides: _Sides, settings: DriftSettings, *, required: bool) -> DriftResult:
     t0 = time.perf_counter()
-    result = profile_drift(ref, cur, settings)
-    timings["columns"] = time.perf_counter() - t0
-    require_tested(result, ref_name, cur_name)
-    result = type(result)(
-        result.columns, result.dataset, result.multivariate, (*warnings, *result.warnings)
+    result = profile_drift(sides.reference, sides.current, settings)
+    sides.timings["columns"] = time.perf_counter() - t0
+    if required:
+        require_tested(result, sides.reference_name, sides.current_name)
+    warnings = (*sides.warnings, *result.warnings)
+    return DriftResult(result.columns, result.dataset, result.multivariate, warnings)
+
+
+def compare_profiles(
+    reference: Any,
+    current: Any,
+    settings: DriftSettings,
+    *,
+    reference_name: str | None,
+    current_name: str | None,
+    encoding: str,
+    delimiter: str | None,
+) -> Report:
+    """The drift report of two sides of which one at least is a profile (`is_profile`)."""
+    sides = _sides(
+        reference,
+        current,
+        reference_name=reference_name,
+        current_name=current_name,
+        encoding=encoding,
+        delimiter=delimiter,
     )
-    timings["total"] = time.perf_counter() - started
-    metadata = RunMetadata(
-        reference=ref_name,
-        current=cur_name,
-        n_reference_rows=ref.n_rows,
-        n_current_rows=cur.n_rows,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        settings=settings.to_dict(),
-        timings=timings,
-    )
-    section = ProfilesSection(
-        None if ref_profile is None else profile_side(ref, ref_name),
-        None if cur_profile is None else profile_side(cur, cur_name),
-        not_run_lines(ref.schema, settings),
-    )
+    result = _drift(sides, settings, required=True)
     return Report(
         drift=result,
-        schema=ref.schema,
-        metadata=metadata,
+        schema=sides.reference.schema,
+        metadata=sides.metadata(settings.to_dict()),
         rules=decision_rules(settings),
-        profiles=section,
+        profiles=sides.section(not_run_lines(sides.reference.schema, settings)),
+    )
+
+
+#: What `monitor` runs on rows and not from profiles, one line each in the report.
+MONITOR_NOT_RUN = (
+    "Concept drift (importance-weighted test): not run, it needs rows.",
+    "Data-quality checks: not run from profiles; the missing shares and new categories are in "
+    "the drift signals.",
+    "Estimated performance (CBPE, DLE): not run, it needs the rows' probabilities.",
+)
+
+
+def monitor_profiles(
+    reference: Any,
+    current: Any,
+    drift_settings: DriftSettings,
+    performance_settings: PerformanceSettings,
+    *,
+    reference_name: str | None,
+    current_name: str | None,
+    encoding: str,
+    delimiter: str | None,
+) -> Report:
+    """The monitoring report of two sides of which one at least is a profile: drift from the
+    profiles, performance from their model columns, and the verdict on both."""
+    sides = _sides(
+        reference,
+        current,
+        reference_name=reference_name,
+        current_name=current_name,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    t0 = time.perf_counter()
+    performance, model, performance_warnings = profile_performance(
+        sides.reference, sides.current, performance_settings
+    )
+    sides.timings["performance"] = time.perf_counter() - t0
+    result = _drift(sides, drift_settings, required=performance is None)
+    verdict = monitoring_verdict(result, performance, None, None, None, None, model)
+    settings = {
+        **drift_settings.to_dict(),
+        "performance": describe_performance(performance_settings),
+        "windows": None,
+    }
+    return Report(
+        drift=result,
+        schema=sides.reference.schema,
+        metadata=sides.metadata(settings),
+        rules=decision_rules(drift_settings),
+        model=model,
+        performance=performance,
+        verdict=verdict,
+        extra_warnings=tuple(performance_warnings),
+        profiles=sides.section(
+            (*not_run_lines(sides.reference.schema, drift_settings), *MONITOR_NOT_RUN)
+        ),
     )
 
 
