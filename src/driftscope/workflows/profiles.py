@@ -148,12 +148,11 @@ class _Sides:
 def _sides(
     reference: Any,
     current: Any,
-    *,
-    reference_name: str | None,
-    current_name: str | None,
+    names: tuple[str | None, str | None],
     encoding: str,
     delimiter: str | None,
 ) -> _Sides:
+    reference_name, current_name = names
     started = time.perf_counter()
     timings: dict[str, float] = {}
     warnings: tuple[str, ...] = ()
@@ -201,14 +200,7 @@ def compare_profiles(
     delimiter: str | None,
 ) -> Report:
     """The drift report of two sides of which one at least is a profile (`is_profile`)."""
-    sides = _sides(
-        reference,
-        current,
-        reference_name=reference_name,
-        current_name=current_name,
-        encoding=encoding,
-        delimiter=delimiter,
-    )
+    sides = _sides(reference, current, (reference_name, current_name), encoding, delimiter)
     result = _drift(sides, settings, required=True)
     return Report(
         drift=result,
@@ -241,14 +233,7 @@ def monitor_profiles(
 ) -> Report:
     """The monitoring report of two sides of which one at least is a profile: drift from the
     profiles, performance from their model columns, and the verdict on both."""
-    sides = _sides(
-        reference,
-        current,
-        reference_name=reference_name,
-        current_name=current_name,
-        encoding=encoding,
-        delimiter=delimiter,
-    )
+    sides = _sides(reference, current, (reference_name, current_name), encoding, delimiter)
     t0 = time.perf_counter()
     performance, model, performance_warnings = profile_performance(
         sides.reference, sides.current, performance_settings
