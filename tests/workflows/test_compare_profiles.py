@@ -234,3 +234,11 @@ def test_the_docs_example_runs_and_says_what_it_prints(
     assert printed[0] == "['age']"
     assert printed[1].startswith("True 0.")
     assert "Whole-table tests" in printed[2]
+
+
+def test_ignored_columns_need_not_be_in_the_rows(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    ref = pd.DataFrame({"x": rng.normal(size=500), "note": ["a"] * 500})
+    schema = {"columns": {"x": "numerical", "note": {"role": "ignored"}}}
+    report = compare(profile(ref, schema), pd.DataFrame({"x": rng.normal(size=400)}))
+    assert [c.name for c in report.drift.columns] == ["x"]

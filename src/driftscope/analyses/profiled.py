@@ -158,7 +158,18 @@ def check_profile_schema(
     reference: Schema, current: Schema, reference_name: str, current_name: str
 ) -> None:
     """Refuse two sides whose schemas differ: each column of one must be in the other, of the
-    same kind and role."""
+    same kind and role (ignored columns and raw bytes, which no profile keeps, aside)."""
+    kept = [
+        Schema(
+            tuple(
+                s
+                for s in schema
+                if s.role is not ColumnRole.IGNORED and s.kind is not ColumnKind.BINARY
+            )
+        )
+        for schema in (reference, current)
+    ]
+    reference, current = kept
     for names, side, other in (
         ([n for n in reference.names if n not in current], reference_name, current_name),
         ([n for n in current.names if n not in reference], current_name, reference_name),
