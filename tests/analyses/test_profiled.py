@@ -18,6 +18,7 @@ from driftscope.analyses.profiled import (
     not_run_lines,
     profile_drift,
     profile_performance,
+    profile_quality,
     profile_side,
 )
 from driftscope.analyses.results import ColumnDrift, DriftResult
@@ -406,3 +407,38 @@ def test_performance_without_model_columns_says_why() -> None:
     assert result is None
     assert model.task is None
     assert "no one target and one prediction" in warnings[0]
+
+
+def test_quality_from_exact_profiles_is_the_rows_quality_but_for_row_checks() -> None:
+    from driftscope.analyses.quality import QualitySettings, run_quality
+
+    reference, current = _frame(3000, 21), _frame(2000, 22, shift=0.5)
+    current.loc[:40, "score"] = 25.0  # far beyond the reference's maximum
+    current.loc[:999, "plan"] = "gold"  # the constant column now varies
+    ref, cur = profile(reference, SCHEMA), profile(current, SCHEMA)
+    schema = Schema(
+        tuple(s for s in ref.schema if s.name in ("score", "visits", "city", "member", "plan"))
+    )
+    from_rows = run_quality(reference, current, schema, QualitySettings())
+    result, note = profile_quality(ref, cur, QualitySettings())
+    expected = [
+        c
+        for c in from_rows.checks
+        if c.check not in ("duplicate_rows", "type_change") and c.column in schema
+    ]
+    mine = [c for c in result.checks if c.column in schema]
+    assert [(c.check, c.column) for c in mine] == [(c.check, c.column) for c in expected]
+    for a, b in zip(mine, expected, strict=True):
+        assert (a.count, a.share, a.reference_share, a.status) == (
+            b.count,
+            b.share,
+            b.reference_share,
+            b.status,
+        ), a
+    found = {(c.check, c.column): c.status for c in result.problems}
+    assert found[("out_of_range", "score")] != "ok"
+    assert found[("unseen_categories", "city")] != "ok"
+    assert "duplicated rows and type changes are not checked" in note
+    # The text and datetime columns are sketched (or not values): missing share alone.
+    assert {c.check for c in result.checks if c.column == "note"} == {"missing_share"}
+    assert "'note'" in note

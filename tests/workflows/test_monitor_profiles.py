@@ -77,6 +77,10 @@ def test_a_reference_profile_gives_the_rows_performance_and_drift(
     data = json.loads(report.to_json())
     validate_report(data)
     assert any("Concept drift" in line for line in data["profiles"]["not_run"])
+    assert any("duplicated rows" in line for line in data["profiles"]["not_run"])
+    assert data["quality"] is not None
+    checks = {(c["check"], c["column"]) for c in data["quality"]["checks"]}
+    assert ("missing_share", "mean texture") in checks
     assert data["model"]["task"] == "binary_classification"
     assert "Performance" in report.to_html()
 

@@ -57,6 +57,13 @@ from driftscope.analyses.performance import (
     judge_metrics,
     overall_status,
 )
+from driftscope.analyses.quality import (
+    QualityCheck,
+    QualityResult,
+    QualitySettings,
+    check_column,
+    missing_check,
+)
 from driftscope.analyses.results import ColumnDrift, ColumnSummary, DriftResult
 from driftscope.data.profile import Profile
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
@@ -83,6 +90,7 @@ __all__ = [
     "check_profile_schema",
     "profile_drift",
     "profile_performance",
+    "profile_quality",
     "profile_side",
 ]
 
@@ -662,3 +670,71 @@ def _regression_values(sums: RegressionSums | None) -> dict[str, Interval]:
         name: (float(getattr(sums, name)), None, None)
         for name in ("mae", "rmse", "r2", "mean_error")
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# data quality
+
+#: The checks that need rows, which no profile keeps.
+_ROW_CHECKS = ("duplicate_rows", "type_change")
+
+
+def profile_quality(
+    reference: Profile, current: Profile, settings: QualitySettings
+) -> tuple[QualityResult, str]:
+    """The data-quality checks that run from profiles, and a sentence on what did not.
+
+    A column both profiles hold exactly (category counts, booleans, a numerical column's
+    distinct values with no infinities) is the multiset of its values, so every per-column
+    check runs on it as on the rows (missing share, range, outliers, unseen categories,
+    constant, sign); a sketched column gets the missing-share check alone. Duplicated rows and
+    type changes (numbers arriving as text) need rows and are not checked.
+    """
+    checks: list[QualityCheck] = []
+    sketched: list[str] = []
+    for spec in reference.schema:
+        if spec.name not in reference.columns or spec.name not in current.columns:
+            continue
+        sides = [_values(p) for p in (reference.columns[spec.name], current.columns[spec.name])]
+        if sides[0] is not None and sides[1] is not None:
+            found = check_column(spec, sides[0], sides[1], settings)
+            checks += [c for c in found if c.check not in _ROW_CHECKS]
+            continue
+        sketched.append(spec.name)
+        ref, cur = reference.columns[spec.name], current.columns[spec.name]
+        checks.append(
+            missing_check(spec.name, (ref.missing, ref.n), (cur.missing, cur.n), settings)
+        )
+    note = (
+        "Data quality from profiles: duplicated rows and type changes are not checked (they "
+        "need rows)"
+        + (
+            f"; column(s) {', '.join(map(shown, sketched[:5]))}"
+            + (f" and {len(sketched) - 5} more" if len(sketched) > 5 else "")
+            + " are sketched, so only their missing share is checked."
+            if sketched
+            else "."
+        )
+    )
+    return QualityResult.from_checks(checks, reference.n_rows, current.n_rows), note
+
+
+def _values(p: ColumnProfile) -> pd.Series | None:
+    """A column's values (in no particular order) when its profile holds them exactly, with
+    its missing rows as None; None when the profile sketches them."""
+    if isinstance(p, BooleanProfile):
+        values: NDArray[Any] = np.repeat([True, False], [p.n_true, p.n_false]).astype(object)
+    elif isinstance(p, CategoricalProfile) and p.counts is not None:
+        labels = np.array([label for label, _ in p.counts], dtype=object)
+        values = np.repeat(labels, [c for _, c in p.counts])
+    elif (
+        type(p) is NumericalProfile
+        and p.exact is not None
+        and not p.non_finite
+        and p.count <= _EXPAND_VALUES
+    ):
+        values = _expanded(p)
+    else:
+        return None
+    missing = np.full(p.missing, np.nan if values.dtype == np.float64 else None, dtype=values.dtype)
+    return pd.Series(np.concatenate([values, missing]))

@@ -386,6 +386,7 @@ def monitor(
             current,
             settings.drift,
             settings.performance,
+            settings.quality if quality else None,
             reference_name=reference_name,
             current_name=current_name,
             encoding=encoding,

@@ -19,8 +19,10 @@ from driftscope.analyses.profiled import (
     not_run_lines,
     profile_drift,
     profile_performance,
+    profile_quality,
     profile_side,
 )
+from driftscope.analyses.quality import QualitySettings
 from driftscope.analyses.results import DriftResult
 from driftscope.analyses.verdict import monitoring_verdict
 from driftscope.data.io import read_table
@@ -214,8 +216,6 @@ def compare_profiles(
 #: What `monitor` runs on rows and not from profiles, one line each in the report.
 MONITOR_NOT_RUN = (
     "Concept drift (importance-weighted test): not run, it needs rows.",
-    "Data-quality checks: not run from profiles; the missing shares and new categories are in "
-    "the drift signals.",
     "Estimated performance (CBPE, DLE): not run, it needs the rows' probabilities.",
 )
 
@@ -225,6 +225,7 @@ def monitor_profiles(
     current: Any,
     drift_settings: DriftSettings,
     performance_settings: PerformanceSettings,
+    quality_settings: QualitySettings | None,
     *,
     reference_name: str | None,
     current_name: str | None,
@@ -232,7 +233,8 @@ def monitor_profiles(
     delimiter: str | None,
 ) -> Report:
     """The monitoring report of two sides of which one at least is a profile: drift from the
-    profiles, performance from their model columns, and the verdict on both."""
+    profiles, performance from their model columns, the data-quality checks that run from them
+    (none when ``quality_settings`` is None), and the verdict on all three."""
     sides = _sides(reference, current, (reference_name, current_name), encoding, delimiter)
     t0 = time.perf_counter()
     performance, model, performance_warnings = profile_performance(
@@ -240,7 +242,12 @@ def monitor_profiles(
     )
     sides.timings["performance"] = time.perf_counter() - t0
     result = _drift(sides, drift_settings, required=performance is None)
-    verdict = monitoring_verdict(result, performance, None, None, None, None, model)
+    quality, quality_note = None, "Data-quality checks: not run (quality=False)."
+    if quality_settings is not None:
+        t0 = time.perf_counter()
+        quality, quality_note = profile_quality(sides.reference, sides.current, quality_settings)
+        sides.timings["quality"] = time.perf_counter() - t0
+    verdict = monitoring_verdict(result, performance, None, quality, None, None, model)
     settings = {
         **drift_settings.to_dict(),
         "performance": describe_performance(performance_settings),
@@ -253,10 +260,15 @@ def monitor_profiles(
         rules=decision_rules(drift_settings),
         model=model,
         performance=performance,
+        quality=quality,
         verdict=verdict,
         extra_warnings=tuple(performance_warnings),
         profiles=sides.section(
-            (*not_run_lines(sides.reference.schema, drift_settings), *MONITOR_NOT_RUN)
+            (
+                *not_run_lines(sides.reference.schema, drift_settings),
+                *MONITOR_NOT_RUN,
+                quality_note,
+            )
         ),
     )
 
