@@ -151,3 +151,39 @@ def test_bad_input_is_a_message_naming_it(
         == 2
     )
     assert "--quantile-k" in capsys.readouterr().err
+
+
+def test_report_reads_a_reference_profile_and_refuses_what_needs_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=4000)
+    y = (x + rng.normal(scale=0.5, size=4000) > 0).astype(int)
+    frame = pd.DataFrame({"x": x, "target": y, "prediction": (x > 0).astype(int)})
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    frame[:2000].to_csv(ref, index=False)
+    current = frame[2000:].copy()
+    current["target"] = 1 - current["target"]  # the labelling rule changed
+    current.to_csv(cur, index=False)
+    profiled = tmp_path / "ref.profile"
+    code = main(
+        ["profile", str(ref), "-o", str(profiled), "--target", "target",
+         "--prediction", "prediction", "--kind", "target=categorical",
+         "--kind", "prediction=categorical", "-q"]
+    )  # fmt: skip
+    assert code == 0
+    js = tmp_path / "r.json"
+    assert (
+        main(["report", str(profiled), str(cur), "--json", str(js), "-q", "--fail-on", "retrain"])
+        == 1
+    )
+    data = json.loads(js.read_text())
+    assert data["verdict"]["decision"] == "retrain"
+    assert data["performance"]["metrics"][0]["status"] == "alert"
+    capsys.readouterr()
+    assert main(["report", str(profiled), str(cur), "--windows", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--windows" in err
+    assert "needs rows" in err
+    assert main(["report", str(profiled), str(cur), "--target", "target"]) == 2
+    assert "--target" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -149,6 +150,26 @@ def _drift_options(
     return schema_given, alpha, per_column, methods
 
 
+def _with_profiles(
+    reference: Path, current: Path, fixed: Mapping[str, object], rows: Mapping[str, object]
+) -> bool:
+    """Whether REFERENCE or CURRENT is a profile; if so, refuse the options of ``fixed`` (the
+    profile's schema decides them) and of ``rows`` (they need rows), naming the first given."""
+    from driftscope.workflows.profiles import is_profile
+
+    if not (is_profile(reference) or is_profile(current)):
+        return False
+    refuse_options(
+        fixed,
+        "a profile fixes every column's kind and role: leave it out when REFERENCE or CURRENT "
+        "is a profile (give it to `driftscope profile` instead)",
+    )
+    refuse_options(
+        rows, "it needs rows, which a profile does not keep: leave it out with a profile"
+    )
+    return True
+
+
 DRIFT_EPILOG = """
 \b
 Examples:
@@ -201,27 +222,21 @@ def drift(
 ) -> None:
     """Compare CURRENT with REFERENCE column by column and report what drifted."""
     from driftscope.workflows.compare import compare
-    from driftscope.workflows.profiles import is_profile
 
     inputs = (reference, current, schema)
     _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
     drift_schema, alpha, per_column, methods = _drift_options(
         schema, kind, threshold, correction, method
     )
-    if is_profile(reference) or is_profile(current):
-        fixed = {
-            "--schema": schema,
-            "--kind": kind,
-            "--target": target,
-            "--prediction": prediction,
-            "--task": task,
-            "--columns": columns,
-        }
-        refuse_options(
-            fixed,
-            "a profile fixes every column's kind and role: leave it out when REFERENCE or "
-            "CURRENT is a profile (give it to `driftscope profile` instead)",
-        )
+    fixed = {
+        "--schema": schema,
+        "--kind": kind,
+        "--target": target,
+        "--prediction": prediction,
+        "--task": task,
+        "--columns": columns,
+    }
+    if _with_profiles(reference, current, fixed, {}):
         drift_schema = None
     report = compare(
         reference,
@@ -255,13 +270,14 @@ Examples:
       --labels labels.csv --floor f1_macro=0.8
   driftscope report ref.csv cur.csv --target y --prediction p --id request_id --windows 7 \\
       --feedback thumbs.csv --feedback-value thumb --shadow-prediction candidate --arm version
+  driftscope report ref.profile prod.parquet -o report.html
 
 """ + exit_codes_help(" (and the verdict is below --fail-on)", "the verdict is --fail-on or worse")
 
 
 @app.command(epilog=REPORT_EPILOG)
 def report(
-    reference: Reference,
+    reference: ReferenceOrProfile,
     current: Current,
     target: Target = None,
     prediction: Prediction = None,
@@ -398,6 +414,30 @@ def report(
     user_schema, alpha, per_column, methods = _drift_options(
         schema, kind, threshold, correction, method
     )
+    fixed = {
+        "--schema": schema,
+        "--kind": kind,
+        "--target": target,
+        "--prediction": prediction,
+        "--proba-prefix": proba_prefix,
+        "--task": task,
+        "--timestamp": timestamp,
+        "--id": id_column,
+        "--columns": columns,
+    }
+    needs_rows = {
+        "--labels": labels,
+        "--period": period,
+        "--window-size": window_size,
+        "--windows": windows,
+        "--model": model,
+        "--estimate": estimate,
+        "--feedback": feedback_file,
+        "--shadow-prediction": shadow_prediction,
+        "--arm": arm,
+    }
+    if _with_profiles(reference, current, fixed, needs_rows):
+        user_schema = None
     benchmarks = _metric_values(benchmark or [], "--benchmark")
     floors = _metric_values(floor or [], "--floor")
     try:
