@@ -175,3 +175,31 @@ def test_moments_merge_matches_numpy_on_shifted_data() -> None:
     union = np.concatenate(parts)
     assert merged.variance == pytest.approx(np.var(union, ddof=1), rel=1e-6)
     assert merged.mean == pytest.approx(np.mean(union), rel=1e-12)
+
+
+def test_distribution_is_the_exact_values_while_kept() -> None:
+    x = np.array([3.0, 1.0, 3.0, 2.0, 3.0, np.nan])
+    values, weights = NumericalProfile.from_values(x).distribution()
+    assert values.tolist() == [1.0, 2.0, 3.0]
+    assert weights.tolist() == [1.0, 1.0, 3.0]
+
+
+def test_distribution_of_a_sketch_is_within_its_error_everywhere() -> None:
+    x = np.random.default_rng(4).lognormal(size=50_000)
+    sketched = ProfileSettings(quantile_k=32, max_exact_values=0)
+    profile = NumericalProfile.from_values(x, settings=sketched)
+    values, weights = profile.distribution()
+    assert bool(np.all(np.diff(values) > 0))
+    assert weights.sum() == profile.count
+    # The weighted sample's CDF is the sketch's, and within histogram_error of the data's at
+    # every data point and just below it.
+    cumulative = np.concatenate([[0.0], np.cumsum(weights)]) / profile.count
+    xs = np.sort(x)
+    at = cumulative[np.searchsorted(values, xs, side="right")]
+    below = cumulative[np.searchsorted(values, xs, side="left")]
+    assert np.allclose(at, profile.cdf(xs))
+    ranks = np.arange(1, xs.size + 1) / xs.size
+    assert np.max(np.abs(at - ranks)) <= profile.histogram_error
+    assert np.max(np.abs(below - (ranks - 1 / xs.size))) <= profile.histogram_error
+    empty = NumericalProfile.from_values(np.array([np.nan])).distribution()
+    assert empty[0].size == 0

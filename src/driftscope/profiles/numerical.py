@@ -224,6 +224,29 @@ class NumericalProfile:
             settings=settings,
         )
 
+    def distribution(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The finite values as a weighted sample: sorted distinct values and their counts.
+
+        Exact (every distinct value with its count) while the exact values are kept; otherwise
+        the KLL sketch's retained items and their weights, whose CDF is within
+        `histogram_error` of the data's at every point at once (99% confidence). The weights
+        sum to `count`; both arrays are empty when there is no finite value.
+
+        >>> import numpy as np
+        >>> NumericalProfile.from_values(np.array([2.0, 1.0, 2.0])).distribution()
+        (array([1., 2.]), array([1., 2.]))
+        """
+        if self.exact is not None:
+            values, counts = _arrays(self.exact)
+            return values, counts.astype(np.float64)
+        items = list(self._kll())
+        retained = np.fromiter((item for item, _ in items), dtype=np.float64, count=len(items))
+        weight = np.fromiter((w for _, w in items), dtype=np.float64, count=len(items))
+        # Items repeat across the sketch's levels: add up the weights of equal values.
+        distinct, slots = np.unique(retained, return_inverse=True)
+        summed = np.bincount(slots, weights=weight, minlength=distinct.size)
+        return distinct, summed.astype(np.float64)
+
 
 @dataclass(frozen=True)
 class DatetimeProfile(NumericalProfile):
