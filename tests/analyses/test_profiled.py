@@ -442,3 +442,26 @@ def test_quality_from_exact_profiles_is_the_rows_quality_but_for_row_checks() ->
     # The text and datetime columns are sketched (or not values): missing share alone.
     assert {c.check for c in result.checks if c.column == "note"} == {"missing_share"}
     assert "'note'" in note
+
+
+def test_an_uncertain_column_can_make_the_dataset_verdict_uncertain() -> None:
+    from rich.console import Console
+
+    from driftscope import compare
+
+    coarse = ProfileSettings(quantile_k=64, max_exact_values=0)
+    columns = {"normal": "numerical"}
+    reference = profile(_continuous(3000, 13)[["normal"]], {"columns": columns}, settings=coarse)
+    current = profile(
+        _continuous(3000, 14, 0.15)[["normal"]], {"columns": columns}, settings=coarse
+    )
+    report = compare(reference, current)
+    column = report.drift.column("normal")
+    assert column.decision_uncertain
+    # One feature: whether it drifted is the verdict, so the verdict is uncertain too.
+    assert report.drift.dataset.decision_uncertain
+    assert "Uncertain" in report.drift.dataset.summary
+    console = Console(record=True, width=200)
+    console.print(report)
+    assert "Decision uncertain within the sketches' bounds: normal" in console.export_text()
+    assert "decision uncertain within the bounds" in report.to_html()

@@ -506,25 +506,25 @@ def _prepare_categorical(
     )
 
 
-def tested_from_counts(
+def signals_from_counts(
     spec: ColumnSpec,
     reference: pd.Series,
     current: pd.Series,
     counts: ColumnCounts,
     settings: DriftSettings,
-) -> TestedColumn:
+) -> ColumnSignals:
     """Test a categorical column from each side's exact counts by label (a pandas Series
     indexed by label): the numbers `run_drift` gives for the rows behind those counts."""
     return _test_column(_prepare_categorical(spec, reference, current, counts, settings), settings)
 
 
-def tested_from_sorted(
+def signals_from_sorted(
     spec: ColumnSpec,
     reference: NDArray[np.float64],
     current: NDArray[np.float64],
     counts: ColumnCounts,
     settings: DriftSettings,
-) -> TestedColumn:
+) -> ColumnSignals:
     """Test a numerical column from each side's sorted finite values: the numbers
     `run_drift` gives for the rows they come from."""
     prepared = _Prepared(
@@ -646,7 +646,7 @@ def share_of(part: int, whole: int) -> float:
 
 
 @dataclass
-class TestedColumn:
+class ColumnSignals:
     """A column's signals before the dataset-wide correction decides which of them count."""
 
     column: ColumnDrift
@@ -733,7 +733,7 @@ def main_threshold(
     return (METHODS[method].default_threshold if given is None else float(given)), None
 
 
-def _test_column(prep: _Prepared, settings: DriftSettings) -> TestedColumn:
+def _test_column(prep: _Prepared, settings: DriftSettings) -> ColumnSignals:
     spec = prep.spec
     method = requested_method(spec, settings)
     stat: float | None = None
@@ -818,7 +818,7 @@ def judge_column(
     settings: DriftSettings,
     warnings: Sequence[str] = (),
     summary: Callable[[], ColumnSummary | None] | None = None,
-) -> TestedColumn:
+) -> ColumnSignals:
     """A column's signals from its numbers, before the correction across columns decides
     which of them fire (`decide`)."""
     name = spec.name
@@ -881,10 +881,10 @@ def judge_column(
     alpha = settings.alpha
     if given is not None and (method == AUTO or METHODS[method].is_test):
         alpha = float(given)
-    return TestedColumn(column, signals, fixed, warnings, alpha)
+    return ColumnSignals(column, signals, fixed, warnings, alpha)
 
 
-def decide(tested: Sequence[TestedColumn], settings: DriftSettings) -> list[ColumnDrift]:
+def decide(tested: Sequence[ColumnSignals], settings: DriftSettings) -> list[ColumnDrift]:
     """Turn signals into verdicts: Bonferroni within a column, the chosen correction across them.
 
     A column's decision p-value is the smallest Bonferroni-adjusted p-value among its signals
@@ -1082,7 +1082,7 @@ def run_drift(
     # One path for a reference prepared ahead and one seen once: the same numbers either way.
     reference_side = ReferenceCache(retain=False) if cache is None else cache
 
-    def work(spec: ColumnSpec) -> TestedColumn:
+    def work(spec: ColumnSpec) -> ColumnSignals:
         mine = scratch.setdefault(threading.get_ident(), _Scratch())
         prep = _prepare(
             spec, reference[spec.name], current[spec.name], settings, mine, reference_side

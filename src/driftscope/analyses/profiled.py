@@ -30,8 +30,8 @@ from driftscope.analyses.drift import (
     AUTO,
     ColumnCounts,
     ColumnNumbers,
+    ColumnSignals,
     DriftSettings,
-    TestedColumn,
     category_summary,
     check_method,
     columns_to_test,
@@ -44,8 +44,8 @@ from driftscope.analyses.drift import (
     main_threshold,
     missing_test,
     requested_method,
-    tested_from_counts,
-    tested_from_sorted,
+    signals_from_counts,
+    signals_from_sorted,
 )
 from driftscope.analyses.model import ModelColumns, Task
 from driftscope.analyses.performance import (
@@ -236,9 +236,9 @@ class _Judged:
     """A column's signals at its estimates, and at the two ends of its bounds: ``most`` (every
     number at its drift-most end) and ``least``."""
 
-    tested: TestedColumn
-    most: TestedColumn
-    least: TestedColumn
+    tested: ColumnSignals
+    most: ColumnSignals
+    least: ColumnSignals
     exact: bool = True
     statistic_bounds: tuple[float, float] | None = None
     p_value_bounds: tuple[float, float] | None = None
@@ -248,7 +248,18 @@ class _Judged:
 
 def profile_drift(reference: Profile, current: Profile, settings: DriftSettings) -> DriftResult:
     """Test every column the reference's schema marks as feature, target or prediction, from
-    the two profiles (`check_profile_schema` first: one schema for both)."""
+    the two profiles (`check_profile_schema` first: one schema for both).
+
+    >>> import numpy as np, pandas as pd
+    >>> from driftscope.data.profile import profile
+    >>> rng = np.random.default_rng(0)
+    >>> schema = {"columns": {"age": "numerical"}}
+    >>> ref = profile(pd.DataFrame({"age": rng.integers(20, 60, 5000)}), schema)
+    >>> cur = profile(pd.DataFrame({"age": rng.integers(25, 65, 5000)}), schema)
+    >>> column = profile_drift(ref, cur, DriftSettings()).column("age")
+    >>> column.drifted, column.exact, column.decision_uncertain
+    (True, True, False)
+    """
     listed: list[ColumnDrift] = []
     judged: list[_Judged] = []
     for spec in reference.schema:
@@ -335,7 +346,7 @@ def _judge(
     ref_counts, ref_error = _category_counts(reference)
     cur_counts, cur_error = _category_counts(current)
     if ref_error == 0 and cur_error == 0:
-        tested = tested_from_counts(spec, ref_counts, cur_counts, counts, settings)
+        tested = signals_from_counts(spec, ref_counts, cur_counts, counts, settings)
         return _Judged(tested, tested, tested)
     return _judge_sketched_categories(
         spec, ref_counts, cur_counts, (ref_error, cur_error), counts, settings
@@ -357,7 +368,7 @@ def _judge_numerical(
     if (both_exact and reference.count + current.count <= _EXPAND_VALUES) or not (
         reference.count and current.count
     ):
-        tested = tested_from_sorted(
+        tested = signals_from_sorted(
             spec, _expanded(reference), _expanded(current), counts, settings
         )
         return _Judged(tested, tested, tested)
