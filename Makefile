@@ -73,7 +73,8 @@ pytest: $(STAMP) browser postgres prometheus mlflow
 
 test: lint typecheck pytest
 
-# Evidently lives in its own virtualenv (benchmarks/.venv-evidently), never in driftscope's.
+# Evidently, NannyML and whylogs live in their own virtualenvs (benchmarks/.venv-*), never in
+# driftscope's.
 bench: $(STAMP)
 	bash benchmarks/setup_evidently.sh
 	$(BIN)/python benchmarks/drift_vs_evidently.py
@@ -85,6 +86,8 @@ bench: $(STAMP)
 	bash benchmarks/setup_nannyml.sh
 	$(BIN)/python benchmarks/multivariate_vs_nannyml.py
 	$(BIN)/python benchmarks/estimation.py
+	bash benchmarks/setup_whylogs.sh
+	$(BIN)/python benchmarks/profile_vs_whylogs.py
 
 clean:
 	rm -rf $(VENV) .venv-mlflow demo .mypy_cache .ruff_cache .pytest_cache
