@@ -7,6 +7,7 @@ import struct
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sklearn.metrics import confusion_matrix
@@ -18,6 +19,7 @@ from tests.server.conftest import (
     breast_cancer_split,
     log_in,
     new_token,
+    run_jobs,
     token_client,
 )
 from tests.server.test_pages import _form_token, _log_in
@@ -35,6 +37,7 @@ from driftscope.server.services.baselines import baseline_profile
 from driftscope.server.services.change_points import Stream, StreamError, stream_of
 from driftscope.server.services.feedback import run_id_column
 from driftscope.server.services.housekeeping import referenced_artifacts
+from driftscope.server.services.ingest import enqueue_due_periods
 from driftscope.server.services.registry import ModelTask
 from driftscope.server.settings import ServerSettings
 from driftscope.server.state import State
@@ -425,3 +428,149 @@ def test_a_profile_is_sent_as_the_request_body(admin: TestClient, state: State) 
         admin.headers["X-CSRF-Token"] = token
     with state.sessions() as session:
         assert len(session.scalars(select(Run)).all()) == 1
+
+
+def _analysed(admin: TestClient, state: State, model: str, run_id: int) -> dict[str, Any]:
+    run_jobs(state)
+    run: dict[str, Any] = admin.get(f"/api/v1/models/{model}/runs/{run_id}").json()
+    assert run["status"] == "analysed", run["error"]
+    return run
+
+
+def _drift(admin: TestClient, model: str, run_id: int) -> dict[str, tuple[Any, ...]]:
+    """Each column's method, statistic and decision in the run's report."""
+    report = admin.get(f"/api/v1/models/{model}/runs/{run_id}/report").json()
+    return {c["name"]: (c["method"], c["statistic"], c["drifted"]) for c in report["columns"]}
+
+
+def test_every_side_kept_as_a_profile_is_analysed_as_its_rows_are(
+    admin: TestClient, state: State
+) -> None:
+    """The breast cancer baseline (171 rows) and run are small enough for their profiles to hold
+    every value: drift from the profiles is the rows' drift, number for number, and the
+    accuracy from the confusion counts is scikit-learn's on the rows."""
+    from sklearn.metrics import accuracy_score
+
+    add_model(admin, "rows")
+    add_model(admin, "private", keep_raw_baseline=False)
+    _, production = breast_cancer_split()
+    table = {"data": ("run.parquet", as_parquet(production))}
+    sent = driftscope.profile(production, _schema(admin, "rows")).to_bytes()
+    runs = {
+        ("rows", "rows"): admin.post("/api/v1/models/rows/runs", files=table),
+        ("rows", "profile"): admin.post(
+            "/api/v1/models/rows/runs", files={"profile": ("run.profile", sent)}
+        ),
+        ("profile", "rows"): admin.post("/api/v1/models/private/runs", files=table),
+        ("profile", "profile"): admin.post(
+            "/api/v1/models/private/runs", files={"profile": ("run.profile", sent)}
+        ),
+    }
+    analysed = {}
+    for sides, answer in runs.items():
+        assert answer.status_code == 201, answer.text
+        model = "rows" if sides[0] == "rows" else "private"
+        analysed[sides] = _analysed(admin, state, model, answer.json()["id"])
+    both_rows = analysed[("rows", "rows")]
+    assert both_rows["notes"] == []
+    expected = _drift(admin, "rows", both_rows["id"])
+    assert expected
+    baseline, _ = breast_cancer_split()
+    for sides, run in analysed.items():
+        model = "rows" if sides[0] == "rows" else "private"
+        assert _drift(admin, model, run["id"]) == expected, sides
+        assert run["dataset_drifted"] == both_rows["dataset_drifted"], sides
+        metrics = {m["name"]: m for m in run["metrics"]}
+        assert metrics["accuracy"]["value"] == pytest.approx(
+            accuracy_score(production["target"], production["prediction"]), abs=1e-12
+        )
+        reasons = [
+            reason
+            for side, reason in zip(
+                sides,
+                ("this model keeps no raw baseline", "the run came as a profile"),
+                strict=True,
+            )
+            if side == "profile"
+        ]
+        if sides == ("rows", "rows"):
+            continue
+        [note] = run["notes"]
+        assert "not run: " in note
+        assert all(reason in note for reason in reasons), (sides, note)
+    timeline = admin.get("/api/v1/models/private/timeline").json()
+    reference = timeline["metrics"]["accuracy"]["reference"]
+    assert (
+        reference == [pytest.approx(accuracy_score(baseline["target"], baseline["prediction"]))] * 2
+    )
+
+
+def test_rows_without_their_labels_are_analysed_against_a_profile_and_joined_when_they_come(
+    admin: TestClient, state: State
+) -> None:
+    from sklearn.metrics import accuracy_score
+
+    add_model(admin, "private", keep_raw_baseline=False)
+    _, production = breast_cancer_split()
+    unlabelled = production.drop(columns=["target"])
+    pending = admin.post(
+        "/api/v1/models/private/runs", files={"data": ("run.parquet", as_parquet(unlabelled))}
+    )
+    labels = production[["id", "target"]]
+    joined = admin.post(
+        "/api/v1/models/private/runs",
+        files={
+            "data": ("run.parquet", as_parquet(unlabelled)),
+            "labels": ("labels.parquet", as_parquet(labels)),
+        },
+    )
+    waiting = _analysed(admin, state, "private", pending.json()["id"])
+    # No labels yet: no metric, and the target is not compared (the run lacks it).
+    assert waiting["metrics"] == []
+    assert "target" not in _drift(admin, "private", waiting["id"])
+    labelled = _analysed(admin, state, "private", joined.json()["id"])
+    metrics = {m["name"]: m["value"] for m in labelled["metrics"]}
+    assert metrics["accuracy"] == pytest.approx(
+        accuracy_score(production["target"], production["prediction"]), abs=1e-12
+    )
+    assert "target" in _drift(admin, "private", labelled["id"])
+
+
+def test_logged_predictions_are_analysed_against_a_profile_with_their_late_labels(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin, "private", keep_raw_baseline=False)
+    logger = token_client(admin, new_token(admin, "editor"))
+    _, production = breast_cancer_split()
+    rows = production.drop(columns=["target"]).assign(
+        timestamp=pd.date_range(
+            "2026-11-01", periods=len(production), freq="1min", tz="UTC"
+        ).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    logged = logger.post(
+        "/api/v1/models/private/predictions", json={"rows": rows.to_dict(orient="records")}
+    )
+    assert logged.status_code == 201, logged.text
+    assert enqueue_due_periods(state) == 1
+    run_jobs(state)
+    [run] = admin.get("/api/v1/models/private/runs").json()["items"]
+    waiting = _analysed(admin, state, "private", run["id"])
+    assert (waiting["source"], waiting["metrics"]) == ("logged", [])
+    labelled = production.iloc[:120]
+    sent = logger.post(
+        "/api/v1/models/private/labels",
+        json={"columns": labelled[["id", "target"]].to_dict(orient="list")},
+    )
+    assert sent.status_code == 201, sent.text
+    again = _analysed(admin, state, "private", run["id"])
+    metrics = {m["name"]: m["value"] for m in again["metrics"]}
+    assert metrics["accuracy"] == pytest.approx(np.mean(labelled.prediction == labelled.target))
+    [note] = again["notes"]
+    assert note.endswith("not run: this model keeps no raw baseline.")
+    assert "data-quality checks" in note
+    # The run's page says it too, and its report lists what was not run.
+    page = admin.get(f"/models/private/runs/{run['id']}").text
+    assert "not run: this model keeps no raw baseline." in page
+    report = admin.get(f"/api/v1/models/private/runs/{run['id']}/report").json()
+    assert report["profiles"]["not_run"]
+    assert report["profiles"]["reference"]["n_rows"] == len(breast_cancer_split()[0])
