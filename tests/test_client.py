@@ -534,6 +534,14 @@ def test_a_run_is_sent_as_a_profile_to_a_model_that_keeps_no_raw_baseline(
     ]
     assert [(r.source, r.n_rows, r.version) for r in runs] == [("profile", len(production), 1)] * 3
     assert runs[0].date == datetime(2024, 3, 1, tzinfo=UTC)
+    # Analysed from the two profiles: the verdict, and what was not run said in a note.
+    analysed = client.wait("profiled", runs[0].id, timeout=120)
+    assert analysed.status == "analysed", analysed.error
+    assert analysed.verdict is not None
+    assert any(
+        "not run: this model keeps no raw baseline; the run came as a profile" in n
+        for n in analysed.notes
+    )
     with pytest.raises(ServiceRequestError) as caught:
         client.upload_profile("profiled", as_parquet(production))
     assert (caught.value.status, caught.value.field) == (422, "profile")

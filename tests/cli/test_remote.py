@@ -161,9 +161,11 @@ def test_a_profile_file_is_uploaded_as_a_run(
     # Told a profile by its first bytes, whatever its name.
     sent = tmp_path / "production.bin"
     driftscope.profile(pd.read_parquet(production), schema).save(sent)
-    out, _ = cli("runs", "upload", "profiled", str(sent), "--date", "2024-03-01")
+    out, _ = cli("runs", "upload", "profiled", str(sent), "--date", "2024-03-01", "--wait")
     assert out.startswith("Run ")
-    assert "(version 1, 171 rows): pending." in out
+    assert "(version 1, 171 rows): analysed, verdict " in out
+    assert "Note: Multivariate drift, concept drift" in out
+    assert "not run: the run came as a profile, without its rows." in out
     listed = cli.json("runs", "list", "profiled")
     assert isinstance(listed, dict)
     assert listed["items"][0]["source"] == "profile"
