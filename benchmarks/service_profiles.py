@@ -21,6 +21,9 @@ of ``--repeats`` requests:
 3. Sending a run: its Parquet file, against its profile (made by the client: the time to make it
    is shown apart); the bytes sent, and the request's seconds until the run is stored and its
    analysis queued.
+4. Analysing a run (its job, as the worker runs it, with the server's default settings), each
+   side as rows or as a profile: the baseline's rows or its profile alone (a model that keeps
+   no raw baseline), the run's rows or its profile.
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.server._serve import ADMIN_PASSWORD
 
 import driftscope
+from driftscope.server import jobs
 from driftscope.server.app import create_app
-from driftscope.server.models import Model, Version
+from driftscope.server.models import Job, JobStatus, Model, Run, RunStatus, Version
 from driftscope.server.settings import load_settings
 from driftscope.server.state import State, open_state
+from driftscope.server.worker import JOB_KINDS
 
 
 def with_model_columns(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -86,6 +91,21 @@ def version_bytes(state: State, model: str, number: int) -> int:
         assert version is not None
         keys = [k for k in (version.baseline, version.baseline_profile) if k]
     return sum(state.artifacts.path(k).stat().st_size for k in keys)
+
+
+def analyse_next(state: State) -> None:
+    """Run the oldest queued job (a run's analysis), and check it analysed the run."""
+    with state.sessions() as session:
+        job_id = session.scalar(
+            select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id).limit(1)
+        )
+    assert jobs.run_one(state, JOB_KINDS, "benchmark")
+    with state.sessions() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        run = session.get(Run, job.run_id)
+        assert run is not None
+        assert run.status == RunStatus.ANALYSED, run.error
 
 
 def main() -> None:
@@ -133,18 +153,35 @@ def main() -> None:
                 lambda: driftscope.profile(production, schema).to_bytes(), args.repeats
             )
             rows.append(("make the run's profile (client side)", seconds, 0, ""))
-            for field, data, filename in (
+            sent_as = (
                 ("data", production_file, "run.parquet"),
                 ("profile", run_profile, "run.profile"),
-            ):
+            )
+            for model in ("raw", "profiled"):
+                for field, data, filename in sent_as:
 
-                def send(field: str = field, data: bytes = data, filename: str = filename) -> Any:
-                    sent = client.post("/api/v1/models/raw/runs", files={field: (filename, data)})
-                    assert sent.status_code == 201, sent.text
-                    return sent
+                    def send(
+                        model: str = model,
+                        field: str = field,
+                        data: bytes = data,
+                        name: str = filename,
+                    ) -> Any:
+                        sent = client.post(
+                            f"/api/v1/models/{model}/runs", files={field: (name, data)}
+                        )
+                        assert sent.status_code == 201, sent.text
+                        return sent
 
-                seconds, _ = median_seconds(send, args.repeats)
-                rows.append((f"send a run as its {field}", seconds, len(data), "sent"))
+                    seconds, _ = median_seconds(send, args.repeats)
+                    if model == "raw":
+                        rows.append((f"send a run as its {field}", seconds, len(data), "sent"))
+                # The runs' analyses, each a job, in the order they were sent.
+                for field, _, _ in sent_as:
+                    seconds, _ = median_seconds(lambda: analyse_next(state), args.repeats)
+                    baseline_side = "rows" if model == "raw" else "profile"
+                    run_side = "rows" if field == "data" else "profile"
+                    sides = f"baseline {baseline_side}, run {run_side}"
+                    rows.append((f"analyse a run: {sides}", seconds, 0, ""))
         state.engine.dispose()
     print(
         f"{args.rows:,} rows x {baseline.shape[1]} columns; Parquet baseline "
