@@ -451,8 +451,9 @@ def test_every_side_kept_as_a_profile_is_analysed_as_its_rows_are(
     accuracy from the confusion counts is scikit-learn's on the rows."""
     from sklearn.metrics import accuracy_score
 
-    add_model(admin, "rows")
-    add_model(admin, "private", keep_raw_baseline=False)
+    benchmarks = '{"accuracy": 0.999}'
+    add_model(admin, "rows", benchmarks=benchmarks)
+    add_model(admin, "private", keep_raw_baseline=False, benchmarks=benchmarks)
     _, production = breast_cancer_split()
     table = {"data": ("run.parquet", as_parquet(production))}
     sent = driftscope.profile(production, _schema(admin, "rows")).to_bytes()
@@ -503,6 +504,12 @@ def test_every_side_kept_as_a_profile_is_analysed_as_its_rows_are(
     assert (
         reference == [pytest.approx(accuracy_score(baseline["target"], baseline["prediction"]))] * 2
     )
+    # Judged against the benchmark it misses (0.965 against 0.999) as from rows: the same status.
+    assert timeline["metrics"]["accuracy"]["benchmark"] == [0.999, 0.999]
+    from_rows = admin.get("/api/v1/models/rows/timeline").json()["metrics"]["accuracy"]
+    assert from_rows["benchmark"] == [0.999, 0.999]
+    assert timeline["metrics"]["accuracy"]["status"] == from_rows["status"]
+    assert "ok" not in from_rows["status"]
 
 
 def test_rows_without_their_labels_are_analysed_against_a_profile_and_joined_when_they_come(
