@@ -581,3 +581,26 @@ def test_logged_predictions_are_analysed_against_a_profile_with_their_late_label
     report = admin.get(f"/api/v1/models/private/runs/{run['id']}/report").json()
     assert report["profiles"]["not_run"]
     assert report["profiles"]["reference"]["n_rows"] == len(breast_cancer_split()[0])
+
+
+def test_a_shift_is_found_from_the_profiles_as_from_the_rows(
+    admin: TestClient, state: State
+) -> None:
+    add_model(admin, "rows")
+    add_model(admin, "private", keep_raw_baseline=False)
+    _, production = breast_cancer_split()
+    shifted = production.assign(**{"mean radius": production["mean radius"] * 1.3})
+    sent = driftscope.profile(shifted, _schema(admin, "rows")).to_bytes()
+    from_rows = admin.post(
+        "/api/v1/models/rows/runs", files={"data": ("run.parquet", as_parquet(shifted))}
+    )
+    from_profiles = admin.post(
+        "/api/v1/models/private/runs", files={"profile": ("run.profile", sent)}
+    )
+    rows_run = _analysed(admin, state, "rows", from_rows.json()["id"])
+    profiles_run = _analysed(admin, state, "private", from_profiles.json()["id"])
+    expected = _drift(admin, "rows", rows_run["id"])
+    assert expected["mean radius"][2] is True
+    assert _drift(admin, "private", profiles_run["id"]) == expected
+    assert profiles_run["drift_share"] == rows_run["drift_share"]
+    assert profiles_run["verdict"] is not None
