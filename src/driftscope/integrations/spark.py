@@ -1,0 +1,389 @@
+"""Profiles of Spark DataFrames: one `Profile` per partition, merged in a tree on the executors.
+
+The driver fixes one full schema first (Spark's column types, then `infer_schema` on a bounded
+sample of rows, ``limit(sample_rows)``), because inference on each partition alone could give
+one column two kinds. Every partition then hands its rows to the in-process `profile` as Arrow
+record batches (``mapInArrow``: no pandas UDF, no rows to the driver), a chunk of at most
+``chunk_rows`` rows at a time, and returns its profile's bytes (`Profile.to_bytes`) as one row.
+Those rows are merged pairwise on the executors (``treeAggregate``); the driver receives a few
+profiles, never a row of data.
+
+It needs pyspark (extra ``spark``) and Java 17 or later; importing this module without pyspark
+says how to install it. Classic Spark only: Spark Connect DataFrames have no RDD to merge on.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pyarrow as pa
+
+from driftscope._shorten import shown
+from driftscope.data.infer import infer_schema as infer_columns
+from driftscope.data.profile import Profile
+from driftscope.data.profile import profile as profile_table
+from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
+from driftscope.exceptions import (
+    DriftscopeError,
+    EmptyDataError,
+    ExtraMissingError,
+    FileFormatError,
+    InputTypeError,
+    IntegrationError,
+    ParameterError,
+    SchemaError,
+)
+from driftscope.profiles import ProfileSettings
+
+try:
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ExtraMissingError(
+        "The Spark integration needs pyspark (and Java 17 or later), which is not installed: "
+        'pip install "driftscope[spark]"'
+    ) from None
+
+__all__ = ["infer_schema", "profile"]
+
+#: Rows read on the driver to infer the kinds Spark's types leave open.
+SAMPLE_ROWS = 10_000
+#: Rows of a partition profiled at once: bounds an executor's memory whatever a partition holds.
+CHUNK_ROWS = 1_000_000
+# Spark sends nothing to Python but these: numbers (decimals cast to double), booleans,
+# strings, dates (as timestamps without a time zone, midnight) and timestamps.
+_NUMBERS = (
+    T.ByteType,
+    T.ShortType,
+    T.IntegerType,
+    T.LongType,
+    T.FloatType,
+    T.DoubleType,
+    T.DecimalType,
+)
+_TIMES = (T.DateType, T.TimestampType, T.TimestampNTZType)
+_READ = (*_NUMBERS, *_TIMES, T.BooleanType, T.StringType, T.NullType)
+_TYPES_READ = "numbers, decimals, booleans, strings, dates and timestamps"
+# The output of each partition: its profile's bytes, or the driftscope error that stopped it.
+_PARTS = "profile binary, error_type string, error string"
+_ERRORS: dict[str, type[DriftscopeError]] = {
+    cls.__name__: cls
+    for cls in (
+        EmptyDataError,
+        FileFormatError,
+        InputTypeError,
+        ParameterError,
+        SchemaError,
+    )
+}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the executors read: the columns selected (cast where Arrow needs it), and the
+    schema of those columns, as plain data that pickles to any Python worker."""
+
+    columns: list[Column]
+    schema: dict[str, Any]
+
+
+def infer_schema(
+    data: Any,
+    schema: Schema | Mapping[str, Any] | None = None,
+    *,
+    sample_rows: int = SAMPLE_ROWS,
+) -> Schema:
+    """The full schema `profile` uses for a Spark DataFrame: every column's kind and role.
+
+    Booleans, dates and timestamps take their kind from Spark's type; numbers and strings are
+    inferred (as `driftscope.compare` does) on the first ``sample_rows`` rows, except that a
+    sample never makes a column ``constant`` (it cannot show that no other value follows).
+    Binary columns get the kind ``binary`` (listed, not profiled). Arrays, maps, structs and
+    other types are refused by name unless ``schema`` gives them the role ``ignored``. Kinds
+    and roles set in ``schema`` win. Profile a reference and a current with one schema (this
+    function's result) so that their profiles compare.
+    """
+    frame = _check_frame(data)
+    _check_int("sample_rows", sample_rows, low=1)
+    return _full_schema(frame, _user_schema(schema), sample_rows)
+
+
+def profile(
+    data: Any,
+    schema: Schema | Mapping[str, Any] | None = None,
+    *,
+    settings: ProfileSettings | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    chunk_rows: int = CHUNK_ROWS,
+    depth: int = 2,
+) -> Profile:
+    """Profile a Spark DataFrame without moving its rows to the driver.
+
+    The schema is completed as `infer_schema` says; each partition is profiled by the
+    in-process `driftscope.profile` in chunks of at most ``chunk_rows`` rows, and the partition
+    profiles are merged in a tree of ``depth`` levels on the executors. The result equals
+    `driftscope.profile` on the same rows: counts, moments, extremes, category counts and
+    exact values exactly, quantile and distinct-count sketches within their stated bounds.
+    Decimals are profiled as float64 numbers, dates as midnight (no time zone), timestamps as
+    instants (UTC). An empty DataFrame gives a profile of zero rows.
+    """
+    frame = _check_frame(data)
+    if settings is not None and not isinstance(settings, ProfileSettings):
+        raise InputTypeError(
+            f"The 'settings' of profile must be a ProfileSettings. Got {type(settings).__name__}."
+        )
+    settings = settings or ProfileSettings()
+    _check_int("sample_rows", sample_rows, low=1)
+    _check_int("chunk_rows", chunk_rows, low=1)
+    _check_int("depth", depth, low=1)
+    full = _full_schema(frame, _user_schema(schema), sample_rows)
+    plan = _plan(frame, full)
+    if not plan.columns:
+        # Every column is ignored or binary: a profile of no column, of every row.
+        return Profile(full, int(_run_spark(frame.count)), {}, settings)
+    parts = _quiet(
+        lambda: frame.select(*plan.columns).mapInArrow(
+            _partition_profiler(plan.schema, settings.to_dict(), chunk_rows), _PARTS
+        )
+    )
+    merged, error_type, error = _run_spark(
+        lambda: parts.rdd.map(tuple).treeAggregate(
+            (None, None, None), _merge_parts, _merge_parts, depth
+        )
+    )
+    if error is not None:
+        raise _ERRORS.get(error_type or "", IntegrationError)(error)
+    if merged is None:
+        # No partition held a row: the profile of no rows, of this schema.
+        empty = _run_spark(lambda: frame.select(*plan.columns).limit(0).toArrow())
+        result = profile_table(empty, plan.schema, settings=settings)
+    else:
+        result = Profile.from_bytes(merged, source="A Spark partition's profile")
+    # The profile holds the columns read; its schema lists every column, as in process.
+    return replace(result, schema=full)
+
+
+def _check_frame(data: Any) -> DataFrame:
+    if isinstance(data, DataFrame):
+        return data
+    module = type(data).__module__
+    if module.startswith("pyspark.sql.connect"):
+        raise InputTypeError(
+            "driftscope.spark needs a classic Spark DataFrame (SparkSession.builder.master(...)); "
+            "a Spark Connect DataFrame has no RDD to merge the partitions' profiles on."
+        )
+    raise InputTypeError(
+        f"driftscope.spark expects a pyspark.sql.DataFrame. Got {type(data).__name__}; "
+        "use driftscope.profile for pandas, polars and Arrow tables and files."
+    )
+
+
+def _check_int(name: str, value: object, *, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ParameterError(
+            f"The {name!r} parameter of driftscope.spark must be an int >= {low}. Got {value!r}."
+        )
+
+
+def _user_schema(schema: Schema | Mapping[str, Any] | None) -> Schema:
+    if schema is None:
+        return Schema()
+    if isinstance(schema, Schema):
+        return schema
+    if isinstance(schema, Mapping):
+        return Schema.from_dict(schema)
+    raise InputTypeError(
+        f"The 'schema' of driftscope.spark must be a Schema or a mapping. "
+        f"Got {type(schema).__name__}."
+    )
+
+
+def _quoted(name: str) -> Column:
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _full_schema(frame: DataFrame, user: Schema, sample_rows: int) -> Schema:
+    fields = frame.schema.fields
+    names = [f.name for f in fields]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise SchemaError(
+            f"The Spark DataFrame has the column name {shown(repeated[0])} more than once; "
+            "expected each name once (rename or drop the copies after a join)."
+        )
+    unknown = [s.name for s in user if s.name not in names]
+    if unknown:
+        raise SchemaError(
+            f"The schema names column(s) the Spark DataFrame does not have: "
+            f"{', '.join(map(shown, unknown))}. Its columns: "
+            f"{', '.join(map(shown, names[:20]))}" + (" ..." if len(names) > 20 else "")
+        )
+    fixed: dict[str, ColumnSpec] = {}
+    sampled: list[str] = []
+    for f in fields:
+        given = user.get(f.name) or ColumnSpec(name=f.name)
+        spark_type = f.dataType.simpleString()
+        if given.role is ColumnRole.IGNORED:
+            fixed[f.name] = replace(given, note=given.note or f"Spark type {spark_type}: not read")
+        elif isinstance(f.dataType, T.BinaryType):
+            if given.kind not in (None, ColumnKind.BINARY):
+                raise SchemaError(
+                    f"Column {shown(f.name)} is binary in Spark, which cannot be profiled as "
+                    f"{given.kind}; decode it to text or numbers first, or leave its kind unset "
+                    "to list it unprofiled."
+                )
+            fixed[f.name] = replace(
+                given,
+                kind=ColumnKind.BINARY,
+                role=given.role or ColumnRole.FEATURE,
+                note=given.note or "raw bytes (Spark binary): listed, not profiled",
+            )
+        elif not isinstance(f.dataType, _READ):
+            raise SchemaError(
+                f"Column {shown(f.name)} of the Spark DataFrame is of type {spark_type}, which "
+                f"driftscope cannot profile; expected {_TYPES_READ}. Drop it, flatten it into "
+                "such columns, or give it the role 'ignored' in the schema."
+            )
+        else:
+            sampled.append(f.name)
+            if given.kind is None and isinstance(f.dataType, T.BooleanType):
+                given = replace(given, kind=ColumnKind.BOOLEAN)
+            elif given.kind is None and isinstance(f.dataType, _TIMES):
+                given = replace(given, kind=ColumnKind.DATETIME)
+            fixed[f.name] = given
+    inferred: dict[str, ColumnSpec] = {}
+    if sampled:
+        casts = _casts(frame, sampled)
+        sample = _run_spark(lambda: frame.select(*casts).limit(sample_rows).toArrow()).to_pandas()
+        given_schema = Schema(tuple(fixed[n] for n in sampled))
+        complete, _ = infer_columns(sample, sample, given_schema)
+        for spec in complete:
+            inferred[spec.name] = _not_constant(spec, fixed[spec.name], frame.schema[spec.name])
+    return Schema(tuple(inferred.get(n, fixed[n]) for n in names))
+
+
+def _not_constant(spec: ColumnSpec, given: ColumnSpec, field: T.StructField) -> ColumnSpec:
+    """A sample's one value says nothing of the rows after it: a column the user did not call
+    constant is profiled as numbers (a numeric Spark type) or by label."""
+    if spec.kind is not ColumnKind.CONSTANT or given.kind is ColumnKind.CONSTANT:
+        return spec
+    numeric = isinstance(field.dataType, _NUMBERS)
+    kind = ColumnKind.NUMERICAL if numeric else ColumnKind.CATEGORICAL
+    return replace(spec, kind=kind, note="one value in the sampled rows")
+
+
+def _casts(frame: DataFrame, names: list[str]) -> list[Column]:
+    types = {f.name: f.dataType for f in frame.schema.fields}
+    columns = []
+    for name in names:
+        column, spark_type = _quoted(name), types[name]
+        if isinstance(spark_type, T.DecimalType):
+            column = column.cast("double")
+        elif isinstance(spark_type, T.DateType):
+            column = column.cast("timestamp_ntz")
+        elif isinstance(spark_type, T.NullType):
+            column = column.cast("string")
+        columns.append(column.alias(name))
+    return columns
+
+
+def _plan(frame: DataFrame, full: Schema) -> _Plan:
+    read = [s for s in full if s.role is not ColumnRole.IGNORED and s.kind is not ColumnKind.BINARY]
+    return _Plan(
+        columns=_casts(frame, [s.name for s in read]),
+        schema={"columns": [s.to_dict() for s in read]},
+    )
+
+
+def _partition_profiler(
+    schema: dict[str, Any], settings: dict[str, int], chunk_rows: int
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function each partition runs on its Arrow record batches (on an executor)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        try:
+            merged = _profile_batches(batches, schema, settings, chunk_rows)
+        except DriftscopeError as exc:
+            yield pa.RecordBatch.from_pydict(
+                {"profile": [None], "error_type": [type(exc).__name__], "error": [str(exc)]},
+                schema=_PARTS_ARROW,
+            )
+            return
+        if merged is not None:
+            yield pa.RecordBatch.from_pydict(
+                {"profile": [merged.to_bytes()], "error_type": [None], "error": [None]},
+                schema=_PARTS_ARROW,
+            )
+
+    return run
+
+
+_PARTS_ARROW = pa.schema(
+    [("profile", pa.binary()), ("error_type", pa.string()), ("error", pa.string())]
+)
+
+
+def _profile_batches(
+    batches: Iterator[pa.RecordBatch],
+    schema: dict[str, Any],
+    settings: dict[str, int],
+    chunk_rows: int,
+) -> Profile | None:
+    """One partition's profile (None when it holds no row), a chunk of rows at a time."""
+    full = Schema.from_dict(schema)
+    profile_settings = ProfileSettings.from_dict(settings)
+    merged: Profile | None = None
+    chunk: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in (*batches, None):
+        if batch is not None and batch.num_rows:
+            chunk.append(batch)
+            rows += batch.num_rows
+        if chunk and (batch is None or rows >= chunk_rows):
+            part = profile_table(pa.Table.from_batches(chunk), full, settings=profile_settings)
+            merged = part if merged is None else merged.merge(part)
+            chunk, rows = [], 0
+    return merged
+
+
+def _merge_parts(
+    a: tuple[bytes | None, str | None, str | None], b: tuple[bytes | None, str | None, str | None]
+) -> tuple[bytes | None, str | None, str | None]:
+    """Two partitions' outputs as one: their profiles merged, or the first error (executors)."""
+    for side in (a, b):
+        if side[2] is not None:
+            return side
+    if a[0] is None:
+        return b
+    if b[0] is None:
+        return a
+    try:
+        merged = Profile.from_bytes(a[0]).merge(Profile.from_bytes(b[0]))
+    except DriftscopeError as exc:
+        return None, type(exc).__name__, str(exc)
+    return merged.to_bytes(), None, None
+
+
+def _quiet(make: Callable[[], Any]) -> Any:
+    # pyspark warns on every Arrow UDF that pandas 3 is not yet fully supported; mapInArrow
+    # hands Arrow batches to driftscope and never goes through pandas.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
+        return make()
+
+
+def _run_spark(job: Callable[[], Any]) -> Any:
+    """A Spark job's result; Spark's own failures become one message, not a JVM traceback."""
+    try:
+        return _quiet(job)
+    except (PySparkException, Py4JError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise IntegrationError(f"Spark failed while profiling: {shown(first, 500)}") from None

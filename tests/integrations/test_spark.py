@@ -1,0 +1,410 @@
+"""`driftscope.spark` on a real Spark (`local[2]`, Java 17): partition profiles merged on the
+executors equal the in-process profile of the same rows; bad input gets a message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from numpy.typing import NDArray
+
+import driftscope
+from driftscope.data.infer import infer_schema as infer_in_process
+from driftscope.data.schema import ColumnKind, ColumnRole
+from driftscope.exceptions import InputTypeError, ParameterError, SchemaError
+from driftscope.profiles import ProfileSettings
+
+pyspark = pytest.importorskip("pyspark", reason="the Spark tests need the 'spark' extra")
+from pyspark.sql import SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+import driftscope.spark as ds  # noqa: E402
+from driftscope.integrations.spark import _merge_parts, _partition_profiler  # noqa: E402
+
+# pyspark 4.3 warns that it does not yet fully support pandas 3; no Spark call here goes
+# through pandas (mapInArrow, toArrow, createDataFrame from Arrow).
+_PANDAS_WARNING = "PySpark does not yet fully support pandas"
+pytestmark = pytest.mark.filterwarnings(f"ignore:{_PANDAS_WARNING}:FutureWarning")
+# The sketches' bounds: the estimated distinct count within this share of the true one (HLL at
+# lg_k 12 has a relative standard error of 1.6%; 5% is three of them).
+_HLL_SHARE = 0.05
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    # The Python workers run this interpreter (and so this driftscope), on loopback, no web UI.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_PANDAS_WARNING, category=FutureWarning)
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("driftscope-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.driver.memory", "1g")
+            .getOrCreate()
+        )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _table(n: int, seed: int) -> pa.Table:
+    """Every kind Spark sends: numbers (with NaN, inf and nulls), few-valued integers, decimals,
+    categories, booleans, dates, timestamps, text, a classifier's target and prediction, bytes."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(10.0, 3.0, n)
+    x[rng.random(n) < 0.05] = np.nan
+    x[:3] = [np.inf, -np.inf, np.inf]
+    small = rng.integers(0, 9, n).astype(float)
+    words = np.array(["storm", "river", "quiet", "lantern", "harbour", "meadow", "copper"])
+    comment = [
+        " ".join(rng.choice(words, rng.integers(5, 12)).tolist()) if rng.random() > 0.1 else None
+        for _ in range(n)
+    ]
+    target = rng.choice(["cat", "dog"], n)
+    prediction = np.where(rng.random(n) < 0.8, target, rng.choice(["cat", "dog"], n))
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    return pa.table(
+        {
+            "x": pa.array(x, mask=rng.random(n) < 0.05),
+            "small": pa.array(small.astype(np.int64), mask=rng.random(n) < 0.1),
+            "price": pa.array(
+                [decimal.Decimal(f"{v:.2f}") for v in rng.uniform(0, 500, n)],
+                type=pa.decimal128(10, 2),
+            ),
+            "city": pa.array(rng.choice(["Oslo", "Lima", "Pune", "Kobe", "Graz"], n)).to_pylist(),
+            "member": pa.array(rng.random(n) < 0.3, mask=rng.random(n) < 0.05),
+            "day": pa.array(
+                [dt.date(2024, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 60, n)],
+                type=pa.date32(),
+            ),
+            "seen": pa.array(
+                [start + dt.timedelta(seconds=float(s)) for s in rng.uniform(0, 1e7, n)],
+                type=pa.timestamp("us", tz="UTC"),
+            ),
+            "comment": pa.array(comment, type=pa.string()),
+            "target": pa.array(target.tolist()),
+            "prediction": pa.array(prediction.tolist()),
+            "blob": pa.array([bytes([i % 256]) for i in range(n)], type=pa.binary()),
+        }
+    )
+
+
+def _in_process_frame(table: pa.Table) -> pd.DataFrame:
+    """The same rows for the in-process profile: decimals as float64, dates as midnight."""
+    frame = table.to_pandas()
+    frame["price"] = table["price"].cast(pa.float64()).to_numpy()
+    frame["day"] = pd.to_datetime(table["day"].cast(pa.timestamp("us")).to_numpy())
+    return frame
+
+
+def _same_state(a: Any, b: Any, where: str) -> None:
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            _same_state(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, float) and isinstance(b, float):
+        # Means and sums of squares merged from partitions round differently in the last bits.
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-9), where
+    else:
+        assert a == b, where
+
+
+def _sketches_agree(name: str, a: Any, b: Any, values: NDArray[np.float64]) -> None:
+    """Quantile sketches within their rank error of the rows' true ranks, distinct counts within
+    a few HLL standard errors."""
+    if a.kind in ("numerical", "datetime") and a.exact is None:
+        finite = np.sort(values[np.isfinite(values)])
+        for q in np.linspace(0.01, 0.99, 25):
+            v = a.quantile(float(q))
+            low = np.searchsorted(finite, v, side="left") / finite.size
+            high = np.searchsorted(finite, v, side="right") / finite.size
+            assert low - a.rank_error <= q <= high + a.rank_error, (name, q)
+    if a.kind == "text":
+        _sketches_agree(f"{name}.lengths", a.lengths, b.lengths, values)
+        assert a.distinct_tokens == pytest.approx(b.distinct_tokens, rel=_HLL_SHARE), name
+
+
+def assert_same_profile(spark_profile: Any, local: Any, frame: pd.DataFrame) -> None:
+    """Exact parts exactly (floating sums to 1e-9), sketches within their bounds."""
+    assert spark_profile.n_rows == local.n_rows
+    assert spark_profile.schema == local.schema
+    assert spark_profile.model == local.model
+    assert list(spark_profile.columns) == list(local.columns)
+    for name, a in spark_profile.columns.items():
+        b = local.columns[name]
+        assert type(a) is type(b), name
+        (meta_a, blobs_a), (meta_b, blobs_b) = a.to_state(), b.to_state()
+        _same_state(meta_a, meta_b, name)
+        sketches = {"kll", "hll", "frequent", "length_kll"}
+        assert blobs_a.keys() == blobs_b.keys(), name
+        for key in blobs_a.keys() - sketches:
+            assert blobs_a[key] == blobs_b[key], (name, key)
+        _sketches_agree(name, a, b, _numbers_of(frame[name], a.kind))
+
+
+def _numbers_of(series: pd.Series, kind: str) -> NDArray[np.float64]:
+    if kind == "text":
+        return series.dropna().str.len().to_numpy(dtype=float)
+    if kind == "datetime":
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        seconds = (series - pd.Timestamp("1970-01-01")) / pd.Timedelta(seconds=1)
+        return seconds.to_numpy(dtype=float, na_value=np.nan)
+    if kind == "numerical":
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    return np.empty(0)
+
+
+def test_profile_equals_the_in_process_profile_of_the_same_rows(spark: SparkSession) -> None:
+    table = _table(6000, seed=1)
+    frame = spark.createDataFrame(table).repartition(5)
+    assert frame.rdd.getNumPartitions() == 5
+    schema = ds.infer_schema(frame)
+    result = ds.profile(frame, schema)
+    local = driftscope.profile(_in_process_frame(table), schema)
+    assert_same_profile(result, local, _in_process_frame(table))
+    # Every kind is there, decided as in process; the bytes column is listed, not profiled.
+    kinds = {spec.name: spec.kind for spec in schema}
+    assert kinds == {
+        "x": ColumnKind.NUMERICAL,
+        "small": ColumnKind.NUMERICAL,
+        "price": ColumnKind.NUMERICAL,
+        "city": ColumnKind.CATEGORICAL,
+        "member": ColumnKind.BOOLEAN,
+        "day": ColumnKind.DATETIME,
+        "seen": ColumnKind.DATETIME,
+        "comment": ColumnKind.TEXT,
+        "target": ColumnKind.CATEGORICAL,
+        "prediction": ColumnKind.CATEGORICAL,
+        "blob": ColumnKind.BINARY,
+    }
+    in_process, _ = infer_in_process(_in_process_frame(table), _in_process_frame(table))
+    assert {s.name: s.kind for s in in_process} == kinds
+    assert schema["target"].role is ColumnRole.TARGET
+    assert "blob" not in result.columns
+    assert result.model is not None
+    assert result.model.confusion.labels == ("cat", "dog")
+    # The numbers a reader checks first, against numpy on the raw rows.
+    x = table["x"].to_numpy(zero_copy_only=False)
+    finite = x[np.isfinite(x)]
+    assert result["x"].count == finite.size
+    assert result["x"].non_finite == 3
+    assert result["x"].mean == pytest.approx(finite.mean(), rel=1e-12)
+    assert result["x"].variance == pytest.approx(finite.var(ddof=1), rel=1e-9)
+    assert result["city"].counts == tuple(
+        sorted(pd.Series(table["city"].to_pylist()).value_counts().items())
+    )
+
+
+def test_small_chunks_and_many_partitions_merge_to_the_same_profile(spark: SparkSession) -> None:
+    table = _table(2000, seed=2)
+    frame = spark.createDataFrame(table).repartition(12)
+    schema = ds.infer_schema(frame)
+    local = driftscope.profile(_in_process_frame(table), schema)
+    # 300-row chunks within each partition; a tree of 3 levels over 12 partitions.
+    result = ds.profile(frame, schema, chunk_rows=300, depth=3)
+    assert_same_profile(result, local, _in_process_frame(table))
+
+
+def test_empty_partitions_and_an_empty_frame(spark: SparkSession) -> None:
+    table = _table(5, seed=3)
+    frame = spark.createDataFrame(table).repartition(8)  # 8 partitions, at most 5 with rows
+    schema = ds.infer_schema(frame)
+    local = driftscope.profile(_in_process_frame(table), schema)
+    assert_same_profile(ds.profile(frame, schema), local, _in_process_frame(table))
+
+    empty = ds.profile(frame.filter(F.lit(False)), schema)
+    assert empty.n_rows == 0
+    assert all(p.n == 0 for p in empty.columns.values())
+    assert empty.schema == schema
+    # The profile of no rows merges as the identity.
+    merged = empty.merge(local)
+    assert merged.n_rows == local.n_rows
+    assert_same_profile(merged, local, _in_process_frame(table))
+
+
+def test_all_null_columns_are_profiled_as_missing(spark: SparkSession) -> None:
+    frame = spark.range(0, 1000, numPartitions=3).select(
+        F.col("id").cast("double").alias("x"),
+        F.lit(None).cast("double").alias("no_numbers"),
+        F.lit(None).cast("string").alias("no_labels"),
+        F.lit(None).alias("untyped"),
+        F.lit(None).cast("timestamp").alias("no_times"),
+    )
+    result = ds.profile(frame)
+    for name in ("no_numbers", "no_labels", "untyped", "no_times"):
+        column = result[name]
+        assert (column.count, column.missing) == (0, 1000), name
+    assert result["no_numbers"].kind == "numerical"
+    assert result["no_times"].kind == "datetime"
+    assert math.isnan(result["no_numbers"].mean)
+    assert result["x"].count == 1000
+
+
+def test_a_sample_never_calls_a_column_constant(spark: SparkSession) -> None:
+    # The first 10,000 rows hold one value; the rest do not.
+    frame = spark.range(0, 30_000, numPartitions=2).select(
+        F.when(F.col("id") < 10_000, 1.0).otherwise(F.col("id")).alias("level"),
+        F.when(F.col("id") < 10_000, "a").otherwise("b").alias("grade"),
+    )
+    schema = ds.infer_schema(frame, sample_rows=10_000)
+    assert schema["level"].kind is ColumnKind.NUMERICAL
+    assert schema["grade"].kind is ColumnKind.CATEGORICAL
+    result = ds.profile(frame, schema)
+    assert result["grade"].counts == (("a", 10_000), ("b", 20_000))
+    # A kind the user sets wins.
+    given = ds.infer_schema(frame, {"columns": {"grade": "constant"}})
+    assert given["grade"].kind is ColumnKind.CONSTANT
+
+
+@pytest.mark.parametrize(
+    ("expression", "spark_type"),
+    [
+        ("array(id, id)", "array<bigint>"),
+        ("map('k', id)", "map<string,bigint>"),
+        ("named_struct('a', id)", "struct<a:bigint>"),
+        ("make_interval(0, 0, 0, 1)", "interval"),
+    ],
+)
+def test_unsupported_types_are_refused_by_name(
+    spark: SparkSession, expression: str, spark_type: str
+) -> None:
+    frame = spark.range(0, 10).select("id", F.expr(expression).alias("nested"))
+    with pytest.raises(
+        SchemaError, match=r"Column 'nested' of the Spark DataFrame is of type"
+    ) as e:
+        ds.profile(frame)
+    assert spark_type in str(e.value)
+    assert "role 'ignored'" in str(e.value)
+    # Given the role "ignored", the column is listed and not read.
+    result = ds.profile(frame, {"columns": {"nested": {"role": "ignored"}}})
+    assert list(result.columns) == ["id"]
+    assert result.schema["nested"].role is ColumnRole.IGNORED
+    assert result.n_rows == 10
+
+
+def test_binary_columns_are_listed_not_profiled(spark: SparkSession) -> None:
+    frame = spark.range(0, 10).select(
+        "id", F.expr("cast(cast(id as string) as binary)").alias("raw")
+    )
+    result = ds.profile(frame)
+    assert result.schema["raw"].kind is ColumnKind.BINARY
+    assert "raw" not in result.columns
+    with pytest.raises(SchemaError, match=r"Column 'raw' is binary in Spark"):
+        ds.profile(frame, {"columns": {"raw": "numerical"}})
+    only_bytes = frame.select("raw")
+    nothing_read = ds.profile(only_bytes)
+    assert (nothing_read.n_rows, dict(nothing_read.columns)) == (10, {})
+
+
+def test_bad_arguments_get_messages(spark: SparkSession) -> None:
+    frame = spark.range(0, 10)
+    with pytest.raises(InputTypeError, match=r"expects a pyspark.sql.DataFrame. Got DataFrame"):
+        ds.profile(pd.DataFrame({"a": [1]}))
+    with pytest.raises(ParameterError, match=r"'sample_rows' parameter .* >= 1. Got 0"):
+        ds.profile(frame, sample_rows=0)
+    with pytest.raises(ParameterError, match=r"'chunk_rows' parameter"):
+        ds.profile(frame, chunk_rows=True)
+    with pytest.raises(SchemaError, match=r"does not have: 'age'. Its columns: 'id'"):
+        ds.profile(frame, {"columns": {"age": "numerical"}})
+    with pytest.raises(InputTypeError, match=r"'settings' of profile must be a ProfileSettings"):
+        ds.profile(frame, settings={"quantile_k": 100})
+    twice = frame.select("id", F.col("id").alias("id"))
+    with pytest.raises(SchemaError, match=r"column name 'id' more than once"):
+        ds.profile(twice)
+
+
+def test_settings_reach_the_executors(spark: SparkSession) -> None:
+    settings = ProfileSettings(quantile_k=64, max_exact_values=10)
+    frame = spark.range(0, 5000, numPartitions=4).select(F.randn(7).alias("z"))
+    result = ds.profile(frame, settings=settings)
+    assert result.settings == settings
+    assert result["z"].exact is None
+    # k = 64 has about three times the rank error of k = 200.
+    assert result["z"].rank_error > 0.04
+
+
+def test_an_error_on_an_executor_comes_back_as_the_driftscope_error() -> None:
+    # A column of bytes given a tested kind: the in-process profile refuses it on the executor;
+    # the partition returns the error, which the merge keeps and the driver raises.
+    schema = {"columns": [{"name": "raw", "kind": "numerical", "role": "feature"}]}
+    run = _partition_profiler(schema, ProfileSettings().to_dict(), 100)
+    batch = pa.RecordBatch.from_pydict({"raw": pa.array([b"\x00", b"\x01"])})
+    (out,) = list(run(iter([batch])))
+    error_type, error = out.column(1)[0].as_py(), out.column(2)[0].as_py()
+    assert error_type == "SchemaError"
+    assert "Column 'raw' holds raw bytes" in error
+    ok = (driftscope.profile(pd.DataFrame({"raw": [1.0]})).to_bytes(), None, None)
+    assert _merge_parts(ok, (None, error_type, error)) == (None, error_type, error)
+    assert _merge_parts((None, None, None), ok) == ok
+    assert list(run(iter([]))) == []
+
+
+@pytest.mark.slow
+def test_20m_rows_agree_with_spark_and_with_pandas_on_a_sample(spark: SparkSession) -> None:
+    """20M rows generated in Spark: the profile's exact parts equal Spark's own aggregates,
+    and its quantiles and category shares agree with pandas on 1M rows drawn from the same
+    distributions (within the sketch's rank error plus the sample's DKW bound)."""
+    n = 20_000_000
+    frame = spark.range(0, n, numPartitions=8).select(
+        (F.randn(11) * 2.0 + 5.0).alias("normal"),
+        F.when(F.rand(12) < 0.02, None).otherwise(-F.log(F.rand(13))).alias("waiting"),
+        F.when(F.rand(14) < 0.6, "a").when(F.rand(15) < 0.5, "b").otherwise("c").alias("grade"),
+    )
+    result = ds.profile(frame)
+    truth = frame.agg(
+        F.count("waiting").alias("count"),
+        F.min("waiting").alias("min"),
+        F.max("waiting").alias("max"),
+        F.mean("waiting").alias("mean"),
+        F.var_samp("waiting").alias("var"),
+    ).first()
+    assert truth is not None
+    waiting = result["waiting"]
+    assert (waiting.count, waiting.missing) == (truth["count"], n - truth["count"])
+    assert (waiting.min, waiting.max) == (truth["min"], truth["max"])
+    assert waiting.mean == pytest.approx(truth["mean"], rel=1e-9)
+    assert waiting.variance == pytest.approx(truth["var"], rel=1e-6)
+    grades = dict(frame.groupBy("grade").count().collect())
+    assert dict(result["grade"].counts) == grades
+
+    rng = np.random.default_rng(16)
+    m = 1_000_000
+    a, b = rng.random(m), rng.random(m)
+    sample = pd.DataFrame(
+        {
+            "normal": rng.normal(5.0, 2.0, m),
+            "waiting": np.where(rng.random(m) < 0.02, np.nan, rng.exponential(1.0, m)),
+            "grade": np.where(a < 0.6, "a", np.where(b < 0.5, "b", "c")),
+        }
+    )
+    local = driftscope.profile(sample, result.schema)
+    # Dvoretzky-Kiefer-Wolfowitz: the sample's CDF within eps of the truth with 1 - 1e-6.
+    dkw = math.sqrt(math.log(2 / 1e-6) / (2 * m))
+    for name in ("normal", "waiting"):
+        big, small = result[name], local[name]
+        for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+            share = float(np.mean(sample[name].dropna() <= big.quantile(q)))
+            assert abs(share - q) <= big.rank_error + dkw, (name, q)
+        assert big.mean == pytest.approx(small.mean, abs=5 * big.std / math.sqrt(m))
+    shares = {k: v / n for k, v in result["grade"].counts}
+    sample_shares = {k: v / m for k, v in local["grade"].counts}
+    for label in "abc":
+        assert shares[label] == pytest.approx(sample_shares[label], abs=0.003)
+    assert result["waiting"].missing / n == pytest.approx(0.02, abs=0.001)
