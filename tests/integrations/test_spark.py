@@ -17,19 +17,16 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from numpy.typing import NDArray
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 import driftscope
+import driftscope.spark as ds
 from driftscope.data.infer import infer_schema as infer_in_process
 from driftscope.data.schema import ColumnKind, ColumnRole
 from driftscope.exceptions import InputTypeError, ParameterError, SchemaError
+from driftscope.integrations.spark import _merge_parts, _partition_profiler
 from driftscope.profiles import ProfileSettings
-
-pyspark = pytest.importorskip("pyspark", reason="the Spark tests need the 'spark' extra")
-from pyspark.sql import SparkSession  # noqa: E402
-from pyspark.sql import functions as F  # noqa: E402
-
-import driftscope.spark as ds  # noqa: E402
-from driftscope.integrations.spark import _merge_parts, _partition_profiler  # noqa: E402
 
 # pyspark 4.3 warns that it does not yet fully support pandas 3; no Spark call here goes
 # through pandas (mapInArrow, toArrow, createDataFrame from Arrow).
