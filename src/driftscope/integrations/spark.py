@@ -170,14 +170,14 @@ def profile(
 
 
 def _check_frame(data: Any) -> DataFrame:
-    if isinstance(data, DataFrame):
-        return data
-    module = type(data).__module__
-    if module.startswith("pyspark.sql.connect"):
+    # A Spark Connect DataFrame is a pyspark.sql.DataFrame too, without an RDD.
+    if type(data).__module__.startswith("pyspark.sql.connect"):
         raise InputTypeError(
             "driftscope.spark needs a classic Spark DataFrame (SparkSession.builder.master(...)); "
             "a Spark Connect DataFrame has no RDD to merge the partitions' profiles on."
         )
+    if isinstance(data, DataFrame):
+        return data
     raise InputTypeError(
         f"driftscope.spark expects a pyspark.sql.DataFrame. Got {type(data).__name__}; "
         "use driftscope.profile for pandas, polars and Arrow tables and files."
@@ -229,7 +229,7 @@ def _full_schema(frame: DataFrame, user: Schema, sample_rows: int) -> Schema:
     for f in fields:
         given = user.get(f.name) or ColumnSpec(name=f.name)
         spark_type = f.dataType.simpleString()
-        if given.role is ColumnRole.IGNORED:
+        if given.role is ColumnRole.IGNORED and not isinstance(f.dataType, _READ):
             fixed[f.name] = replace(given, note=given.note or f"Spark type {spark_type}: not read")
         elif isinstance(f.dataType, T.BinaryType):
             if given.kind not in (None, ColumnKind.BINARY):
