@@ -258,7 +258,9 @@ def _full_schema(frame: DataFrame, user: Schema, sample_rows: int) -> Schema:
                 given = replace(given, kind=ColumnKind.DATETIME)
             fixed[f.name] = given
     inferred: dict[str, ColumnSpec] = {}
-    if sampled:
+    # A schema that already gives every column read its kind and role (`infer_schema`'s
+    # result, a reference profile's) needs no sample: no Spark job before the profile's own.
+    if any(fixed[n].kind is None or fixed[n].role is None for n in sampled):
         casts = _casts(frame, sampled)
         sample = _run_spark(lambda: frame.select(*casts).limit(sample_rows).toArrow()).to_pandas()
         given_schema = Schema(tuple(fixed[n] for n in sampled))
