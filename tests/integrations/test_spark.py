@@ -249,6 +249,7 @@ def test_all_null_columns_are_profiled_as_missing(spark: SparkSession) -> None:
         column = result[name]
         assert (column.count, column.missing) == (0, 1000), name
     assert result["no_numbers"].kind == "numerical"
+    assert result.schema["untyped"].kind is ColumnKind.CATEGORICAL
     assert result["no_times"].kind == "datetime"
     assert math.isnan(result["no_numbers"].mean)
     assert result["x"].count == 1000

@@ -57,7 +57,8 @@ SAMPLE_ROWS = 10_000
 #: Rows of a partition profiled at once: bounds an executor's memory whatever a partition holds.
 CHUNK_ROWS = 1_000_000
 # Spark sends nothing to Python but these: numbers (decimals cast to double), booleans,
-# strings, dates (as timestamps without a time zone, midnight) and timestamps.
+# strings (char and varchar cast to string), dates (as timestamps without a time zone,
+# midnight) and timestamps.
 _NUMBERS = (
     T.ByteType,
     T.ShortType,
@@ -68,7 +69,8 @@ _NUMBERS = (
     T.DecimalType,
 )
 _TIMES = (T.DateType, T.TimestampType, T.TimestampNTZType)
-_READ = (*_NUMBERS, *_TIMES, T.BooleanType, T.StringType, T.NullType)
+_TEXTS = (T.StringType, T.CharType, T.VarcharType)
+_READ = (*_NUMBERS, *_TIMES, *_TEXTS, T.BooleanType, T.NullType)
 _TYPES_READ = "numbers, decimals, booleans, strings, dates and timestamps"
 # The output of each partition: its profile's bytes, or the driftscope error that stopped it.
 _PARTS = "profile binary, error_type string, error string"
@@ -289,7 +291,7 @@ def _casts(frame: DataFrame, names: list[str]) -> list[Column]:
             column = column.cast("double")
         elif isinstance(spark_type, T.DateType):
             column = column.cast("timestamp_ntz")
-        elif isinstance(spark_type, T.NullType):
+        elif isinstance(spark_type, T.NullType | T.CharType | T.VarcharType):
             column = column.cast("string")
         columns.append(column.alias(name))
     return columns
