@@ -24,7 +24,7 @@ import driftscope
 import driftscope.spark as ds
 from driftscope.data.infer import infer_schema as infer_in_process
 from driftscope.data.schema import ColumnKind, ColumnRole
-from driftscope.exceptions import InputTypeError, ParameterError, SchemaError
+from driftscope.exceptions import InputTypeError, IntegrationError, ParameterError, SchemaError
 from driftscope.integrations.spark import _merge_parts, _partition_profiler
 from driftscope.profiles import ProfileSettings
 
@@ -327,6 +327,13 @@ def test_bad_arguments_get_messages(spark: SparkSession) -> None:
     twice = frame.select("id", F.col("id").alias("id"))
     with pytest.raises(SchemaError, match=r"column name 'id' more than once"):
         ds.profile(twice)
+
+
+def test_a_failing_spark_job_is_one_message(spark: SparkSession) -> None:
+    # Spark's ANSI mode fails the cast of a word to a number when the rows are computed.
+    frame = spark.range(0, 10).select(F.expr("cast(concat('x', id) as int)").alias("bad"))
+    with pytest.raises(IntegrationError, match=r"^Spark failed while profiling: .*CAST_INVALID"):
+        ds.profile(frame, {"columns": {"bad": "numerical"}})
 
 
 def test_settings_reach_the_executors(spark: SparkSession) -> None:

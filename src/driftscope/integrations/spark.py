@@ -21,7 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from driftscope._shorten import shown
+from driftscope._shorten import shorten, shown
 from driftscope.data.infer import infer_schema as infer_columns
 from driftscope.data.profile import Profile
 from driftscope.data.profile import profile as profile_table
@@ -110,6 +110,16 @@ def infer_schema(
     other types are refused by name unless ``schema`` gives them the role ``ignored``. Kinds
     and roles set in ``schema`` win. Profile a reference and a current with one schema (this
     function's result) so that their profiles compare.
+
+    Parameters
+    ----------
+    data
+        A classic ``pyspark.sql.DataFrame``.
+    schema
+        Kinds and roles already known (a `Schema` or a mapping, as docs/schema.md says).
+    sample_rows
+        How many rows (``data.limit(sample_rows)``) the driver reads to infer the rest; no
+        rows are read when ``schema`` gives every column its kind and role.
     """
     frame = _check_frame(data)
     _check_int("sample_rows", sample_rows, low=1)
@@ -134,6 +144,26 @@ def profile(
     exact values exactly, quantile and distinct-count sketches within their stated bounds.
     Decimals are profiled as float64 numbers, dates as midnight (no time zone), timestamps as
     instants (UTC). An empty DataFrame gives a profile of zero rows.
+
+    Parameters
+    ----------
+    data
+        A classic ``pyspark.sql.DataFrame``; driftscope must be installed in the executors'
+        Python, in the driver's version.
+    schema
+        As for `infer_schema`; pass one full schema for every profile that is to be merged or
+        compared with this one.
+    settings
+        The sketches' sizes and the exact parts' caps (`ProfileSettings`), used on every
+        partition.
+    sample_rows
+        The rows read on the driver to infer kinds, as for `infer_schema`.
+    chunk_rows
+        The most rows of a partition profiled at once: an executor holds one chunk as Arrow
+        and pandas columns at a time.
+    depth
+        The levels of Spark's ``treeAggregate`` merging the partitions' profiles: the driver
+        merges about ``partitions ** (1 / depth)`` of them.
     """
     frame = _check_frame(data)
     if settings is not None and not isinstance(settings, ProfileSettings):
@@ -389,5 +419,8 @@ def _run_spark(job: Callable[[], Any]) -> Any:
     try:
         return _quiet(job)
     except (PySparkException, Py4JError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise IntegrationError(f"Spark failed while profiling: {shown(first, 500)}") from None
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        # A Python worker's failure ends with its exception's line; Spark's own starts with it.
+        worker = type(exc).__name__ == "PythonException"
+        line = (lines[-1] if worker else lines[0]) if lines else type(exc).__name__
+        raise IntegrationError(f"Spark failed while profiling: {shorten(line, 500)}") from None
