@@ -4,6 +4,7 @@ Run with driftscope's venv python (pyspark installed: the ``spark`` extra; Java 
 
     .venv/bin/python benchmarks/spark_profile.py                      # 100,000,000 rows
     .venv/bin/python benchmarks/spark_profile.py --rows 2000000 --partitions 4   # quick check
+    .venv/bin/python benchmarks/spark_profile.py --rows 10000000 --partitions 10 --baseline
 
 The rows are generated inside Spark (``spark.range`` and column expressions: 15 numerical
 columns, normal, exponential, uniform, small integer counts, some with 2% missing, and 10
@@ -101,6 +102,13 @@ def _processes() -> tuple[list[int], list[int]]:
     return jvm, workers
 
 
+def _tree_cpu() -> float:
+    """CPU seconds of this process, the JVM and the Python workers (read live: Spark reuses
+    its workers between tasks, and reaped ones count in their parent's children's time)."""
+    jvm, workers = _processes()
+    return sum(_cpu_seconds(p) for p in [os.getpid(), *jvm, *workers])
+
+
 def make_frame(spark: Any, rows: int, partitions: int) -> Any:
     from pyspark.sql import functions as F
 
@@ -134,6 +142,11 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=100)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between RSS samples")
     parser.add_argument("--driver-memory", default="2g")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also time Spark generating the same rows alone (a no-op write), before profiling",
+    )
     args = parser.parse_args()
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -161,6 +174,15 @@ def main() -> None:
     start = time.perf_counter()
     schema = ds.infer_schema(frame)
     schema_seconds = time.perf_counter() - start
+
+    if args.baseline:
+        # What Spark spends making the rows, which the profile's time and CPU include.
+        cpu_before = _tree_cpu()
+        start = time.perf_counter()
+        frame.write.format("noop").mode("overwrite").save()
+        seconds = time.perf_counter() - start
+        cpu = _tree_cpu() - cpu_before
+        print(f"Generating the rows alone (no-op write): {seconds:.1f} s wall, {cpu:.0f} CPU s")
 
     samples: list[Sample] = []
     done = threading.Event()
@@ -192,15 +214,12 @@ def main() -> None:
 
     print(f"Load average (1, 5, 15 min) at the start: {os.getloadavg()}")
     sampler = threading.Thread(target=sample, daemon=True)
-    jvm_pids, _ = _processes()
-    cpu_before = sum(_cpu_seconds(p) for p in [os.getpid(), *jvm_pids, *_processes()[1]])
+    cpu_before = _tree_cpu()
     start = time.perf_counter()
     sampler.start()
     result = ds.profile(frame, schema)
     seconds = time.perf_counter() - start
-    # The Python workers stay alive between tasks (Spark reuses them): their CPU is read live.
-    jvm_pids, worker_pids = _processes()
-    cpu = sum(_cpu_seconds(p) for p in [os.getpid(), *jvm_pids, *worker_pids]) - cpu_before
+    cpu = _tree_cpu() - cpu_before
     done.set()
     sampler.join()
     size = len(result.to_bytes())
