@@ -7,9 +7,11 @@ import datetime as dt
 import decimal
 import math
 import os
+import subprocess
 import sys
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -255,6 +257,16 @@ def test_all_null_columns_are_profiled_as_missing(spark: SparkSession) -> None:
     assert result["x"].count == 1000
 
 
+def test_column_names_spark_would_parse_are_read_as_names(spark: SparkSession) -> None:
+    names = ["price.eur", "odd`name", "two words"]
+    frame = spark.range(0, 100, numPartitions=2).select(
+        *[(F.col("id") * (i + 1)).cast("double").alias(name) for i, name in enumerate(names)]
+    )
+    result = ds.profile(frame)
+    assert list(result.columns) == names
+    assert [result[name].max for name in names] == [99.0, 198.0, 297.0]
+
+
 def test_a_sample_never_calls_a_column_constant(spark: SparkSession) -> None:
     # The first 10,000 rows hold one value; the rest do not.
     frame = spark.range(0, 30_000, numPartitions=2).select(
@@ -360,6 +372,28 @@ def test_an_error_on_an_executor_comes_back_as_the_driftscope_error() -> None:
     assert _merge_parts(ok, (None, error_type, error)) == (None, error_type, error)
     assert _merge_parts((None, None, None), ok) == ok
     assert list(run(iter([]))) == []
+
+
+def test_without_the_spark_extra_the_import_says_how_to_install_it() -> None:
+    code = (
+        "import sys; sys.modules['pyspark'] = None\n"
+        "try:\n"
+        "    import driftscope.spark\n"
+        "except ImportError as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        check=True,
+    )
+    assert done.stdout.strip() == (
+        "ExtraMissingError The Spark integration needs pyspark (and Java 17 or later), which is "
+        'not installed: pip install "driftscope[spark]"'
+    )
 
 
 @pytest.mark.slow

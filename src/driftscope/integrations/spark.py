@@ -74,6 +74,9 @@ _READ = (*_NUMBERS, *_TIMES, *_TEXTS, T.BooleanType, T.NullType)
 _TYPES_READ = "numbers, decimals, booleans, strings, dates and timestamps"
 # The output of each partition: its profile's bytes, or the driftscope error that stopped it.
 _PARTS = "profile binary, error_type string, error string"
+#: A partition's output (or a merge of several): its profile's bytes, or an error's type and text.
+_Part = tuple[bytes | None, str | None, str | None]
+_NO_PART: _Part = (None, None, None)
 _ERRORS: dict[str, type[DriftscopeError]] = {
     cls.__name__: cls
     for cls in (
@@ -179,14 +182,13 @@ def profile(
     if not plan.columns:
         # Every column is ignored or binary: a profile of no column, of every row.
         return Profile(full, int(_run_spark(frame.count)), {}, settings)
-    parts = _quiet(
-        lambda: frame.select(*plan.columns).mapInArrow(
-            _partition_profiler(plan.schema, settings.to_dict(), chunk_rows), _PARTS
-        )
-    )
+    run = _partition_profiler(plan.schema, settings.to_dict(), chunk_rows)
     merged, error_type, error = _run_spark(
-        lambda: parts.rdd.map(tuple).treeAggregate(
-            (None, None, None), _merge_parts, _merge_parts, depth
+        lambda: (
+            frame.select(*plan.columns)
+            .mapInArrow(run, _PARTS)
+            .rdd.map(tuple)
+            .treeAggregate(_NO_PART, _merge_parts, _merge_parts, depth)
         )
     )
     if error is not None:
@@ -194,7 +196,7 @@ def profile(
     if merged is None:
         # No partition held a row: the profile of no rows, of this schema.
         empty = _run_spark(lambda: frame.select(*plan.columns).limit(0).toArrow())
-        result = profile_table(empty, plan.schema, settings=settings)
+        result = profile_table(_named(empty, plan.schema), plan.schema, settings=settings)
     else:
         result = Profile.from_bytes(merged, source="A Spark partition's profile")
     # The profile holds the columns read; its schema lists every column, as in process.
@@ -294,7 +296,8 @@ def _full_schema(frame: DataFrame, user: Schema, sample_rows: int) -> Schema:
     # result, a reference profile's) needs no sample: no Spark job before the profile's own.
     if any(fixed[n].kind is None or fixed[n].role is None for n in sampled):
         casts = _casts(frame, sampled)
-        sample = _run_spark(lambda: frame.select(*casts).limit(sample_rows).toArrow()).to_pandas()
+        sample = _run_spark(lambda: frame.select(*casts).limit(sample_rows).toArrow())
+        sample = sample.rename_columns(sampled).to_pandas()
         given_schema = Schema(tuple(fixed[n] for n in sampled))
         complete, _ = infer_columns(sample, sample, given_schema)
         for spec in complete:
@@ -314,7 +317,7 @@ def _not_constant(spec: ColumnSpec, given: ColumnSpec, field: T.StructField) -> 
 
 def _casts(frame: DataFrame, names: list[str]) -> list[Column]:
     types = {f.name: f.dataType for f in frame.schema.fields}
-    columns = []
+    columns: list[Column] = []
     for name in names:
         column, spark_type = _quoted(name), types[name]
         if isinstance(spark_type, T.DecimalType):
@@ -323,7 +326,9 @@ def _casts(frame: DataFrame, names: list[str]) -> list[Column]:
             column = column.cast("timestamp_ntz")
         elif isinstance(spark_type, T.NullType | T.CharType | T.VarcharType):
             column = column.cast("string")
-        columns.append(column.alias(name))
+        # Columns travel under their positions: a name with a dot or a backtick would be parsed
+        # by some of Spark's operators (mapInArrow's among them); Python renames them back.
+        columns.append(column.alias(f"_{len(columns)}"))
     return columns
 
 
@@ -380,15 +385,19 @@ def _profile_batches(
             chunk.append(batch)
             rows += batch.num_rows
         if chunk and (batch is None or rows >= chunk_rows):
-            part = profile_table(pa.Table.from_batches(chunk), full, settings=profile_settings)
+            table = _named(pa.Table.from_batches(chunk), schema)
+            part = profile_table(table, full, settings=profile_settings)
             merged = part if merged is None else merged.merge(part)
             chunk, rows = [], 0
     return merged
 
 
-def _merge_parts(
-    a: tuple[bytes | None, str | None, str | None], b: tuple[bytes | None, str | None, str | None]
-) -> tuple[bytes | None, str | None, str | None]:
+def _named(table: pa.Table, schema: dict[str, Any]) -> pa.Table:
+    """The table's positional columns under their names (`_casts`)."""
+    return table.rename_columns([column["name"] for column in schema["columns"]])
+
+
+def _merge_parts(a: _Part, b: _Part) -> _Part:
     """Two partitions' outputs as one: their profiles merged, or the first error (executors)."""
     for side in (a, b):
         if side[2] is not None:
