@@ -27,7 +27,7 @@ import driftscope.spark as ds
 from driftscope.data.infer import infer_schema as infer_in_process
 from driftscope.data.schema import ColumnKind, ColumnRole
 from driftscope.exceptions import InputTypeError, IntegrationError, ParameterError, SchemaError
-from driftscope.integrations.spark import _merge_parts, _partition_profiler
+from driftscope.integrations.spark import _merge_parts, _partition_profiler, _profile_batches
 from driftscope.profiles import ProfileSettings
 
 # pyspark 4.3 warns, as a session starts, that it does not yet fully support pandas 3; no
@@ -362,7 +362,7 @@ def test_an_error_on_an_executor_comes_back_as_the_driftscope_error() -> None:
     # A column of bytes given a tested kind: the in-process profile refuses it on the executor;
     # the partition returns the error, which the merge keeps and the driver raises.
     schema = {"columns": [{"name": "raw", "kind": "numerical", "role": "feature"}]}
-    run = _partition_profiler(schema, ProfileSettings().to_dict(), 100)
+    run = _partition_profiler(schema, ProfileSettings().to_dict(), 100, 1 << 20)
     batch = pa.RecordBatch.from_pydict({"raw": pa.array([b"\x00", b"\x01"])})
     (out,) = list(run(iter([batch])))
     error_type, error = out.column(1)[0].as_py(), out.column(2)[0].as_py()
@@ -394,6 +394,22 @@ def test_without_the_spark_extra_the_import_says_how_to_install_it() -> None:
         "ExtraMissingError The Spark integration needs pyspark (and Java 17 or later), which is "
         'not installed: pip install "driftscope[spark]"'
     )
+
+
+def test_chunks_cut_by_bytes_or_by_rows_merge_to_the_same_profile() -> None:
+    table = _in_process_frame(_table(3000, seed=4)).drop(columns="blob")
+    schema = driftscope.profile(table).schema
+    batches = pa.Table.from_pandas(table, preserve_index=False).to_batches(max_chunksize=250)
+    state = schema.to_dict()
+    local = driftscope.profile(table, schema)
+    # A byte cap below one batch's size: every batch is a chunk of its own.
+    smallest = min(b.nbytes for b in batches)
+    merged = _profile_batches(iter(batches), state, ProfileSettings().to_dict(), 10**6, smallest)
+    assert merged is not None
+    assert_same_profile(merged, local, table)
+    by_rows = _profile_batches(iter(batches), state, ProfileSettings().to_dict(), 1000, 1 << 30)
+    assert by_rows is not None
+    assert_same_profile(by_rows, local, table)
 
 
 @pytest.mark.slow

@@ -4,9 +4,9 @@ The driver fixes one full schema first (Spark's column types, then `infer_schema
 sample of rows, ``limit(sample_rows)``), because inference on each partition alone could give
 one column two kinds. Every partition then hands its rows to the in-process `profile` as Arrow
 record batches (``mapInArrow``: no pandas UDF, no rows to the driver), a chunk of at most
-``chunk_rows`` rows at a time, and returns its profile's bytes (`Profile.to_bytes`) as one row.
-Those rows are merged pairwise on the executors (``treeAggregate``); the driver receives a few
-profiles, never a row of data.
+``chunk_rows`` rows (or 256 MiB of Arrow data) at a time, and returns its profile's bytes
+(`Profile.to_bytes`) as one row. Those rows are merged pairwise on the executors
+(``treeAggregate``); the driver receives a few profiles, never a row of data.
 
 It needs pyspark (extra ``spark``) and Java 17 or later; importing this module without pyspark
 says how to install it. Classic Spark only: Spark Connect DataFrames have no RDD to merge on.
@@ -14,6 +14,7 @@ says how to install it. Classic Spark only: Spark Connect DataFrames have no RDD
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -56,6 +57,8 @@ __all__ = ["infer_schema", "profile"]
 SAMPLE_ROWS = 10_000
 #: Rows of a partition profiled at once: bounds an executor's memory whatever a partition holds.
 CHUNK_ROWS = 1_000_000
+#: And at most this many bytes of Arrow data: a wide table's chunk holds fewer rows.
+CHUNK_BYTES = 256 * 1024 * 1024
 # Spark sends nothing to Python but these: numbers (decimals cast to double), booleans,
 # strings (char and varchar cast to string), dates (as timestamps without a time zone,
 # midnight) and timestamps.
@@ -162,8 +165,8 @@ def profile(
     sample_rows
         The rows read on the driver to infer kinds, as for `infer_schema`.
     chunk_rows
-        The most rows of a partition profiled at once: an executor holds one chunk as Arrow
-        and pandas columns at a time.
+        The most rows of a partition profiled at once (fewer when they pass 256 MiB of Arrow
+        data): an executor holds one chunk as Arrow and pandas columns at a time.
     depth
         The levels of Spark's ``treeAggregate`` merging the partitions' profiles: the driver
         merges about ``partitions ** (1 / depth)`` of them.
@@ -182,7 +185,7 @@ def profile(
     if not plan.columns:
         # Every column is ignored or binary: a profile of no column, of every row.
         return Profile(full, int(_run_spark(frame.count)), {}, settings)
-    run = _partition_profiler(plan.schema, settings.to_dict(), chunk_rows)
+    run = _partition_profiler(plan.schema, settings.to_dict(), chunk_rows, CHUNK_BYTES)
     merged, error_type, error = _run_spark(
         lambda: (
             frame.select(*plan.columns)
@@ -341,13 +344,13 @@ def _plan(frame: DataFrame, full: Schema) -> _Plan:
 
 
 def _partition_profiler(
-    schema: dict[str, Any], settings: dict[str, int], chunk_rows: int
+    schema: dict[str, Any], settings: dict[str, int], chunk_rows: int, chunk_bytes: int
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """The function each partition runs on its Arrow record batches (on an executor)."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         try:
-            merged = _profile_batches(batches, schema, settings, chunk_rows)
+            merged = _profile_batches(batches, schema, settings, chunk_rows, chunk_bytes)
         except DriftscopeError as exc:
             yield pa.RecordBatch.from_pydict(
                 {"profile": [None], "error_type": [type(exc).__name__], "error": [str(exc)]},
@@ -373,22 +376,25 @@ def _profile_batches(
     schema: dict[str, Any],
     settings: dict[str, int],
     chunk_rows: int,
+    chunk_bytes: int,
 ) -> Profile | None:
     """One partition's profile (None when it holds no row), a chunk of rows at a time."""
     full = Schema.from_dict(schema)
     profile_settings = ProfileSettings.from_dict(settings)
     merged: Profile | None = None
     chunk: list[pa.RecordBatch] = []
-    rows = 0
-    for batch in (*batches, None):
+    rows = size = 0
+    # One batch at a time from Spark's stream: never the whole partition at once.
+    for batch in itertools.chain(batches, [None]):
         if batch is not None and batch.num_rows:
             chunk.append(batch)
             rows += batch.num_rows
-        if chunk and (batch is None or rows >= chunk_rows):
+            size += batch.nbytes
+        if chunk and (batch is None or rows >= chunk_rows or size >= chunk_bytes):
             table = _named(pa.Table.from_batches(chunk), schema)
             part = profile_table(table, full, settings=profile_settings)
             merged = part if merged is None else merged.merge(part)
-            chunk, rows = [], 0
+            chunk, rows, size = [], 0, 0
     return merged
 
 
