@@ -74,14 +74,16 @@ java:
 # logistic regression took 38 s with two threads, 4 s with one). Bytecode is cached even where
 # the environment says not to: the tests start hundreds of Python processes, and each would
 # compile driftscope's sources again. One pytest worker per core (pytest-xdist), each taking
-# whole files, so a file's browser or server is started once.
+# whole files, so a file's browser or server is started once; the longest files start first
+# (tests/file_costs.json, from scripts/test_costs.py; --no-loadscope-reorder keeps that order).
 pytest: $(STAMP) browser postgres prometheus mlflow java
 	env -u PYTHONDONTWRITEBYTECODE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-		$(BIN)/python -m pytest -n auto --dist loadfile
+		$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck pytest
 
-# Evidently lives in its own virtualenv (benchmarks/.venv-evidently), never in driftscope's.
+# Evidently, NannyML and whylogs live in their own virtualenvs (benchmarks/.venv-*), never in
+# driftscope's.
 bench: $(STAMP)
 	bash benchmarks/setup_evidently.sh
 	$(BIN)/python benchmarks/drift_vs_evidently.py
@@ -93,6 +95,8 @@ bench: $(STAMP)
 	bash benchmarks/setup_nannyml.sh
 	$(BIN)/python benchmarks/multivariate_vs_nannyml.py
 	$(BIN)/python benchmarks/estimation.py
+	bash benchmarks/setup_whylogs.sh
+	$(BIN)/python benchmarks/profile_vs_whylogs.py
 
 clean:
 	rm -rf $(VENV) .venv-mlflow demo .mypy_cache .ruff_cache .pytest_cache

@@ -156,6 +156,12 @@ def module_versions(*names: str) -> dict[str, str]:
     return {name: str(getattr(importlib.import_module(name), "__version__", "?")) for name in names}
 
 
+def print_header(header: str) -> None:
+    """A plain-text table's header line, underlined with dashes."""
+    print(header)
+    print("-" * len(header))
+
+
 def log(message: str) -> None:
     print(f"  [{Path(sys.argv[0]).stem}] {message}", file=sys.stderr, flush=True)
 

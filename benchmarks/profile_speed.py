@@ -13,21 +13,28 @@ saved profile (`Profile.to_bytes`), in all and per numerical column (its KLL ske
 exact values). The CPU column is this process's time: on a loaded machine it is the better
 measure of the work, the wall column includes waiting for a core. A second row profiles the
 first 6 numerical columns alone: the shape of the issue's whylogs reference (6.7 s for
-1M x 6 and 26 KB per numerical column on this machine, issue 16; whylogs needs numpy < 2 and
-is not installed here, so it is not re-run).
+1M x 6 and 26 KB per numerical column on this machine, issue 16). This script is driftscope
+alone, for quick checks; `benchmarks/profile_vs_whylogs.py` runs whylogs (in its own venv) on
+the same files as driftscope in one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import driftscope
 from driftscope.profiles import NumericalProfile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_util import print_header
 
 WHYLOGS_SECONDS_1M_X_6 = 6.7
 WHYLOGS_BYTES_PER_NUMERICAL = 26 * 1024
@@ -95,8 +102,7 @@ def main() -> None:
         f"{'table':<32} {'wall s':>7} {'CPU s':>7} {'rows/s':>11} {'profile bytes':>14} "
         f"{'bytes/num col':>14}"
     )
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for name, data, case_schema in cases:
         seconds, cpu, result = time_profile(data, case_schema, args.repeats)
         size = len(result.to_bytes())

@@ -508,3 +508,46 @@ def test_notifiers_through_the_client(client: Client, server: Server) -> None:
         client.deliveries()
     client.delete_notifier(hook.id)
     assert client.notifiers() == []
+
+
+def test_a_run_is_sent_as_a_profile_to_a_model_that_keeps_no_raw_baseline(
+    client: Client, split: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    baseline, production = split
+    created = client.create_model("profiled", "binary_classification", keep_raw_baseline=False)
+    assert created.keep_raw_baseline is False
+    version = client.add_version(
+        "profiled", baseline, target="target", prediction="prediction", proba_prefix="proba_"
+    )
+    assert (version.raw_baseline, version.baseline_profile) == (False, True)
+    kept = client.version_profile("profiled", 1)
+    assert isinstance(kept, driftscope.Profile)
+    assert (kept.n_rows, dict(kept.schema.to_dict())) == (len(baseline), version.schema)
+    made = driftscope.profile(production, kept.schema)
+    saved = tmp_path / "run.profile"
+    made.save(saved)
+    # A Profile, a saved file or its bytes: the same run.
+    runs = [
+        client.upload_profile("profiled", made, date="2024-03-01"),
+        client.upload_profile("profiled", saved, date="2024-03-02", version=1),
+        client.upload_profile("profiled", made.to_bytes()),
+    ]
+    assert [(r.source, r.n_rows, r.version) for r in runs] == [("profile", len(production), 1)] * 3
+    assert runs[0].date == datetime(2024, 3, 1, tzinfo=UTC)
+    # Analysed from the two profiles: the verdict, and what was not run said in a note.
+    analysed = client.wait("profiled", runs[0].id, timeout=120)
+    assert analysed.status == "analysed", analysed.error
+    assert analysed.verdict is not None
+    assert any(
+        "not run: this model keeps no raw baseline; the run came as a profile" in n
+        for n in analysed.notes
+    )
+    with pytest.raises(ServiceRequestError) as caught:
+        client.upload_profile("profiled", as_parquet(production))
+    assert (caught.value.status, caught.value.field) == (422, "profile")
+    assert "not a driftscope profile" in caught.value.detail
+    with pytest.raises(InputTypeError, match="'profile' of upload_profile"):
+        client.upload_profile("profiled", 3)
+    assert client.set_raw_baseline("profiled", True).keep_raw_baseline is True
+    again = client.add_version("profiled", baseline, target="target", prediction="prediction")
+    assert (again.raw_baseline, again.baseline_profile) == (True, True)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import date as date_type
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from driftscope.exceptions import (
     ExtraMissingError,
@@ -33,6 +33,9 @@ from driftscope.exceptions import (
     ServiceRequestError,
     ServiceTimeoutError,
 )
+
+if TYPE_CHECKING:
+    from driftscope.data.profile import Profile
 
 try:
     import httpx
@@ -184,6 +187,9 @@ class Model:
     retention_days: int | None
     aliases: Mapping[str, int]
     n_versions: int
+    #: Whether its versions keep their baseline's rows beside its profile (False: the profile
+    #: alone; the analyses that need rows are reported as not run).
+    keep_raw_baseline: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,6 +210,9 @@ class Version:
     benchmarks: Mapping[str, float]
     n_baseline_rows: int
     schema: Mapping[str, Any]
+    #: Whether the version keeps its baseline's rows, and its baseline's profile.
+    raw_baseline: bool = True
+    baseline_profile: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -532,6 +541,12 @@ class Client:
     # -- the one place requests are sent and refusals turned into errors --------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._response(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _response(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
@@ -547,9 +562,7 @@ class Client:
             ) from None
         if response.is_error:
             raise _problem_error(response)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
+        return response
 
     # -- session --------------------------------------------------------------------------
 
@@ -580,14 +593,35 @@ class Client:
         return _build(Model, self._request("GET", f"/models/{_part(name)}"))
 
     def create_model(
-        self, name: str, task: str, description: str = "", period: str = "day"
+        self,
+        name: str,
+        task: str,
+        description: str = "",
+        period: str = "day",
+        *,
+        keep_raw_baseline: bool = True,
     ) -> Model:
         """Register a model; ``task`` is binary_classification, multiclass_classification,
         regression or text_classification (or, on files, image_classification,
         image_segmentation, speech_recognition); ``period`` (hour, day or week) groups its
-        logged predictions into runs."""
-        body = {"name": name, "task": task, "description": description, "period": period}
+        logged predictions into runs; without ``keep_raw_baseline`` its versions keep their
+        baseline as a profile alone (tabular models)."""
+        body = {
+            "name": name,
+            "task": task,
+            "description": description,
+            "period": period,
+            "keep_raw_baseline": keep_raw_baseline,
+        }
         return _build(Model, self._request("POST", "/models", json=body))
+
+    def set_raw_baseline(self, model: str, keep: bool) -> Model:
+        """Whether the model's versions added from now on keep their baseline's rows beside its
+        profile; the versions it has keep what they stored."""
+        body = {"keep_raw_baseline": keep}
+        return _build(
+            Model, self._request("PUT", f"/models/{_part(model)}/raw-baseline", json=body)
+        )
 
     def delete_model(self, name: str) -> None:
         """Delete a model with its versions, runs and jobs."""
@@ -664,6 +698,15 @@ class Client:
                 files=files.items,
             )
         return _build(Version, answer)
+
+    def version_profile(self, model: str, number: int) -> Profile:
+        """The version's baseline profile, a `driftscope.Profile` (what its runs are compared
+        with when the model keeps no raw baseline; its schema is the one to profile runs
+        with)."""
+        from driftscope.data.profile import Profile
+
+        answer = self._response("GET", f"/models/{_part(model)}/versions/{int(number)}/profile")
+        return Profile.from_bytes(answer.content, source=f"version {number} of {model!r}")
 
     def versions(self, model: str) -> list[Version]:
         """The versions of ``model``, oldest first."""
@@ -762,15 +805,54 @@ class Client:
         version
             The version to compare with (default: the ``production`` alias, else the latest).
         """
-        fields: dict[str, str] = {}
-        if date is not None:
-            fields["date"] = date if isinstance(date, str) else date.isoformat()
-        if version is not None:
-            fields["version"] = str(version)
+        fields = _run_fields(date, version)
         with _Files() as files:
             files.table("data", data)
             if labels is not None:
                 files.table("labels", labels)
+            answer = self._request(
+                "POST", f"/models/{_part(model)}/runs", data=fields, files=files.items
+            )
+        return _run(model, answer)
+
+    def upload_profile(
+        self,
+        model: str,
+        profile: Any,
+        *,
+        date: datetime | date_type | str | None = None,
+        version: int | None = None,
+    ) -> Run:
+        """Send a production run as its profile instead of its rows (a Spark job profiles the
+        table where it lies); its analysis is queued and the run comes back pending.
+
+        Parameters
+        ----------
+        model
+            The model's name.
+        profile
+            A `driftscope.Profile` made with the version's schema (``client.version(model,
+            n).schema``), the path of one saved with `Profile.save`, or its bytes.
+        date
+            When production saw the rows (default: now).
+        version
+            The version to compare with (default: the ``production`` alias, else the latest).
+        """
+        from driftscope.data.profile import Profile
+
+        fields = _run_fields(date, version)
+        with _Files() as files:
+            if isinstance(profile, str | os.PathLike):
+                files.path("profile", profile)
+            elif isinstance(profile, bytes):
+                files.items["profile"] = ("run.profile", profile)
+            elif isinstance(profile, Profile):
+                files.items["profile"] = ("run.profile", profile.to_bytes())
+            else:
+                raise InputTypeError(
+                    "The 'profile' of upload_profile must be a driftscope Profile, a path or "
+                    f"bytes. Got {type(profile).__name__}."
+                )
             answer = self._request(
                 "POST", f"/models/{_part(model)}/runs", data=fields, files=files.items
             )
@@ -1189,6 +1271,16 @@ def _period(
     return {
         k: v if isinstance(v, str) else v.isoformat() for k, v in given.items() if v is not None
     }
+
+
+def _run_fields(date: datetime | date_type | str | None, version: int | None) -> dict[str, str]:
+    """A run upload's form fields: its date and the version it is compared with."""
+    fields: dict[str, str] = {}
+    if date is not None:
+        fields["date"] = date if isinstance(date, str) else date.isoformat()
+    if version is not None:
+        fields["version"] = str(version)
+    return fields
 
 
 class _Files:

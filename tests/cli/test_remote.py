@@ -14,6 +14,7 @@ from tests.server._receivers import closed_port, webhook_receiver
 from tests.server._serve import Server, database_for, serving
 from tests.server.conftest import ADMIN_PASSWORD, breast_cancer_split
 
+import driftscope
 from driftscope.cli import main
 
 
@@ -146,6 +147,31 @@ def test_a_model_is_added_promoted_and_a_run_uploaded_and_shown(
     # Without --wait the run comes back pending at once.
     out, _ = cli("runs", "upload", "cancer", str(production))
     assert ": pending." in out
+
+
+def test_a_profile_file_is_uploaded_as_a_run(
+    cli: Cli, tables: tuple[Path, Path], tmp_path: Path
+) -> None:
+    baseline, production = tables
+    cli("models", "add", "profiled", "--task", "binary_classification")
+    cli("models", "add-version", "profiled", str(baseline), "--target", "target")
+    shown = cli.json("models", "show", "profiled")
+    assert isinstance(shown, dict)
+    schema = shown["versions"][0]["schema"]
+    # Told a profile by its first bytes, whatever its name.
+    sent = tmp_path / "production.bin"
+    driftscope.profile(pd.read_parquet(production), schema).save(sent)
+    out, _ = cli("runs", "upload", "profiled", str(sent), "--date", "2024-03-01", "--wait")
+    assert out.startswith("Run ")
+    assert "(version 1, 171 rows): analysed, verdict " in out
+    assert "Note: Multivariate drift, concept drift" in out
+    assert "not run: the run came as a profile, without its rows." in out
+    listed = cli.json("runs", "list", "profiled")
+    assert isinstance(listed, dict)
+    assert listed["items"][0]["source"] == "profile"
+    _, err = cli("runs", "upload", "profiled", str(sent), "--labels", str(production), code=2)
+    assert "--labels" in err
+    assert "is a profile" in err
 
 
 def test_users_and_tokens_are_added_listed_and_revoked(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -331,3 +332,55 @@ def test_a_damaged_sketch_fails_at_load_naming_the_file(tmp_path: Path) -> None:
     path.write_bytes(body + struct.pack(">I", zlib.crc32(body)))  # a checksum that matches
     with pytest.raises(FileFormatError, match=r"bad.profile' is not a valid profile"):
         Profile.load(path)
+
+
+# Every character Python's str.split() splits on, and some that look like whitespace but are not.
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+NOT_WHITESPACE = "\u200b\u180e\ufeff\u2060\x00"
+texts_with_missing = st.lists(
+    st.one_of(st.none(), st.text(alphabet="ab\u00e9\u4e2d" + WHITESPACE + NOT_WHITESPACE)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=texts_with_missing, cap=st.sampled_from([1, 3, 1000]))
+def test_arrow_string_columns_profile_as_python_strings_do(
+    values: list[str | None], cap: int
+) -> None:
+    # Columns read from Parquet or CSV hold Arrow strings, counted and split by Arrow; Python
+    # objects go through pandas and str.split(). Both give one profile, sketches included.
+    config = ProfileSettings(max_categories=cap)
+    schema = {"columns": {"note": "text", "city": "categorical"}}
+    as_objects = pd.DataFrame(
+        {"note": pd.Series(values, dtype=object), "city": pd.Series(values, dtype=object)}
+    )
+    as_arrow = as_objects.astype("string[pyarrow]")
+    as_arrow_dtype = as_objects.astype(pd.ArrowDtype(pa.string()))
+    a, b, c = (profile(f, schema, settings=config) for f in (as_arrow, as_objects, as_arrow_dtype))
+    assert a["note"] == b["note"] == c["note"]
+    assert a["city"] == b["city"] == c["city"]
+    present = [v for v in values if v is not None]
+    note = a["note"]
+    assert isinstance(note, TextProfile)
+    assert note.n_tokens == sum(len(v.split()) for v in present)
+    assert (note.count, note.missing) == (len(present), len(values) - len(present))
+
+
+def test_arrow_whitespace_is_python_whitespace_character_by_character() -> None:
+    characters = WHITESPACE + NOT_WHITESPACE + "a"
+    texts = [f"x{c}y{c}{c}z{c}" for c in characters]
+    frame = pd.DataFrame({"note": pd.Series(texts, dtype="string[pyarrow]")})
+    for text in texts:
+        p = profile(frame[frame["note"] == text], {"columns": {"note": "text"}})["note"]
+        assert isinstance(p, TextProfile)
+        assert p.n_tokens == len(text.split()), repr(text)
+
+
+def test_raw_bytes_under_a_given_kind_are_refused_naming_the_column() -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0], "blob": [b"\x00\x01", b"\x02"]})
+    with pytest.raises(SchemaError, match=r"Column 'blob' holds raw bytes"):
+        profile(frame, {"columns": {"x": "numerical", "blob": "categorical"}})
+    with pytest.raises(SchemaError, match=r"Column 'blob' holds raw bytes"):
+        profile(frame, {"columns": {"blob": "categorical"}})

@@ -68,13 +68,19 @@ def test_a_version_1_file_still_loads_with_its_numbers() -> None:
     x = loaded["x"]
     assert isinstance(x, NumericalProfile)
     assert (x.count, x.missing, x.non_finite, x.exact) == (492, 7, 1, None)
-    assert x.moments == fresh["x"].moments
+    # Recomputed sums may differ in the last bit on another CPU (numpy's SIMD paths).
+    fresh_x = fresh["x"]
+    assert isinstance(fresh_x, NumericalProfile)
+    assert x.moments.count == fresh_x.moments.count
+    assert x.moments.mean == pytest.approx(fresh_x.moments.mean, rel=1e-12)
+    assert x.moments.m2 == pytest.approx(fresh_x.moments.m2, rel=1e-12)
     assert abs(x.quantile(0.5) - np.nanmedian(snapshot_table()["x"][8:])) < 0.1
     n, fresh_n = loaded["n"], fresh["n"]
     assert isinstance(n, NumericalProfile)
     assert isinstance(fresh_n, NumericalProfile)
     assert n.exact is not None  # 4 values, kept exactly
-    assert (n.count, n.exact, n.moments) == (fresh_n.count, fresh_n.exact, fresh_n.moments)
+    assert (n.count, n.exact) == (fresh_n.count, fresh_n.exact)
+    assert n.moments.m2 == pytest.approx(fresh_n.moments.m2, rel=1e-12)
     city = loaded["city"]
     assert isinstance(city, CategoricalProfile)
     assert city.counts is None
@@ -86,7 +92,16 @@ def test_a_version_1_file_still_loads_with_its_numbers() -> None:
     assert isinstance(note, TextProfile)
     assert note.n_tokens == 1500
     assert round(note.distinct_tokens) == 15
-    assert loaded.model == fresh.model
     assert loaded.model is not None
+    assert fresh.model is not None
+    assert (loaded.model.target, loaded.model.prediction, loaded.model.missing) == (
+        fresh.model.target,
+        fresh.model.prediction,
+        fresh.model.missing,
+    )
     assert loaded.model.regression is not None
+    assert loaded.model.regression.sum_squared_error == pytest.approx(
+        fresh.model.regression.sum_squared_error,  # type: ignore[union-attr]
+        rel=1e-12,
+    )
     assert loaded.model.regression.rmse == pytest.approx(fresh.model.regression.rmse)  # type: ignore[union-attr]

@@ -175,3 +175,57 @@ def test_moments_merge_matches_numpy_on_shifted_data() -> None:
     union = np.concatenate(parts)
     assert merged.variance == pytest.approx(np.var(union, ddof=1), rel=1e-6)
     assert merged.mean == pytest.approx(np.mean(union), rel=1e-12)
+
+
+def test_a_long_column_keeps_exact_counts_and_extremes_as_numpy_finds_them() -> None:
+    rng = np.random.default_rng(11)
+    x = rng.poisson(30.0, 200_000).astype(float)
+    x[::997] = np.nan
+    x[::1009] = -0.0
+    p = NumericalProfile.from_values(x)
+    finite = x[np.isfinite(x)]
+    values, counts = np.unique(finite, return_counts=True)
+    assert p.exact == tuple(zip(values.tolist(), counts.tolist(), strict=True))
+    assert (p.min, p.max, p.count) == (finite.min(), finite.max(), finite.size)
+    assert p.missing == int(np.isnan(x).sum())
+    # One value more than the cap, anywhere in the column, and the exact values are dropped.
+    capped = ProfileSettings(max_exact_values=values.size)
+    assert NumericalProfile.from_values(finite, settings=capped).exact is not None
+    assert NumericalProfile.from_values(np.append(finite, 0.5), settings=capped).exact is None
+
+
+def test_moments_of_a_column_longer_than_a_block_match_numpy() -> None:
+    rng = np.random.default_rng(5)
+    x = 1e6 + rng.normal(0.0, 3.0, 200_001)  # a few blocks and a short last one
+    m = Moments.of(x)
+    assert m.count == x.size
+    assert m.mean == pytest.approx(np.mean(x), rel=1e-15)
+    assert m.variance == pytest.approx(np.var(x, ddof=1), rel=1e-12)
+
+
+def test_distribution_is_the_exact_values_while_kept() -> None:
+    x = np.array([3.0, 1.0, 3.0, 2.0, 3.0, np.nan])
+    values, weights = NumericalProfile.from_values(x).distribution()
+    assert values.tolist() == [1.0, 2.0, 3.0]
+    assert weights.tolist() == [1.0, 1.0, 3.0]
+
+
+def test_distribution_of_a_sketch_is_within_its_error_everywhere() -> None:
+    x = np.random.default_rng(4).lognormal(size=50_000)
+    sketched = ProfileSettings(quantile_k=32, max_exact_values=0)
+    profile = NumericalProfile.from_values(x, settings=sketched)
+    values, weights = profile.distribution()
+    assert bool(np.all(np.diff(values) > 0))
+    assert weights.sum() == profile.count
+    # The weighted sample's CDF is the sketch's, and within histogram_error of the data's at
+    # every data point and just below it.
+    cumulative = np.concatenate([[0.0], np.cumsum(weights)]) / profile.count
+    xs = np.sort(x)
+    at = cumulative[np.searchsorted(values, xs, side="right")]
+    below = cumulative[np.searchsorted(values, xs, side="left")]
+    assert np.allclose(at, profile.cdf(xs))
+    ranks = np.arange(1, xs.size + 1) / xs.size
+    assert np.max(np.abs(at - ranks)) <= profile.histogram_error
+    assert np.max(np.abs(below - (ranks - 1 / xs.size))) <= profile.histogram_error
+    empty = NumericalProfile.from_values(np.array([np.nan])).distribution()
+    assert empty[0].size == 0

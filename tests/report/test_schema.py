@@ -320,6 +320,8 @@ DOC_SECTIONS = {
     "ab_test": "ab_test",
     "metric_difference": "metric_difference",
     "split_check": "split_check",
+    "profiles": "profiles",
+    "profile_side": "profile_side",
 }
 
 

@@ -167,26 +167,25 @@ def _breast_cancer_split() -> tuple[pd.DataFrame, pd.DataFrame]:
     return baseline.reset_index(drop=True), production.reset_index(drop=True)
 
 
-def add_model(client: TestClient, name: str = "cancer", **version: Any) -> dict[str, Any]:
-    """A binary model with one version whose baseline is the breast cancer baseline."""
-    assert (
-        client.post(
-            "/api/v1/models", json={"name": name, "task": "binary_classification"}
-        ).status_code
-        == 201
-    )
+def add_model(
+    client: TestClient, name: str = "cancer", *, keep_raw_baseline: bool = True, **version: Any
+) -> dict[str, Any]:
+    """A binary model with one version whose baseline is the breast cancer baseline (the
+    version, as the API gives it)."""
+    body = {"name": name, "task": "binary_classification", "keep_raw_baseline": keep_raw_baseline}
+    assert client.post("/api/v1/models", json=body).status_code == 201
+    fields = {"proba_prefix": "proba_", "id_column": "id", **version}
+    return add_version(client, name, **fields)
+
+
+def add_version(client: TestClient, name: str = "cancer", **fields: Any) -> dict[str, Any]:
+    """A version of the model whose baseline is the breast cancer baseline, with its target and
+    prediction columns and ``fields`` (the version, as the API gives it)."""
     baseline, _ = breast_cancer_split()
-    fields = {
-        "target": "target",
-        "prediction": "prediction",
-        "proba_prefix": "proba_",
-        "id_column": "id",
-        **version,
-    }
     response = client.post(
         f"/api/v1/models/{name}/versions",
         files={"baseline": ("baseline.parquet", as_parquet(baseline))},
-        data=fields,
+        data={"target": "target", "prediction": "prediction", **fields},
     )
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
@@ -200,6 +199,7 @@ def is_postgres(state: State) -> bool:
 __all__ = [
     "ADMIN_PASSWORD",
     "add_model",
+    "add_version",
     "as_csv",
     "as_parquet",
     "breast_cancer_split",

@@ -28,7 +28,7 @@ def test_the_migrations_build_exactly_what_the_models_describe(state: State) -> 
     with state.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
-    assert db.current_revision(state.engine) == "0015"
+    assert db.current_revision(state.engine) == "0016"
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_db_upgrade_from_the_command_line_is_idempotent(tmp_path: Path, capsys: 
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     assert main(["db", "upgrade", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.splitlines() == ["store at revision 0015 (was None)", "store at revision 0015"]
+    assert out.splitlines() == ["store at revision 0016 (was None)", "store at revision 0016"]
     assert (data / "driftscope.db").is_file()
 
 
@@ -182,7 +182,7 @@ def test_revision_0012_adds_the_mlflow_links_and_goes_down_again(
         columns = {c["name"] for c in inspect(connection).get_columns("runs")}
         assert not {"mlflow_run_id", "mlflow_run_url"} & columns
     db.upgrade(state.engine)
-    assert db.current_revision(state.engine) == "0015"
+    assert db.current_revision(state.engine) == "0016"
     assert admin.get("/api/v1/models/cancer/mlflow").status_code == 404
     assert admin.get("/api/v1/models/cancer").status_code == 200
     module = importlib.import_module("driftscope.server.migrations.versions.0012_mlflow_links")

@@ -8,7 +8,14 @@ import json
 import joblib
 from fastapi.testclient import TestClient
 from sklearn.linear_model import LogisticRegression
-from tests.server.conftest import add_model, as_csv, as_parquet, breast_cancer_split, log_in
+from tests.server.conftest import (
+    add_model,
+    add_version,
+    as_csv,
+    as_parquet,
+    breast_cancer_split,
+    log_in,
+)
 
 from driftscope.server.app import create_app
 from driftscope.server.settings import ServerSettings
@@ -170,14 +177,7 @@ def test_deleting_a_version_deletes_its_runs_and_its_alias(admin: TestClient, st
 
 
 def _add_version(admin: TestClient) -> int:
-    baseline, _ = breast_cancer_split()
-    added = admin.post(
-        "/api/v1/models/cancer/versions",
-        files={"baseline": ("b.parquet", as_parquet(baseline))},
-        data={"target": "target", "prediction": "prediction"},
-    )
-    assert added.status_code == 201, added.text
-    number: int = added.json()["number"]
+    number: int = add_version(admin)["number"]
     return number
 
 

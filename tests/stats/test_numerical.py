@@ -15,6 +15,7 @@ from scipy.spatial.distance import jensenshannon
 from driftscope.exceptions import ParameterError
 from driftscope.stats import SortedPair
 from driftscope.stats import numerical as num
+from driftscope.stats._ecdf import sorted_quantiles, weighted_quantiles
 
 FloatArray = NDArray[np.float64]
 
@@ -310,7 +311,7 @@ def test_n_bins_is_validated(bad: object) -> None:
 def test_sorted_quantiles_match_numpy() -> None:
     x = np.sort(np.random.default_rng(3).normal(size=1001))
     q = np.linspace(0, 1, 37)
-    assert np.array_equal(num._sorted_quantiles(x, q), np.quantile(x, q))
+    assert np.array_equal(sorted_quantiles(x, q), np.quantile(x, q))
 
 
 @pytest.mark.parametrize("ties", [False, True])
@@ -320,7 +321,8 @@ def test_pooled_quantiles_match_numpy(ties: bool) -> None:
     a, b, ref_mid, cur_mid = num._counts(pair)
     q = np.linspace(0, 1, 41)
     expected = np.quantile(np.concatenate([x, y]), q)
-    assert np.allclose(num._pooled_quantiles(pair, a + b, ref_mid + cur_mid, q), expected, rtol=0)
+    pooled = weighted_quantiles(pair.values, ref_mid + cur_mid + 0.5 * (a + b), q)
+    assert np.allclose(pooled, expected, rtol=0)
 
 
 # --- inputs, edge cases, errors ------------------------------------------------------------------

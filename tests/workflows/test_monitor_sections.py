@@ -204,7 +204,7 @@ def test_a_shadow_that_differs_agrees_as_often_as_numpy_counts() -> None:
 def test_the_json_has_the_three_sections_and_validates(full: driftscope.Report) -> None:
     data = json.loads(full.to_json())
     validate_report(data)
-    assert data["schema_version"] == "1.6"
+    assert data["schema_version"] == "1.7"
     assert data["feedback"]["alerts"] == ["rows 1500-1999"]
     assert data["shadow"]["kind"] == "shadow"
     assert data["ab_test"]["kind"] == "ab_test"

@@ -12,7 +12,7 @@ import copy
 import math
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
@@ -271,11 +271,11 @@ def _value_counts(series: pd.Series) -> pd.Series:
     return counts.groupby(level=0, sort=False).sum()
 
 
-def _categorical_counts(
-    ref_counts: pd.Series, current: pd.Series, max_categories: int
+def aligned_counts(
+    ref_counts: pd.Series, cur_counts: pd.Series, max_categories: int
 ) -> tuple[NDArray[np.object_], NDArray[np.int64], NDArray[np.int64], int]:
-    """Counts over the union of categories, aligned, with rare categories pooled past the cap."""
-    cur_counts = _value_counts(current)
+    """Counts over the union of categories (each side's counts by label), aligned, with rare
+    categories pooled past the cap."""
     # The reference's labels, then those only current has; then sorted by label, so seeded
     # resampling tests do not depend on the order rows arrive in.
     at = ref_counts.index.get_indexer(cur_counts.index)
@@ -425,16 +425,8 @@ def _prepare(
     name = spec.name
     warnings: list[str] = []
     kind = spec.kind
-    method = settings.methods.get(name, spec.method or AUTO)
     numerical_path = kind in (ColumnKind.NUMERICAL, ColumnKind.TEXT)
-    if method != AUTO:
-        info = METHODS[method]
-        family = "numerical" if numerical_path else "categorical"
-        if family not in info.kinds:
-            raise ParameterError(
-                f"Method {method!r} works on {' and '.join(sorted(info.kinds))} columns; "
-                f"column {name!r} is {kind}. Pick a {family} method or change the column's kind."
-            )
+    check_method(spec, requested_method(spec, settings), numerical_path)
     if numerical_path:
         prepared_reference, n_ref, missing_ref, ref_warnings = cache.get_or_make(
             _reference_key(spec),
@@ -468,10 +460,24 @@ def _prepare(
     ref_value_counts, n_ref, missing_ref = cache.get_or_make(
         _reference_key(spec), lambda: _categorical_reference(reference)
     )
-    labels, ref_counts, cur_counts, pooled = _categorical_counts(
-        ref_value_counts, current, settings.max_categories
+    counts = ColumnCounts(n_ref, len(current), missing_ref, int(current.isna().sum()))
+    return _prepare_categorical(spec, ref_value_counts, _value_counts(current), counts, settings)
+
+
+def _prepare_categorical(
+    spec: ColumnSpec,
+    reference: pd.Series,
+    current: pd.Series,
+    counts: ColumnCounts,
+    settings: DriftSettings,
+) -> _Prepared:
+    """A categorical column from each side's counts by label."""
+    name = spec.name
+    warnings: list[str] = []
+    labels, ref_counts, cur_counts, pooled = aligned_counts(
+        reference, current, settings.max_categories
     )
-    if kind is ColumnKind.CONSTANT:
+    if spec.kind is ColumnKind.CONSTANT:
         value = labels[ref_counts > 0][:1]
         warnings.append(
             f"Column {name!r} is constant in the reference"
@@ -487,10 +493,10 @@ def _prepare(
     order = np.argsort(-cur_counts[unseen], kind="stable")[:5]
     return _Prepared(
         spec=spec,
-        n_reference=n_ref,
-        n_current=len(current),
-        missing_reference=missing_ref,
-        missing_current=int(current.isna().sum()),
+        n_reference=counts.n_reference,
+        n_current=counts.n_current,
+        missing_reference=counts.missing_reference,
+        missing_current=counts.missing_current,
         warnings=warnings,
         categories=labels,
         reference_counts=ref_counts,
@@ -498,6 +504,40 @@ def _prepare(
         unseen_count=int(cur_counts[unseen].sum()),
         unseen_examples=tuple(shorten(str(v)) for v in labels[unseen][order]),
     )
+
+
+def signals_from_counts(
+    spec: ColumnSpec,
+    reference: pd.Series,
+    current: pd.Series,
+    counts: ColumnCounts,
+    settings: DriftSettings,
+) -> ColumnSignals:
+    """Test a categorical column from each side's exact counts by label (a pandas Series
+    indexed by label): the numbers `run_drift` gives for the rows behind those counts."""
+    return _test_column(_prepare_categorical(spec, reference, current, counts, settings), settings)
+
+
+def signals_from_sorted(
+    spec: ColumnSpec,
+    reference: NDArray[np.float64],
+    current: NDArray[np.float64],
+    counts: ColumnCounts,
+    settings: DriftSettings,
+) -> ColumnSignals:
+    """Test a numerical column from each side's sorted finite values: the numbers
+    `run_drift` gives for the rows they come from."""
+    prepared = _Prepared(
+        spec,
+        counts.n_reference,
+        counts.n_current,
+        counts.missing_reference,
+        counts.missing_current,
+        [],
+    )
+    if reference.size and current.size:
+        prepared.pair = SortedPair(reference, current)
+    return _test_column(prepared, settings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -508,16 +548,18 @@ def _cohens_h(p1: float, p2: float) -> float:
     return abs(2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2)))
 
 
-def _missing_test(prep: _Prepared) -> tuple[float, float] | None:
+def missing_test(
+    missing_reference: int, n_reference: int, missing_current: int, n_current: int
+) -> tuple[float, float] | None:
     """p-value and Cohen's h for a change in the share of missing values, if any is missing."""
-    if prep.missing_reference == 0 and prep.missing_current == 0:
+    if missing_reference == 0 and missing_current == 0:
         return None
-    if prep.n_reference == 0 or prep.n_current == 0:
+    if n_reference == 0 or n_current == 0:
         return None
-    ref = np.array([prep.missing_reference, prep.n_reference - prep.missing_reference])
-    cur = np.array([prep.missing_current, prep.n_current - prep.missing_current])
+    ref = np.array([missing_reference, n_reference - missing_reference])
+    cur = np.array([missing_current, n_current - missing_current])
     result = chi2_homogeneity(ref, cur, seed=0)
-    h = _cohens_h(prep.missing_reference / prep.n_reference, prep.missing_current / prep.n_current)
+    h = _cohens_h(missing_reference / n_reference, missing_current / n_current)
     return (1.0 if result.p_value is None else result.p_value), h
 
 
@@ -552,23 +594,32 @@ def _summary(prep: _Prepared) -> ColumnSummary | None:
         )
     if prep.categories is not None and prep.reference_counts is not None:
         assert prep.current_counts is not None
-        total = prep.reference_counts + prep.current_counts
-        order = np.argsort(-total, kind="stable")
-        top, rest = order[:_PLOT_CATEGORIES], order[_PLOT_CATEGORIES:]
-        labels = [shorten(str(v)) for v in prep.categories[top]]
-        ref_c = [int(c) for c in prep.reference_counts[top]]
-        cur_c = [int(c) for c in prep.current_counts[top]]
-        if rest.size:
-            labels.append(_OTHER)
-            ref_c.append(int(prep.reference_counts[rest].sum()))
-            cur_c.append(int(prep.current_counts[rest].sum()))
-        return ColumnSummary(tuple(ref_c), tuple(cur_c), categories=tuple(labels))
+        return category_summary(prep.categories, prep.reference_counts, prep.current_counts)
     return None
 
 
-def _excluded(spec: ColumnSpec, note: str, reference: pd.Series, current: pd.Series) -> ColumnDrift:
+def category_summary(
+    categories: NDArray[np.object_],
+    reference_counts: NDArray[np.int64],
+    current_counts: NDArray[np.int64],
+) -> ColumnSummary:
+    """A bar plot's counts: the categories with the most rows on both sides, the rest pooled."""
+    total = reference_counts + current_counts
+    order = np.argsort(-total, kind="stable")
+    top, rest = order[:_PLOT_CATEGORIES], order[_PLOT_CATEGORIES:]
+    labels = [shorten(str(v)) for v in categories[top]]
+    ref_c = [int(c) for c in reference_counts[top]]
+    cur_c = [int(c) for c in current_counts[top]]
+    if rest.size:
+        labels.append(_OTHER)
+        ref_c.append(int(reference_counts[rest].sum()))
+        cur_c.append(int(current_counts[rest].sum()))
+    return ColumnSummary(tuple(ref_c), tuple(cur_c), categories=tuple(labels))
+
+
+def excluded_column(spec: ColumnSpec, note: str, counts: ColumnCounts) -> ColumnDrift:
     """A column listed in the report but not tested (an id, a timestamp, a datetime)."""
-    n_ref, n_cur = len(reference), len(current)
+    n_ref, n_cur = counts.n_reference, counts.n_current
     return ColumnDrift(
         name=spec.name,
         kind=str(spec.kind),
@@ -583,19 +634,19 @@ def _excluded(spec: ColumnSpec, note: str, reference: pd.Series, current: pd.Ser
         drifted=False,
         n_reference=n_ref,
         n_current=n_cur,
-        missing_share_reference=_share(int(reference.isna().sum()), n_ref),
-        missing_share_current=_share(int(current.isna().sum()), n_cur),
+        missing_share_reference=share_of(counts.missing_reference, n_ref),
+        missing_share_current=share_of(counts.missing_current, n_cur),
         skipped=True,
         note=note,
     )
 
 
-def _share(part: int, whole: int) -> float:
+def share_of(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
 @dataclass
-class _Tested:
+class ColumnSignals:
     """A column's signals before the dataset-wide correction decides which of them count."""
 
     column: ColumnDrift
@@ -608,38 +659,103 @@ class _Tested:
     alpha: float
 
 
-def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
-    spec = prep.spec
-    name = spec.name
-    method = settings.methods.get(name, spec.method or AUTO)
-    user_threshold = settings.thresholds.get(name, spec.threshold)
-    warnings = list(prep.warnings)
-    signals: list[tuple[str, float, bool]] = []
-    fixed: list[str] = []
+@dataclass(frozen=True)
+class ColumnNumbers:
+    """A column's test numbers, however computed (from rows here, or from profiles in
+    `driftscope.analyses.profiled`): what `judge_column` turns into signals.
 
+    ``method`` is the method that ran (``"none"`` when ``skipped``); ``missing`` holds the
+    missing-share test's p-value and Cohen's h, when any value is missing."""
+
+    method: str
+    statistic: float | None = None
+    p_value: float | None = None
+    effect_size: float | None = None
+    effect_size_method: str | None = None
+    threshold: float | None = None
+    effect_size_threshold: float | None = None
+    skipped: bool = False
+    missing: tuple[float, float] | None = None
+    unseen_p_value: float | None = None
+    unseen_share: float | None = None
+
+
+@dataclass(frozen=True)
+class ColumnCounts:
+    """A column's row counts and what a reader is told about it beside its numbers."""
+
+    n_reference: int
+    n_current: int
+    missing_reference: int
+    missing_current: int
+    unseen_examples: tuple[str, ...] = ()
+    note: str | None = None
+
+
+def requested_method(spec: ColumnSpec, settings: DriftSettings) -> str:
+    """The method asked for a column (``"auto"`` for the default rule)."""
+    return settings.methods.get(spec.name, spec.method or AUTO)
+
+
+def user_threshold(spec: ColumnSpec, settings: DriftSettings) -> float | None:
+    """The threshold the user set for a column, if any."""
+    return settings.thresholds.get(spec.name, spec.threshold)
+
+
+def check_method(spec: ColumnSpec, method: str, numerical: bool) -> None:
+    """Refuse a method that does not apply to the column's kind."""
+    if method == AUTO:
+        return
+    info = METHODS[method]
+    family = "numerical" if numerical else "categorical"
+    if family not in info.kinds:
+        raise ParameterError(
+            f"Method {method!r} works on {' and '.join(sorted(info.kinds))} columns; "
+            f"column {spec.name!r} is {spec.kind}. Pick a {family} method or change the "
+            "column's kind."
+        )
+
+
+def main_threshold(
+    spec: ColumnSpec, settings: DriftSettings, numerical: bool
+) -> tuple[float, float | None]:
+    """The threshold of a column's distribution signal, and its effect-size floor (None when
+    the user picked a method: its own threshold decides)."""
+    method = requested_method(spec, settings)
+    given = user_threshold(spec, settings)
+    if method == AUTO:
+        floor = (
+            settings.numerical_effect_threshold
+            if numerical
+            else settings.categorical_effect_threshold
+        )
+        return (settings.alpha if given is None else float(given)), floor
+    return (METHODS[method].default_threshold if given is None else float(given)), None
+
+
+def _test_column(prep: _Prepared, settings: DriftSettings) -> ColumnSignals:
+    spec = prep.spec
+    method = requested_method(spec, settings)
     stat: float | None = None
     p_value: float | None = None
     effect: float | None = None
     effect_method: str | None = None
     threshold: float | None = None
     effect_threshold: float | None = None
-    note = prep.note or spec.note
     skipped = False
     used_method = method
 
     if prep.pair is not None:
         effect_result = wasserstein_distance(prep.pair)
         effect, effect_method = effect_result.statistic, effect_result.method
+        threshold, effect_threshold = main_threshold(spec, settings, numerical=True)
         if method == AUTO:
             main = ks_2samp(prep.pair)
-            used_method = main.method
-            threshold = settings.alpha if user_threshold is None else float(user_threshold)
-            effect_threshold = settings.numerical_effect_threshold
         else:
             info = METHODS[method]
             assert info.numerical is not None  # _prepare checked the method's kinds
             main = info.numerical(prep.pair)
-            threshold = info.default_threshold if user_threshold is None else float(user_threshold)
+        used_method = main.method if method == AUTO else method
         stat, p_value = main.statistic, main.p_value
     elif prep.reference_counts is not None and prep.current_counts is not None:
         ref_c, cur_c = prep.reference_counts, prep.current_counts
@@ -650,24 +766,73 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
             # (Cramér's V of the table grows with the smaller side's share of the rows).
             effect_result = total_variation_distance(ref_c, cur_c)
             effect, effect_method = effect_result.statistic, effect_result.method
+            threshold, effect_threshold = main_threshold(spec, settings, numerical=False)
             if method == AUTO:
                 main = chi2_homogeneity(ref_c, cur_c, seed=settings.seed)
-                used_method = main.method
-                threshold = settings.alpha if user_threshold is None else float(user_threshold)
-                effect_threshold = settings.categorical_effect_threshold
             else:
                 info = METHODS[method]
                 assert info.categorical is not None  # _prepare checked the method's kinds
                 main = info.categorical(ref_c, cur_c)
-                threshold = (
-                    info.default_threshold if user_threshold is None else float(user_threshold)
-                )
+            used_method = main.method if method == AUTO else method
             stat, p_value = main.statistic, main.p_value
     else:
         skipped = True
 
-    if skipped:
-        side = "reference" if prep.n_reference == prep.missing_reference else "current"
+    missing = None
+    if spec.name != settings.pending_labels:
+        missing = missing_test(
+            prep.missing_reference, prep.n_reference, prep.missing_current, prep.n_current
+        )
+    unseen_p = _unseen_test(prep, settings.seed)
+    unseen_share = None
+    if prep.current_counts is not None:
+        unseen_share = share_of(prep.unseen_count, int(prep.current_counts.sum()))
+    numbers = ColumnNumbers(
+        method=used_method,
+        statistic=stat,
+        p_value=p_value,
+        effect_size=effect,
+        effect_size_method=effect_method,
+        threshold=threshold,
+        effect_size_threshold=effect_threshold,
+        skipped=skipped,
+        missing=missing,
+        unseen_p_value=unseen_p,
+        unseen_share=unseen_share,
+    )
+    counts = ColumnCounts(
+        prep.n_reference,
+        prep.n_current,
+        prep.missing_reference,
+        prep.missing_current,
+        prep.unseen_examples,
+        prep.note,
+    )
+    return judge_column(spec, numbers, counts, settings, prep.warnings, lambda: _summary(prep))
+
+
+def judge_column(
+    spec: ColumnSpec,
+    numbers: ColumnNumbers,
+    counts: ColumnCounts,
+    settings: DriftSettings,
+    warnings: Sequence[str] = (),
+    summary: Callable[[], ColumnSummary | None] | None = None,
+) -> ColumnSignals:
+    """A column's signals from its numbers, before the correction across columns decides
+    which of them fire (`decide`)."""
+    name = spec.name
+    method = requested_method(spec, settings)
+    given = user_threshold(spec, settings)
+    warnings = list(warnings)
+    signals: list[tuple[str, float, bool]] = []
+    fixed: list[str] = []
+    note = counts.note or spec.note
+    used_method = numbers.method
+    stat, p_value, threshold = numbers.statistic, numbers.p_value, numbers.threshold
+    effect, effect_threshold = numbers.effect_size, numbers.effect_size_threshold
+    if numbers.skipped:
+        side = "reference" if counts.n_reference == counts.missing_reference else "current"
         note = f"no usable values in the {side}: the distribution test is skipped"
         warnings.append(
             f"Column {name!r}: every value is missing in the {side}; distribution not tested."
@@ -680,20 +845,15 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
     elif stat is not None and threshold is not None and stat >= threshold:
         fixed.append("distribution")
 
-    missing = None if name == settings.pending_labels else _missing_test(prep)
     missing_p = None
-    if missing is not None:
-        missing_p, h = missing
+    if numbers.missing is not None:
+        missing_p, h = numbers.missing
         signals.append(("missing_share", missing_p, h >= settings.missing_effect_threshold))
-    unseen_p = _unseen_test(prep, settings.seed)
-    unseen_share = None
-    if prep.current_counts is not None:
-        n_cur = int(prep.current_counts.sum())
-        unseen_share = _share(prep.unseen_count, n_cur)
-        if unseen_p is not None:
-            signals.append(
-                ("unseen_categories", unseen_p, unseen_share >= settings.unseen_share_threshold)
-            )
+    unseen_p, unseen_share = numbers.unseen_p_value, numbers.unseen_share
+    if unseen_share is not None and unseen_p is not None:
+        signals.append(
+            ("unseen_categories", unseen_p, unseen_share >= settings.unseen_share_threshold)
+        )
     column = ColumnDrift(
         name=name,
         kind=str(spec.kind),
@@ -702,29 +862,29 @@ def _test_column(prep: _Prepared, settings: DriftSettings) -> _Tested:
         statistic=stat,
         p_value=p_value,
         effect_size=effect,
-        effect_size_method=effect_method,
+        effect_size_method=numbers.effect_size_method,
         threshold=threshold,
         effect_size_threshold=effect_threshold,
         drifted=False,
-        n_reference=prep.n_reference,
-        n_current=prep.n_current,
-        missing_share_reference=_share(prep.missing_reference, prep.n_reference),
-        missing_share_current=_share(prep.missing_current, prep.n_current),
+        n_reference=counts.n_reference,
+        n_current=counts.n_current,
+        missing_share_reference=share_of(counts.missing_reference, counts.n_reference),
+        missing_share_current=share_of(counts.missing_current, counts.n_current),
         missing_p_value=missing_p,
         unseen_share=unseen_share,
         unseen_p_value=unseen_p,
-        unseen_examples=prep.unseen_examples,
-        skipped=skipped,
+        unseen_examples=counts.unseen_examples,
+        skipped=numbers.skipped,
         note=note,
-        summary=None if skipped else _summary(prep),
+        summary=None if numbers.skipped or summary is None else summary(),
     )
     alpha = settings.alpha
-    if user_threshold is not None and (method == AUTO or METHODS[method].is_test):
-        alpha = float(user_threshold)
-    return _Tested(column, signals, fixed, warnings, alpha)
+    if given is not None and (method == AUTO or METHODS[method].is_test):
+        alpha = float(given)
+    return ColumnSignals(column, signals, fixed, warnings, alpha)
 
 
-def _decide(tested: Sequence[_Tested], settings: DriftSettings) -> list[ColumnDrift]:
+def decide(tested: Sequence[ColumnSignals], settings: DriftSettings) -> list[ColumnDrift]:
     """Turn signals into verdicts: Bonferroni within a column, the chosen correction across them.
 
     A column's decision p-value is the smallest Bonferroni-adjusted p-value among its signals
@@ -910,19 +1070,11 @@ def run_drift(
     for spec in schema:
         if spec.role is ColumnRole.IGNORED:
             continue
-        if spec.role not in _TESTED_ROLES or spec.kind in _UNTESTED_KINDS:
+        if not is_tested(spec):
             # Listed, not tested, so a reader sees every column and why it was left out.
-            if spec.kind is ColumnKind.ID or spec.role is ColumnRole.ID:
-                why = "an id"
-            elif spec.kind is ColumnKind.BINARY:
-                why = "raw bytes"
-            elif spec.role is ColumnRole.TIMESTAMP:
-                why = "the timestamp"
-            else:
-                why = "a datetime (time always moves)"
-            note = spec.note if spec.note and "excluded" in spec.note else None
-            note = note or f"{why}: excluded from drift" + (f" ({spec.note})" if spec.note else "")
-            columns.append(_excluded(spec, note, reference[spec.name], current[spec.name]))
+            ref, cur = reference[spec.name], current[spec.name]
+            counts = ColumnCounts(len(ref), len(cur), int(ref.isna().sum()), int(cur.isna().sum()))
+            columns.append(excluded_column(spec, exclusion_note(spec), counts))
             continue
         to_test.append(spec)
 
@@ -930,7 +1082,7 @@ def run_drift(
     # One path for a reference prepared ahead and one seen once: the same numbers either way.
     reference_side = ReferenceCache(retain=False) if cache is None else cache
 
-    def work(spec: ColumnSpec) -> _Tested:
+    def work(spec: ColumnSpec) -> ColumnSignals:
         mine = scratch.setdefault(threading.get_ident(), _Scratch())
         prep = _prepare(
             spec, reference[spec.name], current[spec.name], settings, mine, reference_side
@@ -960,12 +1112,12 @@ def run_drift(
             multivariate, timings["multivariate"] = multivariate_task()
     for t in tested:
         warnings.extend(t.warnings)
-    decided = _decide(tested, settings)
+    decided = decide(tested, settings)
     order = {spec.name: i for i, spec in enumerate(schema)}
     columns = sorted([*columns, *decided], key=lambda c: order[c.name])
 
     multivariate = _judge_multivariate(multivariate, settings)
-    dataset = _dataset(columns, multivariate, settings)
+    dataset = dataset_verdict(columns, multivariate, settings)
     return DriftResult(tuple(columns), dataset, multivariate, tuple(warnings)), timings
 
 
@@ -974,6 +1126,25 @@ def run_drift(
 # turns with the GIL (on 5,000-row chunks against a prepared reference, one thread was 15%
 # faster than two; benchmarks/RESULTS.md).
 _THREADED_ROWS = 50_000
+
+
+def is_tested(spec: ColumnSpec) -> bool:
+    """Whether the drift analysis tests a column (not ignored: that is left out entirely)."""
+    return spec.role in _TESTED_ROLES and spec.kind not in _UNTESTED_KINDS
+
+
+def exclusion_note(spec: ColumnSpec) -> str:
+    """Why a column the analysis lists is not tested."""
+    if spec.kind is ColumnKind.ID or spec.role is ColumnRole.ID:
+        why = "an id"
+    elif spec.kind is ColumnKind.BINARY:
+        why = "raw bytes"
+    elif spec.role is ColumnRole.TIMESTAMP:
+        why = "the timestamp"
+    else:
+        why = "a datetime (time always moves)"
+    note = spec.note if spec.note and "excluded" in spec.note else None
+    return note or f"{why}: excluded from drift" + (f" ({spec.note})" if spec.note else "")
 
 
 def _default_jobs(
@@ -1038,7 +1209,7 @@ def dataset_columns(columns: Sequence[ColumnDrift]) -> list[ColumnDrift]:
     return [c for c in columns if c.role == feature and (not c.skipped or c.signals)]
 
 
-def _dataset(
+def dataset_verdict(
     columns: Sequence[ColumnDrift],
     multivariate: Sequence[MultivariateDrift],
     settings: DriftSettings,

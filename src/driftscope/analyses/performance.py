@@ -64,8 +64,10 @@ __all__ = [
     "check_metric_names",
     "class_probabilities",
     "computed_metrics",
+    "confusion_intervals",
     "format_interval",
     "higher_is_better",
+    "judge_metrics",
     "overall_status",
     "run_performance",
     "side_metrics",
@@ -621,6 +623,28 @@ def _ci(ci: M.ConfidenceInterval) -> Interval:
     return ci.estimate, ci.low, ci.high
 
 
+def confusion_intervals(
+    cm: NDArray[np.int64], settings: PerformanceSettings, with_ci: bool
+) -> dict[str, Interval]:
+    """The metrics of a confusion matrix (value, and the bootstrap interval when ``with_ci``:
+    rows resampled are the matrix's cells resampled, so the counts alone give it)."""
+    out: dict[str, Interval] = {}
+    for name, fn in CONFUSION_METRICS.items():
+        if with_ci:
+            out[name] = _ci(
+                M.bootstrap_ci_confusion(
+                    cm,
+                    fn,
+                    n_resamples=settings.n_resamples,
+                    confidence=settings.confidence,
+                    seed=settings.seed,
+                )
+            )
+        else:
+            out[name] = float(np.asarray(fn(cm))), None, None
+    return out
+
+
 def side_metrics(
     task: Task, side: _Side, settings: PerformanceSettings, with_ci: bool = True
 ) -> tuple[dict[str, Interval], dict[str, Any]]:
@@ -629,9 +653,6 @@ def side_metrics(
     out: dict[str, Interval] = {}
     details: dict[str, Any] = {}
     n_boot, conf, seed = settings.n_resamples, settings.confidence, settings.seed
-
-    def ci_confusion(cm: Any, fn: Callable[[Any], Any]) -> Interval:
-        return _ci(M.bootstrap_ci_confusion(cm, fn, n_resamples=n_boot, confidence=conf, seed=seed))
 
     def ci_rows(fn: Callable[..., float], *arrays: Any) -> Interval:
         return _ci(M.bootstrap_ci(fn, *arrays, n_resamples=n_boot, confidence=conf, seed=seed))
@@ -667,11 +688,7 @@ def side_metrics(
         y_true, y_pred = a["y_true"], a["y_pred"]
         cm = M.confusion_matrix(y_true, y_pred, labels=labels)
         details["confusion_matrix"] = cm.tolist()
-        for name, fn in CONFUSION_METRICS.items():
-            if with_ci:
-                out[name] = ci_confusion(cm, fn)
-            else:
-                out[name] = point(float(np.asarray(fn(cm))))
+        out.update(confusion_intervals(cm, settings, with_ci))
         prf = M.precision_recall_f1(y_true, y_pred, labels=labels)
         details["per_class"] = {
             "precision": list(prf.precision),
@@ -987,6 +1004,39 @@ def _expected_ece(side: _Side, n_rows: int, seed: int) -> float | None:
     return float(np.mean(values))
 
 
+def judge_metrics(
+    task: Task,
+    reference: Mapping[str, Interval],
+    current: Mapping[str, Interval],
+    settings: PerformanceSettings,
+    *,
+    n_reference: int,
+    n_current: int,
+    notes: Mapping[str, str] | None = None,
+    resized: Mapping[str, tuple[float, int]] | None = None,
+) -> tuple[MetricResult, ...]:
+    """Each metric of either side judged: current against the reference (or a benchmark),
+    the intervals widened to the family of metrics with a direction."""
+    names = list(dict.fromkeys([*reference, *current]))
+    reference_scale = math.sqrt(n_current / n_reference) if n_reference else 0.0
+    family = sum(1 for n in names if n not in _NO_DIRECTION and current.get(n) is not None)
+    widen = _family_widening(settings.confidence, family)
+    return tuple(
+        _judge(
+            n,
+            task,
+            reference.get(n),
+            current.get(n),
+            settings,
+            resized=(resized or {}).get(n),
+            note=(notes or {}).get(n),
+            reference_scale=reference_scale,
+            widen=widen,
+        )
+        for n in names
+    )
+
+
 def run_performance(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -1025,31 +1075,20 @@ def run_performance(
             "Performance: the reference has no labelled rows and no benchmark was given; "
             "current metrics are reported without a baseline."
         )
-    names = list(dict.fromkeys([*ref_values, *cur_values]))
-    notes: Mapping[str, str] = cur_details.get("notes", {})
     resized: dict[str, tuple[float, int]] = {}
     if ref is not None and "ece" in ref_values and "ece" in cur_values:
         expected = _expected_ece(ref, cur.n_labelled, settings.seed)
         if expected is not None:
             resized["ece"] = (expected, cur.n_labelled)
-    reference_scale = (
-        math.sqrt(cur.n_labelled / ref.n_labelled) if ref is not None and ref.n_labelled else 0.0
-    )
-    family = sum(1 for n in names if n not in _NO_DIRECTION and cur_values.get(n) is not None)
-    widen = _family_widening(settings.confidence, family)
-    results = tuple(
-        _judge(
-            n,
-            model.task,
-            ref_values.get(n),
-            cur_values.get(n),
-            settings,
-            resized=resized.get(n),
-            note=notes.get(n),
-            reference_scale=reference_scale,
-            widen=widen,
-        )
-        for n in names
+    results = judge_metrics(
+        model.task,
+        ref_values,
+        cur_values,
+        settings,
+        n_reference=0 if ref is None else ref.n_labelled,
+        n_current=cur.n_labelled,
+        notes=cur_details.get("notes", {}),
+        resized=resized,
     )
     worst = overall_status(results)
     if cur.n_labelled < cur.n_rows:

@@ -30,7 +30,16 @@ from driftscope.data.dates import read_dates
 from driftscope.data.schema import ColumnKind, ColumnRole, ColumnSpec, Schema
 from driftscope.exceptions import SchemaError, invalid_parameter
 
-__all__ = ["CHECKS", "STATUSES", "QualityCheck", "QualityResult", "QualitySettings", "run_quality"]
+__all__ = [
+    "CHECKS",
+    "STATUSES",
+    "QualityCheck",
+    "QualityResult",
+    "QualitySettings",
+    "check_column",
+    "missing_check",
+    "run_quality",
+]
 
 CHECKS = (
     "missing_share",
@@ -691,17 +700,29 @@ class _Column:
 
 
 def _missing_check(col: _Column, settings: QualitySettings) -> QualityCheck:
-    ref_share = _share(int(col.ref_missing.sum()), col.n_reference)
-    count = int(col.cur_missing.sum())
-    share = _share(count, col.n_current)
+    return missing_check(
+        col.name,
+        (int(col.ref_missing.sum()), col.n_reference),
+        (int(col.cur_missing.sum()), col.n_current),
+        settings,
+    )
+
+
+def missing_check(
+    name: str, reference: tuple[int, int], current: tuple[int, int], settings: QualitySettings
+) -> QualityCheck:
+    """The missing-share check from counts: (missing, rows) on each side."""
+    ref_share = _share(*reference)
+    count, n_current = current
+    share = _share(count, n_current)
     return _graded(
         "missing_share",
-        col.name,
+        name,
         count,
-        col.n_current,
+        n_current,
         ref_share,
         _levels(settings, "missing"),
-        f"{col.name}: {_pct(share)} of current values are missing (reference {_pct(ref_share)}).",
+        f"{name}: {_pct(share)} of current values are missing (reference {_pct(ref_share)}).",
         relative=True,
     )
 
@@ -1107,9 +1128,10 @@ def _label_coverage(check: QualityCheck) -> QualityCheck:
     )
 
 
-def _check_column(
+def check_column(
     spec: ColumnSpec, reference: pd.Series, current: pd.Series, settings: QualitySettings
 ) -> list[QualityCheck]:
+    """Every check that applies to one column (its kind and role), on its two sides' values."""
     name = spec.name
     if len(reference) == 0 or len(current) == 0:
         side = "reference" if len(reference) == 0 else "current data"
@@ -1346,7 +1368,7 @@ def run_quality(
     specs = [s for s in schema if s.name in reference and s.name in current]
 
     def check(spec: ColumnSpec) -> list[QualityCheck]:
-        checks = _check_column(spec, reference[spec.name], current[spec.name], settings)
+        checks = check_column(spec, reference[spec.name], current[spec.name], settings)
         if spec.name == settings.pending_labels:
             checks = [_label_coverage(c) if c.check == "missing_share" else c for c in checks]
         return checks

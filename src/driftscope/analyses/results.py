@@ -69,6 +69,15 @@ class ColumnDrift:
     skipped: bool = False
     note: str | None = None
     summary: ColumnSummary | None = None
+    # From profiles (`driftscope.analyses.profiled`): whether the numbers are those of the rows
+    # (``exact``), else the bounds within which the rows' numbers lie, what they rest on
+    # (``bound_note``), and whether a number within its bounds could flip the decision.
+    exact: bool = True
+    statistic_bounds: tuple[float, float] | None = None
+    p_value_bounds: tuple[float, float] | None = None
+    effect_size_bounds: tuple[float, float] | None = None
+    decision_uncertain: bool = False
+    bound_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -127,6 +136,8 @@ class DatasetDrift:
     multivariate_effect: float | None = None
     multivariate_effect_threshold: float | None = None
     summary: str = ""
+    #: From profiles: whether numbers within their bounds could give the other verdict.
+    decision_uncertain: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

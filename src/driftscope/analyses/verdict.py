@@ -238,7 +238,9 @@ def _model_column_reasons(drift: DriftResult) -> list[Reason]:
             )
     probabilities = [c for c in counted if c.role == str(ColumnRole.PROBABILITY)]
     if probabilities:
-        top = max(probabilities, key=lambda c: c.effect_size or 0.0)
+        # Ten significant digits: the two columns of a binary model drift by the same amount,
+        # and which is "largest" must not turn on the last bit of a sum.
+        top = max(probabilities, key=lambda c: float(f"{c.effect_size or 0.0:.10g}"))
         names = ", ".join(repr(c.name) for c in probabilities)
         reasons.append(
             Reason(

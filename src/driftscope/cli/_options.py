@@ -228,6 +228,12 @@ def _check_outputs(outputs: dict[str, Path | None], inputs: Sequence[Path | None
 # Options shared by `drift` and `report`, declared once.
 Reference = Annotated[Path, typer.Argument(help="Reference data: CSV, Parquet or JSON Lines.")]
 Current = Annotated[Path, typer.Argument(help="Current data, same formats.")]
+ReferenceOrProfile = Annotated[
+    Path,
+    typer.Argument(
+        help="Reference data: CSV, Parquet or JSON Lines, or a profile (driftscope profile)."
+    ),
+]
 SchemaFile = Annotated[
     Path | None, typer.Option("--schema", help="YAML file with column kinds, roles, methods.")
 ]
@@ -365,3 +371,20 @@ def fail_on_verdict(verdict: Any, fail_on: str | None) -> None:
     """``--fail-on investigate|retrain``: exit with `EXIT_DRIFT` when the verdict is that bad or
     worse (a report without a verdict never fails)."""
     fail_if(fail_on is not None and verdict is not None and verdict.at_least(fail_on))
+
+
+def refuse_options(given: Mapping[str, object], reason: str) -> None:
+    """A usage error for the first option of ``given`` that was set: ``reason`` says why."""
+    for option, value in given.items():
+        if value:
+            raise typer.BadParameter(reason, param_hint=option)
+
+
+def schema_from_options(schema: Path | None, kind: list[str] | None) -> Any:
+    """The schema of --schema (a YAML file) with each --kind COL=KIND applied."""
+    from driftscope.data.schema import ColumnSpec, Schema
+
+    found = Schema.from_yaml(schema) if schema is not None else Schema()
+    for name, value in _pairs(kind or [], "--kind").items():
+        found = found.with_column(ColumnSpec(name=name, kind=value))  # type: ignore[arg-type]
+    return found

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ from driftscope.cli import (
     files,
     notifiers,
     platforms,
+    profiles,
     remote,
     service,
 )
@@ -48,6 +50,7 @@ from driftscope.cli._options import (
     Prediction,
     Quiet,
     Reference,
+    ReferenceOrProfile,
     SchemaFile,
     Seed,
     Target,
@@ -66,6 +69,8 @@ from driftscope.cli._options import (
     exit_codes_help,
     fail_if,
     fail_on_verdict,
+    refuse_options,
+    schema_from_options,
 )
 from driftscope.cli.compare_models import register as _register_compare_models
 from driftscope.exceptions import DriftscopeError, MetricNotComputedError
@@ -111,7 +116,7 @@ def _drift_options(
 ) -> tuple[Any, float, dict[str, float], dict[str, str]]:
     """The user schema, alpha, per-column thresholds and methods from the shared drift options,
     each value checked here so that a message names the option it came from."""
-    from driftscope.data.schema import ColumnSpec, Schema, method_problem, threshold_problem
+    from driftscope.data.schema import method_problem, threshold_problem
 
     _check_choice(correction, ("bonferroni", "bh"), "--correction")
     methods = _pairs(method or [], "--method")
@@ -123,9 +128,7 @@ def _drift_options(
                 f"{expected}",
                 param_hint="--method",
             )
-    user_schema = Schema.from_yaml(schema) if schema is not None else Schema()
-    for name, value in _pairs(kind or [], "--kind").items():
-        user_schema = user_schema.with_column(ColumnSpec(name=name, kind=value))  # type: ignore[arg-type]
+    schema_given = schema_from_options(schema, kind)
     alpha = 0.05
     for item in [item for item in threshold or [] if "=" not in item]:
         alpha = _number(item, "--threshold")
@@ -137,14 +140,34 @@ def _drift_options(
             )
     per_column = _numbers([i for i in threshold or [] if "=" in i], "--threshold")
     for column, limit in per_column.items():
-        spec = user_schema.get(column)
+        spec = schema_given.get(column)
         column_method = methods.get(column) or (spec.method if spec is not None else None)
         expected = threshold_problem(limit, column_method)
         if expected is not None:
             raise typer.BadParameter(
                 f"{column}={limit:g}: expected {expected}", param_hint="--threshold"
             )
-    return user_schema, alpha, per_column, methods
+    return schema_given, alpha, per_column, methods
+
+
+def _with_profiles(
+    reference: Path, current: Path, fixed: Mapping[str, object], rows: Mapping[str, object]
+) -> bool:
+    """Whether REFERENCE or CURRENT is a profile; if so, refuse the options of ``fixed`` (the
+    profile's schema decides them) and of ``rows`` (they need rows), naming the first given."""
+    from driftscope.workflows.profiles import is_profile
+
+    if not (is_profile(reference) or is_profile(current)):
+        return False
+    refuse_options(
+        fixed,
+        "a profile fixes every column's kind and role: leave it out when REFERENCE or CURRENT "
+        "is a profile (give it to `driftscope profile` instead)",
+    )
+    refuse_options(
+        rows, "it needs rows, which a profile does not keep: leave it out with a profile"
+    )
+    return True
 
 
 DRIFT_EPILOG = """
@@ -154,6 +177,7 @@ Examples:
   driftscope drift ref.csv cur.csv --target churn --prediction score --correction bh
   driftscope drift ref.csv cur.csv --method age=psi --threshold age=0.1 --fail-on-drift
   driftscope drift ref.csv cur.csv --schema schema.yaml --kind zip=categorical
+  driftscope drift ref.profile cur.parquet -o report.html
 
 """ + exit_codes_help(
     " (no drift, or drift without --fail-on-drift)", "dataset drift with --fail-on-drift"
@@ -167,7 +191,7 @@ STREAM_SCHEMA_VERSION = "1.0"
 
 @app.command(epilog=DRIFT_EPILOG)
 def drift(
-    reference: Reference,
+    reference: ReferenceOrProfile,
     current: Current,
     schema: SchemaFile = None,
     target: Target = None,
@@ -201,13 +225,23 @@ def drift(
 
     inputs = (reference, current, schema)
     _check_outputs({"-o/--html": html, "--json": json_path}, inputs)
-    user_schema, alpha, per_column, methods = _drift_options(
+    drift_schema, alpha, per_column, methods = _drift_options(
         schema, kind, threshold, correction, method
     )
+    fixed = {
+        "--schema": schema,
+        "--kind": kind,
+        "--target": target,
+        "--prediction": prediction,
+        "--task": task,
+        "--columns": columns,
+    }
+    if _with_profiles(reference, current, fixed, {}):
+        drift_schema = None
     report = compare(
         reference,
         current,
-        user_schema,
+        drift_schema,
         target=target,
         prediction=prediction,
         task=task,
@@ -236,13 +270,14 @@ Examples:
       --labels labels.csv --floor f1_macro=0.8
   driftscope report ref.csv cur.csv --target y --prediction p --id request_id --windows 7 \\
       --feedback thumbs.csv --feedback-value thumb --shadow-prediction candidate --arm version
+  driftscope report ref.profile prod.parquet -o report.html
 
 """ + exit_codes_help(" (and the verdict is below --fail-on)", "the verdict is --fail-on or worse")
 
 
 @app.command(epilog=REPORT_EPILOG)
 def report(
-    reference: Reference,
+    reference: ReferenceOrProfile,
     current: Current,
     target: Target = None,
     prediction: Prediction = None,
@@ -379,6 +414,30 @@ def report(
     user_schema, alpha, per_column, methods = _drift_options(
         schema, kind, threshold, correction, method
     )
+    fixed = {
+        "--schema": schema,
+        "--kind": kind,
+        "--target": target,
+        "--prediction": prediction,
+        "--proba-prefix": proba_prefix,
+        "--task": task,
+        "--timestamp": timestamp,
+        "--id": id_column,
+        "--columns": columns,
+    }
+    needs_rows = {
+        "--labels": labels,
+        "--period": period,
+        "--window-size": window_size,
+        "--windows": windows,
+        "--model": model,
+        "--estimate": estimate,
+        "--feedback": feedback_file,
+        "--shadow-prediction": shadow_prediction,
+        "--arm": arm,
+    }
+    if _with_profiles(reference, current, fixed, needs_rows):
+        user_schema = None
     benchmarks = _metric_values(benchmark or [], "--benchmark")
     floors = _metric_values(floor or [], "--floor")
     try:
@@ -749,6 +808,7 @@ estimate.register(app)
 explain.register(app)
 feedback.register(app)
 platforms.register(app)
+profiles.register(app)
 _register_compare_models(app)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,7 +28,7 @@ from driftscope.cli._options import (
     _pairs,
     _typed,
 )
-from driftscope.exceptions import DriftscopeError, SchemaError
+from driftscope.exceptions import DriftscopeError, ParameterError, SchemaError
 
 if TYPE_CHECKING:
     from driftscope.client import Alert, AlertRule, AliasMove, Client, Model, Run, Token
@@ -424,6 +424,17 @@ def _linked_alias(move: AliasMove) -> None:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _is_profile(path: Path) -> bool:
+    """Whether the file is a driftscope profile (by its first bytes, whatever its name)."""
+    from driftscope.data.profile import MAGIC
+
+    try:
+        with path.open("rb") as file:
+            return file.read(len(MAGIC)) == MAGIC
+    except OSError:  # missing or unreadable: the upload says so, naming the file
+        return False
+
+
 def _run_line(run: Run) -> str:
     line = (
         f"Run {run.id} of {run.model!r} (version {run.version}, {run.n_rows:,} rows): {run.status}"
@@ -446,7 +457,11 @@ def _echo_run(run: Run) -> None:
 def runs_upload(
     model: ModelName,
     data: Annotated[
-        Path, typer.Argument(help="Production rows with the model's predictions: CSV, Parquet...")
+        Path,
+        typer.Argument(
+            help="Production rows with the model's predictions: CSV, Parquet..., or their "
+            "driftscope profile (a .profile file, made with the version's schema)."
+        ),
     ],
     date: Annotated[
         datetime | None, typer.Option(help="When production saw the rows (default now).")
@@ -466,9 +481,19 @@ def runs_upload(
     url: Url = None,
     token: TokenOption = None,
 ) -> None:
-    """Upload a production run of a model; its analysis is queued on the service."""
+    """Upload a production run of a model (its rows, or their profile); its analysis is queued
+    on the service."""
+    profiled = _is_profile(data)
+    if profiled and labels is not None:
+        raise ParameterError(
+            f"--labels: {str(data)!r} is a profile, which carries its ground truth (confusion "
+            "counts or regression sums); a labels file goes with a run's rows only."
+        )
     with _client(url, token) as client:
-        run = client.upload_run(model, data, date=date, labels=labels, version=version)
+        if profiled:
+            run = client.upload_profile(model, data, date=date, version=version)
+        else:
+            run = client.upload_run(model, data, date=date, labels=labels, version=version)
         if wait:
             run = client.wait(model, run.id, timeout=timeout)
     if as_json:

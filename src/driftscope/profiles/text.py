@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -49,19 +49,33 @@ class TextProfile:
         settings: ProfileSettings | None = None,
     ) -> Self:
         """The profile of ``texts`` (strings; missing rows left out) and ``missing`` rows."""
-        settings = settings or ProfileSettings()
         texts = list(texts) if not isinstance(texts, list) else texts
         lengths = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
         # One join and one split in C, no Python loop over rows; a space between texts keeps
         # tokens apart, as whitespace is what separates them.
         tokens = " ".join(texts).split()
-        distinct = set(tokens)
-        n_tokens = len(tokens)
+        return cls.from_parts(lengths, len(tokens), set(tokens), missing=missing, settings=settings)
+
+    @classmethod
+    def from_parts(
+        cls,
+        lengths: NDArray[Any],
+        n_tokens: int,
+        distinct_tokens: Iterable[str],
+        *,
+        missing: int = 0,
+        settings: ProfileSettings | None = None,
+    ) -> Self:
+        """The profile from each text's length in characters, the number of tokens of all
+        texts (``str.split()``'s), and their distinct tokens (any order): for callers that
+        split the texts themselves, such as an Arrow column split in C."""
+        settings = settings or ProfileSettings()
         return cls(
             missing=int(missing),
             lengths=NumericalProfile.from_values(lengths, settings=settings),
-            n_tokens=n_tokens,
-            tokens=distinct_sketch(sorted(distinct), settings.distinct_lg_k),
+            n_tokens=int(n_tokens),
+            # Sorted: the sketch must not depend on a set's order (Python's string hashing).
+            tokens=distinct_sketch(sorted(distinct_tokens), settings.distinct_lg_k),
             settings=settings,
         )
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from driftscope.analyses.model import ModelColumns
     from driftscope.analyses.model_comparison import ABTestResult, ShadowResult
     from driftscope.analyses.performance import PerformanceResult
+    from driftscope.analyses.profiled import ProfilesSection
     from driftscope.analyses.quality import QualityResult
     from driftscope.analyses.verdict import Verdict
     from driftscope.analyses.windows import WindowsResult
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_VERSION", "Report", "RunMetadata", "write_all", "write_atomic"]
 
 # Bump the major part on any change that can break a reader; see docs/report-schema.md.
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ class Report:
     shadow: ShadowResult | None = None
     ab_test: ABTestResult | None = None
     extra_warnings: tuple[str, ...] = ()
+    # The sides given as profiles, and what needs rows and was not run (`compare` on profiles).
+    profiles: ProfilesSection | None = None
 
     @property
     def drifted(self) -> bool:
@@ -120,6 +123,7 @@ class Report:
             "feedback": None if self.feedback is None else self.feedback.to_dict(),
             "shadow": None if self.shadow is None else self.shadow.to_dict(),
             "ab_test": None if self.ab_test is None else self.ab_test.to_dict(),
+            "profiles": None if self.profiles is None else self.profiles.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -42,6 +42,7 @@ import jinja2
 from markupsafe import Markup
 
 from driftscope.modalities.text import TOKEN_PATTERN
+from driftscope.report._bounds import bound_half_width
 
 __all__ = [
     "render_explanation_html",
@@ -404,6 +405,7 @@ class _DriftColumn:
     unseen_share: Markup
     unseen_p_value: Markup
     unseen_examples: tuple[str, ...]
+    bound_note: str | None = None
 
     @classmethod
     def of(cls, col: Mapping[str, Any]) -> _DriftColumn:
@@ -434,16 +436,28 @@ class _DriftColumn:
             col.get("missing_share_reference"),
             col.get("missing_share_current"),
         )
+        uncertain = bool(col.get("decision_uncertain"))
         return cls(
             name=str(col.get("name")),
             drifted=bool(col.get("drifted")),
             kind=_text(col.get("kind")),
             role=_text(col.get("role")),
             method=_text(col.get("method")),
-            statistic=_Number.of(col.get("statistic")),
-            p_value=_Number.of(p_value, notes=p_notes),
+            statistic=_Number.of(col.get("statistic"), notes=_bound_notes(col, "statistic_bounds")),
+            p_value=_Number.of(
+                p_value,
+                notes=(
+                    *p_notes,
+                    *_bound_notes(col, "p_value_bounds"),
+                    *(("decision uncertain within the bounds",) if uncertain else ()),
+                ),
+            ),
             effect_size=_Number.of(
-                col.get("effect_size"), notes=_texts(col.get("effect_size_method"))
+                col.get("effect_size"),
+                notes=(
+                    *_texts(col.get("effect_size_method")),
+                    *_bound_notes(col, "effect_size_bounds"),
+                ),
             ),
             threshold=_raw(level if level is not None else effect_floor),
             thresholds=tuple(thresholds),
@@ -460,7 +474,43 @@ class _DriftColumn:
             unseen_share=Markup(_fmt_share(col.get("unseen_share"))),
             unseen_p_value=Markup(_fmt(col.get("unseen_p_value"))),
             unseen_examples=tuple(str(e) for e in col.get("unseen_examples") or []),
+            bound_note=_text(col.get("bound_note")),
         )
+
+
+def _bound_notes(col: Mapping[str, Any], field: str) -> tuple[str, ...]:
+    """ "± 0.033, from sketches" under a number computed from a sketch (nothing when exact)."""
+    half = bound_half_width(col, field)
+    return () if half is None else (f"\u00b1 {_plain(half)}, from sketches",)
+
+
+@dataclass(frozen=True)
+class _Profiles:
+    """The sides given as profiles and what was not run for want of rows
+    (templates/sections/profiles.html)."""
+
+    sides: tuple[tuple[str, str], ...]
+    not_run: tuple[str, ...]
+
+
+def _profiles_section(report: Mapping[str, Any]) -> _Profiles | None:
+    profiles = report.get("profiles")
+    if not profiles:
+        return None
+    sides = []
+    for side in ("reference", "current"):
+        found = profiles.get(side)
+        if found is None:
+            continue
+        held = (
+            "every tested column exact"
+            if found.get("exact")
+            else f"sketched, rank error up to {_plain(found.get('rank_error'))}"
+        )
+        sides.append(
+            (side, f"{found.get('name')}: {_plain(found.get('n_rows'))} rows profiled, {held}")
+        )
+    return _Profiles(tuple(sides), tuple(str(line) for line in profiles.get("not_run") or []))
 
 
 def _drift_columns(report: Mapping[str, Any]) -> tuple[_DriftColumn, ...]:
@@ -2643,6 +2693,7 @@ class _Body:
     columns: tuple[_DriftColumn, ...] | None = None
     schema: tuple[_SchemaColumn, ...] | None = None
     rules: tuple[tuple[str, str], ...] | None = None
+    profiles: _Profiles | None = None
 
 
 def _body(report: Mapping[str, Any], monitoring: bool) -> _Body:
@@ -2678,6 +2729,7 @@ def _body(report: Mapping[str, Any], monitoring: bool) -> _Body:
         columns=_drift_columns(report) if drift else None,
         schema=_schema_columns(report) if drift else None,
         rules=_rules(report) if drift else None,
+        profiles=_profiles_section(report) if drift else None,
     )
 
 

@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from driftscope.report._bounds import bound_half_width
 from driftscope.report.comparison_terminal import render_comparison
 from driftscope.report.estimation_terminal import render_estimate
 from driftscope.report.explanation_terminal import render_explanation, render_text_explanation
@@ -307,10 +308,14 @@ def _render_drift(report: Mapping[str, Any], max_rows: int) -> Group:
             effect = _num(col["effect_size"])
             if col["effect_size_method"]:
                 effect += f" {_SHORT.get(col['effect_size_method'], col['effect_size_method'])}"
+            statistic = _num(col["statistic"])
+            half = bound_half_width(col, "statistic_bounds")
+            if half is not None:
+                statistic += f" \u00b1 {_num(half)}, from sketches"
             table.add_row(
                 Text(col["name"]),
                 Text(col["method"]),
-                _num(col["statistic"]),
+                statistic,
                 _num(col["p_value"]),
                 effect,
                 ", ".join(_SHORT.get(s, s) for s in col["signals"]),
@@ -321,6 +326,22 @@ def _render_drift(report: Mapping[str, Any], max_rows: int) -> Group:
         if len(drifted_cols) > max_rows:
             table.caption += f"; ... and {len(drifted_cols) - max_rows} more"
         parts.append(table)
+    uncertain = [c["name"] for c in report["columns"] if c.get("decision_uncertain")]
+    if uncertain:
+        parts.append(
+            Text(
+                "Decision uncertain within the sketches' bounds: "
+                + ", ".join(uncertain[:max_rows])
+                + (f" and {len(uncertain) - max_rows} more" if len(uncertain) > max_rows else ""),
+                style="yellow",
+            )
+        )
+    profiles = report.get("profiles")
+    if profiles and profiles.get("not_run"):
+        text = Text("Not run from profiles\n", style="bold")
+        for line in profiles["not_run"]:
+            text.append(f"- {line}\n")
+        parts.append(text)
     warnings = report.get("warnings", [])
     if warnings:
         text = Text("Warnings\n", style="bold yellow")

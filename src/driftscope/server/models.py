@@ -26,11 +26,13 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "PERIODS",
+    "SENT_WHOLE",
     "Alert",
     "AlertEvent",
     "AlertRule",
@@ -57,6 +59,7 @@ __all__ = [
     "RunFeature",
     "RunMetric",
     "RunShadow",
+    "RunSource",
     "RunStatus",
     "User",
     "UserSession",
@@ -118,6 +121,19 @@ class AlertState(StrEnum):
 
     FIRING = "firing"
     RESOLVED = "resolved"
+
+
+class RunSource(StrEnum):
+    """How a run's data came: a batch sent whole, logged predictions grouped by period, or a
+    profile of the batch sent instead of its rows."""
+
+    UPLOAD = "upload"
+    LOGGED = "logged"
+    PROFILE = "profile"
+
+
+#: The sources of runs sent whole (their rows counted as the model's data when they came).
+SENT_WHOLE = (RunSource.UPLOAD, RunSource.PROFILE)
 
 
 class RunStatus(StrEnum):
@@ -230,6 +246,9 @@ class Model(Base):
     #: The number of the model's last version ever added (0: none yet). Versions are numbered
     #: from it, so a number stays that of one version even after the version is deleted.
     last_version_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Whether a new version keeps its baseline's rows (Parquet) beside its profile. Off, only
+    #: the profile is stored: the analyses that need rows are reported as not run.
+    keep_raw_baseline: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="model", cascade="all, delete-orphan", passive_deletes=True
@@ -247,8 +266,13 @@ class Version(Base):
     number: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=now)
     created_by: Mapped[str] = mapped_column(String(128))
-    #: Artifacts (content hashes): the baseline as Parquet, the model and preprocessor files.
-    baseline: Mapped[str] = mapped_column(String(64))
+    #: Artifacts (content hashes): the baseline as Parquet (None: its model keeps no raw
+    #: baseline), the model and preprocessor files.
+    baseline: Mapped[str | None] = mapped_column(String(64))
+    #: The baseline's `driftscope.Profile` (its binary format). None for a version of an image
+    #: or audio model, and for a version made before revision 0016 until its profile is first
+    #: needed (`services.baselines.baseline_profile` computes and stores it then).
+    baseline_profile: Mapped[str | None] = mapped_column(String(64))
     model_file: Mapped[str | None] = mapped_column(String(64))
     model_format: Mapped[str | None] = mapped_column(String(16))
     preprocessor_file: Mapped[str | None] = mapped_column(String(64))
@@ -323,8 +347,9 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     report: Mapped[str | None] = mapped_column(String(64))
-    #: "upload" (a batch sent whole), or "logged" (predictions logged one batch at a time,
-    #: grouped by the model's period, which starts at ``period_start``).
+    #: "upload" (a batch sent whole), "logged" (predictions logged one batch at a time,
+    #: grouped by the model's period, which starts at ``period_start``), or "profile" (the
+    #: batch's `driftscope.Profile` sent instead of its rows: ``data`` is the profile).
     source: Mapped[str] = mapped_column(String(16), default="upload", server_default="upload")
     period_start: Mapped[datetime | None]
     #: What the service noticed while assembling the run (duplicated ids, ...), for its page.

@@ -143,6 +143,8 @@ class ModelIn(_In):
     description: str = Field(default="", max_length=10_000)
     #: How logged predictions are grouped into runs: hour, day or week.
     period: str = "day"
+    #: Whether versions keep their baseline's rows beside its profile (off: the profile alone).
+    keep_raw_baseline: bool = True
 
 
 class ModelOut(_Out):
@@ -154,6 +156,7 @@ class ModelOut(_Out):
     created_by: str
     period: str
     retention_days: int | None
+    keep_raw_baseline: bool = True
     aliases: dict[str, int] = {}
     n_versions: int = 0
 
@@ -172,7 +175,15 @@ class VersionOut(_Out):
     preprocessor_format: str | None
     benchmarks: dict[str, float]
     n_baseline_rows: int
+    #: Whether the version keeps its baseline's rows, and its baseline's profile (a version
+    #: made before the store kept profiles gets its profile when one is first needed).
+    raw_baseline: bool = True
+    baseline_profile: bool = False
     schema_: dict[str, Any] = Field(alias="schema", serialization_alias="schema")
+
+
+class RawBaselineIn(_In):
+    keep_raw_baseline: bool
 
 
 class PromoteIn(_In):

@@ -23,7 +23,7 @@ from scipy.stats import _stats_py as _scipy_stats_py
 
 from driftscope._validate import check_int
 from driftscope.exceptions import ColumnError, EmptyDataError, InputTypeError
-from driftscope.stats._ecdf import SortedPair
+from driftscope.stats._ecdf import SortedPair, sorted_quantiles, weighted_quantiles
 from driftscope.stats._result import StatResult
 from driftscope.stats.categorical import hellinger_distance as _hellinger_counts
 from driftscope.stats.categorical import jensen_shannon_distance as _jensen_shannon_counts
@@ -64,7 +64,7 @@ def _pair(reference: ArrayLike | SortedPair, current: ArrayLike | None) -> Sorte
     return SortedPair.from_samples(reference, current)
 
 
-def _ks_exact_p(pair: SortedPair, d: float) -> float:
+def _ks_exact_p(n: int, m: int, d: float) -> float:
     """scipy's exact two-sided p-value, falling back to Smirnov's asymptotic one as scipy does
     when the exact recursion overflows, without the warning scipy gives then.
 
@@ -73,10 +73,9 @@ def _ks_exact_p(pair: SortedPair, d: float) -> float:
     was undone by another and the warning escaped (a test failure under ``-W error``, noise on a
     user's terminal). scipy's exact step is called directly when it is there."""
     attempt = getattr(_scipy_stats_py, "_attempt_exact_2kssamp", None)
-    n, m = pair.n_reference, pair.n_current
-    if attempt is None:  # pragma: no cover - a scipy without it: its public path, warning and all
-        return float(sps.ks_2samp(pair.reference, pair.current, method="exact").pvalue)
-    success, d_exact, p = attempt(n, m, math.gcd(n, m), d, "two-sided")
+    success, d_exact, p = (
+        (False, d, 1.0) if attempt is None else attempt(n, m, math.gcd(n, m), d, "two-sided")
+    )
     if not success:
         p = sps.kstwo.sf(d_exact, np.round(n * m / (n + m)))
     return float(np.clip(p, 0.0, 1.0))
@@ -105,17 +104,18 @@ def ks_2samp(reference: ArrayLike | SortedPair, current: ArrayLike | None = None
     """
     pair = _pair(reference, current)
     d = pair.ks_and_wasserstein[0]
-    n, m = pair.n_reference, pair.n_current
+    return StatResult("ks", d, ks_p_value(d, pair.n_reference, pair.n_current))
+
+
+def ks_p_value(d: float, n: int, m: int) -> float:
+    """The p-value `ks_2samp` gives the statistic ``d`` of samples of sizes ``n`` and ``m``."""
     if max(n, m) <= _KS_EXACT_MAX_N:
-        p = _ks_exact_p(pair, d)
-    else:
-        en = float(np.round(n * m / (n + m)))
-        root = math.sqrt(en)
-        if en > _KS_STEPHENS_MIN_EN and root * d > _KS_SLOW_Z:
-            p = float(sps.kstwobign.sf(d * (root + 0.12 + 0.11 / root)))
-        else:
-            p = float(sps.kstwo.sf(d, en))
-    return StatResult("ks", d, p)
+        return _ks_exact_p(n, m, d)
+    en = float(np.round(n * m / (n + m)))
+    root = math.sqrt(en)
+    if en > _KS_STEPHENS_MIN_EN and root * d > _KS_SLOW_Z:
+        return float(sps.kstwobign.sf(d * (root + 0.12 + 0.11 / root)))
+    return float(sps.kstwo.sf(d, en))
 
 
 def wasserstein_distance(
@@ -141,7 +141,7 @@ def wasserstein_distance(
     if normed:
         std = pair.reference_std
         if std == 0 and distance > 0:
-            std = float(np.std(np.concatenate([pair.reference, pair.current])))
+            std = pair.pooled_std
         if std > 0:
             distance /= std
             method = "wasserstein_normed"
@@ -178,36 +178,6 @@ def _at_least(pair: SortedPair, size: int, owner: str) -> None:
             f"{owner} needs at least {size} values in each sample. "
             f"Got {pair.n_reference} in reference and {pair.n_current} in current."
         )
-
-
-def _lerp(low: FloatArray, high: FloatArray, frac: FloatArray) -> FloatArray:
-    # numpy's own interpolation rule for quantiles, so results match np.quantile to the last bit.
-    diff = high - low
-    out: FloatArray = np.where(frac >= 0.5, high - diff * (1.0 - frac), low + diff * frac)
-    return out
-
-
-def _sorted_quantiles(values: FloatArray, q: FloatArray) -> FloatArray:
-    """Quantiles of a sorted sample, as ``np.quantile(values, q)`` (linear), without a partition."""
-    h = q * (values.size - 1)
-    lo = np.floor(h).astype(np.intp)
-    hi = np.minimum(lo + 1, values.size - 1)
-    return _lerp(values[lo], values[hi], h - lo)
-
-
-def _pooled_quantiles(
-    pair: SortedPair, pooled_count: FloatArray, pooled_mid: FloatArray, q: FloatArray
-) -> FloatArray:
-    """Quantiles of the pooled sample, found among the distinct values by binary search."""
-    cumulative = pooled_mid + 0.5 * pooled_count
-    last = float(cumulative[-1]) - 1.0
-    h = q * last
-    lo = np.floor(h)
-    hi = np.minimum(lo + 1.0, last)
-    # The value of 0-based order statistic i is the first distinct value with cumulative > i.
-    low = pair.values[np.searchsorted(cumulative, lo, side="right")]
-    high = pair.values[np.searchsorted(cumulative, hi, side="right")]
-    return _lerp(low, high, h - lo)
 
 
 # --- Cramér-von Mises ---------------------------------------------------------------------------
@@ -425,10 +395,19 @@ def welch_t(reference: ArrayLike | SortedPair, current: ArrayLike | None = None)
     """
     pair = _pair(reference, current)
     _at_least(pair, 2, "welch_t")
-    n, m = pair.n_reference, pair.n_current
-    mean_ref, mean_cur = float(np.mean(pair.reference)), float(np.mean(pair.current))
-    vn_ref = float(np.var(pair.reference, ddof=1)) / n
-    vn_cur = float(np.var(pair.current, ddof=1)) / m
+    return welch_t_from_moments(
+        (pair.n_reference, float(np.mean(pair.reference)), float(np.var(pair.reference, ddof=1))),
+        (pair.n_current, float(np.mean(pair.current)), float(np.var(pair.current, ddof=1))),
+    )
+
+
+def welch_t_from_moments(
+    reference: tuple[int, float, float], current: tuple[int, float, float]
+) -> StatResult:
+    """`welch_t` from each sample's ``(size, mean, sample variance)`` (ddof=1, sizes >= 2)."""
+    (n, mean_ref, var_ref), (m, mean_cur, var_cur) = reference, current
+    vn_ref = var_ref / n
+    vn_cur = var_cur / m
     se_sq = vn_ref + vn_cur
     diff = mean_ref - mean_cur
     if se_sq == 0.0:
@@ -532,9 +511,9 @@ def epps_singleton(
     quartiles = np.array([0.25, 0.75])
     if _has_ties(pair):
         a, b, ref_mid, cur_mid = _counts(pair)
-        q25, q75 = _pooled_quantiles(pair, a + b, ref_mid + cur_mid, quartiles)
+        q25, q75 = weighted_quantiles(pair.values, ref_mid + cur_mid + 0.5 * (a + b), quartiles)
     else:
-        q25, q75 = _sorted_quantiles(pair.values, quartiles)
+        q25, q75 = sorted_quantiles(pair.values, quartiles)
     sigma = (q75 - q25) / 2.0
     if not sigma > 0.0:
         raise ColumnError(
@@ -597,9 +576,7 @@ def energy_distance(
 # --- Binned distances ---------------------------------------------------------------------------
 
 
-def _binned_counts(
-    pair: SortedPair, n_bins: int, owner: str
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def _binned_counts(pair: SortedPair, n_bins: int, owner: str) -> tuple[FloatArray, FloatArray]:
     """Counts of both samples on bins cut at the reference's quantiles.
 
     Edges are the reference quantiles at 1/n_bins, ..., (n_bins - 1)/n_bins, deduplicated (heavy
@@ -607,9 +584,8 @@ def _binned_counts(
     Bins are closed on the right: (e_i, e_i+1]. Counting is one binary search per edge.
     """
     check_int(owner, "n_bins", n_bins, low=2)
-    edges = np.unique(_sorted_quantiles(pair.reference, np.arange(1, n_bins) / n_bins))
-    ref_cum = np.searchsorted(pair.reference, edges, side="right")
-    cur_cum = np.searchsorted(pair.current, edges, side="right")
+    edges = np.unique(pair.reference_quantiles(np.arange(1, n_bins) / n_bins))
+    ref_cum, cur_cum = pair.counts_at_or_below(edges)
     return (
         np.diff(ref_cum, prepend=0, append=pair.n_reference),
         np.diff(cur_cum, prepend=0, append=pair.n_current),

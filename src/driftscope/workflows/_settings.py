@@ -7,11 +7,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
+from driftscope._shorten import shown
 from driftscope.analyses.drift import DriftSettings
 from driftscope.analyses.performance import PerformanceSettings
 from driftscope.exceptions import ParameterError
 
-__all__ = ["drift_settings", "performance_settings"]
+__all__ = ["describe_performance", "drift_settings", "performance_settings", "refuse_arguments"]
 
 _S = TypeVar("_S", DriftSettings, PerformanceSettings)
 
@@ -70,3 +71,26 @@ def performance_settings(
 ) -> PerformanceSettings:
     """``given``, or a `PerformanceSettings` from the keyword shortcuts."""
     return _settings(PerformanceSettings, owner, "performance_settings", given, keywords)
+
+
+def refuse_arguments(owner: str, when: str, why: str, **given: object) -> None:
+    """Refuse each argument of ``given`` that is not None: "The 'schema' argument of compare
+    must be left out when <when>: <why>. Got ..."."""
+    for argument, value in given.items():
+        if value is not None:
+            raise ParameterError(
+                f"The {argument!r} argument of {owner} must be left out when {when}: {why}. "
+                f"Got {shown(value)}."
+            )
+
+
+def describe_performance(settings: PerformanceSettings) -> dict[str, Any]:
+    """The performance settings a report's metadata records."""
+    return {
+        "confidence": settings.confidence,
+        "n_resamples": settings.n_resamples,
+        "warning_drop": settings.warning_drop,
+        "alert_drop": settings.alert_drop,
+        "benchmarks": dict(settings.benchmarks),
+        "floors": dict(settings.floors),
+    }

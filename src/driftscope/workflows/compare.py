@@ -45,6 +45,13 @@ from driftscope.exceptions import (
 )
 from driftscope.report import Report, RunMetadata
 from driftscope.workflows._settings import drift_settings as _drift_settings
+from driftscope.workflows._settings import refuse_arguments
+from driftscope.workflows.profiles import (
+    check_not_prepared,
+    compare_profiles,
+    is_profile,
+    refuse_with_profiles,
+)
 
 __all__ = ["Reference", "compare", "prepare"]
 
@@ -61,6 +68,7 @@ def check_arguments(
     thresholds: Mapping[str, float] | None,
     schema: Schema | None = None,
     owner: str = "compare",
+    profiles: bool = False,
 ) -> None:
     """Refuse, before any work, arguments that would fail later or deep inside numpy.
 
@@ -68,6 +76,8 @@ def check_arguments(
     """
     for argument, value in (("reference", reference), ("current", current)):
         if argument == "reference" and isinstance(value, Reference):
+            continue
+        if profiles and is_profile(value):
             continue
         problem = table_type_problem(value)
         if problem is not None:
@@ -406,13 +416,12 @@ def _read_and_infer(
 
 def _refuse_fixed(**given: object) -> None:
     """With a prepared reference, the arguments that shape the reference's side are fixed."""
-    for argument, value in given.items():
-        if value is not None:
-            raise ParameterError(
-                f"The {argument!r} argument of compare must be left out when the reference is "
-                f"prepared: it was fixed by driftscope.prepare (pass it there). "
-                f"Got {shown(value)}."
-            )
+    refuse_arguments(
+        "compare",
+        "the reference is prepared",
+        "it was fixed by driftscope.prepare (pass it there)",
+        **given,
+    )
 
 
 def compare(
@@ -452,6 +461,12 @@ def compare(
     column (see `driftscope.stats.METHODS`). The default rule is in docs/drift-decision.md.
     ``drift_settings`` gives every setting at once as a `DriftSettings` (the keywords ``alpha`` to
     ``n_jobs`` are its shortcuts; give one or the other).
+    Either side, or both, may be a `driftscope.Profile` or the path of a saved profile (known by
+    its first bytes): a side given as rows is then profiled with the profile's schema and
+    settings (``schema``, ``target``, ``prediction``, ``task`` and ``columns`` must be left out),
+    every column is tested from the profiles, exactly where they hold the data and with bounds
+    where a side is sketched, and what needs rows (the whole-table tests) is not run; the
+    report's ``profiles`` section says which (docs/profiles.md, "Comparing profiles").
     ``target`` and ``prediction`` are compared too (label and prediction drift), as categories
     when they hold class labels: ``task`` says so (``"classification"``, ``"binary"``,
     ``"multiclass"``; ``"regression"`` keeps numbers numbers), or, without it, integers with at
@@ -468,9 +483,26 @@ def compare(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     drift_settings_given = drift_settings
+    profiled = is_profile(reference) or is_profile(current)
+    if profiled:
+        check_not_prepared(reference, current, Reference)
+        refuse_with_profiles(
+            "compare",
+            schema=schema,
+            target=target,
+            prediction=prediction,
+            task=task,
+            columns=columns,
+        )
     user_schema = _as_schema(schema)
     check_arguments(
-        reference, current, seed=seed, methods=methods, thresholds=thresholds, schema=user_schema
+        reference,
+        current,
+        seed=seed,
+        methods=methods,
+        thresholds=thresholds,
+        schema=user_schema,
+        profiles=profiled,
     )
     settings = _drift_settings(
         "compare",
@@ -487,6 +519,16 @@ def compare(
         seed=seed,
         n_jobs=n_jobs,
     )
+    if profiled:
+        return compare_profiles(
+            reference,
+            current,
+            settings,
+            reference_name=reference_name,
+            current_name=current_name,
+            encoding=encoding,
+            delimiter=delimiter,
+        )
     if isinstance(reference, Reference):
         _refuse_fixed(
             schema=schema,

@@ -91,9 +91,11 @@ from driftscope.workflows._sections import (
     section_columns,
     set_aside,
 )
+from driftscope.workflows._settings import describe_performance, refuse_arguments
 from driftscope.workflows._settings import drift_settings as _drift_settings
 from driftscope.workflows._settings import performance_settings as _performance_settings
 from driftscope.workflows.compare import _as_schema, check_arguments, check_columns, read_pair
+from driftscope.workflows.profiles import is_profile, monitor_profiles, refuse_with_profiles
 
 __all__ = ["metric_value_problem", "monitor", "with_pending_target"]
 
@@ -282,6 +284,14 @@ def monitor(
     columns are not drift-tested, and the two sections add a line to the verdict's reasons
     without changing its decision.
 
+    Either side, or both, may be a `driftscope.Profile` or a saved profile's path, as in
+    `compare`: drift is tested from the profiles, performance comes from their model columns
+    (a classifier's confusion counts, with their bootstrap intervals; a regressor's sums,
+    without), and the verdict rests on both. The schema arguments are the profile's, windows
+    cannot be cut from a profile, and what needs rows (``labels``, ``explain_model``,
+    ``feedback``, ``shadow_prediction``, ``arm``, ``estimate=True``) is refused, each named;
+    what was not run is listed in the report's ``profiles`` section.
+
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=4000)
@@ -295,6 +305,27 @@ def monitor(
     'retrain'
     """
     log = _Run(started=time.perf_counter())
+    profiled = is_profile(reference) or is_profile(current)
+    if profiled:
+        _refuse_with_profiles(
+            schema=schema,
+            target=target,
+            prediction=prediction,
+            proba_prefix=proba_prefix,
+            task=task,
+            timestamp=timestamp,
+            id=id,
+            labels=labels,
+            columns=columns,
+            explain_model=explain_model,
+            feedback=feedback,
+            shadow_prediction=shadow_prediction,
+            arm=arm,
+            period=period,
+            window_size=window_size,
+            n_windows=n_windows,
+            estimate=estimate or None,
+        )
     user_schema = _as_schema(schema)
     asked = SectionRequest(
         feedback=feedback,
@@ -316,6 +347,7 @@ def monitor(
         thresholds=thresholds,
         schema=user_schema,
         owner="monitor",
+        profiles=profiled,
     )
     _check_metric_values(benchmarks, "benchmarks")
     _check_metric_values(floors, "floors")
@@ -348,6 +380,18 @@ def monitor(
         concept=ConceptSettings(alpha=alpha, seed=seed),
         with_quality=quality,
     )
+    if profiled:
+        return monitor_profiles(
+            reference,
+            current,
+            settings.drift,
+            settings.performance,
+            settings.quality if quality else None,
+            reference_name=reference_name,
+            current_name=current_name,
+            encoding=encoding,
+            delimiter=delimiter,
+        )
     for name, role in (
         (target, ColumnRole.TARGET),
         (prediction, ColumnRole.PREDICTION),
@@ -504,6 +548,30 @@ def monitor(
         shadow=None if sections is None else sections.shadow,
         ab_test=None if sections is None else sections.ab_test,
         extra_warnings=tuple(log.warnings),
+    )
+
+
+def _refuse_with_profiles(
+    *, period: object, window_size: object, n_windows: object, **given: object
+) -> None:
+    """With a profile on either side: the schema is the profile's, windows cannot be cut from
+    a profile, and what needs rows (labels joined later, explanations, feedback, a shadow
+    model, an A/B test, estimation) is refused, each argument named."""
+    windows = {"period": period, "window_size": window_size, "n_windows": n_windows}
+    refuse_arguments(
+        "monitor",
+        "a side is a profile",
+        "chunking a profile into windows is impossible, it holds no rows (compare each "
+        "window's profile, or give current as rows and no profile)",
+        **windows,
+    )
+    fixed = ("schema", "target", "prediction", "proba_prefix", "task", "timestamp", "id", "columns")
+    refuse_with_profiles("monitor", **{k: v for k, v in given.items() if k in fixed})
+    refuse_arguments(
+        "monitor",
+        "a side is a profile",
+        "it needs the rows, which a profile does not keep",
+        **{k: v for k, v in given.items() if k not in fixed},
     )
 
 
@@ -783,7 +851,6 @@ def _metadata(
     log: _Run, tables: tuple[Table, Table], frames: Frames, settings: _Settings
 ) -> RunMetadata:
     log.timings["total"] = time.perf_counter() - log.started
-    performance = settings.performance
     return RunMetadata(
         reference=tables[0].name,
         current=tables[1].name,
@@ -792,14 +859,7 @@ def _metadata(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         settings={
             **settings.drift.to_dict(),
-            "performance": {
-                "confidence": performance.confidence,
-                "n_resamples": performance.n_resamples,
-                "warning_drop": performance.warning_drop,
-                "alert_drop": performance.alert_drop,
-                "benchmarks": dict(performance.benchmarks),
-                "floors": dict(performance.floors),
-            },
+            "performance": describe_performance(settings.performance),
             "windows": settings.windows.describe() if settings.windows.active else None,
         },
         timings=log.timings,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
 from sqlalchemy import func, select
 
 from driftscope.server import db
@@ -20,9 +21,10 @@ from driftscope.server.schemas import (
     ModelOut,
     Page,
     PromoteIn,
+    RawBaselineIn,
     VersionOut,
 )
-from driftscope.server.services import housekeeping, mlflow_links, registry
+from driftscope.server.services import baselines, housekeeping, mlflow_links, registry
 from driftscope.server.services.uploads import Upload
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -61,7 +63,9 @@ def list_models(
 
 @router.post("", status_code=201)
 def create_model(body: ModelIn, session: Session_, who: Editor) -> ModelOut:
-    model = registry.create_model(session, who, body.name, body.task, body.description, body.period)
+    model = registry.create_model(
+        session, who, body.name, body.task, body.description, body.period, body.keep_raw_baseline
+    )
     return _model_out(session, model)
 
 
@@ -78,8 +82,10 @@ def delete_model(name: str, session: Session_, who: Editor) -> None:
 def _version_out(version: Version) -> VersionOut:
     return VersionOut.model_validate(
         {
-            **{k: getattr(version, k) for k in VersionOut.model_fields if k != "schema_"},
+            **{k: getattr(version, k) for k in VersionOut.model_fields if hasattr(Version, k)},
             "schema": version.schema,
+            "raw_baseline": version.baseline is not None,
+            "baseline_profile": version.baseline_profile is not None,
         }
     )
 
@@ -94,6 +100,15 @@ def set_retention(
     """Keep the model's runs, logged predictions, labels and feedback this many days (by the
     data's date), or everything (null)."""
     return _model_out(session, housekeeping.set_retention(session, who, name, days))
+
+
+@router.put("/{name}/raw-baseline")
+def set_raw_baseline(name: str, body: RawBaselineIn, session: Session_, who: Editor) -> ModelOut:
+    """Whether the versions added from now on keep their baseline's rows beside its profile
+    (false: the profile alone; the analyses that need rows are reported as not run). The
+    versions the model has keep what they stored."""
+    model = registry.set_raw_baseline(session, who, name, body.keep_raw_baseline)
+    return _model_out(session, model)
 
 
 @router.get("/{name}/versions")
@@ -170,6 +185,28 @@ def add_version(
 def show_version(name: str, number: Id, session: Session_, who: Reader) -> VersionOut:
     model = registry.get_model(session, name)
     return _version_out(registry.get_version(session, model, number))
+
+
+@router.get(
+    "/{name}/versions/{number}/profile",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def version_profile(name: str, number: Id, state: State_, who: Reader) -> Response:
+    """The version's baseline profile (`driftscope.Profile.from_bytes` reads it): what its runs
+    are compared with when the model keeps no raw baseline, and the schema and settings to
+    profile a run with. A version made before the service kept profiles gets its profile now.
+    404 for an image or audio model's version (its baseline is files)."""
+    # Read, then let go: making a missing profile writes in a transaction of its own.
+    with state.sessions() as session:
+        version = registry.get_version(session, registry.get_model(session, name), number)
+    data = baselines.baseline_profile_bytes(state, version)
+    filename = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}-v{number}-baseline.profile"
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.delete("/{name}/versions/{number}", status_code=204)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from sqlalchemy import func, select
 
 from driftscope.server.deps import MAX_ID, Editor, Id, Limit, Offset, Reader, Session_, State_
-from driftscope.server.errors import NotFound
+from driftscope.server.errors import Invalid, NotFound
 from driftscope.server.models import (
     Job,
     JobStatus,
@@ -128,13 +129,44 @@ def upload_run(
     session: Session_,
     state: State_,
     who: Editor,
-    data: Annotated[UploadFile, File(description="Production data: CSV, Parquet or JSON Lines")],
+    data: Annotated[
+        UploadFile | None, File(description="Production data: CSV, Parquet or JSON Lines")
+    ] = None,
+    profile: Annotated[
+        UploadFile | None,
+        File(description="Instead of data: its driftscope profile, of the version's schema"),
+    ] = None,
     date: Annotated[datetime | None, Form(description="When production saw the data")] = None,
     labels: Annotated[UploadFile | None, File(description="Ground truth, by id")] = None,
     version: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> RunOut:
     """Upload a run of production data (with its predictions, and ground truth in it or in a
-    file of its own); its analysis is queued."""
+    file of its own), or its profile (`driftscope.profile` with the version's schema; ground
+    truth in its model part); its analysis is queued."""
+    if (data is None) == (profile is None):
+        got = "not both." if data is not None else "got neither."
+        raise Invalid(
+            "Send the run's data (a table file) or its profile (a driftscope profile file), " + got,
+            field="data",
+        )
+    if profile is not None:
+        if labels is not None:
+            raise Invalid(
+                "A run sent as a profile carries its ground truth in the profile (its "
+                "confusion counts or regression sums); send no labels file with it.",
+                field="labels",
+            )
+        run = runs.upload_profile_run(
+            state,
+            session,
+            who,
+            name,
+            profile=Upload("profile", profile.filename or "", profile.file),
+            date=date,
+            version=version,
+        )
+        return _run_out(session, run)
+    assert data is not None
     run = runs.upload_run(
         state,
         session,
@@ -143,6 +175,36 @@ def upload_run(
         data=Upload("data", data.filename or "", data.file),
         date=date,
         labels=Upload("labels", labels.filename or "", labels.file) if labels else None,
+        version=version,
+    )
+    return _run_out(session, run)
+
+
+@router.post("/models/{name}/runs/profile", status_code=201)
+def upload_run_profile(
+    name: str,
+    session: Session_,
+    state: State_,
+    who: Editor,
+    body: Annotated[
+        bytes,
+        Body(
+            media_type="application/octet-stream",
+            description="The run's profile (`Profile.to_bytes`), of the version's schema",
+        ),
+    ],
+    date: Annotated[datetime | None, Query(description="When production saw the data")] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> RunOut:
+    """A run sent as its profile in the request's body (``application/octet-stream``), for a
+    job that posts bytes: as the multipart ``profile`` field of ``POST .../runs``."""
+    run = runs.upload_profile_run(
+        state,
+        session,
+        who,
+        name,
+        profile=Upload("body", "the request body", io.BytesIO(body)),
+        date=date,
         version=version,
     )
     return _run_out(session, run)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from driftscope.data.schema import ColumnRole, Schema
 from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Invalid
-from driftscope.server.models import Run, RunStatus, Version
+from driftscope.server.models import Run, RunSource, RunStatus, Version
 from driftscope.server.services.predict import ModelRunError, predict_columns, version_predictor
 from driftscope.server.services.registry import ModelTask, get_model, get_version
 from driftscope.server.state import State
@@ -41,7 +41,12 @@ def _arm_rows(
 ) -> tuple[pd.DataFrame, list[int]]:
     """The version's analysed runs in the range, pooled (newest first, up to `MAX_ROWS`), with
     its outputs under shared names, and the runs' ids."""
-    query = select(Run).where(Run.version_id == version.id, Run.status == RunStatus.ANALYSED)
+    # A run sent as a profile has no rows to pool.
+    query = select(Run).where(
+        Run.version_id == version.id,
+        Run.status == RunStatus.ANALYSED,
+        Run.source != RunSource.PROFILE,
+    )
     if since is not None:
         query = query.where(Run.date >= since)
     if until is not None:

@@ -268,12 +268,15 @@ def _known_columns(state: State, session: Session, model: Model) -> set[str]:
         )
     )
     for version in session.scalars(select(Version).where(Version.model_id == model.id)):
+        # The schema names the columns of a baseline of files (a zip, no Parquet footer) and
+        # of one kept as a profile alone.
+        named = [str(c.get("name")) for c in (version.schema or {}).get("columns", []) or []]
         try:
-            columns.update(pq.read_schema(state.artifacts.path(version.baseline)).names)
-        except (OSError, ValueError):  # a baseline of files (a zip) has no Parquet schema
-            columns.update(
-                str(c.get("name")) for c in (version.schema or {}).get("columns", []) or []
-            )
+            if version.baseline is not None:
+                named = pq.read_schema(state.artifacts.path(version.baseline)).names
+        except (OSError, ValueError):
+            pass
+        columns.update(named)
     return columns
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Invalid
-from driftscope.server.models import Run, RunChangePoints, Version
+from driftscope.server.models import Run, RunChangePoints, RunSource, Version
 from driftscope.server.services.registry import ModelTask
 from driftscope.server.storage import ArtifactStore
 from driftscope.streaming._registry import DETECTORS, make_detector
@@ -234,6 +234,11 @@ def stream_of(
 ) -> tuple[NDArray[np.float64], NDArray[Any] | None]:
     """The run's stream in time order, without rows whose value is missing, and each value's
     time as naive UTC (None: the run has no time column)."""
+    if run.source == RunSource.PROFILE:
+        raise StreamError(
+            f"Run {run.id} came as a profile, without its rows: it has no stream to detect "
+            "change points on."
+        )
     path = artifacts.path(run.data)
     names = set(pq.read_schema(path).names)
     time_column = version.timestamp or ("timestamp" if run.source == "logged" else None)

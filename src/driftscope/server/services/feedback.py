@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from driftscope.analyses.feedback import wilson_interval
 from driftscope.server import db
 from driftscope.server.jobs import JobKind
-from driftscope.server.models import Feedback, Run, RunStatus, Version
+from driftscope.server.models import Feedback, Run, RunSource, RunStatus, Version
 from driftscope.server.state import State
 
 __all__ = [
@@ -40,7 +40,10 @@ _CHUNK = 5_000
 
 def run_id_column(run: Run, version: Version) -> str | None:
     """The column of a run's data that names its rows: the version's id column, or for a
-    logged run the ``id`` every logged row carries (None: the rows have no id)."""
+    logged run the ``id`` every logged row carries (None: the rows have no id, or the run came
+    as a profile, without rows)."""
+    if run.source == RunSource.PROFILE:
+        return None
     if version.id_column:
         return version.id_column
     return "id" if run.source == "logged" else None

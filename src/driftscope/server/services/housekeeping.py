@@ -79,6 +79,7 @@ def referenced_artifacts(session: Session) -> set[str]:
     """Every artifact a row names."""
     columns = (
         Version.baseline,
+        Version.baseline_profile,
         Version.model_file,
         Version.preprocessor_file,
         Run.data,

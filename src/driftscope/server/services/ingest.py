@@ -479,7 +479,7 @@ def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str]
                 "logged in this period; the first of each was kept."
             )
             data = data[~repeated.to_numpy()].reset_index(drop=True)
-        labels = _labels_for(state, session, model_id, data[id_column].astype(str), version)
+        labels = _labels_for(state, session, model_id, data, version)
         run = session.scalar(select(Run).where(Run.model_id == model_id, Run.period_start == start))
         if run is None:
             run = Run(
@@ -516,13 +516,14 @@ def _assemble(state: State, payload: Mapping[str, Any], progress: Callable[[str]
 
 
 def _labels_for(
-    state: State, session: Session, model_id: int, ids: pd.Series, version: Version
+    state: State, session: Session, model_id: int, data: pd.DataFrame, version: Version
 ) -> pd.DataFrame:
-    """The stored ground truth of ``ids``, as a table the run's analysis joins by id."""
+    """The stored ground truth of the logged rows ``data`` (by their id), as a table the run's
+    analysis joins by id."""
     id_column = version.id_column or "id"
     target = version.target or "target"
     found: list[tuple[str, str]] = []
-    wanted = ids.tolist()
+    wanted = data[id_column].astype(str).tolist()
     for start in range(0, len(wanted), 5_000):
         part = wanted[start : start + 5_000]
         rows = session.execute(
@@ -532,16 +533,25 @@ def _labels_for(
         )
         found += [(record, value) for record, value in rows]
     labels = pd.DataFrame(found, columns=[id_column, target])
-    labels[target] = _as_baseline(labels[target], _baseline_type(state, version, target))
+    labels[target] = _as_baseline(labels[target], _target_type(state, version, target, data))
     return labels
 
 
-def _baseline_type(state: State, version: Version, column: str) -> pa.DataType | None:
-    """The Arrow type of ``column`` in the version's baseline (read from its Parquet footer)."""
+def _target_type(
+    state: State, version: Version, target: str, data: pd.DataFrame
+) -> pa.DataType | None:
+    """The Arrow type of the target in the version's baseline (read from its Parquet footer).
+    Without a raw baseline, that of the logged predictions: a model predicts values of its
+    target's type."""
     import pyarrow.parquet as pq
 
+    if version.baseline is None:
+        prediction = version.prediction
+        if prediction is None or prediction not in data.columns:
+            return None
+        return pa.Schema.from_pandas(data[[prediction]], preserve_index=False).field(0).type
     schema = pq.read_schema(state.artifacts.path(version.baseline))
-    return schema.field(column).type if column in schema.names else None
+    return schema.field(target).type if target in schema.names else None
 
 
 def _as_baseline(values: pd.Series, like: pa.DataType | None) -> pd.Series:

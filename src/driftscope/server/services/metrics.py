@@ -28,6 +28,7 @@ from driftscope.integrations.prometheus import (
     VersionPoint,
 )
 from driftscope.server.models import (
+    SENT_WHOLE,
     Alert,
     AlertState,
     Alias,
@@ -159,14 +160,14 @@ def metrics_snapshot(session: Session) -> MetricsSnapshot:
 
 
 def _activity(session: Session) -> tuple[ModelActivity, ...]:
-    """Every model's rows and last data: uploaded runs (a logged run's rows are its batches')
-    and logged batches."""
+    """Every model's rows and last data: uploaded runs, as rows or as a profile of them (a
+    logged run's rows are its batches') and logged batches."""
     rows: dict[str, int] = {}
     last: dict[str, datetime] = {}
     for query in (
         select(Model.name, func.coalesce(func.sum(Run.n_rows), 0), func.max(Run.created_at))
         .select_from(Model)
-        .outerjoin(Run, (Run.model_id == Model.id) & (Run.source == "upload"))
+        .outerjoin(Run, (Run.model_id == Model.id) & Run.source.in_(SENT_WHOLE))
         .group_by(Model.name),
         select(Model.name, func.sum(LoggedChunk.n_rows), func.max(LoggedChunk.received_at))
         .join(LoggedChunk, LoggedChunk.model_id == Model.id)

@@ -18,7 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from driftscope.analyses.performance import PRIMARY, metric_label
-from driftscope.server.models import Alias, LoggedChunk, Model, Run, RunMetric, RunStatus, Version
+from driftscope.server.models import (
+    SENT_WHOLE,
+    Alias,
+    LoggedChunk,
+    Model,
+    Run,
+    RunMetric,
+    RunStatus,
+    Version,
+)
 
 __all__ = ["SPARK_RUNS", "ModelGlance", "Overview", "overview"]
 
@@ -82,11 +91,12 @@ def _latest_runs(session: Session, model_ids: Sequence[int]) -> dict[int, list[A
 
 
 def _last_data(session: Session, model_ids: Sequence[int]) -> dict[int, datetime]:
-    """When each model last received data: an uploaded run or a logged batch."""
+    """When each model last received data: an uploaded run (rows or a profile) or a logged
+    batch."""
     newest: dict[int, datetime] = {}
     for query in (
         select(Run.model_id, func.max(Run.created_at))
-        .where(Run.model_id.in_(model_ids), Run.source == "upload")
+        .where(Run.model_id.in_(model_ids), Run.source.in_(SENT_WHOLE))
         .group_by(Run.model_id),
         select(LoggedChunk.model_id, func.max(LoggedChunk.received_at))
         .where(LoggedChunk.model_id.in_(model_ids))

@@ -33,6 +33,7 @@ from driftscope.exceptions import DriftscopeError
 from driftscope.server.errors import Conflict, Invalid, NotFound, ServiceError, TooLarge
 from driftscope.server.models import PERIODS, Alias, AliasMove, Model, Version
 from driftscope.server.services.archives import table_in, unpack, unpack_into
+from driftscope.server.services.baselines import profile_baseline
 from driftscope.server.services.predict import (
     CHECK_ROWS,
     ModelRunError,
@@ -63,6 +64,7 @@ __all__ = [
     "add_version",
     "check_new_model",
     "check_period",
+    "check_raw_baseline",
     "create_model",
     "delete_model",
     "delete_version",
@@ -73,6 +75,7 @@ __all__ = [
     "rollback",
     "save_version",
     "serving_version",
+    "set_raw_baseline",
 ]
 
 #: The aliases a version can hold (MLflow's convention; stages are deprecated there).
@@ -154,9 +157,11 @@ def _name_format(name: str) -> None:
         )
 
 
-def check_new_model(session: Session, name: str, task: str, period: str) -> ModelTask:
-    """A new model's name (free), task and period, checked together: every problem is raised,
-    as `Problems`."""
+def check_new_model(
+    session: Session, name: str, task: str, period: str, keep_raw_baseline: bool = True
+) -> ModelTask:
+    """A new model's name (free), task, period and baseline setting, checked together: every
+    problem is raised, as `Problems`."""
     checks = Checks()
     model_task = None
     with checks.at():
@@ -165,6 +170,9 @@ def check_new_model(session: Session, name: str, task: str, period: str) -> Mode
         model_task = _task(task)
     with checks.at():
         check_period(period)
+    if model_task is not None:
+        with checks.at():
+            check_raw_baseline(model_task, keep_raw_baseline)
     if not checks.failed("name") and session.scalar(select(Model).where(Model.name == name)):
         checks.add("name", Conflict(f"A model named {name!r} exists already.", field="name"))
     checks.done()
@@ -179,9 +187,10 @@ def create_model(
     task: str,
     description: str = "",
     period: str = "day",
+    keep_raw_baseline: bool = True,
 ) -> Model:
     try:
-        model_task = check_new_model(session, name, task, period)
+        model_task = check_new_model(session, name, task, period, keep_raw_baseline)
     except Problems as problems:
         raise problems.first from None
     model = Model(
@@ -189,11 +198,49 @@ def create_model(
         task=model_task,
         description=description,
         period=period,
+        keep_raw_baseline=keep_raw_baseline,
         created_by=principal.actor,
     )
     session.add(model)
     session.flush()
-    audit(session, principal.actor, "model.create", f"model:{name}", task=str(model_task))
+    audit(
+        session,
+        principal.actor,
+        "model.create",
+        f"model:{name}",
+        task=str(model_task),
+        keep_raw_baseline=keep_raw_baseline,
+    )
+    return model
+
+
+def check_raw_baseline(task: ModelTask, keep_raw_baseline: bool) -> None:
+    """An image or audio model's analyses read its baseline's files: it keeps them."""
+    if task.on_files and not keep_raw_baseline:
+        raise Invalid(
+            f"A {task.value} model keeps its raw baseline: its analyses read the baseline's "
+            "files, which a profile does not hold. Keeping no raw baseline is for tabular "
+            "models.",
+            field="keep_raw_baseline",
+        )
+
+
+def set_raw_baseline(
+    session: Session, principal: Principal, name: str, keep_raw_baseline: bool
+) -> Model:
+    """Whether the model's versions added from now on keep their raw baseline beside its
+    profile. The versions it has keep what they stored."""
+    model = get_model(session, name)
+    check_raw_baseline(ModelTask(model.task), keep_raw_baseline)
+    if model.keep_raw_baseline != keep_raw_baseline:
+        model.keep_raw_baseline = keep_raw_baseline
+        audit(
+            session,
+            principal.actor,
+            "model.raw_baseline",
+            f"model:{name}",
+            keep_raw_baseline=keep_raw_baseline,
+        )
     return model
 
 
@@ -619,12 +666,20 @@ def save_version(
     if ModelTask(model.task) != prepared.task:
         raise Conflict(f"Model {model.name!r} is a {model.task} model, not {prepared.task}.")
     columns = prepared.columns
+    profile_key = baseline = None
     if prepared.baseline_zip is not None:
         baseline = _put_file(state, prepared.baseline_zip)
     else:
-        baseline = state.artifacts.put_frame(prepared.frame)
+        assert prepared.schema is not None  # a table's version has its schema
+        # The profile is written before the row that names it (as every artifact is); a model
+        # that keeps no raw baseline never writes its rows at all.
+        made = profile_baseline(prepared.frame, prepared.schema, model.keep_raw_baseline)
+        profile_key = state.artifacts.put_bytes(made) if made is not None else None
+        if model.keep_raw_baseline:
+            baseline = state.artifacts.put_frame(prepared.frame)
     version = Version(
         baseline=baseline,
+        baseline_profile=profile_key,
         model_file=_put_file(state, prepared.model_file),
         model_format=prepared.model_format,
         preprocessor_file=_put_file(state, prepared.preprocessor),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from driftscope.analyses.explanation import ExplainSettings, ExplanationsSection
 from driftscope.analyses.status import Status
 from driftscope.analyses.text_explanation import TextExplainSettings
-from driftscope.data.schema import Schema
+from driftscope.data.labels import join_labels
+from driftscope.data.profile import Profile
 from driftscope.exceptions import ColumnError, EmptyDataError
 from driftscope.report import Report
 from driftscope.server import db
@@ -40,12 +41,23 @@ from driftscope.server.models import (
     RunEstimate,
     RunFeature,
     RunMetric,
+    RunSource,
     RunStatus,
     Version,
     now,
 )
 from driftscope.server.services import alerts, mlflow_links, notify, shadow
 from driftscope.server.services.archives import table_in, unpack
+from driftscope.server.services.baselines import (
+    NOT_RUN,
+    baseline_profile,
+    column_names,
+    not_run_notes,
+    read_run_profile,
+    run_profile,
+    shared_columns,
+    version_schema,
+)
 from driftscope.server.services.feedback import feedback_counts
 from driftscope.server.services.predict import (
     ModelRunError,
@@ -76,6 +88,7 @@ __all__ = [
     "retry_job",
     "run_explanations",
     "schema_change",
+    "upload_profile_run",
     "upload_run",
 ]
 
@@ -120,6 +133,37 @@ def upload_run(
                 )
         label_key = state.artifacts.put_frame(label_frame)
     run = Run(data=state.artifacts.put_frame(frame), labels=label_key, n_rows=len(frame))
+    return _queue_run(state, session, principal, model, chosen, date, run)
+
+
+def upload_profile_run(
+    state: State,
+    session: Session,
+    principal: Principal,
+    model_name: str,
+    *,
+    profile: Upload,
+    date: datetime | None,
+    version: int | None = None,
+) -> Run:
+    """Store a run sent as a profile of production data (`driftscope.profile` with the
+    version's schema: a Spark job profiles a table where it lies) and queue its analysis. The
+    profile is checked (a profile file, undamaged, of the version's schema) and kept as it
+    came; its ground truth, if any, is in its model part (confusion counts, regression sums)."""
+    model = get_model(session, model_name)
+    chosen = (
+        get_version(session, model, version)
+        if version is not None
+        else serving_version(session, model)
+    )
+    if ModelTask(model.task).on_files:
+        raise Invalid(
+            f"A run of a {model.task} model is a zip of its files with the table naming them; "
+            "a profile does not hold the files.",
+            field=profile.field,
+        )
+    data, made = read_run_profile(state, profile, chosen)
+    run = Run(data=state.artifacts.put_bytes(data), n_rows=made.n_rows, source=RunSource.PROFILE)
     return _queue_run(state, session, principal, model, chosen, date, run)
 
 
@@ -255,7 +299,7 @@ def analyse_run(state: State, payload: Mapping[str, Any], progress: Callable[[st
         stored.n_feedback, stored.negative_feedback = analysis.feedback or (None, None)
         shadow.store(state, session, stored, analysis.shadow)
         stored.report = report_key
-        kept = [n for n in stored.notes or [] if not n.startswith(SCHEMA_CHANGE)]
+        kept = [n for n in stored.notes or [] if not is_analysis_note(n)]
         stored.notes = [*kept, *changes]
         stored.status = RunStatus.ANALYSED
         stored.error = None
@@ -279,6 +323,8 @@ def _files_report(
 ) -> Report:
     """`monitor_images` or `monitor_asr` of the run's zip against the baseline's, reading files
     only inside the two unpacked folders."""
+    if version.baseline is None:  # an image or audio model keeps its raw baseline
+        raise Conflict(f"Version {version.number} has no raw baseline to read its files from.")
     reference_folder = unpack(state, version.baseline, "baseline")
     current_folder = unpack(state, run.data, "data")
     roots = [reference_folder, current_folder]
@@ -350,11 +396,25 @@ def _table_report(
 ) -> _TableAnalysis:
     """`driftscope.monitor` of a tabular run against its version's baseline, with what else the
     run's rows say (`_TableAnalysis`)."""
-    from driftscope.workflows.monitor import monitor
-
     progress("reading")
-    reference = state.artifacts.read_frame(version.baseline)
-    current = state.artifacts.read_frame(run.data)
+    # A side kept or sent as a profile is analysed from it (`driftscope.monitor` takes one);
+    # what needs that side's rows does not run, and the run's notes say so.
+    reference: Any = (
+        state.artifacts.read_frame(version.baseline)
+        if version.baseline is not None
+        else baseline_profile(state, version)
+    )
+    current: Any = (
+        run_profile(state, run)
+        if run.source == RunSource.PROFILE
+        else state.artifacts.read_frame(run.data)
+    )
+    without_rows = not_run_notes(
+        version,
+        run,
+        explains=version.model_file is not None and state.settings.explain_rows > 0,
+        estimates=_estimate_mode(state, task, version) is not False,
+    )
     id_column = version.id_column
     if run.source == "logged":
         # The time and the id every logged row carries are the service's when the version
@@ -362,8 +422,20 @@ def _table_report(
         if version.timestamp is None:
             current = current.drop(columns=["timestamp"], errors="ignore")
         id_column = id_column or "id"
-    changes = schema_change(reference, current, version, {id_column} if id_column else set())
+    changes = schema_change(
+        column_names(reference),
+        column_names(current),
+        version,
+        {id_column} if id_column else set(),
+    )
+    changes += without_rows
     labels = state.artifacts.read_frame(run.labels) if run.labels else None
+    if isinstance(current, Profile):
+        progress("analysing")
+        report = _monitor(
+            state, task, model, version, run, reference, current, None, id_column, False, None
+        )
+        return _TableAnalysis(report, changes)
     if version.prediction is not None and version.prediction not in current:
         progress("predicting")
         current = predict_columns(
@@ -376,38 +448,27 @@ def _table_report(
     if id_column is not None and id_column in current.columns:
         with state.sessions() as session:
             feedback = feedback_counts(session, model.id, current[id_column].to_numpy())
-    explained, unexplained = _explained_model(state, version)
+    rows_both_sides = not isinstance(reference, Profile)
+    explained, unexplained = _explained_model(state, version) if rows_both_sides else (None, None)
+    if not rows_both_sides:
+        # Against a profile the rows are profiled as they come: their late labels joined here,
+        # and the baseline's columns they lack (a target whose labels have not arrived, a
+        # schema change) left out of the comparison, as with a baseline of rows.
+        if labels is not None and id_column is not None and version.target is not None:
+            current, _, _ = join_labels(current, labels, id_column, version.target)
+        labels = None
+        reference = shared_columns(reference, current.columns)
     progress("analysing")
-
-    def analysis(estimate: bool | None) -> Report:
-        return monitor(
-            reference,
-            current,
-            Schema.from_dict(version.schema, source=f"version {version.number}'s schema"),
-            target=version.target,
-            prediction=version.prediction,
-            proba_prefix=version.proba_prefix,
-            task=task.monitor_task,
-            timestamp=version.timestamp,
-            id=id_column,
-            labels=labels,
-            benchmarks=version.benchmarks or None,
-            reference_name=f"{model.name} v{version.number} baseline",
-            current_name=f"{model.name} run {run.id}",
-            explain_model=explained,
-            explain_settings=_explain_settings(state, task),
-            estimate=estimate,
-        )
-
-    estimate = _estimate_mode(state, task, version)
+    estimate = _estimate_mode(state, task, version) if rows_both_sides else False
+    analysed = (state, task, model, version, run, reference, current, labels, id_column)
     try:
-        report = analysis(estimate)
+        report = _monitor(*analysed, estimate, explained)
     except (ColumnError, EmptyDataError):
         if not estimate:
             raise
         # The version names what estimation needs, this run's data does not hold it (no
         # probabilities, too few labelled baseline rows): the run is analysed without it.
-        report = analysis(None)
+        report = _monitor(*analysed, None, explained)
     if unexplained is not None:
         # As monitor does for a model that fails on the data: the section and a warning.
         report = replace(
@@ -422,6 +483,54 @@ def _table_report(
         progress("comparing with the shadow")
         outcome = shadow.compare(state, task, version, candidate, current, labels, id_column)
     return _TableAnalysis(report, changes, feedback, outcome)
+
+
+def _monitor(
+    state: State,
+    task: ModelTask,
+    model: Model,
+    version: Version,
+    run: Run,
+    reference: Any,
+    current: Any,
+    labels: Any,
+    id_column: str | None,
+    estimate: bool | None,
+    explained: Any,
+) -> Report:
+    """`driftscope.monitor` of a run (rows or a profile) against its version's baseline (rows
+    or a profile)."""
+    from driftscope.workflows.monitor import monitor
+
+    reference_name = f"{model.name} v{version.number} baseline"
+    current_name = f"{model.name} run {run.id}"
+    if isinstance(reference, Profile) or isinstance(current, Profile):
+        # The profile fixes the schema and every column's role; what needs rows is not asked.
+        return monitor(
+            reference,
+            current,
+            benchmarks=version.benchmarks or None,
+            reference_name=reference_name,
+            current_name=current_name,
+        )
+    return monitor(
+        reference,
+        current,
+        version_schema(version),
+        target=version.target,
+        prediction=version.prediction,
+        proba_prefix=version.proba_prefix,
+        task=task.monitor_task,
+        timestamp=version.timestamp,
+        id=id_column,
+        labels=labels,
+        benchmarks=version.benchmarks or None,
+        explain_model=explained,
+        explain_settings=_explain_settings(state, task),
+        estimate=estimate,
+        reference_name=reference_name,
+        current_name=current_name,
+    )
 
 
 #: Model calls per text when the service explains a text classifier: a fifth of LIME's default,
@@ -474,21 +583,29 @@ def _explained_model(state: State, version: Version) -> tuple[Any, str | None]:
 SCHEMA_CHANGE = "Schema change"
 
 
+def is_analysis_note(note: str) -> bool:
+    """Whether a run's note is one its analysis writes (and the next analysis writes again)."""
+    return note.startswith(SCHEMA_CHANGE) or NOT_RUN in note
+
+
 def schema_change(
-    reference: Any, current: Any, version: Version, ignored: set[str] | None = None
+    reference: Sequence[Any],
+    current: Sequence[Any],
+    version: Version,
+    ignored: set[str] | None = None,
 ) -> list[str]:
-    """A note when the run's columns are not the baseline's: it is analysed on the columns both
-    have. The prediction and probability columns the model makes, and a target or id that
-    comes in its own file, do not count."""
+    """A note when the run's columns (``current``) are not the baseline's (``reference``): it is
+    analysed on the columns both have. The prediction and probability columns the model makes,
+    and a target or id that comes in its own file, do not count."""
     made = {version.prediction} if version.model_file else set()
     made |= {
         c
-        for c in reference.columns
+        for c in reference
         if version.proba_prefix and version.model_file and str(c).startswith(version.proba_prefix)
     }
     apart = {version.target, version.id_column}
-    missing = [c for c in reference.columns if c not in current.columns and c not in made | apart]
-    new = [c for c in current.columns if c not in reference.columns and c not in (ignored or ())]
+    missing = [c for c in reference if c not in current and c not in made | apart]
+    new = [c for c in current if c not in reference and c not in (ignored or ())]
     if not missing and not new:
         return []
     parts = []

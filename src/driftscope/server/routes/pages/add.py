@@ -181,7 +181,7 @@ def _form_page(
     problems: Mapping[str, list[str]] | None = None,
     status: int = 200,
 ) -> Response:
-    form = dict(stage.form) if stage is not None else {"period": "day"}
+    form = dict(stage.form) if stage is not None else {"period": "day", "keep_raw_baseline": "yes"}
     rows = [tuple(row) for row in form.get("benchmarks", [])]
     spare = SPARE_BENCHMARKS if rows else SPARE_BENCHMARKS + 1
     rows += [("", "")] * min(spare, MAX_BENCHMARKS - len(rows))
@@ -276,6 +276,8 @@ class _Typed:
     task: str
     description: str
     period: str
+    #: "yes" (the baseline's rows kept beside its profile) or "no" (its profile alone).
+    keep_raw_baseline: str
     target: str
     prediction: str
     proba_prefix: str
@@ -292,7 +294,7 @@ class _Typed:
             if isinstance(value, str) and key != "description"
         }
         if flow.model is not None:
-            for key in ("name", "task", "period"):
+            for key in ("name", "task", "period", "keep_raw_baseline"):
                 kept.pop(key)
         return {
             **kept,
@@ -300,6 +302,12 @@ class _Typed:
             "description": self.description,
             "benchmarks": _benchmark_rows(self.benchmark_name, self.benchmark_value),
         }
+
+
+def _keeps_raw(form: Mapping[str, Any]) -> bool:
+    """The form's choice of what a version keeps of its baseline (a value not offered keeps
+    the rows, as a model does by default)."""
+    return str(form.get("keep_raw_baseline", "yes")) != "no"
 
 
 def _check(
@@ -340,7 +348,9 @@ def _check(
     form = stage.form
     if flow.model is None:
         with state.sessions() as session, checks.at():
-            registry.check_new_model(session, form["name"], form["task"], form["period"])
+            registry.check_new_model(
+                session, form["name"], form["task"], form["period"], _keeps_raw(form)
+            )
         # The files are checked for the task chosen, whatever else is wrong with the model.
         task = ModelTask(form["task"]) if form["task"] in set(map(str, ModelTask)) else None
         if len(typed.description) > 10_000:
@@ -455,7 +465,13 @@ def _confirm(
         with db.transaction(state.writers) as session:
             if flow.model is None:
                 model = registry.create_model(
-                    session, who, name, form["task"], form["description"], form["period"]
+                    session,
+                    who,
+                    name,
+                    form["task"],
+                    form["description"],
+                    form["period"],
+                    _keeps_raw(form),
                 )
             else:
                 model = registry.get_model(session, name)
@@ -505,6 +521,7 @@ def _typed(
     task: _Field = "",
     description: Annotated[str, Form(max_length=20_000)] = "",
     period: _Field = "day",
+    keep_raw_baseline: _Field = "yes",
     target: _Field = "",
     prediction: _Field = "",
     proba_prefix: _Field = "",
@@ -519,6 +536,7 @@ def _typed(
         task,
         description,
         period,
+        keep_raw_baseline,
         target,
         prediction,
         proba_prefix,

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from driftscope.data.profile import MAGIC
 from driftscope.report.html import render_html
 from driftscope.server import db
 from driftscope.server.deps import MAX_ID, Id, State_
@@ -94,6 +95,12 @@ def _version(text: str) -> int | None:
     return int(text)
 
 
+def _is_profile(upload: UploadFile) -> bool:
+    head = upload.file.read(len(MAGIC))
+    upload.file.seek(0)
+    return head == MAGIC
+
+
 def _chosen(upload: UploadFile | None) -> UploadFile | None:
     """A file the form carries: a file input left empty comes as a part without a name."""
     return upload if upload is not None and upload.filename else None
@@ -122,20 +129,25 @@ def upload_page(
         production = _chosen(data)
         if production is None:
             raise Invalid("'data' is needed: choose the production data file.", field="data")
+        # A driftscope profile goes as the API's `profile` field (told by its first bytes).
+        profiled = _is_profile(production)
         with db.transaction(state.writers) as session:
             made = run_routes.upload_run(
                 name,
                 session,
                 state,
                 who,
-                data=production,
+                data=None if profiled else production,
+                profile=production if profiled else None,
                 date=_date(date),
                 labels=_chosen(labels),
                 version=_version(version),
             )
     except ServiceError as refused:
-        # The registry's "no version 9" names no field; the form's version is at fault.
-        field = refused.field or ("version" if "no version" in str(refused) else None)
+        # The registry's "no version 9" names no field; the form's version is at fault. A
+        # profile came in the form's data field.
+        field = "data" if refused.field == "profile" else refused.field
+        field = field or ("version" if "no version" in str(refused) else None)
         if isinstance(refused, NotFound) and field is None:  # no such model
             return page(request, "missing.html", 404, who=who, message=str(refused))
         return _upload_again(request, state, who, name, refused, field, values)
