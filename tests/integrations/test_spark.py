@@ -464,3 +464,88 @@ def test_20m_rows_agree_with_spark_and_with_pandas_on_a_sample(spark: SparkSessi
     for label in "abc":
         assert shares[label] == pytest.approx(sample_shares[label], abs=0.003)
     assert result["waiting"].missing / n == pytest.approx(0.02, abs=0.001)
+
+
+def _shifted(spark: SparkSession, n: int, partitions: int, seed: int, shift: float) -> Any:
+    """Rows of four columns: one that never moves, one shifted by ``shift`` sd, one scaled by
+    1 + ``shift``, and a category whose first share falls by ``shift`` / 2."""
+    return spark.range(0, n, numPartitions=partitions).select(
+        F.randn(seed).alias("steady"),
+        (F.randn(seed + 1) + shift).alias("moved"),
+        (F.randn(seed + 2) * (1 + shift) + 3.0).alias("wider"),
+        F.when(F.rand(seed + 3) < 0.5 - shift / 2, "a")
+        .when(F.rand(seed + 4) < 0.5, "b")
+        .otherwise("c")
+        .alias("grade"),
+    )
+
+
+def _pandas_sample(rng: np.random.Generator, m: int, shift: float) -> pd.DataFrame:
+    a, b = rng.random(m), rng.random(m)
+    return pd.DataFrame(
+        {
+            "steady": rng.normal(size=m),
+            "moved": rng.normal(size=m) + shift,
+            "wider": rng.normal(size=m) * (1 + shift) + 3.0,
+            "grade": np.where(a < 0.5 - shift / 2, "a", np.where(b < 0.5, "b", "c")),
+        }
+    )
+
+
+def _decisions(report: Any) -> dict[str, bool]:
+    return {c.name: c.drifted for c in report.drift.columns}
+
+
+def test_compare_and_monitor_on_dataframes_through_profiles(spark: SparkSession) -> None:
+    reference = _shifted(spark, 20_000, 4, seed=21, shift=0.0)
+    current = _shifted(spark, 20_000, 4, seed=31, shift=0.4)
+    report = ds.compare(reference, current, multivariate=False)
+    assert _decisions(report) == {"steady": False, "moved": True, "wider": True, "grade": True}
+    # The same as profiling each side, then driftscope.compare on the profiles.
+    schema = ds.infer_schema(reference)
+    by_hand = driftscope.compare(ds.profile(reference, schema), ds.profile(current, schema))
+    # (KLL compactions flip coins, so two profiles of one table differ within the bounds.)
+    assert _decisions(by_hand) == _decisions(report)
+    # A kept reference profile on one side, a DataFrame on the other.
+    kept = ds.profile(reference)
+    assert _decisions(ds.compare(kept, current)) == _decisions(report)
+    with pytest.raises(ParameterError, match=r"'schema' cannot be given with a Profile side"):
+        ds.compare(kept, current, {"columns": {"steady": "numerical"}})
+    # A model's columns: performance from the profiles' confusion counts.
+    labelled = [
+        frame.select(
+            "*",
+            (F.col("moved") > 0).cast("int").alias("label"),
+            (F.col("steady") > 0).cast("int").alias("guess"),
+        )
+        for frame in (reference, current)
+    ]
+    kinds = {"columns": {"label": "categorical", "guess": "categorical"}}
+    monitored = ds.monitor(*labelled, kinds, target="label", prediction="guess")
+    assert monitored.performance is not None
+    # Accuracy from the profiles' confusion counts: exactly the rows' accuracy.
+    for frame, side in zip(labelled, ("reference", "current"), strict=True):
+        rows = frame.select("label", "guess").toArrow().to_pandas()
+        exact = float(np.mean(rows["label"] == rows["guess"]))
+        assert getattr(monitored.performance.metric("accuracy"), side) == pytest.approx(exact)
+    assert monitored.verdict is not None
+
+
+@pytest.mark.slow
+def test_20m_rows_give_the_drift_decisions_of_pandas_on_a_sample(spark: SparkSession) -> None:
+    """20M rows generated in Spark (10M a side) and 1M rows drawn by numpy from the same
+    distributions (500,000 a side): the same column decisions, none of them uncertain."""
+    n, m = 10_000_000, 500_000
+    rng = np.random.default_rng(41)
+    for shift in (0.0, 0.3):
+        spark_report = ds.compare(
+            _shifted(spark, n, 4, seed=51, shift=0.0),
+            _shifted(spark, n, 4, seed=61, shift=shift),
+            multivariate=False,
+        )
+        pandas_report = driftscope.compare(
+            _pandas_sample(rng, m, 0.0), _pandas_sample(rng, m, shift), multivariate=False
+        )
+        assert _decisions(spark_report) == _decisions(pandas_report), shift
+        drifted = {"steady": False, "moved": shift > 0, "wider": shift > 0, "grade": shift > 0}
+        assert _decisions(spark_report) == drifted

@@ -38,6 +38,9 @@ from driftscope.exceptions import (
     SchemaError,
 )
 from driftscope.profiles import ProfileSettings
+from driftscope.report import Report
+from driftscope.workflows.compare import compare as compare_tables
+from driftscope.workflows.monitor import monitor as monitor_tables
 
 try:
     from py4j.protocol import Py4JError
@@ -51,7 +54,7 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
         'pip install "driftscope[spark]"'
     ) from None
 
-__all__ = ["infer_schema", "profile"]
+__all__ = ["compare", "infer_schema", "monitor", "profile"]
 
 #: Rows read on the driver to infer the kinds Spark's types leave open.
 SAMPLE_ROWS = 10_000
@@ -439,3 +442,91 @@ def _run_spark(job: Callable[[], Any]) -> Any:
         worker = type(exc).__name__ == "PythonException"
         line = (lines[-1] if worker else lines[0]) if lines else type(exc).__name__
         raise IntegrationError(f"Spark failed while profiling: {shorten(line, 500)}") from None
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    schema: Schema | Mapping[str, Any] | None = None,
+    *,
+    target: str | None = None,
+    prediction: str | None = None,
+    settings: ProfileSettings | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    **options: Any,
+) -> Report:
+    """`driftscope.compare` on Spark DataFrames: both sides profiled on the cluster, then
+    compared from their profiles (docs/profiles.md, "Comparing profiles").
+
+    Either side may be a `Profile` already (a reference kept without its rows); the other is
+    then profiled with its schema and settings. Two DataFrames are profiled with one schema,
+    `infer_schema` of the reference (``schema``, ``target`` and ``prediction`` shape it).
+    ``options`` are `driftscope.compare`'s (``alpha``, ``methods``, ``drift_settings``,
+    ``reference_name``, ...); the ones that need rows or shape the schema are refused by it,
+    each named.
+    """
+    ref, cur = _profile_pair(
+        "compare", reference, current, schema, target, prediction, settings, sample_rows
+    )
+    report: Report = compare_tables(ref, cur, **options)
+    return report
+
+
+def monitor(
+    reference: Any,
+    current: Any,
+    schema: Schema | Mapping[str, Any] | None = None,
+    *,
+    target: str | None = None,
+    prediction: str | None = None,
+    settings: ProfileSettings | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    **options: Any,
+) -> Report:
+    """`driftscope.monitor` on Spark DataFrames, through their profiles, as `compare` does:
+    drift, performance from the model columns' counts (name them with ``target`` and
+    ``prediction``), quality, and a verdict."""
+    ref, cur = _profile_pair(
+        "monitor", reference, current, schema, target, prediction, settings, sample_rows
+    )
+    report: Report = monitor_tables(ref, cur, **options)
+    return report
+
+
+def _profile_pair(
+    owner: str,
+    reference: Any,
+    current: Any,
+    schema: Schema | Mapping[str, Any] | None,
+    target: str | None,
+    prediction: str | None,
+    settings: ProfileSettings | None,
+    sample_rows: int,
+) -> tuple[Profile, Profile]:
+    """Both sides as profiles of one schema and one set of settings."""
+    fixed = next((side for side in (reference, current) if isinstance(side, Profile)), None)
+    if fixed is not None:
+        given = {
+            "schema": schema,
+            "target": target,
+            "prediction": prediction,
+            "settings": settings,
+        }
+        named = [name for name, value in given.items() if value is not None]
+        if named:
+            raise ParameterError(
+                f"driftscope.spark.{owner}: {named[0]!r} cannot be given with a Profile side; "
+                "the profile's schema and settings are used for both sides."
+            )
+        full, settings = fixed.schema, fixed.settings
+    else:
+        user = _user_schema(schema)
+        for name, role in ((target, ColumnRole.TARGET), (prediction, ColumnRole.PREDICTION)):
+            if name is not None:
+                user = user.with_column(ColumnSpec(name, role=role))
+        full = infer_schema(reference, user, sample_rows=sample_rows)
+    sides = [
+        side if isinstance(side, Profile) else profile(side, full, settings=settings)
+        for side in (reference, current)
+    ]
+    return sides[0], sides[1]
