@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest browser postgres prometheus mlflow bench clean
+.PHONY: run test lint typecheck pytest browser postgres prometheus mlflow java bench clean
 
 # The streaming kernels are compiled at install time; editing one reinstalls (and rebuilds).
 # --no-compile: pip would write bytecode for all 22,000 modules of the dependencies (torch,
@@ -61,13 +61,22 @@ prometheus:
 mlflow:
 	PYTHON=$(PYTHON) bash scripts/setup_mlflow_server.sh
 
+# `driftscope.spark` is tested on a real local Spark (tests/integrations/test_spark.py), which
+# runs on a Java 17 or later: Debian's headless runtime.
+java:
+	@if ! java -version >/dev/null 2>&1; then \
+		SUDO=""; if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; \
+	fi
+
 # BLAS on one thread: on a shared 2-core machine OpenBLAS's threads wait on each other (a small
 # logistic regression took 38 s with two threads, 4 s with one). Bytecode is cached even where
 # the environment says not to: the tests start hundreds of Python processes, and each would
 # compile driftscope's sources again. One pytest worker per core (pytest-xdist), each taking
 # whole files, so a file's browser or server is started once; the longest files start first
 # (tests/file_costs.json, from scripts/test_costs.py; --no-loadscope-reorder keeps that order).
-pytest: $(STAMP) browser postgres prometheus mlflow
+pytest: $(STAMP) browser postgres prometheus mlflow java
 	env -u PYTHONDONTWRITEBYTECODE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 

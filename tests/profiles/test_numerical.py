@@ -229,3 +229,17 @@ def test_distribution_of_a_sketch_is_within_its_error_everywhere() -> None:
     assert np.max(np.abs(below - (ranks - 1 / xs.size))) <= profile.histogram_error
     empty = NumericalProfile.from_values(np.array([np.nan])).distribution()
     assert empty[0].size == 0
+
+
+def test_distribution_of_merged_sketches_weighs_every_value() -> None:
+    # DataSketches 5.2's KLL iterator gives each item weight 1 once sketches were merged; the
+    # distribution must still count every value (as Spark's partitions and merge_all merge).
+    rng = np.random.default_rng(5)
+    parts = [rng.normal(size=5000) for _ in range(4)]
+    profile = NumericalProfile.from_values(parts[0])
+    for part in parts[1:]:
+        profile = profile.merge(NumericalProfile.from_values(part))
+    values, weights = profile.distribution()
+    assert weights.sum() == profile.count == 20_000
+    cumulative = np.cumsum(weights) / profile.count
+    assert np.allclose(cumulative, profile.cdf(values))

@@ -242,13 +242,13 @@ class NumericalProfile:
         if self.exact is not None:
             values, counts = _arrays(self.exact)
             return values, counts.astype(np.float64)
-        items = list(self._kll())
-        retained = np.fromiter((item for item, _ in items), dtype=np.float64, count=len(items))
-        weight = np.fromiter((w for _, w in items), dtype=np.float64, count=len(items))
-        # Items repeat across the sketch's levels: add up the weights of equal values.
-        distinct, slots = np.unique(retained, return_inverse=True)
-        summed = np.bincount(slots, weights=weight, minlength=distinct.size)
-        return distinct, summed.astype(np.float64)
+        sketch = self._kll()
+        # DataSketches 5.2's iterator gives every item weight 1 once sketches were merged; the
+        # CDF at the retained values is right, and its steps are their weights.
+        distinct = np.unique(np.fromiter((item for item, _ in sketch), dtype=np.float64))
+        below = np.asarray(sketch.get_cdf(distinct.tolist(), True)[:-1], dtype=np.float64)
+        weights = np.diff(np.concatenate([[0.0], np.rint(below * sketch.n)]))
+        return distinct, weights
 
 
 @dataclass(frozen=True)
