@@ -254,6 +254,19 @@ def test_per_count_errors_bound_a_pooled_cell() -> None:
         assert contains(got.p_value_bounds, raw.p_value)
 
 
+def test_count_errors_as_large_as_the_counts_give_the_widest_bounds() -> None:
+    # Each side's total may be 0 at the low end: chi2 may be 0, Cramer's V anything in [0, 1].
+    ref, cur = [300, 200], [100, 400]
+    raw = cramers_v(ref, cur).statistic
+    for error in (250.0, 500.0):
+        chi2 = summarized_categorical("chi2", ref, cur, reference_error=error, current_error=error)
+        v = summarized_categorical(
+            "cramers_v", ref, cur, reference_error=error, current_error=error
+        )
+        assert chi2.statistic_bounds[0] == 0.0
+        assert v.statistic_bounds[0] <= raw <= v.statistic_bounds[1] == 1.0
+
+
 def test_categorical_methods_without_a_bound_say_so() -> None:
     got = summarized_categorical("g_test", [500, 300, 200], [400, 300, 300], current_error=5)
     assert got.p_value_bounds == (0.0, 1.0)

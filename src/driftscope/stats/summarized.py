@@ -695,7 +695,9 @@ def _chi2_bounds(
 
     def term_for(n: float, m: float) -> Term:
         def term(p: FloatArray, q: FloatArray) -> FloatArray:
-            denominator = p / m + q / n
+            # A side whose lower total is 0 makes its shares' term 0 (p / 0 is inf): no warning.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                denominator = p / m + q / n
             out: FloatArray = np.divide(
                 (p - q) ** 2, denominator, out=np.zeros_like(p), where=denominator > 0
             )
@@ -711,7 +713,11 @@ def _chi2_bounds(
     )[1]
     if result.method == "cramers_v":
         total_low, total_high = ref_total[0] + cur_total[0], ref_total[1] + cur_total[1]
-        bounds = (math.sqrt(low / total_high), min(1.0, math.sqrt(high / total_low)))
+        # Counts whose error reaches their size may total 0 at the low end: V may then be 1.
+        bounds = (
+            math.sqrt(low / total_high) if total_high > 0 else 0.0,
+            min(1.0, math.sqrt(high / total_low)) if total_low > 0 else 1.0,
+        )
         return BoundedResult(result, False, bounds, None, note)
     # Degrees of freedom: categories used on either side, minus one.
     df_low = max(int(np.count_nonzero((ref_box[0] > 0) | (cur_box[0] > 0))) - 1, 1)
