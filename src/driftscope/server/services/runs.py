@@ -112,11 +112,7 @@ def upload_run(
     """Store a run of production data for a version (by default the ``production`` one, else
     the latest) and queue its analysis."""
     model = get_model(session, model_name)
-    chosen = (
-        get_version(session, model, version)
-        if version is not None
-        else serving_version(session, model)
-    )
+    chosen = _run_version(session, model, version)
     if ModelTask(model.task).on_files:
         return _upload_files_run(state, session, principal, model, chosen, data, date, labels)
     frame = read_upload(state, data)
@@ -151,11 +147,7 @@ def upload_profile_run(
     profile is checked (a profile file, undamaged, of the version's schema) and kept as it
     came; its ground truth, if any, is in its model part (confusion counts, regression sums)."""
     model = get_model(session, model_name)
-    chosen = (
-        get_version(session, model, version)
-        if version is not None
-        else serving_version(session, model)
-    )
+    chosen = _run_version(session, model, version)
     if ModelTask(model.task).on_files:
         raise Invalid(
             f"A run of a {model.task} model is a zip of its files with the table naming them; "
@@ -221,6 +213,15 @@ def _upload_files_run(
         raise Invalid(f"The run's table has no column {missing[0]!r}.", field="data")
     return _queue_run(
         state, session, principal, model, version, date, Run(data=key, n_rows=len(frame))
+    )
+
+
+def _run_version(session: Session, model: Model, version: int | None) -> Version:
+    """The version a run is for: the one asked, else the ``production`` one, else the latest."""
+    return (
+        get_version(session, model, version)
+        if version is not None
+        else serving_version(session, model)
     )
 
 
