@@ -30,7 +30,8 @@ SCHEMA = {
         "p": {"kind": "numerical", "role": "prediction"},
     }
 }
-SETTINGS = ProfileSettings(max_exact_values=20, max_categories=5)
+# The settings the kept file was written with (quantile_k was 200 by default then).
+SETTINGS = ProfileSettings(quantile_k=200, max_exact_values=20, max_categories=5)
 
 
 def snapshot_table() -> pd.DataFrame:

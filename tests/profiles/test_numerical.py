@@ -80,7 +80,8 @@ def test_merging_an_empty_profile_changes_nothing(a: list[float]) -> None:
 def test_quantiles_of_merged_sketches_are_within_the_kll_rank_bound() -> None:
     rng = np.random.default_rng(7)
     parts = [rng.normal(0, 1, 200_000), rng.exponential(3, 150_000), rng.uniform(-5, 5, 250_000)]
-    profiles = [NumericalProfile.from_values(part) for part in parts]
+    settings = ProfileSettings(quantile_k=200)
+    profiles = [NumericalProfile.from_values(part, settings=settings) for part in parts]
     merged = profiles[0].merge(profiles[2]).merge(profiles[1])
     union = np.sort(np.concatenate(parts))
     assert merged.exact is None

@@ -63,7 +63,7 @@ def profile_command(
         typer.Option(
             min=8, max=65535, help="k of each quantile sketch: its rank error falls as 1/k."
         ),
-    ] = 200,
+    ] = 1000,
     max_exact_values: Annotated[
         int,
         typer.Option(
