@@ -177,27 +177,25 @@ def check_profile_schema(
         )
         for schema in (reference, current)
     ]
-    reference, current = kept
-    for names, side, other in (
-        ([n for n in reference.names if n not in current], reference_name, current_name),
-        ([n for n in current.names if n not in reference], current_name, reference_name),
-    ):
-        if names:
-            raise SchemaError(
-                f"Column {shown(names[0])} is in {side!r} but not in {other!r}: profiles are "
-                "compared column by column, so both sides need one schema. Profile both with "
-                "the same schema."
-            )
-    for spec in reference:
-        theirs = current[spec.name]
-        for what in ("kind", "role"):
-            mine, got = getattr(spec, what), getattr(theirs, what)
-            if mine != got:
-                raise SchemaError(
-                    f"Column {shown(spec.name)} has {what} {shown(str(mine))} in "
-                    f"{reference_name!r} but {shown(str(got))} in {current_name!r}; expected one "
-                    "schema for both sides. Profile both with the same schema."
-                )
+    found = kept[0].mismatch(kept[1])
+    if found is None:
+        return
+    if found.what in ("only_first", "only_second"):
+        side, other = (
+            (reference_name, current_name)
+            if found.what == "only_first"
+            else (current_name, reference_name)
+        )
+        raise SchemaError(
+            f"Column {shown(found.column)} is in {side!r} but not in {other!r}: profiles are "
+            "compared column by column, so both sides need one schema. Profile both with "
+            "the same schema."
+        )
+    raise SchemaError(
+        f"Column {shown(found.column)} has {found.what} {shown(found.first)} in "
+        f"{reference_name!r} but {shown(found.second)} in {current_name!r}; expected one "
+        "schema for both sides. Profile both with the same schema."
+    )
 
 
 def not_run_lines(schema: Schema, settings: DriftSettings) -> tuple[str, ...]:

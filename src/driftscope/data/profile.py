@@ -247,24 +247,20 @@ def _merge(a: ColumnProfile, b: ColumnProfile) -> ColumnProfile:
 
 
 def _check_same_schema(a: Schema, b: Schema) -> None:
-    only_a = [n for n in a.names if n not in b]
-    only_b = [n for n in b.names if n not in a]
-    for names, side in ((only_a, "first"), (only_b, "second")):
-        if names:
-            raise SchemaError(
-                f"Cannot merge profiles of different schemas: column {shown(names[0])} is in "
-                f"the {side} profile only."
-            )
-    for spec in a:
-        theirs = b[spec.name]
-        for what in ("kind", "role"):
-            mine, other = getattr(spec, what), getattr(theirs, what)
-            if mine != other:
-                raise SchemaError(
-                    f"Cannot merge profiles of different schemas: column {shown(spec.name)} "
-                    f"has {what} {shown(str(mine))} in the first profile and "
-                    f"{shown(str(other))} in the second. Pass the same schema to both."
-                )
+    found = a.mismatch(b)
+    if found is None:
+        return
+    if found.what in ("only_first", "only_second"):
+        side = "first" if found.what == "only_first" else "second"
+        raise SchemaError(
+            f"Cannot merge profiles of different schemas: column {shown(found.column)} is in "
+            f"the {side} profile only."
+        )
+    raise SchemaError(
+        f"Cannot merge profiles of different schemas: column {shown(found.column)} "
+        f"has {found.what} {shown(found.first)} in the first profile and "
+        f"{shown(found.second)} in the second. Pass the same schema to both."
+    )
 
 
 def _from_header(header: dict[str, Any], blobs: bytes) -> Profile:

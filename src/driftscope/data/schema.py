@@ -17,7 +17,7 @@ from typing import Any
 from driftscope._shorten import shorten, shown
 from driftscope.exceptions import InputFileNotFoundError, SchemaError
 
-__all__ = ["MAX_SCHEMA_BYTES", "ColumnKind", "ColumnRole", "ColumnSpec", "Schema"]
+__all__ = ["MAX_SCHEMA_BYTES", "ColumnKind", "ColumnRole", "ColumnSpec", "Schema", "SchemaMismatch"]
 
 
 class ColumnKind(StrEnum):
@@ -89,6 +89,22 @@ def _enum(enum: type[StrEnum], value: object, where: str) -> Any:
 
 
 @dataclass(frozen=True)
+class SchemaMismatch:
+    """The first way one schema differs from another in its columns' names, kinds and roles.
+
+    ``what`` is ``"only_first"`` or ``"only_second"`` (``column`` is the first of ``count``
+    columns found in that schema alone), or ``"kind"`` or ``"role"`` (``column`` has ``first``
+    in one schema and ``second`` in the other).
+    """
+
+    what: str
+    column: str
+    count: int = 1
+    first: str = ""
+    second: str = ""
+
+
+@dataclass(frozen=True)
 class Schema:
     """Per-column kinds, roles, methods and thresholds; unset fields are inferred.
 
@@ -127,6 +143,31 @@ class Schema:
 
     def get(self, name: str) -> ColumnSpec | None:
         return self._by_name.get(name)
+
+    def mismatch(self, other: Schema) -> SchemaMismatch | None:
+        """The first difference from ``other`` (columns of this schema missing there, then
+        columns only there, then kinds and roles in this schema's order), or None.
+
+        >>> a = Schema.from_dict({"columns": {"x": "numerical", "c": "categorical"}})
+        >>> b = Schema.from_dict({"columns": {"x": "categorical", "c": "categorical"}})
+        >>> a.mismatch(b)
+        SchemaMismatch(what='kind', column='x', count=1, first='numerical', second='categorical')
+        >>> a.mismatch(a) is None
+        True
+        """
+        for what, names in (
+            ("only_first", [n for n in self.names if n not in other]),
+            ("only_second", [n for n in other.names if n not in self]),
+        ):
+            if names:
+                return SchemaMismatch(what, names[0], count=len(names))
+        for spec in self:
+            theirs = other[spec.name]
+            for what in ("kind", "role"):
+                mine, got = getattr(spec, what), getattr(theirs, what)
+                if mine != got:
+                    return SchemaMismatch(what, spec.name, first=str(mine), second=str(got))
+        return None
 
     def with_column(self, spec: ColumnSpec) -> Schema:
         """A new schema where the fields set in ``spec`` replace those of the column of that name

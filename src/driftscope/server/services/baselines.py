@@ -182,32 +182,25 @@ def read_run_profile(state: State, upload: Upload, version: Version) -> tuple[by
 def _same_schema(got: Schema, expected: Schema, number: int, field: str) -> None:
     """A run's profile must have the version's columns (those a profile holds), each of its
     kind and role."""
-    profiled = {s.name: s for s in got}
-    wanted = {s.name: s for s in expected}
-    missing = [n for n in wanted if n not in profiled]
-    extra = [n for n in profiled if n not in wanted]
-    if missing:
+    found = expected.mismatch(got)
+    if found is None:
+        return
+    if found.what == "only_first":
         raise Invalid(
-            f"{field!r}: the profile has no column {missing[0]!r}, which version {number}'s "
-            f"schema has ({len(missing)} missing). Profile the run with the version's schema "
+            f"{field!r}: the profile has no column {found.column!r}, which version {number}'s "
+            f"schema has ({found.count} missing). Profile the run with the version's schema "
             f"(GET /api/v1/models/{{name}}/versions/{number} gives it).",
             field=field,
         )
-    if extra:
+    if found.what == "only_second":
         raise Invalid(
-            f"{field!r}: the profile has column {extra[0]!r}, which version {number}'s schema "
-            f"does not have ({len(extra)} more). Profile the run with the version's schema.",
+            f"{field!r}: the profile has column {found.column!r}, which version {number}'s schema "
+            f"does not have ({found.count} more). Profile the run with the version's schema.",
             field=field,
         )
-    for name, spec in wanted.items():
-        theirs = profiled[name]
-        for what in ("kind", "role"):
-            mine: Any = getattr(spec, what)
-            other: Any = getattr(theirs, what)
-            if mine != other:
-                raise Invalid(
-                    f"{field!r}: column {name!r} has {what} {str(other)!r} in the profile and "
-                    f"{str(mine)!r} in version {number}'s schema. Profile the run with the "
-                    "version's schema.",
-                    field=field,
-                )
+    raise Invalid(
+        f"{field!r}: column {found.column!r} has {found.what} {found.second!r} in the profile and "
+        f"{found.first!r} in version {number}'s schema. Profile the run with the "
+        "version's schema.",
+        field=field,
+    )
