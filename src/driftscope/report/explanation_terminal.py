@@ -53,13 +53,7 @@ def render_explanation(explanation: Mapping[str, Any], max_features: int = 15) -
     for item in importance[:max_features]:
         row = [item["feature"], _number(item["reference"]), str(item["reference_rank"] or "-")]
         if has_current:
-            change = item["change"]
-            style = "red" if isinstance(change, float) and change > 0 else ""
-            row += [
-                _number(item["current"]),
-                str(item["current_rank"] or "-"),
-                Text(_signed(change), style=style),
-            ]
+            row += _other_side(item, "current")
         table.add_row(*row)
     if len(importance) > max_features:
         table.caption = f"... and {len(importance) - max_features} more features"
@@ -89,6 +83,18 @@ def render_explanation(explanation: Mapping[str, Any], max_features: int = 15) -
     for warning in explanation["warnings"]:
         parts.append(Text(f"- {warning}", style="yellow"))
     return Group(*parts)
+
+
+def _other_side(item: Mapping[str, Any], side: str) -> list[Any]:
+    """An importance row's cells for its second side: the value, its rank, and the change (red
+    when the importance rose)."""
+    change = item["change"]
+    style = "red" if isinstance(change, float) and change > 0 else ""
+    return [
+        _number(item[side]),
+        str(item[f"{side}_rank"] or "-"),
+        Text(_signed(change), style=style),
+    ]
 
 
 def _text_bounds(bounds: Mapping[str, Any]) -> str:
@@ -147,13 +153,7 @@ def render_text_explanation(explanation: Mapping[str, Any], max_tokens: int = 15
             str(item["current_texts"]),
         ]
         if has_reference:
-            change = item["change"]
-            style = "red" if isinstance(change, float) and change > 0 else ""
-            row += [
-                _number(item["reference"]),
-                str(item["reference_rank"] or "-"),
-                Text(_signed(change), style=style),
-            ]
+            row += _other_side(item, "reference")
         table.add_row(*row)
     if len(shown) > max_tokens:
         table.caption = f"... and {len(shown) - max_tokens} more words"
