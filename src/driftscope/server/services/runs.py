@@ -400,16 +400,15 @@ def _table_report(
     progress("reading")
     # A side kept or sent as a profile is analysed from it (`driftscope.monitor` takes one);
     # what needs that side's rows does not run, and the run's notes say so.
+    # A run sent as a profile meets the baseline's stored profile, even where the raw rows are
+    # kept: monitor would only profile those rows again.
+    from_profile = run.source == RunSource.PROFILE
     reference: Any = (
         state.artifacts.read_frame(version.baseline)
-        if version.baseline is not None
+        if version.baseline is not None and not from_profile
         else baseline_profile(state, version)
     )
-    current: Any = (
-        run_profile(state, run)
-        if run.source == RunSource.PROFILE
-        else state.artifacts.read_frame(run.data)
-    )
+    current: Any = run_profile(state, run) if from_profile else state.artifacts.read_frame(run.data)
     without_rows = not_run_notes(
         version,
         run,
