@@ -45,12 +45,12 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
+from driftscope.analyses.profiled import summary_of
 from driftscope.profiles import CategoricalProfile, NumericalProfile, ProfileSettings
 from driftscope.stats import METHODS, SortedPair
 from driftscope.stats._result import StatResult
 from driftscope.stats.summarized import (
     BoundedResult,
-    Summary,
     summarized_categorical,
     summarized_numerical,
 )
@@ -79,20 +79,6 @@ DISTRIBUTIONS: dict[str, Sampler] = {
     ).astype(np.float64),
 }
 SHIFTS = {"none": 0.0, "small (0.02 sd)": 0.02, "large (0.3 sd)": 0.3}
-
-
-def summary(profile: NumericalProfile) -> Summary:
-    values, weights = profile.distribution()
-    return Summary(
-        values,
-        weights,
-        profile.count,
-        profile.histogram_error,
-        profile.mean,
-        profile.variance,
-        float(profile.min if profile.min is not None else math.nan),
-        float(profile.max if profile.max is not None else math.nan),
-    )
 
 
 @dataclass
@@ -139,8 +125,8 @@ def compare_case(
 ) -> dict[str, tuple[StatResult, BoundedResult]]:
     """Run every numerical method raw and from profiles on one case, adding to ``tallies``;
     the results of the methods both sides ran."""
-    ref_summary = summary(NumericalProfile.from_values(ref, settings=settings))
-    cur_summary = summary(NumericalProfile.from_values(cur, settings=settings))
+    ref_summary = summary_of(NumericalProfile.from_values(ref, settings=settings))
+    cur_summary = summary_of(NumericalProfile.from_values(cur, settings=settings))
     pair = SortedPair.from_samples(ref, cur)
     results: dict[str, tuple[StatResult, BoundedResult]] = {}
     for method in NUMERICAL:
@@ -198,7 +184,7 @@ def _timings(
     ref_profile = NumericalProfile.from_values(ref, settings=settings)
     cur_profile = NumericalProfile.from_values(cur, settings=settings)
     start = time.perf_counter()
-    summarized_numerical(method, summary(ref_profile), summary(cur_profile))
+    summarized_numerical(method, summary_of(ref_profile), summary_of(cur_profile))
     return raw_seconds, time.perf_counter() - start
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from scipy import stats as sps
 
+from driftscope.analyses.profiled import summary_of
 from driftscope.exceptions import ColumnError, EmptyDataError, ParameterError
 from driftscope.profiles import NumericalProfile
 from driftscope.profiles._settings import ProfileSettings
@@ -45,19 +46,8 @@ def tied_samples(n: int, m: int, seed: int) -> tuple[NDArray[np.float64], NDArra
 
 def sketched(x: NDArray[np.float64], k: int) -> Summary:
     """The summary a profile gives when it keeps only its KLL sketch."""
-    profile = NumericalProfile.from_values(
-        x, settings=ProfileSettings(quantile_k=k, max_exact_values=0)
-    )
-    values, weights = profile.distribution()
-    return Summary(
-        values,
-        weights,
-        profile.count,
-        profile.histogram_error,
-        profile.mean,
-        profile.variance,
-        float(profile.min or 0.0),
-        float(profile.max or 0.0),
+    return summary_of(
+        NumericalProfile.from_values(x, settings=ProfileSettings(quantile_k=k, max_exact_values=0))
     )
 
 

@@ -371,7 +371,7 @@ def _judge_numerical(
         )
         return _Judged(tested, tested, tested)
     method = requested_method(spec, settings)
-    ref, cur = _summary_of(reference), _summary_of(current)
+    ref, cur = summary_of(reference), summary_of(current)
     main = summarized_numerical("ks" if method == AUTO else method, ref, cur)
     effect = summarized_numerical("wasserstein", ref, cur)
     summary = _numerical_summary(reference, current)
@@ -454,7 +454,9 @@ def _expanded(p: NumericalProfile) -> NDArray[np.float64]:
     return np.repeat(values, repeats)
 
 
-def _summary_of(p: NumericalProfile) -> Summary:
+def summary_of(p: NumericalProfile) -> Summary:
+    """A numerical profile as `driftscope.stats.summarized` reads it: its weighted values, with
+    the sketch's all-points error (0 while its values are exact) and its exact moments."""
     values, weights = p.distribution()
     return Summary(
         values=values,
